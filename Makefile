@@ -1,0 +1,44 @@
+# The two set-up commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install browser lint typecheck migrate demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Debian's chromium for the browser tests (root + apt only; otherwise those tests skip with a reason)
+browser:
+	@bash scripts/install-chromium.sh
+
+migrate: install
+	$(BIN)/cohortbot db upgrade
+
+## Start the bot. Without Slack credentials it starts the local emulator with a demo programme.
+run: install
+	$(BIN)/cohortbot db upgrade
+	$(BIN)/cohortbot run
+
+## The whole suite on SQLite, then again on PostgreSQL (127.0.0.1:5432/test) when one answers.
+test: install browser
+	@bash scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,4 @@
+"""The cohortbot domain: plan, planner, assignments, line managers, pulses, networks, delivery.
+
+Nothing in this package imports Slack; transports implement `bot.notifier.Notifier`.
+"""

@@ -1,0 +1,167 @@
+"""Settings, read once from the environment and `.env`, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "xoxb-your-token"}
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the variable and what is expected."""
+
+
+class Settings(BaseModel):
+    """Every setting the bot reads. Nothing else reads `os.environ`."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = "sqlite:///./data/cohortbot.db"
+    port: int = Field(default=3000, ge=1, le=65535)
+    timezone: str = "Europe/Oslo"
+    base_url: str = "http://localhost:3000"
+    secret_key: str | None = None
+    smtp_url: str | None = None
+    smtp_from: str = "cohortbot <cohortbot@localhost>"
+    # Delivery engine knobs (documented in .env.example).
+    quiet_participant_start: time = time(8, 0)
+    quiet_participant_end: time = time(20, 0)
+    quiet_manager_start: time = time(8, 0)
+    quiet_manager_end: time = time(16, 0)
+    summer_break: str | None = None  # "07-01..08-10" (month-day range), optional
+    min_group_size: int = Field(default=5, ge=2)
+    channel_prefix: str = "lu"
+    dispatch_concurrency: int = Field(default=8, ge=1, le=256)
+    dispatch_batch: int = Field(default=200, ge=1)
+    dispatch_lease_seconds: int = Field(default=120, ge=5)
+    staff_emails: tuple[str, ...] = ()
+    local_mode: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("an IANA time zone such as Europe/Oslo") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgres:")):
+            raise ValueError("sqlite:///path/to/file.db or postgresql://user@host:5432/db")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("the bot's public http(s) URL, e.g. https://cohortbot.example.no")
+        return value.rstrip("/")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def signing_key(self) -> bytes:
+        """Key for one-click links and anonymous-pulse tokens."""
+        if not self.secret_key:
+            raise SettingsError("COHORTBOT_SECRET_KEY is missing: expected a long random string")
+        return self.secret_key.encode()
+
+
+# Environment variable -> field. The contract list is in DESIGN.md; the rest are tuning knobs.
+ENV_FIELDS: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "slack_bot_token",
+    "SLACK_SIGNING_SECRET": "slack_signing_secret",
+    "SLACK_APP_TOKEN": "slack_app_token",
+    "SLACK_API_URL": "slack_api_url",
+    "DATABASE_URL": "database_url",
+    "COHORTBOT_PORT": "port",
+    "COHORTBOT_TIMEZONE": "timezone",
+    "COHORTBOT_BASE_URL": "base_url",
+    "COHORTBOT_SECRET_KEY": "secret_key",
+    "SMTP_URL": "smtp_url",
+    "SMTP_FROM": "smtp_from",
+    "COHORTBOT_QUIET_PARTICIPANT_START": "quiet_participant_start",
+    "COHORTBOT_QUIET_PARTICIPANT_END": "quiet_participant_end",
+    "COHORTBOT_QUIET_MANAGER_START": "quiet_manager_start",
+    "COHORTBOT_QUIET_MANAGER_END": "quiet_manager_end",
+    "COHORTBOT_SUMMER_BREAK": "summer_break",
+    "COHORTBOT_MIN_GROUP_SIZE": "min_group_size",
+    "COHORTBOT_CHANNEL_PREFIX": "channel_prefix",
+    "COHORTBOT_DISPATCH_CONCURRENCY": "dispatch_concurrency",
+    "COHORTBOT_DISPATCH_BATCH": "dispatch_batch",
+    "COHORTBOT_DISPATCH_LEASE_SECONDS": "dispatch_lease_seconds",
+    "COHORTBOT_STAFF_EMAILS": "staff_emails",
+    "COHORTBOT_LOCAL_MODE": "local_mode",
+}
+
+
+def _raw_values(environ: dict[str, str], env_file: Path | None) -> dict[str, Any]:
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(environ)  # the real environment wins over .env
+    values: dict[str, Any] = {}
+    for var, field in ENV_FIELDS.items():
+        raw = merged.get(var)
+        if raw is None or raw.strip() == "":
+            continue
+        raw = raw.strip()
+        if field == "staff_emails":
+            values[field] = tuple(e.strip().lower() for e in raw.split(",") if e.strip())
+        else:
+            values[field] = raw
+    return values
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read and validate settings; raise SettingsError with one line naming the variable."""
+    values = _raw_values(dict(os.environ) if environ is None else environ, env_file)
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        var = next((v for v, f in ENV_FIELDS.items() if f == field), field.upper())
+        expected = str(first.get("msg", "a valid value")).removeprefix("Value error, ")
+        got = values.get(field)
+        raise SettingsError(f"{var}={got!r} is invalid: expected {expected}") from None
+    if settings.secret_key is not None and settings.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+        raise SettingsError("COHORTBOT_SECRET_KEY is a placeholder: expected a long random string")
+    if settings.slack_bot_token and not settings.slack_signing_secret:
+        raise SettingsError("SLACK_SIGNING_SECRET is missing: expected the app's signing secret")
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for this process, read once."""
+    return load_settings()

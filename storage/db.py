@@ -1,0 +1,128 @@
+"""Engines and sessions. `DATABASE_URL` comes in plain form; the drivers are chosen here.
+
+The bot uses the async engine (aiosqlite / psycopg async); Alembic and one-shot CLI work may
+use the sync engine (sqlite3 / psycopg).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def _normalise(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    return url
+
+
+def async_url(url: str) -> str:
+    """`sqlite:///x` -> `sqlite+aiosqlite:///x`; `postgresql://` -> `postgresql+psycopg://`."""
+    url = _normalise(url)
+    if url.startswith("sqlite:"):
+        return "sqlite+aiosqlite:" + url.removeprefix("sqlite:")
+    if url.startswith("postgresql:"):
+        return "postgresql+psycopg:" + url.removeprefix("postgresql:")
+    return url
+
+
+def sync_url(url: str) -> str:
+    """`postgresql://` -> `postgresql+psycopg://`; SQLite stays on sqlite3."""
+    url = _normalise(url)
+    if url.startswith("postgresql:"):
+        return "postgresql+psycopg:" + url.removeprefix("postgresql:")
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """The bot's async engine, with SQLite foreign keys on and WAL."""
+    if is_sqlite(url):
+        _ensure_sqlite_dir(url)
+        engine = create_async_engine(async_url(url), **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(async_url(url), **kwargs)
+
+
+def make_sync_engine(url: str, **kwargs: Any) -> Engine:
+    """A sync engine for Alembic and one-shot CLI work."""
+    if is_sqlite(url):
+        _ensure_sqlite_dir(url)
+        engine = create_engine(sync_url(url), **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(sync_url(url), pool_pre_ping=True, **kwargs)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+class Database:
+    """The engine and session factory the bot shares; one per process."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.sessionmaker = make_sessionmaker(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session; commit yourself (`await session.commit()`), rolled back on error."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction, committed on success."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
+    async def ping(self) -> bool:
+        from sqlalchemy import text
+
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,518 @@
+"""The tables for the whole domain. Timestamps are UTC (`UTCDateTime`); foreign keys are enforced.
+
+Naming follows the programme's own words: programme, cohort, class, session, assignment,
+line manager, pulse, network, alumni, delivery. `ProgrammeSession` is a "samling" (the in-person
+session), named so to keep it apart from a database session.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Any:
+    """A foreign key column; CASCADE for owned rows, SET NULL for optional references."""
+    return Field(default=None, foreign_key=target, nullable=nullable, index=True, ondelete=ondelete)
+
+
+def ts(*, nullable: bool = True, default_now: bool = False, index: bool = False) -> Any:
+    """A UTC timestamp column."""
+    if default_now:
+        return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=index)
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def json_field(default_factory: Any = dict) -> Any:
+    return Field(default_factory=default_factory, sa_type=JSON, nullable=False)
+
+
+def text_field(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=Text, nullable=nullable)
+
+
+# --- programme structure -------------------------------------------------------------------
+
+
+class CohortStatus(StrEnum):
+    PLANNED = "planned"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+
+
+class Programme(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    created_at: datetime = ts(default_now=True)
+
+
+class Cohort(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = fk("programme.id")
+    key: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    timezone: str = Field(default="Europe/Oslo", max_length=64)
+    start_date: date | None = None
+    end_date: date | None = None
+    status: str = Field(default=CohortStatus.PLANNED, max_length=16)
+    completed_at: datetime | None = ts()
+    slack_channel_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = ts(default_now=True)
+
+
+class CohortClass(SQLModel, table=True):
+    """A class ("klasse") of a cohort, in one city."""
+
+    __tablename__ = "cohort_class"
+    __table_args__ = (UniqueConstraint("cohort_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = fk("cohort.id")
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    city: str = Field(max_length=100)
+    slack_channel_id: str | None = Field(default=None, max_length=32)
+    slack_channel_name: str | None = Field(default=None, max_length=80)
+
+
+class ProgrammeSession(SQLModel, table=True):
+    """An in-person session ("samling") of a cohort."""
+
+    __tablename__ = "programme_session"
+    __table_args__ = (UniqueConstraint("cohort_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = fk("cohort.id")
+    key: str = Field(max_length=64)
+    number: int
+    title: str = Field(max_length=200)
+    starts_at: datetime = ts(nullable=False)
+    ends_at: datetime = ts(nullable=False)
+    location: str | None = Field(default=None, max_length=200)
+    line_manager_involved: bool = False
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(unique=True, max_length=320)  # stored lower-case
+    name: str = Field(max_length=200)
+    slack_user_id: str | None = Field(default=None, unique=True, max_length=32)
+    slack_active: bool = True
+    locale: str = Field(default="nb", max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
+    municipality: str | None = Field(default=None, max_length=100)
+    county: str | None = Field(default=None, max_length=100)
+    service_area: str | None = Field(default=None, max_length=100)
+    workplace: str | None = Field(default=None, max_length=200)
+    position: str | None = Field(default=None, max_length=200)
+    gender: str | None = Field(default=None, max_length=32)
+    education: str | None = Field(default=None, max_length=200)
+    is_staff: bool = False
+    # Directory profile (shown only when findable).
+    findable: bool = False
+    project_title: str | None = Field(default=None, max_length=300)
+    topics: str | None = Field(default=None, max_length=500)
+    bio: str | None = text_field()
+    created_at: datetime = ts(default_now=True)
+    updated_at: datetime = ts(default_now=True)
+
+
+class EnrolmentStatus(StrEnum):
+    APPLICANT = "applicant"
+    ADMITTED = "admitted"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+
+class Enrolment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "cohort_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = fk("person.id")
+    cohort_id: int = fk("cohort.id")
+    class_id: int | None = fk("cohort_class.id", nullable=True, ondelete="SET NULL")
+    status: str = Field(default=EnrolmentStatus.ACTIVE, max_length=16, index=True)
+    applied_on: date | None = None
+    admitted_on: date | None = None
+    started_on: date | None = None
+    completed_on: date | None = None
+    withdrawn_on: date | None = None
+    withdrawal_reason: str | None = Field(default=None, max_length=500)
+    credits: float | None = None
+    is_alumnus: bool = False
+    alumni_consent: bool | None = None  # None: not asked or no answer (not kept in alumni messaging)
+    alumni_consent_at: datetime | None = ts()
+
+
+class LineManagerLink(SQLModel, table=True):
+    """Who is a participant's line manager ("nærmeste leder") in a cohort."""
+
+    __tablename__ = "line_manager_link"
+    __table_args__ = (UniqueConstraint("participant_id", "cohort_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = fk("person.id")
+    manager_id: int = fk("person.id")
+    cohort_id: int = fk("cohort.id")
+
+
+# --- assignments ---------------------------------------------------------------------------
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cohort_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = fk("cohort.id")
+    key: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", sa_type=Text)
+    url: str | None = Field(default=None, max_length=1000)
+    release_at: datetime = ts(nullable=False)
+    due_at: datetime = ts(nullable=False)
+    line_manager_involved: bool = False
+    # Reminder offsets before the due time, in minutes (default 7 days and 1 day).
+    reminder_offsets: list[int] = json_field(lambda: [7 * 24 * 60, 24 * 60])
+    session_id: int | None = fk("programme_session.id", nullable=True, ondelete="SET NULL")
+
+
+class AssignmentProgress(SQLModel, table=True):
+    __tablename__ = "assignment_progress"
+    __table_args__ = (UniqueConstraint("assignment_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = fk("assignment.id")
+    person_id: int = fk("person.id")
+    done_at: datetime | None = ts()
+    reflection: str | None = text_field()
+    reflection_shareable: bool = False
+    updated_at: datetime = ts(default_now=True)
+
+
+# --- line-manager nudges -------------------------------------------------------------------
+
+
+class Nudge(SQLModel, table=True):
+    """A line-manager nudge from the plan: one wave, sent to every participant's manager."""
+
+    __table_args__ = (UniqueConstraint("cohort_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int = fk("cohort.id")
+    key: str = Field(max_length=64)
+    kind: str = Field(max_length=32)  # before_start | assignment | session | custom
+    title: str = Field(max_length=200)
+    text: str = Field(default="", sa_type=Text)
+    send_at: datetime = ts(nullable=False)
+    respond_by: datetime | None = ts()
+    assignment_id: int | None = fk("assignment.id", nullable=True, ondelete="SET NULL")
+    session_id: int | None = fk("programme_session.id", nullable=True, ondelete="SET NULL")
+
+
+class NudgeAnswerValue(StrEnum):
+    DONE = "done"
+    LATER = "later"
+    CANNOT = "cannot"
+
+
+class NudgeAnswer(SQLModel, table=True):
+    """One nudge for one participant's manager, and what the manager answered."""
+
+    __tablename__ = "nudge_answer"
+    __table_args__ = (UniqueConstraint("nudge_id", "participant_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    nudge_id: int = fk("nudge.id")
+    participant_id: int = fk("person.id")
+    manager_id: int = fk("person.id")
+    answer: str | None = Field(default=None, max_length=16)
+    answered_at: datetime | None = ts()
+    answered_via: str | None = Field(default=None, max_length=16)  # slack | email
+    sent_at: datetime | None = ts()
+    reminded_at: datetime | None = ts()
+    escalated_at: datetime | None = ts()
+    handled_at: datetime | None = ts()
+    handled_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+
+
+# --- pulses --------------------------------------------------------------------------------
+
+
+class Pulse(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("cohort_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    cohort_id: int | None = fk("cohort.id", nullable=True)
+    key: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    anonymous: bool = True
+    audience: str = Field(default="participants", max_length=32)  # participants | alumni | class:<key>
+    opens_at: datetime = ts(nullable=False)
+    closes_at: datetime = ts(nullable=False)
+    reminder_at: datetime | None = ts()
+    closed_at: datetime | None = ts()
+    session_id: int | None = fk("programme_session.id", nullable=True, ondelete="SET NULL")
+    created_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+
+
+class PulseQuestion(SQLModel, table=True):
+    __tablename__ = "pulse_question"
+    __table_args__ = (UniqueConstraint("pulse_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = fk("pulse.id")
+    position: int
+    kind: str = Field(max_length=16)  # scale5 | nps | choice | text
+    text: str = Field(max_length=500)
+    choices: list[str] = json_field(list)
+
+
+class PulseParticipation(SQLModel, table=True):
+    """Who has been asked and who has answered (to stop reminders). Never what they answered."""
+
+    __tablename__ = "pulse_participation"
+    __table_args__ = (UniqueConstraint("pulse_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = fk("pulse.id")
+    person_id: int = fk("person.id")
+    invited_at: datetime | None = ts()
+    answered: bool = False
+    reminded_at: datetime | None = ts()
+
+
+class PulseAnswer(SQLModel, table=True):
+    """An answer to one question.
+
+    Identified pulses set `person_id`. Anonymous pulses leave it null and set `respondent_token`,
+    an HMAC of (pulse, person) under COHORTBOT_SECRET_KEY, so a person can change their answer
+    until the pulse closes but nobody holding only the database can join an answer to a person.
+    The id is a random UUID and there is no timestamp, so insertion order and time give nothing
+    away either. `class_id` keeps the group for results (shown only for groups of >= 5).
+    """
+
+    __tablename__ = "pulse_answer"
+    __table_args__ = (UniqueConstraint("question_id", "respondent_token"),)
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
+    pulse_id: int = fk("pulse.id")
+    question_id: int = fk("pulse_question.id")
+    person_id: int | None = fk("person.id", nullable=True)
+    respondent_token: str = Field(max_length=64)
+    class_id: int | None = fk("cohort_class.id", nullable=True, ondelete="SET NULL")
+    value: int | None = None
+    text: str | None = text_field()
+
+
+# --- networks and matching -----------------------------------------------------------------
+
+
+class NetworkKind(StrEnum):
+    COHORT = "cohort"
+    CLASS = "class"
+    PEER_GROUP = "peer_group"
+    ALUMNI_NATIONAL = "alumni_national"
+    ALUMNI_REGION = "alumni_region"
+
+
+class Network(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32, index=True)
+    key: str = Field(unique=True, max_length=120)
+    name: str = Field(max_length=200)
+    cohort_id: int | None = fk("cohort.id", nullable=True)
+    class_id: int | None = fk("cohort_class.id", nullable=True)
+    region: str | None = Field(default=None, max_length=100)
+    slack_channel_id: str | None = Field(default=None, max_length=32)
+    slack_channel_name: str | None = Field(default=None, max_length=80)
+    is_private: bool = False
+    match_every_weeks: int | None = None  # peer matching rhythm; None = no matching
+    next_match_at: datetime | None = ts()
+    archived_at: datetime | None = ts()
+
+
+class NetworkMembership(SQLModel, table=True):
+    __tablename__ = "network_membership"
+    __table_args__ = (UniqueConstraint("network_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    network_id: int = fk("network.id")
+    person_id: int = fk("person.id")
+    joined_at: datetime = ts(default_now=True)
+    left_at: datetime | None = ts()
+    matching_opt_in: bool = True
+    paused_until: date | None = None
+    ignored_intros: int = 0
+    ghosted: bool = False  # stopped after 3 ignored intros, until they opt back in
+
+
+class MatchBlock(SQLModel, table=True):
+    """"Don't match me with X"."""
+
+    __tablename__ = "match_block"
+    __table_args__ = (UniqueConstraint("person_id", "blocked_person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = fk("person.id")
+    blocked_person_id: int = fk("person.id")
+
+
+class MatchRound(SQLModel, table=True):
+    __tablename__ = "match_round"
+    id: int | None = Field(default=None, primary_key=True)
+    network_id: int = fk("network.id")
+    started_at: datetime = ts(nullable=False)
+    midpoint_at: datetime | None = ts()
+    ends_at: datetime | None = ts()
+
+
+class MatchGroup(SQLModel, table=True):
+    __tablename__ = "match_group"
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = fk("match_round.id")
+    slack_channel_id: str | None = Field(default=None, max_length=32)
+    member_ids: list[int] = json_field(list)
+
+
+class MatchCheckin(SQLModel, table=True):
+    """"Did you meet?" (yes | not_yet | could_not), per person and group."""
+
+    __tablename__ = "match_checkin"
+    __table_args__ = (UniqueConstraint("group_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = fk("match_group.id")
+    person_id: int = fk("person.id")
+    answer: str = Field(max_length=16)
+    answered_at: datetime = ts(default_now=True)
+
+
+# --- broadcasts ----------------------------------------------------------------------------
+
+
+class Broadcast(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    audience: dict[str, Any] = json_field(dict)
+    text: str = Field(sa_type=Text)
+    mode: str = Field(default="dm", max_length=16)  # dm | channel
+    send_at: datetime = ts(nullable=False)
+    urgent: bool = False
+    recipient_count: int = 0
+    created_at: datetime = ts(default_now=True)
+
+
+# --- delivery (the outbox) -----------------------------------------------------------------
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNCERTAIN = "uncertain"  # was in flight when a process died; may have been sent
+
+
+class Delivery(SQLModel, table=True):
+    """One outgoing message. Written in the transaction that causes it; sent by the dispatcher."""
+
+    __table_args__ = (Index("ix_delivery_due", "state", "send_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=200)
+    transport: str = Field(max_length=16)  # slack | email
+    kind: str = Field(max_length=48, index=True)  # assignment_post, assignment_reminder, nudge, ...
+    target: str = Field(max_length=320)  # Slack channel or user id, or an email address
+    person_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    source: str | None = Field(default=None, max_length=120, index=True)  # e.g. "assignment:12"
+    message: dict[str, Any] = json_field(dict)  # a neutral message (bot.messages), not Block Kit
+    send_at: datetime = ts(nullable=False)
+    urgent: bool = False
+    state: str = Field(default=DeliveryState.PENDING, max_length=16)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = ts()
+    sent_at: datetime | None = ts()
+    error: str | None = Field(default=None, max_length=500)
+    result_ref: str | None = Field(default=None, max_length=64)  # Slack ts, Message-ID
+    created_at: datetime = ts(default_now=True)
+    updated_at: datetime = ts(default_now=True)
+
+
+class SendingPause(SQLModel, table=True):
+    """Set when Slack says the token is bad: all Slack sending stops until staff resume it."""
+
+    __tablename__ = "sending_pause"
+    transport: str = Field(primary_key=True, max_length=16)
+    reason: str = Field(max_length=500)
+    paused_at: datetime = ts(default_now=True)
+
+
+# --- inbound, audit, risk ------------------------------------------------------------------
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event ids already handled; Slack retries events and Bolt does not deduplicate."""
+
+    __tablename__ = "processed_event"
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = ts(default_now=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = ts(default_now=True, index=True)
+    actor_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    actor: str = Field(max_length=120)  # "person:12", "cli", "system"
+    action: str = Field(max_length=80)
+    subject: str | None = Field(default=None, max_length=120)
+    detail: dict[str, Any] = json_field(dict)
+
+
+class RiskCase(SQLModel, table=True):
+    """A participant flagged in the staff digest, and whether staff followed up."""
+
+    __tablename__ = "risk_case"
+    __table_args__ = (UniqueConstraint("person_id", "cohort_id", "week"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = fk("person.id")
+    cohort_id: int = fk("cohort.id")
+    week: str = Field(max_length=10)  # ISO week, e.g. 2026-W48
+    reasons: list[str] = json_field(list)
+    followed_up_at: datetime | None = ts()
+    followed_up_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    note: str | None = text_field()
+
+
+__all__ = [
+    "Assignment",
+    "AssignmentProgress",
+    "AuditEvent",
+    "Broadcast",
+    "Cohort",
+    "CohortClass",
+    "CohortStatus",
+    "Delivery",
+    "DeliveryState",
+    "Enrolment",
+    "EnrolmentStatus",
+    "LineManagerLink",
+    "MatchBlock",
+    "MatchCheckin",
+    "MatchGroup",
+    "MatchRound",
+    "Network",
+    "NetworkKind",
+    "NetworkMembership",
+    "Nudge",
+    "NudgeAnswer",
+    "NudgeAnswerValue",
+    "Person",
+    "Programme",
+    "ProgrammeSession",
+    "ProcessedEvent",
+    "Pulse",
+    "PulseAnswer",
+    "PulseParticipation",
+    "PulseQuestion",
+    "RiskCase",
+    "SendingPause",
+]

@@ -1,0 +1,132 @@
+"""Shared fixtures: a migrated database per test (SQLite, or PostgreSQL in the second pass)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.settings import Settings
+from storage.db import Database
+from storage.migrate import upgrade
+
+TEST_DATABASE = os.environ.get("COHORTBOT_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("COHORTBOT_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+
+
+def postgres_reachable(url: str = POSTGRES_URL) -> str | None:
+    """None if PostgreSQL answers at `url`, else the reason it does not."""
+    try:
+        import psycopg
+
+        psycopg.connect(url, connect_timeout=3).close()
+        return None
+    except Exception as exc:
+        return f"PostgreSQL at {url} not reachable ({type(exc).__name__})"
+
+
+def _admin_url(url: str, dbname: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + dbname
+
+
+def create_postgres_database(base_url: str = POSTGRES_URL) -> str:
+    """Create a fresh, empty database beside `base_url`'s; returns its URL."""
+    import psycopg
+
+    name = f"cohortbot_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return _admin_url(base_url, name)
+
+
+def drop_postgres_database(url: str, base_url: str = POSTGRES_URL) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One migrated database per test run: a SQLite file to copy, or a PostgreSQL database."""
+    if TEST_DATABASE == "postgresql":
+        reason = postgres_reachable()
+        if reason:
+            pytest.skip(reason)
+        url = create_postgres_database()
+        upgrade(url)
+        yield url
+        drop_postgres_database(url)
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+
+
+def _truncate_postgres(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+            "AND tablename <> 'alembic_version'"
+        ).fetchall()
+        if rows:
+            names = ", ".join(f'"{r[0]}"' for r in rows)
+            conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def database_url(_migrated_template: str, tmp_path: Path) -> str:
+    """A migrated, empty database for this test."""
+    if _migrated_template.startswith("postgresql"):
+        _truncate_postgres(_migrated_template)
+        return _migrated_template
+    src = Path(_migrated_template.removeprefix("sqlite:///"))
+    dst = tmp_path / "cohortbot.db"
+    shutil.copyfile(src, dst)
+    return f"sqlite:///{dst}"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database of its own, for tests that need PostgreSQL."""
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    url = create_postgres_database()
+    upgrade(url)
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """Frozen at Monday 2 March 2026 09:00 Oslo (08:00 UTC)."""
+    return FrozenClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret-key-0123456789abcdef",
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret="test-signing-secret",
+        base_url="http://127.0.0.1:3000",
+    )
