@@ -1,0 +1,24 @@
+"""What handlers and jobs share in one process: settings, database, clock and transports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock, SystemClock
+from bot.notifier import Notifier
+from bot.settings import Settings
+from storage.db import Database
+
+
+@dataclass
+class Runtime:
+    """The process's shared services. Built once in `app.py`; nothing else makes its own."""
+
+    settings: Settings
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    notifiers: dict[str, Notifier] = field(default_factory=dict)
+    process_id: str = "bot"
+    # Set by app.py: the shared aiohttp.ClientSession (typed loosely: bot/ knows no HTTP client).
+    http: Any = None

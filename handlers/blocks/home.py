@@ -1,0 +1,40 @@
+"""Block Kit for the App Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages import t
+from bot.people import Actor
+
+MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
+
+
+def build_home(actor: Actor, parts: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """A home view: a greeting, then each part, cut to Slack's 100-block limit."""
+    locale = actor.locale
+    name = actor.person.name if actor.person else ""
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": t("home.greeting", locale, name=name)[:150]},
+        }
+    ]
+    if not actor.known:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": t("error.unknown_user", locale)}}
+        )
+    for part in parts:
+        if not part:
+            continue
+        if len(blocks) + len(part) + 1 > MAX_HOME_BLOCKS:
+            blocks.append(
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": t("home.truncated", locale)}],
+                }
+            )
+            break
+        blocks.append({"type": "divider"})
+        blocks.extend(part)
+    return {"type": "home", "blocks": blocks}

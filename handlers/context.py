@@ -1,0 +1,53 @@
+"""What a listener needs about the request: the runtime, who is asking, how to answer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.people import Actor, resolve_actor
+from bot.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+
+async def actor_for(runtime: Runtime, user_id: str, slack_locale: str | None = None) -> Actor:
+    """Resolve the Slack user into a person with roles (unknown people get an empty Actor)."""
+    async with runtime.db.session() as session:
+        return await resolve_actor(
+            session=session,
+            settings=runtime.settings,
+            slack_user_id=user_id,
+            slack_locale=slack_locale,
+        )
+
+
+@dataclass
+class Reply:
+    """Answer a person privately: through the response_url when there is one, else ephemeral."""
+
+    runtime: Runtime
+    client: AsyncWebClient
+    user_id: str
+    channel_id: str | None = None
+    response_url: str | None = None
+
+    async def ephemeral(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        payload: dict[str, Any] = {"response_type": "ephemeral", "text": text}
+        if blocks:
+            payload["blocks"] = blocks
+        if self.response_url and self.runtime.http is not None:
+            # The shared aiohttp session; Bolt's `respond` would open a session of its own.
+            async with self.runtime.http.post(self.response_url, json=payload) as resp:
+                if resp.status < 300:
+                    return
+                logger.warning("Failed to answer through response_url (HTTP %s)", resp.status)
+        if self.channel_id:
+            await self.client.chat_postEphemeral(
+                channel=self.channel_id, user=self.user_id, text=text, blocks=blocks
+            )
+        else:
+            await self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)

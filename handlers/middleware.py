@@ -1,0 +1,42 @@
+"""Cross-cutting concerns: event deduplication and the one global error handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+
+from bot.runtime import Runtime
+from storage.queries.events import claim_event
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    """Install the middleware and the error handler."""
+
+    @app.middleware
+    async def deduplicate_events(
+        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        # Slack retries an event it thinks was not acked (X-Slack-Retry-Num) and Bolt does not
+        # deduplicate, so the first delivery of an event id wins and retries are acked quietly.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if isinstance(event_id, str) and event_id:
+            async with runtime.db.transaction() as session:
+                first = await claim_event(
+                    session=session, event_id=event_id, now=runtime.clock.now()
+                )
+            if not first:
+                logger.info("Skipped a retried event %s", event_id)
+                return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        kind = body.get("type") or body.get("command") or "request"
+        logger.exception("Failed to handle %s", kind, exc_info=error)
