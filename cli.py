@@ -33,7 +33,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
 
 console = Console()
-err = Console(stderr=True)
+# Errors are one line whatever the terminal width: never wrapped.
+err = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> None:

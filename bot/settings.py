@@ -44,7 +44,16 @@ class Settings(BaseModel):
     channel_prefix: str = "lu"
     dispatch_concurrency: int = Field(default=8, ge=1, le=256)
     dispatch_batch: int = Field(default=200, ge=1)
-    dispatch_lease_seconds: int = Field(default=120, ge=5)
+    dispatch_lease_seconds: int = Field(default=120, ge=1)
+    dispatch_interval_seconds: float = Field(default=1.0, gt=0)
+    dispatch_max_attempts: int = Field(default=8, ge=1)
+    dispatch_backoff_seconds: float = Field(default=2.0, ge=0)  # first retry; doubles each time
+    dispatch_backoff_max_seconds: float = Field(default=900.0, ge=0)
+    # Client-side Slack limits (Slack's published shape); the scale multiplies every rate.
+    slack_rate_scale: float = Field(default=1.0, gt=0)
+    slack_post_channel_per_second: float = Field(default=1.0, gt=0)
+    slack_post_channel_burst: int = Field(default=3, ge=1)
+    slack_post_workspace_per_minute: int = Field(default=600, ge=1)
     staff_emails: tuple[str, ...] = ()
     local_mode: bool = False
 
@@ -117,9 +126,33 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_DISPATCH_CONCURRENCY": "dispatch_concurrency",
     "COHORTBOT_DISPATCH_BATCH": "dispatch_batch",
     "COHORTBOT_DISPATCH_LEASE_SECONDS": "dispatch_lease_seconds",
+    "COHORTBOT_DISPATCH_INTERVAL_SECONDS": "dispatch_interval_seconds",
+    "COHORTBOT_DISPATCH_MAX_ATTEMPTS": "dispatch_max_attempts",
+    "COHORTBOT_DISPATCH_BACKOFF_SECONDS": "dispatch_backoff_seconds",
+    "COHORTBOT_DISPATCH_BACKOFF_MAX_SECONDS": "dispatch_backoff_max_seconds",
+    "COHORTBOT_SLACK_RATE_SCALE": "slack_rate_scale",
+    "COHORTBOT_SLACK_POST_CHANNEL_PER_SECOND": "slack_post_channel_per_second",
+    "COHORTBOT_SLACK_POST_CHANNEL_BURST": "slack_post_channel_burst",
+    "COHORTBOT_SLACK_POST_WORKSPACE_PER_MINUTE": "slack_post_workspace_per_minute",
     "COHORTBOT_STAFF_EMAILS": "staff_emails",
     "COHORTBOT_LOCAL_MODE": "local_mode",
 }
+
+
+def _expected(error: Any) -> str:
+    """Say what a value should look like, in words a person setting an env var understands."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "a whole number"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        return f"a number {'>=' if kind == 'greater_than_equal' else '<='} {bound}"
+    if kind.startswith("time"):
+        return "a time of day such as 08:00"
+    if kind.startswith("bool"):
+        return "true or false"
+    return str(error.get("msg", "a valid value")).removeprefix("Value error, ")
 
 
 def _raw_values(environ: dict[str, str], env_file: Path | None) -> dict[str, Any]:
@@ -151,10 +184,13 @@ def load_settings(
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         var = next((v for v, f in ENV_FIELDS.items() if f == field), field.upper())
-        expected = str(first.get("msg", "a valid value")).removeprefix("Value error, ")
+        expected = _expected(first)
         got = values.get(field)
         raise SettingsError(f"{var}={got!r} is invalid: expected {expected}") from None
-    if settings.secret_key is not None and settings.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+    if (
+        settings.secret_key is not None
+        and settings.secret_key.strip().lower() in PLACEHOLDER_SECRETS
+    ):
         raise SettingsError("COHORTBOT_SECRET_KEY is a placeholder: expected a long random string")
     if settings.slack_bot_token and not settings.slack_signing_secret:
         raise SettingsError("SLACK_SIGNING_SECRET is missing: expected the app's signing secret")

@@ -1,0 +1,58 @@
+"""`cohortbot run` and `db upgrade` as a person runs them: real processes, one clear line on errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COHORTBOT = [sys.executable, "-c", "from cli import main; main()"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COHORTBOT_"))}
+    full_env.pop("DATABASE_URL", None)
+    full_env.update(env)
+    full_env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        COHORTBOT + args, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_invalid_setting_is_one_line_without_traceback(tmp_path: Path) -> None:
+    result = run_cli(["db", "upgrade"], {"COHORTBOT_PORT": "abc"}, tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "COHORTBOT_PORT='abc' is invalid" in lines[0]
+
+
+def test_run_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = run_cli(["run"], {"DATABASE_URL": url}, tmp_path)
+    assert result.returncode == 3
+    assert "run `cohortbot db upgrade`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_then_schema_is_current(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'data' / 'bot.db'}"
+    result = run_cli(["db", "upgrade"], {"DATABASE_URL": url}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "database at revision" in result.stdout
+    again = run_cli(["db", "upgrade"], {"DATABASE_URL": url}, tmp_path)
+    assert again.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "env", [{"DATABASE_URL": "mysql://nope"}, {"COHORTBOT_TIMEZONE": "Nowhere"}]
+)
+def test_other_bad_settings(tmp_path: Path, env: dict[str, str]) -> None:
+    result = run_cli(["db", "upgrade"], env, tmp_path)
+    assert result.returncode == 2
+    assert next(iter(env)) in result.stderr
