@@ -149,7 +149,8 @@ class Enrolment(SQLModel, table=True):
     withdrawal_reason: str | None = Field(default=None, max_length=500)
     credits: float | None = None
     is_alumnus: bool = False
-    alumni_consent: bool | None = None  # None: not asked or no answer (not kept in alumni messaging)
+    # None: not asked or no answer, and then not kept in alumni messaging.
+    alumni_consent: bool | None = None
     alumni_consent_at: datetime | None = ts()
 
 
@@ -249,7 +250,8 @@ class Pulse(SQLModel, table=True):
     key: str = Field(max_length=64)
     title: str = Field(max_length=200)
     anonymous: bool = True
-    audience: str = Field(default="participants", max_length=32)  # participants | alumni | class:<key>
+    # participants | alumni | class:<key>
+    audience: str = Field(default="participants", max_length=32)
     opens_at: datetime = ts(nullable=False)
     closes_at: datetime = ts(nullable=False)
     reminder_at: datetime | None = ts()
@@ -346,7 +348,7 @@ class NetworkMembership(SQLModel, table=True):
 
 
 class MatchBlock(SQLModel, table=True):
-    """"Don't match me with X"."""
+    """ "Don't match me with X"."""
 
     __tablename__ = "match_block"
     __table_args__ = (UniqueConstraint("person_id", "blocked_person_id"),)
@@ -373,7 +375,7 @@ class MatchGroup(SQLModel, table=True):
 
 
 class MatchCheckin(SQLModel, table=True):
-    """"Did you meet?" (yes | not_yet | could_not), per person and group."""
+    """ "Did you meet?" (yes | not_yet | could_not), per person and group."""
 
     __tablename__ = "match_checkin"
     __table_args__ = (UniqueConstraint("group_id", "person_id"),)
@@ -506,9 +508,9 @@ __all__ = [
     "NudgeAnswer",
     "NudgeAnswerValue",
     "Person",
+    "ProcessedEvent",
     "Programme",
     "ProgrammeSession",
-    "ProcessedEvent",
     "Pulse",
     "PulseAnswer",
     "PulseParticipation",
