@@ -1,0 +1,376 @@
+"""Apply a validated plan to the database: create or update rows by their keys, idempotently.
+
+Applying the same plan twice changes nothing; changing one date changes exactly that row.
+Rows that are in the database but no longer in the file are reported and left alone: deleting a
+session, assignment or pulse would also delete progress, answers and the record of what was
+sent, so removing something is a deliberate staff action, not a side effect of editing a file.
+After the rows are written, the planner schedules deliveries in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import planner
+from bot.plan import Plan, PulsePlan
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import (
+    Assignment,
+    Cohort,
+    CohortClass,
+    Nudge,
+    Programme,
+    ProgrammeSession,
+    Pulse,
+    PulseQuestion,
+)
+from storage.queries import people as people_q
+from storage.queries import plan as q
+
+RowT = TypeVar("RowT", bound=SQLModel)
+
+KINDS = ("programme", "cohort", "classes", "sessions", "assignments", "nudges", "pulses")
+
+
+@dataclass
+class KindReport:
+    """What happened to one kind of row."""
+
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)  # key -> changed fields
+    unchanged: list[str] = field(default_factory=list)
+    not_in_file: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return len(self.created) + len(self.updated)
+
+
+@dataclass
+class ApplyReport:
+    """The outcome of one apply, per kind of row."""
+
+    cohort_key: str
+    cohort_id: int | None = None
+    dry_run: bool = False
+    kinds: dict[str, KindReport] = field(default_factory=lambda: {k: KindReport() for k in KINDS})
+    notes: list[str] = field(default_factory=list)
+    deliveries_planned: int = 0
+
+    @property
+    def changes(self) -> int:
+        return sum(k.changes for k in self.kinds.values())
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Created/updated/unchanged/not-in-file counts per kind (for the audit log)."""
+        return {
+            name: {
+                "created": len(k.created),
+                "updated": len(k.updated),
+                "unchanged": len(k.unchanged),
+                "not_in_file": len(k.not_in_file),
+            }
+            for name, k in self.kinds.items()
+        }
+
+
+def _sync(
+    report: KindReport,
+    key: str,
+    row: RowT | None,
+    values: dict[str, Any],
+    make: Callable[..., RowT],
+) -> tuple[RowT, bool]:
+    """Create `row` or set `values` on it; record what changed. True if anything did."""
+    if row is None:
+        report.created.append(key)
+        return make(**values), True
+    changed = [name for name, value in values.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, values[name])
+    if changed:
+        report.updated[key] = changed
+    else:
+        report.unchanged.append(key)
+    return row, bool(changed)
+
+
+async def apply_plan(
+    *,
+    session: AsyncSession,
+    plan: Plan,
+    settings: Settings,
+    now: datetime,
+    actor: str = "cli",
+    source: str | None = None,
+) -> ApplyReport:
+    """Create or update everything in `plan`, in the caller's transaction; then plan deliveries."""
+    report = ApplyReport(cohort_key=plan.cohort.key)
+    kinds = report.kinds
+
+    programme = await q.get_programme_by_key(session=session, key=plan.programme.key)
+    programme, dirty = _sync(
+        kinds["programme"],
+        plan.programme.key,
+        programme,
+        {"key": plan.programme.key, "name": plan.programme.name},
+        Programme,
+    )
+    if dirty:
+        await q.save(session=session, row=programme)
+    assert programme.id is not None
+
+    cohort = await q.get_cohort_by_key(session=session, key=plan.cohort.key)
+    cohort, dirty = _sync(
+        kinds["cohort"],
+        plan.cohort.key,
+        cohort,
+        {
+            "programme_id": programme.id,
+            "key": plan.cohort.key,
+            "name": plan.cohort.name,
+            "timezone": plan.cohort.timezone,
+            "start_date": plan.cohort.start_date,
+            "end_date": plan.cohort.end_date,
+        },
+        Cohort,
+    )
+    if dirty:
+        await q.save(session=session, row=cohort)
+    assert cohort.id is not None
+    cohort_id = report.cohort_id = cohort.id
+
+    existing_classes = {
+        c.key: c for c in await q.list_classes(session=session, cohort_id=cohort_id)
+    }
+    for c in plan.classes:
+        row, dirty = _sync(
+            kinds["classes"],
+            c.key,
+            existing_classes.pop(c.key, None),
+            {"cohort_id": cohort_id, "key": c.key, "name": c.name, "city": c.city},
+            CohortClass,
+        )
+        if dirty:
+            await q.save(session=session, row=row)
+    kinds["classes"].not_in_file = sorted(existing_classes)
+
+    existing_sessions = {
+        s.key: s for s in await q.list_sessions(session=session, cohort_id=cohort_id)
+    }
+    session_ids: dict[str, int] = {}
+    for s in plan.sessions:
+        row_s, dirty = _sync(
+            kinds["sessions"],
+            s.key,
+            existing_sessions.pop(s.key, None),
+            {
+                "cohort_id": cohort_id,
+                "key": s.key,
+                "number": s.number,
+                "title": s.title,
+                "starts_at": s.starts_at,
+                "ends_at": s.ends_at,
+                "location": s.location,
+                "line_manager_involved": s.line_manager,
+            },
+            ProgrammeSession,
+        )
+        if dirty:
+            await q.save(session=session, row=row_s)
+        assert row_s.id is not None
+        session_ids[s.key] = row_s.id
+    kinds["sessions"].not_in_file = sorted(existing_sessions)
+    if existing_sessions and any(
+        r.number in {s.number for s in plan.sessions} for r in existing_sessions.values()
+    ):
+        report.notes.append(
+            "a session left out of the file has the same number as one in it; "
+            "relative times use the numbers in the file"
+        )
+
+    existing_assignments = {
+        a.key: a for a in await q.list_assignments(session=session, cohort_id=cohort_id)
+    }
+    assignment_ids: dict[str, int] = {}
+    for a in plan.assignments:
+        row_a, dirty = _sync(
+            kinds["assignments"],
+            a.key,
+            existing_assignments.pop(a.key, None),
+            {
+                "cohort_id": cohort_id,
+                "key": a.key,
+                "title": a.title,
+                "description": a.description,
+                "url": a.url,
+                "release_at": a.release_at,
+                "due_at": a.due_at,
+                "line_manager_involved": a.line_manager,
+                "reminder_offsets": list(a.reminder_offsets),
+                "session_id": session_ids.get(a.session_key) if a.session_key else None,
+            },
+            Assignment,
+        )
+        if dirty:
+            await q.save(session=session, row=row_a)
+        assert row_a.id is not None
+        assignment_ids[a.key] = row_a.id
+    kinds["assignments"].not_in_file = sorted(existing_assignments)
+
+    existing_nudges = {n.key: n for n in await q.list_nudges(session=session, cohort_id=cohort_id)}
+    for n in plan.nudges:
+        row_n, dirty = _sync(
+            kinds["nudges"],
+            n.key,
+            existing_nudges.pop(n.key, None),
+            {
+                "cohort_id": cohort_id,
+                "key": n.key,
+                "kind": n.kind,
+                "title": n.title,
+                "text": n.text,
+                "send_at": n.send_at,
+                "respond_by": n.respond_by,
+                "assignment_id": assignment_ids.get(n.assignment_key) if n.assignment_key else None,
+                "session_id": session_ids.get(n.session_key) if n.session_key else None,
+            },
+            Nudge,
+        )
+        if dirty:
+            await q.save(session=session, row=row_n)
+    kinds["nudges"].not_in_file = sorted(existing_nudges)
+
+    await _apply_pulses(session, plan, report, cohort_id, session_ids)
+
+    if report.changes:
+        await session.flush()
+    report.deliveries_planned = await planner.plan_deliveries(
+        session=session, cohort_id=cohort_id, settings=settings, now=now
+    )
+    await people_q.record_audit(
+        session=session,
+        actor=actor,
+        action="plan.apply",
+        subject=f"cohort:{cohort_id}",
+        detail={
+            "source": source,
+            "cohort": plan.cohort.key,
+            "changes": report.changes,
+            "counts": report.counts(),
+        },
+    )
+    return report
+
+
+async def _apply_pulses(
+    session: AsyncSession,
+    plan: Plan,
+    report: ApplyReport,
+    cohort_id: int,
+    session_ids: dict[str, int],
+) -> None:
+    kind = report.kinds["pulses"]
+    existing = {p.key: p for p in await q.list_pulses(session=session, cohort_id=cohort_id)}
+    questions: dict[int, dict[int, PulseQuestion]] = {}
+    for question in await q.list_pulse_questions(
+        session=session, pulse_ids=[p.id for p in existing.values() if p.id is not None]
+    ):
+        questions.setdefault(question.pulse_id, {})[question.position] = question
+    for p in plan.pulses:
+        row, dirty = _sync(
+            kind,
+            p.key,
+            existing.pop(p.key, None),
+            {
+                "cohort_id": cohort_id,
+                "key": p.key,
+                "title": p.title,
+                "anonymous": p.anonymous,
+                "audience": p.audience,
+                "opens_at": p.opens_at,
+                "closes_at": p.closes_at,
+                "reminder_at": p.reminder_at,
+                "session_id": session_ids.get(p.session_key) if p.session_key else None,
+            },
+            Pulse,
+        )
+        if dirty:
+            await q.save(session=session, row=row)
+        assert row.id is not None
+        changed = await _apply_questions(session, p, row.id, questions.get(row.id, {}), report)
+        if changed and p.key not in kind.created:
+            if p.key in kind.unchanged:
+                kind.unchanged.remove(p.key)
+            kind.updated.setdefault(p.key, []).append("questions")
+    kind.not_in_file = sorted(existing)
+
+
+async def _apply_questions(
+    session: AsyncSession,
+    pulse: PulsePlan,
+    pulse_id: int,
+    existing: dict[int, PulseQuestion],
+    report: ApplyReport,
+) -> bool:
+    changed = False
+    for position, question in enumerate(pulse.questions, start=1):
+        values: dict[str, Any] = {
+            "pulse_id": pulse_id,
+            "position": position,
+            "kind": question.kind,
+            "text": question.text,
+            "choices": list(question.choices),
+        }
+        row = existing.pop(position, None)
+        if row is None:
+            await q.save(session=session, row=PulseQuestion(**values))
+            changed = True
+            continue
+        diff = [name for name, value in values.items() if getattr(row, name) != value]
+        if diff:
+            for name in diff:
+                setattr(row, name, values[name])
+            await q.save(session=session, row=row)
+            changed = True
+    for position, row in sorted(existing.items()):
+        assert row.id is not None
+        if await q.count_question_answers(session=session, question_id=row.id):
+            report.notes.append(
+                f"pulse '{pulse.key}': question {position} is no longer in the file but has "
+                "answers, so it was kept"
+            )
+            continue
+        await q.delete(session=session, row=row)
+        changed = True
+    return changed
+
+
+async def apply_plan_to(
+    db: Database,
+    plan: Plan,
+    *,
+    settings: Settings,
+    now: datetime,
+    dry_run: bool = False,
+    actor: str = "cli",
+    source: str | None = None,
+) -> ApplyReport:
+    """Apply in one transaction of its own; with `dry_run`, roll back and only report."""
+    async with db.session() as session:
+        report = await apply_plan(
+            session=session, plan=plan, settings=settings, now=now, actor=actor, source=source
+        )
+        report.dry_run = dry_run
+        if dry_run:
+            await session.rollback()
+        else:
+            await session.commit()
+    return report
