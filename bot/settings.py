@@ -6,7 +6,7 @@ import os
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -56,6 +56,12 @@ class Settings(BaseModel):
     slack_post_workspace_per_minute: int = Field(default=600, ge=1)
     staff_emails: tuple[str, ...] = ()
     local_mode: bool = False
+    # Networks: class channels when a cohort completes ("archive" | "keep"); withdrawn
+    # participants ("keep": left in the channel, no longer messaged | "remove": also removed).
+    class_channels_on_completion: Literal["archive", "keep"] = "keep"
+    withdrawn_policy: Literal["keep", "remove"] = "keep"
+    match_every_weeks: int = Field(default=2, ge=1, le=52)  # peer matching in the programme
+    alumni_match_every_weeks: int = Field(default=6, ge=1, le=52)
 
     @field_validator("timezone")
     @classmethod
@@ -136,6 +142,10 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_SLACK_POST_WORKSPACE_PER_MINUTE": "slack_post_workspace_per_minute",
     "COHORTBOT_STAFF_EMAILS": "staff_emails",
     "COHORTBOT_LOCAL_MODE": "local_mode",
+    "COHORTBOT_CLASS_CHANNELS_ON_COMPLETION": "class_channels_on_completion",
+    "COHORTBOT_WITHDRAWN_POLICY": "withdrawn_policy",
+    "COHORTBOT_MATCH_EVERY_WEEKS": "match_every_weeks",
+    "COHORTBOT_ALUMNI_MATCH_EVERY_WEEKS": "alumni_match_every_weeks",
 }
 
 
