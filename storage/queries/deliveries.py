@@ -1,18 +1,31 @@
-"""Outbox queries: enqueue (deduplicated), cancel, reschedule."""
+"""Outbox queries: enqueue (deduplicated), cancel, the dispatcher's claim and outcomes, pauses,
+and what staff see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Delivery, DeliveryState
+from storage.models import Delivery, DeliveryState, Person, SendingPause
 from storage.types import utcnow
+
+# The tables' columns, typed loosely: SQLModel's attribute types confuse SQLAlchemy's overloads.
+D: Any = cast(Any, Delivery).__table__.c
+P: Any = cast(Any, Person).__table__.c
+SP: Any = cast(Any, SendingPause).__table__.c
+DELIVERY: Any = cast(Any, Delivery).__table__
+PAUSE: Any = cast(Any, SendingPause).__table__
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount or 0)
 
 
 def _insert_for(session: AsyncSession) -> Any:
@@ -42,23 +55,20 @@ async def enqueue_delivery(
     alone, so nothing is ever sent twice.
     """
     now = utcnow()
-    insert = (
-        _insert_for(session)(Delivery)
-        .values(
-            dedupe_key=dedupe_key,
-            transport=transport,
-            kind=kind,
-            target=target,
-            message=message,
-            send_at=send_at,
-            person_id=person_id,
-            source=source,
-            urgent=urgent,
-            state=DeliveryState.PENDING,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
-        )
+    insert = _insert_for(session)(DELIVERY).values(
+        dedupe_key=dedupe_key,
+        transport=transport,
+        kind=kind,
+        target=target,
+        message=message,
+        send_at=send_at,
+        person_id=person_id,
+        source=source,
+        urgent=urgent,
+        state=DeliveryState.PENDING,
+        attempts=0,
+        created_at=now,
+        updated_at=now,
     )
     if replace_pending:
         stmt = insert.on_conflict_do_update(
@@ -70,12 +80,13 @@ async def enqueue_delivery(
                 "urgent": insert.excluded.urgent,
                 "updated_at": now,
             },
-            where=Delivery.state == DeliveryState.PENDING,  # type: ignore[arg-type]
+            where=D.state == DeliveryState.PENDING,
         )
     else:
         stmt = insert.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    result = await session.execute(stmt)
-    return bool(result.rowcount)
+    # RETURNING, not rowcount: psycopg reports -1 for an ORM-style insert that did nothing.
+    result = await session.execute(stmt.returning(D.id))
+    return result.first() is not None
 
 
 async def cancel_pending(
@@ -90,15 +101,396 @@ async def cancel_pending(
     """Cancel pending deliveries matching every given filter; returns how many."""
     if source is None and person_id is None and dedupe_prefix is None:
         raise ValueError("cancel_pending needs source, person_id or dedupe_prefix")
-    stmt = update(Delivery).where(Delivery.state == DeliveryState.PENDING)  # type: ignore[arg-type]
+    stmt = update(DELIVERY).where(D.state == DeliveryState.PENDING)
     if source is not None:
-        stmt = stmt.where(Delivery.source == source)  # type: ignore[arg-type]
+        stmt = stmt.where(D.source == source)
     if person_id is not None:
-        stmt = stmt.where(Delivery.person_id == person_id)  # type: ignore[arg-type]
+        stmt = stmt.where(D.person_id == person_id)
     if kinds is not None:
-        stmt = stmt.where(Delivery.kind.in_(list(kinds)))  # type: ignore[attr-defined]
+        stmt = stmt.where(D.kind.in_(list(kinds)))
     if dedupe_prefix is not None:
-        stmt = stmt.where(Delivery.dedupe_key.startswith(dedupe_prefix))  # type: ignore[attr-defined]
+        stmt = stmt.where(D.dedupe_key.startswith(dedupe_prefix))
     stmt = stmt.values(state=DeliveryState.CANCELLED, error=reason, updated_at=utcnow())
     result = await session.execute(stmt)
-    return int(result.rowcount or 0)
+    return _rowcount(result)
+
+
+# --- the dispatcher's claim and outcomes ---------------------------------------------------
+#
+# Life of a delivery: pending -> claimed (a dispatcher holds it under a lease) -> uncertain (the
+# send is in flight: if the process dies now, the message may or may not have gone) -> sent |
+# pending (retry later) | failed. Every outcome write is a compare-and-swap on `claimed_by`, so a
+# dispatcher whose lease was taken over can never overwrite the new owner's work.
+
+UNCERTAIN_NOTE = "uncertain:"
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """A delivery this dispatcher now owns. `uncertain`: a dead process may have sent it."""
+
+    id: int
+    dedupe_key: str
+    transport: str
+    kind: str
+    target: str
+    message: dict[str, Any]
+    attempts: int
+    urgent: bool
+    person_id: int | None
+    uncertain: bool
+    error: str | None
+
+
+def _clip(text: str | None) -> str | None:
+    return None if text is None else text[:500]
+
+
+def _not_paused() -> Any:
+    return D.transport.not_in(select(SP.transport))
+
+
+async def claim_due_deliveries(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    claimed_by: str,
+    lease_until: datetime,
+) -> list[ClaimedDelivery]:
+    """Claim up to `limit` due deliveries for `claimed_by`; commit afterwards.
+
+    Takes, in order: deliveries whose claim expired (their dispatcher died or hung), then
+    pending ones whose send time has come, oldest first. On PostgreSQL the rows are locked with
+    `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers claim disjoint sets; SQLite has one
+    dispatcher. Paused transports are skipped.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    expired = (
+        select(D.id)
+        .where(
+            D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
+            D.lease_until < now,
+            _not_paused(),
+        )
+        .order_by(D.lease_until)
+        .limit(limit)
+    )
+    if postgres:
+        expired = expired.with_for_update(skip_locked=True)
+    ids = list((await session.execute(expired)).scalars())
+    if len(ids) < limit:
+        due = (
+            select(D.id)
+            .where(
+                D.state == DeliveryState.PENDING,
+                D.send_at <= now,
+                _not_paused(),
+            )
+            .order_by(D.send_at)
+            .limit(limit - len(ids))
+        )
+        if postgres:
+            due = due.with_for_update(skip_locked=True)
+        ids += list((await session.execute(due)).scalars())
+    if not ids:
+        return []
+    state = D.state
+    takeover_note = case(
+        (
+            state == DeliveryState.UNCERTAIN,
+            func.substr(
+                literal(UNCERTAIN_NOTE + " was in flight at ")
+                + func.coalesce(D.claimed_by, "?")
+                + literal(" when its lease ran out; sent again, may be a duplicate"),
+                1,
+                500,
+            ),
+        ),
+        else_=D.error,
+    )
+    await session.execute(
+        update(DELIVERY)
+        .where(
+            D.id.in_(ids),
+            or_(
+                and_(state == DeliveryState.PENDING, D.send_at <= now),
+                and_(
+                    state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
+                    D.lease_until < now,
+                ),
+            ),
+        )
+        .values(
+            state=DeliveryState.CLAIMED,
+            claimed_by=claimed_by,
+            lease_until=lease_until,
+            error=takeover_note,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = await session.execute(
+        select(
+            D.id,
+            D.dedupe_key,
+            D.transport,
+            D.kind,
+            D.target,
+            D.message,
+            D.attempts,
+            D.urgent,
+            D.person_id,
+            D.error,
+        )
+        .where(
+            D.id.in_(ids),
+            D.claimed_by == claimed_by,
+            D.state == DeliveryState.CLAIMED,
+        )
+        .order_by(D.send_at, D.id)
+    )
+    return [
+        ClaimedDelivery(
+            id=r.id,
+            dedupe_key=r.dedupe_key,
+            transport=r.transport,
+            kind=r.kind,
+            target=r.target,
+            message=r.message,
+            attempts=r.attempts,
+            urgent=r.urgent,
+            person_id=r.person_id,
+            uncertain=bool(r.error and r.error.startswith(UNCERTAIN_NOTE)),
+            error=r.error,
+        )
+        for r in rows.all()
+    ]
+
+
+def _owned(delivery_id: int, claimed_by: str, state: str) -> Any:
+    return update(DELIVERY).where(
+        D.id == delivery_id,
+        D.claimed_by == claimed_by,
+        D.state == state,
+    )
+
+
+async def mark_in_flight(
+    *,
+    session: AsyncSession,
+    delivery_id: int,
+    claimed_by: str,
+    now: datetime,
+    lease_until: datetime,
+) -> bool:
+    """Record that the send is starting (state uncertain). False if the claim was taken over."""
+    result = await session.execute(
+        _owned(delivery_id, claimed_by, DeliveryState.CLAIMED).values(
+            state=DeliveryState.UNCERTAIN, lease_until=lease_until, updated_at=now
+        )
+    )
+    return bool(_rowcount(result))
+
+
+async def record_sent(
+    *,
+    session: AsyncSession,
+    delivery_id: int,
+    claimed_by: str,
+    now: datetime,
+    result_ref: str | None,
+    note: str | None = None,
+) -> bool:
+    """The transport accepted the message. `note` keeps an "uncertain:" takeover remark."""
+    result = await session.execute(
+        _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
+            state=DeliveryState.SENT,
+            sent_at=now,
+            result_ref=None if result_ref is None else result_ref[:64],
+            attempts=D.attempts + 1,
+            lease_until=None,
+            error=_clip(note),
+            updated_at=now,
+        )
+    )
+    return bool(_rowcount(result))
+
+
+async def record_retry(
+    *,
+    session: AsyncSession,
+    delivery_id: int,
+    claimed_by: str,
+    now: datetime,
+    send_at: datetime,
+    error: str,
+    count_attempt: bool = True,
+) -> bool:
+    """A transient failure: back to pending, to be tried again at `send_at`."""
+    result = await session.execute(
+        _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
+            state=DeliveryState.PENDING,
+            send_at=send_at,
+            attempts=D.attempts + (1 if count_attempt else 0),
+            claimed_by=None,
+            lease_until=None,
+            error=_clip(error),
+            updated_at=now,
+        )
+    )
+    return bool(_rowcount(result))
+
+
+async def record_failed(
+    *, session: AsyncSession, delivery_id: int, claimed_by: str, now: datetime, error: str
+) -> bool:
+    """A permanent failure, with the reason staff will see."""
+    result = await session.execute(
+        _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
+            state=DeliveryState.FAILED,
+            attempts=D.attempts + 1,
+            lease_until=None,
+            error=_clip(error),
+            updated_at=now,
+        )
+    )
+    return bool(_rowcount(result))
+
+
+async def release_claims(
+    *,
+    session: AsyncSession,
+    delivery_ids: Sequence[int],
+    claimed_by: str,
+    now: datetime,
+    send_at: datetime | None = None,
+    in_flight: bool = False,
+) -> int:
+    """Give claimed deliveries back unsent (pending again, at `send_at` or as they were).
+
+    `in_flight` releases deliveries already marked uncertain whose send was not attempted
+    (the transport was paused before the call went out).
+    """
+    if not delivery_ids:
+        return 0
+    values: dict[str, Any] = {
+        "state": DeliveryState.PENDING,
+        "claimed_by": None,
+        "lease_until": None,
+        "updated_at": now,
+    }
+    if send_at is not None:
+        values["send_at"] = send_at
+    result = await session.execute(
+        update(DELIVERY)
+        .where(
+            D.id.in_(list(delivery_ids)),
+            D.claimed_by == claimed_by,
+            D.state == (DeliveryState.UNCERTAIN if in_flight else DeliveryState.CLAIMED),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+# --- pausing a transport -------------------------------------------------------------------
+
+
+async def pause_transport(
+    *, session: AsyncSession, transport: str, reason: str, now: datetime
+) -> bool:
+    """Stop all sending on `transport`. True if it was not paused already."""
+    stmt = (
+        _insert_for(session)(PAUSE)
+        .values(transport=transport, reason=reason[:500], paused_at=now)
+        .on_conflict_do_nothing(index_elements=["transport"])
+        .returning(SP.transport)
+    )
+    result = await session.execute(stmt)
+    return result.first() is not None
+
+
+async def resume_transport(*, session: AsyncSession, transport: str) -> bool:
+    """Lift a pause. True if there was one."""
+    result = await session.execute(delete(PAUSE).where(SP.transport == transport))
+    return bool(_rowcount(result))
+
+
+async def list_pauses(*, session: AsyncSession) -> list[SendingPause]:
+    result = await session.execute(select(SendingPause).order_by(SP.paused_at))
+    return list(result.scalars())
+
+
+async def staff_contacts(*, session: AsyncSession) -> list[tuple[int, str, str | None]]:
+    """(person id, email, Slack user id) of every staff member, to alert them."""
+    result = await session.execute(
+        select(P.id, P.email, P.slack_user_id).where(P.is_staff.is_(True))
+    )
+    return [(r[0], r[1], r[2]) for r in result.all()]
+
+
+# --- what staff see ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailedDeliveryRow:
+    id: int
+    kind: str
+    transport: str
+    target: str
+    error: str | None
+    attempts: int
+    updated_at: datetime
+    person_name: str | None
+    person_email: str | None
+
+
+async def count_deliveries_by_state(*, session: AsyncSession) -> dict[str, int]:
+    """How many deliveries are in each state."""
+    result = await session.execute(select(D.state, func.count()).group_by(D.state))
+    return {state: int(n) for state, n in result.all()}
+
+
+async def count_uncertain_sends(*, session: AsyncSession) -> int:
+    """Sent deliveries that a dead process may have sent too (possible duplicates)."""
+    result = await session.execute(
+        select(func.count()).select_from(DELIVERY).where(D.error.startswith(UNCERTAIN_NOTE))
+    )
+    return int(result.scalar() or 0)
+
+
+async def list_failed_deliveries(
+    *, session: AsyncSession, limit: int = 50
+) -> list[FailedDeliveryRow]:
+    """The newest failed deliveries with the reason and who they were for."""
+    result = await session.execute(
+        select(
+            D.id,
+            D.kind,
+            D.transport,
+            D.target,
+            D.error,
+            D.attempts,
+            D.updated_at,
+            P.name,
+            P.email,
+        )
+        .outerjoin(Person, P.id == D.person_id)
+        .where(D.state == DeliveryState.FAILED)
+        .order_by(D.updated_at.desc(), D.id.desc())
+        .limit(limit)
+    )
+    return [FailedDeliveryRow(*row) for row in result.all()]
+
+
+async def next_due_at(*, session: AsyncSession) -> datetime | None:
+    """When the next pending delivery is due."""
+    result = await session.execute(
+        select(func.min(D.send_at)).where(D.state == DeliveryState.PENDING)
+    )
+    value = result.scalar()
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value

@@ -19,9 +19,12 @@ async def claim_event(*, session: AsyncSession, event_id: str, now: datetime) ->
         insert(ProcessedEvent)
         .values(event_id=event_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(ProcessedEvent.event_id)  # type: ignore[call-overload]
     )
+    # RETURNING, not rowcount: psycopg reports -1 for an ORM-style insert that did nothing,
+    # which made every retry look new on PostgreSQL.
     result = await session.execute(stmt)
-    return bool(result.rowcount)
+    return result.first() is not None
 
 
 async def forget_events_before(*, session: AsyncSession, before: datetime) -> int:

@@ -1,0 +1,496 @@
+"""The delivery engine's domain API: schedule, cancel, dispatch, pause and resume.
+
+Every feature sends through here. `schedule(...)` writes a delivery into the outbox in the
+caller's transaction (so the message exists exactly when the change that causes it does), after
+moving its send time out of quiet hours and holidays. The `Dispatcher` claims due deliveries
+and hands them to the transports (`Notifier`s) with bounded concurrency.
+
+Guarantees and their limits:
+- Enqueueing the same dedupe key twice sends once.
+- Nothing is lost on a crash: a claimed delivery whose dispatcher dies is taken over when its
+  lease runs out.
+- A delivery is marked in flight (state `uncertain`) just before its transport call. Only those
+  can be sent twice, when a process dies between the call and recording its outcome: at most
+  `dispatch_concurrency` per dead process. They are resent after the lease and keep an
+  "uncertain: ..." note so staff can see which people may have had a message twice.
+- Two dispatchers never send the same delivery while both are alive: the claim takes rows with
+  `FOR UPDATE SKIP LOCKED` (PostgreSQL) and every later write is a compare-and-swap on the
+  claim token. A claim that outlived its lease before its send began is simply dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock, SystemClock
+from bot.notifier import Notifier, OutgoingMessage, SendResult
+from bot.settings import Settings
+from bot.timing import QuietHours, next_allowed
+from storage.db import Database
+from storage.models import SendingPause
+from storage.queries import deliveries as q
+
+logger = logging.getLogger(__name__)
+
+# A delivery whose channel is blocked (429) for longer than this goes back to the outbox until
+# the block ends, instead of holding a sending slot.
+DEFER_AFTER_SECONDS = 2.0
+RATELIMITED = "ratelimited"
+
+
+class ReadyHint(Protocol):
+    """Optional on a Notifier: seconds before a send to `target` could start (rate limits)."""
+
+    def ready_in(self, target: str) -> float: ...
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+async def schedule(
+    session: AsyncSession,
+    *,
+    key: str,
+    transport: str,
+    kind: str,
+    target: str,
+    message: OutgoingMessage,
+    send_at: datetime,
+    audience: str,
+    settings: Settings,
+    person_id: int | None = None,
+    source: str | None = None,
+    urgent: bool = False,
+    tz: str | ZoneInfo | None = None,
+    replace_pending: bool = False,
+) -> bool:
+    """Put a message in the outbox, in the caller's transaction. True if a row was written.
+
+    Args:
+        key: the dedupe key, e.g. "pulse:41:invite:person:977"; the same key sends once.
+        audience: "participant", "alumni", "channel", "line_manager" or "staff"; picks the
+            quiet hours. The send time moves to the next allowed moment unless `urgent`.
+        tz: the recipient's time zone; the programme's (settings.timezone) when None.
+        replace_pending: re-applying a plan: a still-pending delivery with this key gets the
+            new time, target and message; one already sent is left alone.
+    """
+    when = next_allowed(
+        send_at,
+        audience=audience,
+        tz=tz or settings.timezone,
+        policy=QuietHours.from_settings(settings),
+        urgent=urgent,
+    )
+    return await q.enqueue_delivery(
+        session=session,
+        dedupe_key=key,
+        transport=transport,
+        kind=kind,
+        target=target,
+        message=message.to_json(),
+        send_at=when,
+        person_id=person_id,
+        source=source,
+        urgent=urgent,
+        replace_pending=replace_pending,
+    )
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    source: str | None = None,
+    person_id: int | None = None,
+    kinds: Iterable[str] | None = None,
+    key_prefix: str | None = None,
+    reason: str = "cancelled",
+) -> int:
+    """Cancel the pending deliveries matching every filter given, in the caller's transaction.
+
+    E.g. `cancel(s, source="assignment:12", person_id=977, kinds=["assignment_reminder"])`
+    when a participant marks an assignment done. Returns how many were cancelled.
+    """
+    return await q.cancel_pending(
+        session=session,
+        source=source,
+        person_id=person_id,
+        kinds=kinds,
+        dedupe_prefix=key_prefix,
+        reason=reason,
+    )
+
+
+async def resume_sending(session: AsyncSession, *, transport: str) -> bool:
+    """Lift a pause (after the token was fixed). True if the transport was paused."""
+    resumed = await q.resume_transport(session=session, transport=transport)
+    if resumed:
+        logger.warning("Sending resumed on %s", transport)
+    return resumed
+
+
+async def paused_transports(session: AsyncSession) -> list[SendingPause]:
+    return await q.list_pauses(session=session)
+
+
+# --- what staff see ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryOverview:
+    """Counts by state, recent failures with reasons and people, pauses: for App Home and CLI."""
+
+    counts: dict[str, int]
+    failures: list[q.FailedDeliveryRow]
+    pauses: list[SendingPause]
+    possibly_duplicated: int
+    next_due_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+async def delivery_overview(session: AsyncSession, *, failures: int = 20) -> DeliveryOverview:
+    """What the outbox looks like now, for staff."""
+    return DeliveryOverview(
+        counts=await q.count_deliveries_by_state(session=session),
+        failures=await q.list_failed_deliveries(session=session, limit=failures),
+        pauses=await q.list_pauses(session=session),
+        possibly_duplicated=await q.count_uncertain_sends(session=session),
+        next_due_at=await q.next_due_at(session=session),
+    )
+
+
+# --- dispatching ---------------------------------------------------------------------------
+
+
+@dataclass
+class TickStats:
+    """What one tick did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    paused: int = 0
+    deferred: int = 0
+    lost: int = 0  # claims taken over by another dispatcher before the send began
+    resent_uncertain: int = 0
+    batches: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff_seconds(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with jitter: base·2^(attempt-1), capped, times 0.5–1.0."""
+    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    return delay * rng.uniform(0.5, 1.0)
+
+
+class Dispatcher:
+    """Claims due deliveries and sends them through the transports.
+
+    Build with a Runtime (`Dispatcher(runtime)`) or with the parts. `tick()` is what the
+    scheduler calls every second; it keeps claiming batches until nothing is due.
+    """
+
+    def __init__(
+        self,
+        runtime_or_db: Any,
+        notifiers: Mapping[str, Notifier] | None = None,
+        clock: Clock | None = None,
+        limiter: Any = None,
+        settings: Settings | None = None,
+        process_id: str | None = None,
+        *,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        if isinstance(runtime_or_db, Database):
+            db = runtime_or_db
+        else:  # a Runtime
+            db = runtime_or_db.db
+            notifiers = notifiers if notifiers is not None else runtime_or_db.notifiers
+            clock = clock or runtime_or_db.clock
+            settings = settings or runtime_or_db.settings
+            process_id = process_id or runtime_or_db.process_id
+        if settings is None:
+            raise ValueError("Dispatcher needs settings")
+        self.db = db
+        self.notifiers: dict[str, Notifier] = dict(notifiers or {})
+        self.clock: Clock = clock or SystemClock()
+        self.limiter = limiter
+        self.settings = settings
+        # Unique per dispatcher instance, so two processes that share a process_id never
+        # mistake each other's claims for their own.
+        self.token = f"{(process_id or 'bot')[:36]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.rng = rng or random.Random()
+        self._sleep = sleep
+        self._semaphore = asyncio.Semaphore(settings.dispatch_concurrency)
+        self._paused: set[str] = set()
+        self._lock = asyncio.Lock()
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.dispatch_lease_seconds)
+
+    async def tick(
+        self, now: datetime | None = None, *, max_batches: int | None = None
+    ) -> TickStats:
+        """Send everything due at `now` (default: the clock's now), batch after batch."""
+        stats = TickStats()
+        async with self._lock:
+            while max_batches is None or stats.batches < max_batches:
+                at = now or self.clock.now()
+                now = None  # later batches read the clock again
+                async with self.db.transaction() as session:
+                    self._paused = {p.transport for p in await q.list_pauses(session=session)}
+                    claimed = await q.claim_due_deliveries(
+                        session=session,
+                        now=at,
+                        limit=self.settings.dispatch_batch,
+                        claimed_by=self.token,
+                        lease_until=at + self.lease,
+                    )
+                if not claimed:
+                    break
+                stats.batches += 1
+                stats.claimed += len(claimed)
+                await self._send_batch(claimed, stats)
+                if len(claimed) < self.settings.dispatch_batch:
+                    break
+        return stats
+
+    # --- one batch -------------------------------------------------------------------------
+
+    def _ready_in(self, item: q.ClaimedDelivery) -> float:
+        notifier = self.notifiers.get(item.transport)
+        hint = getattr(notifier, "ready_in", None)
+        if hint is None:
+            return 0.0
+        try:
+            return float(hint(item.target))
+        except Exception:
+            return 0.0
+
+    async def _send_batch(self, claimed: list[q.ClaimedDelivery], stats: TickStats) -> None:
+        # One chain per recipient: messages to one channel go in order, one at a time, so a
+        # busy channel holds at most one sending slot and the others flow.
+        chains: dict[tuple[str, str], list[q.ClaimedDelivery]] = {}
+        for item in claimed:
+            chains.setdefault((item.transport, item.target), []).append(item)
+        ordered = sorted(chains.values(), key=lambda chain: self._ready_in(chain[0]))
+        now = self.clock.now()
+        runnable: list[list[q.ClaimedDelivery]] = []
+        for chain in ordered:
+            wait = self._ready_in(chain[0])
+            if wait > DEFER_AFTER_SECONDS:
+                async with self.db.transaction() as session:
+                    stats.deferred += await q.release_claims(
+                        session=session,
+                        delivery_ids=[d.id for d in chain],
+                        claimed_by=self.token,
+                        now=now,
+                        send_at=now + timedelta(seconds=wait),
+                    )
+            else:
+                runnable.append(chain)
+        async with asyncio.TaskGroup() as group:
+            for chain in runnable:
+                group.create_task(self._send_chain(chain, stats))
+
+    async def _send_chain(self, chain: list[q.ClaimedDelivery], stats: TickStats) -> None:
+        for item in chain:
+            wait = self._ready_in(item)
+            if wait > 0:
+                await self._sleep(wait)  # not holding a sending slot meanwhile
+            async with self._semaphore:
+                try:
+                    await self._deliver(item, stats)
+                except Exception as exc:  # a database hiccup: the lease brings it back
+                    logger.exception("Failed to deliver delivery %s", item.id)
+                    stats.errors.append(f"{item.id}: {type(exc).__name__}")
+
+    async def _deliver(self, item: q.ClaimedDelivery, stats: TickStats) -> None:
+        if item.transport in self._paused:
+            async with self.db.transaction() as session:
+                await q.release_claims(
+                    session=session,
+                    delivery_ids=[item.id],
+                    claimed_by=self.token,
+                    now=self.clock.now(),
+                )
+            stats.paused += 1
+            return
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            started = await q.mark_in_flight(
+                session=session,
+                delivery_id=item.id,
+                claimed_by=self.token,
+                now=now,
+                lease_until=now + self.lease,
+            )
+        if not started:
+            stats.lost += 1
+            return
+        if item.uncertain:
+            stats.resent_uncertain += 1
+            logger.warning("Resending delivery %s that may already have been sent", item.id)
+        notifier = self.notifiers.get(item.transport)
+        if notifier is None:
+            result = SendResult(status="failed", error=f"no {item.transport} transport configured")
+        else:
+            try:
+                message = OutgoingMessage.from_json(item.message)
+            except Exception:
+                result = SendResult(status="failed", error="the stored message is malformed")
+            else:
+                try:
+                    result = await notifier.send(target=item.target, message=message)
+                except Exception as exc:
+                    logger.exception("Failed to send delivery %s", item.id)
+                    result = SendResult(status="retry", error=f"unexpected {type(exc).__name__}")
+        await self._record(item, result, stats)
+
+    async def _record(self, item: q.ClaimedDelivery, result: SendResult, stats: TickStats) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            if result.status == "sent":
+                await q.record_sent(
+                    session=session,
+                    delivery_id=item.id,
+                    claimed_by=self.token,
+                    now=now,
+                    result_ref=result.ref,
+                    note=item.error if item.uncertain else None,
+                )
+                stats.sent += 1
+            elif result.status == "retry":
+                ratelimited = result.error == RATELIMITED
+                attempt = item.attempts + (0 if ratelimited else 1)
+                if not ratelimited and attempt >= self.settings.dispatch_max_attempts:
+                    await q.record_failed(
+                        session=session,
+                        delivery_id=item.id,
+                        claimed_by=self.token,
+                        now=now,
+                        error=f"gave up after {attempt} attempts: {result.error or 'transient error'}",
+                    )
+                    stats.failed += 1
+                    return
+                if result.retry_after is not None:
+                    delay = max(0.0, result.retry_after)
+                else:
+                    delay = backoff_seconds(
+                        attempt,
+                        base=self.settings.dispatch_backoff_seconds,
+                        cap=self.settings.dispatch_backoff_max_seconds,
+                        rng=self.rng,
+                    )
+                await q.record_retry(
+                    session=session,
+                    delivery_id=item.id,
+                    claimed_by=self.token,
+                    now=now,
+                    send_at=now + timedelta(seconds=delay),
+                    error=result.error or "transient error",
+                    count_attempt=not ratelimited,
+                )
+                stats.retried += 1
+            elif result.status == "paused":
+                await q.release_claims(
+                    session=session,
+                    delivery_ids=[item.id],
+                    claimed_by=self.token,
+                    now=now,
+                    in_flight=True,
+                )
+                stats.paused += 1
+            else:
+                logger.warning(
+                    "Delivery %s (%s) failed: %s", item.id, item.kind, result.error or "unknown"
+                )
+                await q.record_failed(
+                    session=session,
+                    delivery_id=item.id,
+                    claimed_by=self.token,
+                    now=now,
+                    error=result.error or "failed",
+                )
+                stats.failed += 1
+        if result.status == "paused":
+            await self.pause(item.transport, result.error or "credentials rejected")
+
+    # --- pausing ---------------------------------------------------------------------------
+
+    async def pause(self, transport: str, reason: str) -> None:
+        """Stop all sending on `transport` (bad credentials) and alert staff loudly."""
+        self._paused.add(transport)
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            new = await q.pause_transport(
+                session=session, transport=transport, reason=reason, now=now
+            )
+            if not new:
+                return
+            logger.error(
+                "Sending PAUSED on %s: %s. Nothing goes out on it until staff run "
+                "`cohortbot deliveries --resume %s` after fixing the credentials.",
+                transport,
+                reason,
+                transport,
+            )
+            await self._alert_staff(session, transport=transport, reason=reason, now=now)
+
+    async def _alert_staff(
+        self, session: AsyncSession, *, transport: str, reason: str, now: datetime
+    ) -> None:
+        # Through every other transport that still works: email when Slack's token is bad.
+        contacts = await q.staff_contacts(session=session)
+        message = OutgoingMessage(
+            title="cohortbot: sending paused",
+            subject=f"cohortbot: sending on {transport} is paused",
+            text=(
+                f"Sending on {transport} is paused: {reason}. Nothing is lost; the messages "
+                f"wait in the outbox. Fix the credentials, then run "
+                f"`cohortbot deliveries --resume {transport}`.\n\n"
+                f"Utsending via {transport} er stoppet: {reason}. Ingenting er tapt."
+            ),
+            locale="en",
+        )
+        stamp = now.strftime("%Y%m%dT%H%M%S")
+        targets: list[tuple[str, str, int | None]] = []
+        if "email" in self.notifiers and transport != "email":
+            emails = {e.lower() for e in self.settings.staff_emails}
+            for staff_id, email, _ in contacts:
+                if email.lower() not in emails:
+                    targets.append(("email", email, staff_id))
+            targets += [("email", e, None) for e in sorted(emails)]
+        if "slack" in self.notifiers and transport != "slack":
+            targets += [("slack", uid, pid) for pid, _, uid in contacts if uid]
+        for target_transport, target, recipient_id in targets:
+            await q.enqueue_delivery(
+                session=session,
+                dedupe_key=f"alert:paused:{transport}:{stamp}:{target_transport}:{target}"[:200],
+                transport=target_transport,
+                kind="staff_alert",
+                target=target,
+                message=message.to_json(),
+                send_at=now,
+                person_id=recipient_id,
+                source=f"pause:{transport}",
+                urgent=True,
+            )
+        if not targets:
+            logger.error("No other transport to alert staff about the pause on %s", transport)
