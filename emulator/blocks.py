@@ -1,0 +1,352 @@
+"""Check Block Kit payloads against Slack's published limits.
+
+Errors read like Slack's own (`must be less than 3001 characters [json-pointer:/blocks/0/text/text]`)
+so a bot's logs look the same against the emulator as against Slack.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+TEXT_LIMIT = 40_000
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{2}:\d{2}$")
+
+BLOCK_TYPES = {
+    "actions",
+    "context",
+    "divider",
+    "file",
+    "header",
+    "image",
+    "input",
+    "markdown",
+    "rich_text",
+    "section",
+    "video",
+}
+INTERACTIVE = {
+    "button",
+    "checkboxes",
+    "datepicker",
+    "datetimepicker",
+    "email_text_input",
+    "multi_static_select",
+    "multi_users_select",
+    "multi_conversations_select",
+    "multi_channels_select",
+    "multi_external_select",
+    "number_input",
+    "overflow",
+    "plain_text_input",
+    "radio_buttons",
+    "static_select",
+    "external_select",
+    "timepicker",
+    "url_text_input",
+    "users_select",
+    "conversations_select",
+    "channels_select",
+    "rich_text_input",
+    "file_input",
+}
+INPUT_ELEMENTS = INTERACTIVE - {"button", "overflow"}
+ACCESSORY = INTERACTIVE | {"image"}
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def fail(self, message: str, pointer: str) -> None:
+        self.errors.append(f"{message} [json-pointer:{pointer}]")
+
+    def string(
+        self, value: Any, pointer: str, *, limit: int | None = None, required: bool = True
+    ) -> None:
+        if value is None:
+            if required:
+                self.fail("missing required field", pointer)
+            return
+        if not isinstance(value, str):
+            self.fail("must be a string", pointer)
+            return
+        if required and not value:
+            self.fail("must be more than 0 characters", pointer)
+        if limit is not None and len(value) > limit:
+            self.fail(f"must be less than {limit + 1} characters", pointer)
+
+    def text(
+        self,
+        obj: Any,
+        pointer: str,
+        *,
+        limit: int,
+        plain_only: bool = False,
+        required: bool = True,
+    ) -> None:
+        if obj is None:
+            if required:
+                self.fail("missing required field", pointer)
+            return
+        if not isinstance(obj, dict):
+            self.fail("must be an object", pointer)
+            return
+        kind = obj.get("type")
+        allowed = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
+        if kind not in allowed:
+            self.fail(f"must be one of {', '.join(allowed)}", pointer + "/type")
+        self.string(obj.get("text"), pointer + "/text", limit=limit)
+
+    def option(self, obj: Any, pointer: str, *, text_limit: int = 75) -> None:
+        if not isinstance(obj, dict):
+            self.fail("must be an object", pointer)
+            return
+        self.text(obj.get("text"), pointer + "/text", limit=text_limit)
+        self.string(obj.get("value"), pointer + "/value", limit=150)
+        if "description" in obj:
+            self.text(obj["description"], pointer + "/description", limit=75)
+
+    def options(self, items: Any, pointer: str, *, lo: int, hi: int, text_limit: int = 75) -> None:
+        if not isinstance(items, list):
+            self.fail("missing required field", pointer)
+            return
+        if len(items) < lo:
+            self.fail(f"must provide at least {lo} items", pointer)
+        if len(items) > hi:
+            self.fail(f"no more than {hi} items allowed", pointer)
+        for i, item in enumerate(items):
+            self.option(item, f"{pointer}/{i}", text_limit=text_limit)
+
+    def element(self, el: Any, pointer: str, allowed: set[str]) -> None:
+        if not isinstance(el, dict):
+            self.fail("must be an object", pointer)
+            return
+        kind = el.get("type")
+        if kind not in allowed:
+            self.fail(f"unsupported type `{kind}`", pointer + "/type")
+            return
+        if "action_id" in el:
+            self.string(el["action_id"], pointer + "/action_id", limit=255)
+        if kind == "image":
+            if not el.get("image_url") and not el.get("slack_file"):
+                self.fail("missing required field: image_url", pointer)
+            self.string(el.get("alt_text"), pointer + "/alt_text", limit=2000)
+        elif kind == "button":
+            self.text(el.get("text"), pointer + "/text", limit=75, plain_only=True)
+            self.string(el.get("value"), pointer + "/value", limit=2000, required=False)
+            self.string(el.get("url"), pointer + "/url", limit=3000, required=False)
+            if el.get("style") not in (None, "primary", "danger"):
+                self.fail("must be one of primary, danger", pointer + "/style")
+        elif kind in ("static_select", "multi_static_select"):
+            if "option_groups" in el:
+                groups = el["option_groups"]
+                if not isinstance(groups, list) or len(groups) > 100:
+                    self.fail("no more than 100 items allowed", pointer + "/option_groups")
+                else:
+                    for i, group in enumerate(groups):
+                        gp = f"{pointer}/option_groups/{i}"
+                        self.text(group.get("label"), gp + "/label", limit=75, plain_only=True)
+                        self.options(group.get("options"), gp + "/options", lo=1, hi=100)
+            else:
+                self.options(el.get("options"), pointer + "/options", lo=1, hi=100)
+        elif kind == "overflow":
+            self.options(el.get("options"), pointer + "/options", lo=1, hi=5)
+        elif kind in ("radio_buttons", "checkboxes"):
+            self.options(el.get("options"), pointer + "/options", lo=1, hi=10, text_limit=150)
+        elif kind == "datepicker":
+            date = el.get("initial_date")
+            if date is not None and not (isinstance(date, str) and _DATE.match(date)):
+                self.fail("must match YYYY-MM-DD", pointer + "/initial_date")
+        elif kind == "timepicker":
+            value = el.get("initial_time")
+            if value is not None and not (isinstance(value, str) and _TIME.match(value)):
+                self.fail("must match HH:mm", pointer + "/initial_time")
+        elif kind == "plain_text_input":
+            self.string(el.get("initial_value"), pointer + "/initial_value", required=False)
+            for key in ("min_length", "max_length"):
+                if key in el and not isinstance(el[key], int):
+                    self.fail("must be an integer", f"{pointer}/{key}")
+        elif kind == "number_input":
+            if "is_decimal_allowed" not in el:
+                self.fail("missing required field: is_decimal_allowed", pointer)
+        if "placeholder" in el:
+            self.text(el["placeholder"], pointer + "/placeholder", limit=150, plain_only=True)
+        if "confirm" in el and isinstance(el["confirm"], dict):
+            conf = el["confirm"]
+            self.text(conf.get("title"), pointer + "/confirm/title", limit=100, plain_only=True)
+            self.text(conf.get("text"), pointer + "/confirm/text", limit=300)
+            self.text(conf.get("confirm"), pointer + "/confirm/confirm", limit=30, plain_only=True)
+            self.text(conf.get("deny"), pointer + "/confirm/deny", limit=30, plain_only=True)
+
+    def block(self, block: Any, pointer: str) -> None:
+        if not isinstance(block, dict):
+            self.fail("must be an object", pointer)
+            return
+        kind = block.get("type")
+        if kind not in BLOCK_TYPES:
+            self.fail(f"unsupported type `{kind}`", pointer + "/type")
+            return
+        if "block_id" in block:
+            self.string(block["block_id"], pointer + "/block_id", limit=255)
+        if kind == "section":
+            if block.get("text") is None and not block.get("fields"):
+                self.fail("must provide either text or fields", pointer)
+            if block.get("text") is not None:
+                self.text(block["text"], pointer + "/text", limit=3000)
+            fields = block.get("fields")
+            if fields is not None:
+                if not isinstance(fields, list) or len(fields) > 10:
+                    self.fail("no more than 10 items allowed", pointer + "/fields")
+                else:
+                    for i, f in enumerate(fields):
+                        self.text(f, f"{pointer}/fields/{i}", limit=2000)
+            if block.get("accessory") is not None:
+                self.element(block["accessory"], pointer + "/accessory", ACCESSORY)
+        elif kind == "header":
+            self.text(block.get("text"), pointer + "/text", limit=150, plain_only=True)
+        elif kind == "context":
+            elements = block.get("elements")
+            if not isinstance(elements, list) or not elements:
+                self.fail("must provide at least 1 items", pointer + "/elements")
+            elif len(elements) > 10:
+                self.fail("no more than 10 items allowed", pointer + "/elements")
+            else:
+                for i, el in enumerate(elements):
+                    ep = f"{pointer}/elements/{i}"
+                    if isinstance(el, dict) and el.get("type") == "image":
+                        self.element(el, ep, {"image"})
+                    else:
+                        self.text(el, ep, limit=3000)
+        elif kind == "image":
+            if not block.get("image_url") and not block.get("slack_file"):
+                self.fail("missing required field: image_url", pointer)
+            self.string(block.get("alt_text"), pointer + "/alt_text", limit=2000)
+            if block.get("title") is not None:
+                self.text(block["title"], pointer + "/title", limit=2000, plain_only=True)
+        elif kind == "actions":
+            elements = block.get("elements")
+            if not isinstance(elements, list) or not elements:
+                self.fail("must provide at least 1 items", pointer + "/elements")
+            elif len(elements) > 25:
+                self.fail("no more than 25 items allowed", pointer + "/elements")
+            else:
+                for i, el in enumerate(elements):
+                    self.element(el, f"{pointer}/elements/{i}", INTERACTIVE)
+        elif kind == "input":
+            self.text(block.get("label"), pointer + "/label", limit=2000, plain_only=True)
+            if block.get("element") is None:
+                self.fail("missing required field: element", pointer)
+            else:
+                self.element(block["element"], pointer + "/element", INPUT_ELEMENTS)
+            if block.get("hint") is not None:
+                self.text(block["hint"], pointer + "/hint", limit=2000, plain_only=True)
+        elif kind == "markdown":
+            self.string(block.get("text"), pointer + "/text", limit=12_000)
+        elif kind == "rich_text":
+            if not isinstance(block.get("elements"), list):
+                self.fail("missing required field: elements", pointer + "/elements")
+
+
+def validate_blocks(
+    blocks: Any, *, limit: int = MESSAGE_BLOCK_LIMIT, prefix: str = ""
+) -> list[str]:
+    """Return Slack-style error strings for blocks that break Block Kit rules (empty when valid)."""
+    checker = _Checker()
+    pointer = f"{prefix}/blocks"
+    if not isinstance(blocks, list):
+        checker.fail("must be an array", pointer)
+        return checker.errors
+    if len(blocks) > limit:
+        checker.fail(f"no more than {limit} items allowed", pointer)
+    seen: set[str] = set()
+    for i, block in enumerate(blocks):
+        checker.block(block, f"{pointer}/{i}")
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if isinstance(block_id, str):
+            if block_id in seen:
+                checker.fail(f"duplicate block_id `{block_id}`", f"{pointer}/{i}/block_id")
+            seen.add(block_id)
+    return checker.errors
+
+
+def validate_view(view: Any) -> list[str]:
+    """Return Slack-style error strings for a modal or Home view (empty when valid)."""
+    checker = _Checker()
+    if not isinstance(view, dict):
+        checker.fail("must be an object", "/view")
+        return checker.errors
+    kind = view.get("type")
+    if kind not in ("modal", "home"):
+        checker.fail("must be one of modal, home", "/view/type")
+        return checker.errors
+    blocks = view.get("blocks")
+    if kind == "modal":
+        checker.text(view.get("title"), "/view/title", limit=24, plain_only=True)
+        for key in ("submit", "close"):
+            if view.get(key) is not None:
+                checker.text(view[key], f"/view/{key}", limit=24, plain_only=True)
+        has_input = isinstance(blocks, list) and any(
+            isinstance(b, dict) and b.get("type") == "input" for b in blocks
+        )
+        if has_input and view.get("submit") is None:
+            checker.fail("must provide submit when input blocks are present", "/view/submit")
+    for key, limit in (("private_metadata", 3000), ("callback_id", 255), ("external_id", 255)):
+        if view.get(key) is not None:
+            checker.string(view[key], f"/view/{key}", limit=limit, required=False)
+    checker.errors.extend(validate_blocks(blocks, limit=VIEW_BLOCK_LIMIT, prefix="/view"))
+    return checker.errors
+
+
+def find_element(
+    blocks: list[dict[str, Any]], action_id: str, block_id: str | None = None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Find the interactive element with `action_id` (and `block_id`) and its block."""
+    for block in blocks:
+        if block_id is not None and block.get("block_id") != block_id:
+            continue
+        candidates: list[dict[str, Any]] = []
+        if block.get("type") == "actions":
+            candidates = list(block.get("elements") or [])
+        elif block.get("type") == "section" and block.get("accessory"):
+            candidates = [block["accessory"]]
+        elif block.get("type") == "input" and block.get("element"):
+            candidates = [block["element"]]
+        for el in candidates:
+            if el.get("action_id") == action_id:
+                return block, el
+    return None
+
+
+def all_options(element: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return every option of a select, overflow, radio or checkbox element."""
+    if "option_groups" in element:
+        return [o for g in element["option_groups"] for o in g.get("options", [])]
+    return list(element.get("options") or [])
+
+
+def normalize_blocks(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return a copy with the `block_id`s and `action_id`s Slack fills in when they are missing."""
+    import copy
+    import secrets
+
+    out = copy.deepcopy(blocks)
+    for block in out:
+        if not isinstance(block, dict):
+            continue
+        block.setdefault("block_id", secrets.token_urlsafe(4).replace("-", "x").replace("_", "y"))
+        elements: list[Any] = []
+        if block.get("type") == "actions":
+            elements = block.get("elements") or []
+        elif block.get("type") == "section" and isinstance(block.get("accessory"), dict):
+            elements = [block["accessory"]]
+        elif block.get("type") == "input" and isinstance(block.get("element"), dict):
+            elements = [block["element"]]
+        for el in elements:
+            if isinstance(el, dict) and el.get("type") in INTERACTIVE:
+                el.setdefault("action_id", secrets.token_urlsafe(4).replace("-", "x"))
+    return out

@@ -1,0 +1,88 @@
+"""Fixtures: a running emulator on a free port and a real slack_sdk client pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from emulator import EmulatorHandle, start_emulator
+from emulator.state import WorkspaceState
+
+
+def seed_people(state: WorkspaceState) -> None:
+    """Seed a small class: staff, two participants, a line manager, a deactivated alumnus."""
+    state.add_user(
+        "kari",
+        real_name="Kari Nordmann",
+        email="kari@example.no",
+        role="staff",
+        user_id="UKARI00001",
+    )
+    state.add_user(
+        "ola",
+        real_name="Ola Hansen",
+        email="ola@example.no",
+        role="participant",
+        user_id="UOLA000001",
+    )
+    state.add_user(
+        "ingrid",
+        real_name="Ingrid Berg",
+        email="ingrid@example.no",
+        role="participant",
+        locale="en-US",
+        user_id="UINGRID001",
+    )
+    state.add_user(
+        "lars",
+        real_name="Lars Lie",
+        email="lars@example.no",
+        role="line manager",
+        user_id="ULARS00001",
+    )
+    state.add_user(
+        "gone",
+        real_name="Gone Away",
+        email="gone@example.no",
+        role="alumnus",
+        deleted=True,
+        user_id="UGONE00001",
+    )
+    state.add_channel(
+        "kull-2026-bergen",
+        members=["UKARI00001", "UOLA000001", "UINGRID001"],
+        channel_id="CBERGEN001",
+    )
+    state.add_channel(
+        "general",
+        members=["UKARI00001", "UOLA000001"],
+        bot_member=False,
+        channel_id="CGENERAL01",
+        is_general=True,
+    )
+    state.add_channel(
+        "staff-only",
+        members=["UKARI00001"],
+        is_private=True,
+        bot_member=False,
+        channel_id="CSTAFF0001",
+    )
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[EmulatorHandle]:
+    handle = await start_emulator(
+        seed=seed_people, ack_timeout=0.5, event_retry_delays=(0.0, 0.0, 0.0)
+    )
+    yield handle
+    await handle.stop()
+
+
+@pytest.fixture
+async def client(emu: EmulatorHandle) -> AsyncIterator[AsyncWebClient]:
+    web_client = AsyncWebClient(token=emu.bot_token, base_url=emu.api_url, timeout=5)
+    yield web_client
+    if web_client.session is not None:
+        await web_client.session.close()
