@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import exists, select
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditEvent, Enrolment, EnrolmentStatus, LineManagerLink, Person
 
 
 async def get_person_by_slack_id(*, session: AsyncSession, slack_user_id: str) -> Person | None:
-    result = await session.execute(select(Person).where(Person.slack_user_id == slack_user_id))
+    result = await session.execute(select(Person).where(col(Person.slack_user_id) == slack_user_id))
     return result.scalar_one_or_none()
 
 
 async def get_person_by_email(*, session: AsyncSession, email: str) -> Person | None:
-    result = await session.execute(select(Person).where(Person.email == email.strip().lower()))
+    result = await session.execute(select(Person).where(col(Person.email) == email.strip().lower()))
     return result.scalar_one_or_none()
 
 
@@ -24,7 +26,9 @@ async def person_roles(*, session: AsyncSession, person_id: int) -> set[str]:
     """Roles from the data: participant, alumnus, line_manager (staff is on the person)."""
     roles: set[str] = set()
     rows = await session.execute(
-        select(Enrolment.status, Enrolment.is_alumnus).where(Enrolment.person_id == person_id)
+        select(col(Enrolment.status), col(Enrolment.is_alumnus)).where(
+            col(Enrolment.person_id) == person_id
+        )
     )
     for status, is_alumnus in rows.all():
         if is_alumnus:
@@ -32,7 +36,7 @@ async def person_roles(*, session: AsyncSession, person_id: int) -> set[str]:
         elif status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.ADMITTED):
             roles.add("participant")
     is_manager = await session.execute(
-        select(exists().where(LineManagerLink.manager_id == person_id))
+        select(exists().where(col(LineManagerLink.manager_id) == person_id))
     )
     if is_manager.scalar():
         roles.add("line_manager")
@@ -54,3 +58,52 @@ async def record_audit(
             actor=actor, actor_id=actor_id, action=action, subject=subject, detail=detail or {}
         )
     )
+
+
+# --- people import ---------------------------------------------------------------------------
+
+_IN_CHUNK = 500  # keep IN (...) lists well under SQLite's and PostgreSQL's parameter limits
+
+
+async def list_people_by_emails(*, session: AsyncSession, emails: Iterable[str]) -> list[Person]:
+    """The people with any of these (lower-case) emails."""
+    wanted = sorted({e.strip().lower() for e in emails})
+    found: list[Person] = []
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        result = await session.execute(select(Person).where(col(Person.email).in_(chunk)))
+        found.extend(result.scalars().all())
+    return found
+
+
+async def list_people_by_slack_ids(
+    *, session: AsyncSession, slack_user_ids: Iterable[str]
+) -> list[Person]:
+    """The people holding any of these Slack user ids."""
+    wanted = sorted(set(slack_user_ids))
+    found: list[Person] = []
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        result = await session.execute(select(Person).where(col(Person.slack_user_id).in_(chunk)))
+        found.extend(result.scalars().all())
+    return found
+
+
+async def list_enrolments(*, session: AsyncSession, cohort_id: int) -> list[Enrolment]:
+    result = await session.execute(select(Enrolment).where(col(Enrolment.cohort_id) == cohort_id))
+    return list(result.scalars().all())
+
+
+async def list_line_manager_links(
+    *, session: AsyncSession, cohort_id: int
+) -> list[LineManagerLink]:
+    result = await session.execute(
+        select(LineManagerLink).where(col(LineManagerLink.cohort_id) == cohort_id)
+    )
+    return list(result.scalars().all())
+
+
+async def save_rows(*, session: AsyncSession, rows: Iterable[SQLModel]) -> None:
+    """Insert or update rows in the caller's transaction; new rows get their ids."""
+    session.add_all(list(rows))
+    await session.flush()

@@ -1,0 +1,674 @@
+"""Import a cohort's participants and their line managers from CSV or XLSX.
+
+All or nothing: every row is checked first, and if any row is bad every bad row is reported
+(with its row number as the spreadsheet shows it: the header is row 1) and nothing is written.
+Re-importing updates people by email (lower-cased) and never duplicates. When a Slack directory
+is given, participants and managers are matched to Slack users by email from one read of the
+whole directory. The format is documented in docs/people-import.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.directory import DirectoryUser
+from bot.messages import normalise_locale
+from storage.db import Database
+from storage.models import (
+    CohortClass,
+    Enrolment,
+    EnrolmentStatus,
+    LineManagerLink,
+    Person,
+)
+from storage.queries import people as q
+from storage.queries import plan as plan_q
+from storage.types import utcnow
+
+REQUIRED_COLUMNS = (
+    "email",
+    "name",
+    "class",
+    "municipality",
+    "county",
+    "service_area",
+    "position",
+    "gender",
+    "education",
+    "line_manager_email",
+    "line_manager_name",
+)
+OPTIONAL_COLUMNS = ("locale", "slack_user_id", "status", "credits", "workplace")
+PROFILE_COLUMNS = (
+    "municipality",
+    "county",
+    "service_area",
+    "position",
+    "gender",
+    "education",
+    "workplace",
+)
+LOCALES = {"nb": "nb", "nn": "nb", "no": "nb", "en": "en"}
+STATUSES = tuple(s.value for s in EnrolmentStatus)
+MAX_LENGTHS = {
+    "name": 200,
+    "municipality": 100,
+    "county": 100,
+    "service_area": 100,
+    "position": 200,
+    "gender": 32,
+    "education": 200,
+    "workplace": 200,
+    "line_manager_name": 200,
+}
+EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (unreadable, empty, a column missing)."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RowError:
+    row: int  # as the spreadsheet shows it: the header is row 1
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"
+
+
+class ImportRejected(Exception):
+    """Some rows are bad; nothing was imported. `errors` holds every bad row and why."""
+
+    def __init__(self, errors: Iterable[RowError]) -> None:
+        self.errors = tuple(sorted(errors))
+        super().__init__(f"{len(self.errors)} bad row(s); nothing was imported")
+
+
+# --- reading the file ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """The file's rows as text, keyed by normalised column name, with their row numbers."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]
+    ignored_columns: tuple[str, ...] = ()
+
+
+def normalise_header(name: str) -> str:
+    """' Line manager E-mail ' -> 'line_manager_email'; case, spaces and hyphens do not matter."""
+    cleaned = name.replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", cleaned).replace("e_mail", "email")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _table(records: Iterable[Sequence[Any]]) -> Table:
+    iterator = iter(records)
+    header: list[str] | None = None
+    for raw in iterator:
+        cells = [_cell(c) for c in raw]
+        if any(cells):
+            header = [normalise_header(c) for c in cells]
+            break
+        # a blank line before the header is not worth an error
+    if header is None:
+        raise ImportFileError(
+            "the file is empty: expected a header row with the columns "
+            + ", ".join(REQUIRED_COLUMNS)
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ImportFileError(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+            f"the header row needs {', '.join(REQUIRED_COLUMNS)} "
+            f"(optional: {', '.join(OPTIONAL_COLUMNS)})"
+        )
+    duplicated = sorted({c for c in header if c and header.count(c) > 1})
+    if duplicated:
+        raise ImportFileError(f"the column {', '.join(duplicated)} appears more than once")
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
+    ignored = tuple(c for c in header if c and c not in known)
+    rows: list[tuple[int, dict[str, str]]] = []
+    for offset, raw in enumerate(iterator, start=2):
+        cells = [_cell(c) for c in raw]
+        if not any(cells):
+            continue  # Excel leaves blank rows at the end
+        values = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
+        rows.append((offset, {k: v for k, v in values.items() if k in known}))
+    if not rows:
+        raise ImportFileError("the file has a header row but no people")
+    return Table(
+        columns=tuple(c for c in header if c in known), rows=tuple(rows), ignored_columns=ignored
+    )
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older Excel saves "CSV (semicolon separated)" in Windows-1252, not UTF-8.
+        return data.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str) -> str:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: first.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(data: bytes) -> Table:
+    """Read CSV (comma, semicolon or tab; UTF-8 with or without BOM)."""
+    text = _decode(data)
+    if not text.strip():
+        raise ImportFileError(
+            "the file is empty: expected a header row with the columns "
+            + ", ".join(REQUIRED_COLUMNS)
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    return _table(reader)
+
+
+def read_xlsx(path: Path) -> Table:
+    """Read the first sheet of an XLSX workbook."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(
+            f"cannot read {path.name} as an XLSX workbook ({type(exc).__name__})"
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        return _table(sheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def read_table(path: Path | str) -> Table:
+    """Read a people file: .xlsx by its name, anything else as CSV."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"no such file: {path}")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(path)
+    if path.suffix.lower() == ".xls":
+        raise ImportFileError("old .xls workbooks are not supported: save as .xlsx or CSV UTF-8")
+    return read_csv(path.read_bytes())
+
+
+# --- checking the rows ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One valid row."""
+
+    row: int
+    email: str
+    name: str
+    class_key: str
+    profile: dict[str, str]  # non-empty profile cells only
+    line_manager_email: str | None
+    line_manager_name: str | None
+    locale: str | None
+    slack_user_id: str | None
+    status: str | None
+    credits: float | None
+
+
+def _class_index(classes: Sequence[CohortClass]) -> dict[str, set[str]]:
+    index: dict[str, set[str]] = {}
+    for c in classes:
+        for label in (c.key, c.name, c.city):
+            index.setdefault(label.strip().lower(), set()).add(c.key)
+    return index
+
+
+def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRow]:
+    """Check every row; raise ImportRejected listing every bad row."""
+    errors: list[RowError] = []
+    index = _class_index(classes)
+    known_classes = (
+        ", ".join(f"{c.key} ({c.city})" for c in classes) or "none: apply the plan first"
+    )
+    first_row_of: dict[str, int] = {}
+    first_slack_row: dict[str, int] = {}
+    out: list[PersonRow] = []
+    for row, values in table.rows:
+        problems: list[str] = []
+        email = values.get("email", "").strip().lower()
+        if not email:
+            problems.append("email is empty")
+        elif not EMAIL.match(email):
+            problems.append(f"'{values['email']}' is not an email address")
+        elif email in first_row_of:
+            problems.append(f"duplicate email {email} (also on row {first_row_of[email]})")
+        else:
+            first_row_of[email] = row
+        name = values.get("name", "").strip()
+        if not name:
+            problems.append("name is empty")
+        class_ref = values.get("class", "").strip()
+        class_key = ""
+        if not class_ref:
+            problems.append(f"class is empty; expected one of: {known_classes}")
+        else:
+            matches = index.get(class_ref.lower(), set())
+            if not matches:
+                problems.append(f"unknown class '{class_ref}'; expected one of: {known_classes}")
+            elif len(matches) > 1:
+                problems.append(
+                    f"class '{class_ref}' matches {', '.join(sorted(matches))}; use the class key"
+                )
+            else:
+                class_key = next(iter(matches))
+        for column, limit in MAX_LENGTHS.items():
+            if len(values.get(column, "")) > limit:
+                problems.append(f"{column} is longer than {limit} characters")
+        manager_email = values.get("line_manager_email", "").strip().lower() or None
+        manager_name = values.get("line_manager_name", "").strip() or None
+        if manager_email and not EMAIL.match(manager_email):
+            problems.append(
+                f"line_manager_email '{values['line_manager_email']}' is not an email address"
+            )
+        elif manager_email and manager_email == email:
+            problems.append("the line manager is the participant themself")
+        if manager_name and not manager_email:
+            problems.append("line_manager_name is given but line_manager_email is empty")
+        locale_raw = values.get("locale", "").strip()
+        locale: str | None = None
+        if locale_raw:
+            code = locale_raw.replace("_", "-").split("-")[0].lower()
+            if code not in LOCALES:
+                problems.append(f"unknown locale '{locale_raw}'; expected nb, nn, no or en")
+            else:
+                locale = LOCALES[code]
+        slack_id = values.get("slack_user_id", "").strip() or None
+        if slack_id:
+            if not SLACK_ID.match(slack_id):
+                problems.append(f"'{slack_id}' is not a Slack user id (like U012ABCDEF)")
+            elif slack_id in first_slack_row:
+                problems.append(
+                    f"duplicate slack_user_id {slack_id} (also on row {first_slack_row[slack_id]})"
+                )
+            else:
+                first_slack_row[slack_id] = row
+        status = values.get("status", "").strip().lower() or None
+        if status and status not in STATUSES:
+            problems.append(f"unknown status '{status}'; expected one of: {', '.join(STATUSES)}")
+        credits: float | None = None
+        credits_raw = values.get("credits", "").strip()
+        if credits_raw:
+            try:
+                credits = float(credits_raw.replace(",", "."))
+                if not 0 <= credits <= 60:
+                    raise ValueError
+            except ValueError:
+                problems.append(f"credits '{credits_raw}' is not a number from 0 to 60")
+                credits = None
+        if problems:
+            errors.extend(RowError(row, p) for p in problems)
+            continue
+        profile = {c: values[c].strip() for c in PROFILE_COLUMNS if values.get(c, "").strip()}
+        out.append(
+            PersonRow(
+                row=row,
+                email=email,
+                name=name,
+                class_key=class_key,
+                profile=profile,
+                line_manager_email=manager_email,
+                line_manager_name=manager_name,
+                locale=locale,
+                slack_user_id=slack_id,
+                status=status,
+                credits=credits,
+            )
+        )
+    if errors:
+        raise ImportRejected(errors)
+    return out
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    cohort_key: str
+    rows: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    managers_created: list[str] = field(default_factory=list)
+    managers_updated: list[str] = field(default_factory=list)
+    slack_checked: bool = False
+    matched: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ignored_columns: tuple[str, ...] = ()
+    dry_run: bool = False
+
+    def counts(self) -> dict[str, int]:
+        """The numbers, for the summary and the audit log (no personal data)."""
+        return {
+            "rows": self.rows,
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "managers_created": len(self.managers_created),
+            "managers_updated": len(self.managers_updated),
+            "matched_in_slack": len(self.matched),
+            "not_found_in_slack": len(self.not_found),
+            "deactivated_in_slack": len(self.deactivated),
+        }
+
+
+def _set(row: Any, values: dict[str, Any]) -> list[str]:
+    changed = [k for k, v in values.items() if getattr(row, k) != v]
+    for k in changed:
+        setattr(row, k, values[k])
+    return changed
+
+
+_STATUS_DATE = {
+    EnrolmentStatus.APPLICANT: "applied_on",
+    EnrolmentStatus.ADMITTED: "admitted_on",
+    EnrolmentStatus.ACTIVE: "started_on",
+    EnrolmentStatus.COMPLETED: "completed_on",
+    EnrolmentStatus.WITHDRAWN: "withdrawn_on",
+}
+
+
+class _Slack:
+    """Matches people to directory users by email and records the outcome in the report."""
+
+    def __init__(self, users: Sequence[DirectoryUser] | None, report: ImportReport) -> None:
+        self.report = report
+        self.by_email: dict[str, DirectoryUser] | None = None
+        if users is not None:
+            report.slack_checked = True
+            self.by_email = {}
+            for user in users:
+                if user.email:
+                    # an active account wins over a deactivated one with the same address
+                    current = self.by_email.get(user.email)
+                    if current is None or (current.deleted and not user.deleted):
+                        self.by_email[user.email] = user
+            if users and not self.by_email:
+                report.notes.append(
+                    "Slack returned no email addresses: the app needs the users:read.email scope"
+                )
+
+    def user(self, email: str) -> DirectoryUser | None:
+        return self.by_email.get(email) if self.by_email is not None else None
+
+    def values(self, email: str, file_locale: str | None) -> dict[str, Any]:
+        """Person fields from the directory; records matched, not found or deactivated."""
+        if self.by_email is None:
+            return {}
+        user = self.by_email.get(email)
+        if user is None:
+            self.report.not_found.append(email)
+            return {}
+        if user.deleted:
+            self.report.deactivated.append(email)
+            return {"slack_user_id": user.id, "slack_active": False}
+        self.report.matched.append(email)
+        values: dict[str, Any] = {"slack_user_id": user.id, "slack_active": True}
+        if user.tz:
+            values["timezone"] = user.tz
+        if file_locale is None and user.locale:
+            values["locale"] = normalise_locale(user.locale)
+        return values
+
+
+async def import_people(
+    *,
+    session: AsyncSession,
+    cohort_id: int,
+    rows: Sequence[PersonRow],
+    classes: Sequence[CohortClass],
+    directory_users: Sequence[DirectoryUser] | None = None,
+    today: date,
+    report: ImportReport,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Create or update people, enrolments and line-manager links, in the caller's transaction.
+
+    Blank cells leave what is stored alone, so a file with fewer details never wipes data.
+    Raises ImportRejected, before writing anything, when the file gives a Slack user id that
+    another person already holds.
+    """
+    report.rows = len(rows)
+    class_ids = {c.key: c.id for c in classes}
+    slack = _Slack(directory_users, report)
+    participant_emails = {r.email for r in rows}
+    managers: dict[str, str | None] = {}  # email -> the first name given for them
+    for r in rows:
+        if r.line_manager_email and r.line_manager_email not in participant_emails:
+            if managers.get(r.line_manager_email) is None:
+                managers[r.line_manager_email] = r.line_manager_name
+    people = {
+        p.email: p
+        for p in await q.list_people_by_emails(
+            session=session, emails=[*participant_emails, *managers]
+        )
+    }
+    enrolments = {
+        e.person_id: e for e in await q.list_enrolments(session=session, cohort_id=cohort_id)
+    }
+    links = {
+        link.participant_id: link
+        for link in await q.list_line_manager_links(session=session, cohort_id=cohort_id)
+    }
+
+    # Slack ids someone else already holds: an error for the file's own, a note for Slack's.
+    candidates: dict[str, tuple[str, PersonRow | None]] = {}  # email -> (slack id, file row)
+    for r in rows:
+        user = slack.user(r.email)
+        slack_id = r.slack_user_id or (user.id if user else None)
+        if slack_id:
+            candidates[r.email] = (slack_id, r if r.slack_user_id else None)
+    for email in managers:
+        user = slack.user(email)
+        if user:
+            candidates[email] = (user.id, None)
+    holders = {
+        p.slack_user_id: p.email
+        for p in await q.list_people_by_slack_ids(
+            session=session, slack_user_ids=[c[0] for c in candidates.values()]
+        )
+    }
+    blocked: set[str] = set()
+    errors: list[RowError] = []
+    for email, (slack_id, file_row) in candidates.items():
+        holder = holders.get(slack_id)
+        if holder is None or holder == email:
+            continue
+        if file_row is not None:
+            errors.append(RowError(file_row.row, f"slack_user_id {slack_id} belongs to {holder}"))
+        else:
+            blocked.add(email)
+            report.notes.append(
+                f"{email}: their Slack account is already linked to {holder}; left unlinked"
+            )
+    if errors:
+        raise ImportRejected(errors)
+
+    now = utcnow()
+    changes: dict[str, list[str]] = {}
+
+    def upsert_person(email: str, values: dict[str, Any]) -> None:
+        if email in blocked:
+            values = {k: v for k, v in values.items() if k not in ("slack_user_id", "slack_active")}
+        person = people.get(email)
+        if person is None:
+            people[email] = Person(email=email, **values)
+            changes[email] = ["created"]
+            return
+        changed = _set(person, values)
+        if changed:
+            person.updated_at = now
+            changes.setdefault(email, []).extend(changed)
+
+    for r in rows:
+        values: dict[str, Any] = {"name": r.name, **r.profile}
+        if r.locale:
+            values["locale"] = r.locale
+        values.update(slack.values(r.email, r.locale))
+        if r.slack_user_id:
+            values["slack_user_id"] = r.slack_user_id
+        upsert_person(r.email, values)
+    for email, name in managers.items():
+        existing = email in people
+        values = {"name": name} if name else {} if existing else {"name": email.split("@")[0]}
+        values.update(slack.values(email, None))
+        upsert_person(email, values)
+        if email in changes:
+            (report.managers_updated if existing else report.managers_created).append(email)
+    if changes:
+        await q.save_rows(session=session, rows=[people[e] for e in changes])
+
+    dirty: list[Any] = []
+    for r in rows:
+        person = people[r.email]
+        assert person.id is not None
+        enrolment = enrolments.get(person.id)
+        wanted: dict[str, Any] = {"class_id": class_ids[r.class_key]}
+        if r.status:
+            wanted["status"] = r.status
+        if r.credits is not None:
+            wanted["credits"] = r.credits
+        status = r.status or (enrolment.status if enrolment else EnrolmentStatus.ACTIVE)
+        date_field = _STATUS_DATE[EnrolmentStatus(status)]
+        if enrolment is None:
+            enrolment = Enrolment(person_id=person.id, cohort_id=cohort_id, **wanted)
+            setattr(enrolment, date_field, today)
+            dirty.append(enrolment)
+            changes.setdefault(r.email, []).append("enrolment")
+        else:
+            changed = _set(enrolment, wanted)
+            if "status" in changed and getattr(enrolment, date_field) is None:
+                setattr(enrolment, date_field, today)
+            if changed:
+                dirty.append(enrolment)
+                changes.setdefault(r.email, []).append("enrolment")
+        if r.line_manager_email:
+            manager = people[r.line_manager_email]
+            assert manager.id is not None
+            link = links.get(person.id)
+            if link is None:
+                dirty.append(
+                    LineManagerLink(
+                        participant_id=person.id, manager_id=manager.id, cohort_id=cohort_id
+                    )
+                )
+                changes.setdefault(r.email, []).append("line_manager")
+            elif link.manager_id != manager.id:
+                link.manager_id = manager.id
+                dirty.append(link)
+                changes.setdefault(r.email, []).append("line_manager")
+        if progress is not None:
+            progress(1)
+    if dirty:
+        await q.save_rows(session=session, rows=dirty)
+
+    for r in rows:
+        done = changes.get(r.email)
+        if not done:
+            report.unchanged.append(r.email)
+        elif done[0] == "created":
+            report.created.append(r.email)
+        else:
+            report.updated.append(r.email)
+    return report
+
+
+async def run_import(
+    db: Database,
+    path: Path | str,
+    *,
+    cohort_ref: str,
+    today: date,
+    directory_users: Sequence[DirectoryUser] | None = None,
+    dry_run: bool = False,
+    actor: str = "cli",
+    progress: Callable[[int], None] | None = None,
+    table: Table | None = None,
+) -> ImportReport:
+    """Read, check and import a people file in one transaction; with `dry_run`, roll back.
+
+    Raises ImportFileError (the file or cohort is unusable) or ImportRejected (bad rows).
+    """
+    table = table or read_table(path)
+    async with db.session() as session:
+        cohort = await plan_q.find_cohort(session=session, ref=cohort_ref)
+        if cohort is None or cohort.id is None:
+            known = await plan_q.list_cohort_keys(session=session)
+            raise ImportFileError(
+                f"no cohort '{cohort_ref}'; expected a cohort key or id"
+                + (f" ({', '.join(known)})" if known else ": apply a plan first")
+            )
+        classes = await plan_q.list_classes(session=session, cohort_id=cohort.id)
+        rows = validate_rows(table, classes)
+        report = ImportReport(
+            cohort_key=cohort.key, ignored_columns=table.ignored_columns, dry_run=dry_run
+        )
+        await import_people(
+            session=session,
+            cohort_id=cohort.id,
+            rows=rows,
+            classes=classes,
+            directory_users=directory_users,
+            today=today,
+            report=report,
+            progress=progress,
+        )
+        await q.record_audit(
+            session=session,
+            actor=actor,
+            action="people.import",
+            subject=f"cohort:{cohort.id}",
+            detail={"file": Path(path).name, "dry_run": dry_run, **report.counts()},
+        )
+        if dry_run:
+            await session.rollback()
+        else:
+            await session.commit()
+    return report
+
+
+async def load_cohort_classes(db: Database, cohort_ref: str) -> list[CohortClass] | None:
+    """The classes of a cohort by key or id, or None if there is no such cohort."""
+    async with db.session() as session:
+        cohort = await plan_q.find_cohort(session=session, ref=cohort_ref)
+        if cohort is None or cohort.id is None:
+            return None
+        return await plan_q.list_classes(session=session, cohort_id=cohort.id)
