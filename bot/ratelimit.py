@@ -1,0 +1,213 @@
+"""A client-side rate limiter in the shape Slack publishes, so the bot rarely meets a 429.
+
+- Web API methods belong to tiers (Tier 2: 20/min, Tier 3: 50/min, Tier 4: 100/min), one
+  token bucket per method, workspace-wide.
+- chat.postMessage has its own limit: about one message per second per channel with short
+  bursts, under a workspace-wide ceiling of several hundred a minute.
+- A 429 blocks only that method (and channel) for `Retry-After` seconds: `penalise(...)`.
+
+Buckets hand out reservations (the next free slot) so waiting callers queue fairly without
+polling. The clock and sleep are parameters, so tests run without real waiting. Nothing here
+knows Slack's client; the Slack notifier calls `acquire` before each Web API call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+POST_MESSAGE = "chat.postMessage"
+
+# Slack's published tiers for the methods the bot calls; unknown methods count as Tier 3.
+DEFAULT_METHOD_TIERS: dict[str, int] = {
+    "auth.test": 4,
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.postEphemeral": 4,
+    "conversations.join": 3,
+    "conversations.create": 2,
+    "conversations.invite": 3,
+    "conversations.kick": 3,
+    "conversations.archive": 2,
+    "conversations.info": 3,
+    "conversations.list": 2,
+    "conversations.members": 4,
+    "conversations.open": 3,
+    "conversations.setTopic": 3,
+    "users.info": 4,
+    "users.list": 2,
+    "users.lookupByEmail": 3,
+    "views.open": 4,
+    "views.publish": 4,
+    "views.update": 4,
+}
+DEFAULT_TIER_PER_MINUTE: dict[int, float] = {1: 1, 2: 20, 3: 50, 4: 100}
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The limits to follow, per minute unless named otherwise. `scale` multiplies every rate."""
+
+    tier_per_minute: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_TIER_PER_MINUTE))
+    method_tiers: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_METHOD_TIERS))
+    post_channel_per_second: float = 1.0
+    post_channel_burst: int = 3
+    post_workspace_per_minute: float = 600
+    post_workspace_burst: int = 10
+    scale: float = 1.0
+
+    @classmethod
+    def from_settings(cls, settings: object) -> RateLimits:
+        return cls(
+            post_channel_per_second=getattr(settings, "slack_post_channel_per_second", 1.0),
+            post_channel_burst=getattr(settings, "slack_post_channel_burst", 3),
+            post_workspace_per_minute=getattr(settings, "slack_post_workspace_per_minute", 600),
+            scale=getattr(settings, "slack_rate_scale", 1.0),
+        )
+
+    def method_rate(self, method: str) -> float:
+        """Calls per second allowed for a (non-postMessage) method."""
+        tier = self.method_tiers.get(method, 3)
+        return self.tier_per_minute.get(tier, 50) * self.scale / 60.0
+
+    def minimum_seconds(self, messages: int) -> float:
+        """The least time `messages` DMs to distinct people can take under these limits."""
+        rate = self.post_workspace_per_minute * self.scale / 60.0
+        return max(0, messages - self.post_workspace_burst) / rate
+
+
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up. Reservations may run into the future."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate = rate
+        self.burst = max(1.0, burst)
+        self.tokens = self.burst
+        self.updated = now
+
+    def _refill(self, now: float) -> None:
+        if now > self.updated:
+            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+
+    def reserve(self, now: float) -> float:
+        """Take one token; return how long to wait before using it (0 if available now)."""
+        self._refill(now)
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+    def ready_in(self, now: float) -> float:
+        """How long until a token would be available, without taking one."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def idle(self, now: float) -> bool:
+        self._refill(now)
+        return self.tokens >= self.burst
+
+
+class RateLimiter:
+    """Per-method and per-channel buckets plus 429 penalties. One per process and token."""
+
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or RateLimits()
+        self._now = monotonic
+        self._sleep = sleep
+        self._methods: dict[str, TokenBucket] = {}
+        self._channels: dict[str, TokenBucket] = {}
+        self._blocked: dict[tuple[str, str | None], float] = {}
+        self.waited = 0.0  # total seconds callers were held back (for benchmarks)
+        self.penalties = 0
+
+    # --- buckets ---------------------------------------------------------------------------
+
+    def _method_bucket(self, method: str, now: float) -> TokenBucket:
+        bucket = self._methods.get(method)
+        if bucket is None:
+            burst: float
+            if method == POST_MESSAGE:
+                rate = self.limits.post_workspace_per_minute * self.limits.scale / 60.0
+                burst = self.limits.post_workspace_burst
+            else:
+                rate = self.limits.method_rate(method)
+                burst = max(1.0, rate * 2)  # Slack tolerates short bursts over the tier rate
+            bucket = self._methods[method] = TokenBucket(rate, burst, now)
+        return bucket
+
+    def _channel_bucket(self, channel: str, now: float) -> TokenBucket:
+        bucket = self._channels.get(channel)
+        if bucket is None:
+            if len(self._channels) > 10_000:
+                self._forget_idle(now)
+            bucket = self._channels[channel] = TokenBucket(
+                self.limits.post_channel_per_second * self.limits.scale,
+                self.limits.post_channel_burst,
+                now,
+            )
+        return bucket
+
+    def _forget_idle(self, now: float) -> None:
+        # A full bucket is the same as a new one: drop them so a 2,000-person fan-out
+        # does not keep 2,000 buckets forever.
+        for key in [k for k, b in self._channels.items() if b.idle(now)]:
+            del self._channels[key]
+
+    # --- penalties -------------------------------------------------------------------------
+
+    def penalise(self, method: str, channel: str | None, retry_after: float) -> None:
+        """Block `method` (for `channel` only, when given) for `retry_after` seconds after a 429."""
+        until = self._now() + max(0.0, retry_after)
+        key = (method, channel)
+        self._blocked[key] = max(self._blocked.get(key, 0.0), until)
+        self.penalties += 1
+
+    def blocked_for(self, method: str, channel: str | None = None) -> float:
+        """Seconds left on a 429 penalty for this method (and channel)."""
+        now = self._now()
+        until = self._blocked.get((method, None), 0.0)
+        if channel is not None:
+            until = max(until, self._blocked.get((method, channel), 0.0))
+        return max(0.0, until - now)
+
+    def ready_in(self, method: str, channel: str | None = None) -> float:
+        """Seconds before a call to `method` (in `channel`) could start, taking nothing."""
+        now = self._now()
+        wait = self.blocked_for(method, channel)
+        if method == POST_MESSAGE and channel is not None and channel in self._channels:
+            wait = max(wait, self._channels[channel].ready_in(now))
+        return wait
+
+    # --- waiting ---------------------------------------------------------------------------
+
+    async def acquire(self, method: str, channel: str | None = None) -> float:
+        """Wait until a call to `method` (in `channel`) may go; returns the seconds waited.
+
+        The channel's slot is waited for before the workspace's, so a message held back by a
+        busy channel does not hold a workspace slot other channels could use.
+        """
+        waited = 0.0
+        while True:
+            blocked = self.blocked_for(method, channel)
+            if blocked <= 0:
+                break
+            await self._sleep(blocked)
+            waited += blocked
+        if method == POST_MESSAGE and channel is not None:
+            delay = self._channel_bucket(channel, self._now()).reserve(self._now())
+            if delay > 0:
+                await self._sleep(delay)
+                waited += delay
+        delay = self._method_bucket(method, self._now()).reserve(self._now())
+        if delay > 0:
+            await self._sleep(delay)
+            waited += delay
+        self.waited += waited
+        return waited

@@ -1,0 +1,96 @@
+"""The client-side limiter, on a fake monotonic clock (no real waiting)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.ratelimit import POST_MESSAGE, RateLimiter, RateLimits, TokenBucket
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def limiter(**limits: float) -> tuple[RateLimiter, FakeTime]:
+    t = FakeTime()
+    return RateLimiter(RateLimits(**limits), monotonic=t.monotonic, sleep=t.sleep), t  # type: ignore[arg-type]
+
+
+def test_bucket_burst_then_rate() -> None:
+    bucket = TokenBucket(rate=2.0, burst=3, now=0.0)
+    assert [bucket.reserve(0.0) for _ in range(3)] == [0, 0, 0]
+    assert bucket.reserve(0.0) == 0.5
+    assert bucket.reserve(0.0) == 1.0
+    assert bucket.ready_in(0.0) == 1.5
+
+
+async def test_tier_rates() -> None:
+    lim, t = limiter()
+    # Tier 2 (conversations.create): 20/min after a short burst
+    for _ in range(60):
+        await lim.acquire("conversations.create")
+    assert 60 * 60 / 20 * 0.9 < t.now < 60 * 60 / 20  # ~ (60 - burst) * 3 s
+
+
+async def test_post_message_per_channel_pace() -> None:
+    lim, t = limiter(post_channel_per_second=1, post_channel_burst=3)
+    for _ in range(13):
+        await lim.acquire(POST_MESSAGE, "C1")
+    assert t.now == 10.0  # 3 at once, then one a second
+
+
+async def test_workspace_ceiling_across_channels() -> None:
+    lim, t = limiter(post_workspace_per_minute=600, post_workspace_burst=10)
+    for i in range(110):
+        await lim.acquire(POST_MESSAGE, f"U{i}")
+    assert abs(t.now - 10.0) < 1e-6  # 10/s after the burst of 10
+
+
+async def test_scale_speeds_everything_up() -> None:
+    lim, t = limiter(post_workspace_per_minute=600, post_workspace_burst=10, scale=10)
+    for i in range(110):
+        await lim.acquire(POST_MESSAGE, f"U{i}")
+    assert abs(t.now - 1.0) < 1e-6
+    assert (
+        RateLimits(
+            post_workspace_per_minute=600, post_workspace_burst=10, scale=10
+        ).minimum_seconds(110)
+        == 1.0
+    )
+
+
+async def test_penalty_blocks_only_that_channel() -> None:
+    lim, t = limiter()
+    lim.penalise(POST_MESSAGE, "C1", 30)
+    assert lim.ready_in(POST_MESSAGE, "C1") == 30
+    assert lim.ready_in(POST_MESSAGE, "C2") == 0
+    assert lim.ready_in("views.publish") == 0
+    await lim.acquire(POST_MESSAGE, "C2")
+    assert t.now == 0
+    await lim.acquire(POST_MESSAGE, "C1")
+    assert t.now == 30
+
+
+async def test_method_wide_penalty() -> None:
+    lim, t = limiter()
+    lim.penalise("views.publish", None, 5)
+    assert lim.blocked_for("views.publish", "anything") == 5
+    await lim.acquire("views.publish")
+    assert t.now == 5
+
+
+def test_idle_channel_buckets_are_forgotten() -> None:
+    lim, t = limiter()
+    for i in range(10_002):
+        lim._channel_bucket(f"U{i}", t.now)
+    t.now += 100
+    lim._channel_bucket("new", t.now)
+    assert len(lim._channels) <= 2  # full buckets are the same as new ones
