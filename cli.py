@@ -282,6 +282,77 @@ def _print_import_report(report: Any) -> None:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
 
 
+@app.command("deliveries")
+def deliveries_command(
+    resume: str | None = typer.Option(
+        None, "--resume", metavar="TRANSPORT", help="Lift a pause on slack or email."
+    ),
+    failures: int = typer.Option(20, "--failures", min=0, help="How many failures to list."),
+) -> None:
+    """Show the outbox: counts by state, pauses, and failures with reasons and people."""
+    settings = load()
+    require_schema(settings)
+    run_async(_deliveries(settings, resume=resume, failures=failures))
+
+
+async def _deliveries(settings: Settings, *, resume: str | None, failures: int) -> None:
+    from rich.table import Table
+
+    from bot.delivery import delivery_overview, resume_sending
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        if resume:
+            async with db.transaction() as session:
+                resumed = await resume_sending(session, transport=resume)
+            console.print(f"sending on {resume} resumed" if resumed else f"{resume} was not paused")
+        async with db.session() as session:
+            overview = await delivery_overview(session, failures=failures)
+    finally:
+        await db.dispose()
+    counts = Table(title="Deliveries by state", show_edge=False)
+    counts.add_column("state")
+    counts.add_column("count", justify="right")
+    for state in ("pending", "claimed", "uncertain", "sent", "failed", "cancelled"):
+        label = "uncertain (in flight)" if state == "uncertain" else state
+        counts.add_row(label, str(overview.counts.get(state, 0)))
+    counts.add_row("total", str(overview.total))
+    console.print(counts)
+    if overview.next_due_at:
+        local = overview.next_due_at.astimezone(settings.zone)
+        console.print(f"next due: {local:%Y-%m-%d %H:%M} {settings.timezone}")
+    if overview.possibly_duplicated:
+        console.print(
+            f"[yellow]{overview.possibly_duplicated} sent after a crash and may have "
+            "arrived twice (error starts with 'uncertain:')[/]"
+        )
+    for pause in overview.pauses:
+        console.print(
+            f"[bold red]PAUSED[/] {pause.transport} since {pause.paused_at:%Y-%m-%d %H:%M} UTC: "
+            f"{pause.reason} — fix the credentials, then `cohortbot deliveries --resume "
+            f"{pause.transport}`",
+            highlight=False,
+        )
+    if overview.failures:
+        table = Table(title="Failed deliveries (newest first)", show_edge=False)
+        for column in ("id", "kind", "to", "person", "reason", "attempts"):
+            table.add_column(column)
+        for row in overview.failures:
+            person = f"{row.person_name} <{row.person_email}>" if row.person_name else "-"
+            table.add_row(
+                str(row.id),
+                row.kind,
+                f"{row.transport}:{row.target}",
+                person,
+                row.error or "",
+                str(row.attempts),
+            )
+        console.print(table)
+    else:
+        console.print("no failed deliveries")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
