@@ -199,6 +199,490 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Matcherunden i {network} er i gang: {count} introduksjoner.",
         "en": "The matching round in {network} has started: {count} introductions.",
     },
+    # --- assignments ---------------------------------------------------------------------
+    "assignment.post.title": {"nb": "Ny oppgave: {title}", "en": "New assignment: {title}"},
+    "assignment.post.due": {"nb": "Frist", "en": "Due"},
+    "assignment.post.link": {"nb": "Lenke", "en": "Link"},
+    "assignment.post.manager": {
+        "nb": "Gjør denne sammen med nærmeste leder. Lederen din får også en påminnelse.",
+        "en": "Do this together with your line manager, who gets a reminder too.",
+    },
+    "assignment.post.context": {
+        "nb": "Trykk «Marker som gjort» når du er ferdig, så slutter påminnelsene.",
+        "en": "Press “Mark as done” when you have finished, and the reminders stop.",
+    },
+    "assignment.button.done": {"nb": "Marker som gjort", "en": "Mark as done"},
+    "assignment.button.reflect": {"nb": "Skriv en refleksjon", "en": "Write a reflection"},
+    "assignment.reminder.title": {"nb": "Påminnelse: {title}", "en": "Reminder: {title}"},
+    "assignment.reminder.text": {
+        "nb": "Oppgaven «{title}» har frist {due}.",
+        "en": "The assignment “{title}” is due {due}.",
+    },
+    "assignment.overdue.title": {"nb": "Fristen er ute: {title}", "en": "Overdue: {title}"},
+    "assignment.overdue.text": {
+        "nb": "Oppgaven «{title}» hadde frist {due}. Marker den som gjort når du er ferdig, "
+        "eller si fra til programstaben hvis du trenger mer tid.",
+        "en": "The assignment “{title}” was due {due}. Mark it as done when you have finished, "
+        "or tell the programme staff if you need more time.",
+    },
+    "assignment.done.recorded": {
+        "nb": "Registrert som gjort: «{title}».",
+        "en": "Recorded as done: “{title}”.",
+    },
+    "assignment.done.already": {
+        "nb": "«{title}» er allerede registrert som gjort ({when}).",
+        "en": "“{title}” is already recorded as done ({when}).",
+    },
+    "assignment.not_for_you": {
+        "nb": "Denne oppgaven hører ikke til et kull du er deltaker i.",
+        "en": "This assignment is not in a cohort you take part in.",
+    },
+    "assignment.unknown": {
+        "nb": "Fant ikke oppgaven. Den kan ha blitt fjernet fra planen.",
+        "en": "Could not find the assignment. It may have been removed from the plan.",
+    },
+    "assignment.reflection.title": {"nb": "Refleksjon", "en": "Reflection"},
+    "assignment.reflection.label": {
+        "nb": "Hva gjorde du, hva lærte du, og hva tar du med deg videre?",
+        "en": "What did you do, what did you learn, and what will you take with you?",
+    },
+    "assignment.reflection.share": {
+        "nb": "Den kan deles med klassen senere (uten at du må)",
+        "en": "It may be shared with the class later (you are not obliged to)",
+    },
+    "assignment.reflection.private": {
+        "nb": "Refleksjonen er din. Programstaben ser den bare hvis du krysser av for deling.",
+        "en": "The reflection is yours. Staff see it only if you tick sharing.",
+    },
+    "assignment.reflection.submit": {"nb": "Lagre", "en": "Save"},
+    "assignment.reflection.cancel": {"nb": "Avbryt", "en": "Cancel"},
+    "assignment.reflection.saved": {
+        "nb": "Refleksjonen til «{title}» er lagret.",
+        "en": "Your reflection on “{title}” is saved.",
+    },
+    "assignment.reflection.empty": {
+        "nb": "Skriv noen ord før du lagrer.",
+        "en": "Write a few words before saving.",
+    },
+    "assignment.open.title": {"nb": "Dine åpne oppgaver", "en": "Your open assignments"},
+    "assignment.open.none": {
+        "nb": "Du har ingen åpne oppgaver akkurat nå.",
+        "en": "You have no open assignments right now.",
+    },
+    "assignment.open.item": {"nb": "*{title}*\nFrist {due}", "en": "*{title}*\nDue {due}"},
+    "assignment.open.overdue": {"nb": "Fristen er ute", "en": "Overdue"},
+    "assignment.status.title": {
+        "nb": "Oppgavestatus – {name}",
+        "en": "Assignment status – {name}",
+    },
+    "assignment.status.counts": {
+        "nb": "Gjort {done} · Åpne {open} · Forsinket {overdue}",
+        "en": "Done {done} · Open {open} · Overdue {overdue}",
+    },
+    "assignment.status.who_overdue": {"nb": "Forsinket", "en": "Overdue"},
+    "assignment.status.who_open": {"nb": "Ikke levert ennå", "en": "Not done yet"},
+    "assignment.status.not_released": {"nb": "Ikke publisert ennå", "en": "Not released yet"},
+    "assignment.status.none": {
+        "nb": "Ingen oppgaver i planen ennå.",
+        "en": "No assignments in the plan yet.",
+    },
+    "assignment.status.no_channel": {
+        "nb": "⚠ Klassen {name} har ingen Slack-kanal ennå, så oppgavene blir ikke postet der.",
+        "en": "⚠ The class {name} has no Slack channel yet, so assignments are not posted there.",
+    },
+    "assignment.status.pick_class": {
+        "nb": "Skriv `/cohort assignments <klasse>` for status per person. Klasser: {classes}",
+        "en": "Type `/cohort assignments <class>` for status per person. Classes: {classes}",
+    },
+    "assignment.unknown_class": {
+        "nb": "Fant ingen klasse «{ref}».",
+        "en": "Could not find a class “{ref}”.",
+    },
+    # --- line managers -------------------------------------------------------------------
+    "nudge.greeting": {"nb": "Hei {name}!", "en": "Hi {name}!"},
+    "nudge.intro": {
+        "nb": "Du er nærmeste leder for {who} i Nasjonal lederutdanning for "
+        "primærhelsetjenesten. Programmet ber om at du tar del underveis.",
+        "en": "You are the line manager of {who} in Norway's national leadership programme "
+        "for primary health care. The programme asks you to take part along the way.",
+    },
+    "nudge.respond_by": {"nb": "Svar innen {when}.", "en": "Please answer by {when}."},
+    "nudge.answer_for": {"nb": "Ditt svar for {name}", "en": "Your answer for {name}"},
+    "nudge.reminder.title": {"nb": "Påminnelse: {title}", "en": "Reminder: {title}"},
+    "nudge.later.title": {
+        "nb": "Som avtalt, en påminnelse: {title}",
+        "en": "As you asked, a reminder: {title}",
+    },
+    "nudge.context": {
+        "nb": "Du får denne meldingen fordi du er oppgitt som nærmeste leder for en deltaker "
+        "i lederutdanningen. Spørsmål? Svar på denne meldingen, så når du programstaben.",
+        "en": "You get this message because you are listed as the line manager of a "
+        "participant in the leadership programme. Questions? Reply, and you reach the staff.",
+    },
+    "nudge.email.how": {
+        "nb": "Velg ett svar per deltaker. Hver lenke registrerer svaret med ett klikk.",
+        "en": "Choose one answer per participant. Each link records the answer in one click.",
+    },
+    "nudge.answer.done": {"nb": "Gjort", "en": "Done"},
+    "nudge.answer.later": {
+        "nb": "Ikke ennå – minn meg på om en uke",
+        "en": "Not yet — remind me in a week",
+    },
+    "nudge.answer.cannot": {"nb": "Kan ikke denne gangen", "en": "Can't this time"},
+    "nudge.link.label": {"nb": "{answer} – for {name}", "en": "{answer} — for {name}"},
+    "nudge.recorded": {
+        "nb": "Takk! Registrert for {name}: {answer}.",
+        "en": "Thank you! Recorded for {name}: {answer}.",
+    },
+    "nudge.recorded.later": {
+        "nb": "Vi minner deg på det igjen om en uke.",
+        "en": "We will remind you again in a week.",
+    },
+    "nudge.already": {
+        "nb": "Svaret for {name} var allerede registrert: {answer}.",
+        "en": "The answer for {name} was already recorded: {answer}.",
+    },
+    "nudge.not_yours": {
+        "nb": "Dette spørsmålet er sendt til en annen leder.",
+        "en": "This question was sent to another manager.",
+    },
+    "nudge.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answer"},
+    "nudge.page.close": {
+        "nb": "Du kan lukke denne siden.",
+        "en": "You can close this page.",
+    },
+    "nudge.page.tampered.title": {
+        "nb": "Lenken virker ikke",
+        "en": "This link does not work",
+    },
+    "nudge.page.tampered.text": {
+        "nb": "Lenken er ufullstendig eller endret, så ingenting er registrert. Åpne lenken "
+        "fra e-posten på nytt, eller svar på e-posten for å nå programstaben.",
+        "en": "The link is incomplete or has been changed, so nothing was recorded. Open the "
+        "link from the email again, or reply to the email to reach the programme staff.",
+    },
+    "nudge.page.expired.title": {"nb": "Lenken er utløpt", "en": "This link has expired"},
+    "nudge.page.expired.text": {
+        "nb": "Lenken er for gammel, så ingenting er registrert. Svar på e-posten hvis du "
+        "fortsatt vil gi beskjed, så hjelper programstaben deg.",
+        "en": "The link is too old, so nothing was recorded. Reply to the email if you still "
+        "want to answer, and the programme staff will help.",
+    },
+    "nudge.participant_told": {
+        "nb": "Nærmeste leder {manager} har bekreftet: «{title}».",
+        "en": "Your line manager {manager} has confirmed: “{title}”.",
+    },
+    "nudge.staff.title": {
+        "nb": "Ledere som ikke har svart",
+        "en": "Line managers who have not answered",
+    },
+    "nudge.staff.none": {
+        "nb": "Ingen ubesvarte ledere å følge opp.",
+        "en": "No silent line managers to follow up.",
+    },
+    "nudge.staff.item": {
+        "nb": "*{manager}* ({contact}) – «{title}» for {participant}. Sendt {sent}, purret {reminded}.",
+        "en": "*{manager}* ({contact}) – “{title}” for {participant}. Sent {sent}, reminded {reminded}.",
+    },
+    "nudge.staff.resend": {"nb": "Send på nytt", "en": "Resend"},
+    "nudge.staff.handled": {"nb": "Marker som fulgt opp", "en": "Mark handled"},
+    "nudge.staff.resent": {
+        "nb": "Sendt på nytt til {manager}.",
+        "en": "Sent again to {manager}.",
+    },
+    "nudge.staff.marked_handled": {
+        "nb": "Markert som fulgt opp: {manager} for {participant}.",
+        "en": "Marked handled: {manager} for {participant}.",
+    },
+    "nudge.manager.title": {"nb": "Dine deltakere", "en": "Your participants"},
+    "nudge.manager.open": {"nb": "Venter på svar fra deg", "en": "Waiting for your answer"},
+    "nudge.manager.none": {
+        "nb": "Ingen spørsmål venter på svar fra deg.",
+        "en": "No questions are waiting for your answer.",
+    },
+    "nudge.never": {"nb": "ikke ennå", "en": "not yet"},
+    # --- pulses (bot/pulses.py, bot/results.py, handlers for pulses) ---------------------
+    "pulse.invite.lead": {
+        "nb": "*{title}* – vi vil gjerne høre fra deg. Svar innen {when}.",
+        "en": "*{title}* – we'd like to hear from you. Please answer by {when}.",
+    },
+    "pulse.reminder.lead": {
+        "nb": "Påminnelse: *{title}* stenger {when}. Det tar under ett minutt.",
+        "en": "Reminder: *{title}* closes {when}. It takes less than a minute.",
+    },
+    "pulse.kind.anonymous": {
+        "nb": "Denne pulsen er *anonym*: svarene kan ikke spores tilbake til deg. Vi registrerer "
+        "bare at du har svart, slik at du ikke får påminnelse. Resultater vises bare for grupper "
+        "med minst fem svar.",
+        "en": "This pulse is *anonymous*: answers cannot be traced to you. We only record that "
+        "you answered, to stop reminders. Results are shown only for groups of at least five.",
+    },
+    "pulse.kind.named": {
+        "nb": "Denne pulsen er *ikke anonym*: programstaben ser svarene dine sammen med navnet "
+        "ditt, slik at de kan følge deg opp.",
+        "en": "This pulse is *not anonymous*: the programme staff see your answers with your "
+        "name, so they can follow up with you.",
+    },
+    "pulse.invite.context": {
+        "nb": "Du kan endre svaret ved å klikke igjen fram til {when}.",
+        "en": "You can change your answer by clicking again until {when}.",
+    },
+    "pulse.scale.hint": {
+        "nb": "1 = svært lite, 5 = svært mye",
+        "en": "1 = very little, 5 = very much",
+    },
+    "pulse.nps.hint": {
+        "nb": "0 = svært lite sannsynlig, 10 = svært sannsynlig",
+        "en": "0 = very unlikely, 10 = very likely",
+    },
+    "pulse.text.button": {"nb": "Skriv svar", "en": "Write an answer"},
+    "pulse.text.modal_title": {"nb": "Ditt svar", "en": "Your answer"},
+    "pulse.text.submit": {"nb": "Send", "en": "Send"},
+    "pulse.text.label": {"nb": "Svar", "en": "Answer"},
+    "pulse.answer.recorded": {
+        "nb": "Takk! Svaret ditt er registrert: *{answer}*. Du kan endre det fram til {when}.",
+        "en": "Thank you! Your answer is recorded: *{answer}*. You can change it until {when}.",
+    },
+    "pulse.answer.recorded_anonymous": {
+        "nb": "Takk! Svaret ditt er registrert. Vi gjentar det ikke her, fordi pulsen er anonym. "
+        "Du kan endre det fram til {when}.",
+        "en": "Thank you! Your answer is recorded. We don't repeat it here because the pulse is "
+        "anonymous. You can change it until {when}.",
+    },
+    "pulse.answer.closed": {
+        "nb": "Denne pulsen stengte {when}, så svaret ble ikke registrert.",
+        "en": "This pulse closed {when}, so the answer was not recorded.",
+    },
+    "pulse.answer.not_invited": {
+        "nb": "Du er ikke spurt i denne pulsen, så svaret ble ikke registrert.",
+        "en": "You were not asked in this pulse, so the answer was not recorded.",
+    },
+    "pulse.answer.invalid": {
+        "nb": "Det svaret forstod jeg ikke. Prøv knappene i meldingen igjen.",
+        "en": "I didn't understand that answer. Try the buttons in the message again.",
+    },
+    "pulse.results.title": {"nb": "Resultater: {title}", "en": "Results: {title}"},
+    "pulse.results.response": {
+        "nb": "{group}: {answered} av {invited} har svart ({rate})",
+        "en": "{group}: {answered} of {invited} answered ({rate})",
+    },
+    "pulse.results.hidden": {
+        "nb": "skjult (færre enn {k} svar)",
+        "en": "hidden (fewer than {k} answers)",
+    },
+    "pulse.results.mean": {"nb": "gjennomsnitt {mean}", "en": "mean {mean}"},
+    "pulse.results.nps": {"nb": "NPS {nps}", "en": "NPS {nps}"},
+    "pulse.results.texts": {
+        "nb": "Fritekstsvar (uten navn{shuffled}):",
+        "en": "Free-text answers (without names{shuffled}):",
+    },
+    "pulse.results.shuffled": {"nb": ", i tilfeldig rekkefølge", "en": ", in random order"},
+    "pulse.results.not_found": {
+        "nb": "Fant ingen puls «{ref}».",
+        "en": "No pulse “{ref}” found.",
+    },
+    "pulse.created": {
+        "nb": "Pulsen «{title}» er laget. Den sendes {when} og stenger {closes}.",
+        "en": "The pulse “{title}” is created. It goes out {when} and closes {closes}.",
+    },
+    # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
+    "report.title": {
+        "nb": "Årsrapport {year} – Nasjonal lederutdanning for primærhelsetjenesten",
+        "en": "Annual status report {year} – National leadership programme for primary health care",
+    },
+    "report.generated": {"nb": "Laget {when}.", "en": "Generated {when}."},
+    "report.contents": {"nb": "Innhold", "en": "Contents"},
+    "report.legend": {
+        "nb": "«{mark}» betyr at tallet er skjult fordi gruppen har færre enn {k} personer, "
+        "eller fordi tallet ellers kunne regnes ut fra summene. Skjulte tall er ikke null.",
+        "en": "“{mark}” means the number is hidden because the group has fewer than {k} people, "
+        "or because it could otherwise be worked out from the totals. Hidden is not zero.",
+    },
+    "report.suppressed": {"nb": "skjult", "en": "hidden"},
+    "report.cohorts_included": {
+        "nb": "Kull med i rapporten: {cohorts}.",
+        "en": "Cohorts in this report: {cohorts}.",
+    },
+    "report.no_cohorts": {
+        "nb": "Ingen kull hadde aktivitet i {year}.",
+        "en": "No cohort was active in {year}.",
+    },
+    "report.unknown": {"nb": "Ukjent / ikke oppgitt", "en": "Unknown / not given"},
+    "report.total": {"nb": "Totalt", "en": "Total"},
+    "report.cohort": {"nb": "Kull", "en": "Cohort"},
+    "report.group": {"nb": "Gruppe", "en": "Group"},
+    "report.people": {"nb": "Personer", "en": "People"},
+    "report.alumni": {"nb": "Alumni", "en": "Alumni"},
+    "report.whole_cohort": {"nb": "Hele kullet", "en": "Whole cohort"},
+    "report.no_class": {"nb": "Uten klasse", "en": "No class"},
+    "report.no_data": {"nb": "Ingen data for året.", "en": "No data for the year."},
+    "report.programme_total": {"nb": "Sum {programme}", "en": "Total {programme}"},
+    "report.section.enrolment": {"nb": "Søkere og deltakere", "en": "Applicants and participants"},
+    "report.enrolment.intro": {
+        "nb": "Søkere er alle som søkte; startet er de som begynte i programmet; frafall er de "
+        "som sluttet etter oppstart.",
+        "en": "Applicants are everyone who applied; started are those who began the programme; "
+        "dropouts are those who left after the start.",
+    },
+    "report.enrolment.caption": {
+        "nb": "Søkere, opptak, gjennomføring og frafall per kull, {year}",
+        "en": "Applicants, admissions, completion and dropout per cohort, {year}",
+    },
+    "report.enrolment.applicants": {"nb": "Søkere", "en": "Applicants"},
+    "report.enrolment.admitted": {"nb": "Tatt opp", "en": "Admitted"},
+    "report.enrolment.started": {"nb": "Startet", "en": "Started"},
+    "report.enrolment.completed": {"nb": "Fullført", "en": "Completed"},
+    "report.enrolment.withdrawn": {"nb": "Trukket seg", "en": "Withdrawn"},
+    "report.enrolment.dropouts": {"nb": "Frafall etter start", "en": "Dropouts after start"},
+    "report.enrolment.completion_rate": {
+        "nb": "Fullført av startet (%)",
+        "en": "Completed of started (%)",
+    },
+    "report.enrolment.chart": {
+        "nb": "Fra søknad til fullført",
+        "en": "From application to completion",
+    },
+    "report.section.dropout": {"nb": "Frafall", "en": "Dropout"},
+    "report.dropout.intro": {
+        "nb": "Når i programmet deltakerne trakk seg (mellom hvilke samlinger), og hvorfor.",
+        "en": "When in the programme participants withdrew (between which sessions), and why.",
+    },
+    "report.dropout.when_caption": {
+        "nb": "Tidspunkt for frafall per kull",
+        "en": "When participants withdrew, per cohort",
+    },
+    "report.dropout.why_caption": {
+        "nb": "Årsak til frafall per kull",
+        "en": "Reasons for withdrawal, per cohort",
+    },
+    "report.dropout.interval": {"nb": "Tidspunkt", "en": "When"},
+    "report.dropout.reason": {"nb": "Årsak", "en": "Reason"},
+    "report.dropout.before_start": {"nb": "Før oppstart", "en": "Before the start"},
+    "report.dropout.before_first": {"nb": "Før første samling", "en": "Before the first session"},
+    "report.dropout.between": {
+        "nb": "Mellom samling {a} og {b}",
+        "en": "Between sessions {a} and {b}",
+    },
+    "report.dropout.after_last": {"nb": "Etter siste samling", "en": "After the last session"},
+    "report.section.background": {"nb": "Deltakernes bakgrunn", "en": "Participants' background"},
+    "report.background.intro": {
+        "nb": "Deltakere som startet i programmet, etter stilling, kjønn, tjenesteområde og utdanning.",
+        "en": "Participants who started the programme, by position, gender, service area and education.",
+    },
+    "report.background.position": {
+        "nb": "Deltakere etter stilling",
+        "en": "Participants by position",
+    },
+    "report.background.position.label": {"nb": "Stilling", "en": "Position"},
+    "report.background.gender": {"nb": "Deltakere etter kjønn", "en": "Participants by gender"},
+    "report.background.gender.label": {"nb": "Kjønn", "en": "Gender"},
+    "report.background.service_area": {
+        "nb": "Deltakere etter tjenesteområde",
+        "en": "Participants by service area",
+    },
+    "report.background.service_area.label": {"nb": "Tjenesteområde", "en": "Service area"},
+    "report.background.education": {
+        "nb": "Deltakere etter utdanning",
+        "en": "Participants by education",
+    },
+    "report.background.education.label": {"nb": "Utdanning", "en": "Education"},
+    "report.background.county": {"nb": "Deltakere etter fylke", "en": "Participants by county"},
+    "report.background.county.label": {"nb": "Fylke", "en": "County"},
+    "report.section.geography": {"nb": "Geografisk spredning", "en": "Geographic spread"},
+    "report.geography.intro": {
+        "nb": "Hvor deltakerne arbeider: fylke, og hvor mange kommuner som er representert.",
+        "en": "Where participants work: county, and how many municipalities are represented.",
+    },
+    "report.geography.municipalities_caption": {
+        "nb": "Antall kommuner representert per fylke (alle kull)",
+        "en": "Municipalities represented per county (all cohorts)",
+    },
+    "report.geography.municipalities": {"nb": "Kommuner", "en": "Municipalities"},
+    "report.section.evaluations": {
+        "nb": "Deltakernes evalueringer",
+        "en": "Participant evaluations",
+    },
+    "report.evaluations.intro": {
+        "nb": "Alle pulsmålinger i året: antall spurt og svart, svarprosent, fordeling og "
+        "gjennomsnitt. Resultater for grupper med færre enn {k} svar er skjult.",
+        "en": "Every pulse of the year: invited and answered, response rate, distribution and "
+        "mean. Results for groups with fewer than {k} answers are hidden.",
+    },
+    "report.evaluations.anonymous": {"nb": "anonym", "en": "anonymous"},
+    "report.evaluations.named": {"nb": "med navn", "en": "named"},
+    "report.evaluations.response_caption": {
+        "nb": "{title} ({cohort}, {kind}): svarprosent",
+        "en": "{title} ({cohort}, {kind}): response rate",
+    },
+    "report.evaluations.question_caption": {
+        "nb": "Spørsmål {number}: {text}",
+        "en": "Question {number}: {text}",
+    },
+    "report.evaluations.invited": {"nb": "Spurt", "en": "Invited"},
+    "report.evaluations.answered": {"nb": "Svart", "en": "Answered"},
+    "report.evaluations.rate": {"nb": "Svarprosent", "en": "Response rate (%)"},
+    "report.evaluations.mean": {"nb": "Gjennomsnitt", "en": "Mean"},
+    "report.evaluations.nps": {"nb": "NPS", "en": "NPS"},
+    "report.evaluations.chart": {
+        "nb": "Gjennomsnitt første skala-spørsmål per puls, {cohort}",
+        "en": "Mean of the first scale question per pulse, {cohort}",
+    },
+    "report.evaluations.text_note": {
+        "nb": "{n} fritekstsvar er ikke med i rapporten.",
+        "en": "{n} free-text answers are not part of the report.",
+    },
+    "report.section.results": {"nb": "Resultater", "en": "Results"},
+    "report.results.intro": {
+        "nb": "Studiepoeng oppnådd per kull.",
+        "en": "Credits achieved per cohort.",
+    },
+    "report.results.caption": {"nb": "Studiepoeng per kull", "en": "Credits per cohort"},
+    "report.results.started": {"nb": "Startet", "en": "Started"},
+    "report.results.completed": {"nb": "Fullført", "en": "Completed"},
+    "report.results.with_credits": {"nb": "Med studiepoeng", "en": "With credits"},
+    "report.results.total_credits": {"nb": "Studiepoeng totalt", "en": "Total credits"},
+    "report.results.mean_credits": {
+        "nb": "Studiepoeng per startet",
+        "en": "Credits per started participant",
+    },
+    "report.results.distribution_caption": {
+        "nb": "Deltakere etter oppnådde studiepoeng",
+        "en": "Participants by credits achieved",
+    },
+    "report.results.credits": {"nb": "Studiepoeng", "en": "Credits"},
+    "report.section.involvement": {
+        "nb": "Involvering av nærmeste leder",
+        "en": "Line-manager involvement",
+    },
+    "report.involvement.intro": {
+        "nb": "Andel nærmeste ledere som svarte på hver påminnelse, andel som svarte «gjort», "
+        "og median svartid.",
+        "en": "Share of line managers who answered each nudge, share who answered “done”, "
+        "and the median time to answer.",
+    },
+    "report.involvement.caption": {
+        "nb": "Nærmeste leder per påminnelse, {cohort}",
+        "en": "Line managers per nudge, {cohort}",
+    },
+    "report.involvement.nudge": {"nb": "Påminnelse", "en": "Nudge"},
+    "report.involvement.nudged": {"nb": "Ledere spurt", "en": "Managers asked"},
+    "report.involvement.share_answered": {"nb": "Svart (%)", "en": "Answered (%)"},
+    "report.involvement.share_done": {"nb": "«Gjort» (%)", "en": "“Done” (%)"},
+    "report.involvement.median_hours": {
+        "nb": "Median svartid (timer)",
+        "en": "Median time to answer (hours)",
+    },
+    "report.involvement.escalated": {"nb": "Eskalert", "en": "Escalated"},
+    "report.section.networks": {"nb": "Nettverksaktivitet", "en": "Network activity"},
+    "report.networks.intro": {
+        "nb": "Kollegamatching: svar på «Fikk dere møttes?».",
+        "en": "Peer matching: answers to “Did you meet?”.",
+    },
+    "report.networks.caption": {"nb": "Møter i nettverkene", "en": "Meetings in the networks"},
+    "report.networks.network": {"nb": "Nettverk", "en": "Network"},
+    "report.networks.rounds": {"nb": "Runder", "en": "Rounds"},
+    "report.networks.checkins": {"nb": "Svar", "en": "Answers"},
+    "report.networks.met": {"nb": "Møttes (%)", "en": "Met (%)"},
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
 }
