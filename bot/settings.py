@@ -62,6 +62,10 @@ class Settings(BaseModel):
     withdrawn_policy: Literal["keep", "remove"] = "keep"
     match_every_weeks: int = Field(default=2, ge=1, le=52)  # peer matching in the programme
     alumni_match_every_weeks: int = Field(default=6, ge=1, le=52)
+    # --- assignments and line managers
+    nudge_reminder_working_days: int = Field(default=5, ge=1, le=60)
+    link_ttl_days: int = Field(default=30, ge=1, le=365)
+    tell_participant_on_manager_confirm: bool = True
 
     @field_validator("timezone")
     @classmethod
@@ -146,6 +150,10 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_WITHDRAWN_POLICY": "withdrawn_policy",
     "COHORTBOT_MATCH_EVERY_WEEKS": "match_every_weeks",
     "COHORTBOT_ALUMNI_MATCH_EVERY_WEEKS": "alumni_match_every_weeks",
+    # --- assignments and line managers
+    "COHORTBOT_NUDGE_REMINDER_WORKING_DAYS": "nudge_reminder_working_days",
+    "COHORTBOT_LINK_TTL_DAYS": "link_ttl_days",
+    "COHORTBOT_TELL_PARTICIPANT_ON_MANAGER_CONFIRM": "tell_participant_on_manager_confirm",
 }
 
 

@@ -1,0 +1,618 @@
+"""Line-manager nudges: the combined messages, one-click answers, reminders and escalation.
+
+A nudge is one wave from the plan. Each participant's manager gets one message per wave that
+names every one of their participants in it, with an answer per participant ("Done", "Not yet
+— remind me in a week", "Can't this time"): Slack buttons when the manager is on Slack, else an
+email with one signed link per answer. Every answer is a `NudgeAnswer` row (one per nudge and
+participant); answering is idempotent.
+
+No answer after N working days (default 5, Norwegian holidays skipped) brings one reminder;
+still none after N more brings the case to staff ("escalated"), who can resend or mark it
+handled. Deliveries of one nudge share the source `nudge:{id}`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import delivery
+from bot.links import make_link
+from bot.messages import format_when, t
+from bot.notifier import Button, OutgoingMessage, Section
+from bot.settings import Settings
+from bot.timing import is_public_holiday
+from storage.models import Nudge, NudgeAnswerValue
+from storage.queries import nudges as q
+from storage.queries.assignments import cancel_by_keys, pending_dedupe_keys
+from storage.queries.people import record_audit
+
+logger = logging.getLogger(__name__)
+
+KIND_NUDGE = "nudge"
+KIND_REMINDER = "nudge_reminder"
+KIND_LATER = "nudge_later"
+KIND_RESEND = "nudge_resend"
+KIND_CONFIRMED = "nudge_confirmed"
+ANSWERS = (NudgeAnswerValue.DONE, NudgeAnswerValue.LATER, NudgeAnswerValue.CANNOT)
+FINAL = frozenset({NudgeAnswerValue.DONE.value, NudgeAnswerValue.CANNOT.value})
+LATER_DELAY = timedelta(days=7)
+
+
+class NudgeNotFound(Exception):
+    """No nudge answer with that id."""
+
+
+class NotYourNudge(Exception):
+    """Someone other than the participant's manager tried to answer."""
+
+
+def source_for(nudge_id: int) -> str:
+    """The outbox source shared by every delivery of one nudge."""
+    return f"nudge:{nudge_id}"
+
+
+def manager_key(nudge_id: int, manager_id: int) -> str:
+    """The dedupe key of a manager's combined message for one wave."""
+    return f"nudge:{nudge_id}:manager:{manager_id}"
+
+
+def working_days_after(moment: datetime, days: int, tz: str | ZoneInfo) -> datetime:
+    """The same local time `days` working days later (weekends and public holidays skipped)."""
+    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    local = moment.astimezone(zone)
+    day: date = local.date()
+    left = days
+    while left > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5 and not is_public_holiday(day):
+            left -= 1
+    wall = datetime.combine(day, local.time().replace(tzinfo=None))
+    return wall.replace(tzinfo=zone).astimezone(moment.tzinfo or zone)
+
+
+# --- neutral messages ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """The manager a message goes to: transport, target and language."""
+
+    manager_id: int
+    name: str
+    locale: str
+    transport: str  # slack | email
+    target: str
+    tz: str
+
+
+def addressee_for(row: q.ManagedParticipant | q.AnswerRow, tz: str) -> Addressee:
+    """Slack DM when the manager is on Slack and active, else email."""
+    if isinstance(row, q.ManagedParticipant):
+        mid, name, locale = row.manager_id, row.manager_name, row.manager_locale
+        slack_id, active, email, mtz = (
+            row.manager_slack_user_id,
+            row.manager_slack_active,
+            row.manager_email,
+            row.manager_timezone,
+        )
+    else:
+        mid, name, locale = row.answer.manager_id, row.manager_name, row.manager_locale
+        slack_id, active, email, mtz = (
+            row.manager_slack_user_id,
+            row.manager_slack_active,
+            row.manager_email,
+            row.manager_timezone,
+        )
+    if slack_id and active:
+        return Addressee(mid, name, locale, "slack", slack_id, mtz or tz)
+    return Addressee(mid, name, locale, "email", email, mtz or tz)
+
+
+def answer_label(answer: str, locale: str) -> str:
+    return t(f"nudge.answer.{answer}", locale)
+
+
+def nudge_message(
+    nudge: Nudge,
+    *,
+    to: Addressee,
+    participants: list[tuple[int, str]],
+    settings: Settings,
+    send_at: datetime,
+    variant: str = KIND_NUDGE,
+) -> OutgoingMessage:
+    """One combined message to a manager: who, what and by when, with an answer per participant.
+
+    Args:
+        participants: (nudge answer id, participant name) pairs.
+        variant: nudge | nudge_reminder | nudge_later | nudge_resend; changes the title.
+    """
+    assert nudge.id is not None
+    locale = to.locale
+    names = _join_names([name for _, name in participants], locale)
+    if variant in (KIND_REMINDER, KIND_RESEND):
+        title = t("nudge.reminder.title", locale, title=nudge.title)
+    elif variant == KIND_LATER:
+        title = t("nudge.later.title", locale, title=nudge.title)
+    else:
+        title = nudge.title
+    intro = t("nudge.greeting", locale, name=to.name) + " " + t("nudge.intro", locale, who=names)
+    body = [intro]
+    if nudge.text.strip():
+        body.append(nudge.text.strip())
+    if nudge.respond_by is not None:
+        body.append(
+            t("nudge.respond_by", locale, when=format_when(nudge.respond_by, locale, to.tz))
+        )
+    if to.transport == "email":
+        body.append(t("nudge.email.how", locale))
+    sections = [Section(text="\n\n".join(body))]
+    expires = max(send_at, nudge.send_at) + timedelta(days=settings.link_ttl_days)
+    for answer_id, name in participants:
+        buttons = []
+        for answer in ANSWERS:
+            value = answer.value
+            if to.transport == "email":
+                label = t("nudge.link.label", locale, answer=answer_label(value, locale), name=name)
+                url = make_link(
+                    base_url=settings.base_url,
+                    key=settings.signing_key,
+                    nudge_answer_id=answer_id,
+                    answer=value,
+                    expires_at=expires,
+                )
+            else:
+                label, url = answer_label(value, locale), None
+            buttons.append(
+                Button(
+                    f"nudge_answer_{value}",
+                    label[:75],
+                    value=f"{answer_id}:{value}",
+                    style="primary" if value == "done" else None,
+                    url=url,
+                )
+            )
+        sections.append(
+            Section(text=f"*{t('nudge.answer_for', locale, name=name)}*", buttons=tuple(buttons))
+        )
+    return OutgoingMessage(
+        text=f"{title} – {names}",
+        title=title,
+        subject=title,
+        sections=tuple(sections),
+        context=t("nudge.context", locale),
+        locale=locale,
+        meta={"kind": variant, "nudge_id": nudge.id, "answers": [a for a, _ in participants]},
+    )
+
+
+def _join_names(names: list[str], locale: str) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    word = " og " if locale != "en" else " and "
+    return ", ".join(names[:-1]) + word + names[-1]
+
+
+# --- planning the waves --------------------------------------------------------------------
+
+
+async def plan_nudges(
+    session: AsyncSession, *, cohort_id: int, tz: str, settings: Settings, now: datetime
+) -> int:
+    """Ensure an answer row per participant and one combined message per manager and wave."""
+    written = 0
+    managed = [
+        m
+        for m in await q.managed_participants(session=session, cohort_id=cohort_id)
+        if m.status in ("active", "admitted")
+    ]
+    by_participant = {m.participant_id: m for m in managed}
+    for nudge in await q.list_nudges(session=session, cohort_id=cohort_id):
+        assert nudge.id is not None
+        for m in managed:
+            await q.ensure_answer_row(
+                session=session,
+                nudge_id=nudge.id,
+                participant_id=m.participant_id,
+                manager_id=m.manager_id,
+            )
+        groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        addressees: dict[int, Addressee] = {}
+        for row in await q.answers_for_nudge(session=session, nudge_id=nudge.id):
+            who = by_participant.get(row.participant_id)
+            if who is None or row.answer is not None or row.manager_id != who.manager_id:
+                continue
+            assert row.id is not None
+            groups[who.manager_id].append((row.id, who.participant_name))
+            addressees[who.manager_id] = addressee_for(who, tz)
+        wanted: set[str] = set()
+        for manager_id, participants in groups.items():
+            to = addressees[manager_id]
+            key = manager_key(nudge.id, manager_id)
+            wanted.add(key)
+            message = nudge_message(
+                nudge, to=to, participants=participants, settings=settings, send_at=nudge.send_at
+            )
+            written += await delivery.schedule(
+                session,
+                key=key,
+                transport=to.transport,
+                kind=KIND_NUDGE,
+                target=to.target,
+                message=message,
+                send_at=nudge.send_at,
+                audience="line_manager",
+                settings=settings,
+                person_id=manager_id,
+                source=source_for(nudge.id),
+                tz=to.tz,
+                replace_pending=True,
+            )
+        pending = await pending_dedupe_keys(session=session, source=source_for(nudge.id))
+        stale = [
+            k
+            for k in pending
+            if k.startswith(f"nudge:{nudge.id}:manager:") and k not in wanted and k.count(":") == 3
+        ]
+        await cancel_by_keys(session=session, dedupe_keys=stale, reason="no longer needed")
+    return written
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """What an answer did. `recorded` is False on a repeat; `answer` is what is on record."""
+
+    row: q.AnswerRow
+    recorded: bool
+    answer: str
+    answered_at: datetime
+
+
+async def answer_nudge(
+    session: AsyncSession,
+    nudge_answer_id: int,
+    answer: str,
+    via: str,
+    now: datetime,
+    *,
+    settings: Settings,
+    by_person_id: int | None = None,
+) -> AnswerOutcome:
+    """Record a manager's answer once; a repeat click shows what is already on record.
+
+    "Done" and "Can't this time" are final. "Not yet" schedules one reminder a week later and
+    may be followed by a final answer.
+    """
+    if answer not in {a.value for a in ANSWERS}:
+        raise ValueError(f"unknown answer {answer!r}")
+    locked = await q.lock_answer(session=session, nudge_answer_id=nudge_answer_id)
+    if locked is None:
+        raise NudgeNotFound(nudge_answer_id)
+    if by_person_id is not None and locked.manager_id != by_person_id:
+        raise NotYourNudge(nudge_answer_id)
+    current = locked.answer
+    if current in FINAL or current == answer:
+        row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+        assert row is not None and current is not None
+        return AnswerOutcome(row, False, current, locked.answered_at or now)
+    first_answer_at = locked.answered_at or now
+    await q.update_answers(
+        session=session,
+        nudge_answer_ids=[nudge_answer_id],
+        answer=answer,
+        answered_at=first_answer_at,
+        answered_via=via,
+    )
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    assert row is not None
+    nudge = row.nudge
+    assert nudge.id is not None
+    later_key = f"nudge:{nudge.id}:later:{nudge_answer_id}"
+    if answer == NudgeAnswerValue.LATER:
+        to = addressee_for(row, settings.timezone)
+        await delivery.schedule(
+            session,
+            key=later_key,
+            transport=to.transport,
+            kind=KIND_LATER,
+            target=to.target,
+            message=nudge_message(
+                nudge,
+                to=to,
+                participants=[(nudge_answer_id, row.participant_name)],
+                settings=settings,
+                send_at=now + LATER_DELAY,
+                variant=KIND_LATER,
+            ),
+            send_at=now + LATER_DELAY,
+            audience="line_manager",
+            settings=settings,
+            person_id=row.answer.manager_id,
+            source=source_for(nudge.id),
+            tz=to.tz,
+        )
+    else:
+        await cancel_by_keys(session=session, dedupe_keys=[later_key], reason=f"answered {answer}")
+    if answer == NudgeAnswerValue.DONE and settings.tell_participant_on_manager_confirm:
+        await _tell_participant(session, row, settings=settings, now=now)
+    return AnswerOutcome(row, True, answer, first_answer_at)
+
+
+async def _tell_participant(
+    session: AsyncSession, row: q.AnswerRow, *, settings: Settings, now: datetime
+) -> None:
+    locale = row.participant_locale
+    text = t("nudge.participant_told", locale, manager=row.manager_name, title=row.nudge.title)
+    if row.participant_slack_user_id:
+        transport, target = "slack", row.participant_slack_user_id
+    else:
+        transport, target = "email", row.participant_email
+    assert row.nudge.id is not None
+    await delivery.schedule(
+        session,
+        key=f"nudge:{row.nudge.id}:confirmed:person:{row.answer.participant_id}",
+        transport=transport,
+        kind=KIND_CONFIRMED,
+        target=target,
+        message=OutgoingMessage(text=text, title=row.nudge.title, locale=locale),
+        send_at=now,
+        audience="participant",
+        settings=settings,
+        person_id=row.answer.participant_id,
+        source=source_for(row.nudge.id),
+    )
+
+
+def outcome_text(outcome: AnswerOutcome, locale: str) -> str:
+    """The confirmation people see, the same on a repeat click."""
+    name = outcome.row.participant_name
+    label = answer_label(outcome.answer, locale)
+    if outcome.recorded:
+        text = t("nudge.recorded", locale, name=name, answer=label)
+    else:
+        text = t("nudge.already", locale, name=name, answer=label)
+    if outcome.answer == NudgeAnswerValue.LATER:
+        text += " " + t("nudge.recorded.later", locale)
+    return text
+
+
+# --- reminders and escalation --------------------------------------------------------------
+
+
+@dataclass
+class FollowupStats:
+    """What one follow-up run did."""
+
+    synced: int = 0
+    reminded: int = 0
+    escalated: int = 0
+
+
+async def run_followups(
+    session: AsyncSession, *, settings: Settings, now: datetime
+) -> FollowupStats:
+    """Remind silent managers once after N working days, then escalate to staff after N more."""
+    stats = FollowupStats()
+    for answer_id, sent_at in await q.unsent_answers_with_sent_delivery(session=session):
+        await q.set_sent(session=session, nudge_answer_id=answer_id, sent_at=sent_at)
+        stats.synced += 1
+    days = settings.nudge_reminder_working_days
+    remind: dict[tuple[int, int], list[q.AnswerRow]] = defaultdict(list)
+    escalate: list[int] = []
+    for row in await q.answer_rows(session=session, unanswered_only=True):
+        a = row.answer
+        if a.handled_at is not None or a.escalated_at is not None or a.sent_at is None:
+            continue
+        if a.reminded_at is None:
+            if working_days_after(a.sent_at, days, settings.timezone) <= now:
+                remind[(row.nudge.id or 0, a.manager_id)].append(row)
+        elif working_days_after(a.reminded_at, days, settings.timezone) <= now:
+            assert a.id is not None
+            escalate.append(a.id)
+    for (nudge_id, manager_id), rows in remind.items():
+        await _send_again(
+            session,
+            rows,
+            key=f"{manager_key(nudge_id, manager_id)}:reminder",
+            variant=KIND_REMINDER,
+            settings=settings,
+            now=now,
+        )
+        stats.reminded += len(rows)
+    if escalate:
+        stats.escalated = await q.update_answers(
+            session=session, nudge_answer_ids=escalate, escalated_at=now
+        )
+        logger.info("Escalated %d unanswered nudges to staff", stats.escalated)
+    return stats
+
+
+async def _send_again(
+    session: AsyncSession,
+    rows: list[q.AnswerRow],
+    *,
+    key: str,
+    variant: str,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    first = rows[0]
+    nudge = first.nudge
+    assert nudge.id is not None
+    to = addressee_for(first, settings.timezone)
+    pairs = [(r.answer.id or 0, r.participant_name) for r in rows]
+    await delivery.schedule(
+        session,
+        key=key,
+        transport=to.transport,
+        kind=variant,
+        target=to.target,
+        message=nudge_message(
+            nudge, to=to, participants=pairs, settings=settings, send_at=now, variant=variant
+        ),
+        send_at=now,
+        audience="line_manager",
+        settings=settings,
+        person_id=first.answer.manager_id,
+        source=source_for(nudge.id),
+        tz=to.tz,
+    )
+    await q.update_answers(session=session, nudge_answer_ids=[p[0] for p in pairs], reminded_at=now)
+
+
+# --- what staff do -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SilentManager:
+    """An escalated nudge answer: the manager has not answered after a reminder."""
+
+    nudge_answer_id: int
+    cohort_id: int
+    nudge_title: str
+    manager_id: int
+    manager_name: str
+    manager_contact: str  # email, or "Slack" when reached there
+    participant_id: int
+    participant_name: str
+    class_id: int | None
+    sent_at: datetime | None
+    reminded_at: datetime | None
+    escalated_at: datetime
+
+
+async def silent_managers(
+    session: AsyncSession, cohort_id: int | None = None
+) -> list[SilentManager]:
+    """Escalated, unanswered and not handled: for the staff view and the weekly digest."""
+    out = []
+    for row in await q.answer_rows(session=session, cohort_id=cohort_id, escalated_only=True):
+        a = row.answer
+        assert a.id is not None and a.escalated_at is not None
+        out.append(
+            SilentManager(
+                nudge_answer_id=a.id,
+                cohort_id=row.nudge.cohort_id,
+                nudge_title=row.nudge.title,
+                manager_id=a.manager_id,
+                manager_name=row.manager_name,
+                manager_contact=row.manager_email,
+                participant_id=a.participant_id,
+                participant_name=row.participant_name,
+                class_id=row.class_id,
+                sent_at=a.sent_at,
+                reminded_at=a.reminded_at,
+                escalated_at=a.escalated_at,
+            )
+        )
+    return out
+
+
+async def resend_nudge(
+    session: AsyncSession,
+    nudge_answer_id: int,
+    *,
+    staff_person_id: int | None,
+    settings: Settings,
+    now: datetime,
+) -> q.AnswerRow:
+    """Send the nudge again to the manager (all their unanswered participants in that wave).
+
+    The escalation clock restarts: no answer N working days after the resend escalates again.
+    """
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    if row is None:
+        raise NudgeNotFound(nudge_answer_id)
+    rows = [
+        r
+        for r in await q.answer_rows(
+            session=session,
+            nudge_id=row.answer.nudge_id,
+            manager_id=row.answer.manager_id,
+            unanswered_only=True,
+        )
+        if r.answer.handled_at is None
+    ] or [row]
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    await _send_again(
+        session,
+        rows,
+        key=f"{manager_key(row.answer.nudge_id, row.answer.manager_id)}:resend:{stamp}",
+        variant=KIND_RESEND,
+        settings=settings,
+        now=now,
+    )
+    await q.update_answers(
+        session=session,
+        nudge_answer_ids=[r.answer.id for r in rows if r.answer.id is not None],
+        escalated_at=None,
+    )
+    await record_audit(
+        session=session,
+        actor=f"person:{staff_person_id}" if staff_person_id else "cli",
+        actor_id=staff_person_id,
+        action="nudge.resend",
+        subject=f"nudge_answer:{nudge_answer_id}",
+    )
+    return row
+
+
+async def mark_handled(
+    session: AsyncSession, nudge_answer_id: int, *, staff_person_id: int | None, now: datetime
+) -> q.AnswerRow:
+    """Staff followed the case up themselves: it leaves the silent-managers list."""
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    if row is None:
+        raise NudgeNotFound(nudge_answer_id)
+    if row.answer.handled_at is None:
+        await q.update_answers(
+            session=session,
+            nudge_answer_ids=[nudge_answer_id],
+            handled_at=now,
+            handled_by_id=staff_person_id,
+        )
+        await record_audit(
+            session=session,
+            actor=f"person:{staff_person_id}" if staff_person_id else "cli",
+            actor_id=staff_person_id,
+            action="nudge.mark_handled",
+            subject=f"nudge_answer:{nudge_answer_id}",
+        )
+    return row
+
+
+# --- what a manager sees -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManagerOverview:
+    """A manager's participants and the questions waiting for their answer."""
+
+    participants: list[str]
+    waiting: list[q.AnswerRow]
+
+
+async def manager_overview(
+    session: AsyncSession, manager_id: int, now: datetime
+) -> ManagerOverview:
+    """Only the manager's own participants and their unanswered nudges that have gone out."""
+    names = [
+        n for _, n, _ in await q.participants_of_manager(session=session, manager_id=manager_id)
+    ]
+    waiting = [
+        r
+        for r in await q.answer_rows(session=session, manager_id=manager_id)
+        if (r.answer.answer is None or r.answer.answer == NudgeAnswerValue.LATER)
+        and r.nudge.send_at <= now
+        and r.answer.handled_at is None
+    ]
+    return ManagerOverview(names, waiting)

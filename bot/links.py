@@ -1,0 +1,101 @@
+"""Signed one-click links for line managers who answer nudges by email.
+
+A token names one nudge answer (one nudge, one participant), one answer and an expiry, and is
+signed with HMAC-SHA256 under COHORTBOT_SECRET_KEY:
+
+    base64url("{nudge_answer_id}:{answer}:{expires_unix}") "." base64url(hmac)
+
+Anything that does not verify is "tampered" (HTTP 400); a valid token past its expiry is
+"expired" (HTTP 410). The signature is checked before the expiry, so an edited expiry is
+tampered, never a second chance.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from storage.models import NudgeAnswerValue
+
+ANSWERS = frozenset(v.value for v in NudgeAnswerValue)
+MAX_TOKEN_LENGTH = 300
+
+
+class LinkError(Exception):
+    """A link that cannot be used; `kind` is "tampered" or "expired"."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+    @property
+    def http_status(self) -> int:
+        return 410 if self.kind == "expired" else 400
+
+
+@dataclass(frozen=True)
+class LinkClaim:
+    """What a verified link says."""
+
+    nudge_answer_id: int
+    answer: str
+    expires_at: datetime
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, b"nudge-link:v1:" + payload, hashlib.sha256).digest()
+
+
+def make_token(*, key: bytes, nudge_answer_id: int, answer: str, expires_at: datetime) -> str:
+    """A signed token for one answer to one nudge for one participant."""
+    if answer not in ANSWERS:
+        raise ValueError(f"unknown answer {answer!r}")
+    payload = f"{nudge_answer_id}:{answer}:{int(expires_at.timestamp())}".encode()
+    return f"{_b64(payload)}.{_b64(_signature(key, payload))}"
+
+
+def make_link(
+    *, base_url: str, key: bytes, nudge_answer_id: int, answer: str, expires_at: datetime
+) -> str:
+    """`{base_url}/r/{token}`."""
+    token = make_token(
+        key=key, nudge_answer_id=nudge_answer_id, answer=answer, expires_at=expires_at
+    )
+    return f"{base_url.rstrip('/')}/r/{token}"
+
+
+def verify_token(token: str, *, key: bytes, now: datetime) -> LinkClaim:
+    """The claim in `token`, or LinkError("tampered" | "expired")."""
+    if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
+        raise LinkError("tampered")
+    payload_part, signature_part = token.split(".")
+    try:
+        payload = _unb64(payload_part)
+        signature = _unb64(signature_part)
+    except (binascii.Error, ValueError):
+        raise LinkError("tampered") from None
+    if not hmac.compare_digest(signature, _signature(key, payload)):
+        raise LinkError("tampered")
+    try:
+        raw_id, answer, raw_expiry = payload.decode("ascii").split(":")
+        nudge_answer_id = int(raw_id)
+        expires_at = datetime.fromtimestamp(int(raw_expiry), UTC)
+    except (UnicodeDecodeError, ValueError, OverflowError, OSError):
+        raise LinkError("tampered") from None
+    if answer not in ANSWERS:
+        raise LinkError("tampered")
+    if now >= expires_at:
+        raise LinkError("expired")
+    return LinkClaim(nudge_answer_id, answer, expires_at)
