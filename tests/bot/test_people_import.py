@@ -1,0 +1,280 @@
+"""People import: file formats, all-or-nothing validation, re-import, Slack matching."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from bot.directory import DirectoryUser
+from bot.people_import import (
+    ImportFileError,
+    ImportRejected,
+    read_csv,
+    read_table,
+    run_import,
+)
+from handlers.slack_directory import directory_user
+from storage.db import Database
+from storage.models import AuditEvent, Enrolment, LineManagerLink, Person
+from tests.utils.factories import create_class, create_cohort, create_person
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+PEOPLE = FIXTURES / "people"
+TODAY = date(2026, 3, 2)
+HEADER = (
+    "email,name,class,municipality,county,service_area,position,gender,education,"
+    "line_manager_email,line_manager_name"
+)
+
+
+@pytest.fixture
+async def cohort_key(db: Database) -> str:
+    async with db.session() as session:
+        cohort = await create_cohort(session, key="2026h")
+        for key, city in (
+            ("bergen", "Bergen"),
+            ("trondheim", "Trondheim"),
+            ("tromso", "Tromsø"),
+            ("oslo", "Oslo"),
+        ):
+            await create_class(session, cohort=cohort, key=key, name=f"Klasse {city}", city=city)
+        await session.commit()
+    return "2026h"
+
+
+async def all_rows(db: Database, model: Any) -> list[Any]:
+    async with db.session() as session:
+        return list((await session.execute(select(model))).scalars().all())
+
+
+async def people_by_email(db: Database) -> dict[str, Person]:
+    return {p.email: p for p in await all_rows(db, Person)}
+
+
+def directory_users() -> list[DirectoryUser]:
+    users = []
+    for page in ("users_list_page1.json", "users_list_page2.json"):
+        members = json.loads((FIXTURES / "slack" / page).read_text())["members"]
+        users.extend(u for u in map(directory_user, members) if u is not None)
+    return users
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def test_semicolons_bom_and_loose_headers() -> None:
+    table = read_table(PEOPLE / "semicolon_bom.csv")
+    assert (PEOPLE / "semicolon_bom.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert table.columns[:3] == ("email", "name", "class")  # "E-mail", "Name", "Class"
+    assert "line_manager_email" in table.columns
+    assert [row for row, _ in table.rows] == [2, 3]
+    assert table.rows[0][1]["email"] == "kari.nordmann@bergen.kommune.no"
+
+
+def test_windows_1252_csv_from_old_excel_is_read() -> None:
+    text = HEADER.replace(",", ";") + "\nx@y.no;Åse Bø;bergen;Bø;Telemark;;;;;;\n"
+    table = read_csv(text.encode("cp1252"))
+    assert table.rows[0][1]["name"] == "Åse Bø"
+
+
+def test_a_missing_column_is_one_error_naming_it() -> None:
+    with pytest.raises(ImportFileError, match=r"^missing column county: the header row needs"):
+        read_table(PEOPLE / "missing_column.csv")
+
+
+def test_an_empty_file_and_a_header_only_file() -> None:
+    with pytest.raises(ImportFileError, match="the file is empty"):
+        read_table(PEOPLE / "empty.csv")
+    with pytest.raises(ImportFileError, match="a header row but no people"):
+        read_csv((HEADER + "\n\n").encode())
+
+
+def test_xlsx_is_read_like_csv(tmp_path: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append([h.replace("_", " ").title() for h in HEADER.split(",")] + ["Credits"])
+    person = ["per@oslo.kommune.no", "Per Hansen", "oslo", "Oslo", "Oslo", "Legevakt", "Leder"]
+    sheet.append([*person, "mann", "Lege", "sjef@oslo.kommune.no", "Sjef", 7.5])
+    sheet.append([None] * 12)  # Excel's trailing blank row
+    path = tmp_path / "people.xlsx"
+    workbook.save(path)
+    table = read_table(path)
+    assert len(table.rows) == 1
+    row, values = table.rows[0]
+    assert row == 2 and values["email"] == "per@oslo.kommune.no" and values["credits"] == "7.5"
+
+
+# --- importing -----------------------------------------------------------------------------
+
+
+async def test_import_creates_people_enrolments_and_line_managers(
+    db: Database, cohort_key: str
+) -> None:
+    report = await run_import(db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY)
+    assert len(report.created) == 4 and report.updated == [] and report.unchanged == []
+    assert sorted(report.managers_created) == [
+        "anne.leder@bergen.kommune.no",
+        "per.sjef@trondheim.kommune.no",
+    ]
+    people = await people_by_email(db)
+    assert len(people) == 6
+    ola = people["ola.hansen@trondheim.kommune.no"]  # lower-cased from Ola.Hansen@Trondheim...
+    assert (ola.name, ola.county, ola.position) == ("Ola Hansen", "Trøndelag", "Enhetsleder")
+    assert people["siri.olsen@tromso.kommune.no"].locale == "en"
+    enrolments = await all_rows(db, Enrolment)
+    assert len(enrolments) == 4
+    assert {e.status for e in enrolments} == {"active"}
+    assert all(e.started_on == TODAY for e in enrolments)
+    links = {link.participant_id: link.manager_id for link in await all_rows(db, LineManagerLink)}
+    anne = people["anne.leder@bergen.kommune.no"]
+    assert links[people["kari.nordmann@bergen.kommune.no"].id] == anne.id
+    assert links[people["siri.olsen@tromso.kommune.no"].id] == anne.id
+    assert people["jonas.berg@oslo.kommune.no"].id not in links
+    (event,) = await all_rows(db, AuditEvent)
+    assert event.action == "people.import" and event.detail["created"] == 4
+
+
+async def test_reimport_updates_by_email_and_never_duplicates(
+    db: Database, cohort_key: str, tmp_path: Path
+) -> None:
+    await run_import(db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY)
+    again = await run_import(db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY)
+    assert len(again.unchanged) == 4 and again.created == [] and again.updated == []
+
+    changed = (PEOPLE / "participants.csv").read_text(encoding="utf-8")
+    changed = changed.replace("Avdelingsleder", "Virksomhetsleder")  # Kari's new position
+    changed = changed.replace(
+        "jonas.berg@oslo.kommune.no,Jonas Berg,oslo,Oslo,Oslo,Legevakt,Seksjonsleder,mann,Lege,,,",
+        "JONAS.BERG@oslo.kommune.no,Jonas Berg,bergen,Oslo,Oslo,Legevakt,Seksjonsleder,mann,Lege,"
+        "ny.leder@oslo.kommune.no,Ny Leder,",
+    )
+    path = tmp_path / "people.csv"
+    path.write_text(changed, encoding="utf-8")
+    report = await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    assert sorted(report.updated) == [
+        "jonas.berg@oslo.kommune.no",
+        "kari.nordmann@bergen.kommune.no",
+    ]
+    assert report.managers_created == ["ny.leder@oslo.kommune.no"]
+    people = await people_by_email(db)
+    assert len(people) == 7
+    assert people["kari.nordmann@bergen.kommune.no"].position == "Virksomhetsleder"
+    assert len(await all_rows(db, Enrolment)) == 4
+    assert len(await all_rows(db, LineManagerLink)) == 4
+
+
+async def test_every_bad_row_is_reported_and_nothing_is_imported(
+    db: Database, cohort_key: str
+) -> None:
+    with pytest.raises(ImportRejected) as caught:
+        await run_import(db, PEOPLE / "bad_rows.csv", cohort_ref=cohort_key, today=TODAY)
+    errors = [(e.row, e.message) for e in caught.value.errors]
+    assert errors == [
+        (3, "'ola.hansen(at)trondheim.kommune.no' is not an email address"),
+        (
+            4,
+            "unknown class 'stavanger'; expected one of: bergen (Bergen), oslo (Oslo), "
+            "tromso (Tromsø), trondheim (Trondheim)",
+        ),
+        (5, "duplicate email kari.nordmann@bergen.kommune.no (also on row 2)"),
+        (6, "the line manager is the participant themself"),
+        (7, "line_manager_email 'leder@oslo' is not an email address"),
+        (7, "unknown locale 'de'; expected nb, nn, no or en"),
+    ]
+    assert await all_rows(db, Person) == []
+    assert await all_rows(db, AuditEvent) == []
+
+
+async def test_unknown_cohort_names_the_known_ones(db: Database, cohort_key: str) -> None:
+    with pytest.raises(ImportFileError, match=r"no cohort '2027v'.*\(2026h\)"):
+        await run_import(db, PEOPLE / "participants.csv", cohort_ref="2027v", today=TODAY)
+
+
+async def test_status_and_credits_columns(db: Database, cohort_key: str, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER + ",status,credits\n"
+        "a@x.no,A,bergen,,,,,,,,,withdrawn,\n"
+        'b@x.no,B,bergen,,,,,,,,,completed,"30,0"\n'
+        "c@x.no,C,bergen,,,,,,,,,graduated,abc\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    assert [e.row for e in caught.value.errors] == [4, 4]
+    path.write_text(path.read_text().replace("c@x.no,C,bergen,,,,,,,,,graduated,abc\n", ""))
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    enrolments = sorted(await all_rows(db, Enrolment), key=lambda e: e.person_id)
+    assert (enrolments[0].status, enrolments[0].withdrawn_on) == ("withdrawn", TODAY)
+    assert (enrolments[1].status, enrolments[1].credits) == ("completed", 30.0)
+
+
+async def test_dry_run_reports_but_writes_nothing(db: Database, cohort_key: str) -> None:
+    report = await run_import(
+        db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY, dry_run=True
+    )
+    assert len(report.created) == 4 and report.dry_run
+    assert await all_rows(db, Person) == []
+
+
+# --- Slack matching ------------------------------------------------------------------------
+
+
+async def test_people_and_managers_are_matched_to_slack_by_email(
+    db: Database, cohort_key: str
+) -> None:
+    report = await run_import(
+        db,
+        PEOPLE / "participants.csv",
+        cohort_ref=cohort_key,
+        today=TODAY,
+        directory_users=directory_users(),
+    )
+    assert report.slack_checked
+    assert sorted(report.matched) == [
+        "anne.leder@bergen.kommune.no",
+        "kari.nordmann@bergen.kommune.no",
+        "siri.olsen@tromso.kommune.no",
+    ]
+    assert report.deactivated == ["ola.hansen@trondheim.kommune.no"]
+    assert sorted(report.not_found) == [
+        "jonas.berg@oslo.kommune.no",
+        "per.sjef@trondheim.kommune.no",
+    ]
+    people = await people_by_email(db)
+    kari = people["kari.nordmann@bergen.kommune.no"]
+    assert (kari.slack_user_id, kari.timezone, kari.slack_active) == (
+        "U0KARI0001",
+        "Europe/Oslo",
+        True,
+    )
+    anne = people["anne.leder@bergen.kommune.no"]
+    assert (anne.slack_user_id, anne.locale) == ("U0ANNE0001", "en")  # locale from Slack
+    ola = people["ola.hansen@trondheim.kommune.no"]
+    assert (ola.slack_user_id, ola.slack_active) == ("U0OLA00001", False)
+    assert people["siri.olsen@tromso.kommune.no"].locale == "en"  # the file says en
+
+
+async def test_a_slack_id_in_the_file_that_someone_else_holds_is_a_bad_row(
+    db: Database, cohort_key: str, tmp_path: Path
+) -> None:
+    async with db.session() as session:
+        await create_person(session, email="other@x.no", slack_user_id="U0TAKEN001")
+        await session.commit()
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER + ",slack_user_id\na@x.no,A,bergen,,,,,,,,,U0TAKEN001\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2: slack_user_id U0TAKEN001 belongs to other@x.no"
+    ]
+    assert len(await all_rows(db, Person)) == 1
