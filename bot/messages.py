@@ -199,6 +199,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Matcherunden i {network} er i gang: {count} introduksjoner.",
         "en": "The matching round in {network} has started: {count} introductions.",
     },
+    "broadcast.title": {
+        "nb": "Kunngjøring fra programmet",
+        "en": "Announcement from the programme",
+    },
+    "broadcast.title.urgent": {
+        "nb": "Viktig: kunngjøring fra programmet",
+        "en": "Important: announcement from the programme",
+    },
     # --- assignments ---------------------------------------------------------------------
     "assignment.post.title": {"nb": "Ny oppgave: {title}", "en": "New assignment: {title}"},
     "assignment.post.due": {"nb": "Frist", "en": "Due"},

@@ -1,0 +1,378 @@
+"""Staff announcements: resolve an audience, preview the count, send through the outbox, report.
+
+An audience is a scope (programme, cohort, class, peer groups, alumni, line managers) narrowed
+by filters (county, service area, role). Sent as DMs, one delivery per person; line managers
+who are not on Slack get it by email. Sent as a channel post, one delivery per channel. Only
+urgent announcements may go outside quiet hours (the delivery engine moves the rest).
+
+"role" filters on the person's position (e.g. "enhetsleder"), since the programme roles are
+already the scopes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import delivery
+from bot.messages import t
+from bot.networks import InvalidRequest
+from bot.notifier import OutgoingMessage, Section
+from bot.people import Actor, require_staff
+from bot.settings import Settings
+from storage.models import Broadcast, Cohort, DeliveryState, NetworkKind, Person
+from storage.queries import broadcasts as q
+from storage.queries import networks as nq
+from storage.queries.people import record_audit
+
+SCOPES = ("programme", "cohort", "class", "peer_groups", "alumni", "line_managers")
+MODES = ("dm", "channel")
+MAX_TEXT = 3000  # one Slack section
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who an announcement is for."""
+
+    scope: str
+    cohort: str | None = None  # cohort key
+    klass: str | None = None  # class key or city, within the cohort
+    counties: tuple[str, ...] = ()
+    service_areas: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(
+        cls,
+        spec: str,
+        *,
+        counties: tuple[str, ...] = (),
+        service_areas: tuple[str, ...] = (),
+        roles: tuple[str, ...] = (),
+    ) -> Audience:
+        """Read "cohort:2026h", "class:2026h/bergen", "peer_groups:2026h", "alumni", ..."""
+        scope, _, rest = spec.strip().partition(":")
+        scope = scope.strip().lower().replace("-", "_")
+        if scope not in SCOPES:
+            raise InvalidRequest(f"unknown audience {spec!r}: expected one of {', '.join(SCOPES)}")
+        cohort, _, klass = rest.strip().partition("/")
+        if scope in ("cohort", "class") and not cohort:
+            raise InvalidRequest(f"{scope} needs a cohort key, e.g. {scope}:2026h")
+        if scope == "class" and not klass:
+            raise InvalidRequest("class needs a cohort and class, e.g. class:2026h/bergen")
+        clean = lambda values: tuple(v.strip() for v in values if v.strip())  # noqa: E731
+        return cls(
+            scope,
+            cohort or None,
+            klass or None,
+            clean(counties),
+            clean(service_areas),
+            clean(roles),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.counties or self.service_areas or self.roles)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One delivery target: a person (DM or email) or a channel."""
+
+    transport: str  # slack | email
+    target: str
+    audience: str  # participant | alumni | line_manager | channel: picks the quiet hours
+    label: str
+    person_id: int | None = None
+    locale: str = "nb"
+    tz: str | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    recipients: list[Recipient]
+    unreachable: list[str] = field(default_factory=list)  # names with neither Slack nor email route
+
+    @property
+    def count(self) -> int:
+        return len(self.recipients)
+
+    @property
+    def by_transport(self) -> dict[str, int]:
+        return dict(Counter(r.transport for r in self.recipients))
+
+
+def _matches(value: str | None, wanted: tuple[str, ...], *, contains: bool = False) -> bool:
+    if not wanted:
+        return True
+    have = (value or "").casefold()
+    if contains:
+        return any(w.casefold() in have for w in wanted)
+    return have in {w.casefold() for w in wanted}
+
+
+async def _cohort(session: AsyncSession, key: str | None) -> Cohort | None:
+    if key is None:
+        return None
+    cohort = await nq.get_cohort_by_key(session=session, key=key)
+    if cohort is None:
+        raise InvalidRequest(f"unknown cohort {key!r}")
+    return cohort
+
+
+async def _class_id(session: AsyncSession, cohort: Cohort | None, ref: str | None) -> int | None:
+    if ref is None:
+        return None
+    if cohort is None or cohort.id is None:
+        raise InvalidRequest("a class needs its cohort, e.g. class:2026h/bergen")
+    klass = await q.find_class(session=session, cohort_id=cohort.id, ref=ref)
+    if klass is None:
+        raise InvalidRequest(f"unknown class {ref!r} in {cohort.key}")
+    return klass.id
+
+
+async def _people(session: AsyncSession, audience: Audience) -> tuple[list[Person], str]:
+    """The people in scope, and the quiet-hours audience they belong to."""
+    cohort = await _cohort(session, audience.cohort)
+    class_id = await _class_id(session, cohort, audience.klass)
+    cohort_ids = [cohort.id] if cohort is not None and cohort.id is not None else None
+    if audience.scope == "programme":
+        ids = [c.id for c in await q.list_active_cohorts(session=session) if c.id is not None]
+        return await q.participants(session=session, cohort_ids=ids), "participant"
+    if audience.scope in ("cohort", "class"):
+        people = await q.participants(session=session, cohort_ids=cohort_ids, class_id=class_id)
+        return people, "participant"
+    if audience.scope == "peer_groups":
+        groups = await q.networks_of(
+            session=session,
+            kind=NetworkKind.PEER_GROUP,
+            cohort_id=cohort.id if cohort else None,
+            class_id=class_id,
+        )
+        ids = [g.id for g in groups if g.id is not None]
+        return await q.network_members(session=session, network_ids=ids), "participant"
+    if audience.scope == "alumni":
+        return await q.consenting_alumni(
+            session=session, cohort_id=cohort.id if cohort else None
+        ), "alumni"
+    people = await q.line_managers(session=session, cohort_ids=cohort_ids, class_id=class_id)
+    return people, "line_manager"
+
+
+async def _channels(session: AsyncSession, audience: Audience) -> list[Recipient]:
+    cohort = await _cohort(session, audience.cohort)
+    class_id = await _class_id(session, cohort, audience.klass)
+    if audience.scope == "line_managers":
+        raise InvalidRequest("line managers have no channel: send the announcement as DMs")
+    if audience.filtered and not (audience.scope == "alumni" and audience.counties):
+        raise InvalidRequest("filters apply to DMs only: a channel post reaches the whole channel")
+    if audience.scope == "alumni":
+        kind = NetworkKind.ALUMNI_REGION if audience.counties else NetworkKind.ALUMNI_NATIONAL
+        networks = [
+            n
+            for n in await q.networks_of(session=session, kind=kind)
+            if not audience.counties or _matches(n.region, audience.counties)
+        ]
+    elif audience.scope == "programme":
+        networks = []
+        for c in await q.list_active_cohorts(session=session):
+            networks += await q.networks_of(
+                session=session, kind=NetworkKind.COHORT, cohort_id=c.id
+            )
+    else:
+        kind = {
+            "cohort": NetworkKind.COHORT,
+            "class": NetworkKind.CLASS,
+            "peer_groups": NetworkKind.PEER_GROUP,
+        }[audience.scope]
+        networks = await q.networks_of(
+            session=session,
+            kind=kind,
+            cohort_id=cohort.id if cohort else None,
+            class_id=class_id,
+        )
+    missing = [n.name for n in networks if not n.slack_channel_id]
+    if missing or not networks:
+        raise InvalidRequest("no channel for this audience yet: sync the cohort's channels first")
+    return [
+        Recipient(
+            "slack", n.slack_channel_id or "", "channel", f"#{n.slack_channel_name or n.name}"
+        )
+        for n in networks
+    ]
+
+
+async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Preview:
+    """Work out who (or which channels) an announcement reaches."""
+    if mode not in MODES:
+        raise InvalidRequest(f"unknown mode {mode!r}: expected dm or channel")
+    if mode == "channel":
+        return Preview(await _channels(session, audience))
+    people, kind = await _people(session, audience)
+    recipients: list[Recipient] = []
+    unreachable: list[str] = []
+    for p in people:
+        if not (
+            _matches(p.county, audience.counties)
+            and _matches(p.service_area, audience.service_areas)
+            and _matches(p.position, audience.roles, contains=True)
+        ):
+            continue
+        if p.slack_user_id and p.slack_active:
+            recipients.append(
+                Recipient("slack", p.slack_user_id, kind, p.name, p.id, p.locale, p.timezone)
+            )
+        elif kind == "line_manager" and p.email:
+            # Line managers often are not on the programme's Slack: they get it by email.
+            recipients.append(Recipient("email", p.email, kind, p.name, p.id, p.locale, p.timezone))
+        else:
+            unreachable.append(p.name)
+    return Preview(recipients, unreachable)
+
+
+async def preview(
+    session: AsyncSession, *, actor: Actor | None, audience: Audience, mode: str = "dm"
+) -> Preview:
+    """Show staff who an announcement would reach, before they confirm."""
+    if actor is not None:
+        require_staff(actor)
+    return await resolve(session, audience, mode)
+
+
+def _message(text: str, locale: str, broadcast_id: int, urgent: bool) -> OutgoingMessage:
+    title = t("broadcast.title.urgent" if urgent else "broadcast.title", locale)
+    return OutgoingMessage(
+        text=text,
+        title=title,
+        subject=title,
+        sections=(Section(text=text),),
+        locale=locale,
+        meta={"broadcast_id": broadcast_id},
+    )
+
+
+async def send(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    actor: Actor | None,
+    audience: Audience,
+    text: str,
+    mode: str = "dm",
+    send_at: datetime,
+    urgent: bool = False,
+    actor_label: str = "cli",
+) -> Broadcast:
+    """Record the announcement and enqueue one delivery per recipient, in one transaction.
+
+    `actor` None is the command line (trusted); a Slack actor must be staff.
+    """
+    if actor is not None:
+        require_staff(actor)
+    text = text.strip()
+    if not text:
+        raise InvalidRequest("the announcement has no text")
+    if len(text) > MAX_TEXT:
+        raise InvalidRequest(f"the announcement is longer than {MAX_TEXT} characters")
+    resolved = await resolve(session, audience, mode)
+    if not resolved.recipients:
+        raise InvalidRequest("nobody is in this audience")
+    broadcast = Broadcast(
+        created_by_id=actor.person_id if actor else None,
+        audience=audience.to_json(),
+        text=text,
+        mode=mode,
+        send_at=send_at,
+        urgent=urgent,
+        recipient_count=resolved.count,
+    )
+    session.add(broadcast)
+    await session.flush()
+    assert broadcast.id is not None
+    for r in resolved.recipients:
+        await delivery.schedule(
+            session,
+            key=f"broadcast:{broadcast.id}:{r.transport}:{r.target}",
+            transport=r.transport,
+            kind="announcement",
+            target=r.target,
+            message=_message(text, r.locale, broadcast.id, urgent),
+            send_at=send_at,
+            audience=r.audience,
+            settings=settings,
+            person_id=r.person_id,
+            source=f"broadcast:{broadcast.id}",
+            urgent=urgent,
+            tz=r.tz,
+        )
+    who = f"person:{actor.person_id}" if actor and actor.person_id else actor_label
+    await record_audit(
+        session=session,
+        actor=who,
+        actor_id=actor.person_id if actor else None,
+        action="broadcasts.send",
+        subject=f"broadcast:{broadcast.id}",
+        detail={"audience": audience.to_json(), "mode": mode, "recipients": resolved.count},
+    )
+    await session.flush()
+    return broadcast
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """How an announcement went: counts by state, and each failure with its reason."""
+
+    broadcast_id: int
+    total: int
+    counts: dict[str, int]
+    failures: list[tuple[str, str, str]]  # (who or where, transport, reason)
+
+    @property
+    def sent(self) -> int:
+        return self.counts.get(DeliveryState.SENT, 0)
+
+    @property
+    def failed(self) -> int:
+        return self.counts.get(DeliveryState.FAILED, 0)
+
+    @property
+    def waiting(self) -> int:
+        return sum(
+            self.counts.get(s, 0)
+            for s in (DeliveryState.PENDING, DeliveryState.CLAIMED, DeliveryState.UNCERTAIN)
+        )
+
+
+async def delivery_report(
+    session: AsyncSession, broadcast_id: int, *, actor: Actor | None = None
+) -> DeliveryReport:
+    """Count the announcement's deliveries by state and list failures with reasons."""
+    if actor is not None:
+        require_staff(actor)
+    if await q.get_broadcast(session=session, broadcast_id=broadcast_id) is None:
+        raise InvalidRequest(f"unknown announcement {broadcast_id}")
+    rows = await q.deliveries_for_source(session=session, source=f"broadcast:{broadcast_id}")
+    people = await nq.get_people(
+        session=session, person_ids=[r.person_id for r in rows if r.person_id is not None]
+    )
+    failures = []
+    for r in rows:
+        if r.state == DeliveryState.FAILED:
+            person = people.get(r.person_id) if r.person_id is not None else None
+            failures.append((person.name if person else r.target, r.transport, r.error or "?"))
+    if actor is not None:
+        await record_audit(
+            session=session,
+            actor=f"person:{actor.person_id}",
+            actor_id=actor.person_id,
+            action="broadcasts.report",
+            subject=f"broadcast:{broadcast_id}",
+        )
+    return DeliveryReport(broadcast_id, len(rows), dict(Counter(r.state for r in rows)), failures)

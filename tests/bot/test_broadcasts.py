@@ -1,0 +1,200 @@
+"""Announcements: audiences with filters, email fallback for line managers, delivery reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot import broadcasts as bc
+from bot import networks as nw
+from bot.clock import FrozenClock
+from bot.delivery import Dispatcher
+from bot.notifier import RecordingNotifier, SendResult
+from bot.people import Actor, NotAllowed
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import AuditEvent, Delivery, LineManagerLink, Person
+from storage.queries.networks import get_cohort_by_key
+from tests.utils.channels import FakeChannelAdmin
+from tests.utils.deliveries import ScriptedNotifier, by_target
+from tests.utils.factories import create_class, create_cohort, create_person, enrol
+
+STAFF = Actor("USTAFF", None, frozenset({"staff"}))
+
+
+async def setup_cohort(db: Database) -> dict[str, Person]:
+    """Four participants in two counties; two line managers, one only reachable by email."""
+    async with db.transaction() as s:
+        cohort = await create_cohort(s, key="2026h")
+        bergen = await create_class(s, cohort=cohort, key="bergen", city="Bergen")
+        tromso = await create_class(s, cohort=cohort, key="tromso", city="Tromsø")
+        people: dict[str, Person] = {}
+        for name, county, klass, area in [
+            ("Anne", "Vestland", bergen, "Hjemmetjeneste"),
+            ("Bjørn", "Vestland", bergen, "Sykehjem"),
+            ("Cecilie", "Troms", tromso, "Hjemmetjeneste"),
+            ("Dag", "Vestland", tromso, "Hjemmetjeneste"),
+        ]:
+            p = await create_person(
+                s, name=name, slack_user_id=f"U{name[:3].upper()}", county=county, service_area=area
+            )
+            await enrol(s, person=p, cohort=cohort, cls=klass)
+            people[name] = p
+        people["Mona"] = await create_person(s, name="Mona", slack_user_id="UMONA")
+        people["Nils"] = await create_person(s, name="Nils", email="nils@kommune.no")
+        for participant, manager in [("Anne", "Mona"), ("Bjørn", "Nils"), ("Cecilie", "Nils")]:
+            s.add(
+                LineManagerLink(
+                    participant_id=people[participant].id,
+                    manager_id=people[manager].id,
+                    cohort_id=cohort.id,
+                )
+            )
+    return people
+
+
+def test_audience_parsing() -> None:
+    a = bc.Audience.parse("class:2026h/bergen", counties=("Vestland", " "))
+    assert (a.scope, a.cohort, a.klass, a.counties) == ("class", "2026h", "bergen", ("Vestland",))
+    assert bc.Audience.parse("line-managers").scope == "line_managers"
+    for bad in ("everyone", "cohort", "class:2026h"):
+        with pytest.raises(nw.InvalidRequest):
+            bc.Audience.parse(bad)
+
+
+async def test_preview_filters_by_county_and_service_area(db: Database) -> None:
+    await setup_cohort(db)
+    async with db.session() as s:
+        west = await bc.preview(
+            s, actor=STAFF, audience=bc.Audience.parse("cohort:2026h", counties=("vestland",))
+        )
+        assert sorted(r.label for r in west.recipients) == ["Anne", "Bjørn", "Dag"]
+        home_care = await bc.preview(
+            s,
+            actor=STAFF,
+            audience=bc.Audience.parse(
+                "cohort:2026h", counties=("Vestland",), service_areas=("hjemmetjeneste",)
+            ),
+        )
+        assert sorted(r.label for r in home_care.recipients) == ["Anne", "Dag"]
+        klass = await bc.preview(s, actor=STAFF, audience=bc.Audience.parse("class:2026h/Tromsø"))
+        assert klass.count == 2
+        managers = await bc.preview(
+            s, actor=STAFF, audience=bc.Audience.parse("line_managers:2026h")
+        )
+        assert managers.by_transport == {"slack": 1, "email": 1}
+        with pytest.raises(nw.InvalidRequest):
+            await bc.preview(s, actor=STAFF, audience=bc.Audience.parse("cohort:1999v"))
+
+
+async def test_announcement_to_line_managers_with_email_fallback_and_report(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    await setup_cohort(db)
+    async with db.transaction() as s:
+        broadcast = await bc.send(
+            s,
+            settings,
+            actor=STAFF,
+            audience=bc.Audience.parse("line_managers:2026h", counties=()),
+            text="Husk samling 2 i *Bergen* neste uke.",
+            send_at=clock.now(),
+        )
+    assert broadcast.recipient_count == 2
+    async with db.session() as s:
+        rows = (await s.exec(select(Delivery).order_by(Delivery.id))).all()  # type: ignore[arg-type]
+        assert sorted((d.transport, d.target) for d in rows) == [
+            ("email", "nils@kommune.no"),
+            ("slack", "UMONA"),
+        ]
+        # Line managers get messages on working days 08:00–16:00; Monday 09:00 is inside.
+        assert all(d.send_at == clock.now() and d.kind == "announcement" for d in rows)
+        email = next(d for d in rows if d.transport == "email")
+        assert email.message["subject"] == "Kunngjøring fra programmet"
+
+    slack = ScriptedNotifier(by_target({"UMONA": [SendResult("failed", error="user_not_found")]}))
+    mail = RecordingNotifier(transport="email")
+    dispatcher = Dispatcher(db, {"slack": slack, "email": mail}, clock=clock, settings=settings)
+    await dispatcher.tick()
+    assert [target for target, _ in mail.sent] == ["nils@kommune.no"]
+    async with db.transaction() as s:
+        report = await bc.delivery_report(s, broadcast.id or 0, actor=STAFF)
+    assert (report.total, report.sent, report.failed, report.waiting) == (2, 1, 1, 0)
+    assert report.failures == [("Mona", "slack", "user_not_found")]
+
+
+async def test_quiet_hours_unless_urgent(db: Database, settings: Settings) -> None:
+    await setup_cohort(db)
+    evening = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)  # 22:00 in Oslo
+    audience = bc.Audience.parse("class:2026h/bergen")
+    async with db.transaction() as s:
+        quiet = await bc.send(
+            s, settings, actor=None, audience=audience, text="Hei", send_at=evening
+        )
+        urgent = await bc.send(
+            s, settings, actor=None, audience=audience, text="Avlyst!", send_at=evening, urgent=True
+        )
+    async with db.session() as s:
+        rows = (await s.exec(select(Delivery))).all()
+    later = {d.send_at for d in rows if d.source == f"broadcast:{quiet.id}"}
+    now = {d.send_at for d in rows if d.source == f"broadcast:{urgent.id}"}
+    assert now == {evening}
+    assert later == {datetime(2026, 3, 3, 7, 0, tzinfo=UTC)}  # 08:00 Oslo next morning
+
+
+async def test_channel_posts_and_their_limits(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    await setup_cohort(db)
+    admin = FakeChannelAdmin()
+    async with db.transaction() as s:
+        cohort = await get_cohort_by_key(session=s, key="2026h")
+        assert cohort is not None and cohort.id is not None
+        await nw.sync_cohort_channels(s, admin, settings, cohort_id=cohort.id, now=clock.now())
+        post = await bc.send(
+            s,
+            settings,
+            actor=STAFF,
+            audience=bc.Audience.parse("cohort:2026h"),
+            text="Velkommen!",
+            mode="channel",
+            send_at=clock.now() + timedelta(hours=1),
+        )
+        assert post.recipient_count == 1
+        with pytest.raises(nw.InvalidRequest):
+            await bc.preview(
+                s, actor=STAFF, audience=bc.Audience.parse("line_managers"), mode="channel"
+            )
+        with pytest.raises(nw.InvalidRequest):
+            await bc.preview(
+                s,
+                actor=STAFF,
+                audience=bc.Audience.parse("cohort:2026h", counties=("Troms",)),
+                mode="channel",
+            )
+        rows = (await s.exec(select(Delivery))).all()
+    assert [d.target for d in rows] == [admin.channel("lu-2026h")]
+
+
+async def test_non_staff_cannot_announce(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    people = await setup_cohort(db)
+    someone = Actor("UANN", people["Anne"], frozenset({"participant"}))
+    async with db.transaction() as s:
+        audience = bc.Audience.parse("cohort:2026h")
+        with pytest.raises(NotAllowed):
+            await bc.preview(s, actor=someone, audience=audience)
+        with pytest.raises(NotAllowed):
+            await bc.send(
+                s, settings, actor=someone, audience=audience, text="x", send_at=clock.now()
+            )
+        with pytest.raises(nw.InvalidRequest):
+            await bc.send(
+                s, settings, actor=STAFF, audience=audience, text="  ", send_at=clock.now()
+            )
+    async with db.session() as s:
+        assert (await s.exec(select(Delivery))).all() == []
+        assert (await s.exec(select(AuditEvent))).all() == []
