@@ -1,0 +1,89 @@
+"""The networks job: complete cohorts past their end date and start due matching rounds.
+
+`run_due_matching(runtime, now, admin)` holds the work with time as a parameter; `register`
+ticks it every 15 minutes. Channel work needs a `ChannelAdmin`: `register` takes one, or uses
+`runtime.channel_admin` when the composition root sets it; without one the job does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import networks
+from bot.networks import ChannelAdmin
+from bot.runtime import Runtime
+from storage.queries import networks as q
+
+logger = logging.getLogger(__name__)
+
+JOB_ID = "matching"
+INTERVAL_MINUTES = 15
+
+
+@dataclass
+class MatchingTick:
+    completed_cohorts: list[int] = field(default_factory=list)
+    rounds: dict[int, int] = field(default_factory=dict)  # network id -> round id
+    failed: list[int] = field(default_factory=list)  # network ids
+
+
+async def run_due_matching(runtime: Runtime, now: datetime, admin: ChannelAdmin) -> MatchingTick:
+    """Complete due cohorts, then run every network's due round, each in its own transaction."""
+    tick = MatchingTick()
+    async with runtime.db.transaction() as session:
+        tick.completed_cohorts = await networks.complete_due_cohorts(
+            session, admin, runtime.settings, now=now
+        )
+    async with runtime.db.session() as session:
+        due = [n.id for n in await q.list_networks_due_for_matching(session=session, now=now)]
+    for network_id in due:
+        assert network_id is not None
+        try:
+            async with runtime.db.transaction() as session:
+                result = await networks.run_matching_round(
+                    session, admin, runtime.settings, network_id=network_id, now=now
+                )
+            tick.rounds[network_id] = result.round_id
+        except Exception:
+            # One network's failure (e.g. Slack refusing a group DM) must not stop the others;
+            # its next_match_at is unchanged, so the next tick tries again.
+            logger.exception("Failed to run the matching round for network %s", network_id)
+            tick.failed.append(network_id)
+    return tick
+
+
+def register(
+    scheduler: AsyncIOScheduler, runtime: Runtime, *, admin: ChannelAdmin | None = None
+) -> None:
+    """Add the matching job (a no-op without a channel admin)."""
+    channel_admin = admin or getattr(runtime, "channel_admin", None)
+    if channel_admin is None:
+        logger.warning("No channel admin: peer matching rounds will not run")
+        return
+
+    async def matching_tick() -> None:
+        try:
+            tick = await run_due_matching(runtime, runtime.clock.now(), channel_admin)
+        except Exception:
+            logger.exception("Failed to run the matching tick")
+            return
+        if tick.rounds or tick.completed_cohorts:
+            logger.info(
+                "Matching: %d rounds started, %d cohorts completed, %d networks failed",
+                len(tick.rounds),
+                len(tick.completed_cohorts),
+                len(tick.failed),
+            )
+
+    scheduler.add_job(
+        matching_tick,
+        IntervalTrigger(minutes=INTERVAL_MINUTES, timezone=runtime.settings.zone),
+        id=JOB_ID,
+        name="peer matching rounds",
+        replace_existing=True,
+    )
