@@ -353,6 +353,142 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
         console.print("no failed deliveries")
 
 
+@app.command("broadcast")
+def broadcast_command(
+    audience: str = typer.Option(
+        None,
+        "--audience",
+        help="programme | cohort:KEY | class:KEY/CLASS | peer_groups:KEY | alumni | line_managers[:KEY]",
+    ),
+    text: str = typer.Option(None, "--text", help="The message (Slack mrkdwn)."),
+    county: list[str] = typer.Option(
+        [], "--county", help="Only people in this county (repeatable)."
+    ),
+    service_area: list[str] = typer.Option([], "--service-area", help="Only this service area."),
+    role: list[str] = typer.Option([], "--role", help="Only people whose position contains this."),
+    channel: bool = typer.Option(False, "--channel/--dm", help="Post in channels instead of DMs."),
+    at: str = typer.Option(
+        None, "--at", help="Send at 'YYYY-MM-DD HH:MM' local time (default now)."
+    ),
+    urgent: bool = typer.Option(False, "--urgent", help="May go outside quiet hours."),
+    yes: bool = typer.Option(False, "--yes", help="Send without asking for confirmation."),
+    report: int = typer.Option(
+        None, "--report", metavar="ID", help="Show an announcement's delivery report."
+    ),
+) -> None:
+    """Send an announcement to an audience, or show how one went (--report ID)."""
+    settings = load()
+    require_schema(settings)
+    if report is not None:
+        run_async(_broadcast_report(settings, report))
+        return
+    if not audience or not text:
+        fail("--audience and --text are needed (or --report ID)")
+    from datetime import datetime
+
+    from bot.broadcasts import Audience
+    from bot.networks import InvalidRequest
+
+    try:
+        spec = Audience.parse(
+            audience, counties=tuple(county), service_areas=tuple(service_area), roles=tuple(role)
+        )
+    except InvalidRequest as exc:
+        fail(str(exc))
+        raise
+    send_at = None
+    if at:
+        try:
+            send_at = datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=settings.zone)
+        except ValueError:
+            fail(f"--at {at!r}: expected 'YYYY-MM-DD HH:MM' in {settings.timezone}")
+    run_async(
+        _broadcast(settings, spec, text, "channel" if channel else "dm", send_at, urgent, yes)
+    )
+
+
+async def _broadcast(
+    settings: Settings,
+    spec: Any,
+    text: str,
+    mode: str,
+    send_at: Any,
+    urgent: bool,
+    yes: bool,
+) -> None:
+    from bot import broadcasts
+    from bot.clock import SystemClock
+    from bot.networks import InvalidRequest
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            try:
+                preview = await broadcasts.preview(session, actor=None, audience=spec, mode=mode)
+            except InvalidRequest as exc:
+                fail(str(exc))
+        transports = ", ".join(f"{n} {t}" for t, n in sorted(preview.by_transport.items()))
+        console.print(f"{preview.count} recipients ({transports or 'none'})", highlight=False)
+        if preview.unreachable:
+            console.print(
+                f"[yellow]not reachable (no Slack, not a line manager with email):[/] "
+                f"{len(preview.unreachable)}",
+                highlight=False,
+            )
+        if preview.count == 0:
+            fail("nobody is in this audience")
+        if not yes and not typer.confirm("Send?"):
+            console.print("not sent")
+            return
+        async with db.transaction() as session:
+            try:
+                sent = await broadcasts.send(
+                    session,
+                    settings,
+                    actor=None,
+                    audience=spec,
+                    text=text,
+                    mode=mode,
+                    send_at=send_at or SystemClock().now(),
+                    urgent=urgent,
+                )
+            except InvalidRequest as exc:
+                fail(str(exc))
+                raise
+        console.print(
+            f"announcement {sent.id} queued for {sent.recipient_count} recipients; "
+            f"see `cohortbot broadcast --report {sent.id}`",
+            highlight=False,
+        )
+    finally:
+        await db.dispose()
+
+
+async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
+    from bot import broadcasts
+    from bot.networks import InvalidRequest
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            try:
+                result = await broadcasts.delivery_report(session, broadcast_id)
+            except InvalidRequest as exc:
+                fail(str(exc))
+                raise
+    finally:
+        await db.dispose()
+    console.print(
+        f"announcement {broadcast_id}: {result.total} deliveries, {result.sent} sent, "
+        f"{result.failed} failed, {result.waiting} waiting",
+        highlight=False,
+    )
+    for who, transport, reason in result.failures:
+        console.print(f"  failed {transport} to {who}: {reason}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
