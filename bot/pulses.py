@@ -1,0 +1,462 @@
+"""Evaluation pulses: create, invite, answer (idempotently), remind non-respondents once, close.
+
+Anonymity, and what it does and does not promise
+-------------------------------------------------
+For an anonymous pulse two facts are kept apart:
+
+- *who has answered* — `PulseParticipation.answered`, a flag with no time, so the one reminder
+  skips them;
+- *what was answered* — `PulseAnswer` with `person_id` NULL, a random UUID id, no timestamp,
+  the class (for grouped results) and `respondent_token = HMAC(COHORTBOT_SECRET_KEY, pulse, person)`.
+  The token lets the same person change their answer until the pulse closes (it finds their row)
+  and makes double clicks and Slack retries write one row (a unique constraint), while someone
+  holding only the database cannot compute it for a given person.
+
+Reminders are not queued at invite time (cancelling a queued reminder would stamp the moment a
+person answered); the pulse tick queues them at `reminder_at` for those not yet answered.
+
+Residual risks, said honestly:
+- Whoever holds both the database and COHORTBOT_SECRET_KEY can recompute every person's token and
+  so link answers to people. Keep the key out of the database host and backups; rotating it
+  after a pulse closes breaks the link for good (the answers stay, unchangeable).
+- Physical storage order can hint at insertion order: SQLite's hidden rowid and PostgreSQL's
+  ctid/xmin of an answer row can be compared with other traces of when someone answered (a
+  reminder cancelled in the narrow window between queueing and sending, Slack's own logs).
+  Someone with raw file access and that much effort could try to correlate. Staff reports never
+  read these.
+- Slack keeps the DM with the buttons the person clicked; for anonymous pulses the bot's reply
+  does not repeat the chosen value, but workspace owners with export rights see what Slack sees
+  (the interaction payload is not stored by the bot).
+- A group small enough is identifiable by anyone who knows its members; results are shown only
+  for groups of at least `min_group_size` answers (bot.suppression).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.delivery import cancel, schedule
+from bot.messages import format_when, normalise_locale, t
+from bot.notifier import Button, OutgoingMessage, Section
+from bot.settings import Settings
+from storage.models import Pulse, PulseQuestion
+from storage.queries import pulses as q
+from storage.queries.people import record_audit
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("scale5", "nps", "choice", "text")
+MAX_QUESTIONS = 3
+MAX_TEXT = 3000
+INVITE_KIND = "pulse_invite"
+REMINDER_KIND = "pulse_reminder"
+ANSWER_ACTION = "pulse.answer"  # + ".{question_id}.{value}": Slack wants unique action ids
+TEXT_ACTION = "pulse.text"  # + ".{question_id}": opens the free-text modal
+
+
+class PulseError(ValueError):
+    """A pulse definition or answer that cannot be accepted; the message is user-facing."""
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    kind: str
+    text: str
+    choices: tuple[str, ...] = ()
+
+
+def respondent_token(settings: Settings, pulse_id: int, person_id: int) -> str:
+    """Return HMAC-SHA256(secret, pulse, person) as hex: stable per person and pulse, unguessable."""
+    msg = f"cohortbot/pulse-respondent/v1:{pulse_id}:{person_id}".encode()
+    return hmac.new(settings.signing_key, msg, hashlib.sha256).hexdigest()
+
+
+def source_of(pulse_id: int) -> str:
+    return f"pulse:{pulse_id}"
+
+
+def invite_key(pulse_id: int, person_id: int) -> str:
+    return f"pulse:{pulse_id}:invite:person:{person_id}"
+
+
+def reminder_key(pulse_id: int, person_id: int) -> str:
+    return f"pulse:{pulse_id}:reminder:person:{person_id}"
+
+
+def audience_kind(pulse: Pulse) -> str:
+    """The delivery audience (quiet hours) for the pulse's recipients."""
+    return "alumni" if pulse.audience == "alumni" else "participant"
+
+
+# --- creating ------------------------------------------------------------------------------
+
+
+def validate_questions(questions: list[QuestionSpec]) -> None:
+    """Raise PulseError unless there are 1–3 well-formed questions."""
+    if not 1 <= len(questions) <= MAX_QUESTIONS:
+        raise PulseError(f"a pulse has 1 to {MAX_QUESTIONS} questions, not {len(questions)}")
+    for i, qs in enumerate(questions, start=1):
+        if qs.kind not in KINDS:
+            raise PulseError(f"question {i}: kind must be one of {', '.join(KINDS)}")
+        if not qs.text.strip() or len(qs.text) > 500:
+            raise PulseError(f"question {i}: the text must be 1–500 characters")
+        if qs.kind == "choice" and not 2 <= len(qs.choices) <= 10:
+            raise PulseError(f"question {i}: a choice question needs 2–10 choices")
+        if any(len(c) > 75 for c in qs.choices):
+            raise PulseError(f"question {i}: a choice fits on a button (75 characters)")
+
+
+async def create_pulse(
+    session: AsyncSession,
+    *,
+    title: str,
+    questions: list[QuestionSpec],
+    cohort_id: int | None,
+    opens_at: datetime,
+    closes_at: datetime,
+    now: datetime,
+    anonymous: bool = True,
+    audience: str = "participants",
+    reminder_at: datetime | None = None,
+    created_by_id: int | None = None,
+    key: str | None = None,
+) -> Pulse:
+    """Create an ad hoc pulse; invitations go out from the pulse tick once it opens."""
+    validate_questions(questions)
+    if closes_at <= max(opens_at, now):
+        raise PulseError("the pulse must close after it opens and after now")
+    if not (audience in ("participants", "alumni") or audience.startswith("class:")):
+        raise PulseError("audience is participants, alumni or class:<key>")
+    if reminder_at is None:
+        # Halfway: late enough to catch most answers first, early enough to be useful.
+        reminder_at = opens_at + (closes_at - opens_at) / 2
+    pulse = Pulse(
+        cohort_id=cohort_id,
+        key=key or f"adhoc-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:4]}",
+        title=title.strip()[:200],
+        anonymous=anonymous,
+        audience=audience,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        reminder_at=reminder_at,
+        created_by_id=created_by_id,
+    )
+    rows = [
+        PulseQuestion(
+            pulse_id=0, position=0, kind=x.kind, text=x.text.strip(), choices=list(x.choices)
+        )
+        for x in questions
+    ]
+    await q.add_pulse(session=session, pulse=pulse, questions=rows)
+    await record_audit(
+        session=session,
+        actor=f"person:{created_by_id}" if created_by_id else "system",
+        actor_id=created_by_id,
+        action="pulse.create",
+        subject=source_of(pulse.id or 0),
+        detail={"anonymous": anonymous, "audience": audience, "questions": len(rows)},
+    )
+    return pulse
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def question_buttons(pulse_id: int, question: PulseQuestion, locale: str) -> tuple[Button, ...]:
+    """The one-click buttons for a question (the free-text one opens a modal)."""
+    qid = question.id
+    if question.kind == "scale5":
+        values = [(str(v), str(v)) for v in range(1, 6)]
+    elif question.kind == "nps":
+        values = [(str(v), str(v)) for v in range(11)]
+    elif question.kind == "choice":
+        values = [(c, str(i)) for i, c in enumerate(question.choices)]
+    else:
+        return (
+            Button(
+                action_id=f"{TEXT_ACTION}.{qid}",
+                label=t("pulse.text.button", locale),
+                value=f"{pulse_id}:{qid}",
+            ),
+        )
+    return tuple(
+        Button(action_id=f"{ANSWER_ACTION}.{qid}.{v}", label=label, value=f"{pulse_id}:{qid}:{v}")
+        for label, v in values
+    )
+
+
+def question_hint(question: PulseQuestion, locale: str) -> str:
+    if question.kind == "scale5":
+        return t("pulse.scale.hint", locale)
+    if question.kind == "nps":
+        return t("pulse.nps.hint", locale)
+    return ""
+
+
+def build_pulse_message(
+    pulse: Pulse, questions: list[PulseQuestion], *, locale: str, reminder: bool = False
+) -> OutgoingMessage:
+    """The DM that asks the questions, saying exactly what kind of pulse it is."""
+    loc = normalise_locale(locale)
+    closes = format_when(pulse.closes_at, loc)
+    kind = t("pulse.kind.anonymous" if pulse.anonymous else "pulse.kind.named", loc)
+    lead = t(
+        "pulse.reminder.lead" if reminder else "pulse.invite.lead",
+        loc,
+        title=pulse.title,
+        when=closes,
+    )
+    sections = [Section(text=f"{lead}\n{kind}")]
+    for question in questions:
+        hint = question_hint(question, loc)
+        text = f"*{question.position}. {question.text}*" + (f"\n_{hint}_" if hint else "")
+        sections.append(Section(text=text, buttons=question_buttons(pulse.id or 0, question, loc)))
+    return OutgoingMessage(
+        text=lead,
+        title=pulse.title,
+        sections=tuple(sections),
+        context=t("pulse.invite.context", loc, when=closes),
+        locale=loc,
+        meta={"pulse_id": pulse.id, "kind": REMINDER_KIND if reminder else INVITE_KIND},
+    )
+
+
+# --- inviting, reminding, closing ----------------------------------------------------------
+
+
+async def invite(session: AsyncSession, pulse: Pulse, *, now: datetime, settings: Settings) -> int:
+    """Ask the pulse's audience by DM (one delivery each) and record who was asked; return how many.
+
+    People without a Slack account are not asked (pulses are answered with Slack buttons), so the
+    response rate counts only people who could answer.
+    """
+    assert pulse.id is not None
+    questions = await q.list_questions(session=session, pulse_id=pulse.id)
+    people = [r for r in await q.audience_rows(session=session, pulse=pulse) if r.slack_user_id]
+    await q.add_participations(
+        session=session, pulse_id=pulse.id, person_ids=[r.person_id for r in people], invited_at=now
+    )
+    messages: dict[str, OutgoingMessage] = {}
+    for r in people:
+        loc = normalise_locale(r.locale)
+        message = messages.get(loc) or build_pulse_message(pulse, questions, locale=loc)
+        messages[loc] = message
+        await schedule(
+            session,
+            key=invite_key(pulse.id, r.person_id),
+            transport="slack",
+            kind=INVITE_KIND,
+            target=r.slack_user_id,
+            message=message,
+            send_at=max(now, pulse.opens_at),
+            audience=audience_kind(pulse),
+            settings=settings,
+            person_id=r.person_id,
+            source=source_of(pulse.id),
+            tz=r.timezone,
+        )
+    return len(people)
+
+
+async def send_reminders(
+    session: AsyncSession, pulse: Pulse, *, now: datetime, settings: Settings
+) -> int:
+    """Queue the one reminder to each person asked who has not answered; return how many."""
+    assert pulse.id is not None
+    rows = [
+        r for r in await q.non_respondents(session=session, pulse_id=pulse.id) if r.slack_user_id
+    ]
+    if not rows:
+        return 0
+    questions = await q.list_questions(session=session, pulse_id=pulse.id)
+    for r in rows:
+        message = build_pulse_message(pulse, questions, locale=r.locale, reminder=True)
+        await schedule(
+            session,
+            key=reminder_key(pulse.id, r.person_id),
+            transport="slack",
+            kind=REMINDER_KIND,
+            target=r.slack_user_id,
+            message=message,
+            send_at=now,
+            audience=audience_kind(pulse),
+            settings=settings,
+            person_id=r.person_id,
+            source=source_of(pulse.id),
+            tz=r.timezone,
+        )
+    await q.mark_reminded(
+        session=session, pulse_id=pulse.id, person_ids=[r.person_id for r in rows], at=now
+    )
+    return len(rows)
+
+
+async def close(session: AsyncSession, pulse: Pulse, *, now: datetime) -> int:
+    """Close the pulse and cancel what it has still queued; return deliveries cancelled."""
+    assert pulse.id is not None
+    await q.set_closed(session=session, pulse_id=pulse.id, at=now)
+    pulse.closed_at = now
+    return await cancel(session, source=source_of(pulse.id), reason="pulse closed")
+
+
+@dataclass(frozen=True)
+class TickResult:
+    opened: int = 0
+    invited: int = 0
+    reminded: int = 0
+    closed: int = 0
+
+
+async def tick(session: AsyncSession, *, now: datetime, settings: Settings) -> TickResult:
+    """Open due pulses, remind once at the reminder time, close at the deadline."""
+    opened = invited = reminded = closed = 0
+    for pulse in await q.pulses_to_close(session=session, now=now):
+        await close(session, pulse, now=now)
+        closed += 1
+    for pulse in await q.pulses_to_open(session=session, now=now):
+        invited += await invite(session, pulse, now=now, settings=settings)
+        opened += 1
+    for pulse in await q.pulses_to_remind(session=session, now=now):
+        reminded += await send_reminders(session, pulse, now=now, settings=settings)
+    return TickResult(opened, invited, reminded, closed)
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """What happened to an answer. `status`: recorded | changed | unchanged | closed |
+    not_invited | invalid. `message` is the user-facing text in the person's language."""
+
+    status: str
+    message: str
+    pulse: Pulse | None = None
+    question: PulseQuestion | None = None
+    value: int | None = None
+    text: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in ("recorded", "changed", "unchanged")
+
+
+def answer_label(question: PulseQuestion, value: int | None, text: str | None) -> str:
+    """The recorded answer as the person would say it ("4", "Ja", or the text)."""
+    if question.kind == "choice" and value is not None and 0 <= value < len(question.choices):
+        return question.choices[value]
+    if value is not None:
+        return str(value)
+    return text or ""
+
+
+def _valid(question: PulseQuestion, value: int | None, text: str | None) -> bool:
+    if question.kind == "text":
+        return value is None and text is not None and 0 < len(text.strip()) <= MAX_TEXT
+    if value is None or text is not None:
+        return False
+    if question.kind == "scale5":
+        return 1 <= value <= 5
+    if question.kind == "nps":
+        return 0 <= value <= 10
+    return 0 <= value < len(question.choices)
+
+
+async def record_answer(
+    session: AsyncSession,
+    pulse_id: int,
+    person_id: int,
+    question_id: int,
+    value: int | None = None,
+    text: str | None = None,
+    *,
+    now: datetime,
+    settings: Settings,
+    locale: str = "nb",
+) -> AnswerOutcome:
+    """Record one answer: idempotent, changeable until the pulse closes, refused after.
+
+    Anonymous pulses store no person on the answer, only the HMAC token; named pulses store both.
+    The participation flag is set either way, and any queued reminder is cancelled.
+    """
+    loc = normalise_locale(locale)
+    pulse = await q.get_pulse(session=session, pulse_id=pulse_id)
+    if pulse is None:
+        return AnswerOutcome("invalid", t("pulse.answer.invalid", loc))
+    if pulse.closed_at is not None or now >= pulse.closes_at:
+        when = format_when(pulse.closed_at or pulse.closes_at, loc)
+        return AnswerOutcome("closed", t("pulse.answer.closed", loc, when=when), pulse)
+    questions = {x.id: x for x in await q.list_questions(session=session, pulse_id=pulse_id)}
+    question = questions.get(question_id)
+    if text is not None:
+        text = text.strip()
+    if question is None or not _valid(question, value, text):
+        return AnswerOutcome("invalid", t("pulse.answer.invalid", loc), pulse, question)
+    participation = await q.get_participation(
+        session=session, pulse_id=pulse_id, person_id=person_id
+    )
+    if participation is None:
+        return AnswerOutcome("not_invited", t("pulse.answer.not_invited", loc), pulse, question)
+    token = respondent_token(settings, pulse_id, person_id)
+    before = await q.get_answer(session=session, question_id=question_id, respondent_token=token)
+    if before is not None and before.value == value and before.text == text:
+        status = "unchanged"
+    else:
+        status = "changed" if before is not None else "recorded"
+        await q.upsert_answer(
+            session=session,
+            pulse_id=pulse_id,
+            question_id=question_id,
+            person_id=None if pulse.anonymous else person_id,
+            respondent_token=token,
+            class_id=await q.class_of(
+                session=session, person_id=person_id, cohort_id=pulse.cohort_id
+            ),
+            value=value,
+            text=text,
+            answer_id=uuid.uuid4().hex,
+        )
+    if not participation.answered:
+        await q.mark_answered(session=session, pulse_id=pulse_id, person_id=person_id)
+        await cancel(
+            session,
+            source=source_of(pulse_id),
+            person_id=person_id,
+            kinds=[REMINDER_KIND],
+            reason="answered",
+        )
+    if pulse.anonymous:
+        message = t("pulse.answer.recorded_anonymous", loc, when=format_when(pulse.closes_at, loc))
+    else:
+        message = t(
+            "pulse.answer.recorded",
+            loc,
+            answer=answer_label(question, value, text)[:200],
+            when=format_when(pulse.closes_at, loc),
+        )
+    return AnswerOutcome(status, message, pulse, question, value, text)
+
+
+def parse_answer_value(value: str) -> tuple[int, int, int]:
+    """Parse a button value "pulse:question:answer" into ints; raise PulseError if malformed."""
+    parts = value.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise PulseError("malformed pulse answer")
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+def default_window(now: datetime, days: int = 7) -> tuple[datetime, datetime]:
+    """Opens now, closes after `days` days: the usual ad hoc pulse."""
+    return now, now + timedelta(days=days)
+
+
+def describe(pulse: Pulse) -> dict[str, Any]:
+    return {"id": pulse.id, "key": pulse.key, "title": pulse.title, "anonymous": pulse.anonymous}

@@ -1,0 +1,344 @@
+"""Pulse queries: audience, participation (who answered), answers (what), and the pulse life cycle.
+
+Participation and answers are written by separate statements with nothing in common but the
+pulse: participation has no answer time, answers have no person (anonymous pulses), no time and
+random ids. See bot/pulses.py for the residual risks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    CohortClass,
+    Enrolment,
+    EnrolmentStatus,
+    Person,
+    Pulse,
+    PulseAnswer,
+    PulseParticipation,
+    PulseQuestion,
+)
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
+    return list((await session.exec(stmt)).all())
+
+
+async def get_pulse(*, session: AsyncSession, pulse_id: int) -> Pulse | None:
+    return await session.get(Pulse, pulse_id)
+
+
+async def find_pulse(*, session: AsyncSession, ref: str) -> Pulse | None:
+    """A pulse by id ("12") or key ("etter-samling-1"); the newest if a key is in several cohorts."""
+    if ref.isdigit():
+        return await session.get(Pulse, int(ref))
+    rows = await _rows(
+        session, select(Pulse).where(col(Pulse.key) == ref).order_by(col(Pulse.opens_at).desc())
+    )
+    return rows[0] if rows else None
+
+
+async def list_questions(*, session: AsyncSession, pulse_id: int) -> list[PulseQuestion]:
+    return await _rows(
+        session,
+        select(PulseQuestion)
+        .where(col(PulseQuestion.pulse_id) == pulse_id)
+        .order_by(col(PulseQuestion.position)),
+    )
+
+
+async def add_pulse(
+    *, session: AsyncSession, pulse: Pulse, questions: Sequence[PulseQuestion]
+) -> Pulse:
+    """Insert a pulse and its questions (positions 1..n) in the caller's transaction."""
+    session.add(pulse)
+    await session.flush()
+    for i, question in enumerate(questions, start=1):
+        question.pulse_id = pulse.id  # type: ignore[assignment]
+        question.position = i
+        session.add(question)
+    await session.flush()
+    return pulse
+
+
+async def audience_rows(*, session: AsyncSession, pulse: Pulse) -> list[Any]:
+    """(person_id, slack_user_id, email, locale, timezone, class_id) of the pulse's audience.
+
+    `participants`: admitted or active participants of the cohort; `class:<key>`: those of one
+    class; `alumni`: alumni who consented to alumni messages (of the cohort, or of every cohort
+    when the pulse has none).
+    """
+    stmt: Any = sa_select(
+        col(Person.id).label("person_id"),
+        col(Person.slack_user_id).label("slack_user_id"),
+        col(Person.email).label("email"),
+        col(Person.locale).label("locale"),
+        col(Person.timezone).label("timezone"),
+        col(Enrolment.class_id).label("class_id"),
+    ).join(Enrolment, col(Enrolment.person_id) == col(Person.id))
+    if pulse.cohort_id is not None:
+        stmt = stmt.where(col(Enrolment.cohort_id) == pulse.cohort_id)
+    if pulse.audience == "alumni":
+        stmt = stmt.where(col(Enrolment.is_alumnus), col(Enrolment.alumni_consent).is_(True))
+    else:
+        stmt = stmt.where(
+            col(Enrolment.status).in_([EnrolmentStatus.ADMITTED, EnrolmentStatus.ACTIVE])
+        )
+        if pulse.audience.startswith("class:"):
+            stmt = stmt.join(CohortClass, col(CohortClass.id) == col(Enrolment.class_id)).where(
+                col(CohortClass.key) == pulse.audience.removeprefix("class:")
+            )
+    rows = await _rows(session, stmt.order_by(col(Person.id)))
+    seen: set[int] = set()
+    out = []
+    for r in rows:  # an alumnus of two cohorts is asked once
+        if r.person_id not in seen:
+            seen.add(r.person_id)
+            out.append(r)
+    return out
+
+
+async def add_participations(
+    *, session: AsyncSession, pulse_id: int, person_ids: Iterable[int], invited_at: datetime
+) -> None:
+    """Record that these people were asked; people already asked are left as they are."""
+    values = [
+        {"pulse_id": pulse_id, "person_id": pid, "invited_at": invited_at, "answered": False}
+        for pid in person_ids
+    ]
+    if not values:
+        return
+    stmt: Any = _insert_for(session)(PulseParticipation).values(values)
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["pulse_id", "person_id"]))
+
+
+async def get_participation(
+    *, session: AsyncSession, pulse_id: int, person_id: int
+) -> PulseParticipation | None:
+    rows = await _rows(
+        session,
+        select(PulseParticipation).where(
+            col(PulseParticipation.pulse_id) == pulse_id,
+            col(PulseParticipation.person_id) == person_id,
+        ),
+    )
+    return rows[0] if rows else None
+
+
+async def mark_answered(*, session: AsyncSession, pulse_id: int, person_id: int) -> None:
+    """Set `answered` (no time is kept: the time would link the person to the answer row)."""
+    await session.execute(
+        update(PulseParticipation)
+        .where(
+            col(PulseParticipation.pulse_id) == pulse_id,
+            col(PulseParticipation.person_id) == person_id,
+        )
+        .values(answered=True)
+    )
+
+
+async def upsert_answer(
+    *,
+    session: AsyncSession,
+    pulse_id: int,
+    question_id: int,
+    person_id: int | None,
+    respondent_token: str,
+    class_id: int | None,
+    value: int | None,
+    text: str | None,
+    answer_id: str,
+) -> None:
+    """Write one answer; a second write for the same respondent and question replaces it."""
+    insert = _insert_for(session)(PulseAnswer).values(
+        id=answer_id,
+        pulse_id=pulse_id,
+        question_id=question_id,
+        person_id=person_id,
+        respondent_token=respondent_token,
+        class_id=class_id,
+        value=value,
+        text=text,
+    )
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["question_id", "respondent_token"],
+            set_={"value": insert.excluded.value, "text": insert.excluded.text},
+        )
+    )
+
+
+async def get_answer(
+    *, session: AsyncSession, question_id: int, respondent_token: str
+) -> PulseAnswer | None:
+    rows = await _rows(
+        session,
+        select(PulseAnswer).where(
+            col(PulseAnswer.question_id) == question_id,
+            col(PulseAnswer.respondent_token) == respondent_token,
+        ),
+    )
+    return rows[0] if rows else None
+
+
+async def non_respondents(*, session: AsyncSession, pulse_id: int) -> list[Any]:
+    """(person_id, slack_user_id, email, locale, timezone) of people asked, not answered, not reminded."""
+    stmt: Any = (
+        sa_select(
+            col(Person.id).label("person_id"),
+            col(Person.slack_user_id).label("slack_user_id"),
+            col(Person.email).label("email"),
+            col(Person.locale).label("locale"),
+            col(Person.timezone).label("timezone"),
+        )
+        .join(PulseParticipation, col(PulseParticipation.person_id) == col(Person.id))
+        .where(
+            col(PulseParticipation.pulse_id) == pulse_id,
+            col(PulseParticipation.answered).is_(False),
+            col(PulseParticipation.reminded_at).is_(None),
+        )
+        .order_by(col(Person.id))
+    )
+    return await _rows(session, stmt)
+
+
+async def mark_reminded(
+    *, session: AsyncSession, pulse_id: int, person_ids: Sequence[int], at: datetime
+) -> None:
+    if not person_ids:
+        return
+    await session.execute(
+        update(PulseParticipation)
+        .where(
+            col(PulseParticipation.pulse_id) == pulse_id,
+            col(PulseParticipation.person_id).in_(list(person_ids)),
+        )
+        .values(reminded_at=at)
+    )
+
+
+async def pulses_to_open(*, session: AsyncSession, now: datetime) -> list[Pulse]:
+    """Open pulses nobody has been invited to yet."""
+    invited = select(col(PulseParticipation.pulse_id)).distinct()
+    return await _rows(
+        session,
+        select(Pulse).where(
+            col(Pulse.opens_at) <= now,
+            col(Pulse.closes_at) > now,
+            col(Pulse.closed_at).is_(None),
+            col(Pulse.id).not_in(invited),
+        ),
+    )
+
+
+async def pulses_to_remind(*, session: AsyncSession, now: datetime) -> list[Pulse]:
+    """Open pulses whose reminder time has come."""
+    return await _rows(
+        session,
+        select(Pulse).where(
+            col(Pulse.reminder_at).is_not(None),
+            col(Pulse.reminder_at) <= now,
+            col(Pulse.closes_at) > now,
+            col(Pulse.closed_at).is_(None),
+        ),
+    )
+
+
+async def pulses_to_close(*, session: AsyncSession, now: datetime) -> list[Pulse]:
+    return await _rows(
+        session,
+        select(Pulse).where(col(Pulse.closes_at) <= now, col(Pulse.closed_at).is_(None)),
+    )
+
+
+async def set_closed(*, session: AsyncSession, pulse_id: int, at: datetime) -> None:
+    await session.execute(update(Pulse).where(col(Pulse.id) == pulse_id).values(closed_at=at))
+
+
+async def text_answers(*, session: AsyncSession, pulse_id: int) -> list[Any]:
+    """(question_id, class_id, text) of free-text answers: no person, no token."""
+    return await _rows(
+        session,
+        sa_select(
+            col(PulseAnswer.question_id).label("question_id"),
+            col(PulseAnswer.class_id).label("class_id"),
+            col(PulseAnswer.text).label("text"),
+        )
+        .where(
+            col(PulseAnswer.pulse_id) == pulse_id,
+            col(PulseAnswer.text).is_not(None),
+            col(PulseAnswer.text) != "",
+        )
+        .order_by(col(PulseAnswer.id)),
+    )
+
+
+async def named_low_scores(
+    *, session: AsyncSession, cohort_id: int, since: datetime, max_value: int
+) -> list[Any]:
+    """(person_id, n) of scale answers <= max_value on named pulses of a cohort since a time."""
+    from sqlalchemy import func
+
+    stmt: Any = (
+        sa_select(col(PulseAnswer.person_id).label("person_id"), func.count().label("n"))
+        .join(Pulse, col(Pulse.id) == col(PulseAnswer.pulse_id))
+        .join(PulseQuestion, col(PulseQuestion.id) == col(PulseAnswer.question_id))
+        .where(
+            col(Pulse.cohort_id) == cohort_id,
+            col(Pulse.anonymous).is_(False),
+            col(Pulse.opens_at) >= since,
+            col(PulseQuestion.kind) == "scale5",
+            col(PulseAnswer.person_id).is_not(None),
+            col(PulseAnswer.value) <= max_value,
+        )
+        .group_by(col(PulseAnswer.person_id))
+    )
+    return await _rows(session, stmt)
+
+
+async def unanswered_named(
+    *, session: AsyncSession, cohort_id: int, since: datetime, now: datetime
+) -> list[Any]:
+    """(person_id, n) of named pulses asked since a time, closed or past due, not answered."""
+    from sqlalchemy import func
+
+    stmt: Any = (
+        sa_select(col(PulseParticipation.person_id).label("person_id"), func.count().label("n"))
+        .join(Pulse, col(Pulse.id) == col(PulseParticipation.pulse_id))
+        .where(
+            col(Pulse.cohort_id) == cohort_id,
+            col(Pulse.anonymous).is_(False),
+            col(Pulse.opens_at) >= since,
+            or_(col(Pulse.closed_at).is_not(None), col(Pulse.closes_at) <= now),
+            and_(col(PulseParticipation.answered).is_(False)),
+        )
+        .group_by(col(PulseParticipation.person_id))
+    )
+    return await _rows(session, stmt)
+
+
+async def class_of(*, session: AsyncSession, person_id: int, cohort_id: int | None) -> int | None:
+    """The person's class in the cohort (None for cohort-less pulses or people without one)."""
+    if cohort_id is None:
+        return None
+    rows = await _rows(
+        session,
+        select(col(Enrolment.class_id)).where(
+            col(Enrolment.person_id) == person_id, col(Enrolment.cohort_id) == cohort_id
+        ),
+    )
+    return rows[0] if rows else None
