@@ -1,0 +1,368 @@
+"""Aggregate queries for the annual status report: counts are grouped in SQL, not in Python.
+
+Every function returns plain tuples (named rows) so the report never loads thousands of ORM
+objects; the largest table (pulse answers) is only ever read as GROUP BY counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, literal, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Cohort,
+    CohortClass,
+    Enrolment,
+    EnrolmentStatus,
+    MatchCheckin,
+    MatchGroup,
+    MatchRound,
+    Network,
+    Nudge,
+    NudgeAnswer,
+    Person,
+    Programme,
+    ProgrammeSession,
+    Pulse,
+    PulseAnswer,
+    PulseParticipation,
+    PulseQuestion,
+)
+
+# Started: in the programme at some point. A withdrawal before the start is not a dropout.
+STARTED = or_(
+    col(Enrolment.started_on).is_not(None),
+    col(Enrolment.status).in_([EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED]),
+)
+ADMITTED = or_(
+    col(Enrolment.admitted_on).is_not(None),
+    col(Enrolment.status).in_(
+        [EnrolmentStatus.ADMITTED, EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED]
+    ),
+    STARTED,
+)
+
+BACKGROUND_COLUMNS = ("position", "gender", "service_area", "education", "county", "municipality")
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
+    return list((await session.exec(stmt)).all())
+
+
+def _count_if(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+async def list_report_cohorts(*, session: AsyncSession, year: int) -> list[Any]:
+    """Cohorts whose period overlaps the year (a cohort without dates counts as this year's)."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    stmt: Any = (
+        sa_select(
+            col(Cohort.id).label("id"),
+            col(Cohort.key).label("key"),
+            col(Cohort.name).label("name"),
+            col(Cohort.start_date).label("start_date"),
+            col(Cohort.end_date).label("end_date"),
+            col(Programme.id).label("programme_id"),
+            col(Programme.key).label("programme_key"),
+            col(Programme.name).label("programme_name"),
+        )
+        .join(Programme, col(Programme.id) == col(Cohort.programme_id))
+        .where(
+            or_(col(Cohort.start_date).is_(None), col(Cohort.start_date) <= last),
+            or_(col(Cohort.end_date).is_(None), col(Cohort.end_date) >= first),
+        )
+        .order_by(col(Programme.name), col(Cohort.start_date), col(Cohort.key))
+    )
+    return await _rows(session, stmt)
+
+
+async def list_classes(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """(id, cohort_id, key, name) of the cohorts' classes."""
+    stmt: Any = (
+        sa_select(
+            col(CohortClass.id).label("id"),
+            col(CohortClass.cohort_id).label("cohort_id"),
+            col(CohortClass.key).label("key"),
+            col(CohortClass.name).label("name"),
+        )
+        .where(col(CohortClass.cohort_id).in_(list(cohort_ids)))
+        .order_by(col(CohortClass.cohort_id), col(CohortClass.name))
+    )
+    return await _rows(session, stmt)
+
+
+async def enrolment_counts(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """Per cohort: applicants, admitted, started, completed, withdrawn, dropouts."""
+    withdrawn = col(Enrolment.status) == EnrolmentStatus.WITHDRAWN
+    stmt: Any = (
+        sa_select(
+            col(Enrolment.cohort_id).label("cohort_id"),
+            func.count().label("applicants"),
+            _count_if(ADMITTED).label("admitted"),
+            _count_if(STARTED).label("started"),
+            _count_if(col(Enrolment.status) == EnrolmentStatus.COMPLETED).label("completed"),
+            _count_if(withdrawn).label("withdrawn"),
+            _count_if(and_(withdrawn, STARTED)).label("dropouts"),
+        )
+        .where(col(Enrolment.cohort_id).in_(list(cohort_ids)))
+        .group_by(col(Enrolment.cohort_id))
+    )
+    return await _rows(session, stmt)
+
+
+async def list_withdrawals(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """(cohort_id, withdrawn_on, started, reason) of withdrawn enrolments; few rows per cohort."""
+    stmt: Any = sa_select(
+        col(Enrolment.cohort_id).label("cohort_id"),
+        col(Enrolment.withdrawn_on).label("withdrawn_on"),
+        case((STARTED, literal(True)), else_=literal(False)).label("started"),
+        col(Enrolment.withdrawal_reason).label("reason"),
+    ).where(
+        col(Enrolment.cohort_id).in_(list(cohort_ids)),
+        col(Enrolment.status) == EnrolmentStatus.WITHDRAWN,
+    )
+    return await _rows(session, stmt)
+
+
+async def list_session_starts(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """(cohort_id, number, starts_at) of every in-person session, in order."""
+    stmt: Any = (
+        sa_select(
+            col(ProgrammeSession.cohort_id).label("cohort_id"),
+            col(ProgrammeSession.number).label("number"),
+            col(ProgrammeSession.starts_at).label("starts_at"),
+        )
+        .where(col(ProgrammeSession.cohort_id).in_(list(cohort_ids)))
+        .order_by(col(ProgrammeSession.cohort_id), col(ProgrammeSession.starts_at))
+    )
+    return await _rows(session, stmt)
+
+
+async def background_counts(
+    *, session: AsyncSession, cohort_ids: Sequence[int], column: str
+) -> list[Any]:
+    """(cohort_id, value, n) of started participants by one Person column."""
+    if column not in BACKGROUND_COLUMNS:
+        raise ValueError(f"not a background column: {column}")
+    attr = getattr(Person, column)
+    stmt: Any = (
+        sa_select(
+            col(Enrolment.cohort_id).label("cohort_id"),
+            col(attr).label("value"),
+            func.count().label("n"),
+        )
+        .join(Person, col(Person.id) == col(Enrolment.person_id))
+        .where(col(Enrolment.cohort_id).in_(list(cohort_ids)), STARTED)
+        .group_by(col(Enrolment.cohort_id), col(attr))
+    )
+    return await _rows(session, stmt)
+
+
+async def municipalities_per_county(
+    *, session: AsyncSession, cohort_ids: Sequence[int]
+) -> list[Any]:
+    """(county, municipalities) distinct municipalities of started participants, all cohorts."""
+    stmt: Any = (
+        sa_select(
+            col(Person.county).label("county"),
+            func.count(distinct(col(Person.municipality))).label("municipalities"),
+        )
+        .join(Enrolment, col(Person.id) == col(Enrolment.person_id))
+        .where(col(Enrolment.cohort_id).in_(list(cohort_ids)), STARTED)
+        .group_by(col(Person.county))
+    )
+    return await _rows(session, stmt)
+
+
+async def credit_figures(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """Per cohort: started, completed, with credits, total credits, completed with full credits."""
+    credits = func.coalesce(col(Enrolment.credits), 0.0)
+    stmt: Any = (
+        sa_select(
+            col(Enrolment.cohort_id).label("cohort_id"),
+            _count_if(STARTED).label("started"),
+            _count_if(col(Enrolment.status) == EnrolmentStatus.COMPLETED).label("completed"),
+            _count_if(col(Enrolment.credits) > 0).label("with_credits"),
+            func.sum(credits).label("total_credits"),
+        )
+        .where(col(Enrolment.cohort_id).in_(list(cohort_ids)))
+        .group_by(col(Enrolment.cohort_id))
+    )
+    return await _rows(session, stmt)
+
+
+async def credit_distribution(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """(cohort_id, credits, n) for enrolments with credits recorded."""
+    stmt: Any = (
+        sa_select(
+            col(Enrolment.cohort_id).label("cohort_id"),
+            col(Enrolment.credits).label("credits"),
+            func.count().label("n"),
+        )
+        .where(col(Enrolment.cohort_id).in_(list(cohort_ids)), col(Enrolment.credits).is_not(None))
+        .group_by(col(Enrolment.cohort_id), col(Enrolment.credits))
+    )
+    return await _rows(session, stmt)
+
+
+# --- pulses ---------------------------------------------------------------------------------
+
+
+async def list_report_pulses(
+    *,
+    session: AsyncSession,
+    cohort_ids: Sequence[int],
+    opens_from: datetime,
+    opens_before: datetime,
+) -> list[Any]:
+    """Pulses of the cohorts (and cohort-less alumni pulses) that opened in the period."""
+    stmt: Any = (
+        sa_select(
+            col(Pulse.id).label("id"),
+            col(Pulse.cohort_id).label("cohort_id"),
+            col(Pulse.key).label("key"),
+            col(Pulse.title).label("title"),
+            col(Pulse.anonymous).label("anonymous"),
+            col(Pulse.audience).label("audience"),
+            col(Pulse.opens_at).label("opens_at"),
+            col(Pulse.closes_at).label("closes_at"),
+        )
+        .where(
+            or_(col(Pulse.cohort_id).in_(list(cohort_ids)), col(Pulse.cohort_id).is_(None)),
+            col(Pulse.opens_at) >= opens_from,
+            col(Pulse.opens_at) < opens_before,
+        )
+        .order_by(col(Pulse.cohort_id), col(Pulse.opens_at), col(Pulse.id))
+    )
+    return await _rows(session, stmt)
+
+
+async def list_questions(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
+    """(id, pulse_id, position, kind, text, choices) of the pulses' questions."""
+    stmt: Any = (
+        sa_select(
+            col(PulseQuestion.id).label("id"),
+            col(PulseQuestion.pulse_id).label("pulse_id"),
+            col(PulseQuestion.position).label("position"),
+            col(PulseQuestion.kind).label("kind"),
+            col(PulseQuestion.text).label("text"),
+            col(PulseQuestion.choices).label("choices"),
+        )
+        .where(col(PulseQuestion.pulse_id).in_(list(pulse_ids)))
+        .order_by(col(PulseQuestion.pulse_id), col(PulseQuestion.position))
+    )
+    return await _rows(session, stmt)
+
+
+async def participation_counts(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
+    """(pulse_id, class_id, invited, answered): the class is the person's in the pulse's cohort."""
+    stmt: Any = (
+        sa_select(
+            col(PulseParticipation.pulse_id).label("pulse_id"),
+            col(Enrolment.class_id).label("class_id"),
+            func.count().label("invited"),
+            _count_if(col(PulseParticipation.answered)).label("answered"),
+        )
+        .join(Pulse, col(Pulse.id) == col(PulseParticipation.pulse_id))
+        .outerjoin(
+            Enrolment,
+            and_(
+                col(Enrolment.person_id) == col(PulseParticipation.person_id),
+                col(Enrolment.cohort_id) == col(Pulse.cohort_id),
+            ),
+        )
+        .where(col(PulseParticipation.pulse_id).in_(list(pulse_ids)))
+        .group_by(col(PulseParticipation.pulse_id), col(Enrolment.class_id))
+    )
+    return await _rows(session, stmt)
+
+
+async def answer_distribution(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
+    """(question_id, class_id, value, n) of the numeric and choice answers."""
+    stmt: Any = (
+        sa_select(
+            col(PulseAnswer.question_id).label("question_id"),
+            col(PulseAnswer.class_id).label("class_id"),
+            col(PulseAnswer.value).label("value"),
+            func.count().label("n"),
+        )
+        .where(col(PulseAnswer.pulse_id).in_(list(pulse_ids)), col(PulseAnswer.value).is_not(None))
+        .group_by(col(PulseAnswer.question_id), col(PulseAnswer.class_id), col(PulseAnswer.value))
+    )
+    return await _rows(session, stmt)
+
+
+async def text_answer_counts(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
+    """(question_id, class_id, n) of free-text answers."""
+    stmt: Any = (
+        sa_select(
+            col(PulseAnswer.question_id).label("question_id"),
+            col(PulseAnswer.class_id).label("class_id"),
+            func.count().label("n"),
+        )
+        .where(
+            col(PulseAnswer.pulse_id).in_(list(pulse_ids)),
+            col(PulseAnswer.value).is_(None),
+            col(PulseAnswer.text).is_not(None),
+        )
+        .group_by(col(PulseAnswer.question_id), col(PulseAnswer.class_id))
+    )
+    return await _rows(session, stmt)
+
+
+# --- line managers and networks --------------------------------------------------------------
+
+
+async def nudge_answer_rows(*, session: AsyncSession, cohort_id: int) -> list[Any]:
+    """(nudge_id, key, title, send_at, answer, sent_at, answered_at, escalated_at) per manager."""
+    stmt: Any = (
+        sa_select(
+            col(Nudge.id).label("nudge_id"),
+            col(Nudge.key).label("key"),
+            col(Nudge.title).label("title"),
+            col(Nudge.send_at).label("send_at"),
+            col(NudgeAnswer.answer).label("answer"),
+            col(NudgeAnswer.sent_at).label("sent_at"),
+            col(NudgeAnswer.answered_at).label("answered_at"),
+            col(NudgeAnswer.escalated_at).label("escalated_at"),
+        )
+        .join(NudgeAnswer, col(NudgeAnswer.nudge_id) == col(Nudge.id))
+        .where(col(Nudge.cohort_id) == cohort_id)
+        .order_by(col(Nudge.send_at), col(Nudge.id))
+    )
+    return await _rows(session, stmt)
+
+
+async def checkin_counts(
+    *, session: AsyncSession, cohort_ids: Sequence[int], start: datetime, end: datetime
+) -> list[Any]:
+    """(network_id, name, kind, cohort_id, rounds, checkins, met) of "did you meet?" answers."""
+    stmt: Any = (
+        sa_select(
+            col(Network.id).label("network_id"),
+            col(Network.name).label("name"),
+            col(Network.kind).label("kind"),
+            col(Network.cohort_id).label("cohort_id"),
+            func.count(distinct(col(MatchRound.id))).label("rounds"),
+            func.count().label("checkins"),
+            _count_if(col(MatchCheckin.answer) == "yes").label("met"),
+        )
+        .join(MatchGroup, col(MatchGroup.id) == col(MatchCheckin.group_id))
+        .join(MatchRound, col(MatchRound.id) == col(MatchGroup.round_id))
+        .join(Network, col(Network.id) == col(MatchRound.network_id))
+        .where(
+            or_(col(Network.cohort_id).in_(list(cohort_ids)), col(Network.cohort_id).is_(None)),
+            col(MatchCheckin.answered_at) >= start,
+            col(MatchCheckin.answered_at) < end,
+        )
+        .group_by(col(Network.id), col(Network.name), col(Network.kind), col(Network.cohort_id))
+        .order_by(col(Network.name))
+    )
+    return await _rows(session, stmt)
