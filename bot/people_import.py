@@ -262,7 +262,7 @@ def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRo
         email = values.get("email", "").strip().lower()
         if not email:
             problems.append("email is empty")
-        elif not EMAIL.match(email):
+        elif not EMAIL.match(email) or len(email) > 320:
             problems.append(f"'{values['email']}' is not an email address")
         elif email in first_row_of:
             problems.append(f"duplicate email {email} (also on row {first_row_of[email]})")
