@@ -57,7 +57,9 @@ CHECKIN_ANSWERS = ("yes", "not_yet", "could_not")
 ACTIVE_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.ADMITTED)
 MAX_CHANNEL_NAME = 80
 
-# Action ids the Slack adapter listens for (values: "<group_id>:<answer>", "<cohort_id>:yes").
+# Action ids the Slack adapter listens for, as prefixes: Slack wants the ids in one actions
+# block to differ, so each button is "<prefix>:<answer>" (values "<group_id>:<answer>",
+# "<cohort_id>:yes").
 ACTION_CHECKIN = "network_checkin"
 ACTION_CONSENT = "alumni_consent"
 ACTION_OPT_IN = "matching_opt_in"
@@ -575,7 +577,7 @@ def _checkin_message(
     names = ", ".join(_mention(o) for o in others)
     text = t("networks.checkin.text", locale, names=names)
     buttons = tuple(
-        Button(ACTION_CHECKIN, t(f"networks.checkin.{a}", locale), f"{group_id}:{a}")
+        Button(f"{ACTION_CHECKIN}:{a}", t(f"networks.checkin.{a}", locale), f"{group_id}:{a}")
         for a in CHECKIN_ANSWERS
     )
     return OutgoingMessage(
@@ -869,13 +871,15 @@ def _consent_message(settings: Settings, cohort: Cohort, person: Person) -> Outg
                 text=text,
                 buttons=(
                     Button(
-                        ACTION_CONSENT,
+                        f"{ACTION_CONSENT}:yes",
                         t("networks.alumni.consent.yes", locale),
                         f"{cohort.id}:yes",
                         "primary",
                     ),
                     Button(
-                        ACTION_CONSENT, t("networks.alumni.consent.no", locale), f"{cohort.id}:no"
+                        f"{ACTION_CONSENT}:no",
+                        t("networks.alumni.consent.no", locale),
+                        f"{cohort.id}:no",
                     ),
                 ),
             ),
