@@ -15,7 +15,7 @@ from emulator.config import EmulatorConfig, FaultConfig
 from emulator.inbound import InboundSender
 from emulator.ratelimit import CallLog, FaultInjector, RateLimiter
 from emulator.smtp import SmtpSink
-from emulator.state import ROLES, WorkspaceState
+from emulator.state import WorkspaceState
 from emulator.webapi import WebApi
 
 logger = logging.getLogger(__name__)
@@ -344,5 +344,5 @@ async def start_emulator(
     await site.start()
     if cfg.smtp_port is not None:
         await emulator.smtp.start(cfg.smtp_host, cfg.smtp_port)
-    logger.info("Slack emulator at http://%s:%d (roles: %s)", host, port, ", ".join(ROLES))
+    logger.info("Slack emulator at http://%s:%d", host, port)
     return EmulatorHandle(emulator=emulator, runner=runner, host=host, port=port)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import parse_qs
 
 import aiohttp
 import pytest
@@ -17,52 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from emulator import EmulatorHandle, start_emulator
 from emulator.inbound import InteractionError, parse_slash
-from emulator.server import free_port
-from tests.emulator.conftest import seed_people
-
-SECRET = "test-signing-secret"
-
-Reply = Callable[[dict[str, Any]], Awaitable[web.StreamResponse]]
-
-
-@dataclass
-class FakeBot:
-    """A bot endpoint that verifies signatures, records requests and answers as told."""
-
-    url: str = ""
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    reply: Reply | None = None
-    verifier: SignatureVerifier = field(default_factory=lambda: SignatureVerifier(SECRET))
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.text()
-        valid = self.verifier.is_valid_request(body, dict(request.headers))
-        if request.content_type == "application/json":
-            data: dict[str, Any] = json.loads(body)
-        else:
-            form = {k: v[0] for k, v in parse_qs(body).items()}
-            data = json.loads(form["payload"]) if "payload" in form else form
-        record = {"data": data, "headers": dict(request.headers), "valid": valid}
-        self.requests.append(record)
-        if not valid:
-            return web.Response(status=401)
-        if self.reply is not None:
-            return await self.reply(record)
-        return web.Response(status=200)
-
-
-@pytest.fixture
-async def bot() -> AsyncIterator[FakeBot]:
-    fake = FakeBot()
-    app = web.Application()
-    app.router.add_post("/slack/events", fake.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    fake.url = f"http://127.0.0.1:{port}/slack/events"
-    yield fake
-    await runner.cleanup()
+from tests.emulator.conftest import SECRET, FakeBot, Reply, seed_people
 
 
 @pytest.fixture
