@@ -192,6 +192,34 @@ async def save_reflection(
     return assignment
 
 
+async def reflection_for(
+    session: AsyncSession, assignment_id: int, person_id: int
+) -> tuple[Assignment, str | None, bool]:
+    """The assignment and the person's earlier reflection (text, shareable), to prefill."""
+    assignment = await _checked(session, assignment_id, person_id)
+    progress = await q.get_progress(
+        session=session, assignment_id=assignment_id, person_id=person_id
+    )
+    if progress is None:
+        return assignment, None, False
+    return assignment, progress.reflection, progress.reflection_shareable
+
+
+async def current_cohort_ids(session: AsyncSession) -> list[int]:
+    """Cohorts that are planned or running, newest first (for staff views)."""
+    return [c.id for c in await q.list_current_cohorts(session=session) if c.id is not None]
+
+
+async def find_class(session: AsyncSession, ref: str) -> tuple[int, int] | None:
+    """(class id, cohort id) for a class key, name or city, preferring current cohorts."""
+    current = await current_cohort_ids(session)
+    for cohort_id in [*current, None]:
+        klass = await q.find_class(session=session, ref=ref, cohort_id=cohort_id)
+        if klass is not None and klass.id is not None:
+            return klass.id, klass.cohort_id
+    return None
+
+
 async def cancel_for_person(
     session: AsyncSession, *, person_id: int, cohort_id: int, reason: str = "withdrawn"
 ) -> int:

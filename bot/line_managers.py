@@ -178,9 +178,10 @@ def nudge_message(
                     url=url,
                 )
             )
-        sections.append(
-            Section(text=f"*{t('nudge.answer_for', locale, name=name)}*", buttons=tuple(buttons))
-        )
+        heading = t("nudge.answer_for", locale, name=name)
+        if to.transport == "slack":
+            heading = f"*{heading}*"  # Slack mrkdwn; email shows text as written
+        sections.append(Section(text=heading, buttons=tuple(buttons)))
     return OutgoingMessage(
         text=f"{title} – {names}",
         title=title,

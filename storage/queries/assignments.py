@@ -58,6 +58,14 @@ async def get_cohort_by_key(*, session: AsyncSession, key: str) -> Cohort | None
     return result.scalar_one_or_none()
 
 
+async def list_current_cohorts(*, session: AsyncSession) -> list[Cohort]:
+    """Cohorts not completed yet, newest first."""
+    result = await session.execute(
+        select(Cohort).where(col(Cohort.status) != "completed").order_by(col(Cohort.id).desc())
+    )
+    return list(result.scalars())
+
+
 async def list_classes(*, session: AsyncSession, cohort_id: int) -> list[CohortClass]:
     result = await session.execute(
         select(CohortClass)

@@ -1,0 +1,145 @@
+"""Line-manager answer buttons (in the nudge DM and Home) and staff's Resend / Mark handled."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.line_managers import (
+    NotYourNudge,
+    NudgeNotFound,
+    answer_nudge,
+    mark_handled,
+    outcome_text,
+    resend_nudge,
+)
+from bot.messages import t
+from bot.runtime import Runtime
+from handlers.blocks.assignments import replace_answered
+from handlers.context import Reply, actor_for
+
+logger = logging.getLogger(__name__)
+
+ANSWER_ACTION = re.compile(r"^nudge_answer_(done|later|cannot)$")
+
+
+def _reply(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
+    return Reply(
+        runtime=runtime,
+        client=client,
+        user_id=str(body.get("user", {}).get("id", "")),
+        channel_id=(body.get("channel") or {}).get("id"),
+        response_url=body.get("response_url"),
+    )
+
+
+def parse_answer(value: str) -> tuple[int, str] | None:
+    """ "12:done" -> (12, "done"); None when malformed."""
+    raw_id, _, answer = value.partition(":")
+    if not raw_id.isdigit() or answer not in ("done", "later", "cannot"):
+        return None
+    return int(raw_id), answer
+
+
+async def _refresh_home(runtime: Runtime, client: AsyncWebClient, user_id: str) -> None:
+    from handlers.home import publish_home
+
+    await publish_home(runtime, client, user_id)
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    """Listen for nudge answers and staff follow-up buttons."""
+
+    @app.action(ANSWER_ACTION)
+    async def nudge_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        reply = _reply(runtime, client, body)
+        actor = await actor_for(runtime, reply.user_id)
+        action = (body.get("actions") or [{}])[0]
+        parsed = parse_answer(str(action.get("value", "")))
+        if not actor.known or actor.person_id is None:
+            await reply.ephemeral(t("error.unknown_user", actor.locale))
+            return
+        if parsed is None:
+            await reply.ephemeral(t("error.generic", actor.locale))
+            return
+        try:
+            async with runtime.db.transaction() as session:
+                outcome = await answer_nudge(
+                    session,
+                    parsed[0],
+                    parsed[1],
+                    "slack",
+                    runtime.clock.now(),
+                    settings=runtime.settings,
+                    by_person_id=actor.person_id,
+                )
+        except (NotYourNudge, NudgeNotFound):
+            await reply.ephemeral(t("nudge.not_yours", actor.locale))
+            return
+        text = outcome_text(outcome, actor.locale)
+        if (body.get("view") or {}).get("type") == "home":
+            await _refresh_home(runtime, client, reply.user_id)
+            return
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id")
+        if message.get("ts") and channel and message.get("blocks"):
+            # Show the recorded answer in place of that participant's buttons.
+            await client.chat_update(
+                channel=channel,
+                ts=message["ts"],
+                text=message.get("text") or text,
+                blocks=replace_answered(message["blocks"], action.get("block_id"), text),
+            )
+        else:
+            await reply.ephemeral(text)
+
+    async def staff_follow_up(body: dict[str, Any], client: AsyncWebClient, resend: bool) -> None:
+        reply = _reply(runtime, client, body)
+        actor = await actor_for(runtime, reply.user_id)
+        if not actor.is_staff:
+            await reply.ephemeral(t("error.not_allowed", actor.locale))
+            return
+        try:
+            answer_id = int(str((body.get("actions") or [{}])[0].get("value", "")))
+            async with runtime.db.transaction() as session:
+                if resend:
+                    row = await resend_nudge(
+                        session,
+                        answer_id,
+                        staff_person_id=actor.person_id,
+                        settings=runtime.settings,
+                        now=runtime.clock.now(),
+                    )
+                    text = t("nudge.staff.resent", actor.locale, manager=row.manager_name)
+                else:
+                    row = await mark_handled(
+                        session, answer_id, staff_person_id=actor.person_id, now=runtime.clock.now()
+                    )
+                    text = t(
+                        "nudge.staff.marked_handled",
+                        actor.locale,
+                        manager=row.manager_name,
+                        participant=row.participant_name,
+                    )
+        except (ValueError, NudgeNotFound):
+            await reply.ephemeral(t("error.generic", actor.locale))
+            return
+        if (body.get("view") or {}).get("type") == "home":
+            await _refresh_home(runtime, client, reply.user_id)
+        else:
+            await reply.ephemeral(text)
+
+    @app.action("nudge_resend")
+    async def nudge_resend(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await staff_follow_up(body, client, resend=True)
+
+    @app.action("nudge_handled")
+    async def nudge_handled(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await staff_follow_up(body, client, resend=False)

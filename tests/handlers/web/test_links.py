@@ -1,0 +1,101 @@
+"""`GET /r/{token}` through the bot's real HTTP app: record once, 400 tampered, 410 expired."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
+
+from app import build_runtime, create_web_app
+from bot.clock import FrozenClock
+from bot.planner import plan_deliveries
+from bot.settings import Settings
+from storage.models import NudgeAnswer
+from tests.utils.assignments import add_nudge, build_programme, deliveries, message_of, oslo
+
+SEND = oslo(2026, 8, 24, 9, 0)
+
+
+@pytest.fixture
+async def world(settings: Settings) -> AsyncIterator[tuple[TestClient, FrozenClock, object]]:
+    clock = FrozenClock(SEND)
+    runtime = build_runtime(settings, clock=clock)
+    async with runtime.db.transaction() as session:
+        p = await build_programme(session)
+        await add_nudge(session, p.cohort, send_at=SEND)
+        await plan_deliveries(
+            session=session, cohort_id=p.cohort.id, settings=settings, now=SEND - timedelta(days=1)
+        )
+    async with TestClient(TestServer(create_web_app(runtime, None))) as client:
+        yield client, clock, (runtime, p)
+    await runtime.db.dispose()
+
+
+async def _erik_links(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    rows = await deliveries(runtime.db, "nudge:")
+    erik = next(d for d in rows.values() if d.transport == "email")
+    buttons = [b for s in message_of(erik).sections for b in s.buttons]
+    return {b.value.split(":")[1]: b.url.removeprefix("http://127.0.0.1:3000") for b in buttons}
+
+
+async def test_a_click_records_once_and_replays_show_the_same_page(world) -> None:  # type: ignore[no-untyped-def]
+    client, clock, (runtime, p) = world
+    links = await _erik_links(runtime)
+    first = await client.get(links["done"])
+    body = await first.text()
+    assert first.status == 200
+    assert '<html lang="nb">' in body and "Takk for svaret" in body and "Per Olsen" in body
+    assert first.headers["Cache-Control"] == "no-store"
+    clock.advance(timedelta(hours=1))
+    again = await client.get(links["done"])
+    other = await client.get(links["cannot"])
+    assert again.status == other.status == 200
+    assert "allerede registrert" in await again.text()
+    assert "Gjort" in await other.text()
+    async with runtime.db.session() as session:
+        row = (
+            await session.execute(select(NudgeAnswer).where(NudgeAnswer.participant_id == p.per.id))
+        ).scalar_one()
+    assert (row.answer, row.answered_via, row.answered_at) == ("done", "email", SEND)
+
+
+async def test_a_tampered_link_gets_400_and_changes_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    client, _, (runtime, _p) = world
+    links = await _erik_links(runtime)
+    token = links["done"].removeprefix("/r/")
+    payload, signature = token.split(".")
+    for bad in (f"{payload}.{signature[:-3]}abc", f"{payload[:-2]}xx.{signature}", "nonsense"):
+        resp = await client.get(f"/r/{bad}")
+        text = await resp.text()
+        assert resp.status == 400
+        assert "Lenken virker ikke" in text and "This link does not work" in text
+    async with runtime.db.session() as session:
+        rows = (await session.execute(select(NudgeAnswer))).scalars().all()
+    assert all(r.answer is None for r in rows)
+
+
+async def test_an_expired_link_gets_410_in_the_managers_language(world) -> None:  # type: ignore[no-untyped-def]
+    client, clock, (runtime, _p) = world
+    links = await _erik_links(runtime)
+    clock.advance(timedelta(days=31))
+    resp = await client.get(links["done"])
+    text = await resp.text()
+    assert resp.status == 410
+    assert re.search(r'<html lang="nb">', text) and "Lenken er utløpt" in text
+    async with runtime.db.session() as session:
+        rows = (await session.execute(select(NudgeAnswer))).scalars().all()
+    assert all(r.answer is None for r in rows)
+
+
+async def test_head_requests_record_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    client, _, (runtime, _p) = world
+    links = await _erik_links(runtime)
+    resp = await client.head(links["done"])
+    assert resp.status == 405
+    async with runtime.db.session() as session:
+        rows = (await session.execute(select(NudgeAnswer))).scalars().all()
+    assert all(r.answer is None for r in rows)
