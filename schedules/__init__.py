@@ -36,6 +36,6 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import dispatch
+    from schedules import dispatch, nudges
 
-    return [dispatch.register]
+    return [dispatch.register, nudges.register]

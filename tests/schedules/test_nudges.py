@@ -1,0 +1,42 @@
+"""The follow-up job: registered by default, and escalates through the runtime's database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.clock import FrozenClock
+from bot.delivery import Dispatcher
+from bot.line_managers import silent_managers
+from bot.notifier import RecordingNotifier
+from bot.planner import plan_deliveries
+from bot.runtime import Runtime
+from bot.settings import Settings
+from schedules import build_scheduler, default_jobs
+from schedules.nudges import JOB_ID, run_nudge_followups
+from storage.db import Database
+from tests.utils.assignments import add_nudge, build_programme, oslo
+
+
+async def test_the_job_is_in_the_default_jobs(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    scheduler = build_scheduler(Runtime(settings=settings, db=db, clock=clock), default_jobs())
+    job = scheduler.get_job(JOB_ID)
+    assert job is not None and job.trigger.interval == timedelta(minutes=15)
+
+
+async def test_followups_escalate_after_a_reminder(db: Database, settings: Settings) -> None:
+    send = oslo(2026, 8, 24, 9, 0)
+    clock = FrozenClock(send)
+    runtime = Runtime(settings=settings, db=db, clock=clock)
+    async with db.transaction() as session:
+        p = await build_programme(session)
+        await add_nudge(session, p.cohort, send_at=send)
+        await plan_deliveries(session=session, cohort_id=p.cohort.id, settings=settings, now=send)
+    notifiers = {"slack": RecordingNotifier("slack"), "email": RecordingNotifier("email")}
+    await Dispatcher(db, notifiers, clock, settings=settings).tick()
+    first = await run_nudge_followups(runtime, oslo(2026, 8, 31, 9, 0))
+    second = await run_nudge_followups(runtime, oslo(2026, 9, 7, 9, 0))
+    assert first.reminded == 3 and second.escalated == 3
+    async with db.session() as session:
+        assert len(await silent_managers(session, p.cohort.id)) == 3
