@@ -1,0 +1,119 @@
+"""Kill -9 a real dispatcher process mid-send, start another, count per recipient.
+
+Every recipient gets the message; nobody gets it twice except messages in flight at the kill
+(at most the concurrency limit), and those are recorded as uncertain in the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings
+from storage.db import Database
+from storage.queries import deliveries as q
+from tests.utils.deliveries import all_deliveries, enqueue_many
+
+emulator_server = pytest.importorskip("emulator.server")
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPIENTS = 1000
+CONCURRENCY = 8
+
+
+async def start_worker(database_url: str, api_url: str, *extra: str) -> asyncio.subprocess.Process:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.dispatch_worker",
+        "--database-url",
+        database_url,
+        "--api-url",
+        api_url,
+        "--concurrency",
+        str(CONCURRENCY),
+        "--batch",
+        "100",
+        "--lease",
+        "2",
+        "--interval",
+        "0.1",
+        *extra,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_kill_mid_send_then_restart(database_url: str, settings: Settings) -> None:
+    handle = await emulator_server.start_emulator()
+    db = Database(database_url)
+    try:
+        users = [f"U{i:08d}" for i in range(RECIPIENTS)]
+        for uid in users:
+            handle.state.add_user(uid.lower(), user_id=uid)
+        await enqueue_many(
+            db, settings, count=RECIPIENTS, send_at=datetime.now(UTC), target=lambda i: users[i]
+        )
+        # ~10 s of sending (100 DMs a second), so there is plenty of "middle" to kill in.
+        first = await start_worker(
+            database_url,
+            handle.api_url,
+            "--workspace-per-minute",
+            "6000",
+            "--token",
+            handle.bot_token,
+        )
+        while handle.calls.count("chat.postMessage", ok=True) < RECIPIENTS // 3:
+            assert first.returncode is None, (await first.stderr.read()).decode()  # type: ignore[union-attr]
+            await asyncio.sleep(0.01)
+        first.kill()  # SIGKILL: no cleanup, no outcome writes
+        await first.wait()
+        sent_before_restart = handle.calls.count("chat.postMessage", ok=True)
+        assert sent_before_restart < RECIPIENTS, "the worker finished before it was killed"
+
+        second = await start_worker(
+            database_url,
+            handle.api_url,
+            "--workspace-per-minute",
+            "60000",
+            "--token",
+            handle.bot_token,
+            "--exit-when-done",
+        )
+        _out, err = await asyncio.wait_for(second.communicate(), timeout=120)
+        assert second.returncode == 0, err.decode()
+
+        per_recipient = Counter(r.channel for r in handle.calls.calls("chat.postMessage", ok=True))
+        # The emulator resolves a user id to the DM channel; count by the id we posted to.
+        per_target = Counter(
+            r.args.get("channel") for r in handle.calls.calls("chat.postMessage", ok=True)
+        )
+        assert len(per_target) == RECIPIENTS, "somebody never got the message"
+        twice = {t for t, n in per_target.items() if n > 1}
+        assert all(per_target[t] == 2 for t in twice)
+        assert sum(per_recipient.values()) == RECIPIENTS + len(twice)
+
+        rows = await all_deliveries(db)
+        assert all(r.state == "sent" for r in rows)
+        uncertain = {r.target for r in rows if r.error and r.error.startswith("uncertain:")}
+        print(
+            f"killed after {sent_before_restart}; resent uncertain {len(uncertain)}, twice {len(twice)}"
+        )
+        assert len(uncertain) <= CONCURRENCY
+        assert twice <= uncertain, "a duplicate that the outbox does not own up to"
+        async with db.session() as session:
+            assert await q.count_uncertain_sends(session=session) == len(uncertain)
+    finally:
+        await db.dispose()
+        await handle.stop()
