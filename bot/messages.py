@@ -207,6 +207,129 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Viktig: kunngjøring fra programmet",
         "en": "Important: announcement from the programme",
     },
+    "networks.home.title": {"nb": "Nettverk og kollegaprat", "en": "Networks and peer chats"},
+    "networks.home.none": {
+        "nb": "Du er ikke med i noe nettverk ennå.",
+        "en": "You are not in any network yet.",
+    },
+    "networks.home.matching_on": {
+        "nb": "kollegaprat hver {weeks}. uke",
+        "en": "peer chat every {weeks} weeks",
+    },
+    "networks.home.matching_off": {"nb": "ingen kollegaprat", "en": "no peer chats"},
+    "networks.home.matching_paused": {"nb": "pause til {day}", "en": "paused until {day}"},
+    "networks.home.matching_ghosted": {
+        "nb": "stoppet etter tre ubesvarte introduksjoner",
+        "en": "stopped after three unanswered introductions",
+    },
+    "networks.home.pause_until": {"nb": "Pause til …", "en": "Pause until …"},
+    "networks.home.profile": {
+        "nb": "*Profilen din* – {visibility}",
+        "en": "*Your profile* – {visibility}",
+    },
+    "networks.home.findable": {
+        "nb": "andre kan finne deg med `/cohort find`",
+        "en": "others can find you with `/cohort find`",
+    },
+    "networks.home.hidden": {
+        "nb": "skjult for andre deltakere",
+        "en": "hidden from other participants",
+    },
+    "networks.button.edit_profile": {"nb": "Rediger profil", "en": "Edit profile"},
+    "networks.profile.title": {"nb": "Profilen din", "en": "Your profile"},
+    "networks.profile.findable": {
+        "nb": "La andre deltakere og alumni finne meg",
+        "en": "Let other participants and alumni find me",
+    },
+    "networks.profile.project_title": {"nb": "Prosjektet ditt", "en": "Your project"},
+    "networks.profile.topics": {
+        "nb": "Temaer du kan snakke om",
+        "en": "Topics you can talk about",
+    },
+    "networks.profile.bio": {"nb": "Kort om deg", "en": "About you"},
+    "networks.profile.saved": {"nb": "Profilen er lagret.", "en": "Your profile is saved."},
+    "networks.profile.save": {"nb": "Lagre", "en": "Save"},
+    "networks.directory.title": {
+        "nb": "Ledere som vil bli funnet – «{words}»",
+        "en": "Leaders who want to be found – “{words}”",
+    },
+    "networks.directory.usage": {
+        "nb": "Skriv hva du leter etter, f.eks. `/cohort find Vestland hjemmetjeneste`.",
+        "en": "Say what you are looking for, e.g. `/cohort find Vestland home care`.",
+    },
+    "networks.directory.dm_opened": {
+        "nb": "Jeg har åpnet en samtale mellom dere.",
+        "en": "I have opened a conversation between you.",
+    },
+    "networks.directory.dm_intro": {
+        "nb": "{me} fant {them} i katalogen og vil gjerne ta kontakt.",
+        "en": "{me} found {them} in the directory and would like to get in touch.",
+    },
+    "networks.usage.groups": {
+        "nb": "Skriv hvilken klasse, f.eks. `/cohort groups 2026h/bergen`.",
+        "en": "Say which class, e.g. `/cohort groups 2026h/bergen`.",
+    },
+    "networks.usage.match": {
+        "nb": "Skriv hvilket kull, f.eks. `/cohort match 2026h` (eller `alumni`).",
+        "en": "Say which cohort, e.g. `/cohort match 2026h` (or `alumni`).",
+    },
+    "networks.unknown": {
+        "nb": "Fant ikke «{ref}».",
+        "en": "Couldn't find “{ref}”.",
+    },
+    "broadcast.modal.title": {"nb": "Ny kunngjøring", "en": "New announcement"},
+    "broadcast.modal.audience": {"nb": "Mottakere", "en": "Audience"},
+    "broadcast.modal.audience_hint": {
+        "nb": "programme, cohort:2026h, class:2026h/bergen, peer_groups:2026h, alumni, "
+        "line_managers:2026h",
+        "en": "programme, cohort:2026h, class:2026h/bergen, peer_groups:2026h, alumni, "
+        "line_managers:2026h",
+    },
+    "broadcast.modal.counties": {
+        "nb": "Bare fylker (kommaseparert)",
+        "en": "Only counties (comma-separated)",
+    },
+    "broadcast.modal.service_areas": {
+        "nb": "Bare tjenesteområder (kommaseparert)",
+        "en": "Only service areas (comma-separated)",
+    },
+    "broadcast.modal.roles": {
+        "nb": "Bare stillinger som inneholder (kommaseparert)",
+        "en": "Only positions containing (comma-separated)",
+    },
+    "broadcast.modal.text": {"nb": "Melding", "en": "Message"},
+    "broadcast.modal.mode": {"nb": "Send som", "en": "Send as"},
+    "broadcast.modal.dm": {"nb": "Direktemeldinger", "en": "Direct messages"},
+    "broadcast.modal.channel": {"nb": "Innlegg i kanalen", "en": "A channel post"},
+    "broadcast.modal.when": {
+        "nb": "Når (tomt = nå)",
+        "en": "When (empty = now)",
+    },
+    "broadcast.modal.urgent": {
+        "nb": "Haster – kan sendes utenom vanlig tid",
+        "en": "Urgent – may go outside quiet hours",
+    },
+    "broadcast.modal.next": {"nb": "Forhåndsvis", "en": "Preview"},
+    "broadcast.modal.send": {"nb": "Send", "en": "Send"},
+    "broadcast.modal.cancel": {"nb": "Avbryt", "en": "Cancel"},
+    "broadcast.confirm.count": {
+        "nb": "Dette går til *{count}* mottakere ({detail}).",
+        "en": "This goes to *{count}* recipients ({detail}).",
+    },
+    "broadcast.confirm.unreachable": {
+        "nb": "{count} kan ikke nås (verken Slack eller e-post).",
+        "en": "{count} can't be reached (neither Slack nor email).",
+    },
+    "broadcast.queued": {
+        "nb": "Kunngjøring {id} er lagt i kø til {count} mottakere. "
+        "Se status med `/cohort announce report {id}`.",
+        "en": "Announcement {id} is queued for {count} recipients. "
+        "See how it goes with `/cohort announce report {id}`.",
+    },
+    "broadcast.report": {
+        "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
+        "en": "Announcement {id}: {sent} sent, {failed} failed, {waiting} waiting.",
+    },
     # --- assignments ---------------------------------------------------------------------
     "assignment.post.title": {"nb": "Ny oppgave: {title}", "en": "New assignment: {title}"},
     "assignment.post.due": {"nb": "Frist", "en": "Due"},

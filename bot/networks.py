@@ -46,8 +46,9 @@ from storage.models import (
     NetworkMembership,
     Person,
 )
+from storage.queries import broadcasts as bq
 from storage.queries import networks as q
-from storage.queries.people import record_audit
+from storage.queries.people import get_person_by_slack_id, record_audit
 
 logger = logging.getLogger(__name__)
 
@@ -1064,6 +1065,55 @@ async def get_profile(session: AsyncSession, *, person_id: int) -> Profile | Non
     return _profile(person) if person is not None else None
 
 
+async def findable_profile(session: AsyncSession, *, slack_user_id: str) -> Profile | None:
+    """The profile of a findable person by Slack id; None for anyone who has not opted in."""
+    person = await get_person_by_slack_id(session=session, slack_user_id=slack_user_id)
+    return _profile(person) if person is not None and person.findable else None
+
+
+# --- lookups for staff commands ------------------------------------------------------------
+
+
+async def resolve_class(session: AsyncSession, ref: str) -> CohortClass | None:
+    """A class from "2026h/bergen", or "bergen" in the newest cohort that is not completed."""
+    cohort_key, _, class_ref = ref.strip().rpartition("/")
+    if cohort_key:
+        cohort = await q.get_cohort_by_key(session=session, key=cohort_key)
+        cohorts = [cohort] if cohort is not None else []
+    else:
+        cohorts = list(reversed(await bq.list_active_cohorts(session=session)))
+    for cohort in cohorts:
+        assert cohort.id is not None
+        found = await bq.find_class(session=session, cohort_id=cohort.id, ref=class_ref)
+        if found is not None:
+            return found
+    return None
+
+
+async def find_cohort(session: AsyncSession, key: str) -> Cohort | None:
+    return await q.get_cohort_by_key(session=session, key=key.strip())
+
+
+async def person_names(session: AsyncSession, person_ids: Sequence[int]) -> dict[int, str]:
+    """Names for summaries shown to staff."""
+    return {
+        pid: p.name
+        for pid, p in (await q.get_people(session=session, person_ids=person_ids)).items()
+    }
+
+
+async def own_person(session: AsyncSession, *, person_id: int) -> Person | None:
+    """The person's own row, for editing their profile."""
+    return await q.get_person(session=session, person_id=person_id)
+
+
+async def resolve_matching_network(session: AsyncSession, ref: str) -> Network | None:
+    """The network that carries matching for "alumni" or a cohort key."""
+    ref = ref.strip()
+    key = "alumni:national" if ref.lower() == "alumni" else f"cohort:{ref}"
+    return await q.get_network_by_key(session=session, key=key)
+
+
 async def update_profile(
     session: AsyncSession,
     *,
@@ -1148,13 +1198,19 @@ __all__ = [
     "close_round",
     "complete_cohort",
     "complete_due_cohorts",
+    "find_cohort",
+    "findable_profile",
     "form_class_peer_groups",
     "get_profile",
     "my_networks",
     "network_activity",
+    "own_person",
     "pause_matching",
+    "person_names",
     "record_alumni_consent",
     "record_checkin",
+    "resolve_class",
+    "resolve_matching_network",
     "run_matching_round",
     "search_directory",
     "set_matching",
