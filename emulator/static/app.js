@@ -58,7 +58,21 @@
     return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
   }
 
+  function setInert() {
+    const open = Boolean(document.querySelector("#modal [data-view-id]"));
+    document.querySelectorAll("#sidebar, .main, .topbar").forEach(function (el) {
+      if (open) {
+        el.setAttribute("inert", "");
+        el.setAttribute("aria-hidden", "true");
+      } else {
+        el.removeAttribute("inert");
+        el.removeAttribute("aria-hidden");
+      }
+    });
+  }
+
   function focusModal() {
+    setInert();
     const first = document.querySelector("#modal-form input, #modal-form textarea, #modal-form select, #modal-form button");
     if (first) first.focus();
   }
