@@ -1,0 +1,240 @@
+"""End to end: signed /cohort commands and button clicks into /slack/events, the Web API client
+pointed at the emulator, outcomes checked in the emulator's workspace and the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
+
+from app import build_runtime, create_bolt_app, create_slack_client, create_web_app
+from bot.clock import FrozenClock
+from bot.runtime import Runtime
+from bot.settings import Settings
+from emulator import EmulatorHandle, start_emulator
+from emulator.state import WorkspaceState
+from storage.models import Broadcast, Delivery, MatchCheckin, MatchGroup, Network, NetworkKind
+from tests.utils.factories import create_class, create_cohort, create_person, enrol
+from tests.utils.slack import command_body, interaction_body, sign
+
+STAFF = "UKARI00001"
+PARTICIPANTS = [f"UP{i:08d}" for i in range(1, 9)]
+MUNICIPALITIES = ["Bergen", "Voss", "Askøy", "Stord"]
+
+
+def seed(state: WorkspaceState) -> None:
+    state.add_user("kari", email="kari@example.no", user_id=STAFF)
+    for uid in PARTICIPANTS:
+        state.add_user(uid.lower(), email=f"{uid.lower()}@example.no", user_id=uid)
+    state.add_channel("general", members=[STAFF, *PARTICIPANTS], channel_id="CGENERAL01")
+
+
+@dataclass
+class Bot:
+    http: TestClient
+    runtime: Runtime
+    emu: EmulatorHandle
+    secret: str
+
+    async def post(self, body: str, ctype: str) -> int:
+        headers = {"Content-Type": ctype, **sign(self.secret, body)}
+        resp = await self.http.post("/slack/events", data=body, headers=headers)
+        return resp.status
+
+    async def command(self, user: str, text: str) -> int:
+        body, ctype = command_body(
+            command="/cohort",
+            text=text,
+            user_id=user,
+            channel_id="CGENERAL01",
+            team_id="T1",
+            trigger_id="1.2.3",
+        )
+        return await self.post(body, ctype)
+
+    async def click(self, user: str, action_id: str, value: str) -> int:
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user},
+            "team": {"id": "T1"},
+            "channel": {"id": "CGENERAL01"},
+            "trigger_id": "1.2.3",
+            "actions": [{"action_id": action_id, "value": value, "type": "button"}],
+        }
+        body, ctype = interaction_body(payload)
+        return await self.post(body, ctype)
+
+    def ephemerals(self, user: str) -> list[str]:
+        return [e.text for e in self.emu.state.ephemerals if e.user == user]
+
+
+async def until(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    """Wait for work Bolt does after the ack."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting for the bot")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def bot(settings: Settings, clock: FrozenClock) -> AsyncIterator[Bot]:
+    emu = await start_emulator(seed=seed)
+    configured = settings.model_copy(
+        update={
+            "slack_api_url": emu.api_url,
+            "slack_bot_token": emu.bot_token,
+            "staff_emails": ("kari@example.no",),
+        }
+    )
+    runtime = build_runtime(configured, clock=clock)
+    async with runtime.db.transaction() as s:
+        await create_person(s, name="Kari", email="kari@example.no", slack_user_id=STAFF)
+        cohort = await create_cohort(s, key="2026h", name="Kull 2026 høst")
+        klass = await create_class(s, cohort=cohort, key="bergen", city="Bergen", name="Bergen")
+        for i, uid in enumerate(PARTICIPANTS):
+            p = await create_person(
+                s,
+                name=f"Leder {i + 1}",
+                email=f"{uid.lower()}@example.no",
+                slack_user_id=uid,
+                municipality=MUNICIPALITIES[i % 4],
+                county="Vestland",
+                findable=i < 2,
+                topics="turnus" if i == 0 else None,
+            )
+            await enrol(s, person=p, cohort=cohort, cls=klass)
+    client = create_slack_client(configured, None)
+    bolt = create_bolt_app(runtime, client)
+    async with TestClient(TestServer(create_web_app(runtime, bolt))) as http:
+        yield Bot(http, runtime, emu, configured.slack_signing_secret or "")
+    if client.session is not None:
+        await client.session.close()
+    await runtime.db.dispose()
+    await emu.stop()
+
+
+async def rows(bot: Bot, model: Any, *where: Any) -> list[Any]:
+    async with bot.runtime.db.session() as s:
+        stmt = select(model)
+        for w in where:
+            stmt = stmt.where(w)
+        return list((await s.exec(stmt)).all())
+
+
+async def test_participants_are_refused_staff_commands(bot: Bot) -> None:
+    for text in ("groups 2026h/bergen", "match 2026h", "sync 2026h", "announce"):
+        assert await bot.command(PARTICIPANTS[0], text) == 200
+
+    async def refused() -> bool:
+        return len(bot.ephemerals(PARTICIPANTS[0])) == 4
+
+    await until(refused)
+    assert all("programstaben" in text for text in bot.ephemerals(PARTICIPANTS[0]))
+    assert await rows(bot, Network) == []
+    assert bot.emu.state.channel_by_name("lu-2026h") is None
+
+
+async def test_staff_syncs_forms_groups_and_matches_then_a_checkin(bot: Bot) -> None:
+    assert await bot.command(STAFF, "sync 2026h") == 200
+
+    async def synced() -> bool:
+        return bot.emu.state.channel_by_name("lu-2026h-bergen") is not None and bool(
+            bot.ephemerals(STAFF)
+        )
+
+    await until(synced)
+    channel = bot.emu.state.channel_by_name("lu-2026h-bergen")
+    assert channel is not None and set(PARTICIPANTS) <= set(channel.members)
+
+    assert await bot.command(STAFF, "groups bergen") == 200
+
+    async def grouped() -> bool:
+        return len(await rows(bot, Network, Network.kind == NetworkKind.PEER_GROUP)) == 2
+
+    await until(grouped)
+    groups = [bot.emu.state.channel_by_name(f"lu-2026h-bergen-gruppe-{n}") for n in (1, 2)]
+    for group in groups:
+        assert group is not None and group.is_private
+        members = [m for m in group.members if m in PARTICIPANTS]
+        assert len(members) == 4
+        # Two from each municipality across two groups: never two in one group.
+        municipality = {uid: MUNICIPALITIES[PARTICIPANTS.index(uid) % 4] for uid in members}
+        assert len(set(municipality.values())) == 4
+
+    assert await bot.command(STAFF, "match 2026h") == 200
+
+    async def matched() -> bool:
+        return len(await rows(bot, MatchGroup)) == 4
+
+    await until(matched)
+    intros = await rows(bot, Delivery, Delivery.kind == "match_intro")
+    mpims = {c.id for c in bot.emu.state.channels.values() if c.is_mpim}
+    assert len(intros) == 4 and {d.target for d in intros} == mpims
+
+    group = (await rows(bot, MatchGroup))[0]
+    member = next(
+        uid for uid in PARTICIPANTS if uid in bot.emu.state.channels[group.slack_channel_id].members
+    )
+    assert await bot.click(member, "network_checkin:yes", f"{group.id}:yes") == 200
+
+    async def answered() -> bool:
+        return len(await rows(bot, MatchCheckin)) == 1
+
+    await until(answered)
+    assert (await rows(bot, MatchCheckin))[0].answer == "yes"
+
+
+async def test_directory_finds_only_findable_people(bot: Bot) -> None:
+    assert await bot.command(PARTICIPANTS[5], "find turnus") == 200
+    assert await bot.command(PARTICIPANTS[5], "find Leder") == 200
+
+    async def answered() -> bool:
+        return len(bot.ephemerals(PARTICIPANTS[5])) == 2
+
+    await until(answered)
+    found = [e for e in bot.emu.state.ephemerals if e.user == PARTICIPANTS[5]]
+    texts = [json.dumps(e.blocks) for e in found]
+    assert "Leder 1" in texts[0] and "Leder 2" not in texts[0]
+    assert "Leder 1" in texts[1] and "Leder 2" in texts[1] and "Leder 3" not in texts[1]
+
+
+async def test_staff_announcement_through_the_modal(bot: Bot) -> None:
+    view = {
+        "type": "view_submission",
+        "user": {"id": STAFF},
+        "team": {"id": "T1"},
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "announce_confirm",
+            "private_metadata": json.dumps(
+                {
+                    "audience": {"scope": "cohort", "cohort": "2026h", "counties": ["Vestland"]},
+                    "text": "Husk samling 2!",
+                    "mode": "dm",
+                    "urgent": False,
+                    "send_at": None,
+                }
+            ),
+            "blocks": [],
+            "state": {"values": {}},
+        },
+    }
+    body, ctype = interaction_body(view)
+    assert await bot.post(body, ctype) == 200
+
+    async def sent() -> bool:
+        return len(await rows(bot, Broadcast)) == 1
+
+    await until(sent)
+    broadcast = (await rows(bot, Broadcast))[0]
+    assert broadcast.recipient_count == len(PARTICIPANTS)
+    assert len(await rows(bot, Delivery, Delivery.kind == "announcement")) == len(PARTICIPANTS)
