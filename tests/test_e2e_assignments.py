@@ -1,0 +1,298 @@
+"""End to end: the bot's HTTP server, the local Slack workspace and its SMTP sink, a moving clock.
+
+A planned assignment is posted to every class channel at the Oslo-local release time; a
+participant clicks "Mark as done" (a signed block_actions request into /slack/events) and gets
+no more reminders while the others get theirs; a line manager answers in Slack (the DM shows
+the recorded answer) and another by a link from a real email, fetched through the bot's server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlmodel import col, select
+
+from app import build_runtime, create_bolt_app, create_slack_client, create_web_app
+from bot.clock import FrozenClock
+from bot.delivery import Dispatcher
+from bot.planner import plan_deliveries
+from bot.runtime import Runtime
+from bot.settings import Settings
+from emulator import EmulatorHandle, start_emulator
+from emulator.server import free_port
+from emulator.state import WorkspaceState
+from handlers.email_notifier import EmailNotifier
+from handlers.slack_notifier import SlackNotifier
+from schedules.nudges import run_nudge_followups
+from storage.models import AssignmentProgress, Delivery, DeliveryState, NudgeAnswer
+from tests.utils.assignments import (
+    World,
+    add_assignment,
+    add_nudge,
+    build_programme,
+    oslo,
+)
+
+RELEASE = oslo(2026, 9, 10, 16, 0)
+DUE = oslo(2026, 9, 25, 23, 59)
+NUDGE_AT = oslo(2026, 9, 14, 9, 0)  # Monday
+
+
+def seed(state: WorkspaceState) -> None:
+    """The Slack side of tests.utils.assignments.build_programme."""
+    for uid, name, email, locale in (
+        ("UKARI", "Kari Nordmann", "kari@bergen.kommune.no", "nb-NO"),
+        ("UOLA", "Ola Hansen", "ola@bergen.kommune.no", "en-GB"),
+        ("USIRI", "Siri Berg", "siri@bergen.kommune.no", "nb-NO"),
+        ("UMONA", "Mona Leder", "mona@bergen.kommune.no", "nb-NO"),
+        ("USTAFF", "Stab", "staff@lederutdanning.no", "nb-NO"),
+    ):
+        state.add_user(
+            name.split()[0].lower(), real_name=name, email=email, locale=locale, user_id=uid
+        )
+    state.add_channel(
+        "lu-2026h-bergen", members=["UKARI", "UOLA", "USIRI", "USTAFF"], channel_id="CBERGEN"
+    )
+    state.add_channel("lu-2026h-tromso", members=["USTAFF"], channel_id="CTROMSO")
+
+
+@dataclass
+class Loop:
+    """Everything one test drives."""
+
+    emu: EmulatorHandle
+    runtime: Runtime
+    clock: FrozenClock
+    dispatcher: Dispatcher
+    bot_url: str
+    http: aiohttp.ClientSession
+    world: World
+
+    async def at(self, moment: datetime) -> None:
+        """Move the clock and send what is due."""
+        self.clock.set(moment)
+        await self.dispatcher.tick()
+
+    def channel(self, channel_id: str) -> list[Any]:
+        return self.emu.state.channel_messages(channel_id)
+
+    def dm(self, user_id: str) -> list[Any]:
+        im = self.emu.state.im_between(self.emu.state.bot_user_id, user_id)
+        return self.emu.state.channel_messages(im.id) if im else []
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+    """Wait until `check` passes (listeners run after the ack)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting for the bot")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def loop(settings: Settings) -> AsyncIterator[Loop]:
+    port = free_port()
+    bot_url = f"http://127.0.0.1:{port}"
+    emu = await start_emulator(bot_events_url=f"{bot_url}/slack/events", seed=seed)
+    settings = settings.model_copy(
+        update={
+            "slack_api_url": emu.api_url,
+            "slack_bot_token": emu.bot_token,
+            "slack_signing_secret": emu.config.signing_secret,
+            "base_url": bot_url,
+            "smtp_url": f"smtp://127.0.0.1:{emu.smtp_port}",
+        }
+    )
+    clock = FrozenClock(oslo(2026, 9, 1, 9, 0))
+    http = aiohttp.ClientSession()
+    runtime = build_runtime(settings, clock=clock, http=http)
+    client = create_slack_client(settings, http)
+    runtime.notifiers = {
+        "slack": SlackNotifier(client),
+        "email": EmailNotifier(settings.smtp_url or "", settings.smtp_from),
+    }
+    runner = web.AppRunner(create_web_app(runtime, create_bolt_app(runtime, client)))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    async with runtime.db.transaction() as session:
+        world = await build_programme(session)
+        await add_assignment(session, world.cohort, release_at=RELEASE, due_at=DUE)
+        await add_nudge(session, world.cohort, send_at=NUDGE_AT, respond_by=oslo(2026, 9, 18, 16))
+        await plan_deliveries(
+            session=session, cohort_id=world.cohort.id, settings=settings, now=clock.now()
+        )
+    yield Loop(emu, runtime, clock, Dispatcher(runtime), bot_url, http, world)
+    await runner.cleanup()
+    await emu.stop()
+    await http.close()
+    await runtime.db.dispose()
+
+
+def _buttons(message: Any) -> list[tuple[str, str, str | None]]:
+    return [
+        (e["action_id"], e.get("value", ""), b.get("block_id"))
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+
+
+async def test_assignment_loop_done_stops_reminders_for_that_person_only(loop: Loop) -> None:
+    await loop.at(RELEASE - timedelta(minutes=1))
+    assert loop.channel("CBERGEN") == []
+    await loop.at(RELEASE)
+    for channel in ("CBERGEN", "CTROMSO"):
+        [post] = loop.channel(channel)
+        assert "Ny oppgave: Kartlegg eget arbeidssted" in str(post.blocks)
+        assert "fredag 25. september kl. 23.59" in str(post.blocks)
+    [post] = loop.channel("CBERGEN")
+    async with loop.runtime.db.session() as session:
+        sent = (
+            (await session.execute(select(Delivery).where(col(Delivery.kind) == "assignment_post")))
+            .scalars()
+            .all()
+        )
+    assert {d.sent_at for d in sent} == {datetime(2026, 9, 10, 14, 0, tzinfo=UTC)}
+
+    result = await loop.emu.inbound.click(
+        "UKARI", "assignment_done", channel_id="CBERGEN", message_ts=post.ts
+    )
+    assert result.acked
+
+    async def kari_done() -> bool:
+        async with loop.runtime.db.session() as session:
+            rows = (await session.execute(select(AssignmentProgress))).scalars().all()
+        return any(r.done_at is not None for r in rows)
+
+    await eventually(kari_done)
+
+    async def confirmed() -> bool:
+        return any(
+            "Registrert som gjort" in e.text
+            for e in loop.emu.state.ephemerals_for("UKARI", "CBERGEN")
+        )
+
+    await eventually(confirmed)
+    # A second click records nothing new and says so.
+    await loop.emu.inbound.click(
+        "UKARI", "assignment_done", channel_id="CBERGEN", message_ts=post.ts
+    )
+
+    async def said_already() -> bool:
+        return any("allerede" in e.text for e in loop.emu.state.ephemerals_for("UKARI", "CBERGEN"))
+
+    await eventually(said_already)
+
+    for day in (19, 25, 26):
+        await loop.at(oslo(2026, 9, day, 9, 0))
+    assert loop.dm("UKARI") == []
+    ola = [m.text for m in loop.dm("UOLA")]
+    assert len(ola) == 3 and "was due" in ola[-1]
+    per = loop.emu.state.emails_to("per@tromso.kommune.no")
+    assert len(per) == 3  # Per is not on Slack: reminders by email
+    assert not loop.dm("USIRI")  # withdrawn
+
+
+async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
+    await loop.at(NUDGE_AT)
+    [dm] = loop.dm("UMONA")  # one combined message for Kari and Ola
+    buttons = _buttons(dm)
+    assert len(buttons) == 6
+    kari_done = next(b for b in buttons if b[0] == "nudge_answer_done")
+    await loop.emu.inbound.click(
+        "UMONA", kari_done[0], channel_id=dm.channel, message_ts=dm.ts, block_id=kari_done[2]
+    )
+
+    async def updated() -> bool:
+        message = loop.emu.state.find_message(dm.channel, dm.ts)
+        return message is not None and "Takk! Registrert for Kari Nordmann: Gjort" in str(
+            message.blocks
+        )
+
+    await eventually(updated)
+    message = loop.emu.state.find_message(dm.channel, dm.ts)
+    assert message is not None and len(_buttons(message)) == 3  # Ola's buttons are still there
+    await loop.at(NUDGE_AT + timedelta(minutes=5))
+    assert any("Mona Leder har bekreftet" in m.text for m in loop.dm("UKARI"))
+
+    [mail] = loop.emu.state.emails_to("erik@tromso.kommune.no")
+    assert mail.html and 'lang="nb"' in mail.html and "Per Olsen" in (mail.text or "")
+    links = dict(
+        re.findall(
+            r"^(Gjort|Kan ikke denne gangen|Ikke ennå)[^:]*: (\S+?)\r?$", mail.text or "", re.M
+        )
+    )
+    assert set(links) == {"Gjort", "Kan ikke denne gangen", "Ikke ennå"}
+    url = links["Kan ikke denne gangen"]
+    assert url.startswith(f"{loop.bot_url}/r/")
+    async with loop.http.get(url) as resp:
+        assert resp.status == 200
+        assert "Registrert for Per Olsen: Kan ikke denne gangen" in await resp.text()
+    async with loop.http.get(url) as resp:  # replay
+        assert resp.status == 200 and "allerede registrert" in await resp.text()
+    async with loop.http.get(url[:-4] + "AAAA") as resp:
+        assert resp.status == 400
+    async with loop.runtime.db.session() as session:
+        answers = {
+            a.participant_id: a for a in (await session.execute(select(NudgeAnswer))).scalars()
+        }
+    assert (answers[loop.world.per.id].answer, answers[loop.world.per.id].answered_via) == (
+        "cannot",
+        "email",
+    )
+    assert answers[loop.world.kari.id].answered_via == "slack"
+    assert answers[loop.world.ola.id].answer is None
+
+    # Nobody answers for Ola: one reminder after five working days, then staff see it.
+    stats = await run_nudge_followups(loop.runtime, oslo(2026, 9, 21, 9, 0))
+    assert stats.reminded == 1
+    await loop.at(oslo(2026, 9, 21, 9, 1))
+    assert len(loop.dm("UMONA")) == 2 and "Ola Hansen" in loop.dm("UMONA")[-1].text
+    stats = await run_nudge_followups(loop.runtime, oslo(2026, 9, 28, 9, 0))
+    assert stats.escalated == 1
+    await loop.emu.inbound.app_home_opened("USTAFF")
+
+    async def staff_sees_it() -> bool:
+        view = next(
+            (
+                v
+                for v in loop.emu.state.views.values()
+                if v.user_id == "USTAFF" and v.type == "home"
+            ),
+            None,
+        )
+        return view is not None and "Mona Leder" in str(view.payload.get("blocks"))
+
+    await eventually(staff_sees_it)
+
+
+async def test_expired_email_link_changes_nothing(loop: Loop) -> None:
+    await loop.at(NUDGE_AT)
+    [mail] = loop.emu.state.emails_to("erik@tromso.kommune.no")
+    url = re.findall(r"^Gjort[^:]*: (\S+?)\r?$", mail.text or "", re.M)[0]
+    loop.clock.set(NUDGE_AT + timedelta(days=31))
+    async with loop.http.get(url) as resp:
+        assert resp.status == 410 and "Lenken er utløpt" in await resp.text()
+    async with loop.runtime.db.session() as session:
+        rows = (await session.execute(select(NudgeAnswer))).scalars().all()
+    assert all(r.answer is None for r in rows)
+    async with loop.runtime.db.session() as session:
+        pending = (
+            (
+                await session.execute(
+                    select(Delivery).where(col(Delivery.state) == DeliveryState.PENDING)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert pending  # reminders are still waiting; nothing was cancelled by the bad click
