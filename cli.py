@@ -232,6 +232,8 @@ def import_people_command(
                     dry_run=dry_run,
                     progress=lambda n: progress.advance(rows, n),
                     table=table,
+                    settings=settings,
+                    now=SystemClock().now(),
                 )
         finally:
             await db.dispose()
@@ -280,6 +282,7 @@ def _print_import_report(report: Any) -> None:
         console.print(f"  ignored columns: {', '.join(report.ignored_columns)}", highlight=False)
     for note in report.notes:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
+    console.print(f"  {report.deliveries_planned} deliveries planned")
 
 
 @app.command("deliveries")

@@ -20,8 +20,10 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import planner
 from bot.directory import DirectoryUser
 from bot.messages import normalise_locale
+from bot.settings import Settings
 from storage.db import Database
 from storage.models import (
     CohortClass,
@@ -374,6 +376,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     ignored_columns: tuple[str, ...] = ()
     dry_run: bool = False
+    deliveries_planned: int = 0
 
     def counts(self) -> dict[str, int]:
         """The numbers, for the summary and the audit log (no personal data)."""
@@ -622,9 +625,13 @@ async def run_import(
     actor: str = "cli",
     progress: Callable[[int], None] | None = None,
     table: Table | None = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Read, check and import a people file in one transaction; with `dry_run`, roll back.
 
+    With `settings` and `now`, the planner then schedules what the plan implies for the new
+    and changed people (their reminders and their managers' nudges), in the same transaction.
     Raises ImportFileError (the file or cohort is unusable) or ImportRejected (bad rows).
     """
     table = table or read_table(path)
@@ -651,6 +658,12 @@ async def run_import(
             report=report,
             progress=progress,
         )
+        if settings is not None and now is not None:
+            warnings: list[str] = []
+            report.deliveries_planned = await planner.plan_deliveries(
+                session=session, cohort_id=cohort.id, settings=settings, now=now, warnings=warnings
+            )
+            report.notes.extend(warnings)
         await q.record_audit(
             session=session,
             actor=actor,

@@ -252,9 +252,11 @@ async def apply_plan(
 
     if report.changes:
         await session.flush()
+    warnings: list[str] = []
     report.deliveries_planned = await planner.plan_deliveries(
-        session=session, cohort_id=cohort_id, settings=settings, now=now
+        session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
     )
+    report.notes.extend(warnings)
     await people_q.record_audit(
         session=session,
         actor=actor,

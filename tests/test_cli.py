@@ -27,6 +27,7 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> I
     for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("COHORTBOT_SECRET_KEY", "test-secret-key-0123456789abcdef")  # nudge links
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
@@ -82,6 +83,7 @@ def test_import_people_reports_bad_rows_then_imports(cli: CliRunner) -> None:
     first = cli.invoke(app, ["import", "people", path, "--cohort", "2026h"])
     assert "participants: 4 created, 0 updated, 0 unchanged" in first.output
     assert "Slack: not checked" in first.output
+    assert "deliveries planned" in first.output
     again = cli.invoke(app, ["import", "people", path, "--cohort", "2026h"])
     assert "participants: 0 created, 0 updated, 4 unchanged" in again.output
 
