@@ -113,6 +113,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Del ett godt grep for samarbeid på tvers av tjenester eller kommuner.",
         "en": "Share one good way of working across services or municipalities.",
     },
+    "networks.prompt.title": {"nb": "Samtaletema", "en": "Something to discuss"},
     "networks.checkin.title": {"nb": "Fikk dere møttes?", "en": "Did you meet?"},
     "networks.checkin.text": {
         "nb": "Fikk du snakket med {names}?",

@@ -1,4 +1,5 @@
-"""The networks job: complete cohorts past their end date and start due matching rounds.
+"""The networks job: complete cohorts past their end date, queue the monthly alumni discussion
+prompts and start due matching rounds.
 
 `run_due_matching(runtime, now, admin)` holds the work with time as a parameter; `register`
 ticks it every 15 minutes. Channel work needs a `ChannelAdmin`: `register` takes one, or uses
@@ -30,6 +31,7 @@ class MatchingTick:
     completed_cohorts: list[int] = field(default_factory=list)
     rounds: dict[int, int] = field(default_factory=dict)  # network id -> round id
     failed: list[int] = field(default_factory=list)  # network ids
+    prompts: int = 0  # alumni discussion prompts queued
 
 
 async def run_due_matching(runtime: Runtime, now: datetime, admin: ChannelAdmin) -> MatchingTick:
@@ -39,6 +41,7 @@ async def run_due_matching(runtime: Runtime, now: datetime, admin: ChannelAdmin)
         tick.completed_cohorts = await networks.complete_due_cohorts(
             session, admin, runtime.settings, now=now
         )
+        tick.prompts = await networks.schedule_alumni_prompts(session, runtime.settings, now=now)
     async with runtime.db.session() as session:
         due = [n.id for n in await q.list_networks_due_for_matching(session=session, now=now)]
     for network_id in due:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 
 import pytest
@@ -476,3 +476,32 @@ async def test_directory_shows_only_findable_people(db: Database, clock: FrozenC
         assert await nw.search_directory(s, "bergen", me) == []  # not yourself
         stranger = Actor("UX", None, frozenset())
         assert await nw.search_directory(s, "ålesund", stranger) == []
+
+
+async def test_monthly_alumni_prompts(db: Database, settings: Settings, clock: FrozenClock) -> None:
+    admin = FakeChannelAdmin()
+    cohort, people, _ = await _cohort_network(
+        db, admin, settings, clock, per_class=1, cities=("Bergen",)
+    )
+    async with db.transaction() as s:
+        await nw.complete_cohort(s, admin, settings, cohort_id=cohort.id, now=clock.now())
+        await nw.record_alumni_consent(
+            s,
+            admin,
+            settings,
+            person_id=_id(people[0]),
+            cohort_id=cohort.id,
+            consent=True,
+            now=clock.now(),
+        )
+        # Monday 2 March: the first Tuesday of March is still ahead.
+        assert await nw.schedule_alumni_prompts(s, settings, now=clock.now()) == 2
+        assert await nw.schedule_alumni_prompts(s, settings, now=clock.now()) == 0
+        prompts = await deliveries(s, "network_prompt")
+    assert {d.send_at for d in prompts} == {datetime(2026, 3, 3, 8, 0, tzinfo=UTC)}
+    assert {d.target for d in prompts} == {
+        admin.channel("lu-alumni"),
+        admin.channel("lu-alumni-vestland"),
+    }
+    assert nw.first_tuesday(2026, 9) == date(2026, 9, 1)
+    assert nw.first_tuesday(2026, 4) == date(2026, 4, 7)
