@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import NudgeAnswerValue
+from storage.queries.nudges import involvement_rows
 from storage.queries.report import nudge_answer_rows
 
 
@@ -39,6 +40,11 @@ class NudgeFigures:
 async def involvement_figures(session: AsyncSession, cohort_id: int) -> list[NudgeFigures]:
     """Return answer and "done" shares and the median answer time for each nudge of a cohort."""
     rows = await nudge_answer_rows(session=session, cohort_id=cohort_id)
+    return _figures(rows)
+
+
+def _figures(rows: list[Any]) -> list[NudgeFigures]:
+    """Count one list of answer rows per nudge."""
     by_nudge: dict[int, list[Any]] = {}
     for row in rows:
         by_nudge.setdefault(row.nudge_id, []).append(row)
@@ -64,3 +70,20 @@ async def involvement_figures(session: AsyncSession, cohort_id: int) -> list[Nud
             )
         )
     return figures
+
+
+# --- per class (line managers, bot/line_managers.py) ----------------------------------------
+
+
+async def involvement_by_class(
+    session: AsyncSession, cohort_id: int
+) -> dict[int | None, list[NudgeFigures]]:
+    """The same figures for each class of the cohort (key None: participants without a class).
+
+    A participant counts in the class of their enrolment; the whole cohort is
+    `involvement_figures`.
+    """
+    by_class: dict[int | None, list[Any]] = {}
+    for row in await involvement_rows(session=session, cohort_id=cohort_id):
+        by_class.setdefault(row.class_id, []).append(row)
+    return {class_id: _figures(rows) for class_id, rows in by_class.items()}

@@ -286,3 +286,31 @@ async def participants_of_manager(
         .order_by(col(Person.name))
     )
     return [(int(a), b, int(c)) for a, b, c in result.all()]
+
+
+async def involvement_rows(*, session: AsyncSession, cohort_id: int) -> list[Any]:
+    """Per answer row: the nudge, the answer times and the participant's class."""
+    stmt: Any = (
+        sa_select(
+            col(Nudge.id).label("nudge_id"),
+            col(Nudge.key).label("key"),
+            col(Nudge.title).label("title"),
+            col(Nudge.send_at).label("send_at"),
+            col(NudgeAnswer.answer).label("answer"),
+            col(NudgeAnswer.sent_at).label("sent_at"),
+            col(NudgeAnswer.answered_at).label("answered_at"),
+            col(NudgeAnswer.escalated_at).label("escalated_at"),
+            col(Enrolment.class_id).label("class_id"),
+        )
+        .join(NudgeAnswer, col(NudgeAnswer.nudge_id) == col(Nudge.id))
+        .outerjoin(
+            Enrolment,
+            and_(
+                col(Enrolment.person_id) == col(NudgeAnswer.participant_id),
+                col(Enrolment.cohort_id) == col(Nudge.cohort_id),
+            ),
+        )
+        .where(col(Nudge.cohort_id) == cohort_id)
+        .order_by(col(Nudge.send_at), col(Nudge.id))
+    )
+    return list((await session.execute(stmt)).all())
