@@ -296,3 +296,75 @@ async def test_expired_email_link_changes_nothing(loop: Loop) -> None:
             .all()
         )
     assert pending  # reminders are still waiting; nothing was cancelled by the bad click
+
+
+async def test_reflection_modal_slash_command_and_home(loop: Loop) -> None:
+    await loop.at(RELEASE)
+    [post] = loop.channel("CBERGEN")
+    await loop.emu.inbound.click(
+        "UOLA", "assignment_reflect", channel_id="CBERGEN", message_ts=post.ts
+    )
+
+    async def modal_open() -> bool:
+        return loop.emu.state.top_modal("UOLA") is not None
+
+    await eventually(modal_open)
+    modal = loop.emu.state.top_modal("UOLA")
+    assert modal is not None and modal.payload["title"]["text"] == "Reflection"
+    empty = await loop.emu.inbound.submit_view("UOLA", modal.id, {"reflection": {"text": "   "}})
+    assert empty.acked and "reflection" in modal.errors  # the bot refused blank text
+    await loop.emu.inbound.submit_view(
+        "UOLA",
+        modal.id,
+        {"reflection": {"text": "I talked to my team."}, "share": {"shareable": ["yes"]}},
+    )
+
+    async def saved() -> bool:
+        async with loop.runtime.db.session() as session:
+            rows = (await session.execute(select(AssignmentProgress))).scalars().all()
+        return any(r.reflection == "I talked to my team." and r.reflection_shareable for r in rows)
+
+    await eventually(saved)
+    await eventually(lambda: _async(any("reflection" in m.text for m in loop.dm("UOLA"))))
+
+    # A participant's /cohort assignments lists their own open ones; staff name a class.
+    await loop.emu.inbound.slash_command("UKARI", "CBERGEN", "/cohort", "assignments")
+    await eventually(
+        lambda: _async(
+            any(
+                "Dine åpne oppgaver" in str(e.blocks)
+                for e in loop.emu.state.ephemerals_for("UKARI", "CBERGEN")
+            )
+        )
+    )
+    loop.clock.set(oslo(2026, 9, 27, 12, 0))
+    await loop.emu.inbound.slash_command("USTAFF", "CBERGEN", "/cohort", "assignments bergen")
+
+    async def staff_table() -> bool:
+        return any(
+            "Forsinket" in str(e.blocks) and "Ola Hansen" in str(e.blocks)
+            for e in loop.emu.state.ephemerals_for("USTAFF", "CBERGEN")
+        )
+
+    await eventually(staff_table)
+    # App Home: Kari's open assignment with its buttons; marking done there refreshes Home.
+    await loop.emu.inbound.app_home_opened("UKARI")
+
+    def home(user: str) -> Any:
+        return next(
+            (v for v in loop.emu.state.views.values() if v.user_id == user and v.type == "home"),
+            None,
+        )
+
+    await eventually(
+        lambda: _async(home("UKARI") is not None and "Kartlegg" in str(home("UKARI").payload))
+    )
+    view = home("UKARI")
+    await loop.emu.inbound.click("UKARI", "assignment_done", view_id=view.id)
+    await eventually(
+        lambda: _async("ingen åpne oppgaver" in str(home("UKARI").payload.get("blocks")))
+    )
+
+
+async def _async(value: bool) -> bool:
+    return value
