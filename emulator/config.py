@@ -65,6 +65,8 @@ class EmulatorConfig:
     smtp_host: str = "127.0.0.1"
     smtp_port: int | None = 0
     public_base_url: str | None = None
+    state_file: str | None = None
+    autosave_interval: float = 2.0
 
     @property
     def bot_tokens(self) -> tuple[str, ...]:

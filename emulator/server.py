@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
 import socket
@@ -252,6 +254,7 @@ class EmulatorHandle:
     runner: web.AppRunner
     host: str
     port: int
+    autosave: asyncio.Future[None] | None = None
 
     @property
     def base_url(self) -> str:
@@ -299,7 +302,13 @@ class EmulatorHandle:
         return self.emulator.config.bot_token
 
     async def stop(self) -> None:
-        """Stop the HTTP server, the SMTP sink and background sends."""
+        """Stop the HTTP server, the SMTP sink and background sends (saving the state file)."""
+        if self.autosave is not None:
+            self.autosave.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.autosave
+        if self.config.state_file:
+            self.state.save(self.config.state_file)
         await self.emulator.smtp.stop()
         await self.runner.cleanup()
 
@@ -332,7 +341,8 @@ async def start_emulator(
     if state is not None:
         state.config = cfg
     emulator = Emulator(cfg, state)
-    if seed is not None:
+    restored = bool(cfg.state_file) and emulator.state.load(cfg.state_file or "")
+    if seed is not None and not restored:
         seed(emulator.state)
     if port == 0:
         port = free_port(host)
@@ -344,5 +354,23 @@ async def start_emulator(
     await site.start()
     if cfg.smtp_port is not None:
         await emulator.smtp.start(cfg.smtp_host, cfg.smtp_port)
+    handle = EmulatorHandle(emulator=emulator, runner=runner, host=host, port=port)
+    if cfg.state_file:
+        handle.autosave = asyncio.ensure_future(
+            _autosave(emulator.state, cfg.state_file, cfg.autosave_interval)
+        )
     logger.info("Slack emulator at http://%s:%d", host, port)
-    return EmulatorHandle(emulator=emulator, runner=runner, host=host, port=port)
+    return handle
+
+
+async def _autosave(state: WorkspaceState, path: str, interval: float) -> None:
+    """Save the workspace whenever it changed, every `interval` seconds."""
+    saved = state.version
+    while True:
+        await asyncio.sleep(interval)
+        if state.version != saved:
+            saved = state.version
+            try:
+                state.save(path)
+            except OSError:
+                logger.exception("Failed to save the emulator state to %s", path)

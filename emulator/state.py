@@ -6,11 +6,14 @@ Every mutation bumps `version`, which the web UI polls to know when to re-render
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import secrets
 import string
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from emulator.config import EmulatorConfig
@@ -366,6 +369,7 @@ class WorkspaceState:
         self.version = 0
         self._ts_last = 0.0
         self._email_ids = itertools.count(1)
+        self._ims: dict[frozenset[str], str] = {}
         cfg = self.config
         self.tokens: dict[str, str] = {token: cfg.bot_user_id for token in cfg.bot_tokens}
         self.add_user(
@@ -486,11 +490,8 @@ class WorkspaceState:
 
     def im_between(self, user_a: str, user_b: str) -> Channel | None:
         """Find the IM between two users, if opened."""
-        pair = {user_a, user_b}
-        for channel in self.channels.values():
-            if channel.is_im and set(channel.members) == pair:
-                return channel
-        return None
+        channel_id = self._ims.get(frozenset((user_a, user_b)))
+        return self.channels.get(channel_id) if channel_id else None
 
     def open_im(self, user_id: str, other: str | None = None) -> tuple[Channel, bool]:
         """Return the IM between `user_id` and the bot (or `other`), opening it when needed."""
@@ -509,6 +510,7 @@ class WorkspaceState:
         )
         self.channels[channel.id] = channel
         self.messages[channel.id] = []
+        self._ims[frozenset((user_id, peer))] = channel.id
         self.touch()
         return channel, True
 
@@ -666,3 +668,62 @@ class WorkspaceState:
         """Return the mails received for one address."""
         wanted = address.lower()
         return [e for e in self.emails if any(wanted == t.lower() for t in e.to)]
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the lasting part of the workspace as JSON-ready data (modals and triggers excluded)."""
+        return {
+            "format": 1,
+            "users": [asdict(u) for u in self.users.values()],
+            "channels": [asdict(c) for c in self.channels.values()],
+            "messages": [asdict(m) for msgs in self.messages.values() for m in msgs],
+            "ephemerals": [asdict(e) for e in self.ephemerals],
+            "home_views": [asdict(v) for v in self.home_views.values()],
+            "files": [
+                asdict(f) | {"content": base64.b64encode(f.content).decode() if f.content else None}
+                for f in self.files.values()
+            ],
+            "emails": [asdict(e) | {"raw": ""} for e in self.emails],
+            "notices": [asdict(n) for n in self.notices],
+        }
+
+    def load_json(self, data: dict[str, Any]) -> None:
+        """Replace the workspace with data from `to_json` (the bot user is kept from config)."""
+        bot = self.users[self.bot_user_id]
+        self.users = {u["id"]: User(**u) for u in data.get("users", [])}
+        self.users.setdefault(bot.id, bot)
+        self.channels = {c["id"]: Channel(**c) for c in data.get("channels", [])}
+        self.messages = {cid: [] for cid in self.channels}
+        for m in data.get("messages", []):
+            self.messages.setdefault(m["channel"], []).append(Message(**m))
+        self.ephemerals = [Ephemeral(**e) for e in data.get("ephemerals", [])]
+        self.home_views = {v["user_id"]: View(**v) for v in data.get("home_views", [])}
+        self.views = {v.id: v for v in self.home_views.values()}
+        self.files = {}
+        for f in data.get("files", []):
+            content = base64.b64decode(f.pop("content")) if f.get("content") else None
+            self.files[f["id"]] = File(**f, content=content)
+        self.emails = [Email(**(e | {"raw": b""})) for e in data.get("emails", [])]
+        self._email_ids = itertools.count(max((e.id for e in self.emails), default=0) + 1)
+        self.notices = [Notice(**n) for n in data.get("notices", [])]
+        self._ims = {frozenset(c.members): c.id for c in self.channels.values() if c.is_im}
+        last = [float(m.ts) for msgs in self.messages.values() for m in msgs]
+        self._ts_last = max([self._ts_last, *last])
+        self.touch()
+
+    def save(self, path: str | Path) -> None:
+        """Write the workspace to a JSON file (atomically)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False), encoding="utf-8")
+        tmp.replace(target)
+
+    def load(self, path: str | Path) -> bool:
+        """Read the workspace from a JSON file; return False when there is none."""
+        source = Path(path)
+        if not source.exists():
+            return False
+        self.load_json(json.loads(source.read_text(encoding="utf-8")))
+        return True

@@ -278,7 +278,7 @@ class WebApi:
             handler = self.methods.get(method)
             if handler is None:
                 raise SlackError("unknown_method", req_method=method)
-            wait = self.limiter.check(method, record.channel)
+            wait = self.limiter.check(method, self._limit_key(record.channel, actor))
             if wait is not None:
                 record.status = 429
                 raise SlackError("ratelimited", status=429, retry_after=wait)
@@ -298,6 +298,17 @@ class WebApi:
         record.ts = call.ts
         self.calls.add(record)
         return self._json({"ok": True, **result})
+
+    def _limit_key(self, channel: str | None, actor: str) -> str | None:
+        """Return the conversation a call is limited on: a user id and its DM count as one."""
+        if not channel:
+            return channel
+        if channel[:1] in ("U", "W"):
+            return f"im:{channel}"
+        conversation = self.state.channels.get(channel)
+        if conversation is not None and conversation.is_im and conversation.im_user:
+            return f"im:{conversation.im_user}"
+        return channel
 
     # -- shared checks -------------------------------------------------------------------------
 

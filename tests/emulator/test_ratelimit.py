@@ -165,3 +165,15 @@ async def test_admin_endpoints_toggle_limits_and_faults(emu: EmulatorHandle) -> 
         async with session.delete(emu.base_url + "/_admin/calls") as r:
             assert (await r.json())["ok"]
     assert emu.config.rate_limits is True and emu.config.faults.seed == 3
+
+
+async def test_user_id_and_dm_id_share_one_channel_limit(
+    client: AsyncWebClient, emu: EmulatorHandle
+) -> None:
+    emu.emulator.set_rate_limits(True)
+    dm = (await client.chat_postMessage(channel="UOLA000001", text="1"))["channel"]
+    for i in range(3):
+        await client.chat_postMessage(channel=dm if i % 2 else "UOLA000001", text="x")
+    with pytest.raises(SlackApiError) as info:
+        await client.chat_postMessage(channel="UOLA000001", text="x")
+    assert info.value.response.status_code == 429
