@@ -11,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import and_, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Delivery, DeliveryState, Person, SendingPause
@@ -494,3 +495,19 @@ async def next_due_at(*, session: AsyncSession) -> datetime | None:
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
+
+
+async def any_due(*, connection: AsyncConnection, now: datetime) -> bool:
+    """Is anything due or abandoned? One indexed probe: the idle tick's whole cost."""
+    due = select(D.id).where(D.state == DeliveryState.PENDING, D.send_at <= now).limit(1).exists()
+    abandoned = (
+        select(D.id)
+        .where(
+            D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
+            D.lease_until < now,
+        )
+        .limit(1)
+        .exists()
+    )
+    result = await connection.execute(select(or_(due, abandoned)))
+    return bool(result.scalar())
