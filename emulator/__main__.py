@@ -38,6 +38,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--seed", default="demo", help="'demo', 'none' or a JSON file of users and channels"
     )
+    parser.add_argument(
+        "--state-file", default=None, help="keep the workspace in this JSON file across restarts"
+    )
     parser.add_argument("--rate-limits", action="store_true", help="enforce Slack-like rate limits")
     parser.add_argument(
         "--rate-scale", type=float, default=1.0, help="multiply allowed rates (10 = 10x faster)"
@@ -76,6 +79,7 @@ async def main(argv: list[str] | None = None) -> None:
         bot_token=args.bot_token,
         smtp_port=None if args.smtp_port < 0 else args.smtp_port,
         clock_url=args.clock_url,
+        state_file=args.state_file,
         rate_limits=args.rate_limits,
         rate_scale=args.rate_scale,
         ack_timeout=args.ack_timeout,

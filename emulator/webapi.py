@@ -278,7 +278,7 @@ class WebApi:
             handler = self.methods.get(method)
             if handler is None:
                 raise SlackError("unknown_method", req_method=method)
-            wait = self.limiter.check(method, self._limit_key(record.channel, actor))
+            wait = self.limiter.check(method, self._limit_key(record.channel))
             if wait is not None:
                 record.status = 429
                 raise SlackError("ratelimited", status=429, retry_after=wait)
@@ -299,7 +299,7 @@ class WebApi:
         self.calls.add(record)
         return self._json({"ok": True, **result})
 
-    def _limit_key(self, channel: str | None, actor: str) -> str | None:
+    def _limit_key(self, channel: str | None) -> str | None:
         """Return the conversation a call is limited on: a user id and its DM count as one."""
         if not channel:
             return channel

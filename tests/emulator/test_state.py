@@ -51,3 +51,47 @@ async def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         assert again["channel"] == posted["channel"] and float(again["ts"]) > float(posted["ts"])
     finally:
         await second.stop()
+
+
+def test_seed_from_file_and_demo(tmp_path: Path) -> None:
+    from emulator.seed import seed_demo, seed_from_file
+
+    path = tmp_path / "people.json"
+    path.write_text(
+        '{"users": [{"name": "ola", "email": "ola@x.no", "role": "participant", "user_id": "U1"},'
+        ' {"name": "lars", "email": "lars@x.no", "role": "line manager"}],'
+        ' "channels": [{"name": "kull", "members": ["ola", "lars"]}]}',
+        encoding="utf-8",
+    )
+    state = WorkspaceState()
+    seed_from_file(state, path)
+    channel = state.channel_by_name("kull")
+    assert channel is not None and "U1" in channel.members and state.bot_user_id in channel.members
+    assert state.user_by_email("lars@x.no") is not None
+
+    demo = WorkspaceState()
+    seed_demo(demo)
+    roles = {u.role for u in demo.users.values() if not u.is_bot}
+    assert roles == {"staff", "participant", "line manager", "alumnus"}
+
+
+def test_command_line_parses() -> None:
+    from emulator.__main__ import parse_args
+
+    args = parse_args(
+        [
+            "--port",
+            "3009",
+            "--bot-url",
+            "http://b/slack/events",
+            "--rate-limits",
+            "--fault-429",
+            "0.1",
+        ]
+    )
+    assert (args.port, args.bot_url, args.rate_limits, args.fault_429) == (
+        3009,
+        "http://b/slack/events",
+        True,
+        0.1,
+    )
