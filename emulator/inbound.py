@@ -59,6 +59,7 @@ class InboundResult:
     attempts: int = 1
     error: str | None = None
     user_id: str | None = None
+    no_retry: bool = False
 
     @property
     def acked(self) -> bool:
@@ -220,6 +221,7 @@ class InboundSender:
                     body=data,
                     elapsed=time.monotonic() - started,
                     error=None if 200 <= resp.status < 300 else "http_error",
+                    no_retry=resp.headers.get("X-Slack-No-Retry") == "1",
                 )
         except TimeoutError:
             return InboundResult(
@@ -303,10 +305,10 @@ class InboundSender:
         result = await self._post(f"event:{event.get('type')}", body, "application/json")
         attempts = 1
         for retry_num, delay in enumerate(self.config.event_retry_delays[:3], start=1):
-            if result.acked or result.error in ("no_request_url",):
+            if result.acked or result.no_retry or result.error == "no_request_url":
                 break
             await asyncio.sleep(delay)
-            reason = result.error if result.error != "connection_failed" else "connection_failed"
+            reason = result.error
             result = await self._post(
                 f"event:{event.get('type')}",
                 body,
@@ -328,6 +330,26 @@ class InboundSender:
                 channel_id=event.get("channel"),
             )
         return result
+
+    async def url_verification(self) -> bool:
+        """Send Slack's `url_verification` challenge; return whether the bot echoed it."""
+        challenge = secrets.token_urlsafe(24)
+        body = json.dumps(
+            {
+                "token": self.config.verification_token,
+                "challenge": challenge,
+                "type": "url_verification",
+            }
+        ).encode()
+        result = await self._post("url_verification", body, "application/json")
+        self.log.append(result)
+        reply = result.json()
+        echoed = (
+            reply.get("challenge")
+            if isinstance(reply, dict)
+            else result.body.decode(errors="replace")
+        )
+        return result.acked and echoed == challenge
 
     def send_event_later(self, event: dict[str, Any]) -> asyncio.Task[Any]:
         """Send an event in the background (Slack never waits on the person for events)."""

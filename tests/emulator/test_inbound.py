@@ -410,3 +410,22 @@ def test_parse_slash() -> None:
     assert parse_slash("/cohort help me") == ("/cohort", "help me")
     assert parse_slash("/cohort") == ("/cohort", "")
     assert parse_slash("hello /cohort") is None
+
+
+async def test_no_retry_header_stops_retries(emu: EmulatorHandle, bot: FakeBot) -> None:
+    async def refuse(_: dict[str, Any]) -> web.StreamResponse:
+        return web.Response(status=500, headers={"X-Slack-No-Retry": "1"})
+
+    bot.reply = refuse
+    result = await emu.inbound.app_home_opened("UOLA000001")
+    assert result is not None and result.attempts == 1 and len(bot.requests) == 1
+
+
+async def test_url_verification_challenge(emu: EmulatorHandle, bot: FakeBot) -> None:
+    async def echo(record: dict[str, Any]) -> web.StreamResponse:
+        return web.json_response({"challenge": record["data"]["challenge"]})
+
+    bot.reply = echo
+    assert await emu.inbound.url_verification() is True
+    bot.reply = None
+    assert await emu.inbound.url_verification() is False
