@@ -1,0 +1,107 @@
+"""The engine end to end over real HTTP: outbox -> Dispatcher -> SlackNotifier -> emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.clock import FrozenClock
+from bot.delivery import Dispatcher, delivery_overview
+from bot.ratelimit import RateLimiter, RateLimits
+from bot.settings import Settings
+from handlers.slack_notifier import SlackNotifier, make_slack_client
+from storage.db import Database
+from tests.utils.deliveries import all_deliveries, enqueue_many
+
+emulator_server = pytest.importorskip("emulator.server")
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Any]:
+    handle = await emulator_server.start_emulator(smtp_port=None)
+    yield handle
+    await handle.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+def slack(emulator: Any, http: aiohttp.ClientSession, limits: RateLimits) -> SlackNotifier:
+    client = make_slack_client(token=emulator.bot_token, base_url=emulator.api_url, session=http)
+    return SlackNotifier(client, RateLimiter(limits))
+
+
+async def test_429_on_one_channel_while_others_flow(
+    db: Database, settings: Settings, clock: FrozenClock, emulator: Any, http: aiohttp.ClientSession
+) -> None:
+    # The emulator enforces Slack's per-channel limit (burst 4, then 1 a second, scaled x20);
+    # our limiter is told nothing about it, so the busy channel meets real 429s.
+    emulator.config.rate_limits = True
+    emulator.config.rate_scale = 20.0
+    busy = emulator.state.add_channel("lu-2026h-bergen")
+    quiet = [emulator.state.add_channel(f"lu-2026h-{c}") for c in ("oslo", "tromso", "bodo")]
+    targets = [busy.id] * 10 + [c.id for c in quiet]
+    await enqueue_many(
+        db, settings, count=len(targets), send_at=clock.now(), target=lambda i: targets[i]
+    )
+    notifier = slack(emulator, http, RateLimits(scale=1000, post_channel_burst=100))
+    dispatcher = Dispatcher(db, {"slack": notifier}, clock, notifier.limiter, settings, "t")
+
+    first = await dispatcher.tick()
+    posts = Counter(r.channel for r in emulator.calls.calls("chat.postMessage", ok=True))
+    assert all(posts[c.id] == 1 for c in quiet)  # the others flowed
+    assert first.retried > 0  # the busy channel was told to wait
+    limited = emulator.calls.calls("chat.postMessage", ok=False)
+    assert limited and {r.channel for r in limited} == {busy.id}
+
+    for _ in range(20):  # Retry-After is in seconds; the frozen clock moves, the emulator refills
+        if all(r.state == "sent" for r in await all_deliveries(db)):
+            break
+        clock.advance(timedelta(seconds=2))
+        await asyncio.sleep(0.3)
+        await dispatcher.tick()
+    rows = await all_deliveries(db)
+    assert all(r.state == "sent" for r in rows)
+    per_channel = Counter(r.channel for r in emulator.calls.calls("chat.postMessage", ok=True))
+    assert per_channel[busy.id] == 10 and sum(per_channel.values()) == len(targets)
+    assert all(r.attempts == 1 for r in rows)  # 429s are not counted against a message
+
+
+async def test_revoked_token_pauses_without_burning_the_queue(
+    db: Database, settings: Settings, clock: FrozenClock, emulator: Any, http: aiohttp.ClientSession
+) -> None:
+    users = [emulator.state.add_user(f"p{i}").id for i in range(20)]
+    await enqueue_many(db, settings, count=20, send_at=clock.now(), target=lambda i: users[i])
+    client = make_slack_client(token="xoxb-revoked", base_url=emulator.api_url, session=http)
+    notifier = SlackNotifier(client, RateLimiter(RateLimits(scale=1000)))
+    settings = settings.model_copy(update={"dispatch_concurrency": 2})
+    stats = await Dispatcher(db, {"slack": notifier}, clock, None, settings, "t").tick()
+    assert emulator.calls.count("chat.postMessage") <= 2  # at most what was already in flight
+    assert stats.paused == 20 and stats.failed == 0
+    async with db.session() as session:
+        overview = await delivery_overview(session)
+    assert [p.reason for p in overview.pauses] == ["invalid_auth"]
+    assert overview.counts == {"pending": 20}
+
+
+async def test_dm_to_user_id_and_unknown_user(
+    db: Database, settings: Settings, clock: FrozenClock, emulator: Any, http: aiohttp.ClientSession
+) -> None:
+    kari = emulator.state.add_user("kari", real_name="Kari Nordmann").id
+    targets = [kari, "U0NOBODY00"]
+    await enqueue_many(db, settings, count=2, send_at=clock.now(), target=lambda i: targets[i])
+    notifier = slack(emulator, http, RateLimits(scale=1000))
+    await Dispatcher(db, {"slack": notifier}, clock, None, settings, "t").tick()
+    assert emulator.calls.count("conversations.open") == 0
+    sent, failed = await all_deliveries(db)
+    assert sent.state == "sent" and sent.result_ref
+    assert failed.state == "failed" and failed.error in {"channel_not_found", "user_not_found"}
