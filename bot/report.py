@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.involvement import involvement_figures
+from bot.involvement import involvement_by_cohort
 from bot.messages import normalise_locale, t
 from bot.settings import Settings
 from bot.suppression import suppress_groups, suppress_table
@@ -408,7 +408,7 @@ class _Builder:
         class_names = {
             c.id: c.name for c in await q.list_classes(session=self.session, cohort_ids=self.ids)
         }
-        means: dict[int | None, list[tuple[str, float | None]]] = defaultdict(list)
+        means: dict[int | None, list[tuple[int, float | None]]] = defaultdict(list)
         for p in pulses:
             cohort = self.name_of.get(p.cohort_id, self.tr("report.alumni"))
             kind = self.tr(
@@ -454,20 +454,26 @@ class _Builder:
                     x.position for x in pf.questions if x.kind == "scale5"
                 ):
                     means[p.cohort_id].append(
-                        (p.title, qn.total.mean if not qn.total.hidden else None)
+                        (qn.total.n, qn.total.mean if not qn.total.hidden else None)
                     )
+        # One chart for the year: each cohort's mean on the first scale question of its pulses,
+        # weighted by answers and using only totals that are shown (one chart per cohort would
+        # repeat the tables and cost a second each to draw).
+        labels: list[str] = []
+        values: list[float | None] = []
         for cohort_id, points in means.items():
-            if not points:
-                continue
+            shown = [(n, m) for n, m in points if m is not None]
+            answers = sum(n for n, _ in shown)
+            if answers:
+                labels.append(self.name_of.get(cohort_id or 0, self.tr("report.alumni")))
+                values.append(round(sum(n * m for n, m in shown) / answers, 2))
+        if labels:
             section.charts.append(
                 Chart(
-                    key=f"means_{cohort_id}",
-                    title=self.tr(
-                        "report.evaluations.chart",
-                        cohort=self.name_of.get(cohort_id, self.tr("report.alumni")),  # type: ignore[arg-type]
-                    ),
-                    categories=[title for title, _ in points],
-                    series=[(self.tr("report.evaluations.mean"), [m for _, m in points])],
+                    key="evaluation_means",
+                    title=self.tr("report.evaluations.chart"),
+                    categories=labels,
+                    series=[(self.tr("report.evaluations.mean"), values)],
                     value_label=self.tr("report.evaluations.mean"),
                     horizontal=True,
                 )
@@ -572,8 +578,9 @@ class _Builder:
             intro=self.tr("report.involvement.intro"),
         )
         cols = ("nudged", "share_answered", "share_done", "median_hours", "escalated")
+        by_cohort = await involvement_by_cohort(self.session, self.ids)
         for c in self.cohorts:
-            figures = await involvement_figures(self.session, c.id)
+            figures = by_cohort[c.id]
             if not figures:
                 continue
             table = Table(
@@ -793,17 +800,17 @@ async def pulse_figures(
         qf = QuestionFigures(r.id, r.position, r.kind, r.text, list(r.choices or []))
         questions[r.id] = qf
         out[r.pulse_id].questions.append(qf)
-    for r in await q.answer_distribution(session=session, pulse_ids=pulse_ids):
+    for r in await q.answer_counts(session=session, pulse_ids=pulse_ids):
         qf = questions[r.question_id]
+        n = int(r.n)
+        if r.value is None:
+            qf.text_answers += n
+            if qf.kind != "text":
+                continue
         g = qf.groups.setdefault(r.class_id, GroupFigures())
-        g.counts[int(r.value)] = g.counts.get(int(r.value), 0) + int(r.n)
-        g.n += int(r.n)
-    for r in await q.text_answer_counts(session=session, pulse_ids=pulse_ids):
-        qf = questions[r.question_id]
-        qf.text_answers += int(r.n)
-        if qf.kind == "text":
-            g = qf.groups.setdefault(r.class_id, GroupFigures())
-            g.n += int(r.n)
+        if r.value is not None:
+            g.counts[int(r.value)] = g.counts.get(int(r.value), 0) + n
+        g.n += n
     for qf in questions.values():
         ids = sorted(qf.groups, key=lambda g: (g is None, g or 0))
         qf.groups = {g: qf.groups[g] for g in ids}

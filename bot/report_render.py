@@ -95,20 +95,34 @@ def chart_svg(chart: Chart) -> str:
     from matplotlib.figure import Figure
 
     n = len(chart.categories)
-    height = max(2.4, 0.28 * n + 1.2) if chart.horizontal else 3.0
+    series = chart.series
+    legend_rows = (len(series) + 2) // 3 if len(series) > 1 else 0
+    if chart.horizontal:
+        height = 0.3 * n + 1.0
+    else:
+        height = 2.6 + 0.22 * legend_rows
     with matplotlib.rc_context(
         {"svg.fonttype": "none", "font.size": 8, "svg.hashsalt": "cohortbot"}
     ):
         fig = Figure(figsize=(7.0, height))
+        # Fixed margins instead of tight_layout: it draws the figure an extra time.
+        if chart.horizontal:
+            longest = max((len(c) for c in chart.categories), default=10)
+            fig.subplots_adjust(
+                left=min(0.45, 0.04 + 0.0105 * longest), right=0.97, top=0.95, bottom=0.8 / height
+            )
+        else:
+            fig.subplots_adjust(
+                left=0.09, right=0.98, top=0.95, bottom=(0.45 + 0.22 * legend_rows) / height
+            )
         ax = fig.add_subplot()
-        series = chart.series
         width = 0.8 / max(1, len(series))
         positions = list(range(n))
         for i, (label, values) in enumerate(series):
             offs = [p - 0.4 + width * (i + 0.5) for p in positions]
             vals = [v if v is not None else 0.0 for v in values]
             if chart.horizontal:
-                ax.barh(offs, vals, height=width, label=label)
+                ax.barh(offs, vals, height=width, label=label, color="#0b5394")
             else:
                 ax.bar(offs, vals, width=width, label=label)
         if chart.horizontal:
@@ -119,9 +133,8 @@ def chart_svg(chart: Chart) -> str:
             ax.set_xticks(positions, chart.categories)
             ax.set_ylabel(chart.value_label)
         if len(series) > 1:
-            ax.legend(fontsize=7, ncols=min(4, len(series)), loc="upper right")
+            fig.legend(fontsize=7, ncols=3, loc="lower center", frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = _SVG_HEAD.sub(r"\1", buf.getvalue(), count=1)

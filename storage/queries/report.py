@@ -284,8 +284,11 @@ async def participation_counts(*, session: AsyncSession, pulse_ids: Sequence[int
     return await _rows(session, stmt)
 
 
-async def answer_distribution(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
-    """(question_id, class_id, value, n) of the numeric and choice answers."""
+async def answer_counts(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
+    """(question_id, class_id, value, n) of answers; value NULL means free text.
+
+    One pass over the answers table for numbers and free text alike: it is the biggest table.
+    """
     stmt: Any = (
         sa_select(
             col(PulseAnswer.question_id).label("question_id"),
@@ -293,26 +296,11 @@ async def answer_distribution(*, session: AsyncSession, pulse_ids: Sequence[int]
             col(PulseAnswer.value).label("value"),
             func.count().label("n"),
         )
-        .where(col(PulseAnswer.pulse_id).in_(list(pulse_ids)), col(PulseAnswer.value).is_not(None))
-        .group_by(col(PulseAnswer.question_id), col(PulseAnswer.class_id), col(PulseAnswer.value))
-    )
-    return await _rows(session, stmt)
-
-
-async def text_answer_counts(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
-    """(question_id, class_id, n) of free-text answers."""
-    stmt: Any = (
-        sa_select(
-            col(PulseAnswer.question_id).label("question_id"),
-            col(PulseAnswer.class_id).label("class_id"),
-            func.count().label("n"),
-        )
         .where(
             col(PulseAnswer.pulse_id).in_(list(pulse_ids)),
-            col(PulseAnswer.value).is_(None),
-            col(PulseAnswer.text).is_not(None),
+            or_(col(PulseAnswer.value).is_not(None), col(PulseAnswer.text).is_not(None)),
         )
-        .group_by(col(PulseAnswer.question_id), col(PulseAnswer.class_id))
+        .group_by(col(PulseAnswer.question_id), col(PulseAnswer.class_id), col(PulseAnswer.value))
     )
     return await _rows(session, stmt)
 
@@ -320,22 +308,54 @@ async def text_answer_counts(*, session: AsyncSession, pulse_ids: Sequence[int])
 # --- line managers and networks --------------------------------------------------------------
 
 
-async def nudge_answer_rows(*, session: AsyncSession, cohort_id: int) -> list[Any]:
-    """(nudge_id, key, title, send_at, answer, sent_at, answered_at, escalated_at) per manager."""
+def _hours_between(start: Any, end: Any, dialect: str) -> Any:
+    """Hours from start to end, computed by the database (no row-by-row datetime parsing)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+async def nudge_figures_rows(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """Per nudge: (nudge_id, cohort_id, key, title, send_at, nudged, answered, done, escalated)."""
     stmt: Any = (
         sa_select(
             col(Nudge.id).label("nudge_id"),
+            col(Nudge.cohort_id).label("cohort_id"),
             col(Nudge.key).label("key"),
             col(Nudge.title).label("title"),
             col(Nudge.send_at).label("send_at"),
-            col(NudgeAnswer.answer).label("answer"),
-            col(NudgeAnswer.sent_at).label("sent_at"),
-            col(NudgeAnswer.answered_at).label("answered_at"),
-            col(NudgeAnswer.escalated_at).label("escalated_at"),
+            func.count().label("nudged"),
+            _count_if(col(NudgeAnswer.answer).is_not(None)).label("answered"),
+            _count_if(col(NudgeAnswer.answer) == "done").label("done"),
+            _count_if(col(NudgeAnswer.escalated_at).is_not(None)).label("escalated"),
         )
         .join(NudgeAnswer, col(NudgeAnswer.nudge_id) == col(Nudge.id))
-        .where(col(Nudge.cohort_id) == cohort_id)
-        .order_by(col(Nudge.send_at), col(Nudge.id))
+        .where(col(Nudge.cohort_id).in_(list(cohort_ids)))
+        .group_by(
+            col(Nudge.id),
+            col(Nudge.cohort_id),
+            col(Nudge.key),
+            col(Nudge.title),
+            col(Nudge.send_at),
+        )
+        .order_by(col(Nudge.cohort_id), col(Nudge.send_at), col(Nudge.id))
+    )
+    return await _rows(session, stmt)
+
+
+async def nudge_answer_hours(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """(nudge_id, hours) from sending to answering, for every answered nudge of the cohorts."""
+    dialect = session.get_bind().dialect.name
+    start = func.coalesce(col(NudgeAnswer.sent_at), col(Nudge.send_at))
+    stmt: Any = (
+        sa_select(
+            col(NudgeAnswer.nudge_id).label("nudge_id"),
+            _hours_between(start, col(NudgeAnswer.answered_at), dialect).label("hours"),
+        )
+        .join(Nudge, col(Nudge.id) == col(NudgeAnswer.nudge_id))
+        .where(
+            col(Nudge.cohort_id).in_(list(cohort_ids)), col(NudgeAnswer.answered_at).is_not(None)
+        )
     )
     return await _rows(session, stmt)
 

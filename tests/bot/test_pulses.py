@@ -1,0 +1,317 @@
+"""Pulses: invitation, anonymity that holds in the tables, idempotent answers, one reminder, close."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import DateTime, inspect
+from sqlmodel import select
+
+from bot.notifier import OutgoingMessage
+from bot.pulses import (
+    PulseError,
+    QuestionSpec,
+    create_pulse,
+    parse_answer_value,
+    record_answer,
+    respondent_token,
+    tick,
+)
+from bot.results import pulse_results, results_chart_png, results_text
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import Delivery, PulseAnswer, PulseParticipation
+from tests.utils.factories import create_class, create_cohort, create_person, enrol
+
+OPENS = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 Oslo
+
+
+async def setup_pulse(
+    db: Database, settings: Settings, *, anonymous: bool = True, people: int = 6, **kw: Any
+) -> dict[str, Any]:
+    async with db.transaction() as s:
+        cohort = await create_cohort(s, name="Kull 2026")
+        cls = await create_class(s, cohort=cohort, name="Bergen")
+        persons = []
+        for i in range(people):
+            p = await create_person(s, slack_user_id=f"U{i:05d}", locale="en" if i == 0 else "nb")
+            await enrol(s, person=p, cohort=cohort, cls=cls)
+            persons.append(p)
+        nobody = await create_person(s, slack_user_id=None)  # no Slack: not asked
+        await enrol(s, person=nobody, cohort=cohort, cls=cls)
+        pulse = await create_pulse(
+            s,
+            title="Etter samling 1",
+            questions=kw.pop(
+                "questions",
+                [
+                    QuestionSpec("scale5", "Hvor nyttig var samlingen?"),
+                    QuestionSpec("text", "Hva kan bli bedre?"),
+                ],
+            ),
+            cohort_id=cohort.id,
+            opens_at=OPENS,
+            closes_at=OPENS + timedelta(days=7),
+            now=OPENS - timedelta(hours=1),
+            anonymous=anonymous,
+            **kw,
+        )
+    async with db.transaction() as s:
+        result = await tick(s, now=OPENS, settings=settings)
+    assert result.opened == 1 and result.invited == people
+    async with db.session() as s:
+        from storage.queries.pulses import list_questions
+
+        questions = await list_questions(session=s, pulse_id=pulse.id)
+    return {
+        "pulse": pulse,
+        "people": persons,
+        "nobody": nobody,
+        "questions": questions,
+        "cohort": cohort,
+    }
+
+
+async def deliveries(db: Database, kind: str | None = None) -> list[Delivery]:
+    async with db.session() as s:
+        stmt = select(Delivery).order_by(Delivery.id)
+        if kind:
+            stmt = stmt.where(Delivery.kind == kind)
+        return list((await s.exec(stmt)).all())
+
+
+async def answer(
+    db: Database,
+    settings: Settings,
+    pulse_id: int,
+    person_id: int,
+    qid: int,
+    value: Any = None,
+    text: Any = None,
+    now: datetime | None = None,
+) -> Any:
+    async with db.transaction() as s:
+        return await record_answer(
+            s,
+            pulse_id,
+            person_id,
+            qid,
+            value,
+            text,
+            now=now or OPENS + timedelta(hours=2),
+            settings=settings,
+        )
+
+
+async def test_invitation_says_exactly_which_kind_of_pulse(
+    db: Database, settings: Settings
+) -> None:
+    ctx = await setup_pulse(db, settings)
+    invites = await deliveries(db, "pulse_invite")
+    pulse = ctx["pulse"]
+    assert [d.dedupe_key for d in invites] == [
+        f"pulse:{pulse.id}:invite:person:{p.id}" for p in ctx["people"]
+    ]
+    assert all(d.person_id != ctx["nobody"].id for d in invites)
+    nb = OutgoingMessage.from_json(invites[1].message)
+    en = OutgoingMessage.from_json(invites[0].message)
+    assert "svarene kan ikke spores tilbake til deg" in nb.sections[0].text
+    assert "answers cannot be traced to you; we only record that you answered" in en.sections[
+        0
+    ].text.replace(". We only", "; we only")
+    scale = nb.sections[1].buttons
+    assert [b.label for b in scale] == ["1", "2", "3", "4", "5"]
+    assert len({b.action_id for b in scale}) == 5  # Slack wants unique action ids
+    assert parse_answer_value(scale[3].value) == (pulse.id, ctx["questions"][0].id, 4)
+    assert nb.sections[2].buttons[0].label == "Skriv svar"
+    # Inviting again (the next tick) sends nothing twice.
+    async with db.transaction() as s:
+        again = await tick(s, now=OPENS + timedelta(minutes=1), settings=settings)
+    assert again.opened == 0 and len(await deliveries(db, "pulse_invite")) == 6
+
+
+async def test_named_pulse_message_and_storage(db: Database, settings: Settings) -> None:
+    ctx = await setup_pulse(db, settings, anonymous=False)
+    message = OutgoingMessage.from_json((await deliveries(db, "pulse_invite"))[1].message)
+    assert "ikke anonym" in message.sections[0].text
+    person, q1 = ctx["people"][1], ctx["questions"][0]
+    out = await answer(db, settings, ctx["pulse"].id, person.id, q1.id, 4)
+    assert out.status == "recorded" and "*4*" in out.message
+    async with db.session() as s:
+        rows = (await s.exec(select(PulseAnswer))).all()
+    assert [(r.person_id, r.value) for r in rows] == [(person.id, 4)]
+
+
+async def test_anonymous_answers_cannot_be_linked_to_people(
+    db: Database, settings: Settings
+) -> None:
+    ctx = await setup_pulse(db, settings)
+    pulse, q1, q2 = ctx["pulse"], ctx["questions"][0], ctx["questions"][1]
+    for i, p in enumerate(ctx["people"][:5]):
+        await answer(
+            db, settings, pulse.id, p.id, q1.id, 1 + i % 5, now=OPENS + timedelta(hours=1 + i)
+        )
+    await answer(db, settings, pulse.id, ctx["people"][0].id, q2.id, text="Mer tid til grupper")
+    async with db.session() as s:
+        answers = list((await s.exec(select(PulseAnswer))).all())
+        parts = list((await s.exec(select(PulseParticipation))).all())
+    assert len(answers) == 6
+    # No person on any answer, and no time column on the answer table at all.
+    assert all(a.person_id is None for a in answers)
+    columns = inspect(PulseAnswer).columns
+    assert not [
+        c.name
+        for c in columns
+        if isinstance(c.type, DateTime) or "time" in c.name or c.name.endswith("_at")
+    ]
+    # Participation knows who answered but keeps no time of answering: every invited_at is the
+    # invitation time, the same for everybody, and reminded_at is unset.
+    assert {p.invited_at for p in parts} == {OPENS}
+    assert {p.reminded_at for p in parts} == {None}
+    assert sorted(p.answered for p in parts) == [False] * 1 + [True] * 5
+    # Random ids: not sequential, not ordered like the people who answered.
+    ids = [a.id for a in answers]
+    assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
+    # Tokens are not anything computable without the key.
+    people = ctx["people"]
+    tokens = {a.respondent_token for a in answers}
+    guessable: set[str] = set()
+    for p in people:
+        for raw in (f"{pulse.id}:{p.id}", str(p.id), p.email, f"{p.id}"):
+            guessable.add(hashlib.sha256(raw.encode()).hexdigest())
+            guessable.add(hashlib.md5(raw.encode()).hexdigest())
+        guessable.add(
+            respondent_token(
+                settings.model_copy(update={"secret_key": "another-key-xxxxxxxxxxxxxxxx"}),
+                pulse.id,
+                p.id,
+            )
+        )
+    assert not tokens & guessable
+    assert not any(str(p.id) == t or p.email in t for p in people for t in tokens)
+    # ...while the key holder can recompute them (the documented residual risk).
+    assert respondent_token(settings, pulse.id, people[0].id) in tokens
+    expected = hmac.new(
+        settings.signing_key,
+        f"cohortbot/pulse-respondent/v1:{pulse.id}:{people[0].id}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    assert expected in tokens
+
+
+async def test_double_clicks_record_one_answer_and_changes_are_kept(
+    db: Database, settings: Settings
+) -> None:
+    ctx = await setup_pulse(db, settings)
+    pulse, q1, person = ctx["pulse"], ctx["questions"][0], ctx["people"][2]
+    first = await answer(db, settings, pulse.id, person.id, q1.id, 3)
+    again = await answer(db, settings, pulse.id, person.id, q1.id, 3)
+    changed = await answer(db, settings, pulse.id, person.id, q1.id, 5)
+    assert (first.status, again.status, changed.status) == ("recorded", "unchanged", "changed")
+    assert "registrert" in first.message and "3" not in first.message.split("fram til")[0]
+    async with db.session() as s:
+        rows = (await s.exec(select(PulseAnswer))).all()
+    assert [r.value for r in rows] == [5]
+
+
+async def test_answers_after_close_are_refused_with_a_clear_message(
+    db: Database, settings: Settings
+) -> None:
+    ctx = await setup_pulse(db, settings)
+    pulse, q1, person = ctx["pulse"], ctx["questions"][0], ctx["people"][2]
+    await answer(db, settings, pulse.id, person.id, q1.id, 3)
+    after = OPENS + timedelta(days=7, minutes=1)
+    async with db.transaction() as s:
+        closed = await tick(s, now=after, settings=settings)
+    assert closed.closed == 1
+    out = await answer(db, settings, pulse.id, person.id, q1.id, 1, now=after)
+    assert out.status == "closed" and "stengte" in out.message
+    async with db.session() as s:
+        rows = (await s.exec(select(PulseAnswer))).all()
+    assert [r.value for r in rows] == [3]
+
+
+async def test_bad_answers_change_nothing(db: Database, settings: Settings) -> None:
+    ctx = await setup_pulse(db, settings)
+    pulse, q1, q2 = ctx["pulse"], ctx["questions"][0], ctx["questions"][1]
+    assert (await answer(db, settings, pulse.id, ctx["people"][1].id, q1.id, 9)).status == "invalid"
+    assert (
+        await answer(db, settings, pulse.id, ctx["people"][1].id, q2.id, text="  ")
+    ).status == "invalid"
+    assert (
+        await answer(db, settings, pulse.id, ctx["nobody"].id, q1.id, 3)
+    ).status == "not_invited"
+    assert (await answer(db, settings, 999_999, ctx["people"][1].id, q1.id, 3)).status == "invalid"
+    with pytest.raises(PulseError):
+        parse_answer_value("1:2:x")
+    async with db.session() as s:
+        assert (await s.exec(select(PulseAnswer))).all() == []
+
+
+async def test_one_reminder_only_to_non_respondents(db: Database, settings: Settings) -> None:
+    ctx = await setup_pulse(db, settings, people=4)
+    pulse, q1, people = ctx["pulse"], ctx["questions"][0], ctx["people"]
+    await answer(db, settings, pulse.id, people[0].id, q1.id, 4)
+    reminder_time = OPENS + timedelta(days=3, hours=12)  # halfway; sent the next morning
+    async with db.transaction() as s:
+        first = await tick(s, now=reminder_time, settings=settings)
+    async with db.transaction() as s:
+        second = await tick(s, now=reminder_time + timedelta(hours=5), settings=settings)
+    assert (first.reminded, second.reminded) == (3, 0)
+    reminders = await deliveries(db, "pulse_reminder")
+    assert [d.dedupe_key for d in reminders] == [
+        f"pulse:{pulse.id}:reminder:person:{p.id}" for p in people[1:]
+    ]
+    assert "Påminnelse" in OutgoingMessage.from_json(reminders[0].message).text
+    # Someone answering while their reminder is still queued: the reminder is cancelled.
+    await answer(
+        db, settings, pulse.id, people[1].id, q1.id, 2, now=reminder_time + timedelta(minutes=1)
+    )
+    states = {d.person_id: d.state for d in await deliveries(db, "pulse_reminder")}
+    assert states == {people[1].id: "cancelled", people[2].id: "pending", people[3].id: "pending"}
+
+
+async def test_results_hide_small_groups_and_shuffle_free_text(
+    db: Database, settings: Settings
+) -> None:
+    ctx = await setup_pulse(db, settings, people=6)
+    pulse, q1, q2 = ctx["pulse"], ctx["questions"][0], ctx["questions"][1]
+    for i, p in enumerate(ctx["people"]):
+        await answer(db, settings, pulse.id, p.id, q1.id, 5 if i < 3 else 4)
+        if i < 5:
+            await answer(db, settings, pulse.id, p.id, q2.id, text=f"tekst {i}")
+    async with db.session() as s:
+        results = await pulse_results(s, pulse.id, settings=settings, rng=random.Random(1))
+    assert results is not None
+    q = results.figures.questions[0]
+    assert q.total.n == 6 and not q.total.hidden and q.total.mean == 4.5
+    assert sorted(results.texts[q2.id]) == [f"tekst {i}" for i in range(5)]
+    text = results_text(results)
+    assert "6 av 6 har svart (100 %)" in text and "i tilfeldig rekkefølge" in text
+    assert results_chart_png(results).startswith(b"\x89PNG")
+    # With a higher threshold the same class is hidden, free text too.
+    strict = settings.model_copy(update={"min_group_size": 7})
+    async with db.session() as s:
+        hidden = await pulse_results(s, pulse.id, settings=strict)
+    assert hidden is not None and hidden.figures.questions[0].total.hidden
+    assert hidden.texts == {} and hidden.hidden_texts == {q2.id: 5}
+    assert "skjult (færre enn 7 svar)" in results_text(hidden)
+
+
+async def test_pulse_definitions_are_checked() -> None:
+    from bot.pulses import validate_questions
+
+    with pytest.raises(PulseError):
+        validate_questions([])
+    with pytest.raises(PulseError):
+        validate_questions([QuestionSpec("scale5", "x")] * 4)
+    with pytest.raises(PulseError):
+        validate_questions([QuestionSpec("choice", "Hvilken?", ("bare én",))])
+    validate_questions(
+        [QuestionSpec("nps", "Anbefale?"), QuestionSpec("choice", "Hvilken?", ("a", "b"))]
+    )
