@@ -756,8 +756,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.evaluations.mean": {"nb": "Gjennomsnitt", "en": "Mean"},
     "report.evaluations.nps": {"nb": "NPS", "en": "NPS"},
     "report.evaluations.chart": {
-        "nb": "Gjennomsnitt første skala-spørsmål per puls, {cohort}",
-        "en": "Mean of the first scale question per pulse, {cohort}",
+        "nb": "Gjennomsnitt på pulsenes første skala-spørsmål (1–5) per kull, vektet etter svar",
+        "en": "Mean of the pulses' first scale question (1–5) per cohort, weighted by answers",
     },
     "report.evaluations.text_note": {
         "nb": "{n} fritekstsvar er ikke med i rapporten.",
