@@ -159,6 +159,7 @@ class InboundSender:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.log: list[InboundResult] = []
         self.calls: CallLog | None = None
+        self.unreachable: str | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -215,6 +216,9 @@ class InboundSender:
         try:
             async with self.session.post(url, data=body, headers=headers, timeout=timeout) as resp:
                 data = await resp.read()
+                if self.unreachable is not None:
+                    self.unreachable = None
+                    self.state.touch()
                 return InboundResult(
                     kind=kind,
                     status=resp.status,
@@ -229,6 +233,11 @@ class InboundSender:
             )
         except aiohttp.ClientError as exc:
             logger.info("Failed to reach the bot at %s: %s", url, type(exc).__name__)
+            if self.unreachable is None:
+                self.unreachable = (
+                    f"{self.config.bot_name} is not reachable at {url} ({type(exc).__name__})"
+                )
+                self.state.touch()
             return InboundResult(
                 kind=kind,
                 status=None,

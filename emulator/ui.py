@@ -341,9 +341,15 @@ class WorkspaceUI:
             f"{esc(close_text)}</button>{submit}</footer></form></div></div>"
         )
 
-    def notices_count(self, user: User | None) -> int:
-        """Count notices shown on the errors page."""
-        return len(self.state.notices)
+    def bot_status(self) -> str:
+        """Render a banner when the bot cannot be reached or no request URL is set."""
+        if not self.emulator.config.bot_events_url:
+            text = "No bot request URL is configured: actions here are not sent to any bot."
+        elif self.inbound.unreachable:
+            text = self.inbound.unreachable
+        else:
+            return ""
+        return f'<div class="banner" role="status" data-testid="bot-status">{esc(text)}</div>'
 
     # -- pages ---------------------------------------------------------------------------------
 
@@ -429,7 +435,8 @@ class WorkspaceUI:
             f'<div class="layout" id="app" data-as="{esc(user.id)}" data-channel="{channel_attr}" '
             f'data-tab="{tab}" data-version="{self.state.version}" data-modal-key="{esc(modal_key)}">'
             f'<aside id="sidebar" class="sidebar">{self.sidebar(user, channel, tab)}</aside>'
-            f'<main class="main"><h1 class="conv-title">{heading}</h1>{content}{composer}'
+            f'<main class="main"><div id="bot-status">{self.bot_status()}</div>'
+            f'<h1 class="conv-title">{heading}</h1>{content}{composer}'
             f'<div id="toast" role="status" aria-live="polite"></div></main>'
             f'<div id="modal">{modal}</div></div>'
         )
@@ -456,6 +463,7 @@ class WorkspaceUI:
             data["messages"] = self.messages_html(channel, user)
         data["sidebar"] = self.sidebar(user, channel, tab)
         data["counts"] = {"inbox": len(self.state.emails), "errors": len(self.state.notices)}
+        data["bot_status"] = self.bot_status()
         return web.json_response(data)
 
     # -- actions -------------------------------------------------------------------------------

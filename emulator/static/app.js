@@ -102,6 +102,8 @@
         document.getElementById("modal").innerHTML = data.modal;
         focusModal();
       }
+      const status = document.getElementById("bot-status");
+      if (status && data.bot_status !== undefined) status.innerHTML = data.bot_status;
       if (data.counts) {
         document.getElementById("inbox-count").textContent = data.counts.inbox;
         document.getElementById("errors-count").textContent = data.counts.errors;

@@ -283,3 +283,20 @@ async def test_fast_forward_posts_to_clock_url(
     async with http.post(emu.base_url + "/ui/clock", json={"seconds": 3600}) as resp:
         body = await resp.json()
     assert body["status"] == 404  # the fake bot has no clock route; the request did reach it
+
+
+async def test_banner_when_bot_unreachable(http: aiohttp.ClientSession) -> None:
+    from emulator.server import free_port
+
+    handle = await start_emulator(
+        seed=seed_people,
+        bot_events_url=f"http://127.0.0.1:{free_port()}/slack/events",
+        event_retry_delays=(),
+    )
+    try:
+        dm, _ = handle.state.open_im("UOLA000001")
+        await handle.inbound.message("UOLA000001", dm.id, "hei")
+        async with http.get(handle.ui_url + "?as=UOLA000001") as resp:
+            assert "cohortbot is not reachable at http://127.0.0.1:" in await resp.text()
+    finally:
+        await handle.stop()
