@@ -164,7 +164,8 @@ class Renderer:
         label = esc(self.plain(el.get("placeholder")) or str(kind).replace("_", " "))
         if kind == "button":
             style = el.get("style", "")
-            url = f' data-url="{esc(el["url"])}"' if el.get("url") else ""
+            link = str(el.get("url") or "")
+            url = f' data-url="{esc(link)}"' if _SAFE_URL.match(link) else ""
             value = f' data-value="{esc(el["value"])}"' if "value" in el else ""
             return (
                 f'<button type="button" class="bk-button {esc(style)}" {attrs} {testid}{url}{value}>'

@@ -457,6 +457,12 @@ class WorkspaceUI:
         data["modal"] = modal
         tab = request.query.get("tab", "messages")
         channel = self.state.channels.get(request.query.get("c", ""))
+        if (
+            channel is not None
+            and user.id not in channel.members
+            and (channel.is_private or channel.is_im or channel.is_mpim)
+        ):
+            channel = None
         if tab == "home":
             data["home"] = self.home_html(user)
         elif channel is not None:

@@ -249,7 +249,11 @@ class WebApi:
         record.channel = str(args.get("channel") or args.get("channel_id") or "") or None
         record.user = str(args.get("user") or args.get("user_id") or "") or None
         record.content_hash = content_hash(args)
-        record.args = {k: v for k, v in args.items() if k not in ("blocks", "view", "attachments")}
+        record.args = {
+            k: (v[:200] if isinstance(v, str) else v)
+            for k, v in args.items()
+            if k not in ("blocks", "view", "attachments")
+        }
 
         fault = self.faults.draw(method)
         if fault is not None:
