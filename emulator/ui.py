@@ -112,16 +112,17 @@ class WorkspaceUI:
         )
 
     def person(self, request: web.Request) -> User | None:
-        """Return the person the page acts as (?as=), defaulting to the first active one."""
-        wanted = request.query.get("as")
-        if wanted and wanted in self.state.users and not self.state.users[wanted].is_bot:
-            return self.state.users[wanted]
+        """Return the person the page acts as (?as= id or email), defaulting to the first active one."""
+        wanted = request.query.get("as") or ""
+        user = self.state.user_by_email(wanted) if "@" in wanted else self.state.users.get(wanted)
+        if user is not None and not user.is_bot:
+            return user
         return next((u for u in self.people() if not u.deleted), None)
 
     def conversation(self, request: web.Request, user: User) -> Channel | None:
-        """Return the conversation shown (?c=), defaulting to the DM with the bot."""
+        """Return the conversation shown (?c= id or name), defaulting to the DM with the bot."""
         wanted = request.query.get("c")
-        channel = self.state.channels.get(wanted or "")
+        channel = self.state.channels.get(wanted or "") or self.state.channel_by_name(wanted or "")
         if channel is not None and (
             user.id in channel.members
             or not (channel.is_private or channel.is_im or channel.is_mpim)

@@ -74,7 +74,9 @@
   function focusModal() {
     setInert();
     const first = document.querySelector("#modal-form input, #modal-form textarea, #modal-form select, #modal-form button");
+    const fallback = document.getElementById("composer-text");
     if (first) first.focus();
+    else if (fallback && !document.activeElement.closest(".main")) fallback.focus();
   }
 
   let polling = false;

@@ -300,3 +300,11 @@ async def test_banner_when_bot_unreachable(http: aiohttp.ClientSession) -> None:
             assert "cohortbot is not reachable at http://127.0.0.1:" in await resp.text()
     finally:
         await handle.stop()
+
+
+async def test_page_accepts_email_and_channel_name(
+    emu: EmulatorHandle, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(emu.ui_url + "?as=ingrid@example.no&c=kull-2026-bergen") as resp:
+        page = await resp.text()
+    assert 'data-as="UINGRID001"' in page and 'data-channel="CBERGEN001"' in page
