@@ -36,6 +36,6 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import dispatch, nudges, pulses
+    from schedules import dispatch, nudges, planner, pulses
 
-    return [dispatch.register, nudges.register, pulses.register]
+    return [dispatch.register, nudges.register, pulses.register, planner.register]

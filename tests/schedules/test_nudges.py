@@ -40,3 +40,33 @@ async def test_followups_escalate_after_a_reminder(db: Database, settings: Setti
     assert first.reminded == 3 and second.escalated == 3
     async with db.session() as session:
         assert len(await silent_managers(session, p.cohort.id)) == 3
+
+
+async def test_replanning_picks_up_a_class_channel_created_later(
+    db: Database, settings: Settings
+) -> None:
+    from sqlmodel import select
+
+    from schedules.planner import JOB_ID as PLANNER_JOB
+    from schedules.planner import replan_current_cohorts
+    from storage.models import CohortClass, Delivery
+    from tests.utils.assignments import add_assignment
+
+    now = oslo(2026, 9, 1, 9, 0)
+    runtime = Runtime(settings=settings, db=db, clock=FrozenClock(now))
+    assert build_scheduler(runtime, default_jobs()).get_job(PLANNER_JOB) is not None
+    async with db.transaction() as session:
+        p = await build_programme(session)
+        a = await add_assignment(
+            session, p.cohort, release_at=oslo(2026, 9, 10, 16), due_at=oslo(2026, 9, 25, 23, 59)
+        )
+        await plan_deliveries(session=session, cohort_id=p.cohort.id, settings=settings, now=now)
+    async with db.transaction() as session:
+        bodo = await session.get(CohortClass, p.bodo.id)
+        assert bodo is not None
+        bodo.slack_channel_id = "CBODO"
+        session.add(bodo)
+    await replan_current_cohorts(runtime, now)
+    async with db.session() as session:
+        keys = set((await session.execute(select(Delivery.dedupe_key))).scalars())
+    assert f"assignment:{a.id}:post:class:{p.bodo.id}" in keys
