@@ -260,6 +260,14 @@ class WorkspaceUI:
             edited = ' <span class="edited">(edited)</span>' if message.edited else ""
         only_you = '<div class="only-you">Only visible to you</div>' if is_ephemeral else ""
         cls = "msg ephemeral" if is_ephemeral else "msg"
+        reply = ""
+        if isinstance(message, Message) and not (
+            message.thread_ts and message.thread_ts != message.ts
+        ):
+            reply = (
+                f' <button type="button" class="link" data-reply-ts="{esc(message.ts)}" '
+                f'aria-label="Reply in thread to {esc(name)}">Reply</button>'
+            )
         thread = ""
         if replies:
             thread = (
@@ -272,7 +280,7 @@ class WorkspaceUI:
             f'data-channel="{esc(message.channel)}" data-ephemeral="{int(is_ephemeral)}" '
             f'aria-label="Message from {esc(name)}">'
             f"{only_you}<header><strong>{esc(name)}</strong>{badge} "
-            f'<time datetime="{esc(message.ts)}">{esc(self.when(message.ts, viewer))}</time>{edited}</header>'
+            f'<time datetime="{esc(message.ts)}">{esc(self.when(message.ts, viewer))}</time>{edited}{reply}</header>'
             f'<div class="body">{body}</div>{extra}{thread}</article>'
         )
 
@@ -425,6 +433,8 @@ class WorkspaceUI:
                 placeholder = f"Message {self.title_of(channel, user.id)}"
                 composer = (
                     '<form id="composer" class="composer">'
+                    '<p id="thread-note" class="hint" hidden>Replying in a thread. '
+                    '<button type="button" class="link" id="thread-cancel">Cancel</button></p>'
                     f'<label for="composer-text" class="sr-only">{esc(placeholder)}</label>'
                     f'<textarea id="composer-text" rows="2" placeholder="{esc(placeholder)} — or /cohort help" '
                     'data-testid="composer"></textarea>'

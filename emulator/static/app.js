@@ -152,7 +152,25 @@
     return el.value;
   }
 
+  let threadTs = null;
+  function setThread(ts) {
+    threadTs = ts;
+    const note = document.getElementById("thread-note");
+    if (note) note.hidden = !ts;
+    const box = document.getElementById("composer-text");
+    if (box && ts) box.focus();
+  }
+
   document.addEventListener("click", function (event) {
+    const reply = event.target.closest("[data-reply-ts]");
+    if (reply) {
+      setThread(reply.dataset.replyTs);
+      return;
+    }
+    if (event.target.id === "thread-cancel") {
+      setThread(null);
+      return;
+    }
     const close = event.target.closest("[data-modal-close]");
     if (close) {
       const modal = close.closest("[data-view-id]");
@@ -197,7 +215,7 @@
       const text = box.value.trim();
       if (!text) return;
       box.value = "";
-      post("/ui/send", { channel: channel, text: text }).then(function (data) {
+      post("/ui/send", { channel: channel, text: text, thread_ts: threadTs }).then(function (data) {
         if (!data.ok && data.error && data.error !== "http_timeout") box.value = text;
       });
     } else if (form.dataset.join) {

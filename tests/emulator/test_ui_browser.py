@@ -119,6 +119,12 @@ async def test_person_clicks_button_fills_modal_and_runs_command(
             await page.get_by_text("Marked as done ✔").wait_for()
 
             composer = page.get_by_test_id("composer")
+            await page.get_by_role("button", name="Reply in thread to cohortbot").click()
+            await composer.fill("takk")
+            await composer.press("Enter")
+            await page.locator(".thread").get_by_text("takk").wait_for()
+            await page.get_by_role("button", name="Cancel").click()
+
             await composer.fill("/cohort help")
             await composer.press("Enter")
             await page.get_by_text("Only visible to you").wait_for()
@@ -131,5 +137,8 @@ async def test_person_clicks_button_fills_modal_and_runs_command(
         "view_submission",
         "view_submission",
         "block_actions",
+        "event_callback",
         "/cohort",
     ]
+    reply_event = bot.requests[4]["data"]["event"]
+    assert reply_event["text"] == "takk" and reply_event["thread_ts"] != reply_event["ts"]
