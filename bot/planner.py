@@ -42,9 +42,6 @@ from storage.queries import assignments as q
 logger = logging.getLogger(__name__)
 
 OVERDUE_NOTICE_AT = time(8, 0)
-# A reminder whose time passed less than this long ago is left alone on re-apply (the
-# dispatcher may be about to send it) rather than cancelled.
-PASSED_GRACE = timedelta(hours=1)
 
 
 async def plan_deliveries(
@@ -81,6 +78,7 @@ async def plan_deliveries(
         assert assignment.id is not None
         source = source_for(assignment.id)
         wanted: set[str] = set()
+        pending = set(await q.pending_dedupe_keys(session=session, source=source))
         for klass in classes:
             if not klass.slack_channel_id:
                 note = (
@@ -126,11 +124,13 @@ async def plan_deliveries(
                     when >= assignment.due_at or raw < assignment.release_at
                 ):
                     continue  # a reminder after the deadline or before the post helps nobody
-                if when < now - PASSED_GRACE:
+                if when < now:
+                    # Its time has passed: a pending one is due to go (or waits for a paused
+                    # transport) and is left alone; a missing one is not sent late.
+                    if key in pending:
+                        wanted.add(key)
                     continue
                 wanted.add(key)
-                if when < now:
-                    continue  # pending and about to go: leave it as it is
                 written += await delivery.schedule(
                     session,
                     key=key,
@@ -152,11 +152,7 @@ async def plan_deliveries(
                     tz=ptz,
                     replace_pending=True,
                 )
-        stale = [
-            k
-            for k in await q.pending_dedupe_keys(session=session, source=source)
-            if k not in wanted
-        ]
+        stale = [k for k in pending if k not in wanted]
         await q.cancel_by_keys(session=session, dedupe_keys=stale, reason="no longer in the plan")
     written += await plan_nudges(session, cohort_id=cohort_id, tz=tz, settings=settings, now=now)
     return written

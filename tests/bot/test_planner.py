@@ -252,3 +252,26 @@ async def test_one_combined_message_per_manager_and_wave(db: Database, settings:
             session=session, cohort_id=p.cohort.id, settings=settings, now=NOW - timedelta(days=30)
         )
     assert set(await deliveries(db, f"nudge:{n.id}:")) == set(rows)
+
+
+async def test_replanning_late_keeps_overdue_pending_rows_and_sends_nothing_late(
+    db: Database, settings: Settings
+) -> None:
+    p, a, _, _ = await _setup(db, settings)
+    # Nothing was dispatched (say Slack was paused) and the 7-day reminder time has passed.
+    late = oslo(2026, 9, 20, 12, 0)
+    async with db.transaction() as session:
+        from tests.utils.assignments import create_person, enrol
+
+        newcomer = await create_person(
+            session, email="nina@bergen.kommune.no", name="Nina Ny", slack_user_id="UNINA"
+        )
+        await enrol(session, person=newcomer, cohort=p.cohort, cls=p.bergen)
+        await plan_deliveries(session=session, cohort_id=p.cohort.id, settings=settings, now=late)
+    rows = await deliveries(db, f"assignment:{a.id}:")
+    week = rows[f"assignment:{a.id}:reminder:10080:person:{p.ola.id}"]
+    assert week.state == DeliveryState.PENDING  # still goes when sending resumes
+    assert f"assignment:{a.id}:reminder:10080:person:{newcomer.id}" not in rows  # not sent late
+    assert (
+        rows[f"assignment:{a.id}:reminder:1440:person:{newcomer.id}"].state == DeliveryState.PENDING
+    )
