@@ -90,3 +90,26 @@ async def test_a_slack_error_is_a_clear_directory_error() -> None:
             directory = make_slack_directory(token="xoxb-bad", base_url=url, session=http)
             with pytest.raises(DirectoryError, match=r"invalid_auth.*SLACK_BOT_TOKEN"):
                 await directory.all_users()
+
+
+async def test_a_large_workspace_in_the_emulator_takes_a_few_pages() -> None:
+    from emulator import start_emulator
+
+    handle = await start_emulator("127.0.0.1", 0, smtp_port=None)
+    try:
+        for i in range(450):
+            handle.state.add_user(
+                f"p{i}", email=f"Person{i}@Kommune.no", deleted=i == 7, locale="en-GB"
+            )
+        async with aiohttp.ClientSession() as http:
+            directory = make_slack_directory(
+                token=handle.bot_token, base_url=handle.api_url, session=http
+            )
+            users = await directory.all_users()
+        people = {u.email: u for u in users if u.email}
+        assert len(people) == 450
+        assert people["person7@kommune.no"].deleted is True
+        assert people["person8@kommune.no"].locale == "en-GB"
+        assert handle.calls.counts["users.list"] == 3  # 200 + 200 + 50 and the bot user
+    finally:
+        await handle.stop()
