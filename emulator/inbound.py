@@ -21,6 +21,7 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -185,8 +186,8 @@ class InboundSender:
         while self.tasks:
             await asyncio.wait(list(self.tasks))
 
-    def _background(self, coro: Any) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(coro)
+    def _background(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
@@ -686,7 +687,7 @@ class InboundSender:
                 kind="view_submission", status=None, error="client_validation", user_id=user.id
             )
         trigger = self.state.issue_trigger(user.id)
-        payload = {
+        payload: dict[str, Any] = {
             "type": "view_submission",
             "team": self._team_json(),
             "user": self._user_json(user),
@@ -769,7 +770,7 @@ class InboundSender:
         self.state.touch()
         if not notify:
             return None
-        payload = {
+        payload: dict[str, Any] = {
             "type": "view_closed",
             "team": self._team_json(),
             "user": self._user_json(user),
