@@ -740,6 +740,12 @@ def _sessions(
         )
         if key:
             _unique(reader, keys, key, fields["key"], "session key")
+        if key and key.isdigit() and number is not None and key != str(number):
+            # "session 2" must not mean one session by number and another by key
+            reader.error(
+                fields["key"],
+                f"{where}.key: a key made of digits must be the session's number ({number})",
+            )
         if number is not None:
             _unique(reader, numbers, str(number), fields["number"], "session number")
         if starts and ends and ends <= starts:

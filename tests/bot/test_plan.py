@@ -275,3 +275,9 @@ def test_nudges_and_audiences_must_reference_what_exists() -> None:
         "reference to unknown class 'oslo'; expected one of: bergen, tromso, trondheim" in m
         for m in messages
     )
+
+
+def test_a_digit_session_key_must_be_its_number() -> None:
+    text = plan_text(**{"  - key: s1\n    number: 1": "  - key: '2'\n    number: 1"})
+    messages = [m for _, m in errors_of(text)]
+    assert "session '2'.key: a key made of digits must be the session's number (1)" in messages
