@@ -460,3 +460,22 @@ def default_window(now: datetime, days: int = 7) -> tuple[datetime, datetime]:
 
 def describe(pulse: Pulse) -> dict[str, Any]:
     return {"id": pulse.id, "key": pulse.key, "title": pulse.title, "anonymous": pulse.anonymous}
+
+
+async def audience_options(
+    session: AsyncSession, *, locale: str = "nb"
+) -> tuple[int | None, list[tuple[str, str]]]:
+    """(current cohort id, audience choices) for the creation modal: cohort, its classes, alumni."""
+    from bot.assignments import current_cohort_ids
+    from storage.queries.report import list_classes
+
+    loc = normalise_locale(locale)
+    current = await current_cohort_ids(session)
+    cohort_id = current[0] if current else None
+    options: list[tuple[str, str]] = []
+    if cohort_id is not None:
+        options.append((t("report.whole_cohort", loc), "participants"))
+        for c in await list_classes(session=session, cohort_ids=[cohort_id]):
+            options.append((c.name, f"class:{c.key}"))
+    options.append((t("report.alumni", loc), "alumni"))
+    return cohort_id, options

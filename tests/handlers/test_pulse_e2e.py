@@ -1,0 +1,133 @@
+"""End to end: pulse buttons, the free-text modal, `/cohort results` and `/cohort report` through
+signed requests into /slack/events, with the emulator as Slack."""
+
+# The `bot` fixture is shared with the networks end-to-end tests; test arguments shadow it.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.pulses import QuestionSpec, create_pulse, tick
+from storage.models import AuditEvent, Cohort, PulseAnswer, PulseParticipation
+from storage.queries.pulses import list_questions
+from tests.handlers.test_networks_e2e import PARTICIPANTS, STAFF, Bot, bot, rows, until  # noqa: F401
+from tests.utils.slack import interaction_body
+
+
+async def make_pulse(bot: Bot, *, anonymous: bool = True) -> tuple[int, list[int]]:
+    now = bot.runtime.clock.now()
+    async with bot.runtime.db.transaction() as s:
+        cohort = (await s.exec(select(Cohort))).one()
+        pulse = await create_pulse(
+            s,
+            title="Etter samling 1",
+            questions=[
+                QuestionSpec("scale5", "Hvor nyttig?"),
+                QuestionSpec("text", "Hva kan bli bedre?"),
+            ],
+            cohort_id=cohort.id,
+            opens_at=now,
+            closes_at=now + timedelta(days=7),
+            now=now,
+            anonymous=anonymous,
+        )
+        await tick(s, now=now, settings=bot.runtime.settings)
+    async with bot.runtime.db.session() as s:
+        questions = [q.id for q in await list_questions(session=s, pulse_id=pulse.id)]
+    return pulse.id or 0, [q or 0 for q in questions]
+
+
+async def test_a_click_records_one_answer_and_repeats_change_it(bot: Bot) -> None:
+    pulse_id, (q1, _) = await make_pulse(bot)
+    user = PARTICIPANTS[0]
+    for value in (4, 4, 2):
+        assert (
+            await bot.click(user, f"pulse.answer.{q1}.{value}", f"{pulse_id}:{q1}:{value}") == 200
+        )
+
+    async def answered() -> bool:
+        found = await rows(bot, PulseAnswer)
+        return len(bot.ephemerals(user)) == 3 and [a.value for a in found] == [2]
+
+    await until(answered)
+    assert all("registrert" in text for text in bot.ephemerals(user))
+    answers = await rows(bot, PulseAnswer)
+    assert answers[0].person_id is None  # anonymous
+    parts = await rows(bot, PulseParticipation, PulseParticipation.answered)
+    assert len(parts) == 1
+
+
+async def test_a_tampered_button_changes_nothing(bot: Bot) -> None:
+    pulse_id, (q1, _) = await make_pulse(bot)
+    assert await bot.click(PARTICIPANTS[1], f"pulse.answer.{q1}.9", f"{pulse_id}:{q1}:x") == 200
+    assert await bot.click(STAFF, f"pulse.answer.{q1}.3", f"{pulse_id}:{q1}:3") == 200
+
+    async def refused() -> bool:
+        return len(bot.ephemerals(PARTICIPANTS[1])) == 1 and len(bot.ephemerals(STAFF)) == 1
+
+    await until(refused)
+    assert "forstod jeg ikke" in bot.ephemerals(PARTICIPANTS[1])[0]
+    assert "ikke spurt" in bot.ephemerals(STAFF)[0]
+    assert await rows(bot, PulseAnswer) == []
+
+
+async def test_free_text_modal_submission(bot: Bot) -> None:
+    pulse_id, (_, q2) = await make_pulse(bot)
+    user = PARTICIPANTS[2]
+    view = {
+        "id": "V1",
+        "type": "modal",
+        "callback_id": "pulse_text",
+        "private_metadata": json.dumps({"pulse_id": pulse_id, "question_id": q2}),
+        "state": {
+            "values": {
+                "pulse_text_answer": {"text": {"type": "plain_text_input", "value": "Mer tid"}}
+            }
+        },
+    }
+    body, ctype = interaction_body(
+        {"type": "view_submission", "user": {"id": user}, "team": {"id": "T1"}, "view": view}
+    )
+    assert await bot.post(body, ctype) == 200
+
+    async def stored() -> bool:
+        return [a.text for a in await rows(bot, PulseAnswer)] == ["Mer tid"]
+
+    await until(stored)
+
+
+async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
+    pulse_id, (q1, _) = await make_pulse(bot, anonymous=False)
+    for i, user in enumerate(PARTICIPANTS[:6]):
+        await bot.click(user, f"pulse.answer.{q1}.{1 + i % 5}", f"{pulse_id}:{q1}:{1 + i % 5}")
+
+    async def six() -> bool:
+        return len(await rows(bot, PulseAnswer)) == 6
+
+    await until(six)
+    assert await bot.command(PARTICIPANTS[0], f"results {pulse_id}") == 200
+    assert await bot.command(STAFF, f"results {pulse_id}") == 200
+    assert await bot.command(STAFF, "report 2026 csv") == 200
+
+    async def delivered() -> bool:
+        names = sorted(f.name for f in bot.emu.state.files.values())
+        return (
+            names == ["arsrapport-2026.csv", "puls-" + names[1].split("-", 1)[1]]
+            if len(names) == 2
+            else False
+        )
+
+    await until(delivered, within=15)
+    assert any("6 av 8 har svart" in text for text in bot.ephemerals(STAFF))
+    assert "programstaben" in bot.ephemerals(PARTICIPANTS[0])[-1]
+    report = next(f for f in bot.emu.state.files.values() if f.name.endswith(".csv"))
+    assert (
+        report.content
+        and b"section,cohort,group,measure,category,value,suppressed" in report.content
+    )
+    audits = {e.action for e in await rows(bot, AuditEvent)}
+    assert {"pulse.results", "report.annual"} <= audits
