@@ -146,10 +146,11 @@ def nudge_message(
     body = [intro]
     if nudge.text.strip():
         body.append(nudge.text.strip())
-    if nudge.respond_by is not None:
-        body.append(
-            t("nudge.respond_by", locale, when=format_when(nudge.respond_by, locale, to.tz))
-        )
+    # "By when" is always said: the plan's answer-by time, else when the reminder would go.
+    respond_by = nudge.respond_by or working_days_after(
+        max(send_at, nudge.send_at), settings.nudge_reminder_working_days, to.tz
+    )
+    body.append(t("nudge.respond_by", locale, when=format_when(respond_by, locale, to.tz)))
     if to.transport == "email":
         body.append(t("nudge.email.how", locale))
     sections = [Section(text="\n\n".join(body))]

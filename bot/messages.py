@@ -447,9 +447,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "nudge.context": {
         "nb": "Du får denne meldingen fordi du er oppgitt som nærmeste leder for en deltaker "
-        "i lederutdanningen. Spørsmål? Svar på denne meldingen, så når du programstaben.",
+        "i lederutdanningen. Har du spørsmål, kontakt programstaben.",
         "en": "You get this message because you are listed as the line manager of a "
-        "participant in the leadership programme. Questions? Reply, and you reach the staff.",
+        "participant in the leadership programme. If you have questions, contact the staff.",
     },
     "nudge.email.how": {
         "nb": "Velg ett svar per deltaker. Hver lenke registrerer svaret med ett klikk.",
@@ -489,16 +489,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "nudge.page.tampered.text": {
         "nb": "Lenken er ufullstendig eller endret, så ingenting er registrert. Åpne lenken "
-        "fra e-posten på nytt, eller svar på e-posten for å nå programstaben.",
+        "fra e-posten på nytt, eller kontakt programstaben.",
         "en": "The link is incomplete or has been changed, so nothing was recorded. Open the "
-        "link from the email again, or reply to the email to reach the programme staff.",
+        "link from the email again, or contact the programme staff.",
     },
     "nudge.page.expired.title": {"nb": "Lenken er utløpt", "en": "This link has expired"},
     "nudge.page.expired.text": {
-        "nb": "Lenken er for gammel, så ingenting er registrert. Svar på e-posten hvis du "
-        "fortsatt vil gi beskjed, så hjelper programstaben deg.",
-        "en": "The link is too old, so nothing was recorded. Reply to the email if you still "
-        "want to answer, and the programme staff will help.",
+        "nb": "Lenken er for gammel, så ingenting er registrert. Kontakt programstaben hvis "
+        "du fortsatt vil gi beskjed.",
+        "en": "The link is too old, so nothing was recorded. Contact the programme staff if "
+        "you still want to answer.",
     },
     "nudge.participant_told": {
         "nb": "Nærmeste leder {manager} har bekreftet: «{title}».",

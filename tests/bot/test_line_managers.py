@@ -216,3 +216,15 @@ async def test_a_sent_time_in_utc_is_kept(db: Database, settings: Settings) -> N
     async with db.transaction() as session:
         await run_followups(session, settings=settings, now=SEND + timedelta(minutes=5))
     assert (await _answers(db))[p.kari.id].sent_at == datetime(2026, 8, 24, 7, 0, tzinfo=UTC)
+
+
+async def test_without_an_answer_by_time_the_message_still_says_by_when(
+    db: Database, settings: Settings
+) -> None:
+    async with db.transaction() as session:
+        p = await build_programme(session)
+        n = await add_nudge(session, p.cohort, send_at=SEND)
+        await plan_deliveries(session=session, cohort_id=p.cohort.id, settings=settings, now=SEND)
+    rows = await deliveries(db, f"nudge:{n.id}:manager:{p.mona.id}")
+    text = message_of(rows[f"nudge:{n.id}:manager:{p.mona.id}"]).sections[0].text
+    assert "Svar innen mandag 31. august kl. 09.00." in text  # five working days later
