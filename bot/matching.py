@@ -109,26 +109,44 @@ def match_round(
     if n < 2:
         return []
 
-    def cost(i: int, j: int) -> int | None:
-        a, b = pool[i], pool[j]
-        if pair(a.id, b.id) in rules.blocked:
-            return None
-        value = _REPEAT * counts.get(pair(a.id, b.id), 0)
-        if _same(a.municipality, b.municipality):
-            value += _MUNICIPALITY
-        if _same(a.city, b.city):
-            value += _CITY
-        if rules.mix_cohorts and _same(a.cohort, b.cohort):
-            value += _COHORT
-        return value
-
-    table = [[cost(i, j) if i != j else None for j in range(n)] for i in range(n)]
+    table = _cost_table(pool, counts, rules)
     if n <= EXACT_LIMIT:
         groups = _exact(table, n)
     else:
         groups = _local_search(table, _greedy(table, n, rng), rng)
     result = [tuple(sorted(pool[i].id for i in g)) for g in groups]
     return sorted(result)
+
+
+def _cost_table(
+    pool: Sequence[Candidate], counts: Mapping[Pair, int], rules: MatchRules
+) -> list[list[int | None]]:
+    """Pair costs (None = blocked), computed once per pair from pre-normalised keys."""
+    n = len(pool)
+    ids = [p.id for p in pool]
+    munis = [_key(p.municipality) for p in pool]
+    cities = [_key(p.city) for p in pool]
+    cohorts = [_key(p.cohort) for p in pool] if rules.mix_cohorts else [""] * n
+    need_pairs = bool(counts) or bool(rules.blocked)
+    table: list[list[int | None]] = [[None] * n for _ in range(n)]
+    for i in range(n):
+        row = table[i]
+        for j in range(i + 1, n):
+            value = 0
+            if need_pairs:
+                key = frozenset((ids[i], ids[j]))
+                if key in rules.blocked:
+                    continue
+                value = _REPEAT * counts.get(key, 0)
+            if munis[i] and munis[i] == munis[j]:
+                value += _MUNICIPALITY
+            if cities[i] and cities[i] == cities[j]:
+                value += _CITY
+            if cohorts[i] and cohorts[i] == cohorts[j]:
+                value += _COHORT
+            row[j] = value
+            table[j][i] = value
+    return table
 
 
 def _group_cost(table: list[list[int | None]], group: Sequence[int]) -> int | None:
@@ -204,7 +222,16 @@ def _greedy(table: list[list[int | None]], n: int, rng: random.Random) -> list[l
 def _local_search(
     table: list[list[int | None]], groups: list[list[int]], rng: random.Random
 ) -> list[tuple[int, ...]]:
-    """Swap people between groups while that lowers the total cost."""
+    """Swap people between groups while that lowers the total cost.
+
+    Only groups that cost something besides being a three can gain, so each sweep starts from
+    those: a large network where most pairs are already fine is improved in well under a second.
+    """
+    costs = [_group_cost(table, g) or 0 for g in groups]
+
+    def excess(i: int) -> int:
+        return costs[i] - (_THREE if len(groups[i]) == 3 else 0)
+
     improved = True
     sweeps = 0
     while improved and sweeps < 50:
@@ -212,10 +239,12 @@ def _local_search(
         sweeps += 1
         indices = list(range(len(groups)))
         rng.shuffle(indices)
-        for x, gi in enumerate(indices):
-            for gj in indices[x + 1 :]:
+        for gi in [i for i in indices if excess(i) > 0]:
+            for gj in indices:
+                if gj == gi or excess(gi) == 0:
+                    continue
                 a, b = groups[gi], groups[gj]
-                before = (_group_cost(table, a) or 0) + (_group_cost(table, b) or 0)
+                before = costs[gi] + costs[gj]
                 done = False
                 for p in range(len(a)):
                     for q in range(len(b)):
@@ -224,6 +253,7 @@ def _local_search(
                         ca, cb = _group_cost(table, na), _group_cost(table, nb)
                         if ca is not None and cb is not None and ca + cb < before:
                             groups[gi], groups[gj] = na, nb
+                            costs[gi], costs[gj] = ca, cb
                             improved = done = True
                             break
                     if done:
@@ -331,10 +361,16 @@ def form_peer_groups(
 
     # Improve by swapping two people between groups; sizes never change, and a swap is taken
     # only if it lowers the cost, so the dealt guarantee above is kept.
+    def group_cost(group: list[GroupMember]) -> int:
+        return sum(member_cost(x, y) for x, y in combinations(group, 2))
+
     improved, sweeps = True, 0
     while improved and sweeps < 30:
         improved, sweeps = False, sweeps + 1
+        costs = [group_cost(g) for g in groups]
         for gi, gj in combinations(range(k), 2):
+            if costs[gi] == 0 and costs[gj] == 0:
+                continue  # two groups without conflicts cannot gain from a swap
             a, b = groups[gi], groups[gj]
             for p in range(len(a)):
                 for q in range(len(b)):
@@ -342,6 +378,7 @@ def form_peer_groups(
                     after = cost_with(a, b[q], p) + cost_with(b, a[p], q)
                     if after < before:
                         a[p], b[q] = b[q], a[p]
+                        costs[gi], costs[gj] = group_cost(a), group_cost(b)
                         improved = True
     return sorted(tuple(sorted(p.id for p in g)) for g in groups)
 

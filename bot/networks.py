@@ -16,6 +16,7 @@ Policies where the issue left room (documented in README/.env.example):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
@@ -399,7 +400,8 @@ async def form_class_peer_groups(
             if old.slack_channel_id:
                 await admin.archive(old.slack_channel_id)
     people = {p.id: p for p in enrolled if p.id is not None}
-    groups = form_peer_groups(
+    groups = await asyncio.to_thread(
+        form_peer_groups,
         [
             GroupMember(pid, p.municipality, p.workplace, p.service_area)
             for pid, p in people.items()
@@ -621,7 +623,9 @@ async def run_matching_round(
     blocks = await q.list_blocks(session=session, person_ids=[c.id for c in candidates])
     history = await q.pair_history(session=session, network_ids=[network_id])
     today = now.astimezone(settings.zone).date()
-    groups = compute_round(
+    # The search is CPU work (well under a second for a thousand alumni): keep it off the loop.
+    groups = await asyncio.to_thread(
+        compute_round,
         candidates,
         history,
         MatchRules(
