@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,6 +73,14 @@ async def programme(
             await enrol(session, person=person, cohort=cohort, cls=klass)
             people.append(person)
     return cohort, people
+
+
+@examples(max_examples=200)
+@given(st.lists(st.text(max_size=60), max_size=4))
+def test_slack_names_are_always_valid(parts: list[str]) -> None:
+    name = nw.slack_name("lu", *parts)
+    assert re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,79}", name)
+    assert not name.endswith(("-", "_"))
 
 
 def test_slack_names() -> None:
