@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -1177,13 +1177,3 @@ def _questions(reader: _Reader, node: yaml.Node, where: str) -> tuple[QuestionPl
         out.append(QuestionPlan(kind, text, choices))
     return tuple(out) if ok else None
 
-
-def plan_summary(plan: Plan) -> dict[str, Any]:
-    """Counts per kind, for printing."""
-    return {
-        "classes": len(plan.classes),
-        "sessions": len(plan.sessions),
-        "assignments": len(plan.assignments),
-        "nudges": len(plan.nudges),
-        "pulses": len(plan.pulses),
-    }
