@@ -210,6 +210,11 @@ async def current_cohort_ids(session: AsyncSession) -> list[int]:
     return [c.id for c in await q.list_current_cohorts(session=session) if c.id is not None]
 
 
+async def class_keys(session: AsyncSession, cohort_id: int) -> list[str]:
+    """The keys of the cohort's classes, for "which class?" hints."""
+    return [c.key for c in await q.list_classes(session=session, cohort_id=cohort_id)]
+
+
 async def find_class(session: AsyncSession, ref: str) -> tuple[int, int] | None:
     """(class id, cohort id) for a class key, name or city, preferring current cohorts."""
     current = await current_cohort_ids(session)

@@ -374,6 +374,12 @@ async def _tell_participant(
     )
 
 
+async def manager_locale(session: AsyncSession, nudge_answer_id: int) -> str | None:
+    """The language of the manager a nudge answer belongs to (None if there is no such row)."""
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    return row.manager_locale if row else None
+
+
 def outcome_text(outcome: AnswerOutcome, locale: str) -> str:
     """The confirmation people see, the same on a repeat click."""
     name = outcome.row.participant_name

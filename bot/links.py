@@ -26,11 +26,16 @@ MAX_TOKEN_LENGTH = 300
 
 
 class LinkError(Exception):
-    """A link that cannot be used; `kind` is "tampered" or "expired"."""
+    """A link that cannot be used; `kind` is "tampered" or "expired".
 
-    def __init__(self, kind: str) -> None:
+    An expired link was signed by us, so `nudge_answer_id` is trustworthy (to answer in the
+    manager's language); a tampered one names nothing.
+    """
+
+    def __init__(self, kind: str, nudge_answer_id: int | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
+        self.nudge_answer_id = nudge_answer_id
 
     @property
     def http_status(self) -> int:
@@ -97,5 +102,5 @@ def verify_token(token: str, *, key: bytes, now: datetime) -> LinkClaim:
     if answer not in ANSWERS:
         raise LinkError("tampered")
     if now >= expires_at:
-        raise LinkError("expired")
+        raise LinkError("expired", nudge_answer_id)
     return LinkClaim(nudge_answer_id, answer, expires_at)

@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.assignments import (
     audit_status_read,
+    class_keys,
     current_cohort_ids,
     find_class,
     open_for_person,
@@ -17,7 +18,6 @@ from bot.messages import t
 from bot.runtime import Runtime
 from handlers.blocks.assignments import build_open_list, build_silent_managers, build_status
 from handlers.commands.registry import CommandContext, subcommand
-from storage.queries.assignments import list_classes
 
 MAX_BLOCKS = 50
 
@@ -60,7 +60,7 @@ async def assignments_command(ctx: CommandContext) -> None:
             for cohort_id in (await current_cohort_ids(session))[:1]:
                 statuses = await status_by_class(session, cohort_id=cohort_id, now=now)
                 blocks += build_status(statuses, locale=locale, with_names=False)
-                classes += [c.key for c in await list_classes(session=session, cohort_id=cohort_id)]
+                classes += await class_keys(session, cohort_id)
             blocks.append(
                 {
                     "type": "context",

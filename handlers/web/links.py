@@ -4,17 +4,15 @@ plain confirmation page in the manager's language. A tampered link gets 400, an 
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
 
 from aiohttp import web
 
-from bot.line_managers import NudgeNotFound, answer_nudge, outcome_text
+from bot.line_managers import NudgeNotFound, answer_nudge, manager_locale, outcome_text
 from bot.links import LinkError, verify_token
 from bot.messages import normalise_locale, t
 from bot.runtime import Runtime
-from storage.queries.nudges import get_answer_row
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +69,7 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
             claim = verify_token(token, key=runtime.settings.signing_key, now=now)
         except LinkError as exc:
             if exc.kind == "expired":
-                return await _expired(token)
+                return await _expired(exc.nudge_answer_id)
             return _bilingual_error(exc.http_status, "tampered")
         try:
             async with runtime.db.transaction() as session:
@@ -93,18 +91,11 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
             paragraphs=[outcome_text(outcome, locale), t("nudge.page.close", locale)],
         )
 
-    async def _expired(token: str) -> web.Response:
-        # The signature was good, so the id is ours: answer in the manager's language.
+    async def _expired(nudge_answer_id: int | None) -> web.Response:
         locale = "nb"
-        try:
-            raw = token.split(".")[0]
-            answer_id = int(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).split(b":")[0])
+        if nudge_answer_id is not None:
             async with runtime.db.session() as session:
-                row = await get_answer_row(session=session, nudge_answer_id=answer_id)
-            if row is not None:
-                locale = row.manager_locale
-        except Exception:
-            logger.exception("Failed to look up the manager of an expired link")
+                locale = await manager_locale(session, nudge_answer_id) or locale
         return _page(
             410,
             locale=locale,

@@ -67,3 +67,4 @@ def test_expired_link() -> None:
     with pytest.raises(LinkError) as info:
         verify_token(token, key=KEY, now=EXPIRES)
     assert info.value.kind == "expired" and info.value.http_status == 410
+    assert info.value.nudge_answer_id == 42
