@@ -1176,4 +1176,3 @@ def _questions(reader: _Reader, node: yaml.Node, where: str) -> tuple[QuestionPl
             continue
         out.append(QuestionPlan(kind, text, choices))
     return tuple(out) if ok else None
-
