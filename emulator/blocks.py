@@ -100,18 +100,33 @@ class _Checker:
         allowed = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
         if kind not in allowed:
             self.fail(f"must be one of {', '.join(allowed)}", pointer + "/type")
+        if kind == "mrkdwn" and "emoji" in obj:
+            self.fail("`emoji` is only allowed on plain_text", pointer + "/emoji")
+        if kind == "plain_text" and "verbatim" in obj:
+            self.fail("`verbatim` is only allowed on mrkdwn", pointer + "/verbatim")
         self.string(obj.get("text"), pointer + "/text", limit=limit)
 
-    def option(self, obj: Any, pointer: str, *, text_limit: int = 75) -> None:
+    def option(
+        self, obj: Any, pointer: str, *, text_limit: int = 75, plain_only: bool = False
+    ) -> None:
         if not isinstance(obj, dict):
             self.fail("must be an object", pointer)
             return
-        self.text(obj.get("text"), pointer + "/text", limit=text_limit)
+        self.text(obj.get("text"), pointer + "/text", limit=text_limit, plain_only=plain_only)
         self.string(obj.get("value"), pointer + "/value", limit=150)
         if "description" in obj:
             self.text(obj["description"], pointer + "/description", limit=75)
 
-    def options(self, items: Any, pointer: str, *, lo: int, hi: int, text_limit: int = 75) -> None:
+    def options(
+        self,
+        items: Any,
+        pointer: str,
+        *,
+        lo: int,
+        hi: int,
+        text_limit: int = 75,
+        plain_only: bool = False,
+    ) -> None:
         if not isinstance(items, list):
             self.fail("missing required field", pointer)
             return
@@ -120,7 +135,21 @@ class _Checker:
         if len(items) > hi:
             self.fail(f"no more than {hi} items allowed", pointer)
         for i, item in enumerate(items):
-            self.option(item, f"{pointer}/{i}", text_limit=text_limit)
+            self.option(item, f"{pointer}/{i}", text_limit=text_limit, plain_only=plain_only)
+
+    def initial_choices(self, el: dict[str, Any], pointer: str) -> None:
+        """Fail when an initial option is not one of the element's options, as Slack does."""
+        initial = []
+        if isinstance(el.get("initial_option"), dict):
+            initial.append(("initial_option", el["initial_option"]))
+        if isinstance(el.get("initial_options"), list):
+            initial += [(f"initial_options/{i}", o) for i, o in enumerate(el["initial_options"])]
+        if not initial or not ("options" in el or "option_groups" in el):
+            return
+        values = {o.get("value") for o in all_options(el) if isinstance(o, dict)}
+        for where, option in initial:
+            if not isinstance(option, dict) or option.get("value") not in values:
+                self.fail("must match one of the options", f"{pointer}/{where}")
 
     def element(self, el: Any, pointer: str, allowed: set[str]) -> None:
         if not isinstance(el, dict):
@@ -151,11 +180,13 @@ class _Checker:
                     for i, group in enumerate(groups):
                         gp = f"{pointer}/option_groups/{i}"
                         self.text(group.get("label"), gp + "/label", limit=75, plain_only=True)
-                        self.options(group.get("options"), gp + "/options", lo=1, hi=100)
+                        self.options(
+                            group.get("options"), gp + "/options", lo=1, hi=100, plain_only=True
+                        )
             else:
-                self.options(el.get("options"), pointer + "/options", lo=1, hi=100)
+                self.options(el.get("options"), pointer + "/options", lo=1, hi=100, plain_only=True)
         elif kind == "overflow":
-            self.options(el.get("options"), pointer + "/options", lo=1, hi=5)
+            self.options(el.get("options"), pointer + "/options", lo=1, hi=5, plain_only=True)
         elif kind in ("radio_buttons", "checkboxes"):
             self.options(el.get("options"), pointer + "/options", lo=1, hi=10, text_limit=150)
         elif kind == "datepicker":
@@ -174,6 +205,7 @@ class _Checker:
         elif kind == "number_input":
             if "is_decimal_allowed" not in el:
                 self.fail("missing required field: is_decimal_allowed", pointer)
+        self.initial_choices(el, pointer)
         if "placeholder" in el:
             self.text(el["placeholder"], pointer + "/placeholder", limit=150, plain_only=True)
         if "confirm" in el and isinstance(el["confirm"], dict):

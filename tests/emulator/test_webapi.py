@@ -148,6 +148,41 @@ async def test_archived_channel_refuses_posts(client: AsyncWebClient, emu: Emula
         ([{"type": "section"}], "either text or fields"),
         ([{"type": "carousel"}], "unsupported type"),
         ([{"type": "image", "image_url": "https://x/y.png"}], "alt_text"),
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "x", "emoji": True}}], "emoji"),
+        (
+            [
+                {
+                    "type": "actions",
+                    "elements": [
+                        {
+                            "type": "static_select",
+                            "options": [
+                                {"text": {"type": "plain_text", "text": "A"}, "value": "a"}
+                            ],
+                            "initial_option": {
+                                "text": {"type": "plain_text", "text": "B"},
+                                "value": "b",
+                            },
+                        }
+                    ],
+                }
+            ],
+            "must match one of the options",
+        ),
+        (
+            [
+                {
+                    "type": "actions",
+                    "elements": [
+                        {
+                            "type": "overflow",
+                            "options": [{"text": {"type": "mrkdwn", "text": "A"}, "value": "a"}],
+                        }
+                    ],
+                }
+            ],
+            "must be one of plain_text",
+        ),
     ],
 )
 async def test_invalid_blocks(
