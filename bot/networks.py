@@ -320,6 +320,13 @@ async def sync_cohort_channels(
                     m.left_at = now
                     if person.id not in report.left:
                         report.left.append(person.id)
+                        # "No longer messaged": drop their pending check-in questions too.
+                        await delivery.cancel(
+                            session,
+                            person_id=person.id,
+                            kinds=["match_checkin"],
+                            reason="withdrawn",
+                        )
                     if (
                         settings.withdrawn_policy == "remove"
                         and person.slack_user_id

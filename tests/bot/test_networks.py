@@ -112,6 +112,8 @@ async def test_sync_creates_adopts_and_invites(
             s, admin, settings, cohort_id=cohort.id, now=clock.now()
         )
         assert again.invited == []
+        network = (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
+        await nw.run_matching_round(s, admin, settings, network_id=network.id, now=clock.now())
         enrolment = (
             await s.exec(select(Enrolment).where(Enrolment.person_id == people[0].id))
         ).one()
@@ -128,6 +130,14 @@ async def test_sync_creates_adopts_and_invites(
     assert after.left == [people[0].id] and after.removed == []
     assert all(m.left_at is not None for m in left)
     assert "U001" in admin.members[existing]
+    async with db.transaction() as s:
+        theirs = [d for d in await deliveries(s, "match_checkin") if d.person_id == people[0].id]
+        assert theirs and {d.state for d in theirs} == {DeliveryState.CANCELLED}
+        clock.advance(timedelta(weeks=2))
+        later = await nw.run_matching_round(
+            s, admin, settings, network_id=network.id, now=clock.now()
+        )
+    assert people[0].id not in {i for g in later.groups for i in g}
 
 
 async def test_withdrawn_removed_under_remove_policy(
