@@ -246,6 +246,14 @@ class CallLog:
         """Count successful chat.postMessage calls per resolved channel."""
         return Counter(r.channel or "" for r in self.calls("chat.postMessage", ok=True))
 
+    def posts_per_recipient(self) -> Counter[str]:
+        """Count successful DMs (chat.postMessage to an IM) per person."""
+        return Counter(
+            r.user
+            for r in self.calls("chat.postMessage", ok=True)
+            if r.user and r.channel and r.channel.startswith("D")
+        )
+
     def duplicates(self, method: str = "chat.postMessage") -> dict[str, int]:
         """Return `channel:content_hash` keys that succeeded more than once, with counts."""
         seen = Counter(

@@ -299,6 +299,7 @@ class WebApi:
             return self._json({"ok": False, "error": exc.error, **extra}, exc.status, headers)
         record.ok = True
         record.channel = call.channel or record.channel
+        record.user = call.notes.get("user", record.user)
         record.ts = call.ts
         self.calls.add(record)
         return self._json({"ok": True, **result})
@@ -462,6 +463,8 @@ class WebApi:
         )
         self.state.add_message(message)
         call.ts = message.ts
+        if channel.is_im and channel.im_user:
+            call.notes["user"] = channel.im_user
         return {"channel": channel.id, "ts": message.ts, "message": self._message_json(message)}
 
     async def chat_update(self, call: Call) -> dict[str, Any]:

@@ -413,6 +413,7 @@ async def test_call_log_counts_and_duplicates(client: AsyncWebClient, emu: Emula
     await client.chat_postMessage(channel="UINGRID001", text="same")
     assert emu.calls.count("chat.postMessage") == 3
     assert list(emu.calls.duplicates().values()) == [2]
+    assert emu.calls.posts_per_recipient() == {"UOLA000001": 2, "UINGRID001": 1}
     async with aiohttp.ClientSession() as session:
         async with session.get(emu.base_url + "/_admin/calls?method=chat.postMessage") as resp:
             body = await resp.json()
