@@ -367,13 +367,14 @@ async def status_by_class(
 
 
 async def audit_status_read(
-    session: AsyncSession, *, actor_id: int | None, actor: str, subject: str
+    session: AsyncSession,
+    *,
+    actor_id: int | None,
+    actor: str,
+    subject: str,
+    action: str = "assignments.status_read",
 ) -> None:
-    """Record that staff read per-person assignment status."""
+    """Record that staff read per-person assignment or line-manager status."""
     await record_audit(
-        session=session,
-        actor=actor,
-        actor_id=actor_id,
-        action="assignments.status_read",
-        subject=subject,
+        session=session, actor=actor, actor_id=actor_id, action=action, subject=subject
     )

@@ -32,7 +32,7 @@ from emulator.state import WorkspaceState
 from handlers.email_notifier import EmailNotifier
 from handlers.slack_notifier import SlackNotifier
 from schedules.nudges import run_nudge_followups
-from storage.models import AssignmentProgress, Delivery, DeliveryState, NudgeAnswer
+from storage.models import AssignmentProgress, AuditEvent, Delivery, DeliveryState, NudgeAnswer
 from tests.utils.assignments import (
     World,
     add_assignment,
@@ -273,6 +273,9 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
         return view is not None and "Mona Leder" in str(view.payload.get("blocks"))
 
     await eventually(staff_sees_it)
+    async with loop.runtime.db.session() as session:
+        actions = (await session.execute(select(AuditEvent.action))).scalars().all()
+    assert "nudges.silent_read" in actions  # names on staff's Home are an audited read
 
 
 async def test_expired_email_link_changes_nothing(loop: Loop) -> None:

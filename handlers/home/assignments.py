@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.assignments import current_cohort_ids, open_for_person, status_by_class
+from bot.assignments import (
+    audit_status_read,
+    current_cohort_ids,
+    open_for_person,
+    status_by_class,
+)
 from bot.line_managers import manager_overview, silent_managers
 from bot.people import Actor
 from bot.runtime import Runtime
@@ -42,13 +47,21 @@ async def my_participants(runtime: Runtime, actor: Actor) -> Blocks:
 async def staff_assignments(runtime: Runtime, actor: Actor) -> Blocks:
     """Counts per class and assignment for the newest cohort, and silent line managers."""
     now = runtime.clock.now()
-    async with runtime.db.session() as session:
+    async with runtime.db.transaction() as session:
         cohorts = (await current_cohort_ids(session))[:1]
         blocks: Blocks = []
         for cohort_id in cohorts:
             statuses = await status_by_class(session, cohort_id=cohort_id, now=now)
             blocks += build_status(statuses, locale=actor.locale, with_names=False)[:20]
             silent = await silent_managers(session, cohort_id)
+            if silent:  # names of managers and participants: a read of personal data
+                await audit_status_read(
+                    session,
+                    actor_id=actor.person_id,
+                    actor=f"person:{actor.person_id}",
+                    subject=f"cohort:{cohort_id}",
+                    action="nudges.silent_read",
+                )
             blocks += build_silent_managers(
                 silent[:10], locale=actor.locale, tz=runtime.settings.timezone
             )
