@@ -224,6 +224,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "stopped after three unanswered introductions",
     },
     "networks.home.pause_until": {"nb": "Pause til …", "en": "Pause until …"},
+    "networks.home.alumni_invite": {
+        "nb": "Du har fullført {cohort}. Vil du bli med i alumninettverket?",
+        "en": "You have completed {cohort}. Would you like to join the alumni network?",
+    },
     "networks.home.profile": {
         "nb": "*Profilen din* – {visibility}",
         "en": "*Your profile* – {visibility}",

@@ -1260,6 +1260,17 @@ async def my_networks(
     return [(n, m) for m, n in rows]
 
 
+async def alumni_not_in_network(session: AsyncSession, *, person_id: int) -> list[Cohort]:
+    """Cohorts this alumnus completed without saying yes to the alumni network (yet)."""
+    cohorts = []
+    for enrolment in await q.list_person_enrolments(session=session, person_id=person_id):
+        if enrolment.is_alumnus and enrolment.alumni_consent is not True:
+            cohort = await q.get_cohort(session=session, cohort_id=enrolment.cohort_id)
+            if cohort is not None:
+                cohorts.append(cohort)
+    return cohorts
+
+
 __all__ = [
     "ACTION_CHECKIN",
     "ACTION_CONSENT",
@@ -1273,6 +1284,7 @@ __all__ = [
     "Profile",
     "RoundResult",
     "SyncReport",
+    "alumni_not_in_network",
     "block_person",
     "close_round",
     "complete_cohort",

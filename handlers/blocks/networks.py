@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.broadcasts import Audience, DeliveryReport, Preview
 from bot.messages import format_day, t
-from bot.networks import ACTION_OPT_IN, ACTION_OPT_OUT, ACTION_START_DM, Profile
+from bot.networks import ACTION_CONSENT, ACTION_OPT_IN, ACTION_OPT_OUT, ACTION_START_DM, Profile
 from handlers.blocks.message import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -153,8 +153,13 @@ def build_home_networks(
     person: Person,
     today: date,
     locale: str,
+    alumni_invites: Sequence[tuple[int, str]] = (),
 ) -> Blocks:
-    """The person's networks with matching controls, and their directory profile."""
+    """The person's networks with matching controls, alumni invitations, and their profile.
+
+    `alumni_invites` are (cohort id, cohort name) the person completed without joining the
+    alumni network: they can still say yes here.
+    """
     blocks: Blocks = [{"type": "header", "text": _plain(t("networks.home.title", locale), 150)}]
     if not rows:
         blocks.append(_section(t("networks.home.none", locale)))
@@ -184,6 +189,19 @@ def build_home_networks(
                 )
             )
         blocks.append({"type": "actions", "block_id": f"matching:{nid}", "elements": elements})
+    for cohort_id, cohort_name in alumni_invites[:3]:
+        blocks.append(
+            {
+                "type": "section",
+                "text": _text(t("networks.home.alumni_invite", locale, cohort=cohort_name)),
+                "accessory": _button(
+                    f"{ACTION_CONSENT}:yes",
+                    t("networks.alumni.consent.yes", locale),
+                    f"{cohort_id}:yes",
+                    "primary",
+                ),
+            }
+        )
     visibility = t("networks.home.findable" if person.findable else "networks.home.hidden", locale)
     profile = {
         "type": "section",

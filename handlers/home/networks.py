@@ -19,10 +19,15 @@ async def my_networks(runtime: Runtime, actor: Actor) -> Blocks:
     async with runtime.db.session() as session:
         rows = await networks.my_networks(session, person_id=actor.person_id)
         person = await networks.own_person(session, person_id=actor.person_id)
+        invites = [
+            (c.id, c.name)
+            for c in await networks.alumni_not_in_network(session, person_id=actor.person_id)
+            if c.id is not None
+        ]
     if person is None:
         return []
     today = runtime.clock.now().astimezone(runtime.settings.zone).date()
-    return build_home_networks(rows, person, today, actor.locale)
+    return build_home_networks(rows, person, today, actor.locale, invites)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:

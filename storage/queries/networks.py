@@ -348,3 +348,10 @@ async def enrolment_places(
         .order_by(col(Enrolment.id))
     )
     return {pid: (key, city) for pid, key, city in result.all()}
+
+
+async def list_person_enrolments(*, session: AsyncSession, person_id: int) -> list[Enrolment]:
+    result = await session.execute(
+        select(Enrolment).where(col(Enrolment.person_id) == person_id).order_by(col(Enrolment.id))
+    )
+    return list(result.scalars())

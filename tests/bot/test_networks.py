@@ -447,6 +447,10 @@ async def test_alumni_transition_with_consent(
                 now=clock.now(),
             )
     assert yes == [admin.channel("lu-alumni"), admin.channel("lu-alumni-vestland")]
+    async with db.session() as s:
+        assert await nw.alumni_not_in_network(s, person_id=_id(people[0])) == []
+        [pending] = await nw.alumni_not_in_network(s, person_id=_id(people[1]))
+        assert pending.id == cohort.id
     assert admin.members[admin.channel("lu-alumni")] == {"U001"}
     async with db.session() as s:
         rows = (await s.exec(select(Enrolment).order_by(Enrolment.person_id))).all()  # type: ignore[arg-type]

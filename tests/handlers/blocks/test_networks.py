@@ -159,3 +159,12 @@ def test_report_and_group_summaries() -> None:
         "2 kollegagrupper" in summary[0]["text"]["text"]
         and "<#C1>: A, B" in summary[1]["text"]["text"]
     )
+
+
+def test_home_offers_the_alumni_network_to_those_who_did_not_say_yes() -> None:
+    person = Person(id=1, email="a@x.no", name="A")
+    blocks = build_home_networks([], person, date(2026, 3, 2), "en", [(5, "Kull 2025")])
+    invite = blocks[2]
+    assert "Kull 2025" in invite["text"]["text"]
+    assert invite["accessory"]["action_id"] == "alumni_consent:yes"
+    assert invite["accessory"]["value"] == "5:yes"
