@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workspace-burst", type=int, default=10)
     p.add_argument("--channel-per-second", type=float, default=1.0)
     p.add_argument("--channel-burst", type=int, default=3)
-    p.add_argument("--backoff", type=float, default=2.0, help="first retry delay (seconds)")
+    p.add_argument("--backoff", type=float, default=1.0, help="first retry delay (seconds)")
     p.add_argument("--exit-when-done", action="store_true")
     p.add_argument("--stats", type=Path, help="write a JSON summary here on exit")
     p.add_argument("--trace-memory", action="store_true", help="tracemalloc peak (slower)")
@@ -88,7 +88,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         client = make_slack_client(token=args.token, base_url=settings.slack_api_url, session=http)
         notifier = SlackNotifier(client, RateLimiter(limits))
         dispatcher = Dispatcher(
-            db, {"slack": notifier}, SystemClock(), notifier.limiter, settings, args.process_id
+            db,
+            {"slack": notifier},
+            SystemClock(),
+            notifier.limiter,
+            settings,
+            args.process_id,
+            linger=True,
         )
         print(f"ready {dispatcher.token}", flush=True)
         while True:

@@ -219,7 +219,9 @@ def summarise_calls(handle: Any, users: list[str]) -> dict[str, Any]:
     first = min(c.at for c in calls)
     last = max(c.at for c in ok)
     errors = Counter(c.error for c in calls if not c.ok)
+    per_second = Counter(int(c.at - first) for c in ok)
     return {
+        "ok_per_second": [per_second.get(i, 0) for i in range(int(last - first) + 1)],
         "send_window_s": round(last - first, 2),
         "api_calls": len(calls),
         "delivered": delivered,

@@ -215,6 +215,7 @@ class Dispatcher:
         *,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        linger: bool = False,
     ) -> None:
         if isinstance(runtime_or_db, Database):
             db = runtime_or_db
@@ -236,9 +237,11 @@ class Dispatcher:
         self.token = f"{(process_id or 'bot')[:36]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.rng = rng or random.Random()
         self._sleep = sleep
-        self._semaphore = asyncio.Semaphore(settings.dispatch_concurrency)
+        self.linger = linger
         self._paused: set[str] = set()
         self._lock = asyncio.Lock()
+        self._low = asyncio.Event()
+        self._busy = 0
 
     @property
     def lease(self) -> timedelta:
@@ -247,14 +250,41 @@ class Dispatcher:
     async def tick(
         self, now: datetime | None = None, *, max_batches: int | None = None
     ) -> TickStats:
-        """Send everything due at `now` (default: the clock's now), batch after batch."""
+        """Send everything due at `now` (default: the clock's now), batch after batch.
+
+        Batches are pipelined: the next one is claimed while the last few messages of the
+        previous one are still going, so sending never pauses between batches. With `linger`
+        a busy tick also waits for retries falling due within one tick interval, instead of
+        leaving them to the next tick.
+        """
         stats = TickStats()
         async with self._lock:
-            while max_batches is None or stats.batches < max_batches:
-                at = now or self.clock.now()
-                now = None  # later batches read the clock again
-                if not await self._anything_due(at):
-                    break
+            queue: asyncio.Queue[list[q.ClaimedDelivery] | None] = asyncio.Queue()
+            workers = [
+                asyncio.create_task(self._worker(queue, stats))
+                for _ in range(self.settings.dispatch_concurrency)
+            ]
+            try:
+                await self._produce(queue, stats, now, max_batches)
+            finally:
+                for _ in workers:
+                    queue.put_nowait(None)
+                await asyncio.gather(*workers, return_exceptions=True)
+        return stats
+
+    async def _produce(
+        self,
+        queue: asyncio.Queue[list[q.ClaimedDelivery] | None],
+        stats: TickStats,
+        now: datetime | None,
+        max_batches: int | None,
+    ) -> None:
+        low_water = max(1, self.settings.dispatch_concurrency)
+        while max_batches is None or stats.batches < max_batches:
+            at = now or self.clock.now()
+            now = None  # later batches read the clock again
+            claimed: list[q.ClaimedDelivery] = []
+            if await self._anything_due(at):
                 async with self.db.transaction() as session:
                     self._paused = {p.transport for p in await q.list_pauses(session=session)}
                     claimed = await q.claim_due_deliveries(
@@ -264,14 +294,35 @@ class Dispatcher:
                         claimed_by=self.token,
                         lease_until=at + self.lease,
                     )
-                if not claimed:
-                    break
-                stats.batches += 1
-                stats.claimed += len(claimed)
-                await self._send_batch(claimed, stats)
-                if len(claimed) < self.settings.dispatch_batch:
-                    break
-        return stats
+            if not claimed:
+                if queue.qsize() or self._busy:
+                    await queue.join()  # what is in flight may leave retries due soon
+                    continue
+                if not await self._linger(stats):
+                    return
+                continue
+            stats.batches += 1
+            stats.claimed += len(claimed)
+            for chain in await self._plan(claimed, stats):
+                queue.put_nowait(chain)
+            while queue.qsize() > low_water:
+                self._low.clear()
+                await self._low.wait()
+
+    async def _linger(self, stats: TickStats) -> bool:
+        """In a busy tick, wait for a retry due within one interval. True to look again."""
+        if not self.linger or not stats.claimed:
+            return False
+        async with self.db.session() as session:
+            next_due = await q.next_due_at(session=session)
+        if next_due is None:
+            return False
+        before = self.clock.now()
+        wait = (next_due - before).total_seconds()
+        if wait > self.settings.dispatch_interval_seconds:
+            return False
+        await self._sleep(max(0.0, wait) + 0.001)
+        return self.clock.now() > before  # a clock that does not move would wait forever
 
     async def _anything_due(self, now: datetime) -> bool:
         # Most ticks find nothing: answer that with one indexed probe outside any transaction
@@ -292,57 +343,105 @@ class Dispatcher:
         except Exception:
             return 0.0
 
-    async def _send_batch(self, claimed: list[q.ClaimedDelivery], stats: TickStats) -> None:
-        # One chain per recipient: messages to one channel go in order, one at a time, so a
-        # busy channel holds at most one sending slot and the others flow.
+    async def _plan(
+        self, claimed: list[q.ClaimedDelivery], stats: TickStats
+    ) -> list[list[q.ClaimedDelivery]]:
+        """Group a batch into chains, blocked channels last; defer the long-blocked ones.
+
+        One chain per recipient: messages to one channel go in order, one at a time, so a
+        busy channel holds at most one sending slot and the others flow.
+        """
         chains: dict[tuple[str, str], list[q.ClaimedDelivery]] = {}
         for item in claimed:
             chains.setdefault((item.transport, item.target), []).append(item)
-        ordered = sorted(chains.values(), key=lambda chain: self._ready_in(chain[0]))
+        waits = {key: self._ready_in(chain[0]) for key, chain in chains.items()}
         now = self.clock.now()
         runnable: list[list[q.ClaimedDelivery]] = []
-        for chain in ordered:
-            wait = self._ready_in(chain[0])
-            if wait > DEFER_AFTER_SECONDS:
+        for key in sorted(chains, key=lambda k: waits[k]):
+            chain = chains[key]
+            if waits[key] > DEFER_AFTER_SECONDS:
                 async with self.db.transaction() as session:
                     stats.deferred += await q.release_claims(
                         session=session,
                         delivery_ids=[d.id for d in chain],
                         claimed_by=self.token,
                         now=now,
-                        send_at=now + timedelta(seconds=wait),
+                        send_at=now + timedelta(seconds=waits[key]),
                     )
             else:
                 runnable.append(chain)
-        async with asyncio.TaskGroup() as group:
-            for chain in runnable:
-                group.create_task(self._send_chain(chain, stats))
+        return runnable
 
-    async def _send_chain(self, chain: list[q.ClaimedDelivery], stats: TickStats) -> None:
-        for item in chain:
-            wait = self._ready_in(item)
-            if wait > 0:
-                await self._sleep(wait)  # not holding a sending slot meanwhile
-            async with self._semaphore:
-                try:
-                    await self._deliver(item, stats)
-                except Exception as exc:  # a database hiccup: the lease brings it back
-                    logger.exception("Failed to deliver delivery %s", item.id)
-                    stats.errors.append(f"{item.id}: {type(exc).__name__}")
+    async def _worker(
+        self, queue: asyncio.Queue[list[q.ClaimedDelivery] | None], stats: TickStats
+    ) -> None:
+        # A worker records a successful send together with marking its next delivery in
+        # flight (one transaction instead of two). A sent-but-unrecorded delivery is still in
+        # state uncertain, so a crash leaves at most one uncertain delivery per worker.
+        done: tuple[q.ClaimedDelivery, SendResult] | None = None
+        while True:
+            try:
+                chain = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                await self._flush(done, stats)
+                done = None
+                chain = await queue.get()
+            if queue.qsize() <= self.settings.dispatch_concurrency:
+                self._low.set()
+            if chain is None:
+                queue.task_done()
+                await self._flush(done, stats)
+                return
+            self._busy += 1
+            try:
+                for item in chain:
+                    wait = self._ready_in(item)
+                    if wait > 0:  # paced or blocked: record first, hold nothing while waiting
+                        await self._flush(done, stats)
+                        done = None
+                        await self._sleep(wait)
+                    try:
+                        done = await self._deliver(item, done, stats)
+                    except Exception as exc:  # a database hiccup: the lease brings it back
+                        logger.exception("Failed to deliver delivery %s", item.id)
+                        stats.errors.append(f"{item.id}: {type(exc).__name__}")
+                        done = None
+                if queue.empty():
+                    await self._flush(done, stats)
+                    done = None
+            finally:
+                self._busy -= 1
+                queue.task_done()
 
-    async def _deliver(self, item: q.ClaimedDelivery, stats: TickStats) -> None:
-        if item.transport in self._paused:
-            async with self.db.transaction() as session:
-                await q.release_claims(
-                    session=session,
-                    delivery_ids=[item.id],
-                    claimed_by=self.token,
-                    now=self.clock.now(),
-                )
-            stats.paused += 1
+    async def _flush(
+        self, done: tuple[q.ClaimedDelivery, SendResult] | None, stats: TickStats
+    ) -> None:
+        if done is None:
             return
+        try:
+            async with self.db.transaction() as session:
+                await self._write_outcome(session, done[0], done[1], stats)
+        except Exception as exc:
+            logger.exception("Failed to record delivery %s", done[0].id)
+            stats.errors.append(f"{done[0].id}: {type(exc).__name__}")
+
+    async def _deliver(
+        self,
+        item: q.ClaimedDelivery,
+        done: tuple[q.ClaimedDelivery, SendResult] | None,
+        stats: TickStats,
+    ) -> tuple[q.ClaimedDelivery, SendResult] | None:
+        """Send one delivery; returns it with its result when the recording can wait."""
         now = self.clock.now()
         async with self.db.transaction() as session:
+            if done is not None:
+                await self._write_outcome(session, done[0], done[1], stats)
+            if item.transport in self._paused:
+                await q.release_claims(
+                    session=session, delivery_ids=[item.id], claimed_by=self.token, now=now
+                )
+                stats.paused += 1
+                return None
             started = await q.mark_in_flight(
                 session=session,
                 delivery_id=item.id,
@@ -352,94 +451,100 @@ class Dispatcher:
             )
         if not started:
             stats.lost += 1
-            return
+            return None
         if item.uncertain:
             stats.resent_uncertain += 1
             logger.warning("Resending delivery %s that may already have been sent", item.id)
+        result = await self._send(item)
+        if result.status == "sent":
+            return item, result
+        async with self.db.transaction() as session:
+            await self._write_outcome(session, item, result, stats)
+        if result.status == "paused":
+            await self.pause(item.transport, result.error or "credentials rejected")
+        return None
+
+    async def _send(self, item: q.ClaimedDelivery) -> SendResult:
         notifier = self.notifiers.get(item.transport)
         if notifier is None:
-            result = SendResult(status="failed", error=f"no {item.transport} transport configured")
-        else:
-            try:
-                message = OutgoingMessage.from_json(item.message)
-            except Exception:
-                result = SendResult(status="failed", error="the stored message is malformed")
-            else:
-                try:
-                    result = await notifier.send(target=item.target, message=message)
-                except Exception as exc:
-                    logger.exception("Failed to send delivery %s", item.id)
-                    result = SendResult(status="retry", error=f"unexpected {type(exc).__name__}")
-        await self._record(item, result, stats)
+            return SendResult(status="failed", error=f"no {item.transport} transport configured")
+        try:
+            message = OutgoingMessage.from_json(item.message)
+        except Exception:
+            return SendResult(status="failed", error="the stored message is malformed")
+        try:
+            return await notifier.send(target=item.target, message=message)
+        except Exception as exc:
+            logger.exception("Failed to send delivery %s", item.id)
+            return SendResult(status="retry", error=f"unexpected {type(exc).__name__}")
 
-    async def _record(self, item: q.ClaimedDelivery, result: SendResult, stats: TickStats) -> None:
+    async def _write_outcome(
+        self, session: AsyncSession, item: q.ClaimedDelivery, result: SendResult, stats: TickStats
+    ) -> None:
         now = self.clock.now()
-        async with self.db.transaction() as session:
-            if result.status == "sent":
-                await q.record_sent(
-                    session=session,
-                    delivery_id=item.id,
-                    claimed_by=self.token,
-                    now=now,
-                    result_ref=result.ref,
-                    note=item.error if item.uncertain else None,
-                )
-                stats.sent += 1
-            elif result.status == "retry":
-                ratelimited = result.error == RATELIMITED
-                attempt = item.attempts + (0 if ratelimited else 1)
-                if not ratelimited and attempt >= self.settings.dispatch_max_attempts:
-                    await q.record_failed(
-                        session=session,
-                        delivery_id=item.id,
-                        claimed_by=self.token,
-                        now=now,
-                        error=f"gave up after {attempt} attempts: {result.error or 'transient error'}",
-                    )
-                    stats.failed += 1
-                    return
-                if result.retry_after is not None:
-                    delay = max(0.0, result.retry_after)
-                else:
-                    delay = backoff_seconds(
-                        attempt,
-                        base=self.settings.dispatch_backoff_seconds,
-                        cap=self.settings.dispatch_backoff_max_seconds,
-                        rng=self.rng,
-                    )
-                await q.record_retry(
-                    session=session,
-                    delivery_id=item.id,
-                    claimed_by=self.token,
-                    now=now,
-                    send_at=now + timedelta(seconds=delay),
-                    error=result.error or "transient error",
-                    count_attempt=not ratelimited,
-                )
-                stats.retried += 1
-            elif result.status == "paused":
-                await q.release_claims(
-                    session=session,
-                    delivery_ids=[item.id],
-                    claimed_by=self.token,
-                    now=now,
-                    in_flight=True,
-                )
-                stats.paused += 1
-            else:
-                logger.warning(
-                    "Delivery %s (%s) failed: %s", item.id, item.kind, result.error or "unknown"
-                )
+        if result.status == "sent":
+            await q.record_sent(
+                session=session,
+                delivery_id=item.id,
+                claimed_by=self.token,
+                now=now,
+                result_ref=result.ref,
+                note=item.error if item.uncertain else None,
+            )
+            stats.sent += 1
+        elif result.status == "retry":
+            ratelimited = result.error == RATELIMITED
+            attempt = item.attempts + (0 if ratelimited else 1)
+            if not ratelimited and attempt >= self.settings.dispatch_max_attempts:
                 await q.record_failed(
                     session=session,
                     delivery_id=item.id,
                     claimed_by=self.token,
                     now=now,
-                    error=result.error or "failed",
+                    error=f"gave up after {attempt} attempts: {result.error or 'transient error'}",
                 )
                 stats.failed += 1
-        if result.status == "paused":
-            await self.pause(item.transport, result.error or "credentials rejected")
+                return
+            if result.retry_after is not None:
+                delay = max(0.0, result.retry_after)
+            else:
+                delay = backoff_seconds(
+                    attempt,
+                    base=self.settings.dispatch_backoff_seconds,
+                    cap=self.settings.dispatch_backoff_max_seconds,
+                    rng=self.rng,
+                )
+            await q.record_retry(
+                session=session,
+                delivery_id=item.id,
+                claimed_by=self.token,
+                now=now,
+                send_at=now + timedelta(seconds=delay),
+                error=result.error or "transient error",
+                count_attempt=not ratelimited,
+            )
+            stats.retried += 1
+        elif result.status == "paused":
+            await q.release_claims(
+                session=session,
+                delivery_ids=[item.id],
+                claimed_by=self.token,
+                now=now,
+                in_flight=True,
+            )
+            stats.paused += 1
+        else:
+            logger.warning(
+                "Delivery %s (%s) failed: %s", item.id, item.kind, result.error or "unknown"
+            )
+            await q.record_failed(
+                session=session,
+                delivery_id=item.id,
+                claimed_by=self.token,
+                now=now,
+                error=result.error or "failed",
+            )
+            stats.failed += 1
 
     # --- pausing ---------------------------------------------------------------------------
 

@@ -46,8 +46,9 @@ class Settings(BaseModel):
     dispatch_batch: int = Field(default=200, ge=1)
     dispatch_lease_seconds: int = Field(default=120, ge=1)
     dispatch_interval_seconds: float = Field(default=1.0, gt=0)
-    dispatch_max_attempts: int = Field(default=8, ge=1)
-    dispatch_backoff_seconds: float = Field(default=2.0, ge=0)  # first retry; doubles each time
+    # Backoff doubles from 0.5–1 s up to 15 min: 12 attempts ride out about an hour of outage.
+    dispatch_max_attempts: int = Field(default=12, ge=1)
+    dispatch_backoff_seconds: float = Field(default=1.0, ge=0)  # first retry; doubles each time
     dispatch_backoff_max_seconds: float = Field(default=900.0, ge=0)
     # Client-side Slack limits (Slack's published shape); the scale multiplies every rate.
     slack_rate_scale: float = Field(default=1.0, gt=0)
@@ -66,6 +67,11 @@ class Settings(BaseModel):
     nudge_reminder_working_days: int = Field(default=5, ge=1, le=60)
     link_ttl_days: int = Field(default=30, ge=1, le=365)
     tell_participant_on_manager_confirm: bool = True
+    # --- dropout signals (weekly staff digest; docs in .env.example)
+    risk_overdue_assignments: int = Field(default=1, ge=1)
+    risk_unanswered_pulses: int = Field(default=2, ge=1)
+    risk_low_score: int = Field(default=2, ge=1, le=4)
+    risk_lookback_days: int = Field(default=42, ge=7, le=365)
 
     @field_validator("timezone")
     @classmethod
@@ -154,6 +160,11 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_NUDGE_REMINDER_WORKING_DAYS": "nudge_reminder_working_days",
     "COHORTBOT_LINK_TTL_DAYS": "link_ttl_days",
     "COHORTBOT_TELL_PARTICIPANT_ON_MANAGER_CONFIRM": "tell_participant_on_manager_confirm",
+    # --- dropout signals
+    "COHORTBOT_RISK_OVERDUE_ASSIGNMENTS": "risk_overdue_assignments",
+    "COHORTBOT_RISK_UNANSWERED_PULSES": "risk_unanswered_pulses",
+    "COHORTBOT_RISK_LOW_SCORE": "risk_low_score",
+    "COHORTBOT_RISK_LOOKBACK_DAYS": "risk_lookback_days",
 }
 
 

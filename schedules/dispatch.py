@@ -19,7 +19,7 @@ JOB_ID = "dispatch"
 
 def make_dispatcher(runtime: Runtime, limiter: RateLimiter | None = None) -> Dispatcher:
     """The process's dispatcher over its transports."""
-    return Dispatcher(runtime, limiter=limiter)
+    return Dispatcher(runtime, limiter=limiter, linger=True)
 
 
 def register(
