@@ -32,7 +32,7 @@ async def forget_events_before(*, session: AsyncSession, before: datetime) -> in
     result = await session.execute(
         delete(ProcessedEvent).where(ProcessedEvent.received_at < before)  # type: ignore[arg-type]
     )
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 EVENT_MEMORY = timedelta(days=1)
