@@ -50,7 +50,7 @@ class OutgoingMessage:
         sections = tuple(
             Section(
                 text=s.get("text", ""),
-                fields=tuple(tuple(f) for f in s.get("fields", ())),  # type: ignore[misc]
+                fields=tuple(tuple(f) for f in s.get("fields", ())),
                 buttons=tuple(Button(**b) for b in s.get("buttons", ())),
             )
             for s in data.get("sections", ())

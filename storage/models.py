@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -18,7 +18,12 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime, utcnow
 
 
-def fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Any:
+def fk(
+    target: str,
+    *,
+    nullable: bool = False,
+    ondelete: Literal["CASCADE", "SET NULL", "RESTRICT"] = "CASCADE",
+) -> Any:
     """A foreign key column; CASCADE for owned rows, SET NULL for optional references."""
     return Field(default=None, foreign_key=target, nullable=nullable, index=True, ondelete=ondelete)
 
