@@ -15,6 +15,16 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.directory import DirectoryUser
+from bot.networks import ChannelAdmin, sync_cohort_channels
+from bot.people_import import Table, run_import
+from bot.plan import parse_plan
+from bot.plan_apply import apply_plan_to
+from bot.settings import Settings
+from storage.db import Database
+from storage.queries import people as people_q
+from storage.queries import plan as plan_q
+
 OSLO = ZoneInfo("Europe/Oslo")
 DEMO_COHORT = "demo"
 
@@ -295,3 +305,79 @@ def demo_plan(now: datetime) -> dict[str, Any]:
 def demo_plan_yaml(now: datetime) -> str:
     """The demo plan as YAML text, as a person would write it."""
     return yaml.safe_dump(demo_plan(now), allow_unicode=True, sort_keys=False, width=100)
+
+
+@dataclass
+class DemoReport:
+    """What seeding the demo did."""
+
+    created: bool
+    participants: int = 0
+    line_managers: int = 0
+    channels: int = 0
+
+
+async def demo_exists(db: Database) -> bool:
+    async with db.session() as session:
+        return await plan_q.get_cohort_by_key(session=session, key=DEMO_COHORT) is not None
+
+
+async def seed_demo(
+    db: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    directory_users: list[DirectoryUser] | None = None,
+    channels: ChannelAdmin | None = None,
+    people: list[DemoPerson] | None = None,
+) -> DemoReport:
+    """Apply the demo plan, import its people, make staff and create the class channels.
+
+    Does nothing if the demo cohort exists, so `make run` can call it on every start.
+    People are matched to Slack users by email from `directory_users`, as in a real import.
+    """
+    if await demo_exists(db):
+        return DemoReport(created=False)
+    people = people or demo_people()
+    plan = parse_plan(demo_plan_yaml(now), source="demo plan")
+    await apply_plan_to(db, plan, settings=settings, now=now, actor="demo")
+    participants = [p.row for p in people if p.role == "participant"]
+    columns = tuple(participants[0])
+    table = Table(columns=columns, rows=tuple((n + 2, row) for n, row in enumerate(participants)))
+    imported = await run_import(
+        db,
+        "demo people",
+        cohort_ref=DEMO_COHORT,
+        today=now.astimezone(OSLO).date(),
+        directory_users=directory_users,
+        actor="demo",
+        table=table,
+        settings=settings,
+        now=now,
+    )
+    by_email = {u.email.lower(): u for u in directory_users or [] if u.email}
+    async with db.transaction() as session:
+        for person in people:
+            if person.role == "staff":
+                user = by_email.get(person.row["email"])
+                await people_q.upsert_staff(
+                    session=session,
+                    email=person.row["email"],
+                    name=person.row["name"],
+                    slack_user_id=user.id if user else None,
+                )
+    synced = 0
+    if channels is not None:
+        async with db.transaction() as session:
+            cohort = await plan_q.get_cohort_by_key(session=session, key=DEMO_COHORT)
+            assert cohort is not None and cohort.id is not None
+            sync = await sync_cohort_channels(
+                session, channels, settings, cohort_id=cohort.id, now=now
+            )
+            synced = len(sync.channels)
+    return DemoReport(
+        created=True,
+        participants=imported.rows,
+        line_managers=sum(1 for p in people if p.role == "line_manager"),
+        channels=synced,
+    )

@@ -107,3 +107,19 @@ async def save_rows(*, session: AsyncSession, rows: Iterable[SQLModel]) -> None:
     """Insert or update rows in the caller's transaction; new rows get their ids."""
     session.add_all(list(rows))
     await session.flush()
+
+
+async def upsert_staff(
+    *, session: AsyncSession, email: str, name: str, slack_user_id: str | None = None
+) -> Person:
+    """Create or update a staff member by email."""
+    person = await get_person_by_email(session=session, email=email)
+    if person is None:
+        person = Person(email=email.strip().lower(), name=name)
+    person.name = name
+    person.is_staff = True
+    if slack_user_id:
+        person.slack_user_id = slack_user_id
+    session.add(person)
+    await session.flush()
+    return person
