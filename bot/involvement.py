@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models import NudgeAnswerValue
+from storage.queries.nudges import involvement_rows
 from storage.queries.report import nudge_answer_hours, nudge_figures_rows
 
 
@@ -66,3 +69,42 @@ async def involvement_by_cohort(
 async def involvement_figures(session: AsyncSession, cohort_id: int) -> list[NudgeFigures]:
     """Return answer and "done" shares and the median answer time for each nudge of a cohort."""
     return (await involvement_by_cohort(session, [cohort_id]))[cohort_id]
+
+
+# --- per class (line managers, bot/line_managers.py) ----------------------------------------
+
+
+async def involvement_by_class(
+    session: AsyncSession, cohort_id: int
+) -> dict[int | None, list[NudgeFigures]]:
+    """Return the same figures for each class of a cohort (None: participants without a class).
+
+    A participant counts in the class of their enrolment; `involvement_figures` is the cohort.
+    """
+    groups: dict[int | None, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for row in await involvement_rows(session=session, cohort_id=cohort_id):
+        groups[row.class_id][row.nudge_id].append(row)
+    out: dict[int | None, list[NudgeFigures]] = {}
+    for class_id, by_nudge in groups.items():
+        out[class_id] = []
+        for rows in by_nudge.values():
+            first = rows[0]
+            hours = [
+                (r.answered_at - (r.sent_at or r.send_at)).total_seconds() / 3600
+                for r in rows
+                if r.answered_at is not None
+            ]
+            out[class_id].append(
+                NudgeFigures(
+                    nudge_id=first.nudge_id,
+                    key=first.key,
+                    title=first.title,
+                    send_at=first.send_at,
+                    nudged=len(rows),
+                    answered=sum(1 for r in rows if r.answer is not None),
+                    done=sum(1 for r in rows if r.answer == NudgeAnswerValue.DONE),
+                    escalated=sum(1 for r in rows if r.escalated_at is not None),
+                    median_hours=round(median(hours), 1) if hours else None,
+                )
+            )
+    return out
