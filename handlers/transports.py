@@ -1,0 +1,29 @@
+"""Build the process's transports from settings: what `app.py` puts in `runtime.notifiers`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.notifier import Notifier
+from bot.ratelimit import RateLimiter, RateLimits
+from bot.settings import Settings
+from handlers.email_notifier import EmailNotifier
+from handlers.slack_notifier import SlackNotifier, make_slack_client
+
+
+def build_notifiers(
+    settings: Settings, *, http: Any = None, slack_token: str | None = None
+) -> dict[str, Notifier]:
+    """Slack (when a bot token is known) and email (when SMTP_URL is set).
+
+    `http` is the process's one aiohttp session; `slack_token` overrides the setting (the
+    local emulator's token in local mode).
+    """
+    notifiers: dict[str, Notifier] = {}
+    token = slack_token or settings.slack_bot_token
+    if token:
+        client = make_slack_client(token=token, base_url=settings.slack_api_url, session=http)
+        notifiers["slack"] = SlackNotifier(client, RateLimiter(RateLimits.from_settings(settings)))
+    if settings.smtp_url:
+        notifiers["email"] = EmailNotifier(settings.smtp_url, settings.smtp_from)
+    return notifiers
