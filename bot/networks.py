@@ -513,7 +513,12 @@ async def _candidates(
 
 
 async def close_round(
-    session: AsyncSession, settings: Settings, *, round_id: int, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    round_id: int,
+    now: datetime,
+    count_ignored: bool = True,
 ) -> list[int]:
     """Count ignored intros for a finished round; ghost and tell those at the limit.
 
@@ -537,6 +542,8 @@ async def close_round(
                 continue
             if group.id in answered:
                 m.ignored_intros = 0
+                continue
+            if not count_ignored:
                 continue
             m.ignored_intros += 1
             if m.ignored_intros >= IGNORED_LIMIT and not m.ghosted:
@@ -621,7 +628,15 @@ async def run_matching_round(
     weeks = network.match_every_weeks or settings.match_every_weeks
     previous = await q.latest_round(session=session, network_id=network_id)
     ghosted = (
-        await close_round(session, settings, round_id=previous.id, now=now)
+        await close_round(
+            session,
+            settings,
+            round_id=previous.id,
+            now=now,
+            # A round cut short by staff starting the next one early gave people no fair
+            # chance to meet: answers still count, silence does not.
+            count_ignored=previous.ends_at is None or previous.ends_at <= now,
+        )
         if previous is not None and previous.id is not None
         else []
     )

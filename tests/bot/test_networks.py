@@ -531,3 +531,26 @@ async def test_monthly_alumni_prompts(db: Database, settings: Settings, clock: F
     }
     assert nw.first_tuesday(2026, 9) == date(2026, 9, 1)
     assert nw.first_tuesday(2026, 4) == date(2026, 4, 7)
+
+
+async def test_rounds_cut_short_by_staff_do_not_count_as_ignored(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    admin = FakeChannelAdmin()
+    _, _people, network = await _cohort_network(
+        db, admin, settings, clock, per_class=2, cities=("Bergen",)
+    )
+    for _ in range(4):  # four rounds started back to back, nobody answering
+        async with db.transaction() as s:
+            result = await nw.run_matching_round(
+                s, admin, settings, network_id=network.id, now=clock.now(), actor=staff()
+            )
+        assert result.ghosted == [] and len(result.groups) == 1
+        clock.advance(timedelta(hours=1))
+    async with db.session() as s:
+        memberships = (
+            await s.exec(
+                select(NetworkMembership).where(NetworkMembership.network_id == network.id)
+            )
+        ).all()
+    assert {m.ignored_intros for m in memberships} == {0}
