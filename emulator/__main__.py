@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--fault-drop", type=float, default=0.0, help="share of calls whose connection is dropped"
     )
+    parser.add_argument(
+        "--fault-drop-after", type=float, default=0.0, help="share of calls handled, then dropped"
+    )
     parser.add_argument("--fault-seed", type=int, default=None)
     return parser.parse_args(argv)
 
@@ -87,6 +90,7 @@ async def main(argv: list[str] | None = None) -> None:
             ratelimited_share=args.fault_429,
             server_error_share=args.fault_5xx,
             drop_share=args.fault_drop,
+            drop_after_share=args.fault_drop_after,
             seed=args.fault_seed,
         ),
     )

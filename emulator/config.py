@@ -9,20 +9,28 @@ from dataclasses import dataclass, field
 class FaultConfig:
     """Shares of API calls that fail on purpose, drawn from a seeded RNG.
 
-    Shares are fractions (0.1 = 10 %) and are tried in this order: dropped connection, 429, 5xx.
+    Shares are fractions (0.1 = 10 %) and are tried in this order: dropped connection before the
+    call is handled, dropped connection after it was handled (the message is posted but the
+    client never hears so — the case that makes retries send twice), 429, 5xx.
     `methods` limits injection to the named Web API methods (empty = all methods).
     """
 
     ratelimited_share: float = 0.0
     server_error_share: float = 0.0
     drop_share: float = 0.0
+    drop_after_share: float = 0.0
     seed: int | None = None
     methods: frozenset[str] = frozenset()
 
     @property
     def active(self) -> bool:
         """Tell whether any fault can be injected."""
-        return self.ratelimited_share > 0 or self.server_error_share > 0 or self.drop_share > 0
+        return (
+            self.ratelimited_share > 0
+            or self.server_error_share > 0
+            or self.drop_share > 0
+            or self.drop_after_share > 0
+        )
 
 
 @dataclass

@@ -156,7 +156,7 @@ class FaultInjector:
         self.rng = random.Random(faults.seed)
 
     def draw(self, method: str) -> str | None:
-        """Return "drop", "ratelimited", "internal_error", "service_unavailable" or None."""
+        """Return "drop", "drop_after", "ratelimited", "internal_error", "service_unavailable" or None."""
         f = self.faults
         if not f.active or (f.methods and method not in f.methods):
             return None
@@ -164,6 +164,9 @@ class FaultInjector:
         if r < f.drop_share:
             return "drop"
         r -= f.drop_share
+        if r < f.drop_after_share:
+            return "drop_after"
+        r -= f.drop_after_share
         if r < f.ratelimited_share:
             return "ratelimited"
         r -= f.ratelimited_share

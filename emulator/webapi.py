@@ -256,7 +256,7 @@ class WebApi:
         }
 
         fault = self.faults.draw(method)
-        if fault is not None:
+        if fault is not None and fault != "drop_after":
             record.fault = fault
             record.error = fault
             if fault == "drop":
@@ -301,6 +301,13 @@ class WebApi:
         record.channel = call.channel or record.channel
         record.user = call.notes.get("user", record.user)
         record.ts = call.ts
+        if fault == "drop_after":
+            record.fault = fault
+            record.status = 0
+            self.calls.add(record)
+            if request.transport is not None:
+                request.transport.close()
+            raise web.HTTPInternalServerError()
         self.calls.add(record)
         return self._json({"ok": True, **result})
 

@@ -177,3 +177,18 @@ async def test_user_id_and_dm_id_share_one_channel_limit(
     with pytest.raises(SlackApiError) as info:
         await client.chat_postMessage(channel="UOLA000001", text="x")
     assert info.value.response.status_code == 429
+
+
+async def test_drop_after_handling_posts_but_loses_the_answer(
+    client: AsyncWebClient, emu: EmulatorHandle
+) -> None:
+    emu.emulator.set_faults(
+        FaultConfig(drop_after_share=1.0, methods=frozenset({"chat.postMessage"}))
+    )
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await client.chat_postMessage(channel="UOLA000001", text="once")
+    # slack_sdk retries a dropped connection once by default: both attempts were posted.
+    records = emu.calls.calls("chat.postMessage")
+    assert [(r.ok, r.fault, r.status) for r in records] == [(True, "drop_after", 0)] * 2
+    assert emu.calls.posts_per_recipient() == {"UOLA000001": 2}
+    assert list(emu.calls.duplicates().values()) == [2]
