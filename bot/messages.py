@@ -819,6 +819,42 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.networks.rounds": {"nb": "Runder", "en": "Rounds"},
     "report.networks.checkins": {"nb": "Svar", "en": "Answers"},
     "report.networks.met": {"nb": "Møttes (%)", "en": "Met (%)"},
+    # --- dropout signals (bot/risk.py: the weekly staff digest) --------------------------
+    "risk.digest.title": {"nb": "Frafallsvarsler, uke {week}", "en": "Dropout signals, week {week}"},
+    "risk.digest.lead": {
+        "nb": "{n} deltakere viser tegn som kan varsle frafall ({week}).",
+        "en": "{n} participants show signs that may point to dropout ({week}).",
+    },
+    "risk.digest.none": {
+        "nb": "Ingen deltakere viser tegn til frafall denne uken ({week}).",
+        "en": "No participants show signs of dropout this week ({week}).",
+    },
+    "risk.digest.followed_up": {"nb": "Fulgt opp", "en": "Followed up"},
+    "risk.digest.context": {
+        "nb": "Anonyme pulser brukes aldri i disse varslene. Terskler: se .env.example.",
+        "en": "Anonymous pulses are never used for these signals. Thresholds: see .env.example.",
+    },
+    "risk.digest.more": {"nb": "… og {n} til.", "en": "… and {n} more."},
+    "risk.digest.marked": {
+        "nb": "Fulgt opp av {name}.",
+        "en": "Followed up by {name}.",
+    },
+    "risk.reason.overdue_assignments": {
+        "nb": "{n} oppgave(r) over fristen, ikke levert",
+        "en": "{n} assignment(s) past due, not done",
+    },
+    "risk.reason.unanswered_pulses": {
+        "nb": "{n} pulser med navn ubesvart",
+        "en": "{n} named pulses unanswered",
+    },
+    "risk.reason.low_scores": {
+        "nb": "{n} lave svar på pulser med navn",
+        "en": "{n} low answers on named pulses",
+    },
+    "risk.reason.silent_manager": {
+        "nb": "nærmeste leder har ikke svart på {n} påminnelse(r), heller ikke etter eskalering",
+        "en": "line manager has not answered {n} nudge(s), even after escalation",
+    },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
 }

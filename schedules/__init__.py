@@ -36,6 +36,6 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import dispatch, nudges, planner, pulses
+    from schedules import digest, dispatch, nudges, planner, pulses
 
-    return [dispatch.register, nudges.register, pulses.register, planner.register]
+    return [dispatch.register, nudges.register, pulses.register, planner.register, digest.register]

@@ -1,5 +1,6 @@
-"""`/cohort pulse` (creation modal), `/cohort results PULSE` (with a chart) and `/cohort report
-[YEAR] [html|xlsx|csv]` (the annual report uploaded to the staff member's DM)."""
+"""`/cohort pulse` (creation modal), `/cohort results PULSE` (with a chart), `/cohort report
+[YEAR] [html|xlsx|csv]` (the annual report uploaded to the staff member's DM) and
+`/cohort followup CASE NOTE` (a dropout-digest case followed up)."""
 
 from __future__ import annotations
 
@@ -101,6 +102,29 @@ async def report_command(ctx: CommandContext) -> None:
         filename=f"arsrapport-{year}.{fmt}",
         title=t("report.title", locale, year=year),
     )
+
+
+@subcommand("followup", staff_only=True, aliases=("fulgtopp",))
+async def followup_command(ctx: CommandContext) -> None:
+    """`/cohort followup CASE NOTE`: mark a dropout-digest case followed up, with a note."""
+    from bot.risk import CaseNotFound, mark_followed_up
+
+    case_ref, _, note = ctx.args.partition(" ")
+    if not case_ref.isdigit() or ctx.actor.person_id is None:
+        await ctx.reply.ephemeral(
+            t("error.unknown_command", ctx.actor.locale, command=ctx.args or "followup")
+        )
+        return
+    try:
+        async with ctx.runtime.db.transaction() as session:
+            await mark_followed_up(
+                session, int(case_ref), ctx.actor.person_id, note, now=ctx.runtime.clock.now()
+            )
+    except CaseNotFound:
+        await ctx.reply.ephemeral(t("error.generic", ctx.actor.locale))
+        return
+    name = ctx.actor.person.name if ctx.actor.person else ""
+    await ctx.reply.ephemeral(t("risk.digest.marked", ctx.actor.locale, name=name))
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.pulses import QuestionSpec, create_pulse, tick
-from storage.models import AuditEvent, Cohort, PulseAnswer, PulseParticipation
+from storage.models import AuditEvent, Cohort, Person, PulseAnswer, PulseParticipation, RiskCase
 from storage.queries.pulses import list_questions
 from tests.handlers.test_networks_e2e import PARTICIPANTS, STAFF, Bot, bot, rows, until  # noqa: F401
 from tests.utils.slack import interaction_body
@@ -131,3 +131,29 @@ async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
     )
     audits = {e.action for e in await rows(bot, AuditEvent)}
     assert {"pulse.results", "report.annual"} <= audits
+
+
+async def test_staff_mark_digest_cases_followed_up(bot: Bot) -> None:
+    async with bot.runtime.db.transaction() as s:
+        cohort = (await s.exec(select(Cohort))).one()
+        leader = (await s.exec(select(Person).where(Person.slack_user_id == PARTICIPANTS[0]))).one()
+        cases = [
+            RiskCase(person_id=leader.id, cohort_id=cohort.id, week=f"2026-W1{i}", reasons=["x:1"])
+            for i in (0, 1)
+        ]
+        for case in cases:
+            s.add(case)
+    assert (
+        await bot.click(PARTICIPANTS[1], f"risk.followed_up.{cases[0].id}", str(cases[0].id)) == 200
+    )
+    assert await bot.click(STAFF, f"risk.followed_up.{cases[0].id}", str(cases[0].id)) == 200
+    assert await bot.command(STAFF, f"followup {cases[1].id} Ringte, alt ok") == 200
+
+    async def marked() -> bool:
+        found = await rows(bot, RiskCase)
+        return all(c.followed_up_at is not None for c in found)
+
+    await until(marked)
+    notes = sorted((c.note or "") for c in await rows(bot, RiskCase))
+    assert notes == ["", "Ringte, alt ok"]
+    assert "programstaben" in bot.ephemerals(PARTICIPANTS[1])[0]

@@ -1,0 +1,209 @@
+"""Dropout signals: a weekly digest for staff of participants who may be about to drop out.
+
+Signals (thresholds in settings, documented in .env.example), looked for in the last
+`risk_lookback_days` days:
+- `overdue_assignments`: at least `risk_overdue_assignments` assignments past due, not done;
+- `unanswered_pulses`: at least `risk_unanswered_pulses` *named* pulses closed without an answer;
+- `low_scores`: any answer of `risk_low_score` or less on a 1–5 question of a *named* pulse;
+- `silent_manager`: a line-manager nudge still unanswered after escalation (and not handled).
+Anonymous pulses never feed a signal: that would need the link between answer and person that
+they promise not to keep.
+
+Each flagged participant becomes a RiskCase for the ISO week; staff mark it followed up with a
+note. The digest is a neutral message queued for each staff member (dedupe `digest:{week}:staff:{pid}`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.delivery import schedule
+from bot.messages import normalise_locale, t
+from bot.notifier import Button, OutgoingMessage, Section
+from bot.settings import Settings
+from storage.models import RiskCase
+from storage.queries import pulses as pq
+from storage.queries import risk as q
+from storage.queries.people import record_audit
+
+FOLLOW_UP_ACTION = "risk.followed_up"  # + ".{case_id}"
+DIGEST_KIND = "risk_digest"
+MAX_PEOPLE_IN_DIGEST = 40  # each takes a section and a button row: 2 of Slack's 50 blocks
+
+
+class CaseNotFound(LookupError):
+    """No such risk case."""
+
+
+@dataclass
+class ParticipantRisk:
+    person_id: int
+    cohort_id: int
+    name: str
+    cohort_name: str
+    class_name: str | None
+    reasons: list[str] = field(default_factory=list)  # "code:count"
+    case_id: int | None = None
+
+
+def iso_week(now: datetime, zone: ZoneInfo) -> str:
+    """The ISO week of `now` in the programme's zone, e.g. "2026-W10"."""
+    year, week, _ = now.astimezone(zone).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def reason_text(reason: str, locale: str) -> str:
+    """Say a reason code ("overdue_assignments:2") in words."""
+    code, _, count = reason.partition(":")
+    return t(f"risk.reason.{code}", locale, n=count or "1")
+
+
+async def find_risks(
+    session: AsyncSession, *, now: datetime, settings: Settings
+) -> list[ParticipantRisk]:
+    """Return the participants with at least one signal, each with its reasons (writes nothing)."""
+    cohorts = {c.id: c.name for c in await q.running_cohorts(session=session)}
+    if not cohorts:
+        return []
+    ids = list(cohorts)
+    since = now - timedelta(days=settings.risk_lookback_days)
+    reasons: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for r in await q.overdue_assignments(session=session, cohort_ids=ids, since=since, now=now):
+        if r.n >= settings.risk_overdue_assignments:
+            reasons[(r.person_id, r.cohort_id)].append(f"overdue_assignments:{r.n}")
+    for cohort_id in ids:
+        for r in await pq.unanswered_named(
+            session=session, cohort_id=cohort_id, since=since, now=now
+        ):
+            if r.n >= settings.risk_unanswered_pulses:
+                reasons[(r.person_id, cohort_id)].append(f"unanswered_pulses:{r.n}")
+        for r in await pq.named_low_scores(
+            session=session, cohort_id=cohort_id, since=since, max_value=settings.risk_low_score
+        ):
+            reasons[(r.person_id, cohort_id)].append(f"low_scores:{r.n}")
+    for r in await q.silent_line_managers(session=session, cohort_ids=ids):
+        reasons[(r.person_id, r.cohort_id)].append(f"silent_manager:{r.n}")
+    people = {
+        (p.person_id, p.cohort_id): p for p in await q.participants(session=session, cohort_ids=ids)
+    }
+    out = []
+    for key, found in reasons.items():
+        p = people.get(key)
+        if p is None:  # withdrawn or completed since: no longer at risk of dropping out
+            continue
+        out.append(
+            ParticipantRisk(
+                p.person_id, p.cohort_id, p.name, cohorts[p.cohort_id], p.class_name, found
+            )
+        )
+    return sorted(out, key=lambda r: (r.cohort_name, r.class_name or "", r.name))
+
+
+def build_digest_message(
+    risks: list[ParticipantRisk], *, week: str, locale: str
+) -> OutgoingMessage:
+    """The staff digest: one section per flagged participant with a "followed up" button."""
+    loc = normalise_locale(locale)
+    if not risks:
+        text = t("risk.digest.none", loc, week=week)
+        return OutgoingMessage(text=text, title=t("risk.digest.title", loc, week=week), locale=loc)
+    sections = []
+    for r in risks[:MAX_PEOPLE_IN_DIGEST]:
+        where = f"{r.cohort_name}" + (f", {r.class_name}" if r.class_name else "")
+        lines = "\n".join(f"• {reason_text(x, loc)}" for x in r.reasons)
+        sections.append(
+            Section(
+                text=f"*{r.name}* ({where})\n{lines}",
+                buttons=(
+                    Button(
+                        action_id=f"{FOLLOW_UP_ACTION}.{r.case_id}",
+                        label=t("risk.digest.followed_up", loc),
+                        value=str(r.case_id),
+                    ),
+                ),
+            )
+        )
+    more = len(risks) - MAX_PEOPLE_IN_DIGEST
+    context = t("risk.digest.context", loc)
+    if more > 0:
+        context = t("risk.digest.more", loc, n=more) + " " + context
+    return OutgoingMessage(
+        text=t("risk.digest.lead", loc, n=len(risks), week=week),
+        title=t("risk.digest.title", loc, week=week),
+        sections=tuple(sections),
+        context=context,
+        locale=loc,
+        meta={"kind": DIGEST_KIND, "week": week},
+    )
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    week: str
+    cases: int
+    staff: int
+
+
+async def run_digest(session: AsyncSession, *, now: datetime, settings: Settings) -> DigestResult:
+    """Record this week's risk cases and queue the digest to each staff member (once a week)."""
+    week = iso_week(now, settings.zone)
+    risks = await find_risks(session, now=now, settings=settings)
+    for r in risks:
+        r.case_id = await q.save_case(
+            session=session,
+            person_id=r.person_id,
+            cohort_id=r.cohort_id,
+            week=week,
+            reasons=r.reasons,
+        )
+    staff = await q.staff_recipients(session=session, staff_emails=settings.staff_emails)
+    for person in staff:
+        assert person.id is not None and person.slack_user_id is not None
+        await schedule(
+            session,
+            key=f"digest:{week}:staff:{person.id}",
+            transport="slack",
+            kind=DIGEST_KIND,
+            target=person.slack_user_id,
+            message=build_digest_message(risks, week=week, locale=person.locale),
+            send_at=now,
+            audience="staff",
+            settings=settings,
+            person_id=person.id,
+            source=f"digest:{week}",
+            tz=person.timezone,
+        )
+    await record_audit(
+        session=session,
+        actor="system",
+        action="risk.digest",
+        subject=f"week:{week}",
+        detail={"cases": len(risks), "staff": len(staff)},
+    )
+    return DigestResult(week, len(risks), len(staff))
+
+
+async def mark_followed_up(
+    session: AsyncSession, case_id: int, staff_id: int, note: str | None, *, now: datetime
+) -> RiskCase:
+    """Mark a risk case followed up by a staff member, with an optional note; audited."""
+    case = await q.get_case(session=session, case_id=case_id)
+    if case is None:
+        raise CaseNotFound(case_id)
+    clean = note.strip()[:2000] if note and note.strip() else None
+    await q.set_followed_up(session=session, case_id=case_id, staff_id=staff_id, note=clean, at=now)
+    await record_audit(
+        session=session,
+        actor=f"person:{staff_id}",
+        actor_id=staff_id,
+        action="risk.followed_up",
+        subject=f"person:{case.person_id}",
+        detail={"case": case_id, "week": case.week},
+    )
+    await session.refresh(case)
+    return case

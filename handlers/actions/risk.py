@@ -1,0 +1,57 @@
+"""The "Followed up" button in the staff dropout digest."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.messages import t
+from bot.risk import CaseNotFound, mark_followed_up
+from bot.runtime import Runtime
+from handlers.blocks.assignments import replace_answered
+from handlers.context import Reply, actor_for
+
+FOLLOW_UP_ACTION = re.compile(r"^risk\.followed_up\.\d+$")
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    """Listen for staff marking a risk case followed up."""
+
+    @app.action(FOLLOW_UP_ACTION)
+    async def followed_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        user_id = str(body.get("user", {}).get("id", ""))
+        channel = (body.get("channel") or {}).get("id")
+        reply = Reply(runtime, client, user_id, channel, body.get("response_url"))
+        actor = await actor_for(runtime, user_id)
+        if not actor.is_staff or actor.person_id is None:
+            await reply.ephemeral(t("error.not_allowed", actor.locale))
+            return
+        action = (body.get("actions") or [{}])[0]
+        raw = str(action.get("value", ""))
+        if not raw.isdigit():
+            await reply.ephemeral(t("error.generic", actor.locale))
+            return
+        try:
+            async with runtime.db.transaction() as session:
+                await mark_followed_up(
+                    session, int(raw), actor.person_id, None, now=runtime.clock.now()
+                )
+        except CaseNotFound:
+            await reply.ephemeral(t("error.generic", actor.locale))
+            return
+        name = actor.person.name if actor.person else user_id
+        text = t("risk.digest.marked", actor.locale, name=name)
+        message = body.get("message") or {}
+        if message.get("ts") and channel and message.get("blocks"):
+            await client.chat_update(
+                channel=channel,
+                ts=message["ts"],
+                text=message.get("text") or text,
+                blocks=replace_answered(message["blocks"], action.get("block_id"), text),
+            )
+        else:
+            await reply.ephemeral(text)

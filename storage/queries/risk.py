@@ -1,0 +1,176 @@
+"""Dropout-signal queries: overdue assignments, silent line managers, staff, and risk cases.
+
+Pulse signals (named pulses only) are in storage/queries/pulses.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Assignment,
+    AssignmentProgress,
+    Cohort,
+    CohortClass,
+    CohortStatus,
+    Enrolment,
+    EnrolmentStatus,
+    Nudge,
+    NudgeAnswer,
+    Person,
+    RiskCase,
+)
+
+IN_PROGRAMME = (EnrolmentStatus.ACTIVE, EnrolmentStatus.ADMITTED)
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
+    return list((await session.exec(stmt)).all())
+
+
+async def running_cohorts(*, session: AsyncSession) -> list[Any]:
+    """(id, name) of cohorts not completed."""
+    stmt: Any = (
+        sa_select(col(Cohort.id).label("id"), col(Cohort.name).label("name"))
+        .where(col(Cohort.status) != CohortStatus.COMPLETED)
+        .order_by(col(Cohort.start_date), col(Cohort.id))
+    )
+    return await _rows(session, stmt)
+
+
+async def participants(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """(person_id, cohort_id, name, class_name) of people in the programme now."""
+    stmt: Any = (
+        sa_select(
+            col(Enrolment.person_id).label("person_id"),
+            col(Enrolment.cohort_id).label("cohort_id"),
+            col(Person.name).label("name"),
+            col(CohortClass.name).label("class_name"),
+        )
+        .join(Person, col(Person.id) == col(Enrolment.person_id))
+        .outerjoin(CohortClass, col(CohortClass.id) == col(Enrolment.class_id))
+        .where(
+            col(Enrolment.cohort_id).in_(list(cohort_ids)),
+            col(Enrolment.status).in_(IN_PROGRAMME),
+        )
+    )
+    return await _rows(session, stmt)
+
+
+async def overdue_assignments(
+    *, session: AsyncSession, cohort_ids: Sequence[int], since: datetime, now: datetime
+) -> list[Any]:
+    """(person_id, cohort_id, n) of assignments due in [since, now) without done_at."""
+    stmt: Any = (
+        sa_select(
+            col(Enrolment.person_id).label("person_id"),
+            col(Enrolment.cohort_id).label("cohort_id"),
+            func.count().label("n"),
+        )
+        .join(Assignment, col(Assignment.cohort_id) == col(Enrolment.cohort_id))
+        .outerjoin(
+            AssignmentProgress,
+            and_(
+                col(AssignmentProgress.assignment_id) == col(Assignment.id),
+                col(AssignmentProgress.person_id) == col(Enrolment.person_id),
+            ),
+        )
+        .where(
+            col(Enrolment.cohort_id).in_(list(cohort_ids)),
+            col(Enrolment.status).in_(IN_PROGRAMME),
+            col(Assignment.due_at) < now,
+            col(Assignment.due_at) >= since,
+            col(AssignmentProgress.done_at).is_(None),
+        )
+        .group_by(col(Enrolment.person_id), col(Enrolment.cohort_id))
+    )
+    return await _rows(session, stmt)
+
+
+async def silent_line_managers(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """(participant_id, cohort_id, n) of nudges escalated, still unanswered and not handled."""
+    stmt: Any = (
+        sa_select(
+            col(NudgeAnswer.participant_id).label("person_id"),
+            col(Nudge.cohort_id).label("cohort_id"),
+            func.count().label("n"),
+        )
+        .join(Nudge, col(Nudge.id) == col(NudgeAnswer.nudge_id))
+        .where(
+            col(Nudge.cohort_id).in_(list(cohort_ids)),
+            col(NudgeAnswer.answer).is_(None),
+            col(NudgeAnswer.escalated_at).is_not(None),
+            col(NudgeAnswer.handled_at).is_(None),
+        )
+        .group_by(col(NudgeAnswer.participant_id), col(Nudge.cohort_id))
+    )
+    return await _rows(session, stmt)
+
+
+async def staff_recipients(*, session: AsyncSession, staff_emails: Iterable[str]) -> list[Person]:
+    """Staff with a Slack account: flagged in the data or listed in COHORTBOT_STAFF_EMAILS."""
+    emails = [e.lower() for e in staff_emails]
+    return await _rows(
+        session,
+        select(Person)
+        .where(
+            col(Person.slack_user_id).is_not(None),
+            or_(col(Person.is_staff), col(Person.email).in_(emails)),
+        )
+        .order_by(col(Person.id)),
+    )
+
+
+async def save_case(
+    *, session: AsyncSession, person_id: int, cohort_id: int, week: str, reasons: list[str]
+) -> int:
+    """Write this week's case for a person (updating its reasons); return its id."""
+    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+        RiskCase
+    ).values(person_id=person_id, cohort_id=cohort_id, week=week, reasons=reasons)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["person_id", "cohort_id", "week"], set_={"reasons": reasons}
+        )
+    )
+    rows = await _rows(
+        session,
+        select(col(RiskCase.id)).where(
+            col(RiskCase.person_id) == person_id,
+            col(RiskCase.cohort_id) == cohort_id,
+            col(RiskCase.week) == week,
+        ),
+    )
+    return int(rows[0])
+
+
+async def get_case(*, session: AsyncSession, case_id: int) -> RiskCase | None:
+    return await session.get(RiskCase, case_id)
+
+
+async def set_followed_up(
+    *, session: AsyncSession, case_id: int, staff_id: int, note: str | None, at: datetime
+) -> None:
+    await session.execute(
+        update(RiskCase)
+        .where(col(RiskCase.id) == case_id)
+        .values(followed_up_at=at, followed_up_by_id=staff_id, note=note)
+    )
+
+
+async def open_cases(*, session: AsyncSession, week: str) -> list[RiskCase]:
+    return await _rows(
+        session,
+        select(RiskCase)
+        .where(col(RiskCase.week) == week, col(RiskCase.followed_up_at).is_(None))
+        .order_by(col(RiskCase.id)),
+    )
