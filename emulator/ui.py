@@ -309,10 +309,18 @@ class WorkspaceUI:
 
     def home_html(self, user: User) -> str:
         """Render the person's App Home view."""
+        notices = "".join(
+            f'<div class="notice" role="alert" data-testid="notice">⚠️ {esc(n.text)}</div>'
+            for n in self.state.notices
+            if n.user_id == user.id and n.channel_id is None
+        )
         view = self.state.home_views.get(user.id)
         if view is None:
-            return f'<p class="empty">{esc(self.emulator.config.bot_name)} has not published a Home view for you yet.</p>'
-        return (
+            name = esc(self.emulator.config.bot_name)
+            return (
+                f'{notices}<p class="empty">{name} has not published a Home view for you yet.</p>'
+            )
+        return notices + (
             f'<div class="home-view" data-view-id="{esc(view.id)}">'
             f"{self.renderer.blocks(view.payload.get('blocks', []), values=view.values)}</div>"
         )

@@ -8,7 +8,11 @@
 
   if (picker) {
     picker.addEventListener("change", function () {
-      window.location.href = "/ui?as=" + encodeURIComponent(picker.value);
+      const here = document.getElementById("app");
+      let url = "/ui?as=" + encodeURIComponent(picker.value);
+      if (here && here.dataset.tab === "home") url += "&tab=home";
+      else if (here && here.dataset.channel) url += "&c=" + encodeURIComponent(here.dataset.channel);
+      window.location.href = url;
     });
   }
   const clock = document.getElementById("clock");
