@@ -91,6 +91,11 @@ def reminder_key(pulse_id: int, person_id: int) -> str:
     return f"pulse:{pulse_id}:reminder:person:{person_id}"
 
 
+def reminder_time(pulse: Pulse) -> datetime:
+    """When the one reminder goes: the pulse's own time, or halfway to the deadline."""
+    return pulse.reminder_at or pulse.opens_at + (pulse.closes_at - pulse.opens_at) / 2
+
+
 def audience_kind(pulse: Pulse) -> str:
     """The delivery audience (quiet hours) for the pulse's recipients."""
     return "alumni" if pulse.audience == "alumni" else "participant"
@@ -324,8 +329,9 @@ async def tick(session: AsyncSession, *, now: datetime, settings: Settings) -> T
     for pulse in await q.pulses_to_open(session=session, now=now):
         invited += await invite(session, pulse, now=now, settings=settings)
         opened += 1
-    for pulse in await q.pulses_to_remind(session=session, now=now):
-        reminded += await send_reminders(session, pulse, now=now, settings=settings)
+    for pulse in await q.open_pulses(session=session, now=now):
+        if reminder_time(pulse) <= now:
+            reminded += await send_reminders(session, pulse, now=now, settings=settings)
     return TickResult(opened, invited, reminded, closed)
 
 

@@ -245,13 +245,12 @@ async def pulses_to_open(*, session: AsyncSession, now: datetime) -> list[Pulse]
     )
 
 
-async def pulses_to_remind(*, session: AsyncSession, now: datetime) -> list[Pulse]:
-    """Open pulses whose reminder time has come."""
+async def open_pulses(*, session: AsyncSession, now: datetime) -> list[Pulse]:
+    """Pulses open now (opened, not past their deadline, not closed)."""
     return await _rows(
         session,
         select(Pulse).where(
-            col(Pulse.reminder_at).is_not(None),
-            col(Pulse.reminder_at) <= now,
+            col(Pulse.opens_at) <= now,
             col(Pulse.closes_at) > now,
             col(Pulse.closed_at).is_(None),
         ),

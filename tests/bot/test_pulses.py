@@ -315,3 +315,42 @@ async def test_pulse_definitions_are_checked() -> None:
     validate_questions(
         [QuestionSpec("nps", "Anbefale?"), QuestionSpec("choice", "Hvilken?", ("a", "b"))]
     )
+
+
+async def test_alumni_pulse_asks_consenting_alumni_and_reminds_halfway(
+    db: Database, settings: Settings
+) -> None:
+    from storage.models import Pulse as PulseRow
+
+    async with db.transaction() as s:
+        old = await create_cohort(s, name="Kull 2024")
+        yes = await create_person(s, slack_user_id="UALUM1")
+        no = await create_person(s, slack_user_id="UALUM2")
+        await enrol(
+            s, person=yes, cohort=old, status="completed", is_alumnus=True, alumni_consent=True
+        )
+        await enrol(
+            s, person=no, cohort=old, status="completed", is_alumnus=True, alumni_consent=False
+        )
+        # A plan pulse without a reminder time: the reminder goes halfway.
+        pulse = PulseRow(
+            cohort_id=None,
+            key="alumni-6m",
+            title="Seks måneder etter",
+            audience="alumni",
+            opens_at=OPENS,
+            closes_at=OPENS + timedelta(days=10),
+        )
+        s.add(pulse)
+        await s.flush()
+        from storage.models import PulseQuestion
+
+        s.add(PulseQuestion(pulse_id=pulse.id, position=1, kind="nps", text="Anbefale?"))
+    async with db.transaction() as s:
+        assert (await tick(s, now=OPENS, settings=settings)).invited == 1
+    async with db.transaction() as s:
+        assert (await tick(s, now=OPENS + timedelta(days=4), settings=settings)).reminded == 0
+    async with db.transaction() as s:
+        assert (await tick(s, now=OPENS + timedelta(days=5), settings=settings)).reminded == 1
+    assert [d.person_id for d in await deliveries(db)] == [yes.id, yes.id]
+    assert no.id is not None
