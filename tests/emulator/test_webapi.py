@@ -419,3 +419,18 @@ async def test_call_log_counts_and_duplicates(client: AsyncWebClient, emu: Emula
             body = await resp.json()
     assert body["summary"]["by_method"]["chat.postMessage"] == 3
     assert body["calls"][0]["channel"].startswith("D")
+
+
+async def test_create_emulator_app_learns_its_url_for_uploads() -> None:
+    from aiohttp.test_utils import TestServer
+
+    from emulator import EmulatorConfig, create_emulator_app
+
+    server = TestServer(create_emulator_app(EmulatorConfig(bot_token="xoxb-t")))
+    await server.start_server()
+    try:
+        client = AsyncWebClient(token="xoxb-t", base_url=str(server.make_url("/api/")))
+        resp = await client.files_getUploadURLExternal(filename="a.txt", length=3)
+        assert resp["upload_url"].startswith(str(server.make_url("/_upload/")))
+    finally:
+        await server.close()
