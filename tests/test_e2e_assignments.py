@@ -371,3 +371,47 @@ async def test_reflection_modal_slash_command_and_home(loop: Loop) -> None:
 
 async def _async(value: bool) -> bool:
     return value
+
+
+async def test_holiday_night_and_dst_moves_reach_slack_at_the_allowed_time(loop: Loop) -> None:
+    # Planned on 20 October (summer time): a reminder for 27 October 09:00 local (winter
+    # time, 08:00 UTC), and one that would fall on 26 December (a public holiday).
+    loop.clock.set(oslo(2026, 10, 20, 12, 0))
+    async with loop.runtime.db.transaction() as session:
+        dst = await add_assignment(
+            session,
+            loop.world.cohort,
+            key="dst",
+            release_at=oslo(2026, 10, 1, 9, 0),
+            due_at=oslo(2026, 10, 28, 9, 0),
+            offsets=[24 * 60],
+        )
+        xmas = await add_assignment(
+            session,
+            loop.world.cohort,
+            key="jul",
+            release_at=oslo(2026, 12, 1, 9, 0),
+            due_at=oslo(2026, 12, 27, 12, 0),
+            offsets=[24 * 60],
+        )
+        await plan_deliveries(
+            session=session,
+            cohort_id=loop.world.cohort.id,
+            settings=loop.runtime.settings,
+            now=loop.clock.now(),
+        )
+
+    def reminders_for(title_key: str) -> int:
+        return sum(1 for m in loop.dm("UOLA") if title_key in m.text)
+
+    assert dst.title == xmas.title  # same factory title; tell them apart by due date text
+    await loop.at(datetime(2026, 10, 27, 7, 59, tzinfo=UTC))
+    assert reminders_for("Wednesday 28 October") == 0
+    await loop.at(datetime(2026, 10, 27, 8, 0, tzinfo=UTC))
+    assert reminders_for("Wednesday 28 October") == 1
+    await loop.at(oslo(2026, 12, 26, 12, 0))
+    assert reminders_for("Sunday 27 December") == 0
+    await loop.at(oslo(2026, 12, 27, 7, 59))
+    assert reminders_for("Sunday 27 December") == 0  # night
+    await loop.at(oslo(2026, 12, 27, 8, 0))
+    assert reminders_for("Sunday 27 December") == 1
