@@ -300,7 +300,12 @@ class PulseAnswer(SQLModel, table=True):
     """
 
     __tablename__ = "pulse_answer"
-    __table_args__ = (UniqueConstraint("question_id", "respondent_token"),)
+    # WITHOUT ROWID on SQLite: rows are stored in (random) id order, not in insertion order,
+    # so the file itself does not tell in which order people answered.
+    __table_args__ = (
+        UniqueConstraint("question_id", "respondent_token"),
+        {"sqlite_with_rowid": False},
+    )
     id: str = Field(default_factory=lambda: uuid.uuid4().hex, primary_key=True, max_length=32)
     pulse_id: int = fk("pulse.id")
     question_id: int = fk("pulse_question.id")

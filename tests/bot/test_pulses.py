@@ -354,3 +354,14 @@ async def test_alumni_pulse_asks_consenting_alumni_and_reminds_halfway(
         assert (await tick(s, now=OPENS + timedelta(days=5), settings=settings)).reminded == 1
     assert [d.person_id for d in await deliveries(db)] == [yes.id, yes.id]
     assert no.id is not None
+
+
+async def test_sqlite_keeps_no_insertion_order_for_answers(db: Database) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL's ctid/xmin remain: a documented residual risk")
+    async with db.session() as s:
+        with pytest.raises(OperationalError, match="rowid"):
+            await s.execute(text("SELECT rowid FROM pulse_answer"))

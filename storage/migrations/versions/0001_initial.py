@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 05:51:54.614155
+Create Date: 2026-11-23 06:25:37.160980
 """
 
 from collections.abc import Sequence
@@ -534,6 +534,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["question_id"], ["pulse_question.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("question_id", "respondent_token"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("pulse_answer", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pulse_answer_class_id"), ["class_id"], unique=False)
