@@ -19,9 +19,10 @@ Residual risks, said honestly:
 - Whoever holds both the database and COHORTBOT_SECRET_KEY can recompute every person's token and
   so link answers to people. Keep the key out of the database host and backups; rotating it
   after a pulse closes breaks the link for good (the answers stay, unchangeable).
-- Physical storage order can hint at insertion order: SQLite's hidden rowid and PostgreSQL's
-  ctid/xmin of an answer row can be compared with other traces of when someone answered (a
-  reminder cancelled in the narrow window between queueing and sending, Slack's own logs).
+- Physical storage order can hint at insertion order. SQLite stores the answers WITHOUT ROWID
+  (random-id order); PostgreSQL's ctid/xmin of an answer row can still be compared with other
+  traces of when someone answered (a reminder cancelled in the narrow window between queueing
+  and sending, Slack's own logs).
   Someone with raw file access and that much effort could try to correlate. Staff reports never
   read these.
 - Slack keeps the DM with the buttons the person clicked; for anonymous pulses the bot's reply
