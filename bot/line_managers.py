@@ -436,6 +436,9 @@ async def run_followups(
             now=now,
         )
         stats.reminded += len(rows)
+    # A manager the message never reached (a bounced address, a deleted Slack account) will
+    # not answer either: staff hear about it at once instead of after two silent periods.
+    escalate = sorted(set(escalate) | set(await q.unanswered_with_failed_delivery(session=session)))
     if escalate:
         stats.escalated = await q.update_answers(
             session=session, nudge_answer_ids=escalate, escalated_at=now

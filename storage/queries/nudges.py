@@ -224,14 +224,33 @@ async def answer_rows(
     return _rows(await session.execute(stmt))
 
 
-async def unsent_answers_with_sent_delivery(*, session: AsyncSession) -> list[tuple[int, datetime]]:
-    """(answer id, sent time) for answers whose manager message went out but sent_at is unset."""
-    key = (
+def _manager_key() -> Any:
+    return (
         literal("nudge:")
         + cast(col(NudgeAnswer.nudge_id), String)
         + literal(":manager:")
         + cast(col(NudgeAnswer.manager_id), String)
     )
+
+
+async def unanswered_with_failed_delivery(*, session: AsyncSession) -> list[int]:
+    """Unanswered, not yet escalated answers whose manager message failed for good."""
+    result = await session.execute(
+        select(col(NudgeAnswer.id))
+        .join(Delivery, col(Delivery.dedupe_key) == _manager_key())
+        .where(
+            col(NudgeAnswer.answer).is_(None),
+            col(NudgeAnswer.escalated_at).is_(None),
+            col(NudgeAnswer.handled_at).is_(None),
+            col(Delivery.state) == DeliveryState.FAILED,
+        )
+    )
+    return [int(i) for i in result.scalars()]
+
+
+async def unsent_answers_with_sent_delivery(*, session: AsyncSession) -> list[tuple[int, datetime]]:
+    """(answer id, sent time) for answers whose manager message went out but sent_at is unset."""
+    key = _manager_key()
     result = await session.execute(
         select(col(NudgeAnswer.id), col(Delivery.sent_at))
         .join(Delivery, col(Delivery.dedupe_key) == key)

@@ -228,3 +228,24 @@ async def test_without_an_answer_by_time_the_message_still_says_by_when(
     rows = await deliveries(db, f"nudge:{n.id}:manager:{p.mona.id}")
     text = message_of(rows[f"nudge:{n.id}:manager:{p.mona.id}"]).sections[0].text
     assert "Svar innen mandag 31. august kl. 09.00." in text  # five working days later
+
+
+async def test_a_manager_the_message_never_reached_goes_to_staff_at_once(
+    db: Database, settings: Settings
+) -> None:
+    from bot.notifier import SendResult
+
+    class Bouncing(RecordingNotifier):
+        async def send(self, *, target, message):  # type: ignore[no-untyped-def]
+            return SendResult("failed", error="recipient refused (550)")
+
+    p, _ = await _planned(db, settings)
+    clock = FrozenClock(SEND)
+    notifiers = {"slack": RecordingNotifier("slack"), "email": Bouncing("email")}
+    await Dispatcher(db, notifiers, clock, settings=settings).tick()
+    async with db.transaction() as session:
+        stats = await run_followups(session, settings=settings, now=SEND + timedelta(minutes=15))
+    assert stats.escalated == 1
+    async with db.session() as session:
+        silent = await silent_managers(session, p.cohort.id)
+    assert [(s.manager_name, s.sent_at) for s in silent] == [("Erik Sjef", None)]
