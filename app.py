@@ -6,9 +6,14 @@ No listeners are declared here; `handlers.register_listeners` does that.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import secrets
 import signal
 import socket
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -17,9 +22,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.runtime import Runtime
-from bot.settings import Settings
+from bot.settings import DEFAULT_BASE_URL, Settings
 from storage.db import Database
 
 logger = logging.getLogger("cohortbot")
@@ -105,8 +110,137 @@ def missing_slack_settings(settings: Settings) -> list[str]:
     return missing
 
 
-async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    """Run the bot until interrupted (or until `stop` is set)."""
+def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
+    """Slack always; email when SMTP_URL is set. The dispatcher sends through these."""
+    from bot.ratelimit import RateLimiter, RateLimits
+    from handlers.email_notifier import EmailNotifier
+    from handlers.slack_notifier import SlackNotifier
+
+    limiter = RateLimiter(RateLimits.from_settings(runtime.settings))
+    runtime.notifiers["slack"] = SlackNotifier(client, limiter)
+    if runtime.settings.smtp_url:
+        runtime.notifiers["email"] = EmailNotifier(
+            runtime.settings.smtp_url, runtime.settings.smtp_from
+        )
+
+
+@dataclass
+class LocalWorkspace:
+    """The emulator the bot runs against when no Slack credentials are given."""
+
+    settings: Settings
+    handle: Any
+    fresh: bool
+
+
+def _local_secrets(data_dir: Path) -> dict[str, str]:
+    """Secrets for local mode, kept under data/ so links and signatures survive restarts."""
+    path = data_dir / "local-secrets.json"
+    if path.exists():
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    values = {
+        "signing_secret": secrets.token_hex(16),
+        "secret_key": secrets.token_urlsafe(32),
+        "bot_token": "xoxb-local-" + secrets.token_hex(8),
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(values), encoding="utf-8")
+    return values
+
+
+async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWorkspace:
+    """Start the emulator on COHORTBOT_PORT + 1 and point the bot's settings at it."""
+    from emulator import start_emulator
+
+    local = _local_secrets(data_dir)
+    state_file = data_dir / "emulator.json"
+    # A database without the demo means a fresh start: forget an old workspace too.
+    from bot.demo import demo_exists
+
+    probe = Database(settings.database_url)
+    try:
+        fresh = not await demo_exists(probe)
+    finally:
+        await probe.dispose()
+    if fresh and state_file.exists():
+        state_file.unlink()
+    bot_url = f"http://127.0.0.1:{settings.port}"
+    handle = await start_emulator(
+        "127.0.0.1",
+        settings.emulator_port or settings.port + 1,
+        bot_events_url=f"{bot_url}/slack/events",
+        signing_secret=local["signing_secret"],
+        bot_token=local["bot_token"],
+        smtp_port=0,
+        clock_url=f"{bot_url}/_local/clock",
+        state_file=str(state_file),
+    )
+    local_settings = settings.model_copy(
+        update={
+            "slack_bot_token": local["bot_token"],
+            "slack_signing_secret": local["signing_secret"],
+            "slack_api_url": handle.api_url,
+            "smtp_url": f"smtp://127.0.0.1:{handle.smtp_port}",
+            "secret_key": settings.secret_key or local["secret_key"],
+            "base_url": bot_url if settings.base_url == DEFAULT_BASE_URL else settings.base_url,
+            "staff_emails": settings.staff_emails,
+            "local_mode": True,
+        }
+    )
+    return LocalWorkspace(settings=local_settings, handle=handle, fresh=fresh)
+
+
+def seed_local_users(state: Any) -> None:
+    """Give the demo's people Slack accounts in the emulator (those the demo puts on Slack)."""
+    from bot.demo import demo_people
+
+    known = {u.email for u in state.users.values() if getattr(u, "email", None)}
+    for person in demo_people():
+        email = person.row["email"]
+        if not person.on_slack or email in known:
+            continue
+        role = {"line_manager": "line manager"}.get(person.role, person.role)
+        state.add_user(
+            email.split("@")[0].replace(".", "-")[:21],
+            real_name=person.row["name"],
+            email=email,
+            role=role,
+            locale="en-GB" if person.row.get("locale") == "en" else "nb-NO",
+        )
+
+
+async def seed_local_demo(runtime: Runtime, client: AsyncWebClient) -> None:
+    """Seed the demo programme through the real import and channel paths (first run only)."""
+    from bot.demo import seed_demo
+    from handlers.slack_channels import SlackChannelAdmin
+    from handlers.slack_directory import SlackWebDirectory
+
+    users = await SlackWebDirectory(client).all_users()
+    report = await seed_demo(
+        runtime.db,
+        runtime.settings,
+        now=runtime.clock.now(),
+        directory_users=users,
+        channels=SlackChannelAdmin(client),
+    )
+    if report.created:
+        logger.info(
+            "Seeded the demo: %d participants, %d line managers, %d channels",
+            report.participants,
+            report.line_managers,
+            report.channels,
+        )
+
+
+async def serve(
+    settings: Settings, *, stop: asyncio.Event | None = None, data_dir: Path = Path("data")
+) -> None:
+    """Run the bot until interrupted (or until `stop` is set).
+
+    Without Slack credentials, start the local Slack workspace and run against it.
+    """
+    from schedules import build_scheduler, default_jobs
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -118,37 +252,60 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None) -> Non
         except (NotImplementedError, RuntimeError):
             pass
 
+    local: LocalWorkspace | None = None
+    if not settings.has_slack_credentials:
+        logger.warning(
+            "Slack is not configured (missing %s): starting the local Slack workspace",
+            ", ".join(missing_slack_settings(settings)),
+        )
+        local = await start_local_workspace(settings, data_dir)
+        settings = local.settings
+        seed_local_users(local.handle.state)
+
     http = aiohttp.ClientSession()
-    runtime = build_runtime(settings, http=http)
-    bolt: AsyncApp | None = None
-    extras: list[Any] = []
+    clock: Clock = OffsetClock() if local else SystemClock()
+    runtime = build_runtime(settings, clock=clock, http=http)
+    client = create_slack_client(settings, http)
+    install_transports(runtime, client)
+    bolt = create_bolt_app(runtime, client)
+    web_app = create_web_app(runtime, bolt)
+    scheduler = build_scheduler(runtime, default_jobs())
+
+    def wake_jobs() -> None:
+        now = datetime.now(scheduler.timezone)
+        for job in scheduler.get_jobs():
+            job.modify(next_run_time=now)
+
+    from handlers.web.local_clock import WAKE_JOBS_KEY
+
+    web_app[WAKE_JOBS_KEY] = wake_jobs
+    runner = web.AppRunner(web_app, access_log=None)
+    socket_mode: Any = None
     try:
-        if settings.has_slack_credentials:
-            client = create_slack_client(settings, http)
-            bolt = create_bolt_app(runtime, client)
-        else:
-            logger.warning(
-                "Slack is not configured (missing %s): serving /healthz only",
-                ", ".join(missing_slack_settings(settings)),
-            )
-        web_app = create_web_app(runtime, bolt)
-        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "0.0.0.0", settings.port)
-        await site.start()
+        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
         logger.info("cohortbot listening on http://127.0.0.1:%s", settings.port)
-        if bolt is not None and settings.slack_app_token:
+        if local is not None:
+            await seed_local_demo(runtime, client)
+        elif settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
             socket_mode = AsyncSocketModeHandler(bolt, settings.slack_app_token)
             await socket_mode.connect_async()
-            extras.append(socket_mode)
             logger.info("Socket Mode connected")
+        scheduler.start()
+        if local is not None:
+            print(
+                f"\n  cohortbot is running. Open the local Slack workspace: {local.handle.ui_url}\n"
+            )
         await stop.wait()
     finally:
-        for extra in extras:
-            await extra.close_async()
-        if "runner" in locals():
-            await runner.cleanup()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        if socket_mode is not None:
+            await socket_mode.close_async()
+        await runner.cleanup()
         await runtime.db.dispose()
         await http.close()
+        if local is not None:
+            await local.handle.stop()

@@ -322,6 +322,18 @@ async def demo_exists(db: Database) -> bool:
         return await plan_q.get_cohort_by_key(session=session, key=DEMO_COHORT) is not None
 
 
+async def _sync_channels(
+    db: Database, settings: Settings, channels: ChannelAdmin | None, now: datetime
+) -> int:
+    if channels is None:
+        return 0
+    async with db.transaction() as session:
+        cohort = await plan_q.get_cohort_by_key(session=session, key=DEMO_COHORT)
+        assert cohort is not None and cohort.id is not None
+        sync = await sync_cohort_channels(session, channels, settings, cohort_id=cohort.id, now=now)
+    return len(sync.channels)
+
+
 async def seed_demo(
     db: Database,
     settings: Settings,
@@ -341,6 +353,9 @@ async def seed_demo(
     people = people or demo_people()
     plan = parse_plan(demo_plan_yaml(now), source="demo plan")
     await apply_plan_to(db, plan, settings=settings, now=now, actor="demo")
+    # Channels first, so the planner finds them when the import plans the assignment posts;
+    # then again after the import, to invite the people.
+    synced = await _sync_channels(db, settings, channels, now)
     participants = [p.row for p in people if p.role == "participant"]
     columns = tuple(participants[0])
     table = Table(columns=columns, rows=tuple((n + 2, row) for n, row in enumerate(participants)))
@@ -366,15 +381,7 @@ async def seed_demo(
                     name=person.row["name"],
                     slack_user_id=user.id if user else None,
                 )
-    synced = 0
-    if channels is not None:
-        async with db.transaction() as session:
-            cohort = await plan_q.get_cohort_by_key(session=session, key=DEMO_COHORT)
-            assert cohort is not None and cohort.id is not None
-            sync = await sync_cohort_channels(
-                session, channels, settings, cohort_id=cohort.id, now=now
-            )
-            synced = len(sync.channels)
+    synced = await _sync_channels(db, settings, channels, now)
     return DemoReport(
         created=True,
         participants=imported.rows,

@@ -13,6 +13,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_BASE_URL = "http://localhost:3000"
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "xoxb-your-token"}
 
 
@@ -30,7 +31,7 @@ class Settings(BaseModel):
     database_url: str = "sqlite:///./data/cohortbot.db"
     port: int = Field(default=3000, ge=1, le=65535)
     timezone: str = "Europe/Oslo"
-    base_url: str = "http://localhost:3000"
+    base_url: str = DEFAULT_BASE_URL
     secret_key: str | None = None
     smtp_url: str | None = None
     smtp_from: str = "cohortbot <cohortbot@localhost>"
@@ -57,6 +58,7 @@ class Settings(BaseModel):
     slack_post_workspace_per_minute: int = Field(default=600, ge=1)
     staff_emails: tuple[str, ...] = ()
     local_mode: bool = False
+    emulator_port: int | None = Field(default=None, ge=1, le=65535)
     # Networks: class channels when a cohort completes ("archive" | "keep"); withdrawn
     # participants ("keep": left in the channel, no longer messaged | "remove": also removed).
     class_channels_on_completion: Literal["archive", "keep"] = "keep"
@@ -152,6 +154,7 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_SLACK_POST_WORKSPACE_PER_MINUTE": "slack_post_workspace_per_minute",
     "COHORTBOT_STAFF_EMAILS": "staff_emails",
     "COHORTBOT_LOCAL_MODE": "local_mode",
+    "COHORTBOT_EMULATOR_PORT": "emulator_port",
     "COHORTBOT_CLASS_CHANNELS_ON_COMPLETION": "class_channels_on_completion",
     "COHORTBOT_WITHDRAWN_POLICY": "withdrawn_policy",
     "COHORTBOT_MATCH_EVERY_WEEKS": "match_every_weeks",
