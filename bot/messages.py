@@ -820,7 +820,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.networks.checkins": {"nb": "Svar", "en": "Answers"},
     "report.networks.met": {"nb": "Møttes (%)", "en": "Met (%)"},
     # --- dropout signals (bot/risk.py: the weekly staff digest) --------------------------
-    "risk.digest.title": {"nb": "Frafallsvarsler, uke {week}", "en": "Dropout signals, week {week}"},
+    "risk.digest.title": {
+        "nb": "Frafallsvarsler, uke {week}",
+        "en": "Dropout signals, week {week}",
+    },
     "risk.digest.lead": {
         "nb": "{n} deltakere viser tegn som kan varsle frafall ({week}).",
         "en": "{n} participants show signs that may point to dropout ({week}).",
@@ -855,6 +858,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "nærmeste leder har ikke svart på {n} påminnelse(r), heller ikke etter eskalering",
         "en": "line manager has not answered {n} nudge(s), even after escalation",
     },
+    # --- deliveries (staff) ---------------------------------------------------------------
+    "deliveries.title": {"nb": "Utsendelser", "en": "Deliveries"},
+    "deliveries.counts": {
+        "nb": "*Venter:* {pending}   *Sendt:* {sent}   *Feilet:* {failed}   *Avbrutt:* {cancelled}",
+        "en": "*Pending:* {pending}   *Sent:* {sent}   *Failed:* {failed}   *Cancelled:* {cancelled}",
+    },
+    "deliveries.paused": {
+        "nb": ":rotating_light: *All sending via {transport} er stanset:* {reason}. "
+        "Rett feilen og kjør `cohortbot deliveries --resume {transport}`.",
+        "en": ":rotating_light: *All sending via {transport} is paused:* {reason}. "
+        "Fix the cause and run `cohortbot deliveries --resume {transport}`.",
+    },
+    "deliveries.uncertain": {
+        "nb": "{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
+        "en": "{count} messages were in flight when a process stopped and may have gone out twice.",
+    },
+    "deliveries.no_failures": {"nb": "Ingen feilede utsendelser.", "en": "No failed deliveries."},
+    "deliveries.failures": {"nb": "*Siste feil*", "en": "*Latest failures*"},
+    "deliveries.failure": {
+        "nb": "• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
+        "en": "• {who} – {kind} via {transport}: `{error}` ({attempts} attempts)",
+    },
+    "deliveries.next_due": {"nb": "Neste utsendelse: {when}", "en": "Next delivery: {when}"},
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
 }
