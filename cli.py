@@ -86,10 +86,59 @@ def run() -> None:
 
     settings = load()
     require_schema(settings)
+    if settings.has_slack_credentials and not settings.secret_key:
+        # One-click links and anonymous pulses need it; the local workspace makes its own.
+        fail("COHORTBOT_SECRET_KEY is missing: expected a long random string", 2)
     try:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:
         pass
+
+
+@app.command("demo")
+def demo() -> None:
+    """Seed the demo programme (a cohort in three cities, 40 participants, line managers).
+
+    With Slack configured, people are matched to Slack users by email and class channels are
+    created; without it the demo has no Slack accounts. `make run` does this on its first run
+    against the local workspace.
+    """
+    from bot.demo import DEMO_COHORT, seed_demo
+
+    settings = load()
+    require_schema(settings)
+
+    async def go() -> None:
+        import aiohttp
+
+        from app import create_slack_client
+        from bot.clock import SystemClock
+        from storage.db import Database
+
+        db = Database(settings.database_url)
+        async with aiohttp.ClientSession() as http:
+            users = None
+            channels = None
+            if settings.has_slack_credentials:
+                from handlers.slack_channels import SlackChannelAdmin
+                from handlers.slack_directory import SlackWebDirectory
+
+                client = create_slack_client(settings, http)
+                users = await SlackWebDirectory(client).all_users()
+                channels = SlackChannelAdmin(client)
+            report = await seed_demo(
+                db, settings, now=SystemClock().now(), directory_users=users, channels=channels
+            )
+        await db.dispose()
+        if not report.created:
+            console.print(f"the demo cohort '{DEMO_COHORT}' exists already; nothing changed")
+            return
+        console.print(
+            f"seeded cohort '{DEMO_COHORT}': {report.participants} participants, "
+            f"{report.line_managers} line managers, {report.channels} channels"
+        )
+
+    run_async(go())
 
 
 # --- plan apply and import people ----------------------------------------------------------
@@ -676,7 +725,10 @@ def report_pulse(
                     return None
                 results = await pulse_results(session, pulse.id, settings=settings)
                 await record_audit(
-                    session=session, actor="cli", action="pulse.results", subject=f"pulse:{pulse.id}"
+                    session=session,
+                    actor="cli",
+                    action="pulse.results",
+                    subject=f"pulse:{pulse.id}",
                 )
                 return results_text(results, locale=locale) if results else None
         finally:
