@@ -46,30 +46,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help.everyone": {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
-        "• `/cohort find <ord>` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort find &lt;ord&gt;` – finn andre ledere som vil bli funnet\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
-        "• `/cohort find <words>` – find other leaders who want to be found\n"
+        "• `/cohort find &lt;words&gt;` – find other leaders who want to be found\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
     "help.staff": {
         "nb": "*For programstaben*\n"
-        "• `/cohort assignments <klasse>` – status per oppgave og person\n"
+        "• `/cohort assignments &lt;klasse&gt;` – status per oppgave og person\n"
         "• `/cohort announce` – send en kunngjøring til et utvalg\n"
         "• `/cohort pulse` – lag en ny puls\n"
-        "• `/cohort results <puls>` – svarprosent og resultater\n"
-        "• `/cohort groups <klasse>` – lag kollegagrupper\n"
-        "• `/cohort match <nettverk>` – start en matcherunde\n"
+        "• `/cohort results &lt;puls&gt;` – svarprosent og resultater\n"
+        "• `/cohort groups &lt;klasse&gt;` – lag kollegagrupper\n"
+        "• `/cohort match &lt;nettverk&gt;` – start en matcherunde\n"
         "• `/cohort report` – årsrapporten som fil\n"
         "• `/cohort deliveries` – utsendelser som feilet",
         "en": "*For programme staff*\n"
-        "• `/cohort assignments <class>` – status per assignment and person\n"
+        "• `/cohort assignments &lt;class&gt;` – status per assignment and person\n"
         "• `/cohort announce` – send an announcement to an audience\n"
         "• `/cohort pulse` – create a new pulse\n"
-        "• `/cohort results <pulse>` – response rates and results\n"
-        "• `/cohort groups <class>` – form peer groups\n"
-        "• `/cohort match <network>` – start a matching round\n"
+        "• `/cohort results &lt;pulse&gt;` – response rates and results\n"
+        "• `/cohort groups &lt;class&gt;` – form peer groups\n"
+        "• `/cohort match &lt;network&gt;` – start a matching round\n"
         "• `/cohort report` – the annual report as a file\n"
         "• `/cohort deliveries` – deliveries that failed",
     },
@@ -427,8 +427,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "⚠ The class {name} has no Slack channel yet, so assignments are not posted there.",
     },
     "assignment.status.pick_class": {
-        "nb": "Skriv `/cohort assignments <klasse>` for status per person. Klasser: {classes}",
-        "en": "Type `/cohort assignments <class>` for status per person. Classes: {classes}",
+        "nb": "Skriv `/cohort assignments &lt;klasse&gt;` for status per person. Klasser: {classes}",
+        "en": "Type `/cohort assignments &lt;class&gt;` for status per person. Classes: {classes}",
     },
     "assignment.unknown_class": {
         "nb": "Fant ingen klasse «{ref}».",

@@ -26,3 +26,17 @@ def test_day_and_locale_mapping() -> None:
     assert normalise_locale("nb_NO") == "nb"
     assert normalise_locale(None) == "nb"
     assert t("error.unknown_command", "en", command="x").startswith("I didn't understand")
+
+
+def test_no_unescaped_angle_brackets_in_mrkdwn() -> None:
+    # Slack reads <...> as a link or mention; a literal "<ord>" must be written &lt;ord&gt;.
+    import re
+
+    allowed = re.compile(r"<(?:[@#!]|https?:|mailto:|\{)")
+    bad = [
+        (key, lang)
+        for key, texts in CATALOGUE.items()
+        for lang, text in texts.items()
+        if any(not allowed.match(text[m.start() :]) for m in re.finditer("<", text))
+    ]
+    assert bad == []
