@@ -259,6 +259,8 @@ class Dispatcher:
         """
         stats = TickStats()
         async with self._lock:
+            if not await self._anything_due(now or self.clock.now()):
+                return stats  # the common case: no workers, no transaction
             queue: asyncio.Queue[list[q.ClaimedDelivery] | None] = asyncio.Queue()
             workers = [
                 asyncio.create_task(self._worker(queue, stats))
