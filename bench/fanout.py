@@ -249,7 +249,11 @@ async def bench_fanout(args: argparse.Namespace) -> dict[str, Any]:
         f"{CHANNEL_PER_SECOND * scale:.2f}/s per channel (burst {CHANNEL_BURST})",
         "minimum_s": round(minimum, 2),
     }
-    url = args.database_url or migrated(fresh_sqlite())
+    base = args.database_url
+    if base and base.startswith(("postgresql:", "postgres:")):
+        url = migrated(fresh_postgres(base))  # a fresh database beside the one given
+    else:
+        url = migrated(base or fresh_sqlite())
     try:
         users = seed_users(handle, n)
         await enqueue_dms(url, users, send_at=datetime.now(UTC), prefix="fanout")
@@ -269,6 +273,8 @@ async def bench_fanout(args: argparse.Namespace) -> dict[str, Any]:
             result["baseline"] = await baseline(handle, users, minimum)
     finally:
         await handle.stop()
+        if url != base and base and base.startswith(("postgresql:", "postgres:")):
+            drop_postgres(url, base)
     return result
 
 
@@ -395,7 +401,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--recipients", type=int, default=2000)
     p.add_argument("--target-seconds", type=float, default=30.0)
     p.add_argument("--interval", type=float, default=1.0, help="dispatch tick interval (s)")
-    p.add_argument("--database-url", help="fan-out database (default: a fresh SQLite file)")
+    p.add_argument(
+        "--database-url",
+        help="fan-out database: a SQLite URL, or a PostgreSQL server URL to create a fresh "
+        "database beside (default: a fresh SQLite file)",
+    )
     p.add_argument("--postgres-url", default=DEFAULT_PG)
     p.add_argument("--pending", type=int, default=100_000)
     p.add_argument("--ticks", type=int, default=200)
