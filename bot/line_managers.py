@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
+from bot.involvement import NudgeFigures, involvement_figures
 from bot.links import make_link
 from bot.messages import format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
@@ -29,7 +30,7 @@ from bot.settings import Settings
 from bot.timing import is_public_holiday
 from storage.models import Nudge, NudgeAnswerValue
 from storage.queries import nudges as q
-from storage.queries.assignments import cancel_by_keys, pending_dedupe_keys
+from storage.queries.assignments import cancel_by_keys, list_current_cohorts, pending_dedupe_keys
 from storage.queries.people import record_audit
 
 logger = logging.getLogger(__name__)
@@ -599,6 +600,38 @@ async def mark_handled(
             subject=f"nudge_answer:{nudge_answer_id}",
         )
     return row
+
+
+@dataclass(frozen=True)
+class InvolvementOverview:
+    """The newest current cohort's involvement figures and silent managers, for staff."""
+
+    cohort_id: int
+    cohort_name: str
+    figures: list[NudgeFigures]
+    silent: list[SilentManager]
+
+
+async def involvement_overview(
+    session: AsyncSession, *, staff_person_id: int | None
+) -> InvolvementOverview | None:
+    """Figures and silent managers for the newest cohort not completed (the read is audited)."""
+    cohorts = await list_current_cohorts(session=session)
+    if not cohorts or cohorts[0].id is None:
+        return None
+    cohort = cohorts[0]
+    assert cohort.id is not None
+    silent = await silent_managers(session, cohort.id)
+    await record_audit(
+        session=session,
+        actor=f"person:{staff_person_id}" if staff_person_id else "cli",
+        actor_id=staff_person_id,
+        action="nudges.silent_read",
+        subject=f"cohort:{cohort.id}",
+    )
+    return InvolvementOverview(
+        cohort.id, cohort.name, await involvement_figures(session, cohort.id), silent
+    )
 
 
 # --- what a manager sees -------------------------------------------------------------------

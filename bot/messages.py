@@ -56,6 +56,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help.staff": {
         "nb": "*For programstaben*\n"
         "• `/cohort assignments &lt;klasse&gt;` – status per oppgave og person\n"
+        "• `/cohort managers` – ledernes deltakelse og hvem som ikke har svart\n"
         "• `/cohort announce` – send en kunngjøring til et utvalg\n"
         "• `/cohort pulse` – lag en ny puls\n"
         "• `/cohort results &lt;puls&gt;` – svarprosent og resultater\n"
@@ -65,6 +66,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort deliveries` – utsendelser som feilet",
         "en": "*For programme staff*\n"
         "• `/cohort assignments &lt;class&gt;` – status per assignment and person\n"
+        "• `/cohort managers` – line-manager involvement and who has not answered\n"
         "• `/cohort announce` – send an announcement to an audience\n"
         "• `/cohort pulse` – create a new pulse\n"
         "• `/cohort results &lt;pulse&gt;` – response rates and results\n"
@@ -537,6 +539,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No questions are waiting for your answer.",
     },
     "nudge.never": {"nb": "ikke ennå", "en": "not yet"},
+    "nudge.figures.title": {
+        "nb": "Ledernes deltakelse – {name}",
+        "en": "Line-manager involvement – {name}",
+    },
+    "nudge.figures.item": {
+        "nb": "*{title}* ({when})\n{answered} av {nudged} har svart ({share}), "
+        "{done} «Gjort», median svartid {hours}",
+        "en": "*{title}* ({when})\n{answered} of {nudged} answered ({share}), "
+        "{done} “Done”, median time to answer {hours}",
+    },
+    "nudge.figures.hours": {"nb": "{hours} t", "en": "{hours} h"},
+    "nudge.figures.none": {
+        "nb": "Ingen lederpåminnelser i planen ennå.",
+        "en": "No line-manager nudges in the plan yet.",
+    },
     # --- pulses (bot/pulses.py, bot/results.py, handlers for pulses) ---------------------
     "pulse.invite.lead": {
         "nb": "*{title}* – vi vil gjerne høre fra deg. Svar innen {when}.",

@@ -277,6 +277,26 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
         actions = (await session.execute(select(AuditEvent.action))).scalars().all()
     assert "nudges.silent_read" in actions  # names on staff's Home are an audited read
 
+    # /cohort managers: involvement per nudge (3 asked, 2 answered, 1 "Done") and Ola's manager.
+    await loop.emu.inbound.slash_command("USTAFF", "CBERGEN", "/cohort", "managers")
+
+    async def figures_shown() -> bool:
+        return any(
+            "2 av 3 har svart (67 %), 1 «Gjort»" in str(e.blocks) and "Mona Leder" in str(e.blocks)
+            for e in loop.emu.state.ephemerals_for("USTAFF", "CBERGEN")
+        )
+
+    await eventually(figures_shown)
+    await loop.emu.inbound.slash_command("UKARI", "CBERGEN", "/cohort", "managers")
+
+    async def refused() -> bool:
+        return any(
+            "Dette kan bare programstaben gjøre" in e.text
+            for e in loop.emu.state.ephemerals_for("UKARI", "CBERGEN")
+        )
+
+    await eventually(refused)
+
 
 async def test_expired_email_link_changes_nothing(loop: Loop) -> None:
     await loop.at(NUDGE_AT)

@@ -7,6 +7,7 @@ import copy
 from typing import Any
 
 from bot.assignments import ClassStatus, OpenAssignment, post_message
+from bot.involvement import NudgeFigures
 from bot.line_managers import ManagerOverview, SilentManager, answer_label
 from bot.messages import format_when, t
 from handlers.blocks.message import build_message_blocks, clip
@@ -19,6 +20,11 @@ REFLECTION_ACTION = "text"
 SHARE_BLOCK = "share"
 SHARE_ACTION = "shareable"
 MAX_NAMES = 40  # per line; the rest are counted
+
+
+def esc(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn reads as markup in people's own text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -69,7 +75,7 @@ def build_reflection_modal(
         "submit": {"type": "plain_text", "text": t("assignment.reflection.submit", locale)},
         "close": {"type": "plain_text", "text": t("assignment.reflection.cancel", locale)},
         "blocks": [
-            _section(f"*{assignment.title}*"),
+            _section(f"*{esc(assignment.title)}*"),
             {
                 "type": "input",
                 "block_id": REFLECTION_BLOCK,
@@ -104,7 +110,7 @@ def parse_reflection(view: dict[str, Any]) -> tuple[int | None, str, bool]:
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:MAX_NAMES])
+    shown = ", ".join(esc(n) for n in names[:MAX_NAMES])
     return shown + (f" (+{len(names) - MAX_NAMES})" if len(names) > MAX_NAMES else "")
 
 
@@ -115,13 +121,13 @@ def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) 
         blocks.append(_header(t("assignment.status.title", locale, name=status.class_name)))
         if not status.has_channel:
             blocks.append(
-                _context(t("assignment.status.no_channel", locale, name=status.class_name))
+                _context(t("assignment.status.no_channel", locale, name=esc(status.class_name)))
             )
         if not status.assignments:
             blocks.append(_section(t("assignment.status.none", locale)))
         for row in status.assignments:
             lines = [
-                f"*{row.title}* – {format_when(row.due_at, locale, status.tz)}",
+                f"*{esc(row.title)}* – {format_when(row.due_at, locale, status.tz)}",
                 t(
                     "assignment.status.counts",
                     locale,
@@ -151,7 +157,7 @@ def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
         text = t(
             "assignment.open.item",
             locale,
-            title=a.title,
+            title=esc(a.title),
             due=format_when(a.due_at, locale, item.tz),
         )
         if item.overdue:
@@ -199,10 +205,10 @@ def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) 
                 t(
                     "nudge.staff.item",
                     locale,
-                    manager=s.manager_name,
-                    contact=s.manager_contact,
-                    title=s.nudge_title,
-                    participant=s.participant_name,
+                    manager=esc(s.manager_name),
+                    contact=esc(s.manager_contact),
+                    title=esc(s.nudge_title),
+                    participant=esc(s.participant_name),
                     sent=format_when(s.sent_at, locale, tz) if s.sent_at else never,
                     reminded=format_when(s.reminded_at, locale, tz) if s.reminded_at else never,
                 )
@@ -234,14 +240,14 @@ def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) 
 def build_manager_section(overview: ManagerOverview, *, locale: str) -> Blocks:
     """A line manager's Home: their participants and the questions waiting for an answer."""
     blocks: Blocks = [_header(t("nudge.manager.title", locale))]
-    blocks.append(_section(", ".join(overview.participants) or "—"))
+    blocks.append(_section(", ".join(esc(n) for n in overview.participants) or "—"))
     blocks.append(_section(f"*{t('nudge.manager.open', locale)}*"))
     if not overview.waiting:
         blocks.append(_context(t("nudge.manager.none", locale)))
         return blocks
     for row in overview.waiting[:15]:
         answer_id = row.answer.id
-        blocks.append(_section(f"*{row.nudge.title}* – {row.participant_name}"))
+        blocks.append(_section(f"*{esc(row.nudge.title)}* – {esc(row.participant_name)}"))
         blocks.append(
             {
                 "type": "actions",
@@ -272,3 +278,35 @@ def replace_answered(blocks: Blocks, block_id: str | None, text: str) -> Blocks:
                 "elements": [{"type": "mrkdwn", "text": clip(f"✅ {text}", 3000)}],
             }
     return out
+
+
+def build_involvement(
+    figures: list[NudgeFigures], *, cohort_name: str, locale: str, tz: str
+) -> Blocks:
+    """Per nudge: how many managers answered, how many said "Done", median time to answer."""
+    blocks: Blocks = [_header(t("nudge.figures.title", locale, name=cohort_name))]
+    if not figures:
+        blocks.append(_section(t("nudge.figures.none", locale)))
+    for f in figures[:20]:
+        share = f"{round(100 * f.share_answered)} %" if f.share_answered is not None else "–"
+        hours = (
+            t("nudge.figures.hours", locale, hours=f"{f.median_hours:g}")
+            if f.median_hours is not None
+            else "–"
+        )
+        blocks.append(
+            _section(
+                t(
+                    "nudge.figures.item",
+                    locale,
+                    title=esc(f.title),
+                    when=format_when(f.send_at, locale, tz),
+                    answered=f.answered,
+                    nudged=f.nudged,
+                    share=share,
+                    done=f.done,
+                    hours=hours,
+                )
+            )
+        )
+    return blocks

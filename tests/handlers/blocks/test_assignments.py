@@ -11,6 +11,7 @@ from bot.assignments import AssignmentStatus, ClassStatus, OpenAssignment
 from bot.line_managers import SilentManager
 from handlers.blocks.assignments import (
     build_assignment_post,
+    build_involvement,
     build_open_list,
     build_reflection_modal,
     build_silent_managers,
@@ -98,6 +99,15 @@ def test_open_list_and_silent_managers() -> None:
     ]
 
 
+def test_involvement_figures_block() -> None:
+    from bot.involvement import NudgeFigures
+
+    figures = [NudgeFigures(1, "n1", "Avklar mål", DUE, 3, 2, 1, 0, 4.5)]
+    blocks = build_involvement(figures, cohort_name="Kull", locale="nb", tz="Europe/Oslo")
+    _valid(blocks)
+    assert "2 av 3 har svart (67 %), 1 «Gjort», median svartid 4.5 t" in str(blocks)
+
+
 def test_replace_answered_swaps_only_that_participants_buttons() -> None:
     blocks = [
         {"type": "section", "block_id": "a", "text": {"type": "mrkdwn", "text": "x"}},
@@ -107,3 +117,10 @@ def test_replace_answered_swaps_only_that_participants_buttons() -> None:
     out = replace_answered(blocks, "b2", "Registrert")
     assert out[1]["type"] == "actions" and out[2]["type"] == "context"
     assert blocks[2]["type"] == "actions"  # the input is not changed
+
+
+def test_peoples_own_text_is_escaped_for_slack() -> None:
+    row = AssignmentStatus(7, "o1", "Plan <A> & B", DUE, True, [], ["Ola <ola>"], [])
+    status = ClassStatus(1, "bergen", "Bergen", True, "Europe/Oslo", [row])
+    text = str(build_status([status], locale="nb", with_names=True))
+    assert "Plan &lt;A&gt; &amp; B" in text and "Ola &lt;ola&gt;" in text
