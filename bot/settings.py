@@ -153,7 +153,6 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_SLACK_POST_CHANNEL_BURST": "slack_post_channel_burst",
     "COHORTBOT_SLACK_POST_WORKSPACE_PER_MINUTE": "slack_post_workspace_per_minute",
     "COHORTBOT_STAFF_EMAILS": "staff_emails",
-    "COHORTBOT_LOCAL_MODE": "local_mode",
     "COHORTBOT_EMULATOR_PORT": "emulator_port",
     "COHORTBOT_CLASS_CHANNELS_ON_COMPLETION": "class_channels_on_completion",
     "COHORTBOT_WITHDRAWN_POLICY": "withdrawn_policy",
