@@ -79,7 +79,9 @@ async def results_command(ctx: CommandContext) -> None:
 async def report_command(ctx: CommandContext) -> None:
     locale, runtime = ctx.actor.locale, ctx.runtime
     now = runtime.clock.now()
-    year, fmt = now.astimezone(runtime.settings.zone).year, "html"
+    today = now.astimezone(runtime.settings.zone)
+    # The report is due 1 March for the year before: until then, default to last year.
+    year, fmt = (today.year - 1 if today.month <= 2 else today.year), "html"
     for word in ctx.args.split():
         if word.isdigit() and len(word) == 4:
             year = int(word)
