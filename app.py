@@ -111,13 +111,15 @@ def missing_slack_settings(settings: Settings) -> list[str]:
 
 
 def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
-    """Slack always; email when SMTP_URL is set. The dispatcher sends through these."""
+    """Slack always (messages and channels); email when SMTP_URL is set."""
     from bot.ratelimit import RateLimiter, RateLimits
     from handlers.email_notifier import EmailNotifier
+    from handlers.slack_channels import SlackChannelAdmin
     from handlers.slack_notifier import SlackNotifier
 
     limiter = RateLimiter(RateLimits.from_settings(runtime.settings))
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
+    runtime.channel_admin = SlackChannelAdmin(client)
     if runtime.settings.smtp_url:
         runtime.notifiers["email"] = EmailNotifier(
             runtime.settings.smtp_url, runtime.settings.smtp_from

@@ -62,6 +62,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort results &lt;puls&gt;` – svarprosent og resultater\n"
         "• `/cohort groups &lt;klasse&gt;` – lag kollegagrupper\n"
         "• `/cohort match &lt;nettverk&gt;` – start en matcherunde\n"
+        "• `/cohort sync &lt;kull&gt;` – opprett kanaler og inviter deltakerne\n"
+        "• `/cohort followup &lt;sak&gt; &lt;notat&gt;` – marker en risikosak som fulgt opp\n"
         "• `/cohort report` – årsrapporten som fil\n"
         "• `/cohort deliveries` – utsendelser som feilet",
         "en": "*For programme staff*\n"
@@ -72,6 +74,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort results &lt;pulse&gt;` – response rates and results\n"
         "• `/cohort groups &lt;class&gt;` – form peer groups\n"
         "• `/cohort match &lt;network&gt;` – start a matching round\n"
+        "• `/cohort sync &lt;cohort&gt;` – create channels and invite the participants\n"
+        "• `/cohort followup &lt;case&gt; &lt;note&gt;` – mark a risk case as followed up\n"
         "• `/cohort report` – the annual report as a file\n"
         "• `/cohort deliveries` – deliveries that failed",
     },
@@ -768,8 +772,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{title} ({cohort}, {kind}): response rate",
     },
     "report.evaluations.question_caption": {
-        "nb": "Spørsmål {number}: {text}",
-        "en": "Question {number}: {text}",
+        "nb": "{title} ({cohort}) – spørsmål {number}: {text}",
+        "en": "{title} ({cohort}) – question {number}: {text}",
     },
     "report.evaluations.invited": {"nb": "Spurt", "en": "Invited"},
     "report.evaluations.answered": {"nb": "Svart", "en": "Answered"},
@@ -781,8 +785,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Mean of the pulses' first scale question (1–5) per cohort, weighted by answers",
     },
     "report.evaluations.text_note": {
-        "nb": "{n} fritekstsvar er ikke med i rapporten.",
-        "en": "{n} free-text answers are not part of the report.",
+        "nb": "Fritekstsvar er ikke med i rapporten: innholdet kan avsløre hvem som skrev dem.",
+        "en": "Free-text answers are not part of the report: their wording can reveal who wrote them.",
     },
     "report.section.results": {"nb": "Resultater", "en": "Results"},
     "report.results.intro": {
@@ -874,6 +878,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "risk.reason.silent_manager": {
         "nb": "nærmeste leder har ikke svart på {n} påminnelse(r), heller ikke etter eskalering",
         "en": "line manager has not answered {n} nudge(s), even after escalation",
+    },
+    # --- channel joins ---------------------------------------------------------------------
+    "join.welcome": {
+        "nb": "Velkommen til *{network}*, {name}! Her deler vi oppgaver, erfaringer og "
+        "kunngjøringer. Skriv `/cohort help` for å se hva du kan gjøre med cohortbot.",
+        "en": "Welcome to *{network}*, {name}! This is where we share assignments, experience "
+        "and announcements. Type `/cohort help` to see what you can do with cohortbot.",
     },
     # --- deliveries (staff) ---------------------------------------------------------------
     "deliveries.title": {"nb": "Utsendelser", "en": "Deliveries"},

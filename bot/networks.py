@@ -1326,3 +1326,25 @@ __all__ = [
     "sync_cohort_channels",
     "update_profile",
 ]
+
+
+@dataclass(frozen=True)
+class JoinWelcome:
+    """Who joined which network's channel on their own, to greet them there."""
+
+    network_name: str
+    person_name: str
+    locale: str
+
+
+async def welcome_for_join(
+    session: AsyncSession, *, channel_id: str, slack_user_id: str
+) -> JoinWelcome | None:
+    """A welcome for a known person joining a network's channel; None for anything else."""
+    network = await q.get_network_by_channel(session=session, channel_id=channel_id)
+    if network is None or network.archived_at is not None:
+        return None
+    person = await get_person_by_slack_id(session=session, slack_user_id=slack_user_id)
+    if person is None:
+        return None
+    return JoinWelcome(network.name, person.name, person.locale)

@@ -22,3 +22,5 @@ class Runtime:
     process_id: str = "bot"
     # Set by app.py: the shared aiohttp.ClientSession (typed loosely: bot/ knows no HTTP client).
     http: Any = None
+    # Set by app.py: the ChannelAdmin port (bot.networks) over Slack, for jobs that make channels.
+    channel_admin: Any = None

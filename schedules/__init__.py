@@ -36,6 +36,13 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import digest, dispatch, nudges, planner, pulses
+    from schedules import digest, dispatch, matching, nudges, planner, pulses
 
-    return [dispatch.register, nudges.register, pulses.register, planner.register, digest.register]
+    return [
+        dispatch.register,
+        nudges.register,
+        pulses.register,
+        planner.register,
+        digest.register,
+        matching.register,
+    ]

@@ -102,6 +102,13 @@ async def get_network_by_key(*, session: AsyncSession, key: str) -> Network | No
     return result.scalar_one_or_none()
 
 
+async def get_network_by_channel(*, session: AsyncSession, channel_id: str) -> Network | None:
+    result = await session.execute(
+        select(Network).where(col(Network.slack_channel_id) == channel_id).limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def list_networks(
     *,
     session: AsyncSession,
