@@ -75,6 +75,7 @@ class Chart:
     series: list[tuple[str, list[float | None]]]
     value_label: str
     horizontal: bool = False
+    value_max: float | None = None  # fixed axis end, e.g. 5 for a 1–5 scale
 
 
 @dataclass
@@ -476,6 +477,7 @@ class _Builder:
                     series=[(self.tr("report.evaluations.mean"), values)],
                     value_label=self.tr("report.evaluations.mean"),
                     horizontal=True,
+                    value_max=5.0,
                 )
             )
         return section
@@ -501,7 +503,11 @@ class _Builder:
         table = Table(
             key=f"pulse_{p.id}_q{qn.position}",
             caption=self.tr(
-                "report.evaluations.question_caption", number=qn.position, text=qn.text
+                "report.evaluations.question_caption",
+                title=p.title,
+                cohort=cohort,
+                number=qn.position,
+                text=qn.text,
             ),
             columns=columns,
         )
@@ -519,7 +525,8 @@ class _Builder:
                 cells.append(Cell(g.nps, g.hidden, cohort, label, measure, "nps", unit="score"))
             table.rows.append((label, cells))
         if qn.text_answers:
-            table.note = self.tr("report.evaluations.text_note", n=qn.text_answers)
+            # No count here: it would give away a hidden n.
+            table.note = self.tr("report.evaluations.text_note")
         return table
 
     # --- results, line managers, networks --------------------------------------------------

@@ -125,6 +125,8 @@ def chart_svg(chart: Chart) -> str:
                 ax.barh(offs, vals, height=width, label=label, color="#0b5394")
             else:
                 ax.bar(offs, vals, width=width, label=label)
+        if chart.value_max is not None:
+            (ax.set_xlim if chart.horizontal else ax.set_ylim)(0, chart.value_max)
         if chart.horizontal:
             ax.set_yticks(positions, [c[:60] for c in chart.categories])
             ax.invert_yaxis()
