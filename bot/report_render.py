@@ -206,6 +206,10 @@ def render_xlsx(report: AnnualReport) -> bytes:
 
     for s in report.sections:
         ws = wb.create_sheet(_sheet_title(s.title, used))
+        # Write-only sheets take column widths before the first row: labels wide, numbers narrow.
+        ws.column_dimensions["A"].width = 42
+        for letter in "BCDEFGHIJKLMNOP":
+            ws.column_dimensions[letter].width = 13
         title = WriteOnlyCell(ws, value=s.title)
         title.font = Font(bold=True, size=13)
         ws.append([title])
