@@ -123,6 +123,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "deferred": total.deferred,
         "lost_claims": total.lost,
         "resent_uncertain": total.resent_uncertain,
+        "recovered_without_resend": dispatcher.recovered,
         "api_calls": notifier.calls,
         "limiter_penalties": notifier.limiter.penalties,
         "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

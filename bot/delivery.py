@@ -26,7 +26,7 @@ import os
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 # the block ends, instead of holding a sending slot.
 DEFER_AFTER_SECONDS = 2.0
 RATELIMITED = "ratelimited"
+# Errors after which the message may have arrived even though no answer came back.
+AMBIGUOUS_ERRORS = ("connection:", "unexpected ")
 
 
 class ReadyHint(Protocol):
@@ -238,6 +240,7 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self._sleep = sleep
         self.linger = linger
+        self.recovered = 0  # ambiguous attempts found to have arrived, so not sent again
         self._paused: set[str] = set()
         self._lock = asyncio.Lock()
         self._low = asyncio.Event()
@@ -474,11 +477,39 @@ class Dispatcher:
             message = OutgoingMessage.from_json(item.message)
         except Exception:
             return SendResult(status="failed", error="the stored message is malformed")
+        # The key travels with the message (Slack: message metadata), so a transport can tell
+        # later whether an attempt whose answer was lost did arrive.
+        message = replace(message, meta={**message.meta, "delivery_key": item.dedupe_key})
+        if self._ambiguous(item):
+            found = await self._find_sent(notifier, item, message)
+            if found is not None:
+                return found
         try:
             return await notifier.send(target=item.target, message=message)
         except Exception as exc:
             logger.exception("Failed to send delivery %s", item.id)
             return SendResult(status="retry", error=f"unexpected {type(exc).__name__}")
+
+    @staticmethod
+    def _ambiguous(item: q.ClaimedDelivery) -> bool:
+        """Might an earlier attempt have arrived? (A crash mid-send, or a lost answer.)"""
+        return item.uncertain or (item.error or "").startswith(AMBIGUOUS_ERRORS)
+
+    async def _find_sent(
+        self, notifier: Notifier, item: q.ClaimedDelivery, message: OutgoingMessage
+    ) -> SendResult | None:
+        find = getattr(notifier, "find_sent", None)
+        if find is None:
+            return None
+        try:
+            found: SendResult | None = await find(target=item.target, message=message)
+        except Exception:
+            logger.exception("Failed to look for an earlier send of delivery %s", item.id)
+            return None
+        if found is not None:
+            logger.warning("Delivery %s had arrived already; not sending it again", item.id)
+            self.recovered += 1
+        return found
 
     async def _write_outcome(
         self, session: AsyncSession, item: q.ClaimedDelivery, result: SendResult, stats: TickStats

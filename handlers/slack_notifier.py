@@ -44,6 +44,8 @@ PERMANENT_ERRORS = frozenset(
 )
 AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "token_expired", "not_authed"})
 DEFAULT_RETRY_AFTER = 1.0
+METADATA_EVENT = "cohortbot_delivery"
+HISTORY_LOOKBACK = 50  # recent messages searched for an earlier attempt
 
 
 def make_slack_client(
@@ -103,6 +105,9 @@ class SlackNotifier:
             "unfurl_links": False,
             "unfurl_media": False,
         }
+        key = message.meta.get("delivery_key")
+        if key:
+            payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
         joined = False
         while True:
             try:
@@ -141,6 +146,38 @@ class SlackNotifier:
                 "failed", error="not_in_channel: the bot must be invited to this channel"
             )
         return SendResult("failed", error=error)
+
+    async def find_sent(self, *, target: str, message: OutgoingMessage) -> SendResult | None:
+        """An earlier attempt of this delivery that did arrive (its answer was lost), if any.
+
+        Looks through the conversation's recent messages for our metadata key. None when not
+        found or when Slack cannot tell us (then the dispatcher sends, accepting a duplicate).
+        """
+        key = message.meta.get("delivery_key")
+        if not key:
+            return None
+        try:
+            channel = target
+            if target[:1] in ("U", "W"):  # a DM: its history lives under the IM channel id
+                opened = await self._call("conversations.open", None, {"users": target})
+                channel = str(opened["channel"]["id"])
+            history = await self._call(
+                "conversations.history",
+                None,
+                {"channel": channel, "limit": HISTORY_LOOKBACK, "include_all_metadata": True},
+            )
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError, OSError):
+            return None
+        except (KeyError, TypeError):
+            return None
+        for posted in history.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return SendResult("sent", ref=str(posted.get("ts") or ""))
+        return None
 
     async def _join(self, channel: str) -> bool:
         try:

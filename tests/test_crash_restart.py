@@ -1,7 +1,9 @@
 """Kill -9 a real dispatcher process mid-send, start another, count per recipient.
 
-Every recipient gets the message; nobody gets it twice except messages in flight at the kill
-(at most the concurrency limit), and those are recorded as uncertain in the outbox.
+Every recipient gets the message. Only messages in flight at the kill (at most the concurrency
+limit) can arrive twice, and those are recorded as uncertain in the outbox. Before resending
+one, the dispatcher asks Slack whether it arrived (message metadata in the conversation's
+history), so here nobody gets it twice at all.
 """
 
 from __future__ import annotations
@@ -101,17 +103,14 @@ async def test_kill_mid_send_then_restart(database_url: str, settings: Settings)
         )
         assert len(per_target) == RECIPIENTS, "somebody never got the message"
         twice = {t for t, n in per_target.items() if n > 1}
-        assert all(per_target[t] == 2 for t in twice)
-        assert sum(per_recipient.values()) == RECIPIENTS + len(twice)
+        assert not twice, "in-flight messages that had arrived were sent again"
+        assert sum(per_recipient.values()) == RECIPIENTS
 
         rows = await all_deliveries(db)
         assert all(r.state == "sent" for r in rows)
         uncertain = {r.target for r in rows if r.error and r.error.startswith("uncertain:")}
-        print(
-            f"killed after {sent_before_restart}; resent uncertain {len(uncertain)}, twice {len(twice)}"
-        )
         assert len(uncertain) <= CONCURRENCY
-        assert twice <= uncertain, "a duplicate that the outbox does not own up to"
+        assert uncertain, "nothing was in flight at the kill; the test proved nothing"
         async with db.session() as session:
             assert await q.count_uncertain_sends(session=session) == len(uncertain)
     finally:

@@ -105,3 +105,31 @@ async def test_dm_to_user_id_and_unknown_user(
     sent, failed = await all_deliveries(db)
     assert sent.state == "sent" and sent.result_ref
     assert failed.state == "failed" and failed.error in {"channel_not_found", "user_not_found"}
+
+
+async def test_a_post_whose_answer_was_lost_is_not_sent_twice(
+    db: Database, settings: Settings, clock: FrozenClock, emulator: Any, http: aiohttp.ClientSession
+) -> None:
+    from emulator.config import FaultConfig
+
+    users = [emulator.state.add_user(f"m{i}").id for i in range(3)]
+    await enqueue_many(db, settings, count=3, send_at=clock.now(), target=lambda i: users[i])
+    notifier = slack(emulator, http, RateLimits(scale=1000))
+    dispatcher = Dispatcher(db, {"slack": notifier}, clock, None, settings, "t")
+    # Slack posts the message, then the connection drops before the answer arrives.
+    emulator.emulator.set_faults(
+        FaultConfig(drop_after_share=1.0, methods=frozenset({"chat.postMessage"}))
+    )
+    first = await dispatcher.tick()
+    assert first.retried == 3
+    assert all((r.error or "").startswith("connection:") for r in await all_deliveries(db))
+    emulator.emulator.set_faults(FaultConfig())
+    clock.advance(timedelta(minutes=1))
+    await dispatcher.tick()
+    rows = await all_deliveries(db)
+    assert all(r.state == "sent" and r.result_ref for r in rows)
+    assert dispatcher.recovered == 3
+    for user in users:  # each person has the message exactly once
+        dm = emulator.state.im_between(user, emulator.state.bot_user_id)
+        assert len(emulator.state.channel_messages(dm.id)) == 1
+    assert emulator.calls.count("chat.postMessage") == 3  # no second post at all

@@ -424,3 +424,32 @@ async def test_two_dispatchers_on_postgres_never_double_send(
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_an_ambiguous_attempt_that_arrived_is_not_resent(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    await enqueue_many(db, settings, count=2, send_at=clock.now())
+
+    class Lossy(ScriptedNotifier):
+        async def find_sent(self, *, target: str, message: object) -> SendResult | None:
+            self.lookups.append(message.meta["delivery_key"])  # type: ignore[attr-defined]
+            return SendResult("sent", ref="found") if target == "U00000" else None
+
+    notifier = Lossy(
+        lambda t, n: (
+            SendResult("retry", error="connection: ServerDisconnectedError")
+            if n == 1
+            else SendResult("sent", ref="new")
+        )
+    )
+    notifier.lookups = []  # type: ignore[attr-defined]
+    d = dispatcher(db, settings, clock, slack=notifier)
+    await d.tick()
+    clock.advance(timedelta(minutes=1))
+    await d.tick()
+    refs = {r.target: r.result_ref for r in await all_deliveries(db)}
+    assert refs == {"U00000": "found", "U00001": "new"}
+    assert sorted(notifier.calls) == ["U00000", "U00001", "U00001"]  # U00000 not posted again
+    assert sorted(notifier.lookups) == ["test:0", "test:1"]  # type: ignore[attr-defined]
+    assert d.recovered == 1
