@@ -69,7 +69,14 @@ def render_html(message: OutgoingMessage) -> str:
     if not message.sections and message.text:
         parts.append(_paragraphs(message.text))
     for section in message.sections:
-        if section.text:
+        if section.text and section.buttons and "\n" not in section.text.strip():
+            # A one-line text over links is their heading (e.g. one participant of several in
+            # a manager's nudge): a real heading lets screen-reader users jump between them.
+            parts.append(
+                f'<h2 style="font-size:18px;line-height:1.3;margin:24px 0 12px 0;'
+                f'color:{TEXT_COLOUR};">{html.escape(section.text.strip())}</h2>'
+            )
+        elif section.text:
             parts.append(_paragraphs(section.text))
         if section.fields:
             rows = "".join(

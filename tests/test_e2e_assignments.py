@@ -226,6 +226,8 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
 
     [mail] = loop.emu.state.emails_to("erik@tromso.kommune.no")
     assert mail.html and 'lang="nb"' in mail.html and "Per Olsen" in (mail.text or "")
+    assert ">Ditt svar for Per Olsen</h2>" in mail.html  # a heading per participant
+    assert ">Gjort – for Per Olsen</a>" in mail.html  # links say what they do, and for whom
     links = dict(
         re.findall(
             r"^(Gjort|Kan ikke denne gangen|Ikke ennå)[^:]*: (\S+?)\r?$", mail.text or "", re.M
