@@ -130,7 +130,9 @@ async def outbox_counts(url: str) -> dict[str, int]:
 # --- the emulator and workers --------------------------------------------------------------
 
 
-async def start_emulator(*, scale: float, limits: bool, faults: bool, seed: int = 7) -> Any:
+async def start_emulator(
+    *, scale: float, limits: bool, faults: bool, seed: int = 7, drop_after: float = 0.0
+) -> Any:
     from emulator.config import FaultConfig
     from emulator.server import start_emulator as start
 
@@ -148,6 +150,7 @@ async def start_emulator(*, scale: float, limits: bool, faults: bool, seed: int 
             FaultConfig(
                 ratelimited_share=0.02,
                 server_error_share=0.01,
+                drop_after_share=drop_after,
                 seed=seed,
                 methods=frozenset({"chat.postMessage"}),
             )
@@ -241,7 +244,7 @@ async def bench_fanout(args: argparse.Namespace) -> dict[str, Any]:
     rate_per_s_at_scale_1 = WORKSPACE_PER_MINUTE / 60
     scale = (n - WORKSPACE_BURST) / (args.target_seconds * rate_per_s_at_scale_1)
     minimum = (n - WORKSPACE_BURST) / (rate_per_s_at_scale_1 * scale)
-    handle = await start_emulator(scale=scale, limits=True, faults=True)
+    handle = await start_emulator(scale=scale, limits=True, faults=True, drop_after=args.drop_after)
     result: dict[str, Any] = {
         "recipients": n,
         "rate_scale": round(scale, 3),
@@ -410,6 +413,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pending", type=int, default=100_000)
     p.add_argument("--ticks", type=int, default=200)
     p.add_argument("--skip-baseline", action="store_true")
+    p.add_argument(
+        "--drop-after",
+        type=float,
+        default=0.0,
+        help="also drop this share of connections after the post was handled (lost answers)",
+    )
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)
     args.which = args.which or ["fanout", "two-processes", "tick"]
