@@ -324,8 +324,8 @@ class Dispatcher:
             return False
         before = self.clock.now()
         wait = (next_due - before).total_seconds()
-        if wait > self.settings.dispatch_interval_seconds:
-            return False
+        if wait <= 0 or wait > self.settings.dispatch_interval_seconds:
+            return False  # due but not claimable (held by another process), or not soon
         await self._sleep(max(0.0, wait) + 0.001)
         return self.clock.now() > before  # a clock that does not move would wait forever
 

@@ -487,9 +487,9 @@ async def list_failed_deliveries(
 
 
 async def next_due_at(*, session: AsyncSession) -> datetime | None:
-    """When the next pending delivery is due."""
+    """When the next pending delivery on a transport that is not paused is due."""
     result = await session.execute(
-        select(func.min(D.send_at)).where(D.state == DeliveryState.PENDING)
+        select(func.min(D.send_at)).where(D.state == DeliveryState.PENDING, _not_paused())
     )
     value = result.scalar()
     if value is not None and value.tzinfo is None:
@@ -499,7 +499,12 @@ async def next_due_at(*, session: AsyncSession) -> datetime | None:
 
 async def any_due(*, connection: AsyncConnection, now: datetime) -> bool:
     """Is anything due or abandoned? One indexed probe: the idle tick's whole cost."""
-    due = select(D.id).where(D.state == DeliveryState.PENDING, D.send_at <= now).limit(1).exists()
+    due = (
+        select(D.id)
+        .where(D.state == DeliveryState.PENDING, D.send_at <= now, _not_paused())
+        .limit(1)
+        .exists()
+    )
     abandoned = (
         select(D.id)
         .where(

@@ -453,3 +453,23 @@ async def test_an_ambiguous_attempt_that_arrived_is_not_resent(
     assert sorted(notifier.calls) == ["U00000", "U00001", "U00001"]  # U00000 not posted again
     assert sorted(notifier.lookups) == ["test:0", "test:1"]  # type: ignore[attr-defined]
     assert d.recovered == 1
+
+
+async def test_a_lingering_tick_ends_when_only_paused_work_is_due(
+    db: Database, settings: Settings
+) -> None:
+    class Ticking:
+        """A clock that moves a millisecond each time it is read, like real time."""
+
+        def __init__(self) -> None:
+            self.clock = FrozenClock(NOW)
+
+        def now(self) -> datetime:
+            return self.clock.advance(timedelta(milliseconds=1))
+
+    await enqueue_many(db, settings, count=5, send_at=NOW)
+    slack = ScriptedNotifier(lambda t, n: SendResult("paused", error="token_revoked"))
+    d = Dispatcher(db, {"slack": slack}, Ticking(), None, settings, "t", linger=True)
+    stats = await asyncio.wait_for(d.tick(), timeout=30)
+    assert stats.paused == 5 and len(slack.calls) <= settings.dispatch_concurrency
+    assert (await asyncio.wait_for(d.tick(), timeout=30)).claimed == 0
