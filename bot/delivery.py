@@ -11,8 +11,11 @@ Guarantees and their limits:
   lease runs out.
 - A delivery is marked in flight (state `uncertain`) just before its transport call. Only those
   can be sent twice, when a process dies between the call and recording its outcome: at most
-  `dispatch_concurrency` per dead process. They are resent after the lease and keep an
+  `dispatch_concurrency` per dead process. They are taken over after the lease and keep an
   "uncertain: ..." note so staff can see which people may have had a message twice.
+- Before resending such a delivery, or one whose answer was lost (a dropped connection), the
+  dispatcher asks the transport whether it arrived (`find_sent`; Slack: the delivery key in
+  the message metadata of the conversation's recent history), so in practice it is not.
 - Two dispatchers never send the same delivery while both are alive: the claim takes rows with
   `FOR UPDATE SKIP LOCKED` (PostgreSQL) and every later write is a compare-and-swap on the
   claim token. A claim that outlived its lease before its send began is simply dropped.
@@ -204,6 +207,9 @@ class Dispatcher:
 
     Build with a Runtime (`Dispatcher(runtime)`) or with the parts. `tick()` is what the
     scheduler calls every second; it keeps claiming batches until nothing is due.
+    Rate limits are the transports' business: a notifier may offer `ready_in(target)` (seconds
+    before a send could start), which the dispatcher uses to order work and to put back
+    deliveries for a blocked channel; `limiter` is kept for callers that want to inspect it.
     """
 
     def __init__(
@@ -230,7 +236,8 @@ class Dispatcher:
         if settings is None:
             raise ValueError("Dispatcher needs settings")
         self.db = db
-        self.notifiers: dict[str, Notifier] = dict(notifiers or {})
+        # By reference: app.py may install the transports after building the scheduler.
+        self.notifiers: Mapping[str, Notifier] = notifiers if notifiers is not None else {}
         self.clock: Clock = clock or SystemClock()
         self.limiter = limiter
         self.settings = settings
