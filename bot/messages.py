@@ -914,6 +914,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+class Markup(str):
+    """Slack mrkdwn that is safe as it is: a mention, a channel link, or text already escaped."""
+
+
+def esc(text: str) -> Markup:
+    """Escape the three characters Slack's mrkdwn reads as markup (&, <, >) in people's text."""
+    if isinstance(text, Markup):
+        return text
+    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def unescape(text: str) -> str:
+    """Undo `esc` for transports that show plain text (email)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def normalise_locale(locale: str | None) -> str:
     """Map Slack/import locales ("en-US", "nb_NO", "no", "nn") onto the catalogue's."""
     if not locale:
@@ -923,10 +939,16 @@ def normalise_locale(locale: str | None) -> str:
 
 
 def t(key: str, locale: str | None = None, /, **values: object) -> str:
-    """The text for `key` in the person's language, with `values` filled in."""
+    """The text for `key` in the person's language, with `values` filled in.
+
+    String values are people's own words (names, titles, answers) and are escaped, so a name
+    like "<!channel>" can't ping a channel; pass `Markup` for mentions and links.
+    """
     entry = CATALOGUE[key]
     text = entry.get(normalise_locale(locale)) or entry[DEFAULT_LOCALE]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{k: esc(v) if isinstance(v, str) else v for k, v in values.items()})
 
 
 def _babel_locale(locale: str | None) -> str:

@@ -30,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import delivery
 from bot.matching import Candidate, GroupMember, MatchRules, blocked_pairs, form_peer_groups, pair
 from bot.matching import match_round as compute_round
-from bot.messages import t
+from bot.messages import Markup, esc, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.people import Actor, require_staff
 from bot.settings import Settings
@@ -437,7 +437,7 @@ async def form_class_peer_groups(
         slack_ids = [people[pid].slack_user_id for pid in member_ids if people[pid].slack_user_id]
         await admin.invite(net.slack_channel_id, [s for s in slack_ids if s])
         locale = _group_locale([people[pid] for pid in member_ids])
-        names = ", ".join(_mention(people[pid]) for pid in member_ids)
+        names = Markup(", ".join(_mention(people[pid]) for pid in member_ids))
         await _deliver(
             session,
             settings,
@@ -468,7 +468,7 @@ async def form_class_peer_groups(
 
 
 def _mention(person: Person) -> str:
-    return f"<@{person.slack_user_id}>" if person.slack_user_id else person.name
+    return Markup(f"<@{person.slack_user_id}>") if person.slack_user_id else esc(person.name)
 
 
 def _group_locale(people: Sequence[Person]) -> str:
@@ -591,7 +591,7 @@ def _checkin_message(
     group_id: int, person: Person, others: Sequence[Person], stage: str
 ) -> OutgoingMessage:
     locale = person.locale
-    names = ", ".join(_mention(o) for o in others)
+    names = Markup(", ".join(_mention(o) for o in others))
     text = t("networks.checkin.text", locale, names=names)
     buttons = tuple(
         Button(f"{ACTION_CHECKIN}:{a}", t(f"networks.checkin.{a}", locale), f"{group_id}:{a}")
@@ -680,7 +680,7 @@ async def run_matching_round(
         text = t(
             "networks.intro.text",
             locale,
-            names=", ".join(_mention(p) for p in members),
+            names=Markup(", ".join(_mention(p) for p in members)),
             network=network.name,
             weeks=weeks,
             prompt=t(prompt_key, locale),
@@ -1003,7 +1003,7 @@ async def record_alumni_consent(
                 text=t(
                     "networks.alumni.welcome",
                     person.locale,
-                    channels=", ".join(f"<#{c}>" for c in channels),
+                    channels=Markup(", ".join(f"<#{c}>" for c in channels)),
                 ),
                 locale=person.locale,
             ),

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from bot.messages import unescape
 from bot.notifier import OutgoingMessage, SendResult
 
 logger = logging.getLogger(__name__)
@@ -26,8 +28,29 @@ BUTTON_COLOUR = "#0b4f8a"  # white text on this is 8.3:1, well above WCAG AA
 DANGER_COLOUR = "#a32020"
 
 
+def as_plain(message: OutgoingMessage) -> OutgoingMessage:
+    """The message with Slack's mrkdwn escapes undone: email shows text as it is."""
+    return replace(
+        message,
+        text=unescape(message.text),
+        title=unescape(message.title) if message.title else message.title,
+        context=unescape(message.context) if message.context else message.context,
+        subject=unescape(message.subject) if message.subject else message.subject,
+        sections=tuple(
+            replace(
+                section,
+                text=unescape(section.text),
+                fields=tuple((unescape(k), unescape(v)) for k, v in section.fields),
+                buttons=tuple(replace(b, label=unescape(b.label)) for b in section.buttons),
+            )
+            for section in message.sections
+        ),
+    )
+
+
 def render_plain(message: OutgoingMessage) -> str:
     """The plain-text part."""
+    message = as_plain(message)
     lines: list[str] = []
     if message.title:
         lines += [message.title, "=" * min(len(message.title), 60), ""]
@@ -60,6 +83,7 @@ def _paragraphs(text: str) -> str:
 
 def render_html(message: OutgoingMessage) -> str:
     """The HTML part: readable on a phone, good contrast, no images or remote content."""
+    message = as_plain(message)
     parts: list[str] = []
     if message.title:
         parts.append(

@@ -9,7 +9,7 @@ from typing import Any
 from bot.assignments import ClassStatus, OpenAssignment, post_message
 from bot.involvement import NudgeFigures
 from bot.line_managers import ManagerOverview, SilentManager, answer_label
-from bot.messages import format_when, t
+from bot.messages import esc, format_when, t
 from handlers.blocks.message import build_message_blocks, clip
 from storage.models import Assignment
 
@@ -20,11 +20,6 @@ REFLECTION_ACTION = "text"
 SHARE_BLOCK = "share"
 SHARE_ACTION = "shareable"
 MAX_NAMES = 40  # per line; the rest are counted
-
-
-def esc(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn reads as markup in people's own text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _section(text: str) -> dict[str, Any]:

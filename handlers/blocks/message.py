@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.messages import unescape
 from bot.notifier import Button, OutgoingMessage
 
 MAX_BLOCKS = 50
@@ -28,7 +29,11 @@ def build_button(button: Button) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",
         "action_id": button.action_id[:MAX_ACTION_ID],
-        "text": {"type": "plain_text", "text": clip(button.label, MAX_BUTTON_TEXT), "emoji": True},
+        "text": {
+            "type": "plain_text",
+            "text": clip(unescape(button.label), MAX_BUTTON_TEXT),
+            "emoji": True,
+        },
     }
     if button.value:
         element["value"] = button.value[:MAX_BUTTON_VALUE]
@@ -46,7 +51,8 @@ def build_message_blocks(message: OutgoingMessage) -> list[dict[str, Any]]:
                 "type": "header",
                 "text": {
                     "type": "plain_text",
-                    "text": clip(message.title, MAX_HEADER),
+                    # A header is plain_text: Slack shows escapes there literally.
+                    "text": clip(unescape(message.title), MAX_HEADER),
                     "emoji": True,
                 },
             }

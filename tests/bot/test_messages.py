@@ -40,3 +40,15 @@ def test_no_unescaped_angle_brackets_in_mrkdwn() -> None:
         if any(not allowed.match(text[m.start() :]) for m in re.finditer("<", text))
     ]
     assert bad == []
+
+
+def test_peoples_words_are_escaped_but_mentions_are_not() -> None:
+    from bot.messages import Markup, esc, unescape
+
+    text = t("join.welcome", "nb", network="Helse & omsorg", name="<!channel>")
+    assert "Helse &amp; omsorg" in text
+    assert "&lt;!channel&gt;" in text and "<!channel>" not in text
+    mention = t("join.welcome", "nb", network="x", name=Markup("<@U123>"))
+    assert "<@U123>" in mention
+    assert esc(esc("a<b")) == "a&lt;b"  # escaping twice changes nothing
+    assert unescape(esc("R&D <team>")) == "R&D <team>"
