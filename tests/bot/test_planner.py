@@ -261,7 +261,7 @@ async def test_replanning_late_keeps_overdue_pending_rows_and_sends_nothing_late
     # Nothing was dispatched (say Slack was paused) and the 7-day reminder time has passed.
     late = oslo(2026, 9, 20, 12, 0)
     async with db.transaction() as session:
-        from tests.utils.assignments import create_person, enrol
+        from tests.utils.factories import create_person, enrol
 
         newcomer = await create_person(
             session, email="nina@bergen.kommune.no", name="Nina Ny", slack_user_id="UNINA"

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -18,12 +16,18 @@ from storage.models import (
     Cohort,
     CohortClass,
     Delivery,
-    Enrolment,
     EnrolmentStatus,
     LineManagerLink,
     Nudge,
     Person,
-    Programme,
+)
+from tests.utils.factories import (
+    _add,
+    create_class,
+    create_cohort,
+    create_person,
+    create_programme,
+    enrol,
 )
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -32,40 +36,6 @@ OSLO = ZoneInfo("Europe/Oslo")
 def oslo(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An Oslo wall-clock time as an aware datetime."""
     return datetime(year, month, day, hour, minute, tzinfo=OSLO)
-
-
-async def _add(session: AsyncSession, row: Any) -> Any:
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def create_cohort(session: AsyncSession, *, key: str, name: str) -> Cohort:
-    programme = await _add(session, Programme(key=f"prog-{uuid.uuid4().hex[:8]}", name="LU"))
-    return await _add(session, Cohort(programme_id=programme.id, key=key, name=name))
-
-
-async def create_class(session: AsyncSession, *, cohort: Cohort, **kw: Any) -> CohortClass:
-    kw.setdefault("city", kw["name"])
-    return await _add(session, CohortClass(cohort_id=cohort.id, **kw))
-
-
-async def create_person(session: AsyncSession, **kw: Any) -> Person:
-    return await _add(session, Person(**kw))
-
-
-async def enrol(
-    session: AsyncSession,
-    *,
-    person: Person,
-    cohort: Cohort,
-    cls: CohortClass,
-    status: str = EnrolmentStatus.ACTIVE,
-) -> Enrolment:
-    return await _add(
-        session,
-        Enrolment(person_id=person.id, cohort_id=cohort.id, class_id=cls.id, status=status),
-    )
 
 
 @dataclass
@@ -88,9 +58,21 @@ class World:
 
 async def build_programme(session: AsyncSession) -> World:
     """Create the cohort, classes, people, enrolments and line-manager links."""
-    cohort = await create_cohort(session, key="kull-2026h", name="Kull 2026 høst")
+    cohort = await create_cohort(
+        session,
+        programme=await create_programme(session, name="LU"),
+        key="kull-2026h",
+        name="Kull 2026 høst",
+        start_date=None,
+        end_date=None,
+    )
     bergen = await create_class(
-        session, cohort=cohort, key="bergen", name="Bergen", slack_channel_id="CBERGEN"
+        session,
+        cohort=cohort,
+        key="bergen",
+        name="Bergen",
+        city="Bergen",
+        slack_channel_id="CBERGEN",
     )
     tromso = await create_class(
         session,
@@ -154,9 +136,7 @@ async def add_assignment(
     )
     if offsets is not None:
         row.reminder_offsets = offsets
-    session.add(row)
-    await session.flush()
-    return row
+    return await _add(session, row)
 
 
 async def add_nudge(
@@ -176,9 +156,7 @@ async def add_nudge(
         send_at=send_at,
         respond_by=respond_by,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return await _add(session, row)
 
 
 async def deliveries(db: Database, prefix: str = "") -> dict[str, Delivery]:
