@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.messages import t
 from bot.people import Actor, resolve_actor
 from bot.runtime import Runtime
 
@@ -51,3 +52,23 @@ class Reply:
             )
         else:
             await self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
+
+
+def action_reply(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
+    """Answer the person who clicked: through the action's response_url, else in its channel."""
+    return Reply(
+        runtime=runtime,
+        client=client,
+        user_id=str(body.get("user", {}).get("id", "")),
+        channel_id=(body.get("channel") or {}).get("id"),
+        response_url=body.get("response_url"),
+    )
+
+
+async def known_actor(runtime: Runtime, reply: Reply) -> Actor | None:
+    """Resolve the person behind `reply`; tell someone the bot does not know so, and return None."""
+    actor = await actor_for(runtime, reply.user_id)
+    if not actor.known or actor.person_id is None:
+        await reply.ephemeral(t("error.unknown_user", actor.locale))
+        return None
+    return actor

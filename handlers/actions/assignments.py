@@ -12,19 +12,9 @@ from bot.assignments import AssignmentNotFound, NotParticipant, mark_done, refle
 from bot.messages import format_when, t
 from bot.runtime import Runtime
 from handlers.blocks.assignments import build_reflection_modal
-from handlers.context import Reply, actor_for
+from handlers.context import action_reply, known_actor
 
 logger = logging.getLogger(__name__)
-
-
-def _reply(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
-    return Reply(
-        runtime=runtime,
-        client=client,
-        user_id=str(body.get("user", {}).get("id", "")),
-        channel_id=(body.get("channel") or {}).get("id"),
-        response_url=body.get("response_url"),
-    )
 
 
 def _assignment_id(body: dict[str, Any]) -> int | None:
@@ -44,12 +34,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action("assignment_done")
     async def assignment_done(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
-        assignment_id = _assignment_id(body)
-        if not actor.known or actor.person_id is None:
-            await reply.ephemeral(t("error.unknown_user", actor.locale))
+        reply = action_reply(runtime, client, body)
+        actor = await known_actor(runtime, reply)
+        if actor is None:
             return
+        assignment_id = _assignment_id(body)
         if assignment_id is None:
             await reply.ephemeral(t("assignment.unknown", actor.locale))
             return
@@ -82,12 +71,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
-        assignment_id = _assignment_id(body)
-        if not actor.known or actor.person_id is None:
-            await reply.ephemeral(t("error.unknown_user", actor.locale))
+        reply = action_reply(runtime, client, body)
+        actor = await known_actor(runtime, reply)
+        if actor is None:
             return
+        assignment_id = _assignment_id(body)
         try:
             async with runtime.db.session() as session:
                 assignment, text, shareable = await reflection_for(

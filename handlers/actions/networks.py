@@ -17,20 +17,10 @@ from bot.messages import format_day, t
 from bot.networks import InvalidRequest
 from bot.runtime import Runtime
 from handlers.blocks.networks import ACTION_EDIT_PROFILE, ACTION_PAUSE, build_profile_modal
-from handlers.context import Reply, actor_for
+from handlers.context import action_reply, actor_for, known_actor
 from handlers.slack_channels import ChannelAdminError, SlackChannelAdmin
 
 logger = logging.getLogger(__name__)
-
-
-def _reply(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
-    return Reply(
-        runtime=runtime,
-        client=client,
-        user_id=str(body.get("user", {}).get("id", "")),
-        channel_id=(body.get("channel") or {}).get("id"),
-        response_url=body.get("response_url"),
-    )
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -60,10 +50,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(re.compile(rf"^{networks.ACTION_CHECKIN}:"))
     async def checkin(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
+        reply = action_reply(runtime, client, body)
+        actor = await known_actor(runtime, reply)
+        if actor is None:
+            return
         parsed = parse_pair(str(_action(body).get("value", "")))
-        if actor.person_id is None or parsed is None:
+        if parsed is None:
             await reply.ephemeral(t("error.unknown_user", actor.locale))
             return
         try:
@@ -83,10 +75,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(re.compile(rf"^{networks.ACTION_CONSENT}:"))
     async def consent(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
+        reply = action_reply(runtime, client, body)
+        actor = await known_actor(runtime, reply)
+        if actor is None:
+            return
         parsed = parse_pair(str(_action(body).get("value", "")))
-        if actor.person_id is None or parsed is None or parsed[1] not in ("yes", "no"):
+        if parsed is None or parsed[1] not in ("yes", "no"):
             await reply.ephemeral(t("error.unknown_user", actor.locale))
             return
         try:
@@ -108,10 +102,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         await reply.ephemeral(t(key, actor.locale))
 
     async def set_matching(body: dict[str, Any], client: AsyncWebClient, opt_in: bool) -> None:
-        reply = _reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
+        reply = action_reply(runtime, client, body)
+        actor = await known_actor(runtime, reply)
+        if actor is None:
+            return
         value = str(_action(body).get("value", ""))
-        if actor.person_id is None or not value.isdigit():
+        if not value.isdigit():
             await reply.ephemeral(t("error.unknown_user", actor.locale))
             return
         try:
@@ -142,7 +138,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(re.compile(rf"^{ACTION_PAUSE}:"))
     async def pause(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
+        reply = action_reply(runtime, client, body)
         actor = await actor_for(runtime, reply.user_id)
         action = _action(body)
         network_id = str(action.get("action_id", "")).partition(":")[2]
@@ -171,7 +167,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(networks.ACTION_START_DM)
     async def start_dm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
+        reply = action_reply(runtime, client, body)
         actor = await actor_for(runtime, reply.user_id)
         target = str(_action(body).get("value", ""))
         async with runtime.db.session() as session:

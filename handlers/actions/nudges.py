@@ -20,21 +20,11 @@ from bot.line_managers import (
 from bot.messages import t
 from bot.runtime import Runtime
 from handlers.blocks.assignments import replace_answered
-from handlers.context import Reply, actor_for
+from handlers.context import action_reply, actor_for, known_actor
 
 logger = logging.getLogger(__name__)
 
 ANSWER_ACTION = re.compile(r"^nudge_answer_(done|later|cannot)$")
-
-
-def _reply(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
-    return Reply(
-        runtime=runtime,
-        client=client,
-        user_id=str(body.get("user", {}).get("id", "")),
-        channel_id=(body.get("channel") or {}).get("id"),
-        response_url=body.get("response_url"),
-    )
 
 
 def parse_answer(value: str) -> tuple[int, str] | None:
@@ -57,13 +47,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(ANSWER_ACTION)
     async def nudge_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
+        reply = action_reply(runtime, client, body)
+        actor = await known_actor(runtime, reply)
+        if actor is None:
+            return
         action = (body.get("actions") or [{}])[0]
         parsed = parse_answer(str(action.get("value", "")))
-        if not actor.known or actor.person_id is None:
-            await reply.ephemeral(t("error.unknown_user", actor.locale))
-            return
         if parsed is None:
             await reply.ephemeral(t("error.generic", actor.locale))
             return
@@ -99,7 +88,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await reply.ephemeral(text)
 
     async def staff_follow_up(body: dict[str, Any], client: AsyncWebClient, resend: bool) -> None:
-        reply = _reply(runtime, client, body)
+        reply = action_reply(runtime, client, body)
         actor = await actor_for(runtime, reply.user_id)
         if not actor.is_staff:
             await reply.ephemeral(t("error.not_allowed", actor.locale))

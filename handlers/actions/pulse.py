@@ -13,7 +13,7 @@ from bot.messages import t
 from bot.pulses import PulseError, parse_answer_value, record_answer
 from bot.runtime import Runtime
 from handlers.blocks.pulse import build_text_modal, mark_answered
-from handlers.context import Reply, actor_for
+from handlers.context import action_reply, actor_for, known_actor
 from storage.queries.pulses import list_questions
 
 logger = logging.getLogger(__name__)
@@ -22,28 +22,17 @@ ANSWER_ACTION = re.compile(r"^pulse\.answer\.\d+\.\d+$")
 TEXT_ACTION = re.compile(r"^pulse\.text\.\d+$")
 
 
-def _reply(runtime: Runtime, client: AsyncWebClient, body: dict[str, Any]) -> Reply:
-    return Reply(
-        runtime=runtime,
-        client=client,
-        user_id=str(body.get("user", {}).get("id", "")),
-        channel_id=(body.get("channel") or {}).get("id"),
-        response_url=body.get("response_url"),
-    )
-
-
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Listen for pulse answers."""
 
     @app.action(ANSWER_ACTION)
     async def pulse_answer(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
-        action = (body.get("actions") or [{}])[0]
-        if not actor.known or actor.person_id is None:
-            await reply.ephemeral(t("error.unknown_user", actor.locale))
+        reply = action_reply(runtime, client, body)
+        actor = await known_actor(runtime, reply)
+        if actor is None:
             return
+        action = (body.get("actions") or [{}])[0]
         try:
             pulse_id, question_id, value = parse_answer_value(str(action.get("value", "")))
         except PulseError:
@@ -81,7 +70,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(TEXT_ACTION)
     async def pulse_text_open(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        reply = _reply(runtime, client, body)
+        reply = action_reply(runtime, client, body)
         actor = await actor_for(runtime, reply.user_id)
         raw = str((body.get("actions") or [{}])[0].get("value", ""))
         pulse_part, _, question_part = raw.partition(":")

@@ -12,7 +12,7 @@ from bot.messages import t
 from bot.risk import CaseNotFound, mark_followed_up
 from bot.runtime import Runtime
 from handlers.blocks.assignments import replace_answered
-from handlers.context import Reply, actor_for
+from handlers.context import action_reply, actor_for
 
 FOLLOW_UP_ACTION = re.compile(r"^risk\.followed_up\.\d+$")
 
@@ -23,10 +23,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     @app.action(FOLLOW_UP_ACTION)
     async def followed_up(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        user_id = str(body.get("user", {}).get("id", ""))
-        channel = (body.get("channel") or {}).get("id")
-        reply = Reply(runtime, client, user_id, channel, body.get("response_url"))
-        actor = await actor_for(runtime, user_id)
+        reply = action_reply(runtime, client, body)
+        actor = await actor_for(runtime, reply.user_id)
         if not actor.is_staff or actor.person_id is None:
             await reply.ephemeral(t("error.not_allowed", actor.locale))
             return
@@ -43,12 +41,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except CaseNotFound:
             await reply.ephemeral(t("error.generic", actor.locale))
             return
-        name = actor.person.name if actor.person else user_id
+        name = actor.person.name if actor.person else reply.user_id
         text = t("risk.digest.marked", actor.locale, name=name)
         message = body.get("message") or {}
-        if message.get("ts") and channel and message.get("blocks"):
+        if message.get("ts") and reply.channel_id and message.get("blocks"):
             await client.chat_update(
-                channel=channel,
+                channel=reply.channel_id,
                 ts=message["ts"],
                 text=message.get("text") or text,
                 blocks=replace_answered(message["blocks"], action.get("block_id"), text),
