@@ -24,6 +24,15 @@ from handlers.slack_channels import ChannelAdminError, SlackChannelAdmin
 logger = logging.getLogger(__name__)
 
 
+async def _refuse(ctx: CommandContext, exc: Exception, failed_to: str) -> None:
+    """Answer a staff command the domain turned down: not allowed, a bad request, or Slack's no."""
+    if isinstance(exc, NotAllowed):
+        await ctx.reply.ephemeral(t("error.not_allowed", ctx.actor.locale))
+        return
+    logger.warning("Failed to %s: %s", failed_to, exc)
+    await ctx.reply.ephemeral(f"{t('error.generic', ctx.actor.locale)} ({exc})")
+
+
 @subcommand("find", aliases=("finn",))
 async def find_command(ctx: CommandContext) -> None:
     locale = ctx.actor.locale
@@ -58,12 +67,8 @@ async def groups_command(ctx: CommandContext) -> None:
                 actor=ctx.actor,
             )
             names = await networks.person_names(session, [i for g in groups for i in g.member_ids])
-    except NotAllowed:
-        await ctx.reply.ephemeral(t("error.not_allowed", locale))
-        return
-    except (InvalidRequest, ChannelAdminError) as exc:
-        logger.warning("Failed to form peer groups: %s", exc)
-        await ctx.reply.ephemeral(f"{t('error.generic', locale)} ({exc})")
+    except (NotAllowed, InvalidRequest, ChannelAdminError) as exc:
+        await _refuse(ctx, exc, "form peer groups")
         return
     summary = [(g.channel_id, [names[i] for i in g.member_ids]) for g in groups]
     blocks = build_groups_summary(klass.name, summary, locale)
@@ -93,12 +98,8 @@ async def match_command(ctx: CommandContext) -> None:
                 now=ctx.runtime.clock.now(),
                 actor=ctx.actor,
             )
-    except NotAllowed:
-        await ctx.reply.ephemeral(t("error.not_allowed", locale))
-        return
-    except (InvalidRequest, ChannelAdminError) as exc:
-        logger.warning("Failed to run a matching round: %s", exc)
-        await ctx.reply.ephemeral(f"{t('error.generic', locale)} ({exc})")
+    except (NotAllowed, InvalidRequest, ChannelAdminError) as exc:
+        await _refuse(ctx, exc, "run a matching round")
         return
     text = t("networks.match.started", locale, network=network.name, count=len(result.groups))
     await ctx.reply.ephemeral(text, build_round_summary(network.name, len(result.groups), locale))
@@ -123,12 +124,8 @@ async def sync_command(ctx: CommandContext) -> None:
                 now=ctx.runtime.clock.now(),
                 actor=ctx.actor,
             )
-    except NotAllowed:
-        await ctx.reply.ephemeral(t("error.not_allowed", locale))
-        return
-    except (InvalidRequest, ChannelAdminError) as exc:
-        logger.warning("Failed to sync channels: %s", exc)
-        await ctx.reply.ephemeral(f"{t('error.generic', locale)} ({exc})")
+    except (NotAllowed, InvalidRequest, ChannelAdminError) as exc:
+        await _refuse(ctx, exc, "sync channels")
         return
     channels = " ".join(f"<#{c}>" for c in report.channels.values())
     await ctx.reply.ephemeral(f"{channels} (+{len(report.invited)}, -{len(report.left)})")
