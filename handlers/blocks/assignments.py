@@ -10,7 +10,7 @@ from bot.assignments import ClassStatus, OpenAssignment, post_message
 from bot.involvement import NudgeFigures
 from bot.line_managers import ManagerOverview, SilentManager, answer_label
 from bot.messages import esc, format_when, t
-from handlers.blocks.message import build_message_blocks, clip
+from handlers.blocks.message import build_message_blocks, clip, section
 from storage.models import Assignment
 
 Blocks = list[dict[str, Any]]
@@ -20,10 +20,6 @@ REFLECTION_ACTION = "text"
 SHARE_BLOCK = "share"
 SHARE_ACTION = "shareable"
 MAX_NAMES = 40  # per line; the rest are counted
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, 3000)}}
 
 
 def _context(text: str) -> dict[str, Any]:
@@ -70,7 +66,7 @@ def build_reflection_modal(
         "submit": {"type": "plain_text", "text": t("assignment.reflection.submit", locale)},
         "close": {"type": "plain_text", "text": t("assignment.reflection.cancel", locale)},
         "blocks": [
-            _section(f"*{esc(assignment.title)}*"),
+            section(f"*{esc(assignment.title)}*"),
             {
                 "type": "input",
                 "block_id": REFLECTION_BLOCK,
@@ -119,7 +115,7 @@ def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) 
                 _context(t("assignment.status.no_channel", locale, name=esc(status.class_name)))
             )
         if not status.assignments:
-            blocks.append(_section(t("assignment.status.none", locale)))
+            blocks.append(section(t("assignment.status.none", locale)))
         for row in status.assignments:
             lines = [
                 f"*{esc(row.title)}* – {format_when(row.due_at, locale, status.tz)}",
@@ -137,7 +133,7 @@ def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) 
                 lines.append(f"{t('assignment.status.who_overdue', locale)}: {_names(row.overdue)}")
             if with_names and row.open and row.released:
                 lines.append(f"{t('assignment.status.who_open', locale)}: {_names(row.open)}")
-            blocks.append(_section("\n".join(lines)))
+            blocks.append(section("\n".join(lines)))
     return blocks[:50]
 
 
@@ -145,7 +141,7 @@ def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
     """A participant's open assignments, each with "Mark as done" and "Write a reflection"."""
     blocks: Blocks = [_header(t("assignment.open.title", locale))]
     if not items:
-        blocks.append(_section(t("assignment.open.none", locale)))
+        blocks.append(section(t("assignment.open.none", locale)))
         return blocks
     for item in items[:15]:
         a = item.assignment
@@ -159,7 +155,7 @@ def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
             text += f" – *{t('assignment.open.overdue', locale)}*"
         if a.url:
             text += f"\n<{a.url}|{t('assignment.post.link', locale)}>"
-        blocks.append(_section(text))
+        blocks.append(section(text))
         blocks.append(
             {
                 "type": "actions",
@@ -191,12 +187,12 @@ def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) 
     """Escalated nudges for staff, each with "Resend" and "Mark handled"."""
     blocks: Blocks = [_header(t("nudge.staff.title", locale))]
     if not silent:
-        blocks.append(_section(t("nudge.staff.none", locale)))
+        blocks.append(section(t("nudge.staff.none", locale)))
         return blocks
     never = t("nudge.never", locale)
     for s in silent[:20]:
         blocks.append(
-            _section(
+            section(
                 t(
                     "nudge.staff.item",
                     locale,
@@ -235,14 +231,14 @@ def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) 
 def build_manager_section(overview: ManagerOverview, *, locale: str) -> Blocks:
     """A line manager's Home: their participants and the questions waiting for an answer."""
     blocks: Blocks = [_header(t("nudge.manager.title", locale))]
-    blocks.append(_section(", ".join(esc(n) for n in overview.participants) or "—"))
-    blocks.append(_section(f"*{t('nudge.manager.open', locale)}*"))
+    blocks.append(section(", ".join(esc(n) for n in overview.participants) or "—"))
+    blocks.append(section(f"*{t('nudge.manager.open', locale)}*"))
     if not overview.waiting:
         blocks.append(_context(t("nudge.manager.none", locale)))
         return blocks
     for row in overview.waiting[:15]:
         answer_id = row.answer.id
-        blocks.append(_section(f"*{esc(row.nudge.title)}* – {esc(row.participant_name)}"))
+        blocks.append(section(f"*{esc(row.nudge.title)}* – {esc(row.participant_name)}"))
         blocks.append(
             {
                 "type": "actions",
@@ -281,7 +277,7 @@ def build_involvement(
     """Per nudge: how many managers answered, how many said "Done", median time to answer."""
     blocks: Blocks = [_header(t("nudge.figures.title", locale, name=cohort_name))]
     if not figures:
-        blocks.append(_section(t("nudge.figures.none", locale)))
+        blocks.append(section(t("nudge.figures.none", locale)))
     for f in figures[:20]:
         share = f"{round(100 * f.share_answered)} %" if f.share_answered is not None else "–"
         hours = (
@@ -290,7 +286,7 @@ def build_involvement(
             else "–"
         )
         blocks.append(
-            _section(
+            section(
                 t(
                     "nudge.figures.item",
                     locale,

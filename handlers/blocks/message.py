@@ -24,6 +24,11 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def section(text: str) -> dict[str, Any]:
+    """A mrkdwn section, cut to Slack's 3,000 characters of section text."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
+
+
 def build_button(button: Button) -> dict[str, Any]:
     # The neutral button's `url` is the email's signed link; in Slack the click is an action.
     element: dict[str, Any] = {

@@ -16,8 +16,8 @@ from handlers.blocks.message import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
     MAX_FIELD_TEXT,
-    MAX_SECTION_TEXT,
     clip,
+    section,
 )
 from storage.models import Network, NetworkMembership, Person
 
@@ -40,10 +40,6 @@ def _plain(text: str, limit: int = MAX_BUTTON_TEXT) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": _text(clip(text, MAX_SECTION_TEXT))}
-
-
 def _button(
     action_id: str, label: str, value: str = "", style: str | None = None
 ) -> dict[str, Any]:
@@ -61,7 +57,7 @@ def _button(
 def build_directory_results(profiles: Sequence[Profile], words: str, locale: str) -> Blocks:
     """Short profiles with a button to start a conversation; at most 49 blocks."""
     if not profiles:
-        return [_section(t("networks.directory.none", locale, words=words))]
+        return [section(t("networks.directory.none", locale, words=words))]
     blocks: Blocks = [
         {"type": "header", "text": _plain(t("networks.directory.title", locale, words=words), 150)}
     ]
@@ -95,22 +91,22 @@ def build_groups_summary(
 ) -> Blocks:
     """The formed peer groups: channel and members, one line each."""
     blocks: Blocks = [
-        _section(t("networks.groups.formed", locale, count=len(groups), klass=class_name))
+        section(t("networks.groups.formed", locale, count=len(groups), klass=class_name))
     ]
     lines = [f"<#{channel}>: {', '.join(names)}" for channel, names in groups]
     for start in range(0, len(lines), 20):
-        blocks.append(_section("\n".join(lines[start : start + 20])))
+        blocks.append(section("\n".join(lines[start : start + 20])))
     return blocks[:MAX_BLOCKS]
 
 
 def build_round_summary(network_name: str, intros: int, locale: str) -> Blocks:
-    return [_section(t("networks.match.started", locale, network=network_name, count=intros))]
+    return [section(t("networks.match.started", locale, network=network_name, count=intros))]
 
 
 def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
     """Counts and each failure with its reason (at most 40 listed)."""
     blocks: Blocks = [
-        _section(
+        section(
             t(
                 "broadcast.report",
                 locale,
@@ -125,7 +121,7 @@ def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
         lines = [
             f"• {who} ({transport}): `{reason}`" for who, transport, reason in report.failures[:40]
         ]
-        blocks.append(_section("\n".join(lines)))
+        blocks.append(section("\n".join(lines)))
     return blocks
 
 
@@ -162,11 +158,11 @@ def build_home_networks(
     """
     blocks: Blocks = [{"type": "header", "text": _plain(t("networks.home.title", locale), 150)}]
     if not rows:
-        blocks.append(_section(t("networks.home.none", locale)))
+        blocks.append(section(t("networks.home.none", locale)))
     for network, membership in rows[:10]:
         name = f"<#{network.slack_channel_id}>" if network.slack_channel_id else network.name
         status = _matching_status(network, membership, today, locale)
-        blocks.append(_section(f"{name}" + (f" – {status}" if status else "")))
+        blocks.append(section(f"{name}" + (f" – {status}" if status else "")))
         if not network.match_every_weeks:
             continue
         nid = str(network.id)
@@ -352,7 +348,7 @@ def build_announce_confirm(
     """Step two: the message as it will look and the number of recipients; Send confirms."""
     detail = ", ".join(f"{n} {transport}" for transport, n in sorted(preview.by_transport.items()))
     blocks: Blocks = [
-        _section(t("broadcast.confirm.count", locale, count=preview.count, detail=detail or "-")),
+        section(t("broadcast.confirm.count", locale, count=preview.count, detail=detail or "-")),
     ]
     if preview.unreachable:
         blocks.append(
@@ -365,7 +361,7 @@ def build_announce_confirm(
                 ],
             }
         )
-    blocks += [{"type": "divider"}, _section(text)]
+    blocks += [{"type": "divider"}, section(text)]
     metadata = json.dumps(
         {
             "audience": audience.to_json(),
