@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TypeVar
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlmodel import SQLModel, col
@@ -122,3 +123,31 @@ async def delete(*, session: AsyncSession, row: SQLModel) -> None:
     """Delete one row in the caller's transaction."""
     await session.delete(row)
     await session.flush()
+
+
+async def upcoming_sessions(
+    *, session: AsyncSession, cohort_ids: Sequence[int], after: datetime
+) -> list[Any]:
+    """(cohort_id, cohort_name, timezone, number, title, starts_at, ends_at, location) of the
+    cohorts' sessions starting after a time, soonest first."""
+    if not cohort_ids:
+        return []
+    result = await session.execute(
+        select(
+            col(ProgrammeSession.cohort_id).label("cohort_id"),
+            col(Cohort.name).label("cohort_name"),
+            col(Cohort.timezone).label("timezone"),
+            col(ProgrammeSession.number).label("number"),
+            col(ProgrammeSession.title).label("title"),
+            col(ProgrammeSession.starts_at).label("starts_at"),
+            col(ProgrammeSession.ends_at).label("ends_at"),
+            col(ProgrammeSession.location).label("location"),
+        )
+        .join(Cohort, col(Cohort.id) == col(ProgrammeSession.cohort_id))
+        .where(
+            col(ProgrammeSession.cohort_id).in_(list(cohort_ids)),
+            col(ProgrammeSession.starts_at) > after,
+        )
+        .order_by(col(ProgrammeSession.starts_at), col(ProgrammeSession.id))
+    )
+    return list(result.all())

@@ -257,6 +257,26 @@ async def open_pulses(*, session: AsyncSession, now: datetime) -> list[Pulse]:
     )
 
 
+async def open_unanswered(*, session: AsyncSession, person_id: int, now: datetime) -> list[Pulse]:
+    """Open pulses the person was asked and has not answered, closing soonest first.
+
+    Reads only participation (who was asked), never the answers.
+    """
+    return await _rows(
+        session,
+        select(Pulse)
+        .join(PulseParticipation, col(PulseParticipation.pulse_id) == col(Pulse.id))
+        .where(
+            col(PulseParticipation.person_id) == person_id,
+            col(PulseParticipation.answered).is_(False),
+            col(Pulse.opens_at) <= now,
+            col(Pulse.closes_at) > now,
+            col(Pulse.closed_at).is_(None),
+        )
+        .order_by(col(Pulse.closes_at), col(Pulse.id)),
+    )
+
+
 async def pulses_to_close(*, session: AsyncSession, now: datetime) -> list[Pulse]:
     return await _rows(
         session,

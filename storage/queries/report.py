@@ -117,6 +117,20 @@ async def enrolment_counts(*, session: AsyncSession, cohort_ids: Sequence[int]) 
     return await _rows(session, stmt)
 
 
+async def enrolment_status_counts(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """(cohort_id, status, n): enrolments per cohort and current status."""
+    stmt: Any = (
+        sa_select(
+            col(Enrolment.cohort_id).label("cohort_id"),
+            col(Enrolment.status).label("status"),
+            func.count().label("n"),
+        )
+        .where(col(Enrolment.cohort_id).in_(list(cohort_ids)))
+        .group_by(col(Enrolment.cohort_id), col(Enrolment.status))
+    )
+    return await _rows(session, stmt)
+
+
 async def list_withdrawals(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
     """(cohort_id, withdrawn_on, started, reason) of withdrawn enrolments; few rows per cohort."""
     stmt: Any = sa_select(

@@ -174,3 +174,36 @@ async def open_cases(*, session: AsyncSession, week: str) -> list[RiskCase]:
         .where(col(RiskCase.week) == week, col(RiskCase.followed_up_at).is_(None))
         .order_by(col(RiskCase.id)),
     )
+
+
+async def latest_case_week(*, session: AsyncSession) -> str | None:
+    """The newest ISO week with risk cases ("2026-W10" sorts as text), or None."""
+    rows = await _rows(session, sa_select(func.max(col(RiskCase.week))))
+    return rows[0][0] if rows and rows[0][0] else None
+
+
+async def open_case_rows(*, session: AsyncSession, week: str) -> list[Any]:
+    """(id, person_id, name, cohort_name, class_name, reasons) of a week's cases not followed up."""
+    stmt: Any = (
+        sa_select(
+            col(RiskCase.id).label("id"),
+            col(RiskCase.person_id).label("person_id"),
+            col(Person.name).label("name"),
+            col(Cohort.name).label("cohort_name"),
+            col(CohortClass.name).label("class_name"),
+            col(RiskCase.reasons).label("reasons"),
+        )
+        .join(Person, col(Person.id) == col(RiskCase.person_id))
+        .join(Cohort, col(Cohort.id) == col(RiskCase.cohort_id))
+        .outerjoin(
+            Enrolment,
+            and_(
+                col(Enrolment.person_id) == col(RiskCase.person_id),
+                col(Enrolment.cohort_id) == col(RiskCase.cohort_id),
+            ),
+        )
+        .outerjoin(CohortClass, col(CohortClass.id) == col(Enrolment.class_id))
+        .where(col(RiskCase.week) == week, col(RiskCase.followed_up_at).is_(None))
+        .order_by(col(Cohort.name), col(CohortClass.name), col(Person.name), col(RiskCase.id))
+    )
+    return await _rows(session, stmt)
