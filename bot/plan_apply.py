@@ -81,25 +81,29 @@ class ApplyReport:
         }
 
 
-def _sync(
+async def _sync(
+    session: AsyncSession,
     report: KindReport,
     key: str,
     row: RowT | None,
     values: dict[str, Any],
     make: Callable[..., RowT],
-) -> tuple[RowT, bool]:
-    """Create `row` or set `values` on it; record what changed. True if anything did."""
+) -> RowT:
+    """Create `row` or set `values` on it, saving it if anything changed; record what did."""
     if row is None:
         report.created.append(key)
-        return make(**values), True
+        row = make(**values)
+        await q.save(session=session, row=row)
+        return row
     changed = [name for name, value in values.items() if getattr(row, name) != value]
     for name in changed:
         setattr(row, name, values[name])
     if changed:
         report.updated[key] = changed
+        await q.save(session=session, row=row)
     else:
         report.unchanged.append(key)
-    return row, bool(changed)
+    return row
 
 
 async def apply_plan(
@@ -116,19 +120,19 @@ async def apply_plan(
     kinds = report.kinds
 
     programme = await q.get_programme_by_key(session=session, key=plan.programme.key)
-    programme, dirty = _sync(
+    programme = await _sync(
+        session,
         kinds["programme"],
         plan.programme.key,
         programme,
         {"key": plan.programme.key, "name": plan.programme.name},
         Programme,
     )
-    if dirty:
-        await q.save(session=session, row=programme)
     assert programme.id is not None
 
     cohort = await q.get_cohort_by_key(session=session, key=plan.cohort.key)
-    cohort, dirty = _sync(
+    cohort = await _sync(
+        session,
         kinds["cohort"],
         plan.cohort.key,
         cohort,
@@ -142,8 +146,6 @@ async def apply_plan(
         },
         Cohort,
     )
-    if dirty:
-        await q.save(session=session, row=cohort)
     assert cohort.id is not None
     cohort_id = report.cohort_id = cohort.id
 
@@ -151,15 +153,14 @@ async def apply_plan(
         c.key: c for c in await q.list_classes(session=session, cohort_id=cohort_id)
     }
     for c in plan.classes:
-        row, dirty = _sync(
+        await _sync(
+            session,
             kinds["classes"],
             c.key,
             existing_classes.pop(c.key, None),
             {"cohort_id": cohort_id, "key": c.key, "name": c.name, "city": c.city},
             CohortClass,
         )
-        if dirty:
-            await q.save(session=session, row=row)
     kinds["classes"].not_in_file = sorted(existing_classes)
 
     existing_sessions = {
@@ -167,7 +168,8 @@ async def apply_plan(
     }
     session_ids: dict[str, int] = {}
     for s in plan.sessions:
-        row_s, dirty = _sync(
+        row_s = await _sync(
+            session,
             kinds["sessions"],
             s.key,
             existing_sessions.pop(s.key, None),
@@ -183,8 +185,6 @@ async def apply_plan(
             },
             ProgrammeSession,
         )
-        if dirty:
-            await q.save(session=session, row=row_s)
         assert row_s.id is not None
         session_ids[s.key] = row_s.id
     kinds["sessions"].not_in_file = sorted(existing_sessions)
@@ -201,7 +201,8 @@ async def apply_plan(
     }
     assignment_ids: dict[str, int] = {}
     for a in plan.assignments:
-        row_a, dirty = _sync(
+        row_a = await _sync(
+            session,
             kinds["assignments"],
             a.key,
             existing_assignments.pop(a.key, None),
@@ -219,15 +220,14 @@ async def apply_plan(
             },
             Assignment,
         )
-        if dirty:
-            await q.save(session=session, row=row_a)
         assert row_a.id is not None
         assignment_ids[a.key] = row_a.id
     kinds["assignments"].not_in_file = sorted(existing_assignments)
 
     existing_nudges = {n.key: n for n in await q.list_nudges(session=session, cohort_id=cohort_id)}
     for n in plan.nudges:
-        row_n, dirty = _sync(
+        await _sync(
+            session,
             kinds["nudges"],
             n.key,
             existing_nudges.pop(n.key, None),
@@ -244,8 +244,6 @@ async def apply_plan(
             },
             Nudge,
         )
-        if dirty:
-            await q.save(session=session, row=row_n)
     kinds["nudges"].not_in_file = sorted(existing_nudges)
 
     await _apply_pulses(session, plan, report, cohort_id, session_ids)
@@ -287,7 +285,8 @@ async def _apply_pulses(
     ):
         questions.setdefault(question.pulse_id, {})[question.position] = question
     for p in plan.pulses:
-        row, dirty = _sync(
+        row = await _sync(
+            session,
             kind,
             p.key,
             existing.pop(p.key, None),
@@ -304,8 +303,6 @@ async def _apply_pulses(
             },
             Pulse,
         )
-        if dirty:
-            await q.save(session=session, row=row)
         assert row.id is not None
         changed = await _apply_questions(session, p, row.id, questions.get(row.id, {}), report)
         if changed and p.key not in kind.created:
