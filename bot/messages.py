@@ -91,6 +91,98 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Det er mer enn det får plass til her. Bruk `/cohort help` for å se kommandoene.",
         "en": "There is more than fits here. Use `/cohort help` to see the commands.",
     },
+    # App Home sections for participants (handlers/home/sessions.py, handlers/home/pulses.py)
+    "home.session.title": {"nb": "Neste samling", "en": "Next session"},
+    "home.session.item": {
+        "nb": "*{title}* (samling {number})\n:calendar: {when}",
+        "en": "*{title}* (session {number})\n:calendar: {when}",
+    },
+    "home.session.location": {
+        "nb": ":round_pushpin: {location}",
+        "en": ":round_pushpin: {location}",
+    },
+    "home.session.cohort": {"nb": "Kull: {cohort}", "en": "Cohort: {cohort}"},
+    "home.pulses.title": {"nb": "Pulser som venter på svar", "en": "Pulses waiting for you"},
+    "home.pulses.item": {
+        "nb": "*{title}* – stenger {when}",
+        "en": "*{title}* – closes {when}",
+    },
+    "home.pulses.anonymous": {
+        "nb": "Anonym: svarene kan ikke spores tilbake til deg.",
+        "en": "Anonymous: answers cannot be traced to you.",
+    },
+    "home.pulses.named": {
+        "nb": "Ikke anonym: programstaben ser svarene med navnet ditt.",
+        "en": "Not anonymous: the programme staff see answers with your name.",
+    },
+    "home.pulses.where": {
+        "nb": "Spørsmålene ligger i direktemeldingen din fra cohortbot – svar der med ett klikk.",
+        "en": "The questions are in your direct messages from cohortbot – answer there in one click.",
+    },
+    "home.pulses.more": {"nb": "… og {n} til.", "en": "… and {n} more."},
+    # App Home sections for staff (handlers/home/cohorts.py, handlers/home/risk.py)
+    "home.cohorts.title": {"nb": "Kull i korte trekk", "en": "Cohorts at a glance"},
+    "home.cohorts.none": {
+        "nb": "Ingen planlagte eller aktive kull.",
+        "en": "No planned or active cohorts.",
+    },
+    "home.cohorts.name": {"nb": "*{name}* ({status})", "en": "*{name}* ({status})"},
+    "home.cohorts.status.planned": {"nb": "planlagt", "en": "planned"},
+    "home.cohorts.status.active": {"nb": "aktivt", "en": "active"},
+    "home.cohorts.status.completed": {"nb": "fullført", "en": "completed"},
+    "home.cohorts.counts": {
+        "nb": "Deltakere: {active} aktive · {completed} fullført · {withdrawn} sluttet",
+        "en": "Participants: {active} active · {completed} completed · {withdrawn} withdrawn",
+    },
+    "home.cohorts.admitted": {"nb": " · {n} tatt opp", "en": " · {n} admitted"},
+    "home.cohorts.next_session": {
+        "nb": "Neste samling: {title}, {when}",
+        "en": "Next session: {title}, {when}",
+    },
+    "home.cohorts.no_session": {
+        "nb": "Ingen flere samlinger planlagt.",
+        "en": "No more sessions planned.",
+    },
+    "home.cohorts.pulse": {
+        "nb": "• {title}: {answered} av {invited} har svart ({rate}), stenger {when}",
+        "en": "• {title}: {answered} of {invited} answered ({rate}), closes {when}",
+    },
+    "home.cohorts.pulse_not_sent": {
+        "nb": "• {title}: ikke sendt ut ennå, stenger {when}",
+        "en": "• {title}: not sent out yet, closes {when}",
+    },
+    "home.cohorts.no_pulses": {"nb": "Ingen åpne pulser.", "en": "No open pulses."},
+    "home.cohorts.open_pulses": {"nb": "Åpne pulser:", "en": "Open pulses:"},
+    "home.cohorts.alumni_pulses": {
+        "nb": "*Åpne pulser for alle alumni*",
+        "en": "*Open pulses for all alumni*",
+    },
+    "home.cohorts.more": {"nb": "… og {n} kull til.", "en": "… and {n} more cohorts."},
+    "home.cohorts.context": {
+        "nb": "Svarprosent teller bare hvem som har svart, aldri hva. "
+        "Resultater: `/cohort results &lt;puls&gt;`.",
+        "en": "Response rates count only who answered, never what. "
+        "Results: `/cohort results &lt;pulse&gt;`.",
+    },
+    "home.risk.title": {"nb": "Åpne risikosaker", "en": "Open risk cases"},
+    "home.risk.lead": {
+        "nb": "Uke {week}: {n} deltakere er ikke fulgt opp ennå.",
+        "en": "Week {week}: {n} participants not followed up yet.",
+    },
+    "home.risk.none": {
+        "nb": "Ingen åpne risikosaker fra siste ukesoversikt.",
+        "en": "No open risk cases from the latest weekly digest.",
+    },
+    "home.risk.more": {
+        "nb": "… og {n} til. Se ukesoversikten i direktemeldingene dine.",
+        "en": "… and {n} more. See the weekly digest in your direct messages.",
+    },
+    "home.risk.context": {
+        "nb": "Bare programstaben ser dette, og hver visning logges. "
+        "Anonyme pulser brukes aldri i disse varslene.",
+        "en": "Only programme staff see this, and each view is logged. "
+        "Anonymous pulses are never used for these signals.",
+    },
     # --- networks ------------------------------------------------------------------------
     "networks.intro.title": {"nb": "Ny kollegaprat", "en": "A new peer chat"},
     "networks.intro.text": {
