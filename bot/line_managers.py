@@ -529,6 +529,26 @@ async def silent_managers(
     return out
 
 
+async def _answer_row(session: AsyncSession, nudge_answer_id: int) -> q.AnswerRow:
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    if row is None:
+        raise NudgeNotFound(nudge_answer_id)
+    return row
+
+
+async def _audit_staff(
+    session: AsyncSession, staff_person_id: int | None, action: str, subject: str
+) -> None:
+    """Audit what staff did (from the CLI when no person is given)."""
+    await record_audit(
+        session=session,
+        actor=f"person:{staff_person_id}" if staff_person_id else "cli",
+        actor_id=staff_person_id,
+        action=action,
+        subject=subject,
+    )
+
+
 async def resend_nudge(
     session: AsyncSession,
     nudge_answer_id: int,
@@ -541,9 +561,7 @@ async def resend_nudge(
 
     The escalation clock restarts: no answer N working days after the resend escalates again.
     """
-    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
-    if row is None:
-        raise NudgeNotFound(nudge_answer_id)
+    row = await _answer_row(session, nudge_answer_id)
     rows = [
         r
         for r in await q.answer_rows(
@@ -568,13 +586,7 @@ async def resend_nudge(
         nudge_answer_ids=[r.answer.id for r in rows if r.answer.id is not None],
         escalated_at=None,
     )
-    await record_audit(
-        session=session,
-        actor=f"person:{staff_person_id}" if staff_person_id else "cli",
-        actor_id=staff_person_id,
-        action="nudge.resend",
-        subject=f"nudge_answer:{nudge_answer_id}",
-    )
+    await _audit_staff(session, staff_person_id, "nudge.resend", f"nudge_answer:{nudge_answer_id}")
     return row
 
 
@@ -582,9 +594,7 @@ async def mark_handled(
     session: AsyncSession, nudge_answer_id: int, *, staff_person_id: int | None, now: datetime
 ) -> q.AnswerRow:
     """Staff followed the case up themselves: it leaves the silent-managers list."""
-    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
-    if row is None:
-        raise NudgeNotFound(nudge_answer_id)
+    row = await _answer_row(session, nudge_answer_id)
     if row.answer.handled_at is None:
         await q.update_answers(
             session=session,
@@ -592,12 +602,8 @@ async def mark_handled(
             handled_at=now,
             handled_by_id=staff_person_id,
         )
-        await record_audit(
-            session=session,
-            actor=f"person:{staff_person_id}" if staff_person_id else "cli",
-            actor_id=staff_person_id,
-            action="nudge.mark_handled",
-            subject=f"nudge_answer:{nudge_answer_id}",
+        await _audit_staff(
+            session, staff_person_id, "nudge.mark_handled", f"nudge_answer:{nudge_answer_id}"
         )
     return row
 
@@ -622,13 +628,7 @@ async def involvement_overview(
     cohort = cohorts[0]
     assert cohort.id is not None
     silent = await silent_managers(session, cohort.id)
-    await record_audit(
-        session=session,
-        actor=f"person:{staff_person_id}" if staff_person_id else "cli",
-        actor_id=staff_person_id,
-        action="nudges.silent_read",
-        subject=f"cohort:{cohort.id}",
-    )
+    await _audit_staff(session, staff_person_id, "nudges.silent_read", f"cohort:{cohort.id}")
     return InvolvementOverview(
         cohort.id, cohort.name, await involvement_figures(session, cohort.id), silent
     )
