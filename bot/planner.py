@@ -85,7 +85,10 @@ async def plan_deliveries(
                     t("assignment.status.no_channel", DEFAULT_LOCALE, name=klass.name)
                     + f" ({assignment.key})"
                 )
-                logger.warning(
+                # The caller shows collected warnings to the person; otherwise (the periodic
+                # re-plan) the log is the only place staff will see it.
+                logger.log(
+                    logging.INFO if warnings is not None else logging.WARNING,
                     "Skipped posting assignment %s: class %s has no channel",
                     assignment.id,
                     klass.id,
