@@ -46,6 +46,21 @@ def source_for(assignment_id: int) -> str:
 # --- neutral messages ----------------------------------------------------------------------
 
 
+def _buttons(assignment_id: int, locale: str) -> tuple[Button, ...]:
+    """ "Mark as done" and "Write a reflection", as in posts and reminders."""
+    return (
+        Button(
+            "assignment_done",
+            t("assignment.button.done", locale),
+            value=str(assignment_id),
+            style="primary",
+        ),
+        Button(
+            "assignment_reflect", t("assignment.button.reflect", locale), value=str(assignment_id)
+        ),
+    )
+
+
 def post_message(assignment: Assignment, *, locale: str, tz: str) -> OutgoingMessage:
     """The assignment as posted to a class channel, with "Mark as done" and "Write a reflection"."""
     assert assignment.id is not None
@@ -57,23 +72,7 @@ def post_message(assignment: Assignment, *, locale: str, tz: str) -> OutgoingMes
     sections = [Section(text=assignment.description.strip(), fields=tuple(fields))]
     if assignment.line_manager_involved:
         sections.append(Section(text=t("assignment.post.manager", locale)))
-    sections.append(
-        Section(
-            buttons=(
-                Button(
-                    "assignment_done",
-                    t("assignment.button.done", locale),
-                    value=str(assignment.id),
-                    style="primary",
-                ),
-                Button(
-                    "assignment_reflect",
-                    t("assignment.button.reflect", locale),
-                    value=str(assignment.id),
-                ),
-            )
-        )
-    )
+    sections.append(Section(buttons=_buttons(assignment.id, locale)))
     return OutgoingMessage(
         text=f"{title} – {t('assignment.post.due', locale)} {due}",
         title=title,
@@ -93,21 +92,7 @@ def reminder_message(
     prefix = "assignment.overdue" if overdue else "assignment.reminder"
     title = t(f"{prefix}.title", locale, title=assignment.title)
     text = t(f"{prefix}.text", locale, title=assignment.title, due=due)
-    buttons: tuple[Button, ...] = ()
-    if with_buttons:
-        buttons = (
-            Button(
-                "assignment_done",
-                t("assignment.button.done", locale),
-                value=str(assignment.id),
-                style="primary",
-            ),
-            Button(
-                "assignment_reflect",
-                t("assignment.button.reflect", locale),
-                value=str(assignment.id),
-            ),
-        )
+    buttons = _buttons(assignment.id, locale) if with_buttons else ()
     fields = ((t("assignment.post.link", locale), assignment.url),) if assignment.url else ()
     return OutgoingMessage(
         text=text,
