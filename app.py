@@ -32,6 +32,10 @@ logger = logging.getLogger("cohortbot")
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
 
 
+class StartupError(Exception):
+    """The bot cannot start (a port is taken, ...); the message says what to change."""
+
+
 def create_slack_client(settings: Settings, http: aiohttp.ClientSession | None) -> AsyncWebClient:
     """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session."""
     return AsyncWebClient(
@@ -167,16 +171,23 @@ async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWork
     if fresh and state_file.exists():
         state_file.unlink()
     bot_url = f"http://127.0.0.1:{settings.port}"
-    handle = await start_emulator(
-        "127.0.0.1",
-        settings.emulator_port or settings.port + 1,
-        bot_events_url=f"{bot_url}/slack/events",
-        signing_secret=local["signing_secret"],
-        bot_token=local["bot_token"],
-        smtp_port=0,
-        clock_url=f"{bot_url}/_local/clock",
-        state_file=str(state_file),
-    )
+    port = settings.emulator_port or settings.port + 1
+    try:
+        handle = await start_emulator(
+            "127.0.0.1",
+            port,
+            bot_events_url=f"{bot_url}/slack/events",
+            signing_secret=local["signing_secret"],
+            bot_token=local["bot_token"],
+            smtp_port=0,
+            clock_url=f"{bot_url}/_local/clock",
+            state_file=str(state_file),
+        )
+    except OSError as exc:
+        raise StartupError(
+            f"cannot start the local Slack workspace on port {port} ({exc.strerror}): "
+            "set COHORTBOT_EMULATOR_PORT to a free port"
+        ) from None
     local_settings = settings.model_copy(
         update={
             "slack_bot_token": local["bot_token"],
@@ -285,7 +296,13 @@ async def serve(
     socket_mode: Any = None
     try:
         await runner.setup()
-        await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+        try:
+            await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+        except OSError as exc:
+            raise StartupError(
+                f"cannot listen on port {settings.port} ({exc.strerror}): "
+                "set COHORTBOT_PORT to a free port"
+            ) from None
         logger.info("cohortbot listening on http://127.0.0.1:%s", settings.port)
         if local is not None:
             await seed_local_demo(runtime, client)

@@ -82,7 +82,7 @@ def db_upgrade() -> None:
 @app.command("run")
 def run() -> None:
     """Start the bot (and, without Slack credentials, the local Slack workspace)."""
-    from app import serve
+    from app import StartupError, serve
 
     settings = load()
     require_schema(settings)
@@ -91,6 +91,8 @@ def run() -> None:
         fail("COHORTBOT_SECRET_KEY is missing: expected a long random string", 2)
     try:
         asyncio.run(serve(settings))
+    except StartupError as exc:
+        fail(str(exc))
     except KeyboardInterrupt:
         pass
 

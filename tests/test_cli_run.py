@@ -56,3 +56,20 @@ def test_other_bad_settings(tmp_path: Path, env: dict[str, str]) -> None:
     result = run_cli(["db", "upgrade"], env, tmp_path)
     assert result.returncode == 2
     assert next(iter(env)) in result.stderr
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    assert run_cli(["db", "upgrade"], {"DATABASE_URL": url}, tmp_path).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"DATABASE_URL": url, "COHORTBOT_PORT": "4999", "COHORTBOT_EMULATOR_PORT": str(port)}
+        result = run_cli(["run"], env, tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"cannot start the local Slack workspace on port {port}" in result.stderr
+    assert "COHORTBOT_EMULATOR_PORT" in result.stderr
