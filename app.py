@@ -257,6 +257,8 @@ async def serve(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # APScheduler logs every run of the one-second dispatch tick at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
