@@ -8,8 +8,6 @@ from datetime import datetime
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +22,7 @@ from storage.models import (
     EnrolmentStatus,
     Person,
 )
+from storage.queries import insert_for
 from storage.types import utcnow
 
 # Enrolments that count as taking part now (the same rule as the "participant" role).
@@ -173,14 +172,10 @@ async def get_progress(
     return result.scalar_one_or_none()
 
 
-def _insert_for(session: AsyncSession):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 async def ensure_progress(*, session: AsyncSession, assignment_id: int, person_id: int) -> None:
     """Create the person's progress row if it is missing (safe under concurrent clicks)."""
     stmt = (
-        _insert_for(session)(AssignmentProgress)
+        insert_for(session)(AssignmentProgress)
         .values(assignment_id=assignment_id, person_id=person_id, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["assignment_id", "person_id"])
     )

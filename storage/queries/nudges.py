@@ -9,8 +9,6 @@ from typing import Any
 
 from sqlalchemy import String, and_, cast, literal, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +22,7 @@ from storage.models import (
     NudgeAnswer,
     Person,
 )
+from storage.queries import insert_for
 
 
 @dataclass(frozen=True)
@@ -117,15 +116,11 @@ async def managed_participants(
     return [ManagedParticipant(*row) for row in result.all()]
 
 
-def _insert_for(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 async def ensure_answer_row(
     *, session: AsyncSession, nudge_id: int, participant_id: int, manager_id: int
 ) -> None:
     """Create the answer row; if it is unanswered and the manager changed, follow the change."""
-    insert = _insert_for(session)(NudgeAnswer).values(
+    insert = insert_for(session)(NudgeAnswer).values(
         nudge_id=nudge_id, participant_id=participant_id, manager_id=manager_id
     )
     await session.execute(

@@ -13,8 +13,6 @@ from typing import Any
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,10 +26,7 @@ from storage.models import (
     PulseParticipation,
     PulseQuestion,
 )
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+from storage.queries import insert_for
 
 
 async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
@@ -122,7 +117,7 @@ async def add_participations(
     ]
     if not values:
         return
-    stmt: Any = _insert_for(session)(PulseParticipation).values(values)
+    stmt: Any = insert_for(session)(PulseParticipation).values(values)
     await session.execute(stmt.on_conflict_do_nothing(index_elements=["pulse_id", "person_id"]))
 
 
@@ -164,7 +159,7 @@ async def upsert_answer(
     answer_id: str,
 ) -> None:
     """Write one answer; a second write for the same respondent and question replaces it."""
-    insert = _insert_for(session)(PulseAnswer).values(
+    insert = insert_for(session)(PulseAnswer).values(
         id=answer_id,
         pulse_id=pulse_id,
         question_id=question_id,
