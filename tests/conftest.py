@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from bot.clock import FrozenClock
-from bot.settings import Settings
+from bot.settings import Settings, get_settings
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -130,3 +131,15 @@ def settings(database_url: str) -> Settings:
         slack_signing_secret="test-signing-secret",
         base_url="http://127.0.0.1:3000",
     )
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CliRunner]:
+    """A runner whose settings point at this test's database and no Slack."""
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()

@@ -21,16 +21,10 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 
 @pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CliRunner]:
-    """A runner whose settings point at this test's database and no Slack."""
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("COHORTBOT_SECRET_KEY", "test-secret-key-0123456789abcdef")  # nudge links
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def cli(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The shared runner (tests/conftest.py), with a secret key for nudge links."""
+    monkeypatch.setenv("COHORTBOT_SECRET_KEY", "test-secret-key-0123456789abcdef")
+    return cli
 
 
 def test_plan_apply_twice_reports_zero_changes(cli: CliRunner) -> None:

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot.settings import get_settings
 from cli import app
 from storage.db import Database
 from storage.models import Delivery, DeliveryState
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
-
-
-@pytest.fixture
-def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CliRunner]:
-    monkeypatch.chdir(tmp_path)
-    for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def seed(url: str) -> None:
