@@ -14,6 +14,24 @@ from typing import Any
 
 from emulator.state import Channel, User
 
+EMOJI = {
+    "calendar": "📅",
+    "round_pushpin": "📍",
+    "rotating_light": "🚨",
+    "white_check_mark": "✅",
+    "warning": "⚠️",
+    "wave": "👋",
+    "tada": "🎉",
+    "bell": "🔔",
+    "memo": "📝",
+    "bar_chart": "📊",
+    "busts_in_silhouette": "👥",
+    "handshake": "🤝",
+    "email": "📧",
+    "hourglass": "⏳",
+    "x": "❌",
+}
+_EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
 _TOKEN = re.compile(r"<([^<>\n]+)>")
 _CODE = re.compile(r"`([^`\n]+)`")
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
@@ -59,6 +77,11 @@ class Renderer:
         shown = _slack_unescape(label) if label else url.removeprefix("mailto:")
         return f'<a href="{esc(url)}" target="_blank" rel="noopener">{esc(shown)}</a>'
 
+    @staticmethod
+    def _emoji(text: str) -> str:
+        # Slack shows :shortcodes: as emoji; a few common ones are enough to read messages.
+        return _EMOJI_CODE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+
     def _inline(self, text: str) -> str:
         holes: list[str] = []
 
@@ -68,7 +91,7 @@ class Renderer:
 
         text = _TOKEN.sub(lambda m: hold(self._token(m.group(1))), text)
         text = _CODE.sub(lambda m: hold(f"<code>{esc(_slack_unescape(m.group(1)))}</code>"), text)
-        text = esc(_slack_unescape(text))
+        text = self._emoji(esc(_slack_unescape(text)))
         text = _BOLD.sub(r"<strong>\1</strong>", text)
         text = _ITALIC.sub(r"<em>\1</em>", text)
         text = _STRIKE.sub(r"<del>\1</del>", text)

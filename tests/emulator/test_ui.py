@@ -58,6 +58,12 @@ def test_mrkdwn_basics() -> None:
     assert "&lt;script&gt;" in r.mrkdwn("<script>alert(1)</script>")
     assert "href" not in r.mrkdwn("<javascript:alert(1)|x>")
     assert "<pre>a *b*</pre>" in r.mrkdwn("```a *b*```")
+
+
+def test_known_emoji_shortcodes_show_as_emoji_and_others_stay() -> None:
+    r = renderer()
+    assert r.mrkdwn(":calendar: tirsdag :round_pushpin: Bergen") == "📅 tirsdag 📍 Bergen"
+    assert r.mrkdwn("kl. 09:00:30 :not_an_emoji:") == "kl. 09:00:30 :not_an_emoji:"
     assert "<blockquote>sitat</blockquote>" in r.mrkdwn("&gt; sitat")
     assert "snake_case_name" in r.mrkdwn("snake_case_name")
 
