@@ -8,29 +8,19 @@ the recorded answer) and another by a link from a real email, fetched through th
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 from sqlmodel import col, select
 
-from app import build_runtime, create_bolt_app, create_slack_client, create_web_app
 from bot.clock import FrozenClock
-from bot.delivery import Dispatcher
 from bot.planner import plan_deliveries
-from bot.runtime import Runtime
 from bot.settings import Settings
-from emulator import EmulatorHandle, start_emulator
-from emulator.server import free_port
 from emulator.state import WorkspaceState
-from handlers.email_notifier import EmailNotifier
-from handlers.slack_notifier import SlackNotifier
 from schedules.nudges import run_nudge_followups
 from storage.models import AssignmentProgress, AuditEvent, Delivery, DeliveryState, NudgeAnswer
 from tests.utils.assignments import (
@@ -40,6 +30,7 @@ from tests.utils.assignments import (
     build_programme,
     oslo,
 )
+from tests.utils.workspace import Workspace, eventually, running_workspace
 
 RELEASE = oslo(2026, 9, 10, 16, 0)
 DUE = oslo(2026, 9, 25, 23, 59)
@@ -65,76 +56,37 @@ def seed(state: WorkspaceState) -> None:
 
 
 @dataclass
-class Loop:
-    """Everything one test drives."""
+class Loop(Workspace):
+    """The running workspace and the programme seeded into it."""
 
-    emu: EmulatorHandle
-    runtime: Runtime
-    clock: FrozenClock
-    dispatcher: Dispatcher
-    bot_url: str
-    http: aiohttp.ClientSession
     world: World
 
-    async def at(self, moment: datetime) -> None:
-        """Move the clock and send what is due."""
-        self.clock.set(moment)
-        await self.dispatcher.tick()
-
     def channel(self, channel_id: str) -> list[Any]:
-        return self.emu.state.channel_messages(channel_id)
+        return self.state.channel_messages(channel_id)
 
     def dm(self, user_id: str) -> list[Any]:
-        im = self.emu.state.im_between(self.emu.state.bot_user_id, user_id)
-        return self.emu.state.channel_messages(im.id) if im else []
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
-    """Wait until `check` passes (listeners run after the ack)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting for the bot")
-        await asyncio.sleep(0.05)
+        """The person's DM with the bot, without opening one (empty if there is none)."""
+        im = self.state.im_between(self.state.bot_user_id, user_id)
+        return self.state.channel_messages(im.id) if im else []
 
 
 @pytest.fixture
 async def loop(settings: Settings) -> AsyncIterator[Loop]:
-    port = free_port()
-    bot_url = f"http://127.0.0.1:{port}"
-    emu = await start_emulator(bot_events_url=f"{bot_url}/slack/events", seed=seed)
-    settings = settings.model_copy(
-        update={
-            "slack_api_url": emu.api_url,
-            "slack_bot_token": emu.bot_token,
-            "slack_signing_secret": emu.config.signing_secret,
-            "base_url": bot_url,
-            "smtp_url": f"smtp://127.0.0.1:{emu.smtp_port}",
-        }
-    )
     clock = FrozenClock(oslo(2026, 9, 1, 9, 0))
-    http = aiohttp.ClientSession()
-    runtime = build_runtime(settings, clock=clock, http=http)
-    client = create_slack_client(settings, http)
-    runtime.notifiers = {
-        "slack": SlackNotifier(client),
-        "email": EmailNotifier(settings.smtp_url or "", settings.smtp_from),
-    }
-    runner = web.AppRunner(create_web_app(runtime, create_bolt_app(runtime, client)))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    async with runtime.db.transaction() as session:
-        world = await build_programme(session)
-        await add_assignment(session, world.cohort, release_at=RELEASE, due_at=DUE)
-        await add_nudge(session, world.cohort, send_at=NUDGE_AT, respond_by=oslo(2026, 9, 18, 16))
-        await plan_deliveries(
-            session=session, cohort_id=world.cohort.id, settings=settings, now=clock.now()
-        )
-    yield Loop(emu, runtime, clock, Dispatcher(runtime), bot_url, http, world)
-    await runner.cleanup()
-    await emu.stop()
-    await http.close()
-    await runtime.db.dispose()
+    async with running_workspace(settings, clock=clock, seed=seed) as ws:
+        async with ws.runtime.db.transaction() as session:
+            world = await build_programme(session)
+            await add_assignment(session, world.cohort, release_at=RELEASE, due_at=DUE)
+            await add_nudge(
+                session, world.cohort, send_at=NUDGE_AT, respond_by=oslo(2026, 9, 18, 16)
+            )
+            await plan_deliveries(
+                session=session,
+                cohort_id=world.cohort.id,
+                settings=ws.runtime.settings,
+                now=clock.now(),
+            )
+        yield Loop(ws.emulator, ws.runtime, clock, ws.dispatcher, ws.bot_url, ws.http, world)
 
 
 def _buttons(message: Any) -> list[tuple[str, str, str | None]]:
@@ -163,7 +115,7 @@ async def test_assignment_loop_done_stops_reminders_for_that_person_only(loop: L
         )
     assert {d.sent_at for d in sent} == {datetime(2026, 9, 10, 14, 0, tzinfo=UTC)}
 
-    result = await loop.emu.inbound.click(
+    result = await loop.emulator.inbound.click(
         "UKARI", "assignment_done", channel_id="CBERGEN", message_ts=post.ts
     )
     assert result.acked
@@ -178,17 +130,19 @@ async def test_assignment_loop_done_stops_reminders_for_that_person_only(loop: L
     async def confirmed() -> bool:
         return any(
             "Registrert som gjort" in e.text
-            for e in loop.emu.state.ephemerals_for("UKARI", "CBERGEN")
+            for e in loop.emulator.state.ephemerals_for("UKARI", "CBERGEN")
         )
 
     await eventually(confirmed)
     # A second click records nothing new and says so.
-    await loop.emu.inbound.click(
+    await loop.emulator.inbound.click(
         "UKARI", "assignment_done", channel_id="CBERGEN", message_ts=post.ts
     )
 
     async def said_already() -> bool:
-        return any("allerede" in e.text for e in loop.emu.state.ephemerals_for("UKARI", "CBERGEN"))
+        return any(
+            "allerede" in e.text for e in loop.emulator.state.ephemerals_for("UKARI", "CBERGEN")
+        )
 
     await eventually(said_already)
 
@@ -197,7 +151,7 @@ async def test_assignment_loop_done_stops_reminders_for_that_person_only(loop: L
     assert loop.dm("UKARI") == []
     ola = [m.text for m in loop.dm("UOLA")]
     assert len(ola) == 3 and "was due" in ola[-1]
-    per = loop.emu.state.emails_to("per@tromso.kommune.no")
+    per = loop.emulator.state.emails_to("per@tromso.kommune.no")
     assert len(per) == 3  # Per is not on Slack: reminders by email
     assert not loop.dm("USIRI")  # withdrawn
 
@@ -208,23 +162,23 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
     buttons = _buttons(dm)
     assert len(buttons) == 6
     kari_done = next(b for b in buttons if b[0] == "nudge_answer_done")
-    await loop.emu.inbound.click(
+    await loop.emulator.inbound.click(
         "UMONA", kari_done[0], channel_id=dm.channel, message_ts=dm.ts, block_id=kari_done[2]
     )
 
     async def updated() -> bool:
-        message = loop.emu.state.find_message(dm.channel, dm.ts)
+        message = loop.emulator.state.find_message(dm.channel, dm.ts)
         return message is not None and "Takk! Registrert for Kari Nordmann: Gjort" in str(
             message.blocks
         )
 
     await eventually(updated)
-    message = loop.emu.state.find_message(dm.channel, dm.ts)
+    message = loop.emulator.state.find_message(dm.channel, dm.ts)
     assert message is not None and len(_buttons(message)) == 3  # Ola's buttons are still there
     await loop.at(NUDGE_AT + timedelta(minutes=5))
     assert any("Mona Leder har bekreftet" in m.text for m in loop.dm("UKARI"))
 
-    [mail] = loop.emu.state.emails_to("erik@tromso.kommune.no")
+    [mail] = loop.emulator.state.emails_to("erik@tromso.kommune.no")
     assert mail.html and 'lang="nb"' in mail.html and "Per Olsen" in (mail.text or "")
     assert ">Ditt svar for Per Olsen</h2>" in mail.html  # a heading per participant
     assert ">Gjort – for Per Olsen</a>" in mail.html  # links say what they do, and for whom
@@ -261,13 +215,13 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
     assert len(loop.dm("UMONA")) == 2 and "Ola Hansen" in loop.dm("UMONA")[-1].text
     stats = await run_nudge_followups(loop.runtime, oslo(2026, 9, 28, 9, 0))
     assert stats.escalated == 1
-    await loop.emu.inbound.app_home_opened("USTAFF")
+    await loop.emulator.inbound.app_home_opened("USTAFF")
 
     async def staff_sees_it() -> bool:
         view = next(
             (
                 v
-                for v in loop.emu.state.views.values()
+                for v in loop.emulator.state.views.values()
                 if v.user_id == "USTAFF" and v.type == "home"
             ),
             None,
@@ -280,21 +234,21 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
     assert "nudges.silent_read" in actions  # names on staff's Home are an audited read
 
     # /cohort managers: involvement per nudge (3 asked, 2 answered, 1 "Done") and Ola's manager.
-    await loop.emu.inbound.slash_command("USTAFF", "CBERGEN", "/cohort", "managers")
+    await loop.emulator.inbound.slash_command("USTAFF", "CBERGEN", "/cohort", "managers")
 
     async def figures_shown() -> bool:
         return any(
             "2 av 3 har svart (67 %), 1 «Gjort»" in str(e.blocks) and "Mona Leder" in str(e.blocks)
-            for e in loop.emu.state.ephemerals_for("USTAFF", "CBERGEN")
+            for e in loop.emulator.state.ephemerals_for("USTAFF", "CBERGEN")
         )
 
     await eventually(figures_shown)
-    await loop.emu.inbound.slash_command("UKARI", "CBERGEN", "/cohort", "managers")
+    await loop.emulator.inbound.slash_command("UKARI", "CBERGEN", "/cohort", "managers")
 
     async def refused() -> bool:
         return any(
             "Dette kan bare programstaben gjøre" in e.text
-            for e in loop.emu.state.ephemerals_for("UKARI", "CBERGEN")
+            for e in loop.emulator.state.ephemerals_for("UKARI", "CBERGEN")
         )
 
     await eventually(refused)
@@ -302,7 +256,7 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
 
 async def test_expired_email_link_changes_nothing(loop: Loop) -> None:
     await loop.at(NUDGE_AT)
-    [mail] = loop.emu.state.emails_to("erik@tromso.kommune.no")
+    [mail] = loop.emulator.state.emails_to("erik@tromso.kommune.no")
     url = re.findall(r"^Gjort[^:]*: (\S+?)\r?$", mail.text or "", re.M)[0]
     loop.clock.set(NUDGE_AT + timedelta(days=31))
     async with loop.http.get(url) as resp:
@@ -326,19 +280,21 @@ async def test_expired_email_link_changes_nothing(loop: Loop) -> None:
 async def test_reflection_modal_slash_command_and_home(loop: Loop) -> None:
     await loop.at(RELEASE)
     [post] = loop.channel("CBERGEN")
-    await loop.emu.inbound.click(
+    await loop.emulator.inbound.click(
         "UOLA", "assignment_reflect", channel_id="CBERGEN", message_ts=post.ts
     )
 
     async def modal_open() -> bool:
-        return loop.emu.state.top_modal("UOLA") is not None
+        return loop.emulator.state.top_modal("UOLA") is not None
 
     await eventually(modal_open)
-    modal = loop.emu.state.top_modal("UOLA")
+    modal = loop.emulator.state.top_modal("UOLA")
     assert modal is not None and modal.payload["title"]["text"] == "Reflection"
-    empty = await loop.emu.inbound.submit_view("UOLA", modal.id, {"reflection": {"text": "   "}})
+    empty = await loop.emulator.inbound.submit_view(
+        "UOLA", modal.id, {"reflection": {"text": "   "}}
+    )
     assert empty.acked and "reflection" in modal.errors  # the bot refused blank text
-    await loop.emu.inbound.submit_view(
+    await loop.emulator.inbound.submit_view(
         "UOLA",
         modal.id,
         {"reflection": {"text": "I talked to my team."}, "share": {"shareable": ["yes"]}},
@@ -353,31 +309,35 @@ async def test_reflection_modal_slash_command_and_home(loop: Loop) -> None:
     await eventually(lambda: _async(any("reflection" in m.text for m in loop.dm("UOLA"))))
 
     # A participant's /cohort assignments lists their own open ones; staff name a class.
-    await loop.emu.inbound.slash_command("UKARI", "CBERGEN", "/cohort", "assignments")
+    await loop.emulator.inbound.slash_command("UKARI", "CBERGEN", "/cohort", "assignments")
     await eventually(
         lambda: _async(
             any(
                 "Dine åpne oppgaver" in str(e.blocks)
-                for e in loop.emu.state.ephemerals_for("UKARI", "CBERGEN")
+                for e in loop.emulator.state.ephemerals_for("UKARI", "CBERGEN")
             )
         )
     )
     loop.clock.set(oslo(2026, 9, 27, 12, 0))
-    await loop.emu.inbound.slash_command("USTAFF", "CBERGEN", "/cohort", "assignments bergen")
+    await loop.emulator.inbound.slash_command("USTAFF", "CBERGEN", "/cohort", "assignments bergen")
 
     async def staff_table() -> bool:
         return any(
             "Forsinket" in str(e.blocks) and "Ola Hansen" in str(e.blocks)
-            for e in loop.emu.state.ephemerals_for("USTAFF", "CBERGEN")
+            for e in loop.emulator.state.ephemerals_for("USTAFF", "CBERGEN")
         )
 
     await eventually(staff_table)
     # App Home: Kari's open assignment with its buttons; marking done there refreshes Home.
-    await loop.emu.inbound.app_home_opened("UKARI")
+    await loop.emulator.inbound.app_home_opened("UKARI")
 
     def home(user: str) -> Any:
         return next(
-            (v for v in loop.emu.state.views.values() if v.user_id == user and v.type == "home"),
+            (
+                v
+                for v in loop.emulator.state.views.values()
+                if v.user_id == user and v.type == "home"
+            ),
             None,
         )
 
@@ -385,7 +345,7 @@ async def test_reflection_modal_slash_command_and_home(loop: Loop) -> None:
         lambda: _async(home("UKARI") is not None and "Kartlegg" in str(home("UKARI").payload))
     )
     view = home("UKARI")
-    await loop.emu.inbound.click("UKARI", "assignment_done", view_id=view.id)
+    await loop.emulator.inbound.click("UKARI", "assignment_done", view_id=view.id)
     await eventually(
         lambda: _async("ingen åpne oppgaver" in str(home("UKARI").payload.get("blocks")))
     )
