@@ -4,9 +4,8 @@ pointed at the emulator, outcomes checked in the emulator's workspace and the da
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from emulator.state import WorkspaceState
 from storage.models import Broadcast, Delivery, MatchCheckin, MatchGroup, Network, NetworkKind
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 from tests.utils.slack import command_body, interaction_body, sign
+from tests.utils.workspace import eventually
 
 STAFF = "UKARI00001"
 PARTICIPANTS = [f"UP{i:08d}" for i in range(1, 9)]
@@ -73,15 +73,6 @@ class Bot:
 
     def ephemerals(self, user: str) -> list[str]:
         return [e.text for e in self.emu.state.ephemerals if e.user == user]
-
-
-async def until(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
-    """Wait for work Bolt does after the ack."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting for the bot")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -136,7 +127,7 @@ async def test_participants_are_refused_staff_commands(bot: Bot) -> None:
     async def refused() -> bool:
         return len(bot.ephemerals(PARTICIPANTS[0])) == 4
 
-    await until(refused)
+    await eventually(refused)
     assert all("programstaben" in text for text in bot.ephemerals(PARTICIPANTS[0]))
     assert await rows(bot, Network) == []
     assert bot.emu.state.channel_by_name("lu-2026h") is None
@@ -150,7 +141,7 @@ async def test_staff_syncs_forms_groups_and_matches_then_a_checkin(bot: Bot) -> 
             bot.ephemerals(STAFF)
         )
 
-    await until(synced)
+    await eventually(synced)
     channel = bot.emu.state.channel_by_name("lu-2026h-bergen")
     assert channel is not None and set(PARTICIPANTS) <= set(channel.members)
 
@@ -159,7 +150,7 @@ async def test_staff_syncs_forms_groups_and_matches_then_a_checkin(bot: Bot) -> 
     async def grouped() -> bool:
         return len(await rows(bot, Network, Network.kind == NetworkKind.PEER_GROUP)) == 2
 
-    await until(grouped)
+    await eventually(grouped)
     groups = [bot.emu.state.channel_by_name(f"lu-2026h-bergen-gruppe-{n}") for n in (1, 2)]
     for group in groups:
         assert group is not None and group.is_private
@@ -174,7 +165,7 @@ async def test_staff_syncs_forms_groups_and_matches_then_a_checkin(bot: Bot) -> 
     async def matched() -> bool:
         return len(await rows(bot, MatchGroup)) == 4
 
-    await until(matched)
+    await eventually(matched)
     intros = await rows(bot, Delivery, Delivery.kind == "match_intro")
     mpims = {c.id for c in bot.emu.state.channels.values() if c.is_mpim}
     assert len(intros) == 4 and {d.target for d in intros} == mpims
@@ -188,7 +179,7 @@ async def test_staff_syncs_forms_groups_and_matches_then_a_checkin(bot: Bot) -> 
     async def answered() -> bool:
         return len(await rows(bot, MatchCheckin)) == 1
 
-    await until(answered)
+    await eventually(answered)
     assert (await rows(bot, MatchCheckin))[0].answer == "yes"
 
 
@@ -199,7 +190,7 @@ async def test_directory_finds_only_findable_people(bot: Bot) -> None:
     async def answered() -> bool:
         return len(bot.ephemerals(PARTICIPANTS[5])) == 2
 
-    await until(answered)
+    await eventually(answered)
     found = [e for e in bot.emu.state.ephemerals if e.user == PARTICIPANTS[5]]
     texts = [json.dumps(e.blocks) for e in found]
     assert "Leder 1" in texts[0] and "Leder 2" not in texts[0]
@@ -234,7 +225,7 @@ async def test_staff_announcement_through_the_modal(bot: Bot) -> None:
     async def sent() -> bool:
         return len(await rows(bot, Broadcast)) == 1
 
-    await until(sent)
+    await eventually(sent)
     broadcast = (await rows(bot, Broadcast))[0]
     assert broadcast.recipient_count == len(PARTICIPANTS)
     assert len(await rows(bot, Delivery, Delivery.kind == "announcement")) == len(PARTICIPANTS)
