@@ -14,8 +14,9 @@ from sqlmodel import select
 from bot.pulses import QuestionSpec, create_pulse, tick
 from storage.models import AuditEvent, Cohort, Person, PulseAnswer, PulseParticipation, RiskCase
 from storage.queries.pulses import list_questions
-from tests.handlers.test_networks_e2e import PARTICIPANTS, STAFF, Bot, bot, rows, until  # noqa: F401
+from tests.handlers.test_networks_e2e import PARTICIPANTS, STAFF, Bot, bot, rows  # noqa: F401
 from tests.utils.slack import interaction_body
+from tests.utils.workspace import eventually
 
 
 async def make_pulse(bot: Bot, *, anonymous: bool = True) -> tuple[int, list[int]]:
@@ -53,7 +54,7 @@ async def test_a_click_records_one_answer_and_repeats_change_it(bot: Bot) -> Non
         found = await rows(bot, PulseAnswer)
         return len(bot.ephemerals(user)) == 3 and [a.value for a in found] == [2]
 
-    await until(answered)
+    await eventually(answered)
     assert all("registrert" in text for text in bot.ephemerals(user))
     answers = await rows(bot, PulseAnswer)
     assert answers[0].person_id is None  # anonymous
@@ -69,7 +70,7 @@ async def test_a_tampered_button_changes_nothing(bot: Bot) -> None:
     async def refused() -> bool:
         return len(bot.ephemerals(PARTICIPANTS[1])) == 1 and len(bot.ephemerals(STAFF)) == 1
 
-    await until(refused)
+    await eventually(refused)
     assert "forstod jeg ikke" in bot.ephemerals(PARTICIPANTS[1])[0]
     assert "ikke spurt" in bot.ephemerals(STAFF)[0]
     assert await rows(bot, PulseAnswer) == []
@@ -97,7 +98,7 @@ async def test_free_text_modal_submission(bot: Bot) -> None:
     async def stored() -> bool:
         return [a.text for a in await rows(bot, PulseAnswer)] == ["Mer tid"]
 
-    await until(stored)
+    await eventually(stored)
 
 
 async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
@@ -108,7 +109,7 @@ async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
     async def six() -> bool:
         return len(await rows(bot, PulseAnswer)) == 6
 
-    await until(six)
+    await eventually(six)
     assert await bot.command(PARTICIPANTS[0], f"results {pulse_id}") == 200
     assert await bot.command(STAFF, f"results {pulse_id}") == 200
     assert await bot.command(STAFF, "report 2026 csv") == 200
@@ -121,7 +122,7 @@ async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
             else False
         )
 
-    await until(delivered, within=15)
+    await eventually(delivered, within=15)
     assert any("6 av 8 har svart" in text for text in bot.ephemerals(STAFF))
     assert "programstaben" in bot.ephemerals(PARTICIPANTS[0])[-1]
     report = next(f for f in bot.emu.state.files.values() if f.name.endswith(".csv"))
@@ -153,7 +154,7 @@ async def test_staff_mark_digest_cases_followed_up(bot: Bot) -> None:
         found = await rows(bot, RiskCase)
         return all(c.followed_up_at is not None for c in found)
 
-    await until(marked)
+    await eventually(marked)
     notes = sorted((c.note or "") for c in await rows(bot, RiskCase))
     assert notes == ["", "Ringte, alt ok"]
     assert "programstaben" in bot.ephemerals(PARTICIPANTS[1])[0]
