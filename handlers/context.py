@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.messages import t
 from bot.people import Actor, resolve_actor
 from bot.runtime import Runtime
+from handlers.blocks.assignments import replace_answered
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +73,39 @@ async def known_actor(runtime: Runtime, reply: Reply) -> Actor | None:
         await reply.ephemeral(t("error.unknown_user", actor.locale))
         return None
     return actor
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    """Whether the click came from the App Home tab."""
+    return (body.get("view") or {}).get("type") == "home"
+
+
+async def refresh_home(reply: Reply) -> None:
+    """Redraw the person's App Home tab."""
+    from handlers.home import publish_home  # handlers.home imports this module
+
+    await publish_home(reply.runtime, reply.client, reply.user_id)
+
+
+async def confirm(reply: Reply, body: dict[str, Any], text: str) -> None:
+    """Redraw Home when the click came from there; otherwise answer privately with `text`."""
+    if from_home(body):
+        await refresh_home(reply)
+        return
+    await reply.ephemeral(text)
+
+
+async def answer_in_message(reply: Reply, body: dict[str, Any], text: str) -> None:
+    """Show `text` in place of the clicked buttons' block, or answer privately if the message
+    cannot be edited."""
+    message = body.get("message") or {}
+    action = (body.get("actions") or [{}])[0]
+    if message.get("ts") and reply.channel_id and message.get("blocks"):
+        await reply.client.chat_update(
+            channel=reply.channel_id,
+            ts=message["ts"],
+            text=message.get("text") or text,
+            blocks=replace_answered(message["blocks"], action.get("block_id"), text),
+        )
+    else:
+        await reply.ephemeral(text)

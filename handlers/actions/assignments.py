@@ -12,7 +12,7 @@ from bot.assignments import AssignmentNotFound, NotParticipant, mark_done, refle
 from bot.messages import format_when, t
 from bot.runtime import Runtime
 from handlers.blocks.assignments import build_reflection_modal
-from handlers.context import action_reply, known_actor
+from handlers.context import action_reply, confirm, known_actor
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +22,6 @@ def _assignment_id(body: dict[str, Any]) -> int | None:
         return int(str(body["actions"][0].get("value", "")))
     except (KeyError, IndexError, ValueError):
         return None
-
-
-def _in_home(body: dict[str, Any]) -> bool:
-    return (body.get("view") or {}).get("type") == "home"
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -59,12 +55,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         else:
             when = format_when(result.done_at, actor.locale, runtime.settings.timezone)
             text = t("assignment.done.already", actor.locale, title=title, when=when)
-        if _in_home(body):
-            from handlers.home import publish_home
-
-            await publish_home(runtime, client, reply.user_id)
-            return
-        await reply.ephemeral(text)
+        await confirm(reply, body, text)
 
     @app.action("assignment_reflect")
     async def assignment_reflect(

@@ -17,7 +17,7 @@ from bot.messages import format_day, t
 from bot.networks import InvalidRequest
 from bot.runtime import Runtime
 from handlers.blocks.networks import ACTION_EDIT_PROFILE, ACTION_PAUSE, build_profile_modal
-from handlers.context import action_reply, actor_for, known_actor
+from handlers.context import action_reply, actor_for, confirm, known_actor
 from handlers.slack_channels import ChannelAdminError, SlackChannelAdmin
 
 logger = logging.getLogger(__name__)
@@ -32,16 +32,6 @@ def parse_pair(value: str) -> tuple[int, str] | None:
     """ "12:yes" -> (12, "yes"); None when malformed."""
     head, _, tail = value.partition(":")
     return (int(head), tail) if head.isdigit() and tail else None
-
-
-def _in_home(body: dict[str, Any]) -> bool:
-    return (body.get("view") or {}).get("type") == "home"
-
-
-async def _refresh_home(runtime: Runtime, client: AsyncWebClient, user_id: str) -> None:
-    from handlers.home import publish_home
-
-    await publish_home(runtime, client, user_id)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -118,11 +108,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except InvalidRequest:
             await reply.ephemeral(t("error.generic", actor.locale))
             return
-        if _in_home(body):
-            await _refresh_home(runtime, client, reply.user_id)
-            return
-        await reply.ephemeral(
-            t("networks.opted_in" if opt_in else "networks.opted_out", actor.locale)
+        await confirm(
+            reply, body, t("networks.opted_in" if opt_in else "networks.opted_out", actor.locale)
         )
 
     @app.action(re.compile(rf"^{networks.ACTION_OPT_IN}(:|$)"))
@@ -157,11 +144,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except InvalidRequest:
             await reply.ephemeral(t("error.generic", actor.locale))
             return
-        if _in_home(body):
-            await _refresh_home(runtime, client, reply.user_id)
-            return
-        await reply.ephemeral(
-            t("networks.paused", actor.locale, day=format_day(until, actor.locale))
+        await confirm(
+            reply, body, t("networks.paused", actor.locale, day=format_day(until, actor.locale))
         )
 
     @app.action(networks.ACTION_START_DM)

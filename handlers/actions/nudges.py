@@ -19,8 +19,15 @@ from bot.line_managers import (
 )
 from bot.messages import t
 from bot.runtime import Runtime
-from handlers.blocks.assignments import replace_answered
-from handlers.context import action_reply, actor_for, known_actor
+from handlers.context import (
+    action_reply,
+    actor_for,
+    answer_in_message,
+    confirm,
+    from_home,
+    known_actor,
+    refresh_home,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +40,6 @@ def parse_answer(value: str) -> tuple[int, str] | None:
     if not raw_id.isdigit() or answer not in ("done", "later", "cannot"):
         return None
     return int(raw_id), answer
-
-
-async def _refresh_home(runtime: Runtime, client: AsyncWebClient, user_id: str) -> None:
-    from handlers.home import publish_home
-
-    await publish_home(runtime, client, user_id)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -71,21 +72,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await reply.ephemeral(t("nudge.not_yours", actor.locale))
             return
         text = outcome_text(outcome, actor.locale)
-        if (body.get("view") or {}).get("type") == "home":
-            await _refresh_home(runtime, client, reply.user_id)
+        if from_home(body):
+            await refresh_home(reply)
             return
-        message = body.get("message") or {}
-        channel = (body.get("channel") or {}).get("id")
-        if message.get("ts") and channel and message.get("blocks"):
-            # Show the recorded answer in place of that participant's buttons.
-            await client.chat_update(
-                channel=channel,
-                ts=message["ts"],
-                text=message.get("text") or text,
-                blocks=replace_answered(message["blocks"], action.get("block_id"), text),
-            )
-        else:
-            await reply.ephemeral(text)
+        # Show the recorded answer in place of that participant's buttons.
+        await answer_in_message(reply, body, text)
 
     async def staff_follow_up(body: dict[str, Any], client: AsyncWebClient, resend: bool) -> None:
         reply = action_reply(runtime, client, body)
@@ -118,10 +109,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         except (ValueError, NudgeNotFound):
             await reply.ephemeral(t("error.generic", actor.locale))
             return
-        if (body.get("view") or {}).get("type") == "home":
-            await _refresh_home(runtime, client, reply.user_id)
-        else:
-            await reply.ephemeral(text)
+        await confirm(reply, body, text)
 
     @app.action("nudge_resend")
     async def nudge_resend(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:

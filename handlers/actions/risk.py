@@ -11,8 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.messages import t
 from bot.risk import CaseNotFound, mark_followed_up
 from bot.runtime import Runtime
-from handlers.blocks.assignments import replace_answered
-from handlers.context import action_reply, actor_for
+from handlers.context import action_reply, actor_for, answer_in_message
 
 FOLLOW_UP_ACTION = re.compile(r"^risk\.followed_up\.\d+$")
 
@@ -43,13 +42,4 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         name = actor.person.name if actor.person else reply.user_id
         text = t("risk.digest.marked", actor.locale, name=name)
-        message = body.get("message") or {}
-        if message.get("ts") and reply.channel_id and message.get("blocks"):
-            await client.chat_update(
-                channel=reply.channel_id,
-                ts=message["ts"],
-                text=message.get("text") or text,
-                blocks=replace_answered(message["blocks"], action.get("block_id"), text),
-            )
-        else:
-            await reply.ephemeral(text)
+        await answer_in_message(reply, body, text)
