@@ -540,6 +540,25 @@ def _unique(reader: _Reader, seen: dict[str, int], value: str, node: yaml.Node, 
     return True
 
 
+def _unique_key(
+    reader: _Reader, fields: dict[str, yaml.Node], where: str, seen: dict[str, int], what: str
+) -> str | None:
+    """The item's key; None when it is missing, invalid or used before (each reported)."""
+    key = reader.key(fields["key"], f"{where}.key") if "key" in fields else None
+    if key and not _unique(reader, seen, key, fields["key"], what):
+        return None
+    return key
+
+
+def _title(reader: _Reader, fields: dict[str, yaml.Node], where: str) -> str | None:
+    """The item's title (up to 200 characters); None when it is missing or invalid."""
+    return (
+        reader.text(fields["title"], f"{where}.title", max_length=200)
+        if "title" in fields
+        else None
+    )
+
+
 def parse_plan(text: str, *, source: str = "plan") -> Plan:
     """Parse and validate a plan; raise PlanInvalid listing every error with its line."""
     reader = _Reader()
@@ -721,11 +740,7 @@ def _sessions(
         errors_before = len(reader.errors)
         key = reader.key(fields["key"], f"{where}.key") if "key" in fields else None
         number = reader.integer(fields["number"], f"{where}.number") if "number" in fields else None
-        title = (
-            reader.text(fields["title"], f"{where}.title", max_length=200)
-            if "title" in fields
-            else None
-        )
+        title = _title(reader, fields, where)
         starts = _absolute(reader, fields.get("start"), f"{where}.start", zone)
         ends = _absolute(reader, fields.get("end"), f"{where}.end", zone)
         location = (
@@ -817,14 +832,8 @@ def _assignments(
         )
         if fields is None:
             continue
-        key = reader.key(fields["key"], f"{where}.key") if "key" in fields else None
-        if key and not _unique(reader, seen, key, fields["key"], "assignment key"):
-            key = None
-        title = (
-            reader.text(fields["title"], f"{where}.title", max_length=200)
-            if "title" in fields
-            else None
-        )
+        key = _unique_key(reader, fields, where, seen, "assignment key")
+        title = _title(reader, fields, where)
         description = (
             reader.text(
                 fields["description"], f"{where}.description", max_length=20_000, allow_empty=True
@@ -936,9 +945,7 @@ def _nudges(
         )
         if fields is None:
             continue
-        key = reader.key(fields["key"], f"{where}.key") if "key" in fields else None
-        if key and not _unique(reader, seen, key, fields["key"], "nudge key"):
-            key = None
+        key = _unique_key(reader, fields, where, seen, "nudge key")
         kind = (
             reader.scalar(fields["kind"], f"{where}.kind", "a nudge kind")
             if "kind" in fields
@@ -950,11 +957,7 @@ def _nudges(
                 f"{where}.kind: unknown kind '{kind}'; expected one of: {', '.join(NUDGE_KINDS)}",
             )
             kind = None
-        title = (
-            reader.text(fields["title"], f"{where}.title", max_length=200)
-            if "title" in fields
-            else None
-        )
+        title = _title(reader, fields, where)
         text = (
             reader.text(fields["text"], f"{where}.text", max_length=3000)
             if "text" in fields
@@ -1028,14 +1031,8 @@ def _pulses(
         )
         if fields is None:
             continue
-        key = reader.key(fields["key"], f"{where}.key") if "key" in fields else None
-        if key and not _unique(reader, seen, key, fields["key"], "pulse key"):
-            key = None
-        title = (
-            reader.text(fields["title"], f"{where}.title", max_length=200)
-            if "title" in fields
-            else None
-        )
+        key = _unique_key(reader, fields, where, seen, "pulse key")
+        title = _title(reader, fields, where)
         anonymous = (
             reader.boolean(fields["anonymous"], f"{where}.anonymous")
             if "anonymous" in fields
