@@ -99,25 +99,32 @@ def _fmt(value: float | int | None, locale: str) -> str:
     return text.replace(".", ",") if locale == "nb" else text
 
 
-def results_text(results: PulseResults, *, locale: str = "nb") -> str:
-    """Summarise results as plain text (terminal, and the Slack fallback text)."""
-    loc = normalise_locale(locale)
-    k = results.min_group_size
-    hidden = t("pulse.results.hidden", loc, k=k)
-    lines = [t("pulse.results.title", loc, title=results.pulse.title)]
+def response_lines(results: PulseResults, locale: str) -> list[str]:
+    """One bullet per group (classes first, then the total): answered of invited, and the rate."""
+    lines = []
     for group, (invited, answered) in results.figures.participation_rows():
         rate = f"{round(100 * answered / invited)} %" if invited else "–"
         lines.append(
             "• "
             + t(
                 "pulse.results.response",
-                loc,
-                group=results.group_name(group, loc),
+                locale,
+                group=results.group_name(group, locale),
                 answered=answered,
                 invited=invited,
                 rate=rate,
             )
         )
+    return lines
+
+
+def results_text(results: PulseResults, *, locale: str = "nb") -> str:
+    """Summarise results as plain text (terminal, and the Slack fallback text)."""
+    loc = normalise_locale(locale)
+    k = results.min_group_size
+    hidden = t("pulse.results.hidden", loc, k=k)
+    lines = [t("pulse.results.title", loc, title=results.pulse.title)]
+    lines += response_lines(results, loc)
     for qn in results.figures.questions:
         lines.append(f"\n{qn.position}. {qn.text}")
         groups: list[tuple[Any, Any]] = [*qn.groups.items(), ("total", qn.total)]

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.messages import t
 from bot.pulses import KINDS, QuestionSpec
-from bot.results import PulseResults
-from handlers.blocks.message import clip
+from bot.results import PulseResults, response_lines
+from handlers.blocks.message import clip, section
 
 Blocks = list[dict[str, Any]]
 
@@ -303,23 +303,7 @@ def build_results_blocks(results: PulseResults, *, locale: str) -> Blocks:
             "text": _plain(t("pulse.results.title", locale, title=results.pulse.title)),
         }
     ]
-    lines = []
-    for group, (invited, answered) in results.figures.participation_rows():
-        rate = f"{round(100 * answered / invited)} %" if invited else "–"
-        lines.append(
-            "• "
-            + t(
-                "pulse.results.response",
-                locale,
-                group=results.group_name(group, locale),
-                answered=answered,
-                invited=invited,
-                rate=rate,
-            )
-        )
-    blocks.append(
-        {"type": "section", "text": {"type": "mrkdwn", "text": clip("\n".join(lines), 3000)}}
-    )
+    blocks.append(section("\n".join(response_lines(results, locale))))
     for qn in results.figures.questions:
         rows = []
         for gid, g in [*qn.groups.items(), ("total", qn.total)]:
@@ -353,5 +337,5 @@ def build_results_blocks(results: PulseResults, *, locale: str) -> Blocks:
             text += "\n" + "\n".join(f"> {x}" for x in results.texts[qn.id])
         elif qn.id in results.hidden_texts:
             text += f"\n_{hidden}_"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(text, 3000)}})
+        blocks.append(section(text))
     return blocks[:MAX_BLOCKS]
