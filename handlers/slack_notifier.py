@@ -156,11 +156,15 @@ class SlackNotifier:
         key = message.meta.get("delivery_key")
         if not key:
             return None
+        if target[:1] not in ("U", "W"):
+            # Reading a channel's history would need channels:history and groups:history, i.e.
+            # reading everything people write there; for channel posts we accept the rare
+            # duplicate instead (at most the in-flight ones at a crash).
+            return None
         try:
-            channel = target
-            if target[:1] in ("U", "W"):  # a DM: its history lives under the IM channel id
-                opened = await self._call("conversations.open", None, {"users": target})
-                channel = str(opened["channel"]["id"])
+            # A DM's history lives under the IM channel id (im:history, which the bot has).
+            opened = await self._call("conversations.open", None, {"users": target})
+            channel = str(opened["channel"]["id"])
             history = await self._call(
                 "conversations.history",
                 None,
