@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery import schedule
-from bot.messages import normalise_locale, t
+from bot.messages import esc, normalise_locale, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
 from storage.models import RiskCase
@@ -118,7 +118,7 @@ def build_digest_message(
         lines = "\n".join(f"• {reason_text(x, loc)}" for x in r.reasons)
         sections.append(
             Section(
-                text=f"*{r.name}* ({where})\n{lines}",
+                text=f"*{esc(r.name)}* ({esc(where)})\n{lines}",
                 buttons=(
                     Button(
                         action_id=f"{FOLLOW_UP_ACTION}.{r.case_id}",

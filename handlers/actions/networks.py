@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import networks
-from bot.messages import format_day, t
+from bot.messages import Markup, format_day, t
 from bot.networks import InvalidRequest
 from bot.runtime import Runtime
 from handlers.blocks.networks import ACTION_EDIT_PROFILE, ACTION_PAUSE, build_profile_modal
@@ -165,8 +165,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         intro = t(
             "networks.directory.dm_intro",
             actor.locale,
-            me=f"<@{reply.user_id}>",
-            them=f"<@{target}>",
+            me=Markup(f"<@{reply.user_id}>"),
+            them=Markup(f"<@{target}>"),
         )
         await client.chat_postMessage(channel=channel, text=intro)
 

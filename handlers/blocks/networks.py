@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.broadcasts import Audience, DeliveryReport, Preview
-from bot.messages import format_day, t
+from bot.messages import esc, format_day, t
 from bot.networks import ACTION_CONSENT, ACTION_OPT_IN, ACTION_OPT_OUT, ACTION_START_DM, Profile
 from handlers.blocks.message import (
     MAX_BLOCKS,
@@ -93,7 +93,7 @@ def build_groups_summary(
     blocks: Blocks = [
         section(t("networks.groups.formed", locale, count=len(groups), klass=class_name))
     ]
-    lines = [f"<#{channel}>: {', '.join(names)}" for channel, names in groups]
+    lines = [f"<#{channel}>: {', '.join(esc(n) for n in names)}" for channel, names in groups]
     for start in range(0, len(lines), 20):
         blocks.append(section("\n".join(lines[start : start + 20])))
     return blocks[:MAX_BLOCKS]
@@ -160,7 +160,7 @@ def build_home_networks(
     if not rows:
         blocks.append(section(t("networks.home.none", locale)))
     for network, membership in rows[:10]:
-        name = f"<#{network.slack_channel_id}>" if network.slack_channel_id else network.name
+        name = f"<#{network.slack_channel_id}>" if network.slack_channel_id else esc(network.name)
         status = _matching_status(network, membership, today, locale)
         blocks.append(section(f"{name}" + (f" – {status}" if status else "")))
         if not network.match_every_weeks:

@@ -229,3 +229,34 @@ async def test_staff_announcement_through_the_modal(bot: Bot) -> None:
     broadcast = (await rows(bot, Broadcast))[0]
     assert broadcast.recipient_count == len(PARTICIPANTS)
     assert len(await rows(bot, Delivery, Delivery.kind == "announcement")) == len(PARTICIPANTS)
+
+
+async def test_starting_a_dm_from_the_directory_mentions_both_people(bot: Bot) -> None:
+    from bot.networks import ACTION_START_DM
+
+    asker, found = PARTICIPANTS[5], PARTICIPANTS[0]  # Leder 1 chose to be findable
+    assert await bot.click(asker, ACTION_START_DM, found) == 200
+
+    async def posted() -> bool:
+        return any(
+            channel.is_mpim and bot.emu.state.channel_messages(channel.id)
+            for channel in bot.emu.state.channels.values()
+        )
+
+    await eventually(posted)
+    group = next(c for c in bot.emu.state.channels.values() if c.is_mpim)
+    assert set(group.members) >= {asker, found}
+    intro = bot.emu.state.channel_messages(group.id)[0].text
+    assert f"<@{asker}>" in intro and f"<@{found}>" in intro
+
+
+async def test_nobody_unfindable_can_be_reached_from_the_directory(bot: Bot) -> None:
+    from bot.networks import ACTION_START_DM
+
+    assert await bot.click(PARTICIPANTS[5], ACTION_START_DM, PARTICIPANTS[3]) == 200
+
+    async def refused() -> bool:
+        return bool(bot.ephemerals(PARTICIPANTS[5]))
+
+    await eventually(refused)
+    assert not any(c.is_mpim for c in bot.emu.state.channels.values())
