@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.messages import t
 from bot.risk import CaseNotFound, mark_followed_up
 from bot.runtime import Runtime
-from handlers.context import action_reply, actor_for, answer_in_message
+from handlers.context import action_reply, actor_for, answer_in_message, from_home, refresh_home
 
 FOLLOW_UP_ACTION = re.compile(r"^risk\.followed_up\.\d+$")
 
@@ -39,6 +39,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 )
         except CaseNotFound:
             await reply.ephemeral(t("error.generic", actor.locale))
+            return
+        if from_home(body):
+            # From the staff Home tab: redraw it, so the case leaves the list at once.
+            await refresh_home(reply)
             return
         name = actor.person.name if actor.person else reply.user_id
         text = t("risk.digest.marked", actor.locale, name=name)
