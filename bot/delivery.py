@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock, SystemClock
+from bot.messages import t
 from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
 from bot.timing import QuietHours, next_allowed
@@ -612,16 +613,15 @@ class Dispatcher:
     ) -> None:
         # Through every other transport that still works: email when Slack's token is bad.
         contacts = await q.staff_contacts(session=session)
+        # Staff rows carry no language, so the alert says it in both: bokmål first.
+        values = {"transport": transport, "reason": reason}
         message = OutgoingMessage(
-            title="cohortbot: sending paused",
-            subject=f"cohortbot: sending on {transport} is paused",
-            text=(
-                f"Sending on {transport} is paused: {reason}. Nothing is lost; the messages "
-                f"wait in the outbox. Fix the credentials, then run "
-                f"`cohortbot deliveries --resume {transport}`.\n\n"
-                f"Utsending via {transport} er stoppet: {reason}. Ingenting er tapt."
-            ),
-            locale="en",
+            title=t("deliveries.alert.title", "nb", **values),
+            subject=t("deliveries.alert.title", "nb", **values),
+            text=t("deliveries.alert.text", "nb", **values)
+            + "\n\n"
+            + t("deliveries.alert.text", "en", **values),
+            locale="nb",
         )
         stamp = now.strftime("%Y%m%dT%H%M%S")
         targets: list[tuple[str, str, int | None]] = []

@@ -994,6 +994,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
         "en": "{count} messages were in flight when a process stopped and may have gone out twice.",
     },
+    "deliveries.alert.title": {
+        "nb": "cohortbot: utsending via {transport} er stanset",
+        "en": "cohortbot: sending on {transport} is paused",
+    },
+    "deliveries.alert.text": {
+        "nb": "All utsending via {transport} er stanset: {reason}. Ingenting er tapt; meldingene "
+        "venter i utboksen. Rett tilgangen, og kjør `cohortbot deliveries --resume {transport}`.",
+        "en": "Sending on {transport} is paused: {reason}. Nothing is lost; the messages wait in "
+        "the outbox. Fix the credentials, then run `cohortbot deliveries --resume {transport}`.",
+    },
     "deliveries.no_failures": {"nb": "Ingen feilede utsendelser.", "en": "No failed deliveries."},
     "deliveries.failures": {"nb": "*Siste feil*", "en": "*Latest failures*"},
     "deliveries.failure": {

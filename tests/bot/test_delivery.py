@@ -293,7 +293,9 @@ async def test_invalid_auth_pauses_sending_and_alerts_staff_by_email(
     # the alert is urgent and due at once: the same tick sent it by email
     assert [t for t, _ in email.sent] == ["staff@example.no"]
     await d.tick()
-    assert "paused" in email.sent[0][1].text
+    alert = email.sent[0][1]
+    assert "er stanset: invalid_auth" in alert.text and "is paused: invalid_auth" in alert.text
+    assert "cohortbot deliveries --resume slack" in alert.text
     assert len(slack.calls) == 1
     # a new token: staff resume, everything goes
     slack.script = lambda t, n: SendResult("sent", ref="ok")
