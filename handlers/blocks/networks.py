@@ -103,20 +103,21 @@ def build_round_summary(network_name: str, intros: int, locale: str) -> Blocks:
     return [section(t("networks.match.started", locale, network=network_name, count=intros))]
 
 
+def delivery_report_text(report: DeliveryReport, locale: str) -> str:
+    """The announcement's counts in one line: sent, failed, waiting."""
+    return t(
+        "broadcast.report",
+        locale,
+        id=report.broadcast_id,
+        sent=report.sent,
+        failed=report.failed,
+        waiting=report.waiting,
+    )
+
+
 def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
     """Counts and each failure with its reason (at most 40 listed)."""
-    blocks: Blocks = [
-        section(
-            t(
-                "broadcast.report",
-                locale,
-                id=report.broadcast_id,
-                sent=report.sent,
-                failed=report.failed,
-                waiting=report.waiting,
-            )
-        )
-    ]
+    blocks: Blocks = [section(delivery_report_text(report, locale))]
     if report.failures:
         lines = [
             f"• {who} ({transport}): `{reason}`" for who, transport, reason in report.failures[:40]

@@ -17,6 +17,7 @@ from handlers.blocks.networks import (
     build_directory_results,
     build_groups_summary,
     build_round_summary,
+    delivery_report_text,
 )
 from handlers.commands.registry import CommandContext, subcommand
 from handlers.slack_channels import ChannelAdminError, SlackChannelAdmin
@@ -143,15 +144,9 @@ async def announce_command(ctx: CommandContext) -> None:
         except InvalidRequest:
             await ctx.reply.ephemeral(t("networks.unknown", locale, ref=words[1]))
             return
-        text = t(
-            "broadcast.report",
-            locale,
-            id=report.broadcast_id,
-            sent=report.sent,
-            failed=report.failed,
-            waiting=report.waiting,
+        await ctx.reply.ephemeral(
+            delivery_report_text(report, locale), build_delivery_report(report, locale)
         )
-        await ctx.reply.ephemeral(text, build_delivery_report(report, locale))
         return
     if not ctx.trigger_id:
         await ctx.reply.ephemeral(t("error.generic", locale))
