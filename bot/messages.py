@@ -383,30 +383,72 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "broadcast.modal.title": {"nb": "Ny kunngjøring", "en": "New announcement"},
     "broadcast.modal.audience": {"nb": "Mottakere", "en": "Audience"},
     "broadcast.modal.audience_hint": {
-        "nb": "programme, cohort:2026h, class:2026h/bergen, peer_groups:2026h, alumni, "
-        "line_managers:2026h",
-        "en": "programme, cohort:2026h, class:2026h/bergen, peer_groups:2026h, alumni, "
-        "line_managers:2026h",
+        "nb": "Filtrene under snevrer inn direktemeldinger; et kanalinnlegg når hele kanalen.",
+        "en": "The filters below narrow down direct messages; a channel post reaches everyone in it.",
     },
-    "broadcast.modal.counties": {
-        "nb": "Bare fylker (kommaseparert)",
-        "en": "Only counties (comma-separated)",
-    },
+    "broadcast.modal.choose": {"nb": "Velg …", "en": "Choose …"},
+    "broadcast.modal.counties": {"nb": "Bare fylker", "en": "Only counties"},
     "broadcast.modal.service_areas": {
-        "nb": "Bare tjenesteområder (kommaseparert)",
-        "en": "Only service areas (comma-separated)",
+        "nb": "Bare tjenesteområder",
+        "en": "Only service areas",
     },
     "broadcast.modal.roles": {
-        "nb": "Bare stillinger som inneholder (kommaseparert)",
-        "en": "Only positions containing (comma-separated)",
+        "nb": "Bare stillinger",
+        "en": "Only positions",
+    },
+    "broadcast.audience.programme": {
+        "nb": "Alle deltakere i programmet",
+        "en": "All participants in the programme",
+    },
+    "broadcast.audience.cohort": {"nb": "{cohort}", "en": "{cohort}"},
+    "broadcast.audience.class": {"nb": "{cohort} – {klass}", "en": "{cohort} – {klass}"},
+    "broadcast.audience.peer_groups": {
+        "nb": "Kollegagruppene i {cohort}",
+        "en": "The peer groups in {cohort}",
+    },
+    "broadcast.audience.line_managers": {
+        "nb": "Nærmeste ledere – {cohort}",
+        "en": "Line managers – {cohort}",
+    },
+    "broadcast.audience.alumni": {"nb": "Alumni", "en": "Alumni"},
+    "broadcast.audience.alumni_cohort": {"nb": "Alumni – {cohort}", "en": "Alumni – {cohort}"},
+    "broadcast.error.no_text": {"nb": "Skriv en melding.", "en": "Write a message."},
+    "broadcast.error.too_long": {
+        "nb": "Meldingen er for lang (høyst 3000 tegn).",
+        "en": "The message is too long (3,000 characters at most).",
+    },
+    "broadcast.error.no_channel": {
+        "nb": "Nærmeste ledere har ingen kanal: send som direktemeldinger.",
+        "en": "Line managers have no channel: send as direct messages.",
+    },
+    "broadcast.error.channel_filters": {
+        "nb": "Et kanalinnlegg når hele kanalen: fjern filtrene eller send som direktemeldinger.",
+        "en": "A channel post reaches the whole channel: remove the filters or send as direct "
+        "messages.",
+    },
+    "broadcast.error.past": {
+        "nb": "Tidspunktet har allerede vært. Velg et senere, eller la feltene stå tomme.",
+        "en": "That time has passed. Choose a later one, or leave both fields empty.",
+    },
+    "broadcast.error.no_time": {
+        "nb": "Velg også et klokkeslett.",
+        "en": "Choose a time as well.",
+    },
+    "broadcast.error.nobody": {
+        "nb": "Ingen i dette utvalget kan nås.",
+        "en": "Nobody in this audience can be reached.",
     },
     "broadcast.modal.text": {"nb": "Melding", "en": "Message"},
     "broadcast.modal.mode": {"nb": "Send som", "en": "Send as"},
     "broadcast.modal.dm": {"nb": "Direktemeldinger", "en": "Direct messages"},
     "broadcast.modal.channel": {"nb": "Innlegg i kanalen", "en": "A channel post"},
     "broadcast.modal.when": {
-        "nb": "Når (tomt = nå)",
-        "en": "When (empty = now)",
+        "nb": "Dato (tomt = nå)",
+        "en": "Date (empty = now)",
+    },
+    "broadcast.modal.when_time": {
+        "nb": "Klokkeslett (tomt = nå)",
+        "en": "Time (empty = now)",
     },
     "broadcast.modal.urgent": {
         "nb": "Haster – kan sendes utenom vanlig tid",

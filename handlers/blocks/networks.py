@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.broadcasts import Audience, DeliveryReport, Preview
+from bot.broadcasts import (
+    MAX_TEXT,
+    Audience,
+    AudienceChoice,
+    AudienceChoices,
+    DeliveryReport,
+    Preview,
+)
 from bot.messages import esc, format_day, t
 from bot.networks import ACTION_CONSENT, ACTION_OPT_IN, ACTION_OPT_OUT, ACTION_START_DM, Profile
 from handlers.blocks.message import (
@@ -263,76 +270,100 @@ def build_profile_modal(person: Person, locale: str) -> dict[str, Any]:
 # --- announcements -------------------------------------------------------------------------
 
 
-def build_announce_modal(locale: str) -> dict[str, Any]:
-    """Step one: audience, filters, message, DM or channel, when, urgent."""
+MAX_OPTIONS = 100
+MAX_OPTION_VALUE = 150
 
-    def text_input(
-        block_id: str,
-        label_key: str,
-        *,
-        optional: bool = True,
-        multiline: bool = False,
-        hint: str | None = None,
+
+def _option(label: str, value: str) -> dict[str, Any]:
+    return {"text": _plain(label), "value": value[:MAX_OPTION_VALUE]}
+
+
+def audience_label(choice: AudienceChoice, locale: str) -> str:
+    """What staff see for an audience: "Kull 2026 høst – Bergen", "Alumni", ..."""
+    key = "alumni_cohort" if choice.scope == "alumni" and choice.cohort else choice.scope
+    return t(f"broadcast.audience.{key}", locale, cohort=choice.cohort or "", klass=choice.klass)
+
+
+def build_announce_modal(
+    locale: str, choices: AudienceChoices, timezone: str = "Europe/Oslo"
+) -> dict[str, Any]:
+    """Step one: pick the audience and filters, write the message, DM or channel, when, urgent.
+
+    Audience option values are `Audience.parse` specs; filter blocks are left out when there
+    is nothing to filter on (Slack refuses a select without options).
+    """
+
+    def block(
+        block_id: str, label_key: str | None, element: dict[str, Any], optional: bool = True
     ) -> dict[str, Any]:
-        block: dict[str, Any] = {
+        return {
             "type": "input",
             "block_id": block_id,
             "optional": optional,
-            "label": _plain(t(label_key, locale), 2000),
-            "element": {"type": "plain_text_input", "action_id": "value", "multiline": multiline},
+            "label": _plain(t(label_key, locale) if label_key else " ", 2000),
+            "element": {"action_id": "value", **element},
         }
-        if hint:
-            block["hint"] = _plain(hint, 2000)
-        return block
 
-    mode_options = [
-        {"text": _plain(t("broadcast.modal.dm", locale)), "value": "dm"},
-        {"text": _plain(t("broadcast.modal.channel", locale)), "value": "channel"},
+    audience_options = [
+        _option(audience_label(c, locale), c.spec) for c in choices.audiences[:MAX_OPTIONS]
     ]
-    urgent_option = {"text": _plain(t("broadcast.modal.urgent", locale)), "value": "urgent"}
+    audience = block(
+        "audience",
+        "broadcast.modal.audience",
+        {
+            "type": "static_select",
+            "placeholder": _plain(t("broadcast.modal.choose", locale)),
+            "options": audience_options,
+        },
+        optional=False,
+    )
+    audience["hint"] = _plain(t("broadcast.modal.audience_hint", locale), 2000)
+    blocks: Blocks = [audience]
+    for block_id, values in (
+        ("counties", choices.counties),
+        ("service_areas", choices.service_areas),
+        ("roles", choices.roles),
+    ):
+        if values:
+            options = [_option(v, v) for v in values[:MAX_OPTIONS]]
+            element = {
+                "type": "multi_static_select",
+                "placeholder": _plain(t("broadcast.modal.choose", locale)),
+                "options": options,
+            }
+            blocks.append(block(block_id, f"broadcast.modal.{block_id}", element))
+    mode_options = [
+        _option(t("broadcast.modal.dm", locale), "dm"),
+        _option(t("broadcast.modal.channel", locale), "channel"),
+    ]
+    urgent_option = _option(t("broadcast.modal.urgent", locale), "urgent")
+    blocks += [
+        block(
+            "text",
+            "broadcast.modal.text",
+            {"type": "plain_text_input", "multiline": True, "max_length": MAX_TEXT},
+            optional=False,
+        ),
+        block(
+            "mode",
+            "broadcast.modal.mode",
+            {"type": "radio_buttons", "options": mode_options, "initial_option": mode_options[0]},
+            optional=False,
+        ),
+        # Two pickers rather than a datetimepicker: both read as Oslo wall time.
+        block("when_date", "broadcast.modal.when", {"type": "datepicker"}),
+        block(
+            "when_time", "broadcast.modal.when_time", {"type": "timepicker", "timezone": timezone}
+        ),
+        block("urgent", None, {"type": "checkboxes", "options": [urgent_option]}),
+    ]
     return {
         "type": "modal",
         "callback_id": VIEW_ANNOUNCE,
         "title": _plain(t("broadcast.modal.title", locale), 24),
         "submit": _plain(t("broadcast.modal.next", locale), 24),
         "close": _plain(t("broadcast.modal.cancel", locale), 24),
-        "blocks": [
-            text_input(
-                "audience",
-                "broadcast.modal.audience",
-                optional=False,
-                hint=t("broadcast.modal.audience_hint", locale),
-            ),
-            text_input("counties", "broadcast.modal.counties"),
-            text_input("service_areas", "broadcast.modal.service_areas"),
-            text_input("roles", "broadcast.modal.roles"),
-            text_input("text", "broadcast.modal.text", optional=False, multiline=True),
-            {
-                "type": "input",
-                "block_id": "mode",
-                "label": _plain(t("broadcast.modal.mode", locale), 2000),
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": "value",
-                    "options": mode_options,
-                    "initial_option": mode_options[0],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "when",
-                "optional": True,
-                "label": _plain(t("broadcast.modal.when", locale), 2000),
-                "element": {"type": "datetimepicker", "action_id": "value"},
-            },
-            {
-                "type": "input",
-                "block_id": "urgent",
-                "optional": True,
-                "label": _plain(" ", 2000),
-                "element": {"type": "checkboxes", "action_id": "value", "options": [urgent_option]},
-            },
-        ],
+        "blocks": blocks,
     }
 
 

@@ -151,7 +151,10 @@ async def announce_command(ctx: CommandContext) -> None:
     if not ctx.trigger_id:
         await ctx.reply.ephemeral(t("error.generic", locale))
         return
-    await ctx.client.views_open(trigger_id=ctx.trigger_id, view=build_announce_modal(locale))
+    async with ctx.runtime.db.session() as session:
+        choices = await broadcasts.audience_choices(session, actor=ctx.actor)
+    view = build_announce_modal(locale, choices, ctx.runtime.settings.timezone)
+    await ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:

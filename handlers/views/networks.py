@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -33,36 +35,79 @@ def _value(state: dict[str, Any], block_id: str) -> Any:
     kind = element.get("type")
     if kind == "plain_text_input":
         return (element.get("value") or "").strip()
-    if kind == "radio_buttons":
+    if kind in ("radio_buttons", "static_select"):
         return (element.get("selected_option") or {}).get("value")
-    if kind == "checkboxes":
+    if kind in ("checkboxes", "multi_static_select"):
         return [o.get("value") for o in element.get("selected_options") or []]
-    if kind == "datetimepicker":
-        return element.get("selected_date_time")
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "timepicker":
+        return element.get("selected_time")
     return element.get("value")
 
 
-def _csv(text: str | None) -> tuple[str, ...]:
-    return tuple(x.strip() for x in (text or "").split(",") if x.strip())
+class FormErrors(Exception):
+    """The form cannot be read: block id -> message key."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
 
 
-def parse_announcement(view: dict[str, Any]) -> tuple[Audience, str, str, bool, int | None]:
-    """Read the compose modal into (audience, text, mode, urgent, send_at epoch seconds)."""
+@dataclass(frozen=True)
+class Announcement:
+    """The compose modal, read into plain values."""
+
+    audience: Audience
+    text: str
+    mode: str
+    urgent: bool
+    send_at: datetime | None  # None: now
+    picked_day: date | None = None
+
+
+def _send_at(day: str | None, clock: str | None, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """Read the date and time pickers as wall time in `zone`; a time alone means today."""
+    if not day and not clock:
+        return None
+    if not clock:
+        raise FormErrors({"when_time": "broadcast.error.no_time"})
+    when_day = date.fromisoformat(day) if day else now.astimezone(zone).date()
+    local = datetime.combine(when_day, time.fromisoformat(clock), tzinfo=zone)
+    return local.astimezone(UTC)
+
+
+def parse_announcement(view: dict[str, Any], *, zone: ZoneInfo, now: datetime) -> Announcement:
+    """Read the compose modal; raise FormErrors for a date without a time."""
     state = (view.get("state") or {}).get("values") or {}
     audience = Audience.parse(
         _value(state, "audience") or "",
-        counties=_csv(_value(state, "counties")),
-        service_areas=_csv(_value(state, "service_areas")),
-        roles=_csv(_value(state, "roles")),
+        counties=tuple(_value(state, "counties") or ()),
+        service_areas=tuple(_value(state, "service_areas") or ()),
+        roles=tuple(_value(state, "roles") or ()),
     )
-    when = _value(state, "when")
-    return (
+    day = _value(state, "when_date")
+    return Announcement(
         audience,
         _value(state, "text") or "",
         _value(state, "mode") or "dm",
         "urgent" in (_value(state, "urgent") or []),
-        int(when) if when else None,
+        _send_at(day, _value(state, "when_time"), zone, now),
+        date.fromisoformat(day) if day else None,
     )
+
+
+def _problem_blocks(
+    problems: dict[str, str], form: Announcement, zone: ZoneInfo, now: datetime
+) -> dict[str, str]:
+    """Put each problem on the block that caused it: a past day on the date, else the time."""
+    blocks: dict[str, str] = {}
+    for name, key in problems.items():
+        if name == "when":
+            past_day = form.picked_day is not None and form.picked_day < now.astimezone(zone).date()
+            name = "when_date" if past_day else "when_time"
+        blocks[name] = key
+    return blocks
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -94,30 +139,43 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     async def announce_preview(ack: AsyncAck, body: dict[str, Any]) -> None:
         # Resolving the audience is a few indexed queries: well inside the 3-second ack.
         actor = await actor_for(runtime, str(body.get("user", {}).get("id", "")))
+        locale, zone, now = actor.locale, runtime.settings.zone, runtime.clock.now()
+
+        async def refuse(errors: dict[str, str]) -> None:
+            await ack(response_action="errors", errors={b: t(k, locale) for b, k in errors.items()})
+
         try:
-            audience, text, mode, urgent, send_at = parse_announcement(body.get("view", {}))
-            if not text:
-                raise InvalidRequest(t("broadcast.modal.text", actor.locale))
+            form = parse_announcement(body.get("view", {}), zone=zone, now=now)
+            problems = broadcasts.check(
+                form.audience, text=form.text, mode=form.mode, send_at=form.send_at, now=now
+            )
+            if problems:
+                await refuse(_problem_blocks(problems, form, zone, now))
+                return
             async with runtime.db.session() as session:
                 preview = await broadcasts.preview(
-                    session, actor=actor, audience=audience, mode=mode
+                    session, actor=actor, audience=form.audience, mode=form.mode
                 )
+        except FormErrors as exc:
+            await refuse(exc.errors)
+            return
         except NotAllowed:
-            await ack(
-                response_action="errors", errors={"audience": t("error.not_allowed", actor.locale)}
-            )
+            await refuse({"audience": "error.not_allowed"})
             return
         except InvalidRequest as exc:
             await ack(response_action="errors", errors={"audience": str(exc)[:150]})
             return
+        if not preview.recipients:
+            await refuse({"audience": "broadcast.error.nobody"})
+            return
         view = build_announce_confirm(
-            audience=audience,
-            text=text,
-            mode=mode,
-            urgent=urgent,
-            send_at=send_at,
+            audience=form.audience,
+            text=form.text,
+            mode=form.mode,
+            urgent=form.urgent,
+            send_at=int(form.send_at.timestamp()) if form.send_at else None,
             preview=preview,
-            locale=actor.locale,
+            locale=locale,
         )
         await ack(response_action="update", view=view)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,6 +41,47 @@ async def list_active_cohorts(*, session: AsyncSession) -> list[Cohort]:
         select(Cohort).where(col(Cohort.status) != "completed").order_by(col(Cohort.id))
     )
     return list(result.scalars())
+
+
+async def list_completed_cohorts(*, session: AsyncSession, limit: int = 20) -> list[Cohort]:
+    """Completed cohorts, newest first: the ones with alumni."""
+    result = await session.execute(
+        select(Cohort)
+        .where(col(Cohort.status) == "completed")
+        .order_by(col(Cohort.id).desc())
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def list_classes_of(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[CohortClass]:
+    """The classes of the cohorts, by cohort then key."""
+    if not cohort_ids:
+        return []
+    result = await session.execute(
+        select(CohortClass)
+        .where(col(CohortClass.cohort_id).in_(list(cohort_ids)))
+        .order_by(col(CohortClass.cohort_id), col(CohortClass.key))
+    )
+    return list(result.scalars())
+
+
+async def distinct_person_values(
+    *,
+    session: AsyncSession,
+    field: Literal["county", "service_area", "position"],
+    limit: int = 100,
+) -> list[str]:
+    """The distinct non-empty values of one person field, sorted, at most `limit`."""
+    column = col(getattr(Person, field))
+    result = await session.execute(
+        select(column)
+        .where(column.is_not(None), column != "")
+        .distinct()
+        .order_by(column)
+        .limit(limit)
+    )
+    return [str(v) for v in result.scalars()]
 
 
 async def participants(

@@ -198,3 +198,57 @@ async def test_non_staff_cannot_announce(
     async with db.session() as s:
         assert (await s.exec(select(Delivery))).all() == []
         assert (await s.exec(select(AuditEvent))).all() == []
+
+
+async def test_audience_choices_come_from_the_data(db: Database, settings: Settings) -> None:
+    people = await setup_cohort(db)
+    async with db.transaction() as s:
+        await create_cohort(s, key="2025v", name="Kull 2025 vår", status="completed")
+        s.add(Person(name="Ola", email="ola@x.no", county="Troms", position="Enhetsleder"))
+        s.add(Person(name="Tom", email="tom@x.no", county="", service_area=None))
+    async with db.session() as s:
+        choices = await bc.audience_choices(s, actor=STAFF)
+        specs = [c.spec for c in choices.audiences]
+        assert specs == [
+            "programme",
+            "cohort:2026h",
+            "class:2026h/bergen",
+            "class:2026h/tromso",
+            "line_managers:2026h",  # no peer groups formed yet: none offered
+            "alumni",
+            "alumni:2025v",
+        ]
+        for spec in specs:
+            await bc.preview(s, actor=STAFF, audience=bc.Audience.parse(spec))
+        assert choices.counties == ["Troms", "Vestland"]  # distinct, sorted, no blanks
+        assert choices.service_areas == ["Hjemmetjeneste", "Sykehjem"]
+        assert choices.roles == ["Enhetsleder"]
+        capped = await bc.audience_choices(s, actor=STAFF, limit=3)
+        assert len(capped.audiences) == 3 and len(capped.counties) == 2
+        someone = Actor("UANN", people["Anne"].id, frozenset({"participant"}))
+        with pytest.raises(NotAllowed):
+            await bc.audience_choices(s, actor=someone)
+
+
+def test_check_names_the_field_at_fault() -> None:
+    now = datetime(2026, 3, 2, 8, 0, 30, tzinfo=UTC)
+    cohort = bc.Audience.parse("cohort:2026h")
+    west = bc.Audience.parse("cohort:2026h", counties=("Vestland",))
+    assert bc.check(cohort, text="Hei", mode="dm", send_at=None, now=now) == {}
+    assert bc.check(west, text=" ", mode="channel", send_at=now - timedelta(hours=1), now=now) == {
+        "text": "broadcast.error.no_text",
+        "mode": "broadcast.error.channel_filters",
+        "when": "broadcast.error.past",
+    }
+    managers = bc.Audience.parse("line_managers:2026h")
+    assert bc.check(managers, text="Hei", mode="channel", send_at=None, now=now) == {
+        "mode": "broadcast.error.no_channel"
+    }
+    # Pickers choose whole minutes: the current minute is not in the past.
+    this_minute = now.replace(second=0)
+    assert bc.check(cohort, text="Hei", mode="dm", send_at=this_minute, now=now) == {}
+    regions = bc.Audience.parse("alumni", counties=("Troms",))
+    assert bc.check(regions, text="Hei", mode="channel", send_at=None, now=now) == {}
+    assert bc.check(cohort, text="x" * 3001, mode="dm", send_at=None, now=now) == {
+        "text": "broadcast.error.too_long"
+    }

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,10 +20,18 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from emulator import EmulatorHandle, start_emulator
 from emulator.state import WorkspaceState
-from storage.models import Broadcast, Delivery, MatchCheckin, MatchGroup, Network, NetworkKind
+from storage.models import (
+    Broadcast,
+    Delivery,
+    LineManagerLink,
+    MatchCheckin,
+    MatchGroup,
+    Network,
+    NetworkKind,
+)
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 from tests.utils.slack import command_body, interaction_body, sign
-from tests.utils.workspace import eventually
+from tests.utils.workspace import Workspace, eventually, running_workspace
 
 STAFF = "UKARI00001"
 PARTICIPANTS = [f"UP{i:08d}" for i in range(1, 9)]
@@ -112,7 +121,7 @@ async def bot(settings: Settings, clock: FrozenClock) -> AsyncIterator[Bot]:
     await emu.stop()
 
 
-async def rows(bot: Bot, model: Any, *where: Any) -> list[Any]:
+async def rows(bot: Bot | Workspace, model: Any, *where: Any) -> list[Any]:
     async with bot.runtime.db.session() as s:
         stmt = select(model)
         for w in where:
@@ -197,38 +206,153 @@ async def test_directory_finds_only_findable_people(bot: Bot) -> None:
     assert "Leder 1" in texts[1] and "Leder 2" in texts[1] and "Leder 3" not in texts[1]
 
 
-async def test_staff_announcement_through_the_modal(bot: Bot) -> None:
-    view = {
-        "type": "view_submission",
-        "user": {"id": STAFF},
-        "team": {"id": "T1"},
-        "view": {
-            "id": "V1",
-            "type": "modal",
-            "callback_id": "announce_confirm",
-            "private_metadata": json.dumps(
-                {
-                    "audience": {"scope": "cohort", "cohort": "2026h", "counties": ["Vestland"]},
-                    "text": "Husk samling 2!",
-                    "mode": "dm",
-                    "urgent": False,
-                    "send_at": None,
-                }
-            ),
-            "blocks": [],
-            "state": {"values": {}},
+MANAGERS = {"UMONA00001": "Vestland", "UPER000001": "Troms"}
+
+
+def seed_with_managers(state: WorkspaceState) -> None:
+    seed(state)
+    for uid in MANAGERS:
+        state.add_user(uid.lower(), email=f"{uid.lower()}@example.no", user_id=uid)
+
+
+@pytest.fixture
+async def workspace(settings: Settings, clock: FrozenClock) -> AsyncIterator[Workspace]:
+    """The bot on a real port, so the emulator can send it the slash command and the modals.
+
+    Line managers of the cohort: Mona (Slack, Vestland), Nils (email only, Vestland) and Per
+    (Slack, Troms).
+    """
+    staffed = settings.model_copy(update={"staff_emails": ("kari@example.no",)})
+    async with running_workspace(staffed, clock=clock, seed=seed_with_managers) as ws:
+        async with ws.runtime.db.transaction() as s:
+            await create_person(s, name="Kari", email="kari@example.no", slack_user_id=STAFF)
+            cohort = await create_cohort(s, key="2026h", name="Kull 2026 høst")
+            klass = await create_class(s, cohort=cohort, key="bergen", city="Bergen", name="Bergen")
+            managers = [
+                await create_person(
+                    s,
+                    name=f"Leder for {uid}",
+                    email=f"{uid.lower()}@example.no",
+                    slack_user_id=uid,
+                    county=county,
+                    position="Kommunalsjef",
+                )
+                for uid, county in MANAGERS.items()
+            ]
+            managers.insert(
+                1,
+                await create_person(
+                    s, name="Nils", email="nils@kommune.no", county="Vestland", position="Rådgiver"
+                ),
+            )
+            for i, uid in enumerate(PARTICIPANTS):
+                p = await create_person(
+                    s,
+                    name=f"Leder {i + 1}",
+                    email=f"{uid.lower()}@example.no",
+                    slack_user_id=uid,
+                    county="Vestland",
+                    service_area="Sykehjem" if i % 2 else "Hjemmetjeneste",
+                    position="Enhetsleder",
+                )
+                await enrol(s, person=p, cohort=cohort, cls=klass)
+                s.add(
+                    LineManagerLink(
+                        participant_id=p.id, manager_id=managers[i % 3].id, cohort_id=cohort.id
+                    )
+                )
+        yield ws
+
+
+async def test_staff_announcement_through_the_modal(workspace: Workspace) -> None:
+    ws = workspace
+    await ws.command(STAFF, "announce")
+
+    async def opened() -> bool:
+        return ws.state.top_modal(STAFF) is not None
+
+    await eventually(opened)
+    modal = ws.state.top_modal(STAFF)
+    assert modal is not None and modal.payload["callback_id"] == "announce_compose"
+    inputs = {b["block_id"]: b["element"] for b in modal.payload["blocks"]}
+    offered = {o["value"]: o["text"]["text"] for o in inputs["audience"]["options"]}
+    assert offered["class:2026h/bergen"] == "Kull 2026 høst – Bergen"
+    assert offered["line_managers:2026h"] == "Nærmeste ledere – Kull 2026 høst"
+    assert [o["value"] for o in inputs["counties"]["options"]] == ["Troms", "Vestland"]
+    assert [o["value"] for o in inputs["roles"]["options"]] == [
+        "Enhetsleder",
+        "Kommunalsjef",
+        "Rådgiver",
+    ]
+
+    # A blank message, a filtered channel post and yesterday: each refused on its own field.
+    await ws.emulator.inbound.submit_view(
+        STAFF,
+        modal.id,
+        {
+            "audience": {"value": "cohort:2026h"},
+            "counties": {"value": ["Vestland"]},
+            "text": {"value": "   "},
+            "mode": {"value": "channel"},
+            "when_date": {"value": "2026-03-01"},
+            "when_time": {"value": "10:00"},
         },
+    )
+    assert set(modal.errors) == {"text", "mode", "when_date"}
+    assert "hele kanalen" in modal.errors["mode"]
+    assert await rows(ws, Broadcast) == [] and await rows(ws, Delivery) == []
+
+    # Line managers in Vestland, at 10:00 Oslo today: Mona on Slack, Nils by email.
+    await ws.emulator.inbound.submit_view(
+        STAFF,
+        modal.id,
+        {
+            "audience": {"value": "line_managers:2026h"},
+            "counties": {"value": ["Vestland"]},
+            "text": {"value": "Husk samling 2 *tirsdag*!"},
+            "mode": {"value": "dm"},
+            "when_date": {"value": "2026-03-02"},
+            "when_time": {"value": "10:00"},
+        },
+    )
+    assert modal.errors == {}
+    confirm = ws.state.top_modal(STAFF)
+    assert confirm is not None and confirm.payload["callback_id"] == "announce_confirm"
+    summary = confirm.payload["blocks"][0]["text"]["text"]
+    assert "*2* mottakere" in summary and "1 email, 1 slack" in summary
+    assert confirm.payload["blocks"][-1]["text"]["text"] == "Husk samling 2 *tirsdag*!"
+    assert await rows(ws, Broadcast) == []  # nothing is queued before the confirmation
+
+    await ws.emulator.inbound.submit_view(STAFF, confirm.id, {})
+
+    async def queued() -> bool:
+        return len(await rows(ws, Delivery)) == 2
+
+    await eventually(queued)
+    [broadcast] = await rows(ws, Broadcast)
+    assert broadcast.recipient_count == 2 and broadcast.audience["counties"] == ["Vestland"]
+    deliveries = await rows(ws, Delivery)
+    assert {(d.transport, d.target) for d in deliveries} == {
+        ("slack", "UMONA00001"),
+        ("email", "nils@kommune.no"),
     }
-    body, ctype = interaction_body(view)
-    assert await bot.post(body, ctype) == 200
+    ten = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert {d.send_at.astimezone(UTC) for d in deliveries} == {ten}
+    await eventually(lambda: _any(f"Kunngjøring {broadcast.id}" in m.text for m in ws.dm(STAFF)))
 
-    async def sent() -> bool:
-        return len(await rows(bot, Broadcast)) == 1
+    await ws.at(ten)
+    assert any("Husk samling 2" in m.text for m in ws.dm("UMONA00001"))
+    assert ws.dm("UPER000001") == []
+    [mail] = ws.state.emails_to("nils@kommune.no")
+    assert "Husk samling 2" in (mail.text or "")
 
-    await eventually(sent)
-    broadcast = (await rows(bot, Broadcast))[0]
-    assert broadcast.recipient_count == len(PARTICIPANTS)
-    assert len(await rows(bot, Delivery, Delivery.kind == "announcement")) == len(PARTICIPANTS)
+    await ws.command(STAFF, f"announce report {broadcast.id}")
+    report = await ws.last_ephemeral(STAFF)
+    assert "2 sendt, 0 feilet, 0 venter" in report.text
+
+
+async def _any(value: bool) -> bool:
+    return value
 
 
 async def test_starting_a_dm_from_the_directory_mentions_both_people(bot: Bot) -> None:

@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from bot.broadcasts import Audience, DeliveryReport, Preview, Recipient
+from bot.broadcasts import (
+    Audience,
+    AudienceChoice,
+    AudienceChoices,
+    DeliveryReport,
+    Preview,
+    Recipient,
+)
 from bot.networks import ACTION_OPT_IN, ACTION_START_DM, Profile
+from emulator.blocks import validate_view
 from handlers.blocks.networks import (
     ACTION_PAUSE,
     VIEW_ANNOUNCE,
@@ -94,22 +102,92 @@ def test_profile_modal_prefills_and_respects_limits() -> None:
     assert len(blocks["bio"]["element"]["initial_value"]) <= blocks["bio"]["element"]["max_length"]
 
 
-def test_announce_modal_and_confirmation() -> None:
-    modal = build_announce_modal("nb")
+def choices(**extra: list[str]) -> AudienceChoices:
+    return AudienceChoices(
+        [
+            AudienceChoice("programme", "programme"),
+            AudienceChoice("cohort:2026h", "cohort", "Kull 2026 høst"),
+            AudienceChoice("class:2026h/bergen", "class", "Kull 2026 høst", "Bergen"),
+            AudienceChoice("peer_groups:2026h", "peer_groups", "Kull 2026 høst"),
+            AudienceChoice("line_managers:2026h", "line_managers", "Kull 2026 høst"),
+            AudienceChoice("alumni", "alumni"),
+            AudienceChoice("alumni:2025v", "alumni", "Kull 2025 vår"),
+        ],
+        **extra,
+    )
+
+
+def test_announce_modal_offers_audiences_and_filters_as_options() -> None:
+    modal = build_announce_modal(
+        "nb", choices(counties=["Troms", "Vestland"], roles=["Enhetsleder"]), "Europe/Oslo"
+    )
     assert modal["callback_id"] == VIEW_ANNOUNCE
-    ids = [b["block_id"] for b in modal["blocks"]]
-    assert ids == [
+    blocks = {b["block_id"]: b for b in modal["blocks"]}
+    # No service areas in the data: no select without options (Slack refuses those).
+    assert list(blocks) == [
         "audience",
         "counties",
-        "service_areas",
         "roles",
         "text",
         "mode",
-        "when",
+        "when_date",
+        "when_time",
         "urgent",
     ]
+    audience = blocks["audience"]
+    assert audience["optional"] is False and audience["element"]["type"] == "static_select"
+    assert [(o["text"]["text"], o["value"]) for o in audience["element"]["options"]] == [
+        ("Alle deltakere i programmet", "programme"),
+        ("Kull 2026 høst", "cohort:2026h"),
+        ("Kull 2026 høst – Bergen", "class:2026h/bergen"),
+        ("Kollegagruppene i Kull 2026 høst", "peer_groups:2026h"),
+        ("Nærmeste ledere – Kull 2026 høst", "line_managers:2026h"),
+        ("Alumni", "alumni"),
+        ("Alumni – Kull 2025 vår", "alumni:2025v"),
+    ]
+    for option in audience["element"]["options"]:
+        Audience.parse(option["value"])  # every value is a spec the domain reads
+    counties = blocks["counties"]
+    assert counties["optional"] is True and counties["element"]["type"] == "multi_static_select"
+    assert [o["value"] for o in counties["element"]["options"]] == ["Troms", "Vestland"]
+    assert blocks["text"]["element"]["multiline"] is True
+    assert blocks["text"]["element"]["max_length"] == 3000
+    assert blocks["mode"]["element"]["initial_option"]["value"] == "dm"
+    assert blocks["when_date"]["element"]["type"] == "datepicker"
+    assert blocks["when_time"]["element"] == {
+        "action_id": "value",
+        "type": "timepicker",
+        "timezone": "Europe/Oslo",
+    }
+    assert blocks["urgent"]["element"]["options"][0]["value"] == "urgent"
+    assert all(b["element"]["action_id"] == "value" for b in modal["blocks"])
     assert all(len(modal[k]["text"]) <= 24 for k in ("title", "submit", "close"))
+    english = build_announce_modal("en", choices())
+    assert english["blocks"][0]["element"]["options"][0]["text"]["text"] == (
+        "All participants in the programme"
+    )
+    assert english["title"]["text"] == "New announcement"
 
+
+def test_announce_modal_stays_inside_slack_limits() -> None:
+    many = AudienceChoices(
+        [
+            AudienceChoice(f"class:2026h/k{i}", "class", "Kull 2026 høst " + "x" * 60, f"K{i}")
+            for i in range(150)
+        ],
+        counties=[f"Fylke {i}" for i in range(120)],
+        service_areas=["Tjeneste " + "y" * 100],
+        roles=[f"Stilling {i}" for i in range(101)],
+    )
+    modal = build_announce_modal("nb", many)
+    assert validate_view(modal) == []
+    for block in modal["blocks"]:
+        options = block["element"].get("options", [])
+        assert len(options) <= 100
+        assert all(len(o["text"]["text"]) <= 75 and len(o["value"]) <= 150 for o in options)
+
+
+def test_announce_confirmation() -> None:
     audience = Audience.parse("line_managers:2026h", counties=("Vestland",))
     preview = Preview(
         [
