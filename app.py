@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, OffsetClock, SystemClock
@@ -74,11 +75,20 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
 
     if bolt is not None:
+        verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
 
         async def slack_events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await bolt.async_dispatch(await to_bolt_request(request))
-            )
+            try:
+                bolt_request = await to_bolt_request(request)
+            except ValueError:
+                # Bolt parses the body before it checks the signature: answer a forged request
+                # 401 as usual, and a signed one that is not valid JSON 400, changing nothing.
+                body = await request.text()
+                if not verifier.is_valid_request(body, dict(request.headers)):
+                    return web.json_response({"error": "invalid_signature"}, status=401)
+                logger.warning("Refused a signed Slack request whose payload is not valid JSON")
+                return web.json_response({"error": "malformed_payload"}, status=400)
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
         web_app.router.add_post("/slack/events", slack_events)
     else:

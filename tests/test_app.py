@@ -96,3 +96,27 @@ async def test_slack_not_configured_still_serves_healthz(settings: Settings) -> 
         assert (await c.get("/healthz")).status == 200
         assert (await c.post("/slack/events", data="{}")).status == 503
     await runtime.db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [
+        ("payload=notjson", "application/x-www-form-urlencoded"),
+        ("{not json", "application/json"),
+    ],
+)
+async def test_a_signed_malformed_payload_gets_400_and_changes_nothing(
+    client: TestClient, settings: Settings, body: str, ctype: str
+) -> None:
+    headers = {"Content-Type": ctype, **sign(settings.slack_signing_secret or "", body)}
+    resp = await client.post("/slack/events", data=body, headers=headers)
+    assert resp.status == 400
+    assert (await resp.json())["error"] == "malformed_payload"
+    assert await _event_rows(settings) == 0
+
+
+async def test_an_unsigned_malformed_payload_is_still_401(client: TestClient) -> None:
+    resp = await client.post(
+        "/slack/events", data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert resp.status == 401
