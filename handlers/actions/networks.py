@@ -46,7 +46,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         parsed = parse_pair(str(_action(body).get("value", "")))
         if parsed is None:
-            await reply.ephemeral(t("error.unknown_user", actor.locale))
+            await reply.ephemeral(t("error.generic", actor.locale))
             return
         try:
             async with runtime.db.transaction() as session:
@@ -71,7 +71,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         parsed = parse_pair(str(_action(body).get("value", "")))
         if parsed is None or parsed[1] not in ("yes", "no"):
-            await reply.ephemeral(t("error.unknown_user", actor.locale))
+            await reply.ephemeral(t("error.generic", actor.locale))
             return
         try:
             async with runtime.db.transaction() as session:
@@ -98,7 +98,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             return
         value = str(_action(body).get("value", ""))
         if not value.isdigit():
-            await reply.ephemeral(t("error.unknown_user", actor.locale))
+            await reply.ephemeral(t("error.generic", actor.locale))
             return
         try:
             async with runtime.db.transaction() as session:

@@ -385,3 +385,22 @@ async def test_nobody_unfindable_can_be_reached_from_the_directory(bot: Bot) -> 
 
     await eventually(refused)
     assert not any(c.is_mpim for c in bot.emu.state.channels.values())
+
+
+@pytest.mark.parametrize("action", ["network_checkin:yes", "alumni_consent:yes", "matching_opt_in"])
+async def test_a_tampered_button_value_gets_a_clear_answer_and_changes_nothing(
+    bot: Bot, action: str
+) -> None:
+    from storage.models import AuditEvent, MatchCheckin
+
+    assert await bot.click(PARTICIPANTS[0], action, "not-a-number") == 200
+
+    async def answered() -> bool:
+        return bool(bot.ephemerals(PARTICIPANTS[0]))
+
+    await eventually(answered)
+    assert bot.ephemerals(PARTICIPANTS[0]) == [
+        "Beklager, noe gikk galt. Prøv igjen om litt, eller si fra til programstaben."
+    ]
+    assert await rows(bot, MatchCheckin) == []
+    assert await rows(bot, AuditEvent) == []
