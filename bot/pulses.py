@@ -377,6 +377,21 @@ def _valid(question: PulseQuestion, value: int | None, text: str | None) -> bool
     return 0 <= value < len(question.choices)
 
 
+def closed_message(pulse: Pulse, *, now: datetime, locale: str = "nb") -> str | None:
+    """The "this pulse closed …" text when the pulse no longer takes answers, else None.
+
+    It names the deadline people were given, not when the close job happened to run (which may
+    be later); only a pulse staff closed early names the earlier moment.
+    """
+    if pulse.closed_at is None and now < pulse.closes_at:
+        return None
+    closed_at = pulse.closes_at
+    if pulse.closed_at is not None and pulse.closed_at < pulse.closes_at:
+        closed_at = pulse.closed_at
+    loc = normalise_locale(locale)
+    return t("pulse.answer.closed", loc, when=format_when(closed_at, loc))
+
+
 async def record_answer(
     session: AsyncSession,
     pulse_id: int,
@@ -398,9 +413,9 @@ async def record_answer(
     pulse = await q.get_pulse(session=session, pulse_id=pulse_id)
     if pulse is None:
         return AnswerOutcome("invalid", t("pulse.answer.invalid", loc))
-    if pulse.closed_at is not None or now >= pulse.closes_at:
-        when = format_when(pulse.closed_at or pulse.closes_at, loc)
-        return AnswerOutcome("closed", t("pulse.answer.closed", loc, when=when), pulse)
+    closed = closed_message(pulse, now=now, locale=loc)
+    if closed is not None:
+        return AnswerOutcome("closed", closed, pulse)
     questions = {x.id: x for x in await q.list_questions(session=session, pulse_id=pulse_id)}
     question = questions.get(question_id)
     if text is not None:

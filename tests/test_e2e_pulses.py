@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot.clock import FrozenClock
+from bot.pulses import QuestionSpec, create_pulse
 from bot.settings import Settings
 from emulator.state import WorkspaceState
 from schedules.pulses import run_pulse_tick
@@ -134,6 +135,48 @@ async def test_a_pulse_from_creation_to_report(settings: Settings) -> None:
         await eventually(report_uploaded, within=15)
         html = next(f for f in ws.state.files.values() if f.name == "arsrapport-2026.html")
         assert html.content is not None and b"Etter samling 1" in html.content
+
+
+async def test_the_text_button_of_a_closed_pulse_says_so_before_any_writing(
+    settings: Settings,
+) -> None:
+    """After the deadline the free-text button opens no modal (the answer could not be kept), and
+    the reply names the deadline people were given, not the later moment the close job ran."""
+    clock = FrozenClock(NOW)
+    async with running_workspace(settings, clock=clock, seed=seed) as ws:
+        async with ws.runtime.db.transaction() as s:
+            cohort = await create_cohort(s, key="2026v", name="Kull 2026 vår")
+            bergen = await create_class(s, cohort=cohort, key="bergen", name="Klasse Bergen")
+            for uid, name in PEOPLE:
+                p = await create_person(
+                    s, email=f"{uid.lower()}@kommune.no", name=name, slack_user_id=uid
+                )
+                await enrol(s, person=p, cohort=cohort, cls=bergen)
+            await create_pulse(
+                s,
+                title="Etter samling 1",
+                questions=[QuestionSpec("text", "Hva kan bli bedre?")],
+                cohort_id=cohort.id,
+                opens_at=NOW,
+                closes_at=NOW + timedelta(days=7),  # tirsdag 10. mars kl. 09.00
+                now=NOW,
+                anonymous=True,
+            )
+        await run_pulse_tick(ws.runtime, clock.now())
+        await ws.at(clock.now())
+        invite = ws.dm("UOLA")[-1]
+
+        # The close job runs three hours after the deadline.
+        clock.set(NOW + timedelta(days=7, hours=3))
+        assert (await run_pulse_tick(ws.runtime, clock.now())).closed == 1
+        text_button = _find(invite.blocks, "Skriv svar")
+        await ws.emulator.inbound.click(
+            "UOLA", text_button["action_id"], channel_id=ws.dm_channel("UOLA"), message_ts=invite.ts
+        )
+        await ws.emulator.inbound.drain()
+        reply = await ws.last_ephemeral("UOLA")
+        assert "stengte tirsdag 10. mars kl. 09.00" in reply.text
+        assert not ws.state.modal_stacks.get("UOLA")
 
 
 async def _has_modal(ws, user: str) -> bool:  # type: ignore[no-untyped-def]

@@ -16,6 +16,8 @@ from bot.notifier import OutgoingMessage
 from bot.pulses import (
     PulseError,
     QuestionSpec,
+    close,
+    closed_message,
     create_pulse,
     parse_answer_value,
     record_answer,
@@ -25,7 +27,7 @@ from bot.pulses import (
 from bot.results import pulse_results, results_chart_png, results_text
 from bot.settings import Settings
 from storage.db import Database
-from storage.models import Delivery, PulseAnswer, PulseParticipation
+from storage.models import Delivery, Pulse, PulseAnswer, PulseParticipation
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 
 OPENS = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 Oslo
@@ -231,9 +233,29 @@ async def test_answers_after_close_are_refused_with_a_clear_message(
     assert closed.closed == 1
     out = await answer(db, settings, pulse.id, person.id, q1.id, 1, now=after)
     assert out.status == "closed" and "stengte" in out.message
+    # The deadline people were given, not the minute the close job happened to run.
+    assert "stengte mandag 9. mars kl. 09.00" in out.message
     async with db.session() as s:
         rows = (await s.exec(select(PulseAnswer))).all()
     assert [r.value for r in rows] == [3]
+
+
+async def test_a_pulse_closed_early_names_the_moment_it_closed(
+    db: Database, settings: Settings
+) -> None:
+    ctx = await setup_pulse(db, settings)
+    pulse, q1, person = ctx["pulse"], ctx["questions"][0], ctx["people"][2]
+    early = OPENS + timedelta(days=2)  # Wednesday 09:00, five days before the deadline
+    async with db.transaction() as s:
+        await close(s, pulse, now=early)
+    out = await answer(db, settings, pulse.id, person.id, q1.id, 3, now=early)
+    assert out.status == "closed" and "stengte onsdag 4. mars kl. 09.00" in out.message
+    async with db.session() as s:
+        fresh = await s.get(Pulse, pulse.id)
+    assert fresh is not None
+    assert closed_message(fresh, now=OPENS, locale="en") == (
+        "This pulse closed Wednesday 4 March at 09:00, so the answer was not recorded."
+    )
 
 
 async def test_bad_answers_change_nothing(db: Database, settings: Settings) -> None:
