@@ -773,8 +773,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No pulse “{ref}” found.",
     },
     "pulse.created": {
-        "nb": "Pulsen «{title}» er laget. Den sendes {when} og stenger {closes}.",
-        "en": "The pulse “{title}” is created. It goes out {when} and closes {closes}.",
+        "nb": "Pulsen «{title}» er laget. Den sendes {when} og stenger {closes}. "
+        "Se svarene med `/cohort results {id}`.",
+        "en": "The pulse “{title}” is created. It goes out {when} and closes {closes}. "
+        "See the answers with `/cohort results {id}`.",
     },
     # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
     "report.title": {

@@ -85,6 +85,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 "pulse.created",
                 actor.locale,
                 title=pulse.title,
+                id=pulse.id,
                 when=format_when(pulse.opens_at, actor.locale),
                 closes=format_when(pulse.closes_at, actor.locale),
             ),

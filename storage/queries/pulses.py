@@ -38,12 +38,24 @@ async def get_pulse(*, session: AsyncSession, pulse_id: int) -> Pulse | None:
 
 
 async def find_pulse(*, session: AsyncSession, ref: str) -> Pulse | None:
-    """A pulse by id ("12") or key ("etter-samling-1"); the newest if a key is in several cohorts."""
+    """A pulse by id ("12"), key ("etter-samling-1") or title, the newest if several match.
+
+    Staff know an ad-hoc pulse by the title they gave it, so a title (case-insensitive, the
+    «quotes» of the bot's own messages ignored) finds it too.
+    """
+    ref = ref.strip().strip('«»“”"')
     if ref.isdigit():
         return await session.get(Pulse, int(ref))
-    rows = await _rows(
-        session, select(Pulse).where(col(Pulse.key) == ref).order_by(col(Pulse.opens_at).desc())
-    )
+    newest_first = (col(Pulse.opens_at).desc(), col(Pulse.id).desc())
+    rows = await _rows(session, select(Pulse).where(col(Pulse.key) == ref).order_by(*newest_first))
+    if not rows:
+        # In Python: SQLite's lower() folds only ASCII, and titles are Norwegian («Økt …»).
+        wanted = ref.casefold()
+        rows = [
+            p
+            for p in await _rows(session, select(Pulse).order_by(*newest_first))
+            if p.title.strip().casefold() == wanted
+        ]
     return rows[0] if rows else None
 
 

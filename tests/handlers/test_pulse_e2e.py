@@ -158,3 +158,18 @@ async def test_staff_mark_digest_cases_followed_up(bot: Bot) -> None:
     notes = sorted((c.note or "") for c in await rows(bot, RiskCase))
     assert notes == ["", "Ringte, alt ok"]
     assert "programstaben" in bot.ephemerals(PARTICIPANTS[1])[0]
+
+
+async def test_staff_find_results_by_the_pulse_title_they_gave_it(bot: Bot) -> None:
+    """An ad-hoc pulse has no key staff chose: its title (any case, in «») finds it too."""
+    await make_pulse(bot, anonymous=False)
+    for ref in ("Etter samling 1", "«etter SAMLING 1»", "Ingen slik puls"):
+        assert await bot.command(STAFF, f"results {ref}") == 200
+
+    async def answered() -> bool:
+        return len(bot.ephemerals(STAFF)) == 3
+
+    await eventually(answered)
+    replies = bot.ephemerals(STAFF)  # commands are answered concurrently, in any order
+    assert sum("Resultater: Etter samling 1" in text for text in replies) == 2
+    assert "Fant ingen puls «Ingen slik puls»." in replies
