@@ -241,6 +241,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Du blir ikke matchet lenger. Du kan bli med igjen fra Hjem-fanen.",
         "en": "You won't be matched any more. You can join again from the Home tab.",
     },
+    "networks.pause_not_future": {
+        "nb": "Velg en dag fram i tid for pausen i matchingen. Ingenting er endret.",
+        "en": "Pick a day in the future for the matching pause. Nothing was changed.",
+    },
     "networks.paused": {
         "nb": "Matchingen din er satt på pause til {day}.",
         "en": "Your matching is paused until {day}.",

@@ -136,6 +136,11 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if actor.person_id is None or until is None or not network_id.isdigit():
             await reply.ephemeral(t("error.generic", actor.locale))
             return
+        # Slack's date picker offers past days too; a pause that is already over would change
+        # nothing, and Home would look as if the click was lost.
+        if until <= runtime.clock.now().astimezone(runtime.settings.zone).date():
+            await reply.ephemeral(t("networks.pause_not_future", actor.locale))
+            return
         try:
             async with runtime.db.transaction() as session:
                 await networks.pause_matching(

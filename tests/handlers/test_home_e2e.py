@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,15 @@ from bot.home import RISK_VIEW_ACTION
 from bot.risk import FOLLOW_UP_ACTION
 from bot.settings import Settings
 from emulator.state import WorkspaceState
-from storage.models import AuditEvent, CohortStatus, RiskCase
+from handlers.blocks.networks import ACTION_PAUSE
+from storage.models import (
+    AuditEvent,
+    CohortStatus,
+    Network,
+    NetworkMembership,
+    Person,
+    RiskCase,
+)
 from storage.queries.pulses import add_participations
 from tests.utils.factories import (
     create_class,
@@ -172,3 +180,45 @@ async def test_followed_up_from_home_marks_the_case_with_the_digest_action(
 
     await eventually(redrawn)
     assert ws.emulator.calls.count("chat.postEphemeral") == 0
+
+
+async def test_a_pause_date_in_the_past_is_refused_with_a_reason(seeded: Seeded) -> None:
+    """Slack's date picker offers past days; picking one used to store a pause that was already
+    over, so Home redrew unchanged and the click looked lost."""
+    ws = seeded.ws
+    async with ws.runtime.db.transaction() as s:
+        kari = (await s.exec(select(Person).where(Person.slack_user_id == "UKARI"))).one()
+        network = Network(
+            kind="class", key="bergen-kollegaprat", name="Bergen", match_every_weeks=2
+        )
+        s.add(network)
+        await s.flush()
+        assert network.id is not None and kari.id is not None
+        s.add(NetworkMembership(network_id=network.id, person_id=kari.id))
+        network_id = network.id
+    await open_home(ws, "UKARI")
+    view = ws.state.home_views["UKARI"]
+    action_id = f"{ACTION_PAUSE}:{network_id}"
+
+    async def paused_until() -> date | None:
+        async with ws.runtime.db.session() as s:
+            row = (await s.exec(select(NetworkMembership))).one()
+            return row.paused_until
+
+    # Today (Monday 2 March) and yesterday are not in the future.
+    for day in ("2026-03-01", "2026-03-02"):
+        result = await ws.emulator.inbound.click("UKARI", action_id, view_id=view.id, value=day)
+        assert result.acked
+
+    async def refused_twice() -> bool:
+        return sum("fram i tid" in m.text for m in ws.dm("UKARI")) == 2
+
+    await eventually(refused_twice)
+    assert await paused_until() is None
+
+    await ws.emulator.inbound.click("UKARI", action_id, view_id=view.id, value="2026-04-15")
+
+    async def paused() -> bool:
+        return await paused_until() == date(2026, 4, 15)
+
+    await eventually(paused)
