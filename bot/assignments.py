@@ -201,7 +201,17 @@ async def class_keys(session: AsyncSession, cohort_id: int) -> list[str]:
 
 
 async def find_class(session: AsyncSession, ref: str) -> tuple[int, int] | None:
-    """(class id, cohort id) for a class key, name or city, preferring current cohorts."""
+    """(class id, cohort id) for a class key, name or city, preferring current cohorts.
+
+    "2026h/bergen" names the cohort too, as `/cohort groups` and the announce modal write it.
+    """
+    cohort_key, _, ref = ref.strip().rpartition("/")
+    if cohort_key:
+        cohort = await q.get_cohort_by_key(session=session, key=cohort_key.strip())
+        if cohort is None or cohort.id is None:
+            return None
+        klass = await q.find_class(session=session, ref=ref, cohort_id=cohort.id)
+        return (klass.id, klass.cohort_id) if klass is not None and klass.id is not None else None
     current = await current_cohort_ids(session)
     for cohort_id in [*current, None]:
         klass = await q.find_class(session=session, ref=ref, cohort_id=cohort_id)

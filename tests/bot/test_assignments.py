@@ -7,6 +7,7 @@ import pytest
 from bot.assignments import (
     NotParticipant,
     cancel_for_person,
+    find_class,
     mark_done,
     open_for_person,
     save_reflection,
@@ -58,6 +59,18 @@ async def test_status_by_class_counts_done_open_and_overdue(
     async with db.session() as session:
         only = await status_by_class(session, class_id=p.tromso.id, now=oslo(2026, 9, 27, 12))
     assert [s.class_key for s in only] == ["tromso"]
+
+
+async def test_find_class_takes_the_cohort_slash_class_form_other_commands_use(
+    db: Database, settings: Settings
+) -> None:
+    p, _a1, _a2 = await _world(db, settings)
+    async with db.session() as session:
+        assert await find_class(session, "Tromsø") == (p.tromso.id, p.cohort.id)
+        assert await find_class(session, "kull-2026h/bergen") == (p.bergen.id, p.cohort.id)
+        assert await find_class(session, " kull-2026h / Tromsø ") == (p.tromso.id, p.cohort.id)
+        assert await find_class(session, "ukjent-kull/bergen") is None
+        assert await find_class(session, "kull-2026h/oslo") is None
 
 
 async def test_open_for_person_lists_released_not_done(db: Database, settings: Settings) -> None:
