@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import CohortStatus, Pulse
+from storage.models import Cohort, CohortStatus, Pulse
 from storage.queries import assignments as aq
 from storage.queries import plan as planq
 from storage.queries import pulses as pq
@@ -141,16 +142,29 @@ async def _pulse_rates(session: AsyncSession, pulses: list[Pulse]) -> dict[int, 
     }
 
 
+def cohort_status(cohort: Cohort, now: datetime) -> str:
+    """The cohort's status as of `now`: a planned cohort whose start day has come is running.
+
+    Only the alumni transition writes a status (completed); nothing marks a cohort active, so
+    the start date decides, in the cohort's own time zone.
+    """
+    if cohort.status != CohortStatus.PLANNED or cohort.start_date is None:
+        return cohort.status
+    today = now.astimezone(ZoneInfo(cohort.timezone)).date()
+    return CohortStatus.ACTIVE if cohort.start_date <= today else cohort.status
+
+
 async def cohorts_at_a_glance(
     session: AsyncSession, *, now: datetime, max_cohorts: int = MAX_COHORTS
 ) -> Glance:
     """Planned and active cohorts (active first, then by start), each with its key figures."""
     current = [c for c in await aq.list_current_cohorts(session=session) if c.id is not None]
+    status = {c.id: cohort_status(c, now) for c in current}
     current.sort(
-        key=lambda c: (c.status != CohortStatus.ACTIVE, c.start_date or date.max, c.id or 0)
+        key=lambda c: (status[c.id] != CohortStatus.ACTIVE, c.start_date or date.max, c.id or 0)
     )
     shown = current[:max_cohorts]
-    by_id = {c.id: CohortGlance(c.id, c.name, c.status, c.timezone) for c in shown if c.id}
+    by_id = {c.id: CohortGlance(c.id, c.name, status[c.id], c.timezone) for c in shown if c.id}
     glance = Glance(list(by_id.values()), more_cohorts=len(current) - len(shown))
     if by_id:
         ids = list(by_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -170,6 +171,26 @@ async def test_cohorts_at_a_glance_counts_statuses_next_session_and_response_rat
     assert [r.pulse_id for r in glance.cohortless_pulses] == [alumni.id]
     assert glance.more_cohorts == 0
     assert fresh.id in {r.pulse_id for r in vaar.pulses}
+
+
+async def test_a_planned_cohort_whose_start_day_has_come_shows_as_active(
+    db: Database, clock: FrozenClock
+) -> None:
+    """Nothing writes "active": Home must not call a cohort weeks into its sessions "planned"."""
+    now = clock.now()
+    today = now.astimezone(ZoneInfo("Europe/Oslo")).date()
+    async with db.transaction() as s:
+        await create_cohort(s, name="Neste år", start_date=today + timedelta(days=30))
+        await create_cohort(s, name="I gang", start_date=today - timedelta(days=20))
+        await create_cohort(s, name="Starter i dag", start_date=today)
+    async with db.session() as s:
+        glance = await cohorts_at_a_glance(s, now=now)
+    shown = [(c.name, c.status) for c in glance.cohorts]
+    assert shown == [
+        ("I gang", CohortStatus.ACTIVE),
+        ("Starter i dag", CohortStatus.ACTIVE),
+        ("Neste år", CohortStatus.PLANNED),
+    ]
 
 
 async def test_cohorts_at_a_glance_keeps_to_a_few_and_counts_the_rest(
