@@ -1003,21 +1003,38 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Fulgt opp av {name}.",
         "en": "Followed up by {name}.",
     },
+    # Each reason has a ".one" form for a count of 1 (bot.risk.reason_text picks it).
     "risk.reason.overdue_assignments": {
-        "nb": "{n} oppgave(r) over fristen, ikke levert",
-        "en": "{n} assignment(s) past due, not done",
+        "nb": "{n} oppgaver over fristen, ikke levert",
+        "en": "{n} assignments past due, not done",
+    },
+    "risk.reason.overdue_assignments.one": {
+        "nb": "1 oppgave over fristen, ikke levert",
+        "en": "1 assignment past due, not done",
     },
     "risk.reason.unanswered_pulses": {
         "nb": "{n} pulser med navn ubesvart",
         "en": "{n} named pulses unanswered",
     },
+    "risk.reason.unanswered_pulses.one": {
+        "nb": "1 puls med navn ubesvart",
+        "en": "1 named pulse unanswered",
+    },
     "risk.reason.low_scores": {
         "nb": "{n} lave svar på pulser med navn",
         "en": "{n} low answers on named pulses",
     },
+    "risk.reason.low_scores.one": {
+        "nb": "1 lavt svar på en puls med navn",
+        "en": "1 low answer on a named pulse",
+    },
     "risk.reason.silent_manager": {
-        "nb": "nærmeste leder har ikke svart på {n} påminnelse(r), heller ikke etter eskalering",
-        "en": "line manager has not answered {n} nudge(s), even after escalation",
+        "nb": "nærmeste leder har ikke svart på {n} påminnelser, heller ikke etter eskalering",
+        "en": "line manager has not answered {n} nudges, even after escalation",
+    },
+    "risk.reason.silent_manager.one": {
+        "nb": "nærmeste leder har ikke svart på 1 påminnelse, heller ikke etter eskalering",
+        "en": "line manager has not answered 1 nudge, even after escalation",
     },
     # --- channel joins ---------------------------------------------------------------------
     "join.welcome": {

@@ -60,7 +60,9 @@ def iso_week(now: datetime, zone: ZoneInfo) -> str:
 def reason_text(reason: str, locale: str) -> str:
     """Say a reason code ("overdue_assignments:2") in words."""
     code, _, count = reason.partition(":")
-    return t(f"risk.reason.{code}", locale, n=count or "1")
+    if count in ("", "1"):
+        return t(f"risk.reason.{code}.one", locale)
+    return t(f"risk.reason.{code}", locale, n=count)
 
 
 async def find_risks(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import FrozenClock
 from bot.notifier import OutgoingMessage
 from bot.pulses import record_answer
-from bot.risk import find_risks, iso_week, mark_followed_up, run_digest
+from bot.risk import find_risks, iso_week, mark_followed_up, reason_text, run_digest
 from bot.runtime import Runtime
 from bot.settings import Settings
 from schedules import build_scheduler, default_jobs
@@ -137,6 +138,24 @@ async def test_each_signal_gives_its_reason(
         "Leder 4": ["silent_manager:1"],
     }
     assert ctx["people"][4].name not in by_name
+
+
+@pytest.mark.parametrize(
+    ("reason", "nb", "en"),
+    [
+        ("overdue_assignments:1", "1 oppgave over fristen", "1 assignment past due"),
+        ("overdue_assignments:3", "3 oppgaver over fristen", "3 assignments past due"),
+        ("unanswered_pulses:1", "1 puls med navn ubesvart", "1 named pulse unanswered"),
+        ("unanswered_pulses:2", "2 pulser med navn ubesvart", "2 named pulses unanswered"),
+        ("low_scores:1", "1 lavt svar", "1 low answer"),
+        ("silent_manager", "svart på 1 påminnelse,", "answered 1 nudge,"),
+        ("silent_manager:2", "svart på 2 påminnelser,", "answered 2 nudges,"),
+    ],
+)
+def test_reasons_say_one_and_many_properly(reason: str, nb: str, en: str) -> None:
+    """Staff read these on Home and in the digest: no "oppgave(r)", no "1 pulser"."""
+    assert nb in reason_text(reason, "nb") and "(" not in reason_text(reason, "nb")
+    assert en in reason_text(reason, "en") and "(" not in reason_text(reason, "en")
 
 
 async def test_thresholds_are_settings(

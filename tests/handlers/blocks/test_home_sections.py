@@ -176,8 +176,8 @@ def test_risk_cases_have_reasons_and_the_digest_follow_up_button() -> None:
     assert [b["type"] for b in blocks] == ["header", "section", "context"]
     section = blocks[1]
     assert "*Leder 5* (Kull 2026, Bergen)" in section["text"]["text"]
-    assert "2 oppgave(r) over fristen" in section["text"]["text"]
-    assert "nærmeste leder har ikke svart på 1" in section["text"]["text"]
+    assert "2 oppgaver over fristen" in section["text"]["text"]
+    assert "nærmeste leder har ikke svart på 1 påminnelse," in section["text"]["text"]
     button = section["accessory"]
     # The same action id as the weekly digest, so handlers/actions/risk.py handles the click.
     assert button["action_id"] == f"{FOLLOW_UP_ACTION}.5"
