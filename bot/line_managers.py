@@ -151,7 +151,10 @@ def nudge_message(
     respond_by = nudge.respond_by or working_days_after(
         max(send_at, nudge.send_at), settings.nudge_reminder_working_days, to.tz
     )
-    body.append(t("nudge.respond_by", locale, when=format_when(respond_by, locale, to.tz)))
+    # A reminder or "not yet" follow-up can go after the plan's deadline: asking for an answer
+    # "by" a day already gone reads as a mistake, so say the deadline has passed.
+    respond_key = "nudge.respond_by_passed" if respond_by <= send_at else "nudge.respond_by"
+    body.append(t(respond_key, locale, when=format_when(respond_by, locale, to.tz)))
     if to.transport == "email":
         body.append(t("nudge.email.how", locale))
     sections = [Section(text="\n\n".join(body))]

@@ -587,6 +587,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "for primary health care. The programme asks you to take part along the way.",
     },
     "nudge.respond_by": {"nb": "Svar innen {when}.", "en": "Please answer by {when}."},
+    "nudge.respond_by_passed": {
+        "nb": "Svarfristen var {when}, men svar gjerne likevel.",
+        "en": "The answer-by date was {when}, but please answer anyway.",
+    },
     "nudge.answer_for": {"nb": "Ditt svar for {name}", "en": "Your answer for {name}"},
     "nudge.reminder.title": {"nb": "Påminnelse: {title}", "en": "Reminder: {title}"},
     "nudge.later.title": {

@@ -230,6 +230,36 @@ async def test_without_an_answer_by_time_the_message_still_says_by_when(
     assert "Svar innen mandag 31. august kl. 09.00." in text  # five working days later
 
 
+async def test_a_follow_up_after_the_deadline_says_the_deadline_has_passed(
+    db: Database, settings: Settings
+) -> None:
+    """Answer by Saturday, "not yet" on Friday: the follow-up a week later must not ask for an
+    answer by a Saturday already gone; one before the deadline still asks by then."""
+    async with db.transaction() as session:
+        p = await build_programme(session)
+        n = await add_nudge(session, p.cohort, send_at=SEND, respond_by=oslo(2026, 8, 29, 16, 0))
+        await plan_deliveries(session=session, cohort_id=p.cohort.id, settings=settings, now=SEND)
+    answers = await _answers(db)
+    async with db.transaction() as session:
+        await answer_nudge(
+            session,
+            answers[p.ola.id].id,
+            "later",
+            "slack",
+            oslo(2026, 8, 28, 10, 0),
+            settings=settings,
+        )
+    ola = answers[p.ola.id].id
+    later = (await deliveries(db, f"nudge:{n.id}:later:"))[f"nudge:{n.id}:later:{ola}"]
+    text = message_of(later).sections[0].text
+    assert "Svarfristen var lørdag 29. august kl. 16.00, men svar gjerne likevel." in text
+    assert "Svar innen" not in text
+    first = (await deliveries(db, f"nudge:{n.id}:manager:{p.mona.id}"))[
+        f"nudge:{n.id}:manager:{p.mona.id}"
+    ]
+    assert "Svar innen lørdag 29. august kl. 16.00." in message_of(first).sections[0].text
+
+
 async def test_a_manager_the_message_never_reached_goes_to_staff_at_once(
     db: Database, settings: Settings
 ) -> None:
