@@ -526,6 +526,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Hva gjorde du, hva lærte du, og hva tar du med deg videre?",
         "en": "What did you do, what did you learn, and what will you take with you?",
     },
+    "assignment.reflection.share_label": {"nb": "Deling", "en": "Sharing"},
     "assignment.reflection.share": {
         "nb": "Den kan deles med klassen senere (uten at du må)",
         "en": "It may be shared with the class later (you are not obliged to)",

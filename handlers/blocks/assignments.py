@@ -80,7 +80,11 @@ def build_reflection_modal(
                 "type": "input",
                 "block_id": SHARE_BLOCK,
                 "optional": True,
-                "label": {"type": "plain_text", "text": " "},
+                # A blank label left Slack's "(optional)" hint standing alone above the box.
+                "label": {
+                    "type": "plain_text",
+                    "text": clip(t("assignment.reflection.share_label", locale), 2000),
+                },
                 "element": checkboxes,
             },
             _context(t("assignment.reflection.private", locale)),

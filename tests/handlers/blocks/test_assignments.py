@@ -74,6 +74,14 @@ def test_reflection_modal_round_trip() -> None:
     assert parse_reflection({"private_metadata": "x", "state": {}}) == (None, "", False)
 
 
+def test_every_input_in_the_reflection_modal_has_a_label_to_read() -> None:
+    # Slack puts "(optional)" after the label; after a blank one it stood alone.
+    for locale, share in (("nb", "Deling"), ("en", "Sharing")):
+        view = build_reflection_modal(_assignment(), locale=locale)
+        labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+        assert all(label.strip() for label in labels) and share in labels
+
+
 def test_status_shows_names_only_when_asked() -> None:
     row = AssignmentStatus(7, "o1", "Kartlegg", DUE, True, ["Kari"], ["Ola"], ["Per"])
     status = ClassStatus(1, "bergen", "Bergen", False, "Europe/Oslo", [row])
