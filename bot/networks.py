@@ -867,8 +867,10 @@ async def complete_cohort(
             if net.slack_channel_id:
                 await admin.archive(net.slack_channel_id)
     # Matching in the cohort network stops; alumni are matched in the alumni network instead.
+    # No rhythm either, so Home stops offering "peer chat every 2 weeks" and its opt-out there.
     for net in await q.list_networks(session=session, kind=NetworkKind.COHORT, cohort_id=cohort_id):
         net.next_match_at = None
+        net.match_every_weeks = None
     who, actor_id = _audit_actor(actor)
     await record_audit(
         session=session,

@@ -462,6 +462,7 @@ async def test_alumni_transition_with_consent(
         assert national.match_every_weeks == 6
         cohort_net = (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
         assert cohort_net.next_match_at is None
+        assert cohort_net.match_every_weeks is None  # Home shows no matching controls there
 
 
 async def test_cohorts_complete_after_their_end_date(
