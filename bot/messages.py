@@ -22,6 +22,12 @@ OSLO = ZoneInfo("Europe/Oslo")
 CATALOGUE: dict[str, dict[str, str]] = {
     # --- general -------------------------------------------------------------------------
     "app.name": {"nb": "cohortbot", "en": "cohortbot"},
+    "dm.hint": {
+        "nb": "Hei! Jeg er en bot og leser ikke det som skrives til meg. Skriv `/cohort help` "
+        "for å se hva jeg kan hjelpe med, eller kontakt programstaben hvis du lurer på noe.",
+        "en": "Hi! I'm a bot and don't read what is written to me. Type `/cohort help` to see "
+        "what I can help with, or contact the programme staff if you have a question.",
+    },
     "error.generic": {
         "nb": "Beklager, noe gikk galt. Prøv igjen om litt, eller si fra til programstaben.",
         "en": "Sorry, something went wrong. Try again in a moment, or tell the programme staff.",
