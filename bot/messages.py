@@ -855,6 +855,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Når i programmet deltakerne trakk seg (mellom hvilke samlinger), og hvorfor.",
         "en": "When in the programme participants withdrew (between which sessions), and why.",
     },
+    "report.dropout.none": {
+        "nb": "Ingen deltakere i disse kullene har trukket seg.",
+        "en": "No participant in these cohorts has withdrawn.",
+    },
     "report.dropout.when_caption": {
         "nb": "Tidspunkt for frafall per kull",
         "en": "When participants withdrew, per cohort",

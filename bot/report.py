@@ -311,11 +311,12 @@ class _Builder:
                 min_n=self.k,
             ),
         ]
+        shown = [tb for tb in tables if tb.rows]
+        intro = self.tr("report.dropout.intro")
+        if not shown:  # say so, rather than a heading over nothing
+            intro += " " + self.tr("report.dropout.none")
         return ReportSection(
-            key="dropout",
-            title=self.tr("report.section.dropout"),
-            intro=self.tr("report.dropout.intro"),
-            tables=[tb for tb in tables if tb.rows],
+            key="dropout", title=self.tr("report.section.dropout"), intro=intro, tables=shown
         )
 
     # --- background and geography ----------------------------------------------------------

@@ -387,6 +387,21 @@ async def test_year_without_cohorts_renders(db: Database, settings: Settings) ->
     assert "Ingen kull hadde aktivitet i 2030" in html
 
 
+async def test_dropout_section_says_when_nobody_withdrew(db: Database, settings: Settings) -> None:
+    """Not a heading and an intro over nothing, as the demo's report showed."""
+    async with db.transaction() as s:
+        cohort = await create_cohort(s, name="Kull uten frafall")
+        for i in range(3):
+            person = await create_person(s, name=f"Deltaker {i}")
+            await enrol(s, person=person, cohort=cohort)
+    async with db.session() as s:
+        report = await build_annual_report(s, year=2026, settings=settings, now=NOW)
+    [dropout] = [sec for sec in report.sections if sec.key == "dropout"]
+    assert dropout.tables == []
+    assert dropout.intro.endswith("Ingen deltakere i disse kullene har trukket seg.")
+    assert "Ingen deltakere i disse kullene har trukket seg." in render_html(report)
+
+
 async def test_html_is_accessible_and_self_contained(db: Database, settings: Settings) -> None:
     await build_fixture(db, settings)
     async with db.session() as s:
