@@ -175,6 +175,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Uke {week}: {n} deltakere er ikke fulgt opp ennå.",
         "en": "Week {week}: {n} participants not followed up yet.",
     },
+    "home.risk.lead.one": {
+        "nb": "Uke {week}: 1 deltaker er ikke fulgt opp ennå.",
+        "en": "Week {week}: 1 participant not followed up yet.",
+    },
     "home.risk.none": {
         "nb": "Ingen åpne risikosaker fra siste ukesoversikt.",
         "en": "No open risk cases from the latest weekly digest.",
@@ -1001,12 +1005,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Dropout signals, week {week}",
     },
     "risk.digest.lead": {
-        "nb": "{n} deltakere viser tegn som kan varsle frafall ({week}).",
-        "en": "{n} participants show signs that may point to dropout ({week}).",
+        "nb": "{n} deltakere viser tegn som kan varsle frafall i uke {week}.",
+        "en": "{n} participants show signs that may point to dropout in week {week}.",
+    },
+    "risk.digest.lead.one": {
+        "nb": "1 deltaker viser tegn som kan varsle frafall i uke {week}.",
+        "en": "1 participant shows signs that may point to dropout in week {week}.",
     },
     "risk.digest.none": {
-        "nb": "Ingen deltakere viser tegn til frafall denne uken ({week}).",
-        "en": "No participants show signs of dropout this week ({week}).",
+        "nb": "Ingen deltakere viser tegn til frafall i uke {week}.",
+        "en": "No participants show signs of dropout in week {week}.",
     },
     "risk.digest.followed_up": {"nb": "Fulgt opp", "en": "Followed up"},
     "risk.digest.context": {

@@ -57,6 +57,12 @@ def iso_week(now: datetime, zone: ZoneInfo) -> str:
     return f"{year}-W{week:02d}"
 
 
+def week_label(week: str) -> str:
+    """An ISO week as staff read it: "2026-W10" -> "10, 2026" (after «uke» / "week")."""
+    year, sep, number = week.partition("-W")
+    return f"{int(number)}, {year}" if sep and year.isdigit() and number.isdigit() else week
+
+
 def reason_text(reason: str, locale: str) -> str:
     """Say a reason code ("overdue_assignments:2") in words."""
     code, _, count = reason.partition(":")
@@ -111,9 +117,10 @@ def build_digest_message(
 ) -> OutgoingMessage:
     """The staff digest: one section per flagged participant with a "followed up" button."""
     loc = normalise_locale(locale)
+    title = t("risk.digest.title", loc, week=week_label(week))
     if not risks:
-        text = t("risk.digest.none", loc, week=week)
-        return OutgoingMessage(text=text, title=t("risk.digest.title", loc, week=week), locale=loc)
+        text = t("risk.digest.none", loc, week=week_label(week))
+        return OutgoingMessage(text=text, title=title, locale=loc)
     sections = []
     for r in risks[:MAX_PEOPLE_IN_DIGEST]:
         where = f"{r.cohort_name}" + (f", {r.class_name}" if r.class_name else "")
@@ -135,8 +142,13 @@ def build_digest_message(
     if more > 0:
         context = t("risk.digest.more", loc, n=more) + " " + context
     return OutgoingMessage(
-        text=t("risk.digest.lead", loc, n=len(risks), week=week),
-        title=t("risk.digest.title", loc, week=week),
+        text=t(
+            "risk.digest.lead.one" if len(risks) == 1 else "risk.digest.lead",
+            loc,
+            n=len(risks),
+            week=week_label(week),
+        ),
+        title=title,
         sections=tuple(sections),
         context=context,
         locale=loc,

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.home import Glance, NextSession, OpenPulse, OpenRiskCases, PulseRate
 from bot.messages import esc, format_when, normalise_locale, t
-from bot.risk import FOLLOW_UP_ACTION, reason_text
+from bot.risk import FOLLOW_UP_ACTION, reason_text, week_label
 from handlers.blocks.message import MAX_BUTTON_TEXT, clip
 
 Blocks = list[dict[str, Any]]
@@ -164,7 +164,8 @@ def build_risk_cases(cases: OpenRiskCases, *, locale: str) -> Blocks:
             "value": str(case.case_id),
         }
         blocks.append(block)
-    parts = [t("home.risk.lead", locale, week=cases.week or "", n=cases.total)]
+    lead = "home.risk.lead.one" if cases.total == 1 else "home.risk.lead"
+    parts = [t(lead, locale, week=week_label(cases.week or ""), n=cases.total)]
     if cases.more:
         parts.append(t("home.risk.more", locale, n=cases.more))
     parts.append(t("home.risk.context", locale))

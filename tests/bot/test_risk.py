@@ -10,7 +10,16 @@ from sqlmodel import select
 from bot.clock import FrozenClock
 from bot.notifier import OutgoingMessage
 from bot.pulses import record_answer
-from bot.risk import find_risks, iso_week, mark_followed_up, reason_text, run_digest
+from bot.risk import (
+    ParticipantRisk,
+    build_digest_message,
+    find_risks,
+    iso_week,
+    mark_followed_up,
+    reason_text,
+    run_digest,
+    week_label,
+)
 from bot.runtime import Runtime
 from bot.settings import Settings
 from schedules import build_scheduler, default_jobs
@@ -158,6 +167,21 @@ def test_reasons_say_one_and_many_properly(reason: str, nb: str, en: str) -> Non
     assert en in reason_text(reason, "en") and "(" not in reason_text(reason, "en")
 
 
+def test_weeks_read_as_staff_say_them_and_one_is_singular() -> None:
+    assert week_label("2027-W06") == "6, 2027" and week_label("odd") == "odd"
+    none = build_digest_message([], week="2027-W06", locale="en")
+    assert (none.title, none.text) == (
+        "Dropout signals, week 6, 2027",
+        "No participants show signs of dropout in week 6, 2027.",
+    )
+    one = build_digest_message(
+        [ParticipantRisk(1, 1, "Kari", "Kull", None, ["low_scores:1"], case_id=3)],
+        week="2027-W06",
+        locale="nb",
+    )
+    assert one.text == "1 deltaker viser tegn som kan varsle frafall i uke 6, 2027."
+
+
 async def test_thresholds_are_settings(
     db: Database, settings: Settings, clock: FrozenClock
 ) -> None:
@@ -187,7 +211,8 @@ async def test_digest_once_a_week_to_each_staff_member_and_follow_up(
         cases = (await s.exec(select(RiskCase))).all()
     assert [d.dedupe_key for d in digests] == [f"digest:{week}:staff:{ctx['staff'].id}"]
     message = OutgoingMessage.from_json(digests[0].message)
-    assert "4 deltakere" in message.text
+    assert message.title == "Frafallsvarsler, uke 10, 2026"  # not the ISO "2026-W10"
+    assert message.text == "4 deltakere viser tegn som kan varsle frafall i uke 10, 2026."
     assert "*Leder 4* (Kull 2026, Bergen)" in message.sections[3].text
     assert "nærmeste leder har ikke svart" in message.sections[3].text
     assert message.sections[0].buttons[0].label == "Fulgt opp"

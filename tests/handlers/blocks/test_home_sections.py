@@ -183,7 +183,7 @@ def test_risk_cases_have_reasons_and_the_digest_follow_up_button() -> None:
     assert button["action_id"] == f"{FOLLOW_UP_ACTION}.5"
     assert button["value"] == "5"
     assert button["text"]["text"] == "Fulgt opp"
-    assert "Uke 2026-W10: 1 deltakere" in blocks[2]["elements"][0]["text"]
+    assert "Uke 10, 2026: 1 deltaker er ikke fulgt opp" in blocks[2]["elements"][0]["text"]
 
 
 def test_risk_cases_cap_at_ten_with_the_rest_counted_and_unique_ids() -> None:
@@ -195,7 +195,7 @@ def test_risk_cases_cap_at_ten_with_the_rest_counted_and_unique_ids() -> None:
     block_ids = [b["block_id"] for b in blocks if "block_id" in b]
     assert len(block_ids) == len(set(block_ids)) == 10
     footer = blocks[-1]["elements"][0]["text"]
-    assert "Week 2026-W10: 17 participants" in footer
+    assert "Week 10, 2026: 17 participants" in footer
     assert "… and 7 more." in footer
 
 
