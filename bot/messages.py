@@ -791,6 +791,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Fant ingen puls «{ref}».",
         "en": "No pulse “{ref}” found.",
     },
+    "pulse.results.usage": {
+        "nb": "Skriv `/cohort results &lt;puls&gt;` med pulsens nummer eller tittel.",
+        "en": "Type `/cohort results &lt;pulse&gt;` with the pulse's number or title.",
+    },
+    "pulse.results.recent": {"nb": "Siste pulser:", "en": "Latest pulses:"},
     "pulse.created": {
         "nb": "Pulsen «{title}» er laget. Den sendes {when} og stenger {closes}. "
         "Se svarene med `/cohort results {id}`.",

@@ -8,7 +8,7 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.messages import t
+from bot.messages import esc, t
 from bot.pulses import audience_options
 from bot.report import REPORT_FORMATS, produce_annual_report
 from bot.results import pulse_results, results_chart_png, results_text
@@ -16,7 +16,7 @@ from bot.runtime import Runtime
 from handlers.blocks.pulse import build_pulse_modal, build_results_blocks
 from handlers.commands.registry import CommandContext, subcommand
 from storage.queries.people import record_audit
-from storage.queries.pulses import find_pulse
+from storage.queries.pulses import find_pulse, recent_pulses
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,19 @@ async def _dm_channel(ctx: CommandContext) -> str:
     return str((opened.get("channel") or {}).get("id") or ctx.reply.user_id)
 
 
+async def _which_pulse(ctx: CommandContext, ref: str) -> str:
+    """Not found, or no pulse named: say how to ask, and list the latest pulses to pick from."""
+    locale = ctx.actor.locale
+    lines = [t("pulse.results.not_found", locale, ref=ref) if ref else ""]
+    lines[0] += (" " if ref else "") + t("pulse.results.usage", locale)
+    async with ctx.runtime.db.session() as session:
+        pulses = await recent_pulses(session=session)
+    if pulses:
+        lines.append(t("pulse.results.recent", locale))
+        lines += [f"• `{p.id}` {esc(p.title)}" for p in pulses]
+    return "\n".join(lines)
+
+
 @subcommand("results", staff_only=True, aliases=("resultater",))
 async def results_command(ctx: CommandContext) -> None:
     locale, runtime = ctx.actor.locale, ctx.runtime
@@ -59,7 +72,7 @@ async def results_command(ctx: CommandContext) -> None:
                 subject=f"pulse:{results.pulse.id}",
             )
     if results is None:
-        await ctx.reply.ephemeral(t("pulse.results.not_found", locale, ref=ref or "—"))
+        await ctx.reply.ephemeral(await _which_pulse(ctx, ref))
         return
     await ctx.reply.ephemeral(
         results_text(results, locale=locale), build_results_blocks(results, locale=locale)

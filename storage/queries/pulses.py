@@ -59,6 +59,14 @@ async def find_pulse(*, session: AsyncSession, ref: str) -> Pulse | None:
     return rows[0] if rows else None
 
 
+async def recent_pulses(*, session: AsyncSession, limit: int = 8) -> list[Pulse]:
+    """The newest pulses by opening time, for "which pulse?" hints to staff."""
+    return await _rows(
+        session,
+        select(Pulse).order_by(col(Pulse.opens_at).desc(), col(Pulse.id).desc()).limit(limit),
+    )
+
+
 async def list_questions(*, session: AsyncSession, pulse_id: int) -> list[PulseQuestion]:
     return await _rows(
         session,

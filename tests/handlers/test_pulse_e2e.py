@@ -162,7 +162,7 @@ async def test_staff_mark_digest_cases_followed_up(bot: Bot) -> None:
 
 async def test_staff_find_results_by_the_pulse_title_they_gave_it(bot: Bot) -> None:
     """An ad-hoc pulse has no key staff chose: its title (any case, in «») finds it too."""
-    await make_pulse(bot, anonymous=False)
+    pulse_id, _ = await make_pulse(bot, anonymous=False)
     for ref in ("Etter samling 1", "«etter SAMLING 1»", "Ingen slik puls"):
         assert await bot.command(STAFF, f"results {ref}") == 200
 
@@ -172,4 +172,21 @@ async def test_staff_find_results_by_the_pulse_title_they_gave_it(bot: Bot) -> N
     await eventually(answered)
     replies = bot.ephemerals(STAFF)  # commands are answered concurrently, in any order
     assert sum("Resultater: Etter samling 1" in text for text in replies) == 2
-    assert "Fant ingen puls «Ingen slik puls»." in replies
+    [missing] = [text for text in replies if text.startswith("Fant ingen puls")]
+    assert missing.startswith("Fant ingen puls «Ingen slik puls». Skriv `/cohort results")
+    assert missing.endswith(f"Siste pulser:\n• `{pulse_id}` Etter samling 1")
+
+
+async def test_results_without_a_pulse_says_how_and_lists_the_latest(bot: Bot) -> None:
+    """Not «Fant ingen puls «—»»: staff who don't know the number get the list to pick from."""
+    pulse_id, _ = await make_pulse(bot)
+    assert await bot.command(STAFF, "results") == 200
+
+    async def answered() -> bool:
+        return len(bot.ephemerals(STAFF)) == 1
+
+    await eventually(answered)
+    assert bot.ephemerals(STAFF) == [
+        "Skriv `/cohort results &lt;puls&gt;` med pulsens nummer eller tittel.\n"
+        f"Siste pulser:\n• `{pulse_id}` Etter samling 1"
+    ]
