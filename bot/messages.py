@@ -682,8 +682,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "nudge.staff.resend": {"nb": "Send på nytt", "en": "Resend"},
     "nudge.staff.handled": {"nb": "Marker som fulgt opp", "en": "Mark handled"},
     "nudge.staff.resent": {
-        "nb": "Sendt på nytt til {manager}.",
-        "en": "Sent again to {manager}.",
+        "nb": "Sendt på nytt til {manager} for {participant}.",
+        "en": "Sent again to {manager} for {participant}.",
     },
     "nudge.staff.marked_handled": {
         "nb": "Markert som fulgt opp: {manager} for {participant}.",

@@ -243,6 +243,24 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
         )
 
     await eventually(figures_shown)
+    # "Resend" on the list says to whom and for whom (a manager may be silent for several).
+    listing = next(
+        e
+        for e in loop.emulator.state.ephemerals_for("USTAFF", "CBERGEN")
+        if "nudge_resend" in str(e.blocks)
+    )
+    resend = next(b for b in _buttons(listing) if b[0] == "nudge_resend")
+    await loop.emulator.inbound.click(
+        "USTAFF", resend[0], channel_id="CBERGEN", message_ts=listing.ts, block_id=resend[2]
+    )
+
+    async def resent() -> bool:
+        return any(
+            e.text == "Sendt på nytt til Mona Leder for Ola Hansen."
+            for e in loop.emulator.state.ephemerals_for("USTAFF", "CBERGEN")
+        )
+
+    await eventually(resent)
     await loop.emulator.inbound.slash_command("UKARI", "CBERGEN", "/cohort", "managers")
 
     async def refused() -> bool:

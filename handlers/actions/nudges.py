@@ -95,7 +95,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                         settings=runtime.settings,
                         now=runtime.clock.now(),
                     )
-                    text = t("nudge.staff.resent", actor.locale, manager=row.manager_name)
+                    # A manager can be silent for several participants: say which one.
+                    text = t(
+                        "nudge.staff.resent",
+                        actor.locale,
+                        manager=row.manager_name,
+                        participant=row.participant_name,
+                    )
                 else:
                     row = await mark_handled(
                         session, answer_id, staff_person_id=actor.person_id, now=runtime.clock.now()
