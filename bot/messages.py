@@ -1023,8 +1023,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "risk.digest.followed_up": {"nb": "Fulgt opp", "en": "Followed up"},
     "risk.digest.context": {
-        "nb": "Anonyme pulser brukes aldri i disse varslene. Terskler: se .env.example.",
-        "en": "Anonymous pulses are never used for these signals. Thresholds: see .env.example.",
+        "nb": "Varslene bygger på oppgaver over fristen, ubesvarte og lave svar på pulser med "
+        "navn, og nærmeste ledere som ikke svarer. Anonyme pulser brukes aldri.",
+        "en": "The signals come from overdue assignments, unanswered and low answers on named "
+        "pulses, and line managers who do not answer. Anonymous pulses are never used.",
     },
     "risk.digest.more": {"nb": "… og {n} til.", "en": "… and {n} more."},
     "risk.digest.marked": {

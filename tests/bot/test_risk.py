@@ -180,6 +180,9 @@ def test_weeks_read_as_staff_say_them_and_one_is_singular() -> None:
         locale="nb",
     )
     assert one.text == "1 deltaker viser tegn som kan varsle frafall i uke 6, 2027."
+    # Staff read this in Slack: it says what the signals are, not where a config file lives.
+    assert one.context is not None and ".env" not in one.context
+    assert one.context.startswith("Varslene bygger på oppgaver over fristen")
 
 
 async def test_thresholds_are_settings(
