@@ -354,6 +354,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "networks.button.edit_profile": {"nb": "Rediger profil", "en": "Edit profile"},
     "networks.profile.title": {"nb": "Profilen din", "en": "Your profile"},
+    "networks.profile.findable_label": {
+        "nb": "Synlighet i katalogen",
+        "en": "Directory visibility",
+    },
     "networks.profile.findable": {
         "nb": "La andre deltakere og alumni finne meg",
         "en": "Let other participants and alumni find me",

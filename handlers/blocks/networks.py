@@ -257,7 +257,8 @@ def build_profile_modal(person: Person, locale: str) -> dict[str, Any]:
                 "type": "input",
                 "block_id": "findable",
                 "optional": True,
-                "label": _plain(" ", 2000),
+                # A blank label left Slack's "(optional)" hint standing alone above the box.
+                "label": _plain(t("networks.profile.findable_label", locale), 2000),
                 "element": checkbox,
             },
             field("project_title", "networks.profile.project_title", person.project_title),

@@ -98,6 +98,9 @@ def test_profile_modal_prefills_and_respects_limits() -> None:
     assert len(view["title"]["text"]) <= 24
     blocks = {b["block_id"]: b for b in view["blocks"]}
     assert blocks["findable"]["element"]["initial_options"][0]["value"] == "yes"
+    # Every input has a real label, or "(optional)" stands alone above the checkbox.
+    assert blocks["findable"]["label"]["text"] == "Synlighet i katalogen"
+    assert all(b["label"]["text"].strip() for b in view["blocks"] if b["type"] == "input")
     assert blocks["topics"]["element"]["initial_value"] == "turnus"
     assert len(blocks["bio"]["element"]["initial_value"]) <= blocks["bio"]["element"]["max_length"]
 
