@@ -146,7 +146,6 @@ class LocalWorkspace:
 
     settings: Settings
     handle: Any
-    fresh: bool
 
 
 def _local_secrets(data_dir: Path) -> dict[str, str]:
@@ -206,11 +205,10 @@ async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWork
             "smtp_url": f"smtp://127.0.0.1:{handle.smtp_port}",
             "secret_key": settings.secret_key or local["secret_key"],
             "base_url": bot_url if settings.base_url == DEFAULT_BASE_URL else settings.base_url,
-            "staff_emails": settings.staff_emails,
             "local_mode": True,
         }
     )
-    return LocalWorkspace(settings=local_settings, handle=handle, fresh=fresh)
+    return LocalWorkspace(settings=local_settings, handle=handle)
 
 
 def seed_local_users(state: Any) -> None:
