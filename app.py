@@ -260,7 +260,7 @@ async def serve(
 
     Without Slack credentials, start the local Slack workspace and run against it.
     """
-    from schedules import build_scheduler, default_jobs
+    from schedules import build_scheduler, default_jobs, stop_scheduler
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -332,8 +332,7 @@ async def serve(
             )
         await stop.wait()
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
+        await stop_scheduler(scheduler)
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()

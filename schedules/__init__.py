@@ -46,3 +46,23 @@ def default_jobs() -> list[JobRegistrar]:
         digest.register,
         matching.register,
     ]
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, *, grace_seconds: float = 10.0) -> None:
+    """Stop starting jobs, let running ones finish (up to `grace_seconds`), then shut down.
+
+    APScheduler's AsyncIOExecutor cancels running jobs on shutdown ("no way to honor wait=True"),
+    which would cut a dispatch tick off mid-send; so wait for them first. A job still running
+    after the grace period is cancelled; its claimed deliveries are taken over after the lease.
+    """
+    import asyncio
+
+    if not scheduler.running:
+        return
+    scheduler.pause()
+    running: set[asyncio.Future[Any]] = set()
+    for executor in scheduler._executors.values():  # the executors keep their running jobs
+        running |= set(getattr(executor, "_pending_futures", ()))
+    if running:
+        await asyncio.wait(running, timeout=grace_seconds)
+    scheduler.shutdown(wait=False)

@@ -1,0 +1,93 @@
+"""`cohortbot run` with no Slack credentials: the local workspace, the demo, the clock.
+
+This is what `make run` does on a fresh machine, run as a real process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from emulator.server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return json.loads(resp.read())
+
+
+def _wait_for(url: str, seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return _get(url)
+        except (urllib.error.URLError, ConnectionError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_run_without_slack_starts_the_local_workspace_with_the_demo(tmp_path: Path) -> None:
+    bot_port, emulator_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COHORTBOT_"))}
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'cohortbot.db'}",
+            "COHORTBOT_PORT": str(bot_port),
+            "COHORTBOT_EMULATOR_PORT": str(emulator_port),
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    cli = [sys.executable, "-c", "from cli import main; main()"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=tmp_path, check=True, timeout=60)
+    bot = subprocess.Popen(
+        [*cli, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert _wait_for(f"http://127.0.0.1:{bot_port}/healthz", 60)["status"] == "ok"
+        emulator = f"http://127.0.0.1:{emulator_port}"
+
+        def demo_channels() -> set[str]:
+            return {c.get("name") for c in _get(f"{emulator}/_admin/channels")["channels"]}
+
+        deadline = time.monotonic() + 60
+        while "lu-demo-bergen" not in demo_channels() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert {
+            "lu-demo",
+            "lu-demo-bergen",
+            "lu-demo-trondheim",
+            "lu-demo-tromso",
+        } <= demo_channels()
+        roles = {u.get("role") for u in _get(f"{emulator}/_admin/users")["users"]}
+        assert {"staff", "participant", "line manager"} <= roles
+
+        before = _get(f"http://127.0.0.1:{bot_port}/_local/clock")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{bot_port}/_local/clock",
+            data=json.dumps({"advance_seconds": 86400}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            after = json.loads(resp.read())
+        assert after["offset_seconds"] - before["offset_seconds"] == 86400
+        assert (tmp_path / "data" / "local-secrets.json").exists()
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        output, _ = bot.communicate(timeout=60)
+    text = output.decode()
+    assert bot.returncode == 0, text
+    assert f"Open the local Slack workspace: http://127.0.0.1:{emulator_port}/ui" in text
+    assert "Traceback" not in text
+    # The workspace is kept for the next start.
+    assert (tmp_path / "data" / "emulator.json").exists()
