@@ -49,7 +49,7 @@ def create_slack_client(settings: Settings, http: aiohttp.ClientSession | None) 
 
 def create_bolt_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
     """The Bolt app with every listener registered."""
-    from handlers import register_listeners
+    from handlers.slack import register_listeners
 
     bolt = AsyncApp(
         client=client,
@@ -127,9 +127,9 @@ def missing_slack_settings(settings: Settings) -> list[str]:
 def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
     """Slack always (messages and channels); email when SMTP_URL is set."""
     from bot.ratelimit import RateLimiter, RateLimits
-    from handlers.email_notifier import EmailNotifier
-    from handlers.slack_channels import SlackChannelAdmin
-    from handlers.slack_notifier import SlackNotifier
+    from handlers.slack.channels import SlackChannelAdmin
+    from handlers.slack.notifier import SlackNotifier
+    from handlers.web.email_notifier import EmailNotifier
 
     limiter = RateLimiter(RateLimits.from_settings(runtime.settings))
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
@@ -233,8 +233,8 @@ def seed_local_users(state: Any) -> None:
 async def seed_local_demo(runtime: Runtime, client: AsyncWebClient) -> None:
     """Seed the demo programme through the real import and channel paths (first run only)."""
     from bot.demo import seed_demo
-    from handlers.slack_channels import SlackChannelAdmin
-    from handlers.slack_directory import SlackWebDirectory
+    from handlers.slack.channels import SlackChannelAdmin
+    from handlers.slack.directory import SlackWebDirectory
 
     users = await SlackWebDirectory(client).all_users()
     report = await seed_demo(

@@ -122,8 +122,8 @@ def demo() -> None:
             users = None
             channels = None
             if settings.has_slack_credentials:
-                from handlers.slack_channels import SlackChannelAdmin
-                from handlers.slack_directory import SlackWebDirectory
+                from handlers.slack.channels import SlackChannelAdmin
+                from handlers.slack.directory import SlackWebDirectory
 
                 client = create_slack_client(settings, http)
                 users = await SlackWebDirectory(client).all_users()
@@ -261,7 +261,7 @@ def import_people_command(
             quiet = len(table.rows) < 100 and not use_slack  # a bar only where it helps
             with Progress(console=console, transient=True, disable=quiet) as progress:
                 if use_slack and classes is not None:
-                    from handlers.slack_directory import make_slack_directory
+                    from handlers.slack.directory import make_slack_directory
 
                     task = progress.add_task("reading Slack's user list", total=None)
                     async with aiohttp.ClientSession() as http:

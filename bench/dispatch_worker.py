@@ -29,7 +29,7 @@ from bot.clock import SystemClock
 from bot.delivery import Dispatcher, TickStats, delivery_overview
 from bot.ratelimit import RateLimiter, RateLimits
 from bot.settings import Settings
-from handlers.slack_notifier import SlackNotifier, make_slack_client
+from handlers.slack.notifier import SlackNotifier, make_slack_client
 from storage.db import Database
 
 OUTSTANDING = ("pending", "claimed", "uncertain")

@@ -7,8 +7,8 @@ from typing import Any
 from bot.notifier import Notifier
 from bot.ratelimit import RateLimiter, RateLimits
 from bot.settings import Settings
-from handlers.email_notifier import EmailNotifier
-from handlers.slack_notifier import SlackNotifier, make_slack_client
+from handlers.slack.notifier import SlackNotifier, make_slack_client
+from handlers.web.email_notifier import EmailNotifier
 
 
 def build_notifiers(

@@ -15,7 +15,7 @@ from bot.clock import FrozenClock
 from bot.delivery import Dispatcher, delivery_overview
 from bot.ratelimit import RateLimiter, RateLimits
 from bot.settings import Settings
-from handlers.slack_notifier import SlackNotifier, make_slack_client
+from handlers.slack.notifier import SlackNotifier, make_slack_client
 from storage.db import Database
 from tests.utils.deliveries import all_deliveries, enqueue_many
 

@@ -19,7 +19,7 @@ from bot.people_import import (
     read_table,
     run_import,
 )
-from handlers.slack_directory import directory_user
+from handlers.slack.directory import directory_user
 from storage.db import Database
 from storage.models import AuditEvent, Enrolment, LineManagerLink, Person
 from tests.utils.factories import create_class, create_cohort, create_person

@@ -17,7 +17,7 @@ from bot.home import RISK_VIEW_ACTION
 from bot.risk import FOLLOW_UP_ACTION
 from bot.settings import Settings
 from emulator.state import WorkspaceState
-from handlers.blocks.networks import ACTION_PAUSE
+from handlers.slack.blocks.networks import ACTION_PAUSE
 from storage.models import (
     AuditEvent,
     CohortStatus,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.settings import Settings
-from handlers.email_notifier import EmailNotifier
-from handlers.slack_notifier import SlackNotifier
+from handlers.slack.notifier import SlackNotifier
 from handlers.transports import build_notifiers
+from handlers.web.email_notifier import EmailNotifier
 
 
 def test_slack_and_email_from_settings() -> None:

@@ -1,0 +1,146 @@
+"""`/cohort pulse` (creation modal), `/cohort results PULSE` (with a chart), `/cohort report
+[YEAR] [html|xlsx|csv]` (the annual report uploaded to the staff member's DM) and
+`/cohort followup CASE NOTE` (a dropout-digest case followed up)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.messages import esc, t
+from bot.pulses import audience_options
+from bot.report import REPORT_FORMATS, produce_annual_report
+from bot.results import pulse_results, results_chart_png, results_text
+from bot.runtime import Runtime
+from handlers.slack.blocks.pulse import build_pulse_modal, build_results_blocks
+from handlers.slack.commands.registry import CommandContext, subcommand
+from storage.queries.people import record_audit
+from storage.queries.pulses import find_pulse, recent_pulses
+
+logger = logging.getLogger(__name__)
+
+
+@subcommand("pulse", staff_only=True, aliases=("puls",))
+async def pulse_command(ctx: CommandContext) -> None:
+    async with ctx.runtime.db.session() as session:
+        cohort_id, audiences = await audience_options(session, locale=ctx.actor.locale)
+    if not ctx.trigger_id:
+        await ctx.reply.ephemeral(t("error.generic", ctx.actor.locale))
+        return
+    await ctx.client.views_open(
+        trigger_id=ctx.trigger_id,
+        view=build_pulse_modal(locale=ctx.actor.locale, audiences=audiences, cohort_id=cohort_id),
+    )
+
+
+async def _dm_channel(ctx: CommandContext) -> str:
+    opened = await ctx.client.conversations_open(users=ctx.actor.slack_user_id or ctx.reply.user_id)
+    return str((opened.get("channel") or {}).get("id") or ctx.reply.user_id)
+
+
+async def _which_pulse(ctx: CommandContext, ref: str) -> str:
+    """Not found, or no pulse named: say how to ask, and list the latest pulses to pick from."""
+    locale = ctx.actor.locale
+    lines = [t("pulse.results.not_found", locale, ref=ref) if ref else ""]
+    lines[0] += (" " if ref else "") + t("pulse.results.usage", locale)
+    async with ctx.runtime.db.session() as session:
+        pulses = await recent_pulses(session=session)
+    if pulses:
+        lines.append(t("pulse.results.recent", locale))
+        lines += [f"• `{p.id}` {esc(p.title)}" for p in pulses]
+    return "\n".join(lines)
+
+
+@subcommand("results", staff_only=True, aliases=("resultater",))
+async def results_command(ctx: CommandContext) -> None:
+    locale, runtime = ctx.actor.locale, ctx.runtime
+    ref = ctx.args.strip()
+    async with runtime.db.transaction() as session:
+        pulse = await find_pulse(session=session, ref=ref) if ref else None
+        results = (
+            await pulse_results(session, pulse.id, settings=runtime.settings)
+            if pulse and pulse.id
+            else None
+        )
+        if results is not None:
+            await record_audit(
+                session=session,
+                actor=f"person:{ctx.actor.person_id}",
+                actor_id=ctx.actor.person_id,
+                action="pulse.results",
+                subject=f"pulse:{results.pulse.id}",
+            )
+    if results is None:
+        await ctx.reply.ephemeral(await _which_pulse(ctx, ref))
+        return
+    await ctx.reply.ephemeral(
+        results_text(results, locale=locale), build_results_blocks(results, locale=locale)
+    )
+    try:
+        await ctx.client.files_upload_v2(
+            channel=await _dm_channel(ctx),
+            file=results_chart_png(results, locale=locale),
+            filename=f"puls-{results.pulse.key}.png",
+            title=t("pulse.results.title", locale, title=results.pulse.title),
+        )
+    except Exception:
+        logger.exception("Failed to upload the results chart for pulse %s", results.pulse.id)
+
+
+@subcommand("report", staff_only=True, aliases=("rapport",))
+async def report_command(ctx: CommandContext) -> None:
+    locale, runtime = ctx.actor.locale, ctx.runtime
+    now = runtime.clock.now()
+    today = now.astimezone(runtime.settings.zone)
+    # The report is due 1 March for the year before: until then, default to last year.
+    year, fmt = (today.year - 1 if today.month <= 2 else today.year), "html"
+    for word in ctx.args.split():
+        if word.isdigit() and len(word) == 4:
+            year = int(word)
+        elif word.lower() in REPORT_FORMATS:
+            fmt = word.lower()
+    async with runtime.db.transaction() as session:
+        data = await produce_annual_report(
+            session,
+            year=year,
+            fmt=fmt,
+            settings=runtime.settings,
+            now=now,
+            actor=f"person:{ctx.actor.person_id}",
+            actor_id=ctx.actor.person_id,
+            locale=locale,
+        )
+    await ctx.client.files_upload_v2(
+        channel=await _dm_channel(ctx),
+        file=data,
+        filename=f"arsrapport-{year}.{fmt}",
+        title=t("report.title", locale, year=year),
+    )
+
+
+@subcommand("followup", staff_only=True, aliases=("fulgtopp",))
+async def followup_command(ctx: CommandContext) -> None:
+    """`/cohort followup CASE NOTE`: mark a dropout-digest case followed up, with a note."""
+    from bot.risk import CaseNotFound, mark_followed_up
+
+    case_ref, _, note = ctx.args.partition(" ")
+    if not case_ref.isdigit() or ctx.actor.person_id is None:
+        await ctx.reply.ephemeral(
+            t("error.unknown_command", ctx.actor.locale, command=ctx.args or "followup")
+        )
+        return
+    try:
+        async with ctx.runtime.db.transaction() as session:
+            await mark_followed_up(
+                session, int(case_ref), ctx.actor.person_id, note, now=ctx.runtime.clock.now()
+            )
+    except CaseNotFound:
+        await ctx.reply.ephemeral(t("error.generic", ctx.actor.locale))
+        return
+    name = ctx.actor.person.name if ctx.actor.person else ""
+    await ctx.reply.ephemeral(t("risk.digest.marked", ctx.actor.locale, name=name))
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    """Nothing to add: the subcommands register themselves on import."""

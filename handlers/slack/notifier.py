@@ -1,0 +1,204 @@
+"""The Slack transport: renders neutral messages as Block Kit and posts them.
+
+It follows the client-side rate limiter (`bot.ratelimit`) before every call and maps Slack's
+answers to the dispatcher's outcomes: sent, retry (429, 5xx, connection trouble), failed
+(permanent, with the reason) or paused (the token is bad: stop everything). The dispatcher owns
+retries, so slack_sdk's own retry handlers are switched off for this client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.notifier import OutgoingMessage, SendResult
+from bot.ratelimit import POST_MESSAGE, RateLimiter
+from handlers.slack.blocks.message import build_message_blocks, fallback_text
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "account_inactive",
+        "user_not_found",
+        "invalid_blocks",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "restricted_action",
+        "missing_scope",
+        "cannot_dm_bot",
+        "user_disabled",
+        "no_text",
+        "invalid_arguments",
+        "too_many_attachments",
+    }
+)
+AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "token_expired", "not_authed"})
+DEFAULT_RETRY_AFTER = 1.0
+METADATA_EVENT = "cohortbot_delivery"
+HISTORY_LOOKBACK = 50  # recent messages searched for an earlier attempt
+
+
+def make_slack_client(
+    *, token: str, base_url: str, session: aiohttp.ClientSession | None = None, timeout: int = 30
+) -> AsyncWebClient:
+    """A Web API client for sending: the shared aiohttp session, no built-in retries."""
+    return AsyncWebClient(
+        token=token, base_url=base_url, session=session, timeout=timeout, retry_handlers=[]
+    )
+
+
+def _retry_after(response: Any) -> float:
+    headers = getattr(response, "headers", None) or {}
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER
+
+
+class SlackNotifier:
+    """Sends OutgoingMessages to Slack channels and DMs (a user id posts to the DM directly)."""
+
+    transport = "slack"
+
+    def __init__(self, client: AsyncWebClient, limiter: RateLimiter | None = None) -> None:
+        if client.retry_handlers:
+            # Keep the caller's client (Bolt may rely on its retries) and make our own twin.
+            client = AsyncWebClient(
+                token=client.token,
+                base_url=client.base_url,
+                timeout=client.timeout,
+                session=client.session,
+                headers=client.headers,
+                retry_handlers=[],
+            )
+        self.client = client
+        self.limiter = limiter or RateLimiter()
+        self.calls = 0
+
+    def ready_in(self, target: str) -> float:
+        """Seconds before a post to `target` could start (a 429 block or the channel's pace)."""
+        return self.limiter.ready_in(POST_MESSAGE, target)
+
+    async def _call(self, method: str, limit_key: str | None, body: dict[str, Any]) -> Any:
+        await self.limiter.acquire(method, limit_key)
+        self.calls += 1
+        return await self.client.api_call(method, json=body)
+
+    async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:
+        payload = {
+            "channel": target,
+            "text": fallback_text(message),
+            "blocks": build_message_blocks(message),
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        key = message.meta.get("delivery_key")
+        if key:
+            payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+        joined = False
+        while True:
+            try:
+                response = await self._call(POST_MESSAGE, target, payload)
+            except SlackApiError as exc:
+                result = await self._on_error(exc, target, joined=joined)
+                if result == "join":
+                    joined = True
+                    continue
+                return result
+            except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError) as exc:
+                return SendResult("retry", error=f"connection: {type(exc).__name__}")
+            return SendResult("sent", ref=str(response.get("ts") or ""))
+
+    async def _on_error(self, exc: SlackApiError, target: str, *, joined: bool) -> Any:
+        response = exc.response
+        status = getattr(response, "status_code", 200)
+        data = getattr(response, "data", None)
+        error = str(data.get("error") if isinstance(data, dict) else "") or f"http_{status}"
+        if status == 429 or error == "ratelimited":
+            retry_after = _retry_after(response)
+            self.limiter.penalise(POST_MESSAGE, target, retry_after)
+            return SendResult("retry", error="ratelimited", retry_after=retry_after)
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            return SendResult("retry", error=error)
+        if error in AUTH_ERRORS:
+            return SendResult("paused", error=error)
+        if error == "account_inactive" and await self._bot_token_dead():
+            return SendResult("paused", error="account_inactive (the bot's own account)")
+        if error == "not_in_channel":
+            if joined:
+                return SendResult("retry", error="not_in_channel after joining")
+            if await self._join(target):
+                return "join"
+            return SendResult(
+                "failed", error="not_in_channel: the bot must be invited to this channel"
+            )
+        return SendResult("failed", error=error)
+
+    async def find_sent(self, *, target: str, message: OutgoingMessage) -> SendResult | None:
+        """An earlier attempt of this delivery that did arrive (its answer was lost), if any.
+
+        Looks through the conversation's recent messages for our metadata key. None when not
+        found or when Slack cannot tell us (then the dispatcher sends, accepting a duplicate).
+        """
+        key = message.meta.get("delivery_key")
+        if not key:
+            return None
+        if target[:1] not in ("U", "W"):
+            # Reading a channel's history would need channels:history and groups:history, i.e.
+            # reading everything people write there; for channel posts we accept the rare
+            # duplicate instead (at most the in-flight ones at a crash).
+            return None
+        try:
+            # A DM's history lives under the IM channel id (im:history, which the bot has).
+            opened = await self._call("conversations.open", None, {"users": target})
+            channel = str(opened["channel"]["id"])
+            history = await self._call(
+                "conversations.history",
+                None,
+                {"channel": channel, "limit": HISTORY_LOOKBACK, "include_all_metadata": True},
+            )
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError, OSError):
+            return None
+        except (KeyError, TypeError):
+            return None
+        for posted in history.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return SendResult("sent", ref=str(posted.get("ts") or ""))
+        return None
+
+    async def _join(self, channel: str) -> bool:
+        try:
+            await self._call("conversations.join", None, {"channel": channel})
+        except SlackApiError as exc:
+            logger.warning("Failed to join channel %s: %s", channel, exc.response.get("error"))
+            return False
+        except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError):
+            return False
+        return True
+
+    async def _bot_token_dead(self) -> bool:
+        """`account_inactive` is permanent for a person, fatal for our own token: ask Slack."""
+        try:
+            await self._call("auth.test", None, {})
+        except SlackApiError as exc:
+            return exc.response.get("error") in AUTH_ERRORS | {"account_inactive"}
+        except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError):
+            return False
+        return False
