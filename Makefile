@@ -4,15 +4,20 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install browser lint typecheck migrate demo bench clean
+.PHONY: run test install lock browser lint typecheck migrate demo bench clean
 
-$(STAMP): pyproject.toml
+# Installs exactly what requirements.lock pins (with hashes), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Pin what pyproject.toml asks for (`make lock UPGRADE=--upgrade` takes newer releases); commit the lock.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet $(UPGRADE) -o requirements.lock
 
 ## Debian's chromium for the browser tests (root + apt only; otherwise those tests skip with a reason)
 browser:
