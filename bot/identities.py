@@ -14,6 +14,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.delivery import schedule
+from bot.notifier import OutgoingMessage
+from bot.settings import Settings
 from storage.models import Person, PersonIdentity
 from storage.queries import identities as q
 
@@ -182,4 +185,49 @@ async def match_roster(
         matched=matched,
         unknown_members=unknown,
         not_found=[p for p in active if p.id not in found],
+    )
+
+
+async def delivered_message(
+    session: AsyncSession, *, key: str, person_id: int | None
+) -> dict[str, Any] | None:
+    """The stored message of a Teams delivery, for the card that answers a click on it.
+
+    The key comes back from the card (so from the client): only a delivery to this person, or
+    a post to a channel, is given back; anyone else's message never is.
+    """
+    row = await q.get_delivery_by_key(session=session, dedupe_key=key)
+    if row is None or row.transport != TEAMS:
+        return None
+    if row.person_id is not None and row.person_id != person_id:
+        return None
+    if row.person_id is None and (person_id is None or row.kind != "assignment_post"):
+        return None
+    return dict(row.message)
+
+
+async def send_once(
+    session: AsyncSession,
+    *,
+    key: str,
+    person: Person,
+    message: OutgoingMessage,
+    settings: Settings,
+    now: datetime,
+    kind: str = "welcome",
+) -> bool:
+    """Queue `message` to the person wherever they are reached; the same key sends once."""
+    where = await reach_person(session, person)
+    return await schedule(
+        session,
+        key=key,
+        transport=where.transport,
+        kind=kind,
+        target=where.target,
+        message=message,
+        send_at=now,
+        audience="participant",
+        settings=settings,
+        person_id=person.id,
+        urgent=True,
     )

@@ -205,12 +205,14 @@ def attachment(card: dict[str, Any]) -> dict[str, Any]:
     return {"contentType": CONTENT_TYPE, "content": card}
 
 
-def message_activity(message: OutgoingMessage) -> dict[str, Any]:
+def message_activity(
+    message: OutgoingMessage, *, carry: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The Bot Framework message activity for a neutral message: the card and a preview text."""
     return {
         "type": "message",
         "summary": _clip(to_plain(message.text or message.title or ""), 250),
-        "attachments": [attachment(build_card(message))],
+        "attachments": [attachment(build_card(message, carry=carry))],
     }
 
 

@@ -41,6 +41,18 @@ class ConnectorError(Exception):
         self.retry_after = retry_after
 
 
+def is_loopback_host(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def is_loopback_url(url: str) -> bool:
     """http(s) to 127.0.0.0/8, ::1 or localhost, without user info."""
     try:
@@ -49,12 +61,7 @@ def is_loopback_url(url: str) -> bool:
         return False
     if parsed.scheme not in ("http", "https") or not parsed.host or parsed.user:
         return False
-    if parsed.host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(parsed.host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(parsed.host)
 
 
 class ServiceUrlPolicy:

@@ -59,8 +59,11 @@ class TeamsNotifier:
             conversation_id, service_url = parse_teams_target(target)
         except ValueError:
             return SendResult("failed", error="not a Teams conversation address")
-        activity: dict[str, Any] = message_activity(message)
         key = message.meta.get("delivery_key")
+        # The key comes back with every click, so the answer card is rebuilt from the outbox.
+        activity: dict[str, Any] = message_activity(
+            message, carry={"delivery": key} if key else None
+        )
         if key:
             # Travels with the card's actions, so an answer can be matched to its delivery.
             activity["channelData"] = {"cohortbot": {"delivery_key": key}}

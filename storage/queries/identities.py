@@ -10,7 +10,14 @@ from sqlalchemy import func, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Enrolment, EnrolmentStatus, LineManagerLink, Person, PersonIdentity
+from storage.models import (
+    Delivery,
+    Enrolment,
+    EnrolmentStatus,
+    LineManagerLink,
+    Person,
+    PersonIdentity,
+)
 
 
 async def get_identity(
@@ -156,3 +163,8 @@ async def active_programme_people(*, session: AsyncSession) -> list[Person]:
         .order_by(col(Person.name), col(Person.id))
     )
     return list(result.scalars().all())
+
+
+async def get_delivery_by_key(*, session: AsyncSession, dedupe_key: str) -> Delivery | None:
+    result = await session.execute(select(Delivery).where(col(Delivery.dedupe_key) == dedupe_key))
+    return result.scalar_one_or_none()
