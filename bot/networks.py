@@ -1350,3 +1350,9 @@ async def welcome_for_join(
     if person is None:
         return None
     return JoinWelcome(network.name, person.name, person.locale)
+
+
+async def networks_due_for_matching(session: AsyncSession, *, now: datetime) -> list[int]:
+    """The ids of the networks whose next matching round is due at `now`."""
+    due = await q.list_networks_due_for_matching(session=session, now=now)
+    return [n.id for n in due if n.id is not None]
