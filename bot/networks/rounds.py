@@ -317,3 +317,9 @@ async def block_person(session: AsyncSession, *, person_id: int, blocked_person_
     return await q.add_block(
         session=session, person_id=person_id, blocked_person_id=blocked_person_id
     )
+
+
+async def networks_due_for_matching(session: AsyncSession, *, now: datetime) -> list[int]:
+    """The ids of the networks whose next matching round is due at `now`."""
+    due = await q.list_networks_due_for_matching(session=session, now=now)
+    return [n.id for n in due if n.id is not None]
