@@ -36,7 +36,7 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import digest, dispatch, matching, nudges, planner, pulses
+    from schedules import digest, dispatch, matching, nudges, planner, pulses, retention
 
     return [
         dispatch.register,
@@ -45,6 +45,7 @@ def default_jobs() -> list[JobRegistrar]:
         planner.register,
         digest.register,
         matching.register,
+        retention.register,
     ]
 
 

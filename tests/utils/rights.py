@@ -44,6 +44,7 @@ KARI_EMAIL = "kari@bergen.kommune.no"
 KARI_SLACK = "UKARI"
 REFLECTION = "Jeg snakket med Mona om turnusplanen på Fana sykehjem"
 PULSE_TEXT = "Samlingen om turnus var svært nyttig for meg"
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -64,6 +65,7 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
     kari.name = KARI_NAME
     kari.findable = True
     kari.bio = "Avdelingsleder i hjemmetjenesten"
+    kari.created_at = kari.updated_at = START  # row times fixed too: no test reads the wall clock
     session.add(kari)
     cohort = w.cohort
     cohort.start_date = date(2026, 1, 10)
@@ -134,7 +136,7 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
         Network(kind="cohort", key=f"cohort:{cohort.key}", name="Kull", cohort_id=cohort.id),
     )
     for person in (kari, ola):
-        session.add(NetworkMembership(network_id=network.id, person_id=person.id))
+        session.add(NetworkMembership(network_id=network.id, person_id=person.id, joined_at=START))
     session.add(MatchBlock(person_id=kari.id, blocked_person_id=ola.id))
     session.add(MatchBlock(person_id=ola.id, blocked_person_id=kari.id))
     match_round = await _add(
@@ -143,7 +145,7 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
     group = await _add(
         session, MatchGroup(round_id=match_round.id, member_ids=[kari.id, ola.id, mona.id])
     )
-    session.add(MatchCheckin(group_id=group.id, person_id=kari.id, answer="yes"))
+    session.add(MatchCheckin(group_id=group.id, person_id=kari.id, answer="yes", answered_at=START))
     session.add(
         Broadcast(
             created_by_id=staff.id,
