@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.consent import record_consent
 from bot.rights import cohort_last_year, last_reported_year
 from bot.settings import Settings
+from storage.db import Database
 from storage.models import ConsentKind, EnrolmentStatus
 from storage.queries import rights as q
 from storage.queries.events import EVENT_MEMORY
@@ -96,6 +97,31 @@ async def run_retention(
         session=session, before=now - EVENT_MEMORY, dry_run=dry_run
     )
     counts["erased_stubs"] = await _erased_stubs(session, settings, now=now, dry_run=dry_run)
+    return result
+
+
+RETENTION_JOB = "retention"
+
+
+async def run_once_today(
+    db: Database, settings: Settings, *, now: datetime, claimed_by: str
+) -> RetentionResult | None:
+    """Apply the rules if no process has done so this local day; None if one has.
+
+    The claim is the day's `job_run` row (unique on job and local date), inserted in the same
+    transaction as the work: a crash rolls both back and a later tick tries again.
+    """
+    day = now.astimezone(settings.zone).date().isoformat()
+    async with db.transaction() as session:
+        run_id = await q.claim_job_run(
+            session=session, job=RETENTION_JOB, run_key=day, claimed_by=claimed_by, now=now
+        )
+        if run_id is None:
+            return None
+        result = await run_retention(session, settings, now=now)
+        await q.finish_job_run(session=session, run_id=run_id, now=now, result=result.counts)
+    if any(result.counts.values()):
+        await db.purge_freed_space(full=False)
     return result
 
 

@@ -13,29 +13,19 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.retention import RetentionResult, run_retention
+from bot.retention import RETENTION_JOB, RetentionResult, run_once_today
 from bot.runtime import Runtime
-from storage.queries.rights import claim_job_run, finish_job_run
 
 logger = logging.getLogger(__name__)
 
-JOB_ID = "retention"
+JOB_ID = RETENTION_JOB
 
 
 async def run_daily_retention(runtime: Runtime, now: datetime) -> RetentionResult | None:
     """Apply the retention rules if no process has done so today; None if one has."""
-    day = now.astimezone(runtime.settings.zone).date().isoformat()
-    async with runtime.db.transaction() as session:
-        run_id = await claim_job_run(
-            session=session, job=JOB_ID, run_key=day, claimed_by=runtime.process_id, now=now
-        )
-        if run_id is None:
-            return None
-        result = await run_retention(session, runtime.settings, now=now)
-        await finish_job_run(session=session, run_id=run_id, now=now, result=result.counts)
-    if any(result.counts.values()):
-        await runtime.db.purge_freed_space(full=False)
-    return result
+    return await run_once_today(
+        runtime.db, runtime.settings, now=now, claimed_by=runtime.process_id
+    )
 
 
 def register(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
