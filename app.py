@@ -293,6 +293,11 @@ async def serve(
     runtime = build_runtime(settings, clock=clock, http=http)
     client = create_slack_client(settings, http)
     install_transports(runtime, client)
+    if not settings.smtp_url:
+        logger.warning(
+            "Email is not configured (no SMTP_URL): line managers and others not on Slack "
+            "cannot be reached; their deliveries are held until SMTP_URL is set"
+        )
     bolt = create_bolt_app(runtime, client)
     web_app = create_web_app(runtime, bolt)
     scheduler = build_scheduler(runtime, default_jobs())
