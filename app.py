@@ -128,12 +128,14 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
     """Slack always (messages and channels); email when SMTP_URL is set."""
     from bot.ratelimit import RateLimiter, RateLimits
     from handlers.slack.channels import SlackChannelAdmin
+    from handlers.slack.directory import SlackWebDirectory
     from handlers.slack.notifier import SlackNotifier
     from handlers.web.email_notifier import EmailNotifier
 
     limiter = RateLimiter(RateLimits.from_settings(runtime.settings))
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
     runtime.channel_admin = SlackChannelAdmin(client)
+    runtime.user_lookup = SlackWebDirectory(client)
     if runtime.settings.smtp_url:
         runtime.notifiers["email"] = EmailNotifier(
             runtime.settings.smtp_url, runtime.settings.smtp_from
@@ -331,6 +333,11 @@ async def serve(
             await socket_mode.connect_async()
             logger.info("Socket Mode connected")
         scheduler.start()
+        if settings.staff_emails:
+            from handlers.slack.context import recognise_listed_staff
+
+            linked = await recognise_listed_staff(runtime)
+            logger.info("Staff from COHORTBOT_STAFF_EMAILS linked to Slack at start: %d", linked)
         if local is not None:
             print(
                 f"\n  cohortbot is running. Open the local Slack workspace: {local.handle.ui_url}\n"
