@@ -212,7 +212,7 @@ class TickStats:
 
 def backoff_seconds(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with jitter: base·2^(attempt-1), capped, times 0.5–1.0."""
-    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    delay = min(cap, base * (2.0 ** max(0, attempt - 1)))
     return delay * rng.uniform(0.5, 1.0)
 
 

@@ -36,6 +36,13 @@ class Actor:
     def person_id(self) -> int | None:
         return self.person.id if self.person else None
 
+    @property
+    def known_id(self) -> int:
+        """The person's id, for code that has already checked `known` (e.g. `known_actor`)."""
+        if self.person is None or self.person.id is None:
+            raise LookupError("the actor is not a known person")
+        return self.person.id
+
 
 async def resolve_actor(
     *,

@@ -18,7 +18,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import networks
 from bot.networks import ChannelAdmin
 from bot.runtime import Runtime
-from storage.queries import networks as q
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +42,8 @@ async def run_due_matching(runtime: Runtime, now: datetime, admin: ChannelAdmin)
         )
         tick.prompts = await networks.schedule_alumni_prompts(session, runtime.settings, now=now)
     async with runtime.db.session() as session:
-        due = [n.id for n in await q.list_networks_due_for_matching(session=session, now=now)]
+        due = await networks.networks_due_for_matching(session, now=now)
     for network_id in due:
-        assert network_id is not None
         try:
             async with runtime.db.transaction() as session:
                 result = await networks.run_matching_round(
