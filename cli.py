@@ -338,6 +338,14 @@ def _print_import_report(report: Any) -> None:
     for note in report.notes:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
     console.print(f"  {report.deliveries_planned} deliveries planned")
+    if report.unreachable_participants or report.unreachable_managers:
+        p, m = report.unreachable_participants or 0, report.unreachable_managers or 0
+        console.print(
+            f"  [yellow]email is not configured (no SMTP_URL): {p} participant"
+            f"{'' if p == 1 else 's'} and {m} line manager{'' if m == 1 else 's'} not on Slack "
+            "cannot be reached; their deliveries are held until SMTP_URL is set[/]",
+            highlight=False,
+        )
 
 
 @app.command("deliveries")
@@ -377,6 +385,14 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
         counts.add_row(label, str(overview.counts.get(state, 0)))
     counts.add_row("total", str(overview.total))
     console.print(counts)
+    for transport, n in sorted(overview.held.items()):
+        console.print(
+            f"[yellow]{n} pending {transport} deliver{'y is' if n == 1 else 'ies are'} held: "
+            f"{transport} is not configured"
+            + (" (set SMTP_URL; they go once it is)" if transport == "email" else "")
+            + "[/]",
+            highlight=False,
+        )
     if overview.next_due_at:
         local = overview.next_due_at.astimezone(settings.zone)
         console.print(f"next due: {local:%Y-%m-%d %H:%M} {settings.timezone}")
