@@ -418,6 +418,9 @@ class ImportReport:
     ignored_columns: tuple[str, ...] = ()
     dry_run: bool = False
     deliveries_planned: int = 0
+    # Reached only by email (not on Slack); None when email is configured, so nobody is stuck.
+    unreachable_participants: int | None = None
+    unreachable_managers: int | None = None
 
     def counts(self) -> dict[str, int]:
         """The numbers, for the summary and the audit log (no personal data)."""
@@ -758,6 +761,11 @@ async def run_import(
                 session=session, cohort_id=cohort.id, settings=settings, now=now, warnings=warnings
             )
             report.notes.extend(warnings)
+        if settings is not None and not settings.smtp_url:
+            (
+                report.unreachable_participants,
+                report.unreachable_managers,
+            ) = await q.count_email_only(session=session, cohort_id=cohort.id)
         await q.record_audit(
             session=session,
             actor=actor,
