@@ -170,6 +170,7 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
     outbox draw on one set of buckets and 429 penalties.
     """
     from handlers.slack.channels import SlackChannelAdmin
+    from handlers.slack.directory import SlackWebDirectory
     from handlers.slack.notifier import SlackNotifier
     from handlers.web.email_notifier import EmailNotifier
 
@@ -178,6 +179,7 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
     )
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
     runtime.channel_admin = SlackChannelAdmin(client)
+    runtime.user_lookup = SlackWebDirectory(client)
     if runtime.settings.smtp_url:
         runtime.notifiers["email"] = EmailNotifier(
             runtime.settings.smtp_url, runtime.settings.smtp_from
@@ -337,6 +339,11 @@ async def serve(
     runtime = build_runtime(settings, clock=clock, http=http)
     client = create_slack_client(settings, http)
     install_transports(runtime, client)
+    if not settings.smtp_url:
+        logger.warning(
+            "Email is not configured (no SMTP_URL): line managers and others not on Slack "
+            "cannot be reached; their deliveries are held until SMTP_URL is set"
+        )
     auth = await check_slack_token(client)
     bolt = create_bolt_app(runtime, client, auth)
     web_app = create_web_app(runtime, bolt)
@@ -371,6 +378,11 @@ async def serve(
             await socket_mode.connect_async()
             logger.info("Socket Mode connected")
         scheduler.start()
+        if settings.staff_emails:
+            from handlers.slack.context import recognise_listed_staff
+
+            linked = await recognise_listed_staff(runtime)
+            logger.info("Staff from COHORTBOT_STAFF_EMAILS linked to Slack at start: %d", linked)
         if local is not None:
             print(
                 f"\n  cohortbot is running. Open the local Slack workspace: {local.handle.ui_url}\n"

@@ -1110,6 +1110,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "• {who} – {kind} via {transport}: `{error}` ({attempts} attempts)",
     },
     "deliveries.next_due": {"nb": "Neste utsendelse: {when}", "en": "Next delivery: {when}"},
+    "deliveries.held": {
+        "nb": ":envelope: *{n} utsendelser på {transport} venter*: {transport} er ikke satt opp "
+        "(SMTP_URL). De sendes når det er gjort.",
+        "en": ":envelope: *{n} {transport} deliveries are held*: {transport} is not configured "
+        "(SMTP_URL). They go once it is.",
+    },
+    "deliveries.held.one": {
+        "nb": ":envelope: *1 utsendelse på {transport} venter*: {transport} er ikke satt opp "
+        "(SMTP_URL). Den sendes når det er gjort.",
+        "en": ":envelope: *1 {transport} delivery is held*: {transport} is not configured "
+        "(SMTP_URL). It goes once it is.",
+    },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
 }

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import t
-from bot.people import Actor, resolve_actor
+from bot.people import Actor, recognise_staff, resolve_actor
 from bot.runtime import Runtime
 from handlers.slack.blocks.assignments import replace_answered
 from handlers.slack.webclient import post_response_url
@@ -17,8 +17,42 @@ from handlers.slack.webclient import post_response_url
 logger = logging.getLogger(__name__)
 
 
+# Slack users asked once whether COHORTBOT_STAFF_EMAILS lists them and it did not: not asked
+# again on every click (a restart with other settings starts afresh).
+_NOT_STAFF: set[str] = set()
+
+
 async def actor_for(runtime: Runtime, user_id: str, slack_locale: str | None = None) -> Actor:
-    """Resolve the Slack user into a person with roles (unknown people get an empty Actor)."""
+    """Resolve the Slack user into a person with roles (unknown people get an empty Actor).
+
+    Someone the bot does not know yet whose Slack email COHORTBOT_STAFF_EMAILS lists is
+    recognised on this first contact (users.info), with nothing imported.
+    """
+    async with runtime.db.session() as session:
+        actor = await resolve_actor(
+            session=session,
+            settings=runtime.settings,
+            slack_user_id=user_id,
+            slack_locale=slack_locale,
+        )
+    if actor.known or not user_id or not runtime.settings.staff_emails:
+        return actor
+    if runtime.user_lookup is None or user_id in _NOT_STAFF:
+        return actor
+    try:
+        user = await runtime.user_lookup.user(user_id)
+    except Exception:
+        logger.exception("Failed to look up Slack user %s", user_id)
+        return actor
+    if user is None:
+        _NOT_STAFF.add(user_id)
+        return actor
+    async with runtime.db.transaction() as session:
+        person = await recognise_staff(session=session, settings=runtime.settings, user=user)
+    if person is None:
+        _NOT_STAFF.add(user_id)
+        return actor
+    logger.info("Recognised staff member %s from COHORTBOT_STAFF_EMAILS", user_id)
     async with runtime.db.session() as session:
         return await resolve_actor(
             session=session,
@@ -26,6 +60,35 @@ async def actor_for(runtime: Runtime, user_id: str, slack_locale: str | None = N
             slack_user_id=user_id,
             slack_locale=slack_locale,
         )
+
+
+async def recognise_listed_staff(runtime: Runtime) -> int:
+    """At start: link every COHORTBOT_STAFF_EMAILS address Slack knows (users.lookupByEmail).
+
+    So staff get the weekly digest and alerts before they have ever written to the bot.
+    Returns how many were linked; a lookup that fails is left to first contact.
+    """
+    if runtime.user_lookup is None:
+        return 0
+    linked = 0
+    for email in runtime.settings.staff_emails:
+        try:
+            user = await runtime.user_lookup.user_by_email(email)
+        except Exception:
+            logger.exception("Failed to look up a staff email in Slack")
+            continue
+        if user is None:
+            continue
+        async with runtime.db.session() as session:
+            known = await resolve_actor(
+                session=session, settings=runtime.settings, slack_user_id=user.id
+            )
+        if known.known:
+            continue
+        async with runtime.db.transaction() as session:
+            if await recognise_staff(session=session, settings=runtime.settings, user=user):
+                linked += 1
+    return linked
 
 
 @dataclass

@@ -53,7 +53,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 await networks.record_checkin(
                     session,
                     group_id=parsed[0],
-                    person_id=actor.person_id,
+                    person_id=actor.known_id,
                     answer=parsed[1],
                     now=runtime.clock.now(),
                 )
@@ -79,7 +79,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                     session,
                     SlackChannelAdmin(client),
                     runtime.settings,
-                    person_id=actor.person_id,
+                    person_id=actor.known_id,
                     cohort_id=parsed[0],
                     consent=parsed[1] == "yes",
                     now=runtime.clock.now(),
@@ -103,7 +103,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         try:
             async with runtime.db.transaction() as session:
                 await networks.set_matching(
-                    session, person_id=actor.person_id, opt_in=opt_in, network_id=int(value)
+                    session, person_id=actor.known_id, opt_in=opt_in, network_id=int(value)
                 )
         except InvalidRequest:
             await reply.ephemeral(t("error.generic", actor.locale))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 13:56:44.072925
+Create Date: 2026-12-01 14:08:42.826269
 """
 
 from collections.abc import Sequence
@@ -35,6 +35,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("job", "subject", "due"),
     )
     op.create_table(
+        "job_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("run_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("started_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("job", "run_key"),
+    )
+    op.create_table(
         "person",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
@@ -57,6 +69,8 @@ def upgrade() -> None:
         sa.Column("bio", sa.Text(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("erased_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("privacy_notice_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
         sa.UniqueConstraint("slack_user_id"),
@@ -137,6 +151,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cohort", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cohort_programme_id"), ["programme_id"], unique=False)
+
+    op.create_table(
+        "consent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("granted", sa.Boolean(), nullable=False),
+        sa.Column("text_version", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("via", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("consent", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_consent_current", ["person_id", "kind", "scope", "at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_consent_person_id"), ["person_id"], unique=False)
 
     op.create_table(
         "delivery",
@@ -686,6 +720,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_delivery_due")
 
     op.drop_table("delivery")
+    with op.batch_alter_table("consent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consent_person_id"))
+        batch_op.drop_index("ix_consent_current")
+
+    op.drop_table("consent")
     with op.batch_alter_table("cohort", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cohort_programme_id"))
 
@@ -703,5 +742,6 @@ def downgrade() -> None:
     op.drop_table("programme")
     op.drop_table("processed_event")
     op.drop_table("person")
+    op.drop_table("job_run")
     op.drop_table("job_claim")
     # ### end Alembic commands ###
