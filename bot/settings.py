@@ -82,6 +82,31 @@ class Settings(BaseModel):
     teams_conversation_per_second: float = Field(default=7.0, gt=0)
     teams_tenant_per_second: float = Field(default=50.0, gt=0)
 
+    # --- retention per data class (defaults and reasons in docs/privacy.md)
+    retention_message_days: int = Field(default=90, ge=1, le=3650)
+    retention_audit_days: int = Field(default=3 * 365, ge=30, le=3650)
+    retention_risk_case_days: int = Field(default=365, ge=7, le=3650)
+    retention_alumni_silent_days: int = Field(default=3 * 365, ge=30, le=3650)
+    # Month and day the annual status report for the year before is due ("03-01": 1 March).
+    report_due: str = "03-01"
+
+    @field_validator("report_due")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        from datetime import date
+
+        try:
+            month, day = (int(p) for p in value.split("-"))
+            date(2001, month, day)
+        except ValueError as exc:
+            raise ValueError("a month and day such as 03-01") from exc
+        return value
+
+    @property
+    def report_due_month_day(self) -> tuple[int, int]:
+        month, day = (int(p) for p in self.report_due.split("-"))
+        return month, day
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -188,6 +213,12 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_TEAMS_CONVERSATION_PER_SECOND": "teams_conversation_per_second",
     "COHORTBOT_TEAMS_TENANT_PER_SECOND": "teams_tenant_per_second",
     "COHORTBOT_RISK_LOOKBACK_DAYS": "risk_lookback_days",
+    # --- retention
+    "COHORTBOT_RETENTION_MESSAGE_DAYS": "retention_message_days",
+    "COHORTBOT_RETENTION_AUDIT_DAYS": "retention_audit_days",
+    "COHORTBOT_RETENTION_RISK_CASE_DAYS": "retention_risk_case_days",
+    "COHORTBOT_RETENTION_ALUMNI_SILENT_DAYS": "retention_alumni_silent_days",
+    "COHORTBOT_REPORT_DUE": "report_due",
 }
 
 

@@ -205,8 +205,7 @@ async def start_teams_connector(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-    bound = sockets[0].getsockname()[1] if sockets else port
+    bound = runner.addresses[0][1] if runner.addresses else port
     return ConnectorHandle(url=f"http://{host}:{bound}", state=state, runner=runner)
 
 

@@ -18,8 +18,9 @@ from bot.notifier import OutgoingMessage
 from bot.people import Actor
 from bot.pulses import PulseError, parse_answer_value, record_answer
 from bot.runtime import Runtime
-from handlers.teams.cards import CONTENT_TYPE, PULSE_TEXT_VERB, attachment, build_card, text_card
+from handlers.teams.cards import CONTENT_TYPE, PULSE_TEXT_VERB, build_card, text_card
 from handlers.teams.context import identify, incoming
+from handlers.teams.install import card_activity
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ def _data(value: Any) -> dict[str, Any]:
 
 def register(teams: Any, runtime: Runtime) -> None:
     agent = teams.agent
-    from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse
+    from microsoft_agents.activity import AdaptiveCardInvokeResponse
 
     async def handle(context: Any, verb: str, data: dict[str, Any]) -> dict[str, Any]:
         actor = await identify(runtime, teams.connector, incoming(context.activity))
@@ -209,7 +210,7 @@ def register(teams: Any, runtime: Runtime) -> None:
             values = _data(data)
             card = await handle(context, str(values.get("verb", "")), values)
             reply_to = getattr(context.activity, "reply_to_id", None)
-            update = Activity(type="message", attachments=[attachment(card)])
+            update = card_activity(card)
             if reply_to:
                 update.id = reply_to
                 try:
@@ -217,4 +218,4 @@ def register(teams: Any, runtime: Runtime) -> None:
                     return
                 except Exception:
                     logger.warning("Failed to update a Teams card in place; sending a new one")
-            await context.send_activity(Activity(type="message", attachments=[attachment(card)]))
+            await context.send_activity(card_activity(card))

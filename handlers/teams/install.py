@@ -23,13 +23,20 @@ from handlers.teams.views import roster_message, text_message, welcome_message
 logger = logging.getLogger(__name__)
 
 
+def card_activity(card: dict[str, Any]) -> Any:
+    """An SDK message Activity carrying one Adaptive Card."""
+    from microsoft_agents.activity import Activity, Attachment
+
+    item = attachment(card)
+    return Activity(
+        type="message",
+        attachments=[Attachment(content_type=item["contentType"], content=item["content"])],
+    )
+
+
 async def send_card(context: Any, message: Any) -> None:
     """Reply in the conversation of the turn with one card."""
-    from microsoft_agents.activity import Activity
-
-    await context.send_activity(
-        Activity(type="message", attachments=[attachment(build_card(message))])
-    )
+    await context.send_activity(card_activity(build_card(message)))
 
 
 def _members_to_users(members: list[dict[str, Any]], tenant: str | None) -> list[TeamsUser]:

@@ -8,15 +8,14 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
+from bot import audit
 from bot.messages import esc, t
-from bot.pulses import audience_options
+from bot.pulses import audience_options, find_pulse, recent_pulses
 from bot.report import REPORT_FORMATS, produce_annual_report
 from bot.results import pulse_results, results_chart_png, results_text
 from bot.runtime import Runtime
 from handlers.slack.blocks.pulse import build_pulse_modal, build_results_blocks
 from handlers.slack.commands.registry import CommandContext, subcommand
-from storage.queries.people import record_audit
-from storage.queries.pulses import find_pulse, recent_pulses
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ async def _which_pulse(ctx: CommandContext, ref: str) -> str:
     lines = [t("pulse.results.not_found", locale, ref=ref) if ref else ""]
     lines[0] += (" " if ref else "") + t("pulse.results.usage", locale)
     async with ctx.runtime.db.session() as session:
-        pulses = await recent_pulses(session=session)
+        pulses = await recent_pulses(session)
     if pulses:
         lines.append(t("pulse.results.recent", locale))
         lines += [f"• `{p.id}` {esc(p.title)}" for p in pulses]
@@ -57,16 +56,15 @@ async def results_command(ctx: CommandContext) -> None:
     locale, runtime = ctx.actor.locale, ctx.runtime
     ref = ctx.args.strip()
     async with runtime.db.transaction() as session:
-        pulse = await find_pulse(session=session, ref=ref) if ref else None
+        pulse = await find_pulse(session, ref=ref) if ref else None
         results = (
             await pulse_results(session, pulse.id, settings=runtime.settings)
             if pulse and pulse.id
             else None
         )
         if results is not None:
-            await record_audit(
-                session=session,
-                actor=f"person:{ctx.actor.person_id}",
+            await audit.record(
+                session,
                 actor_id=ctx.actor.person_id,
                 action="pulse.results",
                 subject=f"pulse:{results.pulse.id}",

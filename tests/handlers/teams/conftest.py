@@ -101,7 +101,7 @@ async def teams_world(settings: Settings, clock: FrozenClock) -> AsyncIterator[T
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = runner.addresses[0][1]
         dispatcher = Dispatcher(runtime)
         try:
             yield TeamsWorld(
