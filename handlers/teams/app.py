@@ -92,6 +92,16 @@ def build_teams(runtime: Runtime, http: aiohttp.ClientSession) -> TeamsBot | Non
         start_typing_timer=False,
         bot_app_id=settings.teams_app_id or "",
     )
+    notifier = build_teams_notifier(settings, http)
+    connector = notifier.connector
+    teams = TeamsBot(mode, agent, adapter, config, policy, connector, notifier)
+    register_handlers(teams, runtime)
+    return teams
+
+
+def build_teams_notifier(settings: Any, http: aiohttp.ClientSession) -> TeamsNotifier:
+    """The Teams transport alone (also for processes that only send, like the CLI)."""
+    mode = settings.teams
     token = None
     if mode == "on":
         assert settings.teams_app_id and settings.teams_app_password and settings.teams_tenant_id
@@ -100,8 +110,8 @@ def build_teams(runtime: Runtime, http: aiohttp.ClientSession) -> TeamsBot | Non
             password=settings.teams_app_password,
             tenant_id=settings.teams_tenant_id,
         )
-    connector = TeamsConnector(http, policy=policy, token=token)
-    notifier = TeamsNotifier(
+    connector = TeamsConnector(http, policy=ServiceUrlPolicy.for_mode(mode), token=token)
+    return TeamsNotifier(
         connector,
         TeamsRateLimiter(
             per_conversation=settings.teams_conversation_per_second,
@@ -110,9 +120,6 @@ def build_teams(runtime: Runtime, http: aiohttp.ClientSession) -> TeamsBot | Non
         tenant_id=settings.teams_tenant_id or "",
         bot_id=f"28:{settings.teams_app_id}" if settings.teams_app_id else None,
     )
-    teams = TeamsBot(mode, agent, adapter, config, policy, connector, notifier)
-    register_handlers(teams, runtime)
-    return teams
 
 
 def register_handlers(teams: TeamsBot, runtime: Runtime) -> None:
