@@ -591,3 +591,14 @@ async def enrolments_of(*, session: AsyncSession, person_id: int) -> list[Enrolm
 async def save(*, session: AsyncSession, rows: Iterable[SQLModel]) -> None:
     session.add_all(list(rows))
     await session.flush()
+
+
+async def people_without_notice(*, session: AsyncSession, limit: int) -> list[Person]:
+    """People not yet sent the privacy notice (erased stubs excluded), oldest first."""
+    result = await session.execute(
+        select(Person)
+        .where(col(Person.privacy_notice_at).is_(None), col(Person.erased_at).is_(None))
+        .order_by(col(Person.id))
+        .limit(limit)
+    )
+    return list(result.scalars())
