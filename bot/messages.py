@@ -70,6 +70,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort match &lt;nettverk&gt;` – start en matcherunde\n"
         "• `/cohort sync &lt;kull&gt;` – opprett kanaler og inviter deltakerne\n"
         "• `/cohort followup &lt;sak&gt; &lt;notat&gt;` – marker en risikosak som fulgt opp\n"
+        "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
         "• `/cohort report` – årsrapporten som fil\n"
         "• `/cohort deliveries` – utsendelser som feilet",
         "en": "*For programme staff*\n"
@@ -82,6 +83,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort match &lt;network&gt;` – start a matching round\n"
         "• `/cohort sync &lt;cohort&gt;` – create channels and invite the participants\n"
         "• `/cohort followup &lt;case&gt; &lt;note&gt;` – mark a risk case as followed up\n"
+        "• `/cohort cases` – every risk case of the week with its case number\n"
         "• `/cohort report` – the annual report as a file\n"
         "• `/cohort deliveries` – deliveries that failed",
     },
@@ -184,8 +186,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No open risk cases from the latest weekly digest.",
     },
     "home.risk.more": {
-        "nb": "… og {n} til. Se ukesoversikten i direktemeldingene dine.",
-        "en": "… and {n} more. See the weekly digest in your direct messages.",
+        "nb": "… og {n} til: se hele lista under.",
+        "en": "… and {n} more: see the whole list below.",
     },
     "home.risk.context": {
         "nb": "Bare programstaben ser dette, og hver visning logges. "
@@ -1121,6 +1123,99 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "(SMTP_URL). Den sendes når det er gjort.",
         "en": ":envelope: *1 {transport} delivery is held*: {transport} is not configured "
         "(SMTP_URL). It goes once it is.",
+    },
+    # --- whole staff lists, a page at a time (bot/staff_lists.py) -----------------------
+    # Counts stand after a label ("åpne: 3") so that no count needs a plural form.
+    "lists.show_all": {"nb": "Vis hele lista ({n})", "en": "Show the whole list ({n})"},
+    "lists.more": {
+        "nb": "Viser {shown} av {total} – {n} til i hele lista.",
+        "en": "Showing {shown} of {total} – {n} more in the whole list.",
+    },
+    "lists.page": {
+        "nb": "Side {page} av {pages} · {first}–{last} av {total}",
+        "en": "Page {page} of {pages} · {first}–{last} of {total}",
+    },
+    "lists.prev": {"nb": "← Forrige", "en": "← Previous"},
+    "lists.close": {"nb": "Lukk", "en": "Close"},
+    "lists.next": {"nb": "Neste →", "en": "Next →"},
+    "lists.empty": {"nb": "Lista er tom.", "en": "The list is empty."},
+    "lists.unknown": {
+        "nb": "Den lista finnes ikke. Åpne den på nytt fra meldingen eller Hjem-fanen.",
+        "en": "That list does not exist. Open it again from the message or the Home tab.",
+    },
+    "lists.risk.title": {"nb": "Risikosaker", "en": "Risk cases"},
+    "risk.case.unknown": {
+        "nb": "Det finnes ingen risikosak med nummer «{case}». Saksnumrene står i ukens "
+        "oversikt og i `/cohort cases`.",
+        "en": "There is no risk case number “{case}”. The case numbers are in the weekly "
+        "digest and in `/cohort cases`.",
+    },
+    "risk.case.marked": {
+        "nb": "Sak {case} er markert som fulgt opp av {name}. Resten av staben ser det også.",
+        "en": "Case {case} is marked followed up by {name}. The rest of the staff see it too.",
+    },
+    "risk.case.usage": {
+        "nb": "Skriv `/cohort followup SAK notat`, f.eks. `/cohort followup 12 Ringte henne`. "
+        "Saksnumrene står i ukens oversikt og i `/cohort cases`.",
+        "en": "Type `/cohort followup CASE note`, e.g. `/cohort followup 12 Called her`. "
+        "The case numbers are in the weekly digest and in `/cohort cases`.",
+    },
+    "lists.risk.item": {"nb": "*Sak {case}*: *{name}*", "en": "*Case {case}*: *{name}*"},
+    "lists.risk.followed_up_by": {
+        "nb": ":white_check_mark: Fulgt opp av {name} {when}",
+        "en": ":white_check_mark: Followed up by {name} on {when}",
+    },
+    "lists.risk.summary": {
+        "nb": "Uke {week} – saker: {total} · åpne: {open} · fulgt opp: {done}",
+        "en": "Week {week} – cases: {total} · open: {open} · followed up: {done}",
+    },
+    "lists.managers.title": {"nb": "Ledere å følge opp", "en": "Managers to follow up"},
+    "lists.managers.summary": {
+        "nb": "Eskalert: {escalated} · forfalt: {overdue} · venter (ikke forfalt): {pending} · "
+        "ikke sendt ennå: {planned}",
+        "en": "Escalated: {escalated} · overdue: {overdue} · waiting (not yet due): {pending} · "
+        "not sent yet: {planned}",
+    },
+    "lists.managers.item": {
+        "nb": "*{manager}* ({contact}) – {title} for {participant}",
+        "en": "*{manager}* ({contact}) – {title} for {participant}",
+    },
+    "lists.managers.state.escalated": {"nb": "Eskalert til staben", "en": "Escalated to staff"},
+    "lists.managers.state.overdue": {"nb": "Forfalt", "en": "Overdue"},
+    "lists.managers.state.pending": {"nb": "Venter på svar", "en": "Waiting for an answer"},
+    "lists.managers.state.planned": {"nb": "Ikke sendt ennå", "en": "Not sent yet"},
+    "lists.managers.goes": {"nb": "sendes {when}", "en": "goes {when}"},
+    "lists.managers.due": {"nb": "svarfrist {when}", "en": "answer due {when}"},
+    "lists.managers.escalated": {"nb": "eskalert {when}", "en": "escalated {when}"},
+    "lists.managers.said_later": {
+        "nb": "Svarte «ikke ennå».",
+        "en": "Answered “not yet”.",
+    },
+    "lists.managers.failed": {
+        "nb": ":warning: Sending med {transport} feilet: `{error}`",
+        "en": ":warning: Sending by {transport} failed: `{error}`",
+    },
+    "lists.managers.held": {
+        "nb": ":envelope: Venter: {transport} er ikke satt opp (SMTP_URL)",
+        "en": ":envelope: Held: {transport} is not configured (SMTP_URL)",
+    },
+    "lists.assignments.title": {"nb": "Oppgavestatus", "en": "Assignment status"},
+    "lists.assignments.item": {
+        "nb": "*{klass}* – *{title}* ({when})\nLevert: {done} · åpne: {open} · forfalt: {overdue}",
+        "en": "*{klass}* – *{title}* ({when})\nDone: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.summary": {
+        "nb": "Klasser: {classes} · linjer: {rows}",
+        "en": "Classes: {classes} · rows: {rows}",
+    },
+    "lists.failures.title": {"nb": "Feilede utsendelser", "en": "Failed deliveries"},
+    "lists.failures.item": {
+        "nb": "#{id} {who} – {kind} via {transport}: `{error}` ({when})",
+        "en": "#{id} {who} – {kind} via {transport}: `{error}` ({when})",
+    },
+    "lists.failures.summary": {
+        "nb": "Feilede utsendelser: {n}, nyeste først.",
+        "en": "Failed deliveries: {n}, newest first.",
     },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
