@@ -42,7 +42,7 @@ from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
 from bot.timing import QuietHours, next_allowed
 from storage.db import Database
-from storage.models import SendingPause
+from storage.models import ERASED_EMAIL_SUFFIX, SendingPause
 from storage.queries import deliveries as q
 
 logger = logging.getLogger(__name__)
@@ -101,6 +101,8 @@ async def schedule(
         replace_pending: re-applying a plan: a still-pending delivery with this key gets the
             new time, target and message; one already sent is left alone.
     """
+    if target.endswith(ERASED_EMAIL_SUFFIX):
+        return False  # an erased person's stub, kept for a report: never messaged
     when = next_allowed(
         send_at,
         audience=audience,

@@ -72,9 +72,7 @@ def week_label(week: str) -> str:
 def reason_text(reason: str, locale: str) -> str:
     """Say a reason code ("overdue_assignments:2") in words."""
     code, _, count = reason.partition(":")
-    if count in ("", "1"):
-        return t(f"risk.reason.{code}.one", locale)
-    return t(f"risk.reason.{code}", locale, n=count)
+    return t(f"risk.reason.{code}", locale, n=int(count) if count.isdigit() else 1)
 
 
 async def find_risks(
@@ -155,7 +153,7 @@ def build_digest_message(
         )
     return OutgoingMessage(
         text=t(
-            "risk.digest.lead.one" if len(risks) == 1 else "risk.digest.lead",
+            "risk.digest.lead",
             loc,
             n=len(risks),
             week=week_label(week),

@@ -74,7 +74,7 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import digest, dispatch, matching, nudges, planner, pulses
+    from schedules import digest, dispatch, matching, nudges, planner, pulses, retention
 
     return [
         dispatch.register,
@@ -83,6 +83,7 @@ def default_jobs() -> list[JobRegistrar]:
         planner.register,
         digest.register,
         matching.register,
+        retention.register,
     ]
 
 

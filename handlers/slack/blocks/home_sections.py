@@ -166,8 +166,7 @@ def build_risk_cases(cases: OpenRiskCases, *, locale: str) -> Blocks:
             "value": str(case.case_id),
         }
         blocks.append(block)
-    lead = "home.risk.lead.one" if cases.total == 1 else "home.risk.lead"
-    parts = [t(lead, locale, week=week_label(cases.week or ""), n=cases.total)]
+    parts = [t("home.risk.lead", locale, week=week_label(cases.week or ""), n=cases.total)]
     if cases.more:
         parts.append(t("home.risk.more", locale, n=cases.more))
     parts.append(t("home.risk.context", locale))
