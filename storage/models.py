@@ -467,6 +467,28 @@ class SendingPause(SQLModel, table=True):
     paused_at: datetime = ts(default_now=True)
 
 
+class JobClaim(SQLModel, table=True):
+    """Scheduled work done once: a matching round, a digest, a pulse opening, a cohort's end.
+
+    Keyed uniquely by (job, subject, due): the row is inserted in the transaction that does the
+    work, so with any number of processes exactly one does it (the others find the key taken,
+    or wait on its row lock until it commits). Work that spans several transactions (the
+    planner) holds the row under a lease instead: `lease_until` on the real clock, never the
+    local workspace's shifted one.
+    """
+
+    __tablename__ = "job_claim"
+    __table_args__ = (UniqueConstraint("job", "subject", "due"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=48)
+    subject: str = Field(max_length=120)
+    due: str = Field(max_length=40)  # the due time (ISO UTC) or period, e.g. "2026-W48"
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = ts()
+    done_at: datetime | None = ts()
+    created_at: datetime = ts(default_now=True)
+
+
 # --- inbound, audit, risk ------------------------------------------------------------------
 
 
@@ -558,6 +580,7 @@ __all__ = [
     "DeliveryState",
     "Enrolment",
     "EnrolmentStatus",
+    "JobClaim",
     "JobRun",
     "LineManagerLink",
     "MatchBlock",
