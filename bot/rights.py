@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import audit
 from bot.settings import Settings
 from storage.models import ERASED_EMAIL_SUFFIX, Cohort, CohortStatus, Enrolment, Person
 from storage.queries import people as people_q
@@ -171,8 +172,8 @@ async def export_person(
         }
         for e in await q.audit_about(session=session, person_id=pid)
     ]
-    await people_q.record_audit(
-        session=session,
+    await audit.record(
+        session,
         actor=actor,
         actor_id=actor_id,
         action="person.export",
@@ -328,8 +329,8 @@ async def erase_person(
         await q.delete_person_row(session=session, person_id=pid)
     session.expunge(person)
     report.scrubbed = await q.scrub_identifiers(session=session, needles=needles)
-    await people_q.record_audit(
-        session=session,
+    await audit.record(
+        session,
         actor=actor,
         actor_id=actor_id,
         action="person.erase",
