@@ -136,7 +136,7 @@ async def export_person(
         classes[pc.data_class][_column_label(pc.table, pc.column)] = rows
     for table, _column, data_class in PERSON_ID_LISTS:
         classes[data_class][table] = await _groups(session, pid)
-    addresses = [a for a in (person.slack_user_id, person.email) if a]
+    addresses = await q.identifiers_of(session=session, person=person)
     classes["messages"] = [
         {
             "id": d.id,
@@ -288,8 +288,8 @@ async def erase_person(
     report = ErasureReport(pseudonym=f"erased:{secrets.token_hex(6)}", dry_run=dry_run)
     kept = await _kept_enrolments(session, pid, now=now, settings=settings)
     report.kept = [r for _, r in kept]
-    needles = [person.email, person.name, person.slack_user_id or ""]
-    addresses = [a for a in (person.slack_user_id, person.email) if a]
+    addresses = await q.identifiers_of(session=session, person=person)
+    needles = [person.name, *addresses]
     deliveries = await q.deliveries_to(session=session, person_id=pid, addresses=addresses)
     report.counts["messages"] = len(deliveries)
     for pc in PERSON_COLUMNS:
