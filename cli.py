@@ -28,10 +28,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 plan_app = typer.Typer(help="The programme plan file.", no_args_is_help=True)
 import_app = typer.Typer(help="Import people.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+person_app = typer.Typer(help="One person's records.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
+app.add_typer(person_app, name="person")
 
 console = Console()
 # Errors are one line whatever the terminal width: never wrapped.
@@ -625,6 +627,101 @@ async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
     )
     for who, transport, reason in result.failures:
         console.print(f"  failed {transport} to {who}: {reason}", highlight=False)
+
+
+# --- a participant's recorded status, credits and exam result --------------------------------
+
+
+def _parse_day(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} {text!r} is not a date like 2026-03-31; nothing was recorded")
+
+
+@person_app.command("status")
+def person_status(
+    email: str = typer.Argument(..., help="The participant's email."),
+    status: str | None = typer.Option(
+        None,
+        "--status",
+        help="applicant, admitted, active, completed, withdrawn or not_started.",
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="With --status withdrawn: the reason category (see docs)."
+    ),
+    on: str | None = typer.Option(None, "--date", help="The day it took effect (default today)."),
+    credits: str | None = typer.Option(None, "--credits", help="Credits achieved, 0–60."),
+    result: str | None = typer.Option(None, "--result", help="Exam result: passed or failed."),
+    result_on: str | None = typer.Option(
+        None, "--result-date", help="The day the result was final (default --date or today)."
+    ),
+    cohort: str | None = typer.Option(
+        None, "--cohort", help="The cohort key, when the person is in several."
+    ),
+) -> None:
+    """Record a participant's status (with the withdrawal reason), credits or exam result."""
+    from bot.clock import SystemClock
+    from bot.enrolment_status import (
+        StatusChange,
+        StatusError,
+        parse_credits,
+        parse_reason,
+        parse_result,
+        parse_status,
+        record_status,
+    )
+    from storage.db import Database
+
+    settings = load()
+    try:
+        change = StatusChange(
+            status=parse_status(status) if status else None,
+            on=_parse_day(on, "--date"),
+            reason=parse_reason(reason) if reason else None,
+            credits=parse_credits(credits) if credits else None,
+            result=parse_result(result) if result else None,
+            result_on=_parse_day(result_on, "--result-date"),
+        )
+    except StatusError as exc:
+        fail(f"{exc}; nothing was recorded")
+        return
+    require_schema(settings)
+    today = SystemClock().now().astimezone(settings.zone).date()
+
+    async def go() -> tuple[str, list[str]]:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await record_status(
+                    session,
+                    email=email,
+                    change=change,
+                    today=today,
+                    actor="cli",
+                    cohort_ref=cohort,
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        cohort_key, changed = run_async(go())
+    except StatusError as exc:
+        fail(f"{exc}; nothing was recorded")
+        return
+    if changed:
+        console.print(
+            f"recorded for {email.strip().lower()} in {cohort_key}: {', '.join(changed)}",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"nothing to change for {email.strip().lower()} in {cohort_key}", highlight=False
+        )
 
 
 # --- reports (annual status report, evaluator export, pulse results) -------------------------

@@ -806,6 +806,49 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The pulse “{title}” is created. It goes out {when} and closes {closes}. "
         "See the answers with `/cohort results {id}`.",
     },
+    # --- participant status (bot/enrolment_status.py) -------------------------------------
+    "withdrawal_reason.workload": {"nb": "Arbeidsbelastning", "en": "Workload"},
+    "withdrawal_reason.employer": {
+        "nb": "Arbeidsgiver ga ikke tid",
+        "en": "Employer could not give time",
+    },
+    "withdrawal_reason.job_change": {
+        "nb": "Ny jobb eller endret stilling",
+        "en": "New job or changed position",
+    },
+    "withdrawal_reason.personal": {
+        "nb": "Personlige forhold",
+        "en": "Personal circumstances",
+    },
+    "withdrawal_reason.academic": {"nb": "Faglig krevende", "en": "Academic demands"},
+    "withdrawal_reason.expectations": {
+        "nb": "Svarte ikke til forventningene",
+        "en": "Did not meet expectations",
+    },
+    "withdrawal_reason.other": {"nb": "Annet", "en": "Other"},
+    "withdrawal_reason.not_stated": {"nb": "Ikke oppgitt", "en": "Not stated"},
+    "status.applicant": {"nb": "søker", "en": "applicant"},
+    "status.admitted": {"nb": "tatt opp", "en": "admitted"},
+    "status.active": {"nb": "aktiv", "en": "active"},
+    "status.completed": {"nb": "fullført", "en": "completed"},
+    "status.withdrawn": {"nb": "trukket seg", "en": "withdrawn"},
+    "status.not_started": {"nb": "startet ikke", "en": "did not start"},
+    "status.recorded": {
+        "nb": "Registrert for {email} i {cohort}: {fields}.",
+        "en": "Recorded for {email} in {cohort}: {fields}.",
+    },
+    "status.unchanged": {
+        "nb": "Ingenting å endre for {email} i {cohort}: det var allerede registrert.",
+        "en": "Nothing to change for {email} in {cohort}: it was already recorded.",
+    },
+    "status.refused": {"nb": "Ikke registrert: {reason}", "en": "Not recorded: {reason}"},
+    "status.usage": {
+        "nb": "Bruk: `/cohort status EPOST STATUS [DATO] [årsak=KATEGORI] [poeng=15] "
+        "[resultat=bestått|ikke_bestått] [kull=NØKKEL]`. Status: {statuses}. "
+        "Årsaker: {reasons}.",
+        "en": "Usage: `/cohort status EMAIL STATUS [DATE] [reason=CATEGORY] [credits=15] "
+        "[result=passed|failed] [cohort=KEY]`. Statuses: {statuses}. Reasons: {reasons}.",
+    },
     # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
     "report.title": {
         "nb": "Årsrapport {year} – Nasjonal lederutdanning for primærhelsetjenesten",
