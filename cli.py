@@ -766,6 +766,49 @@ def report_annual(
     console.print(f"annual report {year} ({fmt}, {len(data):,} bytes) written to {out}")
 
 
+@report_app.command("final")
+def report_final(
+    first: int = typer.Option(..., "--from", min=2000, max=2100, help="The first year."),
+    last: int = typer.Option(..., "--to", min=2000, max=2100, help="The last year."),
+    fmt: str = typer.Option("html", "--format", help="html, xlsx or csv."),
+    out: Path = typer.Option(..., "--out", help="Where to write the file."),
+    locale: str = typer.Option("nb", "--locale", help="nb (default) or en headings."),
+) -> None:
+    """Write the contract's final report over several years (the annual report's sections)."""
+    from bot.clock import SystemClock
+    from bot.report import REPORT_FORMATS, produce_final_report
+    from storage.db import Database
+
+    if fmt not in REPORT_FORMATS:
+        fail(f"--format {fmt!r} is not one of {', '.join(REPORT_FORMATS)}")
+    if last < first:
+        fail(f"--to {last} is before --from {first}")
+    settings = load()
+    require_schema(settings)
+
+    async def produce() -> bytes:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await produce_final_report(
+                    session,
+                    first_year=first,
+                    last_year=last,
+                    fmt=fmt,
+                    settings=settings,
+                    now=SystemClock().now(),
+                    actor="cli",
+                    locale=locale,
+                )
+        finally:
+            await db.dispose()
+
+    data = run_async(produce())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    console.print(f"final report {first}–{last} ({fmt}, {len(data):,} bytes) written to {out}")
+
+
 @report_app.command("evaluator")
 def report_evaluator(
     year: int = typer.Option(..., "--year", min=2000, max=2100, help="The pulse year."),

@@ -882,6 +882,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.no_data": {"nb": "Ingen data for året.", "en": "No data for the year."},
     "report.programme_total": {"nb": "Sum {programme}", "en": "Total {programme}"},
     "report.section.enrolment": {"nb": "Søkere og deltakere", "en": "Applicants and participants"},
+    "report.section.summary": {"nb": "Sammendrag", "en": "Summary"},
+    "report.summary.caption": {"nb": "Nøkkeltall per år", "en": "Key figures per year"},
+    "report.summary.figure": {"nb": "Nøkkeltall", "en": "Figure"},
+    "report.summary.response_rate": {
+        "nb": "Svarprosent på pulsmålinger",
+        "en": "Pulse response rate (%)",
+    },
+    "report.summary.intro": {
+        "nb": "De viktigste tallene, med tidligere år ved siden av når de finnes.",
+        "en": "The main figures, with earlier years beside them where there are any.",
+    },
+    "report.summary.no_history": {
+        "nb": "Det finnes ingen tidligere år å sammenligne med.",
+        "en": "There are no earlier years to compare with.",
+    },
+    "report.final_title": {
+        "nb": "Sluttrapport {first}–{last} – Nasjonal lederutdanning for primærhelsetjenesten",
+        "en": "Final report {first}–{last} – National leadership programme for primary health care",
+    },
+    "report.missing.no_denominator": {"nb": "ingen å regne av", "en": "none to count from"},
+    "report.missing.not_sent": {"nb": "ikke sendt ennå", "en": "not sent yet"},
+    "report.missing.not_opened": {"nb": "ikke åpnet ennå", "en": "not opened yet"},
+    "report.page": {"nb": "Side", "en": "Page"},
     "report.enrolment.intro": {
         "nb": "Søkere er alle som søkte; startet er de som begynte i programmet; frafall er de "
         "som sluttet etter oppstart.",
@@ -899,8 +922,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.enrolment.withdrawn": {"nb": "Trukket seg", "en": "Withdrawn"},
     "report.enrolment.dropouts": {"nb": "Frafall etter start", "en": "Dropouts after start"},
     "report.enrolment.completion_rate": {
-        "nb": "Fullført av startet (%)",
-        "en": "Completed of started (%)",
+        "nb": "Fullført av de som avsluttet (%)",
+        "en": "Completed of those who finished or left (%)",
+    },
+    "report.enrolment.participants": {
+        "nb": "Deltakere i perioden",
+        "en": "Participants in the period",
+    },
+    "report.enrolment.not_started": {"nb": "Startet ikke", "en": "Did not start"},
+    "report.enrolment.in_progress": {
+        "nb": "Underveis ved periodens slutt",
+        "en": "In progress at the end",
+    },
+    "report.enrolment.outcome_missing": {
+        "nb": "Kullet er ferdig, utfall ikke registrert",
+        "en": "Cohort over, outcome not recorded",
+    },
+    "report.enrolment.note": {
+        "nb": "Søkere, opptak og oppstart telles i året kullet starter; fullføring og frafall i "
+        "året de ble registrert; deltakere i perioden er alle som var i programmet minst én dag "
+        "av den. Andelen fullført regnes av dem som fullførte eller sluttet etter oppstart i "
+        "perioden; «–» betyr at ingen avsluttet ennå.",
+        "en": "Applicants, admissions and starts count in the year the cohort starts; completion "
+        "and dropout in the year they were recorded; participants in the period are everyone in "
+        "the programme on at least one day of it. The completion share is of those who completed "
+        "or left after starting in the period; “–” means nobody has finished yet.",
+    },
+    "report.enrolment.outcome_missing_note": {
+        "nb": "Noen deltakere i kull som er ferdige har ikke registrert utfall: registrer "
+        "fullført eller sluttet med `cohortbot person status` eller `/cohort status`.",
+        "en": "Some participants of cohorts that are over have no recorded outcome: record "
+        "completed or withdrawn with `cohortbot person status` or `/cohort status`.",
     },
     "report.enrolment.chart": {
         "nb": "Fra søknad til fullført",
@@ -925,6 +977,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "report.dropout.interval": {"nb": "Tidspunkt", "en": "When"},
     "report.dropout.reason": {"nb": "Årsak", "en": "Reason"},
+    "report.dropout.reasons_note": {
+        "nb": "Årsakene er faste kategorier registrert av programmets ansatte; fritekst brukes ikke.",
+        "en": "Reasons are fixed categories recorded by programme staff; no free text is used.",
+    },
+    "report.withheld": {
+        "nb": "Tabellen er skjult i sin helhet: med så få personer (under {k}) kunne "
+        "enkeltpersoner ellers regnes ut fra totalene.",
+        "en": "The whole table is hidden: with so few people (under {k}) individuals could "
+        "otherwise be worked out from the totals.",
+    },
+    "report.year": {"nb": "År", "en": "Year"},
     "report.dropout.before_start": {"nb": "Før oppstart", "en": "Before the start"},
     "report.dropout.before_first": {"nb": "Før første samling", "en": "Before the first session"},
     "report.dropout.between": {
@@ -954,6 +1017,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Participants by education",
     },
     "report.background.education.label": {"nb": "Utdanning", "en": "Education"},
+    "report.background.workplace": {
+        "nb": "Deltakere etter arbeidssted",
+        "en": "Participants by workplace",
+    },
+    "report.background.workplace.label": {"nb": "Arbeidssted", "en": "Workplace"},
+    "report.background.municipality": {
+        "nb": "Deltakere etter kommune",
+        "en": "Participants by municipality",
+    },
+    "report.background.municipality.label": {"nb": "Kommune", "en": "Municipality"},
     "report.background.county": {"nb": "Deltakere etter fylke", "en": "Participants by county"},
     "report.background.county.label": {"nb": "Fylke", "en": "County"},
     "report.section.geography": {"nb": "Geografisk spredning", "en": "Geographic spread"},
@@ -977,6 +1050,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "mean. Results for groups with fewer than {k} answers are hidden.",
     },
     "report.evaluations.anonymous": {"nb": "anonym", "en": "anonymous"},
+    "report.evaluations.not_opened": {
+        "nb": "Ikke åpnet ennå (ikke med i tallene): {titles}.",
+        "en": "Not opened yet (not in the figures): {titles}.",
+    },
     "report.evaluations.named": {"nb": "med navn", "en": "named"},
     "report.evaluations.response_caption": {
         "nb": "{title} ({cohort}, {kind}): svarprosent",
@@ -1010,9 +1087,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.results.with_credits": {"nb": "Med studiepoeng", "en": "With credits"},
     "report.results.total_credits": {"nb": "Studiepoeng totalt", "en": "Total credits"},
     "report.results.mean_credits": {
-        "nb": "Studiepoeng per startet",
-        "en": "Credits per started participant",
+        "nb": "Studiepoeng per deltaker med resultat",
+        "en": "Credits per participant with a result",
     },
+    "report.results.recorded": {"nb": "Med registrert resultat", "en": "With a recorded result"},
+    "report.results.no_credits": {
+        "nb": "Ingen studiepoeng registrert",
+        "en": "No credits recorded",
+    },
+    "report.results.none": {
+        "nb": "Ingen resultater er registrert i perioden.",
+        "en": "No results were recorded in the period.",
+    },
+    "report.results.exam_caption": {
+        "nb": "Eksamensresultat per kull",
+        "en": "Exam results per cohort",
+    },
+    "report.results.exam": {"nb": "Eksamen", "en": "Exam"},
+    "report.results.exam.passed": {"nb": "Bestått", "en": "Passed"},
+    "report.results.exam.failed": {"nb": "Ikke bestått", "en": "Failed"},
+    "report.results.exam.none": {"nb": "Ingen eksamen registrert", "en": "No exam recorded"},
     "report.results.distribution_caption": {
         "nb": "Deltakere etter oppnådde studiepoeng",
         "en": "Participants by credits achieved",
@@ -1034,6 +1128,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "report.involvement.nudge": {"nb": "Påminnelse", "en": "Nudge"},
     "report.involvement.nudged": {"nb": "Ledere spurt", "en": "Managers asked"},
+    "report.involvement.participants": {
+        "nb": "Deltakere med leder spurt",
+        "en": "Participants whose manager was asked",
+    },
+    "report.involvement.managers": {"nb": "Ledere spurt", "en": "Managers asked"},
     "report.involvement.share_answered": {"nb": "Svart (%)", "en": "Answered (%)"},
     "report.involvement.share_done": {"nb": "«Gjort» (%)", "en": "“Done” (%)"},
     "report.involvement.median_hours": {

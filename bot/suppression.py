@@ -60,6 +60,7 @@ class Item:
     fixed: bool = False  # printed elsewhere in the same output: never hidden here
     lower: float | None = None
     upper: float | None = None
+    hide_with: Hashable | None = None  # hidden whenever this item is (a mean with its n)
 
     def rows(self, n_atoms: int) -> list[tuple[list[float], float, float]]:
         """The item as linear constraints lo <= a·x <= hi on the atoms."""
@@ -194,6 +195,7 @@ class LinearTable:
         value: float | None = None,
         lower: float | None = None,
         upper: float | None = None,
+        hide_with: Hashable | None = None,
     ) -> Item:
         """Add a published figure; its value is computed from the atoms unless given."""
         num = dict(terms) if isinstance(terms, Mapping) else {i: 1.0 for i in terms}
@@ -207,7 +209,7 @@ class LinearTable:
             else:
                 bottom = sum(self.atoms[i] * c for i, c in den_map.items())
                 value = top / bottom if bottom else 0.0
-        item = Item(key, num, float(value), den_map, tol, count, fixed, lower, upper)
+        item = Item(key, num, float(value), den_map, tol, count, fixed, lower, upper, hide_with)
         self.items.append(item)
         return item
 
@@ -233,6 +235,7 @@ class LinearTable:
         if not primary:
             return hidden
         hidden |= self._row_column_start(primary)
+        self._close(hidden)
         hideable = [i for i in self.items if not i.fixed]
         # Hiding more only widens intervals: a primary item once protected stays protected.
         # The LP relaxation (fast) finds complements; the integer programme has the last word.
@@ -267,10 +270,21 @@ class LinearTable:
                 candidates[0],
             )
             hidden.add(pick.key)
+            self._close(hidden)
         # Nothing narrower than hiding everything hideable protects it: withhold the table.
         hidden |= {i.key for i in hideable}
         self.withheld = True
         return hidden
+
+    def _close(self, hidden: set[Hashable]) -> None:
+        """Hide the companions of hidden items (a group's mean goes with its count)."""
+        grown = True
+        while grown:
+            grown = False
+            for item in self.items:
+                if item.hide_with in hidden and item.key not in hidden and not item.fixed:
+                    hidden.add(item.key)
+                    grown = True
 
     def _reach(self, target: Item) -> set[int]:
         """The atoms linked to the target's through published items: only they can matter."""
