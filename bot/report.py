@@ -724,65 +724,15 @@ class _Builder:
             title=self.tr("report.section.results"),
             intro=self.tr("report.results.intro"),
         )
-        values: set[float] = set()
-        dist: dict[tuple[str, int], int] = defaultdict(int)
-        exams: dict[tuple[str, int], int] = defaultdict(int)
-        for j, col in enumerate(self.columns):
-            for e in self.rows_of(col):
-                if not rules.result_in(e, col.window):
-                    continue
-                if e.credits is not None:
-                    values.add(float(e.credits))
-                    dist[(f"{float(e.credits):g}", j)] += 1
-                else:
-                    dist[("none", j)] += 1
-                exams[(e.exam_result or "none", j)] += 1
+        keys, dist, exams = self._result_counts()
         if not dist:
             section.intro += " " + self.tr("report.results.none")
             return section
-        keys = [f"{v:g}" for v in sorted(values, reverse=True)]
-        if any(k == "none" for k, _ in dist):
-            keys.append("none")
         exam_keys = ["passed", "failed", "none"]
-        credit_of = {k: (0.0 if k == "none" else float(k)) for k in keys}
         ncols = len(self.labels)
         with_total = not self.final and ncols > 1
-        lt = LinearTable()
-        d_ids = [[lt.atom(dist.get((k, j), 0)) for j in range(ncols)] for k in keys]
-        e_ids = [[lt.atom(exams.get((k, j), 0)) for j in range(ncols)] for k in exam_keys]
-        for i in range(len(keys)):
-            for j in range(ncols):
-                lt.publish(("d", i, j), [d_ids[i][j]])
-            if with_total:
-                lt.publish(("d_row", i), d_ids[i])
-        for i in range(len(exam_keys)):
-            for j in range(ncols):
-                lt.publish(("e", i, j), [e_ids[i][j]])
-            if with_total:
-                lt.publish(("e_row", i), e_ids[i])
         tags: list[int | str] = [*range(ncols), *(["all"] if with_total else [])]
-        for tag in tags:
-            js = list(range(ncols)) if tag == "all" else [int(tag)]
-            cells = [(d_ids[i][j], credit_of[keys[i]]) for i in range(len(keys)) for j in js]
-            recorded = [a for a, _ in cells]
-            lt.publish(("recorded", tag), recorded)
-            # Structural: the exam table's columns hold the same people as the distribution's.
-            same = {a: 1.0 for a in recorded}
-            for i in range(len(exam_keys)):
-                for j in js:
-                    same[e_ids[i][j]] = same.get(e_ids[i][j], 0.0) - 1.0
-            lt.publish(("same_people", tag), same, count=False, fixed=True, value=0.0)
-            paid = {a: v for a, v in cells if v > 0}
-            lt.publish(("with_credits", tag), list(paid))
-            lt.publish(("total_credits", tag), paid, count=False)
-            lt.publish(
-                ("mean_credits", tag),
-                paid,
-                den=recorded,
-                tol=0.05,
-                count=False,
-                hide_with=("recorded", tag),
-            )
+        lt = _results_problem(keys, exam_keys, dist, exams, ncols, tags)
         hidden = lt.solve(min_n=self.k)
         value_of = {i.key: i.value for i in lt.items}
 
@@ -848,6 +798,28 @@ class _Builder:
                 tb.note = self.tr("report.withheld", k=self.k)
         section.tables += [table, exam_table]
         return section
+
+    def _result_counts(
+        self,
+    ) -> tuple[list[str], dict[tuple[str, int], int], dict[tuple[str, int], int]]:
+        """(credit value rows, people per credit value and column, per exam result and column)."""
+        values: set[float] = set()
+        dist: dict[tuple[str, int], int] = defaultdict(int)
+        exams: dict[tuple[str, int], int] = defaultdict(int)
+        for j, col in enumerate(self.columns):
+            for e in self.rows_of(col):
+                if not rules.result_in(e, col.window):
+                    continue
+                if e.credits is not None:
+                    values.add(float(e.credits))
+                    dist[(f"{float(e.credits):g}", j)] += 1
+                else:
+                    dist[("none", j)] += 1
+                exams[(e.exam_result or "none", j)] += 1
+        keys = [f"{v:g}" for v in sorted(values, reverse=True)]
+        if any(k == "none" for k, _ in dist):
+            keys.append("none")
+        return keys, dist, exams
 
     async def involvement(self) -> ReportSection:
         """Per nudge: what was sent in the period, to how many distinct line managers, answers.
@@ -1164,6 +1136,51 @@ class _Builder:
             sections=sections,
             last_year=self.last_year,
         )
+
+
+def _results_problem(
+    keys: list[str],
+    exam_keys: list[str],
+    dist: dict[tuple[str, int], int],
+    exams: dict[tuple[str, int], int],
+    ncols: int,
+    tags: list[int | str],
+) -> LinearTable:
+    """The results section as one system: distribution, sums, mean and exam results."""
+    credit_of = {k: (0.0 if k == "none" else float(k)) for k in keys}
+    with_total = "all" in tags
+    lt = LinearTable()
+    d_ids = [[lt.atom(dist.get((k, j), 0)) for j in range(ncols)] for k in keys]
+    e_ids = [[lt.atom(exams.get((k, j), 0)) for j in range(ncols)] for k in exam_keys]
+    for prefix, ids in (("d", d_ids), ("e", e_ids)):
+        for i, row in enumerate(ids):
+            for j in range(ncols):
+                lt.publish((prefix, i, j), [row[j]])
+            if with_total:
+                lt.publish((f"{prefix}_row", i), row)
+    for tag in tags:
+        js = list(range(ncols)) if tag == "all" else [int(tag)]
+        cells = [(d_ids[i][j], credit_of[keys[i]]) for i in range(len(keys)) for j in js]
+        recorded = [a for a, _ in cells]
+        lt.publish(("recorded", tag), recorded)
+        # Structural: the exam table's columns hold the same people as the distribution's.
+        same = {a: 1.0 for a in recorded}
+        for row in e_ids:
+            for j in js:
+                same[row[j]] = same.get(row[j], 0.0) - 1.0
+        lt.publish(("same_people", tag), same, count=False, fixed=True, value=0.0)
+        paid = {a: v for a, v in cells if v > 0}
+        lt.publish(("with_credits", tag), list(paid))
+        lt.publish(("total_credits", tag), paid, count=False)
+        lt.publish(
+            ("mean_credits", tag),
+            paid,
+            den=recorded,
+            tol=0.05,
+            count=False,
+            hide_with=("recorded", tag),
+        )
+    return lt
 
 
 def _overlaps(c: Any, w: Window) -> bool:

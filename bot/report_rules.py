@@ -31,7 +31,8 @@ class Window:
 
 def intake_day(e: Any) -> date | None:
     """The cohort's start: a cohort's applicants and admissions count in the year it starts."""
-    return e.cohort_start
+    day: date | None = e.cohort_start
+    return day
 
 
 def started(e: Any) -> bool:
@@ -50,7 +51,8 @@ def start_day(e: Any) -> date | None:
 def end_day(e: Any) -> date | None:
     """The day someone's participation ended as recorded; None while it goes on."""
     if e.status == "completed":
-        return e.completed_on or e.cohort_end
+        day: date | None = e.completed_on or e.cohort_end
+        return day
     if e.status == "withdrawn":
         return e.withdrawn_on or start_day(e)
     return None
