@@ -115,6 +115,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort sync &lt;kull&gt;` – opprett kanaler og inviter deltakerne\n"
         "• `/cohort followup &lt;sak&gt; &lt;notat&gt;` – marker en risikosak som fulgt opp\n"
         "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
+        "• `/cohort status &lt;e-post&gt; &lt;status&gt;` – registrer status, årsak, "
+        "studiepoeng eller eksamen\n"
         "• `/cohort report` – årsrapporten som fil\n"
         "• `/cohort deliveries` – utsendelser som feilet\n"
         "• `/cohort export &lt;e-post&gt;` – alt som er lagret om en person, som fil",
@@ -129,6 +131,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort sync &lt;cohort&gt;` – create channels and invite the participants\n"
         "• `/cohort followup &lt;case&gt; &lt;note&gt;` – mark a risk case as followed up\n"
         "• `/cohort cases` – every risk case of the week with its case number\n"
+        "• `/cohort status &lt;email&gt; &lt;status&gt;` – record a status, reason, credits "
+        "or exam result\n"
         "• `/cohort report` – the annual report as a file\n"
         "• `/cohort deliveries` – deliveries that failed\n"
         "• `/cohort export &lt;email&gt;` – everything stored about a person, as a file",
