@@ -95,10 +95,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find &lt;ord&gt;` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find &lt;words&gt;` – find other leaders who want to be found\n"
+        "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
     "help.staff": {
@@ -114,7 +116,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort followup &lt;sak&gt; &lt;notat&gt;` – marker en risikosak som fulgt opp\n"
         "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
         "• `/cohort report` – årsrapporten som fil\n"
-        "• `/cohort deliveries` – utsendelser som feilet",
+        "• `/cohort deliveries` – utsendelser som feilet\n"
+        "• `/cohort export &lt;e-post&gt;` – alt som er lagret om en person, som fil",
         "en": "*For programme staff*\n"
         "• `/cohort assignments &lt;class&gt;` – status per assignment and person\n"
         "• `/cohort managers` – line-manager involvement and who has not answered\n"
@@ -127,7 +130,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort followup &lt;case&gt; &lt;note&gt;` – mark a risk case as followed up\n"
         "• `/cohort cases` – every risk case of the week with its case number\n"
         "• `/cohort report` – the annual report as a file\n"
-        "• `/cohort deliveries` – deliveries that failed",
+        "• `/cohort deliveries` – deliveries that failed\n"
+        "• `/cohort export &lt;email&gt;` – everything stored about a person, as a file",
     },
     "help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelser med ett klikk, "
@@ -1388,6 +1392,96 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "lists.failures.summary": {
         "nb": "Feilede utsendelser: {n}, nyeste først.",
         "en": "Failed deliveries: {n}, newest first.",
+    },
+    # --- privacy: the art. 13 notice, copies, withdrawals (bot/privacy.py, bot/rights.py) ---
+    "privacy.notice.title": {
+        "nb": "Slik behandler cohortbot opplysninger om deg",
+        "en": "How cohortbot handles information about you",
+    },
+    "privacy.notice.text": {
+        "nb": "*Hva vi lagrer:* navn, e-post, Slack-id, kommune, arbeidssted, stilling, kjønn og "
+        "utdanning fra påmeldingen; kull, klasse og status; oppgaver du har gjort og "
+        "refleksjoner du skriver; svar på navngitte pulser (anonyme pulser lagres uten kobling "
+        "til deg); lederens svar på påminnelser om deg; kollegagrupper og matching; "
+        "katalogprofilen din hvis du vil bli funnet; meldinger boten har sendt deg; samtykkene "
+        "dine; og hvem i staben som har sett opplysningene.\n"
+        "*Hvorfor:* for å gjennomføre utdanningen, involvere nærmeste leder, forebygge frafall, "
+        "drive ledernettverkene og levere årsrapporten til oppdragsgiver (bare tall for grupper "
+        "på minst {min_group}).\n"
+        "*Hvor lenge:* meldingstekster i {message_days} dager; refleksjoner og fritekstsvar til "
+        "årsrapporten for året er levert ({report_due} året etter); alumniprofilen til du "
+        "trekker samtykket eller etter {alumni_years} år uten aktivitet; loggen over hvem som "
+        "har sett opplysninger i {audit_years} år.\n"
+        "*Hvem ser det:* programstaben. Lederen din ser bare det som gjelder deres samarbeid om "
+        "utdanningen; andre deltakere ser bare det du selv velger å vise eller dele.\n"
+        "*Dine rettigheter:* skriv `/cohort mydata` for en kopi av alt som er lagret om deg, "
+        "`/cohort withdraw alumni` eller `/cohort withdraw directory` for å trekke et samtykke, "
+        "og be programstaben om retting eller sletting. Du kan også klage til Datatilsynet.",
+        "en": "*What we store:* your name, email, Slack id, municipality, workplace, position, "
+        "gender and education from enrolment; cohort, class and status; assignments you have "
+        "done and reflections you write; answers to named pulses (anonymous pulses are stored "
+        "without any link to you); your line manager's answers to nudges about you; peer groups "
+        "and matching; your directory profile if you choose to be found; messages the bot sent "
+        "you; your consents; and which staff members looked at your data.\n"
+        "*Why:* to run the programme, involve your line manager, prevent dropout, run the "
+        "leader networks and deliver the annual report to the funder (figures only for groups "
+        "of at least {min_group}).\n"
+        "*For how long:* message texts for {message_days} days; reflections and free-text "
+        "answers until that year's annual report is delivered ({report_due} the year after); "
+        "your alumni profile until you withdraw consent or after {alumni_years} years without "
+        "activity; the log of who looked at your data for {audit_years} years.\n"
+        "*Who sees it:* programme staff. Your line manager sees only what concerns your work "
+        "together on the programme; other participants see only what you choose to show or "
+        "share.\n"
+        "*Your rights:* type `/cohort mydata` for a copy of everything stored about you, "
+        "`/cohort withdraw alumni` or `/cohort withdraw directory` to withdraw a consent, and "
+        "ask the programme staff to correct or erase your data. You may also complain to "
+        "Datatilsynet, the Norwegian data protection authority.",
+    },
+    "privacy.home.more": {
+        "nb": "Skriv `/cohort privacy` for å få dette som melding.",
+        "en": "Type `/cohort privacy` to get this as a message.",
+    },
+    "privacy.mydata.sent": {
+        "nb": "Kopien av opplysningene dine er sendt til deg som fil i en direktemelding.",
+        "en": "The copy of your data has been sent to you as a file in a direct message.",
+    },
+    "privacy.mydata.title": {"nb": "Dine opplysninger", "en": "Your data"},
+    "privacy.export.usage": {
+        "nb": "Skriv `/cohort export &lt;e-post&gt;` for å få alt som er lagret om en person.",
+        "en": "Type `/cohort export &lt;email&gt;` to get everything stored about a person.",
+    },
+    "privacy.export.unknown": {
+        "nb": "Jeg finner ingen med e-posten {email}.",
+        "en": "I can't find anyone with the email {email}.",
+    },
+    "privacy.export.sent": {
+        "nb": "Opplysningene om {email} er sendt til deg som fil. Uttaket er logget.",
+        "en": "The data about {email} has been sent to you as a file. The export is logged.",
+    },
+    "privacy.withdraw.usage": {
+        "nb": "Skriv `/cohort withdraw alumni` for å gå ut av alumninettverket, eller "
+        "`/cohort withdraw directory` for å ikke lenger være synlig i katalogen.",
+        "en": "Type `/cohort withdraw alumni` to leave the alumni network, or "
+        "`/cohort withdraw directory` to stop being findable in the directory.",
+    },
+    "privacy.withdraw.alumni.done": {
+        "nb": "Samtykket er trukket: du er tatt ut av alumnikanalene og får ikke flere "
+        "alumnimeldinger.",
+        "en": "Consent withdrawn: you have been taken out of the alumni channels and will get "
+        "no more alumni messages.",
+    },
+    "privacy.withdraw.alumni.none": {
+        "nb": "Du har ikke sagt ja til alumninettverket, så det er ingenting å trekke.",
+        "en": "You have not said yes to the alumni network, so there is nothing to withdraw.",
+    },
+    "privacy.withdraw.directory.done": {
+        "nb": "Samtykket er trukket: andre kan ikke lenger finne deg i katalogen.",
+        "en": "Consent withdrawn: others can no longer find you in the directory.",
+    },
+    "privacy.withdraw.directory.none": {
+        "nb": "Du er ikke synlig i katalogen, så det er ingenting å trekke.",
+        "en": "You are not findable in the directory, so there is nothing to withdraw.",
     },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},

@@ -536,20 +536,6 @@ class Consent(SQLModel, table=True):
     at: datetime = ts(nullable=False)
 
 
-class JobRun(SQLModel, table=True):
-    """Scheduled work claimed once across processes: the first insert of (job, run_key) wins."""
-
-    __tablename__ = "job_run"
-    __table_args__ = (UniqueConstraint("job", "run_key"),)
-    id: int | None = Field(default=None, primary_key=True)
-    job: str = Field(max_length=64)
-    run_key: str = Field(max_length=64)  # e.g. the local date for a daily job
-    claimed_by: str = Field(max_length=64)
-    started_at: datetime = ts(nullable=False)
-    finished_at: datetime | None = ts()
-    result: dict[str, Any] = json_field(dict)
-
-
 class RiskCase(SQLModel, table=True):
     """A participant flagged in the staff digest, and whether staff followed up."""
 
@@ -581,7 +567,6 @@ __all__ = [
     "Enrolment",
     "EnrolmentStatus",
     "JobClaim",
-    "JobRun",
     "LineManagerLink",
     "MatchBlock",
     "MatchCheckin",
