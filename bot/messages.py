@@ -1470,6 +1470,30 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "*{manager}* ({contact}) – {title} for {participant}",
         "en": "*{manager}* ({contact}) – {title} for {participant}",
     },
+    "lists.managers.counts": {
+        "nb": "*Eskalert:* {escalated} ({escalated_managers} ledere) · *forfalt:* {overdue} "
+        "({overdue_managers} ledere) · *venter, ikke forfalt:* {pending} ({pending_managers} "
+        "ledere) · *ikke sendt ennå:* {planned} ({planned_managers} ledere)\n"
+        "_Tallene er svar som mangler, én per deltaker og påminnelse; i parentes hvor mange "
+        "ulike ledere det gjelder._",
+        "en": "*Escalated:* {escalated} ({escalated_managers} managers) · *overdue:* {overdue} "
+        "({overdue_managers} managers) · *waiting, not yet due:* {pending} ({pending_managers} "
+        "managers) · *not sent yet:* {planned} ({planned_managers} managers)\n"
+        "_The figures are missing answers, one per participant and nudge; in brackets how many "
+        "different managers that is._",
+    },
+    "lists.managers.none": {
+        "nb": "Alle ledere har svart på det som er sendt. Ingen å følge opp.",
+        "en": "Every manager has answered what was sent. Nobody to follow up.",
+    },
+    "lists.managers.failed_title": {
+        "nb": ":warning: *Meldinger til ledere som ikke kom fram: {n}*",
+        "en": ":warning: *Messages to managers that did not get through: {n}*",
+    },
+    "lists.managers.failed_line": {
+        "nb": "{manager} ({contact}): {transport} feilet – `{error}`",
+        "en": "{manager} ({contact}): {transport} failed – `{error}`",
+    },
     "lists.managers.state.escalated": {"nb": "Eskalert til staben", "en": "Escalated to staff"},
     "lists.managers.state.overdue": {"nb": "Forfalt", "en": "Overdue"},
     "lists.managers.state.pending": {"nb": "Venter på svar", "en": "Waiting for an answer"},
@@ -1493,6 +1517,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "lists.assignments.item": {
         "nb": "*{klass}* – *{title}* ({when})\nLevert: {done} · åpne: {open} · forfalt: {overdue}",
         "en": "*{klass}* – *{title}* ({when})\nDone: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.line": {
+        "nb": "• {title} ({when}) – levert: {done} · åpne: {open} · forfalt: {overdue}",
+        "en": "• {title} ({when}) – done: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.more": {
+        "nb": "Klasser ikke vist her: {classes}.",
+        "en": "Classes not shown here: {classes}.",
     },
     "lists.assignments.summary": {
         "nb": "Klasser: {classes} · linjer: {rows}",
