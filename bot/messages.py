@@ -115,6 +115,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort sync &lt;kull&gt;` – opprett kanaler og inviter deltakerne\n"
         "• `/cohort followup &lt;sak&gt; &lt;notat&gt;` – marker en risikosak som fulgt opp\n"
         "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
+        "• `/cohort status &lt;e-post&gt; &lt;status&gt;` – registrer status, årsak, "
+        "studiepoeng eller eksamen\n"
         "• `/cohort report` – årsrapporten som fil\n"
         "• `/cohort deliveries` – utsendelser som feilet\n"
         "• `/cohort export &lt;e-post&gt;` – alt som er lagret om en person, som fil",
@@ -129,6 +131,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort sync &lt;cohort&gt;` – create channels and invite the participants\n"
         "• `/cohort followup &lt;case&gt; &lt;note&gt;` – mark a risk case as followed up\n"
         "• `/cohort cases` – every risk case of the week with its case number\n"
+        "• `/cohort status &lt;email&gt; &lt;status&gt;` – record a status, reason, credits "
+        "or exam result\n"
         "• `/cohort report` – the annual report as a file\n"
         "• `/cohort deliveries` – deliveries that failed\n"
         "• `/cohort export &lt;email&gt;` – everything stored about a person, as a file",
@@ -1005,6 +1009,49 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "The pulse “{title}” is created. It goes out {when} and closes {closes}. "
         "See the answers with `/cohort results {id}`.",
     },
+    # --- participant status (bot/enrolment_status.py) -------------------------------------
+    "withdrawal_reason.workload": {"nb": "Arbeidsbelastning", "en": "Workload"},
+    "withdrawal_reason.employer": {
+        "nb": "Arbeidsgiver ga ikke tid",
+        "en": "Employer could not give time",
+    },
+    "withdrawal_reason.job_change": {
+        "nb": "Ny jobb eller endret stilling",
+        "en": "New job or changed position",
+    },
+    "withdrawal_reason.personal": {
+        "nb": "Personlige forhold",
+        "en": "Personal circumstances",
+    },
+    "withdrawal_reason.academic": {"nb": "Faglig krevende", "en": "Academic demands"},
+    "withdrawal_reason.expectations": {
+        "nb": "Svarte ikke til forventningene",
+        "en": "Did not meet expectations",
+    },
+    "withdrawal_reason.other": {"nb": "Annet", "en": "Other"},
+    "withdrawal_reason.not_stated": {"nb": "Ikke oppgitt", "en": "Not stated"},
+    "status.applicant": {"nb": "søker", "en": "applicant"},
+    "status.admitted": {"nb": "tatt opp", "en": "admitted"},
+    "status.active": {"nb": "aktiv", "en": "active"},
+    "status.completed": {"nb": "fullført", "en": "completed"},
+    "status.withdrawn": {"nb": "trukket seg", "en": "withdrawn"},
+    "status.not_started": {"nb": "startet ikke", "en": "did not start"},
+    "status.recorded": {
+        "nb": "Registrert for {email} i {cohort}: {fields}.",
+        "en": "Recorded for {email} in {cohort}: {fields}.",
+    },
+    "status.unchanged": {
+        "nb": "Ingenting å endre for {email} i {cohort}: det var allerede registrert.",
+        "en": "Nothing to change for {email} in {cohort}: it was already recorded.",
+    },
+    "status.refused": {"nb": "Ikke registrert: {reason}", "en": "Not recorded: {reason}"},
+    "status.usage": {
+        "nb": "Bruk: `/cohort status EPOST STATUS [DATO] [årsak=KATEGORI] [poeng=15] "
+        "[resultat=bestått|ikke_bestått] [kull=NØKKEL]`. Status: {statuses}. "
+        "Årsaker: {reasons}.",
+        "en": "Usage: `/cohort status EMAIL STATUS [DATE] [reason=CATEGORY] [credits=15] "
+        "[result=passed|failed] [cohort=KEY]`. Statuses: {statuses}. Reasons: {reasons}.",
+    },
     # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
     "report.title": {
         "nb": "Årsrapport {year} – Nasjonal lederutdanning for primærhelsetjenesten",
@@ -1038,6 +1085,29 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.no_data": {"nb": "Ingen data for året.", "en": "No data for the year."},
     "report.programme_total": {"nb": "Sum {programme}", "en": "Total {programme}"},
     "report.section.enrolment": {"nb": "Søkere og deltakere", "en": "Applicants and participants"},
+    "report.section.summary": {"nb": "Sammendrag", "en": "Summary"},
+    "report.summary.caption": {"nb": "Nøkkeltall per år", "en": "Key figures per year"},
+    "report.summary.figure": {"nb": "Nøkkeltall", "en": "Figure"},
+    "report.summary.response_rate": {
+        "nb": "Svarprosent på pulsmålinger",
+        "en": "Pulse response rate (%)",
+    },
+    "report.summary.intro": {
+        "nb": "De viktigste tallene, med tidligere år ved siden av når de finnes.",
+        "en": "The main figures, with earlier years beside them where there are any.",
+    },
+    "report.summary.no_history": {
+        "nb": "Det finnes ingen tidligere år å sammenligne med.",
+        "en": "There are no earlier years to compare with.",
+    },
+    "report.final_title": {
+        "nb": "Sluttrapport {first}–{last} – Nasjonal lederutdanning for primærhelsetjenesten",
+        "en": "Final report {first}–{last} – National leadership programme for primary health care",
+    },
+    "report.missing.no_denominator": {"nb": "ingen å regne av", "en": "none to count from"},
+    "report.missing.not_sent": {"nb": "ikke sendt ennå", "en": "not sent yet"},
+    "report.missing.not_opened": {"nb": "ikke åpnet ennå", "en": "not opened yet"},
+    "report.page": {"nb": "Side", "en": "Page"},
     "report.enrolment.intro": {
         "nb": "Søkere er alle som søkte; startet er de som begynte i programmet; frafall er de "
         "som sluttet etter oppstart.",
@@ -1055,8 +1125,37 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.enrolment.withdrawn": {"nb": "Trukket seg", "en": "Withdrawn"},
     "report.enrolment.dropouts": {"nb": "Frafall etter start", "en": "Dropouts after start"},
     "report.enrolment.completion_rate": {
-        "nb": "Fullført av startet (%)",
-        "en": "Completed of started (%)",
+        "nb": "Fullført av de som avsluttet (%)",
+        "en": "Completed of those who finished or left (%)",
+    },
+    "report.enrolment.participants": {
+        "nb": "Deltakere i perioden",
+        "en": "Participants in the period",
+    },
+    "report.enrolment.not_started": {"nb": "Startet ikke", "en": "Did not start"},
+    "report.enrolment.in_progress": {
+        "nb": "Underveis ved periodens slutt",
+        "en": "In progress at the end",
+    },
+    "report.enrolment.outcome_missing": {
+        "nb": "Kullet er ferdig, utfall ikke registrert",
+        "en": "Cohort over, outcome not recorded",
+    },
+    "report.enrolment.note": {
+        "nb": "Søkere, opptak og oppstart telles i året kullet starter; fullføring og frafall i "
+        "året de ble registrert; deltakere i perioden er alle som var i programmet minst én dag "
+        "av den. Andelen fullført regnes av dem som fullførte eller sluttet etter oppstart i "
+        "perioden; «–» betyr at ingen avsluttet ennå.",
+        "en": "Applicants, admissions and starts count in the year the cohort starts; completion "
+        "and dropout in the year they were recorded; participants in the period are everyone in "
+        "the programme on at least one day of it. The completion share is of those who completed "
+        "or left after starting in the period; “–” means nobody has finished yet.",
+    },
+    "report.enrolment.outcome_missing_note": {
+        "nb": "Noen deltakere i kull som er ferdige har ikke registrert utfall: registrer "
+        "fullført eller sluttet med `cohortbot person status` eller `/cohort status`.",
+        "en": "Some participants of cohorts that are over have no recorded outcome: record "
+        "completed or withdrawn with `cohortbot person status` or `/cohort status`.",
     },
     "report.enrolment.chart": {
         "nb": "Fra søknad til fullført",
@@ -1081,6 +1180,17 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "report.dropout.interval": {"nb": "Tidspunkt", "en": "When"},
     "report.dropout.reason": {"nb": "Årsak", "en": "Reason"},
+    "report.dropout.reasons_note": {
+        "nb": "Årsakene er faste kategorier registrert av programmets ansatte; fritekst brukes ikke.",
+        "en": "Reasons are fixed categories recorded by programme staff; no free text is used.",
+    },
+    "report.withheld": {
+        "nb": "Tabellen er skjult i sin helhet: med så få personer (under {k}) kunne "
+        "enkeltpersoner ellers regnes ut fra totalene.",
+        "en": "The whole table is hidden: with so few people (under {k}) individuals could "
+        "otherwise be worked out from the totals.",
+    },
+    "report.year": {"nb": "År", "en": "Year"},
     "report.dropout.before_start": {"nb": "Før oppstart", "en": "Before the start"},
     "report.dropout.before_first": {"nb": "Før første samling", "en": "Before the first session"},
     "report.dropout.between": {
@@ -1110,6 +1220,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Participants by education",
     },
     "report.background.education.label": {"nb": "Utdanning", "en": "Education"},
+    "report.background.workplace": {
+        "nb": "Deltakere etter arbeidssted",
+        "en": "Participants by workplace",
+    },
+    "report.background.workplace.label": {"nb": "Arbeidssted", "en": "Workplace"},
+    "report.background.municipality": {
+        "nb": "Deltakere etter kommune",
+        "en": "Participants by municipality",
+    },
+    "report.background.municipality.label": {"nb": "Kommune", "en": "Municipality"},
     "report.background.county": {"nb": "Deltakere etter fylke", "en": "Participants by county"},
     "report.background.county.label": {"nb": "Fylke", "en": "County"},
     "report.section.geography": {"nb": "Geografisk spredning", "en": "Geographic spread"},
@@ -1133,6 +1253,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "mean. Results for groups with fewer than {k} answers are hidden.",
     },
     "report.evaluations.anonymous": {"nb": "anonym", "en": "anonymous"},
+    "report.evaluations.not_opened": {
+        "nb": "Ikke åpnet ennå (ikke med i tallene): {titles}.",
+        "en": "Not opened yet (not in the figures): {titles}.",
+    },
     "report.evaluations.named": {"nb": "med navn", "en": "named"},
     "report.evaluations.response_caption": {
         "nb": "{title} ({cohort}, {kind}): svarprosent",
@@ -1166,9 +1290,26 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.results.with_credits": {"nb": "Med studiepoeng", "en": "With credits"},
     "report.results.total_credits": {"nb": "Studiepoeng totalt", "en": "Total credits"},
     "report.results.mean_credits": {
-        "nb": "Studiepoeng per startet",
-        "en": "Credits per started participant",
+        "nb": "Studiepoeng per deltaker med resultat",
+        "en": "Credits per participant with a result",
     },
+    "report.results.recorded": {"nb": "Med registrert resultat", "en": "With a recorded result"},
+    "report.results.no_credits": {
+        "nb": "Ingen studiepoeng registrert",
+        "en": "No credits recorded",
+    },
+    "report.results.none": {
+        "nb": "Ingen resultater er registrert i perioden.",
+        "en": "No results were recorded in the period.",
+    },
+    "report.results.exam_caption": {
+        "nb": "Eksamensresultat per kull",
+        "en": "Exam results per cohort",
+    },
+    "report.results.exam": {"nb": "Eksamen", "en": "Exam"},
+    "report.results.exam.passed": {"nb": "Bestått", "en": "Passed"},
+    "report.results.exam.failed": {"nb": "Ikke bestått", "en": "Failed"},
+    "report.results.exam.none": {"nb": "Ingen eksamen registrert", "en": "No exam recorded"},
     "report.results.distribution_caption": {
         "nb": "Deltakere etter oppnådde studiepoeng",
         "en": "Participants by credits achieved",
@@ -1190,6 +1331,11 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "report.involvement.nudge": {"nb": "Påminnelse", "en": "Nudge"},
     "report.involvement.nudged": {"nb": "Ledere spurt", "en": "Managers asked"},
+    "report.involvement.participants": {
+        "nb": "Deltakere med leder spurt",
+        "en": "Participants whose manager was asked",
+    },
+    "report.involvement.managers": {"nb": "Ledere spurt", "en": "Managers asked"},
     "report.involvement.share_answered": {"nb": "Svart (%)", "en": "Answered (%)"},
     "report.involvement.share_done": {"nb": "«Gjort» (%)", "en": "“Done” (%)"},
     "report.involvement.median_hours": {
