@@ -24,8 +24,7 @@ def build_delivery_overview(overview: DeliveryOverview, locale: str) -> list[dic
         _section(t("deliveries.counts", locale, **counts)),
     ]
     for transport, n in sorted(overview.held.items()):
-        key = "deliveries.held.one" if n == 1 else "deliveries.held"
-        blocks.append(_section(t(key, locale, n=n, transport=transport)))
+        blocks.append(_section(t("deliveries.held", locale, n=n, transport=transport)))
     for pause in overview.pauses:
         blocks.append(
             _section(t("deliveries.paused", locale, transport=pause.transport, reason=pause.reason))
