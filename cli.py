@@ -28,7 +28,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 plan_app = typer.Typer(help="The programme plan file.", no_args_is_help=True)
 import_app = typer.Typer(help="Import people.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
-person_app = typer.Typer(help="A person's data: a copy (export) or erasure.", no_args_is_help=True)
+person_app = typer.Typer(
+    help="A person's data: status and results, a copy (export) or erasure.", no_args_is_help=True
+)
 retention_app = typer.Typer(help="Retention rules per data class.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
@@ -647,6 +649,101 @@ async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
         console.print(f"  failed {transport} to {who}: {reason}", highlight=False)
 
 
+# --- a participant's recorded status, credits and exam result --------------------------------
+
+
+def _parse_day(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} {text!r} is not a date like 2026-03-31; nothing was recorded")
+
+
+@person_app.command("status")
+def person_status(
+    email: str = typer.Argument(..., help="The participant's email."),
+    status: str | None = typer.Option(
+        None,
+        "--status",
+        help="applicant, admitted, active, completed, withdrawn or not_started.",
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="With --status withdrawn: the reason category (see docs)."
+    ),
+    on: str | None = typer.Option(None, "--date", help="The day it took effect (default today)."),
+    credits: str | None = typer.Option(None, "--credits", help="Credits achieved, 0–60."),
+    result: str | None = typer.Option(None, "--result", help="Exam result: passed or failed."),
+    result_on: str | None = typer.Option(
+        None, "--result-date", help="The day the result was final (default --date or today)."
+    ),
+    cohort: str | None = typer.Option(
+        None, "--cohort", help="The cohort key, when the person is in several."
+    ),
+) -> None:
+    """Record a participant's status (with the withdrawal reason), credits or exam result."""
+    from bot.clock import SystemClock
+    from bot.enrolment_status import (
+        StatusChange,
+        StatusError,
+        parse_credits,
+        parse_reason,
+        parse_result,
+        parse_status,
+        record_status,
+    )
+    from storage.db import Database
+
+    settings = load()
+    try:
+        change = StatusChange(
+            status=parse_status(status) if status else None,
+            on=_parse_day(on, "--date"),
+            reason=parse_reason(reason) if reason else None,
+            credits=parse_credits(credits) if credits else None,
+            result=parse_result(result) if result else None,
+            result_on=_parse_day(result_on, "--result-date"),
+        )
+    except StatusError as exc:
+        fail(f"{exc}; nothing was recorded")
+        return
+    require_schema(settings)
+    today = SystemClock().now().astimezone(settings.zone).date()
+
+    async def go() -> tuple[str, list[str]]:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await record_status(
+                    session,
+                    email=email,
+                    change=change,
+                    today=today,
+                    actor="cli",
+                    cohort_ref=cohort,
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        cohort_key, changed = run_async(go())
+    except StatusError as exc:
+        fail(f"{exc}; nothing was recorded")
+        return
+    if changed:
+        console.print(
+            f"recorded for {email.strip().lower()} in {cohort_key}: {', '.join(changed)}",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"nothing to change for {email.strip().lower()} in {cohort_key}", highlight=False
+        )
+
+
 # --- reports (annual status report, evaluator export, pulse results) -------------------------
 
 
@@ -687,6 +784,49 @@ def report_annual(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     console.print(f"annual report {year} ({fmt}, {len(data):,} bytes) written to {out}")
+
+
+@report_app.command("final")
+def report_final(
+    first: int = typer.Option(..., "--from", min=2000, max=2100, help="The first year."),
+    last: int = typer.Option(..., "--to", min=2000, max=2100, help="The last year."),
+    fmt: str = typer.Option("html", "--format", help="html, xlsx or csv."),
+    out: Path = typer.Option(..., "--out", help="Where to write the file."),
+    locale: str = typer.Option("nb", "--locale", help="nb (default) or en headings."),
+) -> None:
+    """Write the contract's final report over several years (the annual report's sections)."""
+    from bot.clock import SystemClock
+    from bot.report import REPORT_FORMATS, produce_final_report
+    from storage.db import Database
+
+    if fmt not in REPORT_FORMATS:
+        fail(f"--format {fmt!r} is not one of {', '.join(REPORT_FORMATS)}")
+    if last < first:
+        fail(f"--to {last} is before --from {first}")
+    settings = load()
+    require_schema(settings)
+
+    async def produce() -> bytes:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await produce_final_report(
+                    session,
+                    first_year=first,
+                    last_year=last,
+                    fmt=fmt,
+                    settings=settings,
+                    now=SystemClock().now(),
+                    actor="cli",
+                    locale=locale,
+                )
+        finally:
+            await db.dispose()
+
+    data = run_async(produce())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    console.print(f"final report {first}–{last} ({fmt}, {len(data):,} bytes) written to {out}")
 
 
 @report_app.command("evaluator")

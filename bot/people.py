@@ -106,6 +106,14 @@ async def recognise_staff(
     return person
 
 
+async def staff_slack_ids(session: AsyncSession, settings: Settings) -> list[str]:
+    """The Slack user ids of every staff member (flagged or listed in the setting)."""
+    from storage.queries.risk import staff_recipients
+
+    people = await staff_recipients(session=session, staff_emails=settings.staff_emails)
+    return [p.slack_user_id for p in people if p.slack_user_id]
+
+
 class NotAllowed(Exception):
     """A non-staff person tried a staff action."""
 

@@ -359,3 +359,14 @@ def _make_stub(person: Person, pseudonym: str, now: datetime) -> None:
     person.privacy_notice_at = None
     person.erased_at = now
     person.updated_at = now
+
+
+def export_json(data: dict[str, Any]) -> bytes:
+    """The export as the file people get: UTF-8 JSON, indented, non-ASCII kept readable."""
+    import json
+
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def export_filename(data: dict[str, Any], *, now: datetime) -> str:
+    return f"cohortbot-data-{data['person']['id']}-{now.date().isoformat()}.json"

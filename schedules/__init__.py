@@ -98,7 +98,7 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import digest, dispatch, matching, nudges, planner, pulses, retention
+    from schedules import digest, dispatch, matching, nudges, planner, privacy, pulses, retention
 
     return [
         dispatch.register,
@@ -108,6 +108,7 @@ def default_jobs() -> list[JobRegistrar]:
         digest.register,
         matching.register,
         retention.register,
+        privacy.register,
     ]
 
 

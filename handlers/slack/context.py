@@ -163,6 +163,22 @@ async def known_actor(runtime: Runtime, reply: Reply) -> Actor | None:
     return actor
 
 
+def from_list(body: dict[str, Any]) -> bool:
+    """Whether the click came from a whole staff list in a modal."""
+    view = body.get("view") or {}
+    return view.get("type") == "modal" and view.get("callback_id") == "staff_list"
+
+
+async def redraw_list(reply: Reply, body: dict[str, Any]) -> None:
+    """Show the staff list the click came from again, as it is now (the same page)."""
+    from handlers.slack.actions.staff_lists import list_view  # it imports this module
+
+    view = body.get("view") or {}
+    fresh = await list_view(reply.runtime, reply.user_id, str(view.get("private_metadata", "")))
+    if fresh is not None:
+        await reply.client.views_update(view_id=view.get("id"), view=fresh)
+
+
 def from_home(body: dict[str, Any]) -> bool:
     """Whether the click came from the App Home tab."""
     return (body.get("view") or {}).get("type") == "home"
@@ -176,9 +192,12 @@ async def refresh_home(reply: Reply) -> None:
 
 
 async def confirm(reply: Reply, body: dict[str, Any], text: str) -> None:
-    """Redraw Home when the click came from there; otherwise answer privately with `text`."""
+    """Redraw Home or the staff list when the click came from there; else answer privately."""
     if from_home(body):
         await refresh_home(reply)
+        return
+    if from_list(body):
+        await redraw_list(reply, body)
         return
     await reply.ephemeral(text)
 

@@ -489,9 +489,9 @@ async def count_uncertain_sends(*, session: AsyncSession) -> int:
 
 
 async def list_failed_deliveries(
-    *, session: AsyncSession, limit: int = 50
+    *, session: AsyncSession, limit: int | None = 50
 ) -> list[FailedDeliveryRow]:
-    """The newest failed deliveries with the reason and who they were for."""
+    """The newest failed deliveries with the reason and who they were for (all: limit None)."""
     result = await session.execute(
         select(
             D.id,
@@ -581,3 +581,21 @@ async def count_held(*, session: AsyncSession) -> dict[str, int]:
         .group_by(D.transport)
     )
     return {transport: int(n) for transport, n in result.all()}
+
+
+async def sent_messages(*, session: AsyncSession, source: str, kind: str) -> list[Any]:
+    """(id, target, result_ref, message) of the sent deliveries of one source and kind."""
+    result = await session.execute(
+        select(D.id, D.target, D.result_ref, D.message)
+        .where(D.source == source, D.kind == kind, D.state == DeliveryState.SENT)
+        .order_by(D.id)
+    )
+    return list(result.all())
+
+
+async def count_failed(*, session: AsyncSession) -> int:
+    """How many deliveries failed for good."""
+    result = await session.execute(
+        select(func.count()).select_from(DELIVERY).where(D.state == DeliveryState.FAILED)
+    )
+    return int(result.scalar() or 0)
