@@ -173,6 +173,7 @@ async def claim_due_deliveries(
     claimed_by: str,
     lease_until: datetime,
     transports: Collection[str] | None = None,
+    lease_now: datetime | None = None,
 ) -> list[ClaimedDelivery]:
     """Claim up to `limit` due deliveries for `claimed_by`; commit afterwards.
 
@@ -183,11 +184,14 @@ async def claim_due_deliveries(
     notifier for them in this process: email without SMTP_URL): those wait, held.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
+    # Leases run on their own clock (real time) when `lease_now` is given: the local
+    # workspace's fast-forward moves `now` but must not make live claims look expired.
+    lease_now = lease_now or now
     expired = (
         select(D.id)
         .where(
             D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-            D.lease_until < now,
+            D.lease_until < lease_now,
             _sendable(transports),
         )
         .order_by(D.lease_until)
@@ -234,7 +238,7 @@ async def claim_due_deliveries(
                 and_(state == DeliveryState.PENDING, D.send_at <= now),
                 and_(
                     state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-                    D.lease_until < now,
+                    D.lease_until < lease_now,
                 ),
             ),
         )
@@ -524,7 +528,11 @@ async def next_due_at(*, session: AsyncSession) -> datetime | None:
 
 
 async def any_due(
-    *, connection: AsyncConnection, now: datetime, transports: Collection[str] | None = None
+    *,
+    connection: AsyncConnection,
+    now: datetime,
+    transports: Collection[str] | None = None,
+    lease_now: datetime | None = None,
 ) -> bool:
     """Is anything due or abandoned? One indexed probe: the idle tick's whole cost."""
     due = (
@@ -537,7 +545,7 @@ async def any_due(
         select(D.id)
         .where(
             D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-            D.lease_until < now,
+            D.lease_until < (lease_now or now),
             _sendable(transports),
         )
         .limit(1)
