@@ -18,6 +18,7 @@ admitted, started, participants, completed, withdrawn) are programme statistics 
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -1380,7 +1381,9 @@ async def produce_annual_report(
     report = await build_annual_report(
         session, year=year, settings=settings, now=now, locale=locale
     )
-    data = render(report, fmt)
+    # Charts, HTML and XLSX are CPU work (a second or two for a national year): render in a
+    # worker thread so the bot's event loop keeps acking clicks meanwhile.
+    data = await asyncio.to_thread(render, report, fmt)
     await record_audit(
         session=session,
         actor=actor,
