@@ -171,11 +171,20 @@ class PersonIdentity(SQLModel, table=True):
 
 
 class EnrolmentStatus(StrEnum):
+    """A participant's recorded status: set by the import, staff in Slack or the CLI, never
+    inferred from the calendar (a cohort's end date passing completes nobody)."""
+
     APPLICANT = "applicant"
     ADMITTED = "admitted"
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+    NOT_STARTED = "not_started"  # admitted, but never started
+
+
+class ExamResult(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
 
 
 class Enrolment(SQLModel, table=True):
@@ -190,8 +199,13 @@ class Enrolment(SQLModel, table=True):
     started_on: date | None = None
     completed_on: date | None = None
     withdrawn_on: date | None = None
-    withdrawal_reason: str | None = Field(default=None, max_length=500)
+    not_started_on: date | None = None
+    # A category from bot.enrolment_status.WITHDRAWAL_REASONS; never free text.
+    withdrawal_reason: str | None = Field(default=None, max_length=32)
     credits: float | None = None
+    exam_result: str | None = Field(default=None, max_length=16)
+    # When the credits or exam result were recorded as final: the year they count in.
+    result_on: date | None = None
     is_alumnus: bool = False
     # None: not asked or no answer, and then not kept in alumni messaging.
     alumni_consent: bool | None = None
@@ -595,6 +609,7 @@ __all__ = [
     "DeliveryState",
     "Enrolment",
     "EnrolmentStatus",
+    "ExamResult",
     "JobClaim",
     "LineManagerLink",
     "MatchBlock",

@@ -59,8 +59,8 @@ async def complete_cohort(
     for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):
         if enrolment.status not in (*ACTIVE_STATUSES, EnrolmentStatus.COMPLETED):
             continue
-        enrolment.status = EnrolmentStatus.COMPLETED
-        enrolment.completed_on = enrolment.completed_on or now.astimezone(settings.zone).date()
+        # The cohort ending completes nobody: completion is recorded by staff or the import
+        # (bot.enrolment_status). Everyone still in it joins the alumni network.
         if enrolment.is_alumnus:
             continue
         enrolment.is_alumnus = True

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:17:19.109237
+Create Date: 2026-12-01 14:28:59.830951
 """
 
 from collections.abc import Sequence
@@ -350,8 +350,11 @@ def upgrade() -> None:
         sa.Column("started_on", sa.Date(), nullable=True),
         sa.Column("completed_on", sa.Date(), nullable=True),
         sa.Column("withdrawn_on", sa.Date(), nullable=True),
-        sa.Column("withdrawal_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("not_started_on", sa.Date(), nullable=True),
+        sa.Column("withdrawal_reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("credits", sa.Float(), nullable=True),
+        sa.Column("exam_result", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("result_on", sa.Date(), nullable=True),
         sa.Column("is_alumnus", sa.Boolean(), nullable=False),
         sa.Column("alumni_consent", sa.Boolean(), nullable=True),
         sa.Column("alumni_consent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
