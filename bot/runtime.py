@@ -24,3 +24,5 @@ class Runtime:
     http: Any = None
     # Set by app.py: the ChannelAdmin port (bot.networks) over Slack, for jobs that make channels.
     channel_admin: Any = None
+    # Set when a released pulse's receipts could not yet be scrubbed from the files (bot.pulses).
+    scrub_pending: bool = False
