@@ -500,13 +500,23 @@ async def scrub_deleted_receipts(*, engine: AsyncEngine) -> bool:
 
     SQLite: deleted content is zeroed (`secure_delete`, storage.db) in the pages a checkpoint
     writes to the main file; `wal_checkpoint(TRUNCATE)` then drops the WAL and the older page
-    images in it. PostgreSQL: `VACUUM FULL` rewrites the table (and its TOAST) without the dead
-    tuples that still held the sealed bytes. Runs outside any transaction.
+    images in it. PostgreSQL: with no receipt left (no anonymous pulse open) the table is
+    TRUNCATEd, a new empty file whatever other transactions can still see; otherwise
+    `VACUUM FULL` rewrites it (and its TOAST) without the dead tuples, except any an older
+    open transaction could still see, which the next scrub removes.
     """
     async with engine.connect() as conn:
-        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
         if engine.dialect.name == "sqlite":
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
             row = (await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
             return int(row[0]) == 0
+        async with conn.begin():
+            await conn.exec_driver_sql("LOCK TABLE pulse_receipt IN ACCESS EXCLUSIVE MODE")
+            left = (await conn.exec_driver_sql("SELECT count(*) FROM pulse_receipt")).scalar()
+            if not left:
+                await conn.exec_driver_sql("TRUNCATE pulse_receipt")
+                return True
+    async with engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await auto.exec_driver_sql("VACUUM FULL pulse_receipt")
-        return True
+    return False  # live receipts of other pulses: scrub again on a later tick
