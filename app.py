@@ -12,9 +12,9 @@ import secrets
 import signal
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -24,9 +24,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, OffsetClock, SystemClock
+from bot.ratelimit import RateLimiter, RateLimits
 from bot.runtime import Runtime
 from bot.settings import DEFAULT_BASE_URL, Settings
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from handlers.slack.webclient import LimitedWebClient, StartupAuthorization
 
 logger = logging.getLogger("cohortbot")
 
@@ -37,27 +41,62 @@ class StartupError(Exception):
     """The bot cannot start (a port is taken, ...); the message says what to change."""
 
 
-def create_slack_client(settings: Settings, http: aiohttp.ClientSession | None) -> AsyncWebClient:
-    """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session."""
-    return AsyncWebClient(
+def create_slack_client(
+    settings: Settings,
+    http: aiohttp.ClientSession | None,
+    limiter: RateLimiter | None = None,
+) -> LimitedWebClient:
+    """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session, and the
+    process's rate limiter with bounded 429/5xx retries (handlers.slack.webclient)."""
+    from handlers.slack.webclient import make_limited_client
+
+    return make_limited_client(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        limiter=limiter or RateLimiter(RateLimits.from_settings(settings)),
         session=http,
         timeout=30,
     )
 
 
-def create_bolt_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
-    """The Bolt app with every listener registered."""
-    from handlers.slack import register_listeners
+def create_bolt_app(
+    runtime: Runtime, client: AsyncWebClient, auth: StartupAuthorization | None = None
+) -> AsyncApp:
+    """The Bolt app with every listener registered.
 
+    The token is checked once (`auth`, at start-up in `serve`), not per request; every
+    listener gets the process's limited client.
+    """
+    from handlers.slack import register_listeners
+    from handlers.slack.webclient import StartupAuthorization, use_client
+
+    auth = auth or StartupAuthorization(client)
     bolt = AsyncApp(
         client=client,
         signing_secret=runtime.settings.slack_signing_secret,
         process_before_response=False,
+        authorize=auth.authorize,
     )
+    use_client(bolt, client)
     register_listeners(bolt, runtime)
     return bolt
+
+
+async def check_slack_token(client: AsyncWebClient) -> StartupAuthorization:
+    """auth.test once, before the first request can arrive (so a cold start drops no click)."""
+    from slack_sdk.errors import SlackApiError
+
+    from handlers.slack.webclient import StartupAuthorization
+
+    auth = StartupAuthorization(client)
+    try:
+        await auth.check()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        raise StartupError(
+            f"Slack refused the bot token ({error or 'unknown error'}): check SLACK_BOT_TOKEN"
+        ) from None
+    return auth
 
 
 def create_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
@@ -125,15 +164,22 @@ def missing_slack_settings(settings: Settings) -> list[str]:
 
 
 def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
-    """Slack always (messages and channels); email when SMTP_URL is set."""
-    from bot.ratelimit import RateLimiter, RateLimits
+    """Slack always (messages and channels); email when SMTP_URL is set.
+
+    The outbox's notifier shares the client's rate limiter, so interactive replies and the
+    outbox draw on one set of buckets and 429 penalties.
+    """
     from handlers.slack.channels import SlackChannelAdmin
+    from handlers.slack.directory import SlackWebDirectory
     from handlers.slack.notifier import SlackNotifier
     from handlers.web.email_notifier import EmailNotifier
 
-    limiter = RateLimiter(RateLimits.from_settings(runtime.settings))
+    limiter = getattr(client, "limiter", None) or RateLimiter(
+        RateLimits.from_settings(runtime.settings)
+    )
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
     runtime.channel_admin = SlackChannelAdmin(client)
+    runtime.user_lookup = SlackWebDirectory(client)
     if runtime.settings.smtp_url:
         runtime.notifiers["email"] = EmailNotifier(
             runtime.settings.smtp_url, runtime.settings.smtp_from
@@ -163,6 +209,29 @@ def _local_secrets(data_dir: Path) -> dict[str, str]:
     return values
 
 
+LOCAL_CLOCK_FILE = "local-clock.json"
+
+
+def local_clock(data_dir: Path) -> OffsetClock:
+    """The local workspace's movable clock, resuming the offset kept under data/."""
+    path = data_dir / LOCAL_CLOCK_FILE
+    offset = timedelta(0)
+    if path.exists():
+        try:
+            offset = timedelta(seconds=float(json.loads(path.read_text("utf-8"))["offset_seconds"]))
+        except (ValueError, KeyError, TypeError):
+            logger.warning("Ignored an unreadable %s; the local clock starts at real time", path)
+        offset = max(offset, timedelta(0))
+
+    def save(new: timedelta) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"offset_seconds": new.total_seconds()}), encoding="utf-8")
+        tmp.replace(path)  # atomic: a crash mid-write keeps the old offset
+
+    return OffsetClock(offset=offset, on_change=save)
+
+
 async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWorkspace:
     """Start the emulator on COHORTBOT_PORT + 1 and point the bot's settings at it."""
     from emulator import start_emulator
@@ -177,8 +246,10 @@ async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWork
         fresh = not await demo_exists(probe)
     finally:
         await probe.dispose()
-    if fresh and state_file.exists():
-        state_file.unlink()
+    if fresh:
+        for stale in (state_file, data_dir / LOCAL_CLOCK_FILE):
+            if stale.exists():
+                stale.unlink()
     bot_url = f"http://127.0.0.1:{settings.port}"
     port = settings.emulator_port or settings.port + 1
     try:
@@ -289,11 +360,19 @@ async def serve(
         seed_local_users(local.handle.state)
 
     http = aiohttp.ClientSession()
-    clock: Clock = OffsetClock() if local else SystemClock()
+    clock: Clock = local_clock(data_dir) if local else SystemClock()
     runtime = build_runtime(settings, clock=clock, http=http)
+    if local:
+        runtime.lease_clock = SystemClock()  # fast-forward must not expire live claims
     client = create_slack_client(settings, http)
     install_transports(runtime, client)
-    bolt = create_bolt_app(runtime, client)
+    if not settings.smtp_url:
+        logger.warning(
+            "Email is not configured (no SMTP_URL): line managers and others not on Slack "
+            "cannot be reached; their deliveries are held until SMTP_URL is set"
+        )
+    auth = await check_slack_token(client)
+    bolt = create_bolt_app(runtime, client, auth)
     web_app = create_web_app(runtime, bolt)
     scheduler = build_scheduler(runtime, default_jobs())
 
@@ -326,6 +405,11 @@ async def serve(
             await socket_mode.connect_async()
             logger.info("Socket Mode connected")
         scheduler.start()
+        if settings.staff_emails:
+            from handlers.slack.context import recognise_listed_staff
+
+            linked = await recognise_listed_staff(runtime)
+            logger.info("Staff from COHORTBOT_STAFF_EMAILS linked to Slack at start: %d", linked)
         if local is not None:
             print(
                 f"\n  cohortbot is running. Open the local Slack workspace: {local.handle.ui_url}\n"

@@ -42,7 +42,7 @@ from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
 from bot.timing import QuietHours, next_allowed
 from storage.db import Database
-from storage.models import SendingPause
+from storage.models import ERASED_EMAIL_SUFFIX, SendingPause
 from storage.queries import deliveries as q
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,16 @@ DEFER_AFTER_SECONDS = 2.0
 RATELIMITED = "ratelimited"
 # Errors after which the message may have arrived even though no answer came back.
 AMBIGUOUS_ERRORS = ("connection:", "unexpected ")
+# Why a delivery waits when its transport has no notifier in this process. Email without
+# SMTP_URL is held, not failed: it goes once email is configured (and the bot restarted).
+HELD_NOTES = {"email": "held: email not configured (set SMTP_URL)"}
+
+
+def held_note(transport: str, settings: Settings) -> str | None:
+    """The "held: ..." note for a delivery on a transport that is not configured, else None."""
+    if transport == "email" and not settings.smtp_url:
+        return HELD_NOTES["email"]
+    return None
 
 
 class ReadyHint(Protocol):
@@ -91,6 +101,8 @@ async def schedule(
         replace_pending: re-applying a plan: a still-pending delivery with this key gets the
             new time, target and message; one already sent is left alone.
     """
+    if target.endswith(ERASED_EMAIL_SUFFIX):
+        return False  # an erased person's stub, kept for a report: never messaged
     when = next_allowed(
         send_at,
         audience=audience,
@@ -110,6 +122,7 @@ async def schedule(
         source=source,
         urgent=urgent,
         replace_pending=replace_pending,
+        note=held_note(transport, settings),
     )
 
 
@@ -161,6 +174,7 @@ class DeliveryOverview:
     pauses: list[SendingPause]
     possibly_duplicated: int
     next_due_at: datetime | None
+    held: dict[str, int] = field(default_factory=dict)  # transport -> deliveries held
 
     @property
     def total(self) -> int:
@@ -175,6 +189,7 @@ async def delivery_overview(session: AsyncSession, *, failures: int = 20) -> Del
         pauses=await q.list_pauses(session=session),
         possibly_duplicated=await q.count_uncertain_sends(session=session),
         next_due_at=await q.next_due_at(session=session),
+        held=await q.count_held(session=session),
     )
 
 
@@ -199,7 +214,7 @@ class TickStats:
 
 def backoff_seconds(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with jitter: base·2^(attempt-1), capped, times 0.5–1.0."""
-    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    delay = min(cap, base * (2.0 ** max(0, attempt - 1)))
     return delay * rng.uniform(0.5, 1.0)
 
 
@@ -225,6 +240,7 @@ class Dispatcher:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         linger: bool = False,
+        lease_clock: Clock | None = None,
     ) -> None:
         if isinstance(runtime_or_db, Database):
             db = runtime_or_db
@@ -234,12 +250,16 @@ class Dispatcher:
             clock = clock or runtime_or_db.clock
             settings = settings or runtime_or_db.settings
             process_id = process_id or runtime_or_db.process_id
+            lease_clock = lease_clock or getattr(runtime_or_db, "lease_clock", None)
         if settings is None:
             raise ValueError("Dispatcher needs settings")
         self.db = db
         # By reference: app.py may install the transports after building the scheduler.
         self.notifiers: Mapping[str, Notifier] = notifiers if notifiers is not None else {}
         self.clock: Clock = clock or SystemClock()
+        # Leases are measured on this clock: the real one when `clock` is the local
+        # workspace's fast-forwardable clock, so moving time never expires a live claim.
+        self.lease_clock: Clock | None = lease_clock
         self.limiter = limiter
         self.settings = settings
         # Unique per dispatcher instance, so two processes that share a process_id never
@@ -253,10 +273,15 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._low = asyncio.Event()
         self._busy = 0
+        self._held_noted = False
 
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.settings.dispatch_lease_seconds)
+
+    def _lease_now(self, now: datetime) -> datetime:
+        """Now on the lease clock (`now` itself when leases share the dispatcher's clock)."""
+        return self.lease_clock.now() if self.lease_clock is not None else now
 
     async def tick(
         self, now: datetime | None = None, *, max_batches: int | None = None
@@ -270,6 +295,8 @@ class Dispatcher:
         """
         stats = TickStats()
         async with self._lock:
+            if not self._held_noted and self.notifiers:
+                await self._note_held(now or self.clock.now())
             if not await self._anything_due(now or self.clock.now()):
                 return stats  # the common case: no workers, no transaction
             queue: asyncio.Queue[list[q.ClaimedDelivery] | None] = asyncio.Queue()
@@ -300,12 +327,15 @@ class Dispatcher:
             if await self._anything_due(at):
                 async with self.db.transaction() as session:
                     self._paused = {p.transport for p in await q.list_pauses(session=session)}
+                    lease_now = self._lease_now(at)
                     claimed = await q.claim_due_deliveries(
                         session=session,
                         now=at,
                         limit=self.settings.dispatch_batch,
                         claimed_by=self.token,
-                        lease_until=at + self.lease,
+                        lease_until=lease_now + self.lease,
+                        transports=self.transports,
+                        lease_now=lease_now,
                     )
             if not claimed:
                 if queue.qsize() or self._busy:
@@ -337,12 +367,33 @@ class Dispatcher:
         await self._sleep(max(0.0, wait) + 0.001)
         return self.clock.now() > before  # a clock that does not move would wait forever
 
+    @property
+    def transports(self) -> set[str]:
+        """The transports this process can send on; deliveries on others wait, held."""
+        return set(self.notifiers)
+
+    async def _note_held(self, now: datetime) -> None:
+        # Rows queued before this process started (or by one with other settings) say why
+        # they wait; rows queued from now on get the note when they are scheduled.
+        self._held_noted = True
+        async with self.db.transaction() as session:
+            held = await q.hold_unsendable(
+                session=session, transports=self.transports, note=HELD_NOTES, now=now
+            )
+        if held:
+            logger.warning("%d deliveries held: their transport is not configured", held)
+
     async def _anything_due(self, now: datetime) -> bool:
         # Most ticks find nothing: answer that with one indexed probe outside any transaction
         # (no BEGIN/COMMIT, no locks), so an idle tick costs about a millisecond.
         async with self.db.engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            return await q.any_due(connection=connection, now=now)
+            return await q.any_due(
+                connection=connection,
+                now=now,
+                transports=self.transports,
+                lease_now=self._lease_now(now),
+            )
 
     # --- one batch -------------------------------------------------------------------------
 
@@ -460,7 +511,7 @@ class Dispatcher:
                 delivery_id=item.id,
                 claimed_by=self.token,
                 now=now,
-                lease_until=now + self.lease,
+                lease_until=self._lease_now(now) + self.lease,
             )
         if not started:
             stats.lost += 1

@@ -5,21 +5,63 @@ locale is English. Dates and times are shown Norwegian style in Europe/Oslo (or 
 zone): "tirsdag 3. mars kl. 09.00" / "Tuesday 3 March at 09:00".
 
 Keys are grouped by area; add a key to both languages (a test checks that).
+
+A text that counts something is a `plural(...)`: one form per CLDR plural category of the
+language (Babel's `Locale.plural_form`; bokmål and English have "one" and "other"), chosen by
+the number passed for the named placeholder — `t("broadcast.queued", "nb", count=1, id=4)`
+gives "… til 1 mottaker", count=2 "… til 2 mottakere". Never pick a form with `n == 1` in code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.plural import PluralRule
 
 DEFAULT_LOCALE = "nb"
 LOCALES = ("nb", "en")
 OSLO = ZoneInfo("Europe/Oslo")
 
-CATALOGUE: dict[str, dict[str, str]] = {
+
+@dataclass(frozen=True)
+class Plural:
+    """A text with one form per CLDR plural category, chosen by the number given for `by`."""
+
+    by: str
+    forms: Mapping[str, str]
+
+    def select(self, locale: str, values: Mapping[str, object]) -> str:
+        number = values[self.by]
+        if not isinstance(number, int | float):
+            raise TypeError(f"plural placeholder {self.by!r} needs a number, not {number!r}")
+        category = plural_rule(locale)(abs(number))
+        return self.forms.get(category) or self.forms["other"]
+
+
+def plural(by: str, **forms: str) -> Plural:
+    """The forms of a counted text by CLDR category: `plural("n", one="…", other="…")`."""
+    return Plural(by, forms)
+
+
+@cache
+def plural_rule(locale: str) -> PluralRule:
+    """The CLDR plural rule of a catalogue language (Babel's, from the CLDR data it ships)."""
+    return Locale.parse(_babel_locale(locale)).plural_form
+
+
+def text_forms(text: str | Plural) -> tuple[str, ...]:
+    """Every form of a catalogue text: the text itself, or each plural form."""
+    return tuple(text.forms.values()) if isinstance(text, Plural) else (text,)
+
+
+CATALOGUE: dict[str, dict[str, str | Plural]] = {
     # --- general -------------------------------------------------------------------------
     "app.name": {"nb": "cohortbot", "en": "cohortbot"},
     "dm.hint": {
@@ -53,10 +95,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find &lt;ord&gt;` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find &lt;words&gt;` – find other leaders who want to be found\n"
+        "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
     "help.staff": {
@@ -70,8 +114,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort match &lt;nettverk&gt;` – start en matcherunde\n"
         "• `/cohort sync &lt;kull&gt;` – opprett kanaler og inviter deltakerne\n"
         "• `/cohort followup &lt;sak&gt; &lt;notat&gt;` – marker en risikosak som fulgt opp\n"
+        "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
+        "• `/cohort status &lt;e-post&gt; &lt;status&gt;` – registrer status, årsak, "
+        "studiepoeng eller eksamen\n"
         "• `/cohort report` – årsrapporten som fil\n"
-        "• `/cohort deliveries` – utsendelser som feilet",
+        "• `/cohort deliveries` – utsendelser som feilet\n"
+        "• `/cohort export &lt;e-post&gt;` – alt som er lagret om en person, som fil",
         "en": "*For programme staff*\n"
         "• `/cohort assignments &lt;class&gt;` – status per assignment and person\n"
         "• `/cohort managers` – line-manager involvement and who has not answered\n"
@@ -82,8 +130,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort match &lt;network&gt;` – start a matching round\n"
         "• `/cohort sync &lt;cohort&gt;` – create channels and invite the participants\n"
         "• `/cohort followup &lt;case&gt; &lt;note&gt;` – mark a risk case as followed up\n"
+        "• `/cohort cases` – every risk case of the week with its case number\n"
+        "• `/cohort status &lt;email&gt; &lt;status&gt;` – record a status, reason, credits "
+        "or exam result\n"
         "• `/cohort report` – the annual report as a file\n"
-        "• `/cohort deliveries` – deliveries that failed",
+        "• `/cohort deliveries` – deliveries that failed\n"
+        "• `/cohort export &lt;email&gt;` – everything stored about a person, as a file",
     },
     "help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelser med ett klikk, "
@@ -163,7 +215,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "*Åpne pulser for alle alumni*",
         "en": "*Open pulses for all alumni*",
     },
-    "home.cohorts.more": {"nb": "… og {n} kull til.", "en": "… and {n} more cohorts."},
+    "home.cohorts.more": {
+        "nb": plural(
+            "n",
+            one="… og {n} kull til.",
+            other="… og {n} kull til.",
+        ),
+        "en": plural(
+            "n",
+            one="… and {n} more cohort.",
+            other="… and {n} more cohorts.",
+        ),
+    },
     "home.cohorts.context": {
         "nb": "Svarprosent teller bare hvem som har svart, aldri hva. "
         "Resultater: `/cohort results &lt;puls&gt;`.",
@@ -172,20 +235,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "home.risk.title": {"nb": "Åpne risikosaker", "en": "Open risk cases"},
     "home.risk.lead": {
-        "nb": "Uke {week}: {n} deltakere er ikke fulgt opp ennå.",
-        "en": "Week {week}: {n} participants not followed up yet.",
-    },
-    "home.risk.lead.one": {
-        "nb": "Uke {week}: 1 deltaker er ikke fulgt opp ennå.",
-        "en": "Week {week}: 1 participant not followed up yet.",
+        "nb": plural(
+            "n",
+            one="Uke {week}: {n} deltaker er ikke fulgt opp ennå.",
+            other="Uke {week}: {n} deltakere er ikke fulgt opp ennå.",
+        ),
+        "en": plural(
+            "n",
+            one="Week {week}: {n} participant not followed up yet.",
+            other="Week {week}: {n} participants not followed up yet.",
+        ),
     },
     "home.risk.none": {
         "nb": "Ingen åpne risikosaker fra siste ukesoversikt.",
         "en": "No open risk cases from the latest weekly digest.",
     },
     "home.risk.more": {
-        "nb": "… og {n} til. Se ukesoversikten i direktemeldingene dine.",
-        "en": "… and {n} more. See the weekly digest in your direct messages.",
+        "nb": "… og {n} til: se hele lista under.",
+        "en": "… and {n} more: see the whole list below.",
     },
     "home.risk.context": {
         "nb": "Bare programstaben ser dette, og hver visning logges. "
@@ -196,10 +263,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- networks ------------------------------------------------------------------------
     "networks.intro.title": {"nb": "Ny kollegaprat", "en": "A new peer chat"},
     "networks.intro.text": {
-        "nb": "Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime de "
-        "neste {weeks} ukene – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
-        "en": "Hi {names}! You are matched in {network} this round. Find half an hour in the "
-        "next {weeks} weeks – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+        "nb": plural(
+            "weeks",
+            one="Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime den "
+            "neste uken – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
+            other="Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime de "
+            "neste {weeks} ukene – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
+        ),
+        "en": plural(
+            "weeks",
+            one="Hi {names}! You are matched in {network} this round. Find half an hour in the "
+            "next week – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+            other="Hi {names}! You are matched in {network} this round. Find half an hour in the "
+            "next {weeks} weeks – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+        ),
     },
     "networks.prompt.1": {
         "nb": "Hvilken lederutfordring står du i akkurat nå, og hva har du prøvd?",
@@ -305,12 +382,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "networks.directory.start_dm": {"nb": "Send melding", "en": "Send a message"},
     "networks.groups.formed": {
-        "nb": "{count} kollegagrupper er laget for {klass}.",
-        "en": "{count} peer groups were formed for {klass}.",
+        "nb": plural(
+            "count",
+            one="{count} kollegagruppe er laget for {klass}.",
+            other="{count} kollegagrupper er laget for {klass}.",
+        ),
+        "en": plural(
+            "count",
+            one="{count} peer group was formed for {klass}.",
+            other="{count} peer groups were formed for {klass}.",
+        ),
     },
     "networks.match.started": {
-        "nb": "Matcherunden i {network} er i gang: {count} introduksjoner.",
-        "en": "The matching round in {network} has started: {count} introductions.",
+        "nb": plural(
+            "count",
+            one="Matcherunden i {network} er i gang: {count} introduksjon.",
+            other="Matcherunden i {network} er i gang: {count} introduksjoner.",
+        ),
+        "en": plural(
+            "count",
+            one="The matching round in {network} has started: {count} introduction.",
+            other="The matching round in {network} has started: {count} introductions.",
+        ),
     },
     "broadcast.title": {
         "nb": "Kunngjøring fra programmet",
@@ -484,10 +577,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{count} can't be reached (neither Slack nor email).",
     },
     "broadcast.queued": {
-        "nb": "Kunngjøring {id} er lagt i kø til {count} mottakere. "
-        "Se status med `/cohort announce report {id}`.",
-        "en": "Announcement {id} is queued for {count} recipients. "
-        "See how it goes with `/cohort announce report {id}`.",
+        "nb": plural(
+            "count",
+            one="Kunngjøring {id} er lagt i kø til {count} mottaker. "
+            "Se status med `/cohort announce report {id}`.",
+            other="Kunngjøring {id} er lagt i kø til {count} mottakere. "
+            "Se status med `/cohort announce report {id}`.",
+        ),
+        "en": plural(
+            "count",
+            one="Announcement {id} is queued for {count} recipient. "
+            "See how it goes with `/cohort announce report {id}`.",
+            other="Announcement {id} is queued for {count} recipients. "
+            "See how it goes with `/cohort announce report {id}`.",
+        ),
     },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
@@ -781,8 +884,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{group}: {answered} of {invited} answered ({rate})",
     },
     "pulse.results.hidden": {
-        "nb": "skjult (skjermer grupper med færre enn {k} svar)",
-        "en": "hidden (protects groups with fewer than {k} answers)",
+        "nb": plural(
+            "k",
+            one="skjult (skjermer grupper med færre enn {k} svar)",
+            other="skjult (skjermer grupper med færre enn {k} svar)",
+        ),
+        "en": plural(
+            "k",
+            one="hidden (protects groups with fewer than {k} answer)",
+            other="hidden (protects groups with fewer than {k} answers)",
+        ),
     },
     "pulse.results.mean": {"nb": "gjennomsnitt {mean}", "en": "mean {mean}"},
     "pulse.results.nps": {"nb": "NPS {nps}", "en": "NPS {nps}"},
@@ -820,6 +931,49 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The pulse “{title}” is created. It goes out {when} and closes {closes}. "
         "See the answers with `/cohort results {id}`.",
     },
+    # --- participant status (bot/enrolment_status.py) -------------------------------------
+    "withdrawal_reason.workload": {"nb": "Arbeidsbelastning", "en": "Workload"},
+    "withdrawal_reason.employer": {
+        "nb": "Arbeidsgiver ga ikke tid",
+        "en": "Employer could not give time",
+    },
+    "withdrawal_reason.job_change": {
+        "nb": "Ny jobb eller endret stilling",
+        "en": "New job or changed position",
+    },
+    "withdrawal_reason.personal": {
+        "nb": "Personlige forhold",
+        "en": "Personal circumstances",
+    },
+    "withdrawal_reason.academic": {"nb": "Faglig krevende", "en": "Academic demands"},
+    "withdrawal_reason.expectations": {
+        "nb": "Svarte ikke til forventningene",
+        "en": "Did not meet expectations",
+    },
+    "withdrawal_reason.other": {"nb": "Annet", "en": "Other"},
+    "withdrawal_reason.not_stated": {"nb": "Ikke oppgitt", "en": "Not stated"},
+    "status.applicant": {"nb": "søker", "en": "applicant"},
+    "status.admitted": {"nb": "tatt opp", "en": "admitted"},
+    "status.active": {"nb": "aktiv", "en": "active"},
+    "status.completed": {"nb": "fullført", "en": "completed"},
+    "status.withdrawn": {"nb": "trukket seg", "en": "withdrawn"},
+    "status.not_started": {"nb": "startet ikke", "en": "did not start"},
+    "status.recorded": {
+        "nb": "Registrert for {email} i {cohort}: {fields}.",
+        "en": "Recorded for {email} in {cohort}: {fields}.",
+    },
+    "status.unchanged": {
+        "nb": "Ingenting å endre for {email} i {cohort}: det var allerede registrert.",
+        "en": "Nothing to change for {email} in {cohort}: it was already recorded.",
+    },
+    "status.refused": {"nb": "Ikke registrert: {reason}", "en": "Not recorded: {reason}"},
+    "status.usage": {
+        "nb": "Bruk: `/cohort status EPOST STATUS [DATO] [årsak=KATEGORI] [poeng=15] "
+        "[resultat=bestått|ikke_bestått] [kull=NØKKEL]`. Status: {statuses}. "
+        "Årsaker: {reasons}.",
+        "en": "Usage: `/cohort status EMAIL STATUS [DATE] [reason=CATEGORY] [credits=15] "
+        "[result=passed|failed] [cohort=KEY]`. Statuses: {statuses}. Reasons: {reasons}.",
+    },
     # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
     "report.title": {
         "nb": "Årsrapport {year} – Nasjonal lederutdanning for primærhelsetjenesten",
@@ -853,6 +1007,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.no_data": {"nb": "Ingen data for året.", "en": "No data for the year."},
     "report.programme_total": {"nb": "Sum {programme}", "en": "Total {programme}"},
     "report.section.enrolment": {"nb": "Søkere og deltakere", "en": "Applicants and participants"},
+    "report.section.summary": {"nb": "Sammendrag", "en": "Summary"},
+    "report.summary.caption": {"nb": "Nøkkeltall per år", "en": "Key figures per year"},
+    "report.summary.figure": {"nb": "Nøkkeltall", "en": "Figure"},
+    "report.summary.response_rate": {
+        "nb": "Svarprosent på pulsmålinger",
+        "en": "Pulse response rate (%)",
+    },
+    "report.summary.intro": {
+        "nb": "De viktigste tallene, med tidligere år ved siden av når de finnes.",
+        "en": "The main figures, with earlier years beside them where there are any.",
+    },
+    "report.summary.no_history": {
+        "nb": "Det finnes ingen tidligere år å sammenligne med.",
+        "en": "There are no earlier years to compare with.",
+    },
+    "report.final_title": {
+        "nb": "Sluttrapport {first}–{last} – Nasjonal lederutdanning for primærhelsetjenesten",
+        "en": "Final report {first}–{last} – National leadership programme for primary health care",
+    },
+    "report.missing.no_denominator": {"nb": "ingen å regne av", "en": "none to count from"},
+    "report.missing.not_sent": {"nb": "ikke sendt ennå", "en": "not sent yet"},
+    "report.missing.not_opened": {"nb": "ikke åpnet ennå", "en": "not opened yet"},
+    "report.page": {"nb": "Side", "en": "Page"},
     "report.enrolment.intro": {
         "nb": "Søkere er alle som søkte; startet er de som begynte i programmet; frafall er de "
         "som sluttet etter oppstart.",
@@ -870,8 +1047,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.enrolment.withdrawn": {"nb": "Trukket seg", "en": "Withdrawn"},
     "report.enrolment.dropouts": {"nb": "Frafall etter start", "en": "Dropouts after start"},
     "report.enrolment.completion_rate": {
-        "nb": "Fullført av startet (%)",
-        "en": "Completed of started (%)",
+        "nb": "Fullført av de som avsluttet (%)",
+        "en": "Completed of those who finished or left (%)",
+    },
+    "report.enrolment.participants": {
+        "nb": "Deltakere i perioden",
+        "en": "Participants in the period",
+    },
+    "report.enrolment.not_started": {"nb": "Startet ikke", "en": "Did not start"},
+    "report.enrolment.in_progress": {
+        "nb": "Underveis ved periodens slutt",
+        "en": "In progress at the end",
+    },
+    "report.enrolment.outcome_missing": {
+        "nb": "Kullet er ferdig, utfall ikke registrert",
+        "en": "Cohort over, outcome not recorded",
+    },
+    "report.enrolment.note": {
+        "nb": "Søkere, opptak og oppstart telles i året kullet starter; fullføring og frafall i "
+        "året de ble registrert; deltakere i perioden er alle som var i programmet minst én dag "
+        "av den. Andelen fullført regnes av dem som fullførte eller sluttet etter oppstart i "
+        "perioden; «–» betyr at ingen avsluttet ennå.",
+        "en": "Applicants, admissions and starts count in the year the cohort starts; completion "
+        "and dropout in the year they were recorded; participants in the period are everyone in "
+        "the programme on at least one day of it. The completion share is of those who completed "
+        "or left after starting in the period; “–” means nobody has finished yet.",
+    },
+    "report.enrolment.outcome_missing_note": {
+        "nb": "Noen deltakere i kull som er ferdige har ikke registrert utfall: registrer "
+        "fullført eller sluttet med `cohortbot person status` eller `/cohort status`.",
+        "en": "Some participants of cohorts that are over have no recorded outcome: record "
+        "completed or withdrawn with `cohortbot person status` or `/cohort status`.",
     },
     "report.enrolment.chart": {
         "nb": "Fra søknad til fullført",
@@ -896,6 +1102,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "report.dropout.interval": {"nb": "Tidspunkt", "en": "When"},
     "report.dropout.reason": {"nb": "Årsak", "en": "Reason"},
+    "report.dropout.reasons_note": {
+        "nb": "Årsakene er faste kategorier registrert av programmets ansatte; fritekst brukes ikke.",
+        "en": "Reasons are fixed categories recorded by programme staff; no free text is used.",
+    },
+    "report.withheld": {
+        "nb": "Tabellen er skjult i sin helhet: med så få personer (under {k}) kunne "
+        "enkeltpersoner ellers regnes ut fra totalene.",
+        "en": "The whole table is hidden: with so few people (under {k}) individuals could "
+        "otherwise be worked out from the totals.",
+    },
+    "report.year": {"nb": "År", "en": "Year"},
     "report.dropout.before_start": {"nb": "Før oppstart", "en": "Before the start"},
     "report.dropout.before_first": {"nb": "Før første samling", "en": "Before the first session"},
     "report.dropout.between": {
@@ -925,6 +1142,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Participants by education",
     },
     "report.background.education.label": {"nb": "Utdanning", "en": "Education"},
+    "report.background.workplace": {
+        "nb": "Deltakere etter arbeidssted",
+        "en": "Participants by workplace",
+    },
+    "report.background.workplace.label": {"nb": "Arbeidssted", "en": "Workplace"},
+    "report.background.municipality": {
+        "nb": "Deltakere etter kommune",
+        "en": "Participants by municipality",
+    },
+    "report.background.municipality.label": {"nb": "Kommune", "en": "Municipality"},
     "report.background.county": {"nb": "Deltakere etter fylke", "en": "Participants by county"},
     "report.background.county.label": {"nb": "Fylke", "en": "County"},
     "report.section.geography": {"nb": "Geografisk spredning", "en": "Geographic spread"},
@@ -948,6 +1175,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "mean. Results for groups with fewer than {k} answers are hidden.",
     },
     "report.evaluations.anonymous": {"nb": "anonym", "en": "anonymous"},
+    "report.evaluations.not_opened": {
+        "nb": "Ikke åpnet ennå (ikke med i tallene): {titles}.",
+        "en": "Not opened yet (not in the figures): {titles}.",
+    },
     "report.evaluations.named": {"nb": "med navn", "en": "named"},
     "report.evaluations.response_caption": {
         "nb": "{title} ({cohort}, {kind}): svarprosent",
@@ -981,9 +1212,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.results.with_credits": {"nb": "Med studiepoeng", "en": "With credits"},
     "report.results.total_credits": {"nb": "Studiepoeng totalt", "en": "Total credits"},
     "report.results.mean_credits": {
-        "nb": "Studiepoeng per startet",
-        "en": "Credits per started participant",
+        "nb": "Studiepoeng per deltaker med resultat",
+        "en": "Credits per participant with a result",
     },
+    "report.results.recorded": {"nb": "Med registrert resultat", "en": "With a recorded result"},
+    "report.results.no_credits": {
+        "nb": "Ingen studiepoeng registrert",
+        "en": "No credits recorded",
+    },
+    "report.results.none": {
+        "nb": "Ingen resultater er registrert i perioden.",
+        "en": "No results were recorded in the period.",
+    },
+    "report.results.exam_caption": {
+        "nb": "Eksamensresultat per kull",
+        "en": "Exam results per cohort",
+    },
+    "report.results.exam": {"nb": "Eksamen", "en": "Exam"},
+    "report.results.exam.passed": {"nb": "Bestått", "en": "Passed"},
+    "report.results.exam.failed": {"nb": "Ikke bestått", "en": "Failed"},
+    "report.results.exam.none": {"nb": "Ingen eksamen registrert", "en": "No exam recorded"},
     "report.results.distribution_caption": {
         "nb": "Deltakere etter oppnådde studiepoeng",
         "en": "Participants by credits achieved",
@@ -1005,6 +1253,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "report.involvement.nudge": {"nb": "Påminnelse", "en": "Nudge"},
     "report.involvement.nudged": {"nb": "Ledere spurt", "en": "Managers asked"},
+    "report.involvement.participants": {
+        "nb": "Deltakere med leder spurt",
+        "en": "Participants whose manager was asked",
+    },
+    "report.involvement.managers": {"nb": "Ledere spurt", "en": "Managers asked"},
     "report.involvement.share_answered": {"nb": "Svart (%)", "en": "Answered (%)"},
     "report.involvement.share_done": {"nb": "«Gjort» (%)", "en": "“Done” (%)"},
     "report.involvement.median_hours": {
@@ -1028,12 +1281,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Dropout signals, week {week}",
     },
     "risk.digest.lead": {
-        "nb": "{n} deltakere viser tegn som kan varsle frafall i uke {week}.",
-        "en": "{n} participants show signs that may point to dropout in week {week}.",
-    },
-    "risk.digest.lead.one": {
-        "nb": "1 deltaker viser tegn som kan varsle frafall i uke {week}.",
-        "en": "1 participant shows signs that may point to dropout in week {week}.",
+        "nb": plural(
+            "n",
+            one="{n} deltaker viser tegn som kan varsle frafall i uke {week}.",
+            other="{n} deltakere viser tegn som kan varsle frafall i uke {week}.",
+        ),
+        "en": plural(
+            "n",
+            one="{n} participant shows signs that may point to dropout in week {week}.",
+            other="{n} participants show signs that may point to dropout in week {week}.",
+        ),
     },
     "risk.digest.none": {
         "nb": "Ingen deltakere viser tegn til frafall i uke {week}.",
@@ -1051,38 +1308,53 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Fulgt opp av {name}.",
         "en": "Followed up by {name}.",
     },
-    # Each reason has a ".one" form for a count of 1 (bot.risk.reason_text picks it).
     "risk.reason.overdue_assignments": {
-        "nb": "{n} oppgaver over fristen, ikke levert",
-        "en": "{n} assignments past due, not done",
-    },
-    "risk.reason.overdue_assignments.one": {
-        "nb": "1 oppgave over fristen, ikke levert",
-        "en": "1 assignment past due, not done",
+        "nb": plural(
+            "n",
+            one="{n} oppgave over fristen, ikke levert",
+            other="{n} oppgaver over fristen, ikke levert",
+        ),
+        "en": plural(
+            "n",
+            one="{n} assignment past due, not done",
+            other="{n} assignments past due, not done",
+        ),
     },
     "risk.reason.unanswered_pulses": {
-        "nb": "{n} pulser med navn ubesvart",
-        "en": "{n} named pulses unanswered",
-    },
-    "risk.reason.unanswered_pulses.one": {
-        "nb": "1 puls med navn ubesvart",
-        "en": "1 named pulse unanswered",
+        "nb": plural(
+            "n",
+            one="{n} puls med navn ubesvart",
+            other="{n} pulser med navn ubesvart",
+        ),
+        "en": plural(
+            "n",
+            one="{n} named pulse unanswered",
+            other="{n} named pulses unanswered",
+        ),
     },
     "risk.reason.low_scores": {
-        "nb": "{n} lave svar på pulser med navn",
-        "en": "{n} low answers on named pulses",
-    },
-    "risk.reason.low_scores.one": {
-        "nb": "1 lavt svar på en puls med navn",
-        "en": "1 low answer on a named pulse",
+        "nb": plural(
+            "n",
+            one="{n} lavt svar på en puls med navn",
+            other="{n} lave svar på pulser med navn",
+        ),
+        "en": plural(
+            "n",
+            one="{n} low answer on a named pulse",
+            other="{n} low answers on named pulses",
+        ),
     },
     "risk.reason.silent_manager": {
-        "nb": "nærmeste leder har ikke svart på {n} påminnelser, heller ikke etter eskalering",
-        "en": "line manager has not answered {n} nudges, even after escalation",
-    },
-    "risk.reason.silent_manager.one": {
-        "nb": "nærmeste leder har ikke svart på 1 påminnelse, heller ikke etter eskalering",
-        "en": "line manager has not answered 1 nudge, even after escalation",
+        "nb": plural(
+            "n",
+            one="nærmeste leder har ikke svart på {n} påminnelse, heller ikke etter eskalering",
+            other="nærmeste leder har ikke svart på {n} påminnelser, heller ikke etter eskalering",
+        ),
+        "en": plural(
+            "n",
+            one="line manager has not answered {n} nudge, even after escalation",
+            other="line manager has not answered {n} nudges, even after escalation",
+        ),
     },
     # --- channel joins ---------------------------------------------------------------------
     "join.welcome": {
@@ -1104,8 +1376,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Fix the cause and run `cohortbot deliveries --resume {transport}`.",
     },
     "deliveries.uncertain": {
-        "nb": "{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
-        "en": "{count} messages were in flight when a process stopped and may have gone out twice.",
+        "nb": plural(
+            "count",
+            one="{count} melding var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
+            other="{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
+        ),
+        "en": plural(
+            "count",
+            one="{count} message was in flight when a process stopped and may have gone out twice.",
+            other="{count} messages were in flight when a process stopped and may have gone out twice.",
+        ),
     },
     "deliveries.alert.title": {
         "nb": "cohortbot: utsending via {transport} er stanset",
@@ -1120,10 +1400,249 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "deliveries.no_failures": {"nb": "Ingen feilede utsendelser.", "en": "No failed deliveries."},
     "deliveries.failures": {"nb": "*Siste feil*", "en": "*Latest failures*"},
     "deliveries.failure": {
-        "nb": "• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
-        "en": "• {who} – {kind} via {transport}: `{error}` ({attempts} attempts)",
+        "nb": plural(
+            "attempts",
+            one="• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
+            other="• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
+        ),
+        "en": plural(
+            "attempts",
+            one="• {who} – {kind} via {transport}: `{error}` ({attempts} attempt)",
+            other="• {who} – {kind} via {transport}: `{error}` ({attempts} attempts)",
+        ),
     },
     "deliveries.next_due": {"nb": "Neste utsendelse: {when}", "en": "Next delivery: {when}"},
+    "deliveries.held": {
+        "nb": plural(
+            "n",
+            one=":envelope: *{n} utsendelse på {transport} venter*: {transport} er ikke satt opp "
+            "(SMTP_URL). Den sendes når det er gjort.",
+            other=":envelope: *{n} utsendelser på {transport} venter*: {transport} er ikke satt opp "
+            "(SMTP_URL). De sendes når det er gjort.",
+        ),
+        "en": plural(
+            "n",
+            one=":envelope: *{n} {transport} delivery is held*: {transport} is not configured "
+            "(SMTP_URL). It goes once it is.",
+            other=":envelope: *{n} {transport} deliveries are held*: {transport} is not configured "
+            "(SMTP_URL). They go once it is.",
+        ),
+    },
+    # --- whole staff lists, a page at a time (bot/staff_lists.py) -----------------------
+    # Counts stand after a label ("åpne: 3") so that no count needs a plural form.
+    "lists.show_all": {"nb": "Vis hele lista ({n})", "en": "Show the whole list ({n})"},
+    "lists.more": {
+        "nb": "Viser {shown} av {total} – {n} til i hele lista.",
+        "en": "Showing {shown} of {total} – {n} more in the whole list.",
+    },
+    "lists.page": {
+        "nb": "Side {page} av {pages} · {first}–{last} av {total}",
+        "en": "Page {page} of {pages} · {first}–{last} of {total}",
+    },
+    "lists.prev": {"nb": "← Forrige", "en": "← Previous"},
+    "lists.close": {"nb": "Lukk", "en": "Close"},
+    "lists.next": {"nb": "Neste →", "en": "Next →"},
+    "lists.empty": {"nb": "Lista er tom.", "en": "The list is empty."},
+    "lists.unknown": {
+        "nb": "Den lista finnes ikke. Åpne den på nytt fra meldingen eller Hjem-fanen.",
+        "en": "That list does not exist. Open it again from the message or the Home tab.",
+    },
+    "lists.risk.title": {"nb": "Risikosaker", "en": "Risk cases"},
+    "risk.case.unknown": {
+        "nb": "Det finnes ingen risikosak med nummer «{case}». Saksnumrene står i ukens "
+        "oversikt og i `/cohort cases`.",
+        "en": "There is no risk case number “{case}”. The case numbers are in the weekly "
+        "digest and in `/cohort cases`.",
+    },
+    "risk.case.marked": {
+        "nb": "Sak {case} er markert som fulgt opp av {name}. Resten av staben ser det også.",
+        "en": "Case {case} is marked followed up by {name}. The rest of the staff see it too.",
+    },
+    "risk.case.usage": {
+        "nb": "Skriv `/cohort followup SAK notat`, f.eks. `/cohort followup 12 Ringte henne`. "
+        "Saksnumrene står i ukens oversikt og i `/cohort cases`.",
+        "en": "Type `/cohort followup CASE note`, e.g. `/cohort followup 12 Called her`. "
+        "The case numbers are in the weekly digest and in `/cohort cases`.",
+    },
+    "lists.risk.item": {"nb": "*Sak {case}*: *{name}*", "en": "*Case {case}*: *{name}*"},
+    "lists.risk.followed_up_by": {
+        "nb": ":white_check_mark: Fulgt opp av {name} {when}",
+        "en": ":white_check_mark: Followed up by {name} on {when}",
+    },
+    "lists.risk.summary": {
+        "nb": "Uke {week} – saker: {total} · åpne: {open} · fulgt opp: {done}",
+        "en": "Week {week} – cases: {total} · open: {open} · followed up: {done}",
+    },
+    "lists.managers.title": {"nb": "Ledere å følge opp", "en": "Managers to follow up"},
+    "lists.managers.summary": {
+        "nb": "Eskalert: {escalated} · forfalt: {overdue} · venter (ikke forfalt): {pending} · "
+        "ikke sendt ennå: {planned}",
+        "en": "Escalated: {escalated} · overdue: {overdue} · waiting (not yet due): {pending} · "
+        "not sent yet: {planned}",
+    },
+    "lists.managers.item": {
+        "nb": "*{manager}* ({contact}) – {title} for {participant}",
+        "en": "*{manager}* ({contact}) – {title} for {participant}",
+    },
+    "lists.managers.counts": {
+        "nb": "*Eskalert:* {escalated} ({escalated_managers} ledere) · *forfalt:* {overdue} "
+        "({overdue_managers} ledere) · *venter, ikke forfalt:* {pending} ({pending_managers} "
+        "ledere) · *ikke sendt ennå:* {planned} ({planned_managers} ledere)\n"
+        "_Tallene er svar som mangler, én per deltaker og påminnelse; i parentes hvor mange "
+        "ulike ledere det gjelder._",
+        "en": "*Escalated:* {escalated} ({escalated_managers} managers) · *overdue:* {overdue} "
+        "({overdue_managers} managers) · *waiting, not yet due:* {pending} ({pending_managers} "
+        "managers) · *not sent yet:* {planned} ({planned_managers} managers)\n"
+        "_The figures are missing answers, one per participant and nudge; in brackets how many "
+        "different managers that is._",
+    },
+    "lists.managers.none": {
+        "nb": "Alle ledere har svart på det som er sendt. Ingen å følge opp.",
+        "en": "Every manager has answered what was sent. Nobody to follow up.",
+    },
+    "lists.managers.failed_title": {
+        "nb": ":warning: *Meldinger til ledere som ikke kom fram: {n}*",
+        "en": ":warning: *Messages to managers that did not get through: {n}*",
+    },
+    "lists.managers.failed_line": {
+        "nb": "{manager} ({contact}): {transport} feilet – `{error}`",
+        "en": "{manager} ({contact}): {transport} failed – `{error}`",
+    },
+    "lists.managers.state.escalated": {"nb": "Eskalert til staben", "en": "Escalated to staff"},
+    "lists.managers.state.overdue": {"nb": "Forfalt", "en": "Overdue"},
+    "lists.managers.state.pending": {"nb": "Venter på svar", "en": "Waiting for an answer"},
+    "lists.managers.state.planned": {"nb": "Ikke sendt ennå", "en": "Not sent yet"},
+    "lists.managers.goes": {"nb": "sendes {when}", "en": "goes {when}"},
+    "lists.managers.due": {"nb": "svarfrist {when}", "en": "answer due {when}"},
+    "lists.managers.escalated": {"nb": "eskalert {when}", "en": "escalated {when}"},
+    "lists.managers.said_later": {
+        "nb": "Svarte «ikke ennå».",
+        "en": "Answered “not yet”.",
+    },
+    "lists.managers.failed": {
+        "nb": ":warning: Sending med {transport} feilet: `{error}`",
+        "en": ":warning: Sending by {transport} failed: `{error}`",
+    },
+    "lists.managers.held": {
+        "nb": ":envelope: Venter: {transport} er ikke satt opp (SMTP_URL)",
+        "en": ":envelope: Held: {transport} is not configured (SMTP_URL)",
+    },
+    "lists.assignments.title": {"nb": "Oppgavestatus", "en": "Assignment status"},
+    "lists.assignments.item": {
+        "nb": "*{klass}* – *{title}* ({when})\nLevert: {done} · åpne: {open} · forfalt: {overdue}",
+        "en": "*{klass}* – *{title}* ({when})\nDone: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.line": {
+        "nb": "• {title} ({when}) – levert: {done} · åpne: {open} · forfalt: {overdue}",
+        "en": "• {title} ({when}) – done: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.more": {
+        "nb": "Klasser ikke vist her: {classes}.",
+        "en": "Classes not shown here: {classes}.",
+    },
+    "lists.assignments.summary": {
+        "nb": "Klasser: {classes} · linjer: {rows}",
+        "en": "Classes: {classes} · rows: {rows}",
+    },
+    "lists.failures.title": {"nb": "Feilede utsendelser", "en": "Failed deliveries"},
+    "lists.failures.item": {
+        "nb": "#{id} {who} – {kind} via {transport}: `{error}` ({when})",
+        "en": "#{id} {who} – {kind} via {transport}: `{error}` ({when})",
+    },
+    "lists.failures.summary": {
+        "nb": "Feilede utsendelser: {n}, nyeste først.",
+        "en": "Failed deliveries: {n}, newest first.",
+    },
+    # --- privacy: the art. 13 notice, copies, withdrawals (bot/privacy.py, bot/rights.py) ---
+    "privacy.notice.title": {
+        "nb": "Slik behandler cohortbot opplysninger om deg",
+        "en": "How cohortbot handles information about you",
+    },
+    "privacy.notice.text": {
+        "nb": "*Hva vi lagrer:* navn, e-post, Slack-id, kommune, arbeidssted, stilling, kjønn og "
+        "utdanning fra påmeldingen; kull, klasse og status; oppgaver du har gjort og "
+        "refleksjoner du skriver; svar på navngitte pulser (anonyme pulser lagres uten kobling "
+        "til deg); lederens svar på påminnelser om deg; kollegagrupper og matching; "
+        "katalogprofilen din hvis du vil bli funnet; meldinger boten har sendt deg; samtykkene "
+        "dine; og hvem i staben som har sett opplysningene.\n"
+        "*Hvorfor:* for å gjennomføre utdanningen, involvere nærmeste leder, forebygge frafall, "
+        "drive ledernettverkene og levere årsrapporten til oppdragsgiver (bare tall for grupper "
+        "på minst {min_group}).\n"
+        "*Hvor lenge:* meldingstekster i {message_days} dager; refleksjoner og fritekstsvar til "
+        "årsrapporten for året er levert ({report_due} året etter); alumniprofilen til du "
+        "trekker samtykket eller etter {alumni_years} år uten aktivitet; loggen over hvem som "
+        "har sett opplysninger i {audit_years} år.\n"
+        "*Hvem ser det:* programstaben. Lederen din ser bare det som gjelder deres samarbeid om "
+        "utdanningen; andre deltakere ser bare det du selv velger å vise eller dele.\n"
+        "*Dine rettigheter:* skriv `/cohort mydata` for en kopi av alt som er lagret om deg, "
+        "`/cohort withdraw alumni` eller `/cohort withdraw directory` for å trekke et samtykke, "
+        "og be programstaben om retting eller sletting. Du kan også klage til Datatilsynet.",
+        "en": "*What we store:* your name, email, Slack id, municipality, workplace, position, "
+        "gender and education from enrolment; cohort, class and status; assignments you have "
+        "done and reflections you write; answers to named pulses (anonymous pulses are stored "
+        "without any link to you); your line manager's answers to nudges about you; peer groups "
+        "and matching; your directory profile if you choose to be found; messages the bot sent "
+        "you; your consents; and which staff members looked at your data.\n"
+        "*Why:* to run the programme, involve your line manager, prevent dropout, run the "
+        "leader networks and deliver the annual report to the funder (figures only for groups "
+        "of at least {min_group}).\n"
+        "*For how long:* message texts for {message_days} days; reflections and free-text "
+        "answers until that year's annual report is delivered ({report_due} the year after); "
+        "your alumni profile until you withdraw consent or after {alumni_years} years without "
+        "activity; the log of who looked at your data for {audit_years} years.\n"
+        "*Who sees it:* programme staff. Your line manager sees only what concerns your work "
+        "together on the programme; other participants see only what you choose to show or "
+        "share.\n"
+        "*Your rights:* type `/cohort mydata` for a copy of everything stored about you, "
+        "`/cohort withdraw alumni` or `/cohort withdraw directory` to withdraw a consent, and "
+        "ask the programme staff to correct or erase your data. You may also complain to "
+        "Datatilsynet, the Norwegian data protection authority.",
+    },
+    "privacy.home.more": {
+        "nb": "Skriv `/cohort privacy` for å få dette som melding.",
+        "en": "Type `/cohort privacy` to get this as a message.",
+    },
+    "privacy.mydata.sent": {
+        "nb": "Kopien av opplysningene dine er sendt til deg som fil i en direktemelding.",
+        "en": "The copy of your data has been sent to you as a file in a direct message.",
+    },
+    "privacy.mydata.title": {"nb": "Dine opplysninger", "en": "Your data"},
+    "privacy.export.usage": {
+        "nb": "Skriv `/cohort export &lt;e-post&gt;` for å få alt som er lagret om en person.",
+        "en": "Type `/cohort export &lt;email&gt;` to get everything stored about a person.",
+    },
+    "privacy.export.unknown": {
+        "nb": "Jeg finner ingen med e-posten {email}.",
+        "en": "I can't find anyone with the email {email}.",
+    },
+    "privacy.export.sent": {
+        "nb": "Opplysningene om {email} er sendt til deg som fil. Uttaket er logget.",
+        "en": "The data about {email} has been sent to you as a file. The export is logged.",
+    },
+    "privacy.withdraw.usage": {
+        "nb": "Skriv `/cohort withdraw alumni` for å gå ut av alumninettverket, eller "
+        "`/cohort withdraw directory` for å ikke lenger være synlig i katalogen.",
+        "en": "Type `/cohort withdraw alumni` to leave the alumni network, or "
+        "`/cohort withdraw directory` to stop being findable in the directory.",
+    },
+    "privacy.withdraw.alumni.done": {
+        "nb": "Samtykket er trukket: du er tatt ut av alumnikanalene og får ikke flere "
+        "alumnimeldinger.",
+        "en": "Consent withdrawn: you have been taken out of the alumni channels and will get "
+        "no more alumni messages.",
+    },
+    "privacy.withdraw.alumni.none": {
+        "nb": "Du har ikke sagt ja til alumninettverket, så det er ingenting å trekke.",
+        "en": "You have not said yes to the alumni network, so there is nothing to withdraw.",
+    },
+    "privacy.withdraw.directory.done": {
+        "nb": "Samtykket er trukket: andre kan ikke lenger finne deg i katalogen.",
+        "en": "Consent withdrawn: others can no longer find you in the directory.",
+    },
+    "privacy.withdraw.directory.none": {
+        "nb": "Du er ikke synlig i katalogen, så det er ingenting å trekke.",
+        "en": "You are not findable in the directory, so there is nothing to withdraw.",
+    },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
 }
@@ -1160,7 +1679,10 @@ def t(key: str, locale: str | None = None, /, **values: object) -> str:
     like "<!channel>" can't ping a channel; pass `Markup` for mentions and links.
     """
     entry = CATALOGUE[key]
-    text = entry.get(normalise_locale(locale)) or entry[DEFAULT_LOCALE]
+    lang = normalise_locale(locale)
+    text = entry.get(lang) or entry[DEFAULT_LOCALE]
+    if isinstance(text, Plural):
+        text = text.select(lang if lang in entry else DEFAULT_LOCALE, values)
     if not values:
         return text
     return text.format(**{k: esc(v) if isinstance(v, str) else v for k, v in values.items()})

@@ -22,6 +22,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import planner
 from bot.directory import DirectoryUser
+from bot.enrolment_status import (
+    STATUS_DATE_FIELD,
+    WITHDRAWAL_REASONS,
+    StatusChange,
+    StatusError,
+    apply_change,
+    parse_credits,
+    parse_reason,
+    parse_result,
+    parse_status,
+)
 from bot.messages import normalise_locale
 from bot.settings import Settings
 from storage.db import Database
@@ -49,7 +60,16 @@ REQUIRED_COLUMNS = (
     "line_manager_email",
     "line_manager_name",
 )
-OPTIONAL_COLUMNS = ("locale", "slack_user_id", "status", "credits", "workplace")
+OPTIONAL_COLUMNS = (
+    "locale",
+    "slack_user_id",
+    "status",
+    "status_date",
+    "withdrawal_reason",
+    "credits",
+    "exam_result",
+    "workplace",
+)
 PROFILE_COLUMNS = (
     "municipality",
     "county",
@@ -239,6 +259,9 @@ class PersonRow:
     slack_user_id: str | None
     status: str | None
     credits: float | None
+    status_date: date | None = None
+    withdrawal_reason: str | None = None
+    exam_result: str | None = None
 
 
 def _class_index(classes: Sequence[CohortClass]) -> dict[str, set[str]]:
@@ -247,6 +270,142 @@ def _class_index(classes: Sequence[CohortClass]) -> dict[str, set[str]]:
         for label in (c.key, c.name, c.city):
             index.setdefault(label.strip().lower(), set()).add(c.key)
     return index
+
+
+def _check_email(
+    values: dict[str, str], row: int, first_row_of: dict[str, int], problems: list[str]
+) -> str:
+    email = values.get("email", "").strip().lower()
+    if not email:
+        problems.append("email is empty")
+    elif not EMAIL.match(email) or len(email) > 320:
+        problems.append(f"'{values['email']}' is not an email address")
+    elif email in first_row_of:
+        problems.append(f"duplicate email {email} (also on row {first_row_of[email]})")
+    else:
+        first_row_of[email] = row
+    return email
+
+
+def _check_class(
+    values: dict[str, str], index: dict[str, set[str]], known_classes: str, problems: list[str]
+) -> str:
+    class_ref = values.get("class", "").strip()
+    if not class_ref:
+        problems.append(f"class is empty; expected one of: {known_classes}")
+        return ""
+    matches = index.get(class_ref.lower(), set())
+    if not matches:
+        problems.append(f"unknown class '{class_ref}'; expected one of: {known_classes}")
+    elif len(matches) > 1:
+        problems.append(
+            f"class '{class_ref}' matches {', '.join(sorted(matches))}; use the class key"
+        )
+    else:
+        return next(iter(matches))
+    return ""
+
+
+def _check_line_manager(
+    values: dict[str, str], email: str, problems: list[str]
+) -> tuple[str | None, str | None]:
+    manager_email = values.get("line_manager_email", "").strip().lower() or None
+    manager_name = values.get("line_manager_name", "").strip() or None
+    if manager_email and not EMAIL.match(manager_email):
+        problems.append(
+            f"line_manager_email '{values['line_manager_email']}' is not an email address"
+        )
+    elif manager_email and manager_email == email:
+        problems.append("the line manager is the participant themself")
+    if manager_name and not manager_email:
+        problems.append("line_manager_name is given but line_manager_email is empty")
+    return manager_email, manager_name
+
+
+def _check_locale(values: dict[str, str], problems: list[str]) -> str | None:
+    locale_raw = values.get("locale", "").strip()
+    if not locale_raw:
+        return None
+    code = locale_raw.replace("_", "-").split("-")[0].lower()
+    if code not in LOCALES:
+        problems.append(f"unknown locale '{locale_raw}'; expected nb, nn, no or en")
+        return None
+    return LOCALES[code]
+
+
+def _check_slack_id(
+    values: dict[str, str], row: int, first_slack_row: dict[str, int], problems: list[str]
+) -> str | None:
+    slack_id = values.get("slack_user_id", "").strip() or None
+    if slack_id:
+        if not SLACK_ID.match(slack_id):
+            problems.append(f"'{slack_id}' is not a Slack user id (like U012ABCDEF)")
+        elif slack_id in first_slack_row:
+            problems.append(
+                f"duplicate slack_user_id {slack_id} (also on row {first_slack_row[slack_id]})"
+            )
+        else:
+            first_slack_row[slack_id] = row
+    return slack_id
+
+
+def _check_status(values: dict[str, str], problems: list[str]) -> str | None:
+    status_raw = values.get("status", "").strip()
+    if not status_raw:
+        return None
+    try:
+        return parse_status(status_raw)
+    except StatusError:
+        problems.append(f"unknown status '{status_raw}'; expected one of: {', '.join(STATUSES)}")
+        return None
+
+
+def _check_status_facts(
+    values: dict[str, str], status: str | None, problems: list[str]
+) -> tuple[date | None, str | None, str | None]:
+    """(status date, withdrawal reason category, exam result) from the optional columns."""
+    status_date: date | None = None
+    date_raw = values.get("status_date", "").strip()
+    if date_raw:
+        try:
+            status_date = date.fromisoformat(date_raw[:10])
+        except ValueError:
+            problems.append(f"status_date '{date_raw}' is not a date like 2026-03-31")
+        if not values.get("status", "").strip():
+            problems.append("status_date is given but status is empty")
+    reason: str | None = None
+    reason_raw = values.get("withdrawal_reason", "").strip()
+    if reason_raw:
+        try:
+            reason = parse_reason(reason_raw)
+        except StatusError:
+            problems.append(
+                f"unknown withdrawal_reason '{reason_raw}'; expected one of: "
+                + ", ".join(WITHDRAWAL_REASONS)
+            )
+        if status != EnrolmentStatus.WITHDRAWN:
+            problems.append("withdrawal_reason is given but status is not withdrawn")
+    elif status == EnrolmentStatus.WITHDRAWN:
+        reason = "not_stated"
+    exam_result: str | None = None
+    result_raw = values.get("exam_result", "").strip()
+    if result_raw:
+        try:
+            exam_result = parse_result(result_raw)
+        except StatusError:
+            problems.append(f"exam_result '{result_raw}' is not passed or failed")
+    return status_date, reason, exam_result
+
+
+def _check_credits(values: dict[str, str], problems: list[str]) -> float | None:
+    credits_raw = values.get("credits", "").strip()
+    if not credits_raw:
+        return None
+    try:
+        return parse_credits(credits_raw)
+    except StatusError:
+        problems.append(f"credits '{credits_raw}' is not a number from 0 to 60")
+        return None
 
 
 def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRow]:
@@ -261,76 +420,20 @@ def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRo
     out: list[PersonRow] = []
     for row, values in table.rows:
         problems: list[str] = []
-        email = values.get("email", "").strip().lower()
-        if not email:
-            problems.append("email is empty")
-        elif not EMAIL.match(email) or len(email) > 320:
-            problems.append(f"'{values['email']}' is not an email address")
-        elif email in first_row_of:
-            problems.append(f"duplicate email {email} (also on row {first_row_of[email]})")
-        else:
-            first_row_of[email] = row
+        email = _check_email(values, row, first_row_of, problems)
         name = values.get("name", "").strip()
         if not name:
             problems.append("name is empty")
-        class_ref = values.get("class", "").strip()
-        class_key = ""
-        if not class_ref:
-            problems.append(f"class is empty; expected one of: {known_classes}")
-        else:
-            matches = index.get(class_ref.lower(), set())
-            if not matches:
-                problems.append(f"unknown class '{class_ref}'; expected one of: {known_classes}")
-            elif len(matches) > 1:
-                problems.append(
-                    f"class '{class_ref}' matches {', '.join(sorted(matches))}; use the class key"
-                )
-            else:
-                class_key = next(iter(matches))
+        class_key = _check_class(values, index, known_classes, problems)
         for column, limit in MAX_LENGTHS.items():
             if len(values.get(column, "")) > limit:
                 problems.append(f"{column} is longer than {limit} characters")
-        manager_email = values.get("line_manager_email", "").strip().lower() or None
-        manager_name = values.get("line_manager_name", "").strip() or None
-        if manager_email and not EMAIL.match(manager_email):
-            problems.append(
-                f"line_manager_email '{values['line_manager_email']}' is not an email address"
-            )
-        elif manager_email and manager_email == email:
-            problems.append("the line manager is the participant themself")
-        if manager_name and not manager_email:
-            problems.append("line_manager_name is given but line_manager_email is empty")
-        locale_raw = values.get("locale", "").strip()
-        locale: str | None = None
-        if locale_raw:
-            code = locale_raw.replace("_", "-").split("-")[0].lower()
-            if code not in LOCALES:
-                problems.append(f"unknown locale '{locale_raw}'; expected nb, nn, no or en")
-            else:
-                locale = LOCALES[code]
-        slack_id = values.get("slack_user_id", "").strip() or None
-        if slack_id:
-            if not SLACK_ID.match(slack_id):
-                problems.append(f"'{slack_id}' is not a Slack user id (like U012ABCDEF)")
-            elif slack_id in first_slack_row:
-                problems.append(
-                    f"duplicate slack_user_id {slack_id} (also on row {first_slack_row[slack_id]})"
-                )
-            else:
-                first_slack_row[slack_id] = row
-        status = values.get("status", "").strip().lower() or None
-        if status and status not in STATUSES:
-            problems.append(f"unknown status '{status}'; expected one of: {', '.join(STATUSES)}")
-        credits: float | None = None
-        credits_raw = values.get("credits", "").strip()
-        if credits_raw:
-            try:
-                credits = float(credits_raw.replace(",", "."))
-                if not 0 <= credits <= 60:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"credits '{credits_raw}' is not a number from 0 to 60")
-                credits = None
+        manager_email, manager_name = _check_line_manager(values, email, problems)
+        locale = _check_locale(values, problems)
+        slack_id = _check_slack_id(values, row, first_slack_row, problems)
+        status = _check_status(values, problems)
+        status_date, reason, exam_result = _check_status_facts(values, status, problems)
+        credits = _check_credits(values, problems)
         if problems:
             errors.extend(RowError(row, p) for p in problems)
             continue
@@ -348,6 +451,9 @@ def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRo
                 slack_user_id=slack_id,
                 status=status,
                 credits=credits,
+                status_date=status_date,
+                withdrawal_reason=reason,
+                exam_result=exam_result,
             )
         )
     if errors:
@@ -377,6 +483,9 @@ class ImportReport:
     ignored_columns: tuple[str, ...] = ()
     dry_run: bool = False
     deliveries_planned: int = 0
+    # Reached only by email (not on Slack); None when email is configured, so nobody is stuck.
+    unreachable_participants: int | None = None
+    unreachable_managers: int | None = None
 
     def counts(self) -> dict[str, int]:
         """The numbers, for the summary and the audit log (no personal data)."""
@@ -400,13 +509,30 @@ def _set(row: Any, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-_STATUS_DATE = {
-    EnrolmentStatus.APPLICANT: "applied_on",
-    EnrolmentStatus.ADMITTED: "admitted_on",
-    EnrolmentStatus.ACTIVE: "started_on",
-    EnrolmentStatus.COMPLETED: "completed_on",
-    EnrolmentStatus.WITHDRAWN: "withdrawn_on",
-}
+def _wanted_change(enrolment: Any, r: PersonRow, *, created: bool) -> StatusChange | None:
+    """What the row's status columns ask to record; None when it is already stored.
+
+    A re-import of the same file changes nothing: an unchanged status keeps the day it was first
+    recorded unless the file gives a different `status_date`.
+    """
+    status = r.status
+    if status is not None and not created and status == enrolment.status:
+        day = getattr(enrolment, STATUS_DATE_FIELD[EnrolmentStatus(status)])
+        same_day = r.status_date is None or r.status_date == day
+        same_reason = enrolment.withdrawal_reason == r.withdrawal_reason
+        if same_day and same_reason:
+            status = None
+    credits = r.credits if r.credits is not None and r.credits != enrolment.credits else None
+    result = r.exam_result if r.exam_result and r.exam_result != enrolment.exam_result else None
+    if status is None and credits is None and result is None:
+        return None
+    return StatusChange(
+        status=status,
+        on=r.status_date if status else None,
+        reason=r.withdrawal_reason if status else None,
+        credits=credits,
+        result=result,
+    )
 
 
 class _Slack:
@@ -452,47 +578,28 @@ class _Slack:
         return values
 
 
-async def import_people(
-    *,
-    session: AsyncSession,
-    cohort_id: int,
-    rows: Sequence[PersonRow],
-    classes: Sequence[CohortClass],
-    directory_users: Sequence[DirectoryUser] | None = None,
-    today: date,
-    report: ImportReport,
-    progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Create or update people, enrolments and line-manager links, in the caller's transaction.
-
-    Blank cells leave what is stored alone, so a file with fewer details never wipes data.
-    Raises ImportRejected, before writing anything, when the file gives a Slack user id that
-    another person already holds.
-    """
-    report.rows = len(rows)
-    class_ids = {c.key: c.id for c in classes}
-    slack = _Slack(directory_users, report)
+def _managers_to_create(rows: Sequence[PersonRow]) -> dict[str, str | None]:
+    """Line managers who are not participants in the file: email -> the first name given."""
     participant_emails = {r.email for r in rows}
-    managers: dict[str, str | None] = {}  # email -> the first name given for them
+    managers: dict[str, str | None] = {}
     for r in rows:
         if r.line_manager_email and r.line_manager_email not in participant_emails:
             if managers.get(r.line_manager_email) is None:
                 managers[r.line_manager_email] = r.line_manager_name
-    people = {
-        p.email: p
-        for p in await q.list_people_by_emails(
-            session=session, emails=[*participant_emails, *managers]
-        )
-    }
-    enrolments = {
-        e.person_id: e for e in await q.list_enrolments(session=session, cohort_id=cohort_id)
-    }
-    links = {
-        link.participant_id: link
-        for link in await q.list_line_manager_links(session=session, cohort_id=cohort_id)
-    }
+    return managers
 
-    # Slack ids someone else already holds: an error for the file's own, a note for Slack's.
+
+async def _slack_ids_held_by_others(
+    session: AsyncSession,
+    rows: Sequence[PersonRow],
+    managers: dict[str, str | None],
+    slack: _Slack,
+    report: ImportReport,
+) -> set[str]:
+    """Slack ids someone else already holds: an error for the file's own, a note for Slack's.
+
+    Returns the emails left unlinked; raises ImportRejected for the file's own ids.
+    """
     candidates: dict[str, tuple[str, PersonRow | None]] = {}  # email -> (slack id, file row)
     for r in rows:
         user = slack.user(r.email)
@@ -524,23 +631,113 @@ async def import_people(
             )
     if errors:
         raise ImportRejected(errors)
+    return blocked
 
-    now = utcnow()
-    changes: dict[str, list[str]] = {}
 
-    def upsert_person(email: str, values: dict[str, Any]) -> None:
-        if email in blocked:
+@dataclass
+class _People:
+    """The people an import touches, by email, and what changed for each."""
+
+    people: dict[str, Person]
+    blocked: set[str]  # emails whose Slack account someone else holds
+    now: datetime
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+    def upsert(self, email: str, values: dict[str, Any]) -> None:
+        if email in self.blocked:
             values = {k: v for k, v in values.items() if k not in ("slack_user_id", "slack_active")}
-        person = people.get(email)
+        person = self.people.get(email)
         if person is None:
-            people[email] = Person(email=email, **values)
-            changes[email] = ["created"]
+            self.people[email] = Person(email=email, **values)
+            self.changes[email] = ["created"]
             return
         changed = _set(person, values)
         if changed:
-            person.updated_at = now
-            changes.setdefault(email, []).extend(changed)
+            person.updated_at = self.now
+            self.changes.setdefault(email, []).extend(changed)
 
+    def changed(self, email: str, what: str) -> None:
+        self.changes.setdefault(email, []).append(what)
+
+
+def _sync_enrolment(
+    r: PersonRow,
+    person_id: int,
+    enrolment: Enrolment | None,
+    *,
+    cohort_id: int,
+    class_id: int | None,
+    today: date,
+) -> Enrolment | None:
+    """The enrolment to save for the row (new or changed); None when nothing changed.
+
+    Status, credits and exam result follow the same rules as staff recording them by hand
+    (bot.enrolment_status); a change that does not hold together raises StatusError.
+    """
+    created = enrolment is None
+    if enrolment is None:
+        enrolment = Enrolment(person_id=person_id, cohort_id=cohort_id, class_id=class_id)
+        changed = ["created"]
+        if r.status is None:
+            enrolment.started_on = today
+    else:
+        changed = _set(enrolment, {"class_id": class_id})
+    change = _wanted_change(enrolment, r, created=created)
+    if change is not None:
+        changed += apply_change(enrolment, change, today=today)
+    return enrolment if changed else None
+
+
+def _sync_link(
+    person_id: int, manager_id: int, link: LineManagerLink | None, *, cohort_id: int
+) -> LineManagerLink | None:
+    """The line-manager link to save (new or moved to another manager); None when unchanged."""
+    if link is None:
+        return LineManagerLink(participant_id=person_id, manager_id=manager_id, cohort_id=cohort_id)
+    if link.manager_id != manager_id:
+        link.manager_id = manager_id
+        return link
+    return None
+
+
+async def import_people(
+    *,
+    session: AsyncSession,
+    cohort_id: int,
+    rows: Sequence[PersonRow],
+    classes: Sequence[CohortClass],
+    directory_users: Sequence[DirectoryUser] | None = None,
+    today: date,
+    report: ImportReport,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Create or update people, enrolments and line-manager links, in the caller's transaction.
+
+    Blank cells leave what is stored alone, so a file with fewer details never wipes data.
+    Raises ImportRejected, before writing anything, when the file gives a Slack user id that
+    another person already holds.
+    """
+    report.rows = len(rows)
+    class_ids = {c.key: c.id for c in classes}
+    slack = _Slack(directory_users, report)
+    managers = _managers_to_create(rows)
+    people = {
+        p.email: p
+        for p in await q.list_people_by_emails(
+            session=session, emails=[*{r.email for r in rows}, *managers]
+        )
+    }
+    enrolments = {
+        e.person_id: e for e in await q.list_enrolments(session=session, cohort_id=cohort_id)
+    }
+    links = {
+        link.participant_id: link
+        for link in await q.list_line_manager_links(session=session, cohort_id=cohort_id)
+    }
+    blocked = await _slack_ids_held_by_others(session, rows, managers, slack, report)
+
+    now = utcnow()
+    touched = _People(people, blocked, now)
     for r in rows:
         values: dict[str, Any] = {"name": r.name, **r.profile}
         if r.locale:
@@ -548,63 +745,53 @@ async def import_people(
         values.update(slack.values(r.email, r.locale))
         if r.slack_user_id:
             values["slack_user_id"] = r.slack_user_id
-        upsert_person(r.email, values)
+        touched.upsert(r.email, values)
     for email, name in managers.items():
         existing = email in people
         values = {"name": name} if name else {} if existing else {"name": email.split("@")[0]}
         values.update(slack.values(email, None))
-        upsert_person(email, values)
-        if email in changes:
+        touched.upsert(email, values)
+        if email in touched.changes:
             (report.managers_updated if existing else report.managers_created).append(email)
-    if changes:
-        await q.save_rows(session=session, rows=[people[e] for e in changes])
+    if touched.changes:
+        await q.save_rows(session=session, rows=[people[e] for e in touched.changes])
 
     dirty: list[Any] = []
+    status_errors: list[RowError] = []
     for r in rows:
         person = people[r.email]
         assert person.id is not None
-        enrolment = enrolments.get(person.id)
-        wanted: dict[str, Any] = {"class_id": class_ids[r.class_key]}
-        if r.status:
-            wanted["status"] = r.status
-        if r.credits is not None:
-            wanted["credits"] = r.credits
-        status = r.status or (enrolment.status if enrolment else EnrolmentStatus.ACTIVE)
-        date_field = _STATUS_DATE[EnrolmentStatus(status)]
-        if enrolment is None:
-            enrolment = Enrolment(person_id=person.id, cohort_id=cohort_id, **wanted)
-            setattr(enrolment, date_field, today)
+        try:
+            enrolment = _sync_enrolment(
+                r,
+                person.id,
+                enrolments.get(person.id),
+                cohort_id=cohort_id,
+                class_id=class_ids[r.class_key],
+                today=today,
+            )
+        except StatusError as exc:
+            status_errors.append(RowError(r.row, str(exc)))
+            enrolment = None
+        if enrolment is not None:
             dirty.append(enrolment)
-            changes.setdefault(r.email, []).append("enrolment")
-        else:
-            changed = _set(enrolment, wanted)
-            if "status" in changed and getattr(enrolment, date_field) is None:
-                setattr(enrolment, date_field, today)
-            if changed:
-                dirty.append(enrolment)
-                changes.setdefault(r.email, []).append("enrolment")
+            touched.changed(r.email, "enrolment")
         if r.line_manager_email:
             manager = people[r.line_manager_email]
             assert manager.id is not None
-            link = links.get(person.id)
-            if link is None:
-                dirty.append(
-                    LineManagerLink(
-                        participant_id=person.id, manager_id=manager.id, cohort_id=cohort_id
-                    )
-                )
-                changes.setdefault(r.email, []).append("line_manager")
-            elif link.manager_id != manager.id:
-                link.manager_id = manager.id
+            link = _sync_link(person.id, manager.id, links.get(person.id), cohort_id=cohort_id)
+            if link is not None:
                 dirty.append(link)
-                changes.setdefault(r.email, []).append("line_manager")
+                touched.changed(r.email, "line_manager")
         if progress is not None:
             progress(1)
+    if status_errors:
+        raise ImportRejected(status_errors)
     if dirty:
         await q.save_rows(session=session, rows=dirty)
 
     for r in rows:
-        done = changes.get(r.email)
+        done = touched.changes.get(r.email)
         if not done:
             report.unchanged.append(r.email)
         elif done[0] == "created":
@@ -664,6 +851,11 @@ async def run_import(
                 session=session, cohort_id=cohort.id, settings=settings, now=now, warnings=warnings
             )
             report.notes.extend(warnings)
+        if settings is not None and not settings.smtp_url:
+            (
+                report.unreachable_participants,
+                report.unreachable_managers,
+            ) = await q.count_email_only(session=session, cohort_id=cohort.id)
         await q.record_audit(
             session=session,
             actor=actor,

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import claims, scheduled
 from bot.pulses import TickResult, scrub, tick
 from bot.runtime import Runtime
 
@@ -28,6 +29,9 @@ async def run_pulse_tick(runtime: Runtime, now: datetime) -> TickResult:
     succeeds (a SQLite checkpoint can be held up by a reader), so no receipt lingers in the files.
     """
     async with runtime.db.transaction() as session:
+        # Under the job's row lock: another process's tick waits, then finds the pulses
+        # already opened, reminded and closed.
+        await claims.serialise(session, job=scheduled.JOB_PULSES)
         result = await tick(session, now=now, settings=runtime.settings)
     if result.closed or runtime.scrub_pending:
         runtime.scrub_pending = not await scrub(runtime.db.engine)
