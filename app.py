@@ -331,16 +331,10 @@ async def serve(
 
     Without Slack credentials, start the local Slack workspace and run against it.
     """
+    from bot.logs import configure_logging
     from schedules import build_scheduler, default_jobs, stop_scheduler
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # APScheduler logs every run of the one-second dispatch tick at INFO, and a WARNING each
-    # second a long tick is still running (max_instances=1 is the point); missed runs are still
-    # logged by its executor.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    configure_logging(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

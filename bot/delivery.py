@@ -27,6 +27,7 @@ import asyncio
 import logging
 import os
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.messages import t
 from bot.notifier import Notifier, OutgoingMessage, SendResult
@@ -519,7 +521,10 @@ class Dispatcher:
         if item.uncertain:
             stats.resent_uncertain += 1
             logger.warning("Resending delivery %s that may already have been sent", item.id)
+        started_at = time.perf_counter()
         result = await self._send(item)
+        metrics.SEND_SECONDS.labels(item.transport).observe(time.perf_counter() - started_at)
+        metrics.SENDS.labels(item.transport, result.status).inc()
         if result.status == "sent":
             return item, result
         async with self.db.transaction() as session:

@@ -474,6 +474,16 @@ async def count_deliveries_by_state(*, session: AsyncSession) -> dict[str, int]:
     return {state: int(n) for state, n in result.all()}
 
 
+async def count_deliveries_by_state_and_transport(
+    *, session: AsyncSession
+) -> dict[tuple[str, str], int]:
+    """Rows in the outbox per (state, transport), for the metrics endpoint."""
+    result = await session.execute(
+        select(D.state, D.transport, func.count()).group_by(D.state, D.transport)
+    )
+    return {(str(state), str(transport)): int(n) for state, transport, n in result.all()}
+
+
 async def count_uncertain_sends(*, session: AsyncSession) -> int:
     """Sent deliveries that a dead process may have sent too (possible duplicates)."""
     result = await session.execute(
