@@ -56,7 +56,9 @@ async def next_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) 
     async with runtime.db.session() as session:
         upcoming = await next_session_for(session, person_id=actor.person_id, now=now)
         items = await open_for_person(session, actor.person_id, now)
-        pulses = await open_pulses_for(session, person_id=actor.person_id, now=now)
+        pulses = await open_pulses_for(
+            session, person_id=actor.person_id, now=now, settings=runtime.settings
+        )
     await reply(
         whats_next_message(upcoming, items, pulses, actor.locale, runtime.settings.timezone)
     )

@@ -10,7 +10,13 @@ from sqlmodel import select
 from bot.line_managers import plan_nudges
 from bot.planner import plan_deliveries
 from bot.pulses import invite
-from storage.models import AssignmentProgress, NudgeAnswer, PersonIdentity, PulseAnswer
+from storage.models import (
+    AssignmentProgress,
+    NudgeAnswer,
+    PersonIdentity,
+    PulseAnswer,
+    PulseReceipt,
+)
 from tests.handlers.teams.conftest import TeamsWorld, card_actions, card_of, card_text
 from tests.utils.assignments import add_assignment, add_nudge, build_programme
 from tests.utils.factories import create_pulse
@@ -144,7 +150,10 @@ async def test_anonymous_pulse_answer_in_teams_keeps_no_link_to_the_person(
     assert all(a.get("style") != "positive" for a in card_actions(body["value"]))
     async with world.runtime.db.session() as session:
         answers = (await session.exec(select(PulseAnswer))).all()  # type: ignore[call-overload]
-    assert [(a.value, a.person_id) for a in answers] == [(4, None)]
+        receipts = (await session.exec(select(PulseReceipt))).all()  # type: ignore[call-overload]
+    # Recorded as any anonymous answer is: sealed in a receipt keyed by a token, no person.
+    assert answers == [] and [r.pulse_id for r in receipts] == [pulse.id]
+    assert receipts[0].token != str(w.per.id)
 
 
 async def test_a_card_cannot_show_someone_elses_message(teams_world: TeamsWorld) -> None:
