@@ -38,8 +38,13 @@ class StartupError(Exception):
 
 
 def create_slack_client(settings: Settings, http: aiohttp.ClientSession | None) -> AsyncWebClient:
-    """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session."""
-    return AsyncWebClient(
+    """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session.
+
+    It renders neutral text (people's words, mentions) for Slack on every call.
+    """
+    from handlers.slack.mrkdwn import SlackWebClient
+
+    return SlackWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         session=http,

@@ -30,10 +30,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import delivery
 from bot.matching import Candidate, GroupMember, MatchRules, blocked_pairs, form_peer_groups, pair
 from bot.matching import match_round as compute_round
-from bot.messages import Markup, esc, t
+from bot.messages import Markup, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.people import Actor, require_staff
 from bot.settings import Settings
+from bot.text import channel as channel_ref
+from bot.text import user
 from bot.timing import local_time
 from storage.models import (
     Cohort,
@@ -467,8 +469,8 @@ async def form_class_peer_groups(
     return result
 
 
-def _mention(person: Person) -> str:
-    return Markup(f"<@{person.slack_user_id}>") if person.slack_user_id else esc(person.name)
+def _mention(person: Person) -> Markup:
+    return user(person.slack_user_id, person.name)
 
 
 def _group_locale(people: Sequence[Person]) -> str:
@@ -1005,7 +1007,7 @@ async def record_alumni_consent(
                 text=t(
                     "networks.alumni.welcome",
                     person.locale,
-                    channels=Markup(", ".join(f"<#{c}>" for c in channels)),
+                    channels=Markup(", ".join(channel_ref(c) for c in channels)),
                 ),
                 locale=person.locale,
             ),

@@ -12,6 +12,7 @@ from bot.messages import t
 from bot.people import Actor, resolve_actor
 from bot.runtime import Runtime
 from handlers.slack.blocks.assignments import replace_answered
+from handlers.slack.mrkdwn import render_api_args
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class Reply:
         payload: dict[str, Any] = {"response_type": "ephemeral", "text": text}
         if blocks:
             payload["blocks"] = blocks
+        # The response_url is an edge of its own: render people's words here as the client does.
+        payload = render_api_args(payload)
         if self.response_url and self.runtime.http is not None:
             # The shared aiohttp session; Bolt's `respond` would open a session of its own.
             async with self.runtime.http.post(self.response_url, json=payload) as resp:

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notifier import OutgoingMessage, SendResult
 from bot.ratelimit import POST_MESSAGE, RateLimiter
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
+from handlers.slack.mrkdwn import SlackWebClient
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def make_slack_client(
     *, token: str, base_url: str, session: aiohttp.ClientSession | None = None, timeout: int = 30
 ) -> AsyncWebClient:
     """A Web API client for sending: the shared aiohttp session, no built-in retries."""
-    return AsyncWebClient(
+    return SlackWebClient(
         token=token, base_url=base_url, session=session, timeout=timeout, retry_handlers=[]
     )
 
@@ -76,7 +77,7 @@ class SlackNotifier:
     def __init__(self, client: AsyncWebClient, limiter: RateLimiter | None = None) -> None:
         if client.retry_handlers:
             # Keep the caller's client (Bolt may rely on its retries) and make our own twin.
-            client = AsyncWebClient(
+            client = SlackWebClient(
                 token=client.token,
                 base_url=client.base_url,
                 timeout=client.timeout,

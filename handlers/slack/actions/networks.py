@@ -13,9 +13,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import networks
-from bot.messages import Markup, format_day, t
+from bot.messages import format_day, t
 from bot.networks import InvalidRequest
 from bot.runtime import Runtime
+from bot.text import user
 from handlers.slack.blocks.networks import ACTION_EDIT_PROFILE, ACTION_PAUSE, build_profile_modal
 from handlers.slack.channels import ChannelAdminError, SlackChannelAdmin
 from handlers.slack.context import action_reply, actor_for, confirm, known_actor
@@ -170,8 +171,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         intro = t(
             "networks.directory.dm_intro",
             actor.locale,
-            me=Markup(f"<@{reply.user_id}>"),
-            them=Markup(f"<@{target}>"),
+            me=user(reply.user_id, reply.user_id),
+            them=user(target, target),
         )
         await client.chat_postMessage(channel=channel, text=intro)
 

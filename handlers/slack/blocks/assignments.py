@@ -11,6 +11,7 @@ from bot.involvement import NudgeFigures
 from bot.line_managers import ManagerOverview, SilentManager, answer_label
 from bot.messages import esc, format_when, t
 from handlers.slack.blocks.message import build_message_blocks, clip, section
+from handlers.slack.mrkdwn import rendered
 from storage.models import Assignment
 
 Blocks = list[dict[str, Any]]
@@ -30,11 +31,13 @@ def _header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150)}}
 
 
+@rendered
 def build_assignment_post(assignment: Assignment, *, locale: str, tz: str) -> Blocks:
     """The post in a class channel (the same blocks the outbox renders)."""
     return build_message_blocks(post_message(assignment, locale=locale, tz=tz))
 
 
+@rendered
 def build_reflection_modal(
     assignment: Assignment, *, locale: str, text: str | None = None, shareable: bool = False
 ) -> dict[str, Any]:
@@ -109,6 +112,7 @@ def _names(names: list[str]) -> str:
     return shown + (f" (+{len(names) - MAX_NAMES})" if len(names) > MAX_NAMES else "")
 
 
+@rendered
 def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) -> Blocks:
     """Per class and assignment: done/open/overdue counts, and who (staff only)."""
     blocks: Blocks = []
@@ -141,6 +145,7 @@ def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) 
     return blocks[:50]
 
 
+@rendered
 def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
     """A participant's open assignments, each with "Mark as done" and "Write a reflection"."""
     blocks: Blocks = [_header(t("assignment.open.title", locale))]
@@ -187,6 +192,7 @@ def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
     return blocks
 
 
+@rendered
 def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) -> Blocks:
     """Escalated nudges for staff, each with "Resend" and "Mark handled"."""
     blocks: Blocks = [_header(t("nudge.staff.title", locale))]
@@ -232,6 +238,7 @@ def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) 
     return blocks
 
 
+@rendered
 def build_manager_section(overview: ManagerOverview, *, locale: str) -> Blocks:
     """A line manager's Home: their participants and the questions waiting for an answer."""
     blocks: Blocks = [_header(t("nudge.manager.title", locale))]
@@ -262,6 +269,7 @@ def build_manager_section(overview: ManagerOverview, *, locale: str) -> Blocks:
     return blocks
 
 
+@rendered
 def replace_answered(blocks: Blocks, block_id: str | None, text: str) -> Blocks:
     """The message's blocks with the answered participant's buttons replaced by `text`."""
     out = copy.deepcopy(blocks)
@@ -275,6 +283,7 @@ def replace_answered(blocks: Blocks, block_id: str | None, text: str) -> Blocks:
     return out
 
 
+@rendered
 def build_involvement(
     figures: list[NudgeFigures], *, cohort_name: str, locale: str, tz: str
 ) -> Blocks:

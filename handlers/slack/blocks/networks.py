@@ -26,6 +26,7 @@ from handlers.slack.blocks.message import (
     clip,
     section,
 )
+from handlers.slack.mrkdwn import rendered
 from storage.models import Network, NetworkMembership, Person
 
 Blocks = list[dict[str, Any]]
@@ -61,6 +62,7 @@ def _button(
 # --- directory -----------------------------------------------------------------------------
 
 
+@rendered
 def build_directory_results(profiles: Sequence[Profile], words: str, locale: str) -> Blocks:
     """Short profiles with a button to start a conversation; at most 49 blocks."""
     if not profiles:
@@ -93,6 +95,7 @@ def build_directory_results(profiles: Sequence[Profile], words: str, locale: str
 # --- staff summaries -----------------------------------------------------------------------
 
 
+@rendered
 def build_groups_summary(
     class_name: str, groups: Sequence[tuple[str, Sequence[str]]], locale: str
 ) -> Blocks:
@@ -106,10 +109,12 @@ def build_groups_summary(
     return blocks[:MAX_BLOCKS]
 
 
+@rendered
 def build_round_summary(network_name: str, intros: int, locale: str) -> Blocks:
     return [section(t("networks.match.started", locale, network=network_name, count=intros))]
 
 
+@rendered
 def delivery_report_text(report: DeliveryReport, locale: str) -> str:
     """The announcement's counts in one line: sent, failed, waiting."""
     return t(
@@ -122,6 +127,7 @@ def delivery_report_text(report: DeliveryReport, locale: str) -> str:
     )
 
 
+@rendered
 def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
     """Counts and each failure with its reason (at most 40 listed)."""
     blocks: Blocks = [section(delivery_report_text(report, locale))]
@@ -152,6 +158,7 @@ def _matching_status(
     return t("networks.home.matching_on", locale, weeks=network.match_every_weeks)
 
 
+@rendered
 def build_home_networks(
     rows: Sequence[tuple[Network, NetworkMembership]],
     person: Person,
@@ -216,6 +223,7 @@ def build_home_networks(
     return blocks
 
 
+@rendered
 def build_profile_modal(person: Person, locale: str) -> dict[str, Any]:
     """Edit one's own directory profile and visibility."""
 
@@ -285,6 +293,7 @@ def audience_label(choice: AudienceChoice, locale: str) -> str:
     return t(f"broadcast.audience.{key}", locale, cohort=choice.cohort or "", klass=choice.klass)
 
 
+@rendered
 def build_announce_modal(
     locale: str, choices: AudienceChoices, timezone: str = "Europe/Oslo"
 ) -> dict[str, Any]:
@@ -368,6 +377,7 @@ def build_announce_modal(
     }
 
 
+@rendered
 def build_announce_confirm(
     *,
     audience: Audience,

@@ -12,6 +12,7 @@ from bot.messages import t
 from bot.pulses import KINDS, QuestionSpec
 from bot.results import PulseResults, response_lines
 from handlers.slack.blocks.message import clip, section
+from handlers.slack.mrkdwn import rendered
 
 Blocks = list[dict[str, Any]]
 
@@ -29,6 +30,7 @@ def _plain(text: str, limit: int = 150) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
+@rendered
 def mark_answered(blocks: Blocks, *, action_id: str, text: str, highlight: bool) -> Blocks:
     """Return the DM's blocks with a confirmation under the answered question.
 
@@ -61,6 +63,7 @@ def mark_answered(blocks: Blocks, *, action_id: str, text: str, highlight: bool)
     return out[:MAX_BLOCKS]
 
 
+@rendered
 def build_text_modal(
     *, pulse_id: int, question_id: int, question: str, locale: str
 ) -> dict[str, Any]:
@@ -107,6 +110,7 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": _plain(text, 75), "value": value}
 
 
+@rendered
 def build_pulse_modal(
     *, locale: str, audiences: list[tuple[str, str]], cohort_id: int | None
 ) -> dict[str, Any]:
@@ -293,6 +297,7 @@ def parse_pulse_modal(
 # --- results ------------------------------------------------------------------------------
 
 
+@rendered
 def build_results_blocks(results: PulseResults, *, locale: str) -> Blocks:
     """The results message for staff: response rates per class, then each question."""
     k = results.min_group_size
