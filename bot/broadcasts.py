@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
-from bot.messages import t
+from bot.messages import esc, t
 from bot.networks import InvalidRequest
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor, require_staff
@@ -339,6 +339,7 @@ async def preview(
 
 def _message(text: str, locale: str, broadcast_id: int, urgent: bool) -> OutgoingMessage:
     title = t("broadcast.title.urgent" if urgent else "broadcast.title", locale)
+    text = esc(text)  # staff's words: shown as written, never a ping or a link in disguise
     return OutgoingMessage(
         text=text,
         title=title,

@@ -1130,7 +1130,7 @@ def normalise_locale(locale: str | None) -> str:
     return "en" if code == "en" else DEFAULT_LOCALE
 
 
-def t(key: str, locale: str | None = None, /, **values: object) -> Markup:
+def t(key: str, locale: str | None = None, /, **values: object) -> str:
     """The text for `key` in the person's language, with `values` filled in, as neutral text.
 
     String values are people's own words (names, titles, answers) and are marked as such

@@ -4,7 +4,8 @@
   `<`, `>` escaped, so no `<!channel>`, `<@U…>`, `<#C…>`, `<!subteam…>` or `<url|klikk her>`
   of theirs is read as markup; `@channel`, `@here` and `@everyone` are broken with a word
   joiner so no client or `parse=full` turns them into a ping; a formatting character they use
-  in pairs (`*`, `_`, `~`, `` ` ``) is fenced with zero-width spaces so it shows as written.
+  in pairs (`*`, `_`, `~`, `` ` ``) at a word's edge is fenced with zero-width spaces so it
+  shows as written.
   The bot's own words pass as written except a bare `<`, `>` or `&`, which are escaped; the
   mentions and channel links the adapter itself writes (`<@U…>`, `<#C…>`) are kept.
 - plain_text (headers, buttons, options, titles, placeholders, initial values): shown
@@ -37,15 +38,17 @@ _BROADCAST = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
 # What the bot's own text may keep as Slack markup: entities, and the references it writes.
 _OWN_MARKUP = re.compile(r"&(amp|lt|gt);|<[@#][A-Z0-9]+(\|[^<>|]*)?>")
 _FORMATTING = "*_~`"
+# A formatting character at a word's edge could open or close bold/italic/strike/code; one
+# inside a word (user_not_found) cannot, and is left alone.
+_FENCE = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 
 
 def escape_people(text: str) -> str:
     """People's words for mrkdwn: shown as written, never read as markup or a ping."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _BROADCAST.sub("@" + WORD_JOINER, text)
-    for ch in _FORMATTING:
-        if text.count(ch) >= 2:
-            text = text.replace(ch, f"{ZWSP}{ch}{ZWSP}")
+    if any(text.count(ch) >= 2 for ch in _FORMATTING):
+        text = _FENCE.sub(lambda m: f"{ZWSP}{m.group(0)}{ZWSP}", text)
     return text
 
 
@@ -64,12 +67,19 @@ def _escape_bare(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_SLACK_ID = re.compile(r"[A-Z0-9]{2,20}")
+
+
 def _user(span: Span) -> str:
-    return f"<@{_escape_bare(span.ref)}>"
+    if not _SLACK_ID.fullmatch(span.ref):  # not a Slack id: show the name, never markup
+        return escape_people(span.text or span.ref)
+    return f"<@{span.ref}>"
 
 
 def _channel(span: Span) -> str:
-    return f"<#{_escape_bare(span.ref)}>"
+    if not _SLACK_ID.fullmatch(span.ref):
+        return escape_people(f"#{span.text or span.ref}")
+    return f"<#{span.ref}>"
 
 
 def mrkdwn(text: str) -> str:
@@ -134,7 +144,7 @@ def rendered(builder: Callable[P, R]) -> Callable[P, R]:
         if isinstance(result, dict):
             # A view or one block: no message-level `text` to read as mrkdwn.
             return _render_dict(result)  # type: ignore[return-value]
-        return _render(result)  # type: ignore[no-any-return]
+        return _render(result)
 
     wrapper.__slack_rendered__ = True  # type: ignore[attr-defined]
     return wrapper
@@ -162,9 +172,7 @@ def render_api_args(args: dict[str, Any]) -> dict[str, Any]:
 class SlackWebClient(AsyncWebClient):
     """The Web API client every Slack call goes through: renders neutral text at the edge."""
 
-    async def api_call(  # type: ignore[override]
-        self, api_method: str, *args: Any, **kwargs: Any
-    ) -> Any:
+    async def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> Any:
         for key in ("json", "params"):
             val = kwargs.get(key)
             if isinstance(val, dict):

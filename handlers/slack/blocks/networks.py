@@ -19,6 +19,7 @@ from bot.broadcasts import (
 )
 from bot.messages import esc, format_day, t
 from bot.networks import ACTION_CONSENT, ACTION_OPT_IN, ACTION_OPT_OUT, ACTION_START_DM, Profile
+from bot.text import channel as channel_ref
 from handlers.slack.blocks.message import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -72,13 +73,14 @@ def build_directory_results(profiles: Sequence[Profile], words: str, locale: str
     ]
     for p in profiles[: (MAX_BLOCKS - 1) // 2]:
         place = ", ".join(x for x in (p.municipality, p.county) if x)
-        lines = [f"*{p.name}*" + (f" – {p.position}" if p.position else "")]
+        # Everything here is what people wrote about themselves: marked, so never markup.
+        lines = [f"*{esc(p.name)}*" + (f" – {esc(p.position)}" if p.position else "")]
         if place or p.service_area:
-            lines.append(" · ".join(x for x in (place, p.service_area) if x))
+            lines.append(" · ".join(esc(x) for x in (place, p.service_area) if x))
         if p.project_title:
-            lines.append(f"_{p.project_title}_")
+            lines.append(f"_{esc(p.project_title)}_")
         if p.topics:
-            lines.append(p.topics)
+            lines.append(esc(p.topics))
         block: dict[str, Any] = {
             "type": "section",
             "text": _text(clip("\n".join(lines), MAX_FIELD_TEXT)),
@@ -103,7 +105,9 @@ def build_groups_summary(
     blocks: Blocks = [
         section(t("networks.groups.formed", locale, count=len(groups), klass=class_name))
     ]
-    lines = [f"<#{channel}>: {', '.join(esc(n) for n in names)}" for channel, names in groups]
+    lines = [
+        f"{channel_ref(channel)}: {', '.join(esc(n) for n in names)}" for channel, names in groups
+    ]
     for start in range(0, len(lines), 20):
         blocks.append(section("\n".join(lines[start : start + 20])))
     return blocks[:MAX_BLOCKS]
@@ -133,7 +137,8 @@ def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
     blocks: Blocks = [section(delivery_report_text(report, locale))]
     if report.failures:
         lines = [
-            f"• {who} ({transport}): `{reason}`" for who, transport, reason in report.failures[:40]
+            f"• {esc(who)} ({esc(transport)}): {esc(reason)}"
+            for who, transport, reason in report.failures[:40]
         ]
         blocks.append(section("\n".join(lines)))
     return blocks
@@ -404,7 +409,7 @@ def build_announce_confirm(
                 ],
             }
         )
-    blocks += [{"type": "divider"}, section(text)]
+    blocks += [{"type": "divider"}, section(esc(text))]
     metadata = json.dumps(
         {
             "audience": audience.to_json(),

@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.messages import t
+from bot.messages import esc, t
 from bot.pulses import KINDS, QuestionSpec
 from bot.results import PulseResults, response_lines
 from handlers.slack.blocks.message import clip, section
@@ -312,7 +312,7 @@ def build_results_blocks(results: PulseResults, *, locale: str) -> Blocks:
     for qn in results.figures.questions:
         rows = []
         for gid, g in [*qn.groups.items(), ("total", qn.total)]:
-            name = results.group_name(gid, locale)
+            name = esc(results.group_name(gid, locale))
             if g.hidden:
                 rows.append(f"*{name}*: {hidden}")
             elif qn.kind == "text":
@@ -331,15 +331,16 @@ def build_results_blocks(results: PulseResults, *, locale: str) -> Blocks:
                     parts.append(t("pulse.results.nps", locale, nps=f"{g.nps:g}"))
                 if qn.kind == "choice":
                     parts += [
-                        f"{lab}: {g.counts.get(c, 0)}"
+                        f"{esc(lab)}: {g.counts.get(c, 0)}"
                         for c, lab in zip(qn.categories, qn.category_labels, strict=True)
                     ]
                 rows.append(f"*{name}*: " + " · ".join(parts))
-        text = f"*{qn.position}. {qn.text}*\n" + "\n".join(rows)
+        text = f"*{qn.position}. {esc(qn.text)}*\n" + "\n".join(rows)
         if qn.id in results.texts:
             shuffled = t("pulse.results.shuffled", locale) if results.pulse.anonymous else ""
             text += "\n" + t("pulse.results.texts", locale, shuffled=shuffled)
-            text += "\n" + "\n".join(f"> {x}" for x in results.texts[qn.id])
+            # Free-text answers are people's words: quoted, never markup or a ping.
+            text += "\n" + "\n".join(f"> {esc(x)}" for x in results.texts[qn.id])
         elif qn.id in results.hidden_texts:
             text += f"\n_{hidden}_"
         blocks.append(section(text))
