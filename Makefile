@@ -31,13 +31,15 @@ run: install
 	$(BIN)/cohortbot db upgrade
 	$(BIN)/cohortbot run
 
-## The whole suite on SQLite, then again on PostgreSQL (127.0.0.1:5432/test) when one answers.
+## Lint, format, types and import contracts, then the suite on SQLite and again on PostgreSQL
+## (127.0.0.1:5432/test) when one answers.
 test: install browser
 	@bash scripts/test.sh
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

@@ -14,7 +14,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -24,9 +24,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, OffsetClock, SystemClock
+from bot.ratelimit import RateLimiter, RateLimits
 from bot.runtime import Runtime
 from bot.settings import DEFAULT_BASE_URL, Settings
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from handlers.slack.webclient import LimitedWebClient, StartupAuthorization
 
 logger = logging.getLogger("cohortbot")
 
@@ -37,32 +41,62 @@ class StartupError(Exception):
     """The bot cannot start (a port is taken, ...); the message says what to change."""
 
 
-def create_slack_client(settings: Settings, http: aiohttp.ClientSession | None) -> AsyncWebClient:
-    """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session.
+def create_slack_client(
+    settings: Settings,
+    http: aiohttp.ClientSession | None,
+    limiter: RateLimiter | None = None,
+) -> LimitedWebClient:
+    """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session, and the
+    process's rate limiter with bounded 429/5xx retries (handlers.slack.webclient)."""
+    from handlers.slack.webclient import make_limited_client
 
-    It renders neutral text (people's words, mentions) for Slack on every call.
-    """
-    from handlers.slack.mrkdwn import SlackWebClient
-
-    return SlackWebClient(
+    return make_limited_client(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        limiter=limiter or RateLimiter(RateLimits.from_settings(settings)),
         session=http,
         timeout=30,
     )
 
 
-def create_bolt_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
-    """The Bolt app with every listener registered."""
-    from handlers.slack import register_listeners
+def create_bolt_app(
+    runtime: Runtime, client: AsyncWebClient, auth: StartupAuthorization | None = None
+) -> AsyncApp:
+    """The Bolt app with every listener registered.
 
+    The token is checked once (`auth`, at start-up in `serve`), not per request; every
+    listener gets the process's limited client.
+    """
+    from handlers.slack import register_listeners
+    from handlers.slack.webclient import StartupAuthorization, use_client
+
+    auth = auth or StartupAuthorization(client)
     bolt = AsyncApp(
         client=client,
         signing_secret=runtime.settings.slack_signing_secret,
         process_before_response=False,
+        authorize=auth.authorize,
     )
+    use_client(bolt, client)
     register_listeners(bolt, runtime)
     return bolt
+
+
+async def check_slack_token(client: AsyncWebClient) -> StartupAuthorization:
+    """auth.test once, before the first request can arrive (so a cold start drops no click)."""
+    from slack_sdk.errors import SlackApiError
+
+    from handlers.slack.webclient import StartupAuthorization
+
+    auth = StartupAuthorization(client)
+    try:
+        await auth.check()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        raise StartupError(
+            f"Slack refused the bot token ({error or 'unknown error'}): check SLACK_BOT_TOKEN"
+        ) from None
+    return auth
 
 
 def create_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
@@ -130,15 +164,22 @@ def missing_slack_settings(settings: Settings) -> list[str]:
 
 
 def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
-    """Slack always (messages and channels); email when SMTP_URL is set."""
-    from bot.ratelimit import RateLimiter, RateLimits
+    """Slack always (messages and channels); email when SMTP_URL is set.
+
+    The outbox's notifier shares the client's rate limiter, so interactive replies and the
+    outbox draw on one set of buckets and 429 penalties.
+    """
     from handlers.slack.channels import SlackChannelAdmin
+    from handlers.slack.directory import SlackWebDirectory
     from handlers.slack.notifier import SlackNotifier
     from handlers.web.email_notifier import EmailNotifier
 
-    limiter = RateLimiter(RateLimits.from_settings(runtime.settings))
+    limiter = getattr(client, "limiter", None) or RateLimiter(
+        RateLimits.from_settings(runtime.settings)
+    )
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
     runtime.channel_admin = SlackChannelAdmin(client)
+    runtime.user_lookup = SlackWebDirectory(client)
     if runtime.settings.smtp_url:
         runtime.notifiers["email"] = EmailNotifier(
             runtime.settings.smtp_url, runtime.settings.smtp_from
@@ -298,7 +339,13 @@ async def serve(
     runtime = build_runtime(settings, clock=clock, http=http)
     client = create_slack_client(settings, http)
     install_transports(runtime, client)
-    bolt = create_bolt_app(runtime, client)
+    if not settings.smtp_url:
+        logger.warning(
+            "Email is not configured (no SMTP_URL): line managers and others not on Slack "
+            "cannot be reached; their deliveries are held until SMTP_URL is set"
+        )
+    auth = await check_slack_token(client)
+    bolt = create_bolt_app(runtime, client, auth)
     web_app = create_web_app(runtime, bolt)
     scheduler = build_scheduler(runtime, default_jobs())
 
@@ -331,6 +378,11 @@ async def serve(
             await socket_mode.connect_async()
             logger.info("Socket Mode connected")
         scheduler.start()
+        if settings.staff_emails:
+            from handlers.slack.context import recognise_listed_staff
+
+            linked = await recognise_listed_staff(runtime)
+            logger.info("Staff from COHORTBOT_STAFF_EMAILS linked to Slack at start: %d", linked)
         if local is not None:
             print(
                 f"\n  cohortbot is running. Open the local Slack workspace: {local.handle.ui_url}\n"

@@ -28,10 +28,14 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 plan_app = typer.Typer(help="The programme plan file.", no_args_is_help=True)
 import_app = typer.Typer(help="Import people.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+person_app = typer.Typer(help="A person's data: a copy (export) or erasure.", no_args_is_help=True)
+retention_app = typer.Typer(help="Retention rules per data class.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
+app.add_typer(person_app, name="person")
+app.add_typer(retention_app, name="retention")
 
 console = Console()
 # Errors are one line whatever the terminal width: never wrapped.
@@ -334,6 +338,14 @@ def _print_import_report(report: Any) -> None:
     for note in report.notes:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
     console.print(f"  {report.deliveries_planned} deliveries planned")
+    if report.unreachable_participants or report.unreachable_managers:
+        p, m = report.unreachable_participants or 0, report.unreachable_managers or 0
+        console.print(
+            f"  [yellow]email is not configured (no SMTP_URL): {p} participant"
+            f"{'' if p == 1 else 's'} and {m} line manager{'' if m == 1 else 's'} not on Slack "
+            "cannot be reached; their deliveries are held until SMTP_URL is set[/]",
+            highlight=False,
+        )
 
 
 @app.command("deliveries")
@@ -373,6 +385,14 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
         counts.add_row(label, str(overview.counts.get(state, 0)))
     counts.add_row("total", str(overview.total))
     console.print(counts)
+    for transport, n in sorted(overview.held.items()):
+        console.print(
+            f"[yellow]{n} pending {transport} deliver{'y is' if n == 1 else 'ies are'} held: "
+            f"{transport} is not configured"
+            + (" (set SMTP_URL; they go once it is)" if transport == "email" else "")
+            + "[/]",
+            highlight=False,
+        )
     if overview.next_due_at:
         local = overview.next_due_at.astimezone(settings.zone)
         console.print(f"next due: {local:%Y-%m-%d %H:%M} {settings.timezone}")
@@ -740,6 +760,142 @@ def report_pulse(
     if text is None:
         fail(f"no pulse {ref!r}")
     console.print(text, highlight=False, markup=False)
+
+
+# --- people's rights: export, erasure, retention (bot/rights.py, bot/retention.py) ------------
+
+
+@person_app.command("export")
+def person_export(
+    email: str = typer.Argument(..., help="The person's email."),
+    out: Path = typer.Option(..., "--out", help="Where to write the JSON file."),
+) -> None:
+    """Write everything stored about a person, by data class, as JSON (docs/privacy.md)."""
+    import json
+
+    from bot.clock import SystemClock
+    from bot.rights import UnknownPerson, export_person
+    from storage.db import Database
+
+    settings = load()
+    require_schema(settings)
+
+    async def produce() -> dict[str, Any]:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await export_person(
+                    session, email=email, now=SystemClock().now(), actor="cli"
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        data = run_async(produce())
+    except UnknownPerson:
+        fail(f"no person with email {email.strip().lower()!r}; nothing was written")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    classes = data["data_classes"]
+    filled = sum(1 for v in classes.values() if v and (not isinstance(v, dict) or any(v.values())))
+    console.print(
+        f"export of {data['person']['email']} ({filled} of {len(classes)} data classes with "
+        f"data) written to {out}",
+        highlight=False,
+    )
+
+
+@person_app.command("erase")
+def person_erase(
+    email: str = typer.Argument(..., help="The person's email."),
+    yes: bool = typer.Option(False, "--yes", help="Erase without asking for confirmation."),
+) -> None:
+    """Erase a person everywhere; what a legal basis keeps is refused with the reason."""
+    from bot.clock import SystemClock
+    from bot.rights import ErasureReport, UnknownPerson, erase_person
+    from storage.db import Database
+
+    settings = load()
+    require_schema(settings)
+
+    async def go(dry_run: bool) -> tuple[ErasureReport, str]:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                report = await erase_person(
+                    session,
+                    settings,
+                    email=email,
+                    now=SystemClock().now(),
+                    actor="cli",
+                    dry_run=dry_run,
+                )
+            purged = "" if dry_run else await db.purge_freed_space()
+            return report, purged
+        finally:
+            await db.dispose()
+
+    try:
+        preview, _ = run_async(go(dry_run=True))
+    except UnknownPerson:
+        fail(f"no person with email {email.strip().lower()!r}; nothing was erased")
+        return
+    _print_erasure(preview, heading=f"erasing {email.strip().lower()} would remove:")
+    if not yes and not typer.confirm("Erase? This cannot be undone"):
+        console.print("nothing was erased")
+        return
+    report, purged = run_async(go(dry_run=False))
+    console.print(
+        f"erased; recorded in the audit log as {report.pseudonym}; database: {purged}",
+        highlight=False,
+    )
+
+
+def _print_erasure(report: Any, *, heading: str) -> None:
+    console.print(heading, highlight=False)
+    for name, count in report.counts.items():
+        console.print(f"  {name}: {count}", highlight=False)
+    console.print(
+        "  texts naming them elsewhere (email, name, Slack id): replaced", highlight=False
+    )
+    for refusal in report.kept:
+        console.print(
+            f"  [yellow]kept until {refusal.until}:[/] {refusal.what} – {refusal.reason}",
+            highlight=False,
+        )
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count; change nothing."),
+) -> None:
+    """Apply the retention rule of every data class now and print counts per class."""
+    from bot.clock import SystemClock
+    from bot.retention import RetentionResult, run_retention
+    from storage.db import Database
+
+    settings = load()
+    require_schema(settings)
+
+    async def go() -> RetentionResult:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                result = await run_retention(
+                    session, settings, now=SystemClock().now(), dry_run=dry_run
+                )
+            if not dry_run and any(result.counts.values()):
+                await db.purge_freed_space()
+            return result
+        finally:
+            await db.dispose()
+
+    result = run_async(go())
+    verb = "would be removed (dry run: nothing changed)" if dry_run else "removed"
+    console.print(f"retention: rows {verb} per data class", highlight=False)
+    for name, count in result.counts.items():
+        console.print(f"  {name}: {count}", highlight=False)
 
 
 def main() -> None:

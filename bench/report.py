@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, text
+from sqlmodel import col
 
 COHORTS = 10
 PARTICIPANTS = 600
@@ -104,7 +105,7 @@ def generate(url: str, seed: int = 2026) -> dict[str, int]:
         answers: list[dict[str, Any]] = []
         nudges: list[dict[str, Any]] = []
         nudge_answers: list[dict[str, Any]] = []
-        cohorts = [
+        cohorts: list[dict[str, Any]] = [
             {
                 "id": c,
                 "programme_id": 1,
@@ -349,15 +350,15 @@ def generate(url: str, seed: int = 2026) -> dict[str, int]:
                     cohort_id=c["id"],
                     is_private=False,
                 )
-                .returning(Network.id)
+                .returning(col(Network.id))
             ).scalar_one()
             rnd = conn.execute(
                 insert(MatchRound)
                 .values(network_id=net, started_at=datetime(YEAR, 3, 1, tzinfo=UTC))
-                .returning(MatchRound.id)
+                .returning(col(MatchRound.id))
             ).scalar_one()
             grp = conn.execute(
-                insert(MatchGroup).values(round_id=rnd, member_ids=[]).returning(MatchGroup.id)
+                insert(MatchGroup).values(round_id=rnd, member_ids=[]).returning(col(MatchGroup.id))
             ).scalar_one()
             first = (c["id"] - 1) * PARTICIPANTS + 1
             conn.execute(

@@ -12,6 +12,7 @@ already the scopes.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,7 +65,10 @@ class Audience:
             raise InvalidRequest(f"{scope} needs a cohort key, e.g. {scope}:2026h")
         if scope == "class" and not klass:
             raise InvalidRequest("class needs a cohort and class, e.g. class:2026h/bergen")
-        clean = lambda values: tuple(v.strip() for v in values if v.strip())  # noqa: E731
+
+        def clean(values: Iterable[str]) -> tuple[str, ...]:
+            return tuple(v.strip() for v in values if v.strip())
+
         return cls(
             scope,
             cohort or None,

@@ -42,7 +42,7 @@ from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
 from bot.timing import QuietHours, next_allowed
 from storage.db import Database
-from storage.models import SendingPause
+from storage.models import ERASED_EMAIL_SUFFIX, SendingPause
 from storage.queries import deliveries as q
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,16 @@ DEFER_AFTER_SECONDS = 2.0
 RATELIMITED = "ratelimited"
 # Errors after which the message may have arrived even though no answer came back.
 AMBIGUOUS_ERRORS = ("connection:", "unexpected ")
+# Why a delivery waits when its transport has no notifier in this process. Email without
+# SMTP_URL is held, not failed: it goes once email is configured (and the bot restarted).
+HELD_NOTES = {"email": "held: email not configured (set SMTP_URL)"}
+
+
+def held_note(transport: str, settings: Settings) -> str | None:
+    """The "held: ..." note for a delivery on a transport that is not configured, else None."""
+    if transport == "email" and not settings.smtp_url:
+        return HELD_NOTES["email"]
+    return None
 
 
 class ReadyHint(Protocol):
@@ -91,6 +101,8 @@ async def schedule(
         replace_pending: re-applying a plan: a still-pending delivery with this key gets the
             new time, target and message; one already sent is left alone.
     """
+    if target.endswith(ERASED_EMAIL_SUFFIX):
+        return False  # an erased person's stub, kept for a report: never messaged
     when = next_allowed(
         send_at,
         audience=audience,
@@ -110,6 +122,7 @@ async def schedule(
         source=source,
         urgent=urgent,
         replace_pending=replace_pending,
+        note=held_note(transport, settings),
     )
 
 
@@ -161,6 +174,7 @@ class DeliveryOverview:
     pauses: list[SendingPause]
     possibly_duplicated: int
     next_due_at: datetime | None
+    held: dict[str, int] = field(default_factory=dict)  # transport -> deliveries held
 
     @property
     def total(self) -> int:
@@ -175,6 +189,7 @@ async def delivery_overview(session: AsyncSession, *, failures: int = 20) -> Del
         pauses=await q.list_pauses(session=session),
         possibly_duplicated=await q.count_uncertain_sends(session=session),
         next_due_at=await q.next_due_at(session=session),
+        held=await q.count_held(session=session),
     )
 
 
@@ -199,7 +214,7 @@ class TickStats:
 
 def backoff_seconds(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
     """Exponential backoff with jitter: base·2^(attempt-1), capped, times 0.5–1.0."""
-    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    delay = min(cap, base * (2.0 ** max(0, attempt - 1)))
     return delay * rng.uniform(0.5, 1.0)
 
 
@@ -253,6 +268,7 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._low = asyncio.Event()
         self._busy = 0
+        self._held_noted = False
 
     @property
     def lease(self) -> timedelta:
@@ -270,6 +286,8 @@ class Dispatcher:
         """
         stats = TickStats()
         async with self._lock:
+            if not self._held_noted and self.notifiers:
+                await self._note_held(now or self.clock.now())
             if not await self._anything_due(now or self.clock.now()):
                 return stats  # the common case: no workers, no transaction
             queue: asyncio.Queue[list[q.ClaimedDelivery] | None] = asyncio.Queue()
@@ -306,6 +324,7 @@ class Dispatcher:
                         limit=self.settings.dispatch_batch,
                         claimed_by=self.token,
                         lease_until=at + self.lease,
+                        transports=self.transports,
                     )
             if not claimed:
                 if queue.qsize() or self._busy:
@@ -337,12 +356,28 @@ class Dispatcher:
         await self._sleep(max(0.0, wait) + 0.001)
         return self.clock.now() > before  # a clock that does not move would wait forever
 
+    @property
+    def transports(self) -> set[str]:
+        """The transports this process can send on; deliveries on others wait, held."""
+        return set(self.notifiers)
+
+    async def _note_held(self, now: datetime) -> None:
+        # Rows queued before this process started (or by one with other settings) say why
+        # they wait; rows queued from now on get the note when they are scheduled.
+        self._held_noted = True
+        async with self.db.transaction() as session:
+            held = await q.hold_unsendable(
+                session=session, transports=self.transports, note=HELD_NOTES, now=now
+            )
+        if held:
+            logger.warning("%d deliveries held: their transport is not configured", held)
+
     async def _anything_due(self, now: datetime) -> bool:
         # Most ticks find nothing: answer that with one indexed probe outside any transaction
         # (no BEGIN/COMMIT, no locks), so an idle tick costs about a millisecond.
         async with self.db.engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            return await q.any_due(connection=connection, now=now)
+            return await q.any_due(connection=connection, now=now, transports=self.transports)
 
     # --- one batch -------------------------------------------------------------------------
 

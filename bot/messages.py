@@ -5,23 +5,66 @@ locale is English. Dates and times are shown Norwegian style in Europe/Oslo (or 
 zone): "tirsdag 3. mars kl. 09.00" / "Tuesday 3 March at 09:00".
 
 Keys are grouped by area; add a key to both languages (a test checks that).
+
+A text that counts something is a `plural(...)`: one form per CLDR plural category of the
+language (Babel's `Locale.plural_form`; bokmål and English have "one" and "other"), chosen by
+the number passed for the named placeholder — `t("broadcast.queued", "nb", count=1, id=4)`
+gives "… til 1 mottaker", count=2 "… til 2 mottakere". Never pick a form with `n == 1` in code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.plural import PluralRule
 
-from bot.text import Markup, words
+from bot.text import Markup as Markup
+from bot.text import plain, words
 
 DEFAULT_LOCALE = "nb"
 LOCALES = ("nb", "en")
 OSLO = ZoneInfo("Europe/Oslo")
 
-CATALOGUE: dict[str, dict[str, str]] = {
+
+@dataclass(frozen=True)
+class Plural:
+    """A text with one form per CLDR plural category, chosen by the number given for `by`."""
+
+    by: str
+    forms: Mapping[str, str]
+
+    def select(self, locale: str, values: Mapping[str, object]) -> str:
+        number = values[self.by]
+        if not isinstance(number, int | float):
+            raise TypeError(f"plural placeholder {self.by!r} needs a number, not {number!r}")
+        category = plural_rule(locale)(abs(number))
+        return self.forms.get(category) or self.forms["other"]
+
+
+def plural(by: str, **forms: str) -> Plural:
+    """The forms of a counted text by CLDR category: `plural("n", one="…", other="…")`."""
+    return Plural(by, forms)
+
+
+@cache
+def plural_rule(locale: str) -> PluralRule:
+    """The CLDR plural rule of a catalogue language (Babel's, from the CLDR data it ships)."""
+    return Locale.parse(_babel_locale(locale)).plural_form
+
+
+def text_forms(text: str | Plural) -> tuple[str, ...]:
+    """Every form of a catalogue text: the text itself, or each plural form."""
+    return tuple(text.forms.values()) if isinstance(text, Plural) else (text,)
+
+
+CATALOGUE: dict[str, dict[str, str | Plural]] = {
     # --- general -------------------------------------------------------------------------
     "app.name": {"nb": "cohortbot", "en": "cohortbot"},
     "dm.hint": {
@@ -72,6 +115,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort match <nettverk>` – start en matcherunde\n"
         "• `/cohort sync <kull>` – opprett kanaler og inviter deltakerne\n"
         "• `/cohort followup <sak> <notat>` – marker en risikosak som fulgt opp\n"
+        "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
         "• `/cohort report` – årsrapporten som fil\n"
         "• `/cohort deliveries` – utsendelser som feilet",
         "en": "*For programme staff*\n"
@@ -84,6 +128,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "• `/cohort match <network>` – start a matching round\n"
         "• `/cohort sync <cohort>` – create channels and invite the participants\n"
         "• `/cohort followup <case> <note>` – mark a risk case as followed up\n"
+        "• `/cohort cases` – every risk case of the week with its case number\n"
         "• `/cohort report` – the annual report as a file\n"
         "• `/cohort deliveries` – deliveries that failed",
     },
@@ -165,7 +210,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "*Åpne pulser for alle alumni*",
         "en": "*Open pulses for all alumni*",
     },
-    "home.cohorts.more": {"nb": "… og {n} kull til.", "en": "… and {n} more cohorts."},
+    "home.cohorts.more": {
+        "nb": plural(
+            "n",
+            one="… og {n} kull til.",
+            other="… og {n} kull til.",
+        ),
+        "en": plural(
+            "n",
+            one="… and {n} more cohort.",
+            other="… and {n} more cohorts.",
+        ),
+    },
     "home.cohorts.context": {
         "nb": "Svarprosent teller bare hvem som har svart, aldri hva. "
         "Resultater: `/cohort results <puls>`.",
@@ -174,20 +230,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "home.risk.title": {"nb": "Åpne risikosaker", "en": "Open risk cases"},
     "home.risk.lead": {
-        "nb": "Uke {week}: {n} deltakere er ikke fulgt opp ennå.",
-        "en": "Week {week}: {n} participants not followed up yet.",
-    },
-    "home.risk.lead.one": {
-        "nb": "Uke {week}: 1 deltaker er ikke fulgt opp ennå.",
-        "en": "Week {week}: 1 participant not followed up yet.",
+        "nb": plural(
+            "n",
+            one="Uke {week}: {n} deltaker er ikke fulgt opp ennå.",
+            other="Uke {week}: {n} deltakere er ikke fulgt opp ennå.",
+        ),
+        "en": plural(
+            "n",
+            one="Week {week}: {n} participant not followed up yet.",
+            other="Week {week}: {n} participants not followed up yet.",
+        ),
     },
     "home.risk.none": {
         "nb": "Ingen åpne risikosaker fra siste ukesoversikt.",
         "en": "No open risk cases from the latest weekly digest.",
     },
     "home.risk.more": {
-        "nb": "… og {n} til. Se ukesoversikten i direktemeldingene dine.",
-        "en": "… and {n} more. See the weekly digest in your direct messages.",
+        "nb": "… og {n} til: se hele lista under.",
+        "en": "… and {n} more: see the whole list below.",
     },
     "home.risk.context": {
         "nb": "Bare programstaben ser dette, og hver visning logges. "
@@ -198,10 +258,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- networks ------------------------------------------------------------------------
     "networks.intro.title": {"nb": "Ny kollegaprat", "en": "A new peer chat"},
     "networks.intro.text": {
-        "nb": "Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime de "
-        "neste {weeks} ukene – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
-        "en": "Hi {names}! You are matched in {network} this round. Find half an hour in the "
-        "next {weeks} weeks – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+        "nb": plural(
+            "weeks",
+            one="Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime den "
+            "neste uken – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
+            other="Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime de "
+            "neste {weeks} ukene – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
+        ),
+        "en": plural(
+            "weeks",
+            one="Hi {names}! You are matched in {network} this round. Find half an hour in the "
+            "next week – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+            other="Hi {names}! You are matched in {network} this round. Find half an hour in the "
+            "next {weeks} weeks – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+        ),
     },
     "networks.prompt.1": {
         "nb": "Hvilken lederutfordring står du i akkurat nå, og hva har du prøvd?",
@@ -307,12 +377,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "networks.directory.start_dm": {"nb": "Send melding", "en": "Send a message"},
     "networks.groups.formed": {
-        "nb": "{count} kollegagrupper er laget for {klass}.",
-        "en": "{count} peer groups were formed for {klass}.",
+        "nb": plural(
+            "count",
+            one="{count} kollegagruppe er laget for {klass}.",
+            other="{count} kollegagrupper er laget for {klass}.",
+        ),
+        "en": plural(
+            "count",
+            one="{count} peer group was formed for {klass}.",
+            other="{count} peer groups were formed for {klass}.",
+        ),
     },
     "networks.match.started": {
-        "nb": "Matcherunden i {network} er i gang: {count} introduksjoner.",
-        "en": "The matching round in {network} has started: {count} introductions.",
+        "nb": plural(
+            "count",
+            one="Matcherunden i {network} er i gang: {count} introduksjon.",
+            other="Matcherunden i {network} er i gang: {count} introduksjoner.",
+        ),
+        "en": plural(
+            "count",
+            one="The matching round in {network} has started: {count} introduction.",
+            other="The matching round in {network} has started: {count} introductions.",
+        ),
     },
     "broadcast.title": {
         "nb": "Kunngjøring fra programmet",
@@ -486,10 +572,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{count} can't be reached (neither Slack nor email).",
     },
     "broadcast.queued": {
-        "nb": "Kunngjøring {id} er lagt i kø til {count} mottakere. "
-        "Se status med `/cohort announce report {id}`.",
-        "en": "Announcement {id} is queued for {count} recipients. "
-        "See how it goes with `/cohort announce report {id}`.",
+        "nb": plural(
+            "count",
+            one="Kunngjøring {id} er lagt i kø til {count} mottaker. "
+            "Se status med `/cohort announce report {id}`.",
+            other="Kunngjøring {id} er lagt i kø til {count} mottakere. "
+            "Se status med `/cohort announce report {id}`.",
+        ),
+        "en": plural(
+            "count",
+            one="Announcement {id} is queued for {count} recipient. "
+            "See how it goes with `/cohort announce report {id}`.",
+            other="Announcement {id} is queued for {count} recipients. "
+            "See how it goes with `/cohort announce report {id}`.",
+        ),
     },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
@@ -783,8 +879,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{group}: {answered} of {invited} answered ({rate})",
     },
     "pulse.results.hidden": {
-        "nb": "skjult (færre enn {k} svar)",
-        "en": "hidden (fewer than {k} answers)",
+        "nb": plural(
+            "k",
+            one="skjult (færre enn {k} svar)",
+            other="skjult (færre enn {k} svar)",
+        ),
+        "en": plural(
+            "k",
+            one="hidden (fewer than {k} answer)",
+            other="hidden (fewer than {k} answers)",
+        ),
     },
     "pulse.results.mean": {"nb": "gjennomsnitt {mean}", "en": "mean {mean}"},
     "pulse.results.nps": {"nb": "NPS {nps}", "en": "NPS {nps}"},
@@ -1016,12 +1120,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Dropout signals, week {week}",
     },
     "risk.digest.lead": {
-        "nb": "{n} deltakere viser tegn som kan varsle frafall i uke {week}.",
-        "en": "{n} participants show signs that may point to dropout in week {week}.",
-    },
-    "risk.digest.lead.one": {
-        "nb": "1 deltaker viser tegn som kan varsle frafall i uke {week}.",
-        "en": "1 participant shows signs that may point to dropout in week {week}.",
+        "nb": plural(
+            "n",
+            one="{n} deltaker viser tegn som kan varsle frafall i uke {week}.",
+            other="{n} deltakere viser tegn som kan varsle frafall i uke {week}.",
+        ),
+        "en": plural(
+            "n",
+            one="{n} participant shows signs that may point to dropout in week {week}.",
+            other="{n} participants show signs that may point to dropout in week {week}.",
+        ),
     },
     "risk.digest.none": {
         "nb": "Ingen deltakere viser tegn til frafall i uke {week}.",
@@ -1039,38 +1147,53 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Fulgt opp av {name}.",
         "en": "Followed up by {name}.",
     },
-    # Each reason has a ".one" form for a count of 1 (bot.risk.reason_text picks it).
     "risk.reason.overdue_assignments": {
-        "nb": "{n} oppgaver over fristen, ikke levert",
-        "en": "{n} assignments past due, not done",
-    },
-    "risk.reason.overdue_assignments.one": {
-        "nb": "1 oppgave over fristen, ikke levert",
-        "en": "1 assignment past due, not done",
+        "nb": plural(
+            "n",
+            one="{n} oppgave over fristen, ikke levert",
+            other="{n} oppgaver over fristen, ikke levert",
+        ),
+        "en": plural(
+            "n",
+            one="{n} assignment past due, not done",
+            other="{n} assignments past due, not done",
+        ),
     },
     "risk.reason.unanswered_pulses": {
-        "nb": "{n} pulser med navn ubesvart",
-        "en": "{n} named pulses unanswered",
-    },
-    "risk.reason.unanswered_pulses.one": {
-        "nb": "1 puls med navn ubesvart",
-        "en": "1 named pulse unanswered",
+        "nb": plural(
+            "n",
+            one="{n} puls med navn ubesvart",
+            other="{n} pulser med navn ubesvart",
+        ),
+        "en": plural(
+            "n",
+            one="{n} named pulse unanswered",
+            other="{n} named pulses unanswered",
+        ),
     },
     "risk.reason.low_scores": {
-        "nb": "{n} lave svar på pulser med navn",
-        "en": "{n} low answers on named pulses",
-    },
-    "risk.reason.low_scores.one": {
-        "nb": "1 lavt svar på en puls med navn",
-        "en": "1 low answer on a named pulse",
+        "nb": plural(
+            "n",
+            one="{n} lavt svar på en puls med navn",
+            other="{n} lave svar på pulser med navn",
+        ),
+        "en": plural(
+            "n",
+            one="{n} low answer on a named pulse",
+            other="{n} low answers on named pulses",
+        ),
     },
     "risk.reason.silent_manager": {
-        "nb": "nærmeste leder har ikke svart på {n} påminnelser, heller ikke etter eskalering",
-        "en": "line manager has not answered {n} nudges, even after escalation",
-    },
-    "risk.reason.silent_manager.one": {
-        "nb": "nærmeste leder har ikke svart på 1 påminnelse, heller ikke etter eskalering",
-        "en": "line manager has not answered 1 nudge, even after escalation",
+        "nb": plural(
+            "n",
+            one="nærmeste leder har ikke svart på {n} påminnelse, heller ikke etter eskalering",
+            other="nærmeste leder har ikke svart på {n} påminnelser, heller ikke etter eskalering",
+        ),
+        "en": plural(
+            "n",
+            one="line manager has not answered {n} nudge, even after escalation",
+            other="line manager has not answered {n} nudges, even after escalation",
+        ),
     },
     # --- channel joins ---------------------------------------------------------------------
     "join.welcome": {
@@ -1092,8 +1215,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Fix the cause and run `cohortbot deliveries --resume {transport}`.",
     },
     "deliveries.uncertain": {
-        "nb": "{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
-        "en": "{count} messages were in flight when a process stopped and may have gone out twice.",
+        "nb": plural(
+            "count",
+            one="{count} melding var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
+            other="{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
+        ),
+        "en": plural(
+            "count",
+            one="{count} message was in flight when a process stopped and may have gone out twice.",
+            other="{count} messages were in flight when a process stopped and may have gone out twice.",
+        ),
     },
     "deliveries.alert.title": {
         "nb": "cohortbot: utsending via {transport} er stanset",
@@ -1108,13 +1239,135 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "deliveries.no_failures": {"nb": "Ingen feilede utsendelser.", "en": "No failed deliveries."},
     "deliveries.failures": {"nb": "*Siste feil*", "en": "*Latest failures*"},
     "deliveries.failure": {
-        "nb": "• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
-        "en": "• {who} – {kind} via {transport}: `{error}` ({attempts} attempts)",
+        "nb": plural(
+            "attempts",
+            one="• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
+            other="• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
+        ),
+        "en": plural(
+            "attempts",
+            one="• {who} – {kind} via {transport}: `{error}` ({attempts} attempt)",
+            other="• {who} – {kind} via {transport}: `{error}` ({attempts} attempts)",
+        ),
     },
     "deliveries.next_due": {"nb": "Neste utsendelse: {when}", "en": "Next delivery: {when}"},
+    "deliveries.held": {
+        "nb": plural(
+            "n",
+            one=":envelope: *{n} utsendelse på {transport} venter*: {transport} er ikke satt opp "
+            "(SMTP_URL). Den sendes når det er gjort.",
+            other=":envelope: *{n} utsendelser på {transport} venter*: {transport} er ikke satt opp "
+            "(SMTP_URL). De sendes når det er gjort.",
+        ),
+        "en": plural(
+            "n",
+            one=":envelope: *{n} {transport} delivery is held*: {transport} is not configured "
+            "(SMTP_URL). It goes once it is.",
+            other=":envelope: *{n} {transport} deliveries are held*: {transport} is not configured "
+            "(SMTP_URL). They go once it is.",
+        ),
+    },
+    # --- whole staff lists, a page at a time (bot/staff_lists.py) -----------------------
+    # Counts stand after a label ("åpne: 3") so that no count needs a plural form.
+    "lists.show_all": {"nb": "Vis hele lista ({n})", "en": "Show the whole list ({n})"},
+    "lists.more": {
+        "nb": "Viser {shown} av {total} – {n} til i hele lista.",
+        "en": "Showing {shown} of {total} – {n} more in the whole list.",
+    },
+    "lists.page": {
+        "nb": "Side {page} av {pages} · {first}–{last} av {total}",
+        "en": "Page {page} of {pages} · {first}–{last} of {total}",
+    },
+    "lists.prev": {"nb": "← Forrige", "en": "← Previous"},
+    "lists.close": {"nb": "Lukk", "en": "Close"},
+    "lists.next": {"nb": "Neste →", "en": "Next →"},
+    "lists.empty": {"nb": "Lista er tom.", "en": "The list is empty."},
+    "lists.unknown": {
+        "nb": "Den lista finnes ikke. Åpne den på nytt fra meldingen eller Hjem-fanen.",
+        "en": "That list does not exist. Open it again from the message or the Home tab.",
+    },
+    "lists.risk.title": {"nb": "Risikosaker", "en": "Risk cases"},
+    "risk.case.unknown": {
+        "nb": "Det finnes ingen risikosak med nummer «{case}». Saksnumrene står i ukens "
+        "oversikt og i `/cohort cases`.",
+        "en": "There is no risk case number “{case}”. The case numbers are in the weekly "
+        "digest and in `/cohort cases`.",
+    },
+    "risk.case.marked": {
+        "nb": "Sak {case} er markert som fulgt opp av {name}. Resten av staben ser det også.",
+        "en": "Case {case} is marked followed up by {name}. The rest of the staff see it too.",
+    },
+    "risk.case.usage": {
+        "nb": "Skriv `/cohort followup SAK notat`, f.eks. `/cohort followup 12 Ringte henne`. "
+        "Saksnumrene står i ukens oversikt og i `/cohort cases`.",
+        "en": "Type `/cohort followup CASE note`, e.g. `/cohort followup 12 Called her`. "
+        "The case numbers are in the weekly digest and in `/cohort cases`.",
+    },
+    "lists.risk.item": {"nb": "*Sak {case}*: *{name}*", "en": "*Case {case}*: *{name}*"},
+    "lists.risk.followed_up_by": {
+        "nb": ":white_check_mark: Fulgt opp av {name} {when}",
+        "en": ":white_check_mark: Followed up by {name} on {when}",
+    },
+    "lists.risk.summary": {
+        "nb": "Uke {week} – saker: {total} · åpne: {open} · fulgt opp: {done}",
+        "en": "Week {week} – cases: {total} · open: {open} · followed up: {done}",
+    },
+    "lists.managers.title": {"nb": "Ledere å følge opp", "en": "Managers to follow up"},
+    "lists.managers.summary": {
+        "nb": "Eskalert: {escalated} · forfalt: {overdue} · venter (ikke forfalt): {pending} · "
+        "ikke sendt ennå: {planned}",
+        "en": "Escalated: {escalated} · overdue: {overdue} · waiting (not yet due): {pending} · "
+        "not sent yet: {planned}",
+    },
+    "lists.managers.item": {
+        "nb": "*{manager}* ({contact}) – {title} for {participant}",
+        "en": "*{manager}* ({contact}) – {title} for {participant}",
+    },
+    "lists.managers.state.escalated": {"nb": "Eskalert til staben", "en": "Escalated to staff"},
+    "lists.managers.state.overdue": {"nb": "Forfalt", "en": "Overdue"},
+    "lists.managers.state.pending": {"nb": "Venter på svar", "en": "Waiting for an answer"},
+    "lists.managers.state.planned": {"nb": "Ikke sendt ennå", "en": "Not sent yet"},
+    "lists.managers.goes": {"nb": "sendes {when}", "en": "goes {when}"},
+    "lists.managers.due": {"nb": "svarfrist {when}", "en": "answer due {when}"},
+    "lists.managers.escalated": {"nb": "eskalert {when}", "en": "escalated {when}"},
+    "lists.managers.said_later": {
+        "nb": "Svarte «ikke ennå».",
+        "en": "Answered “not yet”.",
+    },
+    "lists.managers.failed": {
+        "nb": ":warning: Sending med {transport} feilet: `{error}`",
+        "en": ":warning: Sending by {transport} failed: `{error}`",
+    },
+    "lists.managers.held": {
+        "nb": ":envelope: Venter: {transport} er ikke satt opp (SMTP_URL)",
+        "en": ":envelope: Held: {transport} is not configured (SMTP_URL)",
+    },
+    "lists.assignments.title": {"nb": "Oppgavestatus", "en": "Assignment status"},
+    "lists.assignments.item": {
+        "nb": "*{klass}* – *{title}* ({when})\nLevert: {done} · åpne: {open} · forfalt: {overdue}",
+        "en": "*{klass}* – *{title}* ({when})\nDone: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.summary": {
+        "nb": "Klasser: {classes} · linjer: {rows}",
+        "en": "Classes: {classes} · rows: {rows}",
+    },
+    "lists.failures.title": {"nb": "Feilede utsendelser", "en": "Failed deliveries"},
+    "lists.failures.item": {
+        "nb": "#{id} {who} – {kind} via {transport}: `{error}` ({when})",
+        "en": "#{id} {who} – {kind} via {transport}: `{error}` ({when})",
+    },
+    "lists.failures.summary": {
+        "nb": "Feilede utsendelser: {n}, nyeste først.",
+        "en": "Failed deliveries: {n}, newest first.",
+    },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
 }
+
+
+def unescape(text: str) -> str:
+    """Neutral text as plain text (people's words as written); the same as `bot.text.plain`."""
+    return plain(text)
 
 
 def esc(text: str) -> Markup:
@@ -1139,7 +1392,10 @@ def t(key: str, locale: str | None = None, /, **values: object) -> str:
     (`Markup`: another `t()`, `user()`/`channel()` references) are kept as they are.
     """
     entry = CATALOGUE[key]
-    text = entry.get(normalise_locale(locale)) or entry[DEFAULT_LOCALE]
+    lang = normalise_locale(locale)
+    text = entry.get(lang) or entry[DEFAULT_LOCALE]
+    if isinstance(text, Plural):
+        text = text.select(lang if lang in entry else DEFAULT_LOCALE, values)
     if not values:
         return Markup(text)
     return Markup(

@@ -249,6 +249,104 @@ def _class_index(classes: Sequence[CohortClass]) -> dict[str, set[str]]:
     return index
 
 
+def _check_email(
+    values: dict[str, str], row: int, first_row_of: dict[str, int], problems: list[str]
+) -> str:
+    email = values.get("email", "").strip().lower()
+    if not email:
+        problems.append("email is empty")
+    elif not EMAIL.match(email) or len(email) > 320:
+        problems.append(f"'{values['email']}' is not an email address")
+    elif email in first_row_of:
+        problems.append(f"duplicate email {email} (also on row {first_row_of[email]})")
+    else:
+        first_row_of[email] = row
+    return email
+
+
+def _check_class(
+    values: dict[str, str], index: dict[str, set[str]], known_classes: str, problems: list[str]
+) -> str:
+    class_ref = values.get("class", "").strip()
+    if not class_ref:
+        problems.append(f"class is empty; expected one of: {known_classes}")
+        return ""
+    matches = index.get(class_ref.lower(), set())
+    if not matches:
+        problems.append(f"unknown class '{class_ref}'; expected one of: {known_classes}")
+    elif len(matches) > 1:
+        problems.append(
+            f"class '{class_ref}' matches {', '.join(sorted(matches))}; use the class key"
+        )
+    else:
+        return next(iter(matches))
+    return ""
+
+
+def _check_line_manager(
+    values: dict[str, str], email: str, problems: list[str]
+) -> tuple[str | None, str | None]:
+    manager_email = values.get("line_manager_email", "").strip().lower() or None
+    manager_name = values.get("line_manager_name", "").strip() or None
+    if manager_email and not EMAIL.match(manager_email):
+        problems.append(
+            f"line_manager_email '{values['line_manager_email']}' is not an email address"
+        )
+    elif manager_email and manager_email == email:
+        problems.append("the line manager is the participant themself")
+    if manager_name and not manager_email:
+        problems.append("line_manager_name is given but line_manager_email is empty")
+    return manager_email, manager_name
+
+
+def _check_locale(values: dict[str, str], problems: list[str]) -> str | None:
+    locale_raw = values.get("locale", "").strip()
+    if not locale_raw:
+        return None
+    code = locale_raw.replace("_", "-").split("-")[0].lower()
+    if code not in LOCALES:
+        problems.append(f"unknown locale '{locale_raw}'; expected nb, nn, no or en")
+        return None
+    return LOCALES[code]
+
+
+def _check_slack_id(
+    values: dict[str, str], row: int, first_slack_row: dict[str, int], problems: list[str]
+) -> str | None:
+    slack_id = values.get("slack_user_id", "").strip() or None
+    if slack_id:
+        if not SLACK_ID.match(slack_id):
+            problems.append(f"'{slack_id}' is not a Slack user id (like U012ABCDEF)")
+        elif slack_id in first_slack_row:
+            problems.append(
+                f"duplicate slack_user_id {slack_id} (also on row {first_slack_row[slack_id]})"
+            )
+        else:
+            first_slack_row[slack_id] = row
+    return slack_id
+
+
+def _check_status(values: dict[str, str], problems: list[str]) -> str | None:
+    status = values.get("status", "").strip().lower() or None
+    if status and status not in STATUSES:
+        problems.append(f"unknown status '{status}'; expected one of: {', '.join(STATUSES)}")
+    return status
+
+
+def _check_credits(values: dict[str, str], problems: list[str]) -> float | None:
+    credits_raw = values.get("credits", "").strip()
+    if not credits_raw:
+        return None
+    try:
+        credits = float(credits_raw.replace(",", "."))
+        if not 0 <= credits <= 60:
+            raise ValueError
+    except ValueError:
+        problems.append(f"credits '{credits_raw}' is not a number from 0 to 60")
+        return None
+    return credits
+
+
 def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRow]:
     """Check every row; raise ImportRejected listing every bad row."""
     errors: list[RowError] = []
@@ -261,76 +359,19 @@ def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRo
     out: list[PersonRow] = []
     for row, values in table.rows:
         problems: list[str] = []
-        email = values.get("email", "").strip().lower()
-        if not email:
-            problems.append("email is empty")
-        elif not EMAIL.match(email) or len(email) > 320:
-            problems.append(f"'{values['email']}' is not an email address")
-        elif email in first_row_of:
-            problems.append(f"duplicate email {email} (also on row {first_row_of[email]})")
-        else:
-            first_row_of[email] = row
+        email = _check_email(values, row, first_row_of, problems)
         name = values.get("name", "").strip()
         if not name:
             problems.append("name is empty")
-        class_ref = values.get("class", "").strip()
-        class_key = ""
-        if not class_ref:
-            problems.append(f"class is empty; expected one of: {known_classes}")
-        else:
-            matches = index.get(class_ref.lower(), set())
-            if not matches:
-                problems.append(f"unknown class '{class_ref}'; expected one of: {known_classes}")
-            elif len(matches) > 1:
-                problems.append(
-                    f"class '{class_ref}' matches {', '.join(sorted(matches))}; use the class key"
-                )
-            else:
-                class_key = next(iter(matches))
+        class_key = _check_class(values, index, known_classes, problems)
         for column, limit in MAX_LENGTHS.items():
             if len(values.get(column, "")) > limit:
                 problems.append(f"{column} is longer than {limit} characters")
-        manager_email = values.get("line_manager_email", "").strip().lower() or None
-        manager_name = values.get("line_manager_name", "").strip() or None
-        if manager_email and not EMAIL.match(manager_email):
-            problems.append(
-                f"line_manager_email '{values['line_manager_email']}' is not an email address"
-            )
-        elif manager_email and manager_email == email:
-            problems.append("the line manager is the participant themself")
-        if manager_name and not manager_email:
-            problems.append("line_manager_name is given but line_manager_email is empty")
-        locale_raw = values.get("locale", "").strip()
-        locale: str | None = None
-        if locale_raw:
-            code = locale_raw.replace("_", "-").split("-")[0].lower()
-            if code not in LOCALES:
-                problems.append(f"unknown locale '{locale_raw}'; expected nb, nn, no or en")
-            else:
-                locale = LOCALES[code]
-        slack_id = values.get("slack_user_id", "").strip() or None
-        if slack_id:
-            if not SLACK_ID.match(slack_id):
-                problems.append(f"'{slack_id}' is not a Slack user id (like U012ABCDEF)")
-            elif slack_id in first_slack_row:
-                problems.append(
-                    f"duplicate slack_user_id {slack_id} (also on row {first_slack_row[slack_id]})"
-                )
-            else:
-                first_slack_row[slack_id] = row
-        status = values.get("status", "").strip().lower() or None
-        if status and status not in STATUSES:
-            problems.append(f"unknown status '{status}'; expected one of: {', '.join(STATUSES)}")
-        credits: float | None = None
-        credits_raw = values.get("credits", "").strip()
-        if credits_raw:
-            try:
-                credits = float(credits_raw.replace(",", "."))
-                if not 0 <= credits <= 60:
-                    raise ValueError
-            except ValueError:
-                problems.append(f"credits '{credits_raw}' is not a number from 0 to 60")
-                credits = None
+        manager_email, manager_name = _check_line_manager(values, email, problems)
+        locale = _check_locale(values, problems)
+        slack_id = _check_slack_id(values, row, first_slack_row, problems)
+        status = _check_status(values, problems)
+        credits = _check_credits(values, problems)
         if problems:
             errors.extend(RowError(row, p) for p in problems)
             continue
@@ -377,6 +418,9 @@ class ImportReport:
     ignored_columns: tuple[str, ...] = ()
     dry_run: bool = False
     deliveries_planned: int = 0
+    # Reached only by email (not on Slack); None when email is configured, so nobody is stuck.
+    unreachable_participants: int | None = None
+    unreachable_managers: int | None = None
 
     def counts(self) -> dict[str, int]:
         """The numbers, for the summary and the audit log (no personal data)."""
@@ -452,47 +496,28 @@ class _Slack:
         return values
 
 
-async def import_people(
-    *,
-    session: AsyncSession,
-    cohort_id: int,
-    rows: Sequence[PersonRow],
-    classes: Sequence[CohortClass],
-    directory_users: Sequence[DirectoryUser] | None = None,
-    today: date,
-    report: ImportReport,
-    progress: Callable[[int], None] | None = None,
-) -> ImportReport:
-    """Create or update people, enrolments and line-manager links, in the caller's transaction.
-
-    Blank cells leave what is stored alone, so a file with fewer details never wipes data.
-    Raises ImportRejected, before writing anything, when the file gives a Slack user id that
-    another person already holds.
-    """
-    report.rows = len(rows)
-    class_ids = {c.key: c.id for c in classes}
-    slack = _Slack(directory_users, report)
+def _managers_to_create(rows: Sequence[PersonRow]) -> dict[str, str | None]:
+    """Line managers who are not participants in the file: email -> the first name given."""
     participant_emails = {r.email for r in rows}
-    managers: dict[str, str | None] = {}  # email -> the first name given for them
+    managers: dict[str, str | None] = {}
     for r in rows:
         if r.line_manager_email and r.line_manager_email not in participant_emails:
             if managers.get(r.line_manager_email) is None:
                 managers[r.line_manager_email] = r.line_manager_name
-    people = {
-        p.email: p
-        for p in await q.list_people_by_emails(
-            session=session, emails=[*participant_emails, *managers]
-        )
-    }
-    enrolments = {
-        e.person_id: e for e in await q.list_enrolments(session=session, cohort_id=cohort_id)
-    }
-    links = {
-        link.participant_id: link
-        for link in await q.list_line_manager_links(session=session, cohort_id=cohort_id)
-    }
+    return managers
 
-    # Slack ids someone else already holds: an error for the file's own, a note for Slack's.
+
+async def _slack_ids_held_by_others(
+    session: AsyncSession,
+    rows: Sequence[PersonRow],
+    managers: dict[str, str | None],
+    slack: _Slack,
+    report: ImportReport,
+) -> set[str]:
+    """Slack ids someone else already holds: an error for the file's own, a note for Slack's.
+
+    Returns the emails left unlinked; raises ImportRejected for the file's own ids.
+    """
     candidates: dict[str, tuple[str, PersonRow | None]] = {}  # email -> (slack id, file row)
     for r in rows:
         user = slack.user(r.email)
@@ -524,23 +549,112 @@ async def import_people(
             )
     if errors:
         raise ImportRejected(errors)
+    return blocked
 
-    now = utcnow()
-    changes: dict[str, list[str]] = {}
 
-    def upsert_person(email: str, values: dict[str, Any]) -> None:
-        if email in blocked:
+@dataclass
+class _People:
+    """The people an import touches, by email, and what changed for each."""
+
+    people: dict[str, Person]
+    blocked: set[str]  # emails whose Slack account someone else holds
+    now: datetime
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+    def upsert(self, email: str, values: dict[str, Any]) -> None:
+        if email in self.blocked:
             values = {k: v for k, v in values.items() if k not in ("slack_user_id", "slack_active")}
-        person = people.get(email)
+        person = self.people.get(email)
         if person is None:
-            people[email] = Person(email=email, **values)
-            changes[email] = ["created"]
+            self.people[email] = Person(email=email, **values)
+            self.changes[email] = ["created"]
             return
         changed = _set(person, values)
         if changed:
-            person.updated_at = now
-            changes.setdefault(email, []).extend(changed)
+            person.updated_at = self.now
+            self.changes.setdefault(email, []).extend(changed)
 
+    def changed(self, email: str, what: str) -> None:
+        self.changes.setdefault(email, []).append(what)
+
+
+def _sync_enrolment(
+    r: PersonRow,
+    person_id: int,
+    enrolment: Enrolment | None,
+    *,
+    cohort_id: int,
+    class_id: int | None,
+    today: date,
+) -> Enrolment | None:
+    """The enrolment to save for the row (new or changed); None when nothing changed."""
+    wanted: dict[str, Any] = {"class_id": class_id}
+    if r.status:
+        wanted["status"] = r.status
+    if r.credits is not None:
+        wanted["credits"] = r.credits
+    status = r.status or (enrolment.status if enrolment else EnrolmentStatus.ACTIVE)
+    date_field = _STATUS_DATE[EnrolmentStatus(status)]
+    if enrolment is None:
+        enrolment = Enrolment(person_id=person_id, cohort_id=cohort_id, **wanted)
+        setattr(enrolment, date_field, today)
+        return enrolment
+    changed = _set(enrolment, wanted)
+    if "status" in changed and getattr(enrolment, date_field) is None:
+        setattr(enrolment, date_field, today)
+    return enrolment if changed else None
+
+
+def _sync_link(
+    person_id: int, manager_id: int, link: LineManagerLink | None, *, cohort_id: int
+) -> LineManagerLink | None:
+    """The line-manager link to save (new or moved to another manager); None when unchanged."""
+    if link is None:
+        return LineManagerLink(participant_id=person_id, manager_id=manager_id, cohort_id=cohort_id)
+    if link.manager_id != manager_id:
+        link.manager_id = manager_id
+        return link
+    return None
+
+
+async def import_people(
+    *,
+    session: AsyncSession,
+    cohort_id: int,
+    rows: Sequence[PersonRow],
+    classes: Sequence[CohortClass],
+    directory_users: Sequence[DirectoryUser] | None = None,
+    today: date,
+    report: ImportReport,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Create or update people, enrolments and line-manager links, in the caller's transaction.
+
+    Blank cells leave what is stored alone, so a file with fewer details never wipes data.
+    Raises ImportRejected, before writing anything, when the file gives a Slack user id that
+    another person already holds.
+    """
+    report.rows = len(rows)
+    class_ids = {c.key: c.id for c in classes}
+    slack = _Slack(directory_users, report)
+    managers = _managers_to_create(rows)
+    people = {
+        p.email: p
+        for p in await q.list_people_by_emails(
+            session=session, emails=[*{r.email for r in rows}, *managers]
+        )
+    }
+    enrolments = {
+        e.person_id: e for e in await q.list_enrolments(session=session, cohort_id=cohort_id)
+    }
+    links = {
+        link.participant_id: link
+        for link in await q.list_line_manager_links(session=session, cohort_id=cohort_id)
+    }
+    blocked = await _slack_ids_held_by_others(session, rows, managers, slack, report)
+
+    now = utcnow()
+    touched = _People(people, blocked, now)
     for r in rows:
         values: dict[str, Any] = {"name": r.name, **r.profile}
         if r.locale:
@@ -548,63 +662,46 @@ async def import_people(
         values.update(slack.values(r.email, r.locale))
         if r.slack_user_id:
             values["slack_user_id"] = r.slack_user_id
-        upsert_person(r.email, values)
+        touched.upsert(r.email, values)
     for email, name in managers.items():
         existing = email in people
         values = {"name": name} if name else {} if existing else {"name": email.split("@")[0]}
         values.update(slack.values(email, None))
-        upsert_person(email, values)
-        if email in changes:
+        touched.upsert(email, values)
+        if email in touched.changes:
             (report.managers_updated if existing else report.managers_created).append(email)
-    if changes:
-        await q.save_rows(session=session, rows=[people[e] for e in changes])
+    if touched.changes:
+        await q.save_rows(session=session, rows=[people[e] for e in touched.changes])
 
     dirty: list[Any] = []
     for r in rows:
         person = people[r.email]
         assert person.id is not None
-        enrolment = enrolments.get(person.id)
-        wanted: dict[str, Any] = {"class_id": class_ids[r.class_key]}
-        if r.status:
-            wanted["status"] = r.status
-        if r.credits is not None:
-            wanted["credits"] = r.credits
-        status = r.status or (enrolment.status if enrolment else EnrolmentStatus.ACTIVE)
-        date_field = _STATUS_DATE[EnrolmentStatus(status)]
-        if enrolment is None:
-            enrolment = Enrolment(person_id=person.id, cohort_id=cohort_id, **wanted)
-            setattr(enrolment, date_field, today)
+        enrolment = _sync_enrolment(
+            r,
+            person.id,
+            enrolments.get(person.id),
+            cohort_id=cohort_id,
+            class_id=class_ids[r.class_key],
+            today=today,
+        )
+        if enrolment is not None:
             dirty.append(enrolment)
-            changes.setdefault(r.email, []).append("enrolment")
-        else:
-            changed = _set(enrolment, wanted)
-            if "status" in changed and getattr(enrolment, date_field) is None:
-                setattr(enrolment, date_field, today)
-            if changed:
-                dirty.append(enrolment)
-                changes.setdefault(r.email, []).append("enrolment")
+            touched.changed(r.email, "enrolment")
         if r.line_manager_email:
             manager = people[r.line_manager_email]
             assert manager.id is not None
-            link = links.get(person.id)
-            if link is None:
-                dirty.append(
-                    LineManagerLink(
-                        participant_id=person.id, manager_id=manager.id, cohort_id=cohort_id
-                    )
-                )
-                changes.setdefault(r.email, []).append("line_manager")
-            elif link.manager_id != manager.id:
-                link.manager_id = manager.id
+            link = _sync_link(person.id, manager.id, links.get(person.id), cohort_id=cohort_id)
+            if link is not None:
                 dirty.append(link)
-                changes.setdefault(r.email, []).append("line_manager")
+                touched.changed(r.email, "line_manager")
         if progress is not None:
             progress(1)
     if dirty:
         await q.save_rows(session=session, rows=dirty)
 
     for r in rows:
-        done = changes.get(r.email)
+        done = touched.changes.get(r.email)
         if not done:
             report.unchanged.append(r.email)
         elif done[0] == "created":
@@ -664,6 +761,11 @@ async def run_import(
                 session=session, cohort_id=cohort.id, settings=settings, now=now, warnings=warnings
             )
             report.notes.extend(warnings)
+        if settings is not None and not settings.smtp_url:
+            (
+                report.unreachable_participants,
+                report.unreachable_managers,
+            ) = await q.count_email_only(session=session, cohort_id=cohort.id)
         await q.record_audit(
             session=session,
             actor=actor,

@@ -501,3 +501,25 @@ async def audience_options(
             options.append((c.name, f"class:{c.key}"))
     options.append((t("report.alumni", loc), "alumni"))
     return cohort_id, options
+
+
+async def find_pulse(session: AsyncSession, *, ref: str) -> Pulse | None:
+    """A pulse by id, key or title (the newest if several match)."""
+    return await q.find_pulse(session=session, ref=ref)
+
+
+async def recent_pulses(session: AsyncSession, *, limit: int = 8) -> list[Pulse]:
+    """The newest pulses, for "which pulse?" hints to staff."""
+    return await q.recent_pulses(session=session, limit=limit)
+
+
+async def find_question(
+    session: AsyncSession, *, pulse_id: int, question_id: int
+) -> tuple[Pulse, PulseQuestion] | None:
+    """The pulse and one of its questions, or None if either is unknown."""
+    pulse = await q.get_pulse(session=session, pulse_id=pulse_id)
+    if pulse is None:
+        return None
+    questions = await q.list_questions(session=session, pulse_id=pulse_id)
+    question = next((x for x in questions if x.id == question_id), None)
+    return None if question is None else (pulse, question)

@@ -138,7 +138,9 @@ class RateLimiter:
                 burst = self.limits.post_workspace_burst
             else:
                 rate = self.limits.method_rate(method)
-                burst = max(1.0, rate * 2)  # Slack tolerates short bursts over the tier rate
+                # Slack counts tiers per minute and tolerates bursts: half a minute's worth
+                # may go at once (Tier 2: 10, Tier 3: 25), the rest at the tier's pace.
+                burst = max(1.0, rate * 30)
             bucket = self._methods[method] = TokenBucket(rate, burst, now)
         return bucket
 

@@ -24,3 +24,5 @@ class Runtime:
     http: Any = None
     # Set by app.py: the ChannelAdmin port (bot.networks) over Slack, for jobs that make channels.
     channel_admin: Any = None
+    # Set by app.py: the UserLookup port (bot.directory) over Slack, to recognise staff.
+    user_lookup: Any = None

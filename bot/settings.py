@@ -74,6 +74,30 @@ class Settings(BaseModel):
     risk_unanswered_pulses: int = Field(default=2, ge=1)
     risk_low_score: int = Field(default=2, ge=1, le=4)
     risk_lookback_days: int = Field(default=42, ge=7, le=365)
+    # --- retention per data class (defaults and reasons in docs/privacy.md)
+    retention_message_days: int = Field(default=90, ge=1, le=3650)
+    retention_audit_days: int = Field(default=3 * 365, ge=30, le=3650)
+    retention_risk_case_days: int = Field(default=365, ge=7, le=3650)
+    retention_alumni_silent_days: int = Field(default=3 * 365, ge=30, le=3650)
+    # Month and day the annual status report for the year before is due ("03-01": 1 March).
+    report_due: str = "03-01"
+
+    @field_validator("report_due")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        from datetime import date
+
+        try:
+            month, day = (int(p) for p in value.split("-"))
+            date(2001, month, day)
+        except ValueError as exc:
+            raise ValueError("a month and day such as 03-01") from exc
+        return value
+
+    @property
+    def report_due_month_day(self) -> tuple[int, int]:
+        month, day = (int(p) for p in self.report_due.split("-"))
+        return month, day
 
     @field_validator("timezone")
     @classmethod
@@ -167,6 +191,12 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_RISK_UNANSWERED_PULSES": "risk_unanswered_pulses",
     "COHORTBOT_RISK_LOW_SCORE": "risk_low_score",
     "COHORTBOT_RISK_LOOKBACK_DAYS": "risk_lookback_days",
+    # --- retention
+    "COHORTBOT_RETENTION_MESSAGE_DAYS": "retention_message_days",
+    "COHORTBOT_RETENTION_AUDIT_DAYS": "retention_audit_days",
+    "COHORTBOT_RETENTION_RISK_CASE_DAYS": "retention_risk_case_days",
+    "COHORTBOT_RETENTION_ALUMNI_SILENT_DAYS": "retention_alumni_silent_days",
+    "COHORTBOT_REPORT_DUE": "report_due",
 }
 
 

@@ -60,7 +60,7 @@ def parse_summer_break(value: str | None) -> tuple[tuple[int, int], tuple[int, i
 @lru_cache(maxsize=64)
 def _norway(year: int) -> holidays.HolidayBase:
     # Norway's calendar counts every Sunday as a holiday by default; we only want the real ones.
-    return holidays.Norway(years=year, include_sundays=False)
+    return holidays.country_holidays("NO", years=year, include_sundays=False)
 
 
 def is_public_holiday(day: date) -> bool:

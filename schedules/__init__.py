@@ -7,9 +7,19 @@ sharing a job store between processes). A job is a `register(scheduler, runtime)
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -21,6 +31,31 @@ JobRegistrar = Callable[[AsyncIOScheduler, Runtime], Any]
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 
 
+class JobTracker:
+    """Count the jobs running now, from the scheduler's public job events.
+
+    Submitted events come before the job's coroutine can finish (same loop, no await between),
+    so the count never goes negative; `idle` is set whenever nothing runs.
+    """
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def __call__(self, event: JobEvent) -> None:
+        if isinstance(event, JobSubmissionEvent):
+            self.running += 1
+            self.idle.clear()
+        elif isinstance(event, JobExecutionEvent):
+            self.running = max(0, self.running - 1)
+            if self.running == 0:
+                self.idle.set()
+
+
+_trackers: weakref.WeakKeyDictionary[AsyncIOScheduler, JobTracker] = weakref.WeakKeyDictionary()
+
+
 def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> AsyncIOScheduler:
     """A scheduler in the programme's time zone with every job registered (not started)."""
     scheduler = AsyncIOScheduler(
@@ -29,6 +64,9 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
         job_defaults=dict(JOB_DEFAULTS),
         timezone=runtime.settings.zone,
     )
+    tracker = JobTracker()
+    scheduler.add_listener(tracker, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    _trackers[scheduler] = tracker
     for register in jobs:
         register(scheduler, runtime)
     return scheduler
@@ -36,7 +74,7 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import digest, dispatch, matching, nudges, planner, pulses
+    from schedules import digest, dispatch, matching, nudges, planner, pulses, retention
 
     return [
         dispatch.register,
@@ -45,6 +83,7 @@ def default_jobs() -> list[JobRegistrar]:
         planner.register,
         digest.register,
         matching.register,
+        retention.register,
     ]
 
 
@@ -54,15 +93,15 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, *, grace_seconds: float = 
     APScheduler's AsyncIOExecutor cancels running jobs on shutdown ("no way to honor wait=True"),
     which would cut a dispatch tick off mid-send; so wait for them first. A job still running
     after the grace period is cancelled; its claimed deliveries are taken over after the lease.
+    Running jobs are known from the scheduler's public job events (see `JobTracker`).
     """
-    import asyncio
-
     if not scheduler.running:
         return
     scheduler.pause()
-    running: set[asyncio.Future[Any]] = set()
-    for executor in scheduler._executors.values():  # the executors keep their running jobs
-        running |= set(getattr(executor, "_pending_futures", ()))
-    if running:
-        await asyncio.wait(running, timeout=grace_seconds)
+    tracker = _trackers.get(scheduler)
+    if tracker is not None and tracker.running:
+        try:
+            await asyncio.wait_for(tracker.idle.wait(), timeout=grace_seconds)
+        except TimeoutError:
+            pass
     scheduler.shutdown(wait=False)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import claims, scheduled
 from bot.pulses import TickResult, tick
 from bot.runtime import Runtime
 
@@ -24,6 +25,9 @@ INTERVAL_MINUTES = 5
 async def run_pulse_tick(runtime: Runtime, now: datetime) -> TickResult:
     """Open, remind and close pulses as of `now`, in one transaction."""
     async with runtime.db.transaction() as session:
+        # Under the job's row lock: another process's tick waits, then finds the pulses
+        # already opened, reminded and closed.
+        await claims.serialise(session, job=scheduled.JOB_PULSES)
         return await tick(session, now=now, settings=runtime.settings)
 
 

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Run the suite on SQLite, then on PostgreSQL when one answers at COHORTBOT_TEST_POSTGRES_URL.
+# The checks (lint, format, types, layering), then the suite on SQLite, then on PostgreSQL when
+# one answers at COHORTBOT_TEST_POSTGRES_URL. Arguments go to pytest.
 set -u
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+
+echo "== checks: ruff, ruff format, mypy, import contracts =="
+$BIN/ruff check . || exit $?
+$BIN/ruff format --check . || exit $?
+$BIN/mypy || exit $?
+$BIN/lint-imports || exit $?
 PG_URL="${COHORTBOT_TEST_POSTGRES_URL:-postgresql://127.0.0.1:5432/test}"
 
 if $BIN/python - "$PG_URL" <<'PY' 2>/dev/null

@@ -56,6 +56,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, so an erasure or retention run leaves no bytes.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -123,6 +125,30 @@ class Database:
             return True
         except Exception:
             return False
+
+    async def purge_freed_space(self, *, full: bool = True) -> str:
+        """Make deleted rows unrecoverable from the database files; returns what was done.
+
+        SQLite (deletes already zeroed by `secure_delete`): VACUUM rebuilds the file without
+        free pages (with `full`), and a TRUNCATE checkpoint moves the WAL into the main file and
+        empties it. PostgreSQL: VACUUM lets the dead tuples' space be reused; it does not reach
+        backups or archived WAL, which age out on their own schedule (docs/privacy.md).
+        """
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "sqlite":
+                done = []
+                if full:
+                    await conn.execute(text("VACUUM"))
+                    done.append("VACUUM")
+                row = (await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).first()
+                busy = bool(row and row[0])
+                done.append("WAL checkpoint" + (" (busy: readers still open)" if busy else ""))
+                return ", ".join(done)
+            await conn.execute(text("VACUUM (ANALYZE)" if full else "VACUUM"))
+            return "VACUUM"
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -106,6 +106,11 @@ class ProgrammeSession(SQLModel, table=True):
 # --- people --------------------------------------------------------------------------------
 
 
+# An erased person's stub (kept for a report not yet delivered) has an email ending in this:
+# a reserved domain that can never receive mail.
+ERASED_EMAIL_SUFFIX = "@erased.invalid"
+
+
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=320)  # stored lower-case
@@ -129,6 +134,11 @@ class Person(SQLModel, table=True):
     bio: str | None = text_field()
     created_at: datetime = ts(default_now=True)
     updated_at: datetime = ts(default_now=True)
+    # Set when the person asked for erasure but a legal basis keeps part of their record (e.g. a
+    # result for a report not yet delivered): the row is then a stub without name or contact.
+    erased_at: datetime | None = ts()
+    # When the privacy notice (art. 13) was first sent to them; None: not told yet.
+    privacy_notice_at: datetime | None = ts()
 
 
 class EnrolmentStatus(StrEnum):
@@ -457,6 +467,28 @@ class SendingPause(SQLModel, table=True):
     paused_at: datetime = ts(default_now=True)
 
 
+class JobClaim(SQLModel, table=True):
+    """Scheduled work done once: a matching round, a digest, a pulse opening, a cohort's end.
+
+    Keyed uniquely by (job, subject, due): the row is inserted in the transaction that does the
+    work, so with any number of processes exactly one does it (the others find the key taken,
+    or wait on its row lock until it commits). Work that spans several transactions (the
+    planner) holds the row under a lease instead: `lease_until` on the real clock, never the
+    local workspace's shifted one.
+    """
+
+    __tablename__ = "job_claim"
+    __table_args__ = (UniqueConstraint("job", "subject", "due"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=48)
+    subject: str = Field(max_length=120)
+    due: str = Field(max_length=40)  # the due time (ISO UTC) or period, e.g. "2026-W48"
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = ts()
+    done_at: datetime | None = ts()
+    created_at: datetime = ts(default_now=True)
+
+
 # --- inbound, audit, risk ------------------------------------------------------------------
 
 
@@ -479,6 +511,45 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = json_field(dict)
 
 
+class ConsentKind(StrEnum):
+    ALUMNI = "alumni"  # scope "cohort:<id>": stay in alumni networks after the programme
+    DIRECTORY = "directory"  # findable in the alumni directory
+    REFLECTION_SHARING = "reflection_sharing"  # scope "assignment:<id>"
+
+
+class Consent(SQLModel, table=True):
+    """One consent decision: who, to what (kind, scope), which text, when, and how.
+
+    Rows are never updated: a withdrawal is a new row with `granted` false, so the history stays.
+    The current state is the newest row per (person, kind, scope).
+    """
+
+    __table_args__ = (Index("ix_consent_current", "person_id", "kind", "scope", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = fk("person.id")
+    kind: str = Field(max_length=32)
+    scope: str = Field(default="", max_length=64)
+    granted: bool
+    text_version: str = Field(max_length=120)  # "<message key>@<locale>#<hash of the text>"
+    text: str = Field(default="", sa_type=Text)  # the words the person was shown
+    via: str = Field(max_length=16)  # slack | email | cli | system
+    at: datetime = ts(nullable=False)
+
+
+class JobRun(SQLModel, table=True):
+    """Scheduled work claimed once across processes: the first insert of (job, run_key) wins."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "run_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    run_key: str = Field(max_length=64)  # e.g. the local date for a daily job
+    claimed_by: str = Field(max_length=64)
+    started_at: datetime = ts(nullable=False)
+    finished_at: datetime | None = ts()
+    result: dict[str, Any] = json_field(dict)
+
+
 class RiskCase(SQLModel, table=True):
     """A participant flagged in the staff digest, and whether staff followed up."""
 
@@ -495,6 +566,7 @@ class RiskCase(SQLModel, table=True):
 
 
 __all__ = [
+    "ERASED_EMAIL_SUFFIX",
     "Assignment",
     "AssignmentProgress",
     "AuditEvent",
@@ -502,10 +574,14 @@ __all__ = [
     "Cohort",
     "CohortClass",
     "CohortStatus",
+    "Consent",
+    "ConsentKind",
     "Delivery",
     "DeliveryState",
     "Enrolment",
     "EnrolmentStatus",
+    "JobClaim",
+    "JobRun",
     "LineManagerLink",
     "MatchBlock",
     "MatchCheckin",

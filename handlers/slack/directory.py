@@ -31,6 +31,14 @@ def directory_user(member: dict[str, Any]) -> DirectoryUser | None:
         deleted=bool(member.get("deleted")),
         locale=member.get("locale"),
         tz=member.get("tz"),
+        name=str(
+            member.get("real_name")
+            or (member.get("profile") or {}).get("real_name")
+            or (member.get("profile") or {}).get("display_name")
+            or member.get("name")
+            or ""
+        )
+        or None,
     )
 
 
@@ -75,6 +83,24 @@ class SlackWebDirectory:
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return users
+
+    async def user(self, user_id: str) -> DirectoryUser | None:
+        """One member by Slack user id (`users.info`), or None if Slack does not know them."""
+        try:
+            response = await self.client.users_info(user=user_id, include_locale=True)
+        except SlackApiError:
+            return None  # user_not_found, or the scope is missing: treated as unknown
+        member = response.get("user") or {}
+        return directory_user(member) if member.get("id") else None
+
+    async def user_by_email(self, email: str) -> DirectoryUser | None:
+        """One member by email (`users.lookupByEmail`), or None."""
+        try:
+            response = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError:
+            return None
+        member = response.get("user") or {}
+        return directory_user(member) if member.get("id") else None
 
 
 def make_slack_directory(

@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
+from bot.events import first_delivery
 from bot.runtime import Runtime
 from handlers.slack.mrkdwn import RenderingAck, rendering_client
-from storage.queries.events import claim_event
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if isinstance(event_id, str) and event_id:
             async with runtime.db.transaction() as session:
-                first = await claim_event(
-                    session=session, event_id=event_id, now=runtime.clock.now()
-                )
+                first = await first_delivery(session, event_id=event_id, now=runtime.clock.now())
             if not first:
                 logger.info("Skipped a retried event %s", event_id)
                 return BoltResponse(status=200, body="")

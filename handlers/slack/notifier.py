@@ -75,8 +75,10 @@ class SlackNotifier:
     transport = "slack"
 
     def __init__(self, client: AsyncWebClient, limiter: RateLimiter | None = None) -> None:
-        if client.retry_handlers:
-            # Keep the caller's client (Bolt may rely on its retries) and make our own twin.
+        if client.retry_handlers or type(client) is not SlackWebClient:
+            # Keep the caller's client (its own retries, or the limited client that retries
+            # for interactive replies) and make a plain twin that renders neutral text for
+            # Slack: the dispatcher owns retries.
             client = SlackWebClient(
                 token=client.token,
                 base_url=client.base_url,

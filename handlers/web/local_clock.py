@@ -15,7 +15,8 @@ from bot.runtime import Runtime
 logger = logging.getLogger(__name__)
 
 # Set by app.py to a function that runs every scheduled job now (after the clock moved).
-WAKE_JOBS_KEY = web.AppKey("wake_jobs", Callable[[], None])
+WakeJobs = Callable[[], None]
+WAKE_JOBS_KEY: web.AppKey[WakeJobs] = web.AppKey("wake_jobs")
 MAX_STEP = timedelta(days=62)
 
 

@@ -82,6 +82,7 @@ async def find_class(
     stmt = select(CohortClass).order_by(col(CohortClass.cohort_id).desc())
     if cohort_id is not None:
         stmt = stmt.where(col(CohortClass.cohort_id) == cohort_id)
+    row: CohortClass
     for row in (await session.execute(stmt)).scalars():
         if needle in (row.key.lower(), row.name.lower(), row.city.lower()):
             return row

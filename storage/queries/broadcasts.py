@@ -30,6 +30,7 @@ async def find_class(*, session: AsyncSession, cohort_id: int, ref: str) -> Coho
     result = await session.execute(
         select(CohortClass).where(col(CohortClass.cohort_id) == cohort_id)
     )
+    row: CohortClass
     for row in result.scalars():
         if needle in (row.key.casefold(), row.city.casefold(), row.name.casefold()):
             return row

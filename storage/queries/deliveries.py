@@ -3,7 +3,7 @@ and what staff see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -47,8 +47,11 @@ async def enqueue_delivery(
     source: str | None = None,
     urgent: bool = False,
     replace_pending: bool = False,
+    note: str | None = None,
 ) -> bool:
     """Add a delivery unless one with the same dedupe key exists. True if a row was written.
+
+    `note` starts the row's error column, e.g. "held: email not configured".
 
     Runs in the caller's transaction, so the message is enqueued with the change that causes it.
     With `replace_pending`, a delivery with the key that is still pending gets the new send time,
@@ -68,6 +71,7 @@ async def enqueue_delivery(
         urgent=urgent,
         state=DeliveryState.PENDING,
         attempts=0,
+        error=_clip(note),
         created_at=now,
         updated_at=now,
     )
@@ -151,6 +155,16 @@ def _not_paused() -> Any:
     return D.transport.not_in(select(SP.transport))
 
 
+def _sendable(transports: Collection[str] | None) -> Any:
+    """Not paused, and (when `transports` is given) on a transport this process can send on."""
+    if transports is None:
+        return _not_paused()
+    return and_(_not_paused(), D.transport.in_(sorted(transports)))
+
+
+HELD_NOTE = "held:"
+
+
 async def claim_due_deliveries(
     *,
     session: AsyncSession,
@@ -158,13 +172,15 @@ async def claim_due_deliveries(
     limit: int,
     claimed_by: str,
     lease_until: datetime,
+    transports: Collection[str] | None = None,
 ) -> list[ClaimedDelivery]:
     """Claim up to `limit` due deliveries for `claimed_by`; commit afterwards.
 
     Takes, in order: deliveries whose claim expired (their dispatcher died or hung), then
     pending ones whose send time has come, oldest first. On PostgreSQL the rows are locked with
     `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers claim disjoint sets; SQLite has one
-    dispatcher. Paused transports are skipped.
+    dispatcher. Paused transports are skipped, and so are transports not in `transports` (no
+    notifier for them in this process: email without SMTP_URL): those wait, held.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     expired = (
@@ -172,7 +188,7 @@ async def claim_due_deliveries(
         .where(
             D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
             D.lease_until < now,
-            _not_paused(),
+            _sendable(transports),
         )
         .order_by(D.lease_until)
         .limit(limit)
@@ -186,7 +202,7 @@ async def claim_due_deliveries(
             .where(
                 D.state == DeliveryState.PENDING,
                 D.send_at <= now,
-                _not_paused(),
+                _sendable(transports),
             )
             .order_by(D.send_at)
             .limit(limit - len(ids))
@@ -463,9 +479,9 @@ async def count_uncertain_sends(*, session: AsyncSession) -> int:
 
 
 async def list_failed_deliveries(
-    *, session: AsyncSession, limit: int = 50
+    *, session: AsyncSession, limit: int | None = 50
 ) -> list[FailedDeliveryRow]:
-    """The newest failed deliveries with the reason and who they were for."""
+    """The newest failed deliveries with the reason and who they were for (all: limit None)."""
     result = await session.execute(
         select(
             D.id,
@@ -497,11 +513,13 @@ async def next_due_at(*, session: AsyncSession) -> datetime | None:
     return value
 
 
-async def any_due(*, connection: AsyncConnection, now: datetime) -> bool:
+async def any_due(
+    *, connection: AsyncConnection, now: datetime, transports: Collection[str] | None = None
+) -> bool:
     """Is anything due or abandoned? One indexed probe: the idle tick's whole cost."""
     due = (
         select(D.id)
-        .where(D.state == DeliveryState.PENDING, D.send_at <= now, _not_paused())
+        .where(D.state == DeliveryState.PENDING, D.send_at <= now, _sendable(transports))
         .limit(1)
         .exists()
     )
@@ -510,9 +528,64 @@ async def any_due(*, connection: AsyncConnection, now: datetime) -> bool:
         .where(
             D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
             D.lease_until < now,
+            _sendable(transports),
         )
         .limit(1)
         .exists()
     )
     result = await connection.execute(select(or_(due, abandoned)))
     return bool(result.scalar())
+
+
+async def hold_unsendable(
+    *, session: AsyncSession, transports: Collection[str], note: dict[str, str], now: datetime
+) -> int:
+    """Note on pending deliveries of transports with no notifier why they wait (once each).
+
+    `note` maps a transport to its note ("held: email not configured"); the note goes when the
+    delivery is sent, so a held row that later goes out reads as any other.
+    """
+    total = 0
+    for transport, text in note.items():
+        if transport in transports:
+            continue
+        result = await session.execute(
+            update(DELIVERY)
+            .where(
+                D.state == DeliveryState.PENDING,
+                D.transport == transport,
+                or_(D.error.is_(None), ~D.error.startswith(HELD_NOTE)),
+            )
+            .values(error=_clip(text), updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        total += _rowcount(result)
+    return total
+
+
+async def count_held(*, session: AsyncSession) -> dict[str, int]:
+    """Pending deliveries held because their transport is not configured, per transport."""
+    result = await session.execute(
+        select(D.transport, func.count())
+        .where(D.state == DeliveryState.PENDING, D.error.startswith(HELD_NOTE))
+        .group_by(D.transport)
+    )
+    return {transport: int(n) for transport, n in result.all()}
+
+
+async def sent_messages(*, session: AsyncSession, source: str, kind: str) -> list[Any]:
+    """(id, target, result_ref, message) of the sent deliveries of one source and kind."""
+    result = await session.execute(
+        select(D.id, D.target, D.result_ref, D.message)
+        .where(D.source == source, D.kind == kind, D.state == DeliveryState.SENT)
+        .order_by(D.id)
+    )
+    return list(result.all())
+
+
+async def count_failed(*, session: AsyncSession) -> int:
+    """How many deliveries failed for good."""
+    result = await session.execute(
+        select(func.count()).select_from(DELIVERY).where(D.state == DeliveryState.FAILED)
+    )
+    return int(result.scalar() or 0)

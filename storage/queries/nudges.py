@@ -328,3 +328,21 @@ async def involvement_rows(*, session: AsyncSession, cohort_id: int) -> list[Any
         .order_by(col(Nudge.send_at), col(Nudge.id))
     )
     return list((await session.execute(stmt)).all())
+
+
+async def manager_deliveries(*, session: AsyncSession, nudge_ids: Collection[int]) -> list[Any]:
+    """(dedupe_key, state, error, transport, updated_at) of every delivery of the nudges."""
+    if not nudge_ids:
+        return []
+    stmt: Any = (
+        sa_select(
+            col(Delivery.dedupe_key).label("dedupe_key"),
+            col(Delivery.state).label("state"),
+            col(Delivery.error).label("error"),
+            col(Delivery.transport).label("transport"),
+            col(Delivery.id).label("id"),
+        )
+        .where(col(Delivery.source).in_([f"nudge:{i}" for i in nudge_ids]))
+        .order_by(col(Delivery.id))
+    )
+    return list((await session.execute(stmt)).all())

@@ -41,7 +41,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         try:
             async with runtime.db.transaction() as session:
                 result = await mark_done(
-                    session, assignment_id, actor.person_id, runtime.clock.now()
+                    session, assignment_id, actor.known_id, runtime.clock.now()
                 )
         except AssignmentNotFound:
             await reply.ephemeral(t("assignment.unknown", actor.locale))
@@ -70,7 +70,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         try:
             async with runtime.db.session() as session:
                 assignment, text, shareable = await reflection_for(
-                    session, assignment_id or 0, actor.person_id
+                    session, assignment_id or 0, actor.known_id
                 )
         except AssignmentNotFound:
             await reply.ephemeral(t("assignment.unknown", actor.locale))
@@ -79,6 +79,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await reply.ephemeral(t("assignment.not_for_you", actor.locale))
             return
         view = build_reflection_modal(
-            assignment, locale=actor.locale, text=text, shareable=shareable
+            assignment_id=assignment.id or 0,
+            title=assignment.title,
+            locale=actor.locale,
+            text=text,
+            shareable=shareable,
         )
         await client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -10,11 +10,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import t
-from bot.pulses import PulseError, closed_message, parse_answer_value, record_answer
+from bot.pulses import (
+    PulseError,
+    closed_message,
+    find_question,
+    parse_answer_value,
+    record_answer,
+)
 from bot.runtime import Runtime
 from handlers.slack.blocks.pulse import build_text_modal, mark_answered
 from handlers.slack.context import action_reply, actor_for, known_actor
-from storage.queries.pulses import get_pulse, list_questions
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +47,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             outcome = await record_answer(
                 session,
                 pulse_id,
-                actor.person_id,
+                actor.known_id,
                 question_id,
                 value,
                 now=runtime.clock.now(),
@@ -53,9 +58,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         channel = (body.get("channel") or {}).get("id")
         if outcome.accepted and message.get("ts") and channel and message.get("blocks"):
             anonymous = bool(outcome.pulse and outcome.pulse.anonymous)
-            await client.chat_update(
-                channel=channel,
-                ts=message["ts"],
+            await reply.update_message(
+                body,
                 text=message.get("text") or outcome.message,
                 blocks=mark_answered(
                     message["blocks"],
@@ -78,12 +82,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await reply.ephemeral(t("pulse.answer.invalid", actor.locale))
             return
         async with runtime.db.session() as session:
-            pulse = await get_pulse(session=session, pulse_id=int(pulse_part))
-            questions = await list_questions(session=session, pulse_id=int(pulse_part))
-        question = next((q for q in questions if q.id == int(question_part)), None)
-        if pulse is None or question is None or not body.get("trigger_id"):
+            found = await find_question(
+                session, pulse_id=int(pulse_part), question_id=int(question_part)
+            )
+        if found is None or not body.get("trigger_id"):
             await reply.ephemeral(t("pulse.answer.invalid", actor.locale))
             return
+        pulse, question = found
         # Say so now rather than after the person has written an answer that cannot be kept.
         closed = closed_message(pulse, now=runtime.clock.now(), locale=actor.locale)
         if closed is not None:

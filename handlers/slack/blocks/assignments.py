@@ -6,13 +6,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.assignments import ClassStatus, OpenAssignment, post_message
+from bot.assignments import ClassStatus, OpenAssignment
 from bot.involvement import NudgeFigures
 from bot.line_managers import ManagerOverview, SilentManager, answer_label
 from bot.messages import esc, format_when, t
-from handlers.slack.blocks.message import build_message_blocks, clip, section
+from handlers.slack.blocks.message import clip, section
 from handlers.slack.mrkdwn import rendered
-from storage.models import Assignment
 
 Blocks = list[dict[str, Any]]
 REFLECTION_CALLBACK = "assignment_reflection"
@@ -32,14 +31,13 @@ def _header(text: str) -> dict[str, Any]:
 
 
 @rendered
-def build_assignment_post(assignment: Assignment, *, locale: str, tz: str) -> Blocks:
-    """The post in a class channel (the same blocks the outbox renders)."""
-    return build_message_blocks(post_message(assignment, locale=locale, tz=tz))
-
-
-@rendered
 def build_reflection_modal(
-    assignment: Assignment, *, locale: str, text: str | None = None, shareable: bool = False
+    *,
+    assignment_id: int,
+    title: str,
+    locale: str,
+    text: str | None = None,
+    shareable: bool = False,
 ) -> dict[str, Any]:
     """The "Write a reflection" modal, prefilled with an earlier reflection."""
     share_option = {
@@ -64,12 +62,12 @@ def build_reflection_modal(
     return {
         "type": "modal",
         "callback_id": REFLECTION_CALLBACK,
-        "private_metadata": str(assignment.id),
+        "private_metadata": str(assignment_id),
         "title": {"type": "plain_text", "text": t("assignment.reflection.title", locale)[:24]},
         "submit": {"type": "plain_text", "text": t("assignment.reflection.submit", locale)},
         "close": {"type": "plain_text", "text": t("assignment.reflection.cancel", locale)},
         "blocks": [
-            section(f"*{esc(assignment.title)}*"),
+            section(f"*{esc(title)}*"),
             {
                 "type": "input",
                 "block_id": REFLECTION_BLOCK,

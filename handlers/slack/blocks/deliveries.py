@@ -25,6 +25,8 @@ def build_delivery_overview(overview: DeliveryOverview, locale: str) -> list[dic
         {"type": "header", "text": {"type": "plain_text", "text": t("deliveries.title", locale)}},
         _section(t("deliveries.counts", locale, **counts)),
     ]
+    for transport, n in sorted(overview.held.items()):
+        blocks.append(_section(t("deliveries.held", locale, n=n, transport=transport)))
     for pause in overview.pauses:
         blocks.append(
             _section(t("deliveries.paused", locale, transport=pause.transport, reason=pause.reason))

@@ -11,7 +11,8 @@ from typing import Any
 from bot.home import Glance, NextSession, OpenPulse, OpenRiskCases, PulseRate
 from bot.messages import esc, format_when, normalise_locale, t
 from bot.risk import FOLLOW_UP_ACTION, reason_text, week_label
-from handlers.slack.blocks.message import MAX_BUTTON_TEXT, clip
+from bot.staff_lists import open_button
+from handlers.slack.blocks.message import MAX_BUTTON_TEXT, build_button, clip
 from handlers.slack.mrkdwn import rendered
 
 Blocks = list[dict[str, Any]]
@@ -160,7 +161,8 @@ def build_risk_cases(cases: OpenRiskCases, *, locale: str) -> Blocks:
     for case in cases.cases:
         where = esc(case.cohort_name) + (f", {esc(case.class_name)}" if case.class_name else "")
         reasons = "\n".join(f"• {reason_text(r, locale)}" for r in case.reasons)
-        block = _section(f"*{esc(case.name)}* ({where})\n{reasons}")
+        head = t("lists.risk.item", locale, case=case.case_id, name=case.name)
+        block = _section(f"{head} ({where})\n{reasons}")
         block["block_id"] = f"{RISK_BLOCK_PREFIX}{case.case_id}"
         block["accessory"] = {
             "type": "button",
@@ -169,10 +171,12 @@ def build_risk_cases(cases: OpenRiskCases, *, locale: str) -> Blocks:
             "value": str(case.case_id),
         }
         blocks.append(block)
-    lead = "home.risk.lead.one" if cases.total == 1 else "home.risk.lead"
-    parts = [t(lead, locale, week=week_label(cases.week or ""), n=cases.total)]
+    parts = [t("home.risk.lead", locale, week=week_label(cases.week or ""), n=cases.total)]
     if cases.more:
         parts.append(t("home.risk.more", locale, n=cases.more))
     parts.append(t("home.risk.context", locale))
     blocks.append(_context(" ".join(parts)))
+    if cases.more:
+        button = open_button("risk", cases.week or "", cases.total, locale)
+        blocks.append({"type": "actions", "elements": [build_button(button)]})
     return blocks

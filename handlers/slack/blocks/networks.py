@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from bot.broadcasts import (
     MAX_TEXT,
@@ -28,9 +28,41 @@ from handlers.slack.blocks.message import (
     section,
 )
 from handlers.slack.mrkdwn import rendered
-from storage.models import Network, NetworkMembership, Person
 
 Blocks = list[dict[str, Any]]
+
+
+# What the builders read, and nothing more: any object with these attributes will do.
+class Network(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def slack_channel_id(self) -> str | None: ...
+    @property
+    def match_every_weeks(self) -> int | None: ...
+
+
+class NetworkMembership(Protocol):
+    @property
+    def ghosted(self) -> bool: ...
+    @property
+    def matching_opt_in(self) -> bool: ...
+    @property
+    def paused_until(self) -> date | None: ...
+
+
+class Person(Protocol):
+    @property
+    def findable(self) -> bool: ...
+    @property
+    def project_title(self) -> str | None: ...
+    @property
+    def topics(self) -> str | None: ...
+    @property
+    def bio(self) -> str | None: ...
+
 
 ACTION_PAUSE = "matching_pause"
 ACTION_EDIT_PROFILE = "profile_edit"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot import audit
 from bot.delivery import delivery_overview
 from bot.messages import t
 from bot.runtime import Runtime
 from handlers.slack.blocks.deliveries import build_delivery_overview
 from handlers.slack.commands.registry import CommandContext, subcommand
-from storage.queries.people import record_audit
 
 
 @subcommand("deliveries", staff_only=True, aliases=("utsendelser",))
@@ -17,9 +17,8 @@ async def deliveries_command(ctx: CommandContext) -> None:
     async with ctx.runtime.db.transaction() as session:
         overview = await delivery_overview(session)
         # Failures name people: reading them is a staff action on personal data.
-        await record_audit(
-            session=session,
-            actor=f"person:{ctx.actor.person_id}",
+        await audit.record(
+            session,
             actor_id=ctx.actor.person_id,
             action="deliveries.view",
             detail={"failures": len(overview.failures)},

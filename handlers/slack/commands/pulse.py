@@ -8,15 +8,14 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
+from bot import audit
 from bot.messages import esc, t
-from bot.pulses import audience_options
+from bot.pulses import audience_options, find_pulse, recent_pulses
 from bot.report import REPORT_FORMATS, produce_annual_report
 from bot.results import pulse_results, results_chart_png, results_text
 from bot.runtime import Runtime
 from handlers.slack.blocks.pulse import build_pulse_modal, build_results_blocks
 from handlers.slack.commands.registry import CommandContext, subcommand
-from storage.queries.people import record_audit
-from storage.queries.pulses import find_pulse, recent_pulses
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ async def _which_pulse(ctx: CommandContext, ref: str) -> str:
     lines = [t("pulse.results.not_found", locale, ref=ref) if ref else ""]
     lines[0] += (" " if ref else "") + t("pulse.results.usage", locale)
     async with ctx.runtime.db.session() as session:
-        pulses = await recent_pulses(session=session)
+        pulses = await recent_pulses(session)
     if pulses:
         lines.append(t("pulse.results.recent", locale))
         lines += [f"• `{p.id}` {esc(p.title)}" for p in pulses]
@@ -57,16 +56,15 @@ async def results_command(ctx: CommandContext) -> None:
     locale, runtime = ctx.actor.locale, ctx.runtime
     ref = ctx.args.strip()
     async with runtime.db.transaction() as session:
-        pulse = await find_pulse(session=session, ref=ref) if ref else None
+        pulse = await find_pulse(session, ref=ref) if ref else None
         results = (
             await pulse_results(session, pulse.id, settings=runtime.settings)
             if pulse and pulse.id
             else None
         )
         if results is not None:
-            await record_audit(
-                session=session,
-                actor=f"person:{ctx.actor.person_id}",
+            await audit.record(
+                session,
                 actor_id=ctx.actor.person_id,
                 action="pulse.results",
                 subject=f"pulse:{results.pulse.id}",
@@ -123,12 +121,16 @@ async def report_command(ctx: CommandContext) -> None:
 async def followup_command(ctx: CommandContext) -> None:
     """`/cohort followup CASE NOTE`: mark a dropout-digest case followed up, with a note."""
     from bot.risk import CaseNotFound, mark_followed_up
+    from handlers.slack.actions.risk import show_followed_up
 
-    case_ref, _, note = ctx.args.partition(" ")
+    locale = ctx.actor.locale
+    case_ref, _, note = ctx.args.strip().partition(" ")
+    case_ref = case_ref.removeprefix("#")
+    if not case_ref:
+        await ctx.reply.ephemeral(t("risk.case.usage", locale))
+        return
     if not case_ref.isdigit() or ctx.actor.person_id is None:
-        await ctx.reply.ephemeral(
-            t("error.unknown_command", ctx.actor.locale, command=ctx.args or "followup")
-        )
+        await ctx.reply.ephemeral(t("risk.case.unknown", locale, case=case_ref[:20]))
         return
     try:
         async with ctx.runtime.db.transaction() as session:
@@ -136,10 +138,31 @@ async def followup_command(ctx: CommandContext) -> None:
                 session, int(case_ref), ctx.actor.person_id, note, now=ctx.runtime.clock.now()
             )
     except CaseNotFound:
-        await ctx.reply.ephemeral(t("error.generic", ctx.actor.locale))
+        await ctx.reply.ephemeral(t("risk.case.unknown", locale, case=case_ref))
         return
     name = ctx.actor.person.name if ctx.actor.person else ""
-    await ctx.reply.ephemeral(t("risk.digest.marked", ctx.actor.locale, name=name))
+    await show_followed_up(ctx.runtime, ctx.client, int(case_ref), by=name, except_user=None)
+    await ctx.reply.ephemeral(t("risk.case.marked", locale, case=case_ref, name=name))
+
+
+@subcommand("cases", staff_only=True, aliases=("saker",))
+async def cases_command(ctx: CommandContext) -> None:
+    """`/cohort cases [WEEK]`: every risk case of the week (default the latest), page by page."""
+    from bot.staff_lists import UnknownList, list_ref
+    from handlers.slack.actions.staff_lists import list_view
+
+    week = ctx.args.strip()
+    if not ctx.trigger_id:
+        await ctx.reply.ephemeral(t("error.generic", ctx.actor.locale))
+        return
+    try:
+        view = await list_view(ctx.runtime, ctx.actor.slack_user_id, list_ref("risk", week))
+    except UnknownList:
+        view = None
+    if view is None:
+        await ctx.reply.ephemeral(t("lists.unknown", ctx.actor.locale))
+        return
+    await ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.assignments import AssignmentStatus, ClassStatus, OpenAssignment
+from bot.assignments import AssignmentStatus, ClassStatus, OpenAssignment, post_message
 from bot.line_managers import SilentManager
 from handlers.slack.blocks.assignments import (
-    build_assignment_post,
     build_involvement,
     build_open_list,
     build_reflection_modal,
@@ -19,6 +18,7 @@ from handlers.slack.blocks.assignments import (
     parse_reflection,
     replace_answered,
 )
+from handlers.slack.blocks.message import build_message_blocks
 from storage.models import Assignment
 
 DUE = datetime(2026, 9, 25, 21, 59, tzinfo=UTC)
@@ -44,7 +44,7 @@ def _valid(blocks: list[dict]) -> None:  # type: ignore[type-arg]
 
 
 def test_assignment_post_has_due_date_manager_link_and_buttons() -> None:
-    blocks = build_assignment_post(_assignment(), locale="nb", tz="Europe/Oslo")
+    blocks = build_message_blocks(post_message(_assignment(), locale="nb", tz="Europe/Oslo"))
     _valid(blocks)
     text = str(blocks)
     assert "Ny oppgave: Kartlegg eget arbeidssted" in text
@@ -58,7 +58,9 @@ def test_assignment_post_has_due_date_manager_link_and_buttons() -> None:
 
 
 def test_reflection_modal_round_trip() -> None:
-    view = build_reflection_modal(_assignment(), locale="en", text="Earlier", shareable=True)
+    view = build_reflection_modal(
+        assignment_id=7, title="Kartlegg", locale="en", text="Earlier", shareable=True
+    )
     View(**view).validate_json()
     assert view["title"]["text"] == "Reflection"
     submitted = {
@@ -77,7 +79,7 @@ def test_reflection_modal_round_trip() -> None:
 def test_every_input_in_the_reflection_modal_has_a_label_to_read() -> None:
     # Slack puts "(optional)" after the label; after a blank one it stood alone.
     for locale, share in (("nb", "Deling"), ("en", "Sharing")):
-        view = build_reflection_modal(_assignment(), locale=locale)
+        view = build_reflection_modal(assignment_id=7, title="Kartlegg", locale=locale)
         labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
         assert all(label.strip() for label in labels) and share in labels
 

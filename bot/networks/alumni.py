@@ -1,0 +1,243 @@
+"""Cohort completion, alumni consent and the alumni channels."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.messages import Markup, t
+from bot.networks.channels import _ensure_network, _join
+from bot.networks.shared import (
+    ACTION_CONSENT,
+    ACTIVE_STATUSES,
+    ChannelAdmin,
+    InvalidRequest,
+    _audit_actor,
+    _deliver,
+    _staff,
+    alumni_channel_name,
+    slack_name,
+)
+from bot.notifier import Button, OutgoingMessage, Section
+from bot.people import Actor
+from bot.settings import Settings
+from bot.text import channel as channel_ref
+from storage.models import Cohort, CohortStatus, EnrolmentStatus, NetworkKind, Person
+from storage.queries import networks as q
+from storage.queries.people import record_audit
+
+
+async def complete_cohort(
+    session: AsyncSession,
+    admin: ChannelAdmin,
+    settings: Settings,
+    *,
+    cohort_id: int,
+    now: datetime,
+    actor: Actor | None = None,
+) -> list[int]:
+    """Mark the cohort completed: participants become alumni and are asked for consent.
+
+    Class channels are archived when `class_channels_on_completion="archive"`. Returns the
+    person ids asked.
+    """
+    _staff(actor)
+    cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
+    if cohort is None:
+        raise InvalidRequest(f"unknown cohort {cohort_id}")
+    cohort.status = CohortStatus.COMPLETED
+    cohort.completed_at = cohort.completed_at or now
+    asked: list[int] = []
+    for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):
+        if enrolment.status not in (*ACTIVE_STATUSES, EnrolmentStatus.COMPLETED):
+            continue
+        enrolment.status = EnrolmentStatus.COMPLETED
+        enrolment.completed_on = enrolment.completed_on or now.astimezone(settings.zone).date()
+        if enrolment.is_alumnus:
+            continue
+        enrolment.is_alumnus = True
+        assert person.id is not None
+        asked.append(person.id)
+        if person.slack_user_id:
+            await _deliver(
+                session,
+                settings,
+                key=f"alumni-consent:{cohort_id}:{person.id}",
+                kind="alumni_consent",
+                target=person.slack_user_id,
+                message=_consent_message(settings, cohort, person),
+                send_at=now,
+                audience="participant",
+                person_id=person.id,
+                source=f"cohort:{cohort_id}",
+                tz=person.timezone,
+            )
+    if settings.class_channels_on_completion == "archive":
+        for net in await q.list_networks(
+            session=session, kind=NetworkKind.CLASS, cohort_id=cohort_id
+        ):
+            net.archived_at = now
+            if net.slack_channel_id:
+                await admin.archive(net.slack_channel_id)
+    # Matching in the cohort network stops; alumni are matched in the alumni network instead.
+    # No rhythm either, so Home stops offering "peer chat every 2 weeks" and its opt-out there.
+    for net in await q.list_networks(session=session, kind=NetworkKind.COHORT, cohort_id=cohort_id):
+        net.next_match_at = None
+        net.match_every_weeks = None
+    who, actor_id = _audit_actor(actor)
+    await record_audit(
+        session=session,
+        actor=who,
+        actor_id=actor_id,
+        action="networks.complete_cohort",
+        subject=f"cohort:{cohort_id}",
+        detail={"alumni": len(asked)},
+    )
+    await session.flush()
+    return asked
+
+
+def _consent_message(settings: Settings, cohort: Cohort, person: Person) -> OutgoingMessage:
+    locale = person.locale
+    text = t(
+        "networks.alumni.consent.text",
+        locale,
+        cohort=cohort.name,
+        weeks=settings.alumni_match_every_weeks,
+    )
+    return OutgoingMessage(
+        text=text,
+        title=t("networks.alumni.consent.title", locale),
+        sections=(
+            Section(
+                text=text,
+                buttons=(
+                    Button(
+                        f"{ACTION_CONSENT}:yes",
+                        t("networks.alumni.consent.yes", locale),
+                        f"{cohort.id}:yes",
+                        "primary",
+                    ),
+                    Button(
+                        f"{ACTION_CONSENT}:no",
+                        t("networks.alumni.consent.no", locale),
+                        f"{cohort.id}:no",
+                    ),
+                ),
+            ),
+        ),
+        locale=locale,
+    )
+
+
+async def complete_due_cohorts(
+    session: AsyncSession, admin: ChannelAdmin, settings: Settings, *, now: datetime
+) -> list[int]:
+    """Complete every cohort whose end date has passed; returns their ids."""
+    done = []
+    for cohort in await q.list_cohorts_due_for_completion(
+        session=session, today=now.astimezone(settings.zone)
+    ):
+        assert cohort.id is not None
+        await complete_cohort(session, admin, settings, cohort_id=cohort.id, now=now)
+        done.append(cohort.id)
+    return done
+
+
+async def record_alumni_consent(
+    session: AsyncSession,
+    admin: ChannelAdmin,
+    settings: Settings,
+    *,
+    person_id: int,
+    cohort_id: int,
+    consent: bool,
+    now: datetime,
+) -> list[str]:
+    """Record the answer; on yes join the national and regional alumni channels.
+
+    Returns the channel ids joined. A "no" closes any alumni memberships.
+    """
+    enrolment = await q.get_enrolment(session=session, person_id=person_id, cohort_id=cohort_id)
+    if enrolment is None or not enrolment.is_alumnus:
+        raise InvalidRequest("not an alumnus of this cohort")
+    person = await q.get_person(session=session, person_id=person_id)
+    assert person is not None
+    enrolment.alumni_consent = consent
+    enrolment.alumni_consent_at = now
+    alumni_kinds = (NetworkKind.ALUMNI_NATIONAL, NetworkKind.ALUMNI_REGION)
+    if not consent:
+        for m, _ in await q.list_person_memberships(
+            session=session, person_id=person_id, kinds=alumni_kinds
+        ):
+            m.left_at = now
+        await session.flush()
+        return []
+    # Keep the person's matching choice from the programme.
+    previous = await q.list_person_memberships(
+        session=session, person_id=person_id, kinds=[NetworkKind.COHORT]
+    )
+    opt_in = all(m.matching_opt_in for m, _ in previous) if previous else True
+    national, _ = await _ensure_network(
+        session,
+        admin,
+        kind=NetworkKind.ALUMNI_NATIONAL,
+        key="alumni:national",
+        name="Alumni",
+        channel_name=alumni_channel_name(settings),
+        match_every_weeks=settings.alumni_match_every_weeks,
+        next_match_at=now + timedelta(weeks=settings.alumni_match_every_weeks),
+    )
+    joined = [national]
+    if person.county:
+        region, _ = await _ensure_network(
+            session,
+            admin,
+            kind=NetworkKind.ALUMNI_REGION,
+            key=f"alumni:region:{slack_name(person.county)}",
+            name=f"Alumni {person.county}",
+            channel_name=alumni_channel_name(settings, person.county),
+            region=person.county,
+        )
+        joined.append(region)
+    channels = []
+    for net in joined:
+        await _join(session, net, person, now, opt_in=opt_in)
+        assert net.slack_channel_id is not None
+        channels.append(net.slack_channel_id)
+        if person.slack_user_id:
+            await admin.invite(net.slack_channel_id, [person.slack_user_id])
+    if person.slack_user_id:
+        await _deliver(
+            session,
+            settings,
+            key=f"alumni-welcome:{person_id}",
+            kind="alumni_welcome",
+            target=person.slack_user_id,
+            message=OutgoingMessage(
+                text=t(
+                    "networks.alumni.welcome",
+                    person.locale,
+                    channels=Markup(", ".join(channel_ref(c) for c in channels)),
+                ),
+                locale=person.locale,
+            ),
+            send_at=now,
+            audience="alumni",
+            person_id=person_id,
+            tz=person.timezone,
+        )
+    await session.flush()
+    return channels
+
+
+async def alumni_not_in_network(session: AsyncSession, *, person_id: int) -> list[Cohort]:
+    """Cohorts this alumnus completed without saying yes to the alumni network (yet)."""
+    cohorts = []
+    for enrolment in await q.list_person_enrolments(session=session, person_id=person_id):
+        if enrolment.is_alumnus and enrolment.alumni_consent is not True:
+            cohort = await q.get_cohort(session=session, cohort_id=enrolment.cohort_id)
+            if cohort is not None:
+                cohorts.append(cohort)
+    return cohorts

@@ -1,0 +1,221 @@
+"""Channels per cohort and class, and membership kept in step with enrolments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import delivery
+from bot.networks.shared import (
+    ACTIVE_STATUSES,
+    ChannelAdmin,
+    InvalidRequest,
+    _audit_actor,
+    _staff,
+    class_channel_name,
+    cohort_channel_name,
+)
+from bot.people import Actor
+from bot.settings import Settings
+from bot.timing import local_time
+from storage.models import Cohort, EnrolmentStatus, Network, NetworkKind, NetworkMembership, Person
+from storage.queries import networks as q
+from storage.queries.people import get_person_by_slack_id, record_audit
+
+
+@dataclass
+class SyncReport:
+    """What a channel sync did."""
+
+    channels: dict[str, str] = field(default_factory=dict)  # network key -> channel id
+    invited: list[str] = field(default_factory=list)  # Slack user ids
+    left: list[int] = field(default_factory=list)  # person ids whose memberships closed
+    removed: list[str] = field(default_factory=list)  # Slack user ids removed (policy "remove")
+
+
+async def _ensure_network(
+    session: AsyncSession,
+    admin: ChannelAdmin,
+    *,
+    kind: str,
+    key: str,
+    name: str,
+    channel_name: str,
+    private: bool = False,
+    cohort_id: int | None = None,
+    class_id: int | None = None,
+    region: str | None = None,
+    match_every_weeks: int | None = None,
+    next_match_at: datetime | None = None,
+) -> tuple[Network, bool]:
+    """Find or create the network and its channel; True when the channel is new to us."""
+    network = await q.get_network_by_key(session=session, key=key)
+    if network is None:
+        network = Network(
+            kind=kind,
+            key=key,
+            name=name,
+            cohort_id=cohort_id,
+            class_id=class_id,
+            region=region,
+            is_private=private,
+            match_every_weeks=match_every_weeks,
+            next_match_at=next_match_at,
+        )
+        session.add(network)
+        await session.flush()
+    fresh = network.slack_channel_id is None
+    if fresh:
+        network.slack_channel_id = await admin.create_channel(channel_name, private)
+        network.slack_channel_name = channel_name
+    return network, fresh
+
+
+async def _join(
+    session: AsyncSession, network: Network, person: Person, now: datetime, opt_in: bool = True
+) -> bool:
+    """Make the person an active member; True if they were not one before."""
+    assert network.id is not None and person.id is not None
+    membership = await q.get_membership(session=session, network_id=network.id, person_id=person.id)
+    if membership is None:
+        session.add(
+            NetworkMembership(
+                network_id=network.id, person_id=person.id, joined_at=now, matching_opt_in=opt_in
+            )
+        )
+        return True
+    if membership.left_at is not None:
+        membership.left_at = None
+        membership.joined_at = now
+        return True
+    return False
+
+
+def _first_match_at(settings: Settings, cohort: Cohort, now: datetime) -> datetime:
+    """The first round: the cohort's start day at 09:00 local, or now if that has passed."""
+    if cohort.start_date is None:
+        return now
+    start = local_time(cohort.start_date, time(9, 0), cohort.timezone or settings.timezone)
+    return max(start, now)
+
+
+async def sync_cohort_channels(
+    session: AsyncSession,
+    admin: ChannelAdmin,
+    settings: Settings,
+    *,
+    cohort_id: int,
+    now: datetime,
+    actor: Actor | None = None,
+) -> SyncReport:
+    """Create or adopt the cohort's and classes' channels and bring membership in step.
+
+    Active and admitted participants are invited; withdrawn ones have their memberships closed
+    (no longer messaged or matched) and, with `withdrawn_policy="remove"`, leave the channels.
+    """
+    _staff(actor)
+    cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
+    if cohort is None:
+        raise InvalidRequest(f"unknown cohort {cohort_id}")
+    report = SyncReport()
+    cohort_net, _ = await _ensure_network(
+        session,
+        admin,
+        kind=NetworkKind.COHORT,
+        key=f"cohort:{cohort.key}",
+        name=cohort.name,
+        channel_name=cohort_channel_name(settings, cohort),
+        cohort_id=cohort_id,
+        match_every_weeks=settings.match_every_weeks,
+        next_match_at=_first_match_at(settings, cohort, now),
+    )
+    cohort.slack_channel_id = cohort_net.slack_channel_id
+    networks: dict[int | None, Network] = {None: cohort_net}
+    for klass in await q.list_classes(session=session, cohort_id=cohort_id):
+        net, _ = await _ensure_network(
+            session,
+            admin,
+            kind=NetworkKind.CLASS,
+            key=f"class:{cohort.key}:{klass.key}",
+            name=klass.name,
+            channel_name=class_channel_name(settings, cohort, klass),
+            cohort_id=cohort_id,
+            class_id=klass.id,
+        )
+        klass.slack_channel_id = net.slack_channel_id
+        klass.slack_channel_name = net.slack_channel_name
+        networks[klass.id] = net
+    for net in networks.values():
+        assert net.slack_channel_id is not None
+        report.channels[net.key] = net.slack_channel_id
+
+    invites: dict[str, list[str]] = {}
+    for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):
+        targets = [cohort_net]
+        if enrolment.class_id in networks:
+            targets.append(networks[enrolment.class_id])
+        if enrolment.status in ACTIVE_STATUSES:
+            for net in targets:
+                joined = await _join(session, net, person, now)
+                if joined and person.slack_user_id and net.slack_channel_id:
+                    invites.setdefault(net.slack_channel_id, []).append(person.slack_user_id)
+        elif enrolment.status == EnrolmentStatus.WITHDRAWN:
+            for net in targets:
+                assert net.id is not None and person.id is not None
+                m = await q.get_membership(session=session, network_id=net.id, person_id=person.id)
+                if m is not None and m.left_at is None:
+                    m.left_at = now
+                    if person.id not in report.left:
+                        report.left.append(person.id)
+                        # "No longer messaged": drop their pending check-in questions too.
+                        await delivery.cancel(
+                            session,
+                            person_id=person.id,
+                            kinds=["match_checkin"],
+                            reason="withdrawn",
+                        )
+                    if (
+                        settings.withdrawn_policy == "remove"
+                        and person.slack_user_id
+                        and net.slack_channel_id
+                    ):
+                        await admin.remove(net.slack_channel_id, person.slack_user_id)
+                        report.removed.append(person.slack_user_id)
+    for channel, users in invites.items():
+        await admin.invite(channel, users)
+        report.invited.extend(u for u in users if u not in report.invited)
+    who, actor_id = _audit_actor(actor)
+    await record_audit(
+        session=session,
+        actor=who,
+        actor_id=actor_id,
+        action="networks.sync",
+        subject=f"cohort:{cohort_id}",
+        detail={"invited": len(report.invited), "left": len(report.left)},
+    )
+    await session.flush()
+    return report
+
+
+@dataclass(frozen=True)
+class JoinWelcome:
+    """Who joined which network's channel on their own, to greet them there."""
+
+    network_name: str
+    person_name: str
+    locale: str
+
+
+async def welcome_for_join(
+    session: AsyncSession, *, channel_id: str, slack_user_id: str
+) -> JoinWelcome | None:
+    """A welcome for a known person joining a network's channel; None for anything else."""
+    network = await q.get_network_by_channel(session=session, channel_id=channel_id)
+    if network is None or network.archived_at is not None:
+        return None
+    person = await get_person_by_slack_id(session=session, slack_user_id=slack_user_id)
+    if person is None:
+        return None
+    return JoinWelcome(network.name, person.name, person.locale)

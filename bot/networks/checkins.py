@@ -1,0 +1,60 @@
+"""\"Did you meet?\" check-ins after a matching intro."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import delivery
+from bot.messages import Markup, t
+from bot.networks.shared import ACTION_CHECKIN, CHECKIN_ANSWERS, InvalidRequest, _mention
+from bot.notifier import Button, OutgoingMessage, Section
+from storage.models import MatchRound, Person
+from storage.queries import networks as q
+
+
+def _checkin_message(
+    group_id: int, person: Person, others: Sequence[Person], stage: str
+) -> OutgoingMessage:
+    locale = person.locale
+    names = Markup(", ".join(_mention(o) for o in others))
+    text = t("networks.checkin.text", locale, names=names)
+    buttons = tuple(
+        Button(f"{ACTION_CHECKIN}:{a}", t(f"networks.checkin.{a}", locale), f"{group_id}:{a}")
+        for a in CHECKIN_ANSWERS
+    )
+    return OutgoingMessage(
+        text=text,
+        title=t("networks.checkin.title", locale),
+        sections=(Section(text=text, buttons=buttons),),
+        locale=locale,
+        meta={"group_id": group_id, "stage": stage},
+    )
+
+
+async def record_checkin(
+    session: AsyncSession, *, group_id: int, person_id: int, answer: str, now: datetime
+) -> None:
+    """Store a "Did you meet?" answer; a settled answer cancels the person's later check-in."""
+    if answer not in CHECKIN_ANSWERS:
+        raise InvalidRequest(f"unknown answer {answer!r}")
+    group = await q.get_group(session=session, group_id=group_id)
+    if group is None or person_id not in group.member_ids:
+        raise InvalidRequest("not a member of this group")
+    await q.upsert_checkin(
+        session=session, group_id=group_id, person_id=person_id, answer=answer, now=now
+    )
+    match_round = await session.get(MatchRound, group.round_id)
+    assert match_round is not None
+    membership = await q.get_membership(
+        session=session, network_id=match_round.network_id, person_id=person_id
+    )
+    if membership is not None:
+        membership.ignored_intros = 0
+    if answer != "not_yet":
+        await delivery.cancel(
+            session, key_prefix=f"match-checkin:{group_id}:{person_id}:", reason="answered"
+        )
+    await session.flush()

@@ -1,0 +1,122 @@
+"""The opt-in directory and people's own profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.networks.shared import InvalidRequest
+from bot.people import Actor
+from storage.models import Person
+from storage.queries import networks as q
+from storage.queries.people import get_person_by_slack_id
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the directory shows of a person who chose to be findable."""
+
+    person_id: int
+    name: str
+    slack_user_id: str | None
+    municipality: str | None
+    county: str | None
+    service_area: str | None
+    position: str | None
+    project_title: str | None
+    topics: str | None
+    bio: str | None
+
+
+SEARCH_FIELDS = ("name", "municipality", "county", "service_area", "project_title", "topics")
+PROFILE_FIELDS = (
+    "municipality",
+    "county",
+    "service_area",
+    "workplace",
+    "position",
+    "project_title",
+    "topics",
+    "bio",
+)
+
+
+def _profile(person: Person) -> Profile:
+    assert person.id is not None
+    return Profile(
+        person.id,
+        person.name,
+        person.slack_user_id,
+        person.municipality,
+        person.county,
+        person.service_area,
+        person.position,
+        person.project_title,
+        person.topics,
+        person.bio,
+    )
+
+
+async def search_directory(
+    session: AsyncSession, words: str, viewer: Actor, *, limit: int = 20
+) -> list[Profile]:
+    """Find findable people whose profile contains every word (case- and accent-tolerant).
+
+    Only people known to the programme may search; nobody who has not opted in is ever shown.
+    """
+    if not viewer.known and not viewer.is_staff:
+        return []
+    terms = [w.casefold() for w in words.split() if w.strip()]
+    found = []
+    for person in await q.list_findable_people(session=session):
+        if person.id == viewer.person_id:
+            continue
+        haystack = " ".join(str(getattr(person, f) or "") for f in SEARCH_FIELDS).casefold()
+        if all(term in haystack for term in terms):
+            found.append(_profile(person))
+            if len(found) >= limit:
+                break
+    return found
+
+
+async def get_profile(session: AsyncSession, *, person_id: int) -> Profile | None:
+    person = await q.get_person(session=session, person_id=person_id)
+    return _profile(person) if person is not None else None
+
+
+async def findable_profile(session: AsyncSession, *, slack_user_id: str) -> Profile | None:
+    """The profile of a findable person by Slack id; None for anyone who has not opted in."""
+    person = await get_person_by_slack_id(session=session, slack_user_id=slack_user_id)
+    return _profile(person) if person is not None and person.findable else None
+
+
+async def own_person(session: AsyncSession, *, person_id: int) -> Person | None:
+    """The person's own row, for editing their profile."""
+    return await q.get_person(session=session, person_id=person_id)
+
+
+async def update_profile(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    now: datetime,
+    findable: bool | None = None,
+    **fields: str | None,
+) -> Person:
+    """Let a person edit their own profile and whether they are findable."""
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise InvalidRequest(f"not a profile field: {', '.join(sorted(unknown))}")
+    person = await q.get_person(session=session, person_id=person_id)
+    if person is None:
+        raise InvalidRequest(f"unknown person {person_id}")
+    for name, value in fields.items():
+        cleaned = value.strip() if isinstance(value, str) else None
+        setattr(person, name, cleaned or None)
+    if findable is not None:
+        person.findable = findable
+    person.updated_at = now
+    await session.flush()
+    return person

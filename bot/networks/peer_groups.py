@@ -1,0 +1,144 @@
+"""Peer groups within a class: private channels and a welcome with a first task."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.matching import GroupMember, form_peer_groups, pair
+from bot.messages import Markup, t
+from bot.networks.channels import _ensure_network, _join
+from bot.networks.shared import (
+    ACTIVE_STATUSES,
+    ChannelAdmin,
+    InvalidRequest,
+    _audit_actor,
+    _deliver,
+    _group_locale,
+    _mention,
+    _staff,
+    peer_group_channel_name,
+)
+from bot.notifier import OutgoingMessage
+from bot.people import Actor
+from bot.settings import Settings
+from storage.models import NetworkKind
+from storage.queries import networks as q
+from storage.queries.people import record_audit
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    network_id: int
+    number: int
+    channel_id: str
+    member_ids: tuple[int, ...]
+
+
+async def form_class_peer_groups(
+    session: AsyncSession,
+    admin: ChannelAdmin,
+    settings: Settings,
+    *,
+    class_id: int,
+    now: datetime,
+    actor: Actor | None,
+    seed: int | None = None,
+    size_min: int = 4,
+    size_max: int = 6,
+) -> list[PeerGroup]:
+    """Form (or re-form) a class's peer groups: private channels and a welcome with a first task.
+
+    Re-forming archives the previous groups and prefers new combinations of people.
+    """
+    _staff(actor)
+    klass = await q.get_class(session=session, class_id=class_id)
+    if klass is None:
+        raise InvalidRequest(f"unknown class {class_id}")
+    cohort = await q.get_cohort(session=session, cohort_id=klass.cohort_id)
+    assert cohort is not None
+    enrolled = [
+        p
+        for e, p in await q.list_enrolled(
+            session=session, cohort_id=cohort.id or 0, class_id=class_id
+        )
+        if e.status in ACTIVE_STATUSES
+    ]
+    everyone = await q.list_networks(
+        session=session, kind=NetworkKind.PEER_GROUP, class_id=class_id, include_archived=True
+    )
+    generation = 1 + len({n.key.rsplit(":", 1)[0] for n in everyone})
+    together_before: set[frozenset[int]] = set()
+    for old in everyone:
+        assert old.id is not None
+        members = [
+            p.id
+            for _, p in await q.list_members(session=session, network_id=old.id, include_left=True)
+        ]
+        together_before.update(pair(a, b) for a in members for b in members if a and b and a < b)
+        if old.archived_at is None:
+            old.archived_at = now
+            if old.slack_channel_id:
+                await admin.archive(old.slack_channel_id)
+    people = {p.id: p for p in enrolled if p.id is not None}
+    groups = await asyncio.to_thread(
+        form_peer_groups,
+        [
+            GroupMember(pid, p.municipality, p.workplace, p.service_area)
+            for pid, p in people.items()
+        ],
+        size_min,
+        size_max,
+        seed if seed is not None else generation,
+        together_before,
+    )
+    result: list[PeerGroup] = []
+    for number, member_ids in enumerate(groups, start=1):
+        net, _ = await _ensure_network(
+            session,
+            admin,
+            kind=NetworkKind.PEER_GROUP,
+            key=f"group:{cohort.key}:{klass.key}:{generation}:{number}",
+            name=f"{klass.name} – {number}",
+            channel_name=peer_group_channel_name(settings, cohort, klass, number, generation),
+            private=True,
+            cohort_id=cohort.id,
+            class_id=class_id,
+        )
+        assert net.id is not None and net.slack_channel_id is not None
+        for pid in member_ids:
+            await _join(session, net, people[pid], now)
+        slack_ids = [people[pid].slack_user_id for pid in member_ids if people[pid].slack_user_id]
+        await admin.invite(net.slack_channel_id, [s for s in slack_ids if s])
+        locale = _group_locale([people[pid] for pid in member_ids])
+        names = Markup(", ".join(_mention(people[pid]) for pid in member_ids))
+        await _deliver(
+            session,
+            settings,
+            key=f"peer-group:{net.id}:welcome",
+            kind="peer_group_welcome",
+            target=net.slack_channel_id,
+            message=OutgoingMessage(
+                text=t("networks.group.welcome.text", locale, names=names),
+                title=t("networks.group.welcome.title", locale, number=number),
+                locale=locale,
+            ),
+            send_at=now,
+            audience="channel",
+            source=f"network:{net.id}",
+        )
+        result.append(PeerGroup(net.id, number, net.slack_channel_id, member_ids))
+    who, actor_id = _audit_actor(actor)
+    await record_audit(
+        session=session,
+        actor=who,
+        actor_id=actor_id,
+        action="networks.form_peer_groups",
+        subject=f"class:{class_id}",
+        detail={"groups": len(result), "generation": generation},
+    )
+    await session.flush()
+    return result

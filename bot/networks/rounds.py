@@ -1,0 +1,325 @@
+"""Matching rounds: intros, ignored intros and ghosting, and each person's matching settings."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.matching import Candidate, MatchRules, blocked_pairs
+from bot.matching import match_round as compute_round
+from bot.messages import Markup, t
+from bot.networks.checkins import _checkin_message
+from bot.networks.shared import (
+    ACTION_OPT_IN,
+    IGNORED_LIMIT,
+    PROMPT_COUNT,
+    ChannelAdmin,
+    InvalidRequest,
+    _audit_actor,
+    _deliver,
+    _group_locale,
+    _mention,
+    _staff,
+)
+from bot.notifier import Button, OutgoingMessage, Section
+from bot.people import Actor
+from bot.settings import Settings
+from storage.models import MatchGroup, MatchRound, Network, NetworkKind, NetworkMembership, Person
+from storage.queries import networks as q
+from storage.queries.people import record_audit
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    round_id: int
+    groups: list[tuple[int, ...]]
+    ghosted: list[int]  # people stopped because of three ignored intros
+
+
+async def _candidates(
+    session: AsyncSession, network: Network
+) -> tuple[list[Candidate], dict[int, Person]]:
+    assert network.id is not None
+    members = await q.list_members(session=session, network_id=network.id)
+    people = {p.id: p for _, p in members if p.id is not None}
+    places = await q.enrolment_places(session=session, person_ids=list(people))
+    candidates = []
+    for membership, person in members:
+        if person.id is None or not person.slack_user_id or not person.slack_active:
+            continue  # intros are group DMs in Slack
+        cohort_key, city = places.get(person.id, (None, None))
+        candidates.append(
+            Candidate(
+                id=person.id,
+                municipality=person.municipality,
+                city=city,
+                cohort=cohort_key,
+                opted_in=membership.matching_opt_in,
+                paused_until=membership.paused_until,
+                ghosted=membership.ghosted,
+            )
+        )
+    return candidates, people
+
+
+async def close_round(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    round_id: int,
+    now: datetime,
+    count_ignored: bool = True,
+) -> list[int]:
+    """Count ignored intros for a finished round; ghost and tell those at the limit.
+
+    Returns the ids of people ghosted now.
+    """
+    match_round = await session.get(MatchRound, round_id)
+    if match_round is None:
+        raise InvalidRequest(f"unknown round {round_id}")
+    network = await q.get_network(session=session, network_id=match_round.network_id)
+    assert network is not None and network.id is not None
+    groups = await q.list_groups(session=session, round_id=round_id)
+    answered = {
+        c.group_id
+        for c in await q.list_checkins(session=session, group_ids=[g.id for g in groups if g.id])
+    }
+    ghosted: list[int] = []
+    for group in groups:
+        for pid in group.member_ids:
+            m = await q.get_membership(session=session, network_id=network.id, person_id=pid)
+            if m is None:
+                continue
+            if group.id in answered:
+                m.ignored_intros = 0
+                continue
+            if not count_ignored:
+                continue
+            m.ignored_intros += 1
+            if m.ignored_intros >= IGNORED_LIMIT and not m.ghosted:
+                m.ghosted = True
+                ghosted.append(pid)
+    people = await q.get_people(session=session, person_ids=ghosted)
+    for pid in ghosted:
+        person = people[pid]
+        if not person.slack_user_id:
+            continue
+        await _deliver(
+            session,
+            settings,
+            key=f"match-ghosted:{network.id}:{round_id}:{pid}",
+            kind="match_ghosted",
+            target=person.slack_user_id,
+            message=OutgoingMessage(
+                text=t("networks.ghosted.text", person.locale, network=network.name),
+                sections=(
+                    Section(
+                        text=t("networks.ghosted.text", person.locale, network=network.name),
+                        buttons=(
+                            Button(
+                                ACTION_OPT_IN,
+                                t("networks.button.opt_in", person.locale),
+                                str(network.id),
+                                "primary",
+                            ),
+                        ),
+                    ),
+                ),
+                locale=person.locale,
+            ),
+            send_at=now,
+            audience="participant",
+            person_id=pid,
+            source=f"network:{network.id}",
+            tz=person.timezone,
+        )
+    await session.flush()
+    return ghosted
+
+
+async def run_matching_round(
+    session: AsyncSession,
+    admin: ChannelAdmin,
+    settings: Settings,
+    *,
+    network_id: int,
+    now: datetime,
+    actor: Actor | None = None,
+    seed: int | None = None,
+) -> RoundResult:
+    """Close the previous round, match the network's eligible members and send the intros.
+
+    Each group gets a group DM with a conversation prompt; every member is asked "Did you
+    meet?" at the midpoint and two days before the round ends.
+    """
+    _staff(actor)
+    network = await q.get_network(session=session, network_id=network_id)
+    if network is None or network.archived_at is not None:
+        raise InvalidRequest(f"unknown network {network_id}")
+    weeks = network.match_every_weeks or settings.match_every_weeks
+    previous = await q.latest_round(session=session, network_id=network_id)
+    ghosted = (
+        await close_round(
+            session,
+            settings,
+            round_id=previous.id,
+            now=now,
+            # A round cut short by staff starting the next one early gave people no fair
+            # chance to meet: answers still count, silence does not.
+            count_ignored=previous.ends_at is None or previous.ends_at <= now,
+        )
+        if previous is not None and previous.id is not None
+        else []
+    )
+    number = await q.count_rounds(session=session, network_id=network_id) + 1
+    candidates, people = await _candidates(session, network)
+    blocks = await q.list_blocks(session=session, person_ids=[c.id for c in candidates])
+    history = await q.pair_history(session=session, network_ids=[network_id])
+    today = now.astimezone(settings.zone).date()
+    # The search is CPU work (well under a second for a thousand alumni): keep it off the loop.
+    groups = await asyncio.to_thread(
+        compute_round,
+        candidates,
+        history,
+        MatchRules(
+            today=today,
+            blocked=blocked_pairs(blocks),
+            mix_cohorts=network.kind == NetworkKind.ALUMNI_NATIONAL,
+            seed=seed if seed is not None else network_id * 1000 + number,
+        ),
+    )
+    ends_at = now + timedelta(weeks=weeks)
+    midpoint = now + (ends_at - now) / 2
+    final_checkin = max(midpoint, ends_at - timedelta(days=2))
+    match_round = MatchRound(
+        network_id=network_id, started_at=now, midpoint_at=midpoint, ends_at=ends_at
+    )
+    session.add(match_round)
+    await session.flush()
+    assert match_round.id is not None
+    prompt_key = f"networks.prompt.{(number - 1) % PROMPT_COUNT + 1}"
+    for member_ids in groups:
+        members = [people[pid] for pid in member_ids]
+        channel = await admin.open_group_dm([p.slack_user_id for p in members if p.slack_user_id])
+        group = MatchGroup(
+            round_id=match_round.id, slack_channel_id=channel, member_ids=list(member_ids)
+        )
+        session.add(group)
+        await session.flush()
+        assert group.id is not None
+        locale = _group_locale(members)
+        text = t(
+            "networks.intro.text",
+            locale,
+            names=Markup(", ".join(_mention(p) for p in members)),
+            network=network.name,
+            weeks=weeks,
+            prompt=t(prompt_key, locale),
+        )
+        await _deliver(
+            session,
+            settings,
+            key=f"match-intro:{group.id}",
+            kind="match_intro",
+            target=channel,
+            message=OutgoingMessage(
+                text=text,
+                title=t("networks.intro.title", locale),
+                sections=(Section(text=text),),
+                locale=locale,
+                meta={"group_id": group.id, "round_id": match_round.id},
+            ),
+            send_at=now,
+            audience="participant",
+            source=f"match-round:{match_round.id}",
+        )
+        for person in members:
+            assert person.id is not None and person.slack_user_id is not None
+            others = [o for o in members if o.id != person.id]
+            for stage, when in (("mid", midpoint), ("end", final_checkin)):
+                await _deliver(
+                    session,
+                    settings,
+                    key=f"match-checkin:{group.id}:{person.id}:{stage}",
+                    kind="match_checkin",
+                    target=person.slack_user_id,
+                    message=_checkin_message(group.id, person, others, stage),
+                    send_at=when,
+                    audience="participant",
+                    person_id=person.id,
+                    source=f"match-round:{match_round.id}",
+                    tz=person.timezone,
+                )
+    network.next_match_at = ends_at
+    who, actor_id = _audit_actor(actor)
+    await record_audit(
+        session=session,
+        actor=who,
+        actor_id=actor_id,
+        action="networks.match_round",
+        subject=f"network:{network_id}",
+        detail={"round": match_round.id, "groups": len(groups)},
+    )
+    await session.flush()
+    return RoundResult(match_round.id, groups, ghosted)
+
+
+# --- personal matching settings ------------------------------------------------------------
+
+
+async def _memberships(
+    session: AsyncSession, person_id: int, network_id: int | None
+) -> list[NetworkMembership]:
+    rows = await q.list_person_memberships(session=session, person_id=person_id)
+    found = [
+        m for m, n in rows if n.match_every_weeks and (network_id is None or n.id == network_id)
+    ]
+    if network_id is not None and not found:
+        raise InvalidRequest(f"not a member of network {network_id}")
+    return found
+
+
+async def pause_matching(
+    session: AsyncSession, *, person_id: int, until: date, network_id: int | None = None
+) -> int:
+    """Pause the person's matching (in one network or all) until `until`; returns how many."""
+    memberships = await _memberships(session, person_id, network_id)
+    for m in memberships:
+        m.paused_until = until
+    await session.flush()
+    return len(memberships)
+
+
+async def set_matching(
+    session: AsyncSession, *, person_id: int, opt_in: bool, network_id: int | None = None
+) -> int:
+    """Opt in to or out of matching; opting in also lifts a ghosting and its count."""
+    memberships = await _memberships(session, person_id, network_id)
+    for m in memberships:
+        m.matching_opt_in = opt_in
+        if opt_in:
+            m.ghosted = False
+            m.ignored_intros = 0
+            m.paused_until = None
+    await session.flush()
+    return len(memberships)
+
+
+async def block_person(session: AsyncSession, *, person_id: int, blocked_person_id: int) -> bool:
+    """Never match the person with the other (the block holds both ways)."""
+    if person_id == blocked_person_id:
+        raise InvalidRequest("cannot block yourself")
+    if await q.get_person(session=session, person_id=blocked_person_id) is None:
+        raise InvalidRequest(f"unknown person {blocked_person_id}")
+    return await q.add_block(
+        session=session, person_id=person_id, blocked_person_id=blocked_person_id
+    )
+
+
+async def networks_due_for_matching(session: AsyncSession, *, now: datetime) -> list[int]:
+    """The ids of the networks whose next matching round is due at `now`."""
+    due = await q.list_networks_due_for_matching(session=session, now=now)
+    return [n.id for n in due if n.id is not None]

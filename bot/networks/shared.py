@@ -1,0 +1,150 @@
+"""What the network sub-domains share: constants, the channel port, names, audit and delivery."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import delivery
+from bot.messages import Markup
+from bot.notifier import OutgoingMessage
+from bot.people import Actor, require_staff
+from bot.settings import Settings
+from bot.text import user
+from storage.models import Cohort, CohortClass, EnrolmentStatus, Person
+
+logger = logging.getLogger(__name__)
+
+IGNORED_LIMIT = 3
+PROMPT_COUNT = 5
+CHECKIN_ANSWERS = ("yes", "not_yet", "could_not")
+ACTIVE_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.ADMITTED)
+MAX_CHANNEL_NAME = 80
+
+# Action ids the Slack adapter listens for, as prefixes: Slack wants the ids in one actions
+# block to differ, so each button is "<prefix>:<answer>" (values "<group_id>:<answer>",
+# "<cohort_id>:yes").
+ACTION_CHECKIN = "network_checkin"
+ACTION_CONSENT = "alumni_consent"
+ACTION_OPT_IN = "matching_opt_in"
+ACTION_OPT_OUT = "matching_opt_out"
+ACTION_START_DM = "directory_start_dm"
+
+
+class ChannelAdmin(Protocol):
+    """The port for channel work; `handlers/slack/channels.py` implements it for Slack."""
+
+    async def create_channel(self, name: str, private: bool) -> str:
+        """Create the channel, or adopt the existing one with this name; return its id."""
+        ...
+
+    async def invite(self, channel: str, user_ids: Sequence[str]) -> None: ...
+
+    async def remove(self, channel: str, user_id: str) -> None: ...
+
+    async def archive(self, channel: str) -> None: ...
+
+    async def open_group_dm(self, user_ids: Sequence[str]) -> str:
+        """Open (or reopen) a group DM of these people and the bot; return its channel id."""
+        ...
+
+
+class InvalidRequest(ValueError):
+    """Bad input (unknown group, person or answer); nothing was changed."""
+
+
+# --- names ---------------------------------------------------------------------------------
+
+_TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u"})
+
+
+def slack_name(*parts: str | None) -> str:
+    """Join parts into a Slack-valid channel name: lowercase, a-z0-9-_ only, ≤ 80 chars.
+
+    >>> slack_name("lu", "2026H", "Tromsø")
+    'lu-2026h-tromso'
+    """
+    text = "-".join(p for p in parts if p).lower().translate(_TRANSLITERATE)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9_-]+", "-", text)
+    text = re.sub(r"-{2,}", "-", text).strip("-_")
+    return text[:MAX_CHANNEL_NAME].rstrip("-_") or "channel"
+
+
+def cohort_channel_name(settings: Settings, cohort: Cohort) -> str:
+    return slack_name(settings.channel_prefix, cohort.key)
+
+
+def class_channel_name(settings: Settings, cohort: Cohort, klass: CohortClass) -> str:
+    return slack_name(settings.channel_prefix, cohort.key, klass.city or klass.key)
+
+
+def peer_group_channel_name(
+    settings: Settings, cohort: Cohort, klass: CohortClass, number: int, generation: int
+) -> str:
+    suffix = f"r{generation}" if generation > 1 else None
+    return slack_name(
+        settings.channel_prefix, cohort.key, klass.city or klass.key, "gruppe", str(number), suffix
+    )
+
+
+def alumni_channel_name(settings: Settings, region: str | None = None) -> str:
+    return slack_name(settings.channel_prefix, "alumni", region)
+
+
+def _audit_actor(actor: Actor | None) -> tuple[str, int | None]:
+    if actor is None:
+        return "system", None
+    pid = actor.person_id
+    return (f"person:{pid}" if pid else f"slack:{actor.slack_user_id}"), pid
+
+
+def _staff(actor: Actor | None) -> None:
+    """Refuse non-staff; None is the CLI or a job, which are trusted."""
+    if actor is not None:
+        require_staff(actor)
+
+
+async def _deliver(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    key: str,
+    kind: str,
+    target: str,
+    message: OutgoingMessage,
+    send_at: datetime,
+    audience: str,
+    person_id: int | None = None,
+    source: str | None = None,
+    tz: str | None = None,
+) -> bool:
+    return await delivery.schedule(
+        session,
+        key=key,
+        transport="slack",
+        kind=kind,
+        target=target,
+        message=message,
+        send_at=send_at,
+        audience=audience,
+        settings=settings,
+        person_id=person_id,
+        source=source,
+        tz=tz,
+    )
+
+
+def _mention(person: Person) -> Markup:
+    return user(person.slack_user_id, person.name)
+
+
+def _group_locale(people: Sequence[Person]) -> str:
+    """English only when everyone in the group reads English."""
+    return "en" if people and all(p.locale == "en" for p in people) else "nb"
