@@ -7,6 +7,7 @@ The domain writes every user-facing text as one string in which
   line breaks) and never contain `<`, `>` or `&` (a test checks the catalogue);
 - people's words (names, titles, profile fields, answers, plan texts, anything read from a
   person or a file) are wrapped by `words()` between two private-use characters;
+- staff's announcements, which may use the light formatting but no markup, by `formatted()`;
 - references to a person or a channel are written by `user()` / `channel()`, carrying the
   platform id and a readable label for transports that cannot link them.
 
@@ -30,7 +31,11 @@ WORDS_CLOSE = "\ue001"
 REF_OPEN = "\ue002"
 REF_SEP = "\ue003"
 REF_CLOSE = "\ue004"
-MARKERS = WORDS_OPEN + WORDS_CLOSE + REF_OPEN + REF_SEP + REF_CLOSE
+FORMATTED_OPEN = "\ue005"
+FORMATTED_CLOSE = "\ue006"
+MARKERS = (
+    WORDS_OPEN + WORDS_CLOSE + REF_OPEN + REF_SEP + REF_CLOSE + FORMATTED_OPEN + FORMATTED_CLOSE
+)
 _MARKER_RE = re.compile(f"[{MARKERS}]")
 # C0/C1 controls other than tab and newline, and bidi overrides: never useful in a name.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -41,7 +46,7 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069
 _INERT_RE = re.compile(r"[^\W_](?:[^\W_]|[ .,:'’/%()–—-])*")
 _EMOJI_LIKE = re.compile(r":[^\W\d_]")  # ":" before a letter could start a :shortcode:
 
-SpanKind = Literal["text", "words", "user", "channel"]
+SpanKind = Literal["text", "words", "formatted", "user", "channel"]
 
 
 class Markup(str):
@@ -85,6 +90,18 @@ def words(value: object) -> Markup:
     return Markup(f"{WORDS_OPEN}{text}{WORDS_CLOSE}")
 
 
+def formatted(value: object) -> Markup:
+    """Mark staff's words that may use the light formatting (`*bold*`, `_italic_`, `~strike~`,
+    `` `code` ``) but never markup: no pings, links or mentions (announcements)."""
+    if isinstance(value, Markup):
+        return value
+    text = str(value)
+    if _MARKER_RE.search(text):
+        text = plain(text)
+    text = clean(text)
+    return Markup(f"{FORMATTED_OPEN}{text}{FORMATTED_CLOSE}") if text else Markup("")
+
+
 def trusted(text: str) -> Markup:
     """Declare `text` the bot's own words (or already neutral). Never for people's words."""
     return Markup(text)
@@ -124,13 +141,17 @@ def spans(text: str) -> list[Span]:
 
     while i < n:
         ch = text[i]
-        if ch == WORDS_OPEN:
+        if ch in (WORDS_OPEN, FORMATTED_OPEN):
             flush()
-            end = text.find(WORDS_CLOSE, i + 1)
+            close = WORDS_CLOSE if ch == WORDS_OPEN else FORMATTED_CLOSE
+            end = text.find(close, i + 1)
+            closed = end >= 0
             end = n if end < 0 else end
             body = _MARKER_RE.sub("", text[i + 1 : end])
             if body:
-                out.append(Span("words", body))
+                # An unclosed formatted run (cut by a limit) fails safe: plain words.
+                kind: SpanKind = "formatted" if ch == FORMATTED_OPEN and closed else "words"
+                out.append(Span(kind, body))
             i = end + 1
         elif ch == REF_OPEN:
             flush()
@@ -139,8 +160,8 @@ def spans(text: str) -> list[Span]:
             end = n if end < 0 else end
             parts = text[i + 1 : end].split(REF_SEP)
             if closed and len(parts) == 3 and parts[0] in ("user", "channel") and parts[1]:
-                kind: SpanKind = "user" if parts[0] == "user" else "channel"
-                out.append(Span(kind, _MARKER_RE.sub("", parts[2]), ref=parts[1]))
+                ref_kind: SpanKind = "user" if parts[0] == "user" else "channel"
+                out.append(Span(ref_kind, _MARKER_RE.sub("", parts[2]), ref=parts[1]))
             else:
                 body = _MARKER_RE.sub("", " ".join(parts[1:] if len(parts) > 1 else parts))
                 if body:
@@ -162,14 +183,20 @@ def render(
     people: Callable[[str], str],
     user_ref: Callable[[Span], str],
     channel_ref: Callable[[Span], str],
+    people_formatted: Callable[[str], str] | None = None,
 ) -> str:
-    """Render a neutral string with one function per kind of run (what an adapter does)."""
+    """Render a neutral string with one function per kind of run (what an adapter does).
+
+    `people_formatted` renders `formatted()` runs; without it they are rendered as `people`.
+    """
     out: list[str] = []
     for span in spans(text):
         if span.kind == "text":
             out.append(bot(span.text))
         elif span.kind == "words":
             out.append(people(span.text))
+        elif span.kind == "formatted":
+            out.append((people_formatted or people)(span.text))
         elif span.kind == "user":
             out.append(user_ref(span))
         else:
@@ -220,12 +247,24 @@ def cut(text: str, limit: int) -> str:
                 break
             out.append(f"{REF_OPEN}{span.kind}{REF_SEP}{span.ref}{REF_SEP}{span.text}{REF_CLOSE}")
             budget -= shown
-        elif span.kind == "words":
+        elif span.kind in ("words", "formatted"):
             piece = span.text[:budget]
-            out.append(f"{WORDS_OPEN}{piece}{WORDS_CLOSE}")
+            opener, closer = (
+                (WORDS_OPEN, WORDS_CLOSE)
+                if span.kind == "words"
+                else (FORMATTED_OPEN, FORMATTED_CLOSE)
+            )
+            out.append(f"{opener}{piece}{closer}")
             budget -= len(piece)
         else:
             piece = span.text[:budget]
             out.append(piece)
             budget -= len(piece)
     return "".join(out) + "…"
+
+
+def html_text(text: str) -> str:
+    """Neutral text as HTML text: people's words as written, everything escaped once."""
+    import html
+
+    return html.escape(plain(text), quote=True)

@@ -43,10 +43,15 @@ _FORMATTING = "*_~`"
 _FENCE = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 
 
+def escape_formatted(text: str) -> str:
+    """Staff's formatted words for mrkdwn: bold and italic work; no link, mention or ping."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@" + WORD_JOINER, text)
+
+
 def escape_people(text: str) -> str:
     """People's words for mrkdwn: shown as written, never read as markup or a ping."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _BROADCAST.sub("@" + WORD_JOINER, text)
+    text = escape_formatted(text)
     if any(text.count(ch) >= 2 for ch in _FORMATTING):
         text = _FENCE.sub(lambda m: f"{ZWSP}{m.group(0)}{ZWSP}", text)
     return text
@@ -84,7 +89,14 @@ def _channel(span: Span) -> str:
 
 def mrkdwn(text: str) -> str:
     """Neutral text as Slack mrkdwn."""
-    return render(text, bot=_escape_own, people=escape_people, user_ref=_user, channel_ref=_channel)
+    return render(
+        text,
+        bot=_escape_own,
+        people=escape_people,
+        people_formatted=escape_formatted,
+        user_ref=_user,
+        channel_ref=_channel,
+    )
 
 
 def plain_text(text: str) -> str:
@@ -148,6 +160,12 @@ def rendered(builder: Callable[P, R]) -> Callable[P, R]:
 
     wrapper.__slack_rendered__ = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def shows_staff_formatting(builder: Callable[P, R]) -> Callable[P, R]:
+    """Declare that a builder shows staff's `formatted()` words (their bold is meant)."""
+    builder.__staff_formatting__ = True  # type: ignore[attr-defined]
+    return builder
 
 
 _RENDERED_ARGS = ("text", "blocks", "view", "attachments", "errors")

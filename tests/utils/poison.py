@@ -179,14 +179,19 @@ _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _FORMATTED = ("*fet*", "_kursiv_", "~streket~", "`kode`")
 
 
-def mrkdwn_problems(text: str) -> list[str]:
-    """What in rendered mrkdwn came from the poison as markup (empty when safe)."""
+def mrkdwn_problems(text: str, *, formatting_allowed: bool = False) -> list[str]:
+    """What in rendered mrkdwn came from the poison as markup (empty when safe).
+
+    `formatting_allowed`: the text carries staff's formatted words (bot.text.formatted), whose
+    bold and italic are meant; links, mentions and pings are still problems.
+    """
     problems = []
     for token in _SLACK_TOKEN.findall(text):
         if token not in (f"@{SAFE_USER}", f"#{SAFE_ID}", f"@{SAFE_ID}", f"#{SAFE_USER}"):
             problems.append(f"<{token}>")
     problems += [m.group(0) for m in _BROADCAST.finditer(text)]
-    problems += [f for f in _FORMATTED if f in text]
+    if not formatting_allowed:
+        problems += [f for f in _FORMATTED if f in text]
     if re.search("[\ue000-\ue004]", text):
         problems.append("neutral marker")
     return problems

@@ -20,6 +20,7 @@ from bot.broadcasts import (
 from bot.messages import esc, format_day, t
 from bot.networks import ACTION_CONSENT, ACTION_OPT_IN, ACTION_OPT_OUT, ACTION_START_DM, Profile
 from bot.text import channel as channel_ref
+from bot.text import formatted
 from handlers.slack.blocks.message import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -27,7 +28,7 @@ from handlers.slack.blocks.message import (
     clip,
     section,
 )
-from handlers.slack.mrkdwn import rendered
+from handlers.slack.mrkdwn import rendered, shows_staff_formatting
 
 Blocks = list[dict[str, Any]]
 
@@ -414,6 +415,7 @@ def build_announce_modal(
     }
 
 
+@shows_staff_formatting
 @rendered
 def build_announce_confirm(
     *,
@@ -441,7 +443,7 @@ def build_announce_confirm(
                 ],
             }
         )
-    blocks += [{"type": "divider"}, section(esc(text))]
+    blocks += [{"type": "divider"}, section(formatted(text))]  # as bot.broadcasts sends it
     metadata = json.dumps(
         {
             "audience": audience.to_json(),

@@ -215,8 +215,7 @@ def test_announce_confirmation() -> None:
     )
     meta = json.loads(view["private_metadata"])
     assert meta["audience"]["counties"] == ["Vestland"] and meta["urgent"] is True
-    # Staff's words are shown as written, like everyone's: no mrkdwn, pings or links from them.
-    assert view["blocks"][-1]["text"]["text"] == "Hei \u200b*\u200balle\u200b*\u200b"
+    assert view["blocks"][-1]["text"]["text"] == "Hei *alle*"
     long = build_announce_confirm(
         audience=audience,
         text="æ" * 2999,

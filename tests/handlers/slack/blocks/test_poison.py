@@ -22,7 +22,7 @@ import bot
 import handlers.slack.blocks as blocks_pkg
 from bot.messages import CATALOGUE, Plural, t, text_forms
 from bot.notifier import OutgoingMessage, Section
-from bot.text import has_markers, plain
+from bot.text import has_markers, plain, spans
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
 from handlers.slack.mrkdwn import mrkdwn, render_payload
 from handlers.web.email_notifier import render_html, render_plain
@@ -55,11 +55,13 @@ def _returns_message(name: str, fn: Any) -> bool:
 MESSAGE_KINDS = _functions(bot, _returns_message)
 
 
-def _assert_safe_blocks(where: str, payload: Any) -> None:
+def _assert_safe_blocks(where: str, payload: Any, *, formatting_allowed: bool = False) -> None:
     problems = []
     for path, text, is_mrkdwn in walk_strings(payload):
         if is_mrkdwn:
-            problems += [(path, p) for p in mrkdwn_problems(text)]
+            problems += [
+                (path, p) for p in mrkdwn_problems(text, formatting_allowed=formatting_allowed)
+            ]
         elif has_markers(text):
             problems.append((path, "neutral marker in plain_text"))
     assert problems == [], where
@@ -74,8 +76,12 @@ def test_every_builder_is_found_and_renders_for_slack() -> None:
 @pytest.mark.parametrize(("name", "builder"), BUILDERS, ids=[n for n, _ in BUILDERS])
 def test_poison_in_every_builder_stays_words(name: str, builder: Any) -> None:
     payload = call_with_poison(builder)
-    _assert_safe_blocks(name, payload)
-    _assert_safe_blocks(name, render_payload(payload))  # the client edge changes nothing more
+    # A builder that shows staff's formatted words (an announcement preview) says so; their
+    # bold is meant, links, mentions and pings are still not.
+    staff = getattr(builder, "__staff_formatting__", False)
+    _assert_safe_blocks(name, payload, formatting_allowed=staff)
+    # the client edge changes nothing more
+    _assert_safe_blocks(name, render_payload(payload), formatting_allowed=staff)
 
 
 def _placeholders(text: str) -> list[tuple[str, str]]:
@@ -107,8 +113,13 @@ def test_poison_in_every_catalogue_text_stays_words(key: str, lang: str) -> None
 @pytest.mark.parametrize(("name", "fn"), MESSAGE_KINDS, ids=[n for n, _ in MESSAGE_KINDS])
 def test_poison_in_every_message_kind_stays_words(name: str, fn: Any) -> None:
     message = call_with_poison(fn)
-    _assert_safe_blocks(name, build_message_blocks(message))
-    assert mrkdwn_problems(fallback_text(message)) == [], "notification text"
+    staff_formatting = any(
+        s.kind == "formatted"
+        for s in spans(message.text + "".join(x.text for x in message.sections))
+    )
+    _assert_safe_blocks(name, build_message_blocks(message), formatting_allowed=staff_formatting)
+    problems = mrkdwn_problems(fallback_text(message), formatting_allowed=staff_formatting)
+    assert problems == [], "notification text"
     html_part = render_html(message)
     assert not any(p in html_part for p in HTML_POISON), name
     assert not has_markers(render_plain(message))
