@@ -28,7 +28,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 plan_app = typer.Typer(help="The programme plan file.", no_args_is_help=True)
 import_app = typer.Typer(help="Import people.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
-person_app = typer.Typer(help="A person's data: a copy (export) or erasure.", no_args_is_help=True)
+person_app = typer.Typer(
+    help="A person's data: status and results, a copy (export) or erasure.", no_args_is_help=True
+)
 retention_app = typer.Typer(help="Retention rules per data class.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
@@ -533,17 +535,47 @@ def broadcast_command(
     report: int = typer.Option(
         None, "--report", metavar="ID", help="Show an announcement's delivery report."
     ),
+    list_: bool = typer.Option(
+        False, "--list", help="List scheduled announcements and those of the last 14 days."
+    ),
+    cancel: int = typer.Option(
+        None, "--cancel", metavar="ID", help="Cancel an announcement that has not started."
+    ),
+    change: int = typer.Option(
+        None,
+        "--change",
+        metavar="ID",
+        help="Change an announcement that has not started: give --text and/or --at.",
+    ),
 ) -> None:
-    """Send an announcement to an audience, or show how one went (--report ID)."""
+    """Send an announcement, list them (--list), change or cancel one before it starts
+    (--change ID, --cancel ID), or show how one went (--report ID)."""
+    from datetime import datetime
+
     settings = load()
     require_schema(settings)
     if report is not None:
         run_async(_broadcast_report(settings, report))
         return
+    if list_:
+        run_async(_broadcast_list(settings))
+        return
+    if cancel is not None:
+        run_async(_broadcast_cancel(settings, cancel))
+        return
+    if change is not None:
+        if not text and not at:
+            fail("--change ID needs --text or --at (or both)")
+        new_time = None
+        if at:
+            try:
+                new_time = datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=settings.zone)
+            except ValueError:
+                fail(f"--at {at!r}: expected 'YYYY-MM-DD HH:MM' in {settings.timezone}")
+        run_async(_broadcast_change(settings, change, text, new_time))
+        return
     if not audience or not text:
-        fail("--audience and --text are needed (or --report ID)")
-    from datetime import datetime
-
+        fail("--audience and --text are needed (or --list, --cancel ID, --change ID, --report ID)")
     from bot.broadcasts import Audience
     from bot.networks import InvalidRequest
 
@@ -584,15 +616,25 @@ async def _broadcast(
         async with db.session() as session:
             try:
                 preview = await broadcasts.preview(session, actor=None, audience=spec, mode=mode)
+                label = await broadcasts.audience_label(session, spec, "en")
             except InvalidRequest as exc:
                 fail(str(exc))
         transports = ", ".join(f"{n} {t}" for t, n in sorted(preview.by_transport.items()))
         console.print(f"{preview.count} recipients ({transports or 'none'})", highlight=False)
-        if preview.unreachable:
+        for line in broadcasts.preview_lines(
+            preview,
+            audience_text=label,
+            mode=mode,
+            send_at=send_at,
+            urgent=urgent,
+            email_configured=bool(settings.smtp_url),
+            locale="en",
+            tz=settings.timezone,
+        ):
             console.print(
-                f"[yellow]not reachable (no Slack, not a line manager with email):[/] "
-                f"{len(preview.unreachable)}",
+                "  " + line.replace("*", "").replace(":warning: ", "warning: "),
                 highlight=False,
+                markup=False,
             )
         if preview.count == 0:
             fail("nobody is in this audience")
@@ -647,6 +689,196 @@ async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
         console.print(f"  failed {transport} to {who}: {reason}", highlight=False)
 
 
+def _summary_line(settings: Settings, s: Any, label: str) -> str:
+    local = s.send_at.astimezone(settings.zone)
+    where = "DMs" if s.mode == "dm" else "channel posts"
+    by = s.by_transport
+    line = (
+        f"{s.id:>5}  {s.status:<9}  {local:%Y-%m-%d %H:%M}  {label} · {where} · "
+        f"slack {by.get('slack', 0)} · email {by.get('email', 0)} · "
+        f"sent {s.counts.get('sent', 0)} · failed {s.counts.get('failed', 0)}"
+    )
+    if s.held:
+        line += f" · held (email not configured) {s.held}"
+    return line
+
+
+async def _broadcast_list(settings: Settings) -> None:
+    from bot import broadcasts
+    from bot.clock import SystemClock
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            found = await broadcasts.list_broadcasts(session, actor=None, now=SystemClock().now())
+            labels = {
+                s.id: await broadcasts.audience_label(session, s.audience, "en") for s in found
+            }
+    finally:
+        await db.dispose()
+    if not found:
+        console.print("no announcements in the last 14 days, and none scheduled")
+        return
+    console.print(f"   id  status     send at ({settings.timezone})  audience · how · counts")
+    for s in found:
+        console.print(
+            _summary_line(settings, s, labels[s.id]), highlight=False, markup=False, soft_wrap=True
+        )
+    console.print(
+        f"{len(found)} announcement{'' if len(found) == 1 else 's'}; "
+        "`cohortbot broadcast --cancel ID` or `--change ID --text/--at` before one starts"
+    )
+
+
+async def _broadcast_cancel(settings: Settings, broadcast_id: int) -> None:
+    from bot import broadcasts
+    from bot.networks import InvalidRequest
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            try:
+                n = await broadcasts.cancel_broadcast(session, broadcast_id, actor=None)
+            except InvalidRequest as exc:
+                fail(f"{exc}; nothing changed")
+                raise
+    finally:
+        await db.dispose()
+    console.print(
+        f"announcement {broadcast_id} cancelled: {n} deliver{'y' if n == 1 else 'ies'} stopped"
+    )
+
+
+async def _broadcast_change(
+    settings: Settings, broadcast_id: int, text: str | None, send_at: Any
+) -> None:
+    from bot import broadcasts
+    from bot.clock import SystemClock
+    from bot.networks import InvalidRequest
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            try:
+                summary = await broadcasts.change_broadcast(
+                    session,
+                    settings,
+                    broadcast_id,
+                    actor=None,
+                    now=SystemClock().now(),
+                    text=text,
+                    send_at=send_at,
+                )
+            except InvalidRequest as exc:
+                fail(f"{exc}; nothing changed")
+                raise
+            label = await broadcasts.audience_label(session, summary.audience, "en")
+    finally:
+        await db.dispose()
+    console.print(f"announcement {broadcast_id} changed:", highlight=False)
+    console.print(
+        _summary_line(settings, summary, label), highlight=False, markup=False, soft_wrap=True
+    )
+
+
+# --- a participant's recorded status, credits and exam result --------------------------------
+
+
+def _parse_day(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} {text!r} is not a date like 2026-03-31; nothing was recorded")
+
+
+@person_app.command("status")
+def person_status(
+    email: str = typer.Argument(..., help="The participant's email."),
+    status: str | None = typer.Option(
+        None,
+        "--status",
+        help="applicant, admitted, active, completed, withdrawn or not_started.",
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="With --status withdrawn: the reason category (see docs)."
+    ),
+    on: str | None = typer.Option(None, "--date", help="The day it took effect (default today)."),
+    credits: str | None = typer.Option(None, "--credits", help="Credits achieved, 0–60."),
+    result: str | None = typer.Option(None, "--result", help="Exam result: passed or failed."),
+    result_on: str | None = typer.Option(
+        None, "--result-date", help="The day the result was final (default --date or today)."
+    ),
+    cohort: str | None = typer.Option(
+        None, "--cohort", help="The cohort key, when the person is in several."
+    ),
+) -> None:
+    """Record a participant's status (with the withdrawal reason), credits or exam result."""
+    from bot.clock import SystemClock
+    from bot.enrolment_status import (
+        StatusChange,
+        StatusError,
+        parse_credits,
+        parse_reason,
+        parse_result,
+        parse_status,
+        record_status,
+    )
+    from storage.db import Database
+
+    settings = load()
+    try:
+        change = StatusChange(
+            status=parse_status(status) if status else None,
+            on=_parse_day(on, "--date"),
+            reason=parse_reason(reason) if reason else None,
+            credits=parse_credits(credits) if credits else None,
+            result=parse_result(result) if result else None,
+            result_on=_parse_day(result_on, "--result-date"),
+        )
+    except StatusError as exc:
+        fail(f"{exc}; nothing was recorded")
+        return
+    require_schema(settings)
+    today = SystemClock().now().astimezone(settings.zone).date()
+
+    async def go() -> tuple[str, list[str]]:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await record_status(
+                    session,
+                    email=email,
+                    change=change,
+                    today=today,
+                    actor="cli",
+                    cohort_ref=cohort,
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        cohort_key, changed = run_async(go())
+    except StatusError as exc:
+        fail(f"{exc}; nothing was recorded")
+        return
+    if changed:
+        console.print(
+            f"recorded for {email.strip().lower()} in {cohort_key}: {', '.join(changed)}",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"nothing to change for {email.strip().lower()} in {cohort_key}", highlight=False
+        )
+
+
 # --- reports (annual status report, evaluator export, pulse results) -------------------------
 
 
@@ -687,6 +919,49 @@ def report_annual(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     console.print(f"annual report {year} ({fmt}, {len(data):,} bytes) written to {out}")
+
+
+@report_app.command("final")
+def report_final(
+    first: int = typer.Option(..., "--from", min=2000, max=2100, help="The first year."),
+    last: int = typer.Option(..., "--to", min=2000, max=2100, help="The last year."),
+    fmt: str = typer.Option("html", "--format", help="html, xlsx or csv."),
+    out: Path = typer.Option(..., "--out", help="Where to write the file."),
+    locale: str = typer.Option("nb", "--locale", help="nb (default) or en headings."),
+) -> None:
+    """Write the contract's final report over several years (the annual report's sections)."""
+    from bot.clock import SystemClock
+    from bot.report import REPORT_FORMATS, produce_final_report
+    from storage.db import Database
+
+    if fmt not in REPORT_FORMATS:
+        fail(f"--format {fmt!r} is not one of {', '.join(REPORT_FORMATS)}")
+    if last < first:
+        fail(f"--to {last} is before --from {first}")
+    settings = load()
+    require_schema(settings)
+
+    async def produce() -> bytes:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await produce_final_report(
+                    session,
+                    first_year=first,
+                    last_year=last,
+                    fmt=fmt,
+                    settings=settings,
+                    now=SystemClock().now(),
+                    actor="cli",
+                    locale=locale,
+                )
+        finally:
+            await db.dispose()
+
+    data = run_async(produce())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    console.print(f"final report {first}–{last} ({fmt}, {len(data):,} bytes) written to {out}")
 
 
 @report_app.command("evaluator")

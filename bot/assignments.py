@@ -15,11 +15,13 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
+from bot.consent import record_consent
 from bot.messages import esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
-from storage.models import Assignment, AssignmentProgress, EnrolmentStatus
+from storage.models import Assignment, AssignmentProgress, ConsentKind, EnrolmentStatus
 from storage.queries import assignments as q
 from storage.queries.people import record_audit
+from storage.queries.rights import get_person
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +175,18 @@ async def save_reflection(
         text=cleaned,
         shareable=shareable,
         now=now,
+    )
+    person = await get_person(session=session, person_id=person_id)
+    await record_consent(
+        session,
+        person_id=person_id,
+        kind=ConsentKind.REFLECTION_SHARING,
+        scope=f"assignment:{assignment_id}",
+        granted=shareable,
+        locale=person.locale if person else None,
+        via="slack",
+        now=now,
+        only_if_changed=True,
     )
     return assignment
 

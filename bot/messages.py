@@ -98,10 +98,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find <ord>` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
+        "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find <words>` – find other leaders who want to be found\n"
+        "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
+        "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
     "help.staff": {
@@ -116,8 +120,11 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort sync <kull>` – opprett kanaler og inviter deltakerne\n"
         "• `/cohort followup <sak> <notat>` – marker en risikosak som fulgt opp\n"
         "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
+        "• `/cohort status <e-post> <status>` – registrer status, årsak, "
+        "studiepoeng eller eksamen\n"
         "• `/cohort report` – årsrapporten som fil\n"
-        "• `/cohort deliveries` – utsendelser som feilet",
+        "• `/cohort deliveries` – utsendelser som feilet\n"
+        "• `/cohort export <e-post>` – alt som er lagret om en person, som fil",
         "en": "*For programme staff*\n"
         "• `/cohort assignments <class>` – status per assignment and person\n"
         "• `/cohort managers` – line-manager involvement and who has not answered\n"
@@ -129,8 +136,11 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort sync <cohort>` – create channels and invite the participants\n"
         "• `/cohort followup <case> <note>` – mark a risk case as followed up\n"
         "• `/cohort cases` – every risk case of the week with its case number\n"
+        "• `/cohort status <email> <status>` – record a status, reason, credits "
+        "or exam result\n"
         "• `/cohort report` – the annual report as a file\n"
-        "• `/cohort deliveries` – deliveries that failed",
+        "• `/cohort deliveries` – deliveries that failed\n"
+        "• `/cohort export <email>` – everything stored about a person, as a file",
     },
     "help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelser med ett klikk, "
@@ -587,6 +597,98 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
             "See how it goes with `/cohort announce report {id}`.",
         ),
     },
+    "broadcast.preview.audience": {"nb": "*Mottakere:* {audience}", "en": "*Audience:* {audience}"},
+    "broadcast.preview.where": {"nb": "*Hvor:* {where}", "en": "*Where:* {where}"},
+    "broadcast.preview.when": {"nb": "*Når:* {when}", "en": "*When:* {when}"},
+    "broadcast.preview.counts": {
+        "nb": "*Antall:* {count} – på Slack: {slack} · på e-post: {email} · kan ikke nås: "
+        "{unreachable}",
+        "en": "*How many:* {count} – by Slack: {slack} · by email: {email} · can't be reached: "
+        "{unreachable}",
+    },
+    "broadcast.preview.email_held": {
+        "nb": ":warning: E-post er ikke satt opp (SMTP_URL): de {n} på e-post kan ikke nås nå. "
+        "Meldingene venter og sendes når e-post er satt opp.",
+        "en": ":warning: Email is not configured (SMTP_URL): the {n} by email can't be reached "
+        "now. Their messages wait and go once email is configured.",
+    },
+    "broadcast.where.dm": {
+        "nb": "direktemelding til hver enkelt (e-post til ledere som ikke er på Slack)",
+        "en": "a direct message to each person (email to managers not on Slack)",
+    },
+    "broadcast.where.channels": {"nb": "innlegg i {channels}", "en": "a post in {channels}"},
+    "broadcast.when.now": {"nb": "med en gang", "en": "straight away"},
+    "broadcast.when.at": {"nb": "{when}", "en": "{when}"},
+    "broadcast.when.quiet": {
+        "nb": "(utenfor stille timer: det som faller i stille timer, flyttes til neste tillatte tid)",
+        "en": "(outside quiet hours: what falls in quiet hours moves to the next allowed time)",
+    },
+    "broadcast.where.dm_short": {"nb": "direktemeldinger", "en": "direct messages"},
+    "broadcast.where.channel_short": {"nb": "kanalinnlegg", "en": "channel posts"},
+    "broadcast.status.scheduled": {"nb": "planlagt", "en": "scheduled"},
+    "broadcast.status.held": {"nb": "venter på e-post", "en": "waiting for email"},
+    "broadcast.status.sending": {"nb": "sendes nå", "en": "going out"},
+    "broadcast.status.sent": {"nb": "sendt", "en": "sent"},
+    "broadcast.status.cancelled": {"nb": "avlyst", "en": "cancelled"},
+    "broadcast.list.title": {"nb": "Kunngjøringer", "en": "Announcements"},
+    "broadcast.list.none": {
+        "nb": "Ingen kunngjøringer de siste 14 dagene, og ingen planlagt.",
+        "en": "No announcements in the last 14 days, and none scheduled.",
+    },
+    "broadcast.list.item": {
+        "nb": "*Nr. {id}* – {status} – {when}\n{audience} · {where} · på Slack: {slack} · "
+        "på e-post: {email} · sendt: {sent} · feilet: {failed}",
+        "en": "*No. {id}* – {status} – {when}\n{audience} · {where} · by Slack: {slack} · "
+        "by email: {email} · sent: {sent} · failed: {failed}",
+    },
+    "broadcast.list.held": {
+        "nb": ":envelope: Venter på e-post (SMTP_URL er ikke satt): {n}",
+        "en": ":envelope: Waiting for email (SMTP_URL is not set): {n}",
+    },
+    "broadcast.list.cancel": {"nb": "Avlys", "en": "Cancel it"},
+    "broadcast.list.keep": {"nb": "Behold", "en": "Keep it"},
+    "broadcast.list.cancel_confirm": {
+        "nb": "Avlyse kunngjøring {id}? Ingen får den.",
+        "en": "Cancel announcement {id}? Nobody will get it.",
+    },
+    "broadcast.list.more": {
+        "nb": "… og {n} til: `cohortbot broadcast --list` viser alle.",
+        "en": "… and {n} more: `cohortbot broadcast --list` shows them all.",
+    },
+    "broadcast.list.how": {
+        "nb": "Endre før den går: `/cohort announce change NR at 2026-03-10 09:00` eller "
+        "`/cohort announce change NR text Ny tekst`. Avlys: `/cohort announce cancel NR`.",
+        "en": "Change it before it goes: `/cohort announce change NO at 2026-03-10 09:00` or "
+        "`/cohort announce change NO text New text`. Cancel: `/cohort announce cancel NO`.",
+    },
+    "broadcast.cancelled": {
+        "nb": plural(
+            "n",
+            one="Kunngjøring {id} er avlyst: {n} utsendelse er stoppet.",
+            other="Kunngjøring {id} er avlyst: {n} utsendelser er stoppet.",
+        ),
+        "en": plural(
+            "n",
+            one="Announcement {id} is cancelled: {n} delivery stopped.",
+            other="Announcement {id} is cancelled: {n} deliveries stopped.",
+        ),
+    },
+    "broadcast.changed": {
+        "nb": "Kunngjøring {id} er endret.",
+        "en": "Announcement {id} is changed.",
+    },
+    "broadcast.refused": {
+        "nb": "Det gikk ikke: {reason}",
+        "en": "That didn't work: {reason}",
+    },
+    "broadcast.usage": {
+        "nb": "Skriv `/cohort announce` for en ny kunngjøring, `/cohort announce list`, "
+        "`/cohort announce cancel NR`, `/cohort announce change NR at 2026-03-10 09:00`, "
+        "`/cohort announce change NR text Ny tekst` eller `/cohort announce report NR`.",
+        "en": "Type `/cohort announce` for a new announcement, `/cohort announce list`, "
+        "`/cohort announce cancel NO`, `/cohort announce change NO at 2026-03-10 09:00`, "
+        "`/cohort announce change NO text New text` or `/cohort announce report NO`.",
+    },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
         "en": "Announcement {id}: {sent} sent, {failed} failed, {waiting} waiting.",
@@ -912,6 +1014,49 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "The pulse “{title}” is created. It goes out {when} and closes {closes}. "
         "See the answers with `/cohort results {id}`.",
     },
+    # --- participant status (bot/enrolment_status.py) -------------------------------------
+    "withdrawal_reason.workload": {"nb": "Arbeidsbelastning", "en": "Workload"},
+    "withdrawal_reason.employer": {
+        "nb": "Arbeidsgiver ga ikke tid",
+        "en": "Employer could not give time",
+    },
+    "withdrawal_reason.job_change": {
+        "nb": "Ny jobb eller endret stilling",
+        "en": "New job or changed position",
+    },
+    "withdrawal_reason.personal": {
+        "nb": "Personlige forhold",
+        "en": "Personal circumstances",
+    },
+    "withdrawal_reason.academic": {"nb": "Faglig krevende", "en": "Academic demands"},
+    "withdrawal_reason.expectations": {
+        "nb": "Svarte ikke til forventningene",
+        "en": "Did not meet expectations",
+    },
+    "withdrawal_reason.other": {"nb": "Annet", "en": "Other"},
+    "withdrawal_reason.not_stated": {"nb": "Ikke oppgitt", "en": "Not stated"},
+    "status.applicant": {"nb": "søker", "en": "applicant"},
+    "status.admitted": {"nb": "tatt opp", "en": "admitted"},
+    "status.active": {"nb": "aktiv", "en": "active"},
+    "status.completed": {"nb": "fullført", "en": "completed"},
+    "status.withdrawn": {"nb": "trukket seg", "en": "withdrawn"},
+    "status.not_started": {"nb": "startet ikke", "en": "did not start"},
+    "status.recorded": {
+        "nb": "Registrert for {email} i {cohort}: {fields}.",
+        "en": "Recorded for {email} in {cohort}: {fields}.",
+    },
+    "status.unchanged": {
+        "nb": "Ingenting å endre for {email} i {cohort}: det var allerede registrert.",
+        "en": "Nothing to change for {email} in {cohort}: it was already recorded.",
+    },
+    "status.refused": {"nb": "Ikke registrert: {reason}", "en": "Not recorded: {reason}"},
+    "status.usage": {
+        "nb": "Bruk: `/cohort status EPOST STATUS [DATO] [årsak=KATEGORI] [poeng=15] "
+        "[resultat=bestått|ikke_bestått] [kull=NØKKEL]`. Status: {statuses}. "
+        "Årsaker: {reasons}.",
+        "en": "Usage: `/cohort status EMAIL STATUS [DATE] [reason=CATEGORY] [credits=15] "
+        "[result=passed|failed] [cohort=KEY]`. Statuses: {statuses}. Reasons: {reasons}.",
+    },
     # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
     "report.title": {
         "nb": "Årsrapport {year} – Nasjonal lederutdanning for primærhelsetjenesten",
@@ -945,6 +1090,29 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.no_data": {"nb": "Ingen data for året.", "en": "No data for the year."},
     "report.programme_total": {"nb": "Sum {programme}", "en": "Total {programme}"},
     "report.section.enrolment": {"nb": "Søkere og deltakere", "en": "Applicants and participants"},
+    "report.section.summary": {"nb": "Sammendrag", "en": "Summary"},
+    "report.summary.caption": {"nb": "Nøkkeltall per år", "en": "Key figures per year"},
+    "report.summary.figure": {"nb": "Nøkkeltall", "en": "Figure"},
+    "report.summary.response_rate": {
+        "nb": "Svarprosent på pulsmålinger",
+        "en": "Pulse response rate (%)",
+    },
+    "report.summary.intro": {
+        "nb": "De viktigste tallene, med tidligere år ved siden av når de finnes.",
+        "en": "The main figures, with earlier years beside them where there are any.",
+    },
+    "report.summary.no_history": {
+        "nb": "Det finnes ingen tidligere år å sammenligne med.",
+        "en": "There are no earlier years to compare with.",
+    },
+    "report.final_title": {
+        "nb": "Sluttrapport {first}–{last} – Nasjonal lederutdanning for primærhelsetjenesten",
+        "en": "Final report {first}–{last} – National leadership programme for primary health care",
+    },
+    "report.missing.no_denominator": {"nb": "ingen å regne av", "en": "none to count from"},
+    "report.missing.not_sent": {"nb": "ikke sendt ennå", "en": "not sent yet"},
+    "report.missing.not_opened": {"nb": "ikke åpnet ennå", "en": "not opened yet"},
+    "report.page": {"nb": "Side", "en": "Page"},
     "report.enrolment.intro": {
         "nb": "Søkere er alle som søkte; startet er de som begynte i programmet; frafall er de "
         "som sluttet etter oppstart.",
@@ -962,8 +1130,37 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.enrolment.withdrawn": {"nb": "Trukket seg", "en": "Withdrawn"},
     "report.enrolment.dropouts": {"nb": "Frafall etter start", "en": "Dropouts after start"},
     "report.enrolment.completion_rate": {
-        "nb": "Fullført av startet (%)",
-        "en": "Completed of started (%)",
+        "nb": "Fullført av de som avsluttet (%)",
+        "en": "Completed of those who finished or left (%)",
+    },
+    "report.enrolment.participants": {
+        "nb": "Deltakere i perioden",
+        "en": "Participants in the period",
+    },
+    "report.enrolment.not_started": {"nb": "Startet ikke", "en": "Did not start"},
+    "report.enrolment.in_progress": {
+        "nb": "Underveis ved periodens slutt",
+        "en": "In progress at the end",
+    },
+    "report.enrolment.outcome_missing": {
+        "nb": "Kullet er ferdig, utfall ikke registrert",
+        "en": "Cohort over, outcome not recorded",
+    },
+    "report.enrolment.note": {
+        "nb": "Søkere, opptak og oppstart telles i året kullet starter; fullføring og frafall i "
+        "året de ble registrert; deltakere i perioden er alle som var i programmet minst én dag "
+        "av den. Andelen fullført regnes av dem som fullførte eller sluttet etter oppstart i "
+        "perioden; «–» betyr at ingen avsluttet ennå.",
+        "en": "Applicants, admissions and starts count in the year the cohort starts; completion "
+        "and dropout in the year they were recorded; participants in the period are everyone in "
+        "the programme on at least one day of it. The completion share is of those who completed "
+        "or left after starting in the period; “–” means nobody has finished yet.",
+    },
+    "report.enrolment.outcome_missing_note": {
+        "nb": "Noen deltakere i kull som er ferdige har ikke registrert utfall: registrer "
+        "fullført eller sluttet med `cohortbot person status` eller `/cohort status`.",
+        "en": "Some participants of cohorts that are over have no recorded outcome: record "
+        "completed or withdrawn with `cohortbot person status` or `/cohort status`.",
     },
     "report.enrolment.chart": {
         "nb": "Fra søknad til fullført",
@@ -988,6 +1185,17 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "report.dropout.interval": {"nb": "Tidspunkt", "en": "When"},
     "report.dropout.reason": {"nb": "Årsak", "en": "Reason"},
+    "report.dropout.reasons_note": {
+        "nb": "Årsakene er faste kategorier registrert av programmets ansatte; fritekst brukes ikke.",
+        "en": "Reasons are fixed categories recorded by programme staff; no free text is used.",
+    },
+    "report.withheld": {
+        "nb": "Tabellen er skjult i sin helhet: med så få personer (under {k}) kunne "
+        "enkeltpersoner ellers regnes ut fra totalene.",
+        "en": "The whole table is hidden: with so few people (under {k}) individuals could "
+        "otherwise be worked out from the totals.",
+    },
+    "report.year": {"nb": "År", "en": "Year"},
     "report.dropout.before_start": {"nb": "Før oppstart", "en": "Before the start"},
     "report.dropout.before_first": {"nb": "Før første samling", "en": "Before the first session"},
     "report.dropout.between": {
@@ -1017,6 +1225,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Participants by education",
     },
     "report.background.education.label": {"nb": "Utdanning", "en": "Education"},
+    "report.background.workplace": {
+        "nb": "Deltakere etter arbeidssted",
+        "en": "Participants by workplace",
+    },
+    "report.background.workplace.label": {"nb": "Arbeidssted", "en": "Workplace"},
+    "report.background.municipality": {
+        "nb": "Deltakere etter kommune",
+        "en": "Participants by municipality",
+    },
+    "report.background.municipality.label": {"nb": "Kommune", "en": "Municipality"},
     "report.background.county": {"nb": "Deltakere etter fylke", "en": "Participants by county"},
     "report.background.county.label": {"nb": "Fylke", "en": "County"},
     "report.section.geography": {"nb": "Geografisk spredning", "en": "Geographic spread"},
@@ -1040,6 +1258,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "mean. Results for groups with fewer than {k} answers are hidden.",
     },
     "report.evaluations.anonymous": {"nb": "anonym", "en": "anonymous"},
+    "report.evaluations.not_opened": {
+        "nb": "Ikke åpnet ennå (ikke med i tallene): {titles}.",
+        "en": "Not opened yet (not in the figures): {titles}.",
+    },
     "report.evaluations.named": {"nb": "med navn", "en": "named"},
     "report.evaluations.response_caption": {
         "nb": "{title} ({cohort}, {kind}): svarprosent",
@@ -1073,9 +1295,26 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.results.with_credits": {"nb": "Med studiepoeng", "en": "With credits"},
     "report.results.total_credits": {"nb": "Studiepoeng totalt", "en": "Total credits"},
     "report.results.mean_credits": {
-        "nb": "Studiepoeng per startet",
-        "en": "Credits per started participant",
+        "nb": "Studiepoeng per deltaker med resultat",
+        "en": "Credits per participant with a result",
     },
+    "report.results.recorded": {"nb": "Med registrert resultat", "en": "With a recorded result"},
+    "report.results.no_credits": {
+        "nb": "Ingen studiepoeng registrert",
+        "en": "No credits recorded",
+    },
+    "report.results.none": {
+        "nb": "Ingen resultater er registrert i perioden.",
+        "en": "No results were recorded in the period.",
+    },
+    "report.results.exam_caption": {
+        "nb": "Eksamensresultat per kull",
+        "en": "Exam results per cohort",
+    },
+    "report.results.exam": {"nb": "Eksamen", "en": "Exam"},
+    "report.results.exam.passed": {"nb": "Bestått", "en": "Passed"},
+    "report.results.exam.failed": {"nb": "Ikke bestått", "en": "Failed"},
+    "report.results.exam.none": {"nb": "Ingen eksamen registrert", "en": "No exam recorded"},
     "report.results.distribution_caption": {
         "nb": "Deltakere etter oppnådde studiepoeng",
         "en": "Participants by credits achieved",
@@ -1097,6 +1336,11 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "report.involvement.nudge": {"nb": "Påminnelse", "en": "Nudge"},
     "report.involvement.nudged": {"nb": "Ledere spurt", "en": "Managers asked"},
+    "report.involvement.participants": {
+        "nb": "Deltakere med leder spurt",
+        "en": "Participants whose manager was asked",
+    },
+    "report.involvement.managers": {"nb": "Ledere spurt", "en": "Managers asked"},
     "report.involvement.share_answered": {"nb": "Svart (%)", "en": "Answered (%)"},
     "report.involvement.share_done": {"nb": "«Gjort» (%)", "en": "“Done” (%)"},
     "report.involvement.median_hours": {
@@ -1323,6 +1567,30 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "*{manager}* ({contact}) – {title} for {participant}",
         "en": "*{manager}* ({contact}) – {title} for {participant}",
     },
+    "lists.managers.counts": {
+        "nb": "*Eskalert:* {escalated} ({escalated_managers} ledere) · *forfalt:* {overdue} "
+        "({overdue_managers} ledere) · *venter, ikke forfalt:* {pending} ({pending_managers} "
+        "ledere) · *ikke sendt ennå:* {planned} ({planned_managers} ledere)\n"
+        "_Tallene er svar som mangler, én per deltaker og påminnelse; i parentes hvor mange "
+        "ulike ledere det gjelder._",
+        "en": "*Escalated:* {escalated} ({escalated_managers} managers) · *overdue:* {overdue} "
+        "({overdue_managers} managers) · *waiting, not yet due:* {pending} ({pending_managers} "
+        "managers) · *not sent yet:* {planned} ({planned_managers} managers)\n"
+        "_The figures are missing answers, one per participant and nudge; in brackets how many "
+        "different managers that is._",
+    },
+    "lists.managers.none": {
+        "nb": "Alle ledere har svart på det som er sendt. Ingen å følge opp.",
+        "en": "Every manager has answered what was sent. Nobody to follow up.",
+    },
+    "lists.managers.failed_title": {
+        "nb": ":warning: *Meldinger til ledere som ikke kom fram: {n}*",
+        "en": ":warning: *Messages to managers that did not get through: {n}*",
+    },
+    "lists.managers.failed_line": {
+        "nb": "{manager} ({contact}): {transport} feilet – `{error}`",
+        "en": "{manager} ({contact}): {transport} failed – `{error}`",
+    },
     "lists.managers.state.escalated": {"nb": "Eskalert til staben", "en": "Escalated to staff"},
     "lists.managers.state.overdue": {"nb": "Forfalt", "en": "Overdue"},
     "lists.managers.state.pending": {"nb": "Venter på svar", "en": "Waiting for an answer"},
@@ -1347,6 +1615,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "*{klass}* – *{title}* ({when})\nLevert: {done} · åpne: {open} · forfalt: {overdue}",
         "en": "*{klass}* – *{title}* ({when})\nDone: {done} · open: {open} · overdue: {overdue}",
     },
+    "lists.assignments.line": {
+        "nb": "• {title} ({when}) – levert: {done} · åpne: {open} · forfalt: {overdue}",
+        "en": "• {title} ({when}) – done: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.more": {
+        "nb": "Klasser ikke vist her: {classes}.",
+        "en": "Classes not shown here: {classes}.",
+    },
     "lists.assignments.summary": {
         "nb": "Klasser: {classes} · linjer: {rows}",
         "en": "Classes: {classes} · rows: {rows}",
@@ -1359,6 +1635,96 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "lists.failures.summary": {
         "nb": "Feilede utsendelser: {n}, nyeste først.",
         "en": "Failed deliveries: {n}, newest first.",
+    },
+    # --- privacy: the art. 13 notice, copies, withdrawals (bot/privacy.py, bot/rights.py) ---
+    "privacy.notice.title": {
+        "nb": "Slik behandler cohortbot opplysninger om deg",
+        "en": "How cohortbot handles information about you",
+    },
+    "privacy.notice.text": {
+        "nb": "*Hva vi lagrer:* navn, e-post, Slack-id, kommune, arbeidssted, stilling, kjønn og "
+        "utdanning fra påmeldingen; kull, klasse og status; oppgaver du har gjort og "
+        "refleksjoner du skriver; svar på navngitte pulser (anonyme pulser lagres uten kobling "
+        "til deg); lederens svar på påminnelser om deg; kollegagrupper og matching; "
+        "katalogprofilen din hvis du vil bli funnet; meldinger boten har sendt deg; samtykkene "
+        "dine; og hvem i staben som har sett opplysningene.\n"
+        "*Hvorfor:* for å gjennomføre utdanningen, involvere nærmeste leder, forebygge frafall, "
+        "drive ledernettverkene og levere årsrapporten til oppdragsgiver (bare tall for grupper "
+        "på minst {min_group}).\n"
+        "*Hvor lenge:* meldingstekster i {message_days} dager; refleksjoner og fritekstsvar til "
+        "årsrapporten for året er levert ({report_due} året etter); alumniprofilen til du "
+        "trekker samtykket eller etter {alumni_years} år uten aktivitet; loggen over hvem som "
+        "har sett opplysninger i {audit_years} år.\n"
+        "*Hvem ser det:* programstaben. Lederen din ser bare det som gjelder deres samarbeid om "
+        "utdanningen; andre deltakere ser bare det du selv velger å vise eller dele.\n"
+        "*Dine rettigheter:* skriv `/cohort mydata` for en kopi av alt som er lagret om deg, "
+        "`/cohort withdraw alumni` eller `/cohort withdraw directory` for å trekke et samtykke, "
+        "og be programstaben om retting eller sletting. Du kan også klage til Datatilsynet.",
+        "en": "*What we store:* your name, email, Slack id, municipality, workplace, position, "
+        "gender and education from enrolment; cohort, class and status; assignments you have "
+        "done and reflections you write; answers to named pulses (anonymous pulses are stored "
+        "without any link to you); your line manager's answers to nudges about you; peer groups "
+        "and matching; your directory profile if you choose to be found; messages the bot sent "
+        "you; your consents; and which staff members looked at your data.\n"
+        "*Why:* to run the programme, involve your line manager, prevent dropout, run the "
+        "leader networks and deliver the annual report to the funder (figures only for groups "
+        "of at least {min_group}).\n"
+        "*For how long:* message texts for {message_days} days; reflections and free-text "
+        "answers until that year's annual report is delivered ({report_due} the year after); "
+        "your alumni profile until you withdraw consent or after {alumni_years} years without "
+        "activity; the log of who looked at your data for {audit_years} years.\n"
+        "*Who sees it:* programme staff. Your line manager sees only what concerns your work "
+        "together on the programme; other participants see only what you choose to show or "
+        "share.\n"
+        "*Your rights:* type `/cohort mydata` for a copy of everything stored about you, "
+        "`/cohort withdraw alumni` or `/cohort withdraw directory` to withdraw a consent, and "
+        "ask the programme staff to correct or erase your data. You may also complain to "
+        "Datatilsynet, the Norwegian data protection authority.",
+    },
+    "privacy.home.more": {
+        "nb": "Skriv `/cohort privacy` for å få dette som melding.",
+        "en": "Type `/cohort privacy` to get this as a message.",
+    },
+    "privacy.mydata.sent": {
+        "nb": "Kopien av opplysningene dine er sendt til deg som fil i en direktemelding.",
+        "en": "The copy of your data has been sent to you as a file in a direct message.",
+    },
+    "privacy.mydata.title": {"nb": "Dine opplysninger", "en": "Your data"},
+    "privacy.export.usage": {
+        "nb": "Skriv `/cohort export <e-post>` for å få alt som er lagret om en person.",
+        "en": "Type `/cohort export <email>` to get everything stored about a person.",
+    },
+    "privacy.export.unknown": {
+        "nb": "Jeg finner ingen med e-posten {email}.",
+        "en": "I can't find anyone with the email {email}.",
+    },
+    "privacy.export.sent": {
+        "nb": "Opplysningene om {email} er sendt til deg som fil. Uttaket er logget.",
+        "en": "The data about {email} has been sent to you as a file. The export is logged.",
+    },
+    "privacy.withdraw.usage": {
+        "nb": "Skriv `/cohort withdraw alumni` for å gå ut av alumninettverket, eller "
+        "`/cohort withdraw directory` for å ikke lenger være synlig i katalogen.",
+        "en": "Type `/cohort withdraw alumni` to leave the alumni network, or "
+        "`/cohort withdraw directory` to stop being findable in the directory.",
+    },
+    "privacy.withdraw.alumni.done": {
+        "nb": "Samtykket er trukket: du er tatt ut av alumnikanalene og får ikke flere "
+        "alumnimeldinger.",
+        "en": "Consent withdrawn: you have been taken out of the alumni channels and will get "
+        "no more alumni messages.",
+    },
+    "privacy.withdraw.alumni.none": {
+        "nb": "Du har ikke sagt ja til alumninettverket, så det er ingenting å trekke.",
+        "en": "You have not said yes to the alumni network, so there is nothing to withdraw.",
+    },
+    "privacy.withdraw.directory.done": {
+        "nb": "Samtykket er trukket: andre kan ikke lenger finne deg i katalogen.",
+        "en": "Consent withdrawn: others can no longer find you in the directory.",
+    },
+    "privacy.withdraw.directory.none": {
+        "nb": "Du er ikke synlig i katalogen, så det er ingenting å trekke.",
+        "en": "You are not findable in the directory, so there is nothing to withdraw.",
     },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},

@@ -22,6 +22,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import planner
 from bot.directory import DirectoryUser
+from bot.enrolment_status import (
+    STATUS_DATE_FIELD,
+    WITHDRAWAL_REASONS,
+    StatusChange,
+    StatusError,
+    apply_change,
+    parse_credits,
+    parse_reason,
+    parse_result,
+    parse_status,
+)
 from bot.messages import normalise_locale
 from bot.settings import Settings
 from storage.db import Database
@@ -49,7 +60,16 @@ REQUIRED_COLUMNS = (
     "line_manager_email",
     "line_manager_name",
 )
-OPTIONAL_COLUMNS = ("locale", "slack_user_id", "status", "credits", "workplace")
+OPTIONAL_COLUMNS = (
+    "locale",
+    "slack_user_id",
+    "status",
+    "status_date",
+    "withdrawal_reason",
+    "credits",
+    "exam_result",
+    "workplace",
+)
 PROFILE_COLUMNS = (
     "municipality",
     "county",
@@ -239,6 +259,9 @@ class PersonRow:
     slack_user_id: str | None
     status: str | None
     credits: float | None
+    status_date: date | None = None
+    withdrawal_reason: str | None = None
+    exam_result: str | None = None
 
 
 def _class_index(classes: Sequence[CohortClass]) -> dict[str, set[str]]:
@@ -327,10 +350,51 @@ def _check_slack_id(
 
 
 def _check_status(values: dict[str, str], problems: list[str]) -> str | None:
-    status = values.get("status", "").strip().lower() or None
-    if status and status not in STATUSES:
-        problems.append(f"unknown status '{status}'; expected one of: {', '.join(STATUSES)}")
-    return status
+    status_raw = values.get("status", "").strip()
+    if not status_raw:
+        return None
+    try:
+        return parse_status(status_raw)
+    except StatusError:
+        problems.append(f"unknown status '{status_raw}'; expected one of: {', '.join(STATUSES)}")
+        return None
+
+
+def _check_status_facts(
+    values: dict[str, str], status: str | None, problems: list[str]
+) -> tuple[date | None, str | None, str | None]:
+    """(status date, withdrawal reason category, exam result) from the optional columns."""
+    status_date: date | None = None
+    date_raw = values.get("status_date", "").strip()
+    if date_raw:
+        try:
+            status_date = date.fromisoformat(date_raw[:10])
+        except ValueError:
+            problems.append(f"status_date '{date_raw}' is not a date like 2026-03-31")
+        if not values.get("status", "").strip():
+            problems.append("status_date is given but status is empty")
+    reason: str | None = None
+    reason_raw = values.get("withdrawal_reason", "").strip()
+    if reason_raw:
+        try:
+            reason = parse_reason(reason_raw)
+        except StatusError:
+            problems.append(
+                f"unknown withdrawal_reason '{reason_raw}'; expected one of: "
+                + ", ".join(WITHDRAWAL_REASONS)
+            )
+        if status != EnrolmentStatus.WITHDRAWN:
+            problems.append("withdrawal_reason is given but status is not withdrawn")
+    elif status == EnrolmentStatus.WITHDRAWN:
+        reason = "not_stated"
+    exam_result: str | None = None
+    result_raw = values.get("exam_result", "").strip()
+    if result_raw:
+        try:
+            exam_result = parse_result(result_raw)
+        except StatusError:
+            problems.append(f"exam_result '{result_raw}' is not passed or failed")
+    return status_date, reason, exam_result
 
 
 def _check_credits(values: dict[str, str], problems: list[str]) -> float | None:
@@ -338,13 +402,10 @@ def _check_credits(values: dict[str, str], problems: list[str]) -> float | None:
     if not credits_raw:
         return None
     try:
-        credits = float(credits_raw.replace(",", "."))
-        if not 0 <= credits <= 60:
-            raise ValueError
-    except ValueError:
+        return parse_credits(credits_raw)
+    except StatusError:
         problems.append(f"credits '{credits_raw}' is not a number from 0 to 60")
         return None
-    return credits
 
 
 def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRow]:
@@ -371,6 +432,7 @@ def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRo
         locale = _check_locale(values, problems)
         slack_id = _check_slack_id(values, row, first_slack_row, problems)
         status = _check_status(values, problems)
+        status_date, reason, exam_result = _check_status_facts(values, status, problems)
         credits = _check_credits(values, problems)
         if problems:
             errors.extend(RowError(row, p) for p in problems)
@@ -389,6 +451,9 @@ def validate_rows(table: Table, classes: Sequence[CohortClass]) -> list[PersonRo
                 slack_user_id=slack_id,
                 status=status,
                 credits=credits,
+                status_date=status_date,
+                withdrawal_reason=reason,
+                exam_result=exam_result,
             )
         )
     if errors:
@@ -444,13 +509,30 @@ def _set(row: Any, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-_STATUS_DATE = {
-    EnrolmentStatus.APPLICANT: "applied_on",
-    EnrolmentStatus.ADMITTED: "admitted_on",
-    EnrolmentStatus.ACTIVE: "started_on",
-    EnrolmentStatus.COMPLETED: "completed_on",
-    EnrolmentStatus.WITHDRAWN: "withdrawn_on",
-}
+def _wanted_change(enrolment: Any, r: PersonRow, *, created: bool) -> StatusChange | None:
+    """What the row's status columns ask to record; None when it is already stored.
+
+    A re-import of the same file changes nothing: an unchanged status keeps the day it was first
+    recorded unless the file gives a different `status_date`.
+    """
+    status = r.status
+    if status is not None and not created and status == enrolment.status:
+        day = getattr(enrolment, STATUS_DATE_FIELD[EnrolmentStatus(status)])
+        same_day = r.status_date is None or r.status_date == day
+        same_reason = enrolment.withdrawal_reason == r.withdrawal_reason
+        if same_day and same_reason:
+            status = None
+    credits = r.credits if r.credits is not None and r.credits != enrolment.credits else None
+    result = r.exam_result if r.exam_result and r.exam_result != enrolment.exam_result else None
+    if status is None and credits is None and result is None:
+        return None
+    return StatusChange(
+        status=status,
+        on=r.status_date if status else None,
+        reason=r.withdrawal_reason if status else None,
+        credits=credits,
+        result=result,
+    )
 
 
 class _Slack:
@@ -587,21 +669,22 @@ def _sync_enrolment(
     class_id: int | None,
     today: date,
 ) -> Enrolment | None:
-    """The enrolment to save for the row (new or changed); None when nothing changed."""
-    wanted: dict[str, Any] = {"class_id": class_id}
-    if r.status:
-        wanted["status"] = r.status
-    if r.credits is not None:
-        wanted["credits"] = r.credits
-    status = r.status or (enrolment.status if enrolment else EnrolmentStatus.ACTIVE)
-    date_field = _STATUS_DATE[EnrolmentStatus(status)]
+    """The enrolment to save for the row (new or changed); None when nothing changed.
+
+    Status, credits and exam result follow the same rules as staff recording them by hand
+    (bot.enrolment_status); a change that does not hold together raises StatusError.
+    """
+    created = enrolment is None
     if enrolment is None:
-        enrolment = Enrolment(person_id=person_id, cohort_id=cohort_id, **wanted)
-        setattr(enrolment, date_field, today)
-        return enrolment
-    changed = _set(enrolment, wanted)
-    if "status" in changed and getattr(enrolment, date_field) is None:
-        setattr(enrolment, date_field, today)
+        enrolment = Enrolment(person_id=person_id, cohort_id=cohort_id, class_id=class_id)
+        changed = ["created"]
+        if r.status is None:
+            enrolment.started_on = today
+    else:
+        changed = _set(enrolment, {"class_id": class_id})
+    change = _wanted_change(enrolment, r, created=created)
+    if change is not None:
+        changed += apply_change(enrolment, change, today=today)
     return enrolment if changed else None
 
 
@@ -674,17 +757,22 @@ async def import_people(
         await q.save_rows(session=session, rows=[people[e] for e in touched.changes])
 
     dirty: list[Any] = []
+    status_errors: list[RowError] = []
     for r in rows:
         person = people[r.email]
         assert person.id is not None
-        enrolment = _sync_enrolment(
-            r,
-            person.id,
-            enrolments.get(person.id),
-            cohort_id=cohort_id,
-            class_id=class_ids[r.class_key],
-            today=today,
-        )
+        try:
+            enrolment = _sync_enrolment(
+                r,
+                person.id,
+                enrolments.get(person.id),
+                cohort_id=cohort_id,
+                class_id=class_ids[r.class_key],
+                today=today,
+            )
+        except StatusError as exc:
+            status_errors.append(RowError(r.row, str(exc)))
+            enrolment = None
         if enrolment is not None:
             dirty.append(enrolment)
             touched.changed(r.email, "enrolment")
@@ -697,6 +785,8 @@ async def import_people(
                 touched.changed(r.email, "line_manager")
         if progress is not None:
             progress(1)
+    if status_errors:
+        raise ImportRejected(status_errors)
     if dirty:
         await q.save_rows(session=session, rows=dirty)
 

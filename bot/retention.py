@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.claims import claim_once
 from bot.consent import record_consent
 from bot.rights import cohort_last_year, last_reported_year
 from bot.settings import Settings
@@ -104,24 +105,22 @@ RETENTION_JOB = "retention"
 
 
 async def run_once_today(
-    db: Database, settings: Settings, *, now: datetime, claimed_by: str
+    db: Database, settings: Settings, *, now: datetime
 ) -> RetentionResult | None:
     """Apply the rules if no process has done so this local day; None if one has.
 
-    The claim is the day's `job_run` row (unique on job and local date), inserted in the same
-    transaction as the work: a crash rolls both back and a later tick tries again.
+    The claim is the day's job claim (`bot.claims`, unique on job, subject and local date),
+    inserted in the same transaction as the work: a crash rolls both back and a later tick
+    tries again.
     """
     day = now.astimezone(settings.zone).date().isoformat()
     async with db.transaction() as session:
-        run_id = await q.claim_job_run(
-            session=session, job=RETENTION_JOB, run_key=day, claimed_by=claimed_by, now=now
-        )
-        if run_id is None:
+        if not await claim_once(session, job=RETENTION_JOB, subject="all", due=day, now=now):
             return None
         result = await run_retention(session, settings, now=now)
-        await q.finish_job_run(session=session, run_id=run_id, now=now, result=result.counts)
-    if any(result.counts.values()):
-        await db.purge_freed_space(full=False)
+    await db.purge_freed_space(
+        full=False
+    )  # also finishes an erasure's checkpoint a busy bot held up
     return result
 
 

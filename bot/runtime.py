@@ -18,6 +18,9 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=SystemClock)
+    # Leases (dispatcher claims) are measured on this clock when set: the real one in local
+    # mode, whose `clock` fast-forwards.
+    lease_clock: Clock | None = None
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     process_id: str = "bot"
     # Set by app.py: the shared aiohttp.ClientSession (typed loosely: bot/ knows no HTTP client).

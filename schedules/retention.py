@@ -1,7 +1,7 @@
 """The daily retention run, 03:30 in the programme's zone, done once across processes.
 
-Every process has the job; the first to insert the day's `job_run` row (unique on job and local
-date) does the work, the others see the row and skip. A crash mid-run rolls the claim back with
+Every process has the job; the first to insert the day's job claim (`bot.claims`, unique on job
+and local date) does the work, the others find the claim and skip. A crash mid-run rolls the claim back with
 the work, so the next tick or the next day tries again.
 """
 
@@ -23,9 +23,7 @@ JOB_ID = RETENTION_JOB
 
 async def run_daily_retention(runtime: Runtime, now: datetime) -> RetentionResult | None:
     """Apply the retention rules if no process has done so today; None if one has."""
-    return await run_once_today(
-        runtime.db, runtime.settings, now=now, claimed_by=runtime.process_id
-    )
+    return await run_once_today(runtime.db, runtime.settings, now=now)
 
 
 def register(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:

@@ -142,11 +142,20 @@ class Person(SQLModel, table=True):
 
 
 class EnrolmentStatus(StrEnum):
+    """A participant's recorded status: set by the import, staff in Slack or the CLI, never
+    inferred from the calendar (a cohort's end date passing completes nobody)."""
+
     APPLICANT = "applicant"
     ADMITTED = "admitted"
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+    NOT_STARTED = "not_started"  # admitted, but never started
+
+
+class ExamResult(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
 
 
 class Enrolment(SQLModel, table=True):
@@ -161,8 +170,13 @@ class Enrolment(SQLModel, table=True):
     started_on: date | None = None
     completed_on: date | None = None
     withdrawn_on: date | None = None
-    withdrawal_reason: str | None = Field(default=None, max_length=500)
+    not_started_on: date | None = None
+    # A category from bot.enrolment_status.WITHDRAWAL_REASONS; never free text.
+    withdrawal_reason: str | None = Field(default=None, max_length=32)
     credits: float | None = None
+    exam_result: str | None = Field(default=None, max_length=16)
+    # When the credits or exam result were recorded as final: the year they count in.
+    result_on: date | None = None
     is_alumnus: bool = False
     # None: not asked or no answer, and then not kept in alumni messaging.
     alumni_consent: bool | None = None
@@ -536,20 +550,6 @@ class Consent(SQLModel, table=True):
     at: datetime = ts(nullable=False)
 
 
-class JobRun(SQLModel, table=True):
-    """Scheduled work claimed once across processes: the first insert of (job, run_key) wins."""
-
-    __tablename__ = "job_run"
-    __table_args__ = (UniqueConstraint("job", "run_key"),)
-    id: int | None = Field(default=None, primary_key=True)
-    job: str = Field(max_length=64)
-    run_key: str = Field(max_length=64)  # e.g. the local date for a daily job
-    claimed_by: str = Field(max_length=64)
-    started_at: datetime = ts(nullable=False)
-    finished_at: datetime | None = ts()
-    result: dict[str, Any] = json_field(dict)
-
-
 class RiskCase(SQLModel, table=True):
     """A participant flagged in the staff digest, and whether staff followed up."""
 
@@ -580,8 +580,8 @@ __all__ = [
     "DeliveryState",
     "Enrolment",
     "EnrolmentStatus",
+    "ExamResult",
     "JobClaim",
-    "JobRun",
     "LineManagerLink",
     "MatchBlock",
     "MatchCheckin",

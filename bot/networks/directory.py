@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.consent import record_consent
 from bot.networks.shared import InvalidRequest
 from bot.people import Actor
-from storage.models import Person
+from storage.models import ConsentKind, Person
 from storage.queries import networks as q
 from storage.queries.people import get_person_by_slack_id
 
@@ -103,9 +104,11 @@ async def update_profile(
     person_id: int,
     now: datetime,
     findable: bool | None = None,
+    via: str = "slack",
     **fields: str | None,
 ) -> Person:
-    """Let a person edit their own profile and whether they are findable."""
+    """Let a person edit their own profile and whether they are findable (a change of the
+    latter is a consent decision, kept in the history with the words of the checkbox)."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidRequest(f"not a profile field: {', '.join(sorted(unknown))}")
@@ -115,6 +118,16 @@ async def update_profile(
     for name, value in fields.items():
         cleaned = value.strip() if isinstance(value, str) else None
         setattr(person, name, cleaned or None)
+    if findable is not None and findable != person.findable:
+        await record_consent(
+            session,
+            person_id=person_id,
+            kind=ConsentKind.DIRECTORY,
+            granted=findable,
+            locale=person.locale,
+            via=via,
+            now=now,
+        )
     if findable is not None:
         person.findable = findable
     person.updated_at = now

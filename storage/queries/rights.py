@@ -30,7 +30,6 @@ from storage.models import (
     Delivery,
     DeliveryState,
     Enrolment,
-    JobRun,
     MatchGroup,
     MatchRound,
     Network,
@@ -41,7 +40,6 @@ from storage.models import (
     PulseAnswer,
     RiskCase,
 )
-from storage.queries import insert_for
 
 Erasure = Literal["delete", "null", "pseudonymise"]
 
@@ -80,6 +78,12 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("consent", "person_id", "consents", "delete"),
 )
 
+# Columns whose values address or identify the person on a platform, beyond `person.email` and
+# `person.slack_user_id`: (table, person column, identifier column). A per-platform identity table
+# (e.g. Teams users) adds its id here, and the export finds messages sent to it and the erasure
+# scrubs it from every text.
+IDENTITY_COLUMNS: tuple[tuple[str, str, str], ...] = ()
+
 # JSON columns holding lists of person ids: (table, column, data class).
 PERSON_ID_LISTS: tuple[tuple[str, str, str], ...] = (("match_group", "member_ids", "matching"),)
 
@@ -98,7 +102,7 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "match_round",
         "sending_pause",
         "processed_event",
-        "job_run",
+        "job_claim",
     }
 )
 
@@ -151,6 +155,16 @@ async def rows_with_person_in_list(
     return [
         _row_dict(t, row) for row in result.all() if person_id in (row._mapping[t.c[column]] or [])
     ]
+
+
+async def identifiers_of(*, session: AsyncSession, person: Person) -> list[str]:
+    """Every address the person has: email, Slack id, and ids in `IDENTITY_COLUMNS`."""
+    found = [a for a in (person.email, person.slack_user_id) if a]
+    for table, column, identifier in IDENTITY_COLUMNS:
+        t = _table(table)
+        result = await session.execute(select(t.c[identifier]).where(t.c[column] == person.id))
+        found.extend(str(v) for v in result.scalars() if v)
+    return found
 
 
 async def deliveries_to(
@@ -551,32 +565,6 @@ async def current_consent(
     return result.scalar_one_or_none()
 
 
-# --- job runs (claimed once across processes) ------------------------------------------------
-
-
-async def claim_job_run(
-    *, session: AsyncSession, job: str, run_key: str, claimed_by: str, now: datetime
-) -> int | None:
-    """Insert (job, run_key); the id if this process won the claim, None if another had it."""
-    insert = insert_for(session)
-    stmt = (
-        insert(JobRun)
-        .values(job=job, run_key=run_key, claimed_by=claimed_by, started_at=now, result={})
-        .on_conflict_do_nothing(index_elements=["job", "run_key"])
-        .returning(JobRun.id)
-    )
-    row = (await session.execute(stmt)).first()
-    return int(row[0]) if row else None
-
-
-async def finish_job_run(
-    *, session: AsyncSession, run_id: int, now: datetime, result: dict[str, Any]
-) -> None:
-    await session.execute(
-        update(JobRun).where(col(JobRun.id) == run_id).values(finished_at=now, result=result)
-    )
-
-
 async def get_person(*, session: AsyncSession, person_id: int) -> Person | None:
     return await session.get(Person, person_id)
 
@@ -591,3 +579,14 @@ async def enrolments_of(*, session: AsyncSession, person_id: int) -> list[Enrolm
 async def save(*, session: AsyncSession, rows: Iterable[SQLModel]) -> None:
     session.add_all(list(rows))
     await session.flush()
+
+
+async def people_without_notice(*, session: AsyncSession, limit: int) -> list[Person]:
+    """People not yet sent the privacy notice (erased stubs excluded), oldest first."""
+    result = await session.execute(
+        select(Person)
+        .where(col(Person.privacy_notice_at).is_(None), col(Person.erased_at).is_(None))
+        .order_by(col(Person.id))
+        .limit(limit)
+    )
+    return list(result.scalars())

@@ -184,3 +184,51 @@ async def test_followup_with_an_unknown_case_says_so_and_changes_nothing(
         async with ws.runtime.db.session() as s:
             case = await s.get(RiskCase, first)
         assert case is not None and case.note == "Ringte henne"
+
+
+async def test_staff_home_shows_every_class_and_assignment_within_100_blocks(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    """4 classes × 4 assignments: the last class's assignments were gone from Home, no note."""
+    settings = settings.model_copy(update={"staff_emails": ("anne@lu.no",)})
+    async with running_workspace(settings, clock=clock, seed=seed) as ws:
+        now = clock.now()
+        await build(ws, now)  # 4 classes, Oppgave 1 overdue for all 39
+        async with ws.runtime.db.transaction() as s:
+            cohort_id = (await s.execute(select(Assignment.cohort_id))).scalars().first()
+            for n in range(2, 5):
+                s.add(
+                    Assignment(
+                        cohort_id=cohort_id,
+                        key=f"a{n}",
+                        title=f"Oppgave {n}",
+                        release_at=now - timedelta(days=1),
+                        due_at=now + timedelta(days=7 * n),
+                    )
+                )
+        await run_weekly_digest(ws.runtime, now)  # 39 risk cases on Home too
+        await ws.emulator.inbound.app_home_opened("UANNE")
+        await ws.emulator.inbound.drain()
+
+        async def published() -> bool:
+            return ws.state.home_views.get("UANNE") is not None
+
+        await eventually(published)
+        view = ws.state.home_views["UANNE"]
+        blocks = view.payload["blocks"]
+        assert len(blocks) <= 100
+        text = str(blocks)
+        assert "mer enn det får plass til her" not in text  # no section dropped for room
+        for city, n in zip(CLASSES, PER_CLASS, strict=True):
+            section = next(
+                b["text"]["text"]
+                for b in blocks
+                if b["type"] == "section" and b["text"]["text"].startswith(f"*{city}*")
+            )
+            for k in range(1, 5):
+                assert f"Oppgave {k} (" in section
+            assert f"levert: 0 · åpne: 0 · forfalt: {n}" in section  # Oppgave 1, overdue
+            assert f"levert: 0 · åpne: {n} · forfalt: 0" in section  # Oppgave 2, open
+        # The 39 risk cases: ten shown, the rest counted, with the whole list a click away.
+        assert "… og 29 til: se hele lista under." in text
+        assert "Vis hele lista (39)" in text

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from schedules import build_scheduler, default_jobs
 from schedules.retention import JOB_ID, run_daily_retention
 from storage.db import Database
-from storage.models import AuditEvent, JobRun
+from storage.models import AuditEvent, JobClaim
 
 NOW = datetime(2030, 3, 2, 2, 30, tzinfo=UTC)  # 03:30 in Oslo
 
@@ -35,8 +35,8 @@ async def test_two_processes_racing_run_retention_once_a_day(
     second_db = Database(settings.database_url)
     try:
         runtimes = [
-            Runtime(settings=settings, db=db, clock=FrozenClock(NOW), process_id="p1"),
-            Runtime(settings=settings, db=second_db, clock=FrozenClock(NOW), process_id="p2"),
+            Runtime(settings=settings, db=db, clock=FrozenClock(NOW)),
+            Runtime(settings=settings, db=second_db, clock=FrozenClock(NOW)),
         ]
         results = await asyncio.gather(
             *(run_daily_retention(r, NOW) for r in runtimes), return_exceptions=True
@@ -48,10 +48,8 @@ async def test_two_processes_racing_run_retention_once_a_day(
     assert len(done) == 1, results
     assert done[0].counts["audit_entries"] == 1
     async with db.session() as session:
-        runs = (await session.exec(select(JobRun))).all()
-    assert [(r.job, r.run_key, r.finished_at is not None) for r in runs] == [
-        ("retention", "2030-03-02", True)
-    ]
+        runs = (await session.exec(select(JobClaim))).all()
+    assert [(r.job, r.due) for r in runs] == [("retention", "2030-03-02")]
     later = await run_daily_retention(runtimes[0], NOW + timedelta(hours=20))
     assert later is None, "the same local day runs once"
     next_day = await run_daily_retention(runtimes[0], NOW + timedelta(days=1))

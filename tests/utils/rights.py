@@ -23,7 +23,7 @@ from storage.models import (
     Broadcast,
     ConsentKind,
     Delivery,
-    JobRun,
+    JobClaim,
     MatchBlock,
     MatchCheckin,
     MatchGroup,
@@ -205,11 +205,7 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
         now=oslo(2026, 3, 2, 9),
     )
     session.add(ProcessedEvent(event_id="Ev1", received_at=oslo(2026, 3, 2, 9)))
-    session.add(
-        JobRun(
-            job="retention", run_key="2026-03-01", claimed_by="p1", started_at=oslo(2026, 3, 1, 3)
-        )
-    )
+    session.add(JobClaim(job="retention", subject="all", due="2026-03-01", claimed_by="p1"))
     session.add(SendingPause(transport="email", reason="test"))
     await session.flush()
     return RightsWorld(w, kari.id)

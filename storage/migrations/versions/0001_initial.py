@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:08:42.826269
+Create Date: 2026-12-01 14:18:09.124921
 """
 
 from collections.abc import Sequence
@@ -33,18 +33,6 @@ def upgrade() -> None:
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("job", "subject", "due"),
-    )
-    op.create_table(
-        "job_run",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("job", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("run_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("started_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("finished_at", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("result", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("job", "run_key"),
     )
     op.create_table(
         "person",
@@ -335,8 +323,11 @@ def upgrade() -> None:
         sa.Column("started_on", sa.Date(), nullable=True),
         sa.Column("completed_on", sa.Date(), nullable=True),
         sa.Column("withdrawn_on", sa.Date(), nullable=True),
-        sa.Column("withdrawal_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("not_started_on", sa.Date(), nullable=True),
+        sa.Column("withdrawal_reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("credits", sa.Float(), nullable=True),
+        sa.Column("exam_result", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("result_on", sa.Date(), nullable=True),
         sa.Column("is_alumnus", sa.Boolean(), nullable=False),
         sa.Column("alumni_consent", sa.Boolean(), nullable=True),
         sa.Column("alumni_consent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
@@ -742,6 +733,5 @@ def downgrade() -> None:
     op.drop_table("programme")
     op.drop_table("processed_event")
     op.drop_table("person")
-    op.drop_table("job_run")
     op.drop_table("job_claim")
     # ### end Alembic commands ###
