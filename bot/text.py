@@ -99,7 +99,9 @@ def formatted(value: object) -> Markup:
     if _MARKER_RE.search(text):
         text = plain(text)
     text = clean(text)
-    return Markup(f"{FORMATTED_OPEN}{text}{FORMATTED_CLOSE}") if text else Markup("")
+    if not text or (_INERT_RE.fullmatch(text) and not _EMOJI_LIKE.search(text)):
+        return Markup(text)
+    return Markup(f"{FORMATTED_OPEN}{text}{FORMATTED_CLOSE}")
 
 
 def trusted(text: str) -> Markup:

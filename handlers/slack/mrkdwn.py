@@ -168,6 +168,17 @@ def shows_staff_formatting(builder: Callable[P, R]) -> Callable[P, R]:
     return builder
 
 
+def takes_neutral_text(*params: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Declare which of a builder's parameters are neutral text the domain already marked
+    (e.g. `bot.broadcasts.preview_lines`), so the poison test passes them marked."""
+
+    def declare(builder: Callable[P, R]) -> Callable[P, R]:
+        builder.__neutral_params__ = params  # type: ignore[attr-defined]
+        return builder
+
+    return declare
+
+
 _RENDERED_ARGS = ("text", "blocks", "view", "attachments", "errors")
 
 

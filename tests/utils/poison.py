@@ -39,7 +39,11 @@ _ID_NAMES = re.compile(
 )
 _NAMED = {"locale": "nb", "tz": "Europe/Oslo", "timezone": "Europe/Oslo", "zone": "Europe/Oslo"}
 # Codes the domain itself writes (catalogue keys are made of them).
-_CODES: dict[str, Any] = {"reasons": ["overdue_assignments:2"], "scope": "cohort"}
+_CODES: dict[str, Any] = {
+    "reasons": ["overdue_assignments:2"],
+    "scope": "cohort",
+    "state": "escalated",
+}
 
 
 def poison_str(name: str) -> str:
@@ -149,8 +153,11 @@ def call_with_poison(fn: Callable[..., Any]) -> Any:
     hints = typing.get_type_hints(fn)
     kwargs = {}
     positional = []
+    neutral = getattr(fn, "__neutral_params__", ())
     for param in inspect.signature(fn).parameters.values():
         value = make(hints.get(param.name, Any), param.name)
+        if param.name in neutral:
+            value = _marked(value)
         if param.kind is param.POSITIONAL_ONLY:
             positional.append(value)
         else:

@@ -347,6 +347,7 @@ def _case_actions(case: ManagerCase, locale: str) -> dict[str, Any]:
     }
 
 
+@rendered
 def build_escalated(
     cases: list[ManagerCase],
     *,
@@ -370,6 +371,7 @@ def build_escalated(
     return blocks
 
 
+@rendered
 def build_followup(followup: ManagerFollowup, *, locale: str, tz: str) -> Blocks:
     """`/cohort managers`: counts by state, failed deliveries said as such, who to act on.
 
@@ -440,6 +442,7 @@ MAX_CLASSES_SHOWN = 12  # one section each
 MAX_ASSIGNMENTS_PER_CLASS = 20  # lines of one section
 
 
+@rendered
 def build_status_compact(
     statuses: list[ClassStatus], *, cohort_id: int, locale: str, title: str | None = None
 ) -> Blocks:

@@ -28,7 +28,7 @@ from handlers.slack.blocks.message import (
     clip,
     section,
 )
-from handlers.slack.mrkdwn import rendered, shows_staff_formatting
+from handlers.slack.mrkdwn import rendered, shows_staff_formatting, takes_neutral_text
 
 Blocks = list[dict[str, Any]]
 
@@ -416,6 +416,7 @@ def build_announce_modal(
 
 
 @shows_staff_formatting
+@takes_neutral_text("facts")
 @rendered
 def build_announce_confirm(
     *,
