@@ -983,13 +983,13 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "pulse.results.hidden": {
         "nb": plural(
             "k",
-            one="skjult (færre enn {k} svar)",
-            other="skjult (færre enn {k} svar)",
+            one="skjult (skjermer grupper med færre enn {k} svar)",
+            other="skjult (skjermer grupper med færre enn {k} svar)",
         ),
         "en": plural(
             "k",
-            one="hidden (fewer than {k} answer)",
-            other="hidden (fewer than {k} answers)",
+            one="hidden (protects groups with fewer than {k} answer)",
+            other="hidden (protects groups with fewer than {k} answers)",
         ),
     },
     "pulse.results.mean": {"nb": "gjennomsnitt {mean}", "en": "mean {mean}"},
@@ -1008,6 +1008,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Type `/cohort results <pulse>` with the pulse's number or title.",
     },
     "pulse.results.recent": {"nb": "Siste pulser:", "en": "Latest pulses:"},
+    "pulse.results.pending": {
+        "nb": "Pulsen er anonym: svarene åpnes og resultatene vises først når den stenger "
+        "{when}, samlet, så ingen kan lese av hvem som svarte hva underveis.",
+        "en": "This pulse is anonymous: its answers are opened and the results shown only when "
+        "it closes {when}, all at once, so nobody can tell who answered what as they arrive.",
+    },
+    "pulse.results.so_far": {
+        "nb": "Svart så langt: {answered} av {invited}",
+        "en": "Answered so far: {answered} of {invited}",
+    },
+    "pulse.results.pooled": {
+        "nb": "Små klasser samlet",
+        "en": "Small classes together",
+    },
     "pulse.created": {
         "nb": "Pulsen «{title}» er laget. Den sendes {when} og stenger {closes}. "
         "Se svarene med `/cohort results {id}`.",

@@ -253,7 +253,7 @@ async def _kept_enrolments(
             (
                 enrolment,
                 Refusal(
-                    what=f"enrolment in {cohort.name}: status, credits, dates, withdrawal reason",
+                    what=f"enrolment in {cohort.name}: status, dates, credits, exam result, withdrawal reason category",
                     reason=(
                         "the annual status report to the funder counts every participant, their "
                         f"background and result; the report for {year} is not delivered yet "

@@ -484,6 +484,17 @@ async def count_deliveries_by_state_and_transport(
     return {(str(state), str(transport)): int(n) for state, transport, n in result.all()}
 
 
+async def due_backlog(*, session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """Pending deliveries already due at `now`, and the oldest one's due time."""
+    result = await session.execute(
+        select(func.count(), func.min(D.send_at)).where(
+            D.state == DeliveryState.PENDING, D.send_at <= now
+        )
+    )
+    count, oldest = result.one()
+    return int(count), oldest
+
+
 async def count_uncertain_sends(*, session: AsyncSession) -> int:
     """Sent deliveries that a dead process may have sent too (possible duplicates)."""
     result = await session.execute(
