@@ -47,8 +47,10 @@ def started(e: Any) -> bool:
         return False
     if e.started_on is not None:
         return True
-    return e.withdrawn_on is not None and e.cohort_start is not None and (
-        e.withdrawn_on >= e.cohort_start
+    return (
+        e.withdrawn_on is not None
+        and e.cohort_start is not None
+        and (e.withdrawn_on >= e.cohort_start)
     )
 
 
