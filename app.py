@@ -12,7 +12,7 @@ import secrets
 import signal
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -209,6 +209,29 @@ def _local_secrets(data_dir: Path) -> dict[str, str]:
     return values
 
 
+LOCAL_CLOCK_FILE = "local-clock.json"
+
+
+def local_clock(data_dir: Path) -> OffsetClock:
+    """The local workspace's movable clock, resuming the offset kept under data/."""
+    path = data_dir / LOCAL_CLOCK_FILE
+    offset = timedelta(0)
+    if path.exists():
+        try:
+            offset = timedelta(seconds=float(json.loads(path.read_text("utf-8"))["offset_seconds"]))
+        except (ValueError, KeyError, TypeError):
+            logger.warning("Ignored an unreadable %s; the local clock starts at real time", path)
+        offset = max(offset, timedelta(0))
+
+    def save(new: timedelta) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"offset_seconds": new.total_seconds()}), encoding="utf-8")
+        tmp.replace(path)  # atomic: a crash mid-write keeps the old offset
+
+    return OffsetClock(offset=offset, on_change=save)
+
+
 async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWorkspace:
     """Start the emulator on COHORTBOT_PORT + 1 and point the bot's settings at it."""
     from emulator import start_emulator
@@ -223,8 +246,10 @@ async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWork
         fresh = not await demo_exists(probe)
     finally:
         await probe.dispose()
-    if fresh and state_file.exists():
-        state_file.unlink()
+    if fresh:
+        for stale in (state_file, data_dir / LOCAL_CLOCK_FILE):
+            if stale.exists():
+                stale.unlink()
     bot_url = f"http://127.0.0.1:{settings.port}"
     port = settings.emulator_port or settings.port + 1
     try:
@@ -306,16 +331,10 @@ async def serve(
 
     Without Slack credentials, start the local Slack workspace and run against it.
     """
+    from bot.logs import configure_logging
     from schedules import build_scheduler, default_jobs, stop_scheduler
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # APScheduler logs every run of the one-second dispatch tick at INFO, and a WARNING each
-    # second a long tick is still running (max_instances=1 is the point); missed runs are still
-    # logged by its executor.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    configure_logging(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -335,8 +354,10 @@ async def serve(
         seed_local_users(local.handle.state)
 
     http = aiohttp.ClientSession()
-    clock: Clock = OffsetClock() if local else SystemClock()
+    clock: Clock = local_clock(data_dir) if local else SystemClock()
     runtime = build_runtime(settings, clock=clock, http=http)
+    if local:
+        runtime.lease_clock = SystemClock()  # fast-forward must not expire live claims
     client = create_slack_client(settings, http)
     install_transports(runtime, client)
     if not settings.smtp_url:

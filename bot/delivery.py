@@ -27,6 +27,7 @@ import asyncio
 import logging
 import os
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.messages import t
 from bot.notifier import Notifier, OutgoingMessage, SendResult
@@ -240,6 +242,7 @@ class Dispatcher:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         linger: bool = False,
+        lease_clock: Clock | None = None,
     ) -> None:
         if isinstance(runtime_or_db, Database):
             db = runtime_or_db
@@ -249,12 +252,16 @@ class Dispatcher:
             clock = clock or runtime_or_db.clock
             settings = settings or runtime_or_db.settings
             process_id = process_id or runtime_or_db.process_id
+            lease_clock = lease_clock or getattr(runtime_or_db, "lease_clock", None)
         if settings is None:
             raise ValueError("Dispatcher needs settings")
         self.db = db
         # By reference: app.py may install the transports after building the scheduler.
         self.notifiers: Mapping[str, Notifier] = notifiers if notifiers is not None else {}
         self.clock: Clock = clock or SystemClock()
+        # Leases are measured on this clock: the real one when `clock` is the local
+        # workspace's fast-forwardable clock, so moving time never expires a live claim.
+        self.lease_clock: Clock | None = lease_clock
         self.limiter = limiter
         self.settings = settings
         # Unique per dispatcher instance, so two processes that share a process_id never
@@ -273,6 +280,10 @@ class Dispatcher:
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.settings.dispatch_lease_seconds)
+
+    def _lease_now(self, now: datetime) -> datetime:
+        """Now on the lease clock (`now` itself when leases share the dispatcher's clock)."""
+        return self.lease_clock.now() if self.lease_clock is not None else now
 
     async def tick(
         self, now: datetime | None = None, *, max_batches: int | None = None
@@ -318,13 +329,15 @@ class Dispatcher:
             if await self._anything_due(at):
                 async with self.db.transaction() as session:
                     self._paused = {p.transport for p in await q.list_pauses(session=session)}
+                    lease_now = self._lease_now(at)
                     claimed = await q.claim_due_deliveries(
                         session=session,
                         now=at,
                         limit=self.settings.dispatch_batch,
                         claimed_by=self.token,
-                        lease_until=at + self.lease,
+                        lease_until=lease_now + self.lease,
                         transports=self.transports,
+                        lease_now=lease_now,
                     )
             if not claimed:
                 if queue.qsize() or self._busy:
@@ -377,7 +390,12 @@ class Dispatcher:
         # (no BEGIN/COMMIT, no locks), so an idle tick costs about a millisecond.
         async with self.db.engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            return await q.any_due(connection=connection, now=now, transports=self.transports)
+            return await q.any_due(
+                connection=connection,
+                now=now,
+                transports=self.transports,
+                lease_now=self._lease_now(now),
+            )
 
     # --- one batch -------------------------------------------------------------------------
 
@@ -495,7 +513,7 @@ class Dispatcher:
                 delivery_id=item.id,
                 claimed_by=self.token,
                 now=now,
-                lease_until=now + self.lease,
+                lease_until=self._lease_now(now) + self.lease,
             )
         if not started:
             stats.lost += 1
@@ -503,7 +521,10 @@ class Dispatcher:
         if item.uncertain:
             stats.resent_uncertain += 1
             logger.warning("Resending delivery %s that may already have been sent", item.id)
+        started_at = time.perf_counter()
         result = await self._send(item)
+        metrics.SEND_SECONDS.labels(item.transport).observe(time.perf_counter() - started_at)
+        metrics.SENDS.labels(item.transport, result.status).inc()
         if result.status == "sent":
             return item, result
         async with self.db.transaction() as session:

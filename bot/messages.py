@@ -96,11 +96,13 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find &lt;ord&gt;` – finn andre ledere som vil bli funnet\n"
         "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
+        "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find &lt;words&gt;` – find other leaders who want to be found\n"
         "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
+        "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
     "help.staff": {
@@ -592,6 +594,98 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
             "See how it goes with `/cohort announce report {id}`.",
         ),
     },
+    "broadcast.preview.audience": {"nb": "*Mottakere:* {audience}", "en": "*Audience:* {audience}"},
+    "broadcast.preview.where": {"nb": "*Hvor:* {where}", "en": "*Where:* {where}"},
+    "broadcast.preview.when": {"nb": "*Når:* {when}", "en": "*When:* {when}"},
+    "broadcast.preview.counts": {
+        "nb": "*Antall:* {count} – på Slack: {slack} · på e-post: {email} · kan ikke nås: "
+        "{unreachable}",
+        "en": "*How many:* {count} – by Slack: {slack} · by email: {email} · can't be reached: "
+        "{unreachable}",
+    },
+    "broadcast.preview.email_held": {
+        "nb": ":warning: E-post er ikke satt opp (SMTP_URL): de {n} på e-post kan ikke nås nå. "
+        "Meldingene venter og sendes når e-post er satt opp.",
+        "en": ":warning: Email is not configured (SMTP_URL): the {n} by email can't be reached "
+        "now. Their messages wait and go once email is configured.",
+    },
+    "broadcast.where.dm": {
+        "nb": "direktemelding til hver enkelt (e-post til ledere som ikke er på Slack)",
+        "en": "a direct message to each person (email to managers not on Slack)",
+    },
+    "broadcast.where.channels": {"nb": "innlegg i {channels}", "en": "a post in {channels}"},
+    "broadcast.when.now": {"nb": "med en gang", "en": "straight away"},
+    "broadcast.when.at": {"nb": "{when}", "en": "{when}"},
+    "broadcast.when.quiet": {
+        "nb": "(utenfor stille timer: det som faller i stille timer, flyttes til neste tillatte tid)",
+        "en": "(outside quiet hours: what falls in quiet hours moves to the next allowed time)",
+    },
+    "broadcast.where.dm_short": {"nb": "direktemeldinger", "en": "direct messages"},
+    "broadcast.where.channel_short": {"nb": "kanalinnlegg", "en": "channel posts"},
+    "broadcast.status.scheduled": {"nb": "planlagt", "en": "scheduled"},
+    "broadcast.status.held": {"nb": "venter på e-post", "en": "waiting for email"},
+    "broadcast.status.sending": {"nb": "sendes nå", "en": "going out"},
+    "broadcast.status.sent": {"nb": "sendt", "en": "sent"},
+    "broadcast.status.cancelled": {"nb": "avlyst", "en": "cancelled"},
+    "broadcast.list.title": {"nb": "Kunngjøringer", "en": "Announcements"},
+    "broadcast.list.none": {
+        "nb": "Ingen kunngjøringer de siste 14 dagene, og ingen planlagt.",
+        "en": "No announcements in the last 14 days, and none scheduled.",
+    },
+    "broadcast.list.item": {
+        "nb": "*Nr. {id}* – {status} – {when}\n{audience} · {where} · på Slack: {slack} · "
+        "på e-post: {email} · sendt: {sent} · feilet: {failed}",
+        "en": "*No. {id}* – {status} – {when}\n{audience} · {where} · by Slack: {slack} · "
+        "by email: {email} · sent: {sent} · failed: {failed}",
+    },
+    "broadcast.list.held": {
+        "nb": ":envelope: Venter på e-post (SMTP_URL er ikke satt): {n}",
+        "en": ":envelope: Waiting for email (SMTP_URL is not set): {n}",
+    },
+    "broadcast.list.cancel": {"nb": "Avlys", "en": "Cancel it"},
+    "broadcast.list.keep": {"nb": "Behold", "en": "Keep it"},
+    "broadcast.list.cancel_confirm": {
+        "nb": "Avlyse kunngjøring {id}? Ingen får den.",
+        "en": "Cancel announcement {id}? Nobody will get it.",
+    },
+    "broadcast.list.more": {
+        "nb": "… og {n} til: `cohortbot broadcast --list` viser alle.",
+        "en": "… and {n} more: `cohortbot broadcast --list` shows them all.",
+    },
+    "broadcast.list.how": {
+        "nb": "Endre før den går: `/cohort announce change NR at 2026-03-10 09:00` eller "
+        "`/cohort announce change NR text Ny tekst`. Avlys: `/cohort announce cancel NR`.",
+        "en": "Change it before it goes: `/cohort announce change NO at 2026-03-10 09:00` or "
+        "`/cohort announce change NO text New text`. Cancel: `/cohort announce cancel NO`.",
+    },
+    "broadcast.cancelled": {
+        "nb": plural(
+            "n",
+            one="Kunngjøring {id} er avlyst: {n} utsendelse er stoppet.",
+            other="Kunngjøring {id} er avlyst: {n} utsendelser er stoppet.",
+        ),
+        "en": plural(
+            "n",
+            one="Announcement {id} is cancelled: {n} delivery stopped.",
+            other="Announcement {id} is cancelled: {n} deliveries stopped.",
+        ),
+    },
+    "broadcast.changed": {
+        "nb": "Kunngjøring {id} er endret.",
+        "en": "Announcement {id} is changed.",
+    },
+    "broadcast.refused": {
+        "nb": "Det gikk ikke: {reason}",
+        "en": "That didn't work: {reason}",
+    },
+    "broadcast.usage": {
+        "nb": "Skriv `/cohort announce` for en ny kunngjøring, `/cohort announce list`, "
+        "`/cohort announce cancel NR`, `/cohort announce change NR at 2026-03-10 09:00`, "
+        "`/cohort announce change NR text Ny tekst` eller `/cohort announce report NR`.",
+        "en": "Type `/cohort announce` for a new announcement, `/cohort announce list`, "
+        "`/cohort announce cancel NO`, `/cohort announce change NO at 2026-03-10 09:00`, "
+        "`/cohort announce change NO text New text` or `/cohort announce report NO`.",
+    },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
         "en": "Announcement {id}: {sent} sent, {failed} failed, {waiting} waiting.",
@@ -886,13 +980,13 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "pulse.results.hidden": {
         "nb": plural(
             "k",
-            one="skjult (færre enn {k} svar)",
-            other="skjult (færre enn {k} svar)",
+            one="skjult (skjermer grupper med færre enn {k} svar)",
+            other="skjult (skjermer grupper med færre enn {k} svar)",
         ),
         "en": plural(
             "k",
-            one="hidden (fewer than {k} answer)",
-            other="hidden (fewer than {k} answers)",
+            one="hidden (protects groups with fewer than {k} answer)",
+            other="hidden (protects groups with fewer than {k} answers)",
         ),
     },
     "pulse.results.mean": {"nb": "gjennomsnitt {mean}", "en": "mean {mean}"},
@@ -911,6 +1005,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Type `/cohort results &lt;pulse&gt;` with the pulse's number or title.",
     },
     "pulse.results.recent": {"nb": "Siste pulser:", "en": "Latest pulses:"},
+    "pulse.results.pending": {
+        "nb": "Pulsen er anonym: svarene åpnes og resultatene vises først når den stenger "
+        "{when}, samlet, så ingen kan lese av hvem som svarte hva underveis.",
+        "en": "This pulse is anonymous: its answers are opened and the results shown only when "
+        "it closes {when}, all at once, so nobody can tell who answered what as they arrive.",
+    },
+    "pulse.results.so_far": {
+        "nb": "Svart så langt: {answered} av {invited}",
+        "en": "Answered so far: {answered} of {invited}",
+    },
+    "pulse.results.pooled": {
+        "nb": "Små klasser samlet",
+        "en": "Small classes together",
+    },
     "pulse.created": {
         "nb": "Pulsen «{title}» er laget. Den sendes {when} og stenger {closes}. "
         "Se svarene med `/cohort results {id}`.",

@@ -18,6 +18,7 @@ admitted, started, participants, completed, withdrawn) are programme statistics 
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -1322,6 +1323,11 @@ async def pulse_figures(
     for r in await q.participation_counts(session=session, pulse_ids=pulse_ids):
         out[r.pulse_id].invited[r.class_id] = int(r.invited)
         out[r.pulse_id].answered[r.class_id] = int(r.answered or 0)
+    # Anonymous pulses keep who answered only as a count per class, written at release.
+    from storage.queries.pulses import response_counts
+
+    for r in await response_counts(session=session, pulse_ids=pulse_ids):
+        out[r.pulse_id].answered[r.class_id] = int(r.answered)
     questions: dict[int, QuestionFigures] = {}
     for r in await q.list_questions(session=session, pulse_ids=pulse_ids):
         qf = QuestionFigures(r.id, r.position, r.kind, r.text, list(r.choices or []))
@@ -1380,7 +1386,9 @@ async def produce_annual_report(
     report = await build_annual_report(
         session, year=year, settings=settings, now=now, locale=locale
     )
-    data = render(report, fmt)
+    # Charts, HTML and XLSX are CPU work (a second or two for a national year): render in a
+    # worker thread so the bot's event loop keeps acking clicks meanwhile.
+    data = await asyncio.to_thread(render, report, fmt)
     await record_audit(
         session=session,
         actor=actor,

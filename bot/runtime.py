@@ -18,6 +18,9 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=SystemClock)
+    # Leases (dispatcher claims) are measured on this clock when set: the real one in local
+    # mode, whose `clock` fast-forwards.
+    lease_clock: Clock | None = None
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     process_id: str = "bot"
     # Set by app.py: the shared aiohttp.ClientSession (typed loosely: bot/ knows no HTTP client).
@@ -26,3 +29,5 @@ class Runtime:
     channel_admin: Any = None
     # Set by app.py: the UserLookup port (bot.directory) over Slack, to recognise staff.
     user_lookup: Any = None
+    # Set when a released pulse's receipts could not yet be scrubbed from the files (bot.pulses).
+    scrub_pending: bool = False

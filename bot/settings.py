@@ -58,6 +58,8 @@ class Settings(BaseModel):
     slack_post_workspace_per_minute: int = Field(default=600, ge=1)
     staff_emails: tuple[str, ...] = ()
     local_mode: bool = False
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     emulator_port: int | None = Field(default=None, ge=1, le=65535)
     # Networks: class channels when a cohort completes ("archive" | "keep"); withdrawn
     # participants ("keep": left in the channel, no longer messaged | "remove": also removed).
@@ -98,6 +100,13 @@ class Settings(BaseModel):
     def report_due_month_day(self) -> tuple[int, int]:
         month, day = (int(p) for p in self.report_due.split("-"))
         return month, day
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _case(cls, value: object, info: Any) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     @field_validator("timezone")
     @classmethod
@@ -178,6 +187,8 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_SLACK_POST_WORKSPACE_PER_MINUTE": "slack_post_workspace_per_minute",
     "COHORTBOT_STAFF_EMAILS": "staff_emails",
     "COHORTBOT_EMULATOR_PORT": "emulator_port",
+    "COHORTBOT_LOG_FORMAT": "log_format",
+    "COHORTBOT_LOG_LEVEL": "log_level",
     "COHORTBOT_CLASS_CHANNELS_ON_COMPLETION": "class_channels_on_completion",
     "COHORTBOT_WITHDRAWN_POLICY": "withdrawn_policy",
     "COHORTBOT_MATCH_EVERY_WEEKS": "match_every_weeks",

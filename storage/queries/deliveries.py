@@ -173,6 +173,7 @@ async def claim_due_deliveries(
     claimed_by: str,
     lease_until: datetime,
     transports: Collection[str] | None = None,
+    lease_now: datetime | None = None,
 ) -> list[ClaimedDelivery]:
     """Claim up to `limit` due deliveries for `claimed_by`; commit afterwards.
 
@@ -183,11 +184,14 @@ async def claim_due_deliveries(
     notifier for them in this process: email without SMTP_URL): those wait, held.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
+    # Leases run on their own clock (real time) when `lease_now` is given: the local
+    # workspace's fast-forward moves `now` but must not make live claims look expired.
+    lease_now = lease_now or now
     expired = (
         select(D.id)
         .where(
             D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-            D.lease_until < now,
+            D.lease_until < lease_now,
             _sendable(transports),
         )
         .order_by(D.lease_until)
@@ -234,7 +238,7 @@ async def claim_due_deliveries(
                 and_(state == DeliveryState.PENDING, D.send_at <= now),
                 and_(
                     state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-                    D.lease_until < now,
+                    D.lease_until < lease_now,
                 ),
             ),
         )
@@ -470,6 +474,27 @@ async def count_deliveries_by_state(*, session: AsyncSession) -> dict[str, int]:
     return {state: int(n) for state, n in result.all()}
 
 
+async def count_deliveries_by_state_and_transport(
+    *, session: AsyncSession
+) -> dict[tuple[str, str], int]:
+    """Rows in the outbox per (state, transport), for the metrics endpoint."""
+    result = await session.execute(
+        select(D.state, D.transport, func.count()).group_by(D.state, D.transport)
+    )
+    return {(str(state), str(transport)): int(n) for state, transport, n in result.all()}
+
+
+async def due_backlog(*, session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """Pending deliveries already due at `now`, and the oldest one's due time."""
+    result = await session.execute(
+        select(func.count(), func.min(D.send_at)).where(
+            D.state == DeliveryState.PENDING, D.send_at <= now
+        )
+    )
+    count, oldest = result.one()
+    return int(count), oldest
+
+
 async def count_uncertain_sends(*, session: AsyncSession) -> int:
     """Sent deliveries that a dead process may have sent too (possible duplicates)."""
     result = await session.execute(
@@ -514,7 +539,11 @@ async def next_due_at(*, session: AsyncSession) -> datetime | None:
 
 
 async def any_due(
-    *, connection: AsyncConnection, now: datetime, transports: Collection[str] | None = None
+    *,
+    connection: AsyncConnection,
+    now: datetime,
+    transports: Collection[str] | None = None,
+    lease_now: datetime | None = None,
 ) -> bool:
     """Is anything due or abandoned? One indexed probe: the idle tick's whole cost."""
     due = (
@@ -527,7 +556,7 @@ async def any_due(
         select(D.id)
         .where(
             D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-            D.lease_until < now,
+            D.lease_until < (lease_now or now),
             _sendable(transports),
         )
         .limit(1)

@@ -238,3 +238,51 @@ async def test_erasure_before_the_report_keeps_the_result_without_name_and_says_
     async with db.transaction() as session:
         with pytest.raises(UnknownPerson):
             await export_person(session, email=KARI_EMAIL, now=DURING, actor="cli")
+
+
+async def test_a_line_managers_nudge_that_names_the_erased_person_loses_the_name(
+    db: Database, settings: Settings
+) -> None:
+    async with db.transaction() as session:
+        await build_rights_world(session, settings)
+    async with db.session() as session:
+        nudges = (
+            (
+                await session.execute(
+                    select(Delivery).where(
+                        col(Delivery.target) == "UMONA", col(Delivery.kind) == "nudge"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert nudges and any(KARI_NAME in str(d.message) for d in nudges), "the planner names her"
+    await _erase_and_scan(db, settings, AFTER_REPORT)
+    async with db.session() as session:
+        after = [await session.get(Delivery, d.id) for d in nudges]
+    assert all(d is not None for d in after), "Mona's own messages stay hers"
+    assert not any(KARI_NAME in str(d.message) for d in after if d)
+    assert any("[slettet]" in str(d.message) for d in after if d)
+
+
+async def test_erasing_a_line_manager_keeps_their_participants_and_removes_the_manager(
+    db: Database, settings: Settings
+) -> None:
+    async with db.transaction() as session:
+        rw = await build_rights_world(session, settings)
+    mona = rw.world.mona
+    async with db.transaction() as session:
+        await erase_person(session, settings, email=mona.email, now=AFTER_REPORT, actor="cli")
+    await db.purge_freed_space()
+    data = (
+        sqlite_bytes(settings.database_url)
+        if settings.database_url.startswith("sqlite")
+        else pg_dump_bytes(settings.database_url)
+    )
+    assert find_needles(data, [mona.email, "Mona Leder", "UMONA"]) == []
+    async with db.transaction() as session:
+        export = await export_person(session, email=KARI_EMAIL, now=AFTER_REPORT, actor="cli")
+    links = export["data_classes"]["line_managers"]
+    assert all(not rows for rows in links.values())
+    assert export["data_classes"]["profile"]["name"] == KARI_NAME

@@ -409,13 +409,21 @@ def build_announce_confirm(
     send_at: int | None,
     preview: Preview,
     locale: str,
+    facts: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Step two: the message as it will look and the number of recipients; Send confirms."""
+    """Step two: the message as it will look, to whom, where, when and how many; Send confirms.
+
+    `facts` are `bot.broadcasts.preview_lines` (audience, where, when, by Slack and email).
+    """
     detail = ", ".join(f"{n} {transport}" for transport, n in sorted(preview.by_transport.items()))
     blocks: Blocks = [
-        section(t("broadcast.confirm.count", locale, count=preview.count, detail=detail or "-")),
+        section(
+            "\n".join(facts)
+            if facts
+            else t("broadcast.confirm.count", locale, count=preview.count, detail=detail or "-")
+        ),
     ]
-    if preview.unreachable:
+    if preview.unreachable and not facts:
         blocks.append(
             {
                 "type": "context",

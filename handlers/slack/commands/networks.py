@@ -20,6 +20,7 @@ from handlers.slack.blocks.networks import (
     delivery_report_text,
 )
 from handlers.slack.channels import ChannelAdminError, SlackChannelAdmin
+from handlers.slack.commands import announcements
 from handlers.slack.commands.registry import CommandContext, subcommand
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,8 @@ async def announce_command(ctx: CommandContext) -> None:
     """Open the announcement modal, or `announce report ID` for a delivery report."""
     locale = ctx.actor.locale
     words = ctx.args.split()
+    if await announcements.handle(ctx, words):
+        return
     if words[:1] == ["report"] and len(words) == 2 and words[1].isdigit():
         try:
             async with ctx.runtime.db.transaction() as session:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from slack_bolt.async_app import AsyncApp
@@ -78,7 +79,8 @@ async def results_command(ctx: CommandContext) -> None:
     try:
         await ctx.client.files_upload_v2(
             channel=await _dm_channel(ctx),
-            file=results_chart_png(results, locale=locale),
+            # matplotlib is CPU work: off the event loop, so other clicks are acked meanwhile.
+            file=await asyncio.to_thread(results_chart_png, results, locale=locale),
             filename=f"puls-{results.pulse.key}.png",
             title=t("pulse.results.title", locale, title=results.pulse.title),
         )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:18:09.124921
+Create Date: 2026-12-01 14:26:21.319061
 """
 
 from collections.abc import Sequence
@@ -379,7 +379,9 @@ def upgrade() -> None:
         sa.Column("opens_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closes_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("reminder_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminders_done_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("released_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("session_id", sa.Integer(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
@@ -482,7 +484,6 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("invited_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("answered", sa.Boolean(), nullable=False),
-        sa.Column("reminded_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -510,6 +511,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pulse_question", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pulse_question_pulse_id"), ["pulse_id"], unique=False)
+
+    op.create_table(
+        "pulse_receipt",
+        sa.Column("pulse_id", sa.Integer(), nullable=False),
+        sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("pulse_id", "token"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "pulse_response_count",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pulse_id", sa.Integer(), nullable=False),
+        sa.Column("class_id", sa.Integer(), nullable=True),
+        sa.Column("answered", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["class_id"], ["cohort_class.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("pulse_id", "class_id"),
+    )
+    with op.batch_alter_table("pulse_response_count", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_pulse_response_count_class_id"), ["class_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_pulse_response_count_pulse_id"), ["pulse_id"], unique=False
+        )
 
     op.create_table(
         "match_group",
@@ -562,7 +591,7 @@ def upgrade() -> None:
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("respondent_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("respondent_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("class_id", sa.Integer(), nullable=True),
         sa.Column("value", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),
@@ -626,6 +655,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_match_group_round_id"))
 
     op.drop_table("match_group")
+    with op.batch_alter_table("pulse_response_count", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pulse_response_count_pulse_id"))
+        batch_op.drop_index(batch_op.f("ix_pulse_response_count_class_id"))
+
+    op.drop_table("pulse_response_count")
+    op.drop_table("pulse_receipt")
     with op.batch_alter_table("pulse_question", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pulse_question_pulse_id"))
 
