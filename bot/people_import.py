@@ -33,7 +33,7 @@ from bot.enrolment_status import (
     parse_result,
     parse_status,
 )
-from bot.messages import normalise_locale
+from bot.messages import normalise_locale, plural_word
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import (
@@ -162,7 +162,7 @@ def _table(records: Iterable[Sequence[Any]]) -> Table:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ImportFileError(
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+            f"missing {plural_word(len(missing), 'column', 'columns')} {', '.join(missing)}: "
             f"the header row needs {', '.join(REQUIRED_COLUMNS)} "
             f"(optional: {', '.join(OPTIONAL_COLUMNS)})"
         )
