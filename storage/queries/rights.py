@@ -87,6 +87,11 @@ IDENTITY_COLUMNS: tuple[tuple[str, str, str], ...] = ()
 # JSON columns holding lists of person ids: (table, column, data class).
 PERSON_ID_LISTS: tuple[tuple[str, str, str], ...] = (("match_group", "member_ids", "matching"),)
 
+# Tables holding a person only under a keyed pseudonym (HMAC of pulse and person under the secret
+# key): not linkable from the database alone, so not exported; erasure recomputes the pseudonym
+# and deletes the rows (`delete_keyed_rows`).
+KEYED_PERSON_TABLES: frozenset[str] = frozenset({"pulse_receipt"})
+
 # Tables that hold no person data at all (checked by the completeness test, so a new table has
 # to be put either here or in PERSON_COLUMNS on purpose).
 NO_PERSON_DATA: frozenset[str] = frozenset(
@@ -103,6 +108,7 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "sending_pause",
         "processed_event",
         "job_claim",
+        "pulse_response_count",
     }
 )
 
@@ -261,6 +267,19 @@ async def remove_from_id_lists(
             )
             touched += 1
     return touched
+
+
+async def receipt_pulse_ids(*, session: AsyncSession) -> list[int]:
+    """The pulses with sealed receipts (open anonymous pulses)."""
+    t = _table("pulse_receipt")
+    result = await session.execute(select(t.c.pulse_id).distinct())
+    return [int(i) for i in result.scalars()]
+
+
+async def delete_receipt(*, session: AsyncSession, pulse_id: int, token: str) -> int:
+    t = _table("pulse_receipt")
+    result = await session.execute(delete(t).where(t.c.pulse_id == pulse_id, t.c.token == token))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def delete_deliveries(*, session: AsyncSession, ids: Sequence[int]) -> int:
