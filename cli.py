@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from bot.messages import counted, plural_word
 from bot.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")
@@ -217,8 +218,8 @@ def _print_plan_report(report: Any) -> None:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
     verb = "would be made (dry run: nothing written)" if report.dry_run else "made"
     console.print(
-        f"{report.changes} change{'' if report.changes == 1 else 's'} {verb}; "
-        f"{report.deliveries_planned} deliveries planned"
+        f"{counted(report.changes, 'change', 'changes')} {verb}; "
+        f"{counted(report.deliveries_planned, 'delivery', 'deliveries')} planned"
     )
 
 
@@ -343,8 +344,9 @@ def _print_import_report(report: Any) -> None:
     if report.unreachable_participants or report.unreachable_managers:
         p, m = report.unreachable_participants or 0, report.unreachable_managers or 0
         console.print(
-            f"  [yellow]email is not configured (no SMTP_URL): {p} participant"
-            f"{'' if p == 1 else 's'} and {m} line manager{'' if m == 1 else 's'} not on Slack "
+            "  [yellow]email is not configured (no SMTP_URL): "
+            f"{counted(p, 'participant', 'participants')} and "
+            f"{counted(m, 'line manager', 'line managers')} not on Slack "
             "cannot be reached; their deliveries are held until SMTP_URL is set[/]",
             highlight=False,
         )
@@ -400,7 +402,8 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
     console.print(counts)
     for transport, n in sorted(overview.held.items()):
         console.print(
-            f"[yellow]{n} pending {transport} deliver{'y is' if n == 1 else 'ies are'} held: "
+            f"[yellow]{n} pending {transport} "
+            f"{plural_word(n, 'delivery is', 'deliveries are')} held: "
             f"{transport} is not configured"
             + (" (set SMTP_URL; they go once it is)" if transport == "email" else "")
             + "[/]",
@@ -815,7 +818,7 @@ async def _broadcast_list(settings: Settings) -> None:
             _summary_line(settings, s, labels[s.id]), highlight=False, markup=False, soft_wrap=True
         )
     console.print(
-        f"{len(found)} announcement{'' if len(found) == 1 else 's'}; "
+        f"{counted(len(found), 'announcement', 'announcements')}; "
         "`cohortbot broadcast --cancel ID` or `--change ID --text/--at` before one starts"
     )
 
@@ -836,7 +839,7 @@ async def _broadcast_cancel(settings: Settings, broadcast_id: int) -> None:
     finally:
         await db.dispose()
     console.print(
-        f"announcement {broadcast_id} cancelled: {n} deliver{'y' if n == 1 else 'ies'} stopped"
+        f"announcement {broadcast_id} cancelled: {counted(n, 'delivery', 'deliveries')} stopped"
     )
 
 

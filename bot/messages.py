@@ -56,6 +56,20 @@ def plural_rule(locale: str) -> PluralRule:
     return Locale.parse(_babel_locale(locale)).plural_form
 
 
+def plural_word(n: float, one: str, other: str, locale: str | None = "en") -> str:
+    """The form CLDR's plural rule picks for `n` (for the English CLI and error texts).
+
+    >>> plural_word(1, "delivery is", "deliveries are")
+    'delivery is'
+    """
+    return one if plural_rule(normalise_locale(locale))(abs(n)) == "one" else other
+
+
+def counted(n: float, one: str, other: str, locale: str | None = "en") -> str:
+    """`n` and its noun in the right form: counted(1, "change", "changes") is "1 change"."""
+    return f"{n} {plural_word(n, one, other, locale)}"
+
+
 def text_forms(text: str | Plural) -> tuple[str, ...]:
     """Every form of a catalogue text: the text itself, or each plural form."""
     return tuple(text.forms.values()) if isinstance(text, Plural) else (text,)

@@ -33,7 +33,7 @@ from bot.enrolment_status import (
     parse_result,
     parse_status,
 )
-from bot.messages import normalise_locale
+from bot.messages import normalise_locale, plural_word
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import (
@@ -162,7 +162,7 @@ def _table(records: Iterable[Sequence[Any]]) -> Table:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise ImportFileError(
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+            f"missing {plural_word(len(missing), 'column', 'columns')} {', '.join(missing)}: "
             f"the header row needs {', '.join(REQUIRED_COLUMNS)} "
             f"(optional: {', '.join(OPTIONAL_COLUMNS)})"
         )
@@ -678,8 +678,6 @@ def _sync_enrolment(
     if enrolment is None:
         enrolment = Enrolment(person_id=person_id, cohort_id=cohort_id, class_id=class_id)
         changed = ["created"]
-        if r.status is None:
-            enrolment.started_on = today
     else:
         changed = _set(enrolment, {"class_id": class_id})
     change = _wanted_change(enrolment, r, created=created)

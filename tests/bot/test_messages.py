@@ -123,3 +123,12 @@ def test_counted_texts_follow_cldr_plural_rules(locale: str, count: int, expecte
 def test_a_plural_refuses_a_count_that_is_not_a_number() -> None:
     with pytest.raises(TypeError):
         t("broadcast.queued", "nb", id=7, count="2")
+
+
+def test_english_cli_texts_count_by_the_cldr_rule_too() -> None:
+    from bot.messages import counted, plural_word
+
+    assert counted(1, "change", "changes") == "1 change"
+    assert counted(0, "change", "changes") == "0 changes"
+    assert plural_word(2, "delivery is", "deliveries are") == "deliveries are"
+    assert plural_word(1, "mottaker", "mottakere", "nb") == "mottaker"
