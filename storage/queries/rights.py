@@ -40,6 +40,7 @@ from storage.models import (
     PulseAnswer,
     RiskCase,
 )
+from storage.queries.audit import list_audit
 
 Erasure = Literal["delete", "null", "pseudonymise"]
 
@@ -186,30 +187,9 @@ async def deliveries_to(
     return list(result.scalars())
 
 
-def _audit_about(person_id: int) -> Any:
-    return or_(
-        col(AuditEvent.actor_id) == person_id,
-        col(AuditEvent.actor) == f"person:{person_id}",
-        col(AuditEvent.subject) == f"person:{person_id}",
-    )
-
-
 async def audit_about(*, session: AsyncSession, person_id: int) -> list[AuditEvent]:
-    """Audit entries by the person or about them (subject `person:<id>`, or id in the detail)."""
-    result = await session.execute(select(AuditEvent).order_by(col(AuditEvent.id)))
-    return [e for e in result.scalars() if _audit_mentions(e, person_id)]
-
-
-def _audit_mentions(event: AuditEvent, person_id: int) -> bool:
-    if event.actor_id == person_id or event.actor == f"person:{person_id}":
-        return True
-    if event.subject == f"person:{person_id}":
-        return True
-    detail = event.detail or {}
-    if detail.get("person_id") == person_id:
-        return True
-    ids = detail.get("person_ids") or detail.get("people") or []
-    return isinstance(ids, list) and person_id in ids
+    """Audit entries by the person or about them, oldest first (the audit reader's own rule)."""
+    return list(reversed(await list_audit(session=session, person_id=person_id)))
 
 
 async def match_groups_of(
