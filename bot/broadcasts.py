@@ -26,6 +26,7 @@ from bot.networks import InvalidRequest
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor, require_staff
 from bot.settings import Settings
+from bot.text import formatted
 from storage.models import Broadcast, Cohort, DeliveryState, NetworkKind, Person
 from storage.queries import broadcasts as q
 from storage.queries import networks as nq
@@ -351,6 +352,8 @@ async def preview(
 
 def _message(text: str, locale: str, broadcast_id: int, urgent: bool) -> OutgoingMessage:
     title = t("broadcast.title.urgent" if urgent else "broadcast.title", locale)
+    # Staff's words: their *bold* and _italic_ work, but never a ping, mention or disguised link.
+    text = formatted(text)
     return OutgoingMessage(
         text=text,
         title=title,

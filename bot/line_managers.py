@@ -26,7 +26,7 @@ from bot import delivery
 from bot.identities import reach, teams_identities
 from bot.involvement import NudgeFigures, involvement_figures
 from bot.links import make_link
-from bot.messages import format_when, t
+from bot.messages import Markup, esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
 from bot.timing import is_public_holiday
@@ -154,11 +154,11 @@ def nudge_message(
     elif variant == KIND_LATER:
         title = t("nudge.later.title", locale, title=nudge.title)
     else:
-        title = nudge.title
+        title = esc(nudge.title)
     intro = t("nudge.greeting", locale, name=to.name) + " " + t("nudge.intro", locale, who=names)
     body = [intro]
     if nudge.text.strip():
-        body.append(nudge.text.strip())
+        body.append(esc(nudge.text.strip()))
     # "By when" is always said: the plan's answer-by time, else when the reminder would go.
     respond_by = nudge.respond_by or working_days_after(
         max(send_at, nudge.send_at), settings.nudge_reminder_working_days, to.tz
@@ -210,11 +210,13 @@ def nudge_message(
     )
 
 
-def _join_names(names: list[str], locale: str) -> str:
-    if len(names) <= 1:
-        return "".join(names)
+def _join_names(names: list[str], locale: str) -> Markup:
+    """People's names joined in the bot's words: "A, B og C" (each name marked)."""
+    marked = [esc(n) for n in names]
+    if len(marked) <= 1:
+        return Markup("".join(marked))
     word = " og " if locale != "en" else " and "
-    return ", ".join(names[:-1]) + word + names[-1]
+    return Markup(", ".join(marked[:-1]) + word + marked[-1])
 
 
 # --- planning the waves --------------------------------------------------------------------
@@ -385,7 +387,7 @@ async def _tell_participant(
         transport=transport,
         kind=KIND_CONFIRMED,
         target=target,
-        message=OutgoingMessage(text=text, title=row.nudge.title, locale=locale),
+        message=OutgoingMessage(text=text, title=esc(row.nudge.title), locale=locale),
         send_at=now,
         audience="participant",
         settings=settings,

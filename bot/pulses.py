@@ -31,7 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import sealed
 from bot.delivery import cancel, schedule
 from bot.identities import Reach, reach, teams_identities
-from bot.messages import format_when, normalise_locale, t
+from bot.messages import esc, format_when, normalise_locale, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
 from bot.suppression import suppress_groups
@@ -210,11 +210,11 @@ def build_pulse_message(
     sections = [Section(text=f"{lead}\n{kind}")]
     for question in questions:
         hint = question_hint(question, loc)
-        text = f"*{question.position}. {question.text}*" + (f"\n_{hint}_" if hint else "")
+        text = f"*{question.position}. {esc(question.text)}*" + (f"\n_{hint}_" if hint else "")
         sections.append(Section(text=text, buttons=question_buttons(pulse.id or 0, question, loc)))
     return OutgoingMessage(
         text=lead,
-        title=pulse.title,
+        title=esc(pulse.title),
         sections=tuple(sections),
         context=t("pulse.invite.context", loc, when=closes),
         locale=loc,

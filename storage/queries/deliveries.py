@@ -466,6 +466,7 @@ class FailedDeliveryRow:
     updated_at: datetime
     person_name: str | None
     person_email: str | None
+    person_id: int | None = None
 
 
 async def count_deliveries_by_state(*, session: AsyncSession) -> dict[str, int]:
@@ -518,6 +519,7 @@ async def list_failed_deliveries(
             D.updated_at,
             P.name,
             P.email,
+            D.person_id,
         )
         .outerjoin(Person, P.id == D.person_id)
         .where(D.state == DeliveryState.FAILED)
