@@ -243,10 +243,18 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
 
 
 def _forms(needle: str) -> list[bytes]:
-    """The byte spellings a needle can have in a database: UTF-8, JSON-escaped, upper-case."""
+    """The byte spellings a needle can have in a database or a dump: UTF-8, JSON-escaped (and
+    that again with pg_dump's doubled backslashes), lower- and upper-case."""
     escaped = json.dumps(needle)[1:-1]
+    copy_escaped = escaped.replace("\\", "\\\\")  # pg_dump's COPY doubles backslashes
     return sorted(
-        {needle.encode(), escaped.encode(), needle.lower().encode(), needle.upper().encode()}
+        {
+            needle.encode(),
+            escaped.encode(),
+            copy_escaped.encode(),
+            needle.lower().encode(),
+            needle.upper().encode(),
+        }
     )
 
 
