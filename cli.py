@@ -425,6 +425,13 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
                 str(row.attempts),
             )
         console.print(table)
+        if overview.failed > len(overview.failures):
+            console.print(
+                f"showing the newest {len(overview.failures)} of {overview.failed} failed "
+                f"deliveries; {overview.failed - len(overview.failures)} more: "
+                f"`cohortbot deliveries --failures {overview.failed}` lists them all",
+                highlight=False,
+            )
     else:
         console.print("no failed deliveries")
 

@@ -182,6 +182,11 @@ class DeliveryOverview:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def failed(self) -> int:
+        """Every failed delivery, of which `failures` lists the newest."""
+        return self.counts.get("failed", 0)
+
 
 async def delivery_overview(session: AsyncSession, *, failures: int = 20) -> DeliveryOverview:
     """What the outbox looks like now, for staff."""

@@ -684,6 +684,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "`/cohort announce cancel NO`, `/cohort announce change NO at 2026-03-10 09:00`, "
         "`/cohort announce change NO text New text` or `/cohort announce report NO`.",
     },
+    "broadcast.report.more": {
+        "nb": "… og {n} til: `cohortbot broadcast --report {id}` viser alle.",
+        "en": "… and {n} more: `cohortbot broadcast --report {id}` shows them all.",
+    },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
         "en": "Announcement {id}: {sent} sent, {failed} failed, {waiting} waiting.",

@@ -155,12 +155,16 @@ def delivery_report_text(report: DeliveryReport, locale: str) -> str:
 
 
 def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
-    """Counts and each failure with its reason (at most 40 listed)."""
+    """Counts and each failure with its reason (25 listed, the rest counted)."""
     blocks: Blocks = [section(delivery_report_text(report, locale))]
     if report.failures:
         lines = [
-            f"• {who} ({transport}): `{reason}`" for who, transport, reason in report.failures[:40]
+            f"• {esc(who)} ({transport}): `{esc(reason)}`"
+            for who, transport, reason in report.failures[:25]
         ]
+        more = len(report.failures) - 25
+        if more > 0:
+            lines.append(t("broadcast.report.more", locale, n=more, id=report.broadcast_id))
         blocks.append(section("\n".join(lines)))
     return blocks
 
