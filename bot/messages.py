@@ -96,11 +96,13 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find &lt;ord&gt;` – finn andre ledere som vil bli funnet\n"
         "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
+        "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find &lt;words&gt;` – find other leaders who want to be found\n"
         "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
+        "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
     "help.staff": {

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import audit
 from bot.settings import Settings
 from storage.models import ERASED_EMAIL_SUFFIX, Cohort, CohortStatus, Enrolment, Person
 from storage.queries import people as people_q
@@ -135,7 +136,7 @@ async def export_person(
         classes[pc.data_class][_column_label(pc.table, pc.column)] = rows
     for table, _column, data_class in PERSON_ID_LISTS:
         classes[data_class][table] = await _groups(session, pid)
-    addresses = [a for a in (person.slack_user_id, person.email) if a]
+    addresses = await q.identifiers_of(session=session, person=person)
     classes["messages"] = [
         {
             "id": d.id,
@@ -171,8 +172,8 @@ async def export_person(
         }
         for e in await q.audit_about(session=session, person_id=pid)
     ]
-    await people_q.record_audit(
-        session=session,
+    await audit.record(
+        session,
         actor=actor,
         actor_id=actor_id,
         action="person.export",
@@ -287,8 +288,8 @@ async def erase_person(
     report = ErasureReport(pseudonym=f"erased:{secrets.token_hex(6)}", dry_run=dry_run)
     kept = await _kept_enrolments(session, pid, now=now, settings=settings)
     report.kept = [r for _, r in kept]
-    needles = [person.email, person.name, person.slack_user_id or ""]
-    addresses = [a for a in (person.slack_user_id, person.email) if a]
+    addresses = await q.identifiers_of(session=session, person=person)
+    needles = [person.name, *addresses]
     deliveries = await q.deliveries_to(session=session, person_id=pid, addresses=addresses)
     report.counts["messages"] = len(deliveries)
     for pc in PERSON_COLUMNS:
@@ -328,8 +329,8 @@ async def erase_person(
         await q.delete_person_row(session=session, person_id=pid)
     session.expunge(person)
     report.scrubbed = await q.scrub_identifiers(session=session, needles=needles)
-    await people_q.record_audit(
-        session=session,
+    await audit.record(
+        session,
         actor=actor,
         actor_id=actor_id,
         action="person.erase",

@@ -78,6 +78,12 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("consent", "person_id", "consents", "delete"),
 )
 
+# Columns whose values address or identify the person on a platform, beyond `person.email` and
+# `person.slack_user_id`: (table, person column, identifier column). A per-platform identity table
+# (e.g. Teams users) adds its id here, and the export finds messages sent to it and the erasure
+# scrubs it from every text.
+IDENTITY_COLUMNS: tuple[tuple[str, str, str], ...] = ()
+
 # JSON columns holding lists of person ids: (table, column, data class).
 PERSON_ID_LISTS: tuple[tuple[str, str, str], ...] = (("match_group", "member_ids", "matching"),)
 
@@ -149,6 +155,16 @@ async def rows_with_person_in_list(
     return [
         _row_dict(t, row) for row in result.all() if person_id in (row._mapping[t.c[column]] or [])
     ]
+
+
+async def identifiers_of(*, session: AsyncSession, person: Person) -> list[str]:
+    """Every address the person has: email, Slack id, and ids in `IDENTITY_COLUMNS`."""
+    found = [a for a in (person.email, person.slack_user_id) if a]
+    for table, column, identifier in IDENTITY_COLUMNS:
+        t = _table(table)
+        result = await session.execute(select(t.c[identifier]).where(t.c[column] == person.id))
+        found.extend(str(v) for v in result.scalars() if v)
+    return found
 
 
 async def deliveries_to(
