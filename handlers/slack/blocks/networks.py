@@ -157,6 +157,17 @@ def delivery_report_text(report: DeliveryReport, locale: str) -> str:
 def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
     """Counts and each failure with its reason (25 listed, the rest counted)."""
     blocks: Blocks = [section(delivery_report_text(report, locale))]
+    if report.maybe_twice:
+        blocks.append(
+            section(
+                t(
+                    "broadcast.report.twice",
+                    locale,
+                    count=report.maybe_twice,
+                    extra=report.extra_copies,
+                )
+            )
+        )
     if report.failures:
         lines = [
             f"• {esc(who)} ({transport}): `{esc(reason)}`"
