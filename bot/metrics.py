@@ -7,27 +7,25 @@ ids, never people or message content. docs/operations.md says what to alert on.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
+    PlatformCollector,
+    ProcessCollector,
     generate_latest,
-)
-from prometheus_client import (
-    PlatformCollector as _PlatformCollector,
-)
-from prometheus_client import (
-    ProcessCollector as _ProcessCollector,
 )
 
 from storage.db import Database
 from storage.queries import deliveries as dq
 
 REGISTRY = CollectorRegistry()
-_ProcessCollector(registry=REGISTRY)
-_PlatformCollector(registry=REGISTRY)
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
 
 # Seconds, from a fast Slack call to a slow SMTP server or a long planner run.
 _LATENCY = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -39,6 +37,16 @@ DELIVERIES = Gauge(
     "cohortbot_deliveries",
     "Deliveries in the outbox by state and transport (read from the database at scrape time).",
     ["state", "transport"],
+    registry=REGISTRY,
+)
+DUE = Gauge(
+    "cohortbot_deliveries_due",
+    "Pending deliveries whose send time has come (a backlog when it stays up).",
+    registry=REGISTRY,
+)
+OLDEST_DUE_SECONDS = Gauge(
+    "cohortbot_delivery_oldest_due_seconds",
+    "How long the oldest due, unsent delivery has waited (0 when none is due).",
     registry=REGISTRY,
 )
 SENDS = Counter(
@@ -89,10 +97,15 @@ JOB_SECONDS = Histogram(
 )
 
 
-async def refresh_outbox(db: Database) -> None:
-    """Read the outbox's counts into `cohortbot_deliveries` (states that emptied read 0)."""
+async def refresh_outbox(db: Database, now: datetime) -> None:
+    """Read the outbox's counts into the gauges (states that emptied read 0)."""
     async with db.session() as session:
         counts = await dq.count_deliveries_by_state_and_transport(session=session)
+        due, oldest = await dq.due_backlog(session=session, now=now)
+    DUE.set(due)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    OLDEST_DUE_SECONDS.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     for labels in list(_known_outbox_labels):
         if labels not in counts:
             DELIVERIES.labels(*labels).set(0)

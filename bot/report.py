@@ -1323,6 +1323,11 @@ async def pulse_figures(
     for r in await q.participation_counts(session=session, pulse_ids=pulse_ids):
         out[r.pulse_id].invited[r.class_id] = int(r.invited)
         out[r.pulse_id].answered[r.class_id] = int(r.answered or 0)
+    # Anonymous pulses keep who answered only as a count per class, written at release.
+    from storage.queries.pulses import response_counts
+
+    for r in await response_counts(session=session, pulse_ids=pulse_ids):
+        out[r.pulse_id].answered[r.class_id] = int(r.answered)
     questions: dict[int, QuestionFigures] = {}
     for r in await q.list_questions(session=session, pulse_ids=pulse_ids):
         qf = QuestionFigures(r.id, r.position, r.kind, r.text, list(r.choices or []))

@@ -14,8 +14,9 @@ Rules (`LinearTable.solve`):
    min and max of the item over all non-negative integer atoms that reproduce every shown item,
    solved as a mixed-integer programme — must be at least `protection` wide (default
    `min_n - 1`, so a small group can't be narrowed to fewer than `min_n` possible values, and is
-   never exact). While some item falls short, another shown item is hidden: the smallest one
-   whose hiding widens that interval (zeros too, when a shown zero is what pins a cell).
+   never exact). While some item falls short, another shown item is hidden: a sum or mean
+   first, else the smallest count, whose hiding widens that interval (zeros too, when a shown
+   zero is what pins a cell).
 3. **Fixed** items are printed elsewhere in the same output (e.g. the headline number started,
    which is every background table's total) and can't be hidden; they stay in the equations.
    If even hiding every other item leaves a small item narrower than `protection`, the whole
@@ -257,7 +258,9 @@ class LinearTable:
                     for i in hideable
                     if i.key not in hidden and (set(i.num) | set(i.den or {})) & reach
                 ),
-                key=lambda i: (i.value == 0, abs(i.value), str(i.key)),
+                # Sums and means first (they tell least), then the smallest counts; a shown
+                # zero last, though it may be what pins a cell.
+                key=lambda i: (i.count, i.value == 0, abs(i.value), str(i.key)),
             )
             if not candidates:
                 break

@@ -56,8 +56,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # Deleted rows are overwritten with zeros, so an erasure or retention run leaves no bytes.
+    # Deleted content is overwritten with zeros (an erasure, a retention run, an anonymous
+    # pulse's receipts), and the WAL is cut back to nothing whenever a checkpoint resets it.
     cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA journal_size_limit=0")
     cursor.close()
 
 

@@ -51,7 +51,7 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
 
     async def scrape(_request: web.Request) -> web.Response:
         try:
-            await metrics.refresh_outbox(runtime.db)
+            await metrics.refresh_outbox(runtime.db, runtime.clock.now())
         except Exception:
             # Still answer: the process's own series say more than a failed scrape would.
             logger.exception("Failed to read the outbox counts for /metrics")

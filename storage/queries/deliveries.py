@@ -488,6 +488,7 @@ class FailedDeliveryRow:
     updated_at: datetime
     person_name: str | None
     person_email: str | None
+    person_id: int | None = None
 
 
 async def count_deliveries_by_state(*, session: AsyncSession) -> dict[str, int]:
@@ -504,6 +505,17 @@ async def count_deliveries_by_state_and_transport(
         select(D.state, D.transport, func.count()).group_by(D.state, D.transport)
     )
     return {(str(state), str(transport)): int(n) for state, transport, n in result.all()}
+
+
+async def due_backlog(*, session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """Pending deliveries already due at `now`, and the oldest one's due time."""
+    result = await session.execute(
+        select(func.count(), func.min(D.send_at)).where(
+            D.state == DeliveryState.PENDING, D.send_at <= now
+        )
+    )
+    count, oldest = result.one()
+    return int(count), oldest
 
 
 async def count_uncertain_sends(*, session: AsyncSession) -> int:
@@ -529,6 +541,7 @@ async def list_failed_deliveries(
             D.updated_at,
             P.name,
             P.email,
+            D.person_id,
         )
         .outerjoin(Person, P.id == D.person_id)
         .where(D.state == DeliveryState.FAILED)

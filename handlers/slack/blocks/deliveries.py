@@ -8,6 +8,7 @@ from bot.delivery import DeliveryOverview
 from bot.messages import format_when, t
 from bot.staff_lists import more_text, open_button
 from handlers.slack.blocks.message import build_button
+from handlers.slack.mrkdwn import rendered
 
 MAX_FAILURES_SHOWN = 10
 
@@ -16,6 +17,7 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
+@rendered
 def build_delivery_overview(overview: DeliveryOverview, locale: str) -> list[dict[str, Any]]:
     """Blocks for /cohort deliveries and the staff Home tab."""
     counts = {

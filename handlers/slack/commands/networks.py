@@ -41,7 +41,7 @@ async def find_command(ctx: CommandContext) -> None:
     if not ctx.args:
         await ctx.reply.ephemeral(t("networks.directory.usage", locale))
         return
-    async with ctx.runtime.db.session() as session:
+    async with ctx.runtime.db.transaction() as session:
         found = await networks.search_directory(session, ctx.args, ctx.actor)
     blocks = build_directory_results(found, ctx.args, locale)
     await ctx.reply.ephemeral(t("networks.directory.title", locale, words=ctx.args), blocks)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client.parser import text_string_to_metric_families
@@ -39,6 +40,18 @@ def value(samples: dict, name: str, **labels: str) -> float:
 
 async def test_metrics_count_what_the_bot_did(settings: Settings, clock: FrozenClock) -> None:
     async with running_workspace(settings, clock=clock, seed=seed) as ws:
+        # One delivery due an hour ago and not sent yet: a backlog of one, an hour old.
+        await enqueue_many(
+            ws.runtime.db,
+            settings,
+            count=1,
+            send_at=clock.now() - timedelta(hours=1),
+            prefix="late",
+            target=lambda _: "UKARI",
+        )
+        backlog = await scrape(ws)
+        assert value(backlog, "cohortbot_deliveries_due") == 1
+        assert value(backlog, "cohortbot_delivery_oldest_due_seconds") == 3600
         before = await scrape(ws)
 
         # Two deliveries to Kari's DM, sent by the dispatcher through the rate limiter.
@@ -88,10 +101,12 @@ async def test_metrics_count_what_the_bot_did(settings: Settings, clock: FrozenC
         for n in names
     }
     assert len(families) >= 5, families
-    assert value(after, "cohortbot_deliveries", state="sent", transport="slack") == 2
+    assert value(after, "cohortbot_deliveries", state="sent", transport="slack") == 3
+    assert value(after, "cohortbot_deliveries_due") == 0
+    assert value(after, "cohortbot_delivery_oldest_due_seconds") == 0
     assert value(after, "cohortbot_deliveries", state="pending", transport="slack") == 0
-    assert grew("cohortbot_delivery_sends_total", transport="slack", result="sent") == 2
-    assert grew("cohortbot_delivery_send_seconds_count", transport="slack") == 2
+    assert grew("cohortbot_delivery_sends_total", transport="slack", result="sent") == 3
+    assert grew("cohortbot_delivery_send_seconds_count", transport="slack") == 3
     assert grew("cohortbot_ratelimit_wait_seconds_count", method="chat.postMessage") >= 2
     assert grew("cohortbot_slack_ack_seconds_count", kind="command") == 1
     assert grew("cohortbot_job_runs_total", job="metrics-broken", outcome="error") == 1
