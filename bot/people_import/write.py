@@ -233,8 +233,6 @@ def _sync_enrolment(
     if enrolment is None:
         enrolment = Enrolment(person_id=person_id, cohort_id=cohort_id, class_id=class_id)
         changed = ["created"]
-        if r.status is None:
-            enrolment.started_on = today
     else:
         changed = _set(enrolment, {"class_id": class_id})
     change = _wanted_change(enrolment, r, created=created)
