@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
+from bot.identities import reach, teams_identities
 from bot.messages import format_when, t
 from bot.networks import InvalidRequest
 from bot.notifier import OutgoingMessage, Section
@@ -313,6 +314,7 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
     if mode == "channel":
         return Preview(await _channels(session, audience))
     people, kind = await _people(session, audience)
+    teams = await teams_identities(session, [p.id for p in people if p.id is not None])
     recipients: list[Recipient] = []
     unreachable: list[str] = []
     for p in people:
@@ -325,6 +327,11 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
         if p.slack_user_id and p.slack_active:
             recipients.append(
                 Recipient("slack", p.slack_user_id, kind, p.name, p.id, p.locale, p.timezone)
+            )
+        elif p.id in teams:
+            where = reach(email=p.email, teams=teams[p.id])
+            recipients.append(
+                Recipient(where.transport, where.target, kind, p.name, p.id, p.locale, p.timezone)
             )
         elif kind == "line_manager" and p.email:
             # Line managers often are not on the programme's Slack: they get it by email.

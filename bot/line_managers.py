@@ -23,13 +23,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
+from bot.identities import reach, teams_identities
 from bot.involvement import NudgeFigures, involvement_figures
 from bot.links import make_link
 from bot.messages import Markup, esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
 from bot.timing import is_public_holiday
-from storage.models import Nudge, NudgeAnswerValue
+from storage.models import Nudge, NudgeAnswerValue, PersonIdentity
 from storage.queries import nudges as q
 from storage.queries.assignments import cancel_by_keys, list_current_cohorts, pending_dedupe_keys
 from storage.queries.people import record_audit
@@ -88,13 +89,16 @@ class Addressee:
     manager_id: int
     name: str
     locale: str
-    transport: str  # slack | email
+    transport: str  # slack | teams | email
     target: str
     tz: str
 
 
-def addressee_for(row: q.ManagedParticipant | q.AnswerRow, tz: str) -> Addressee:
-    """Slack DM when the manager is on Slack and active, else email."""
+def addressee_for(
+    row: q.ManagedParticipant | q.AnswerRow, tz: str, teams: PersonIdentity | None = None
+) -> Addressee:
+    """Slack DM when the manager is on Slack and active, else Teams when they have the app,
+    else email."""
     if isinstance(row, q.ManagedParticipant):
         mid, name, locale = row.manager_id, row.manager_name, row.manager_locale
         slack_id, active, email, mtz = (
@@ -111,9 +115,16 @@ def addressee_for(row: q.ManagedParticipant | q.AnswerRow, tz: str) -> Addressee
             row.manager_email,
             row.manager_timezone,
         )
-    if slack_id and active:
-        return Addressee(mid, name, locale, "slack", slack_id, mtz or tz)
-    return Addressee(mid, name, locale, "email", email, mtz or tz)
+    where = reach(email=email, slack_user_id=slack_id, slack_active=active, teams=teams)
+    return Addressee(mid, name, locale, where.transport, where.target, mtz or tz)
+
+
+async def _addressee(
+    session: AsyncSession, row: q.ManagedParticipant | q.AnswerRow, tz: str
+) -> Addressee:
+    manager_id = row.manager_id if isinstance(row, q.ManagedParticipant) else row.answer.manager_id
+    teams = await teams_identities(session, [manager_id])
+    return addressee_for(row, tz, teams.get(manager_id))
 
 
 def answer_label(answer: str, locale: str) -> str:
@@ -239,7 +250,8 @@ async def plan_nudges(
                 continue
             assert row.id is not None
             groups[who.manager_id].append((row.id, who.participant_name))
-            addressees[who.manager_id] = addressee_for(who, tz)
+            if who.manager_id not in addressees:
+                addressees[who.manager_id] = await _addressee(session, who, tz)
         wanted: set[str] = set()
         for manager_id, participants in groups.items():
             to = addressees[manager_id]
@@ -332,7 +344,7 @@ async def answer_nudge(
     assert nudge.id is not None
     later_key = f"nudge:{nudge.id}:later:{nudge_answer_id}"
     if answer == NudgeAnswerValue.LATER:
-        to = addressee_for(row, settings.timezone)
+        to = await _addressee(session, row, settings.timezone)
         await delivery.schedule(
             session,
             key=later_key,
@@ -390,10 +402,13 @@ async def _tell_participant(
 ) -> None:
     locale = row.participant_locale
     text = t("nudge.participant_told", locale, manager=row.manager_name, title=row.nudge.title)
-    if row.participant_slack_user_id:
-        transport, target = "slack", row.participant_slack_user_id
-    else:
-        transport, target = "email", row.participant_email
+    teams = await teams_identities(session, [row.answer.participant_id])
+    where = reach(
+        email=row.participant_email,
+        slack_user_id=row.participant_slack_user_id,
+        teams=teams.get(row.answer.participant_id),
+    )
+    transport, target = where.transport, where.target
     assert row.nudge.id is not None
     await delivery.schedule(
         session,
@@ -534,7 +549,7 @@ async def _send_again(
     first = rows[0]
     nudge = first.nudge
     assert nudge.id is not None
-    to = addressee_for(first, settings.timezone)
+    to = await _addressee(session, first, settings.timezone)
     pairs = [(r.answer.id or 0, r.participant_name) for r in rows]
     await delivery.schedule(
         session,

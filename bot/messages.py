@@ -1551,6 +1551,99 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         ),
     },
     "deliveries.next_due": {"nb": "Neste utsendelse: {when}", "en": "Next delivery: {when}"},
+    # --- Microsoft Teams (the personal chat with the bot) ----------------------------------
+    "teams.help.title": {"nb": "Dette kan du skrive til meg", "en": "What you can write to me"},
+    "teams.help.everyone": {
+        "nb": "• *hjelp* – denne hjelpen\n"
+        "• *neste* – neste samling, åpne oppgaver og pulser\n"
+        "• *oppgaver* – dine åpne oppgaver",
+        "en": "• *help* – this help\n"
+        "• *next* – your next session, open assignments and pulses\n"
+        "• *assignments* – your open assignments",
+    },
+    "teams.help.staff": {
+        "nb": "*For programstaben*\n"
+        "• *oppgaver* [klasse] – status per oppgave (og per person når du nevner en klasse)\n"
+        "• *resultater* [puls] – svarprosent og resultater\n"
+        "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
+        "• *utsendelser* – utsendelser som venter eller feilet\n"
+        "• *kunngjøring* og *rapport* – i Slack eller på kommandolinjen ennå",
+        "en": "*For programme staff*\n"
+        "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
+        "• *results* [pulse] – response rates and results\n"
+        "• *managers* – line-manager involvement and who has not answered\n"
+        "• *deliveries* – deliveries waiting or failed\n"
+        "• *announce* and *report* – in Slack or on the command line for now",
+    },
+    "teams.help.line_manager": {
+        "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",
+        "en": "*As a line manager* you answer the nudges about your participants with one click "
+        "in the card.",
+    },
+    "teams.unknown_command": {
+        "nb": "Jeg forstod ikke «{command}». Skriv *hjelp* for å se hva du kan skrive.",
+        "en": "I didn't understand “{command}”. Write *help* to see what you can write.",
+    },
+    "teams.welcome.title": {"nb": "Velkommen til cohortbot", "en": "Welcome to cohortbot"},
+    "teams.welcome.text": {
+        "nb": "Hei, {name}! Her får du oppgaver, påminnelser og korte pulser fra "
+        "lederutdanningen, og svarer med ett klikk. Skriv *neste* for det som kommer, "
+        "eller *hjelp* for alt du kan skrive.",
+        "en": "Hi, {name}! Here you get assignments, reminders and short pulses from the "
+        "leadership programme, and answer in one click. Write *next* for what is coming, "
+        "or *help* for everything you can write.",
+    },
+    "teams.whats_next.title": {"nb": "Det som kommer", "en": "What's next"},
+    "teams.whats_next.session": {
+        "nb": "*Neste samling:* {title}, {when}",
+        "en": "*Next session:* {title}, {when}",
+    },
+    "teams.whats_next.no_session": {
+        "nb": "Ingen samlinger er planlagt ennå.",
+        "en": "No sessions are planned yet.",
+    },
+    "teams.whats_next.pulse": {
+        "nb": "• Puls: {title} – åpen til {when}",
+        "en": "• Pulse: {title} – open until {when}",
+    },
+    "teams.whats_next.nothing_open": {
+        "nb": "Du har ingen åpne oppgaver eller pulser.",
+        "en": "You have no open assignments or pulses.",
+    },
+    "teams.personal_only": {
+        "nb": "Skriv det til meg i en personlig chat: svaret har opplysninger om enkeltpersoner.",
+        "en": "Write that to me in a personal chat: the answer has details about people.",
+    },
+    "teams.more": {"nb": "… og {n} til.", "en": "… and {n} more."},
+    "teams.send": {"nb": "Send inn", "en": "Send"},
+    "teams.reflection.share": {
+        "nb": "Kan deles med klassen",
+        "en": "May be shared with the class",
+    },
+    "teams.answered": {"nb": "Besvart", "en": "Answered"},
+    "teams.not_available": {
+        "nb": "«{command}» finnes ikke i Teams ennå. Bruk `/cohort {command}` i Slack, eller "
+        "`cohortbot {cli}` på kommandolinjen.",
+        "en": "“{command}” is not in Teams yet. Use `/cohort {command}` in Slack, or "
+        "`cohortbot {cli}` on the command line.",
+    },
+    "teams.roster.title": {"nb": "Medlemmer i teamet", "en": "Team members"},
+    "teams.roster.summary": {
+        "nb": "{matched} av {members} medlemmer i teamet er med i programmet.",
+        "en": "{matched} of {members} team members are in the programme.",
+    },
+    "teams.roster.unknown": {
+        "nb": "Ikke i programmet (etter e-post/UPN): {names}",
+        "en": "Not in the programme (by email/UPN): {names}",
+    },
+    "teams.roster.not_found": {
+        "nb": "I programmet, men ikke i dette teamet: {names}",
+        "en": "In the programme but not in this team: {names}",
+    },
+    "teams.roster.failed": {
+        "nb": "Jeg fikk ikke lest medlemslisten til teamet ({error}). Prøv igjen senere.",
+        "en": "I could not read the team's member list ({error}). Try again later.",
+    },
     "deliveries.held": {
         "nb": plural(
             "n",
