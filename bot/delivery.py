@@ -469,7 +469,9 @@ class Dispatcher:
                     try:
                         done = await self._deliver(item, done, stats)
                     except Exception as exc:  # a database hiccup: the lease brings it back
-                        logger.exception("Failed to deliver delivery %s", item.id)
+                        logger.exception(
+                            "Failed to deliver delivery %s", item.id, extra={"delivery_id": item.id}
+                        )
                         stats.errors.append(f"{item.id}: {type(exc).__name__}")
                         done = None
                 if queue.empty():
@@ -488,7 +490,9 @@ class Dispatcher:
             async with self.db.transaction() as session:
                 await self._write_outcome(session, done[0], done[1], stats)
         except Exception as exc:
-            logger.exception("Failed to record delivery %s", done[0].id)
+            logger.exception(
+                "Failed to record delivery %s", done[0].id, extra={"delivery_id": done[0].id}
+            )
             stats.errors.append(f"{done[0].id}: {type(exc).__name__}")
 
     async def _deliver(
@@ -520,7 +524,11 @@ class Dispatcher:
             return None
         if item.uncertain:
             stats.resent_uncertain += 1
-            logger.warning("Resending delivery %s that may already have been sent", item.id)
+            logger.warning(
+                "Resending delivery %s that may already have been sent",
+                item.id,
+                extra={"delivery_id": item.id},
+            )
         started_at = time.perf_counter()
         result = await self._send(item)
         metrics.SEND_SECONDS.labels(item.transport).observe(time.perf_counter() - started_at)
@@ -551,7 +559,7 @@ class Dispatcher:
         try:
             return await notifier.send(target=item.target, message=message)
         except Exception as exc:
-            logger.exception("Failed to send delivery %s", item.id)
+            logger.exception("Failed to send delivery %s", item.id, extra={"delivery_id": item.id})
             return SendResult(status="retry", error=f"unexpected {type(exc).__name__}")
 
     @staticmethod
@@ -568,10 +576,18 @@ class Dispatcher:
         try:
             found: SendResult | None = await find(target=item.target, message=message)
         except Exception:
-            logger.exception("Failed to look for an earlier send of delivery %s", item.id)
+            logger.exception(
+                "Failed to look for an earlier send of delivery %s",
+                item.id,
+                extra={"delivery_id": item.id},
+            )
             return None
         if found is not None:
-            logger.warning("Delivery %s had arrived already; not sending it again", item.id)
+            logger.warning(
+                "Delivery %s had arrived already; not sending it again",
+                item.id,
+                extra={"delivery_id": item.id},
+            )
             self.recovered += 1
         return found
 
@@ -632,7 +648,11 @@ class Dispatcher:
             stats.paused += 1
         else:
             logger.warning(
-                "Delivery %s (%s) failed: %s", item.id, item.kind, result.error or "unknown"
+                "Delivery %s (%s) failed: %s",
+                item.id,
+                item.kind,
+                result.error or "unknown",
+                extra={"delivery_id": item.id, "kind": item.kind, "transport": item.transport},
             )
             await q.record_failed(
                 session=session,

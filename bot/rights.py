@@ -48,6 +48,7 @@ REPORT_BACKGROUND_FIELDS = (
 DATA_CLASS_ORDER = (
     "profile",
     "directory_profile",
+    "chat_identities",
     "enrolments",
     "line_managers",
     "assignments",

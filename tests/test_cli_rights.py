@@ -47,6 +47,7 @@ async def test_export_writes_documented_json_and_is_audited(
     assert list(data["data_classes"]) == [
         "profile",
         "directory_profile",
+        "chat_identities",
         "enrolments",
         "line_managers",
         "assignments",

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notifier import OutgoingMessage, SendResult
 from bot.ratelimit import POST_MESSAGE, RateLimiter
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
+from handlers.slack.mrkdwn import SlackWebClient
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def make_slack_client(
     *, token: str, base_url: str, session: aiohttp.ClientSession | None = None, timeout: int = 30
 ) -> AsyncWebClient:
     """A Web API client for sending: the shared aiohttp session, no built-in retries."""
-    return AsyncWebClient(
+    return SlackWebClient(
         token=token, base_url=base_url, session=session, timeout=timeout, retry_handlers=[]
     )
 
@@ -74,10 +75,11 @@ class SlackNotifier:
     transport = "slack"
 
     def __init__(self, client: AsyncWebClient, limiter: RateLimiter | None = None) -> None:
-        if client.retry_handlers or type(client) is not AsyncWebClient:
+        if client.retry_handlers or type(client) is not SlackWebClient:
             # Keep the caller's client (its own retries, or the limited client that retries
-            # for interactive replies) and make a plain twin: the dispatcher owns retries.
-            client = AsyncWebClient(
+            # for interactive replies) and make a plain twin that renders neutral text for
+            # Slack: the dispatcher owns retries.
+            client = SlackWebClient(
                 token=client.token,
                 base_url=client.base_url,
                 timeout=client.timeout,

@@ -77,6 +77,7 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("risk_case", "person_id", "risk_cases", "delete"),
     PersonColumn("risk_case", "followed_up_by_id", "staff_actions", "null"),
     PersonColumn("consent", "person_id", "consents", "delete"),
+    PersonColumn("person_identity", "person_id", "chat_identities", "delete"),
 )
 
 # Columns whose values address or identify the person on a platform, beyond `person.email` and

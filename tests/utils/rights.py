@@ -31,6 +31,7 @@ from storage.models import (
     MatchRound,
     Network,
     NetworkMembership,
+    PersonIdentity,
     ProcessedEvent,
     PulseAnswer,
     PulseParticipation,
@@ -206,6 +207,21 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
         via="slack",
         now=oslo(2026, 3, 2, 9),
     )
+    # Her Teams identity: the conversation reference Teams sent names her.
+    session.add(
+        PersonIdentity(
+            person_id=kari.id,
+            platform="teams",
+            user_id="29:kari-teams",
+            aad_object_id="aad-kari",
+            tenant_id="tenant-1",
+            service_url="https://smba.trafficmanager.net/emea/",
+            conversation_id="a:kari-chat",
+            reference={"user": {"id": "29:kari-teams", "name": KARI_NAME}},
+            created_at=START,
+            updated_at=START,
+        )
+    )
     session.add(ProcessedEvent(event_id="Ev1", received_at=oslo(2026, 3, 2, 9)))
     session.add(JobClaim(job="retention", subject="all", due="2026-03-01", claimed_by="p1"))
     session.add(SendingPause(transport="email", reason="test"))
@@ -227,10 +243,18 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
 
 
 def _forms(needle: str) -> list[bytes]:
-    """The byte spellings a needle can have in a database: UTF-8, JSON-escaped, upper-case."""
+    """The byte spellings a needle can have in a database or a dump: UTF-8, JSON-escaped (and
+    that again with pg_dump's doubled backslashes), lower- and upper-case."""
     escaped = json.dumps(needle)[1:-1]
+    copy_escaped = escaped.replace("\\", "\\\\")  # pg_dump's COPY doubles backslashes
     return sorted(
-        {needle.encode(), escaped.encode(), needle.lower().encode(), needle.upper().encode()}
+        {
+            needle.encode(),
+            escaped.encode(),
+            copy_escaped.encode(),
+            needle.lower().encode(),
+            needle.upper().encode(),
+        }
     )
 
 

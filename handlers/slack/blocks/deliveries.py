@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.delivery import DeliveryOverview
 from bot.messages import format_when, t
+from handlers.slack.mrkdwn import rendered
 
 MAX_FAILURES_SHOWN = 10
 
@@ -14,6 +15,7 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
 
+@rendered
 def build_delivery_overview(overview: DeliveryOverview, locale: str) -> list[dict[str, Any]]:
     """Blocks for /cohort deliveries and the staff Home tab."""
     counts = {
