@@ -1415,7 +1415,7 @@ def protect_question(qf: QuestionFigures, answered: dict[int | None, int], *, mi
         lt.publish(
             ("mean", "total"), num, den=every, tol=0.005, count=False, hide_with=("n", "total")
         )
-    initial = [("n", gid) for gid, g in groups if g.hidden]
+    initial: list[Hashable] = [("n", gid) for gid, g in groups if g.hidden]
     if qf.total.hidden:
         initial.append(("n", "total"))
     hidden = lt.solve(min_n=min_n, initial=initial)
