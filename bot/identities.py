@@ -67,6 +67,13 @@ async def teams_identities(
     return await q.reachable_identities(session=session, person_ids=person_ids, platform=TEAMS)
 
 
+async def without_conversation(session: AsyncSession, user_ids: Iterable[str]) -> set[str]:
+    """Of these Teams user ids, those whose person has no 1:1 chat with the bot stored."""
+    return await q.users_without_conversation(
+        session=session, platform=TEAMS, user_ids=list(user_ids)
+    )
+
+
 async def reach_person(session: AsyncSession, person: Person) -> Reach:
     """`reach` for one person row."""
     teams = None

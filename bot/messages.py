@@ -853,8 +853,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "participant in the leadership programme. If you have questions, contact the staff.",
     },
     "nudge.email.how": {
-        "nb": "Velg ett svar per deltaker. Hver lenke registrerer svaret med ett klikk.",
-        "en": "Choose one answer per participant. Each link records the answer in one click.",
+        "nb": "Velg ett svar per deltaker: lenken åpner en side der ett trykk registrerer "
+        "svaret. Du kan endre det fram til fristen.",
+        "en": "Choose one answer per participant: the link opens a page where one press "
+        "records it. You can change it until the deadline.",
     },
     "nudge.answer.done": {"nb": "Gjort", "en": "Done"},
     "nudge.answer.later": {
@@ -880,6 +882,32 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "This question was sent to another manager.",
     },
     "nudge.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answer"},
+    "nudge.page.question": {
+        "nb": "Gjelder {name}. Velg svaret ditt – ingenting er registrert før du trykker.",
+        "en": "About {name}. Choose your answer – nothing is recorded until you press one.",
+    },
+    "nudge.page.current": {
+        "nb": "Registrert nå: {answer}. Du kan endre svaret fram til {when}.",
+        "en": "On record now: {answer}. You can change it until {when}.",
+    },
+    "nudge.page.change_until": {
+        "nb": "Du kan endre svaret fram til {when}.",
+        "en": "You can change your answer until {when}.",
+    },
+    "nudge.page.final": {
+        "nb": "Svaret for {name} er endelig: {answer}.",
+        "en": "The answer for {name} is final: {answer}.",
+    },
+    "nudge.page.stale.title": {
+        "nb": "Siden må lastes på nytt",
+        "en": "Please open the page again",
+    },
+    "nudge.page.stale.text": {
+        "nb": "Svaret kom ikke fra svarsiden, så ingenting er registrert. Åpne lenken fra "
+        "e-posten på nytt og trykk på svaret ditt.",
+        "en": "The answer did not come from the answer page, so nothing was recorded. Open "
+        "the link from the email again and press your answer.",
+    },
     "nudge.page.close": {
         "nb": "Du kan lukke denne siden.",
         "en": "You can close this page.",

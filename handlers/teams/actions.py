@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from handlers.teams.cards import CONTENT_TYPE, PULSE_TEXT_VERB, build_card, text_card
 from handlers.teams.context import identify, incoming
 from handlers.teams.install import card_activity
+from handlers.teams.replies import reply_card
 
 logger = logging.getLogger(__name__)
 
@@ -218,4 +219,4 @@ def register(teams: Any, runtime: Runtime) -> None:
                     return
                 except Exception:
                     logger.warning("Failed to update a Teams card in place; sending a new one")
-            await context.send_activity(card_activity(card))
+            await reply_card(teams, context.activity, card)

@@ -155,7 +155,27 @@ def add_routes(web_app: web.Application, teams: TeamsBot | None) -> None:
     web_app["agent_configuration"] = teams.auth_config
 
     @jwt_authorization_decorator
-    async def authorised(request: web.Request) -> web.StreamResponse:
+    async def token_ok(_request: web.Request) -> web.StreamResponse:
+        return web.Response(status=200)  # the SDK put the claims on the request
+
+    async def authenticated(request: web.Request) -> web.StreamResponse | None:
+        """The SDK's JWT check; its refusal, or None when the token is good."""
+        try:
+            checked = await token_ok(request)
+        except Exception as exc:
+            # The SDK raises on some malformed tokens (a header without "kid"): still a 401.
+            logger.warning(
+                "Refused a Teams request whose token is malformed (%s)", type(exc).__name__
+            )
+            return web.json_response({"error": "invalid_token"}, status=401)
+        return None if checked.status == 200 else checked
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        if teams.mode == "dev" and not is_loopback_host(request.remote):
+            return web.json_response({"error": "dev_mode_loopback_only"}, status=403)
+        refused = await authenticated(request)
+        if refused is not None:
+            return refused
         try:
             body = await request.json()
         except ValueError:
@@ -167,10 +187,5 @@ def add_routes(web_app: web.Application, teams: TeamsBot | None) -> None:
             return web.json_response({"error": "service_url_not_allowed"}, status=401)
         response = await teams.adapter.process(request, teams.agent)
         return response or web.Response(status=202)
-
-    async def messages(request: web.Request) -> web.StreamResponse:
-        if teams.mode == "dev" and not is_loopback_host(request.remote):
-            return web.json_response({"error": "dev_mode_loopback_only"}, status=403)
-        return await authorised(request)
 
     web_app.router.add_post(ROUTE, messages)

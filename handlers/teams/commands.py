@@ -191,7 +191,7 @@ def register(teams: Any, runtime: Runtime) -> None:
         locale = actor.locale
 
         async def reply(message: Any) -> None:
-            await send_card(context, message)
+            await send_card(teams, context, message)
 
         name, args = parse(text)
         if name is None:

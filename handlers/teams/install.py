@@ -11,7 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.identities import TeamsUser, forget_teams_conversation, match_roster, send_once
+from bot.identities import (
+    TeamsUser,
+    forget_teams_conversation,
+    match_roster,
+    remember_teams_user,
+    send_once,
+    without_conversation,
+)
 from bot.messages import normalise_locale
 from bot.people import actor_for_person
 from bot.runtime import Runtime
@@ -34,9 +41,11 @@ def card_activity(card: dict[str, Any]) -> Any:
     )
 
 
-async def send_card(context: Any, message: Any) -> None:
-    """Reply in the conversation of the turn with one card."""
-    await context.send_activity(card_activity(build_card(message)))
+async def send_card(teams: Any, context: Any, message: Any) -> None:
+    """Reply in the conversation of the turn with one card (limiter, Retry-After, retries)."""
+    from handlers.teams.replies import reply_card
+
+    await reply_card(teams, context.activity, build_card(message))
 
 
 def _members_to_users(members: list[dict[str, Any]], tenant: str | None) -> list[TeamsUser]:
@@ -62,7 +71,7 @@ def register(teams: Any, runtime: Runtime) -> None:
         if actor.person is None:
             from bot.messages import t
 
-            await send_card(context, text_message(t("error.unknown_user", locale), locale))
+            await send_card(teams, context, text_message(t("error.unknown_user", locale), locale))
             return
         async with runtime.db.transaction() as session:
             await send_once(
@@ -83,6 +92,7 @@ def register(teams: Any, runtime: Runtime) -> None:
             members = await teams.connector.paged_members(where.service_url, team)
         except ConnectorError as exc:
             await send_card(
+                teams,
                 context,
                 text_message(t("teams.roster.failed", locale, error=f"HTTP {exc.status}"), locale),
             )
@@ -100,9 +110,43 @@ def register(teams: Any, runtime: Runtime) -> None:
             len(users),
         )
         await send_card(
+            teams,
             context,
             roster_message(match, members=len(users), locale=actor.locale, staff=actor.is_staff),
         )
+        await open_personal_chats(where, [u for _, u in match.matched])
+
+    async def open_personal_chats(where: Incoming, users: list[TeamsUser]) -> None:
+        """A 1:1 chat for each matched member who has none yet (the bot is in their team, so
+        Teams lets it start one); stored like a chat the person opened."""
+        async with runtime.db.session() as session:
+            missing = await without_conversation(session, [u.user_id for u in users])
+        opened = 0
+        for user in users:
+            if user.user_id not in missing:
+                continue
+            await teams.notifier.limiter.acquire("conversations", teams.notifier.tenant_id)
+            try:
+                conversation_id = await teams.connector.create_conversation(
+                    where.service_url,
+                    user_id=user.user_id,
+                    tenant_id=user.tenant_id or where.user.tenant_id,
+                    bot_id=teams.notifier.bot_id,
+                )
+            except ConnectorError as exc:
+                logger.warning("Failed to open a 1:1 Teams chat (%s)", exc.status)
+                continue
+            async with runtime.db.transaction() as session:
+                await remember_teams_user(
+                    session,
+                    user,
+                    now=runtime.clock.now(),
+                    service_url=where.service_url,
+                    conversation_id=conversation_id,
+                )
+            opened += 1
+        if opened:
+            logger.info("Opened %d 1:1 Teams chats for matched team members", opened)
 
     async def installed(context: Any) -> None:
         where = incoming(context.activity)

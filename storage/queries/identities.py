@@ -168,3 +168,21 @@ async def active_programme_people(*, session: AsyncSession) -> list[Person]:
 async def get_delivery_by_key(*, session: AsyncSession, dedupe_key: str) -> Delivery | None:
     result = await session.execute(select(Delivery).where(col(Delivery.dedupe_key) == dedupe_key))
     return result.scalar_one_or_none()
+
+
+async def users_without_conversation(
+    *, session: AsyncSession, platform: str, user_ids: list[str]
+) -> set[str]:
+    """Of `user_ids`, those without an active identity that has a conversation."""
+    have: set[str] = set()
+    for start in range(0, len(user_ids), 500):
+        result = await session.execute(
+            select(col(PersonIdentity.user_id)).where(
+                col(PersonIdentity.platform) == platform,
+                col(PersonIdentity.user_id).in_(user_ids[start : start + 500]),
+                col(PersonIdentity.active).is_(True),
+                col(PersonIdentity.conversation_id).is_not(None),
+            )
+        )
+        have.update(result.scalars().all())
+    return set(user_ids) - have

@@ -257,6 +257,14 @@ async def test_team_install_matches_the_roster_by_email_case_insensitively(
     reply = card_text(card_of(world.connector.state.sent_to(team)[-1]))
     assert "2 av 3" in reply and "Gjest Gjestesen" in reply
     assert "Ola Hansen" not in reply  # programme people missing are listed to staff only
+    # The bot opened a 1:1 chat with each matched member, so it can reach them from now on.
+    created = {
+        c["request"]["members"][0]["id"]: c["id"] for c in world.connector.state.conversations
+    }
+    assert set(created) == {"29:m0", "29:m1"}
+    rows = {r.person_id: r for r in await identities(world)}
+    assert rows[w.per.id].conversation_id == created["29:m0"]
+    assert rows[w.per.id].service_url == world.connector.url
 
 
 async def test_dev_mode_refuses_activities_with_a_remote_service_url(
@@ -290,3 +298,69 @@ async def test_connector_429_sends_the_pulse_once_later(teams_world: TeamsWorld)
     await world.dispatcher.tick()
     cards = [card_of(r) for r in world.connector.state.sent_to(conversation)]
     assert sum(1 for c in cards if any(a["verb"].startswith("pulse") for a in card_actions(c))) == 1
+
+
+async def test_a_429_on_a_command_reply_is_waited_out_and_sent_once(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    async with world.runtime.db.transaction() as session:
+        await build_programme(session)
+    chat = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
+    before = len(world.connector.state.sent_to(chat))
+    world.connector.state.fail_next(429, retry_after=0, times=2, path="/activities")
+    body = world.activity("message", user="per", conversation=chat, text="hjelp")
+    assert (await world.post(body))[0] in (200, 202)
+    replies = world.connector.state.sent_to(chat)[before:]
+    assert len(replies) == 1 and "hjelp" in card_text(card_of(replies[0]))
+    assert [r["status"] for r in world.connector.state.refused] == [429, 429]
+
+
+async def test_action_submit_fallback_records_the_answer_and_updates_the_card(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    now = world.runtime.clock.now()
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+        await add_assignment(
+            session, w.cohort, release_at=now - timedelta(days=1), due_at=now + timedelta(days=8)
+        )
+    conversation = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
+    async with world.runtime.db.transaction() as session:
+        await plan_deliveries(
+            session=session, cohort_id=w.cohort.id, settings=world.runtime.settings, now=now
+        )
+    world.runtime.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
+    await world.dispatcher.tick()
+    sent = next(
+        r
+        for r in world.connector.state.sent_to(conversation)
+        if any(a["verb"] == "assignment_done" for a in card_actions(card_of(r)))
+    )
+    done = next(a for a in card_actions(card_of(sent)) if a["verb"] == "assignment_done")
+    # A client without Universal Actions sends the fallback's data as a message.
+    body = world.activity(
+        "message", user="per", conversation=conversation, value=done["fallback"]["data"]
+    )
+    body["replyToId"] = sent["id"]
+    assert (await world.post(body))[0] in (200, 202)
+    update = world.connector.state.updates[-1]
+    assert update["activity_id"] == sent["id"]
+    assert "✅" in card_text(update["activity"]["attachments"][0]["content"])
+    async with world.runtime.db.session() as session:
+        progress = (
+            await session.exec(select(AssignmentProgress))  # type: ignore[call-overload]
+        ).all()
+    assert [p.person_id for p in progress] == [w.per.id]
+
+
+async def test_malformed_activities_get_400_and_change_nothing(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    url = f"{world.bot_url}/api/messages"
+    for data in (b"not json", b"[1, 2]", b'{"type": "message"}'):
+        async with world.http.post(
+            url, data=data, headers={"Content-Type": "application/json"}
+        ) as response:
+            assert response.status in (400, 401), data
+    assert await identities(world) == [] and world.connector.state.activities == []
