@@ -308,10 +308,13 @@ async def answer_nudge(
     settings: Settings,
     by_person_id: int | None = None,
 ) -> AnswerOutcome:
-    """Record a manager's answer once; a repeat click shows what is already on record.
+    """Record a manager's answer; a repeat click shows what is already on record.
 
-    "Done" and "Can't this time" are final. "Not yet" schedules one reminder a week later and
-    may be followed by a final answer.
+    Until the nudge's deadline (`answer_deadline`) the manager may change the answer (a
+    misclick, or a mail scanner that slipped through); after it the answer on record is final.
+    "Not yet" schedules one reminder a week later. The participant hears "confirmed" only once
+    "Done" is final: the message is scheduled for the deadline and withdrawn if the answer
+    changes before then.
     """
     if answer not in {a.value for a in ANSWERS}:
         raise ValueError(f"unknown answer {answer!r}")
@@ -321,7 +324,9 @@ async def answer_nudge(
     if by_person_id is not None and locked.manager_id != by_person_id:
         raise NotYourNudge(nudge_answer_id)
     current = locked.answer
-    if current in FINAL or current == answer:
+    deadline = answer_deadline(await _nudge_of(session, nudge_answer_id), settings)
+    closed = current is not None and now >= deadline
+    if closed or current == answer:
         row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
         assert row is not None and current is not None
         return AnswerOutcome(row, False, current, locked.answered_at or now)
@@ -363,13 +368,37 @@ async def answer_nudge(
         )
     else:
         await cancel_by_keys(session=session, dedupe_keys=[later_key], reason=f"answered {answer}")
+    told = _told_prefix(row)
+    if current == NudgeAnswerValue.DONE:
+        # "Done" changed before the deadline: the participant was not told yet; never will be.
+        await q.cancel_pending_with_prefix(
+            session=session, key_prefix=told, reason=f"changed to {answer}", now=now
+        )
     if answer == NudgeAnswerValue.DONE and settings.tell_participant_on_manager_confirm:
-        await _tell_participant(session, row, settings=settings, now=now)
+        await _tell_participant(session, row, settings=settings, now=now, at=max(now, deadline))
     return AnswerOutcome(row, True, answer, first_answer_at)
 
 
+def answer_deadline(nudge: Nudge, settings: Settings) -> datetime:
+    """Until when a manager may change an answer: the plan's answer-by time, else the day the
+    silent manager would be reminded (what the nudge itself says as "by when")."""
+    return nudge.respond_by or working_days_after(
+        nudge.send_at, settings.nudge_reminder_working_days, settings.timezone
+    )
+
+
+async def _nudge_of(session: AsyncSession, nudge_answer_id: int) -> Nudge:
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    assert row is not None
+    return row.nudge
+
+
+def _told_prefix(row: q.AnswerRow) -> str:
+    return f"nudge:{row.nudge.id}:confirmed:person:{row.answer.participant_id}"
+
+
 async def _tell_participant(
-    session: AsyncSession, row: q.AnswerRow, *, settings: Settings, now: datetime
+    session: AsyncSession, row: q.AnswerRow, *, settings: Settings, now: datetime, at: datetime
 ) -> None:
     locale = row.participant_locale
     text = t("nudge.participant_told", locale, manager=row.manager_name, title=row.nudge.title)
@@ -383,12 +412,13 @@ async def _tell_participant(
     assert row.nudge.id is not None
     await delivery.schedule(
         session,
-        key=f"nudge:{row.nudge.id}:confirmed:person:{row.answer.participant_id}",
+        # One key per "Done": a Done withdrawn and given again is told once, at the deadline.
+        key=f"{_told_prefix(row)}:{int(now.timestamp())}",
         transport=transport,
         kind=KIND_CONFIRMED,
         target=target,
         message=OutgoingMessage(text=text, title=esc(row.nudge.title), locale=locale),
-        send_at=now,
+        send_at=at,
         audience="participant",
         settings=settings,
         person_id=row.answer.participant_id,
@@ -400,6 +430,44 @@ async def manager_locale(session: AsyncSession, nudge_answer_id: int) -> str | N
     """The language of the manager a nudge answer belongs to (None if there is no such row)."""
     row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
     return row.manager_locale if row else None
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    """What a one-click link's page shows: the question, what is on record, until when."""
+
+    title: str
+    participant_name: str
+    locale: str
+    current: str | None
+    deadline: datetime
+    open: bool  # the answer may still be given or changed
+    tz: str
+
+
+async def answer_page(
+    session: AsyncSession, nudge_answer_id: int, *, settings: Settings, now: datetime
+) -> AnswerPage:
+    """Read (never write) what the page for a nudge answer's link shows."""
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    if row is None:
+        raise NudgeNotFound(nudge_answer_id)
+    deadline = answer_deadline(row.nudge, settings)
+    current = row.answer.answer
+    return AnswerPage(
+        title=row.nudge.title,
+        participant_name=row.participant_name,
+        locale=row.manager_locale,
+        current=current,
+        deadline=deadline,
+        open=current is None or now < deadline,
+        tz=row.manager_timezone or settings.timezone,
+    )
+
+
+def answer_values() -> list[str]:
+    """The answers a manager can give, in the order they are offered."""
+    return [a.value for a in ANSWERS]
 
 
 def outcome_text(outcome: AnswerOutcome, locale: str) -> str:

@@ -703,6 +703,26 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "`/cohort announce cancel NO`, `/cohort announce change NO at 2026-03-10 09:00`, "
         "`/cohort announce change NO text New text` or `/cohort announce report NO`.",
     },
+    "broadcast.report.twice": {
+        "nb": plural(
+            "count",
+            one=":warning: {count} mottaker kan ha fått den to ganger (høyst {extra} ekstra): "
+            "et forsøk ble sendt uten at svaret kom tilbake, og den ble sendt på nytt.",
+            other=":warning: {count} mottakere kan ha fått den to ganger (høyst {extra} "
+            "ekstra): forsøk ble sendt uten at svaret kom tilbake, og de ble sendt på nytt.",
+        ),
+        "en": plural(
+            "count",
+            one=":warning: {count} recipient may have got it twice (at most {extra} extra): an "
+            "attempt went out without its answer coming back, and it was sent again.",
+            other=":warning: {count} recipients may have got it twice (at most {extra} extra): "
+            "attempts went out without their answers coming back, and were sent again.",
+        ),
+    },
+    "broadcast.report.more": {
+        "nb": "… og {n} til: `cohortbot broadcast --report {id}` viser alle.",
+        "en": "… and {n} more: `cohortbot broadcast --report {id}` shows them all.",
+    },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
         "en": "Announcement {id}: {sent} sent, {failed} failed, {waiting} waiting.",
@@ -833,8 +853,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "participant in the leadership programme. If you have questions, contact the staff.",
     },
     "nudge.email.how": {
-        "nb": "Velg ett svar per deltaker. Hver lenke registrerer svaret med ett klikk.",
-        "en": "Choose one answer per participant. Each link records the answer in one click.",
+        "nb": "Velg ett svar per deltaker: lenken åpner en side der ett trykk registrerer "
+        "svaret. Du kan endre det fram til fristen.",
+        "en": "Choose one answer per participant: the link opens a page where one press "
+        "records it. You can change it until the deadline.",
     },
     "nudge.answer.done": {"nb": "Gjort", "en": "Done"},
     "nudge.answer.later": {
@@ -860,6 +882,32 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "This question was sent to another manager.",
     },
     "nudge.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answer"},
+    "nudge.page.question": {
+        "nb": "Gjelder {name}. Velg svaret ditt – ingenting er registrert før du trykker.",
+        "en": "About {name}. Choose your answer – nothing is recorded until you press one.",
+    },
+    "nudge.page.current": {
+        "nb": "Registrert nå: {answer}. Du kan endre svaret fram til {when}.",
+        "en": "On record now: {answer}. You can change it until {when}.",
+    },
+    "nudge.page.change_until": {
+        "nb": "Du kan endre svaret fram til {when}.",
+        "en": "You can change your answer until {when}.",
+    },
+    "nudge.page.final": {
+        "nb": "Svaret for {name} er endelig: {answer}.",
+        "en": "The answer for {name} is final: {answer}.",
+    },
+    "nudge.page.stale.title": {
+        "nb": "Siden må lastes på nytt",
+        "en": "Please open the page again",
+    },
+    "nudge.page.stale.text": {
+        "nb": "Svaret kom ikke fra svarsiden, så ingenting er registrert. Åpne lenken fra "
+        "e-posten på nytt og trykk på svaret ditt.",
+        "en": "The answer did not come from the answer page, so nothing was recorded. Open "
+        "the link from the email again and press your answer.",
+    },
     "nudge.page.close": {
         "nb": "Du kan lukke denne siden.",
         "en": "You can close this page.",
@@ -1489,13 +1537,17 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "deliveries.uncertain": {
         "nb": plural(
             "count",
-            one="{count} melding var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
-            other="{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
+            one="{count} melding kan ha blitt sendt to ganger: et forsøk fikk aldri svar "
+            "(underveis da en prosess stoppet, eller svaret gikk tapt), og den ble sendt på nytt.",
+            other="{count} meldinger kan ha blitt sendt to ganger: forsøk fikk aldri svar "
+            "(underveis da en prosess stoppet, eller svaret gikk tapt), og de ble sendt på nytt.",
         ),
         "en": plural(
             "count",
-            one="{count} message was in flight when a process stopped and may have gone out twice.",
-            other="{count} messages were in flight when a process stopped and may have gone out twice.",
+            one="{count} message may have gone out twice: an attempt never got its answer "
+            "(in flight when a process stopped, or the answer lost), and it was sent again.",
+            other="{count} messages may have gone out twice: attempts never got their answers "
+            "(in flight when a process stopped, or the answers lost), and were sent again.",
         ),
     },
     "deliveries.alert.title": {

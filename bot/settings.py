@@ -33,6 +33,7 @@ class Settings(BaseModel):
     timezone: str = "Europe/Oslo"
     base_url: str = DEFAULT_BASE_URL
     secret_key: str | None = None
+    secret_key_previous: str | None = None  # rotation: still verifies, never signs
     smtp_url: str | None = None
     smtp_from: str = "cohortbot <cohortbot@localhost>"
     # Delivery engine knobs (documented in .env.example).
@@ -168,6 +169,12 @@ class Settings(BaseModel):
             raise SettingsError("COHORTBOT_SECRET_KEY is missing: expected a long random string")
         return self.secret_key.encode()
 
+    @property
+    def verification_keys(self) -> tuple[bytes, ...]:
+        """Keys a link or form proof may be signed with: the current one, then the previous."""
+        previous = (self.secret_key_previous.encode(),) if self.secret_key_previous else ()
+        return (self.signing_key, *previous)
+
 
 # Environment variable -> field. The contract list is in DESIGN.md; the rest are tuning knobs.
 ENV_FIELDS: dict[str, str] = {
@@ -180,6 +187,7 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_TIMEZONE": "timezone",
     "COHORTBOT_BASE_URL": "base_url",
     "COHORTBOT_SECRET_KEY": "secret_key",
+    "COHORTBOT_SECRET_KEY_PREVIOUS": "secret_key_previous",
     "SMTP_URL": "smtp_url",
     "SMTP_FROM": "smtp_from",
     "COHORTBOT_QUIET_PARTICIPANT_START": "quiet_participant_start",
