@@ -16,11 +16,10 @@ import argparse
 import asyncio
 import csv
 import json
-import re
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,12 +109,12 @@ def moved_plan(path: Path) -> Path:
 
 
 async def run(url: str, people: int, import_rows: int, work: Path) -> dict[str, Any]:
+    from bot.clock import FrozenClock
     from bot.people_import import run_import
     from bot.plan import load_plan
     from bot.plan_apply import apply_plan_to
     from bot.runtime import Runtime
     from bot.settings import Settings
-    from bot.clock import FrozenClock
     from schedules.planner import replan_current_cohorts
     from storage.db import Database
     from storage.migrate import upgrade

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.assignments import current_cohort_ids
 from bot import claims
+from bot.assignments import current_cohort_ids
 from bot.planner import replan_cohort
 from bot.runtime import Runtime
 
