@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from bot.messages import counted, plural_word
 from bot.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")
@@ -32,12 +33,14 @@ person_app = typer.Typer(
     help="A person's data: status and results, a copy (export) or erasure.", no_args_is_help=True
 )
 retention_app = typer.Typer(help="Retention rules per data class.", no_args_is_help=True)
+teams_app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
 app.add_typer(person_app, name="person")
 app.add_typer(retention_app, name="retention")
+app.add_typer(teams_app, name="teams")
 
 console = Console()
 # Errors are one line whatever the terminal width: never wrapped.
@@ -217,8 +220,8 @@ def _print_plan_report(report: Any) -> None:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
     verb = "would be made (dry run: nothing written)" if report.dry_run else "made"
     console.print(
-        f"{report.changes} change{'' if report.changes == 1 else 's'} {verb}; "
-        f"{report.deliveries_planned} deliveries planned"
+        f"{counted(report.changes, 'change', 'changes')} {verb}; "
+        f"{counted(report.deliveries_planned, 'delivery', 'deliveries')} planned"
     )
 
 
@@ -343,8 +346,9 @@ def _print_import_report(report: Any) -> None:
     if report.unreachable_participants or report.unreachable_managers:
         p, m = report.unreachable_participants or 0, report.unreachable_managers or 0
         console.print(
-            f"  [yellow]email is not configured (no SMTP_URL): {p} participant"
-            f"{'' if p == 1 else 's'} and {m} line manager{'' if m == 1 else 's'} not on Slack "
+            "  [yellow]email is not configured (no SMTP_URL): "
+            f"{counted(p, 'participant', 'participants')} and "
+            f"{counted(m, 'line manager', 'line managers')} not on Slack "
             "cannot be reached; their deliveries are held until SMTP_URL is set[/]",
             highlight=False,
         )
@@ -366,6 +370,7 @@ def deliveries_command(
 async def _deliveries(settings: Settings, *, resume: str | None, failures: int) -> None:
     from rich.table import Table
 
+    from bot import audit
     from bot.delivery import delivery_overview, resume_sending
     from storage.db import Database
 
@@ -375,8 +380,18 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
             async with db.transaction() as session:
                 resumed = await resume_sending(session, transport=resume)
             console.print(f"sending on {resume} resumed" if resumed else f"{resume} was not paused")
-        async with db.session() as session:
+        async with db.transaction() as session:
             overview = await delivery_overview(session, failures=failures)
+            if overview.failures:  # they name people: reading them is audited
+                await audit.record_people_read(
+                    session,
+                    actor_id=None,
+                    actor="cli",
+                    action="deliveries.view",
+                    subject="cli:deliveries",
+                    person_ids=[f.person_id for f in overview.failures],
+                    detail={"failures": len(overview.failures)},
+                )
     finally:
         await db.dispose()
     counts = Table(title="Deliveries by state", show_edge=False)
@@ -389,7 +404,8 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
     console.print(counts)
     for transport, n in sorted(overview.held.items()):
         console.print(
-            f"[yellow]{n} pending {transport} deliver{'y is' if n == 1 else 'ies are'} held: "
+            f"[yellow]{n} pending {transport} "
+            f"{plural_word(n, 'delivery is', 'deliveries are')} held: "
             f"{transport} is not configured"
             + (" (set SMTP_URL; they go once it is)" if transport == "email" else "")
             + "[/]",
@@ -399,10 +415,22 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
         local = overview.next_due_at.astimezone(settings.zone)
         console.print(f"next due: {local:%Y-%m-%d %H:%M} {settings.timezone}")
     if overview.possibly_duplicated:
+        n, extra = overview.possibly_duplicated, overview.extra_copies
         console.print(
-            f"[yellow]{overview.possibly_duplicated} sent after a crash and may have "
-            "arrived twice (error starts with 'uncertain:')[/]"
+            f"[yellow]{n} deliver{'y' if n == 1 else 'ies'} may have arrived twice "
+            f"(at most {extra} extra cop{'y' if extra == 1 else 'ies'}): an attempt's outcome "
+            "was not known (in flight at a crash, or the answer lost) and it was sent again[/]",
+            highlight=False,
         )
+        for source, fig in sorted(overview.duplicates_by_source.items()):
+            what = source.replace("broadcast:", "announcement ")
+            console.print(
+                f"  {what}: {fig.deliveries} may have arrived twice "
+                f"(at most {fig.extra_copies} extra)",
+                highlight=False,
+            )
+    else:
+        console.print("no delivery may have arrived twice")
     for pause in overview.pauses:
         console.print(
             f"[bold red]PAUSED[/] {pause.transport} since {pause.paused_at:%Y-%m-%d %H:%M} UTC: "
@@ -425,8 +453,93 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
                 str(row.attempts),
             )
         console.print(table)
+        if overview.failed > len(overview.failures):
+            console.print(
+                f"showing the newest {len(overview.failures)} of {overview.failed} failed "
+                f"deliveries; {overview.failed - len(overview.failures)} more: "
+                f"`cohortbot deliveries --failures {overview.failed}` lists them all",
+                highlight=False,
+            )
     else:
         console.print("no failed deliveries")
+
+
+# --- audit (bot/audit.py) ------------------------------------------------------------------
+
+
+@app.command("audit")
+def audit_command(
+    person: str | None = typer.Option(
+        None, "--person", metavar="EMAIL", help="Only entries by or about this person."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DATE", help="Only entries from this day on (YYYY-MM-DD)."
+    ),
+    limit: int = typer.Option(200, "--limit", min=1, help="How many entries to list."),
+) -> None:
+    """Read the audit log: who read or changed whose personal data, newest first."""
+    from datetime import date as date_cls
+    from datetime import datetime as datetime_cls
+
+    settings = load()
+    start = None
+    if since is not None:
+        try:
+            day = date_cls.fromisoformat(since)
+        except ValueError:
+            console.print(f"[red]--since wants a date like 2026-03-01, not {since!r}[/]")
+            raise typer.Exit(code=2) from None
+        start = datetime_cls.combine(day, datetime_cls.min.time(), tzinfo=settings.zone)
+    require_schema(settings)
+    run_async(_audit(settings, person=person, since=start, limit=limit))
+
+
+async def _audit(settings: Settings, *, person: str | None, since: Any, limit: int) -> None:
+    from rich.table import Table
+
+    from bot import audit
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            person_id = None
+            if person is not None:
+                person_id = await audit.person_id_for_email(session, person)
+                if person_id is None:
+                    console.print(f"[red]nobody with the email {person!r}[/]")
+                    raise typer.Exit(code=1)
+            lines, total = await audit.read_log(
+                session, person_id=person_id, since=since, limit=limit
+            )
+            # Reading the log names people too: that read is in the log as well.
+            await audit.record(
+                session,
+                actor_id=None,
+                actor="cli",
+                action="audit.read",
+                subject=f"person:{person_id}" if person_id is not None else None,
+                detail={"since": since.isoformat() if since else None, "shown": len(lines)},
+            )
+    finally:
+        await db.dispose()
+    if not lines:
+        console.print("no audit entries" + (" for that person" if person else "") + ".")
+        return
+    table = Table(title="Audit log (newest first)", show_edge=False)
+    for column in ("when", "who", "action", "subject", "people"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(
+            f"{line.at.astimezone(settings.zone):%Y-%m-%d %H:%M}",
+            line.actor,
+            line.action,
+            line.subject or "",
+            str(line.people) if line.people else "",
+        )
+    console.print(table)
+    if total > len(lines):
+        console.print(f"and {total - len(lines)} more (--limit {total} shows them all)")
 
 
 # --- assignments (bot/assignments.py) ------------------------------------------------------
@@ -535,17 +648,47 @@ def broadcast_command(
     report: int = typer.Option(
         None, "--report", metavar="ID", help="Show an announcement's delivery report."
     ),
+    list_: bool = typer.Option(
+        False, "--list", help="List scheduled announcements and those of the last 14 days."
+    ),
+    cancel: int = typer.Option(
+        None, "--cancel", metavar="ID", help="Cancel an announcement that has not started."
+    ),
+    change: int = typer.Option(
+        None,
+        "--change",
+        metavar="ID",
+        help="Change an announcement that has not started: give --text and/or --at.",
+    ),
 ) -> None:
-    """Send an announcement to an audience, or show how one went (--report ID)."""
+    """Send an announcement, list them (--list), change or cancel one before it starts
+    (--change ID, --cancel ID), or show how one went (--report ID)."""
+    from datetime import datetime
+
     settings = load()
     require_schema(settings)
     if report is not None:
         run_async(_broadcast_report(settings, report))
         return
+    if list_:
+        run_async(_broadcast_list(settings))
+        return
+    if cancel is not None:
+        run_async(_broadcast_cancel(settings, cancel))
+        return
+    if change is not None:
+        if not text and not at:
+            fail("--change ID needs --text or --at (or both)")
+        new_time = None
+        if at:
+            try:
+                new_time = datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=settings.zone)
+            except ValueError:
+                fail(f"--at {at!r}: expected 'YYYY-MM-DD HH:MM' in {settings.timezone}")
+        run_async(_broadcast_change(settings, change, text, new_time))
+        return
     if not audience or not text:
-        fail("--audience and --text are needed (or --report ID)")
-    from datetime import datetime
-
+        fail("--audience and --text are needed (or --list, --cancel ID, --change ID, --report ID)")
     from bot.broadcasts import Audience
     from bot.networks import InvalidRequest
 
@@ -586,15 +729,25 @@ async def _broadcast(
         async with db.session() as session:
             try:
                 preview = await broadcasts.preview(session, actor=None, audience=spec, mode=mode)
+                label = await broadcasts.audience_label(session, spec, "en")
             except InvalidRequest as exc:
                 fail(str(exc))
         transports = ", ".join(f"{n} {t}" for t, n in sorted(preview.by_transport.items()))
         console.print(f"{preview.count} recipients ({transports or 'none'})", highlight=False)
-        if preview.unreachable:
+        for line in broadcasts.preview_lines(
+            preview,
+            audience_text=label,
+            mode=mode,
+            send_at=send_at,
+            urgent=urgent,
+            email_configured=bool(settings.smtp_url),
+            locale="en",
+            tz=settings.timezone,
+        ):
             console.print(
-                f"[yellow]not reachable (no Slack, not a line manager with email):[/] "
-                f"{len(preview.unreachable)}",
+                "  " + line.replace("*", "").replace(":warning: ", "warning: "),
                 highlight=False,
+                markup=False,
             )
         if preview.count == 0:
             fail("nobody is in this audience")
@@ -645,8 +798,110 @@ async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
         f"{result.failed} failed, {result.waiting} waiting",
         highlight=False,
     )
+    console.print(
+        f"may have arrived twice: {result.maybe_twice} "
+        f"(at most {result.extra_copies} extra cop{'y' if result.extra_copies == 1 else 'ies'}; "
+        "counted from attempts whose outcome was not known)",
+        highlight=False,
+        soft_wrap=True,
+    )
     for who, transport, reason in result.failures:
         console.print(f"  failed {transport} to {who}: {reason}", highlight=False)
+
+
+def _summary_line(settings: Settings, s: Any, label: str) -> str:
+    local = s.send_at.astimezone(settings.zone)
+    where = "DMs" if s.mode == "dm" else "channel posts"
+    by = s.by_transport
+    line = (
+        f"{s.id:>5}  {s.status:<9}  {local:%Y-%m-%d %H:%M}  {label} · {where} · "
+        f"slack {by.get('slack', 0)} · email {by.get('email', 0)} · "
+        f"sent {s.counts.get('sent', 0)} · failed {s.counts.get('failed', 0)}"
+    )
+    if s.held:
+        line += f" · held (email not configured) {s.held}"
+    return line
+
+
+async def _broadcast_list(settings: Settings) -> None:
+    from bot import broadcasts
+    from bot.clock import SystemClock
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            found = await broadcasts.list_broadcasts(session, actor=None, now=SystemClock().now())
+            labels = {
+                s.id: await broadcasts.audience_label(session, s.audience, "en") for s in found
+            }
+    finally:
+        await db.dispose()
+    if not found:
+        console.print("no announcements in the last 14 days, and none scheduled")
+        return
+    console.print(f"   id  status     send at ({settings.timezone})  audience · how · counts")
+    for s in found:
+        console.print(
+            _summary_line(settings, s, labels[s.id]), highlight=False, markup=False, soft_wrap=True
+        )
+    console.print(
+        f"{counted(len(found), 'announcement', 'announcements')}; "
+        "`cohortbot broadcast --cancel ID` or `--change ID --text/--at` before one starts"
+    )
+
+
+async def _broadcast_cancel(settings: Settings, broadcast_id: int) -> None:
+    from bot import broadcasts
+    from bot.networks import InvalidRequest
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            try:
+                n = await broadcasts.cancel_broadcast(session, broadcast_id, actor=None)
+            except InvalidRequest as exc:
+                fail(f"{exc}; nothing changed")
+                raise
+    finally:
+        await db.dispose()
+    console.print(
+        f"announcement {broadcast_id} cancelled: {counted(n, 'delivery', 'deliveries')} stopped"
+    )
+
+
+async def _broadcast_change(
+    settings: Settings, broadcast_id: int, text: str | None, send_at: Any
+) -> None:
+    from bot import broadcasts
+    from bot.clock import SystemClock
+    from bot.networks import InvalidRequest
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            try:
+                summary = await broadcasts.change_broadcast(
+                    session,
+                    settings,
+                    broadcast_id,
+                    actor=None,
+                    now=SystemClock().now(),
+                    text=text,
+                    send_at=send_at,
+                )
+            except InvalidRequest as exc:
+                fail(f"{exc}; nothing changed")
+                raise
+            label = await broadcasts.audience_label(session, summary.audience, "en")
+    finally:
+        await db.dispose()
+    console.print(f"announcement {broadcast_id} changed:", highlight=False)
+    console.print(
+        _summary_line(settings, summary, label), highlight=False, markup=False, soft_wrap=True
+    )
 
 
 # --- a participant's recorded status, credits and exam result --------------------------------
@@ -1036,6 +1291,39 @@ def retention_run(
     console.print(f"retention: rows {verb} per data class", highlight=False)
     for name, count in result.counts.items():
         console.print(f"  {name}: {count}", highlight=False)
+
+
+@teams_app.command("package")
+def teams_package(
+    out: Path = typer.Option(Path("cohortbot-teams.zip"), "--out", help="The zip to write."),
+    app_id: str | None = typer.Option(
+        None, "--app-id", help="The Azure Bot's Microsoft App ID (default: TEAMS_APP_ID)."
+    ),
+    version: str = typer.Option("1.0.0", "--version", help="The app version (semver)."),
+) -> None:
+    """Write the Teams app package (manifest.json, color.png, outline.png) to upload."""
+    from handlers.teams.package import PackageError, build_package
+
+    settings = load()
+    bot_id = app_id or settings.teams_app_id
+    if not bot_id:
+        fail(
+            "TEAMS_APP_ID is missing: the package names the bot by its Microsoft App ID "
+            "(set TEAMS_APP_ID or pass --app-id)"
+        )
+        return
+    try:
+        data = build_package(app_id=bot_id, base_url=settings.base_url, version=version)
+    except PackageError as exc:
+        fail(str(exc))
+        return
+    out.write_bytes(data)
+    typer.echo(f"Wrote {out} ({len(data):,} bytes): manifest.json, color.png, outline.png")
+    if settings.base_url.startswith("http://"):
+        typer.echo(
+            f"Note: COHORTBOT_BASE_URL is {settings.base_url}; Teams needs the public https URL "
+            "of the bot in validDomains."
+        )
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ from bot.assignments import (
     source_for,
 )
 from bot.delivery import held_note
+from bot.identities import reach, teams_identities
 from bot.line_managers import plan_nudges
 from bot.messages import DEFAULT_LOCALE, normalise_locale, t
 from bot.notifier import OutgoingMessage
@@ -126,6 +127,7 @@ async def plan_changes(
         )
     sources = [source_for(a.id) for a in assignments if a.id is not None]
     existing = await dq.existing_for_sources(session=session, sources=sources)
+    teams = await teams_identities(session, [p.person_id for p in taking_part])
     policy = QuietHours.from_settings(settings)
     changes = PlanChanges()
 
@@ -211,10 +213,13 @@ async def plan_changes(
                 continue
             ptz = person.timezone or tz
             locale = normalise_locale(person.locale)
-            on_slack = bool(person.slack_user_id and person.slack_active)
-            transport = "slack" if on_slack else "email"
-            target = person.slack_user_id if on_slack else person.email
-            assert target is not None
+            where = reach(
+                email=person.email,
+                slack_user_id=person.slack_user_id,
+                slack_active=person.slack_active,
+                teams=teams.get(person.person_id),
+            )
+            transport, target = where.transport, where.target
             if target.endswith(ERASED_EMAIL_SUFFIX):
                 continue  # an erased person's stub, kept for a report: never messaged
             for kind, key, raw in _personal_times(assignment, person.person_id, ptz):
@@ -230,7 +235,7 @@ async def plan_changes(
                         wanted.add(key)
                     continue
                 wanted.add(key)
-                cache_key = (assignment.id, locale, ptz, kind == KIND_OVERDUE, on_slack)
+                cache_key = (assignment.id, locale, ptz, kind == KIND_OVERDUE, transport != "email")
                 message = messages.get(cache_key)
                 if message is None:
                     message = messages[cache_key] = _json(
@@ -239,7 +244,7 @@ async def plan_changes(
                             locale=locale,
                             tz=ptz,
                             overdue=kind == KIND_OVERDUE,
-                            with_buttons=on_slack,
+                            with_buttons=transport != "email",
                         )
                     )
                 want(

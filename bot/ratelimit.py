@@ -18,6 +18,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot import metrics
+
 POST_MESSAGE = "chat.postMessage"
 
 # Slack's published tiers for the methods the bot calls; unknown methods count as Tier 3.
@@ -170,6 +172,7 @@ class RateLimiter:
         key = (method, channel)
         self._blocked[key] = max(self._blocked.get(key, 0.0), until)
         self.penalties += 1
+        metrics.RATELIMIT_PENALTIES.labels(method).inc()
 
     def blocked_for(self, method: str, channel: str | None = None) -> float:
         """Seconds left on a 429 penalty for this method (and channel)."""
@@ -212,4 +215,5 @@ class RateLimiter:
             await self._sleep(delay)
             waited += delay
         self.waited += waited
+        metrics.RATELIMIT_WAIT_SECONDS.labels(method).observe(waited)
         return waited

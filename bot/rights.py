@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import audit
 from bot.settings import Settings
 from storage.models import ERASED_EMAIL_SUFFIX, Cohort, CohortStatus, Enrolment, Person
 from storage.queries import people as people_q
@@ -47,6 +48,7 @@ REPORT_BACKGROUND_FIELDS = (
 DATA_CLASS_ORDER = (
     "profile",
     "directory_profile",
+    "chat_identities",
     "enrolments",
     "line_managers",
     "assignments",
@@ -63,8 +65,9 @@ DATA_CLASS_ORDER = (
 )
 
 NOT_INCLUDED = (
-    "Answers to anonymous pulses: they are stored without any link to you, so nobody (the bot "
-    "included) can find which answers are yours."
+    "Answers to anonymous pulses: once a pulse closes they are stored without any link to you, "
+    "so nobody (the bot included) can find which answers are yours; while it is open they are "
+    "sealed under a key, and an erasure deletes them."
 )
 
 
@@ -135,7 +138,7 @@ async def export_person(
         classes[pc.data_class][_column_label(pc.table, pc.column)] = rows
     for table, _column, data_class in PERSON_ID_LISTS:
         classes[data_class][table] = await _groups(session, pid)
-    addresses = [a for a in (person.slack_user_id, person.email) if a]
+    addresses = await q.identifiers_of(session=session, person=person)
     classes["messages"] = [
         {
             "id": d.id,
@@ -171,8 +174,8 @@ async def export_person(
         }
         for e in await q.audit_about(session=session, person_id=pid)
     ]
-    await people_q.record_audit(
-        session=session,
+    await audit.record(
+        session,
         actor=actor,
         actor_id=actor_id,
         action="person.export",
@@ -252,7 +255,7 @@ async def _kept_enrolments(
             (
                 enrolment,
                 Refusal(
-                    what=f"enrolment in {cohort.name}: status, credits, dates, withdrawal reason",
+                    what=f"enrolment in {cohort.name}: status, dates, credits, exam result, withdrawal reason category",
                     reason=(
                         "the annual status report to the funder counts every participant, their "
                         f"background and result; the report for {year} is not delivered yet "
@@ -287,8 +290,8 @@ async def erase_person(
     report = ErasureReport(pseudonym=f"erased:{secrets.token_hex(6)}", dry_run=dry_run)
     kept = await _kept_enrolments(session, pid, now=now, settings=settings)
     report.kept = [r for _, r in kept]
-    needles = [person.email, person.name, person.slack_user_id or ""]
-    addresses = [a for a in (person.slack_user_id, person.email) if a]
+    addresses = await q.identifiers_of(session=session, person=person)
+    needles = [person.name, *addresses]
     deliveries = await q.deliveries_to(session=session, person_id=pid, addresses=addresses)
     report.counts["messages"] = len(deliveries)
     for pc in PERSON_COLUMNS:
@@ -317,6 +320,7 @@ async def erase_person(
         report.counts["matching groups"] = await q.remove_from_id_lists(
             session=session, table=table, column=column, person_id=pid
         )
+    report.counts["sealed pulse receipts"] = await _delete_receipts(session, settings, pid)
     await q.pseudonymise_audit(session=session, person_id=pid, pseudonym=report.pseudonym)
     if kept:
         _make_stub(person, report.pseudonym, now)
@@ -328,8 +332,8 @@ async def erase_person(
         await q.delete_person_row(session=session, person_id=pid)
     session.expunge(person)
     report.scrubbed = await q.scrub_identifiers(session=session, needles=needles)
-    await people_q.record_audit(
-        session=session,
+    await audit.record(
+        session,
         actor=actor,
         actor_id=actor_id,
         action="person.erase",
@@ -342,6 +346,20 @@ async def erase_person(
     )
     await session.flush()
     return report
+
+
+async def _delete_receipts(session: AsyncSession, settings: Settings, person_id: int) -> int:
+    """Delete the person's sealed answers to open anonymous pulses (found by their keyed token;
+    without the secret key nobody, the bot included, can find them, and they go at close)."""
+    if not settings.secret_key:
+        return 0
+    from bot.sealed import respondent_token
+
+    deleted = 0
+    for pulse_id in await q.receipt_pulse_ids(session=session):
+        token = respondent_token(settings.signing_key, pulse_id, person_id)
+        deleted += await q.delete_receipt(session=session, pulse_id=pulse_id, token=token)
+    return deleted
 
 
 def _make_stub(person: Person, pseudonym: str, now: datetime) -> None:

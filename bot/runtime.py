@@ -29,3 +29,5 @@ class Runtime:
     channel_admin: Any = None
     # Set by app.py: the UserLookup port (bot.directory) over Slack, to recognise staff.
     user_lookup: Any = None
+    # Set when a released pulse's receipts could not yet be scrubbed from the files (bot.pulses).
+    scrub_pending: bool = False

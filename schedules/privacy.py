@@ -1,4 +1,4 @@
-"""Every few minutes: queue the privacy notice (art. 13) for people the bot has not told yet.
+"""Every minute: queue the privacy notice (art. 13) for people the bot has not told yet.
 
 Safe in any number of processes: the notice's dedupe key is per person.
 """
@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 logger = logging.getLogger(__name__)
 
 JOB_ID = "privacy_notices"
-INTERVAL_MINUTES = 5
+INTERVAL_MINUTES = 1
 
 
 async def run_privacy_notices(runtime: Runtime, now: datetime) -> int:

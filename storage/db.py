@@ -56,13 +56,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # Deleted rows are overwritten with zeros, so an erasure or retention run leaves no bytes.
+    # Deleted content is overwritten with zeros (an erasure, a retention run, an anonymous
+    # pulse's receipts), and the WAL is cut back to nothing whenever a checkpoint resets it.
     cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA journal_size_limit=0")
     cursor.close()
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """The bot's async engine, with SQLite foreign keys on and WAL."""
+    """The bot's async engine, with SQLite foreign keys on and WAL.
+
+    Errors leave out the statement's parameters (people's names and addresses would reach the
+    logs through a failed INSERT otherwise).
+    """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(async_url(url), **kwargs)
@@ -81,6 +88,7 @@ def make_sync_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(sync_url(url), **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    kwargs.setdefault("hide_parameters", True)
     return create_engine(sync_url(url), pool_pre_ping=True, **kwargs)
 
 

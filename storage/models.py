@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -139,6 +139,35 @@ class Person(SQLModel, table=True):
     erased_at: datetime | None = ts()
     # When the privacy notice (art. 13) was first sent to them; None: not told yet.
     privacy_notice_at: datetime | None = ts()
+
+
+class PersonIdentity(SQLModel, table=True):
+    """How one person is reached on one chat platform (today: "teams").
+
+    One row per person and platform. For Teams: the user's id in the bot's channel (`user_id`,
+    "29:…"), their Entra (AAD) object id and tenant, and the conversation reference of their
+    1:1 chat with the bot (`service_url` + `conversation_id`, the rest in `reference`), stored
+    when they install the app or write to it. Slack's id is still on `Person` (see
+    docs/delivery.md: it moves here when the Slack adapter stops reading it from there).
+    """
+
+    __tablename__ = "person_identity"
+    __table_args__ = (
+        UniqueConstraint("platform", "user_id"),
+        UniqueConstraint("person_id", "platform"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = fk("person.id")
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=200)
+    aad_object_id: str | None = Field(default=None, max_length=64, index=True)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    service_url: str | None = Field(default=None, max_length=500)
+    conversation_id: str | None = Field(default=None, max_length=300)
+    reference: dict[str, Any] = json_field()
+    active: bool = True
+    created_at: datetime = ts(default_now=True)
+    updated_at: datetime = ts(default_now=True)
 
 
 class EnrolmentStatus(StrEnum):
@@ -284,7 +313,11 @@ class Pulse(SQLModel, table=True):
     opens_at: datetime = ts(nullable=False)
     closes_at: datetime = ts(nullable=False)
     reminder_at: datetime | None = ts()
+    # When the one reminder pass was done (a pulse-level time: the same for everybody asked).
+    reminders_done_at: datetime | None = ts()
     closed_at: datetime | None = ts()
+    # When an anonymous pulse's sealed answers were opened and moved into `pulse_answer`.
+    released_at: datetime | None = ts()
     session_id: int | None = fk("programme_session.id", nullable=True, ondelete="SET NULL")
     created_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
 
@@ -301,7 +334,13 @@ class PulseQuestion(SQLModel, table=True):
 
 
 class PulseParticipation(SQLModel, table=True):
-    """Who has been asked and who has answered (to stop reminders). Never what they answered."""
+    """Who has been asked. For named pulses also who has answered; never what they answered.
+
+    For an anonymous pulse `answered` stays False for everybody: who answered is only in the
+    sealed receipts (`PulseReceipt`), readable with COHORTBOT_SECRET_KEY, and after close only
+    the count per class (`PulseResponseCount`) is kept. Nothing here changes when someone answers
+    an anonymous pulse, and there is no per-person reminder time (see docs/privacy.md).
+    """
 
     __tablename__ = "pulse_participation"
     __table_args__ = (UniqueConstraint("pulse_id", "person_id"),)
@@ -310,22 +349,48 @@ class PulseParticipation(SQLModel, table=True):
     person_id: int = fk("person.id")
     invited_at: datetime | None = ts()
     answered: bool = False
-    reminded_at: datetime | None = ts()
+
+
+class PulseReceipt(SQLModel, table=True):
+    """The completion ledger of an open anonymous pulse, with the person's answers sealed.
+
+    `token` is HMAC(COHORTBOT_SECRET_KEY, pulse, person): the bot finds a person's receipt with
+    it, nobody without the key can tell whose it is. `sealed` is the person's answers, padded to
+    one length per pulse and encrypted (AES-GCM, key derived from the secret key). Receipts are
+    deleted when the pulse closes and its answers are released (bot.pulses.release).
+    """
+
+    __tablename__ = "pulse_receipt"
+    # WITHOUT ROWID on SQLite: stored in token order, not in the order people answered.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    pulse_id: int = Field(foreign_key="pulse.id", primary_key=True, ondelete="CASCADE")
+    token: str = Field(primary_key=True, max_length=64)
+    sealed: bytes = Field(sa_type=LargeBinary, nullable=False)
+
+
+class PulseResponseCount(SQLModel, table=True):
+    """How many answered a released anonymous pulse, per class: a count, never a person."""
+
+    __tablename__ = "pulse_response_count"
+    __table_args__ = (UniqueConstraint("pulse_id", "class_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = fk("pulse.id")
+    class_id: int | None = fk("cohort_class.id", nullable=True, ondelete="SET NULL")
+    answered: int = 0
 
 
 class PulseAnswer(SQLModel, table=True):
     """An answer to one question.
 
-    Identified pulses set `person_id`. Anonymous pulses leave it null and set `respondent_token`,
-    an HMAC of (pulse, person) under COHORTBOT_SECRET_KEY, so a person can change their answer
-    until the pulse closes but nobody holding only the database can join an answer to a person.
-    The id is a random UUID and there is no timestamp, so insertion order and time give nothing
-    away either. `class_id` keeps the group for results (shown only for groups of >= 5).
+    Named pulses set `person_id` and `respondent_token`. Answers of an anonymous pulse are
+    written only when it closes, all in one statement in shuffled order, with no person, no
+    token, no time and a random id; `class_id` only for a class whose respondents are shown in
+    the results (bot.suppression.suppress_groups over respondents per class), else NULL, so a
+    class with one respondent is not on any row (see docs/privacy.md).
     """
 
     __tablename__ = "pulse_answer"
-    # WITHOUT ROWID on SQLite: rows are stored in (random) id order, not in insertion order,
-    # so the file itself does not tell in which order people answered.
+    # WITHOUT ROWID on SQLite: rows are stored in (random) id order, not in insertion order.
     __table_args__ = (
         UniqueConstraint("question_id", "respondent_token"),
         {"sqlite_with_rowid": False},
@@ -334,7 +399,7 @@ class PulseAnswer(SQLModel, table=True):
     pulse_id: int = fk("pulse.id")
     question_id: int = fk("pulse_question.id")
     person_id: int | None = fk("person.id", nullable=True)
-    respondent_token: str = Field(max_length=64)
+    respondent_token: str | None = Field(default=None, max_length=64)
     class_id: int | None = fk("cohort_class.id", nullable=True, ondelete="SET NULL")
     value: int | None = None
     text: str | None = text_field()
@@ -468,6 +533,11 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = ts()
     error: str | None = Field(default=None, max_length=500)
     result_ref: str | None = Field(default=None, max_length=64)  # Slack ts, Message-ID
+    # Attempts whose outcome the outbox does not know: in flight when a process died, or sent
+    # and the answer lost (a dropped connection). Each may have arrived. `found_sent`: one of
+    # them was found in the conversation before sending again, so no new copy was made.
+    unknown_attempts: int = 0
+    found_sent: bool = False
     created_at: datetime = ts(default_now=True)
     updated_at: datetime = ts(default_now=True)
 
@@ -601,6 +671,8 @@ __all__ = [
     "PulseAnswer",
     "PulseParticipation",
     "PulseQuestion",
+    "PulseReceipt",
+    "PulseResponseCount",
     "RiskCase",
     "SendingPause",
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import audit
 from bot.consent import record_consent
 from bot.networks.shared import InvalidRequest
 from bot.people import Actor
@@ -66,6 +67,7 @@ async def search_directory(
     """Find findable people whose profile contains every word (case- and accent-tolerant).
 
     Only people known to the programme may search; nobody who has not opted in is ever shown.
+    Who searched and whom it showed is audited (not the words): call in a transaction.
     """
     if not viewer.known and not viewer.is_staff:
         return []
@@ -79,6 +81,13 @@ async def search_directory(
             found.append(_profile(person))
             if len(found) >= limit:
                 break
+    if found:
+        await audit.record_people_read(
+            session,
+            actor_id=viewer.person_id,
+            action="directory.search",
+            person_ids=[p.person_id for p in found],
+        )
     return found
 
 

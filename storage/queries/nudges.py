@@ -394,3 +394,20 @@ async def ensure_answer_rows(
             .values(manager_id=bindparam("b_manager")),
             moved,
         )
+
+
+async def cancel_pending_with_prefix(
+    *, session: AsyncSession, key_prefix: str, reason: str, now: datetime
+) -> int:
+    """Cancel the still-pending deliveries whose dedupe key starts with `key_prefix`."""
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.dedupe_key).like(escaped + "%", escape="\\"),
+            col(Delivery.state) == DeliveryState.PENDING,
+        )
+        .values(state=DeliveryState.CANCELLED, error=reason[:500], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

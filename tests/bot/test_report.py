@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.pulses import record_answer
+from bot.pulses import close, record_answer
 from bot.report import AnnualReport, build_annual_report
 from bot.report_render import CSV_COLUMNS, render_csv, render_html, render_xlsx
 from bot.settings import Settings
@@ -266,6 +266,15 @@ async def build_fixture(db: Database, settings: Settings) -> dict[str, Any]:
                 now=utc(2026, 1, 21, 9),
                 settings=settings,
             )
+    # A closes: its sealed answers are released. The classes on the answer rows are decided
+    # then, with the threshold of that moment; these tests read with 2, so release with 2.
+    async with db.transaction() as s:
+        await close(
+            s,
+            ids["pa"],
+            now=utc(2026, 2, 9, 8),
+            settings=settings.model_copy(update={"min_group_size": 2}),
+        )
     return ids
 
 

@@ -13,7 +13,12 @@ from bot.rights import UnknownPerson, erase_person, export_person
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import AuditEvent, ConsentKind, Delivery, DeliveryState, Enrolment, Person
-from storage.queries.rights import NO_PERSON_DATA, PERSON_COLUMNS, PERSON_ID_LISTS
+from storage.queries.rights import (
+    KEYED_PERSON_TABLES,
+    NO_PERSON_DATA,
+    PERSON_COLUMNS,
+    PERSON_ID_LISTS,
+)
 from tests.utils.rights import (
     KARI_EMAIL,
     KARI_NAME,
@@ -46,7 +51,12 @@ def test_a_new_table_holding_a_person_id_has_a_place_in_export_and_erasure() -> 
 
 
 def test_every_table_is_declared_as_holding_person_data_or_not() -> None:
-    holding = {c.table for c in PERSON_COLUMNS} | {t for t, _, _ in PERSON_ID_LISTS} | {"person"}
+    holding = (
+        {c.table for c in PERSON_COLUMNS}
+        | {t for t, _, _ in PERSON_ID_LISTS}
+        | set(KEYED_PERSON_TABLES)
+        | {"person"}
+    )
     undeclared = set(SQLModel.metadata.tables) - holding - NO_PERSON_DATA
     assert undeclared == set(), "put the table in PERSON_COLUMNS/PERSON_ID_LISTS or NO_PERSON_DATA"
     assert holding & NO_PERSON_DATA == set()
@@ -95,7 +105,8 @@ async def test_export_holds_every_row_that_holds_the_person(
     assert any(r["reflection"] for r in classes["assignments"]["assignment_progress"])
     assert classes["matching"]["match_group"][0]["matched_with"] == ["Ola Hansen", "Mona Leder"]
     texts = [m["message"]["text"] for m in classes["messages"]]
-    assert texts and all(m["to"] == KARI_SLACK for m in classes["messages"])
+    targets = {m["to"] for m in classes["messages"]}
+    assert texts and targets == {KARI_SLACK, "a:kari-chat|https://smba.trafficmanager.net/emea/"}
     assert [c["granted"] for c in classes["consents"]] == [True]
     assert classes["consents"][0]["text"].startswith("La andre")
     assert {e["action"] for e in classes["audit"]} >= {"person.read", "profile.update"}
@@ -184,6 +195,10 @@ async def test_erased_person_leaves_no_bytes_in_the_database_files(
         answers = SQLModel.metadata.tables["pulse_answer"]
         left = (await session.execute(select(func.count()).select_from(answers))).scalar_one()
         assert left == 1
+        # Her sealed answer to the open anonymous pulse is gone; Ola's stays.
+        receipts = SQLModel.metadata.tables["pulse_receipt"]
+        tokens = (await session.execute(select(receipts.c.token))).scalars().all()
+        assert tokens == [rw.ola_receipt]
         erasures = (
             (
                 await session.execute(
@@ -238,3 +253,51 @@ async def test_erasure_before_the_report_keeps_the_result_without_name_and_says_
     async with db.transaction() as session:
         with pytest.raises(UnknownPerson):
             await export_person(session, email=KARI_EMAIL, now=DURING, actor="cli")
+
+
+async def test_a_line_managers_nudge_that_names_the_erased_person_loses_the_name(
+    db: Database, settings: Settings
+) -> None:
+    async with db.transaction() as session:
+        await build_rights_world(session, settings)
+    async with db.session() as session:
+        nudges = (
+            (
+                await session.execute(
+                    select(Delivery).where(
+                        col(Delivery.target) == "UMONA", col(Delivery.kind) == "nudge"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert nudges and any(KARI_NAME in str(d.message) for d in nudges), "the planner names her"
+    await _erase_and_scan(db, settings, AFTER_REPORT)
+    async with db.session() as session:
+        after = [await session.get(Delivery, d.id) for d in nudges]
+    assert all(d is not None for d in after), "Mona's own messages stay hers"
+    assert not any(KARI_NAME in str(d.message) for d in after if d)
+    assert any("[slettet]" in str(d.message) for d in after if d)
+
+
+async def test_erasing_a_line_manager_keeps_their_participants_and_removes_the_manager(
+    db: Database, settings: Settings
+) -> None:
+    async with db.transaction() as session:
+        rw = await build_rights_world(session, settings)
+    mona = rw.world.mona
+    async with db.transaction() as session:
+        await erase_person(session, settings, email=mona.email, now=AFTER_REPORT, actor="cli")
+    await db.purge_freed_space()
+    data = (
+        sqlite_bytes(settings.database_url)
+        if settings.database_url.startswith("sqlite")
+        else pg_dump_bytes(settings.database_url)
+    )
+    assert find_needles(data, [mona.email, "Mona Leder", "UMONA"]) == []
+    async with db.transaction() as session:
+        export = await export_person(session, email=KARI_EMAIL, now=AFTER_REPORT, actor="cli")
+    links = export["data_classes"]["line_managers"]
+    assert all(not rows for rows in links.values())
+    assert export["data_classes"]["profile"]["name"] == KARI_NAME

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:18:09.124921
+Create Date: 2026-12-01 14:45:51.727271
 """
 
 from collections.abc import Sequence
@@ -179,6 +179,8 @@ def upgrade() -> None:
         sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("result_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("unknown_attempts", sa.Integer(), nullable=False),
+        sa.Column("found_sent", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="SET NULL"),
@@ -206,6 +208,33 @@ def upgrade() -> None:
             batch_op.f("ix_match_block_blocked_person_id"), ["blocked_person_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_match_block_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
+        "person_identity",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("aad_object_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("service_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("conversation_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("reference", sa.JSON(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id", "platform"),
+        sa.UniqueConstraint("platform", "user_id"),
+    )
+    with op.batch_alter_table("person_identity", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_person_identity_aad_object_id"), ["aad_object_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_person_identity_person_id"), ["person_id"], unique=False
+        )
 
     op.create_table(
         "cohort_class",
@@ -379,7 +408,9 @@ def upgrade() -> None:
         sa.Column("opens_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closes_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("reminder_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminders_done_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("released_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("session_id", sa.Integer(), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
@@ -482,7 +513,6 @@ def upgrade() -> None:
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("invited_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("answered", sa.Boolean(), nullable=False),
-        sa.Column("reminded_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -510,6 +540,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("pulse_question", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pulse_question_pulse_id"), ["pulse_id"], unique=False)
+
+    op.create_table(
+        "pulse_receipt",
+        sa.Column("pulse_id", sa.Integer(), nullable=False),
+        sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("pulse_id", "token"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "pulse_response_count",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pulse_id", sa.Integer(), nullable=False),
+        sa.Column("class_id", sa.Integer(), nullable=True),
+        sa.Column("answered", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["class_id"], ["cohort_class.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("pulse_id", "class_id"),
+    )
+    with op.batch_alter_table("pulse_response_count", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_pulse_response_count_class_id"), ["class_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_pulse_response_count_pulse_id"), ["pulse_id"], unique=False
+        )
 
     op.create_table(
         "match_group",
@@ -562,7 +620,7 @@ def upgrade() -> None:
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("question_id", sa.Integer(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("respondent_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("respondent_token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("class_id", sa.Integer(), nullable=True),
         sa.Column("value", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=True),
@@ -626,6 +684,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_match_group_round_id"))
 
     op.drop_table("match_group")
+    with op.batch_alter_table("pulse_response_count", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pulse_response_count_pulse_id"))
+        batch_op.drop_index(batch_op.f("ix_pulse_response_count_class_id"))
+
+    op.drop_table("pulse_response_count")
+    op.drop_table("pulse_receipt")
     with op.batch_alter_table("pulse_question", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pulse_question_pulse_id"))
 
@@ -699,6 +763,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cohort_class_cohort_id"))
 
     op.drop_table("cohort_class")
+    with op.batch_alter_table("person_identity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_identity_person_id"))
+        batch_op.drop_index(batch_op.f("ix_person_identity_aad_object_id"))
+
+    op.drop_table("person_identity")
     with op.batch_alter_table("match_block", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_match_block_person_id"))
         batch_op.drop_index(batch_op.f("ix_match_block_blocked_person_id"))
