@@ -106,6 +106,7 @@ def _released(observed: Observed) -> list[dict[str, Any]]:
     return [r for r in observed.final["pulse_answer"] if r.get("value") is not None]
 
 
+@pytest.mark.postgres
 async def test_anonymous_answers_cannot_be_joined_on_xmin(
     played_postgres: tuple[Truth, Observed, str],
 ) -> None:
@@ -125,6 +126,7 @@ async def test_anonymous_answers_cannot_be_joined_on_xmin(
     assert named == set() or len(named) >= len(truth.respondents)
 
 
+@pytest.mark.postgres
 async def test_anonymous_answers_cannot_be_paired_by_ctid_or_write_order(
     played_postgres: tuple[Truth, Observed, str],
 ) -> None:
@@ -135,6 +137,7 @@ async def test_anonymous_answers_cannot_be_paired_by_ctid_or_write_order(
     assert len({r["xmin"] for r in observed.final["pulse_participation"]}) == 1
 
 
+@pytest.mark.postgres
 async def test_no_sealed_receipt_survives_in_postgresql_dead_tuples(
     played_postgres: tuple[Truth, Observed, str],
 ) -> None:
