@@ -103,6 +103,12 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "sending_pause",
         "processed_event",
         "job_claim",
+        # Counts per class of an anonymous pulse: nobody in them.
+        "pulse_response_count",
+        # An open anonymous pulse's sealed answers: no person column; only the bot, with
+        # COHORTBOT_SECRET_KEY, finds a person's receipt (bot.pulses). An erased person has no
+        # participation left, so release discards their receipt with the others at close.
+        "pulse_receipt",
     }
 )
 

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.consent import record_consent
 from bot.notifier import OutgoingMessage
 from bot.planner import plan_deliveries
+from bot.pulses import respondent_token
 from bot.settings import Settings
 from storage.models import (
     AssignmentProgress,
@@ -33,6 +34,8 @@ from storage.models import (
     ProcessedEvent,
     PulseAnswer,
     PulseParticipation,
+    PulseReceipt,
+    PulseResponseCount,
     RiskCase,
     SendingPause,
 )
@@ -129,6 +132,17 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
     session.add(
         PulseAnswer(
             pulse_id=anon_pulse.id, question_id=anon_q[0].id, respondent_token="x" * 64, value=4
+        )
+    )
+    session.add(PulseResponseCount(pulse_id=anon_pulse.id, class_id=None, answered=1))
+    # A still-open anonymous pulse: Kari's sealed receipt, which names nobody without the key.
+    open_pulse, _ = await create_pulse(session, cohort=cohort, key="anonym-open")
+    assert open_pulse.id is not None and kari.id is not None
+    session.add(
+        PulseReceipt(
+            pulse_id=open_pulse.id,
+            token=respondent_token(settings, open_pulse.id, kari.id),
+            sealed=b"sealed",
         )
     )
     network = await _add(
