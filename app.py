@@ -99,8 +99,9 @@ async def check_slack_token(client: AsyncWebClient) -> StartupAuthorization:
     return auth
 
 
-def create_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
-    """The HTTP surface: /slack/events, /healthz and the routes under handlers.web."""
+def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -> web.Application:
+    """The HTTP surface: /slack/events, /api/messages (Teams), /healthz, handlers.web's routes."""
+    from handlers.teams.app import add_routes as add_teams_routes
     from handlers.web import add_routes
 
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
@@ -137,6 +138,7 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
 
         web_app.router.add_post("/slack/events", slack_not_configured)
 
+    add_teams_routes(web_app, teams)
     add_routes(web_app, runtime)
     return web_app
 
@@ -184,6 +186,21 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
         runtime.notifiers["email"] = EmailNotifier(
             runtime.settings.smtp_url, runtime.settings.smtp_from
         )
+
+
+def install_teams(runtime: Runtime, http: aiohttp.ClientSession) -> Any:
+    """The Teams agent and notifier when Teams is on (credentials) or in dev mode."""
+    from handlers.teams.app import build_teams
+
+    teams = build_teams(runtime, http)
+    if teams is not None:
+        runtime.notifiers["teams"] = teams.notifier
+        logger.info(
+            "Teams is %s: POST /api/messages%s",
+            teams.mode,
+            " (dev: loopback callers and serviceUrls only)" if teams.mode == "dev" else "",
+        )
+    return teams
 
 
 @dataclass
@@ -360,6 +377,7 @@ async def serve(
         runtime.lease_clock = SystemClock()  # fast-forward must not expire live claims
     client = create_slack_client(settings, http)
     install_transports(runtime, client)
+    teams = install_teams(runtime, http)
     if not settings.smtp_url:
         logger.warning(
             "Email is not configured (no SMTP_URL): line managers and others not on Slack "
@@ -367,7 +385,7 @@ async def serve(
         )
     auth = await check_slack_token(client)
     bolt = create_bolt_app(runtime, client, auth)
-    web_app = create_web_app(runtime, bolt)
+    web_app = create_web_app(runtime, bolt, teams)
     scheduler = build_scheduler(runtime, default_jobs())
 
     def wake_jobs() -> None:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from bot.messages import counted, plural_word
 from bot.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")
@@ -32,12 +33,14 @@ person_app = typer.Typer(
     help="A person's data: status and results, a copy (export) or erasure.", no_args_is_help=True
 )
 retention_app = typer.Typer(help="Retention rules per data class.", no_args_is_help=True)
+teams_app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
 app.add_typer(person_app, name="person")
 app.add_typer(retention_app, name="retention")
+app.add_typer(teams_app, name="teams")
 
 console = Console()
 # Errors are one line whatever the terminal width: never wrapped.
@@ -217,8 +220,8 @@ def _print_plan_report(report: Any) -> None:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
     verb = "would be made (dry run: nothing written)" if report.dry_run else "made"
     console.print(
-        f"{report.changes} change{'' if report.changes == 1 else 's'} {verb}; "
-        f"{report.deliveries_planned} deliveries planned"
+        f"{counted(report.changes, 'change', 'changes')} {verb}; "
+        f"{counted(report.deliveries_planned, 'delivery', 'deliveries')} planned"
     )
 
 
@@ -343,8 +346,9 @@ def _print_import_report(report: Any) -> None:
     if report.unreachable_participants or report.unreachable_managers:
         p, m = report.unreachable_participants or 0, report.unreachable_managers or 0
         console.print(
-            f"  [yellow]email is not configured (no SMTP_URL): {p} participant"
-            f"{'' if p == 1 else 's'} and {m} line manager{'' if m == 1 else 's'} not on Slack "
+            "  [yellow]email is not configured (no SMTP_URL): "
+            f"{counted(p, 'participant', 'participants')} and "
+            f"{counted(m, 'line manager', 'line managers')} not on Slack "
             "cannot be reached; their deliveries are held until SMTP_URL is set[/]",
             highlight=False,
         )
@@ -400,7 +404,8 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
     console.print(counts)
     for transport, n in sorted(overview.held.items()):
         console.print(
-            f"[yellow]{n} pending {transport} deliver{'y is' if n == 1 else 'ies are'} held: "
+            f"[yellow]{n} pending {transport} "
+            f"{plural_word(n, 'delivery is', 'deliveries are')} held: "
             f"{transport} is not configured"
             + (" (set SMTP_URL; they go once it is)" if transport == "email" else "")
             + "[/]",
@@ -410,10 +415,22 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
         local = overview.next_due_at.astimezone(settings.zone)
         console.print(f"next due: {local:%Y-%m-%d %H:%M} {settings.timezone}")
     if overview.possibly_duplicated:
+        n, extra = overview.possibly_duplicated, overview.extra_copies
         console.print(
-            f"[yellow]{overview.possibly_duplicated} sent after a crash and may have "
-            "arrived twice (error starts with 'uncertain:')[/]"
+            f"[yellow]{n} deliver{'y' if n == 1 else 'ies'} may have arrived twice "
+            f"(at most {extra} extra cop{'y' if extra == 1 else 'ies'}): an attempt's outcome "
+            "was not known (in flight at a crash, or the answer lost) and it was sent again[/]",
+            highlight=False,
         )
+        for source, fig in sorted(overview.duplicates_by_source.items()):
+            what = source.replace("broadcast:", "announcement ")
+            console.print(
+                f"  {what}: {fig.deliveries} may have arrived twice "
+                f"(at most {fig.extra_copies} extra)",
+                highlight=False,
+            )
+    else:
+        console.print("no delivery may have arrived twice")
     for pause in overview.pauses:
         console.print(
             f"[bold red]PAUSED[/] {pause.transport} since {pause.paused_at:%Y-%m-%d %H:%M} UTC: "
@@ -436,6 +453,13 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
                 str(row.attempts),
             )
         console.print(table)
+        if overview.failed > len(overview.failures):
+            console.print(
+                f"showing the newest {len(overview.failures)} of {overview.failed} failed "
+                f"deliveries; {overview.failed - len(overview.failures)} more: "
+                f"`cohortbot deliveries --failures {overview.failed}` lists them all",
+                highlight=False,
+            )
     else:
         console.print("no failed deliveries")
 
@@ -774,6 +798,13 @@ async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
         f"{result.failed} failed, {result.waiting} waiting",
         highlight=False,
     )
+    console.print(
+        f"may have arrived twice: {result.maybe_twice} "
+        f"(at most {result.extra_copies} extra cop{'y' if result.extra_copies == 1 else 'ies'}; "
+        "counted from attempts whose outcome was not known)",
+        highlight=False,
+        soft_wrap=True,
+    )
     for who, transport, reason in result.failures:
         console.print(f"  failed {transport} to {who}: {reason}", highlight=False)
 
@@ -815,7 +846,7 @@ async def _broadcast_list(settings: Settings) -> None:
             _summary_line(settings, s, labels[s.id]), highlight=False, markup=False, soft_wrap=True
         )
     console.print(
-        f"{len(found)} announcement{'' if len(found) == 1 else 's'}; "
+        f"{counted(len(found), 'announcement', 'announcements')}; "
         "`cohortbot broadcast --cancel ID` or `--change ID --text/--at` before one starts"
     )
 
@@ -836,7 +867,7 @@ async def _broadcast_cancel(settings: Settings, broadcast_id: int) -> None:
     finally:
         await db.dispose()
     console.print(
-        f"announcement {broadcast_id} cancelled: {n} deliver{'y' if n == 1 else 'ies'} stopped"
+        f"announcement {broadcast_id} cancelled: {counted(n, 'delivery', 'deliveries')} stopped"
     )
 
 
@@ -1260,6 +1291,39 @@ def retention_run(
     console.print(f"retention: rows {verb} per data class", highlight=False)
     for name, count in result.counts.items():
         console.print(f"  {name}: {count}", highlight=False)
+
+
+@teams_app.command("package")
+def teams_package(
+    out: Path = typer.Option(Path("cohortbot-teams.zip"), "--out", help="The zip to write."),
+    app_id: str | None = typer.Option(
+        None, "--app-id", help="The Azure Bot's Microsoft App ID (default: TEAMS_APP_ID)."
+    ),
+    version: str = typer.Option("1.0.0", "--version", help="The app version (semver)."),
+) -> None:
+    """Write the Teams app package (manifest.json, color.png, outline.png) to upload."""
+    from handlers.teams.package import PackageError, build_package
+
+    settings = load()
+    bot_id = app_id or settings.teams_app_id
+    if not bot_id:
+        fail(
+            "TEAMS_APP_ID is missing: the package names the bot by its Microsoft App ID "
+            "(set TEAMS_APP_ID or pass --app-id)"
+        )
+        return
+    try:
+        data = build_package(app_id=bot_id, base_url=settings.base_url, version=version)
+    except PackageError as exc:
+        fail(str(exc))
+        return
+    out.write_bytes(data)
+    typer.echo(f"Wrote {out} ({len(data):,} bytes): manifest.json, color.png, outline.png")
+    if settings.base_url.startswith("http://"):
+        typer.echo(
+            f"Note: COHORTBOT_BASE_URL is {settings.base_url}; Teams needs the public https URL "
+            "of the bot in validDomains."
+        )
 
 
 def main() -> None:

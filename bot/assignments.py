@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
 from bot.consent import record_consent
-from bot.messages import format_when, t
+from bot.messages import esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
 from storage.models import Assignment, AssignmentProgress, ConsentKind, EnrolmentStatus
 from storage.queries import assignments as q
@@ -70,8 +70,8 @@ def post_message(assignment: Assignment, *, locale: str, tz: str) -> OutgoingMes
     title = t("assignment.post.title", locale, title=assignment.title)
     fields: list[tuple[str, str]] = [(t("assignment.post.due", locale), due)]
     if assignment.url:
-        fields.append((t("assignment.post.link", locale), assignment.url))
-    sections = [Section(text=assignment.description.strip(), fields=tuple(fields))]
+        fields.append((t("assignment.post.link", locale), esc(assignment.url)))
+    sections = [Section(text=esc(assignment.description.strip()), fields=tuple(fields))]
     if assignment.line_manager_involved:
         sections.append(Section(text=t("assignment.post.manager", locale)))
     sections.append(Section(buttons=_buttons(assignment.id, locale)))
@@ -95,7 +95,7 @@ def reminder_message(
     title = t(f"{prefix}.title", locale, title=assignment.title)
     text = t(f"{prefix}.text", locale, title=assignment.title, due=due)
     buttons = _buttons(assignment.id, locale) if with_buttons else ()
-    fields = ((t("assignment.post.link", locale), assignment.url),) if assignment.url else ()
+    fields = ((t("assignment.post.link", locale), esc(assignment.url)),) if assignment.url else ()
     return OutgoingMessage(
         text=text,
         title=title,

@@ -170,7 +170,9 @@ def apply_change(enrolment: Any, change: StatusChange, *, today: date) -> list[s
         status = EnrolmentStatus(change.status)
         if enrolment.status != status or change.on is not None:
             enrolment.status = status
-            setattr(enrolment, STATUS_DATE_FIELD[status], day)
+            if status != EnrolmentStatus.ACTIVE or change.on is not None:
+                # Without a day, a start is the cohort's own first day, not today.
+                setattr(enrolment, STATUS_DATE_FIELD[status], day)
         if status == EnrolmentStatus.WITHDRAWN:
             enrolment.withdrawal_reason = change.reason
         else:

@@ -23,13 +23,14 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
+from bot.identities import reach, teams_identities
 from bot.involvement import NudgeFigures, involvement_figures
 from bot.links import make_link
-from bot.messages import format_when, t
+from bot.messages import Markup, esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
 from bot.timing import is_public_holiday
-from storage.models import Nudge, NudgeAnswerValue
+from storage.models import Nudge, NudgeAnswerValue, PersonIdentity
 from storage.queries import nudges as q
 from storage.queries.assignments import cancel_by_keys, list_current_cohorts, pending_dedupe_keys
 from storage.queries.people import record_audit
@@ -88,13 +89,16 @@ class Addressee:
     manager_id: int
     name: str
     locale: str
-    transport: str  # slack | email
+    transport: str  # slack | teams | email
     target: str
     tz: str
 
 
-def addressee_for(row: q.ManagedParticipant | q.AnswerRow, tz: str) -> Addressee:
-    """Slack DM when the manager is on Slack and active, else email."""
+def addressee_for(
+    row: q.ManagedParticipant | q.AnswerRow, tz: str, teams: PersonIdentity | None = None
+) -> Addressee:
+    """Slack DM when the manager is on Slack and active, else Teams when they have the app,
+    else email."""
     if isinstance(row, q.ManagedParticipant):
         mid, name, locale = row.manager_id, row.manager_name, row.manager_locale
         slack_id, active, email, mtz = (
@@ -111,9 +115,16 @@ def addressee_for(row: q.ManagedParticipant | q.AnswerRow, tz: str) -> Addressee
             row.manager_email,
             row.manager_timezone,
         )
-    if slack_id and active:
-        return Addressee(mid, name, locale, "slack", slack_id, mtz or tz)
-    return Addressee(mid, name, locale, "email", email, mtz or tz)
+    where = reach(email=email, slack_user_id=slack_id, slack_active=active, teams=teams)
+    return Addressee(mid, name, locale, where.transport, where.target, mtz or tz)
+
+
+async def _addressee(
+    session: AsyncSession, row: q.ManagedParticipant | q.AnswerRow, tz: str
+) -> Addressee:
+    manager_id = row.manager_id if isinstance(row, q.ManagedParticipant) else row.answer.manager_id
+    teams = await teams_identities(session, [manager_id])
+    return addressee_for(row, tz, teams.get(manager_id))
 
 
 def answer_label(answer: str, locale: str) -> str:
@@ -143,11 +154,11 @@ def nudge_message(
     elif variant == KIND_LATER:
         title = t("nudge.later.title", locale, title=nudge.title)
     else:
-        title = nudge.title
+        title = esc(nudge.title)
     intro = t("nudge.greeting", locale, name=to.name) + " " + t("nudge.intro", locale, who=names)
     body = [intro]
     if nudge.text.strip():
-        body.append(nudge.text.strip())
+        body.append(esc(nudge.text.strip()))
     # "By when" is always said: the plan's answer-by time, else when the reminder would go.
     respond_by = nudge.respond_by or working_days_after(
         max(send_at, nudge.send_at), settings.nudge_reminder_working_days, to.tz
@@ -199,11 +210,13 @@ def nudge_message(
     )
 
 
-def _join_names(names: list[str], locale: str) -> str:
-    if len(names) <= 1:
-        return "".join(names)
+def _join_names(names: list[str], locale: str) -> Markup:
+    """People's names joined in the bot's words: "A, B og C" (each name marked)."""
+    marked = [esc(n) for n in names]
+    if len(marked) <= 1:
+        return Markup("".join(marked))
     word = " og " if locale != "en" else " and "
-    return ", ".join(names[:-1]) + word + names[-1]
+    return Markup(", ".join(marked[:-1]) + word + marked[-1])
 
 
 # --- planning the waves --------------------------------------------------------------------
@@ -237,7 +250,8 @@ async def plan_nudges(
                 continue
             assert row.id is not None
             groups[who.manager_id].append((row.id, who.participant_name))
-            addressees[who.manager_id] = addressee_for(who, tz)
+            if who.manager_id not in addressees:
+                addressees[who.manager_id] = await _addressee(session, who, tz)
         wanted: set[str] = set()
         for manager_id, participants in groups.items():
             to = addressees[manager_id]
@@ -294,10 +308,13 @@ async def answer_nudge(
     settings: Settings,
     by_person_id: int | None = None,
 ) -> AnswerOutcome:
-    """Record a manager's answer once; a repeat click shows what is already on record.
+    """Record a manager's answer; a repeat click shows what is already on record.
 
-    "Done" and "Can't this time" are final. "Not yet" schedules one reminder a week later and
-    may be followed by a final answer.
+    Until the nudge's deadline (`answer_deadline`) the manager may change the answer (a
+    misclick, or a mail scanner that slipped through); after it the answer on record is final.
+    "Not yet" schedules one reminder a week later. The participant hears "confirmed" only once
+    "Done" is final: the message is scheduled for the deadline and withdrawn if the answer
+    changes before then.
     """
     if answer not in {a.value for a in ANSWERS}:
         raise ValueError(f"unknown answer {answer!r}")
@@ -307,7 +324,9 @@ async def answer_nudge(
     if by_person_id is not None and locked.manager_id != by_person_id:
         raise NotYourNudge(nudge_answer_id)
     current = locked.answer
-    if current in FINAL or current == answer:
+    deadline = answer_deadline(await _nudge_of(session, nudge_answer_id), settings)
+    closed = current is not None and now >= deadline
+    if closed or current == answer:
         row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
         assert row is not None and current is not None
         return AnswerOutcome(row, False, current, locked.answered_at or now)
@@ -325,7 +344,7 @@ async def answer_nudge(
     assert nudge.id is not None
     later_key = f"nudge:{nudge.id}:later:{nudge_answer_id}"
     if answer == NudgeAnswerValue.LATER:
-        to = addressee_for(row, settings.timezone)
+        to = await _addressee(session, row, settings.timezone)
         await delivery.schedule(
             session,
             key=later_key,
@@ -349,29 +368,57 @@ async def answer_nudge(
         )
     else:
         await cancel_by_keys(session=session, dedupe_keys=[later_key], reason=f"answered {answer}")
+    told = _told_prefix(row)
+    if current == NudgeAnswerValue.DONE:
+        # "Done" changed before the deadline: the participant was not told yet; never will be.
+        await q.cancel_pending_with_prefix(
+            session=session, key_prefix=told, reason=f"changed to {answer}", now=now
+        )
     if answer == NudgeAnswerValue.DONE and settings.tell_participant_on_manager_confirm:
-        await _tell_participant(session, row, settings=settings, now=now)
+        await _tell_participant(session, row, settings=settings, now=now, at=max(now, deadline))
     return AnswerOutcome(row, True, answer, first_answer_at)
 
 
+def answer_deadline(nudge: Nudge, settings: Settings) -> datetime:
+    """Until when a manager may change an answer: the plan's answer-by time, else the day the
+    silent manager would be reminded (what the nudge itself says as "by when")."""
+    return nudge.respond_by or working_days_after(
+        nudge.send_at, settings.nudge_reminder_working_days, settings.timezone
+    )
+
+
+async def _nudge_of(session: AsyncSession, nudge_answer_id: int) -> Nudge:
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    assert row is not None
+    return row.nudge
+
+
+def _told_prefix(row: q.AnswerRow) -> str:
+    return f"nudge:{row.nudge.id}:confirmed:person:{row.answer.participant_id}"
+
+
 async def _tell_participant(
-    session: AsyncSession, row: q.AnswerRow, *, settings: Settings, now: datetime
+    session: AsyncSession, row: q.AnswerRow, *, settings: Settings, now: datetime, at: datetime
 ) -> None:
     locale = row.participant_locale
     text = t("nudge.participant_told", locale, manager=row.manager_name, title=row.nudge.title)
-    if row.participant_slack_user_id:
-        transport, target = "slack", row.participant_slack_user_id
-    else:
-        transport, target = "email", row.participant_email
+    teams = await teams_identities(session, [row.answer.participant_id])
+    where = reach(
+        email=row.participant_email,
+        slack_user_id=row.participant_slack_user_id,
+        teams=teams.get(row.answer.participant_id),
+    )
+    transport, target = where.transport, where.target
     assert row.nudge.id is not None
     await delivery.schedule(
         session,
-        key=f"nudge:{row.nudge.id}:confirmed:person:{row.answer.participant_id}",
+        # One key per "Done": a Done withdrawn and given again is told once, at the deadline.
+        key=f"{_told_prefix(row)}:{int(now.timestamp())}",
         transport=transport,
         kind=KIND_CONFIRMED,
         target=target,
-        message=OutgoingMessage(text=text, title=row.nudge.title, locale=locale),
-        send_at=now,
+        message=OutgoingMessage(text=text, title=esc(row.nudge.title), locale=locale),
+        send_at=at,
         audience="participant",
         settings=settings,
         person_id=row.answer.participant_id,
@@ -383,6 +430,44 @@ async def manager_locale(session: AsyncSession, nudge_answer_id: int) -> str | N
     """The language of the manager a nudge answer belongs to (None if there is no such row)."""
     row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
     return row.manager_locale if row else None
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    """What a one-click link's page shows: the question, what is on record, until when."""
+
+    title: str
+    participant_name: str
+    locale: str
+    current: str | None
+    deadline: datetime
+    open: bool  # the answer may still be given or changed
+    tz: str
+
+
+async def answer_page(
+    session: AsyncSession, nudge_answer_id: int, *, settings: Settings, now: datetime
+) -> AnswerPage:
+    """Read (never write) what the page for a nudge answer's link shows."""
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    if row is None:
+        raise NudgeNotFound(nudge_answer_id)
+    deadline = answer_deadline(row.nudge, settings)
+    current = row.answer.answer
+    return AnswerPage(
+        title=row.nudge.title,
+        participant_name=row.participant_name,
+        locale=row.manager_locale,
+        current=current,
+        deadline=deadline,
+        open=current is None or now < deadline,
+        tz=row.manager_timezone or settings.timezone,
+    )
+
+
+def answer_values() -> list[str]:
+    """The answers a manager can give, in the order they are offered."""
+    return [a.value for a in ANSWERS]
 
 
 def outcome_text(outcome: AnswerOutcome, locale: str) -> str:
@@ -464,7 +549,7 @@ async def _send_again(
     first = rows[0]
     nudge = first.nudge
     assert nudge.id is not None
-    to = addressee_for(first, settings.timezone)
+    to = await _addressee(session, first, settings.timezone)
     pairs = [(r.answer.id or 0, r.participant_name) for r in rows]
     await delivery.schedule(
         session,

@@ -25,6 +25,9 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.plural import PluralRule
 
+from bot.text import Markup as Markup
+from bot.text import plain, words
+
 DEFAULT_LOCALE = "nb"
 LOCALES = ("nb", "en")
 OSLO = ZoneInfo("Europe/Oslo")
@@ -54,6 +57,20 @@ def plural(by: str, **forms: str) -> Plural:
 def plural_rule(locale: str) -> PluralRule:
     """The CLDR plural rule of a catalogue language (Babel's, from the CLDR data it ships)."""
     return Locale.parse(_babel_locale(locale)).plural_form
+
+
+def plural_word(n: float, one: str, other: str, locale: str | None = "en") -> str:
+    """The form CLDR's plural rule picks for `n` (for the English CLI and error texts).
+
+    >>> plural_word(1, "delivery is", "deliveries are")
+    'delivery is'
+    """
+    return one if plural_rule(normalise_locale(locale))(abs(n)) == "one" else other
+
+
+def counted(n: float, one: str, other: str, locale: str | None = "en") -> str:
+    """`n` and its noun in the right form: counted(1, "change", "changes") is "1 change"."""
+    return f"{n} {plural_word(n, one, other, locale)}"
 
 
 def text_forms(text: str | Plural) -> tuple[str, ...]:
@@ -94,50 +111,50 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "help.everyone": {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
-        "• `/cohort find &lt;ord&gt;` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort find <ord>` – finn andre ledere som vil bli funnet\n"
         "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
         "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
-        "• `/cohort find &lt;words&gt;` – find other leaders who want to be found\n"
+        "• `/cohort find <words>` – find other leaders who want to be found\n"
         "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
         "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
     "help.staff": {
         "nb": "*For programstaben*\n"
-        "• `/cohort assignments &lt;klasse&gt;` – status per oppgave og person\n"
+        "• `/cohort assignments <klasse>` – status per oppgave og person\n"
         "• `/cohort managers` – ledernes deltakelse og hvem som ikke har svart\n"
         "• `/cohort announce` – send en kunngjøring til et utvalg\n"
         "• `/cohort pulse` – lag en ny puls\n"
-        "• `/cohort results &lt;puls&gt;` – svarprosent og resultater\n"
-        "• `/cohort groups &lt;klasse&gt;` – lag kollegagrupper\n"
-        "• `/cohort match &lt;nettverk&gt;` – start en matcherunde\n"
-        "• `/cohort sync &lt;kull&gt;` – opprett kanaler og inviter deltakerne\n"
-        "• `/cohort followup &lt;sak&gt; &lt;notat&gt;` – marker en risikosak som fulgt opp\n"
+        "• `/cohort results <puls>` – svarprosent og resultater\n"
+        "• `/cohort groups <klasse>` – lag kollegagrupper\n"
+        "• `/cohort match <nettverk>` – start en matcherunde\n"
+        "• `/cohort sync <kull>` – opprett kanaler og inviter deltakerne\n"
+        "• `/cohort followup <sak> <notat>` – marker en risikosak som fulgt opp\n"
         "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
-        "• `/cohort status &lt;e-post&gt; &lt;status&gt;` – registrer status, årsak, "
+        "• `/cohort status <e-post> <status>` – registrer status, årsak, "
         "studiepoeng eller eksamen\n"
         "• `/cohort report` – årsrapporten som fil\n"
         "• `/cohort deliveries` – utsendelser som feilet\n"
-        "• `/cohort export &lt;e-post&gt;` – alt som er lagret om en person, som fil",
+        "• `/cohort export <e-post>` – alt som er lagret om en person, som fil",
         "en": "*For programme staff*\n"
-        "• `/cohort assignments &lt;class&gt;` – status per assignment and person\n"
+        "• `/cohort assignments <class>` – status per assignment and person\n"
         "• `/cohort managers` – line-manager involvement and who has not answered\n"
         "• `/cohort announce` – send an announcement to an audience\n"
         "• `/cohort pulse` – create a new pulse\n"
-        "• `/cohort results &lt;pulse&gt;` – response rates and results\n"
-        "• `/cohort groups &lt;class&gt;` – form peer groups\n"
-        "• `/cohort match &lt;network&gt;` – start a matching round\n"
-        "• `/cohort sync &lt;cohort&gt;` – create channels and invite the participants\n"
-        "• `/cohort followup &lt;case&gt; &lt;note&gt;` – mark a risk case as followed up\n"
+        "• `/cohort results <pulse>` – response rates and results\n"
+        "• `/cohort groups <class>` – form peer groups\n"
+        "• `/cohort match <network>` – start a matching round\n"
+        "• `/cohort sync <cohort>` – create channels and invite the participants\n"
+        "• `/cohort followup <case> <note>` – mark a risk case as followed up\n"
         "• `/cohort cases` – every risk case of the week with its case number\n"
-        "• `/cohort status &lt;email&gt; &lt;status&gt;` – record a status, reason, credits "
+        "• `/cohort status <email> <status>` – record a status, reason, credits "
         "or exam result\n"
         "• `/cohort report` – the annual report as a file\n"
         "• `/cohort deliveries` – deliveries that failed\n"
-        "• `/cohort export &lt;email&gt;` – everything stored about a person, as a file",
+        "• `/cohort export <email>` – everything stored about a person, as a file",
     },
     "help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelser med ett klikk, "
@@ -231,9 +248,9 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "home.cohorts.context": {
         "nb": "Svarprosent teller bare hvem som har svart, aldri hva. "
-        "Resultater: `/cohort results &lt;puls&gt;`.",
+        "Resultater: `/cohort results <puls>`.",
         "en": "Response rates count only who answered, never what. "
-        "Results: `/cohort results &lt;pulse&gt;`.",
+        "Results: `/cohort results <pulse>`.",
     },
     "home.risk.title": {"nb": "Åpne risikosaker", "en": "Open risk cases"},
     "home.risk.lead": {
@@ -686,6 +703,26 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "`/cohort announce cancel NO`, `/cohort announce change NO at 2026-03-10 09:00`, "
         "`/cohort announce change NO text New text` or `/cohort announce report NO`.",
     },
+    "broadcast.report.twice": {
+        "nb": plural(
+            "count",
+            one=":warning: {count} mottaker kan ha fått den to ganger (høyst {extra} ekstra): "
+            "et forsøk ble sendt uten at svaret kom tilbake, og den ble sendt på nytt.",
+            other=":warning: {count} mottakere kan ha fått den to ganger (høyst {extra} "
+            "ekstra): forsøk ble sendt uten at svaret kom tilbake, og de ble sendt på nytt.",
+        ),
+        "en": plural(
+            "count",
+            one=":warning: {count} recipient may have got it twice (at most {extra} extra): an "
+            "attempt went out without its answer coming back, and it was sent again.",
+            other=":warning: {count} recipients may have got it twice (at most {extra} extra): "
+            "attempts went out without their answers coming back, and were sent again.",
+        ),
+    },
+    "broadcast.report.more": {
+        "nb": "… og {n} til: `cohortbot broadcast --report {id}` viser alle.",
+        "en": "… and {n} more: `cohortbot broadcast --report {id}` shows them all.",
+    },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
         "en": "Announcement {id}: {sent} sent, {failed} failed, {waiting} waiting.",
@@ -783,8 +820,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "⚠ The class {name} has no Slack channel yet, so assignments are not posted there.",
     },
     "assignment.status.pick_class": {
-        "nb": "Skriv `/cohort assignments &lt;klasse&gt;` for status per person. Klasser: {classes}",
-        "en": "Type `/cohort assignments &lt;class&gt;` for status per person. Classes: {classes}",
+        "nb": "Skriv `/cohort assignments <klasse>` for status per person. Klasser: {classes}",
+        "en": "Type `/cohort assignments <class>` for status per person. Classes: {classes}",
     },
     "assignment.unknown_class": {
         "nb": "Fant ingen klasse «{ref}».",
@@ -816,8 +853,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "participant in the leadership programme. If you have questions, contact the staff.",
     },
     "nudge.email.how": {
-        "nb": "Velg ett svar per deltaker. Hver lenke registrerer svaret med ett klikk.",
-        "en": "Choose one answer per participant. Each link records the answer in one click.",
+        "nb": "Velg ett svar per deltaker: lenken åpner en side der ett trykk registrerer "
+        "svaret. Du kan endre det fram til fristen.",
+        "en": "Choose one answer per participant: the link opens a page where one press "
+        "records it. You can change it until the deadline.",
     },
     "nudge.answer.done": {"nb": "Gjort", "en": "Done"},
     "nudge.answer.later": {
@@ -843,6 +882,32 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "This question was sent to another manager.",
     },
     "nudge.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answer"},
+    "nudge.page.question": {
+        "nb": "Gjelder {name}. Velg svaret ditt – ingenting er registrert før du trykker.",
+        "en": "About {name}. Choose your answer – nothing is recorded until you press one.",
+    },
+    "nudge.page.current": {
+        "nb": "Registrert nå: {answer}. Du kan endre svaret fram til {when}.",
+        "en": "On record now: {answer}. You can change it until {when}.",
+    },
+    "nudge.page.change_until": {
+        "nb": "Du kan endre svaret fram til {when}.",
+        "en": "You can change your answer until {when}.",
+    },
+    "nudge.page.final": {
+        "nb": "Svaret for {name} er endelig: {answer}.",
+        "en": "The answer for {name} is final: {answer}.",
+    },
+    "nudge.page.stale.title": {
+        "nb": "Siden må lastes på nytt",
+        "en": "Please open the page again",
+    },
+    "nudge.page.stale.text": {
+        "nb": "Svaret kom ikke fra svarsiden, så ingenting er registrert. Åpne lenken fra "
+        "e-posten på nytt og trykk på svaret ditt.",
+        "en": "The answer did not come from the answer page, so nothing was recorded. Open "
+        "the link from the email again and press your answer.",
+    },
     "nudge.page.close": {
         "nb": "Du kan lukke denne siden.",
         "en": "You can close this page.",
@@ -1001,8 +1066,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "No pulse “{ref}” found.",
     },
     "pulse.results.usage": {
-        "nb": "Skriv `/cohort results &lt;puls&gt;` med pulsens nummer eller tittel.",
-        "en": "Type `/cohort results &lt;pulse&gt;` with the pulse's number or title.",
+        "nb": "Skriv `/cohort results <puls>` med pulsens nummer eller tittel.",
+        "en": "Type `/cohort results <pulse>` with the pulse's number or title.",
     },
     "pulse.results.recent": {"nb": "Siste pulser:", "en": "Latest pulses:"},
     "pulse.results.pending": {
@@ -1472,13 +1537,17 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "deliveries.uncertain": {
         "nb": plural(
             "count",
-            one="{count} melding var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
-            other="{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
+            one="{count} melding kan ha blitt sendt to ganger: et forsøk fikk aldri svar "
+            "(underveis da en prosess stoppet, eller svaret gikk tapt), og den ble sendt på nytt.",
+            other="{count} meldinger kan ha blitt sendt to ganger: forsøk fikk aldri svar "
+            "(underveis da en prosess stoppet, eller svaret gikk tapt), og de ble sendt på nytt.",
         ),
         "en": plural(
             "count",
-            one="{count} message was in flight when a process stopped and may have gone out twice.",
-            other="{count} messages were in flight when a process stopped and may have gone out twice.",
+            one="{count} message may have gone out twice: an attempt never got its answer "
+            "(in flight when a process stopped, or the answer lost), and it was sent again.",
+            other="{count} messages may have gone out twice: attempts never got their answers "
+            "(in flight when a process stopped, or the answers lost), and were sent again.",
         ),
     },
     "deliveries.alert.title": {
@@ -1506,6 +1575,99 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         ),
     },
     "deliveries.next_due": {"nb": "Neste utsendelse: {when}", "en": "Next delivery: {when}"},
+    # --- Microsoft Teams (the personal chat with the bot) ----------------------------------
+    "teams.help.title": {"nb": "Dette kan du skrive til meg", "en": "What you can write to me"},
+    "teams.help.everyone": {
+        "nb": "• *hjelp* – denne hjelpen\n"
+        "• *neste* – neste samling, åpne oppgaver og pulser\n"
+        "• *oppgaver* – dine åpne oppgaver",
+        "en": "• *help* – this help\n"
+        "• *next* – your next session, open assignments and pulses\n"
+        "• *assignments* – your open assignments",
+    },
+    "teams.help.staff": {
+        "nb": "*For programstaben*\n"
+        "• *oppgaver* [klasse] – status per oppgave (og per person når du nevner en klasse)\n"
+        "• *resultater* [puls] – svarprosent og resultater\n"
+        "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
+        "• *utsendelser* – utsendelser som venter eller feilet\n"
+        "• *kunngjøring* og *rapport* – i Slack eller på kommandolinjen ennå",
+        "en": "*For programme staff*\n"
+        "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
+        "• *results* [pulse] – response rates and results\n"
+        "• *managers* – line-manager involvement and who has not answered\n"
+        "• *deliveries* – deliveries waiting or failed\n"
+        "• *announce* and *report* – in Slack or on the command line for now",
+    },
+    "teams.help.line_manager": {
+        "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",
+        "en": "*As a line manager* you answer the nudges about your participants with one click "
+        "in the card.",
+    },
+    "teams.unknown_command": {
+        "nb": "Jeg forstod ikke «{command}». Skriv *hjelp* for å se hva du kan skrive.",
+        "en": "I didn't understand “{command}”. Write *help* to see what you can write.",
+    },
+    "teams.welcome.title": {"nb": "Velkommen til cohortbot", "en": "Welcome to cohortbot"},
+    "teams.welcome.text": {
+        "nb": "Hei, {name}! Her får du oppgaver, påminnelser og korte pulser fra "
+        "lederutdanningen, og svarer med ett klikk. Skriv *neste* for det som kommer, "
+        "eller *hjelp* for alt du kan skrive.",
+        "en": "Hi, {name}! Here you get assignments, reminders and short pulses from the "
+        "leadership programme, and answer in one click. Write *next* for what is coming, "
+        "or *help* for everything you can write.",
+    },
+    "teams.whats_next.title": {"nb": "Det som kommer", "en": "What's next"},
+    "teams.whats_next.session": {
+        "nb": "*Neste samling:* {title}, {when}",
+        "en": "*Next session:* {title}, {when}",
+    },
+    "teams.whats_next.no_session": {
+        "nb": "Ingen samlinger er planlagt ennå.",
+        "en": "No sessions are planned yet.",
+    },
+    "teams.whats_next.pulse": {
+        "nb": "• Puls: {title} – åpen til {when}",
+        "en": "• Pulse: {title} – open until {when}",
+    },
+    "teams.whats_next.nothing_open": {
+        "nb": "Du har ingen åpne oppgaver eller pulser.",
+        "en": "You have no open assignments or pulses.",
+    },
+    "teams.personal_only": {
+        "nb": "Skriv det til meg i en personlig chat: svaret har opplysninger om enkeltpersoner.",
+        "en": "Write that to me in a personal chat: the answer has details about people.",
+    },
+    "teams.more": {"nb": "… og {n} til.", "en": "… and {n} more."},
+    "teams.send": {"nb": "Send inn", "en": "Send"},
+    "teams.reflection.share": {
+        "nb": "Kan deles med klassen",
+        "en": "May be shared with the class",
+    },
+    "teams.answered": {"nb": "Besvart", "en": "Answered"},
+    "teams.not_available": {
+        "nb": "«{command}» finnes ikke i Teams ennå. Bruk `/cohort {command}` i Slack, eller "
+        "`cohortbot {cli}` på kommandolinjen.",
+        "en": "“{command}” is not in Teams yet. Use `/cohort {command}` in Slack, or "
+        "`cohortbot {cli}` on the command line.",
+    },
+    "teams.roster.title": {"nb": "Medlemmer i teamet", "en": "Team members"},
+    "teams.roster.summary": {
+        "nb": "{matched} av {members} medlemmer i teamet er med i programmet.",
+        "en": "{matched} of {members} team members are in the programme.",
+    },
+    "teams.roster.unknown": {
+        "nb": "Ikke i programmet (etter e-post/UPN): {names}",
+        "en": "Not in the programme (by email/UPN): {names}",
+    },
+    "teams.roster.not_found": {
+        "nb": "I programmet, men ikke i dette teamet: {names}",
+        "en": "In the programme but not in this team: {names}",
+    },
+    "teams.roster.failed": {
+        "nb": "Jeg fikk ikke lest medlemslisten til teamet ({error}). Prøv igjen senere.",
+        "en": "I could not read the team's member list ({error}). Try again later.",
+    },
     "deliveries.held": {
         "nb": plural(
             "n",
@@ -1702,8 +1864,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "privacy.mydata.title": {"nb": "Dine opplysninger", "en": "Your data"},
     "privacy.export.usage": {
-        "nb": "Skriv `/cohort export &lt;e-post&gt;` for å få alt som er lagret om en person.",
-        "en": "Type `/cohort export &lt;email&gt;` to get everything stored about a person.",
+        "nb": "Skriv `/cohort export <e-post>` for å få alt som er lagret om en person.",
+        "en": "Type `/cohort export <email>` to get everything stored about a person.",
     },
     "privacy.export.unknown": {
         "nb": "Jeg finner ingen med e-posten {email}.",
@@ -1742,20 +1904,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
 }
 
 
-class Markup(str):
-    """Slack mrkdwn that is safe as it is: a mention, a channel link, or text already escaped."""
+def unescape(text: str) -> str:
+    """Neutral text as plain text (people's words as written); the same as `bot.text.plain`."""
+    return plain(text)
 
 
 def esc(text: str) -> Markup:
-    """Escape the three characters Slack's mrkdwn reads as markup (&, <, >) in people's text."""
-    if isinstance(text, Markup):
-        return text
-    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-
-
-def unescape(text: str) -> str:
-    """Undo `esc` for transports that show plain text (email)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """Mark `text` as people's words (names, titles, answers): adapters never read it as markup."""
+    return words(text)
 
 
 def normalise_locale(locale: str | None) -> str:
@@ -1767,10 +1923,12 @@ def normalise_locale(locale: str | None) -> str:
 
 
 def t(key: str, locale: str | None = None, /, **values: object) -> str:
-    """The text for `key` in the person's language, with `values` filled in.
+    """The text for `key` in the person's language, with `values` filled in, as neutral text.
 
-    String values are people's own words (names, titles, answers) and are escaped, so a name
-    like "<!channel>" can't ping a channel; pass `Markup` for mentions and links.
+    String values are people's own words (names, titles, answers) and are marked as such
+    (`bot.text.words`), so each adapter shows them as written: a name like "<!channel>" can't
+    ping a channel in Slack nor inject HTML in email. Values that already are neutral text
+    (`Markup`: another `t()`, `user()`/`channel()` references) are kept as they are.
     """
     entry = CATALOGUE[key]
     lang = normalise_locale(locale)
@@ -1778,8 +1936,10 @@ def t(key: str, locale: str | None = None, /, **values: object) -> str:
     if isinstance(text, Plural):
         text = text.select(lang if lang in entry else DEFAULT_LOCALE, values)
     if not values:
-        return text
-    return text.format(**{k: esc(v) if isinstance(v, str) else v for k, v in values.items()})
+        return Markup(text)
+    return Markup(
+        text.format(**{k: words(v) if isinstance(v, str) else v for k, v in values.items()})
+    )
 
 
 def _babel_locale(locale: str | None) -> str:

@@ -61,6 +61,23 @@ async def resolve_actor(
     return Actor(slack_user_id, person, frozenset(roles), normalise_locale(person.locale))
 
 
+async def actor_for_person(
+    *, session: AsyncSession, settings: Settings, person: Person | None, locale: str | None = None
+) -> Actor:
+    """The Actor for a person found some other way (Teams): their roles and language.
+
+    `slack_user_id` is the person's Slack id when they have one, else "" (it only names them).
+    """
+    if person is None or person.id is None:
+        return Actor("", None, frozenset(), normalise_locale(locale))
+    roles = await q.person_roles(session=session, person_id=person.id)
+    if person.is_staff or person.email in settings.staff_emails:
+        roles.add("staff")
+    return Actor(
+        person.slack_user_id or "", person, frozenset(roles), normalise_locale(person.locale)
+    )
+
+
 def is_staff_email(settings: Settings, email: str | None) -> bool:
     """Whether COHORTBOT_STAFF_EMAILS lists `email` (case does not matter)."""
     return bool(email) and (email or "").strip().lower() in settings.staff_emails

@@ -32,6 +32,7 @@ from bot.assignments import (
     reminder_message,
     source_for,
 )
+from bot.identities import reach, teams_identities
 from bot.line_managers import plan_nudges
 from bot.messages import DEFAULT_LOCALE, normalise_locale, t
 from bot.settings import Settings
@@ -112,15 +113,19 @@ async def plan_deliveries(
                 tz=tz,
                 replace_pending=True,
             )
+        teams = await teams_identities(session, [p.person_id for p in participants])
         for person in participants:
             if not person.taking_part or (assignment.id, person.person_id) in done:
                 continue
             ptz = person.timezone or tz
             locale = normalise_locale(person.locale)
-            on_slack = bool(person.slack_user_id and person.slack_active)
-            transport = "slack" if on_slack else "email"
-            target = person.slack_user_id if on_slack else person.email
-            assert target is not None
+            where = reach(
+                email=person.email,
+                slack_user_id=person.slack_user_id,
+                slack_active=person.slack_active,
+                teams=teams.get(person.person_id),
+            )
+            transport, target = where.transport, where.target
             for kind, key, raw in _personal_times(assignment, person.person_id, ptz):
                 when = next_allowed(raw, audience="participant", tz=ptz, policy=policy)
                 if kind == KIND_REMINDER and (
@@ -145,7 +150,7 @@ async def plan_deliveries(
                         locale=locale,
                         tz=ptz,
                         overdue=kind == KIND_OVERDUE,
-                        with_buttons=on_slack,
+                        with_buttons=transport != "email",
                     ),
                     send_at=raw,
                     audience="participant",

@@ -30,12 +30,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import sealed
 from bot.delivery import cancel, schedule
-from bot.messages import format_when, normalise_locale, t
+from bot.identities import Reach, reach, teams_identities
+from bot.messages import esc, format_when, normalise_locale, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
 from bot.suppression import suppress_groups
 from bot.timing import QuietHours, next_allowed
-from storage.models import Pulse, PulseQuestion
+from storage.models import PersonIdentity, Pulse, PulseQuestion
 from storage.queries import pulses as q
 from storage.queries.people import record_audit
 
@@ -209,11 +210,11 @@ def build_pulse_message(
     sections = [Section(text=f"{lead}\n{kind}")]
     for question in questions:
         hint = question_hint(question, loc)
-        text = f"*{question.position}. {question.text}*" + (f"\n_{hint}_" if hint else "")
+        text = f"*{question.position}. {esc(question.text)}*" + (f"\n_{hint}_" if hint else "")
         sections.append(Section(text=text, buttons=question_buttons(pulse.id or 0, question, loc)))
     return OutgoingMessage(
         text=lead,
-        title=pulse.title,
+        title=esc(pulse.title),
         sections=tuple(sections),
         context=t("pulse.invite.context", loc, when=closes),
         locale=loc,
@@ -224,15 +225,27 @@ def build_pulse_message(
 # --- inviting, reminding, closing ----------------------------------------------------------
 
 
+def _reach(row: Any, teams: dict[int, PersonIdentity]) -> Reach:
+    """Slack first, then Teams: the audience rows carry the Slack id, Teams comes by lookup."""
+    return reach(
+        email=getattr(row, "email", "") or "",
+        slack_user_id=row.slack_user_id,
+        slack_active=getattr(row, "slack_active", True),
+        teams=teams.get(row.person_id),
+    )
+
+
 async def invite(session: AsyncSession, pulse: Pulse, *, now: datetime, settings: Settings) -> int:
     """Ask the pulse's audience by DM (one delivery each) and record who was asked; return how many.
 
-    People without a Slack account are not asked (pulses are answered with Slack buttons), so the
-    response rate counts only people who could answer.
+    People in neither Slack nor Teams are not asked (pulses are answered with buttons in chat),
+    so the response rate counts only people who could answer.
     """
     assert pulse.id is not None
     questions = await q.list_questions(session=session, pulse_id=pulse.id)
-    people = [r for r in await q.audience_rows(session=session, pulse=pulse) if r.slack_user_id]
+    audience = await q.audience_rows(session=session, pulse=pulse)
+    teams = await teams_identities(session, [r.person_id for r in audience])
+    people = [r for r in audience if r.slack_user_id or r.person_id in teams]
     await q.add_participations(
         session=session, pulse_id=pulse.id, person_ids=[r.person_id for r in people], invited_at=now
     )
@@ -241,12 +254,13 @@ async def invite(session: AsyncSession, pulse: Pulse, *, now: datetime, settings
         loc = normalise_locale(r.locale)
         message = messages.get(loc) or build_pulse_message(pulse, questions, locale=loc)
         messages[loc] = message
+        where = _reach(r, teams)
         await schedule(
             session,
             key=invite_key(pulse.id, r.person_id),
-            transport="slack",
+            transport=where.transport,
             kind=INVITE_KIND,
-            target=r.slack_user_id,
+            target=where.target,
             message=message,
             send_at=max(now, pulse.opens_at),
             audience=audience_kind(pulse),
@@ -281,9 +295,9 @@ async def send_reminders(
     done on the pulse, a time that is the same for everybody. Returns reminders queued now.
     """
     assert pulse.id is not None
-    people = [
-        r for r in await q.invited_people(session=session, pulse_id=pulse.id) if r.slack_user_id
-    ]
+    invited = await q.invited_people(session=session, pulse_id=pulse.id)
+    teams = await teams_identities(session, [r.person_id for r in invited])
+    people = [r for r in invited if r.slack_user_id or r.person_id in teams]
     answered = await answered_people(
         session, pulse, [r.person_id for r in people], settings=settings
     )
@@ -302,9 +316,9 @@ async def send_reminders(
         if await schedule(
             session,
             key=reminder_key(pulse.id, r.person_id),
-            transport="slack",
+            transport=_reach(r, teams).transport,
             kind=REMINDER_KIND,
-            target=r.slack_user_id,
+            target=_reach(r, teams).target,
             message=message,
             send_at=now,
             audience=audience_kind(pulse),

@@ -9,15 +9,15 @@ CSV: one tidy long table; its columns and measure names are a contract (docs/rep
 
 from __future__ import annotations
 
-import csv
-import html
 import io
 import re
 from collections.abc import Iterable
 
+from bot.export import csv_text, xlsx_cell, xlsx_row
 from bot.messages import format_when, t
 from bot.report import AnnualReport, Cell, Chart, Table
 from bot.suppression import SUPPRESSED_MARK
+from bot.text import html_text, plain
 
 CSV_COLUMNS = (
     "period",
@@ -74,9 +74,7 @@ def format_number(value: float | int | None, locale: str, unit: str = "count") -
 
 def _cell_html(cell: Cell, locale: str, hidden_label: str) -> str:
     if cell.value is None and cell.missing and not cell.suppressed:
-        return (
-            f'<td class="missing">{html.escape(t("report.missing." + cell.missing, locale))}</td>'
-        )
+        return f'<td class="missing">{html_text(t("report.missing." + cell.missing, locale))}</td>'
     if cell.suppressed:
         return (
             f'<td class="sup"><span aria-hidden="true">{SUPPRESSED_MARK}</span>'
@@ -86,7 +84,7 @@ def _cell_html(cell: Cell, locale: str, hidden_label: str) -> str:
 
 
 def _table_html(table: Table, locale: str, total_label: str, hidden_label: str) -> str:
-    esc = html.escape
+    esc = html_text  # neutral text: people's words as written, escaped once
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns)
     body: list[str] = []
     for header, cells in table.rows:
@@ -158,7 +156,7 @@ def chart_svg(chart: Chart) -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = _SVG_HEAD.sub(r"\1", buf.getvalue(), count=1)
     svg = _SVG_METADATA.sub("", svg)
-    title = html.escape(chart.title)
+    title = html_text(chart.title)
     # The figure is described by its caption; the numbers are in the tables next to it.
     return svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
 
@@ -166,7 +164,7 @@ def chart_svg(chart: Chart) -> str:
 def render_html(report: AnnualReport) -> str:
     """Render the report as one self-contained HTML document."""
     loc = report.locale
-    esc = html.escape
+    esc = html_text  # neutral text: people's words as written, escaped once
     total = t("report.total", loc)
     hidden = t("report.suppressed", loc)
     parts = [
@@ -223,37 +221,29 @@ def render_xlsx(report: AnnualReport) -> bytes:
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     used: set[str] = set()
-    from openpyxl.cell import WriteOnlyCell
 
+    # Every cell through bot.export: text typed as text and never a formula.
     for s in report.sections:
         ws = wb.create_sheet(_sheet_title(s.title, used))
         # Write-only sheets take column widths before the first row: labels wide, numbers narrow.
         ws.column_dimensions["A"].width = 42
         for letter in "BCDEFGHIJKLMNOP":
             ws.column_dimensions[letter].width = 13
-        title = WriteOnlyCell(ws, value=s.title)
-        title.font = Font(bold=True, size=13)
-        ws.append([title])
+        ws.append([xlsx_cell(ws, plain(s.title), font=Font(bold=True, size=13))])
         if s.intro:
-            ws.append([s.intro])
-        ws.append(
-            [t("report.legend", report.locale, mark=SUPPRESSED_MARK, k=report.min_group_size)]
-        )
+            ws.append([xlsx_cell(ws, plain(s.intro))])
+        legend = t("report.legend", report.locale, mark=SUPPRESSED_MARK, k=report.min_group_size)
+        ws.append([xlsx_cell(ws, plain(legend))])
         for tb in s.tables:
             ws.append([])
-            cap = WriteOnlyCell(ws, value=tb.caption)
-            cap.font = bold
-            ws.append([cap])
-            header = []
-            for c in tb.columns:
-                hc = WriteOnlyCell(ws, value=c)
-                hc.font = bold
-                header.append(hc)
-            ws.append(header)
+            ws.append([xlsx_cell(ws, plain(tb.caption), font=bold)])
+            ws.append(xlsx_row(ws, [plain(c) for c in tb.columns], font=bold))
             for label, cells in tb.rows:
-                ws.append([label, *(_xlsx_value(c, report.locale) for c in cells)])
+                ws.append(
+                    xlsx_row(ws, [plain(label), *(_xlsx_value(c, report.locale) for c in cells)])
+                )
             if tb.note:
-                ws.append([tb.note])
+                ws.append([xlsx_cell(ws, plain(tb.note))])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -288,11 +278,9 @@ def tidy_rows(report: AnnualReport) -> Iterable[tuple[object, ...]]:
 
 def render_csv(report: AnnualReport) -> str:
     """Render the report as one tidy long CSV table (UTF-8, comma-separated)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(tidy_rows(report))
-    return buf.getvalue()
+    return csv_text(
+        CSV_COLUMNS, ([plain(v) if isinstance(v, str) else v for v in r] for r in tidy_rows(report))
+    )
 
 
 def render(report: AnnualReport, fmt: str) -> bytes:

@@ -36,10 +36,22 @@ def intake_day(e: Any) -> date | None:
 
 
 def started(e: Any) -> bool:
-    """Began the programme: recorded active or completed, or a start day, or left after one."""
+    """Began the programme: recorded active or completed, or withdrew after starting.
+
+    A withdrawal counts as after the start when a start day is recorded, or when it is dated on
+    or after the cohort's first day; before that it is a withdrawal before the start.
+    """
     if e.status in STARTED_STATUSES:
         return True
-    return e.started_on is not None and e.status == "withdrawn"
+    if e.status != "withdrawn":
+        return False
+    if e.started_on is not None:
+        return True
+    return (
+        e.withdrawn_on is not None
+        and e.cohort_start is not None
+        and (e.withdrawn_on >= e.cohort_start)
+    )
 
 
 def start_day(e: Any) -> date | None:
@@ -90,8 +102,9 @@ def not_started_in(e: Any, w: Window) -> bool:
 
 
 def in_progress_at_end(e: Any, w: Window) -> bool:
-    """Started, still recorded active on the window's last day."""
-    return participant_in(e, w) and e.status == "active"
+    """In the programme on the window's last day: started, and not ended by then."""
+    end = end_day(e)
+    return participant_in(e, w) and (end is None or end > w.last)
 
 
 def outcome_missing(e: Any, w: Window) -> bool:

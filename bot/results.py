@@ -11,7 +11,6 @@ question has at least `min_group_size` text answers, and for anonymous pulses in
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.export import csv_text
 from bot.messages import format_when, normalise_locale, t
-from bot.report import PulseFigures, pulse_figures
+from bot.report import PulseFigures, protect_pulse, pulse_figures
 from bot.settings import Settings
 from bot.suppression import SUPPRESSED_MARK
 from storage.models import Pulse
@@ -256,6 +256,9 @@ async def evaluator_rows(
         opens_before=datetime(year + 1, 1, 1, tzinfo=UTC),
     )
     figures = await pulse_figures(session, [p.id for p in pulses], min_n=settings.min_group_size)
+    for pf in figures.values():
+        # The same equation check as the annual report: no small class's counts exact.
+        protect_pulse(pf, min_n=settings.min_group_size)
     classes = {c.id: c.name for c in await rq.list_classes(session=session, cohort_ids=list(names))}
     rows: list[tuple[object, ...]] = []
     for p in pulses:
@@ -302,11 +305,7 @@ async def evaluator_rows(
 
 def render_evaluator_csv(rows: list[tuple[object, ...]]) -> str:
     """Write the evaluator rows as CSV with a header; hidden values are empty with suppressed=1."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(EVALUATOR_COLUMNS)
-    writer.writerows(rows)
-    return buf.getvalue()
+    return csv_text(EVALUATOR_COLUMNS, rows)  # bot.export: no cell can run as a formula
 
 
 __all__ = [

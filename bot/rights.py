@@ -48,6 +48,7 @@ REPORT_BACKGROUND_FIELDS = (
 DATA_CLASS_ORDER = (
     "profile",
     "directory_profile",
+    "chat_identities",
     "enrolments",
     "line_managers",
     "assignments",
@@ -64,8 +65,9 @@ DATA_CLASS_ORDER = (
 )
 
 NOT_INCLUDED = (
-    "Answers to anonymous pulses: they are stored without any link to you, so nobody (the bot "
-    "included) can find which answers are yours."
+    "Answers to anonymous pulses: once a pulse closes they are stored without any link to you, "
+    "so nobody (the bot included) can find which answers are yours; while it is open they are "
+    "sealed under a key, and an erasure deletes them."
 )
 
 
@@ -318,6 +320,7 @@ async def erase_person(
         report.counts["matching groups"] = await q.remove_from_id_lists(
             session=session, table=table, column=column, person_id=pid
         )
+    report.counts["sealed pulse receipts"] = await _delete_receipts(session, settings, pid)
     await q.pseudonymise_audit(session=session, person_id=pid, pseudonym=report.pseudonym)
     if kept:
         _make_stub(person, report.pseudonym, now)
@@ -343,6 +346,20 @@ async def erase_person(
     )
     await session.flush()
     return report
+
+
+async def _delete_receipts(session: AsyncSession, settings: Settings, person_id: int) -> int:
+    """Delete the person's sealed answers to open anonymous pulses (found by their keyed token;
+    without the secret key nobody, the bot included, can find them, and they go at close)."""
+    if not settings.secret_key:
+        return 0
+    from bot.sealed import respondent_token
+
+    deleted = 0
+    for pulse_id in await q.receipt_pulse_ids(session=session):
+        token = respondent_token(settings.signing_key, pulse_id, person_id)
+        deleted += await q.delete_receipt(session=session, pulse_id=pulse_id, token=token)
+    return deleted
 
 
 def _make_stub(person: Person, pseudonym: str, now: datetime) -> None:

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     timezone: str = "Europe/Oslo"
     base_url: str = DEFAULT_BASE_URL
     secret_key: str | None = None
+    secret_key_previous: str | None = None  # rotation: still verifies, never signs
     smtp_url: str | None = None
     smtp_from: str = "cohortbot <cohortbot@localhost>"
     # Delivery engine knobs (documented in .env.example).
@@ -76,6 +77,14 @@ class Settings(BaseModel):
     risk_unanswered_pulses: int = Field(default=2, ge=1)
     risk_low_score: int = Field(default=2, ge=1, le=4)
     risk_lookback_days: int = Field(default=42, ge=7, le=365)
+    # --- Microsoft Teams (single-tenant Entra app; "dev" runs without credentials, loopback only)
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_tenant_id: str | None = None
+    teams_mode: Literal["off", "dev", "on"] | None = None
+    teams_conversation_per_second: float = Field(default=7.0, gt=0)
+    teams_tenant_per_second: float = Field(default=50.0, gt=0)
+
     # --- retention per data class (defaults and reasons in docs/privacy.md)
     retention_message_days: int = Field(default=90, ge=1, le=3650)
     retention_audit_days: int = Field(default=3 * 365, ge=30, le=3650)
@@ -143,6 +152,13 @@ class Settings(BaseModel):
         return ZoneInfo(self.timezone)
 
     @property
+    def teams(self) -> Literal["off", "dev", "on"]:
+        """Teams is "on" with credentials, "dev" by COHORTBOT_TEAMS=dev, else "off"."""
+        if self.teams_mode is not None:
+            return self.teams_mode
+        return "on" if self.teams_app_id and self.teams_app_password else "off"
+
+    @property
     def has_slack_credentials(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
 
@@ -152,6 +168,12 @@ class Settings(BaseModel):
         if not self.secret_key:
             raise SettingsError("COHORTBOT_SECRET_KEY is missing: expected a long random string")
         return self.secret_key.encode()
+
+    @property
+    def verification_keys(self) -> tuple[bytes, ...]:
+        """Keys a link or form proof may be signed with: the current one, then the previous."""
+        previous = (self.secret_key_previous.encode(),) if self.secret_key_previous else ()
+        return (self.signing_key, *previous)
 
 
 # Environment variable -> field. The contract list is in DESIGN.md; the rest are tuning knobs.
@@ -165,6 +187,7 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_TIMEZONE": "timezone",
     "COHORTBOT_BASE_URL": "base_url",
     "COHORTBOT_SECRET_KEY": "secret_key",
+    "COHORTBOT_SECRET_KEY_PREVIOUS": "secret_key_previous",
     "SMTP_URL": "smtp_url",
     "SMTP_FROM": "smtp_from",
     "COHORTBOT_QUIET_PARTICIPANT_START": "quiet_participant_start",
@@ -201,6 +224,13 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_RISK_OVERDUE_ASSIGNMENTS": "risk_overdue_assignments",
     "COHORTBOT_RISK_UNANSWERED_PULSES": "risk_unanswered_pulses",
     "COHORTBOT_RISK_LOW_SCORE": "risk_low_score",
+    # --- Microsoft Teams
+    "TEAMS_APP_ID": "teams_app_id",
+    "TEAMS_APP_PASSWORD": "teams_app_password",
+    "TEAMS_TENANT_ID": "teams_tenant_id",
+    "COHORTBOT_TEAMS": "teams_mode",
+    "COHORTBOT_TEAMS_CONVERSATION_PER_SECOND": "teams_conversation_per_second",
+    "COHORTBOT_TEAMS_TENANT_PER_SECOND": "teams_tenant_per_second",
     "COHORTBOT_RISK_LOOKBACK_DAYS": "risk_lookback_days",
     # --- retention
     "COHORTBOT_RETENTION_MESSAGE_DAYS": "retention_message_days",
@@ -264,6 +294,17 @@ def load_settings(
         and settings.secret_key.strip().lower() in PLACEHOLDER_SECRETS
     ):
         raise SettingsError("COHORTBOT_SECRET_KEY is a placeholder: expected a long random string")
+    if settings.teams == "on":
+        for var, value in (
+            ("TEAMS_APP_ID", settings.teams_app_id),
+            ("TEAMS_APP_PASSWORD", settings.teams_app_password),
+            ("TEAMS_TENANT_ID", settings.teams_tenant_id),
+        ):
+            if not value:
+                raise SettingsError(
+                    f"{var} is missing: Teams needs TEAMS_APP_ID, TEAMS_APP_PASSWORD and "
+                    "TEAMS_TENANT_ID (single-tenant), or COHORTBOT_TEAMS=dev to run locally"
+                )
     if settings.slack_bot_token and not settings.slack_signing_secret:
         raise SettingsError("SLACK_SIGNING_SECRET is missing: expected the app's signing secret")
     return settings

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,7 +42,9 @@ class UnknownList(LookupError):
 
 @dataclass(frozen=True)
 class ListItem:
-    """One line of a staff list: mrkdwn-safe text and at most one button."""
+    """One line of a staff list: neutral text (people's words marked) and at most one button."""
+
+    NEUTRAL_TEXT: ClassVar[tuple[str, ...]] = ("text",)
 
     text: str
     button: Button | None = None
@@ -49,7 +52,9 @@ class ListItem:
 
 @dataclass(frozen=True)
 class ListPage:
-    """One page of a whole list: `page` counts from 0."""
+    """One page of a whole list: `page` counts from 0; `title` and `summary` are neutral text."""
+
+    NEUTRAL_TEXT: ClassVar[tuple[str, ...]] = ("title", "summary")
 
     kind: str
     arg: str

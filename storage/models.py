@@ -141,6 +141,35 @@ class Person(SQLModel, table=True):
     privacy_notice_at: datetime | None = ts()
 
 
+class PersonIdentity(SQLModel, table=True):
+    """How one person is reached on one chat platform (today: "teams").
+
+    One row per person and platform. For Teams: the user's id in the bot's channel (`user_id`,
+    "29:…"), their Entra (AAD) object id and tenant, and the conversation reference of their
+    1:1 chat with the bot (`service_url` + `conversation_id`, the rest in `reference`), stored
+    when they install the app or write to it. Slack's id is still on `Person` (see
+    docs/delivery.md: it moves here when the Slack adapter stops reading it from there).
+    """
+
+    __tablename__ = "person_identity"
+    __table_args__ = (
+        UniqueConstraint("platform", "user_id"),
+        UniqueConstraint("person_id", "platform"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = fk("person.id")
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=200)
+    aad_object_id: str | None = Field(default=None, max_length=64, index=True)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    service_url: str | None = Field(default=None, max_length=500)
+    conversation_id: str | None = Field(default=None, max_length=300)
+    reference: dict[str, Any] = json_field()
+    active: bool = True
+    created_at: datetime = ts(default_now=True)
+    updated_at: datetime = ts(default_now=True)
+
+
 class EnrolmentStatus(StrEnum):
     """A participant's recorded status: set by the import, staff in Slack or the CLI, never
     inferred from the calendar (a cohort's end date passing completes nobody)."""
@@ -504,6 +533,11 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = ts()
     error: str | None = Field(default=None, max_length=500)
     result_ref: str | None = Field(default=None, max_length=64)  # Slack ts, Message-ID
+    # Attempts whose outcome the outbox does not know: in flight when a process died, or sent
+    # and the answer lost (a dropped connection). Each may have arrived. `found_sent`: one of
+    # them was found in the conversation before sending again, so no new copy was made.
+    unknown_attempts: int = 0
+    found_sent: bool = False
     created_at: datetime = ts(default_now=True)
     updated_at: datetime = ts(default_now=True)
 

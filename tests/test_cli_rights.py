@@ -47,6 +47,7 @@ async def test_export_writes_documented_json_and_is_audited(
     assert list(data["data_classes"]) == [
         "profile",
         "directory_profile",
+        "chat_identities",
         "enrolments",
         "line_managers",
         "assignments",
@@ -67,6 +68,9 @@ async def test_export_writes_documented_json_and_is_audited(
             await session.exec(select(AuditEvent).where(col(AuditEvent.action) == "person.export"))
         ).all()
     assert [e.actor for e in events] == ["cli"]
+    log = run_cli(["audit", "--person", KARI_EMAIL], env(settings), tmp_path)
+    assert log.returncode == 0, log.stderr
+    assert "person.export" in log.stdout
 
 
 async def test_export_of_an_unknown_email_is_one_line_and_writes_nothing(

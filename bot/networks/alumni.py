@@ -23,6 +23,7 @@ from bot.networks.shared import (
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.people import Actor
 from bot.settings import Settings
+from bot.text import channel as channel_ref
 from storage.models import (
     Cohort,
     CohortStatus,
@@ -244,7 +245,7 @@ async def record_alumni_consent(
                 text=t(
                     "networks.alumni.welcome",
                     person.locale,
-                    channels=Markup(", ".join(f"<#{c}>" for c in channels)),
+                    channels=Markup(", ".join(channel_ref(c) for c in channels)),
                 ),
                 locale=person.locale,
             ),

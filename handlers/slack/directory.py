@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.directory import DirectoryError, DirectoryUser
+from handlers.slack.mrkdwn import SlackWebClient
 
 PAGE_SIZE = 200
 
@@ -106,7 +107,7 @@ def make_slack_directory(
     *, token: str, base_url: str, session: Any = None, on_page: Callable[[int], None] | None = None
 ) -> SlackWebDirectory:
     """A directory over a Web API client at `base_url` (Slack, the emulator or a test server)."""
-    client = AsyncWebClient(
+    client = SlackWebClient(
         token=token,
         base_url=base_url,
         session=session,

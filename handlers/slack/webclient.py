@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.ratelimit import POST_MESSAGE, RateLimiter
+from handlers.slack.mrkdwn import SlackWebClient, render_api_args
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +89,11 @@ def _channel_of(json: dict[str, Any] | None, data: Any) -> str | None:
     return None
 
 
-class LimitedWebClient(AsyncWebClient):
-    """An AsyncWebClient that follows the shared rate limiter and retries 429/5xx, bounded."""
+class LimitedWebClient(SlackWebClient):
+    """An AsyncWebClient that follows the shared rate limiter and retries 429/5xx, bounded.
+
+    As a SlackWebClient it renders neutral text (people's words, mentions) for Slack.
+    """
 
     def __init__(
         self,
@@ -201,6 +205,8 @@ async def post_response_url(
     A 4xx other than 429 (expired or used URL, bad payload) is final: the caller falls back.
     """
     rng = rng or random.Random()
+    # The response_url is an edge of its own: render people's words as the client does.
+    payload = render_api_args(payload)
     waited = 0.0
     for attempt in range(1, max(1, max_attempts) + 1):
         try:

@@ -346,3 +346,20 @@ async def manager_deliveries(*, session: AsyncSession, nudge_ids: Collection[int
         .order_by(col(Delivery.id))
     )
     return list((await session.execute(stmt)).all())
+
+
+async def cancel_pending_with_prefix(
+    *, session: AsyncSession, key_prefix: str, reason: str, now: datetime
+) -> int:
+    """Cancel the still-pending deliveries whose dedupe key starts with `key_prefix`."""
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.dedupe_key).like(escaped + "%", escape="\\"),
+            col(Delivery.state) == DeliveryState.PENDING,
+        )
+        .values(state=DeliveryState.CANCELLED, error=reason[:500], updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -40,6 +40,7 @@ from storage.models import (
     PulseAnswer,
     RiskCase,
 )
+from storage.queries.audit import list_audit
 
 Erasure = Literal["delete", "null", "pseudonymise"]
 
@@ -76,16 +77,26 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("risk_case", "person_id", "risk_cases", "delete"),
     PersonColumn("risk_case", "followed_up_by_id", "staff_actions", "null"),
     PersonColumn("consent", "person_id", "consents", "delete"),
+    PersonColumn("person_identity", "person_id", "chat_identities", "delete"),
 )
 
 # Columns whose values address or identify the person on a platform, beyond `person.email` and
 # `person.slack_user_id`: (table, person column, identifier column). A per-platform identity table
 # (e.g. Teams users) adds its id here, and the export finds messages sent to it and the erasure
 # scrubs it from every text.
-IDENTITY_COLUMNS: tuple[tuple[str, str, str], ...] = ()
+IDENTITY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("person_identity", "person_id", "user_id"),
+    ("person_identity", "person_id", "aad_object_id"),
+    ("person_identity", "person_id", "conversation_id"),
+)
 
 # JSON columns holding lists of person ids: (table, column, data class).
 PERSON_ID_LISTS: tuple[tuple[str, str, str], ...] = (("match_group", "member_ids", "matching"),)
+
+# Tables holding a person only under a keyed pseudonym (HMAC of pulse and person under the secret
+# key): not linkable from the database alone, so not exported; erasure recomputes the pseudonym
+# and deletes the rows (`delete_keyed_rows`).
+KEYED_PERSON_TABLES: frozenset[str] = frozenset({"pulse_receipt"})
 
 # Tables that hold no person data at all (checked by the completeness test, so a new table has
 # to be put either here or in PERSON_COLUMNS on purpose).
@@ -103,12 +114,7 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "sending_pause",
         "processed_event",
         "job_claim",
-        # Counts per class of an anonymous pulse: nobody in them.
         "pulse_response_count",
-        # An open anonymous pulse's sealed answers: no person column; only the bot, with
-        # COHORTBOT_SECRET_KEY, finds a person's receipt (bot.pulses). An erased person has no
-        # participation left, so release discards their receipt with the others at close.
-        "pulse_receipt",
     }
 )
 
@@ -180,36 +186,19 @@ async def deliveries_to(
     conditions = [col(Delivery.person_id) == person_id]
     if addresses:
         conditions.append(col(Delivery.target).in_(list(addresses)))
+        # A Teams target is "<conversation id>|<serviceUrl>" (bot.identities.teams_target).
+        conditions += [
+            col(Delivery.target).like(f"{_like_escape(a)}|%", escape="\\") for a in addresses
+        ]
     result = await session.execute(
         select(Delivery).where(or_(*conditions)).order_by(col(Delivery.id))
     )
     return list(result.scalars())
 
 
-def _audit_about(person_id: int) -> Any:
-    return or_(
-        col(AuditEvent.actor_id) == person_id,
-        col(AuditEvent.actor) == f"person:{person_id}",
-        col(AuditEvent.subject) == f"person:{person_id}",
-    )
-
-
 async def audit_about(*, session: AsyncSession, person_id: int) -> list[AuditEvent]:
-    """Audit entries by the person or about them (subject `person:<id>`, or id in the detail)."""
-    result = await session.execute(select(AuditEvent).order_by(col(AuditEvent.id)))
-    return [e for e in result.scalars() if _audit_mentions(e, person_id)]
-
-
-def _audit_mentions(event: AuditEvent, person_id: int) -> bool:
-    if event.actor_id == person_id or event.actor == f"person:{person_id}":
-        return True
-    if event.subject == f"person:{person_id}":
-        return True
-    detail = event.detail or {}
-    if detail.get("person_id") == person_id:
-        return True
-    ids = detail.get("person_ids") or detail.get("people") or []
-    return isinstance(ids, list) and person_id in ids
+    """Audit entries by the person or about them, oldest first (the audit reader's own rule)."""
+    return list(reversed(await list_audit(session=session, person_id=person_id)))
 
 
 async def match_groups_of(
@@ -267,6 +256,19 @@ async def remove_from_id_lists(
             )
             touched += 1
     return touched
+
+
+async def receipt_pulse_ids(*, session: AsyncSession) -> list[int]:
+    """The pulses with sealed receipts (open anonymous pulses)."""
+    t = _table("pulse_receipt")
+    result = await session.execute(select(t.c.pulse_id).distinct())
+    return [int(i) for i in result.scalars()]
+
+
+async def delete_receipt(*, session: AsyncSession, pulse_id: int, token: str) -> int:
+    t = _table("pulse_receipt")
+    result = await session.execute(delete(t).where(t.c.pulse_id == pulse_id, t.c.token == token))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def delete_deliveries(*, session: AsyncSession, ids: Sequence[int]) -> int:

@@ -13,6 +13,7 @@ from bot.clock import FrozenClock
 from bot.delivery import Dispatcher, cancel, delivery_overview, resume_sending, schedule
 from bot.notifier import RecordingNotifier, SendResult
 from bot.settings import Settings
+from bot.text import plain
 from storage.db import Database
 from storage.models import DeliveryState, Person
 from storage.queries import deliveries as q
@@ -328,7 +329,8 @@ async def test_invalid_auth_pauses_sending_and_alerts_staff_by_email(
     assert [t for t, _ in email.sent] == ["staff@example.no"]
     await d.tick()
     alert = email.sent[0][1]
-    assert "er stanset: invalid_auth" in alert.text and "is paused: invalid_auth" in alert.text
+    text = plain(alert.text)
+    assert "er stanset: invalid_auth" in text and "is paused: invalid_auth" in text
     assert "cohortbot deliveries --resume slack" in alert.text
     assert len(slack.calls) == 1
     # a new token: staff resume, everything goes

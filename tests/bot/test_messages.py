@@ -42,29 +42,32 @@ def test_day_and_locale_mapping() -> None:
     assert t("error.unknown_command", "en", command="x").startswith("I didn't understand")
 
 
-def test_no_unescaped_angle_brackets_in_mrkdwn() -> None:
-    # Slack reads <...> as a link or mention; a literal "<ord>" must be written &lt;ord&gt;.
-    allowed = re.compile(r"<(?:[@#!]|https?:|mailto:|\{)")
+def test_the_catalogue_writes_no_platform_markup() -> None:
+    # The catalogue is neutral text: no <…> links or mentions, no entities; each adapter
+    # escapes a literal "<ord>" for itself. References come from bot.text.user()/channel().
     bad = [
         (key, lang)
         for key, texts in CATALOGUE.items()
         for lang, value in texts.items()
         for text in text_forms(value)
-        if any(not allowed.match(text[m.start() :]) for m in re.finditer("<", text))
+        if re.search(r"<[@#!]|<https?:|<mailto:|&(amp|lt|gt|#\d+);", text)
     ]
     assert bad == []
 
 
-def test_peoples_words_are_escaped_but_mentions_are_not() -> None:
-    from bot.messages import Markup, esc, unescape
+def test_peoples_words_are_marked_and_mentions_are_references() -> None:
+    from bot.messages import esc
+    from bot.text import plain, spans, user
 
     text = t("join.welcome", "nb", network="Helse & omsorg", name="<!channel>")
-    assert "Helse &amp; omsorg" in text
-    assert "&lt;!channel&gt;" in text and "<!channel>" not in text
-    mention = t("join.welcome", "nb", network="x", name=Markup("<@U123>"))
-    assert "<@U123>" in mention
-    assert esc(esc("a<b")) == "a&lt;b"  # escaping twice changes nothing
-    assert unescape(esc("R&D <team>")) == "R&D <team>"
+    kinds = {s.text: s.kind for s in spans(text)}
+    assert kinds["Helse & omsorg"] == "words" and kinds["<!channel>"] == "words"
+    assert "Helse & omsorg" in plain(text) and "<!channel>" in plain(text)
+    mention = t("join.welcome", "nb", network="x", name=user("U123", "Ola"))
+    assert [s.ref for s in spans(mention) if s.kind == "user"] == ["U123"]
+    assert plain(mention).count("Ola") == 1
+    assert esc(esc("a<b")) == esc("a<b")  # marking twice changes nothing
+    assert plain(esc("R&D <team>")) == "R&D <team>"
 
 
 def _placeholders(text: str) -> set[str]:
@@ -123,3 +126,12 @@ def test_counted_texts_follow_cldr_plural_rules(locale: str, count: int, expecte
 def test_a_plural_refuses_a_count_that_is_not_a_number() -> None:
     with pytest.raises(TypeError):
         t("broadcast.queued", "nb", id=7, count="2")
+
+
+def test_english_cli_texts_count_by_the_cldr_rule_too() -> None:
+    from bot.messages import counted, plural_word
+
+    assert counted(1, "change", "changes") == "1 change"
+    assert counted(0, "change", "changes") == "0 changes"
+    assert plural_word(2, "delivery is", "deliveries are") == "deliveries are"
+    assert plural_word(1, "mottaker", "mottakere", "nb") == "mottaker"

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.consent import consent_history
-from bot.retention import DATA_CLASSES, run_retention
+from bot.retention import DATA_CLASSES, run_once_today, run_retention
 from bot.rights import erase_person
 from bot.settings import Settings
 from storage.db import Database
@@ -21,7 +21,13 @@ from storage.models import (
     Person,
     PulseAnswer,
 )
-from tests.utils.rights import KARI_EMAIL, build_rights_world
+from tests.utils.rights import (
+    KARI_EMAIL,
+    build_rights_world,
+    find_needles,
+    pg_dump_bytes,
+    sqlite_bytes,
+)
 
 SENT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -144,3 +150,36 @@ async def test_dry_run_counts_what_a_run_removes_and_changes_nothing(
     assert list(real.counts) == list(DATA_CLASSES)
     assert real.counts == dry.counts
     assert real.counts["message_texts"] > 0 and real.counts["free_texts"] == 2
+
+
+async def test_message_texts_past_retention_leave_no_bytes_in_the_database_files(
+    db: Database, settings: Settings
+) -> None:
+    secret = "Hemmelig melding om omorganiseringen på Fana sykehjem"
+    async with db.transaction() as session:
+        await build_rights_world(session, settings)
+        session.add(
+            Delivery(
+                dedupe_key="secret:1",
+                transport="slack",
+                kind="broadcast",
+                target="UOLA",
+                message={"text": secret},
+                send_at=SENT,
+                state=DeliveryState.SENT,
+                sent_at=SENT,
+                updated_at=SENT,
+            )
+        )
+    assert find_needles(_dump(settings), [secret]) == [secret]
+    later = SENT + timedelta(days=settings.retention_message_days + 1)
+    result = await run_once_today(db, settings, now=later)
+    assert result is not None and result.counts["message_texts"] >= 1
+    assert find_needles(_dump(settings), [secret]) == []
+
+
+def _dump(settings: Settings) -> bytes:
+    """SQLite: every byte of the files (free pages and WAL too). PostgreSQL: a full pg_dump."""
+    if settings.database_url.startswith("sqlite"):
+        return sqlite_bytes(settings.database_url)
+    return pg_dump_bytes(settings.database_url)

@@ -13,7 +13,12 @@ from bot.rights import UnknownPerson, erase_person, export_person
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import AuditEvent, ConsentKind, Delivery, DeliveryState, Enrolment, Person
-from storage.queries.rights import NO_PERSON_DATA, PERSON_COLUMNS, PERSON_ID_LISTS
+from storage.queries.rights import (
+    KEYED_PERSON_TABLES,
+    NO_PERSON_DATA,
+    PERSON_COLUMNS,
+    PERSON_ID_LISTS,
+)
 from tests.utils.rights import (
     KARI_EMAIL,
     KARI_NAME,
@@ -46,7 +51,12 @@ def test_a_new_table_holding_a_person_id_has_a_place_in_export_and_erasure() -> 
 
 
 def test_every_table_is_declared_as_holding_person_data_or_not() -> None:
-    holding = {c.table for c in PERSON_COLUMNS} | {t for t, _, _ in PERSON_ID_LISTS} | {"person"}
+    holding = (
+        {c.table for c in PERSON_COLUMNS}
+        | {t for t, _, _ in PERSON_ID_LISTS}
+        | set(KEYED_PERSON_TABLES)
+        | {"person"}
+    )
     undeclared = set(SQLModel.metadata.tables) - holding - NO_PERSON_DATA
     assert undeclared == set(), "put the table in PERSON_COLUMNS/PERSON_ID_LISTS or NO_PERSON_DATA"
     assert holding & NO_PERSON_DATA == set()
@@ -95,7 +105,8 @@ async def test_export_holds_every_row_that_holds_the_person(
     assert any(r["reflection"] for r in classes["assignments"]["assignment_progress"])
     assert classes["matching"]["match_group"][0]["matched_with"] == ["Ola Hansen", "Mona Leder"]
     texts = [m["message"]["text"] for m in classes["messages"]]
-    assert texts and all(m["to"] == KARI_SLACK for m in classes["messages"])
+    targets = {m["to"] for m in classes["messages"]}
+    assert texts and targets == {KARI_SLACK, "a:kari-chat|https://smba.trafficmanager.net/emea/"}
     assert [c["granted"] for c in classes["consents"]] == [True]
     assert classes["consents"][0]["text"].startswith("La andre")
     assert {e["action"] for e in classes["audit"]} >= {"person.read", "profile.update"}
@@ -184,6 +195,10 @@ async def test_erased_person_leaves_no_bytes_in_the_database_files(
         answers = SQLModel.metadata.tables["pulse_answer"]
         left = (await session.execute(select(func.count()).select_from(answers))).scalar_one()
         assert left == 1
+        # Her sealed answer to the open anonymous pulse is gone; Ola's stays.
+        receipts = SQLModel.metadata.tables["pulse_receipt"]
+        tokens = (await session.execute(select(receipts.c.token))).scalars().all()
+        assert tokens == [rw.ola_receipt]
         erasures = (
             (
                 await session.execute(

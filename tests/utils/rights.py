@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.consent import record_consent
 from bot.notifier import OutgoingMessage
 from bot.planner import plan_deliveries
-from bot.pulses import respondent_token
+from bot.sealed import respondent_token
 from bot.settings import Settings
 from storage.models import (
     AssignmentProgress,
@@ -31,11 +31,10 @@ from storage.models import (
     MatchRound,
     Network,
     NetworkMembership,
+    PersonIdentity,
     ProcessedEvent,
     PulseAnswer,
     PulseParticipation,
-    PulseReceipt,
-    PulseResponseCount,
     RiskCase,
     SendingPause,
 )
@@ -48,17 +47,19 @@ KARI_SLACK = "UKARI"
 REFLECTION = "Jeg snakket med Mona om turnusplanen på Fana sykehjem"
 PULSE_TEXT = "Samlingen om turnus var svært nyttig for meg"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+KARI_TEAMS = ("29:kari-teams", "aad-kari", "a:kari-chat")  # her Teams user, Entra and chat ids
 
 
 @dataclass
 class RightsWorld:
     world: World
     kari_id: int
+    ola_receipt: str
 
     @property
     def needles(self) -> list[str]:
         """What must be gone from every byte of the database after Kari's erasure."""
-        return [KARI_EMAIL, KARI_NAME, KARI_SLACK, REFLECTION, PULSE_TEXT]
+        return [KARI_EMAIL, KARI_NAME, KARI_SLACK, REFLECTION, PULSE_TEXT, *KARI_TEAMS]
 
 
 async def build_rights_world(session: AsyncSession, settings: Settings) -> RightsWorld:
@@ -134,17 +135,6 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
             pulse_id=anon_pulse.id, question_id=anon_q[0].id, respondent_token="x" * 64, value=4
         )
     )
-    session.add(PulseResponseCount(pulse_id=anon_pulse.id, class_id=None, answered=1))
-    # A still-open anonymous pulse: Kari's sealed receipt, which names nobody without the key.
-    open_pulse, _ = await create_pulse(session, cohort=cohort, key="anonym-open")
-    assert open_pulse.id is not None and kari.id is not None
-    session.add(
-        PulseReceipt(
-            pulse_id=open_pulse.id,
-            token=respondent_token(settings, open_pulse.id, kari.id),
-            sealed=b"sealed",
-        )
-    )
     network = await _add(
         session,
         Network(kind="cohort", key=f"cohort:{cohort.key}", name="Kull", cohort_id=cohort.id),
@@ -218,18 +208,65 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
         via="slack",
         now=oslo(2026, 3, 2, 9),
     )
+    # Her Teams identity: the conversation reference Teams sent names her.
+    session.add(
+        PersonIdentity(
+            person_id=kari.id,
+            platform="teams",
+            user_id="29:kari-teams",
+            aad_object_id="aad-kari",
+            tenant_id="tenant-1",
+            service_url="https://smba.trafficmanager.net/emea/",
+            conversation_id="a:kari-chat",
+            reference={"user": {"id": "29:kari-teams", "name": KARI_NAME}},
+            created_at=START,
+            updated_at=START,
+        )
+    )
+    # A Teams message to her chat that was queued before the person link was known.
+    session.add(
+        Delivery(
+            dedupe_key="teams:kari:1",
+            transport="teams",
+            kind="assignment_reminder",
+            target="a:kari-chat|https://smba.trafficmanager.net/emea/",
+            message=OutgoingMessage(text="Påminnelse: oppgave 1").to_json(),
+            send_at=oslo(2026, 3, 2, 10),
+        )
+    )
     session.add(ProcessedEvent(event_id="Ev1", received_at=oslo(2026, 3, 2, 9)))
     session.add(JobClaim(job="retention", subject="all", due="2026-03-01", claimed_by="p1"))
     session.add(SendingPause(transport="email", reason="test"))
+    # Sealed answers to the open anonymous pulse, Kari's and Ola's, and its released count.
+    key = settings.signing_key
+    receipts = SQLModel.metadata.tables["pulse_receipt"]
+    ola_token = respondent_token(key, anon_pulse.id, ola.id)
+    for token in (respondent_token(key, anon_pulse.id, kari.id), ola_token):
+        await session.execute(
+            insert(receipts).values(pulse_id=anon_pulse.id, token=token, sealed=b"\x00" * 64)
+        )
+    await session.execute(
+        insert(SQLModel.metadata.tables["pulse_response_count"]).values(
+            pulse_id=anon_pulse.id, answered=1
+        )
+    )
     await session.flush()
-    return RightsWorld(w, kari.id)
+    return RightsWorld(w, kari.id, ola_token)
 
 
 def _forms(needle: str) -> list[bytes]:
-    """The byte spellings a needle can have in a database: UTF-8, JSON-escaped, upper-case."""
+    """The byte spellings a needle can have in a database or a dump: UTF-8, JSON-escaped (and
+    that again with pg_dump's doubled backslashes), lower- and upper-case."""
     escaped = json.dumps(needle)[1:-1]
+    copy_escaped = escaped.replace("\\", "\\\\")  # pg_dump's COPY doubles backslashes
     return sorted(
-        {needle.encode(), escaped.encode(), needle.lower().encode(), needle.upper().encode()}
+        {
+            needle.encode(),
+            escaped.encode(),
+            copy_escaped.encode(),
+            needle.lower().encode(),
+            needle.upper().encode(),
+        }
     )
 
 

@@ -19,6 +19,7 @@ from bot.line_managers import (
 from bot.messages import esc, format_when, t
 from bot.staff_lists import manager_case_text, more_text, open_button
 from handlers.slack.blocks.message import build_button, clip, section
+from handlers.slack.mrkdwn import rendered
 
 Blocks = list[dict[str, Any]]
 REFLECTION_CALLBACK = "assignment_reflection"
@@ -37,6 +38,7 @@ def _header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150)}}
 
 
+@rendered
 def build_reflection_modal(
     *,
     assignment_id: int,
@@ -116,6 +118,7 @@ def _names(names: list[str]) -> str:
     return shown + (f" (+{len(names) - MAX_NAMES})" if len(names) > MAX_NAMES else "")
 
 
+@rendered
 def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) -> Blocks:
     """Per class and assignment: done/open/overdue counts, and who (staff only)."""
     blocks: Blocks = []
@@ -148,6 +151,7 @@ def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) 
     return blocks[:50]
 
 
+@rendered
 def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
     """A participant's open assignments, each with "Mark as done" and "Write a reflection"."""
     blocks: Blocks = [_header(t("assignment.open.title", locale))]
@@ -194,6 +198,7 @@ def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
     return blocks
 
 
+@rendered
 def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) -> Blocks:
     """Escalated nudges for staff, each with "Resend" and "Mark handled"."""
     blocks: Blocks = [_header(t("nudge.staff.title", locale))]
@@ -239,6 +244,7 @@ def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) 
     return blocks
 
 
+@rendered
 def build_manager_section(overview: ManagerOverview, *, locale: str) -> Blocks:
     """A line manager's Home: their participants and the questions waiting for an answer."""
     blocks: Blocks = [_header(t("nudge.manager.title", locale))]
@@ -269,6 +275,7 @@ def build_manager_section(overview: ManagerOverview, *, locale: str) -> Blocks:
     return blocks
 
 
+@rendered
 def replace_answered(blocks: Blocks, block_id: str | None, text: str) -> Blocks:
     """The message's blocks with the answered participant's buttons replaced by `text`."""
     out = copy.deepcopy(blocks)
@@ -282,6 +289,7 @@ def replace_answered(blocks: Blocks, block_id: str | None, text: str) -> Blocks:
     return out
 
 
+@rendered
 def build_involvement(
     figures: list[NudgeFigures], *, cohort_name: str, locale: str, tz: str
 ) -> Blocks:
@@ -339,6 +347,7 @@ def _case_actions(case: ManagerCase, locale: str) -> dict[str, Any]:
     }
 
 
+@rendered
 def build_escalated(
     cases: list[ManagerCase],
     *,
@@ -362,6 +371,7 @@ def build_escalated(
     return blocks
 
 
+@rendered
 def build_followup(followup: ManagerFollowup, *, locale: str, tz: str) -> Blocks:
     """`/cohort managers`: counts by state, failed deliveries said as such, who to act on.
 
@@ -432,6 +442,7 @@ MAX_CLASSES_SHOWN = 12  # one section each
 MAX_ASSIGNMENTS_PER_CLASS = 20  # lines of one section
 
 
+@rendered
 def build_status_compact(
     statuses: list[ClassStatus], *, cohort_id: int, locale: str, title: str | None = None
 ) -> Blocks:

@@ -6,7 +6,9 @@ from typing import Any
 
 from bot.broadcasts import BroadcastSummary
 from bot.messages import format_when, t
+from bot.text import formatted
 from handlers.slack.blocks.message import clip, section
+from handlers.slack.mrkdwn import rendered, shows_staff_formatting
 
 CANCEL_ACTION = "broadcast.cancel"
 MAX_LISTED = 20  # a section each; the rest counted with the command that lists them all
@@ -32,9 +34,12 @@ def summary_text(s: BroadcastSummary, *, audience: str, locale: str, tz: str) ->
     )
     if s.held:
         head += "\n" + t("broadcast.list.held", locale, n=s.held)
-    return f"{head}\n> {clip(s.text.splitlines()[0] if s.text else '', 150)}"
+    first = clip(s.text.splitlines()[0] if s.text else "", 150)
+    return f"{head}\n> {formatted(first)}"  # staff's words, as the announcement shows them
 
 
+@shows_staff_formatting
+@rendered
 def build_broadcast_list(
     summaries: list[BroadcastSummary], labels: dict[int, str], *, locale: str, tz: str
 ) -> list[dict[str, Any]]:

@@ -6,10 +6,12 @@ from typing import Any
 
 from bot.messages import t
 from bot.people import Actor
+from handlers.slack.mrkdwn import rendered
 
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
 
 
+@rendered
 def build_home(actor: Actor, parts: list[list[dict[str, Any]]]) -> dict[str, Any]:
     """A home view: a greeting, then each part, cut to Slack's 100-block limit."""
     locale = actor.locale

@@ -13,6 +13,7 @@ from bot.messages import esc, format_when, normalise_locale, t
 from bot.risk import FOLLOW_UP_ACTION, reason_text, week_label
 from bot.staff_lists import open_button
 from handlers.slack.blocks.message import MAX_BUTTON_TEXT, build_button, clip
+from handlers.slack.mrkdwn import rendered
 
 Blocks = list[dict[str, Any]]
 MAX_PULSES_SHOWN = 5
@@ -40,6 +41,7 @@ def percent(rate: float | None, locale: str) -> str:
     return f"{value} %" if normalise_locale(locale) == "nb" else f"{value}%"
 
 
+@rendered
 def build_next_session(session: NextSession | None, *, locale: str) -> Blocks:
     """The participant's next session: title, when and where; nothing if none is planned."""
     if session is None:
@@ -62,6 +64,7 @@ def build_next_session(session: NextSession | None, *, locale: str) -> Blocks:
     ]
 
 
+@rendered
 def build_open_pulses(pulses: list[OpenPulse], *, locale: str, tz: str) -> Blocks:
     """Pulses waiting for the person's answer, each saying what kind it is; nothing if none."""
     if not pulses:
@@ -96,6 +99,7 @@ def _pulse_line(rate: PulseRate, *, locale: str, tz: str) -> str:
     )
 
 
+@rendered
 def build_cohorts_glance(glance: Glance, *, locale: str, tz: str) -> Blocks:
     """Staff: per planned or active cohort, participants by status, next session, open pulses."""
     blocks: Blocks = [_header(t("home.cohorts.title", locale))]
@@ -146,6 +150,7 @@ def build_cohorts_glance(glance: Glance, *, locale: str, tz: str) -> Blocks:
     return blocks
 
 
+@rendered
 def build_risk_cases(cases: OpenRiskCases, *, locale: str) -> Blocks:
     """Staff: the latest week's open risk cases, each with the digest's "Followed up" button."""
     blocks: Blocks = [_header(t("home.risk.title", locale))]

@@ -7,10 +7,12 @@ from typing import Any
 from bot.messages import t
 from bot.notifier import OutgoingMessage
 from handlers.slack.blocks.message import build_message_blocks, clip
+from handlers.slack.mrkdwn import rendered
 
 Blocks = list[dict[str, Any]]
 
 
+@rendered
 def build_home_privacy(notice: OutgoingMessage, *, locale: str) -> Blocks:
     """The whole notice (title and one section per paragraph), then how to get it as a message."""
     return [

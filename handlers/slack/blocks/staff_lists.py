@@ -8,6 +8,7 @@ from bot.messages import t
 from bot.staff_lists import PAGE_ACTION, ListPage, list_ref
 from handlers.slack.blocks.message import MAX_BUTTON_TEXT, clip, section
 from handlers.slack.blocks.message import build_button as neutral_button
+from handlers.slack.mrkdwn import rendered
 
 LIST_CALLBACK = "staff_list"
 MAX_MODAL_BLOCKS = 100
@@ -31,6 +32,7 @@ def _nav_button(label: str, value: str, action_id: str) -> dict[str, Any]:
     }
 
 
+@rendered
 def build_list_blocks(page: ListPage, locale: str) -> list[dict[str, Any]]:
     """The summary, one section per item (its button beside it), the page and paging buttons."""
     blocks: list[dict[str, Any]] = [section(page.summary)]
@@ -77,6 +79,7 @@ def build_list_blocks(page: ListPage, locale: str) -> list[dict[str, Any]]:
     return blocks[:MAX_MODAL_BLOCKS]
 
 
+@rendered
 def build_list_modal(page: ListPage, locale: str) -> dict[str, Any]:
     """A modal showing one page of the list; paging updates it in place."""
     return {

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:26:21.319061
+Create Date: 2026-12-01 14:45:51.727271
 """
 
 from collections.abc import Sequence
@@ -179,6 +179,8 @@ def upgrade() -> None:
         sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("result_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("unknown_attempts", sa.Integer(), nullable=False),
+        sa.Column("found_sent", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="SET NULL"),
@@ -206,6 +208,33 @@ def upgrade() -> None:
             batch_op.f("ix_match_block_blocked_person_id"), ["blocked_person_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_match_block_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
+        "person_identity",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("aad_object_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("service_url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("conversation_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("reference", sa.JSON(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id", "platform"),
+        sa.UniqueConstraint("platform", "user_id"),
+    )
+    with op.batch_alter_table("person_identity", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_person_identity_aad_object_id"), ["aad_object_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_person_identity_person_id"), ["person_id"], unique=False
+        )
 
     op.create_table(
         "cohort_class",
@@ -734,6 +763,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cohort_class_cohort_id"))
 
     op.drop_table("cohort_class")
+    with op.batch_alter_table("person_identity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_person_identity_person_id"))
+        batch_op.drop_index(batch_op.f("ix_person_identity_aad_object_id"))
+
+    op.drop_table("person_identity")
     with op.batch_alter_table("match_block", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_match_block_person_id"))
         batch_op.drop_index(batch_op.f("ix_match_block_blocked_person_id"))
