@@ -178,3 +178,21 @@ def register(teams: Any, runtime: Runtime) -> None:
         # outbox key per person), so the person is welcomed once.
         if bot_id in added:
             await installed(context)
+            return
+        where = incoming(activity)
+        if not where.personal and added:
+            await members_joined(where)
+
+    async def members_joined(where: Incoming) -> None:
+        """New members of a team the bot is in: matched and given a 1:1 chat, silently."""
+        team = where.team_id or where.conversation_id
+        try:
+            members = await teams.connector.paged_members(where.service_url, team)
+        except ConnectorError as exc:
+            logger.warning("Failed to read a Teams roster after members joined (%s)", exc.status)
+            return
+        async with runtime.db.transaction() as session:
+            match = await match_roster(
+                session, _members_to_users(members, where.user.tenant_id), now=runtime.clock.now()
+            )
+        await open_personal_chats(where, [u for _, u in match.matched])
