@@ -9,6 +9,7 @@ the team; programme people missing from the team are listed only to staff.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from bot.identities import (
@@ -41,11 +42,18 @@ def card_activity(card: dict[str, Any]) -> Any:
     )
 
 
-async def send_card(teams: Any, context: Any, message: Any) -> None:
-    """Reply in the conversation of the turn with one card (limiter, Retry-After, retries)."""
+async def send_card(
+    teams: Any, context: Any, message: Any, extra: Sequence[dict[str, Any]] = ()
+) -> None:
+    """Reply in the conversation of the turn with one card (limiter, Retry-After, retries).
+
+    `extra` elements (a chart image) go at the end of the card's body.
+    """
     from handlers.teams.replies import reply_card
 
-    await reply_card(teams, context.activity, build_card(message))
+    card = build_card(message)
+    card["body"].extend(extra)
+    await reply_card(teams, context.activity, card)
 
 
 def _members_to_users(members: list[dict[str, Any]], tenant: str | None) -> list[TeamsUser]:
