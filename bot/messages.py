@@ -165,8 +165,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     # --- App Home ------------------------------------------------------------------------
     "home.greeting": {"nb": "Hei {name}!", "en": "Hi {name}!"},
     "home.truncated": {
-        "nb": "Det er mer enn det får plass til her. Bruk `/cohort help` for å se kommandoene.",
-        "en": "There is more than fits here. Use `/cohort help` to see the commands.",
+        "nb": plural(
+            "n",
+            one="{n} del av Hjem fikk ikke plass her (Slack viser høyst 100 blokker). "
+            "Kommandoene i `/cohort help` viser alt.",
+            other="{n} deler av Hjem fikk ikke plass her (Slack viser høyst 100 blokker). "
+            "Kommandoene i `/cohort help` viser alt.",
+        ),
+        "en": plural(
+            "n",
+            one="{n} part of Home did not fit here (Slack shows at most 100 blocks). "
+            "The commands in `/cohort help` show everything.",
+            other="{n} parts of Home did not fit here (Slack shows at most 100 blocks). "
+            "The commands in `/cohort help` show everything.",
+        ),
     },
     # App Home sections for participants (handlers/home/sessions.py, handlers/home/pulses.py)
     "home.session.title": {"nb": "Neste samling", "en": "Next session"},
