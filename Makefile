@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lock browser lint typecheck migrate demo bench clean
+.PHONY: run run-teams playground test install lock browser lint typecheck migrate demo bench clean
 
 # Installs exactly what requirements.lock pins (with hashes), then the project itself.
 $(STAMP): pyproject.toml requirements.lock

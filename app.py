@@ -12,9 +12,9 @@ import secrets
 import signal
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -24,9 +24,13 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, OffsetClock, SystemClock
+from bot.ratelimit import RateLimiter, RateLimits
 from bot.runtime import Runtime
 from bot.settings import DEFAULT_BASE_URL, Settings
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from handlers.slack.webclient import LimitedWebClient, StartupAuthorization
 
 logger = logging.getLogger("cohortbot")
 
@@ -37,31 +41,67 @@ class StartupError(Exception):
     """The bot cannot start (a port is taken, ...); the message says what to change."""
 
 
-def create_slack_client(settings: Settings, http: aiohttp.ClientSession | None) -> AsyncWebClient:
-    """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session."""
-    return AsyncWebClient(
+def create_slack_client(
+    settings: Settings,
+    http: aiohttp.ClientSession | None,
+    limiter: RateLimiter | None = None,
+) -> LimitedWebClient:
+    """The Web API client: base URL from SLACK_API_URL, the one shared aiohttp session, and the
+    process's rate limiter with bounded 429/5xx retries (handlers.slack.webclient)."""
+    from handlers.slack.webclient import make_limited_client
+
+    return make_limited_client(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        limiter=limiter or RateLimiter(RateLimits.from_settings(settings)),
         session=http,
         timeout=30,
     )
 
 
-def create_bolt_app(runtime: Runtime, client: AsyncWebClient) -> AsyncApp:
-    """The Bolt app with every listener registered."""
-    from handlers.slack import register_listeners
+def create_bolt_app(
+    runtime: Runtime, client: AsyncWebClient, auth: StartupAuthorization | None = None
+) -> AsyncApp:
+    """The Bolt app with every listener registered.
 
+    The token is checked once (`auth`, at start-up in `serve`), not per request; every
+    listener gets the process's limited client.
+    """
+    from handlers.slack import register_listeners
+    from handlers.slack.webclient import StartupAuthorization, use_client
+
+    auth = auth or StartupAuthorization(client)
     bolt = AsyncApp(
         client=client,
         signing_secret=runtime.settings.slack_signing_secret,
         process_before_response=False,
+        authorize=auth.authorize,
     )
+    use_client(bolt, client)
     register_listeners(bolt, runtime)
     return bolt
 
 
-def create_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
-    """The HTTP surface: /slack/events, /healthz and the routes under handlers.web."""
+async def check_slack_token(client: AsyncWebClient) -> StartupAuthorization:
+    """auth.test once, before the first request can arrive (so a cold start drops no click)."""
+    from slack_sdk.errors import SlackApiError
+
+    from handlers.slack.webclient import StartupAuthorization
+
+    auth = StartupAuthorization(client)
+    try:
+        await auth.check()
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else None
+        raise StartupError(
+            f"Slack refused the bot token ({error or 'unknown error'}): check SLACK_BOT_TOKEN"
+        ) from None
+    return auth
+
+
+def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -> web.Application:
+    """The HTTP surface: /slack/events, /api/messages (Teams), /healthz, handlers.web's routes."""
+    from handlers.teams.app import add_routes as add_teams_routes
     from handlers.web import add_routes
 
     web_app = web.Application(client_max_size=2 * 1024 * 1024)
@@ -98,6 +138,7 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None) -> web.Application:
 
         web_app.router.add_post("/slack/events", slack_not_configured)
 
+    add_teams_routes(web_app, teams)
     add_routes(web_app, runtime)
     return web_app
 
@@ -125,19 +166,41 @@ def missing_slack_settings(settings: Settings) -> list[str]:
 
 
 def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
-    """Slack always (messages and channels); email when SMTP_URL is set."""
-    from bot.ratelimit import RateLimiter, RateLimits
+    """Slack always (messages and channels); email when SMTP_URL is set.
+
+    The outbox's notifier shares the client's rate limiter, so interactive replies and the
+    outbox draw on one set of buckets and 429 penalties.
+    """
     from handlers.slack.channels import SlackChannelAdmin
+    from handlers.slack.directory import SlackWebDirectory
     from handlers.slack.notifier import SlackNotifier
     from handlers.web.email_notifier import EmailNotifier
 
-    limiter = RateLimiter(RateLimits.from_settings(runtime.settings))
+    limiter = getattr(client, "limiter", None) or RateLimiter(
+        RateLimits.from_settings(runtime.settings)
+    )
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
     runtime.channel_admin = SlackChannelAdmin(client)
+    runtime.user_lookup = SlackWebDirectory(client)
     if runtime.settings.smtp_url:
         runtime.notifiers["email"] = EmailNotifier(
             runtime.settings.smtp_url, runtime.settings.smtp_from
         )
+
+
+def install_teams(runtime: Runtime, http: aiohttp.ClientSession) -> Any:
+    """The Teams agent and notifier when Teams is on (credentials) or in dev mode."""
+    from handlers.teams.app import build_teams
+
+    teams = build_teams(runtime, http)
+    if teams is not None:
+        runtime.notifiers["teams"] = teams.notifier
+        logger.info(
+            "Teams is %s: POST /api/messages%s",
+            teams.mode,
+            " (dev: loopback callers and serviceUrls only)" if teams.mode == "dev" else "",
+        )
+    return teams
 
 
 @dataclass
@@ -163,6 +226,29 @@ def _local_secrets(data_dir: Path) -> dict[str, str]:
     return values
 
 
+LOCAL_CLOCK_FILE = "local-clock.json"
+
+
+def local_clock(data_dir: Path) -> OffsetClock:
+    """The local workspace's movable clock, resuming the offset kept under data/."""
+    path = data_dir / LOCAL_CLOCK_FILE
+    offset = timedelta(0)
+    if path.exists():
+        try:
+            offset = timedelta(seconds=float(json.loads(path.read_text("utf-8"))["offset_seconds"]))
+        except (ValueError, KeyError, TypeError):
+            logger.warning("Ignored an unreadable %s; the local clock starts at real time", path)
+        offset = max(offset, timedelta(0))
+
+    def save(new: timedelta) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"offset_seconds": new.total_seconds()}), encoding="utf-8")
+        tmp.replace(path)  # atomic: a crash mid-write keeps the old offset
+
+    return OffsetClock(offset=offset, on_change=save)
+
+
 async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWorkspace:
     """Start the emulator on COHORTBOT_PORT + 1 and point the bot's settings at it."""
     from emulator import start_emulator
@@ -177,8 +263,10 @@ async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWork
         fresh = not await demo_exists(probe)
     finally:
         await probe.dispose()
-    if fresh and state_file.exists():
-        state_file.unlink()
+    if fresh:
+        for stale in (state_file, data_dir / LOCAL_CLOCK_FILE):
+            if stale.exists():
+                stale.unlink()
     bot_url = f"http://127.0.0.1:{settings.port}"
     port = settings.emulator_port or settings.port + 1
     try:
@@ -260,16 +348,10 @@ async def serve(
 
     Without Slack credentials, start the local Slack workspace and run against it.
     """
+    from bot.logs import configure_logging
     from schedules import build_scheduler, default_jobs, stop_scheduler
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # APScheduler logs every run of the one-second dispatch tick at INFO, and a WARNING each
-    # second a long tick is still running (max_instances=1 is the point); missed runs are still
-    # logged by its executor.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    configure_logging(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -289,12 +371,21 @@ async def serve(
         seed_local_users(local.handle.state)
 
     http = aiohttp.ClientSession()
-    clock: Clock = OffsetClock() if local else SystemClock()
+    clock: Clock = local_clock(data_dir) if local else SystemClock()
     runtime = build_runtime(settings, clock=clock, http=http)
+    if local:
+        runtime.lease_clock = SystemClock()  # fast-forward must not expire live claims
     client = create_slack_client(settings, http)
     install_transports(runtime, client)
-    bolt = create_bolt_app(runtime, client)
-    web_app = create_web_app(runtime, bolt)
+    teams = install_teams(runtime, http)
+    if not settings.smtp_url:
+        logger.warning(
+            "Email is not configured (no SMTP_URL): line managers and others not on Slack "
+            "cannot be reached; their deliveries are held until SMTP_URL is set"
+        )
+    auth = await check_slack_token(client)
+    bolt = create_bolt_app(runtime, client, auth)
+    web_app = create_web_app(runtime, bolt, teams)
     scheduler = build_scheduler(runtime, default_jobs())
 
     def wake_jobs() -> None:
@@ -326,6 +417,11 @@ async def serve(
             await socket_mode.connect_async()
             logger.info("Socket Mode connected")
         scheduler.start()
+        if settings.staff_emails:
+            from handlers.slack.context import recognise_listed_staff
+
+            linked = await recognise_listed_staff(runtime)
+            logger.info("Staff from COHORTBOT_STAFF_EMAILS linked to Slack at start: %d", linked)
         if local is not None:
             print(
                 f"\n  cohortbot is running. Open the local Slack workspace: {local.handle.ui_url}\n"

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from bot.messages import counted, plural_word
 from bot.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")
@@ -28,10 +29,18 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 plan_app = typer.Typer(help="The programme plan file.", no_args_is_help=True)
 import_app = typer.Typer(help="Import people.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+person_app = typer.Typer(
+    help="A person's data: status and results, a copy (export) or erasure.", no_args_is_help=True
+)
+retention_app = typer.Typer(help="Retention rules per data class.", no_args_is_help=True)
+teams_app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(plan_app, name="plan")
 app.add_typer(import_app, name="import")
 app.add_typer(report_app, name="report")
+app.add_typer(person_app, name="person")
+app.add_typer(retention_app, name="retention")
+app.add_typer(teams_app, name="teams")
 
 console = Console()
 # Errors are one line whatever the terminal width: never wrapped.
@@ -211,8 +220,8 @@ def _print_plan_report(report: Any) -> None:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
     verb = "would be made (dry run: nothing written)" if report.dry_run else "made"
     console.print(
-        f"{report.changes} change{'' if report.changes == 1 else 's'} {verb}; "
-        f"{report.deliveries_planned} deliveries planned"
+        f"{counted(report.changes, 'change', 'changes')} {verb}; "
+        f"{counted(report.deliveries_planned, 'delivery', 'deliveries')} planned"
     )
 
 
@@ -334,6 +343,15 @@ def _print_import_report(report: Any) -> None:
     for note in report.notes:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
     console.print(f"  {report.deliveries_planned} deliveries planned")
+    if report.unreachable_participants or report.unreachable_managers:
+        p, m = report.unreachable_participants or 0, report.unreachable_managers or 0
+        console.print(
+            "  [yellow]email is not configured (no SMTP_URL): "
+            f"{counted(p, 'participant', 'participants')} and "
+            f"{counted(m, 'line manager', 'line managers')} not on Slack "
+            "cannot be reached; their deliveries are held until SMTP_URL is set[/]",
+            highlight=False,
+        )
 
 
 @app.command("deliveries")
@@ -352,6 +370,7 @@ def deliveries_command(
 async def _deliveries(settings: Settings, *, resume: str | None, failures: int) -> None:
     from rich.table import Table
 
+    from bot import audit
     from bot.delivery import delivery_overview, resume_sending
     from storage.db import Database
 
@@ -361,8 +380,18 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
             async with db.transaction() as session:
                 resumed = await resume_sending(session, transport=resume)
             console.print(f"sending on {resume} resumed" if resumed else f"{resume} was not paused")
-        async with db.session() as session:
+        async with db.transaction() as session:
             overview = await delivery_overview(session, failures=failures)
+            if overview.failures:  # they name people: reading them is audited
+                await audit.record_people_read(
+                    session,
+                    actor_id=None,
+                    actor="cli",
+                    action="deliveries.view",
+                    subject="cli:deliveries",
+                    person_ids=[f.person_id for f in overview.failures],
+                    detail={"failures": len(overview.failures)},
+                )
     finally:
         await db.dispose()
     counts = Table(title="Deliveries by state", show_edge=False)
@@ -373,14 +402,35 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
         counts.add_row(label, str(overview.counts.get(state, 0)))
     counts.add_row("total", str(overview.total))
     console.print(counts)
+    for transport, n in sorted(overview.held.items()):
+        console.print(
+            f"[yellow]{n} pending {transport} "
+            f"{plural_word(n, 'delivery is', 'deliveries are')} held: "
+            f"{transport} is not configured"
+            + (" (set SMTP_URL; they go once it is)" if transport == "email" else "")
+            + "[/]",
+            highlight=False,
+        )
     if overview.next_due_at:
         local = overview.next_due_at.astimezone(settings.zone)
         console.print(f"next due: {local:%Y-%m-%d %H:%M} {settings.timezone}")
     if overview.possibly_duplicated:
+        n, extra = overview.possibly_duplicated, overview.extra_copies
         console.print(
-            f"[yellow]{overview.possibly_duplicated} sent after a crash and may have "
-            "arrived twice (error starts with 'uncertain:')[/]"
+            f"[yellow]{n} deliver{'y' if n == 1 else 'ies'} may have arrived twice "
+            f"(at most {extra} extra cop{'y' if extra == 1 else 'ies'}): an attempt's outcome "
+            "was not known (in flight at a crash, or the answer lost) and it was sent again[/]",
+            highlight=False,
         )
+        for source, fig in sorted(overview.duplicates_by_source.items()):
+            what = source.replace("broadcast:", "announcement ")
+            console.print(
+                f"  {what}: {fig.deliveries} may have arrived twice "
+                f"(at most {fig.extra_copies} extra)",
+                highlight=False,
+            )
+    else:
+        console.print("no delivery may have arrived twice")
     for pause in overview.pauses:
         console.print(
             f"[bold red]PAUSED[/] {pause.transport} since {pause.paused_at:%Y-%m-%d %H:%M} UTC: "
@@ -403,8 +453,93 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
                 str(row.attempts),
             )
         console.print(table)
+        if overview.failed > len(overview.failures):
+            console.print(
+                f"showing the newest {len(overview.failures)} of {overview.failed} failed "
+                f"deliveries; {overview.failed - len(overview.failures)} more: "
+                f"`cohortbot deliveries --failures {overview.failed}` lists them all",
+                highlight=False,
+            )
     else:
         console.print("no failed deliveries")
+
+
+# --- audit (bot/audit.py) ------------------------------------------------------------------
+
+
+@app.command("audit")
+def audit_command(
+    person: str | None = typer.Option(
+        None, "--person", metavar="EMAIL", help="Only entries by or about this person."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DATE", help="Only entries from this day on (YYYY-MM-DD)."
+    ),
+    limit: int = typer.Option(200, "--limit", min=1, help="How many entries to list."),
+) -> None:
+    """Read the audit log: who read or changed whose personal data, newest first."""
+    from datetime import date as date_cls
+    from datetime import datetime as datetime_cls
+
+    settings = load()
+    start = None
+    if since is not None:
+        try:
+            day = date_cls.fromisoformat(since)
+        except ValueError:
+            console.print(f"[red]--since wants a date like 2026-03-01, not {since!r}[/]")
+            raise typer.Exit(code=2) from None
+        start = datetime_cls.combine(day, datetime_cls.min.time(), tzinfo=settings.zone)
+    require_schema(settings)
+    run_async(_audit(settings, person=person, since=start, limit=limit))
+
+
+async def _audit(settings: Settings, *, person: str | None, since: Any, limit: int) -> None:
+    from rich.table import Table
+
+    from bot import audit
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            person_id = None
+            if person is not None:
+                person_id = await audit.person_id_for_email(session, person)
+                if person_id is None:
+                    console.print(f"[red]nobody with the email {person!r}[/]")
+                    raise typer.Exit(code=1)
+            lines, total = await audit.read_log(
+                session, person_id=person_id, since=since, limit=limit
+            )
+            # Reading the log names people too: that read is in the log as well.
+            await audit.record(
+                session,
+                actor_id=None,
+                actor="cli",
+                action="audit.read",
+                subject=f"person:{person_id}" if person_id is not None else None,
+                detail={"since": since.isoformat() if since else None, "shown": len(lines)},
+            )
+    finally:
+        await db.dispose()
+    if not lines:
+        console.print("no audit entries" + (" for that person" if person else "") + ".")
+        return
+    table = Table(title="Audit log (newest first)", show_edge=False)
+    for column in ("when", "who", "action", "subject", "people"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(
+            f"{line.at.astimezone(settings.zone):%Y-%m-%d %H:%M}",
+            line.actor,
+            line.action,
+            line.subject or "",
+            str(line.people) if line.people else "",
+        )
+    console.print(table)
+    if total > len(lines):
+        console.print(f"and {total - len(lines)} more (--limit {total} shows them all)")
 
 
 # --- assignments (bot/assignments.py) ------------------------------------------------------
@@ -513,17 +648,47 @@ def broadcast_command(
     report: int = typer.Option(
         None, "--report", metavar="ID", help="Show an announcement's delivery report."
     ),
+    list_: bool = typer.Option(
+        False, "--list", help="List scheduled announcements and those of the last 14 days."
+    ),
+    cancel: int = typer.Option(
+        None, "--cancel", metavar="ID", help="Cancel an announcement that has not started."
+    ),
+    change: int = typer.Option(
+        None,
+        "--change",
+        metavar="ID",
+        help="Change an announcement that has not started: give --text and/or --at.",
+    ),
 ) -> None:
-    """Send an announcement to an audience, or show how one went (--report ID)."""
+    """Send an announcement, list them (--list), change or cancel one before it starts
+    (--change ID, --cancel ID), or show how one went (--report ID)."""
+    from datetime import datetime
+
     settings = load()
     require_schema(settings)
     if report is not None:
         run_async(_broadcast_report(settings, report))
         return
+    if list_:
+        run_async(_broadcast_list(settings))
+        return
+    if cancel is not None:
+        run_async(_broadcast_cancel(settings, cancel))
+        return
+    if change is not None:
+        if not text and not at:
+            fail("--change ID needs --text or --at (or both)")
+        new_time = None
+        if at:
+            try:
+                new_time = datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=settings.zone)
+            except ValueError:
+                fail(f"--at {at!r}: expected 'YYYY-MM-DD HH:MM' in {settings.timezone}")
+        run_async(_broadcast_change(settings, change, text, new_time))
+        return
     if not audience or not text:
-        fail("--audience and --text are needed (or --report ID)")
-    from datetime import datetime
-
+        fail("--audience and --text are needed (or --list, --cancel ID, --change ID, --report ID)")
     from bot.broadcasts import Audience
     from bot.networks import InvalidRequest
 
@@ -564,15 +729,25 @@ async def _broadcast(
         async with db.session() as session:
             try:
                 preview = await broadcasts.preview(session, actor=None, audience=spec, mode=mode)
+                label = await broadcasts.audience_label(session, spec, "en")
             except InvalidRequest as exc:
                 fail(str(exc))
         transports = ", ".join(f"{n} {t}" for t, n in sorted(preview.by_transport.items()))
         console.print(f"{preview.count} recipients ({transports or 'none'})", highlight=False)
-        if preview.unreachable:
+        for line in broadcasts.preview_lines(
+            preview,
+            audience_text=label,
+            mode=mode,
+            send_at=send_at,
+            urgent=urgent,
+            email_configured=bool(settings.smtp_url),
+            locale="en",
+            tz=settings.timezone,
+        ):
             console.print(
-                f"[yellow]not reachable (no Slack, not a line manager with email):[/] "
-                f"{len(preview.unreachable)}",
+                "  " + line.replace("*", "").replace(":warning: ", "warning: "),
                 highlight=False,
+                markup=False,
             )
         if preview.count == 0:
             fail("nobody is in this audience")
@@ -623,8 +798,205 @@ async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
         f"{result.failed} failed, {result.waiting} waiting",
         highlight=False,
     )
+    console.print(
+        f"may have arrived twice: {result.maybe_twice} "
+        f"(at most {result.extra_copies} extra cop{'y' if result.extra_copies == 1 else 'ies'}; "
+        "counted from attempts whose outcome was not known)",
+        highlight=False,
+        soft_wrap=True,
+    )
     for who, transport, reason in result.failures:
         console.print(f"  failed {transport} to {who}: {reason}", highlight=False)
+
+
+def _summary_line(settings: Settings, s: Any, label: str) -> str:
+    local = s.send_at.astimezone(settings.zone)
+    where = "DMs" if s.mode == "dm" else "channel posts"
+    by = s.by_transport
+    line = (
+        f"{s.id:>5}  {s.status:<9}  {local:%Y-%m-%d %H:%M}  {label} · {where} · "
+        f"slack {by.get('slack', 0)} · email {by.get('email', 0)} · "
+        f"sent {s.counts.get('sent', 0)} · failed {s.counts.get('failed', 0)}"
+    )
+    if s.held:
+        line += f" · held (email not configured) {s.held}"
+    return line
+
+
+async def _broadcast_list(settings: Settings) -> None:
+    from bot import broadcasts
+    from bot.clock import SystemClock
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            found = await broadcasts.list_broadcasts(session, actor=None, now=SystemClock().now())
+            labels = {
+                s.id: await broadcasts.audience_label(session, s.audience, "en") for s in found
+            }
+    finally:
+        await db.dispose()
+    if not found:
+        console.print("no announcements in the last 14 days, and none scheduled")
+        return
+    console.print(f"   id  status     send at ({settings.timezone})  audience · how · counts")
+    for s in found:
+        console.print(
+            _summary_line(settings, s, labels[s.id]), highlight=False, markup=False, soft_wrap=True
+        )
+    console.print(
+        f"{counted(len(found), 'announcement', 'announcements')}; "
+        "`cohortbot broadcast --cancel ID` or `--change ID --text/--at` before one starts"
+    )
+
+
+async def _broadcast_cancel(settings: Settings, broadcast_id: int) -> None:
+    from bot import broadcasts
+    from bot.networks import InvalidRequest
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            try:
+                n = await broadcasts.cancel_broadcast(session, broadcast_id, actor=None)
+            except InvalidRequest as exc:
+                fail(f"{exc}; nothing changed")
+                raise
+    finally:
+        await db.dispose()
+    console.print(
+        f"announcement {broadcast_id} cancelled: {counted(n, 'delivery', 'deliveries')} stopped"
+    )
+
+
+async def _broadcast_change(
+    settings: Settings, broadcast_id: int, text: str | None, send_at: Any
+) -> None:
+    from bot import broadcasts
+    from bot.clock import SystemClock
+    from bot.networks import InvalidRequest
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            try:
+                summary = await broadcasts.change_broadcast(
+                    session,
+                    settings,
+                    broadcast_id,
+                    actor=None,
+                    now=SystemClock().now(),
+                    text=text,
+                    send_at=send_at,
+                )
+            except InvalidRequest as exc:
+                fail(f"{exc}; nothing changed")
+                raise
+            label = await broadcasts.audience_label(session, summary.audience, "en")
+    finally:
+        await db.dispose()
+    console.print(f"announcement {broadcast_id} changed:", highlight=False)
+    console.print(
+        _summary_line(settings, summary, label), highlight=False, markup=False, soft_wrap=True
+    )
+
+
+# --- a participant's recorded status, credits and exam result --------------------------------
+
+
+def _parse_day(text: str | None, option: str) -> Any:
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} {text!r} is not a date like 2026-03-31; nothing was recorded")
+
+
+@person_app.command("status")
+def person_status(
+    email: str = typer.Argument(..., help="The participant's email."),
+    status: str | None = typer.Option(
+        None,
+        "--status",
+        help="applicant, admitted, active, completed, withdrawn or not_started.",
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="With --status withdrawn: the reason category (see docs)."
+    ),
+    on: str | None = typer.Option(None, "--date", help="The day it took effect (default today)."),
+    credits: str | None = typer.Option(None, "--credits", help="Credits achieved, 0–60."),
+    result: str | None = typer.Option(None, "--result", help="Exam result: passed or failed."),
+    result_on: str | None = typer.Option(
+        None, "--result-date", help="The day the result was final (default --date or today)."
+    ),
+    cohort: str | None = typer.Option(
+        None, "--cohort", help="The cohort key, when the person is in several."
+    ),
+) -> None:
+    """Record a participant's status (with the withdrawal reason), credits or exam result."""
+    from bot.clock import SystemClock
+    from bot.enrolment_status import (
+        StatusChange,
+        StatusError,
+        parse_credits,
+        parse_reason,
+        parse_result,
+        parse_status,
+        record_status,
+    )
+    from storage.db import Database
+
+    settings = load()
+    try:
+        change = StatusChange(
+            status=parse_status(status) if status else None,
+            on=_parse_day(on, "--date"),
+            reason=parse_reason(reason) if reason else None,
+            credits=parse_credits(credits) if credits else None,
+            result=parse_result(result) if result else None,
+            result_on=_parse_day(result_on, "--result-date"),
+        )
+    except StatusError as exc:
+        fail(f"{exc}; nothing was recorded")
+        return
+    require_schema(settings)
+    today = SystemClock().now().astimezone(settings.zone).date()
+
+    async def go() -> tuple[str, list[str]]:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await record_status(
+                    session,
+                    email=email,
+                    change=change,
+                    today=today,
+                    actor="cli",
+                    cohort_ref=cohort,
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        cohort_key, changed = run_async(go())
+    except StatusError as exc:
+        fail(f"{exc}; nothing was recorded")
+        return
+    if changed:
+        console.print(
+            f"recorded for {email.strip().lower()} in {cohort_key}: {', '.join(changed)}",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"nothing to change for {email.strip().lower()} in {cohort_key}", highlight=False
+        )
 
 
 # --- reports (annual status report, evaluator export, pulse results) -------------------------
@@ -667,6 +1039,49 @@ def report_annual(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     console.print(f"annual report {year} ({fmt}, {len(data):,} bytes) written to {out}")
+
+
+@report_app.command("final")
+def report_final(
+    first: int = typer.Option(..., "--from", min=2000, max=2100, help="The first year."),
+    last: int = typer.Option(..., "--to", min=2000, max=2100, help="The last year."),
+    fmt: str = typer.Option("html", "--format", help="html, xlsx or csv."),
+    out: Path = typer.Option(..., "--out", help="Where to write the file."),
+    locale: str = typer.Option("nb", "--locale", help="nb (default) or en headings."),
+) -> None:
+    """Write the contract's final report over several years (the annual report's sections)."""
+    from bot.clock import SystemClock
+    from bot.report import REPORT_FORMATS, produce_final_report
+    from storage.db import Database
+
+    if fmt not in REPORT_FORMATS:
+        fail(f"--format {fmt!r} is not one of {', '.join(REPORT_FORMATS)}")
+    if last < first:
+        fail(f"--to {last} is before --from {first}")
+    settings = load()
+    require_schema(settings)
+
+    async def produce() -> bytes:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await produce_final_report(
+                    session,
+                    first_year=first,
+                    last_year=last,
+                    fmt=fmt,
+                    settings=settings,
+                    now=SystemClock().now(),
+                    actor="cli",
+                    locale=locale,
+                )
+        finally:
+            await db.dispose()
+
+    data = run_async(produce())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    console.print(f"final report {first}–{last} ({fmt}, {len(data):,} bytes) written to {out}")
 
 
 @report_app.command("evaluator")
@@ -740,6 +1155,175 @@ def report_pulse(
     if text is None:
         fail(f"no pulse {ref!r}")
     console.print(text, highlight=False, markup=False)
+
+
+# --- people's rights: export, erasure, retention (bot/rights.py, bot/retention.py) ------------
+
+
+@person_app.command("export")
+def person_export(
+    email: str = typer.Argument(..., help="The person's email."),
+    out: Path = typer.Option(..., "--out", help="Where to write the JSON file."),
+) -> None:
+    """Write everything stored about a person, by data class, as JSON (docs/privacy.md)."""
+    import json
+
+    from bot.clock import SystemClock
+    from bot.rights import UnknownPerson, export_person
+    from storage.db import Database
+
+    settings = load()
+    require_schema(settings)
+
+    async def produce() -> dict[str, Any]:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                return await export_person(
+                    session, email=email, now=SystemClock().now(), actor="cli"
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        data = run_async(produce())
+    except UnknownPerson:
+        fail(f"no person with email {email.strip().lower()!r}; nothing was written")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    classes = data["data_classes"]
+    filled = sum(1 for v in classes.values() if v and (not isinstance(v, dict) or any(v.values())))
+    console.print(
+        f"export of {data['person']['email']} ({filled} of {len(classes)} data classes with "
+        f"data) written to {out}",
+        highlight=False,
+    )
+
+
+@person_app.command("erase")
+def person_erase(
+    email: str = typer.Argument(..., help="The person's email."),
+    yes: bool = typer.Option(False, "--yes", help="Erase without asking for confirmation."),
+) -> None:
+    """Erase a person everywhere; what a legal basis keeps is refused with the reason."""
+    from bot.clock import SystemClock
+    from bot.rights import ErasureReport, UnknownPerson, erase_person
+    from storage.db import Database
+
+    settings = load()
+    require_schema(settings)
+
+    async def go(dry_run: bool) -> tuple[ErasureReport, str]:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                report = await erase_person(
+                    session,
+                    settings,
+                    email=email,
+                    now=SystemClock().now(),
+                    actor="cli",
+                    dry_run=dry_run,
+                )
+            purged = "" if dry_run else await db.purge_freed_space()
+            return report, purged
+        finally:
+            await db.dispose()
+
+    try:
+        preview, _ = run_async(go(dry_run=True))
+    except UnknownPerson:
+        fail(f"no person with email {email.strip().lower()!r}; nothing was erased")
+        return
+    _print_erasure(preview, heading=f"erasing {email.strip().lower()} would remove:")
+    if not yes and not typer.confirm("Erase? This cannot be undone"):
+        console.print("nothing was erased")
+        return
+    report, purged = run_async(go(dry_run=False))
+    console.print(
+        f"erased; recorded in the audit log as {report.pseudonym}; database: {purged}",
+        highlight=False,
+    )
+
+
+def _print_erasure(report: Any, *, heading: str) -> None:
+    console.print(heading, highlight=False)
+    for name, count in report.counts.items():
+        console.print(f"  {name}: {count}", highlight=False)
+    console.print(
+        "  texts naming them elsewhere (email, name, Slack id): replaced", highlight=False
+    )
+    for refusal in report.kept:
+        console.print(
+            f"  [yellow]kept until {refusal.until}:[/] {refusal.what} – {refusal.reason}",
+            highlight=False,
+        )
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count; change nothing."),
+) -> None:
+    """Apply the retention rule of every data class now and print counts per class."""
+    from bot.clock import SystemClock
+    from bot.retention import RetentionResult, run_retention
+    from storage.db import Database
+
+    settings = load()
+    require_schema(settings)
+
+    async def go() -> RetentionResult:
+        db = Database(settings.database_url)
+        try:
+            async with db.transaction() as session:
+                result = await run_retention(
+                    session, settings, now=SystemClock().now(), dry_run=dry_run
+                )
+            if not dry_run and any(result.counts.values()):
+                await db.purge_freed_space()
+            return result
+        finally:
+            await db.dispose()
+
+    result = run_async(go())
+    verb = "would be removed (dry run: nothing changed)" if dry_run else "removed"
+    console.print(f"retention: rows {verb} per data class", highlight=False)
+    for name, count in result.counts.items():
+        console.print(f"  {name}: {count}", highlight=False)
+
+
+@teams_app.command("package")
+def teams_package(
+    out: Path = typer.Option(Path("cohortbot-teams.zip"), "--out", help="The zip to write."),
+    app_id: str | None = typer.Option(
+        None, "--app-id", help="The Azure Bot's Microsoft App ID (default: TEAMS_APP_ID)."
+    ),
+    version: str = typer.Option("1.0.0", "--version", help="The app version (semver)."),
+) -> None:
+    """Write the Teams app package (manifest.json, color.png, outline.png) to upload."""
+    from handlers.teams.package import PackageError, build_package
+
+    settings = load()
+    bot_id = app_id or settings.teams_app_id
+    if not bot_id:
+        fail(
+            "TEAMS_APP_ID is missing: the package names the bot by its Microsoft App ID "
+            "(set TEAMS_APP_ID or pass --app-id)"
+        )
+        return
+    try:
+        data = build_package(app_id=bot_id, base_url=settings.base_url, version=version)
+    except PackageError as exc:
+        fail(str(exc))
+        return
+    out.write_bytes(data)
+    typer.echo(f"Wrote {out} ({len(data):,} bytes): manifest.json, color.png, outline.png")
+    if settings.base_url.startswith("http://"):
+        typer.echo(
+            f"Note: COHORTBOT_BASE_URL is {settings.base_url}; Teams needs the public https URL "
+            "of the bot in validDomains."
+        )
 
 
 def main() -> None:

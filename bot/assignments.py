@@ -15,11 +15,13 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
-from bot.messages import format_when, t
+from bot.consent import record_consent
+from bot.messages import esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
-from storage.models import Assignment, AssignmentProgress, EnrolmentStatus
+from storage.models import Assignment, AssignmentProgress, ConsentKind, EnrolmentStatus
 from storage.queries import assignments as q
 from storage.queries.people import record_audit
+from storage.queries.rights import get_person
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +70,8 @@ def post_message(assignment: Assignment, *, locale: str, tz: str) -> OutgoingMes
     title = t("assignment.post.title", locale, title=assignment.title)
     fields: list[tuple[str, str]] = [(t("assignment.post.due", locale), due)]
     if assignment.url:
-        fields.append((t("assignment.post.link", locale), assignment.url))
-    sections = [Section(text=assignment.description.strip(), fields=tuple(fields))]
+        fields.append((t("assignment.post.link", locale), esc(assignment.url)))
+    sections = [Section(text=esc(assignment.description.strip()), fields=tuple(fields))]
     if assignment.line_manager_involved:
         sections.append(Section(text=t("assignment.post.manager", locale)))
     sections.append(Section(buttons=_buttons(assignment.id, locale)))
@@ -93,7 +95,7 @@ def reminder_message(
     title = t(f"{prefix}.title", locale, title=assignment.title)
     text = t(f"{prefix}.text", locale, title=assignment.title, due=due)
     buttons = _buttons(assignment.id, locale) if with_buttons else ()
-    fields = ((t("assignment.post.link", locale), assignment.url),) if assignment.url else ()
+    fields = ((t("assignment.post.link", locale), esc(assignment.url)),) if assignment.url else ()
     return OutgoingMessage(
         text=text,
         title=title,
@@ -173,6 +175,18 @@ async def save_reflection(
         text=cleaned,
         shareable=shareable,
         now=now,
+    )
+    person = await get_person(session=session, person_id=person_id)
+    await record_consent(
+        session,
+        person_id=person_id,
+        kind=ConsentKind.REFLECTION_SHARING,
+        scope=f"assignment:{assignment_id}",
+        granted=shareable,
+        locale=person.locale if person else None,
+        via="slack",
+        now=now,
+        only_if_changed=True,
     )
     return assignment
 

@@ -14,20 +14,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
-from bot.messages import t
+from bot.identities import reach, teams_identities
+from bot.messages import format_when, t
 from bot.networks import InvalidRequest
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor, require_staff
 from bot.settings import Settings
+from bot.text import formatted
 from storage.models import Broadcast, Cohort, DeliveryState, NetworkKind, Person
 from storage.queries import broadcasts as q
+from storage.queries import deliveries as dq
 from storage.queries import networks as nq
+from storage.queries.assignments import cancel_by_keys
 from storage.queries.people import record_audit
 
 SCOPES = ("programme", "cohort", "class", "peer_groups", "alumni", "line_managers")
@@ -311,6 +315,7 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
     if mode == "channel":
         return Preview(await _channels(session, audience))
     people, kind = await _people(session, audience)
+    teams = await teams_identities(session, [p.id for p in people if p.id is not None])
     recipients: list[Recipient] = []
     unreachable: list[str] = []
     for p in people:
@@ -323,6 +328,11 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
         if p.slack_user_id and p.slack_active:
             recipients.append(
                 Recipient("slack", p.slack_user_id, kind, p.name, p.id, p.locale, p.timezone)
+            )
+        elif p.id in teams:
+            where = reach(email=p.email, teams=teams[p.id])
+            recipients.append(
+                Recipient(where.transport, where.target, kind, p.name, p.id, p.locale, p.timezone)
             )
         elif kind == "line_manager" and p.email:
             # Line managers often are not on the programme's Slack: they get it by email.
@@ -343,6 +353,8 @@ async def preview(
 
 def _message(text: str, locale: str, broadcast_id: int, urgent: bool) -> OutgoingMessage:
     title = t("broadcast.title.urgent" if urgent else "broadcast.title", locale)
+    # Staff's words: their *bold* and _italic_ work, but never a ping, mention or disguised link.
+    text = formatted(text)
     return OutgoingMessage(
         text=text,
         title=title,
@@ -428,6 +440,10 @@ class DeliveryReport:
     total: int
     counts: dict[str, int]
     failures: list[tuple[str, str, str]]  # (who or where, transport, reason)
+    # Deliveries that may have arrived twice (or more), and at most how many extra copies:
+    # counted from attempts whose outcome the outbox does not know.
+    maybe_twice: int = 0
+    extra_copies: int = 0
 
     @property
     def sent(self) -> int:
@@ -470,4 +486,301 @@ async def delivery_report(
             action="broadcasts.report",
             subject=f"broadcast:{broadcast_id}",
         )
-    return DeliveryReport(broadcast_id, len(rows), dict(Counter(r.state for r in rows)), failures)
+    dupes, _ = await dq.duplicate_figures(session=session, sources=[f"broadcast:{broadcast_id}"])
+    return DeliveryReport(
+        broadcast_id,
+        len(rows),
+        dict(Counter(r.state for r in rows)),
+        failures,
+        dupes.deliveries,
+        dupes.extra_copies,
+    )
+
+
+# --- scheduled announcements: list, change, cancel -----------------------------------------
+
+NOT_STARTED = (DeliveryState.PENDING, DeliveryState.CANCELLED)
+
+
+@dataclass(frozen=True)
+class BroadcastSummary:
+    """One announcement as staff see it in the list: when, to whom, how far it has got.
+
+    `status`: scheduled (nothing has gone yet), sending, sent, cancelled, or held (every
+    pending delivery waits for a transport that is not configured).
+    """
+
+    id: int
+    send_at: datetime
+    audience: Audience
+    mode: str
+    urgent: bool
+    text: str
+    counts: dict[str, int]
+    by_transport: dict[str, int]
+    held: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def started(self) -> bool:
+        return any(n for state, n in self.counts.items() if state not in NOT_STARTED)
+
+    @property
+    def status(self) -> str:
+        pending = self.counts.get(DeliveryState.PENDING, 0)
+        if self.total and self.counts.get(DeliveryState.CANCELLED, 0) == self.total:
+            return "cancelled"
+        if not self.started:
+            return "held" if pending and self.held == pending else "scheduled"
+        if pending or self.counts.get(DeliveryState.CLAIMED, 0):
+            return "sending"
+        return "sent"
+
+
+def _audience_of(data: dict[str, Any]) -> Audience:
+    return Audience(
+        scope=str(data.get("scope", "programme")),
+        cohort=data.get("cohort"),
+        klass=data.get("klass"),
+        counties=tuple(data.get("counties") or ()),
+        service_areas=tuple(data.get("service_areas") or ()),
+        roles=tuple(data.get("roles") or ()),
+    )
+
+
+def _summary(b: Broadcast, rows: list[Any]) -> BroadcastSummary:
+    assert b.id is not None
+    counts: Counter[str] = Counter()
+    by_transport: Counter[str] = Counter()
+    held = 0
+    for r in rows:
+        counts[str(r.state)] += int(r.n)
+        if r.state != DeliveryState.CANCELLED:
+            by_transport[str(r.transport)] += int(r.n)
+        if r.state == DeliveryState.PENDING:
+            held += int(r.held or 0)
+    return BroadcastSummary(
+        b.id,
+        b.send_at,
+        _audience_of(b.audience),
+        b.mode,
+        b.urgent,
+        b.text,
+        dict(counts),
+        dict(by_transport),
+        held,
+    )
+
+
+async def list_broadcasts(
+    session: AsyncSession, *, actor: Actor | None, now: datetime, days: int = 14
+) -> list[BroadcastSummary]:
+    """Announcements still to go or still going, and those of the last `days` days, newest
+    first by send time."""
+    if actor is not None:
+        require_staff(actor)
+    found = await q.recent_broadcasts(session=session, since=now - timedelta(days=days))
+    counts = await q.delivery_counts_by_source(
+        session=session, sources=[f"broadcast:{b.id}" for b in found]
+    )
+    return [_summary(b, counts.get(f"broadcast:{b.id}", [])) for b in found]
+
+
+async def get_summary(session: AsyncSession, broadcast_id: int) -> BroadcastSummary:
+    """One announcement's summary; InvalidRequest if there is none."""
+    b = await q.get_broadcast(session=session, broadcast_id=broadcast_id)
+    if b is None or b.id is None:
+        raise InvalidRequest(f"unknown announcement {broadcast_id}")
+    counts = await q.delivery_counts_by_source(session=session, sources=[f"broadcast:{b.id}"])
+    return _summary(b, counts.get(f"broadcast:{b.id}", []))
+
+
+def _refuse_started(summary: BroadcastSummary, verb: str) -> None:
+    if summary.status == "cancelled":
+        raise InvalidRequest(f"announcement {summary.id} is cancelled already")
+    if summary.started:
+        raise InvalidRequest(
+            f"announcement {summary.id} has started going out "
+            f"({summary.counts.get(DeliveryState.SENT, 0)} sent): it can no longer be {verb}"
+        )
+
+
+async def cancel_broadcast(
+    session: AsyncSession, broadcast_id: int, *, actor: Actor | None, actor_label: str = "cli"
+) -> int:
+    """Cancel an announcement that has not started; returns how many deliveries were cancelled.
+
+    Raises InvalidRequest for an unknown announcement, or one that has started (a message
+    already sent cannot be unsent, and half an audience is worse than all or none).
+    """
+    if actor is not None:
+        require_staff(actor)
+    summary = await get_summary(session, broadcast_id)
+    _refuse_started(summary, "cancelled")
+    cancelled = await delivery.cancel(
+        session, source=f"broadcast:{broadcast_id}", reason="announcement cancelled by staff"
+    )
+    await record_audit(
+        session=session,
+        actor=f"person:{actor.person_id}" if actor and actor.person_id else actor_label,
+        actor_id=actor.person_id if actor else None,
+        action="broadcasts.cancel",
+        subject=f"broadcast:{broadcast_id}",
+        detail={"deliveries": cancelled},
+    )
+    return cancelled
+
+
+async def change_broadcast(
+    session: AsyncSession,
+    settings: Settings,
+    broadcast_id: int,
+    *,
+    actor: Actor | None,
+    now: datetime,
+    text: str | None = None,
+    send_at: datetime | None = None,
+    actor_label: str = "cli",
+) -> BroadcastSummary:
+    """Change the text or the time of an announcement that has not started.
+
+    The audience is resolved again, so the change reaches who is in it now: deliveries of
+    people who left are cancelled, newcomers get one. Raises InvalidRequest as `send` does,
+    and for an announcement that has started or a time in the past.
+    """
+    if actor is not None:
+        require_staff(actor)
+    summary = await get_summary(session, broadcast_id)
+    _refuse_started(summary, "changed")
+    b = await q.get_broadcast(session=session, broadcast_id=broadcast_id)
+    assert b is not None and b.id is not None
+    new_text = (text if text is not None else b.text).strip()
+    new_time = send_at if send_at is not None else b.send_at
+    problems = check(summary.audience, text=new_text, mode=b.mode, send_at=new_time, now=now)
+    if problems:
+        raise InvalidRequest(", ".join(t(k, "en") for k in problems.values()))
+    resolved = await resolve(session, summary.audience, b.mode)
+    if not resolved.recipients:
+        raise InvalidRequest("nobody is in this audience any more: cancel it instead")
+    await q.update_broadcast(
+        session=session,
+        broadcast_id=b.id,
+        text=new_text,
+        send_at=new_time,
+        recipient_count=resolved.count,
+    )
+    wanted = set()
+    for r in resolved.recipients:
+        key = f"broadcast:{b.id}:{r.transport}:{r.target}"
+        wanted.add(key)
+        await delivery.schedule(
+            session,
+            key=key,
+            transport=r.transport,
+            kind="announcement",
+            target=r.target,
+            message=_message(new_text, r.locale, b.id, b.urgent),
+            send_at=new_time,
+            audience=r.audience,
+            settings=settings,
+            person_id=r.person_id,
+            source=f"broadcast:{b.id}",
+            urgent=b.urgent,
+            tz=r.tz,
+            replace_pending=True,
+        )
+    gone = [
+        k
+        for k in await q.pending_keys(session=session, source=f"broadcast:{b.id}")
+        if k not in wanted
+    ]
+    await cancel_by_keys(session=session, dedupe_keys=gone, reason="left the audience")
+    changed = [f for f, v in (("text", text), ("send_at", send_at)) if v is not None]
+    await record_audit(
+        session=session,
+        actor=f"person:{actor.person_id}" if actor and actor.person_id else actor_label,
+        actor_id=actor.person_id if actor else None,
+        action="broadcasts.change",
+        subject=f"broadcast:{b.id}",
+        detail={"changed": changed, "recipients": resolved.count, "cancelled": len(gone)},
+    )
+    return await get_summary(session, b.id)
+
+
+# --- what the preview and the list say -----------------------------------------------------
+
+
+async def audience_label(session: AsyncSession, audience: Audience, locale: str) -> str:
+    """The audience in staff's words: "Kull 2026 høst – Bergen", "Alumni", with its filters."""
+    cohort = (
+        await nq.get_cohort_by_key(session=session, key=audience.cohort)
+        if audience.cohort
+        else None
+    )
+    cohort_name = cohort.name if cohort else (audience.cohort or "")
+    klass = audience.klass or ""
+    if cohort is not None and cohort.id is not None and audience.klass:
+        found = await q.find_class(session=session, cohort_id=cohort.id, ref=audience.klass)
+        klass = found.name if found else klass
+    if audience.scope == "alumni":
+        key = "broadcast.audience.alumni_cohort" if audience.cohort else "broadcast.audience.alumni"
+    else:
+        key = f"broadcast.audience.{audience.scope}"
+    label = t(key, locale, cohort=cohort_name, klass=klass)
+    filters = [*audience.counties, *audience.service_areas, *audience.roles]
+    if filters:
+        label += " (" + ", ".join(filters) + ")"
+    return label
+
+
+def preview_lines(
+    preview: Preview,
+    *,
+    audience_text: str,
+    mode: str,
+    send_at: datetime | None,
+    urgent: bool,
+    email_configured: bool,
+    locale: str,
+    tz: str,
+) -> list[str]:
+    """Audience, where, when, and how many by Slack, by email and not at all: for the preview."""
+    by = preview.by_transport
+    slack, email = by.get("slack", 0), by.get("email", 0)
+    unreachable = len(preview.unreachable) + (0 if email_configured else email)
+    if mode == "channel":
+        where = t(
+            "broadcast.where.channels",
+            locale,
+            channels=", ".join(r.label for r in preview.recipients),
+        )
+    else:
+        where = t("broadcast.where.dm", locale)
+    when = (
+        t("broadcast.when.at", locale, when=format_when(send_at, locale, tz))
+        if send_at is not None
+        else t("broadcast.when.now", locale)
+    )
+    if not urgent:
+        when += " " + t("broadcast.when.quiet", locale)
+    lines = [
+        t("broadcast.preview.audience", locale, audience=audience_text),
+        t("broadcast.preview.where", locale, where=where),
+        t("broadcast.preview.when", locale, when=when),
+        t(
+            "broadcast.preview.counts",
+            locale,
+            count=preview.count,
+            slack=slack,
+            email=email,
+            unreachable=unreachable,
+        ),
+    ]
+    if not email_configured and email:
+        lines.append(t("broadcast.preview.email_held", locale, n=email))
+    if preview.unreachable:
+        lines.append(t("broadcast.confirm.unreachable", locale, count=len(preview.unreachable)))
+    return lines

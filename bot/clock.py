@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -45,9 +46,14 @@ class FrozenClock:
 
 @dataclass
 class OffsetClock:
-    """Real time plus an offset that only grows: the local workspace's "fast-forward"."""
+    """Real time plus an offset that only grows: the local workspace's "fast-forward".
+
+    `on_change` is called with the new offset after every move (app.py keeps it under data/,
+    so a restart resumes at the moved time instead of jumping back).
+    """
 
     offset: timedelta = field(default_factory=timedelta)
+    on_change: Callable[[timedelta], None] | None = None
 
     def now(self) -> datetime:
         return datetime.now(UTC) + self.offset
@@ -56,4 +62,6 @@ class OffsetClock:
         if delta < timedelta(0):
             raise ValueError("the clock only moves forward")
         self.offset += delta
+        if self.on_change is not None:
+            self.on_change(self.offset)
         return self.now()

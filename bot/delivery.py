@@ -27,6 +27,7 @@ import asyncio
 import logging
 import os
 import random
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -36,13 +37,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.messages import t
 from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
 from bot.timing import QuietHours, next_allowed
 from storage.db import Database
-from storage.models import SendingPause
+from storage.models import ERASED_EMAIL_SUFFIX, SendingPause
 from storage.queries import deliveries as q
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,16 @@ DEFER_AFTER_SECONDS = 2.0
 RATELIMITED = "ratelimited"
 # Errors after which the message may have arrived even though no answer came back.
 AMBIGUOUS_ERRORS = ("connection:", "unexpected ")
+# Why a delivery waits when its transport has no notifier in this process. Email without
+# SMTP_URL is held, not failed: it goes once email is configured (and the bot restarted).
+HELD_NOTES = {"email": "held: email not configured (set SMTP_URL)"}
+
+
+def held_note(transport: str, settings: Settings) -> str | None:
+    """The "held: ..." note for a delivery on a transport that is not configured, else None."""
+    if transport == "email" and not settings.smtp_url:
+        return HELD_NOTES["email"]
+    return None
 
 
 class ReadyHint(Protocol):
@@ -91,6 +103,8 @@ async def schedule(
         replace_pending: re-applying a plan: a still-pending delivery with this key gets the
             new time, target and message; one already sent is left alone.
     """
+    if target.endswith(ERASED_EMAIL_SUFFIX):
+        return False  # an erased person's stub, kept for a report: never messaged
     when = next_allowed(
         send_at,
         audience=audience,
@@ -110,6 +124,7 @@ async def schedule(
         source=source,
         urgent=urgent,
         replace_pending=replace_pending,
+        note=held_note(transport, settings),
     )
 
 
@@ -161,20 +176,37 @@ class DeliveryOverview:
     pauses: list[SendingPause]
     possibly_duplicated: int
     next_due_at: datetime | None
+    held: dict[str, int] = field(default_factory=dict)  # transport -> deliveries held
+    extra_copies: int = 0  # at most, over the `possibly_duplicated` deliveries
+    duplicates_by_source: dict[str, q.DuplicateFigures] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def failed(self) -> int:
+        """Every failed delivery, of which `failures` lists the newest."""
+        return self.counts.get("failed", 0)
+
 
 async def delivery_overview(session: AsyncSession, *, failures: int = 20) -> DeliveryOverview:
-    """What the outbox looks like now, for staff."""
+    """What the outbox looks like now, for staff.
+
+    `possibly_duplicated` counts the deliveries that may have arrived more than once: each
+    attempt whose outcome was not known (in flight at a crash, an answer lost, a 5xx) may
+    have arrived, and so may the recorded send unless it found an earlier one arrived.
+    """
+    dupes, per_source = await q.duplicate_figures(session=session)
     return DeliveryOverview(
         counts=await q.count_deliveries_by_state(session=session),
         failures=await q.list_failed_deliveries(session=session, limit=failures),
         pauses=await q.list_pauses(session=session),
-        possibly_duplicated=await q.count_uncertain_sends(session=session),
+        possibly_duplicated=dupes.deliveries,
         next_due_at=await q.next_due_at(session=session),
+        held=await q.count_held(session=session),
+        extra_copies=dupes.extra_copies,
+        duplicates_by_source=per_source,
     )
 
 
@@ -225,6 +257,7 @@ class Dispatcher:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         linger: bool = False,
+        lease_clock: Clock | None = None,
     ) -> None:
         if isinstance(runtime_or_db, Database):
             db = runtime_or_db
@@ -234,12 +267,16 @@ class Dispatcher:
             clock = clock or runtime_or_db.clock
             settings = settings or runtime_or_db.settings
             process_id = process_id or runtime_or_db.process_id
+            lease_clock = lease_clock or getattr(runtime_or_db, "lease_clock", None)
         if settings is None:
             raise ValueError("Dispatcher needs settings")
         self.db = db
         # By reference: app.py may install the transports after building the scheduler.
         self.notifiers: Mapping[str, Notifier] = notifiers if notifiers is not None else {}
         self.clock: Clock = clock or SystemClock()
+        # Leases are measured on this clock: the real one when `clock` is the local
+        # workspace's fast-forwardable clock, so moving time never expires a live claim.
+        self.lease_clock: Clock | None = lease_clock
         self.limiter = limiter
         self.settings = settings
         # Unique per dispatcher instance, so two processes that share a process_id never
@@ -253,10 +290,15 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._low = asyncio.Event()
         self._busy = 0
+        self._held_noted = False
 
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.settings.dispatch_lease_seconds)
+
+    def _lease_now(self, now: datetime) -> datetime:
+        """Now on the lease clock (`now` itself when leases share the dispatcher's clock)."""
+        return self.lease_clock.now() if self.lease_clock is not None else now
 
     async def tick(
         self, now: datetime | None = None, *, max_batches: int | None = None
@@ -270,6 +312,8 @@ class Dispatcher:
         """
         stats = TickStats()
         async with self._lock:
+            if not self._held_noted and self.notifiers:
+                await self._note_held(now or self.clock.now())
             if not await self._anything_due(now or self.clock.now()):
                 return stats  # the common case: no workers, no transaction
             queue: asyncio.Queue[list[q.ClaimedDelivery] | None] = asyncio.Queue()
@@ -300,12 +344,15 @@ class Dispatcher:
             if await self._anything_due(at):
                 async with self.db.transaction() as session:
                     self._paused = {p.transport for p in await q.list_pauses(session=session)}
+                    lease_now = self._lease_now(at)
                     claimed = await q.claim_due_deliveries(
                         session=session,
                         now=at,
                         limit=self.settings.dispatch_batch,
                         claimed_by=self.token,
-                        lease_until=at + self.lease,
+                        lease_until=lease_now + self.lease,
+                        transports=self.transports,
+                        lease_now=lease_now,
                     )
             if not claimed:
                 if queue.qsize() or self._busy:
@@ -337,12 +384,33 @@ class Dispatcher:
         await self._sleep(max(0.0, wait) + 0.001)
         return self.clock.now() > before  # a clock that does not move would wait forever
 
+    @property
+    def transports(self) -> set[str]:
+        """The transports this process can send on; deliveries on others wait, held."""
+        return set(self.notifiers)
+
+    async def _note_held(self, now: datetime) -> None:
+        # Rows queued before this process started (or by one with other settings) say why
+        # they wait; rows queued from now on get the note when they are scheduled.
+        self._held_noted = True
+        async with self.db.transaction() as session:
+            held = await q.hold_unsendable(
+                session=session, transports=self.transports, note=HELD_NOTES, now=now
+            )
+        if held:
+            logger.warning("%d deliveries held: their transport is not configured", held)
+
     async def _anything_due(self, now: datetime) -> bool:
         # Most ticks find nothing: answer that with one indexed probe outside any transaction
         # (no BEGIN/COMMIT, no locks), so an idle tick costs about a millisecond.
         async with self.db.engine.connect() as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            return await q.any_due(connection=connection, now=now)
+            return await q.any_due(
+                connection=connection,
+                now=now,
+                transports=self.transports,
+                lease_now=self._lease_now(now),
+            )
 
     # --- one batch -------------------------------------------------------------------------
 
@@ -416,7 +484,9 @@ class Dispatcher:
                     try:
                         done = await self._deliver(item, done, stats)
                     except Exception as exc:  # a database hiccup: the lease brings it back
-                        logger.exception("Failed to deliver delivery %s", item.id)
+                        logger.exception(
+                            "Failed to deliver delivery %s", item.id, extra={"delivery_id": item.id}
+                        )
                         stats.errors.append(f"{item.id}: {type(exc).__name__}")
                         done = None
                 if queue.empty():
@@ -435,7 +505,9 @@ class Dispatcher:
             async with self.db.transaction() as session:
                 await self._write_outcome(session, done[0], done[1], stats)
         except Exception as exc:
-            logger.exception("Failed to record delivery %s", done[0].id)
+            logger.exception(
+                "Failed to record delivery %s", done[0].id, extra={"delivery_id": done[0].id}
+            )
             stats.errors.append(f"{done[0].id}: {type(exc).__name__}")
 
     async def _deliver(
@@ -460,15 +532,22 @@ class Dispatcher:
                 delivery_id=item.id,
                 claimed_by=self.token,
                 now=now,
-                lease_until=now + self.lease,
+                lease_until=self._lease_now(now) + self.lease,
             )
         if not started:
             stats.lost += 1
             return None
         if item.uncertain:
             stats.resent_uncertain += 1
-            logger.warning("Resending delivery %s that may already have been sent", item.id)
+            logger.warning(
+                "Resending delivery %s that may already have been sent",
+                item.id,
+                extra={"delivery_id": item.id},
+            )
+        started_at = time.perf_counter()
         result = await self._send(item)
+        metrics.SEND_SECONDS.labels(item.transport).observe(time.perf_counter() - started_at)
+        metrics.SENDS.labels(item.transport, result.status).inc()
         if result.status == "sent":
             return item, result
         async with self.db.transaction() as session:
@@ -490,33 +569,59 @@ class Dispatcher:
         message = replace(message, meta={**message.meta, "delivery_key": item.dedupe_key})
         if self._ambiguous(item):
             found = await self._find_sent(notifier, item, message)
-            if found is not None:
+            if found is not None and found.status == "absent":
+                # Looked, and no earlier attempt arrived: none of them can make a duplicate.
+                await self._clear_unknown(item)
+            elif found is not None:
                 return found
         try:
             return await notifier.send(target=item.target, message=message)
         except Exception as exc:
-            logger.exception("Failed to send delivery %s", item.id)
+            logger.exception("Failed to send delivery %s", item.id, extra={"delivery_id": item.id})
             return SendResult(status="retry", error=f"unexpected {type(exc).__name__}")
 
     @staticmethod
     def _ambiguous(item: q.ClaimedDelivery) -> bool:
         """Might an earlier attempt have arrived? (A crash mid-send, or a lost answer.)"""
-        return item.uncertain or (item.error or "").startswith(AMBIGUOUS_ERRORS)
+        return (
+            item.uncertain
+            or item.unknown_attempts > 0
+            or (item.error or "").startswith(AMBIGUOUS_ERRORS)
+        )
+
+    async def _clear_unknown(self, item: q.ClaimedDelivery) -> None:
+        try:
+            async with self.db.transaction() as session:
+                await q.clear_unknown_attempts(
+                    session=session, delivery_id=item.id, claimed_by=self.token
+                )
+        except Exception:  # the figure then stays on the safe side: "may have arrived twice"
+            logger.exception("Failed to record that delivery %s had not arrived", item.id)
 
     async def _find_sent(
         self, notifier: Notifier, item: q.ClaimedDelivery, message: OutgoingMessage
     ) -> SendResult | None:
+        """An earlier attempt found in the conversation ("sent"), "absent", or None (unknown)."""
         find = getattr(notifier, "find_sent", None)
         if find is None:
             return None
         try:
             found: SendResult | None = await find(target=item.target, message=message)
         except Exception:
-            logger.exception("Failed to look for an earlier send of delivery %s", item.id)
+            logger.exception(
+                "Failed to look for an earlier send of delivery %s",
+                item.id,
+                extra={"delivery_id": item.id},
+            )
             return None
-        if found is not None:
-            logger.warning("Delivery %s had arrived already; not sending it again", item.id)
+        if found is not None and found.status == "sent":
+            logger.warning(
+                "Delivery %s had arrived already; not sending it again",
+                item.id,
+                extra={"delivery_id": item.id},
+            )
             self.recovered += 1
+            found = replace(found, found=True)
         return found
 
     async def _write_outcome(
@@ -531,11 +636,14 @@ class Dispatcher:
                 now=now,
                 result_ref=result.ref,
                 note=item.error if item.uncertain else None,
+                found=result.found,
             )
             stats.sent += 1
         elif result.status == "retry":
             ratelimited = result.error == RATELIMITED
             attempt = item.attempts + (0 if ratelimited else 1)
+            # An answer lost on the way back: the message may have arrived all the same.
+            unknown = result.maybe_sent or (result.error or "").startswith(AMBIGUOUS_ERRORS)
             if not ratelimited and attempt >= self.settings.dispatch_max_attempts:
                 await q.record_failed(
                     session=session,
@@ -543,6 +651,7 @@ class Dispatcher:
                     claimed_by=self.token,
                     now=now,
                     error=f"gave up after {attempt} attempts: {result.error or 'transient error'}",
+                    unknown=unknown,
                 )
                 stats.failed += 1
                 return
@@ -563,6 +672,7 @@ class Dispatcher:
                 send_at=now + timedelta(seconds=delay),
                 error=result.error or "transient error",
                 count_attempt=not ratelimited,
+                unknown=unknown,
             )
             stats.retried += 1
         elif result.status == "paused":
@@ -576,7 +686,11 @@ class Dispatcher:
             stats.paused += 1
         else:
             logger.warning(
-                "Delivery %s (%s) failed: %s", item.id, item.kind, result.error or "unknown"
+                "Delivery %s (%s) failed: %s",
+                item.id,
+                item.kind,
+                result.error or "unknown",
+                extra={"delivery_id": item.id, "kind": item.kind, "transport": item.transport},
             )
             await q.record_failed(
                 session=session,
@@ -584,6 +698,7 @@ class Dispatcher:
                 claimed_by=self.token,
                 now=now,
                 error=result.error or "failed",
+                unknown=result.maybe_sent,
             )
             stats.failed += 1
 

@@ -20,12 +20,21 @@ class DirectoryUser:
     deleted: bool = False  # deactivated in the workspace
     locale: str | None = None  # e.g. "nb-NO", "en-US"
     tz: str | None = None  # IANA zone, e.g. "Europe/Oslo"
+    name: str | None = None  # the name Slack shows (real name, else display name)
 
 
 class SlackDirectory(Protocol):
     """Everyone in the workspace (active and deactivated, without bots)."""
 
     async def all_users(self) -> list[DirectoryUser]: ...
+
+
+class UserLookup(Protocol):
+    """One workspace member by Slack user id or email (users.info / users.lookupByEmail)."""
+
+    async def user(self, user_id: str) -> DirectoryUser | None: ...
+
+    async def user_by_email(self, email: str) -> DirectoryUser | None: ...
 
 
 class DirectoryError(Exception):

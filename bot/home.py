@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.settings import Settings
 from storage.models import Cohort, CohortStatus, Pulse
 from storage.queries import assignments as aq
 from storage.queries import plan as planq
@@ -75,14 +76,23 @@ class OpenPulse:
 
 
 async def open_pulses_for(
-    session: AsyncSession, *, person_id: int, now: datetime
+    session: AsyncSession, *, person_id: int, now: datetime, settings: Settings
 ) -> list[OpenPulse]:
-    """The person's open, unanswered pulses, closing soonest first (answers are never read)."""
-    return [
-        OpenPulse(p.id, p.title, p.closes_at, p.anonymous)
-        for p in await pq.open_unanswered(session=session, person_id=person_id, now=now)
-        if p.id is not None
-    ]
+    """The person's open, unanswered pulses, closing soonest first (answers are never read).
+
+    An anonymous pulse counts as answered when the person has a receipt, found with their
+    keyed token (bot.pulses.answered_people); the receipt itself is not opened.
+    """
+    from bot.pulses import answered_people
+
+    out = []
+    for p in await pq.open_unanswered(session=session, person_id=person_id, now=now):
+        if p.id is None:
+            continue
+        if p.anonymous and await answered_people(session, p, [person_id], settings=settings):
+            continue
+        out.append(OpenPulse(p.id, p.title, p.closes_at, p.anonymous))
+    return out
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,9 @@ async def _pulse_rates(session: AsyncSession, pulses: list[Pulse]) -> dict[int, 
         for r in await rq.participation_counts(session=session, pulse_ids=ids):
             invited[r.pulse_id] += int(r.invited)
             answered[r.pulse_id] += int(r.answered or 0)
+        # An open anonymous pulse knows who answered only as receipts: count those.
+        anonymous = [p.id for p in pulses if p.id is not None and p.anonymous]
+        answered.update(await pq.receipt_counts(session=session, pulse_ids=anonymous))
     return {
         p.id: PulseRate(p.id, p.title, p.closes_at, invited[p.id], answered[p.id])
         for p in pulses

@@ -13,22 +13,26 @@ handled. Deliveries of one nudge share the source `nudge:{id}`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
+from bot.identities import reach, teams_identities
 from bot.involvement import NudgeFigures, involvement_figures
 from bot.links import make_link
-from bot.messages import format_when, t
+from bot.messages import Markup, esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
-from bot.timing import is_public_holiday
-from storage.models import Nudge, NudgeAnswerValue
+from bot.timing import QuietHours, is_public_holiday, next_allowed
+from storage.models import ERASED_EMAIL_SUFFIX, Nudge, NudgeAnswerValue, PersonIdentity
+from storage.queries import deliveries as dq
 from storage.queries import nudges as q
 from storage.queries.assignments import cancel_by_keys, list_current_cohorts, pending_dedupe_keys
 from storage.queries.people import record_audit
@@ -87,13 +91,16 @@ class Addressee:
     manager_id: int
     name: str
     locale: str
-    transport: str  # slack | email
+    transport: str  # slack | teams | email
     target: str
     tz: str
 
 
-def addressee_for(row: q.ManagedParticipant | q.AnswerRow, tz: str) -> Addressee:
-    """Slack DM when the manager is on Slack and active, else email."""
+def addressee_for(
+    row: q.ManagedParticipant | q.AnswerRow, tz: str, teams: PersonIdentity | None = None
+) -> Addressee:
+    """Slack DM when the manager is on Slack and active, else Teams when they have the app,
+    else email."""
     if isinstance(row, q.ManagedParticipant):
         mid, name, locale = row.manager_id, row.manager_name, row.manager_locale
         slack_id, active, email, mtz = (
@@ -110,9 +117,16 @@ def addressee_for(row: q.ManagedParticipant | q.AnswerRow, tz: str) -> Addressee
             row.manager_email,
             row.manager_timezone,
         )
-    if slack_id and active:
-        return Addressee(mid, name, locale, "slack", slack_id, mtz or tz)
-    return Addressee(mid, name, locale, "email", email, mtz or tz)
+    where = reach(email=email, slack_user_id=slack_id, slack_active=active, teams=teams)
+    return Addressee(mid, name, locale, where.transport, where.target, mtz or tz)
+
+
+async def _addressee(
+    session: AsyncSession, row: q.ManagedParticipant | q.AnswerRow, tz: str
+) -> Addressee:
+    manager_id = row.manager_id if isinstance(row, q.ManagedParticipant) else row.answer.manager_id
+    teams = await teams_identities(session, [manager_id])
+    return addressee_for(row, tz, teams.get(manager_id))
 
 
 def answer_label(answer: str, locale: str) -> str:
@@ -142,11 +156,11 @@ def nudge_message(
     elif variant == KIND_LATER:
         title = t("nudge.later.title", locale, title=nudge.title)
     else:
-        title = nudge.title
+        title = esc(nudge.title)
     intro = t("nudge.greeting", locale, name=to.name) + " " + t("nudge.intro", locale, who=names)
     body = [intro]
     if nudge.text.strip():
-        body.append(nudge.text.strip())
+        body.append(esc(nudge.text.strip()))
     # "By when" is always said: the plan's answer-by time, else when the reminder would go.
     respond_by = nudge.respond_by or working_days_after(
         max(send_at, nudge.send_at), settings.nudge_reminder_working_days, to.tz
@@ -198,11 +212,13 @@ def nudge_message(
     )
 
 
-def _join_names(names: list[str], locale: str) -> str:
-    if len(names) <= 1:
-        return "".join(names)
+def _join_names(names: list[str], locale: str) -> Markup:
+    """People's names joined in the bot's words: "A, B og C" (each name marked)."""
+    marked = [esc(n) for n in names]
+    if len(marked) <= 1:
+        return Markup("".join(marked))
     word = " og " if locale != "en" else " and "
-    return ", ".join(names[:-1]) + word + names[-1]
+    return Markup(", ".join(marked[:-1]) + word + marked[-1])
 
 
 # --- planning the waves --------------------------------------------------------------------
@@ -219,15 +235,14 @@ async def plan_nudges(
         if m.status in ("active", "admitted")
     ]
     by_participant = {m.participant_id: m for m in managed}
+    policy = QuietHours.from_settings(settings)
     for nudge in await q.list_nudges(session=session, cohort_id=cohort_id):
         assert nudge.id is not None
-        for m in managed:
-            await q.ensure_answer_row(
-                session=session,
-                nudge_id=nudge.id,
-                participant_id=m.participant_id,
-                manager_id=m.manager_id,
-            )
+        await q.ensure_answer_rows(
+            session=session,
+            nudge_id=nudge.id,
+            managers={m.participant_id: m.manager_id for m in managed},
+        )
         groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
         addressees: dict[int, Addressee] = {}
         for row in await q.answers_for_nudge(session=session, nudge_id=nudge.id):
@@ -236,30 +251,54 @@ async def plan_nudges(
                 continue
             assert row.id is not None
             groups[who.manager_id].append((row.id, who.participant_name))
-            addressees[who.manager_id] = addressee_for(who, tz)
+            if who.manager_id not in addressees:
+                addressees[who.manager_id] = await _addressee(session, who, tz)
         wanted: set[str] = set()
+        # Compared with the outbox in one read and written in bulk: only new or changed
+        # messages are written (re-planning an unchanged cohort writes nothing).
+        existing = await dq.existing_for_sources(session=session, sources=[source_for(nudge.id)])
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for manager_id, participants in groups.items():
             to = addressees[manager_id]
             key = manager_key(nudge.id, manager_id)
             wanted.add(key)
+            if to.target.endswith(ERASED_EMAIL_SUFFIX):
+                continue  # an erased person's stub: never messaged
             message = nudge_message(
                 nudge, to=to, participants=participants, settings=settings, send_at=nudge.send_at
             )
-            written += await delivery.schedule(
-                session,
-                key=key,
-                transport=to.transport,
-                kind=KIND_NUDGE,
-                target=to.target,
-                message=message,
-                send_at=nudge.send_at,
-                audience="line_manager",
-                settings=settings,
-                person_id=manager_id,
-                source=source_for(nudge.id),
-                tz=to.tz,
-                replace_pending=True,
-            )
+            values = {
+                "dedupe_key": key,
+                "transport": to.transport,
+                "kind": KIND_NUDGE,
+                "target": to.target,
+                "message": json.loads(json.dumps(message.to_json())),
+                "send_at": next_allowed(
+                    nudge.send_at,
+                    audience="line_manager",
+                    tz=to.tz or settings.timezone,
+                    policy=policy,
+                ),
+                "person_id": manager_id,
+                "source": source_for(nudge.id),
+                "urgent": False,
+                "error": delivery.held_note(to.transport, settings),
+            }
+            old = existing.get(key)
+            if old is None:
+                inserts.append(values)
+            elif old.state == "pending" and (
+                old.send_at != values["send_at"]
+                or old.target != values["target"]
+                or old.transport != values["transport"]
+                or old.message != values["message"]
+                or old.urgent
+            ):
+                updates.append(values)
+        await dq.insert_deliveries(session=session, rows=inserts)
+        await dq.update_pending_deliveries(session=session, rows=updates)
+        written += len(inserts) + len(updates)
         pending = await pending_dedupe_keys(session=session, source=source_for(nudge.id))
         stale = [
             k
@@ -293,10 +332,13 @@ async def answer_nudge(
     settings: Settings,
     by_person_id: int | None = None,
 ) -> AnswerOutcome:
-    """Record a manager's answer once; a repeat click shows what is already on record.
+    """Record a manager's answer; a repeat click shows what is already on record.
 
-    "Done" and "Can't this time" are final. "Not yet" schedules one reminder a week later and
-    may be followed by a final answer.
+    Until the nudge's deadline (`answer_deadline`) the manager may change the answer (a
+    misclick, or a mail scanner that slipped through); after it the answer on record is final.
+    "Not yet" schedules one reminder a week later. The participant hears "confirmed" only once
+    "Done" is final: the message is scheduled for the deadline and withdrawn if the answer
+    changes before then.
     """
     if answer not in {a.value for a in ANSWERS}:
         raise ValueError(f"unknown answer {answer!r}")
@@ -306,7 +348,9 @@ async def answer_nudge(
     if by_person_id is not None and locked.manager_id != by_person_id:
         raise NotYourNudge(nudge_answer_id)
     current = locked.answer
-    if current in FINAL or current == answer:
+    deadline = answer_deadline(await _nudge_of(session, nudge_answer_id), settings)
+    closed = current is not None and now >= deadline
+    if closed or current == answer:
         row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
         assert row is not None and current is not None
         return AnswerOutcome(row, False, current, locked.answered_at or now)
@@ -324,7 +368,7 @@ async def answer_nudge(
     assert nudge.id is not None
     later_key = f"nudge:{nudge.id}:later:{nudge_answer_id}"
     if answer == NudgeAnswerValue.LATER:
-        to = addressee_for(row, settings.timezone)
+        to = await _addressee(session, row, settings.timezone)
         await delivery.schedule(
             session,
             key=later_key,
@@ -348,29 +392,57 @@ async def answer_nudge(
         )
     else:
         await cancel_by_keys(session=session, dedupe_keys=[later_key], reason=f"answered {answer}")
+    told = _told_prefix(row)
+    if current == NudgeAnswerValue.DONE:
+        # "Done" changed before the deadline: the participant was not told yet; never will be.
+        await q.cancel_pending_with_prefix(
+            session=session, key_prefix=told, reason=f"changed to {answer}", now=now
+        )
     if answer == NudgeAnswerValue.DONE and settings.tell_participant_on_manager_confirm:
-        await _tell_participant(session, row, settings=settings, now=now)
+        await _tell_participant(session, row, settings=settings, now=now, at=max(now, deadline))
     return AnswerOutcome(row, True, answer, first_answer_at)
 
 
+def answer_deadline(nudge: Nudge, settings: Settings) -> datetime:
+    """Until when a manager may change an answer: the plan's answer-by time, else the day the
+    silent manager would be reminded (what the nudge itself says as "by when")."""
+    return nudge.respond_by or working_days_after(
+        nudge.send_at, settings.nudge_reminder_working_days, settings.timezone
+    )
+
+
+async def _nudge_of(session: AsyncSession, nudge_answer_id: int) -> Nudge:
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    assert row is not None
+    return row.nudge
+
+
+def _told_prefix(row: q.AnswerRow) -> str:
+    return f"nudge:{row.nudge.id}:confirmed:person:{row.answer.participant_id}"
+
+
 async def _tell_participant(
-    session: AsyncSession, row: q.AnswerRow, *, settings: Settings, now: datetime
+    session: AsyncSession, row: q.AnswerRow, *, settings: Settings, now: datetime, at: datetime
 ) -> None:
     locale = row.participant_locale
     text = t("nudge.participant_told", locale, manager=row.manager_name, title=row.nudge.title)
-    if row.participant_slack_user_id:
-        transport, target = "slack", row.participant_slack_user_id
-    else:
-        transport, target = "email", row.participant_email
+    teams = await teams_identities(session, [row.answer.participant_id])
+    where = reach(
+        email=row.participant_email,
+        slack_user_id=row.participant_slack_user_id,
+        teams=teams.get(row.answer.participant_id),
+    )
+    transport, target = where.transport, where.target
     assert row.nudge.id is not None
     await delivery.schedule(
         session,
-        key=f"nudge:{row.nudge.id}:confirmed:person:{row.answer.participant_id}",
+        # One key per "Done": a Done withdrawn and given again is told once, at the deadline.
+        key=f"{_told_prefix(row)}:{int(now.timestamp())}",
         transport=transport,
         kind=KIND_CONFIRMED,
         target=target,
-        message=OutgoingMessage(text=text, title=row.nudge.title, locale=locale),
-        send_at=now,
+        message=OutgoingMessage(text=text, title=esc(row.nudge.title), locale=locale),
+        send_at=at,
         audience="participant",
         settings=settings,
         person_id=row.answer.participant_id,
@@ -382,6 +454,44 @@ async def manager_locale(session: AsyncSession, nudge_answer_id: int) -> str | N
     """The language of the manager a nudge answer belongs to (None if there is no such row)."""
     row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
     return row.manager_locale if row else None
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    """What a one-click link's page shows: the question, what is on record, until when."""
+
+    title: str
+    participant_name: str
+    locale: str
+    current: str | None
+    deadline: datetime
+    open: bool  # the answer may still be given or changed
+    tz: str
+
+
+async def answer_page(
+    session: AsyncSession, nudge_answer_id: int, *, settings: Settings, now: datetime
+) -> AnswerPage:
+    """Read (never write) what the page for a nudge answer's link shows."""
+    row = await q.get_answer_row(session=session, nudge_answer_id=nudge_answer_id)
+    if row is None:
+        raise NudgeNotFound(nudge_answer_id)
+    deadline = answer_deadline(row.nudge, settings)
+    current = row.answer.answer
+    return AnswerPage(
+        title=row.nudge.title,
+        participant_name=row.participant_name,
+        locale=row.manager_locale,
+        current=current,
+        deadline=deadline,
+        open=current is None or now < deadline,
+        tz=row.manager_timezone or settings.timezone,
+    )
+
+
+def answer_values() -> list[str]:
+    """The answers a manager can give, in the order they are offered."""
+    return [a.value for a in ANSWERS]
 
 
 def outcome_text(outcome: AnswerOutcome, locale: str) -> str:
@@ -463,7 +573,7 @@ async def _send_again(
     first = rows[0]
     nudge = first.nudge
     assert nudge.id is not None
-    to = addressee_for(first, settings.timezone)
+    to = await _addressee(session, first, settings.timezone)
     pairs = [(r.answer.id or 0, r.participant_name) for r in rows]
     await delivery.schedule(
         session,
@@ -663,3 +773,143 @@ async def manager_overview(
         and r.answer.handled_at is None
     ]
     return ManagerOverview(names, waiting)
+
+
+# --- follow-up for staff: planned, pending, overdue, escalated -----------------------------
+
+FOLLOWUP_STATES = ("escalated", "overdue", "pending", "planned")
+
+
+@dataclass(frozen=True)
+class ManagerCase:
+    """One participant's manager for one nudge who has not given a final answer.
+
+    `state`: planned (the nudge has not gone out yet), pending (sent, not yet due), overdue
+    (the answer-by time or the reminder time has passed), escalated (still silent after the
+    reminder, or the message could not be delivered). `delivery` is the outbox state of the
+    newest message to the manager about it (sent, pending, held, failed) with `error`.
+    """
+
+    nudge_answer_id: int
+    nudge_title: str
+    manager_id: int
+    manager_name: str
+    manager_contact: str
+    participant_name: str
+    class_id: int | None
+    state: str
+    answer: str | None  # None, or "later" (said "not yet")
+    send_at: datetime
+    due_at: datetime | None
+    sent_at: datetime | None
+    reminded_at: datetime | None
+    escalated_at: datetime | None
+    delivery: str | None
+    transport: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ManagerFollowup:
+    """Every open manager case of a cohort, by state."""
+
+    cohort_id: int
+    cohort_name: str
+    cases: list[ManagerCase]
+
+    def of(self, state: str) -> list[ManagerCase]:
+        return [c for c in self.cases if c.state == state]
+
+    def count(self, state: str) -> int:
+        return sum(1 for c in self.cases if c.state == state)
+
+    def managers(self, state: str) -> int:
+        """Distinct managers with a case in `state`."""
+        return len({c.manager_id for c in self.cases if c.state == state})
+
+    @property
+    def failed(self) -> list[ManagerCase]:
+        return [c for c in self.cases if c.delivery == "failed"]
+
+
+def _delivery_state(row: Any) -> str:
+    if row.state == "pending" and (row.error or "").startswith("held:"):
+        return "held"
+    return str(row.state)
+
+
+async def manager_followup(
+    session: AsyncSession, cohort_id: int, *, now: datetime, settings: Settings
+) -> list[ManagerCase]:
+    """Every unanswered (or "not yet") nudge answer of the cohort not handled, classified."""
+    rows = [
+        r
+        for r in await q.answer_rows(session=session, cohort_id=cohort_id)
+        if r.answer.handled_at is None
+        and (r.answer.answer is None or r.answer.answer == NudgeAnswerValue.LATER)
+    ]
+    nudge_ids = {r.nudge.id for r in rows if r.nudge.id is not None}
+    latest: dict[tuple[int, int], Any] = {}
+    for d in await q.manager_deliveries(session=session, nudge_ids=nudge_ids):
+        parts = str(d.dedupe_key).split(":")
+        if len(parts) >= 4 and parts[0] == "nudge" and parts[2] == "manager":
+            if parts[1].isdigit() and parts[3].isdigit():
+                latest[(int(parts[1]), int(parts[3]))] = d  # ordered by id: the newest wins
+    out: list[ManagerCase] = []
+    for r in rows:
+        a, nudge = r.answer, r.nudge
+        assert a.id is not None and nudge.id is not None
+        d = latest.get((nudge.id, a.manager_id))
+        delivery = _delivery_state(d) if d is not None else None
+        due: datetime | None = None
+        if a.sent_at is not None:
+            due = nudge.respond_by or working_days_after(
+                a.sent_at, settings.nudge_reminder_working_days, settings.timezone
+            )
+        if a.escalated_at is not None:
+            state = "escalated"
+        elif a.sent_at is None and nudge.send_at > now and delivery != "failed":
+            state = "planned"
+        elif a.answer is None and (a.reminded_at is not None or (due is not None and due <= now)):
+            state = "overdue"
+        else:
+            state = "pending"
+        to = addressee_for(r, settings.timezone)
+        out.append(
+            ManagerCase(
+                nudge_answer_id=a.id,
+                nudge_title=nudge.title,
+                manager_id=a.manager_id,
+                manager_name=r.manager_name,
+                manager_contact=r.manager_email if to.transport == "email" else "Slack",
+                participant_name=r.participant_name,
+                class_id=r.class_id,
+                state=state,
+                answer=a.answer,
+                send_at=nudge.send_at,
+                due_at=due,
+                sent_at=a.sent_at,
+                reminded_at=a.reminded_at,
+                escalated_at=a.escalated_at,
+                delivery=delivery,
+                transport=d.transport if d is not None else to.transport,
+                error=d.error if d is not None and delivery in ("failed", "held") else None,
+            )
+        )
+    order = {s: i for i, s in enumerate(FOLLOWUP_STATES)}
+    out.sort(key=lambda c: (order[c.state], c.send_at, c.manager_name, c.participant_name))
+    return out
+
+
+async def followup_overview(
+    session: AsyncSession, *, staff_person_id: int | None, now: datetime, settings: Settings
+) -> ManagerFollowup | None:
+    """The newest current cohort's open manager cases (the read is audited)."""
+    cohorts = await list_current_cohorts(session=session)
+    if not cohorts or cohorts[0].id is None:
+        return None
+    cohort = cohorts[0]
+    assert cohort.id is not None
+    cases = await manager_followup(session, cohort.id, now=now, settings=settings)
+    await _audit_staff(session, staff_person_id, "nudges.followup_read", f"cohort:{cohort.id}")
+    return ManagerFollowup(cohort.id, cohort.name, cases)

@@ -8,6 +8,14 @@ signed with HMAC-SHA256 under COHORTBOT_SECRET_KEY:
 Anything that does not verify is "tampered" (HTTP 400); a valid token past its expiry is
 "expired" (HTTP 410). The signature is checked before the expiry, so an edited expiry is
 tampered, never a second chance.
+
+Opening a link records nothing (mail scanners and link previews open every link): its page
+shows the question and the answer buttons, and only the page's POST records. That form
+carries a nonce and `form_proof(key, token, nonce)`, an HMAC binding the form to this link, so
+an answer can only come from a page the bot served for this very link.
+
+Key rotation: tokens and proofs are signed with the first key and verified with any of the
+keys given (COHORTBOT_SECRET_KEY, then COHORTBOT_SECRET_KEY_PREVIOUS).
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ import base64
 import binascii
 import hashlib
 import hmac
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,6 +73,30 @@ def _signature(key: bytes, payload: bytes) -> bytes:
     return hmac.new(key, b"nudge-link:v1:" + payload, hashlib.sha256).digest()
 
 
+def _keys(key: bytes | Sequence[bytes]) -> tuple[bytes, ...]:
+    return (key,) if isinstance(key, bytes) else tuple(key)
+
+
+def new_nonce() -> str:
+    """A fresh random nonce for one rendering of a link's page."""
+    return secrets.token_urlsafe(16)
+
+
+def form_proof(*, key: bytes, token: str, nonce: str) -> str:
+    """The HMAC that binds a page's form to its link (`token`) and to one rendering (`nonce`)."""
+    data = f"answer-form:v1:{token}:{nonce}".encode()
+    return _b64(hmac.new(key, data, hashlib.sha256).digest())
+
+
+def verify_form(*, keys: bytes | Sequence[bytes], token: str, nonce: str, proof: str) -> bool:
+    """Whether `proof` is `form_proof` of this token and nonce under one of `keys`."""
+    if not nonce or len(nonce) > 64 or not proof or len(proof) > 64:
+        return False
+    return any(
+        hmac.compare_digest(proof, form_proof(key=k, token=token, nonce=nonce)) for k in _keys(keys)
+    )
+
+
 def make_token(*, key: bytes, nudge_answer_id: int, answer: str, expires_at: datetime) -> str:
     """A signed token for one answer to one nudge for one participant."""
     if answer not in ANSWERS:
@@ -81,8 +115,11 @@ def make_link(
     return f"{base_url.rstrip('/')}/r/{token}"
 
 
-def verify_token(token: str, *, key: bytes, now: datetime) -> LinkClaim:
-    """The claim in `token`, or LinkError("tampered" | "expired")."""
+def verify_token(token: str, *, key: bytes | Sequence[bytes], now: datetime) -> LinkClaim:
+    """The claim in `token`, or LinkError("tampered" | "expired").
+
+    `key` may be several keys (the current one first, then previous ones): any verifies.
+    """
     if not token or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 1:
         raise LinkError("tampered")
     payload_part, signature_part = token.split(".")
@@ -91,7 +128,7 @@ def verify_token(token: str, *, key: bytes, now: datetime) -> LinkClaim:
         signature = _unb64(signature_part)
     except (binascii.Error, ValueError):
         raise LinkError("tampered") from None
-    if not hmac.compare_digest(signature, _signature(key, payload)):
+    if not any(hmac.compare_digest(signature, _signature(k, payload)) for k in _keys(key)):
         raise LinkError("tampered")
     try:
         raw_id, answer, raw_expiry = payload.decode("ascii").split(":")

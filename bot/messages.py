@@ -5,21 +5,80 @@ locale is English. Dates and times are shown Norwegian style in Europe/Oslo (or 
 zone): "tirsdag 3. mars kl. 09.00" / "Tuesday 3 March at 09:00".
 
 Keys are grouped by area; add a key to both languages (a test checks that).
+
+A text that counts something is a `plural(...)`: one form per CLDR plural category of the
+language (Babel's `Locale.plural_form`; bokmål and English have "one" and "other"), chosen by
+the number passed for the named placeholder — `t("broadcast.queued", "nb", count=1, id=4)`
+gives "… til 1 mottaker", count=2 "… til 2 mottakere". Never pick a form with `n == 1` in code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.plural import PluralRule
+
+from bot.text import Markup as Markup
+from bot.text import plain, words
 
 DEFAULT_LOCALE = "nb"
 LOCALES = ("nb", "en")
 OSLO = ZoneInfo("Europe/Oslo")
 
-CATALOGUE: dict[str, dict[str, str]] = {
+
+@dataclass(frozen=True)
+class Plural:
+    """A text with one form per CLDR plural category, chosen by the number given for `by`."""
+
+    by: str
+    forms: Mapping[str, str]
+
+    def select(self, locale: str, values: Mapping[str, object]) -> str:
+        number = values[self.by]
+        if not isinstance(number, int | float):
+            raise TypeError(f"plural placeholder {self.by!r} needs a number, not {number!r}")
+        category = plural_rule(locale)(abs(number))
+        return self.forms.get(category) or self.forms["other"]
+
+
+def plural(by: str, **forms: str) -> Plural:
+    """The forms of a counted text by CLDR category: `plural("n", one="…", other="…")`."""
+    return Plural(by, forms)
+
+
+@cache
+def plural_rule(locale: str) -> PluralRule:
+    """The CLDR plural rule of a catalogue language (Babel's, from the CLDR data it ships)."""
+    return Locale.parse(_babel_locale(locale)).plural_form
+
+
+def plural_word(n: float, one: str, other: str, locale: str | None = "en") -> str:
+    """The form CLDR's plural rule picks for `n` (for the English CLI and error texts).
+
+    >>> plural_word(1, "delivery is", "deliveries are")
+    'delivery is'
+    """
+    return one if plural_rule(normalise_locale(locale))(abs(n)) == "one" else other
+
+
+def counted(n: float, one: str, other: str, locale: str | None = "en") -> str:
+    """`n` and its noun in the right form: counted(1, "change", "changes") is "1 change"."""
+    return f"{n} {plural_word(n, one, other, locale)}"
+
+
+def text_forms(text: str | Plural) -> tuple[str, ...]:
+    """Every form of a catalogue text: the text itself, or each plural form."""
+    return tuple(text.forms.values()) if isinstance(text, Plural) else (text,)
+
+
+CATALOGUE: dict[str, dict[str, str | Plural]] = {
     # --- general -------------------------------------------------------------------------
     "app.name": {"nb": "cohortbot", "en": "cohortbot"},
     "dm.hint": {
@@ -52,38 +111,50 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "help.everyone": {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
-        "• `/cohort find &lt;ord&gt;` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort find <ord>` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
+        "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
-        "• `/cohort find &lt;words&gt;` – find other leaders who want to be found\n"
+        "• `/cohort find <words>` – find other leaders who want to be found\n"
+        "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
+        "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
     "help.staff": {
         "nb": "*For programstaben*\n"
-        "• `/cohort assignments &lt;klasse&gt;` – status per oppgave og person\n"
+        "• `/cohort assignments <klasse>` – status per oppgave og person\n"
         "• `/cohort managers` – ledernes deltakelse og hvem som ikke har svart\n"
         "• `/cohort announce` – send en kunngjøring til et utvalg\n"
         "• `/cohort pulse` – lag en ny puls\n"
-        "• `/cohort results &lt;puls&gt;` – svarprosent og resultater\n"
-        "• `/cohort groups &lt;klasse&gt;` – lag kollegagrupper\n"
-        "• `/cohort match &lt;nettverk&gt;` – start en matcherunde\n"
-        "• `/cohort sync &lt;kull&gt;` – opprett kanaler og inviter deltakerne\n"
-        "• `/cohort followup &lt;sak&gt; &lt;notat&gt;` – marker en risikosak som fulgt opp\n"
+        "• `/cohort results <puls>` – svarprosent og resultater\n"
+        "• `/cohort groups <klasse>` – lag kollegagrupper\n"
+        "• `/cohort match <nettverk>` – start en matcherunde\n"
+        "• `/cohort sync <kull>` – opprett kanaler og inviter deltakerne\n"
+        "• `/cohort followup <sak> <notat>` – marker en risikosak som fulgt opp\n"
+        "• `/cohort cases` – alle ukens risikosaker med saksnummer\n"
+        "• `/cohort status <e-post> <status>` – registrer status, årsak, "
+        "studiepoeng eller eksamen\n"
         "• `/cohort report` – årsrapporten som fil\n"
-        "• `/cohort deliveries` – utsendelser som feilet",
+        "• `/cohort deliveries` – utsendelser som feilet\n"
+        "• `/cohort export <e-post>` – alt som er lagret om en person, som fil",
         "en": "*For programme staff*\n"
-        "• `/cohort assignments &lt;class&gt;` – status per assignment and person\n"
+        "• `/cohort assignments <class>` – status per assignment and person\n"
         "• `/cohort managers` – line-manager involvement and who has not answered\n"
         "• `/cohort announce` – send an announcement to an audience\n"
         "• `/cohort pulse` – create a new pulse\n"
-        "• `/cohort results &lt;pulse&gt;` – response rates and results\n"
-        "• `/cohort groups &lt;class&gt;` – form peer groups\n"
-        "• `/cohort match &lt;network&gt;` – start a matching round\n"
-        "• `/cohort sync &lt;cohort&gt;` – create channels and invite the participants\n"
-        "• `/cohort followup &lt;case&gt; &lt;note&gt;` – mark a risk case as followed up\n"
+        "• `/cohort results <pulse>` – response rates and results\n"
+        "• `/cohort groups <class>` – form peer groups\n"
+        "• `/cohort match <network>` – start a matching round\n"
+        "• `/cohort sync <cohort>` – create channels and invite the participants\n"
+        "• `/cohort followup <case> <note>` – mark a risk case as followed up\n"
+        "• `/cohort cases` – every risk case of the week with its case number\n"
+        "• `/cohort status <email> <status>` – record a status, reason, credits "
+        "or exam result\n"
         "• `/cohort report` – the annual report as a file\n"
-        "• `/cohort deliveries` – deliveries that failed",
+        "• `/cohort deliveries` – deliveries that failed\n"
+        "• `/cohort export <email>` – everything stored about a person, as a file",
     },
     "help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelser med ett klikk, "
@@ -94,8 +165,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- App Home ------------------------------------------------------------------------
     "home.greeting": {"nb": "Hei {name}!", "en": "Hi {name}!"},
     "home.truncated": {
-        "nb": "Det er mer enn det får plass til her. Bruk `/cohort help` for å se kommandoene.",
-        "en": "There is more than fits here. Use `/cohort help` to see the commands.",
+        "nb": plural(
+            "n",
+            one="{n} del av Hjem fikk ikke plass her (Slack viser høyst 100 blokker). "
+            "Kommandoene i `/cohort help` viser alt.",
+            other="{n} deler av Hjem fikk ikke plass her (Slack viser høyst 100 blokker). "
+            "Kommandoene i `/cohort help` viser alt.",
+        ),
+        "en": plural(
+            "n",
+            one="{n} part of Home did not fit here (Slack shows at most 100 blocks). "
+            "The commands in `/cohort help` show everything.",
+            other="{n} parts of Home did not fit here (Slack shows at most 100 blocks). "
+            "The commands in `/cohort help` show everything.",
+        ),
     },
     # App Home sections for participants (handlers/home/sessions.py, handlers/home/pulses.py)
     "home.session.title": {"nb": "Neste samling", "en": "Next session"},
@@ -163,29 +246,44 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "*Åpne pulser for alle alumni*",
         "en": "*Open pulses for all alumni*",
     },
-    "home.cohorts.more": {"nb": "… og {n} kull til.", "en": "… and {n} more cohorts."},
+    "home.cohorts.more": {
+        "nb": plural(
+            "n",
+            one="… og {n} kull til.",
+            other="… og {n} kull til.",
+        ),
+        "en": plural(
+            "n",
+            one="… and {n} more cohort.",
+            other="… and {n} more cohorts.",
+        ),
+    },
     "home.cohorts.context": {
         "nb": "Svarprosent teller bare hvem som har svart, aldri hva. "
-        "Resultater: `/cohort results &lt;puls&gt;`.",
+        "Resultater: `/cohort results <puls>`.",
         "en": "Response rates count only who answered, never what. "
-        "Results: `/cohort results &lt;pulse&gt;`.",
+        "Results: `/cohort results <pulse>`.",
     },
     "home.risk.title": {"nb": "Åpne risikosaker", "en": "Open risk cases"},
     "home.risk.lead": {
-        "nb": "Uke {week}: {n} deltakere er ikke fulgt opp ennå.",
-        "en": "Week {week}: {n} participants not followed up yet.",
-    },
-    "home.risk.lead.one": {
-        "nb": "Uke {week}: 1 deltaker er ikke fulgt opp ennå.",
-        "en": "Week {week}: 1 participant not followed up yet.",
+        "nb": plural(
+            "n",
+            one="Uke {week}: {n} deltaker er ikke fulgt opp ennå.",
+            other="Uke {week}: {n} deltakere er ikke fulgt opp ennå.",
+        ),
+        "en": plural(
+            "n",
+            one="Week {week}: {n} participant not followed up yet.",
+            other="Week {week}: {n} participants not followed up yet.",
+        ),
     },
     "home.risk.none": {
         "nb": "Ingen åpne risikosaker fra siste ukesoversikt.",
         "en": "No open risk cases from the latest weekly digest.",
     },
     "home.risk.more": {
-        "nb": "… og {n} til. Se ukesoversikten i direktemeldingene dine.",
-        "en": "… and {n} more. See the weekly digest in your direct messages.",
+        "nb": "… og {n} til: se hele lista under.",
+        "en": "… and {n} more: see the whole list below.",
     },
     "home.risk.context": {
         "nb": "Bare programstaben ser dette, og hver visning logges. "
@@ -196,10 +294,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- networks ------------------------------------------------------------------------
     "networks.intro.title": {"nb": "Ny kollegaprat", "en": "A new peer chat"},
     "networks.intro.text": {
-        "nb": "Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime de "
-        "neste {weeks} ukene – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
-        "en": "Hi {names}! You are matched in {network} this round. Find half an hour in the "
-        "next {weeks} weeks – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+        "nb": plural(
+            "weeks",
+            one="Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime den "
+            "neste uken – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
+            other="Hei {names}! Dere er satt sammen i {network} denne runden. Finn en halvtime de "
+            "neste {weeks} ukene – på video, telefon eller over en kaffe.\n\n*Å snakke om:* {prompt}",
+        ),
+        "en": plural(
+            "weeks",
+            one="Hi {names}! You are matched in {network} this round. Find half an hour in the "
+            "next week – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+            other="Hi {names}! You are matched in {network} this round. Find half an hour in the "
+            "next {weeks} weeks – on video, by phone or over a coffee.\n\n*To talk about:* {prompt}",
+        ),
     },
     "networks.prompt.1": {
         "nb": "Hvilken lederutfordring står du i akkurat nå, og hva har du prøvd?",
@@ -305,12 +413,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "networks.directory.start_dm": {"nb": "Send melding", "en": "Send a message"},
     "networks.groups.formed": {
-        "nb": "{count} kollegagrupper er laget for {klass}.",
-        "en": "{count} peer groups were formed for {klass}.",
+        "nb": plural(
+            "count",
+            one="{count} kollegagruppe er laget for {klass}.",
+            other="{count} kollegagrupper er laget for {klass}.",
+        ),
+        "en": plural(
+            "count",
+            one="{count} peer group was formed for {klass}.",
+            other="{count} peer groups were formed for {klass}.",
+        ),
     },
     "networks.match.started": {
-        "nb": "Matcherunden i {network} er i gang: {count} introduksjoner.",
-        "en": "The matching round in {network} has started: {count} introductions.",
+        "nb": plural(
+            "count",
+            one="Matcherunden i {network} er i gang: {count} introduksjon.",
+            other="Matcherunden i {network} er i gang: {count} introduksjoner.",
+        ),
+        "en": plural(
+            "count",
+            one="The matching round in {network} has started: {count} introduction.",
+            other="The matching round in {network} has started: {count} introductions.",
+        ),
     },
     "broadcast.title": {
         "nb": "Kunngjøring fra programmet",
@@ -484,10 +608,132 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{count} can't be reached (neither Slack nor email).",
     },
     "broadcast.queued": {
-        "nb": "Kunngjøring {id} er lagt i kø til {count} mottakere. "
-        "Se status med `/cohort announce report {id}`.",
-        "en": "Announcement {id} is queued for {count} recipients. "
-        "See how it goes with `/cohort announce report {id}`.",
+        "nb": plural(
+            "count",
+            one="Kunngjøring {id} er lagt i kø til {count} mottaker. "
+            "Se status med `/cohort announce report {id}`.",
+            other="Kunngjøring {id} er lagt i kø til {count} mottakere. "
+            "Se status med `/cohort announce report {id}`.",
+        ),
+        "en": plural(
+            "count",
+            one="Announcement {id} is queued for {count} recipient. "
+            "See how it goes with `/cohort announce report {id}`.",
+            other="Announcement {id} is queued for {count} recipients. "
+            "See how it goes with `/cohort announce report {id}`.",
+        ),
+    },
+    "broadcast.preview.audience": {"nb": "*Mottakere:* {audience}", "en": "*Audience:* {audience}"},
+    "broadcast.preview.where": {"nb": "*Hvor:* {where}", "en": "*Where:* {where}"},
+    "broadcast.preview.when": {"nb": "*Når:* {when}", "en": "*When:* {when}"},
+    "broadcast.preview.counts": {
+        "nb": "*Antall:* {count} – på Slack: {slack} · på e-post: {email} · kan ikke nås: "
+        "{unreachable}",
+        "en": "*How many:* {count} – by Slack: {slack} · by email: {email} · can't be reached: "
+        "{unreachable}",
+    },
+    "broadcast.preview.email_held": {
+        "nb": ":warning: E-post er ikke satt opp (SMTP_URL): de {n} på e-post kan ikke nås nå. "
+        "Meldingene venter og sendes når e-post er satt opp.",
+        "en": ":warning: Email is not configured (SMTP_URL): the {n} by email can't be reached "
+        "now. Their messages wait and go once email is configured.",
+    },
+    "broadcast.where.dm": {
+        "nb": "direktemelding til hver enkelt (e-post til ledere som ikke er på Slack)",
+        "en": "a direct message to each person (email to managers not on Slack)",
+    },
+    "broadcast.where.channels": {"nb": "innlegg i {channels}", "en": "a post in {channels}"},
+    "broadcast.when.now": {"nb": "med en gang", "en": "straight away"},
+    "broadcast.when.at": {"nb": "{when}", "en": "{when}"},
+    "broadcast.when.quiet": {
+        "nb": "(utenfor stille timer: det som faller i stille timer, flyttes til neste tillatte tid)",
+        "en": "(outside quiet hours: what falls in quiet hours moves to the next allowed time)",
+    },
+    "broadcast.where.dm_short": {"nb": "direktemeldinger", "en": "direct messages"},
+    "broadcast.where.channel_short": {"nb": "kanalinnlegg", "en": "channel posts"},
+    "broadcast.status.scheduled": {"nb": "planlagt", "en": "scheduled"},
+    "broadcast.status.held": {"nb": "venter på e-post", "en": "waiting for email"},
+    "broadcast.status.sending": {"nb": "sendes nå", "en": "going out"},
+    "broadcast.status.sent": {"nb": "sendt", "en": "sent"},
+    "broadcast.status.cancelled": {"nb": "avlyst", "en": "cancelled"},
+    "broadcast.list.title": {"nb": "Kunngjøringer", "en": "Announcements"},
+    "broadcast.list.none": {
+        "nb": "Ingen kunngjøringer de siste 14 dagene, og ingen planlagt.",
+        "en": "No announcements in the last 14 days, and none scheduled.",
+    },
+    "broadcast.list.item": {
+        "nb": "*Nr. {id}* – {status} – {when}\n{audience} · {where} · på Slack: {slack} · "
+        "på e-post: {email} · sendt: {sent} · feilet: {failed}",
+        "en": "*No. {id}* – {status} – {when}\n{audience} · {where} · by Slack: {slack} · "
+        "by email: {email} · sent: {sent} · failed: {failed}",
+    },
+    "broadcast.list.held": {
+        "nb": ":envelope: Venter på e-post (SMTP_URL er ikke satt): {n}",
+        "en": ":envelope: Waiting for email (SMTP_URL is not set): {n}",
+    },
+    "broadcast.list.cancel": {"nb": "Avlys", "en": "Cancel it"},
+    "broadcast.list.keep": {"nb": "Behold", "en": "Keep it"},
+    "broadcast.list.cancel_confirm": {
+        "nb": "Avlyse kunngjøring {id}? Ingen får den.",
+        "en": "Cancel announcement {id}? Nobody will get it.",
+    },
+    "broadcast.list.more": {
+        "nb": "… og {n} til: `cohortbot broadcast --list` viser alle.",
+        "en": "… and {n} more: `cohortbot broadcast --list` shows them all.",
+    },
+    "broadcast.list.how": {
+        "nb": "Endre før den går: `/cohort announce change NR at 2026-03-10 09:00` eller "
+        "`/cohort announce change NR text Ny tekst`. Avlys: `/cohort announce cancel NR`.",
+        "en": "Change it before it goes: `/cohort announce change NO at 2026-03-10 09:00` or "
+        "`/cohort announce change NO text New text`. Cancel: `/cohort announce cancel NO`.",
+    },
+    "broadcast.cancelled": {
+        "nb": plural(
+            "n",
+            one="Kunngjøring {id} er avlyst: {n} utsendelse er stoppet.",
+            other="Kunngjøring {id} er avlyst: {n} utsendelser er stoppet.",
+        ),
+        "en": plural(
+            "n",
+            one="Announcement {id} is cancelled: {n} delivery stopped.",
+            other="Announcement {id} is cancelled: {n} deliveries stopped.",
+        ),
+    },
+    "broadcast.changed": {
+        "nb": "Kunngjøring {id} er endret.",
+        "en": "Announcement {id} is changed.",
+    },
+    "broadcast.refused": {
+        "nb": "Det gikk ikke: {reason}",
+        "en": "That didn't work: {reason}",
+    },
+    "broadcast.usage": {
+        "nb": "Skriv `/cohort announce` for en ny kunngjøring, `/cohort announce list`, "
+        "`/cohort announce cancel NR`, `/cohort announce change NR at 2026-03-10 09:00`, "
+        "`/cohort announce change NR text Ny tekst` eller `/cohort announce report NR`.",
+        "en": "Type `/cohort announce` for a new announcement, `/cohort announce list`, "
+        "`/cohort announce cancel NO`, `/cohort announce change NO at 2026-03-10 09:00`, "
+        "`/cohort announce change NO text New text` or `/cohort announce report NO`.",
+    },
+    "broadcast.report.twice": {
+        "nb": plural(
+            "count",
+            one=":warning: {count} mottaker kan ha fått den to ganger (høyst {extra} ekstra): "
+            "et forsøk ble sendt uten at svaret kom tilbake, og den ble sendt på nytt.",
+            other=":warning: {count} mottakere kan ha fått den to ganger (høyst {extra} "
+            "ekstra): forsøk ble sendt uten at svaret kom tilbake, og de ble sendt på nytt.",
+        ),
+        "en": plural(
+            "count",
+            one=":warning: {count} recipient may have got it twice (at most {extra} extra): an "
+            "attempt went out without its answer coming back, and it was sent again.",
+            other=":warning: {count} recipients may have got it twice (at most {extra} extra): "
+            "attempts went out without their answers coming back, and were sent again.",
+        ),
+    },
+    "broadcast.report.more": {
+        "nb": "… og {n} til: `cohortbot broadcast --report {id}` viser alle.",
+        "en": "… and {n} more: `cohortbot broadcast --report {id}` shows them all.",
     },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
@@ -586,8 +832,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "⚠ The class {name} has no Slack channel yet, so assignments are not posted there.",
     },
     "assignment.status.pick_class": {
-        "nb": "Skriv `/cohort assignments &lt;klasse&gt;` for status per person. Klasser: {classes}",
-        "en": "Type `/cohort assignments &lt;class&gt;` for status per person. Classes: {classes}",
+        "nb": "Skriv `/cohort assignments <klasse>` for status per person. Klasser: {classes}",
+        "en": "Type `/cohort assignments <class>` for status per person. Classes: {classes}",
     },
     "assignment.unknown_class": {
         "nb": "Fant ingen klasse «{ref}».",
@@ -619,8 +865,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "participant in the leadership programme. If you have questions, contact the staff.",
     },
     "nudge.email.how": {
-        "nb": "Velg ett svar per deltaker. Hver lenke registrerer svaret med ett klikk.",
-        "en": "Choose one answer per participant. Each link records the answer in one click.",
+        "nb": "Velg ett svar per deltaker: lenken åpner en side der ett trykk registrerer "
+        "svaret. Du kan endre det fram til fristen.",
+        "en": "Choose one answer per participant: the link opens a page where one press "
+        "records it. You can change it until the deadline.",
     },
     "nudge.answer.done": {"nb": "Gjort", "en": "Done"},
     "nudge.answer.later": {
@@ -646,6 +894,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This question was sent to another manager.",
     },
     "nudge.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answer"},
+    "nudge.page.question": {
+        "nb": "Gjelder {name}. Velg svaret ditt – ingenting er registrert før du trykker.",
+        "en": "About {name}. Choose your answer – nothing is recorded until you press one.",
+    },
+    "nudge.page.current": {
+        "nb": "Registrert nå: {answer}. Du kan endre svaret fram til {when}.",
+        "en": "On record now: {answer}. You can change it until {when}.",
+    },
+    "nudge.page.change_until": {
+        "nb": "Du kan endre svaret fram til {when}.",
+        "en": "You can change your answer until {when}.",
+    },
+    "nudge.page.final": {
+        "nb": "Svaret for {name} er endelig: {answer}.",
+        "en": "The answer for {name} is final: {answer}.",
+    },
+    "nudge.page.stale.title": {
+        "nb": "Siden må lastes på nytt",
+        "en": "Please open the page again",
+    },
+    "nudge.page.stale.text": {
+        "nb": "Svaret kom ikke fra svarsiden, så ingenting er registrert. Åpne lenken fra "
+        "e-posten på nytt og trykk på svaret ditt.",
+        "en": "The answer did not come from the answer page, so nothing was recorded. Open "
+        "the link from the email again and press your answer.",
+    },
     "nudge.page.close": {
         "nb": "Du kan lukke denne siden.",
         "en": "You can close this page.",
@@ -781,8 +1055,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{group}: {answered} of {invited} answered ({rate})",
     },
     "pulse.results.hidden": {
-        "nb": "skjult (færre enn {k} svar)",
-        "en": "hidden (fewer than {k} answers)",
+        "nb": plural(
+            "k",
+            one="skjult (skjermer grupper med færre enn {k} svar)",
+            other="skjult (skjermer grupper med færre enn {k} svar)",
+        ),
+        "en": plural(
+            "k",
+            one="hidden (protects groups with fewer than {k} answer)",
+            other="hidden (protects groups with fewer than {k} answers)",
+        ),
     },
     "pulse.results.mean": {"nb": "gjennomsnitt {mean}", "en": "mean {mean}"},
     "pulse.results.nps": {"nb": "NPS {nps}", "en": "NPS {nps}"},
@@ -796,15 +1078,72 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No pulse “{ref}” found.",
     },
     "pulse.results.usage": {
-        "nb": "Skriv `/cohort results &lt;puls&gt;` med pulsens nummer eller tittel.",
-        "en": "Type `/cohort results &lt;pulse&gt;` with the pulse's number or title.",
+        "nb": "Skriv `/cohort results <puls>` med pulsens nummer eller tittel.",
+        "en": "Type `/cohort results <pulse>` with the pulse's number or title.",
     },
     "pulse.results.recent": {"nb": "Siste pulser:", "en": "Latest pulses:"},
+    "pulse.results.pending": {
+        "nb": "Pulsen er anonym: svarene åpnes og resultatene vises først når den stenger "
+        "{when}, samlet, så ingen kan lese av hvem som svarte hva underveis.",
+        "en": "This pulse is anonymous: its answers are opened and the results shown only when "
+        "it closes {when}, all at once, so nobody can tell who answered what as they arrive.",
+    },
+    "pulse.results.so_far": {
+        "nb": "Svart så langt: {answered} av {invited}",
+        "en": "Answered so far: {answered} of {invited}",
+    },
+    "pulse.results.pooled": {
+        "nb": "Små klasser samlet",
+        "en": "Small classes together",
+    },
     "pulse.created": {
         "nb": "Pulsen «{title}» er laget. Den sendes {when} og stenger {closes}. "
         "Se svarene med `/cohort results {id}`.",
         "en": "The pulse “{title}” is created. It goes out {when} and closes {closes}. "
         "See the answers with `/cohort results {id}`.",
+    },
+    # --- participant status (bot/enrolment_status.py) -------------------------------------
+    "withdrawal_reason.workload": {"nb": "Arbeidsbelastning", "en": "Workload"},
+    "withdrawal_reason.employer": {
+        "nb": "Arbeidsgiver ga ikke tid",
+        "en": "Employer could not give time",
+    },
+    "withdrawal_reason.job_change": {
+        "nb": "Ny jobb eller endret stilling",
+        "en": "New job or changed position",
+    },
+    "withdrawal_reason.personal": {
+        "nb": "Personlige forhold",
+        "en": "Personal circumstances",
+    },
+    "withdrawal_reason.academic": {"nb": "Faglig krevende", "en": "Academic demands"},
+    "withdrawal_reason.expectations": {
+        "nb": "Svarte ikke til forventningene",
+        "en": "Did not meet expectations",
+    },
+    "withdrawal_reason.other": {"nb": "Annet", "en": "Other"},
+    "withdrawal_reason.not_stated": {"nb": "Ikke oppgitt", "en": "Not stated"},
+    "status.applicant": {"nb": "søker", "en": "applicant"},
+    "status.admitted": {"nb": "tatt opp", "en": "admitted"},
+    "status.active": {"nb": "aktiv", "en": "active"},
+    "status.completed": {"nb": "fullført", "en": "completed"},
+    "status.withdrawn": {"nb": "trukket seg", "en": "withdrawn"},
+    "status.not_started": {"nb": "startet ikke", "en": "did not start"},
+    "status.recorded": {
+        "nb": "Registrert for {email} i {cohort}: {fields}.",
+        "en": "Recorded for {email} in {cohort}: {fields}.",
+    },
+    "status.unchanged": {
+        "nb": "Ingenting å endre for {email} i {cohort}: det var allerede registrert.",
+        "en": "Nothing to change for {email} in {cohort}: it was already recorded.",
+    },
+    "status.refused": {"nb": "Ikke registrert: {reason}", "en": "Not recorded: {reason}"},
+    "status.usage": {
+        "nb": "Bruk: `/cohort status EPOST STATUS [DATO] [årsak=KATEGORI] [poeng=15] "
+        "[resultat=bestått|ikke_bestått] [kull=NØKKEL]`. Status: {statuses}. "
+        "Årsaker: {reasons}.",
+        "en": "Usage: `/cohort status EMAIL STATUS [DATE] [reason=CATEGORY] [credits=15] "
+        "[result=passed|failed] [cohort=KEY]`. Statuses: {statuses}. Reasons: {reasons}.",
     },
     # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
     "report.title": {
@@ -839,6 +1178,29 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.no_data": {"nb": "Ingen data for året.", "en": "No data for the year."},
     "report.programme_total": {"nb": "Sum {programme}", "en": "Total {programme}"},
     "report.section.enrolment": {"nb": "Søkere og deltakere", "en": "Applicants and participants"},
+    "report.section.summary": {"nb": "Sammendrag", "en": "Summary"},
+    "report.summary.caption": {"nb": "Nøkkeltall per år", "en": "Key figures per year"},
+    "report.summary.figure": {"nb": "Nøkkeltall", "en": "Figure"},
+    "report.summary.response_rate": {
+        "nb": "Svarprosent på pulsmålinger",
+        "en": "Pulse response rate (%)",
+    },
+    "report.summary.intro": {
+        "nb": "De viktigste tallene, med tidligere år ved siden av når de finnes.",
+        "en": "The main figures, with earlier years beside them where there are any.",
+    },
+    "report.summary.no_history": {
+        "nb": "Det finnes ingen tidligere år å sammenligne med.",
+        "en": "There are no earlier years to compare with.",
+    },
+    "report.final_title": {
+        "nb": "Sluttrapport {first}–{last} – Nasjonal lederutdanning for primærhelsetjenesten",
+        "en": "Final report {first}–{last} – National leadership programme for primary health care",
+    },
+    "report.missing.no_denominator": {"nb": "ingen å regne av", "en": "none to count from"},
+    "report.missing.not_sent": {"nb": "ikke sendt ennå", "en": "not sent yet"},
+    "report.missing.not_opened": {"nb": "ikke åpnet ennå", "en": "not opened yet"},
+    "report.page": {"nb": "Side", "en": "Page"},
     "report.enrolment.intro": {
         "nb": "Søkere er alle som søkte; startet er de som begynte i programmet; frafall er de "
         "som sluttet etter oppstart.",
@@ -856,8 +1218,37 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.enrolment.withdrawn": {"nb": "Trukket seg", "en": "Withdrawn"},
     "report.enrolment.dropouts": {"nb": "Frafall etter start", "en": "Dropouts after start"},
     "report.enrolment.completion_rate": {
-        "nb": "Fullført av startet (%)",
-        "en": "Completed of started (%)",
+        "nb": "Fullført av de som avsluttet (%)",
+        "en": "Completed of those who finished or left (%)",
+    },
+    "report.enrolment.participants": {
+        "nb": "Deltakere i perioden",
+        "en": "Participants in the period",
+    },
+    "report.enrolment.not_started": {"nb": "Startet ikke", "en": "Did not start"},
+    "report.enrolment.in_progress": {
+        "nb": "Underveis ved periodens slutt",
+        "en": "In progress at the end",
+    },
+    "report.enrolment.outcome_missing": {
+        "nb": "Kullet er ferdig, utfall ikke registrert",
+        "en": "Cohort over, outcome not recorded",
+    },
+    "report.enrolment.note": {
+        "nb": "Søkere, opptak og oppstart telles i året kullet starter; fullføring og frafall i "
+        "året de ble registrert; deltakere i perioden er alle som var i programmet minst én dag "
+        "av den. Andelen fullført regnes av dem som fullførte eller sluttet etter oppstart i "
+        "perioden; «–» betyr at ingen avsluttet ennå.",
+        "en": "Applicants, admissions and starts count in the year the cohort starts; completion "
+        "and dropout in the year they were recorded; participants in the period are everyone in "
+        "the programme on at least one day of it. The completion share is of those who completed "
+        "or left after starting in the period; “–” means nobody has finished yet.",
+    },
+    "report.enrolment.outcome_missing_note": {
+        "nb": "Noen deltakere i kull som er ferdige har ikke registrert utfall: registrer "
+        "fullført eller sluttet med `cohortbot person status` eller `/cohort status`.",
+        "en": "Some participants of cohorts that are over have no recorded outcome: record "
+        "completed or withdrawn with `cohortbot person status` or `/cohort status`.",
     },
     "report.enrolment.chart": {
         "nb": "Fra søknad til fullført",
@@ -882,6 +1273,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "report.dropout.interval": {"nb": "Tidspunkt", "en": "When"},
     "report.dropout.reason": {"nb": "Årsak", "en": "Reason"},
+    "report.dropout.reasons_note": {
+        "nb": "Årsakene er faste kategorier registrert av programmets ansatte; fritekst brukes ikke.",
+        "en": "Reasons are fixed categories recorded by programme staff; no free text is used.",
+    },
+    "report.withheld": {
+        "nb": "Tabellen er skjult i sin helhet: med så få personer (under {k}) kunne "
+        "enkeltpersoner ellers regnes ut fra totalene.",
+        "en": "The whole table is hidden: with so few people (under {k}) individuals could "
+        "otherwise be worked out from the totals.",
+    },
+    "report.year": {"nb": "År", "en": "Year"},
     "report.dropout.before_start": {"nb": "Før oppstart", "en": "Before the start"},
     "report.dropout.before_first": {"nb": "Før første samling", "en": "Before the first session"},
     "report.dropout.between": {
@@ -911,6 +1313,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Participants by education",
     },
     "report.background.education.label": {"nb": "Utdanning", "en": "Education"},
+    "report.background.workplace": {
+        "nb": "Deltakere etter arbeidssted",
+        "en": "Participants by workplace",
+    },
+    "report.background.workplace.label": {"nb": "Arbeidssted", "en": "Workplace"},
+    "report.background.municipality": {
+        "nb": "Deltakere etter kommune",
+        "en": "Participants by municipality",
+    },
+    "report.background.municipality.label": {"nb": "Kommune", "en": "Municipality"},
     "report.background.county": {"nb": "Deltakere etter fylke", "en": "Participants by county"},
     "report.background.county.label": {"nb": "Fylke", "en": "County"},
     "report.section.geography": {"nb": "Geografisk spredning", "en": "Geographic spread"},
@@ -934,6 +1346,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "mean. Results for groups with fewer than {k} answers are hidden.",
     },
     "report.evaluations.anonymous": {"nb": "anonym", "en": "anonymous"},
+    "report.evaluations.not_opened": {
+        "nb": "Ikke åpnet ennå (ikke med i tallene): {titles}.",
+        "en": "Not opened yet (not in the figures): {titles}.",
+    },
     "report.evaluations.named": {"nb": "med navn", "en": "named"},
     "report.evaluations.response_caption": {
         "nb": "{title} ({cohort}, {kind}): svarprosent",
@@ -967,9 +1383,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "report.results.with_credits": {"nb": "Med studiepoeng", "en": "With credits"},
     "report.results.total_credits": {"nb": "Studiepoeng totalt", "en": "Total credits"},
     "report.results.mean_credits": {
-        "nb": "Studiepoeng per startet",
-        "en": "Credits per started participant",
+        "nb": "Studiepoeng per deltaker med resultat",
+        "en": "Credits per participant with a result",
     },
+    "report.results.recorded": {"nb": "Med registrert resultat", "en": "With a recorded result"},
+    "report.results.no_credits": {
+        "nb": "Ingen studiepoeng registrert",
+        "en": "No credits recorded",
+    },
+    "report.results.none": {
+        "nb": "Ingen resultater er registrert i perioden.",
+        "en": "No results were recorded in the period.",
+    },
+    "report.results.exam_caption": {
+        "nb": "Eksamensresultat per kull",
+        "en": "Exam results per cohort",
+    },
+    "report.results.exam": {"nb": "Eksamen", "en": "Exam"},
+    "report.results.exam.passed": {"nb": "Bestått", "en": "Passed"},
+    "report.results.exam.failed": {"nb": "Ikke bestått", "en": "Failed"},
+    "report.results.exam.none": {"nb": "Ingen eksamen registrert", "en": "No exam recorded"},
     "report.results.distribution_caption": {
         "nb": "Deltakere etter oppnådde studiepoeng",
         "en": "Participants by credits achieved",
@@ -991,6 +1424,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "report.involvement.nudge": {"nb": "Påminnelse", "en": "Nudge"},
     "report.involvement.nudged": {"nb": "Ledere spurt", "en": "Managers asked"},
+    "report.involvement.participants": {
+        "nb": "Deltakere med leder spurt",
+        "en": "Participants whose manager was asked",
+    },
+    "report.involvement.managers": {"nb": "Ledere spurt", "en": "Managers asked"},
     "report.involvement.share_answered": {"nb": "Svart (%)", "en": "Answered (%)"},
     "report.involvement.share_done": {"nb": "«Gjort» (%)", "en": "“Done” (%)"},
     "report.involvement.median_hours": {
@@ -1014,12 +1452,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Dropout signals, week {week}",
     },
     "risk.digest.lead": {
-        "nb": "{n} deltakere viser tegn som kan varsle frafall i uke {week}.",
-        "en": "{n} participants show signs that may point to dropout in week {week}.",
-    },
-    "risk.digest.lead.one": {
-        "nb": "1 deltaker viser tegn som kan varsle frafall i uke {week}.",
-        "en": "1 participant shows signs that may point to dropout in week {week}.",
+        "nb": plural(
+            "n",
+            one="{n} deltaker viser tegn som kan varsle frafall i uke {week}.",
+            other="{n} deltakere viser tegn som kan varsle frafall i uke {week}.",
+        ),
+        "en": plural(
+            "n",
+            one="{n} participant shows signs that may point to dropout in week {week}.",
+            other="{n} participants show signs that may point to dropout in week {week}.",
+        ),
     },
     "risk.digest.none": {
         "nb": "Ingen deltakere viser tegn til frafall i uke {week}.",
@@ -1037,38 +1479,53 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nb": "Fulgt opp av {name}.",
         "en": "Followed up by {name}.",
     },
-    # Each reason has a ".one" form for a count of 1 (bot.risk.reason_text picks it).
     "risk.reason.overdue_assignments": {
-        "nb": "{n} oppgaver over fristen, ikke levert",
-        "en": "{n} assignments past due, not done",
-    },
-    "risk.reason.overdue_assignments.one": {
-        "nb": "1 oppgave over fristen, ikke levert",
-        "en": "1 assignment past due, not done",
+        "nb": plural(
+            "n",
+            one="{n} oppgave over fristen, ikke levert",
+            other="{n} oppgaver over fristen, ikke levert",
+        ),
+        "en": plural(
+            "n",
+            one="{n} assignment past due, not done",
+            other="{n} assignments past due, not done",
+        ),
     },
     "risk.reason.unanswered_pulses": {
-        "nb": "{n} pulser med navn ubesvart",
-        "en": "{n} named pulses unanswered",
-    },
-    "risk.reason.unanswered_pulses.one": {
-        "nb": "1 puls med navn ubesvart",
-        "en": "1 named pulse unanswered",
+        "nb": plural(
+            "n",
+            one="{n} puls med navn ubesvart",
+            other="{n} pulser med navn ubesvart",
+        ),
+        "en": plural(
+            "n",
+            one="{n} named pulse unanswered",
+            other="{n} named pulses unanswered",
+        ),
     },
     "risk.reason.low_scores": {
-        "nb": "{n} lave svar på pulser med navn",
-        "en": "{n} low answers on named pulses",
-    },
-    "risk.reason.low_scores.one": {
-        "nb": "1 lavt svar på en puls med navn",
-        "en": "1 low answer on a named pulse",
+        "nb": plural(
+            "n",
+            one="{n} lavt svar på en puls med navn",
+            other="{n} lave svar på pulser med navn",
+        ),
+        "en": plural(
+            "n",
+            one="{n} low answer on a named pulse",
+            other="{n} low answers on named pulses",
+        ),
     },
     "risk.reason.silent_manager": {
-        "nb": "nærmeste leder har ikke svart på {n} påminnelser, heller ikke etter eskalering",
-        "en": "line manager has not answered {n} nudges, even after escalation",
-    },
-    "risk.reason.silent_manager.one": {
-        "nb": "nærmeste leder har ikke svart på 1 påminnelse, heller ikke etter eskalering",
-        "en": "line manager has not answered 1 nudge, even after escalation",
+        "nb": plural(
+            "n",
+            one="nærmeste leder har ikke svart på {n} påminnelse, heller ikke etter eskalering",
+            other="nærmeste leder har ikke svart på {n} påminnelser, heller ikke etter eskalering",
+        ),
+        "en": plural(
+            "n",
+            one="line manager has not answered {n} nudge, even after escalation",
+            other="line manager has not answered {n} nudges, even after escalation",
+        ),
     },
     # --- channel joins ---------------------------------------------------------------------
     "join.welcome": {
@@ -1090,8 +1547,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "Fix the cause and run `cohortbot deliveries --resume {transport}`.",
     },
     "deliveries.uncertain": {
-        "nb": "{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
-        "en": "{count} messages were in flight when a process stopped and may have gone out twice.",
+        "nb": plural(
+            "count",
+            one="{count} melding kan ha blitt sendt to ganger: et forsøk fikk aldri svar "
+            "(underveis da en prosess stoppet, eller svaret gikk tapt), og den ble sendt på nytt.",
+            other="{count} meldinger kan ha blitt sendt to ganger: forsøk fikk aldri svar "
+            "(underveis da en prosess stoppet, eller svaret gikk tapt), og de ble sendt på nytt.",
+        ),
+        "en": plural(
+            "count",
+            one="{count} message may have gone out twice: an attempt never got its answer "
+            "(in flight when a process stopped, or the answer lost), and it was sent again.",
+            other="{count} messages may have gone out twice: attempts never got their answers "
+            "(in flight when a process stopped, or the answers lost), and were sent again.",
+        ),
     },
     "deliveries.alert.title": {
         "nb": "cohortbot: utsending via {transport} er stanset",
@@ -1106,29 +1575,355 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "deliveries.no_failures": {"nb": "Ingen feilede utsendelser.", "en": "No failed deliveries."},
     "deliveries.failures": {"nb": "*Siste feil*", "en": "*Latest failures*"},
     "deliveries.failure": {
-        "nb": "• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
-        "en": "• {who} – {kind} via {transport}: `{error}` ({attempts} attempts)",
+        "nb": plural(
+            "attempts",
+            one="• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
+            other="• {who} – {kind} via {transport}: `{error}` ({attempts} forsøk)",
+        ),
+        "en": plural(
+            "attempts",
+            one="• {who} – {kind} via {transport}: `{error}` ({attempts} attempt)",
+            other="• {who} – {kind} via {transport}: `{error}` ({attempts} attempts)",
+        ),
     },
     "deliveries.next_due": {"nb": "Neste utsendelse: {when}", "en": "Next delivery: {when}"},
+    # --- Microsoft Teams (the personal chat with the bot) ----------------------------------
+    "teams.help.title": {"nb": "Dette kan du skrive til meg", "en": "What you can write to me"},
+    "teams.help.everyone": {
+        "nb": "• *hjelp* – denne hjelpen\n"
+        "• *neste* – neste samling, åpne oppgaver og pulser\n"
+        "• *oppgaver* – dine åpne oppgaver",
+        "en": "• *help* – this help\n"
+        "• *next* – your next session, open assignments and pulses\n"
+        "• *assignments* – your open assignments",
+    },
+    "teams.help.staff": {
+        "nb": "*For programstaben*\n"
+        "• *oppgaver* [klasse] – status per oppgave (og per person når du nevner en klasse)\n"
+        "• *resultater* [puls] – svarprosent og resultater\n"
+        "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
+        "• *utsendelser* – utsendelser som venter eller feilet\n"
+        "• *kunngjøring* og *rapport* – i Slack eller på kommandolinjen ennå",
+        "en": "*For programme staff*\n"
+        "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
+        "• *results* [pulse] – response rates and results\n"
+        "• *managers* – line-manager involvement and who has not answered\n"
+        "• *deliveries* – deliveries waiting or failed\n"
+        "• *announce* and *report* – in Slack or on the command line for now",
+    },
+    "teams.help.line_manager": {
+        "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",
+        "en": "*As a line manager* you answer the nudges about your participants with one click "
+        "in the card.",
+    },
+    "teams.unknown_command": {
+        "nb": "Jeg forstod ikke «{command}». Skriv *hjelp* for å se hva du kan skrive.",
+        "en": "I didn't understand “{command}”. Write *help* to see what you can write.",
+    },
+    "teams.welcome.title": {"nb": "Velkommen til cohortbot", "en": "Welcome to cohortbot"},
+    "teams.welcome.text": {
+        "nb": "Hei, {name}! Her får du oppgaver, påminnelser og korte pulser fra "
+        "lederutdanningen, og svarer med ett klikk. Skriv *neste* for det som kommer, "
+        "eller *hjelp* for alt du kan skrive.",
+        "en": "Hi, {name}! Here you get assignments, reminders and short pulses from the "
+        "leadership programme, and answer in one click. Write *next* for what is coming, "
+        "or *help* for everything you can write.",
+    },
+    "teams.whats_next.title": {"nb": "Det som kommer", "en": "What's next"},
+    "teams.whats_next.session": {
+        "nb": "*Neste samling:* {title}, {when}",
+        "en": "*Next session:* {title}, {when}",
+    },
+    "teams.whats_next.no_session": {
+        "nb": "Ingen samlinger er planlagt ennå.",
+        "en": "No sessions are planned yet.",
+    },
+    "teams.whats_next.pulse": {
+        "nb": "• Puls: {title} – åpen til {when}",
+        "en": "• Pulse: {title} – open until {when}",
+    },
+    "teams.whats_next.nothing_open": {
+        "nb": "Du har ingen åpne oppgaver eller pulser.",
+        "en": "You have no open assignments or pulses.",
+    },
+    "teams.personal_only": {
+        "nb": "Skriv det til meg i en personlig chat: svaret har opplysninger om enkeltpersoner.",
+        "en": "Write that to me in a personal chat: the answer has details about people.",
+    },
+    "teams.more": {"nb": "… og {n} til.", "en": "… and {n} more."},
+    "teams.send": {"nb": "Send inn", "en": "Send"},
+    "teams.reflection.share": {
+        "nb": "Kan deles med klassen",
+        "en": "May be shared with the class",
+    },
+    "teams.answered": {"nb": "Besvart", "en": "Answered"},
+    "teams.not_available": {
+        "nb": "«{command}» finnes ikke i Teams ennå. Bruk `/cohort {command}` i Slack, eller "
+        "`cohortbot {cli}` på kommandolinjen.",
+        "en": "“{command}” is not in Teams yet. Use `/cohort {command}` in Slack, or "
+        "`cohortbot {cli}` on the command line.",
+    },
+    "teams.roster.title": {"nb": "Medlemmer i teamet", "en": "Team members"},
+    "teams.roster.summary": {
+        "nb": "{matched} av {members} medlemmer i teamet er med i programmet.",
+        "en": "{matched} of {members} team members are in the programme.",
+    },
+    "teams.roster.unknown": {
+        "nb": "Ikke i programmet (etter e-post/UPN): {names}",
+        "en": "Not in the programme (by email/UPN): {names}",
+    },
+    "teams.roster.not_found": {
+        "nb": "I programmet, men ikke i dette teamet: {names}",
+        "en": "In the programme but not in this team: {names}",
+    },
+    "teams.roster.failed": {
+        "nb": "Jeg fikk ikke lest medlemslisten til teamet ({error}). Prøv igjen senere.",
+        "en": "I could not read the team's member list ({error}). Try again later.",
+    },
+    "deliveries.held": {
+        "nb": plural(
+            "n",
+            one=":envelope: *{n} utsendelse på {transport} venter*: {transport} er ikke satt opp "
+            "(SMTP_URL). Den sendes når det er gjort.",
+            other=":envelope: *{n} utsendelser på {transport} venter*: {transport} er ikke satt opp "
+            "(SMTP_URL). De sendes når det er gjort.",
+        ),
+        "en": plural(
+            "n",
+            one=":envelope: *{n} {transport} delivery is held*: {transport} is not configured "
+            "(SMTP_URL). It goes once it is.",
+            other=":envelope: *{n} {transport} deliveries are held*: {transport} is not configured "
+            "(SMTP_URL). They go once it is.",
+        ),
+    },
+    # --- whole staff lists, a page at a time (bot/staff_lists.py) -----------------------
+    # Counts stand after a label ("åpne: 3") so that no count needs a plural form.
+    "lists.show_all": {"nb": "Vis hele lista ({n})", "en": "Show the whole list ({n})"},
+    "lists.more": {
+        "nb": "Viser {shown} av {total} – {n} til i hele lista.",
+        "en": "Showing {shown} of {total} – {n} more in the whole list.",
+    },
+    "lists.page": {
+        "nb": "Side {page} av {pages} · {first}–{last} av {total}",
+        "en": "Page {page} of {pages} · {first}–{last} of {total}",
+    },
+    "lists.prev": {"nb": "← Forrige", "en": "← Previous"},
+    "lists.close": {"nb": "Lukk", "en": "Close"},
+    "lists.next": {"nb": "Neste →", "en": "Next →"},
+    "lists.empty": {"nb": "Lista er tom.", "en": "The list is empty."},
+    "lists.unknown": {
+        "nb": "Den lista finnes ikke. Åpne den på nytt fra meldingen eller Hjem-fanen.",
+        "en": "That list does not exist. Open it again from the message or the Home tab.",
+    },
+    "lists.risk.title": {"nb": "Risikosaker", "en": "Risk cases"},
+    "risk.case.unknown": {
+        "nb": "Det finnes ingen risikosak med nummer «{case}». Saksnumrene står i ukens "
+        "oversikt og i `/cohort cases`.",
+        "en": "There is no risk case number “{case}”. The case numbers are in the weekly "
+        "digest and in `/cohort cases`.",
+    },
+    "risk.case.marked": {
+        "nb": "Sak {case} er markert som fulgt opp av {name}. Resten av staben ser det også.",
+        "en": "Case {case} is marked followed up by {name}. The rest of the staff see it too.",
+    },
+    "risk.case.usage": {
+        "nb": "Skriv `/cohort followup SAK notat`, f.eks. `/cohort followup 12 Ringte henne`. "
+        "Saksnumrene står i ukens oversikt og i `/cohort cases`.",
+        "en": "Type `/cohort followup CASE note`, e.g. `/cohort followup 12 Called her`. "
+        "The case numbers are in the weekly digest and in `/cohort cases`.",
+    },
+    "lists.risk.item": {"nb": "*Sak {case}*: *{name}*", "en": "*Case {case}*: *{name}*"},
+    "lists.risk.followed_up_by": {
+        "nb": ":white_check_mark: Fulgt opp av {name} {when}",
+        "en": ":white_check_mark: Followed up by {name} on {when}",
+    },
+    "lists.risk.summary": {
+        "nb": "Uke {week} – saker: {total} · åpne: {open} · fulgt opp: {done}",
+        "en": "Week {week} – cases: {total} · open: {open} · followed up: {done}",
+    },
+    "lists.managers.title": {"nb": "Ledere å følge opp", "en": "Managers to follow up"},
+    "lists.managers.summary": {
+        "nb": "Eskalert: {escalated} · forfalt: {overdue} · venter (ikke forfalt): {pending} · "
+        "ikke sendt ennå: {planned}",
+        "en": "Escalated: {escalated} · overdue: {overdue} · waiting (not yet due): {pending} · "
+        "not sent yet: {planned}",
+    },
+    "lists.managers.item": {
+        "nb": "*{manager}* ({contact}) – {title} for {participant}",
+        "en": "*{manager}* ({contact}) – {title} for {participant}",
+    },
+    "lists.managers.counts": {
+        "nb": "*Eskalert:* {escalated} ({escalated_managers} ledere) · *forfalt:* {overdue} "
+        "({overdue_managers} ledere) · *venter, ikke forfalt:* {pending} ({pending_managers} "
+        "ledere) · *ikke sendt ennå:* {planned} ({planned_managers} ledere)\n"
+        "_Tallene er svar som mangler, én per deltaker og påminnelse; i parentes hvor mange "
+        "ulike ledere det gjelder._",
+        "en": "*Escalated:* {escalated} ({escalated_managers} managers) · *overdue:* {overdue} "
+        "({overdue_managers} managers) · *waiting, not yet due:* {pending} ({pending_managers} "
+        "managers) · *not sent yet:* {planned} ({planned_managers} managers)\n"
+        "_The figures are missing answers, one per participant and nudge; in brackets how many "
+        "different managers that is._",
+    },
+    "lists.managers.none": {
+        "nb": "Alle ledere har svart på det som er sendt. Ingen å følge opp.",
+        "en": "Every manager has answered what was sent. Nobody to follow up.",
+    },
+    "lists.managers.failed_title": {
+        "nb": ":warning: *Meldinger til ledere som ikke kom fram: {n}*",
+        "en": ":warning: *Messages to managers that did not get through: {n}*",
+    },
+    "lists.managers.failed_line": {
+        "nb": "{manager} ({contact}): {transport} feilet – `{error}`",
+        "en": "{manager} ({contact}): {transport} failed – `{error}`",
+    },
+    "lists.managers.state.escalated": {"nb": "Eskalert til staben", "en": "Escalated to staff"},
+    "lists.managers.state.overdue": {"nb": "Forfalt", "en": "Overdue"},
+    "lists.managers.state.pending": {"nb": "Venter på svar", "en": "Waiting for an answer"},
+    "lists.managers.state.planned": {"nb": "Ikke sendt ennå", "en": "Not sent yet"},
+    "lists.managers.goes": {"nb": "sendes {when}", "en": "goes {when}"},
+    "lists.managers.due": {"nb": "svarfrist {when}", "en": "answer due {when}"},
+    "lists.managers.escalated": {"nb": "eskalert {when}", "en": "escalated {when}"},
+    "lists.managers.said_later": {
+        "nb": "Svarte «ikke ennå».",
+        "en": "Answered “not yet”.",
+    },
+    "lists.managers.failed": {
+        "nb": ":warning: Sending med {transport} feilet: `{error}`",
+        "en": ":warning: Sending by {transport} failed: `{error}`",
+    },
+    "lists.managers.held": {
+        "nb": ":envelope: Venter: {transport} er ikke satt opp (SMTP_URL)",
+        "en": ":envelope: Held: {transport} is not configured (SMTP_URL)",
+    },
+    "lists.assignments.title": {"nb": "Oppgavestatus", "en": "Assignment status"},
+    "lists.assignments.item": {
+        "nb": "*{klass}* – *{title}* ({when})\nLevert: {done} · åpne: {open} · forfalt: {overdue}",
+        "en": "*{klass}* – *{title}* ({when})\nDone: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.line": {
+        "nb": "• {title} ({when}) – levert: {done} · åpne: {open} · forfalt: {overdue}",
+        "en": "• {title} ({when}) – done: {done} · open: {open} · overdue: {overdue}",
+    },
+    "lists.assignments.more": {
+        "nb": "Klasser ikke vist her: {classes}.",
+        "en": "Classes not shown here: {classes}.",
+    },
+    "lists.assignments.summary": {
+        "nb": "Klasser: {classes} · linjer: {rows}",
+        "en": "Classes: {classes} · rows: {rows}",
+    },
+    "lists.failures.title": {"nb": "Feilede utsendelser", "en": "Failed deliveries"},
+    "lists.failures.item": {
+        "nb": "#{id} {who} – {kind} via {transport}: `{error}` ({when})",
+        "en": "#{id} {who} – {kind} via {transport}: `{error}` ({when})",
+    },
+    "lists.failures.summary": {
+        "nb": "Feilede utsendelser: {n}, nyeste først.",
+        "en": "Failed deliveries: {n}, newest first.",
+    },
+    # --- privacy: the art. 13 notice, copies, withdrawals (bot/privacy.py, bot/rights.py) ---
+    "privacy.notice.title": {
+        "nb": "Slik behandler cohortbot opplysninger om deg",
+        "en": "How cohortbot handles information about you",
+    },
+    "privacy.notice.text": {
+        "nb": "*Hva vi lagrer:* navn, e-post, Slack-id, kommune, arbeidssted, stilling, kjønn og "
+        "utdanning fra påmeldingen; kull, klasse og status; oppgaver du har gjort og "
+        "refleksjoner du skriver; svar på navngitte pulser (anonyme pulser lagres uten kobling "
+        "til deg); lederens svar på påminnelser om deg; kollegagrupper og matching; "
+        "katalogprofilen din hvis du vil bli funnet; meldinger boten har sendt deg; samtykkene "
+        "dine; og hvem i staben som har sett opplysningene.\n"
+        "*Hvorfor:* for å gjennomføre utdanningen, involvere nærmeste leder, forebygge frafall, "
+        "drive ledernettverkene og levere årsrapporten til oppdragsgiver (bare tall for grupper "
+        "på minst {min_group}).\n"
+        "*Hvor lenge:* meldingstekster i {message_days} dager; refleksjoner og fritekstsvar til "
+        "årsrapporten for året er levert ({report_due} året etter); alumniprofilen til du "
+        "trekker samtykket eller etter {alumni_years} år uten aktivitet; loggen over hvem som "
+        "har sett opplysninger i {audit_years} år.\n"
+        "*Hvem ser det:* programstaben. Lederen din ser bare det som gjelder deres samarbeid om "
+        "utdanningen; andre deltakere ser bare det du selv velger å vise eller dele.\n"
+        "*Dine rettigheter:* skriv `/cohort mydata` for en kopi av alt som er lagret om deg, "
+        "`/cohort withdraw alumni` eller `/cohort withdraw directory` for å trekke et samtykke, "
+        "og be programstaben om retting eller sletting. Du kan også klage til Datatilsynet.",
+        "en": "*What we store:* your name, email, Slack id, municipality, workplace, position, "
+        "gender and education from enrolment; cohort, class and status; assignments you have "
+        "done and reflections you write; answers to named pulses (anonymous pulses are stored "
+        "without any link to you); your line manager's answers to nudges about you; peer groups "
+        "and matching; your directory profile if you choose to be found; messages the bot sent "
+        "you; your consents; and which staff members looked at your data.\n"
+        "*Why:* to run the programme, involve your line manager, prevent dropout, run the "
+        "leader networks and deliver the annual report to the funder (figures only for groups "
+        "of at least {min_group}).\n"
+        "*For how long:* message texts for {message_days} days; reflections and free-text "
+        "answers until that year's annual report is delivered ({report_due} the year after); "
+        "your alumni profile until you withdraw consent or after {alumni_years} years without "
+        "activity; the log of who looked at your data for {audit_years} years.\n"
+        "*Who sees it:* programme staff. Your line manager sees only what concerns your work "
+        "together on the programme; other participants see only what you choose to show or "
+        "share.\n"
+        "*Your rights:* type `/cohort mydata` for a copy of everything stored about you, "
+        "`/cohort withdraw alumni` or `/cohort withdraw directory` to withdraw a consent, and "
+        "ask the programme staff to correct or erase your data. You may also complain to "
+        "Datatilsynet, the Norwegian data protection authority.",
+    },
+    "privacy.home.more": {
+        "nb": "Skriv `/cohort privacy` for å få dette som melding.",
+        "en": "Type `/cohort privacy` to get this as a message.",
+    },
+    "privacy.mydata.sent": {
+        "nb": "Kopien av opplysningene dine er sendt til deg som fil i en direktemelding.",
+        "en": "The copy of your data has been sent to you as a file in a direct message.",
+    },
+    "privacy.mydata.title": {"nb": "Dine opplysninger", "en": "Your data"},
+    "privacy.export.usage": {
+        "nb": "Skriv `/cohort export <e-post>` for å få alt som er lagret om en person.",
+        "en": "Type `/cohort export <email>` to get everything stored about a person.",
+    },
+    "privacy.export.unknown": {
+        "nb": "Jeg finner ingen med e-posten {email}.",
+        "en": "I can't find anyone with the email {email}.",
+    },
+    "privacy.export.sent": {
+        "nb": "Opplysningene om {email} er sendt til deg som fil. Uttaket er logget.",
+        "en": "The data about {email} has been sent to you as a file. The export is logged.",
+    },
+    "privacy.withdraw.usage": {
+        "nb": "Skriv `/cohort withdraw alumni` for å gå ut av alumninettverket, eller "
+        "`/cohort withdraw directory` for å ikke lenger være synlig i katalogen.",
+        "en": "Type `/cohort withdraw alumni` to leave the alumni network, or "
+        "`/cohort withdraw directory` to stop being findable in the directory.",
+    },
+    "privacy.withdraw.alumni.done": {
+        "nb": "Samtykket er trukket: du er tatt ut av alumnikanalene og får ikke flere "
+        "alumnimeldinger.",
+        "en": "Consent withdrawn: you have been taken out of the alumni channels and will get "
+        "no more alumni messages.",
+    },
+    "privacy.withdraw.alumni.none": {
+        "nb": "Du har ikke sagt ja til alumninettverket, så det er ingenting å trekke.",
+        "en": "You have not said yes to the alumni network, so there is nothing to withdraw.",
+    },
+    "privacy.withdraw.directory.done": {
+        "nb": "Samtykket er trukket: andre kan ikke lenger finne deg i katalogen.",
+        "en": "Consent withdrawn: others can no longer find you in the directory.",
+    },
+    "privacy.withdraw.directory.none": {
+        "nb": "Du er ikke synlig i katalogen, så det er ingenting å trekke.",
+        "en": "You are not findable in the directory, so there is nothing to withdraw.",
+    },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
 }
 
 
-class Markup(str):
-    """Slack mrkdwn that is safe as it is: a mention, a channel link, or text already escaped."""
+def unescape(text: str) -> str:
+    """Neutral text as plain text (people's words as written); the same as `bot.text.plain`."""
+    return plain(text)
 
 
 def esc(text: str) -> Markup:
-    """Escape the three characters Slack's mrkdwn reads as markup (&, <, >) in people's text."""
-    if isinstance(text, Markup):
-        return text
-    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-
-
-def unescape(text: str) -> str:
-    """Undo `esc` for transports that show plain text (email)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """Mark `text` as people's words (names, titles, answers): adapters never read it as markup."""
+    return words(text)
 
 
 def normalise_locale(locale: str | None) -> str:
@@ -1140,16 +1935,23 @@ def normalise_locale(locale: str | None) -> str:
 
 
 def t(key: str, locale: str | None = None, /, **values: object) -> str:
-    """The text for `key` in the person's language, with `values` filled in.
+    """The text for `key` in the person's language, with `values` filled in, as neutral text.
 
-    String values are people's own words (names, titles, answers) and are escaped, so a name
-    like "<!channel>" can't ping a channel; pass `Markup` for mentions and links.
+    String values are people's own words (names, titles, answers) and are marked as such
+    (`bot.text.words`), so each adapter shows them as written: a name like "<!channel>" can't
+    ping a channel in Slack nor inject HTML in email. Values that already are neutral text
+    (`Markup`: another `t()`, `user()`/`channel()` references) are kept as they are.
     """
     entry = CATALOGUE[key]
-    text = entry.get(normalise_locale(locale)) or entry[DEFAULT_LOCALE]
+    lang = normalise_locale(locale)
+    text = entry.get(lang) or entry[DEFAULT_LOCALE]
+    if isinstance(text, Plural):
+        text = text.select(lang if lang in entry else DEFAULT_LOCALE, values)
     if not values:
-        return text
-    return text.format(**{k: esc(v) if isinstance(v, str) else v for k, v in values.items()})
+        return Markup(text)
+    return Markup(
+        text.format(**{k: words(v) if isinstance(v, str) else v for k, v in values.items()})
+    )
 
 
 def _babel_locale(locale: str | None) -> str:

@@ -1,18 +1,21 @@
 """Neutral outgoing messages and the Notifier port that transports (Slack, email) implement.
 
-The domain builds `OutgoingMessage`s; each transport renders them natively at the edge
-(Block Kit for Slack, HTML + plain text for email). Messages are stored as JSON in the outbox.
+The domain builds `OutgoingMessage`s in neutral text (bot.text: people's words marked); each
+transport renders them natively at the edge (Block Kit for Slack, HTML + plain text for email,
+Adaptive Cards for Teams). Messages are stored as JSON in the outbox.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 @dataclass(frozen=True)
 class Button:
     """A one-click answer. In Slack a button with `action_id`/`value`; in email a signed link."""
+
+    NEUTRAL_TEXT: ClassVar[tuple[str, ...]] = ("label",)  # bot.text: people's words marked
 
     action_id: str
     label: str
@@ -25,6 +28,8 @@ class Button:
 class Section:
     """A block of text with optional label/value fields and buttons under it."""
 
+    NEUTRAL_TEXT: ClassVar[tuple[str, ...]] = ("text", "fields")
+
     text: str = ""
     fields: tuple[tuple[str, str], ...] = ()
     buttons: tuple[Button, ...] = ()
@@ -32,7 +37,12 @@ class Section:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """What to say, independent of transport. `text` is the plain fallback/notification text."""
+    """What to say, independent of transport. `text` is the plain fallback/notification text.
+
+    Every text is neutral text (bot.text): the bot's words with people's words marked.
+    """
+
+    NEUTRAL_TEXT: ClassVar[tuple[str, ...]] = ("text", "title", "context", "subject")
 
     text: str
     title: str | None = None
@@ -78,6 +88,8 @@ class SendResult:
     ref: str | None = None
     error: str | None = None
     retry_after: float | None = None
+    found: bool = False  # "sent": an earlier attempt was found to have arrived; nothing new sent
+    maybe_sent: bool = False  # "retry"/"failed": the message may have arrived all the same
 
 
 class Notifier(Protocol):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.directory import DirectoryUser
 from bot.messages import DEFAULT_LOCALE, normalise_locale
 from bot.settings import Settings
 from storage.models import Person
@@ -58,6 +59,76 @@ async def resolve_actor(
     if person.is_staff or person.email in settings.staff_emails:
         roles.add("staff")
     return Actor(slack_user_id, person, frozenset(roles), normalise_locale(person.locale))
+
+
+async def actor_for_person(
+    *, session: AsyncSession, settings: Settings, person: Person | None, locale: str | None = None
+) -> Actor:
+    """The Actor for a person found some other way (Teams): their roles and language.
+
+    `slack_user_id` is the person's Slack id when they have one, else "" (it only names them).
+    """
+    if person is None or person.id is None:
+        return Actor("", None, frozenset(), normalise_locale(locale))
+    roles = await q.person_roles(session=session, person_id=person.id)
+    if person.is_staff or person.email in settings.staff_emails:
+        roles.add("staff")
+    return Actor(
+        person.slack_user_id or "", person, frozenset(roles), normalise_locale(person.locale)
+    )
+
+
+def is_staff_email(settings: Settings, email: str | None) -> bool:
+    """Whether COHORTBOT_STAFF_EMAILS lists `email` (case does not matter)."""
+    return bool(email) and (email or "").strip().lower() in settings.staff_emails
+
+
+async def recognise_staff(
+    *, session: AsyncSession, settings: Settings, user: DirectoryUser
+) -> Person | None:
+    """Link a Slack user whose email COHORTBOT_STAFF_EMAILS lists to a person; audited.
+
+    Creates the person when nobody has that email yet (staff are rarely imported), or links
+    the existing one that has no Slack account yet. Staff-ness stays with the settings: the
+    person is not flagged, so taking an email out of the setting takes the role away.
+    Returns None for anyone else, a deactivated account, or an email that belongs to another
+    Slack account already (never moved silently).
+    """
+    if user.deleted or not is_staff_email(settings, user.email):
+        return None
+    assert user.email is not None
+    email = user.email.strip().lower()
+    person = await q.get_person_by_email(session=session, email=email)
+    if person is not None and person.slack_user_id not in (None, user.id):
+        return None
+    created = person is None
+    if person is None:
+        person = Person(
+            email=email,
+            name=user.name or email.split("@")[0],
+            locale=normalise_locale(user.locale),
+        )
+        if user.tz:
+            person.timezone = user.tz
+    person.slack_user_id = user.id
+    person.slack_active = True
+    await q.save_rows(session=session, rows=[person])
+    await q.record_audit(
+        session=session,
+        actor="system",
+        action="staff.recognised",
+        subject=f"person:{person.id}",
+        detail={"created": created, "via": "COHORTBOT_STAFF_EMAILS"},
+    )
+    return person
+
+
+async def staff_slack_ids(session: AsyncSession, settings: Settings) -> list[str]:
+    """The Slack user ids of every staff member (flagged or listed in the setting)."""
+    from storage.queries.risk import staff_recipients
+
+    people = await staff_recipients(session=session, staff_emails=settings.staff_emails)
+    return [p.slack_user_id for p in people if p.slack_user_id]
 
 
 class NotAllowed(Exception):

@@ -1,42 +1,26 @@
 """Evaluation pulses: create, invite, answer (idempotently), remind non-respondents once, close.
 
-Anonymity, and what it does and does not promise
--------------------------------------------------
-For an anonymous pulse two facts are kept apart:
+Anonymous pulses (the threat model is in docs/privacy.md)
+----------------------------------------------------------
+A click on an anonymous pulse writes one thing: the person's receipt in `pulse_receipt`, keyed by
+`token = HMAC(COHORTBOT_SECRET_KEY, pulse, person)` and holding all their answers so far, padded
+to one size per pulse and sealed with AES-GCM under a key derived from the secret key
+(bot.sealed). Nothing that names the person changes: no participation flag, no reminder row.
+The reminder pass decides at reminder time, from the receipts, who has not answered.
 
-- *who has answered* — `PulseParticipation.answered`, a flag with no time, so the one reminder
-  skips them;
-- *what was answered* — `PulseAnswer` with `person_id` NULL, a random UUID id, no timestamp,
-  the class (for grouped results) and `respondent_token = HMAC(COHORTBOT_SECRET_KEY, pulse, person)`.
-  The token lets the same person change their answer until the pulse closes (it finds their row)
-  and makes double clicks and Slack retries write one row (a unique constraint), while someone
-  holding only the database cannot compute it for a given person.
-
-Reminders are not queued at invite time (cancelling a queued reminder would stamp the moment a
-person answered); the pulse tick queues them at `reminder_at` for those not yet answered.
-
-Residual risks, said honestly:
-- Whoever holds both the database and COHORTBOT_SECRET_KEY can recompute every person's token and
-  so link answers to people. Keep the key out of the database host and backups; rotating it
-  after a pulse closes breaks the link for good (the answers stay, unchangeable).
-- Physical storage order can hint at insertion order. SQLite stores the answers WITHOUT ROWID
-  (random-id order); PostgreSQL's ctid/xmin of an answer row can still be compared with other
-  traces of when someone answered (a reminder cancelled in the narrow window between queueing
-  and sending, Slack's own logs).
-  Someone with raw file access and that much effort could try to correlate. Staff reports never
-  read these.
-- Slack keeps the DM with the buttons the person clicked; for anonymous pulses the bot's reply
-  does not repeat the chosen value, but workspace owners with export rights see what Slack sees
-  (the interaction payload is not stored by the bot).
-- A group small enough is identifiable by anyone who knows its members; results are shown only
-  for groups of at least `min_group_size` answers (bot.suppression).
+When the pulse closes (`release`), the receipts are opened, the answers are shuffled and written
+to `pulse_answer` in one statement with no person, no token, no time and a random id, the class
+only where the class's respondents are shown in the results; the number who answered per class
+goes to `pulse_response_count`; the receipts are deleted. After the commit `scrub` checkpoints
+and truncates SQLite's WAL (secure_delete zeroes the deleted bytes) or runs VACUUM FULL on
+PostgreSQL. Results of an anonymous pulse exist only from then on: live results change once, at
+close. Named pulses store the person on the answer at once, and say so to the person.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,11 +28,15 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import sealed
 from bot.delivery import cancel, schedule
-from bot.messages import format_when, normalise_locale, t
+from bot.identities import Reach, reach, teams_identities
+from bot.messages import esc, format_when, normalise_locale, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
-from storage.models import Pulse, PulseQuestion
+from bot.suppression import suppress_groups
+from bot.timing import QuietHours, next_allowed
+from storage.models import PersonIdentity, Pulse, PulseQuestion
 from storage.queries import pulses as q
 from storage.queries.people import record_audit
 
@@ -76,8 +64,7 @@ class QuestionSpec:
 
 def respondent_token(settings: Settings, pulse_id: int, person_id: int) -> str:
     """Return HMAC-SHA256(secret, pulse, person) as hex: stable per person and pulse, unguessable."""
-    msg = f"cohortbot/pulse-respondent/v1:{pulse_id}:{person_id}".encode()
-    return hmac.new(settings.signing_key, msg, hashlib.sha256).hexdigest()
+    return sealed.respondent_token(settings.signing_key, pulse_id, person_id)
 
 
 def source_of(pulse_id: int) -> str:
@@ -223,11 +210,11 @@ def build_pulse_message(
     sections = [Section(text=f"{lead}\n{kind}")]
     for question in questions:
         hint = question_hint(question, loc)
-        text = f"*{question.position}. {question.text}*" + (f"\n_{hint}_" if hint else "")
+        text = f"*{question.position}. {esc(question.text)}*" + (f"\n_{hint}_" if hint else "")
         sections.append(Section(text=text, buttons=question_buttons(pulse.id or 0, question, loc)))
     return OutgoingMessage(
         text=lead,
-        title=pulse.title,
+        title=esc(pulse.title),
         sections=tuple(sections),
         context=t("pulse.invite.context", loc, when=closes),
         locale=loc,
@@ -238,15 +225,27 @@ def build_pulse_message(
 # --- inviting, reminding, closing ----------------------------------------------------------
 
 
+def _reach(row: Any, teams: dict[int, PersonIdentity]) -> Reach:
+    """Slack first, then Teams: the audience rows carry the Slack id, Teams comes by lookup."""
+    return reach(
+        email=getattr(row, "email", "") or "",
+        slack_user_id=row.slack_user_id,
+        slack_active=getattr(row, "slack_active", True),
+        teams=teams.get(row.person_id),
+    )
+
+
 async def invite(session: AsyncSession, pulse: Pulse, *, now: datetime, settings: Settings) -> int:
     """Ask the pulse's audience by DM (one delivery each) and record who was asked; return how many.
 
-    People without a Slack account are not asked (pulses are answered with Slack buttons), so the
-    response rate counts only people who could answer.
+    People in neither Slack nor Teams are not asked (pulses are answered with buttons in chat),
+    so the response rate counts only people who could answer.
     """
     assert pulse.id is not None
     questions = await q.list_questions(session=session, pulse_id=pulse.id)
-    people = [r for r in await q.audience_rows(session=session, pulse=pulse) if r.slack_user_id]
+    audience = await q.audience_rows(session=session, pulse=pulse)
+    teams = await teams_identities(session, [r.person_id for r in audience])
+    people = [r for r in audience if r.slack_user_id or r.person_id in teams]
     await q.add_participations(
         session=session, pulse_id=pulse.id, person_ids=[r.person_id for r in people], invited_at=now
     )
@@ -255,12 +254,13 @@ async def invite(session: AsyncSession, pulse: Pulse, *, now: datetime, settings
         loc = normalise_locale(r.locale)
         message = messages.get(loc) or build_pulse_message(pulse, questions, locale=loc)
         messages[loc] = message
+        where = _reach(r, teams)
         await schedule(
             session,
             key=invite_key(pulse.id, r.person_id),
-            transport="slack",
+            transport=where.transport,
             kind=INVITE_KIND,
-            target=r.slack_user_id,
+            target=where.target,
             message=message,
             send_at=max(now, pulse.opens_at),
             audience=audience_kind(pulse),
@@ -272,45 +272,166 @@ async def invite(session: AsyncSession, pulse: Pulse, *, now: datetime, settings
     return len(people)
 
 
+async def answered_people(
+    session: AsyncSession, pulse: Pulse, person_ids: list[int], *, settings: Settings
+) -> set[int]:
+    """Which of these people have answered: the flag (named) or a receipt (anonymous, needs the key)."""
+    assert pulse.id is not None
+    if not pulse.anonymous:
+        rows = await q.invited_people(session=session, pulse_id=pulse.id)
+        return {r.person_id for r in rows if r.answered and r.person_id in set(person_ids)}
+    tokens = {respondent_token(settings, pulse.id, pid): pid for pid in person_ids}
+    found = await q.receipt_tokens(session=session, pulse_id=pulse.id, tokens=list(tokens))
+    return {tokens[tok] for tok in found}
+
+
 async def send_reminders(
     session: AsyncSession, pulse: Pulse, *, now: datetime, settings: Settings
 ) -> int:
-    """Queue the one reminder to each person asked who has not answered; return how many."""
+    """Remind, once, each person asked who has not answered by the moment the reminder may go.
+
+    Decided per person when quiet hours let their reminder go (so it is sent at once, never
+    queued and then cancelled by an answer); when nobody is left waiting, the pass is marked
+    done on the pulse, a time that is the same for everybody. Returns reminders queued now.
+    """
     assert pulse.id is not None
-    rows = [
-        r for r in await q.non_respondents(session=session, pulse_id=pulse.id) if r.slack_user_id
-    ]
-    if not rows:
-        return 0
+    invited = await q.invited_people(session=session, pulse_id=pulse.id)
+    teams = await teams_identities(session, [r.person_id for r in invited])
+    people = [r for r in invited if r.slack_user_id or r.person_id in teams]
+    answered = await answered_people(
+        session, pulse, [r.person_id for r in people], settings=settings
+    )
+    policy = QuietHours.from_settings(settings)
+    due_at = reminder_time(pulse)
     questions = await q.list_questions(session=session, pulse_id=pulse.id)
-    for r in rows:
+    queued = waiting = 0
+    for r in people:
+        if r.person_id in answered:
+            continue
+        tz = r.timezone or settings.timezone
+        if next_allowed(due_at, audience=audience_kind(pulse), tz=tz, policy=policy) > now:
+            waiting += 1
+            continue
         message = build_pulse_message(pulse, questions, locale=r.locale, reminder=True)
-        await schedule(
+        if await schedule(
             session,
             key=reminder_key(pulse.id, r.person_id),
-            transport="slack",
+            transport=_reach(r, teams).transport,
             kind=REMINDER_KIND,
-            target=r.slack_user_id,
+            target=_reach(r, teams).target,
             message=message,
             send_at=now,
             audience=audience_kind(pulse),
             settings=settings,
             person_id=r.person_id,
             source=source_of(pulse.id),
-            tz=r.timezone,
-        )
-    await q.mark_reminded(
-        session=session, pulse_id=pulse.id, person_ids=[r.person_id for r in rows], at=now
+            tz=tz,
+        ):
+            queued += 1
+    if not waiting:
+        await q.set_reminders_done(session=session, pulse_id=pulse.id, at=now)
+        pulse.reminders_done_at = now
+    return queued
+
+
+@dataclass(frozen=True)
+class Release:
+    """What `release` did: answers written, respondents, and receipts that did not open."""
+
+    answers: int = 0
+    respondents: int = 0
+    unopened: int = 0
+
+
+async def release(
+    session: AsyncSession,
+    pulse: Pulse,
+    *,
+    now: datetime,
+    settings: Settings,
+    rng: random.Random | None = None,
+) -> Release:
+    """Move a closed anonymous pulse's sealed answers into `pulse_answer`, in the caller's transaction.
+
+    Writes, in this order: the answers (shuffled, one statement, no person/token/time, the class
+    only for classes shown by `suppress_groups` over respondents per class), the respondent count
+    per class, the deletion of every receipt. "Who answered" is never written readable.
+    """
+    assert pulse.id is not None
+    if not pulse.anonymous or pulse.released_at is not None:
+        return Release()
+    key = settings.signing_key
+    invited = [r.person_id for r in await q.invited_people(session=session, pulse_id=pulse.id)]
+    by_token = {respondent_token(settings, pulse.id, pid): pid for pid in invited}
+    questions = {x.id: x for x in await q.list_questions(session=session, pulse_id=pulse.id)}
+    opened: list[tuple[int, dict[int, dict[str, Any]]]] = []
+    unopened = 0
+    for receipt in await q.list_receipts(session=session, pulse_id=pulse.id):
+        pid = by_token.get(receipt.token)
+        try:
+            answers = sealed.unseal(
+                key, pulse_id=pulse.id, token=receipt.token, sealed=receipt.sealed
+            )
+        except sealed.SealError:
+            answers = {}
+        if pid is None or not answers:
+            # Sealed under another key, or of someone no longer asked: it cannot count.
+            unopened += 1
+            continue
+        opened.append((pid, answers))
+    classes = await q.classes_of(
+        session=session, person_ids=[pid for pid, _ in opened], cohort_id=pulse.cohort_id
     )
-    return len(rows)
+    respondents: dict[int | None, int] = {}
+    for pid, _ in opened:
+        respondents[classes[pid]] = respondents.get(classes[pid], 0) + 1
+    groups = sorted(respondents, key=lambda c: (c is None, c or 0))
+    hidden, _ = suppress_groups([respondents[c] for c in groups], min_n=settings.min_group_size)
+    shown = {c for c, h in zip(groups, hidden, strict=True) if not h and c is not None}
+    rows: list[dict[str, Any]] = []
+    for pid, answers in opened:
+        label = classes[pid] if classes[pid] in shown else None
+        for qid, a in answers.items():
+            question = questions.get(qid)
+            value, text = a.get("v"), a.get("t")
+            if question is None or not _valid(question, value, text):
+                continue
+            rows.append(
+                {
+                    "id": uuid.uuid4().hex,
+                    "pulse_id": pulse.id,
+                    "question_id": qid,
+                    "person_id": None,
+                    "respondent_token": None,
+                    "class_id": label,
+                    "value": value,
+                    "text": text,
+                }
+            )
+    (rng or random.SystemRandom()).shuffle(rows)
+    await q.add_released_answers(session=session, rows=rows)
+    await q.add_response_counts(session=session, pulse_id=pulse.id, counts=respondents)
+    await q.delete_receipts(session=session, pulse_id=pulse.id)
+    await q.set_released(session=session, pulse_id=pulse.id, at=now)
+    pulse.released_at = now
+    return Release(len(rows), len(opened), unopened)
 
 
-async def close(session: AsyncSession, pulse: Pulse, *, now: datetime) -> int:
-    """Close the pulse and cancel what it has still queued; return deliveries cancelled."""
+async def close(session: AsyncSession, pulse: Pulse, *, now: datetime, settings: Settings) -> int:
+    """Close the pulse, release an anonymous one's answers, cancel what it still has queued.
+
+    Returns deliveries cancelled. Call `scrub` after the commit.
+    """
     assert pulse.id is not None
     await q.set_closed(session=session, pulse_id=pulse.id, at=now)
     pulse.closed_at = now
+    await release(session, pulse, now=now, settings=settings)
     return await cancel(session, source=source_of(pulse.id), reason="pulse closed")
+
+
+async def scrub(engine: Any) -> bool:
+    """After a release commits: make the deleted receipts unrecoverable from the files."""
+    return await q.scrub_deleted_receipts(engine=engine)
 
 
 @dataclass(frozen=True)
@@ -325,13 +446,13 @@ async def tick(session: AsyncSession, *, now: datetime, settings: Settings) -> T
     """Open due pulses, remind once at the reminder time, close at the deadline."""
     opened = invited = reminded = closed = 0
     for pulse in await q.pulses_to_close(session=session, now=now):
-        await close(session, pulse, now=now)
+        await close(session, pulse, now=now, settings=settings)
         closed += 1
     for pulse in await q.pulses_to_open(session=session, now=now):
         invited += await invite(session, pulse, now=now, settings=settings)
         opened += 1
     for pulse in await q.open_pulses(session=session, now=now):
-        if reminder_time(pulse) <= now:
+        if reminder_time(pulse) <= now and pulse.reminders_done_at is None:
             reminded += await send_reminders(session, pulse, now=now, settings=settings)
     return TickResult(opened, invited, reminded, closed)
 
@@ -406,8 +527,8 @@ async def record_answer(
 ) -> AnswerOutcome:
     """Record one answer: idempotent, changeable until the pulse closes, refused after.
 
-    Anonymous pulses store no person on the answer, only the HMAC token; named pulses store both.
-    The participation flag is set either way, and any queued reminder is cancelled.
+    Anonymous pulses: only the person's sealed receipt is written (one statement), nothing else.
+    Named pulses: the answer row with the person, and the participation flag.
     """
     loc = normalise_locale(locale)
     pulse = await q.get_pulse(session=session, pulse_id=pulse_id)
@@ -427,34 +548,16 @@ async def record_answer(
     )
     if participation is None:
         return AnswerOutcome("not_invited", t("pulse.answer.not_invited", loc), pulse, question)
-    token = respondent_token(settings, pulse_id, person_id)
-    before = await q.get_answer(session=session, question_id=question_id, respondent_token=token)
-    if before is not None and before.value == value and before.text == text:
-        status = "unchanged"
+    if pulse.anonymous:
+        status = await _seal_answer(
+            session, pulse, questions, person_id, question_id, value, text, settings=settings
+        )
     else:
-        status = "changed" if before is not None else "recorded"
-        await q.upsert_answer(
-            session=session,
-            pulse_id=pulse_id,
-            question_id=question_id,
-            person_id=None if pulse.anonymous else person_id,
-            respondent_token=token,
-            class_id=await q.class_of(
-                session=session, person_id=person_id, cohort_id=pulse.cohort_id
-            ),
-            value=value,
-            text=text,
-            answer_id=uuid.uuid4().hex,
+        status = await _store_named_answer(
+            session, pulse, person_id, question_id, value, text, settings=settings
         )
-    if not participation.answered:
-        await q.mark_answered(session=session, pulse_id=pulse_id, person_id=person_id)
-        await cancel(
-            session,
-            source=source_of(pulse_id),
-            person_id=person_id,
-            kinds=[REMINDER_KIND],
-            reason="answered",
-        )
+        if not participation.answered:
+            await q.mark_answered(session=session, pulse_id=pulse_id, person_id=person_id)
     if pulse.anonymous:
         message = t("pulse.answer.recorded_anonymous", loc, when=format_when(pulse.closes_at, loc))
     else:
@@ -465,6 +568,65 @@ async def record_answer(
             when=format_when(pulse.closes_at, loc),
         )
     return AnswerOutcome(status, message, pulse, question, value, text)
+
+
+async def _seal_answer(
+    session: AsyncSession,
+    pulse: Pulse,
+    questions: dict[int | None, PulseQuestion],
+    person_id: int,
+    question_id: int,
+    value: int | None,
+    text: str | None,
+    *,
+    settings: Settings,
+) -> str:
+    assert pulse.id is not None
+    key = settings.signing_key
+    token = respondent_token(settings, pulse.id, person_id)
+    size = sealed.padded_size([x.kind for x in questions.values()])
+    empty = sealed.seal(key, pulse_id=pulse.id, token=token, answers={}, size=size)
+    receipt = await q.lock_receipt(session=session, pulse_id=pulse.id, token=token, empty=empty)
+    try:
+        answers = sealed.unseal(key, pulse_id=pulse.id, token=token, sealed=receipt.sealed)
+    except sealed.SealError:
+        answers = {}  # sealed under an earlier key: start again under this one
+    before = answers.get(question_id)
+    if before is not None and before.get("v") == value and before.get("t") == text:
+        return "unchanged"
+    answers[question_id] = {"v": value, "t": text}
+    blob = sealed.seal(key, pulse_id=pulse.id, token=token, answers=answers, size=size)
+    await q.put_receipt(session=session, pulse_id=pulse.id, token=token, sealed=blob)
+    return "changed" if before is not None else "recorded"
+
+
+async def _store_named_answer(
+    session: AsyncSession,
+    pulse: Pulse,
+    person_id: int,
+    question_id: int,
+    value: int | None,
+    text: str | None,
+    *,
+    settings: Settings,
+) -> str:
+    assert pulse.id is not None
+    token = respondent_token(settings, pulse.id, person_id)
+    before = await q.get_answer(session=session, question_id=question_id, respondent_token=token)
+    if before is not None and before.value == value and before.text == text:
+        return "unchanged"
+    await q.upsert_answer(
+        session=session,
+        pulse_id=pulse.id,
+        question_id=question_id,
+        person_id=person_id,
+        respondent_token=token,
+        class_id=await q.class_of(session=session, person_id=person_id, cohort_id=pulse.cohort_id),
+        value=value,
+        text=text,
+        answer_id=uuid.uuid4().hex,
+    )
+    return "changed" if before is not None else "recorded"
 
 
 def parse_answer_value(value: str) -> tuple[int, int, int]:

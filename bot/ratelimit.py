@@ -18,6 +18,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot import metrics
+
 POST_MESSAGE = "chat.postMessage"
 
 # Slack's published tiers for the methods the bot calls; unknown methods count as Tier 3.
@@ -138,7 +140,9 @@ class RateLimiter:
                 burst = self.limits.post_workspace_burst
             else:
                 rate = self.limits.method_rate(method)
-                burst = max(1.0, rate * 2)  # Slack tolerates short bursts over the tier rate
+                # Slack counts tiers per minute and tolerates bursts: half a minute's worth
+                # may go at once (Tier 2: 10, Tier 3: 25), the rest at the tier's pace.
+                burst = max(1.0, rate * 30)
             bucket = self._methods[method] = TokenBucket(rate, burst, now)
         return bucket
 
@@ -168,6 +172,7 @@ class RateLimiter:
         key = (method, channel)
         self._blocked[key] = max(self._blocked.get(key, 0.0), until)
         self.penalties += 1
+        metrics.RATELIMIT_PENALTIES.labels(method).inc()
 
     def blocked_for(self, method: str, channel: str | None = None) -> float:
         """Seconds left on a 429 penalty for this method (and channel)."""
@@ -210,4 +215,5 @@ class RateLimiter:
             await self._sleep(delay)
             waited += delay
         self.waited += waited
+        metrics.RATELIMIT_WAIT_SECONDS.labels(method).observe(waited)
         return waited

@@ -1,37 +1,47 @@
-"""The annual status report to the Directorate of Health, built from aggregate queries.
+"""The annual status report (and the final report over several years), from recorded facts.
 
-`build_annual_report` returns a plain data structure (sections of tables of cells, and chart
-data); `bot.report_render` turns it into HTML, XLSX or a tidy CSV. Every cell carries its tidy
-coordinates (section, cohort, group, measure, category), so the CSV is the same numbers as the
-tables, and its suppression flag, so every format marks hidden cells the same way.
+`build_annual_report` / `build_final_report` return a plain data structure (sections of tables of
+cells, and chart data); `bot.report_render` turns it into HTML, XLSX or a tidy CSV. Every cell
+carries its tidy coordinates (section, cohort, group, measure, category), so the CSV is the same
+numbers as the tables, and its suppression flag, so every format marks hidden cells the same way.
 
-Where small groups are hidden (see `bot.suppression`):
-- background, geography, withdrawal timing/reasons and credit distribution: cells of people
-  counts below `min_group_size`, plus complementary cells;
-- participant evaluations: whole class rows with fewer answers than `min_group_size`, plus
-  complementary classes. Invited/answered counts and response rates are shown: they say how many
-  took part, not what anyone answered.
-Headline flow numbers (applicants, admitted, started, completed, withdrawn) are programme
-statistics and are not suppressed.
+What counts in which year is `bot.report_rules` (written out in docs/pulses-and-report.md).
+Completion, dropout and results come only from recorded statuses, never from the calendar.
+
+Disclosure control (`bot.suppression.LinearTable`): every table of people counts is solved as a
+system of linear equations — its cells, its row and column totals, and the sums and means printed
+with it (credits in total, credits per participant) — with the headline numbers of the first
+section (started, participants, withdrawn per cohort) as fixed, published totals. No hidden small
+cell can be worked out from what the same report shows. Headline flow numbers (applicants,
+admitted, started, participants, completed, withdrawn) are programme statistics and are shown.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.involvement import involvement_by_cohort
+from bot import report_rules as rules
+from bot.enrolment_status import WITHDRAWAL_REASONS, reason_label
 from bot.messages import normalise_locale, t
+from bot.report_rules import Window
 from bot.settings import Settings
-from bot.suppression import suppress_groups, suppress_table
+from bot.suppression import LinearTable, suppress_groups
 from storage.queries import report as q
 
 SCALE_KINDS = ("scale5", "nps")
+
+# Why a figure has no value (the tidy CSV's `missing` column; rendered as words, never "0 %").
+NO_DENOMINATOR = "no_denominator"
+NOT_SENT = "not_sent"
+NOT_OPENED = "not_opened"
+WITHHELD = "withheld"
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class Cell:
     measure: str = ""
     category: str = ""
     unit: str = "count"  # count | percent | mean | score | hours | credits
+    missing: str = ""  # why there is no value: NO_DENOMINATOR, NOT_SENT, NOT_OPENED
 
     def shown(self) -> float | int | None:
         return None if self.suppressed else self.value
@@ -59,6 +70,7 @@ class Table:
     columns: list[str]
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
     note: str | None = None
+    withheld: bool = False  # too few people to show any breakdown
 
     @property
     def has_suppressed(self) -> bool:
@@ -96,19 +108,24 @@ class AnnualReport:
     title: str
     cohorts: list[Any]
     sections: list[ReportSection]
+    last_year: int | None = None  # the final report covers year..last_year
 
-    def tidy(self) -> Iterator[tuple[str, Cell]]:
-        """Yield (section key, cell) for every number in the report."""
+    @property
+    def period(self) -> str:
+        return f"{self.year}–{self.last_year}" if self.last_year else str(self.year)
+
+    def tidy(self) -> Iterator[tuple[str, str, Cell]]:
+        """Yield (section key, table key, cell) for every number in the report."""
         seen: set[tuple[str, str, str, str, str]] = set()
         for section in self.sections:
             for table in section.tables:
                 for _, cells in table.rows:
                     for cell in cells:
                         key = (section.key, cell.cohort, cell.group, cell.measure, cell.category)
-                        if key in seen:  # totals repeated in two tables appear once
+                        if key in seen:  # a figure repeated in two tables appears once
                             continue
                         seen.add(key)
-                        yield section.key, cell
+                        yield section.key, table.key, cell
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -119,56 +136,126 @@ def _label(value: str | None, locale: str) -> str:
     return value.strip() if value and value.strip() else t("report.unknown", locale)
 
 
-def cross_table(
+@dataclass(frozen=True)
+class Column:
+    """One column of figures: a cohort in the year, or a year in the final report."""
+
+    label: str
+    cohort_ids: frozenset[int]
+    window: Window
+
+
+def _fmt_credits(value: float, locale: str) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if locale == "nb" else text
+
+
+class _Grid:
+    """A count table (categories x columns) as linear equations, for suppression."""
+
+    def __init__(
+        self,
+        row_keys: Sequence[str],
+        columns: Sequence[str],
+        counts: dict[tuple[str, int], int],
+        *,
+        column_totals: Sequence[int] | None,
+        total_column: bool,
+        fixed_totals: bool,
+    ) -> None:
+        self.lt = LinearTable()
+        self.rows = list(row_keys)
+        self.cols = list(columns)
+        self.ids = [
+            [self.lt.atom(counts.get((r, j), 0)) for j in range(len(self.cols))] for r in self.rows
+        ]
+        for i in range(len(self.rows)):
+            for j in range(len(self.cols)):
+                self.lt.publish(("cell", i, j), [self.ids[i][j]])
+        self.total_column = total_column and len(self.cols) > 1
+        if self.total_column:
+            for i in range(len(self.rows)):
+                self.lt.publish(("row", i), self.ids[i])
+        for j in range(len(self.cols)):
+            members = [self.ids[i][j] for i in range(len(self.rows))]
+            value = column_totals[j] if column_totals is not None else None
+            self.lt.publish(("col", j), members, fixed=fixed_totals, value=value)
+        if self.total_column:
+            self.lt.publish("grand", [a for r in self.ids for a in r], fixed=fixed_totals)
+        self.hidden: set[Hashable] = set()
+
+    def solve(self, min_n: int) -> set[Hashable]:
+        self.hidden = self.lt.solve(min_n=min_n)
+        return self.hidden
+
+    def value(self, key: Hashable) -> float:
+        return next(i.value for i in self.lt.items if i.key == key)
+
+
+def grid_table(
+    grid: _Grid,
     *,
     key: str,
     caption: str,
     row_label: str,
+    row_names: Sequence[str],
     measure: str,
-    counts: dict[tuple[str, str], int],
-    row_keys: Sequence[str],
-    cohort_labels: Sequence[str],
     total_label: str,
-    min_n: int,
+    extra: Sequence[tuple[str, list[Cell]]] = (),
     note: str | None = None,
 ) -> Table:
-    """Build a category x cohort count table with totals and suppression applied."""
-    grid = [[counts.get((r, c), 0) for c in cohort_labels] for r in row_keys]
-    mask = suppress_table(grid, min_n=min_n) if grid else None
-    table = Table(key=key, caption=caption, columns=[row_label, *cohort_labels, total_label])
-    for i, r in enumerate(row_keys):
+    """Render a solved grid: cells, a total column (several columns only), a total row."""
+    cols = grid.cols
+    header = [row_label, *cols] + ([total_label] if grid.total_column else [])
+    table = Table(key=key, caption=caption, columns=header, note=note, withheld=grid.lt.withheld)
+    h = grid.hidden
+    for i, (code, name) in enumerate(zip(grid.rows, row_names, strict=True)):
         cells = [
-            Cell(grid[i][j], bool(mask and mask.cells[i][j]), c, r, measure, r)
-            for j, c in enumerate(cohort_labels)
+            Cell(int(grid.value(("cell", i, j))), ("cell", i, j) in h, c, name, measure, code)
+            for j, c in enumerate(cols)
         ]
-        cells.append(
-            Cell(sum(grid[i]), bool(mask and mask.row_totals[i]), total_label, r, measure, r)
-        )
-        table.rows.append((r, cells))
-    if grid:
-        col_sums = [sum(grid[i][j] for i in range(len(grid))) for j in range(len(cohort_labels))]
-        totals = [
-            Cell(col_sums[j], bool(mask and mask.column_totals[j]), c, total_label, measure, "")
-            for j, c in enumerate(cohort_labels)
-        ]
+        if grid.total_column:
+            cells.append(
+                Cell(int(grid.value(("row", i))), ("row", i) in h, total_label, name, measure, code)
+            )
+        table.rows.append((name, cells))
+    totals = [
+        Cell(int(grid.value(("col", j))), ("col", j) in h, c, total_label, measure, "")
+        for j, c in enumerate(cols)
+    ]
+    if grid.total_column:
         totals.append(
-            Cell(sum(col_sums), bool(mask and mask.grand_total), total_label, total_label, measure)
+            Cell(int(grid.value("grand")), "grand" in h, total_label, total_label, measure)
         )
-        table.rows.append((total_label, totals))
-    table.note = note
+    table.rows.append((total_label, totals))
+    table.rows.extend(extra)
     return table
 
 
 class _Builder:
-    def __init__(self, session: AsyncSession, year: int, settings: Settings, locale: str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        locale: str,
+        *,
+        year: int,
+        last_year: int | None = None,
+    ) -> None:
         self.session = session
-        self.year = year
         self.settings = settings
         self.k = settings.min_group_size
         self.loc = locale
+        self.year = year
+        self.last_year = last_year
+        self.window = Window.years(year, last_year or year)
         self.cohorts: list[Any] = []
         self.ids: list[int] = []
         self.name_of: dict[int, str] = {}
+        self.columns: list[Column] = []
+        self.total_col: Column | None = None
+        self.enrolments: list[Any] = []
+        self.headline: dict[str, list[int]] = {}
 
     def tr(self, key: str, **values: object) -> str:
         return t(key, self.loc, **values)
@@ -177,70 +264,106 @@ class _Builder:
     def total(self) -> str:
         return self.tr("report.total")
 
-    # --- applicants, participants and dropout ---------------------------------------------
+    @property
+    def final(self) -> bool:
+        return self.last_year is not None
+
+    @property
+    def labels(self) -> list[str]:
+        return [c.label for c in self.columns]
+
+    def rows_of(self, col: Column) -> list[Any]:
+        return [e for e in self.enrolments if e.cohort_id in col.cohort_ids]
+
+    def count(self, col: Column, test: Callable[[Any, Window], bool]) -> int:
+        return sum(1 for e in self.rows_of(col) if test(e, col.window))
+
+    # --- summary and enrolment ----------------------------------------------------------
+
+    MEASURES = (
+        "applicants",
+        "admitted",
+        "started",
+        "participants",
+        "completed",
+        "withdrawn",
+        "dropouts",
+        "not_started",
+        "in_progress",
+        "outcome_missing",
+    )
+
+    def _figures(self, col: Column) -> dict[str, int]:
+        w, rows = col.window, self.rows_of(col)
+
+        def n(test: Callable[[Any], bool]) -> int:
+            return sum(1 for e in rows if test(e))
+
+        admitted = ("admitted", "active", "completed", "withdrawn", "not_started")
+        return {
+            "applicants": n(lambda e: rules.in_intake(e, w)),
+            "admitted": n(
+                lambda e: (
+                    rules.in_intake(e, w)
+                    and (e.status in admitted or e.admitted_on is not None)
+                    and not (
+                        e.status == "withdrawn" and e.admitted_on is None and not rules.started(e)
+                    )
+                )
+            ),
+            "started": n(lambda e: rules.in_intake(e, w) and rules.started(e)),
+            "participants": n(lambda e: rules.participant_in(e, w)),
+            "completed": n(lambda e: rules.completed_in(e, w)),
+            "withdrawn": n(lambda e: rules.withdrawn_in(e, w)),
+            "dropouts": n(lambda e: rules.withdrawn_in(e, w) and rules.started(e)),
+            "not_started": n(lambda e: rules.not_started_in(e, w)),
+            "in_progress": n(lambda e: rules.in_progress_at_end(e, w)),
+            "outcome_missing": n(lambda e: rules.outcome_missing(e, w)),
+        }
+
+    def _rate_cell(self, values: dict[str, int], label: str, group: str) -> Cell:
+        ended = values["completed"] + values["dropouts"]
+        return Cell(
+            _pct(values["completed"], ended),
+            False,
+            label,
+            group,
+            "completion_rate",
+            unit="percent",
+            missing="" if ended else NO_DENOMINATOR,
+        )
 
     async def enrolment(self) -> ReportSection:
-        rows = {
-            r.cohort_id: r
-            for r in await q.enrolment_counts(session=self.session, cohort_ids=self.ids)
-        }
-        measures = ("applicants", "admitted", "started", "completed", "withdrawn", "dropouts")
+        measures = self.MEASURES
         table = Table(
             key="enrolment",
-            caption=self.tr("report.enrolment.caption", year=self.year),
+            caption=self.tr("report.enrolment.caption", year=self._period()),
             columns=[
-                self.tr("report.cohort"),
+                self.tr("report.cohort" if not self.final else "report.year"),
                 *(self.tr(f"report.enrolment.{m}") for m in measures),
                 self.tr("report.enrolment.completion_rate"),
             ],
         )
-        sums: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-
-        def add_row(label: str, values: dict[str, int], group: str) -> None:
-            cells = [Cell(values[m], False, label, group, m) for m in measures]
-            cells.append(
-                Cell(
-                    _pct(values["completed"], values["started"]),
-                    False,
-                    label,
-                    group,
-                    "completion_rate",
-                    unit="percent",
-                )
-            )
-            table.rows.append((label, cells))
-
-        programmes: dict[str, list[Any]] = defaultdict(list)
-        for c in self.cohorts:
-            programmes[c.programme_name].append(c)
-        for programme, cohorts in programmes.items():
-            for c in cohorts:
-                r = rows.get(c.id)
-                values = {m: int(getattr(r, m) or 0) if r else 0 for m in measures}
-                add_row(c.name, values, programme)
-                for m in measures:
-                    sums[programme][m] += values[m]
-                    sums[""][m] += values[m]
-            if len(programmes) > 1:
-                add_row(
-                    self.tr("report.programme_total", programme=programme),
-                    sums[programme],
-                    programme,
-                )
-        add_row(self.total, sums[""], "")
+        cols = [*self.columns, *([self.total_col] if self.total_col else [])]
+        self.headline = {m: [] for m in measures}
+        for col in cols:
+            values = self._figures(col)
+            for m in measures:
+                self.headline.setdefault(m, []).append(values[m])
+            cells = [Cell(values[m], False, col.label, "", m) for m in measures]
+            cells.append(self._rate_cell(values, col.label, ""))
+            table.rows.append((col.label, cells))
+        note = self.tr("report.enrolment.note")
+        if any(self.headline.get("outcome_missing", [])):
+            note += " " + self.tr("report.enrolment.outcome_missing_note")
+        table.note = note
         chart = Chart(
             key="enrolment",
             title=self.tr("report.enrolment.chart"),
-            categories=[self.tr(f"report.enrolment.{m}") for m in measures[:5]],
+            categories=[self.tr(f"report.enrolment.{m}") for m in measures[:6]],
             series=[
-                (
-                    c.name,
-                    [
-                        float(getattr(rows[c.id], m) or 0) if c.id in rows else 0.0
-                        for m in measures[:5]
-                    ],
-                )
-                for c in self.cohorts
+                (col.label, [float(self._figures(col)[m]) for m in measures[:6]])
+                for col in self.columns
             ],
             value_label=self.tr("report.people"),
         )
@@ -249,104 +372,140 @@ class _Builder:
             title=self.tr("report.section.enrolment"),
             intro=self.tr("report.enrolment.intro"),
             tables=[table],
-            charts=[chart] if self.cohorts else [],
+            charts=[chart] if self.columns else [],
         )
+
+    def _period(self) -> str:
+        return f"{self.year}–{self.last_year}" if self.last_year else str(self.year)
+
+    def _col_totals(self, measure: str) -> list[int]:
+        return self.headline.get(measure, [])[: len(self.columns)]
+
+    def _grid(
+        self,
+        *,
+        row_keys: Sequence[str],
+        counts: dict[tuple[str, int], int],
+        total_measure: str,
+    ) -> _Grid:
+        grid = _Grid(
+            row_keys,
+            self.labels,
+            counts,
+            column_totals=self._col_totals(total_measure),
+            total_column=not self.final,
+            fixed_totals=True,
+        )
+        grid.solve(self.k)
+        return grid
+
+    # --- dropout ----------------------------------------------------------------------------
 
     def _interval(self, withdrawn_on: date | None, started: bool, starts: list[datetime]) -> str:
         if not started:
-            return self.tr("report.dropout.before_start")
+            return "before_start"
         if withdrawn_on is None:
-            return self.tr("report.unknown")
+            return "unknown"
         done = sum(1 for s in starts if s.date() <= withdrawn_on)
         if done == 0:
-            return self.tr("report.dropout.before_first")
+            return "before_first"
         if done >= len(starts):
-            return self.tr("report.dropout.after_last")
-        return self.tr("report.dropout.between", a=done, b=done + 1)
+            return "after_last"
+        return f"between_{done}_{done + 1}"
+
+    def _interval_name(self, code: str) -> str:
+        if code.startswith("between_"):
+            _, a, b = code.split("_")
+            return self.tr("report.dropout.between", a=int(a), b=int(b))
+        if code == "unknown":
+            return self.tr("report.unknown")
+        return self.tr(f"report.dropout.{code}")
 
     async def dropout(self) -> ReportSection:
         starts: dict[int, list[datetime]] = defaultdict(list)
         for s in await q.list_session_starts(session=self.session, cohort_ids=self.ids):
             starts[s.cohort_id].append(s.starts_at)
-        when: dict[tuple[str, str], int] = defaultdict(int)
-        why: dict[tuple[str, str], int] = defaultdict(int)
-        when_order: list[str] = []
-        why_keys: set[str] = set()
-        for w in await q.list_withdrawals(session=self.session, cohort_ids=self.ids):
-            cohort = self.name_of[w.cohort_id]
-            interval = self._interval(w.withdrawn_on, bool(w.started), starts[w.cohort_id])
-            when[(interval, cohort)] += 1
-            if interval not in when_order:
-                when_order.append(interval)
-            reason = _label(w.reason, self.loc)
-            why[(reason, cohort)] += 1
-            why_keys.add(reason)
+        when: dict[tuple[str, int], int] = defaultdict(int)
+        why: dict[tuple[str, int], int] = defaultdict(int)
+        for j, col in enumerate(self.columns):
+            for e in self.rows_of(col):
+                if not rules.withdrawn_in(e, col.window):
+                    continue
+                code = self._interval(e.withdrawn_on, rules.started(e), starts[e.cohort_id])
+                when[(code, j)] += 1
+                why[(e.reason if e.reason in WITHDRAWAL_REASONS else "not_stated", j)] += 1
         max_sessions = max((len(v) for v in starts.values()), default=0)
-        ordered = [self.tr("report.dropout.before_start"), self.tr("report.dropout.before_first")]
-        ordered += [self.tr("report.dropout.between", a=i, b=i + 1) for i in range(1, max_sessions)]
-        ordered += [self.tr("report.dropout.after_last"), self.tr("report.unknown")]
-        when_rows = [w for w in ordered if w in when_order]
-        cohorts = [c.name for c in self.cohorts]
+        order = ["before_start", "before_first"]
+        order += [f"between_{i}_{i + 1}" for i in range(1, max_sessions)]
+        order += ["after_last", "unknown"]
+        present = {code for code, _ in when}
+        when_rows = [c for c in order if c in present or c in ("before_start", "before_first")]
+        intro = self.tr("report.dropout.intro")
+        if not sum(self._col_totals("withdrawn")):
+            intro += " " + self.tr("report.dropout.none")
+            return ReportSection(
+                key="dropout", title=self.tr("report.section.dropout"), intro=intro
+            )
+        g_when = self._grid(row_keys=when_rows, counts=when, total_measure="withdrawn")
+        g_why = self._grid(row_keys=list(WITHDRAWAL_REASONS), counts=why, total_measure="withdrawn")
         tables = [
-            cross_table(
+            grid_table(
+                g_when,
                 key="dropout_when",
                 caption=self.tr("report.dropout.when_caption"),
                 row_label=self.tr("report.dropout.interval"),
+                row_names=[self._interval_name(c) for c in when_rows],
                 measure="withdrawn",
-                counts=when,
-                row_keys=when_rows,
-                cohort_labels=cohorts,
                 total_label=self.total,
-                min_n=self.k,
             ),
-            cross_table(
+            grid_table(
+                g_why,
                 key="dropout_why",
                 caption=self.tr("report.dropout.why_caption"),
                 row_label=self.tr("report.dropout.reason"),
+                row_names=[reason_label(c, self.loc) for c in WITHDRAWAL_REASONS],
                 measure="withdrawn_reason",
-                counts=why,
-                row_keys=sorted(why_keys, key=lambda r: (-sum(why[(r, c)] for c in cohorts), r)),
-                cohort_labels=cohorts,
                 total_label=self.total,
-                min_n=self.k,
+                note=self.tr("report.dropout.reasons_note"),
             ),
         ]
-        shown = [tb for tb in tables if tb.rows]
-        intro = self.tr("report.dropout.intro")
-        if not shown:  # say so, rather than a heading over nothing
-            intro += " " + self.tr("report.dropout.none")
+        for tb in tables:
+            if tb.withheld:
+                tb.note = ((tb.note or "") + " " + self.tr("report.withheld", k=self.k)).strip()
         return ReportSection(
-            key="dropout", title=self.tr("report.section.dropout"), intro=intro, tables=shown
+            key="dropout", title=self.tr("report.section.dropout"), intro=intro, tables=tables
         )
 
     # --- background and geography ----------------------------------------------------------
 
-    async def _dimension(self, column: str, section: str) -> Table:
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for r in await q.background_counts(
-            session=self.session, cohort_ids=self.ids, column=column
-        ):
-            counts[(_label(r.value, self.loc), self.name_of[r.cohort_id])] += int(r.n)
-        cohorts = [c.name for c in self.cohorts]
+    def _dimension(self, column: str, section: str, caption_key: str | None = None) -> Table:
+        counts: dict[tuple[str, int], int] = defaultdict(int)
+        for j, col in enumerate(self.columns):
+            for e in self.rows_of(col):
+                if rules.participant_in(e, col.window):
+                    counts[(_label(getattr(e, column), self.loc), j)] += 1
         keys = sorted(
-            {k for k, _ in counts}, key=lambda v: (-sum(counts[(v, c)] for c in cohorts), v)
+            {k for k, _ in counts},
+            key=lambda v: (-sum(counts[(v, j)] for j in range(len(self.columns))), v),
         )
-        return cross_table(
+        grid = self._grid(row_keys=keys, counts=counts, total_measure="participants")
+        table = grid_table(
+            grid,
             key=f"{section}_{column}",
-            caption=self.tr(f"report.background.{column}"),
+            caption=self.tr(caption_key or f"report.background.{column}"),
             row_label=self.tr(f"report.background.{column}.label"),
+            row_names=keys,
             measure=column,
-            counts=counts,
-            row_keys=keys,
-            cohort_labels=cohorts,
             total_label=self.total,
-            min_n=self.k,
         )
+        if table.withheld:
+            table.note = self.tr("report.withheld", k=self.k)
+        return table
 
     async def background(self) -> ReportSection:
         tables = [
-            await self._dimension(c, "background")
-            for c in ("position", "gender", "service_area", "education")
+            self._dimension(c, "background")
+            for c in ("position", "gender", "workplace", "service_area", "education")
         ]
         return ReportSection(
             key="background",
@@ -356,8 +515,17 @@ class _Builder:
         )
 
     async def geography(self) -> ReportSection:
-        county = await self._dimension("county", "geography")
-        muni_rows = await q.municipalities_per_county(session=self.session, cohort_ids=self.ids)
+        county = self._dimension("county", "geography")
+        # Municipalities represented per county: a count of places, shown only where the county's
+        # participants are shown (the number of places is a lower bound on the people).
+        shown_total: dict[str, bool] = {}
+        for header, cells in county.rows:
+            shown_total[header] = bool(cells) and not cells[-1].suppressed
+        places: dict[str, set[str]] = defaultdict(set)
+        for col in self.columns:
+            for e in self.rows_of(col):
+                if rules.participant_in(e, col.window) and e.municipality:
+                    places[_label(e.county, self.loc)].add(e.municipality.strip())
         munis = Table(
             key="geography_municipalities",
             caption=self.tr("report.geography.municipalities_caption"),
@@ -366,47 +534,61 @@ class _Builder:
                 self.tr("report.geography.municipalities"),
             ],
         )
-        total = 0
-        for r in sorted(muni_rows, key=lambda r: _label(r.county, self.loc)):
-            label = _label(r.county, self.loc)
+        label_all = self.total
+        for name in sorted(places):
+            hide = not shown_total.get(name, False)
             munis.rows.append(
-                (
-                    label,
-                    [
-                        Cell(
-                            int(r.municipalities), False, self.total, label, "municipalities", label
-                        )
-                    ],
-                )
+                (name, [Cell(len(places[name]), hide, label_all, name, "municipalities", name)])
             )
-            total += int(r.municipalities)
+        every = set().union(*places.values()) if places else set()
         munis.rows.append(
-            (self.total, [Cell(total, False, self.total, self.total, "municipalities")])
+            (label_all, [Cell(len(every), False, label_all, label_all, "municipalities")])
+        )
+        municipality = self._dimension(
+            "municipality", "geography", "report.background.municipality"
         )
         return ReportSection(
             key="geography",
             title=self.tr("report.section.geography"),
             intro=self.tr("report.geography.intro"),
-            tables=[county, munis],
+            tables=[county, munis, municipality],
         )
 
     # --- participant evaluations -----------------------------------------------------------
-
     async def evaluations(self) -> ReportSection:
-        start = datetime(self.year, 1, 1, tzinfo=UTC)
-        end = datetime(self.year + 1, 1, 1, tzinfo=UTC)
-        pulses = await q.list_report_pulses(
+        """Every pulse that opened in the period (an answer counts in the year its pulse opened:
+        no time of answering is kept). A pulse planned in the period but not opened yet is named
+        in the intro, not shown as a 0 % response rate."""
+        start = datetime(self.window.first.year, 1, 1, tzinfo=UTC)
+        end = datetime(self.window.last.year + 1, 1, 1, tzinfo=UTC)
+        planned = await q.list_report_pulses(
             session=self.session, cohort_ids=self.ids, opens_from=start, opens_before=end
         )
+        opened = {
+            r.pulse_id
+            for r in await q.list_pulse_openings(
+                session=self.session, pulse_ids=[p.id for p in planned]
+            )
+        }
+        pulses = [p for p in planned if p.id in opened]
+        waiting = [p for p in planned if p.id not in opened]
         section = ReportSection(
             key="evaluations",
             title=self.tr("report.section.evaluations"),
             intro=self.tr("report.evaluations.intro", k=self.k),
         )
+        if waiting:
+            section.intro += " " + self.tr(
+                "report.evaluations.not_opened",
+                count=len(waiting),
+                titles=", ".join(p.title for p in waiting),
+            )
         if not pulses:
             return section
         pulse_ids = [p.id for p in pulses]
         figures = await pulse_figures(self.session, pulse_ids, min_n=self.k)
+        for pf in figures.values():
+            protect_pulse(pf, min_n=self.k)
         class_names = {
             c.id: c.name for c in await q.list_classes(session=self.session, cohort_ids=self.ids)
         }
@@ -533,106 +715,251 @@ class _Builder:
     # --- results, line managers, networks --------------------------------------------------
 
     async def results(self) -> ReportSection:
-        rows = {
-            r.cohort_id: r
-            for r in await q.credit_figures(session=self.session, cohort_ids=self.ids)
-        }
-        cols = ("started", "completed", "with_credits", "total_credits", "mean_credits")
-        table = Table(
-            key="results",
-            caption=self.tr("report.results.caption"),
-            columns=[self.tr("report.cohort"), *(self.tr(f"report.results.{c}") for c in cols)],
-        )
-        for c in self.cohorts:
-            r = rows.get(c.id)
-            started = int(r.started or 0) if r else 0
-            total_credits = float(r.total_credits or 0) if r else 0.0
-            values: list[tuple[str, float | int | None, str]] = [
-                ("started", started, "count"),
-                ("completed", int(r.completed or 0) if r else 0, "count"),
-                ("with_credits", int(r.with_credits or 0) if r else 0, "count"),
-                ("total_credits", round(total_credits, 1), "credits"),
-                ("mean_credits", round(total_credits / started, 1) if started else None, "credits"),
-            ]
-            table.rows.append(
-                (c.name, [Cell(v, False, c.name, "", m, unit=u) for m, v, u in values])
-            )
-        dist: dict[tuple[str, str], int] = defaultdict(int)
-        for r in await q.credit_distribution(session=self.session, cohort_ids=self.ids):
-            dist[(f"{float(r.credits):g}", self.name_of[r.cohort_id])] += int(r.n)
-        keys = sorted({k for k, _ in dist}, key=lambda v: -float(v))
-        distribution = cross_table(
-            key="results_distribution",
-            caption=self.tr("report.results.distribution_caption"),
-            row_label=self.tr("report.results.credits"),
-            measure="credits_achieved",
-            counts=dist,
-            row_keys=keys,
-            cohort_labels=[c.name for c in self.cohorts],
-            total_label=self.total,
-            min_n=self.k,
-        )
-        return ReportSection(
+        """Credits and exam results recorded in the period, as one system of equations.
+
+        The distribution (people per credits value), the number with credits, credits in total,
+        credits per participant with a result and the exam results are all linear in the same
+        unknowns, so they are suppressed together: no hidden cell follows from the sums and means
+        beside it, nor from the exam table (its columns hold the same people).
+        """
+        section = ReportSection(
             key="results",
             title=self.tr("report.section.results"),
             intro=self.tr("report.results.intro"),
-            tables=[table, distribution] if keys else [table],
         )
+        keys, dist, exams = self._result_counts()
+        if not dist:
+            section.intro += " " + self.tr("report.results.none")
+            return section
+        exam_keys = ["passed", "failed", "none"]
+        ncols = len(self.labels)
+        with_total = not self.final and ncols > 1
+        tags: list[int | str] = [*range(ncols), *(["all"] if with_total else [])]
+        lt = _results_problem(keys, exam_keys, dist, exams, ncols, tags)
+        hidden = lt.solve(min_n=self.k)
+        value_of = {i.key: i.value for i in lt.items}
+
+        def label_of(tag: int | str) -> str:
+            return self.total if tag == "all" else self.labels[int(tag)]
+
+        def cell(
+            key: Hashable,
+            tag: int | str,
+            group: str,
+            measure: str,
+            cat: str = "",
+            unit: str = "count",
+        ) -> Cell:
+            v = value_of[key]
+            value: float | int = int(v) if unit == "count" else round(float(v), 1)
+            return Cell(value, key in hidden, label_of(tag), group, measure, cat, unit)
+
+        header = [self.tr("report.results.credits"), *self.labels] + (
+            [self.total] if with_total else []
+        )
+        table = Table(
+            key="results_distribution",
+            caption=self.tr("report.results.distribution_caption"),
+            columns=header,
+            withheld=lt.withheld,
+        )
+        for i, k in enumerate(keys):
+            name = (
+                self.tr("report.results.no_credits")
+                if k == "none"
+                else _fmt_credits(float(k), self.loc)
+            )
+            row = [cell(("d", i, j), j, name, "credits_achieved", k) for j in range(ncols)]
+            if with_total:
+                row.append(cell(("d_row", i), "all", name, "credits_achieved", k))
+            table.rows.append((name, row))
+        for measure, unit in (
+            ("recorded", "count"),
+            ("with_credits", "count"),
+            ("total_credits", "credits"),
+            ("mean_credits", "credits"),
+        ):
+            name = self.tr(f"report.results.{measure}")
+            table.rows.append(
+                (name, [cell((measure, tag), tag, "", measure, unit=unit) for tag in tags])
+            )
+        exam_table = Table(
+            key="results_exams",
+            caption=self.tr("report.results.exam_caption"),
+            columns=[self.tr("report.results.exam"), *self.labels]
+            + ([self.total] if with_total else []),
+            withheld=lt.withheld,
+        )
+        for i, code in enumerate(exam_keys):
+            name = self.tr(f"report.results.exam.{code}")
+            row = [cell(("e", i, j), j, name, "exam_result", code) for j in range(ncols)]
+            if with_total:
+                row.append(cell(("e_row", i), "all", name, "exam_result", code))
+            exam_table.rows.append((name, row))
+        for tb in (table, exam_table):
+            if tb.withheld:
+                tb.note = self.tr("report.withheld", k=self.k)
+        section.tables += [table, exam_table]
+        return section
+
+    def _result_counts(
+        self,
+    ) -> tuple[list[str], dict[tuple[str, int], int], dict[tuple[str, int], int]]:
+        """(credit value rows, people per credit value and column, per exam result and column)."""
+        values: set[float] = set()
+        dist: dict[tuple[str, int], int] = defaultdict(int)
+        exams: dict[tuple[str, int], int] = defaultdict(int)
+        for j, col in enumerate(self.columns):
+            for e in self.rows_of(col):
+                if not rules.result_in(e, col.window):
+                    continue
+                if e.credits is not None:
+                    values.add(float(e.credits))
+                    dist[(f"{float(e.credits):g}", j)] += 1
+                else:
+                    dist[("none", j)] += 1
+                exams[(e.exam_result or "none", j)] += 1
+        keys = [f"{v:g}" for v in sorted(values, reverse=True)]
+        if any(k == "none" for k, _ in dist):
+            keys.append("none")
+        return keys, dist, exams
 
     async def involvement(self) -> ReportSection:
+        """Per nudge: what was sent in the period, to how many distinct line managers, answers.
+
+        A nudge counts only once it went out (`sent_at`); one that is not due yet says so rather
+        than showing 0 %. Rates are over the participants whose manager was asked.
+        """
         section = ReportSection(
             key="involvement",
             title=self.tr("report.section.involvement"),
             intro=self.tr("report.involvement.intro"),
         )
-        cols = ("nudged", "share_answered", "share_done", "median_hours", "escalated")
-        by_cohort = await involvement_by_cohort(self.session, self.ids)
-        for c in self.cohorts:
-            figures = by_cohort[c.id]
-            if not figures:
+        cols = (
+            "participants",
+            "managers",
+            "share_answered",
+            "share_done",
+            "median_hours",
+            "escalated",
+        )
+        rows = await q.list_nudge_sends(session=self.session, cohort_ids=self.ids)
+        by_nudge: dict[int, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_nudge[r.nudge_id].append(r)
+        for col in self.columns:
+            nudges = [v for v in by_nudge.values() if v[0].cohort_id in col.cohort_ids]
+            if not nudges:
                 continue
             table = Table(
-                key=f"involvement_{c.id}",
-                caption=self.tr("report.involvement.caption", cohort=c.name),
+                key=f"involvement_{'_'.join(str(i) for i in sorted(col.cohort_ids))}",
+                caption=self.tr("report.involvement.caption", cohort=col.label),
                 columns=[
                     self.tr("report.involvement.nudge"),
                     *(self.tr(f"report.involvement.{x}") for x in cols),
                 ],
             )
-            for f in figures:
-                m = f"nudge:{f.key}"
+            for answers in nudges:
+                first = answers[0]
+                sent = [
+                    a
+                    for a in answers
+                    if a.manager_id is not None
+                    and _in_window(a.sent_at or a.answered_at, col.window)
+                ]
+                planned_here = col.window.holds(_day(first.send_at))
+                if not sent and not planned_here:
+                    continue
+                m, title, label = f"nudge:{first.key}", first.title, col.label
+                if not sent:
+                    table.rows.append(
+                        (
+                            title,
+                            [
+                                Cell(0, False, label, title, m, "participants"),
+                                Cell(0, False, label, title, m, "managers"),
+                                *(
+                                    Cell(None, False, label, title, m, x, u, NOT_SENT)
+                                    for x, u in (
+                                        ("answered", "percent"),
+                                        ("done", "percent"),
+                                        ("median_hours", "hours"),
+                                    )
+                                ),
+                                Cell(0, False, label, title, m, "escalated"),
+                            ],
+                        )
+                    )
+                    continue
+                answered = [a for a in sent if a.answer is not None]
+                done = [a for a in sent if a.answer == "done"]
+                hours = sorted(
+                    (a.answered_at - (a.sent_at or a.send_at)).total_seconds() / 3600
+                    for a in answered
+                    if a.answered_at is not None
+                )
+                median = _median(hours)
                 table.rows.append(
                     (
-                        f.title,
+                        title,
                         [
-                            Cell(f.nudged, False, c.name, f.title, m, "nudged"),
+                            Cell(len(sent), False, label, title, m, "participants"),
                             Cell(
-                                _pct(f.answered, f.nudged),
+                                len({a.manager_id for a in sent}),
                                 False,
-                                c.name,
-                                f.title,
+                                label,
+                                title,
+                                m,
+                                "managers",
+                            ),
+                            Cell(
+                                _pct(len(answered), len(sent)),
+                                False,
+                                label,
+                                title,
                                 m,
                                 "answered",
                                 "percent",
                             ),
                             Cell(
-                                _pct(f.done, f.nudged), False, c.name, f.title, m, "done", "percent"
+                                _pct(len(done), len(sent)),
+                                False,
+                                label,
+                                title,
+                                m,
+                                "done",
+                                "percent",
                             ),
                             Cell(
-                                f.median_hours, False, c.name, f.title, m, "median_hours", "hours"
+                                median,
+                                False,
+                                label,
+                                title,
+                                m,
+                                "median_hours",
+                                "hours",
+                                "" if median is not None else NO_DENOMINATOR,
                             ),
-                            Cell(f.escalated, False, c.name, f.title, m, "escalated"),
+                            Cell(
+                                sum(1 for a in sent if a.escalated_at is not None),
+                                False,
+                                label,
+                                title,
+                                m,
+                                "escalated",
+                            ),
                         ],
                     )
                 )
-            section.tables.append(table)
+            if table.rows:
+                section.tables.append(table)
         if not section.tables:
             section.intro += " " + self.tr("report.no_data")
         return section
 
     async def networks(self) -> ReportSection:
-        start = datetime(self.year, 1, 1, tzinfo=UTC)
-        end = datetime(self.year + 1, 1, 1, tzinfo=UTC)
+        start = datetime(self.window.first.year, 1, 1, tzinfo=UTC)
+        end = datetime(self.window.last.year + 1, 1, 1, tzinfo=UTC)
         rows = await q.checkin_counts(
             session=self.session, cohort_ids=self.ids, start=start, end=end
         )
@@ -671,6 +998,7 @@ class _Builder:
                             m,
                             "met",
                             "percent",
+                            "" if int(r.checkins) else NO_DENOMINATOR,
                         ),
                     ],
                 )
@@ -678,12 +1006,116 @@ class _Builder:
         section.tables.append(table)
         return section
 
+    # --- the one-page summary, with earlier years beside this one ----------------------------
+
+    async def summary(self, history: list[tuple[str, Column]]) -> ReportSection:
+        """Key figures for each year (or the period) side by side, earlier years first."""
+        measures = ("applicants", "started", "participants", "completed", "dropouts")
+        table = Table(
+            key="summary",
+            caption=self.tr("report.summary.caption"),
+            columns=[self.tr("report.summary.figure"), *(label for label, _ in history)],
+        )
+        figures = [self._figures(col) for _, col in history]
+        rates = await self._response_rates([col for _, col in history])
+        for m in measures:
+            table.rows.append(
+                (
+                    self.tr(f"report.enrolment.{m}"),
+                    [
+                        Cell(f[m], False, label, "", m)
+                        for f, (label, _) in zip(figures, history, strict=True)
+                    ],
+                )
+            )
+        table.rows.append(
+            (
+                self.tr("report.enrolment.completion_rate"),
+                [
+                    self._rate_cell(f, label, "")
+                    for f, (label, _) in zip(figures, history, strict=True)
+                ],
+            )
+        )
+        table.rows.append(
+            (
+                self.tr("report.summary.response_rate"),
+                [
+                    Cell(
+                        _pct(answered, invited),
+                        False,
+                        label,
+                        "",
+                        "pulse_response_rate",
+                        unit="percent",
+                        missing="" if invited else NOT_OPENED,
+                    )
+                    for (invited, answered), (label, _) in zip(rates, history, strict=True)
+                ],
+            )
+        )
+        intro = self.tr("report.summary.intro")
+        if len(history) == 1 and not self.final:
+            intro += " " + self.tr("report.summary.no_history")
+        return ReportSection(
+            key="summary", title=self.tr("report.section.summary"), intro=intro, tables=[table]
+        )
+
+    async def _response_rates(self, cols: list[Column]) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        for col in cols:
+            pulses = await q.list_report_pulses(
+                session=self.session,
+                cohort_ids=sorted(col.cohort_ids),
+                opens_from=datetime(col.window.first.year, 1, 1, tzinfo=UTC),
+                opens_before=datetime(col.window.last.year + 1, 1, 1, tzinfo=UTC),
+            )
+            ids = [p.id for p in pulses if p.cohort_id in col.cohort_ids]
+            invited = answered = 0
+            if ids:
+                for r in await q.participation_counts(session=self.session, pulse_ids=ids):
+                    invited += int(r.invited)
+                    answered += int(r.answered or 0)
+            out.append((invited, answered))
+        return out
+
     async def build(self, now: datetime) -> AnnualReport:
-        self.cohorts = await q.list_report_cohorts(session=self.session, year=self.year)
+        last = self.last_year or self.year
+        first_history = self.year if self.final else self.year - 4
+        known = await q.list_report_cohorts(
+            session=self.session, year=first_history, last_year=last
+        )
+        self.cohorts = [c for c in known if _overlaps(c, self.window)]
         self.ids = [c.id for c in self.cohorts]
         self.name_of = {c.id: c.name for c in self.cohorts}
+        self.enrolments = await q.list_report_enrolments(
+            session=self.session, cohort_ids=[c.id for c in known]
+        )
+        all_ids = frozenset(self.ids)
+
+        def year_column(y: int) -> Column:
+            w = Window.years(y, y)
+            return Column(str(y), frozenset(c.id for c in known if _overlaps(c, w)), w)
+
+        if self.final:
+            self.columns = [year_column(y) for y in range(self.year, last + 1)]
+            self.total_col = Column(self._period(), all_ids, self.window)
+            history = [(c.label, c) for c in self.columns] + [(self._period(), self.total_col)]
+        else:
+            self.columns = [Column(c.name, frozenset([c.id]), self.window) for c in self.cohorts]
+            self.total_col = (
+                Column(self.total, all_ids, self.window) if len(self.columns) > 1 else None
+            )
+            history = [
+                (str(y), year_column(y))
+                for y in range(first_history, self.year)
+                if year_column(y).cohort_ids
+            ]
+            history.append((str(self.year), Column(str(self.year), all_ids, self.window)))
+        enrolment = await self.enrolment()
         sections = [
-            await self.enrolment(),
+            await self.summary(history),
+            enrolment,
             await self.dropout(),
             await self.background(),
             await self.geography(),
@@ -692,22 +1124,112 @@ class _Builder:
             await self.involvement(),
             await self.networks(),
         ]
+        title = (
+            self.tr("report.final_title", first=self.year, last=last)
+            if self.final
+            else self.tr("report.title", year=self.year)
+        )
         return AnnualReport(
             year=self.year,
             locale=self.loc,
             generated_at=now,
             min_group_size=self.k,
-            title=self.tr("report.title", year=self.year),
+            title=title,
             cohorts=self.cohorts,
             sections=sections,
+            last_year=self.last_year,
         )
+
+
+def _results_problem(
+    keys: list[str],
+    exam_keys: list[str],
+    dist: dict[tuple[str, int], int],
+    exams: dict[tuple[str, int], int],
+    ncols: int,
+    tags: list[int | str],
+) -> LinearTable:
+    """The results section as one system: distribution, sums, mean and exam results."""
+    credit_of = {k: (0.0 if k == "none" else float(k)) for k in keys}
+    with_total = "all" in tags
+    lt = LinearTable()
+    d_ids = [[lt.atom(dist.get((k, j), 0)) for j in range(ncols)] for k in keys]
+    e_ids = [[lt.atom(exams.get((k, j), 0)) for j in range(ncols)] for k in exam_keys]
+    for prefix, ids in (("d", d_ids), ("e", e_ids)):
+        for i, row in enumerate(ids):
+            for j in range(ncols):
+                lt.publish((prefix, i, j), [row[j]])
+            if with_total:
+                lt.publish((f"{prefix}_row", i), row)
+    for tag in tags:
+        js = list(range(ncols)) if tag == "all" else [int(tag)]
+        cells = [(d_ids[i][j], credit_of[keys[i]]) for i in range(len(keys)) for j in js]
+        recorded = [a for a, _ in cells]
+        lt.publish(("recorded", tag), recorded)
+        # Structural: the exam table's columns hold the same people as the distribution's.
+        same = {a: 1.0 for a in recorded}
+        for row in e_ids:
+            for j in js:
+                same[row[j]] = same.get(row[j], 0.0) - 1.0
+        lt.publish(("same_people", tag), same, count=False, fixed=True, value=0.0)
+        paid = {a: v for a, v in cells if v > 0}
+        lt.publish(("with_credits", tag), list(paid))
+        lt.publish(("total_credits", tag), paid, count=False)
+        lt.publish(
+            ("mean_credits", tag),
+            paid,
+            den=recorded,
+            tol=0.05,
+            count=False,
+            hide_with=("recorded", tag),
+        )
+    return lt
+
+
+def _overlaps(c: Any, w: Window) -> bool:
+    if c.start_date is not None and c.start_date > w.last:
+        return False
+    return not (c.end_date is not None and c.end_date < w.first)
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None
+
+
+def _in_window(moment: datetime | None, w: Window) -> bool:
+    return moment is not None and w.holds(moment.date())
+
+
+def _median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    mid = len(values) // 2
+    value = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    return round(value, 1)
 
 
 async def build_annual_report(
     session: AsyncSession, *, year: int, settings: Settings, now: datetime, locale: str = "nb"
 ) -> AnnualReport:
     """Build the annual status report for every cohort whose period overlaps `year`."""
-    return await _Builder(session, year, settings, normalise_locale(locale)).build(now)
+    return await _Builder(session, settings, normalise_locale(locale), year=year).build(now)
+
+
+async def build_final_report(
+    session: AsyncSession,
+    *,
+    first_year: int,
+    last_year: int,
+    settings: Settings,
+    now: datetime,
+    locale: str = "nb",
+) -> AnnualReport:
+    """Build the contract's final report: the same sections, one column per year."""
+    if last_year < first_year:
+        raise ValueError(f"--to {last_year} is before --from {first_year}")
+    return await _Builder(
+        session, settings, normalise_locale(locale), year=first_year, last_year=last_year
+    ).build(now)
 
 
 # --- pulse figures (shared with bot.results and the evaluator export) ----------------------
@@ -803,6 +1325,11 @@ async def pulse_figures(
     for r in await q.participation_counts(session=session, pulse_ids=pulse_ids):
         out[r.pulse_id].invited[r.class_id] = int(r.invited)
         out[r.pulse_id].answered[r.class_id] = int(r.answered or 0)
+    # Anonymous pulses keep who answered only as a count per class, written at release.
+    from storage.queries.pulses import response_counts
+
+    for r in await response_counts(session=session, pulse_ids=pulse_ids):
+        out[r.pulse_id].answered[r.class_id] = int(r.answered)
     questions: dict[int, QuestionFigures] = {}
     for r in await q.list_questions(session=session, pulse_ids=pulse_ids):
         qf = QuestionFigures(r.id, r.position, r.kind, r.text, list(r.choices or []))
@@ -838,6 +1365,72 @@ async def pulse_figures(
     return out
 
 
+def protect_question(qf: QuestionFigures, answered: dict[int | None, int], *, min_n: int) -> None:
+    """Check a question's published figures as equations and hide more classes if needed.
+
+    The pulse rule (whole classes under the minimum hidden, and complements until the hidden
+    ones hold the minimum) is the start. Then no answer count of a small class may be exact
+    given what is shown — the other classes' counts, n, means and NPS, the cohort row, and the
+    respondents per class printed beside them (an upper bound on each class's n): e.g. two
+    hidden classes of 2 and 3 respondents whose 5 answers are all "4" would give each class
+    away; then the cohort row is hidden too. Classes are hidden whole, never cell by cell.
+    """
+    groups = list(qf.groups.items())
+    if not groups or qf.kind == "text":
+        return
+    cats = qf.categories
+    lt = LinearTable()
+    ids = {gid: [lt.atom(g.counts.get(c, 0)) for c in cats] for gid, g in groups}
+    weights = {c: float(c) for c in cats}
+
+    def figures(key: Hashable, atoms: list[int], *, small: bool) -> None:
+        # The class's n is its respondents, printed anyway: not itself what is protected.
+        lt.publish(("n", key), atoms, count=False)
+        for c, a in zip(cats, atoms, strict=True):
+            lt.publish(("c", key, c), [a], count=small, hide_with=("n", key), protection=1.0)
+        if qf.kind in SCALE_KINDS:
+            num = {a: weights[c] for c, a in zip(cats, atoms, strict=True)}
+            lt.publish(("mean", key), num, den=atoms, tol=0.005, count=False, hide_with=("n", key))
+        if qf.kind == "nps":
+            num = {
+                a: (100.0 if c >= 9 else -100.0 if c <= 6 else 0.0)
+                for c, a in zip(cats, atoms, strict=True)
+            }
+            lt.publish(("nps", key), num, den=atoms, tol=0.05, count=False, hide_with=("n", key))
+
+    for gid, g in groups:
+        cap = answered.get(gid)
+        figures(gid, ids[gid], small=0 < g.n < min_n)
+        if cap is not None:
+            lt.publish(("answered", gid), ids[gid], count=False, fixed=True, lower=0, upper=cap)
+    every = [a for atoms in ids.values() for a in atoms]
+    total_atoms = []
+    for i, _c in enumerate(cats):
+        total_atoms.append([ids[gid][i] for gid, _ in groups])
+    lt.publish(("n", "total"), every, count=False)
+    for c, atoms in zip(cats, total_atoms, strict=True):
+        lt.publish(("c", "total", c), atoms, count=False, hide_with=("n", "total"))
+    if qf.kind in SCALE_KINDS:
+        num = {a: weights[c] for c, atoms in zip(cats, total_atoms, strict=True) for a in atoms}
+        lt.publish(
+            ("mean", "total"), num, den=every, tol=0.005, count=False, hide_with=("n", "total")
+        )
+    initial: list[Hashable] = [("n", gid) for gid, g in groups if g.hidden]
+    if qf.total.hidden:
+        initial.append(("n", "total"))
+    hidden = lt.solve(min_n=min_n, initial=initial)
+    for gid, g in groups:
+        g.hidden = ("n", gid) in hidden
+    qf.total.hidden = ("n", "total") in hidden
+
+
+def protect_pulse(pf: PulseFigures, *, min_n: int) -> PulseFigures:
+    """Apply `protect_question` to every question of a pulse's published figures."""
+    for qf in pf.questions:
+        protect_question(qf, pf.answered, min_n=min_n)
+    return pf
+
+
 REPORT_FORMATS = ("html", "xlsx", "csv")
 
 
@@ -861,13 +1454,53 @@ async def produce_annual_report(
     report = await build_annual_report(
         session, year=year, settings=settings, now=now, locale=locale
     )
-    data = render(report, fmt)
+    # Charts, HTML and XLSX are CPU work (a second or two for a national year): render in a
+    # worker thread so the bot's event loop keeps acking clicks meanwhile.
+    data = await asyncio.to_thread(render, report, fmt)
     await record_audit(
         session=session,
         actor=actor,
         actor_id=actor_id,
         action="report.annual",
         subject=f"year:{year}",
+        detail={"format": fmt, "cohorts": [c.id for c in report.cohorts], "bytes": len(data)},
+    )
+    return data
+
+
+async def produce_final_report(
+    session: AsyncSession,
+    *,
+    first_year: int,
+    last_year: int,
+    fmt: str,
+    settings: Settings,
+    now: datetime,
+    actor: str,
+    actor_id: int | None = None,
+    locale: str = "nb",
+) -> bytes:
+    """Build and render the final report over several years, audited like the annual one."""
+    from bot.report_render import render
+    from storage.queries.people import record_audit
+
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}: expected html, xlsx or csv")
+    report = await build_final_report(
+        session,
+        first_year=first_year,
+        last_year=last_year,
+        settings=settings,
+        now=now,
+        locale=locale,
+    )
+    data = render(report, fmt)
+    await record_audit(
+        session=session,
+        actor=actor,
+        actor_id=actor_id,
+        action="report.final",
+        subject=f"years:{first_year}-{last_year}",
         detail={"format": fmt, "cohorts": [c.id for c in report.cohorts], "bytes": len(data)},
     )
     return data

@@ -4,25 +4,37 @@ HTML: inline SVG charts (matplotlib, text kept as text so screen readers and sea
 real tables with `<caption>` and `<th scope>`, `lang` set, printable on A4. The tables carry every
 number the charts show, so a chart is never the only way to read a figure.
 XLSX: one sheet per section, numbers stored as numbers, hidden cells as the mark.
-CSV: one tidy long table (section, cohort, group, measure, category, value, suppressed).
+CSV: one tidy long table; its columns and measure names are a contract (docs/report-csv.md).
 """
 
 from __future__ import annotations
 
-import csv
-import html
 import io
 import re
 from collections.abc import Iterable
 
+from bot.export import csv_text, xlsx_cell, xlsx_row
 from bot.messages import format_when, t
 from bot.report import AnnualReport, Cell, Chart, Table
 from bot.suppression import SUPPRESSED_MARK
+from bot.text import html_text, plain
 
-CSV_COLUMNS = ("section", "cohort", "group", "measure", "category", "value", "suppressed")
+CSV_COLUMNS = (
+    "period",
+    "section",
+    "table",
+    "cohort",
+    "group",
+    "measure",
+    "category",
+    "unit",
+    "value",
+    "suppressed",
+    "missing",
+)
 
 _CSS = """
-@page { size: A4; margin: 16mm 14mm; }
+@page { size: A4; margin: 16mm 14mm 18mm; @bottom-center { content: "%(page)s " counter(page) " / " counter(pages); font-size: 8pt; color: #444; } }
 :root { color: #1b1b1b; font-family: "DejaVu Sans", Arial, sans-serif; }
 body { max-width: 190mm; margin: 0 auto; padding: 1rem; font-size: 10pt; line-height: 1.4; }
 h1 { font-size: 18pt; margin: 0 0 .4rem; }
@@ -42,7 +54,8 @@ figure { margin: .6rem 0 1rem; break-inside: avoid; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 9pt; font-style: italic; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-@media print { body { padding: 0; max-width: none; } nav { break-after: page; } a { color: inherit; text-decoration: none; } }
+.missing { font-size: 7.5pt; color: #444; font-style: italic; }
+@media print { body { padding: 0; max-width: none; } #s-summary-section { break-after: page; } nav { break-after: page; } a { color: inherit; text-decoration: none; } }
 """
 
 
@@ -60,6 +73,8 @@ def format_number(value: float | int | None, locale: str, unit: str = "count") -
 
 
 def _cell_html(cell: Cell, locale: str, hidden_label: str) -> str:
+    if cell.value is None and cell.missing and not cell.suppressed:
+        return f'<td class="missing">{html_text(t("report.missing." + cell.missing, locale))}</td>'
     if cell.suppressed:
         return (
             f'<td class="sup"><span aria-hidden="true">{SUPPRESSED_MARK}</span>'
@@ -69,7 +84,7 @@ def _cell_html(cell: Cell, locale: str, hidden_label: str) -> str:
 
 
 def _table_html(table: Table, locale: str, total_label: str, hidden_label: str) -> str:
-    esc = html.escape
+    esc = html_text  # neutral text: people's words as written, escaped once
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in table.columns)
     body: list[str] = []
     for header, cells in table.rows:
@@ -141,7 +156,7 @@ def chart_svg(chart: Chart) -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = _SVG_HEAD.sub(r"\1", buf.getvalue(), count=1)
     svg = _SVG_METADATA.sub("", svg)
-    title = html.escape(chart.title)
+    title = html_text(chart.title)
     # The figure is described by its caption; the numbers are in the tables next to it.
     return svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
 
@@ -149,13 +164,14 @@ def chart_svg(chart: Chart) -> str:
 def render_html(report: AnnualReport) -> str:
     """Render the report as one self-contained HTML document."""
     loc = report.locale
-    esc = html.escape
+    esc = html_text  # neutral text: people's words as written, escaped once
     total = t("report.total", loc)
     hidden = t("report.suppressed", loc)
     parts = [
         f'<!DOCTYPE html><html lang="{"nb" if loc == "nb" else "en"}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(report.title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{esc(report.title)}</title>"
+        f"<style>{_CSS.replace('%(page)s', t('report.page', loc))}</style></head><body>",
         f"<header><h1>{esc(report.title)}</h1>",
         f"<p>{esc(t('report.generated', loc, when=format_when(report.generated_at, loc)))}</p>",
     ]
@@ -172,7 +188,10 @@ def render_html(report: AnnualReport) -> str:
     parts += [f'<li><a href="#s-{s.key}">{esc(s.title)}</a></li>' for s in report.sections]
     parts.append("</ol></nav><main>")
     for s in report.sections:
-        parts.append(f'<section aria-labelledby="s-{s.key}"><h2 id="s-{s.key}">{esc(s.title)}</h2>')
+        parts.append(
+            f'<section id="s-{s.key}-section" aria-labelledby="s-{s.key}">'
+            f'<h2 id="s-{s.key}">{esc(s.title)}</h2>'
+        )
         if s.intro:
             parts.append(f"<p>{esc(s.intro)}</p>")
         for chart in s.charts:
@@ -202,70 +221,66 @@ def render_xlsx(report: AnnualReport) -> bytes:
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     used: set[str] = set()
-    from openpyxl.cell import WriteOnlyCell
 
+    # Every cell through bot.export: text typed as text and never a formula.
     for s in report.sections:
         ws = wb.create_sheet(_sheet_title(s.title, used))
         # Write-only sheets take column widths before the first row: labels wide, numbers narrow.
         ws.column_dimensions["A"].width = 42
         for letter in "BCDEFGHIJKLMNOP":
             ws.column_dimensions[letter].width = 13
-        title = WriteOnlyCell(ws, value=s.title)
-        title.font = Font(bold=True, size=13)
-        ws.append([title])
+        ws.append([xlsx_cell(ws, plain(s.title), font=Font(bold=True, size=13))])
         if s.intro:
-            ws.append([s.intro])
-        ws.append(
-            [t("report.legend", report.locale, mark=SUPPRESSED_MARK, k=report.min_group_size)]
-        )
+            ws.append([xlsx_cell(ws, plain(s.intro))])
+        legend = t("report.legend", report.locale, mark=SUPPRESSED_MARK, k=report.min_group_size)
+        ws.append([xlsx_cell(ws, plain(legend))])
         for tb in s.tables:
             ws.append([])
-            cap = WriteOnlyCell(ws, value=tb.caption)
-            cap.font = bold
-            ws.append([cap])
-            header = []
-            for c in tb.columns:
-                hc = WriteOnlyCell(ws, value=c)
-                hc.font = bold
-                header.append(hc)
-            ws.append(header)
+            ws.append([xlsx_cell(ws, plain(tb.caption), font=bold)])
+            ws.append(xlsx_row(ws, [plain(c) for c in tb.columns], font=bold))
             for label, cells in tb.rows:
-                ws.append([label, *(_xlsx_value(c) for c in cells)])
+                ws.append(
+                    xlsx_row(ws, [plain(label), *(_xlsx_value(c, report.locale) for c in cells)])
+                )
             if tb.note:
-                ws.append([tb.note])
+                ws.append([xlsx_cell(ws, plain(tb.note))])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _xlsx_value(cell: Cell) -> float | int | str | None:
+def _xlsx_value(cell: Cell, locale: str = "nb") -> float | int | str | None:
     if cell.suppressed:
         return SUPPRESSED_MARK
+    if cell.value is None and cell.missing:
+        return t("report.missing." + cell.missing, locale)
     return cell.value
 
 
 def tidy_rows(report: AnnualReport) -> Iterable[tuple[object, ...]]:
     """Yield the report's numbers as tidy rows (see CSV_COLUMNS)."""
-    for section, cell in report.tidy():
+    for section, table, cell in report.tidy():
         value = "" if cell.suppressed or cell.value is None else cell.value
         yield (
+            report.period,
             section,
+            table,
             cell.cohort,
             cell.group,
             cell.measure,
             cell.category,
+            cell.unit,
             value,
             int(cell.suppressed),
+            cell.missing,
         )
 
 
 def render_csv(report: AnnualReport) -> str:
     """Render the report as one tidy long CSV table (UTF-8, comma-separated)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(tidy_rows(report))
-    return buf.getvalue()
+    return csv_text(
+        CSV_COLUMNS, ([plain(v) if isinstance(v, str) else v for v in r] for r in tidy_rows(report))
+    )
 
 
 def render(report: AnnualReport, fmt: str) -> bytes:

@@ -1,14 +1,16 @@
 """Pulse results for staff (per class and cohort, small groups hidden) and the evaluator export.
 
 The numbers come from `bot.report.pulse_figures`, so Slack, the terminal, the annual report and
-the evaluator's CSV apply the same suppression. Free text is listed without names, only when the
+the evaluator's CSV apply the same suppression. An anonymous pulse has results only once it has
+closed and its sealed answers were released (bot.pulses.release): before that its results are
+how many have answered so far, in total, and when the results come. So live results change
+exactly once, and re-running them while the pulse is open reveals no answer as it arrives. Free text is listed without names, only when the
 question has at least `min_group_size` text answers, and for anonymous pulses in random order
 (a fresh secure shuffle each time, so the order says nothing about who answered first).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 from dataclasses import dataclass, field
@@ -17,8 +19,9 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import normalise_locale, t
-from bot.report import PulseFigures, pulse_figures
+from bot.export import csv_text
+from bot.messages import format_when, normalise_locale, t
+from bot.report import PulseFigures, protect_pulse, pulse_figures
 from bot.settings import Settings
 from bot.suppression import SUPPRESSED_MARK
 from storage.models import Pulse
@@ -49,12 +52,18 @@ class PulseResults:
     min_group_size: int
     texts: dict[int, list[str]] = field(default_factory=dict)  # question id -> texts
     hidden_texts: dict[int, int] = field(default_factory=dict)  # question id -> count hidden
+    # An anonymous pulse not yet released: only `answered_so_far` of `invited` is known.
+    pending: bool = False
+    answered_so_far: int = 0
+    invited: int = 0
 
-    def group_name(self, group: int | str | None, locale: str) -> str:
+    def group_name(self, group: int | str | None, locale: str, *, answers: bool = True) -> str:
+        """A group's name; an anonymous pulse's answers without a class are the pooled ones."""
         if group == "total":
             return t("report.whole_cohort", locale)
         if group is None:
-            return t("report.no_class", locale)
+            pooled = answers and self.pulse.anonymous
+            return t("pulse.results.pooled" if pooled else "report.no_class", locale)
         return self.class_names.get(int(group), str(group))
 
 
@@ -78,6 +87,13 @@ async def pulse_results(
             for c in await rq.list_classes(session=session, cohort_ids=[pulse.cohort_id])
         }
     results = PulseResults(pulse, figures, class_names, k)
+    if pulse.anonymous and pulse.released_at is None:
+        counts = await pq.receipt_counts(session=session, pulse_ids=[pulse_id])
+        results.pending = True
+        results.answered_so_far = counts.get(pulse_id, 0)
+        results.invited = sum(figures.invited.values())
+        figures.questions = []
+        return results
     by_question: dict[int, list[str]] = {}
     for row in await pq.text_answers(session=session, pulse_id=pulse_id):
         by_question.setdefault(row.question_id, []).append(row.text)
@@ -100,7 +116,22 @@ def _fmt(value: float | int | None, locale: str) -> str:
 
 
 def response_lines(results: PulseResults, locale: str) -> list[str]:
-    """One bullet per group (classes first, then the total): answered of invited, and the rate."""
+    """One bullet per group (classes first, then the total): answered of invited, and the rate.
+
+    For an anonymous pulse still open: the total so far and when its results come, nothing more.
+    """
+    if results.pending:
+        when = format_when(results.pulse.closes_at, locale)
+        return [
+            "• "
+            + t(
+                "pulse.results.so_far",
+                locale,
+                answered=results.answered_so_far,
+                invited=results.invited,
+            ),
+            t("pulse.results.pending", locale, when=when),
+        ]
     lines = []
     for group, (invited, answered) in results.figures.participation_rows():
         rate = f"{round(100 * answered / invited)} %" if invited else "–"
@@ -109,7 +140,7 @@ def response_lines(results: PulseResults, locale: str) -> list[str]:
             + t(
                 "pulse.results.response",
                 locale,
-                group=results.group_name(group, locale),
+                group=results.group_name(group, locale, answers=False),
                 answered=answered,
                 invited=invited,
                 rate=rate,
@@ -166,6 +197,20 @@ def results_chart_png(results: PulseResults, *, locale: str = "nb") -> bytes:
     questions = [qn for qn in results.figures.questions if qn.kind != "text"]
     fig = Figure(figsize=(7, 2.6 * max(1, len(questions))), dpi=110)
     fig.suptitle(results.pulse.title, fontsize=11)
+    if results.pending:
+        ax = fig.add_subplot()
+        ax.axis("off")
+        when = format_when(results.pulse.closes_at, loc)
+        ax.text(
+            0.5,
+            0.5,
+            t("pulse.results.pending", loc, when=when),
+            ha="center",
+            va="center",
+            wrap=True,
+            fontsize=9,
+        )
+        questions = []
     for i, qn in enumerate(questions, start=1):
         ax = fig.add_subplot(len(questions), 1, i)
         ax.set_title(f"{qn.position}. {qn.text}"[:90], fontsize=9, loc="left")
@@ -184,7 +229,7 @@ def results_chart_png(results: PulseResults, *, locale: str = "nb") -> bytes:
         counts = [qn.total.counts.get(c, 0) for c in qn.categories]
         ax.bar([lab[:20] for lab in qn.category_labels], counts, color="#0b5394")
         ax.set_ylabel("n")
-    if not questions:
+    if not questions and not results.pending:
         ax = fig.add_subplot()
         ax.axis("off")
     fig.tight_layout()
@@ -211,6 +256,9 @@ async def evaluator_rows(
         opens_before=datetime(year + 1, 1, 1, tzinfo=UTC),
     )
     figures = await pulse_figures(session, [p.id for p in pulses], min_n=settings.min_group_size)
+    for pf in figures.values():
+        # The same equation check as the annual report: no small class's counts exact.
+        protect_pulse(pf, min_n=settings.min_group_size)
     classes = {c.id: c.name for c in await rq.list_classes(session=session, cohort_ids=list(names))}
     rows: list[tuple[object, ...]] = []
     for p in pulses:
@@ -257,11 +305,7 @@ async def evaluator_rows(
 
 def render_evaluator_csv(rows: list[tuple[object, ...]]) -> str:
     """Write the evaluator rows as CSV with a header; hidden values are empty with suppressed=1."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(EVALUATOR_COLUMNS)
-    writer.writerows(rows)
-    return buf.getvalue()
+    return csv_text(EVALUATOR_COLUMNS, rows)  # bot.export: no cell can run as a formula
 
 
 __all__ = [

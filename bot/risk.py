@@ -16,24 +16,30 @@ note. The digest is a neutral message queued for each staff member (dedupe `dige
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery import schedule
-from bot.messages import esc, normalise_locale, t
+from bot.messages import esc, format_when, normalise_locale, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
+from bot.staff_lists import more_text, open_button
 from storage.models import RiskCase
+from storage.queries import deliveries as dq
 from storage.queries import pulses as pq
 from storage.queries import risk as q
 from storage.queries.people import record_audit
 
 FOLLOW_UP_ACTION = "risk.followed_up"  # + ".{case_id}"
 DIGEST_KIND = "risk_digest"
-MAX_PEOPLE_IN_DIGEST = 40  # each takes a section and a button row: 2 of Slack's 50 blocks
+# Each person takes a section and a button row: 2 of Slack's 50 blocks, with a header and a
+# closing note. When more are flagged, 23 are shown with "and N more" and a button that opens
+# the whole list (bot/staff_lists.py), so nobody is dropped without a word.
+MAX_PEOPLE_IN_DIGEST = 24
+MAX_PEOPLE_WITH_MORE = 23
 
 
 class CaseNotFound(LookupError):
@@ -66,9 +72,7 @@ def week_label(week: str) -> str:
 def reason_text(reason: str, locale: str) -> str:
     """Say a reason code ("overdue_assignments:2") in words."""
     code, _, count = reason.partition(":")
-    if count in ("", "1"):
-        return t(f"risk.reason.{code}.one", locale)
-    return t(f"risk.reason.{code}", locale, n=count)
+    return t(f"risk.reason.{code}", locale, n=int(count) if count.isdigit() else 1)
 
 
 async def find_risks(
@@ -122,12 +126,14 @@ def build_digest_message(
         text = t("risk.digest.none", loc, week=week_label(week))
         return OutgoingMessage(text=text, title=title, locale=loc)
     sections = []
-    for r in risks[:MAX_PEOPLE_IN_DIGEST]:
+    limit = MAX_PEOPLE_IN_DIGEST if len(risks) <= MAX_PEOPLE_IN_DIGEST else MAX_PEOPLE_WITH_MORE
+    for r in risks[:limit]:
         where = f"{r.cohort_name}" + (f", {r.class_name}" if r.class_name else "")
         lines = "\n".join(f"• {reason_text(x, loc)}" for x in r.reasons)
+        head = t("lists.risk.item", loc, case=r.case_id, name=r.name)
         sections.append(
             Section(
-                text=f"*{esc(r.name)}* ({esc(where)})\n{lines}",
+                text=f"{head} ({esc(where)})\n{lines}",
                 buttons=(
                     Button(
                         action_id=f"{FOLLOW_UP_ACTION}.{r.case_id}",
@@ -137,13 +143,17 @@ def build_digest_message(
                 ),
             )
         )
-    more = len(risks) - MAX_PEOPLE_IN_DIGEST
     context = t("risk.digest.context", loc)
-    if more > 0:
-        context = t("risk.digest.more", loc, n=more) + " " + context
+    if len(risks) > limit:
+        sections.append(
+            Section(
+                text=more_text(limit, len(risks), loc),
+                buttons=(open_button("risk", week, len(risks), loc),),
+            )
+        )
     return OutgoingMessage(
         text=t(
-            "risk.digest.lead.one" if len(risks) == 1 else "risk.digest.lead",
+            "risk.digest.lead",
             loc,
             n=len(risks),
             week=week_label(week),
@@ -221,3 +231,55 @@ async def mark_followed_up(
     )
     await session.refresh(case)
     return case
+
+
+@dataclass(frozen=True)
+class DigestCopy:
+    """A staff member's copy of a week's digest, as sent, to redraw in place."""
+
+    target: str  # the Slack user it was sent to
+    ref: str  # the message's timestamp
+    message: OutgoingMessage
+
+
+def mark_in_digest(
+    message: OutgoingMessage, case_id: int, *, by: str, when: str
+) -> OutgoingMessage | None:
+    """The digest with case `case_id`'s button replaced by who followed it up; None if absent."""
+    action = f"{FOLLOW_UP_ACTION}.{case_id}"
+    sections = []
+    found = False
+    for section in message.sections:
+        if any(b.action_id == action for b in section.buttons):
+            found = True
+            note = t("lists.risk.followed_up_by", message.locale, name=by, when=when)
+            section = Section(text=f"{section.text}\n{note}", fields=section.fields)
+        sections.append(section)
+    return replace(message, sections=tuple(sections)) if found else None
+
+
+async def digest_copies_after_follow_up(
+    session: AsyncSession, case_id: int, *, by: str, tz: str
+) -> list[DigestCopy]:
+    """Every staff member's copy of the case's week digest, redrawn to show it followed up."""
+    case = await q.get_case(session=session, case_id=case_id)
+    if case is None or case.id is None:
+        return []
+    when = case.followed_up_at
+    copies = []
+    for row in await dq.sent_messages(
+        session=session, source=f"digest:{case.week}", kind=DIGEST_KIND
+    ):
+        if not row.result_ref:
+            continue
+        message = OutgoingMessage.from_json(row.message)
+        moment = format_when(when, message.locale, tz) if when is not None else ""
+        marked = mark_in_digest(message, case.id, by=by, when=moment)
+        if marked is not None:
+            copies.append(DigestCopy(row.target, row.result_ref, marked))
+    return copies
+
+
+async def case_week(session: AsyncSession, case_id: int) -> str | None:
+    """The ISO week of a case, or None if there is no such case."""
+    return await q.case_weeks(session=session, case_id=case_id)

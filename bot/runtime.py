@@ -18,9 +18,16 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock = field(default_factory=SystemClock)
+    # Leases (dispatcher claims) are measured on this clock when set: the real one in local
+    # mode, whose `clock` fast-forwards.
+    lease_clock: Clock | None = None
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     process_id: str = "bot"
     # Set by app.py: the shared aiohttp.ClientSession (typed loosely: bot/ knows no HTTP client).
     http: Any = None
     # Set by app.py: the ChannelAdmin port (bot.networks) over Slack, for jobs that make channels.
     channel_admin: Any = None
+    # Set by app.py: the UserLookup port (bot.directory) over Slack, to recognise staff.
+    user_lookup: Any = None
+    # Set when a released pulse's receipts could not yet be scrubbed from the files (bot.pulses).
+    scrub_pending: bool = False

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     timezone: str = "Europe/Oslo"
     base_url: str = DEFAULT_BASE_URL
     secret_key: str | None = None
+    secret_key_previous: str | None = None  # rotation: still verifies, never signs
     smtp_url: str | None = None
     smtp_from: str = "cohortbot <cohortbot@localhost>"
     # Delivery engine knobs (documented in .env.example).
@@ -58,6 +59,8 @@ class Settings(BaseModel):
     slack_post_workspace_per_minute: int = Field(default=600, ge=1)
     staff_emails: tuple[str, ...] = ()
     local_mode: bool = False
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     emulator_port: int | None = Field(default=None, ge=1, le=65535)
     # Networks: class channels when a cohort completes ("archive" | "keep"); withdrawn
     # participants ("keep": left in the channel, no longer messaged | "remove": also removed).
@@ -74,6 +77,45 @@ class Settings(BaseModel):
     risk_unanswered_pulses: int = Field(default=2, ge=1)
     risk_low_score: int = Field(default=2, ge=1, le=4)
     risk_lookback_days: int = Field(default=42, ge=7, le=365)
+    # --- Microsoft Teams (single-tenant Entra app; "dev" runs without credentials, loopback only)
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_tenant_id: str | None = None
+    teams_mode: Literal["off", "dev", "on"] | None = None
+    teams_conversation_per_second: float = Field(default=7.0, gt=0)
+    teams_tenant_per_second: float = Field(default=50.0, gt=0)
+
+    # --- retention per data class (defaults and reasons in docs/privacy.md)
+    retention_message_days: int = Field(default=90, ge=1, le=3650)
+    retention_audit_days: int = Field(default=3 * 365, ge=30, le=3650)
+    retention_risk_case_days: int = Field(default=365, ge=7, le=3650)
+    retention_alumni_silent_days: int = Field(default=3 * 365, ge=30, le=3650)
+    # Month and day the annual status report for the year before is due ("03-01": 1 March).
+    report_due: str = "03-01"
+
+    @field_validator("report_due")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        from datetime import date
+
+        try:
+            month, day = (int(p) for p in value.split("-"))
+            date(2001, month, day)
+        except ValueError as exc:
+            raise ValueError("a month and day such as 03-01") from exc
+        return value
+
+    @property
+    def report_due_month_day(self) -> tuple[int, int]:
+        month, day = (int(p) for p in self.report_due.split("-"))
+        return month, day
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _case(cls, value: object, info: Any) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     @field_validator("timezone")
     @classmethod
@@ -110,6 +152,13 @@ class Settings(BaseModel):
         return ZoneInfo(self.timezone)
 
     @property
+    def teams(self) -> Literal["off", "dev", "on"]:
+        """Teams is "on" with credentials, "dev" by COHORTBOT_TEAMS=dev, else "off"."""
+        if self.teams_mode is not None:
+            return self.teams_mode
+        return "on" if self.teams_app_id and self.teams_app_password else "off"
+
+    @property
     def has_slack_credentials(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
 
@@ -119,6 +168,12 @@ class Settings(BaseModel):
         if not self.secret_key:
             raise SettingsError("COHORTBOT_SECRET_KEY is missing: expected a long random string")
         return self.secret_key.encode()
+
+    @property
+    def verification_keys(self) -> tuple[bytes, ...]:
+        """Keys a link or form proof may be signed with: the current one, then the previous."""
+        previous = (self.secret_key_previous.encode(),) if self.secret_key_previous else ()
+        return (self.signing_key, *previous)
 
 
 # Environment variable -> field. The contract list is in DESIGN.md; the rest are tuning knobs.
@@ -132,6 +187,7 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_TIMEZONE": "timezone",
     "COHORTBOT_BASE_URL": "base_url",
     "COHORTBOT_SECRET_KEY": "secret_key",
+    "COHORTBOT_SECRET_KEY_PREVIOUS": "secret_key_previous",
     "SMTP_URL": "smtp_url",
     "SMTP_FROM": "smtp_from",
     "COHORTBOT_QUIET_PARTICIPANT_START": "quiet_participant_start",
@@ -154,6 +210,8 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_SLACK_POST_WORKSPACE_PER_MINUTE": "slack_post_workspace_per_minute",
     "COHORTBOT_STAFF_EMAILS": "staff_emails",
     "COHORTBOT_EMULATOR_PORT": "emulator_port",
+    "COHORTBOT_LOG_FORMAT": "log_format",
+    "COHORTBOT_LOG_LEVEL": "log_level",
     "COHORTBOT_CLASS_CHANNELS_ON_COMPLETION": "class_channels_on_completion",
     "COHORTBOT_WITHDRAWN_POLICY": "withdrawn_policy",
     "COHORTBOT_MATCH_EVERY_WEEKS": "match_every_weeks",
@@ -166,7 +224,20 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_RISK_OVERDUE_ASSIGNMENTS": "risk_overdue_assignments",
     "COHORTBOT_RISK_UNANSWERED_PULSES": "risk_unanswered_pulses",
     "COHORTBOT_RISK_LOW_SCORE": "risk_low_score",
+    # --- Microsoft Teams
+    "TEAMS_APP_ID": "teams_app_id",
+    "TEAMS_APP_PASSWORD": "teams_app_password",
+    "TEAMS_TENANT_ID": "teams_tenant_id",
+    "COHORTBOT_TEAMS": "teams_mode",
+    "COHORTBOT_TEAMS_CONVERSATION_PER_SECOND": "teams_conversation_per_second",
+    "COHORTBOT_TEAMS_TENANT_PER_SECOND": "teams_tenant_per_second",
     "COHORTBOT_RISK_LOOKBACK_DAYS": "risk_lookback_days",
+    # --- retention
+    "COHORTBOT_RETENTION_MESSAGE_DAYS": "retention_message_days",
+    "COHORTBOT_RETENTION_AUDIT_DAYS": "retention_audit_days",
+    "COHORTBOT_RETENTION_RISK_CASE_DAYS": "retention_risk_case_days",
+    "COHORTBOT_RETENTION_ALUMNI_SILENT_DAYS": "retention_alumni_silent_days",
+    "COHORTBOT_REPORT_DUE": "report_due",
 }
 
 
@@ -223,6 +294,17 @@ def load_settings(
         and settings.secret_key.strip().lower() in PLACEHOLDER_SECRETS
     ):
         raise SettingsError("COHORTBOT_SECRET_KEY is a placeholder: expected a long random string")
+    if settings.teams == "on":
+        for var, value in (
+            ("TEAMS_APP_ID", settings.teams_app_id),
+            ("TEAMS_APP_PASSWORD", settings.teams_app_password),
+            ("TEAMS_TENANT_ID", settings.teams_tenant_id),
+        ):
+            if not value:
+                raise SettingsError(
+                    f"{var} is missing: Teams needs TEAMS_APP_ID, TEAMS_APP_PASSWORD and "
+                    "TEAMS_TENANT_ID (single-tenant), or COHORTBOT_TEAMS=dev to run locally"
+                )
     if settings.slack_bot_token and not settings.slack_signing_secret:
         raise SettingsError("SLACK_SIGNING_SECRET is missing: expected the app's signing secret")
     return settings

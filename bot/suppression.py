@@ -1,32 +1,378 @@
-"""Small-group suppression for results and the annual report. Pure functions, no I/O.
+"""Disclosure control for everything published: complementary suppression over linear constraints.
 
-Two shapes of table occur:
+A published table is modelled as what an attacker sees: unknown non-negative whole numbers (the
+*atoms*: people per category and cohort, answers per value and class, …) and *published items*,
+each a linear function of the atoms whose value is printed — a cell, a row or column total, a
+grand total, a sum of credits, a mean (a ratio: `mean · Σx = Σ v·x` is linear in the atoms), an NPS
+— or a bound printed elsewhere (answers per class ≤ respondents). Rounding is part of the item
+(a mean printed with two decimals is known to ±0.005).
 
-- **Cross-tables of counts** (background, geography, withdrawal reasons): every cell is a count
-  of people. A cell with 0 < n < `min_n` is suppressed (primary suppression). Because the table
-  shows row and column totals, a lone suppressed cell in a row or column could be worked out by
-  subtraction, so the smallest other cell of that row or column is suppressed as well
-  (complementary suppression), repeated until every row and column has either no suppressed
-  member or at least two. Zero cells are not sensitive on their own: "nobody" identifies nobody.
-- **Partitions of respondents** (classes within a cohort, for pulse results): a group with fewer
-  than `min_n` answers is hidden as a whole. If the hidden groups together still hold fewer than
-  `min_n` answers, the cohort total minus the shown groups would reveal them, so the next-smallest
-  groups are hidden too until the hidden ones together reach `min_n` (or all are hidden, and then
-  the total is hidden if it is itself too small).
+Rules (`LinearTable.solve`):
+1. **Primary**: every item that counts people with 0 < n < `min_n` is hidden. Zero is shown:
+   "nobody" identifies nobody.
+2. **Complementary**: for every hidden primary item, the attacker's integer-feasible interval —
+   min and max of the item over all non-negative integer atoms that reproduce every shown item,
+   solved as a mixed-integer programme — must be at least `protection` wide (default
+   `min_n - 1`, so a small group can't be narrowed to fewer than `min_n` possible values, and is
+   never exact). While some item falls short, another shown item is hidden: a sum or mean
+   first, else the smallest count, whose hiding widens that interval (zeros too, when a shown
+   zero is what pins a cell).
+3. **Fixed** items are printed elsewhere in the same output (e.g. the headline number started,
+   which is every background table's total) and can't be hidden; they stay in the equations.
+   If even hiding every other item leaves a small item narrower than `protection`, the whole
+   table is hidden (`LinearTable.withheld`) and the report says so.
 
-Suppressed cells are marked (`Masked.suppressed`), never replaced by zeros, so a reader can tell
-"hidden" from "none".
+The equation-solving attacker in tests/bot/test_suppression.py checks these promises on random
+tables, independently of this module's own solver.
 
-Residual risk, said honestly: this is the standard row/column heuristic. It does not solve the
-full linear-programming attack across several published tables of the same people (for example a
-gender table and a position table of one cohort); the report keeps such tables one-dimensional
-(category x cohort) to keep that risk small.
+`suppress_table` (a count table with row and column totals) and `suppress_groups` (a partition of
+respondents with its total) keep their old signatures on top of this.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+SUPPRESSED_MARK = "*"
+
+
+def is_small(n: float, min_n: int) -> bool:
+    """True if a count is too small to show (zero is shown: it identifies nobody)."""
+    return 0 < n < min_n
+
+
+@dataclass
+class Item:
+    """One published figure: `num · x / den · x` (den absent: 1), printed as `value`.
+
+    What the attacker learns when it is shown: the figure lies in [value - tol, value + tol]
+    (or in [lower, upper] for a bound printed elsewhere).
+    """
+
+    key: Hashable
+    num: dict[int, float]
+    value: float
+    den: dict[int, float] | None = None
+    tol: float = 0.0
+    count: bool = True  # a number of people or answers: small ones are sensitive
+    fixed: bool = False  # printed elsewhere in the same output: never hidden here
+    lower: float | None = None
+    upper: float | None = None
+    hide_with: Hashable | None = None  # hidden whenever this item is (a mean with its n)
+    protection: float | None = None  # this item's own required width (else the table's)
+
+    def rows(self, n_atoms: int) -> list[tuple[list[float], float, float]]:
+        """The item as linear constraints lo <= a·x <= hi on the atoms."""
+        if self.lower is not None or self.upper is not None:
+            a = _dense(self.num, n_atoms)
+            return [(a, self.lower if self.lower is not None else -_INF, self.upper or _INF)]
+        if self.den is None:
+            return [(_dense(self.num, n_atoms), self.value - self.tol, self.value + self.tol)]
+        # value - tol <= num/den <= value + tol, with den > 0 whenever anyone answered:
+        # num - (value + tol)·den <= 0 and num - (value - tol)·den >= 0.
+        hi = _dense(self.num, n_atoms)
+        lo = _dense(self.num, n_atoms)
+        for i, c in self.den.items():
+            hi[i] -= (self.value + self.tol) * c
+            lo[i] -= (self.value - self.tol) * c
+        return [(hi, -_INF, 0.0), (lo, 0.0, _INF)]
+
+
+_INF = float("inf")
+
+
+def _dense(coeffs: Mapping[int, float], n: int) -> list[float]:
+    row = [0.0] * n
+    for i, c in coeffs.items():
+        row[i] += c
+    return row
+
+
+def feasible_interval(
+    n_atoms: int,
+    shown: Iterable[Item],
+    target: Mapping[int, float],
+    *,
+    integer: bool = True,
+) -> tuple[float, float]:
+    """Min and max of `target · x` over non-negative (integer) x that reproduce `shown`.
+
+    Returns (inf, -inf) when no x does (the published figures contradict each other), and an
+    infinite end where nothing bounds the target.
+    """
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    rows: list[list[float]] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    for item in shown:
+        for a, low, high in item.rows(n_atoms):
+            rows.append(a)
+            lo.append(low)
+            hi.append(high)
+    c = np.array(_dense(target, n_atoms))
+    ends: list[float] = []
+    for sign in (1.0, -1.0):
+        if integer:
+            constraints = (
+                [LinearConstraint(np.array(rows), np.array(lo), np.array(hi))] if rows else []
+            )
+            res = milp(
+                sign * c,
+                constraints=constraints,
+                integrality=np.ones(n_atoms),
+                bounds=Bounds(0, np.inf),
+            )
+            status = res.status
+        else:
+            res = _lp(sign * c, rows, lo, hi, n_atoms)
+            status = res.status
+        if status == 2:  # infeasible
+            return _INF, -_INF
+        if status == 3 or res.x is None:  # unbounded
+            ends.append(-_INF if sign > 0 else _INF)
+            continue
+        ends.append(float(sign * res.fun))
+    low_end, high_end = ends
+    if all(float(v).is_integer() for v in target.values()) and math.isfinite(low_end):
+        # Whole atoms times whole coefficients: the target is whole, so round the ends inward.
+        top = float(math.floor(high_end + 1e-7)) if math.isfinite(high_end) else high_end
+        return float(math.ceil(low_end - 1e-7)), top
+    return (round(low_end, 6), round(high_end, 6))
+
+
+def _lp(c: Any, rows: list[list[float]], lo: list[float], hi: list[float], n: int) -> Any:
+    """The LP relaxation with HiGHS: equalities as A_eq, the rest as two-sided A_ub."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
+    for a, low, high in zip(rows, lo, hi, strict=True):
+        if low == high:
+            a_eq.append(a)
+            b_eq.append(low)
+            continue
+        if high != _INF:
+            a_ub.append(a)
+            b_ub.append(high)
+        if low != -_INF:
+            a_ub.append([-v for v in a])
+            b_ub.append(-low)
+    return linprog(
+        c,
+        A_eq=np.array(a_eq) if a_eq else None,
+        b_eq=np.array(b_eq) if b_eq else None,
+        A_ub=np.array(a_ub) if a_ub else None,
+        b_ub=np.array(b_ub) if b_ub else None,
+        bounds=(0, None),
+        method="highs",
+    )
+
+
+@dataclass
+class LinearTable:
+    """A published output as atoms and linear items; `solve` decides which items to hide."""
+
+    atoms: list[float] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    withheld: bool = False
+
+    def atom(self, value: float) -> int:
+        self.atoms.append(value)
+        return len(self.atoms) - 1
+
+    def publish(
+        self,
+        key: Hashable,
+        terms: Mapping[int, float] | Sequence[int],
+        *,
+        den: Mapping[int, float] | Sequence[int] | None = None,
+        tol: float = 0.0,
+        count: bool = True,
+        fixed: bool = False,
+        value: float | None = None,
+        lower: float | None = None,
+        upper: float | None = None,
+        hide_with: Hashable | None = None,
+        protection: float | None = None,
+    ) -> Item:
+        """Add a published figure; its value is computed from the atoms unless given."""
+        num = dict(terms) if isinstance(terms, Mapping) else {i: 1.0 for i in terms}
+        den_map = None
+        if den is not None:
+            den_map = dict(den) if isinstance(den, Mapping) else {i: 1.0 for i in den}
+        if value is None:
+            top = sum(self.atoms[i] * c for i, c in num.items())
+            if den_map is None:
+                value = top
+            else:
+                bottom = sum(self.atoms[i] * c for i, c in den_map.items())
+                value = top / bottom if bottom else 0.0
+        item = Item(
+            key, num, float(value), den_map, tol, count, fixed, lower, upper, hide_with, protection
+        )
+        self.items.append(item)
+        return item
+
+    def interval(
+        self, item: Item, hidden: set[Hashable], *, integer: bool = True
+    ) -> tuple[float, float]:
+        """The attacker's interval for a hidden item, given everything not in `hidden`."""
+        if item.den is not None:
+            raise ValueError("protection is checked on counts, not on ratios")
+        shown = [i for i in self.items if i.key not in hidden]
+        return feasible_interval(len(self.atoms), shown, item.num, integer=integer)
+
+    def solve(
+        self,
+        *,
+        min_n: int,
+        protection: float | None = None,
+        initial: Iterable[Hashable] = (),
+    ) -> set[Hashable]:
+        """Return the keys of the items to hide (primary and complementary).
+
+        `initial` starts from items already hidden by another rule (whole classes of a pulse);
+        an item with `hide_with` is never a complement on its own, only with its leader.
+        """
+        need = float(min_n - 1 if protection is None else protection)
+        need = max(need, 1.0)
+        primary = [
+            i
+            for i in self.items
+            if i.count and i.den is None and not i.fixed and is_small(i.value, min_n)
+        ]
+        hidden: set[Hashable] = {i.key for i in primary} | set(initial)
+        self._close(hidden)
+        if not primary:
+            return hidden
+        hidden |= self._row_column_start(primary)
+        self._close(hidden)
+        hideable = [i for i in self.items if not i.fixed and i.hide_with is None]
+        # Hiding more only widens intervals: a primary item once protected stays protected.
+        # The LP relaxation (fast) finds complements; the integer programme has the last word.
+        unchecked = list(primary)
+        integer = False
+        for _ in range(2 * len(self.items) + 2):
+            failing = self._first_failing(unchecked, hidden, need, integer=integer)
+            if failing is None:
+                if integer:
+                    return hidden
+                integer, unchecked = True, list(primary)
+                continue
+            unchecked = unchecked[unchecked.index(failing) :]
+            width = _width(self.interval(failing, hidden, integer=integer))
+            reach = self._reach(failing)
+            candidates = sorted(
+                (
+                    i
+                    for i in hideable
+                    if i.key not in hidden and (set(i.num) | set(i.den or {})) & reach
+                ),
+                # Sums and means first (they tell least), then the smallest counts; a shown
+                # zero last, though it may be what pins a cell.
+                key=lambda i: (i.count, i.value == 0, abs(i.value), str(i.key)),
+            )
+            if not candidates:
+                break
+            pick = next(
+                (
+                    c
+                    for c in candidates
+                    if _width(self.interval(failing, hidden | {c.key}, integer=integer)) > width
+                ),
+                candidates[0],
+            )
+            hidden.add(pick.key)
+            self._close(hidden)
+        # Nothing narrower than hiding everything hideable protects it: withhold the table.
+        hidden |= {i.key for i in hideable}
+        self._close(hidden)
+        self.withheld = True
+        return hidden
+
+    def _close(self, hidden: set[Hashable]) -> None:
+        """Hide the companions of hidden items (a group's mean goes with its count)."""
+        grown = True
+        while grown:
+            grown = False
+            for item in self.items:
+                if item.hide_with in hidden and item.key not in hidden and not item.fixed:
+                    hidden.add(item.key)
+                    grown = True
+
+    def _reach(self, target: Item) -> set[int]:
+        """The atoms linked to the target's through published items: only they can matter."""
+        reach = set(target.num)
+        grown = True
+        while grown:
+            grown = False
+            for item in self.items:
+                atoms = set(item.num) | set(item.den or {})
+                if atoms & reach and not atoms <= reach:
+                    reach |= atoms
+                    grown = True
+        return reach
+
+    def _first_failing(
+        self, primary: list[Item], hidden: set[Hashable], need: float, *, integer: bool = True
+    ) -> Any:
+        for item in primary:
+            want = need if item.protection is None else min(need, item.protection)
+            if _width(self.interval(item, hidden, integer=integer)) < want:
+                return item
+        return None
+
+    def _row_column_start(self, primary: list[Item]) -> set[Hashable]:
+        """The classic start: in every plain sum with exactly one hidden member, hide another.
+
+        Cheap, and usually already safe; the solver then checks and adds what is missing.
+        """
+        hidden = {i.key for i in primary}
+        cells = {
+            next(iter(i.num)): i
+            for i in self.items
+            if i.den is None and len(i.num) == 1 and i.count
+        }
+        changed = True
+        while changed:
+            changed = False
+            for total in self.items:
+                if total.den is not None or len(total.num) < 2 or not total.count:
+                    continue
+                if any(c != 1.0 for c in total.num.values()):
+                    continue
+                members = [cells[a] for a in total.num if a in cells]
+                if len(members) != len(total.num):
+                    continue
+                if total.key in hidden:
+                    continue
+                hid = [m for m in members if m.key in hidden]
+                if len(hid) != 1:
+                    continue
+                pool = [
+                    m
+                    for m in members
+                    if m.key not in hidden and not m.fixed and m.hide_with is None
+                ]
+                if not pool:
+                    continue
+                nonzero = [m for m in pool if m.value > 0] or pool
+                hidden.add(min(nonzero, key=lambda m: (m.value, str(m.key))).key)
+                changed = True
+        return hidden
+
+
+def _width(interval: tuple[float, float]) -> float:
+    lo, hi = interval
+    return hi - lo
+
+
+# --- the two classic shapes, on top of LinearTable ---------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -37,6 +383,7 @@ class SuppressedTable:
     row_totals: tuple[bool, ...]
     column_totals: tuple[bool, ...]
     grand_total: bool
+    withheld: bool = False
 
     @property
     def any(self) -> bool:
@@ -48,48 +395,24 @@ class SuppressedTable:
         )
 
 
-def is_small(n: int, min_n: int) -> bool:
-    """True if a count is too small to show (zero is shown: it identifies nobody)."""
-    return 0 < n < min_n
-
-
-def _complete_relation(
-    values: list[int], hidden: list[bool], total_index: int | None
-) -> int | None:
-    """Return the index to hide so a relation (members that sum to a shown total) is safe.
-
-    `values`/`hidden` list the members of one additive relation; `total_index` names the member
-    that is the total (hidden last: hiding a detail cell keeps the total useful). Returns None if
-    the relation already has zero or at least two hidden members.
-    """
-    if sum(hidden) != 1:
-        return None
-    candidates = [i for i in range(len(values)) if not hidden[i] and i != total_index]
-    if not candidates:
-        if total_index is not None and not hidden[total_index]:
-            return total_index
-        return None
-    # Prefer the smallest non-zero cell: hiding a known zero leaves the other one exposed
-    # to anyone who guesses that empty cells are zero.
-    nonzero = [i for i in candidates if values[i] > 0]
-    pool = nonzero or candidates
-    return min(pool, key=lambda i: (values[i], i))
-
-
 def suppress_table(
     counts: Sequence[Sequence[int]],
     *,
     min_n: int,
     row_totals: bool = True,
     column_totals: bool = True,
+    fixed_column_totals: bool = False,
+    fixed_row_totals: bool = False,
+    fixed_grand_total: bool = False,
 ) -> SuppressedTable:
-    """Return which cells of a count table to hide (primary and complementary suppression).
+    """Return which cells of a count table (with its shown totals) to hide.
 
     Args:
         counts: rows of non-negative counts, all rows the same length.
         min_n: the smallest group that may be shown (settings.min_group_size).
-        row_totals: whether the table shows a total per row (makes each row a relation).
-        column_totals: whether it shows a total per column (makes each column a relation).
+        row_totals / column_totals: whether the table shows a total per row / per column (the
+            grand total is shown when both are).
+        fixed_*: totals printed elsewhere in the same output, which can't be hidden here.
     """
     rows = [list(r) for r in counts]
     n_rows = len(rows)
@@ -98,58 +421,45 @@ def suppress_table(
         raise ValueError("every row needs the same number of cells")
     if any(v < 0 for r in rows for v in r):
         raise ValueError("counts cannot be negative")
-    row_sum = [sum(r) for r in rows]
-    col_sum = [sum(rows[i][j] for i in range(n_rows)) for j in range(n_cols)]
-    grand = sum(row_sum)
-
-    cell = [[is_small(v, min_n) for v in r] for r in rows]
-    rtot = [row_totals and is_small(v, min_n) for v in row_sum]
-    ctot = [column_totals and is_small(v, min_n) for v in col_sum]
-    gtot = row_totals and column_totals and is_small(grand, min_n)
-
-    changed = True
-    while changed:
-        changed = False
-        if row_totals:
-            for i in range(n_rows):
-                vals = [*rows[i], row_sum[i]]
-                hid = [*cell[i], rtot[i]]
-                pick = _complete_relation(vals, hid, n_cols)
-                if pick is not None:
-                    changed = True
-                    if pick == n_cols:
-                        rtot[i] = True
-                    else:
-                        cell[i][pick] = True
-        if column_totals:
-            for j in range(n_cols):
-                vals = [*(rows[i][j] for i in range(n_rows)), col_sum[j]]
-                hid = [*(cell[i][j] for i in range(n_rows)), ctot[j]]
-                pick = _complete_relation(vals, hid, n_rows)
-                if pick is not None:
-                    changed = True
-                    if pick == n_rows:
-                        ctot[j] = True
-                    else:
-                        cell[pick][j] = True
-        if row_totals and column_totals:
-            # The totals themselves sum to the grand total, in both directions.
-            for totals, mask in ((row_sum, rtot), (col_sum, ctot)):
-                vals = [*totals, grand]
-                hid = [*mask, gtot]
-                pick = _complete_relation(vals, hid, len(totals))
-                if pick is not None:
-                    changed = True
-                    if pick == len(totals):
-                        gtot = True
-                    else:
-                        mask[pick] = True
-    return SuppressedTable(
-        cells=tuple(tuple(r) for r in cell),
-        row_totals=tuple(rtot),
-        column_totals=tuple(ctot),
-        grand_total=gtot,
+    table = LinearTable()
+    ids = [[table.atom(v) for v in r] for r in rows]
+    for i in range(n_rows):
+        for j in range(n_cols):
+            table.publish(("cell", i, j), [ids[i][j]])
+    if row_totals and (n_cols > 1 or fixed_row_totals):
+        for i in range(n_rows):
+            table.publish(("row", i), ids[i], fixed=fixed_row_totals)
+    if column_totals and (n_rows > 1 or fixed_column_totals):
+        for j in range(n_cols):
+            table.publish(("col", j), [ids[i][j] for i in range(n_rows)], fixed=fixed_column_totals)
+    grand = (row_totals and column_totals) or fixed_grand_total
+    if grand and n_rows > 1 and n_cols > 1:
+        table.publish("grand", [a for r in ids for a in r], fixed=fixed_grand_total)
+    hidden = table.solve(min_n=min_n)
+    # A one-column table's row total is its cell, and a one-row table's column total too.
+    cell = tuple(tuple(("cell", i, j) in hidden for j in range(n_cols)) for i in range(n_rows))
+    rtot = tuple(
+        (("row", i) in hidden) if n_cols > 1 else bool(n_cols and cell[i][0]) for i in range(n_rows)
     )
+    ctot = tuple(
+        (("col", j) in hidden) if n_rows > 1 else bool(n_rows and cell[0][j]) for j in range(n_cols)
+    )
+    return SuppressedTable(
+        cells=cell,
+        row_totals=rtot if row_totals else tuple(False for _ in range(n_rows)),
+        column_totals=ctot if column_totals else tuple(False for _ in range(n_cols)),
+        grand_total=("grand" in hidden) if n_rows > 1 and n_cols > 1 else _only_total(rtot, ctot),
+        withheld=table.withheld,
+    )
+
+
+def _only_total(rtot: tuple[bool, ...], ctot: tuple[bool, ...]) -> bool:
+    """A one-row or one-column table's grand total is its only row or column total."""
+    if len(ctot) == 1:
+        return ctot[0]
+    if len(rtot) == 1:
+        return rtot[0]
+    return False
 
 
 def suppress_groups(sizes: Sequence[int], *, min_n: int) -> tuple[list[bool], bool]:
@@ -188,6 +498,3 @@ class Masked:
 
     def shown(self) -> float | int | None:
         return None if self.suppressed else self.value
-
-
-SUPPRESSED_MARK = "*"

@@ -73,6 +73,8 @@ async def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # aiosmtpd logs every SMTP command at INFO; its warnings and errors still show.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     handle = await start_emulator(
         args.host,
         args.port,

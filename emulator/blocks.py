@@ -7,7 +7,8 @@ so a bot's logs look the same against the emulator as against Slack.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -161,59 +162,87 @@ class _Checker:
             return
         if "action_id" in el:
             self.string(el["action_id"], pointer + "/action_id", limit=255)
-        if kind == "image":
-            if not el.get("image_url") and not el.get("slack_file"):
-                self.fail("missing required field: image_url", pointer)
-            self.string(el.get("alt_text"), pointer + "/alt_text", limit=2000)
-        elif kind == "button":
-            self.text(el.get("text"), pointer + "/text", limit=75, plain_only=True)
-            self.string(el.get("value"), pointer + "/value", limit=2000, required=False)
-            self.string(el.get("url"), pointer + "/url", limit=3000, required=False)
-            if el.get("style") not in (None, "primary", "danger"):
-                self.fail("must be one of primary, danger", pointer + "/style")
-        elif kind in ("static_select", "multi_static_select"):
-            if "option_groups" in el:
-                groups = el["option_groups"]
-                if not isinstance(groups, list) or len(groups) > 100:
-                    self.fail("no more than 100 items allowed", pointer + "/option_groups")
-                else:
-                    for i, group in enumerate(groups):
-                        gp = f"{pointer}/option_groups/{i}"
-                        self.text(group.get("label"), gp + "/label", limit=75, plain_only=True)
-                        self.options(
-                            group.get("options"), gp + "/options", lo=1, hi=100, plain_only=True
-                        )
-            else:
-                self.options(el.get("options"), pointer + "/options", lo=1, hi=100, plain_only=True)
-        elif kind == "overflow":
-            self.options(el.get("options"), pointer + "/options", lo=1, hi=5, plain_only=True)
-        elif kind in ("radio_buttons", "checkboxes"):
-            self.options(el.get("options"), pointer + "/options", lo=1, hi=10, text_limit=150)
-        elif kind == "datepicker":
-            date = el.get("initial_date")
-            if date is not None and not (isinstance(date, str) and _DATE.match(date)):
-                self.fail("must match YYYY-MM-DD", pointer + "/initial_date")
-        elif kind == "timepicker":
-            value = el.get("initial_time")
-            if value is not None and not (isinstance(value, str) and _TIME.match(value)):
-                self.fail("must match HH:mm", pointer + "/initial_time")
-        elif kind == "plain_text_input":
-            self.string(el.get("initial_value"), pointer + "/initial_value", required=False)
-            for key in ("min_length", "max_length"):
-                if key in el and not isinstance(el[key], int):
-                    self.fail("must be an integer", f"{pointer}/{key}")
-        elif kind == "number_input":
-            if "is_decimal_allowed" not in el:
-                self.fail("missing required field: is_decimal_allowed", pointer)
+        check = self._ELEMENT_CHECKS.get(kind)
+        if check is not None:
+            check(self, el, pointer)
         self.initial_choices(el, pointer)
         if "placeholder" in el:
             self.text(el["placeholder"], pointer + "/placeholder", limit=150, plain_only=True)
         if "confirm" in el and isinstance(el["confirm"], dict):
-            conf = el["confirm"]
-            self.text(conf.get("title"), pointer + "/confirm/title", limit=100, plain_only=True)
-            self.text(conf.get("text"), pointer + "/confirm/text", limit=300)
-            self.text(conf.get("confirm"), pointer + "/confirm/confirm", limit=30, plain_only=True)
-            self.text(conf.get("deny"), pointer + "/confirm/deny", limit=30, plain_only=True)
+            self.confirm(el["confirm"], pointer + "/confirm")
+
+    def confirm(self, conf: dict[str, Any], pointer: str) -> None:
+        self.text(conf.get("title"), pointer + "/title", limit=100, plain_only=True)
+        self.text(conf.get("text"), pointer + "/text", limit=300)
+        self.text(conf.get("confirm"), pointer + "/confirm", limit=30, plain_only=True)
+        self.text(conf.get("deny"), pointer + "/deny", limit=30, plain_only=True)
+
+    # --- one check per element type, looked up in _ELEMENT_CHECKS ---
+
+    def _image_element(self, el: dict[str, Any], pointer: str) -> None:
+        if not el.get("image_url") and not el.get("slack_file"):
+            self.fail("missing required field: image_url", pointer)
+        self.string(el.get("alt_text"), pointer + "/alt_text", limit=2000)
+
+    def _button(self, el: dict[str, Any], pointer: str) -> None:
+        self.text(el.get("text"), pointer + "/text", limit=75, plain_only=True)
+        self.string(el.get("value"), pointer + "/value", limit=2000, required=False)
+        self.string(el.get("url"), pointer + "/url", limit=3000, required=False)
+        if el.get("style") not in (None, "primary", "danger"):
+            self.fail("must be one of primary, danger", pointer + "/style")
+
+    def _static_select(self, el: dict[str, Any], pointer: str) -> None:
+        if "option_groups" not in el:
+            self.options(el.get("options"), pointer + "/options", lo=1, hi=100, plain_only=True)
+            return
+        groups = el["option_groups"]
+        if not isinstance(groups, list) or len(groups) > 100:
+            self.fail("no more than 100 items allowed", pointer + "/option_groups")
+            return
+        for i, group in enumerate(groups):
+            gp = f"{pointer}/option_groups/{i}"
+            self.text(group.get("label"), gp + "/label", limit=75, plain_only=True)
+            self.options(group.get("options"), gp + "/options", lo=1, hi=100, plain_only=True)
+
+    def _overflow(self, el: dict[str, Any], pointer: str) -> None:
+        self.options(el.get("options"), pointer + "/options", lo=1, hi=5, plain_only=True)
+
+    def _choices(self, el: dict[str, Any], pointer: str) -> None:
+        self.options(el.get("options"), pointer + "/options", lo=1, hi=10, text_limit=150)
+
+    def _datepicker(self, el: dict[str, Any], pointer: str) -> None:
+        date = el.get("initial_date")
+        if date is not None and not (isinstance(date, str) and _DATE.match(date)):
+            self.fail("must match YYYY-MM-DD", pointer + "/initial_date")
+
+    def _timepicker(self, el: dict[str, Any], pointer: str) -> None:
+        value = el.get("initial_time")
+        if value is not None and not (isinstance(value, str) and _TIME.match(value)):
+            self.fail("must match HH:mm", pointer + "/initial_time")
+
+    def _plain_text_input(self, el: dict[str, Any], pointer: str) -> None:
+        self.string(el.get("initial_value"), pointer + "/initial_value", required=False)
+        for key in ("min_length", "max_length"):
+            if key in el and not isinstance(el[key], int):
+                self.fail("must be an integer", f"{pointer}/{key}")
+
+    def _number_input(self, el: dict[str, Any], pointer: str) -> None:
+        if "is_decimal_allowed" not in el:
+            self.fail("missing required field: is_decimal_allowed", pointer)
+
+    _ELEMENT_CHECKS: ClassVar[dict[str, Callable[[_Checker, dict[str, Any], str], None]]] = {
+        "image": _image_element,
+        "button": _button,
+        "static_select": _static_select,
+        "multi_static_select": _static_select,
+        "overflow": _overflow,
+        "radio_buttons": _choices,
+        "checkboxes": _choices,
+        "datepicker": _datepicker,
+        "timepicker": _timepicker,
+        "plain_text_input": _plain_text_input,
+        "number_input": _number_input,
+    }
 
     def block(self, block: Any, pointer: str) -> None:
         if not isinstance(block, dict):
@@ -225,63 +254,86 @@ class _Checker:
             return
         if "block_id" in block:
             self.string(block["block_id"], pointer + "/block_id", limit=255)
-        if kind == "section":
-            if block.get("text") is None and not block.get("fields"):
-                self.fail("must provide either text or fields", pointer)
-            if block.get("text") is not None:
-                self.text(block["text"], pointer + "/text", limit=3000)
-            fields = block.get("fields")
-            if fields is not None:
-                if not isinstance(fields, list) or len(fields) > 10:
-                    self.fail("no more than 10 items allowed", pointer + "/fields")
-                else:
-                    for i, f in enumerate(fields):
-                        self.text(f, f"{pointer}/fields/{i}", limit=2000)
-            if block.get("accessory") is not None:
-                self.element(block["accessory"], pointer + "/accessory", ACCESSORY)
-        elif kind == "header":
-            self.text(block.get("text"), pointer + "/text", limit=150, plain_only=True)
-        elif kind == "context":
-            elements = block.get("elements")
-            if not isinstance(elements, list) or not elements:
-                self.fail("must provide at least 1 items", pointer + "/elements")
-            elif len(elements) > 10:
-                self.fail("no more than 10 items allowed", pointer + "/elements")
+        check = self._BLOCK_CHECKS.get(kind)
+        if check is not None:
+            check(self, block, pointer)
+
+    # --- one check per block type, looked up in _BLOCK_CHECKS ---
+
+    def _section(self, block: dict[str, Any], pointer: str) -> None:
+        if block.get("text") is None and not block.get("fields"):
+            self.fail("must provide either text or fields", pointer)
+        if block.get("text") is not None:
+            self.text(block["text"], pointer + "/text", limit=3000)
+        fields = block.get("fields")
+        if fields is not None:
+            if not isinstance(fields, list) or len(fields) > 10:
+                self.fail("no more than 10 items allowed", pointer + "/fields")
             else:
-                for i, el in enumerate(elements):
-                    ep = f"{pointer}/elements/{i}"
-                    if isinstance(el, dict) and el.get("type") == "image":
-                        self.element(el, ep, {"image"})
-                    else:
-                        self.text(el, ep, limit=3000)
-        elif kind == "image":
-            if not block.get("image_url") and not block.get("slack_file"):
-                self.fail("missing required field: image_url", pointer)
-            self.string(block.get("alt_text"), pointer + "/alt_text", limit=2000)
-            if block.get("title") is not None:
-                self.text(block["title"], pointer + "/title", limit=2000, plain_only=True)
-        elif kind == "actions":
-            elements = block.get("elements")
-            if not isinstance(elements, list) or not elements:
-                self.fail("must provide at least 1 items", pointer + "/elements")
-            elif len(elements) > 25:
-                self.fail("no more than 25 items allowed", pointer + "/elements")
+                for i, f in enumerate(fields):
+                    self.text(f, f"{pointer}/fields/{i}", limit=2000)
+        if block.get("accessory") is not None:
+            self.element(block["accessory"], pointer + "/accessory", ACCESSORY)
+
+    def _header(self, block: dict[str, Any], pointer: str) -> None:
+        self.text(block.get("text"), pointer + "/text", limit=150, plain_only=True)
+
+    def _elements(self, block: dict[str, Any], pointer: str, most: int) -> list[Any] | None:
+        """The block's elements when there are 1 to `most`; None (reported) otherwise."""
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not elements:
+            self.fail("must provide at least 1 items", pointer + "/elements")
+        elif len(elements) > most:
+            self.fail(f"no more than {most} items allowed", pointer + "/elements")
+        else:
+            return elements
+        return None
+
+    def _context(self, block: dict[str, Any], pointer: str) -> None:
+        for i, el in enumerate(self._elements(block, pointer, 10) or ()):
+            ep = f"{pointer}/elements/{i}"
+            if isinstance(el, dict) and el.get("type") == "image":
+                self.element(el, ep, {"image"})
             else:
-                for i, el in enumerate(elements):
-                    self.element(el, f"{pointer}/elements/{i}", INTERACTIVE)
-        elif kind == "input":
-            self.text(block.get("label"), pointer + "/label", limit=2000, plain_only=True)
-            if block.get("element") is None:
-                self.fail("missing required field: element", pointer)
-            else:
-                self.element(block["element"], pointer + "/element", INPUT_ELEMENTS)
-            if block.get("hint") is not None:
-                self.text(block["hint"], pointer + "/hint", limit=2000, plain_only=True)
-        elif kind == "markdown":
-            self.string(block.get("text"), pointer + "/text", limit=12_000)
-        elif kind == "rich_text":
-            if not isinstance(block.get("elements"), list):
-                self.fail("missing required field: elements", pointer + "/elements")
+                self.text(el, ep, limit=3000)
+
+    def _image_block(self, block: dict[str, Any], pointer: str) -> None:
+        if not block.get("image_url") and not block.get("slack_file"):
+            self.fail("missing required field: image_url", pointer)
+        self.string(block.get("alt_text"), pointer + "/alt_text", limit=2000)
+        if block.get("title") is not None:
+            self.text(block["title"], pointer + "/title", limit=2000, plain_only=True)
+
+    def _actions(self, block: dict[str, Any], pointer: str) -> None:
+        for i, el in enumerate(self._elements(block, pointer, 25) or ()):
+            self.element(el, f"{pointer}/elements/{i}", INTERACTIVE)
+
+    def _input(self, block: dict[str, Any], pointer: str) -> None:
+        self.text(block.get("label"), pointer + "/label", limit=2000, plain_only=True)
+        if block.get("element") is None:
+            self.fail("missing required field: element", pointer)
+        else:
+            self.element(block["element"], pointer + "/element", INPUT_ELEMENTS)
+        if block.get("hint") is not None:
+            self.text(block["hint"], pointer + "/hint", limit=2000, plain_only=True)
+
+    def _markdown(self, block: dict[str, Any], pointer: str) -> None:
+        self.string(block.get("text"), pointer + "/text", limit=12_000)
+
+    def _rich_text(self, block: dict[str, Any], pointer: str) -> None:
+        if not isinstance(block.get("elements"), list):
+            self.fail("missing required field: elements", pointer + "/elements")
+
+    _BLOCK_CHECKS: ClassVar[dict[str, Callable[[_Checker, dict[str, Any], str], None]]] = {
+        "section": _section,
+        "header": _header,
+        "context": _context,
+        "image": _image_block,
+        "actions": _actions,
+        "input": _input,
+        "markdown": _markdown,
+        "rich_text": _rich_text,
+    }
 
 
 def validate_blocks(

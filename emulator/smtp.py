@@ -52,7 +52,7 @@ class _Handler:
             html=html,
             raw=raw,
         )
-        logger.info("Received mail %s for %d recipients", email.id, len(email.to))
+        logger.debug("Received mail %s for %d recipients", email.id, len(email.to))
         return "250 Message accepted for delivery"
 
 

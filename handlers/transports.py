@@ -14,7 +14,7 @@ from handlers.web.email_notifier import EmailNotifier
 def build_notifiers(
     settings: Settings, *, http: Any = None, slack_token: str | None = None
 ) -> dict[str, Notifier]:
-    """Slack (when a bot token is known) and email (when SMTP_URL is set).
+    """Slack (when a bot token is known), email (when SMTP_URL is set) and Teams (when on).
 
     `http` is the process's one aiohttp session; `slack_token` overrides the setting (the
     local emulator's token in local mode).
@@ -26,4 +26,8 @@ def build_notifiers(
         notifiers["slack"] = SlackNotifier(client, RateLimiter(RateLimits.from_settings(settings)))
     if settings.smtp_url:
         notifiers["email"] = EmailNotifier(settings.smtp_url, settings.smtp_from)
+    if settings.teams != "off" and http is not None:
+        from handlers.teams.app import build_teams_notifier
+
+        notifiers["teams"] = build_teams_notifier(settings, http)
     return notifiers

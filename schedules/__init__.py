@@ -8,6 +8,7 @@ sharing a job store between processes). A job is a `register(scheduler, runtime)
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -15,15 +16,16 @@ from typing import Any
 from apscheduler.events import (
     EVENT_JOB_ERROR,
     EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
     EVENT_JOB_SUBMITTED,
     JobEvent,
-    JobExecutionEvent,
-    JobSubmissionEvent,
 )
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import metrics
 from bot.runtime import Runtime
 
 JobRegistrar = Callable[[AsyncIOScheduler, Runtime], Any]
@@ -32,25 +34,47 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 
 
 class JobTracker:
-    """Count the jobs running now, from the scheduler's public job events.
+    """Count the jobs running now and record runs in metrics, from the scheduler's public events.
 
     Submitted events come before the job's coroutine can finish (same loop, no await between),
     so the count never goes negative; `idle` is set whenever nothing runs.
     """
 
+    EVENTS = (
+        EVENT_JOB_SUBMITTED
+        | EVENT_JOB_EXECUTED
+        | EVENT_JOB_ERROR
+        | EVENT_JOB_MISSED
+        | EVENT_JOB_MAX_INSTANCES
+    )
+
     def __init__(self) -> None:
         self.running = 0
         self.idle = asyncio.Event()
         self.idle.set()
+        self._started: dict[str, list[float]] = {}
 
     def __call__(self, event: JobEvent) -> None:
-        if isinstance(event, JobSubmissionEvent):
+        if event.code == EVENT_JOB_SUBMITTED:
             self.running += 1
             self.idle.clear()
-        elif isinstance(event, JobExecutionEvent):
+            self._started.setdefault(event.job_id, []).append(time.perf_counter())
+        elif event.code in (EVENT_JOB_EXECUTED, EVENT_JOB_ERROR):
             self.running = max(0, self.running - 1)
             if self.running == 0:
                 self.idle.set()
+            outcome = "ok" if event.code == EVENT_JOB_EXECUTED else "error"
+            metrics.JOB_RUNS.labels(event.job_id, outcome).inc()
+            started = self._started.get(event.job_id)
+            if started:
+                metrics.JOB_SECONDS.labels(event.job_id).observe(
+                    time.perf_counter() - started.pop(0)
+                )
+        elif event.code == EVENT_JOB_MISSED:
+            metrics.JOB_RUNS.labels(event.job_id, "missed").inc()
+        elif event.code == EVENT_JOB_MAX_INSTANCES:
+            # The previous run is still going (max_instances=1): this one is skipped.
+            metrics.JOB_RUNS.labels(event.job_id, "skipped").inc()
 
 
 _trackers: weakref.WeakKeyDictionary[AsyncIOScheduler, JobTracker] = weakref.WeakKeyDictionary()
@@ -65,7 +89,7 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
         timezone=runtime.settings.zone,
     )
     tracker = JobTracker()
-    scheduler.add_listener(tracker, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.add_listener(tracker, JobTracker.EVENTS)
     _trackers[scheduler] = tracker
     for register in jobs:
         register(scheduler, runtime)
@@ -74,7 +98,7 @@ def build_scheduler(runtime: Runtime, jobs: Iterable[JobRegistrar] = ()) -> Asyn
 
 def default_jobs() -> list[JobRegistrar]:
     """The jobs every bot process runs."""
-    from schedules import digest, dispatch, matching, nudges, planner, pulses
+    from schedules import digest, dispatch, matching, nudges, planner, privacy, pulses, retention
 
     return [
         dispatch.register,
@@ -83,6 +107,8 @@ def default_jobs() -> list[JobRegistrar]:
         planner.register,
         digest.register,
         matching.register,
+        retention.register,
+        privacy.register,
     ]
 
 

@@ -1,7 +1,8 @@
 """The weekly staff digest of dropout signals, Monday 08:00 in the programme's zone.
 
-`run_weekly_digest(runtime, now)` holds the work with time as a parameter. The digest's dedupe
-key has the ISO week in it, so a second process or a rerun the same week sends nothing twice.
+`run_weekly_digest(runtime, now)` holds the work with time as a parameter. The run is claimed
+per ISO week (`bot.claims`), and the digest's dedupe keys have the week in them, so a second
+process or a rerun the same week sends nothing twice.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.risk import DigestResult, run_digest
+from bot import claims, scheduled
+from bot.risk import DigestResult, iso_week, run_digest
 from bot.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -20,9 +22,15 @@ logger = logging.getLogger(__name__)
 JOB_ID = "risk_digest"
 
 
-async def run_weekly_digest(runtime: Runtime, now: datetime) -> DigestResult:
-    """Record this week's risk cases and queue the digest to staff."""
+async def run_weekly_digest(runtime: Runtime, now: datetime) -> DigestResult | None:
+    """Record this week's risk cases and queue the digest to staff; None if another process
+    (or an earlier run) did this week's."""
     async with runtime.db.transaction() as session:
+        week = iso_week(now, runtime.settings.zone)
+        if not await claims.claim_once(
+            session, job=scheduled.JOB_DIGEST, subject="staff", due=week, now=now
+        ):
+            return None
         return await run_digest(session, now=now, settings=runtime.settings)
 
 
@@ -34,6 +42,8 @@ def register(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
             result = await run_weekly_digest(runtime, runtime.clock.now())
         except Exception:
             logger.exception("Failed to run the weekly dropout digest")
+            return
+        if result is None:
             return
         logger.info(
             "Dropout digest %s: %d cases, %d staff", result.week, result.cases, result.staff

@@ -15,7 +15,7 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import networks
+from bot import networks, scheduled
 from bot.networks import ChannelAdmin
 from bot.runtime import Runtime
 
@@ -31,30 +31,37 @@ class MatchingTick:
     rounds: dict[int, int] = field(default_factory=dict)  # network id -> round id
     failed: list[int] = field(default_factory=list)  # network ids
     prompts: int = 0  # alumni discussion prompts queued
+    skipped: list[int] = field(default_factory=list)  # network ids another process matched
 
 
 async def run_due_matching(runtime: Runtime, now: datetime, admin: ChannelAdmin) -> MatchingTick:
-    """Complete due cohorts, then run every network's due round, each in its own transaction."""
+    """Complete due cohorts, then run every network's due round, each in its own transaction.
+
+    Each round and each completion is claimed (`bot.scheduled`), so with several processes
+    exactly one of them does it.
+    """
     tick = MatchingTick()
+    tick.completed_cohorts = await scheduled.complete_cohorts_once(
+        runtime.db, admin, runtime.settings, now=now
+    )
     async with runtime.db.transaction() as session:
-        tick.completed_cohorts = await networks.complete_due_cohorts(
-            session, admin, runtime.settings, now=now
-        )
         tick.prompts = await networks.schedule_alumni_prompts(session, runtime.settings, now=now)
-    async with runtime.db.session() as session:
-        due = await networks.networks_due_for_matching(session, now=now)
-    for network_id in due:
+    for network_id, due in await scheduled.due_matching_rounds(runtime.db, now=now):
         try:
-            async with runtime.db.transaction() as session:
-                result = await networks.run_matching_round(
-                    session, admin, runtime.settings, network_id=network_id, now=now
-                )
-            tick.rounds[network_id] = result.round_id
+            result = await scheduled.run_round_once(
+                runtime.db, admin, runtime.settings, network_id=network_id, due=due, now=now
+            )
         except Exception:
             # One network's failure (e.g. Slack refusing a group DM) must not stop the others;
-            # its next_match_at is unchanged, so the next tick tries again.
+            # its next_match_at is unchanged and its claim rolled back, so the next tick tries
+            # again.
             logger.exception("Failed to run the matching round for network %s", network_id)
             tick.failed.append(network_id)
+            continue
+        if result is not None:
+            tick.rounds[network_id] = result.round_id
+        else:
+            tick.skipped.append(network_id)
     return tick
 
 

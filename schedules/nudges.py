@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import claims, scheduled
 from bot.line_managers import FollowupStats, run_followups
 from bot.runtime import Runtime
 
@@ -24,6 +25,7 @@ INTERVAL_MINUTES = 15
 async def run_nudge_followups(runtime: Runtime, now: datetime) -> FollowupStats:
     """Sync sent times, remind silent managers once and escalate the still silent."""
     async with runtime.db.transaction() as session:
+        await claims.serialise(session, job=scheduled.JOB_FOLLOWUPS)  # one process at a time
         return await run_followups(session, settings=runtime.settings, now=now)
 
 

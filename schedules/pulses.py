@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.pulses import TickResult, tick
+from bot import claims, scheduled
+from bot.pulses import TickResult, scrub, tick
 from bot.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -22,9 +23,21 @@ INTERVAL_MINUTES = 5
 
 
 async def run_pulse_tick(runtime: Runtime, now: datetime) -> TickResult:
-    """Open, remind and close pulses as of `now`, in one transaction."""
+    """Open, remind and close pulses as of `now`, in one transaction; then scrub released receipts.
+
+    The scrub runs after every tick that closed a pulse and again on later ticks until it
+    succeeds (a SQLite checkpoint can be held up by a reader), so no receipt lingers in the files.
+    """
     async with runtime.db.transaction() as session:
-        return await tick(session, now=now, settings=runtime.settings)
+        # Under the job's row lock: another process's tick waits, then finds the pulses
+        # already opened, reminded and closed.
+        await claims.serialise(session, job=scheduled.JOB_PULSES)
+        result = await tick(session, now=now, settings=runtime.settings)
+    if result.closed or runtime.scrub_pending:
+        runtime.scrub_pending = not await scrub(runtime.db.engine)
+        if runtime.scrub_pending:
+            logger.warning("Could not yet scrub released pulse receipts; trying again next tick")
+    return result
 
 
 def register(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:

@@ -56,11 +56,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted content is overwritten with zeros (an erasure, a retention run, an anonymous
+    # pulse's receipts), and the WAL is cut back to nothing whenever a checkpoint resets it.
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA journal_size_limit=0")
     cursor.close()
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """The bot's async engine, with SQLite foreign keys on and WAL."""
+    """The bot's async engine, with SQLite foreign keys on and WAL.
+
+    Errors leave out the statement's parameters (people's names and addresses would reach the
+    logs through a failed INSERT otherwise).
+    """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(async_url(url), **kwargs)
@@ -79,6 +88,7 @@ def make_sync_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(sync_url(url), **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    kwargs.setdefault("hide_parameters", True)
     return create_engine(sync_url(url), pool_pre_ping=True, **kwargs)
 
 
@@ -124,5 +134,73 @@ class Database:
         except Exception:
             return False
 
+    async def purge_freed_space(self, *, full: bool = True) -> str:
+        """Make deleted rows unrecoverable from the database files; returns what was done.
+
+        SQLite (deletes already zeroed by `secure_delete`): VACUUM rebuilds the file without
+        free pages (with `full`), and a TRUNCATE checkpoint moves the WAL into the main file and
+        empties it. PostgreSQL: VACUUM lets the dead tuples' space be reused; it does not reach
+        backups or archived WAL, which age out on their own schedule (docs/privacy.md).
+        """
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "sqlite":
+                done = []
+                if full:
+                    await conn.execute(text("VACUUM"))
+                    done.append("VACUUM")
+                row = (await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).first()
+                busy = bool(row and row[0])
+                done.append("WAL checkpoint" + (" (busy: readers still open)" if busy else ""))
+                return ", ".join(done)
+            await conn.execute(text("VACUUM (ANALYZE)" if full else "VACUUM"))
+            return "VACUUM"
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _sqlite_path(url: str) -> str | None:
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
+
+
+@asynccontextmanager
+async def scratch_copy(db: Database) -> AsyncIterator[Database]:
+    """A throw-away database to try writes on, for dry runs that must not lock the real one.
+
+    SQLite: a copy of the file made with SQLite's online backup (a read transaction only, so
+    the running bot keeps writing meanwhile); it is deleted afterwards. PostgreSQL locks only
+    the rows a transaction touches, so there the dry run uses the database itself and rolls
+    back. Yields the database to use.
+    """
+    import asyncio
+    import sqlite3
+    import tempfile
+
+    path = _sqlite_path(db.url) if is_sqlite(db.url) else None
+    if path is None:
+        yield db
+        return
+    with tempfile.TemporaryDirectory(prefix="cohortbot-dry-run-") as tmp:
+        target = str(Path(tmp) / "scratch.db")
+
+        def copy() -> None:
+            source = sqlite3.connect(path)
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+                source.close()
+
+        await asyncio.to_thread(copy)
+        scratch = Database(f"sqlite:///{target}")
+        try:
+            yield scratch
+        finally:
+            await scratch.dispose()

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -106,6 +106,11 @@ class ProgrammeSession(SQLModel, table=True):
 # --- people --------------------------------------------------------------------------------
 
 
+# An erased person's stub (kept for a report not yet delivered) has an email ending in this:
+# a reserved domain that can never receive mail.
+ERASED_EMAIL_SUFFIX = "@erased.invalid"
+
+
 class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=320)  # stored lower-case
@@ -129,14 +134,57 @@ class Person(SQLModel, table=True):
     bio: str | None = text_field()
     created_at: datetime = ts(default_now=True)
     updated_at: datetime = ts(default_now=True)
+    # Set when the person asked for erasure but a legal basis keeps part of their record (e.g. a
+    # result for a report not yet delivered): the row is then a stub without name or contact.
+    erased_at: datetime | None = ts()
+    # When the privacy notice (art. 13) was first sent to them; None: not told yet.
+    privacy_notice_at: datetime | None = ts()
+
+
+class PersonIdentity(SQLModel, table=True):
+    """How one person is reached on one chat platform (today: "teams").
+
+    One row per person and platform. For Teams: the user's id in the bot's channel (`user_id`,
+    "29:…"), their Entra (AAD) object id and tenant, and the conversation reference of their
+    1:1 chat with the bot (`service_url` + `conversation_id`, the rest in `reference`), stored
+    when they install the app or write to it. Slack's id is still on `Person` (see
+    docs/delivery.md: it moves here when the Slack adapter stops reading it from there).
+    """
+
+    __tablename__ = "person_identity"
+    __table_args__ = (
+        UniqueConstraint("platform", "user_id"),
+        UniqueConstraint("person_id", "platform"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = fk("person.id")
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=200)
+    aad_object_id: str | None = Field(default=None, max_length=64, index=True)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    service_url: str | None = Field(default=None, max_length=500)
+    conversation_id: str | None = Field(default=None, max_length=300)
+    reference: dict[str, Any] = json_field()
+    active: bool = True
+    created_at: datetime = ts(default_now=True)
+    updated_at: datetime = ts(default_now=True)
 
 
 class EnrolmentStatus(StrEnum):
+    """A participant's recorded status: set by the import, staff in Slack or the CLI, never
+    inferred from the calendar (a cohort's end date passing completes nobody)."""
+
     APPLICANT = "applicant"
     ADMITTED = "admitted"
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+    NOT_STARTED = "not_started"  # admitted, but never started
+
+
+class ExamResult(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
 
 
 class Enrolment(SQLModel, table=True):
@@ -151,8 +199,13 @@ class Enrolment(SQLModel, table=True):
     started_on: date | None = None
     completed_on: date | None = None
     withdrawn_on: date | None = None
-    withdrawal_reason: str | None = Field(default=None, max_length=500)
+    not_started_on: date | None = None
+    # A category from bot.enrolment_status.WITHDRAWAL_REASONS; never free text.
+    withdrawal_reason: str | None = Field(default=None, max_length=32)
     credits: float | None = None
+    exam_result: str | None = Field(default=None, max_length=16)
+    # When the credits or exam result were recorded as final: the year they count in.
+    result_on: date | None = None
     is_alumnus: bool = False
     # None: not asked or no answer, and then not kept in alumni messaging.
     alumni_consent: bool | None = None
@@ -260,7 +313,11 @@ class Pulse(SQLModel, table=True):
     opens_at: datetime = ts(nullable=False)
     closes_at: datetime = ts(nullable=False)
     reminder_at: datetime | None = ts()
+    # When the one reminder pass was done (a pulse-level time: the same for everybody asked).
+    reminders_done_at: datetime | None = ts()
     closed_at: datetime | None = ts()
+    # When an anonymous pulse's sealed answers were opened and moved into `pulse_answer`.
+    released_at: datetime | None = ts()
     session_id: int | None = fk("programme_session.id", nullable=True, ondelete="SET NULL")
     created_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
 
@@ -277,7 +334,13 @@ class PulseQuestion(SQLModel, table=True):
 
 
 class PulseParticipation(SQLModel, table=True):
-    """Who has been asked and who has answered (to stop reminders). Never what they answered."""
+    """Who has been asked. For named pulses also who has answered; never what they answered.
+
+    For an anonymous pulse `answered` stays False for everybody: who answered is only in the
+    sealed receipts (`PulseReceipt`), readable with COHORTBOT_SECRET_KEY, and after close only
+    the count per class (`PulseResponseCount`) is kept. Nothing here changes when someone answers
+    an anonymous pulse, and there is no per-person reminder time (see docs/privacy.md).
+    """
 
     __tablename__ = "pulse_participation"
     __table_args__ = (UniqueConstraint("pulse_id", "person_id"),)
@@ -286,22 +349,48 @@ class PulseParticipation(SQLModel, table=True):
     person_id: int = fk("person.id")
     invited_at: datetime | None = ts()
     answered: bool = False
-    reminded_at: datetime | None = ts()
+
+
+class PulseReceipt(SQLModel, table=True):
+    """The completion ledger of an open anonymous pulse, with the person's answers sealed.
+
+    `token` is HMAC(COHORTBOT_SECRET_KEY, pulse, person): the bot finds a person's receipt with
+    it, nobody without the key can tell whose it is. `sealed` is the person's answers, padded to
+    one length per pulse and encrypted (AES-GCM, key derived from the secret key). Receipts are
+    deleted when the pulse closes and its answers are released (bot.pulses.release).
+    """
+
+    __tablename__ = "pulse_receipt"
+    # WITHOUT ROWID on SQLite: stored in token order, not in the order people answered.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    pulse_id: int = Field(foreign_key="pulse.id", primary_key=True, ondelete="CASCADE")
+    token: str = Field(primary_key=True, max_length=64)
+    sealed: bytes = Field(sa_type=LargeBinary, nullable=False)
+
+
+class PulseResponseCount(SQLModel, table=True):
+    """How many answered a released anonymous pulse, per class: a count, never a person."""
+
+    __tablename__ = "pulse_response_count"
+    __table_args__ = (UniqueConstraint("pulse_id", "class_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = fk("pulse.id")
+    class_id: int | None = fk("cohort_class.id", nullable=True, ondelete="SET NULL")
+    answered: int = 0
 
 
 class PulseAnswer(SQLModel, table=True):
     """An answer to one question.
 
-    Identified pulses set `person_id`. Anonymous pulses leave it null and set `respondent_token`,
-    an HMAC of (pulse, person) under COHORTBOT_SECRET_KEY, so a person can change their answer
-    until the pulse closes but nobody holding only the database can join an answer to a person.
-    The id is a random UUID and there is no timestamp, so insertion order and time give nothing
-    away either. `class_id` keeps the group for results (shown only for groups of >= 5).
+    Named pulses set `person_id` and `respondent_token`. Answers of an anonymous pulse are
+    written only when it closes, all in one statement in shuffled order, with no person, no
+    token, no time and a random id; `class_id` only for a class whose respondents are shown in
+    the results (bot.suppression.suppress_groups over respondents per class), else NULL, so a
+    class with one respondent is not on any row (see docs/privacy.md).
     """
 
     __tablename__ = "pulse_answer"
-    # WITHOUT ROWID on SQLite: rows are stored in (random) id order, not in insertion order,
-    # so the file itself does not tell in which order people answered.
+    # WITHOUT ROWID on SQLite: rows are stored in (random) id order, not in insertion order.
     __table_args__ = (
         UniqueConstraint("question_id", "respondent_token"),
         {"sqlite_with_rowid": False},
@@ -310,7 +399,7 @@ class PulseAnswer(SQLModel, table=True):
     pulse_id: int = fk("pulse.id")
     question_id: int = fk("pulse_question.id")
     person_id: int | None = fk("person.id", nullable=True)
-    respondent_token: str = Field(max_length=64)
+    respondent_token: str | None = Field(default=None, max_length=64)
     class_id: int | None = fk("cohort_class.id", nullable=True, ondelete="SET NULL")
     value: int | None = None
     text: str | None = text_field()
@@ -444,6 +533,11 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = ts()
     error: str | None = Field(default=None, max_length=500)
     result_ref: str | None = Field(default=None, max_length=64)  # Slack ts, Message-ID
+    # Attempts whose outcome the outbox does not know: in flight when a process died, or sent
+    # and the answer lost (a dropped connection). Each may have arrived. `found_sent`: one of
+    # them was found in the conversation before sending again, so no new copy was made.
+    unknown_attempts: int = 0
+    found_sent: bool = False
     created_at: datetime = ts(default_now=True)
     updated_at: datetime = ts(default_now=True)
 
@@ -455,6 +549,28 @@ class SendingPause(SQLModel, table=True):
     transport: str = Field(primary_key=True, max_length=16)
     reason: str = Field(max_length=500)
     paused_at: datetime = ts(default_now=True)
+
+
+class JobClaim(SQLModel, table=True):
+    """Scheduled work done once: a matching round, a digest, a pulse opening, a cohort's end.
+
+    Keyed uniquely by (job, subject, due): the row is inserted in the transaction that does the
+    work, so with any number of processes exactly one does it (the others find the key taken,
+    or wait on its row lock until it commits). Work that spans several transactions (the
+    planner) holds the row under a lease instead: `lease_until` on the real clock, never the
+    local workspace's shifted one.
+    """
+
+    __tablename__ = "job_claim"
+    __table_args__ = (UniqueConstraint("job", "subject", "due"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=48)
+    subject: str = Field(max_length=120)
+    due: str = Field(max_length=40)  # the due time (ISO UTC) or period, e.g. "2026-W48"
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = ts()
+    done_at: datetime | None = ts()
+    created_at: datetime = ts(default_now=True)
 
 
 # --- inbound, audit, risk ------------------------------------------------------------------
@@ -479,6 +595,31 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = json_field(dict)
 
 
+class ConsentKind(StrEnum):
+    ALUMNI = "alumni"  # scope "cohort:<id>": stay in alumni networks after the programme
+    DIRECTORY = "directory"  # findable in the alumni directory
+    REFLECTION_SHARING = "reflection_sharing"  # scope "assignment:<id>"
+
+
+class Consent(SQLModel, table=True):
+    """One consent decision: who, to what (kind, scope), which text, when, and how.
+
+    Rows are never updated: a withdrawal is a new row with `granted` false, so the history stays.
+    The current state is the newest row per (person, kind, scope).
+    """
+
+    __table_args__ = (Index("ix_consent_current", "person_id", "kind", "scope", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = fk("person.id")
+    kind: str = Field(max_length=32)
+    scope: str = Field(default="", max_length=64)
+    granted: bool
+    text_version: str = Field(max_length=120)  # "<message key>@<locale>#<hash of the text>"
+    text: str = Field(default="", sa_type=Text)  # the words the person was shown
+    via: str = Field(max_length=16)  # slack | email | cli | system
+    at: datetime = ts(nullable=False)
+
+
 class RiskCase(SQLModel, table=True):
     """A participant flagged in the staff digest, and whether staff followed up."""
 
@@ -495,6 +636,7 @@ class RiskCase(SQLModel, table=True):
 
 
 __all__ = [
+    "ERASED_EMAIL_SUFFIX",
     "Assignment",
     "AssignmentProgress",
     "AuditEvent",
@@ -502,10 +644,14 @@ __all__ = [
     "Cohort",
     "CohortClass",
     "CohortStatus",
+    "Consent",
+    "ConsentKind",
     "Delivery",
     "DeliveryState",
     "Enrolment",
     "EnrolmentStatus",
+    "ExamResult",
+    "JobClaim",
     "LineManagerLink",
     "MatchBlock",
     "MatchCheckin",
@@ -525,6 +671,8 @@ __all__ = [
     "PulseAnswer",
     "PulseParticipation",
     "PulseQuestion",
+    "PulseReceipt",
+    "PulseResponseCount",
     "RiskCase",
     "SendingPause",
 ]

@@ -82,6 +82,26 @@ def test_import_people_reports_bad_rows_then_imports(cli: CliRunner) -> None:
     assert "participants: 0 created, 0 updated, 4 unchanged" in again.output
 
 
+def test_import_without_smtp_says_who_cannot_be_reached_and_holds_email(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attacks "email that can't go is said": 4 participants and 3 managers, none on Slack."""
+    monkeypatch.delenv("SMTP_URL", raising=False)
+    assert cli.invoke(app, ["plan", "apply", str(EXAMPLE)]).exit_code == 0
+    path = str(FIXTURES / "people" / "participants.csv")
+    result = cli.invoke(app, ["import", "people", path, "--cohort", "2026h"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "email is not configured (no SMTP_URL): 4 participants and 2 line managers not on Slack "
+        "cannot be reached; their deliveries are held until SMTP_URL is set"
+    ) in " ".join(result.output.split())
+    shown = cli.invoke(app, ["deliveries"])
+    assert shown.exit_code == 0, shown.output
+    planned = int(result.output.split(" deliveries planned")[0].split()[-1])
+    assert planned > 0
+    assert f"{planned} pending email deliveries are held" in " ".join(shown.output.split())
+
+
 def test_import_people_missing_column_and_unknown_cohort(cli: CliRunner) -> None:
     missing = cli.invoke(
         app,

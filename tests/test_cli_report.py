@@ -37,7 +37,10 @@ async def test_annual_report_in_every_format_and_audited(
         assert result.returncode == 0, result.stderr
         assert out.stat().st_size > 0
     assert "Årsrapport 2026" in (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert load_workbook(tmp_path / "report.xlsx").sheetnames[0] == "Søkere og deltakere"
+    assert load_workbook(tmp_path / "report.xlsx").sheetnames[:2] == [
+        "Sammendrag",
+        "Søkere og deltakere",
+    ]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "report.csv").read_text(encoding="utf-8"))))
     assert any(r["measure"] == "applicants" and r["value"] == "13" for r in rows)
     async with db.session() as s:

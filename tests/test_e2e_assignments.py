@@ -176,7 +176,8 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
     message = loop.emulator.state.find_message(dm.channel, dm.ts)
     assert message is not None and len(_buttons(message)) == 3  # Ola's buttons are still there
     await loop.at(NUDGE_AT + timedelta(minutes=5))
-    assert any("Mona Leder har bekreftet" in m.text for m in loop.dm("UKARI"))
+    # Kari hears "confirmed" only when it is final (the manager may still change it).
+    assert not any("Mona Leder har bekreftet" in m.text for m in loop.dm("UKARI"))
 
     [mail] = loop.emulator.state.emails_to("erik@tromso.kommune.no")
     assert mail.html and 'lang="nb"' in mail.html and "Per Olsen" in (mail.text or "")
@@ -190,10 +191,14 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
     assert set(links) == {"Gjort", "Kan ikke denne gangen", "Ikke ennå"}
     url = links["Kan ikke denne gangen"]
     assert url.startswith(f"{loop.bot_url}/r/")
-    async with loop.http.get(url) as resp:
+    async with loop.http.get(url) as resp:  # opening the link shows the question only
+        assert resp.status == 200
+        page = await resp.text()
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+    async with loop.http.post(url, data={**form, "answer": "cannot"}) as resp:
         assert resp.status == 200
         assert "Registrert for Per Olsen: Kan ikke denne gangen" in await resp.text()
-    async with loop.http.get(url) as resp:  # replay
+    async with loop.http.post(url, data={**form, "answer": "cannot"}) as resp:  # replay
         assert resp.status == 200 and "allerede registrert" in await resp.text()
     async with loop.http.get(url[:-4] + "AAAA") as resp:
         assert resp.status == 400
@@ -229,6 +234,9 @@ async def test_manager_answers_in_slack_and_by_email_link(loop: Loop) -> None:
         return view is not None and "Mona Leder" in str(view.payload.get("blocks"))
 
     await eventually(staff_sees_it)
+    # Past the answer deadline Mona's "Done" is final, and Kari is told.
+    await loop.at(oslo(2026, 9, 28, 9, 5))
+    assert any("Mona Leder har bekreftet" in m.text for m in loop.dm("UKARI"))
     async with loop.runtime.db.session() as session:
         actions = (await session.execute(select(AuditEvent.action))).scalars().all()
     assert "nudges.silent_read" in actions  # names on staff's Home are an audited read

@@ -16,7 +16,7 @@ from bot.pulses import QuestionSpec, create_pulse
 from bot.settings import Settings
 from emulator.state import WorkspaceState
 from schedules.pulses import run_pulse_tick
-from storage.models import PulseAnswer, PulseParticipation
+from storage.models import PulseAnswer, PulseParticipation, PulseReceipt
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 from tests.utils.workspace import eventually, running_workspace
 
@@ -101,31 +101,46 @@ async def test_a_pulse_from_creation_to_report(settings: Settings) -> None:
 
         async def stored() -> bool:
             async with ws.runtime.db.session() as s:
-                return len((await s.exec(select(PulseAnswer))).all()) == 2
+                receipts = (await s.exec(select(PulseReceipt))).all()
+            return len(receipts) == 1 and len(ws.dm("UKARI")) >= 1
 
         await eventually(stored)
         async with ws.runtime.db.session() as s:
-            answers = (await s.exec(select(PulseAnswer))).all()
+            assert (await s.exec(select(PulseAnswer))).all() == []  # sealed until close
             answered = (
                 await s.exec(select(PulseParticipation).where(PulseParticipation.answered))
             ).all()
+        assert answered == []  # nothing per person changes when answering
+
+        # Halfway is Thursday 21:00, in quiet hours: who is reminded is decided in the morning.
+        clock.set(NOW + timedelta(days=3, hours=12))
+        night = await run_pulse_tick(ws.runtime, clock.now())
+        clock.set(NOW + timedelta(days=4))
+        reminded = await run_pulse_tick(ws.runtime, clock.now())
+        await ws.at(NOW + timedelta(days=4))
+        assert (night.reminded, reminded.reminded) == (0, 2)
+        assert not any("Påminnelse" in m.text for m in ws.dm("UKARI"))
+        assert any("Påminnelse" in m.text for m in ws.dm("UOLA"))
+
+        # Staff, while it is open: how many so far, and that results come at close.
+        await ws.command("USTAFF", "results 1")
+        reply = await ws.last_ephemeral("USTAFF")
+        assert "Svart så langt: 1 av 3" in reply.text and "når den stenger" in reply.text
+        # Closed: the answers are released (1 answer is under 5: hidden), the report as a file.
+        clock.set(NOW + timedelta(days=7))
+        assert (await run_pulse_tick(ws.runtime, clock.now())).closed == 1
+        async with ws.runtime.db.session() as s:
+            answers = (await s.exec(select(PulseAnswer))).all()
+            assert (await s.exec(select(PulseReceipt))).all() == []
         assert sorted(((a.value, a.text) for a in answers), key=str) == [
             (4, None),
             (None, "Mer tid til kollegagruppene"),
         ]
-        assert all(a.person_id is None for a in answers) and len(answered) == 1
-
-        # Halfway: one reminder, to Ola and Ina only.
-        clock.set(NOW + timedelta(days=3, hours=12))
-        reminded = await run_pulse_tick(ws.runtime, clock.now())
-        await ws.at(NOW + timedelta(days=4))  # the reminder waits for the morning
-        assert reminded.reminded == 2
-        assert not any("Påminnelse" in m.text for m in ws.dm("UKARI"))
-        assert any("Påminnelse" in m.text for m in ws.dm("UOLA"))
-
-        # Staff: results (3 answers needed is above the 1 answer: hidden) and the report as a file.
+        assert all(a.person_id is None and a.class_id is None for a in answers)
+        before = len(ws.ephemerals("USTAFF"))
         await ws.command("USTAFF", "results 1")
-        reply = await ws.last_ephemeral("USTAFF")
+        await eventually(lambda: _truthy(len(ws.ephemerals("USTAFF")) > before))
+        reply = ws.ephemerals("USTAFF")[-1]
         assert "1 av 3 har svart" in reply.text and "skjult" in reply.text
         await ws.command("USTAFF", "report 2026 html")
 
@@ -135,6 +150,10 @@ async def test_a_pulse_from_creation_to_report(settings: Settings) -> None:
         await eventually(report_uploaded)
         html = next(f for f in ws.state.files.values() if f.name == "arsrapport-2026.html")
         assert html.content is not None and b"Etter samling 1" in html.content
+
+
+async def _truthy(value: object) -> bool:
+    return bool(value)
 
 
 async def test_the_text_button_of_a_closed_pulse_says_so_before_any_writing(

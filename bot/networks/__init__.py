@@ -26,6 +26,7 @@ from bot.networks.alumni import (
     complete_cohort,
     complete_due_cohorts,
     record_alumni_consent,
+    withdraw_alumni_consent,
 )
 from bot.networks.channels import JoinWelcome, SyncReport, sync_cohort_channels, welcome_for_join
 from bot.networks.checkins import record_checkin
@@ -131,4 +132,5 @@ __all__ = [
     "sync_cohort_channels",
     "update_profile",
     "welcome_for_join",
+    "withdraw_alumni_consent",
 ]

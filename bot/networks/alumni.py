@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.consent import record_consent
 from bot.messages import Markup, t
 from bot.networks.channels import _ensure_network, _join
 from bot.networks.shared import (
@@ -22,7 +23,15 @@ from bot.networks.shared import (
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.people import Actor
 from bot.settings import Settings
-from storage.models import Cohort, CohortStatus, EnrolmentStatus, NetworkKind, Person
+from bot.text import channel as channel_ref
+from storage.models import (
+    Cohort,
+    CohortStatus,
+    ConsentKind,
+    EnrolmentStatus,
+    NetworkKind,
+    Person,
+)
 from storage.queries import networks as q
 from storage.queries.people import record_audit
 
@@ -51,8 +60,8 @@ async def complete_cohort(
     for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):
         if enrolment.status not in (*ACTIVE_STATUSES, EnrolmentStatus.COMPLETED):
             continue
-        enrolment.status = EnrolmentStatus.COMPLETED
-        enrolment.completed_on = enrolment.completed_on or now.astimezone(settings.zone).date()
+        # The cohort ending completes nobody: completion is recorded by staff or the import
+        # (bot.enrolment_status). Everyone still in it joins the alumni network.
         if enrolment.is_alumnus:
             continue
         enrolment.is_alumnus = True
@@ -153,24 +162,42 @@ async def record_alumni_consent(
     cohort_id: int,
     consent: bool,
     now: datetime,
+    via: str = "slack",
 ) -> list[str]:
-    """Record the answer; on yes join the national and regional alumni channels.
+    """Record the answer (with the words it answered, in the consent history); on yes join the
+    national and regional alumni channels.
 
-    Returns the channel ids joined. A "no" closes any alumni memberships.
+    Returns the channel ids joined. A "no" (also a later withdrawal) closes the alumni
+    memberships and takes the person out of the alumni channels at once.
     """
     enrolment = await q.get_enrolment(session=session, person_id=person_id, cohort_id=cohort_id)
     if enrolment is None or not enrolment.is_alumnus:
         raise InvalidRequest("not an alumnus of this cohort")
     person = await q.get_person(session=session, person_id=person_id)
-    assert person is not None
+    cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
+    assert person is not None and cohort is not None
     enrolment.alumni_consent = consent
     enrolment.alumni_consent_at = now
+    await record_consent(
+        session,
+        person_id=person_id,
+        kind=ConsentKind.ALUMNI,
+        scope=f"cohort:{cohort_id}",
+        granted=consent,
+        locale=person.locale,
+        via=via,
+        now=now,
+        cohort=cohort.name,
+        weeks=settings.alumni_match_every_weeks,
+    )
     alumni_kinds = (NetworkKind.ALUMNI_NATIONAL, NetworkKind.ALUMNI_REGION)
     if not consent:
-        for m, _ in await q.list_person_memberships(
+        for m, network in await q.list_person_memberships(
             session=session, person_id=person_id, kinds=alumni_kinds
         ):
-            m.left_at = now
+            if m.left_at is None and network.slack_channel_id and person.slack_user_id:
+                await admin.remove(network.slack_channel_id, person.slack_user_id)
+            m.left_at = m.left_at or now
         await session.flush()
         return []
     # Keep the person's matching choice from the programme.
@@ -218,7 +245,7 @@ async def record_alumni_consent(
                 text=t(
                     "networks.alumni.welcome",
                     person.locale,
-                    channels=Markup(", ".join(f"<#{c}>" for c in channels)),
+                    channels=Markup(", ".join(channel_ref(c) for c in channels)),
                 ),
                 locale=person.locale,
             ),
@@ -229,6 +256,33 @@ async def record_alumni_consent(
         )
     await session.flush()
     return channels
+
+
+async def withdraw_alumni_consent(
+    session: AsyncSession,
+    admin: ChannelAdmin,
+    settings: Settings,
+    *,
+    person_id: int,
+    now: datetime,
+    via: str = "slack",
+) -> int:
+    """Withdraw every alumni consent the person gave; returns how many were withdrawn."""
+    withdrawn = 0
+    for enrolment in await q.list_person_enrolments(session=session, person_id=person_id):
+        if enrolment.is_alumnus and enrolment.alumni_consent is True:
+            await record_alumni_consent(
+                session,
+                admin,
+                settings,
+                person_id=person_id,
+                cohort_id=enrolment.cohort_id,
+                consent=False,
+                now=now,
+                via=via,
+            )
+            withdrawn += 1
+    return withdrawn
 
 
 async def alumni_not_in_network(session: AsyncSession, *, person_id: int) -> list[Cohort]:

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import audit
+from bot.consent import record_consent
 from bot.networks.shared import InvalidRequest
 from bot.people import Actor
-from storage.models import Person
+from storage.models import ConsentKind, Person
 from storage.queries import networks as q
 from storage.queries.people import get_person_by_slack_id
 
@@ -65,6 +67,7 @@ async def search_directory(
     """Find findable people whose profile contains every word (case- and accent-tolerant).
 
     Only people known to the programme may search; nobody who has not opted in is ever shown.
+    Who searched and whom it showed is audited (not the words): call in a transaction.
     """
     if not viewer.known and not viewer.is_staff:
         return []
@@ -78,6 +81,13 @@ async def search_directory(
             found.append(_profile(person))
             if len(found) >= limit:
                 break
+    if found:
+        await audit.record_people_read(
+            session,
+            actor_id=viewer.person_id,
+            action="directory.search",
+            person_ids=[p.person_id for p in found],
+        )
     return found
 
 
@@ -103,9 +113,11 @@ async def update_profile(
     person_id: int,
     now: datetime,
     findable: bool | None = None,
+    via: str = "slack",
     **fields: str | None,
 ) -> Person:
-    """Let a person edit their own profile and whether they are findable."""
+    """Let a person edit their own profile and whether they are findable (a change of the
+    latter is a consent decision, kept in the history with the words of the checkbox)."""
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidRequest(f"not a profile field: {', '.join(sorted(unknown))}")
@@ -115,6 +127,16 @@ async def update_profile(
     for name, value in fields.items():
         cleaned = value.strip() if isinstance(value, str) else None
         setattr(person, name, cleaned or None)
+    if findable is not None and findable != person.findable:
+        await record_consent(
+            session,
+            person_id=person_id,
+            kind=ConsentKind.DIRECTORY,
+            granted=findable,
+            locale=person.locale,
+            via=via,
+            now=now,
+        )
     if findable is not None:
         person.findable = findable
     person.updated_at = now

@@ -12,10 +12,11 @@ from typing import Protocol
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
-from bot.messages import Markup, esc
+from bot.messages import Markup
 from bot.notifier import OutgoingMessage
 from bot.people import Actor, require_staff
 from bot.settings import Settings
+from bot.text import user
 from storage.models import Cohort, CohortClass, EnrolmentStatus, Person
 
 logger = logging.getLogger(__name__)
@@ -140,8 +141,8 @@ async def _deliver(
     )
 
 
-def _mention(person: Person) -> str:
-    return Markup(f"<@{person.slack_user_id}>") if person.slack_user_id else esc(person.name)
+def _mention(person: Person) -> Markup:
+    return user(person.slack_user_id, person.name)
 
 
 def _group_locale(people: Sequence[Person]) -> str:

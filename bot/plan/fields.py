@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.messages import counted
 from bot.plan.model import DEFAULT_REMINDERS
 from bot.plan.reader import _line, _Reader
 from bot.plan.when import (
@@ -167,8 +168,8 @@ def _minutes_text(minutes: int) -> str:
     for size, unit in ((7 * 24 * 60, "week"), (24 * 60, "day"), (60, "hour")):
         if minutes % size == 0:
             n = minutes // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{minutes} minutes"
+            return counted(n, unit, f"{unit}s")
+    return counted(minutes, "minute", "minutes")
 
 
 def _url(reader: _Reader, node: yaml.Node | None, where: str) -> str | None:

@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.directory import DirectoryError, DirectoryUser
+from handlers.slack.mrkdwn import SlackWebClient
 
 PAGE_SIZE = 200
 
@@ -30,6 +31,14 @@ def directory_user(member: dict[str, Any]) -> DirectoryUser | None:
         deleted=bool(member.get("deleted")),
         locale=member.get("locale"),
         tz=member.get("tz"),
+        name=str(
+            member.get("real_name")
+            or (member.get("profile") or {}).get("real_name")
+            or (member.get("profile") or {}).get("display_name")
+            or member.get("name")
+            or ""
+        )
+        or None,
     )
 
 
@@ -75,12 +84,30 @@ class SlackWebDirectory:
             if not cursor:
                 return users
 
+    async def user(self, user_id: str) -> DirectoryUser | None:
+        """One member by Slack user id (`users.info`), or None if Slack does not know them."""
+        try:
+            response = await self.client.users_info(user=user_id, include_locale=True)
+        except SlackApiError:
+            return None  # user_not_found, or the scope is missing: treated as unknown
+        member = response.get("user") or {}
+        return directory_user(member) if member.get("id") else None
+
+    async def user_by_email(self, email: str) -> DirectoryUser | None:
+        """One member by email (`users.lookupByEmail`), or None."""
+        try:
+            response = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError:
+            return None
+        member = response.get("user") or {}
+        return directory_user(member) if member.get("id") else None
+
 
 def make_slack_directory(
     *, token: str, base_url: str, session: Any = None, on_page: Callable[[int], None] | None = None
 ) -> SlackWebDirectory:
     """A directory over a Web API client at `base_url` (Slack, the emulator or a test server)."""
-    client = AsyncWebClient(
+    client = SlackWebClient(
         token=token,
         base_url=base_url,
         session=session,

@@ -1,4 +1,4 @@
-"""Cross-cutting concerns: event deduplication and the one global error handler."""
+"""Cross-cutting concerns: rendered acks, event deduplication and the one global error handler."""
 
 from __future__ import annotations
 
@@ -11,12 +11,22 @@ from slack_bolt.response import BoltResponse
 
 from bot.events import first_delivery
 from bot.runtime import Runtime
+from handlers.slack.mrkdwn import RenderingAck, rendering_client
 
 logger = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Install the middleware and the error handler."""
+
+    @app.middleware
+    async def render_at_the_edge(context: Any, next: Callable[[], Awaitable[None]]) -> None:
+        # Bolt gives each request a fresh plain AsyncWebClient and AsyncAck: swap in the ones
+        # that render neutral text for Slack, so every Web API call and every `ack(...)` answer
+        # (modal errors, updated views) is rendered at the edge, like response_url replies.
+        context["ack"] = RenderingAck()
+        context["client"] = rendering_client(context.client)
+        await next()
 
     @app.middleware
     async def deduplicate_events(

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.notifier import OutgoingMessage, SendResult
 from bot.ratelimit import POST_MESSAGE, RateLimiter
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
+from handlers.slack.mrkdwn import SlackWebClient
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def make_slack_client(
     *, token: str, base_url: str, session: aiohttp.ClientSession | None = None, timeout: int = 30
 ) -> AsyncWebClient:
     """A Web API client for sending: the shared aiohttp session, no built-in retries."""
-    return AsyncWebClient(
+    return SlackWebClient(
         token=token, base_url=base_url, session=session, timeout=timeout, retry_handlers=[]
     )
 
@@ -74,9 +75,11 @@ class SlackNotifier:
     transport = "slack"
 
     def __init__(self, client: AsyncWebClient, limiter: RateLimiter | None = None) -> None:
-        if client.retry_handlers:
-            # Keep the caller's client (Bolt may rely on its retries) and make our own twin.
-            client = AsyncWebClient(
+        if client.retry_handlers or type(client) is not SlackWebClient:
+            # Keep the caller's client (its own retries, or the limited client that retries
+            # for interactive replies) and make a plain twin that renders neutral text for
+            # Slack: the dispatcher owns retries.
+            client = SlackWebClient(
                 token=client.token,
                 base_url=client.base_url,
                 timeout=client.timeout,
@@ -119,7 +122,9 @@ class SlackNotifier:
                     continue
                 return result
             except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError) as exc:
-                return SendResult("retry", error=f"connection: {type(exc).__name__}")
+                return SendResult(
+                    "retry", error=f"connection: {type(exc).__name__}", maybe_sent=True
+                )
             return SendResult("sent", ref=str(response.get("ts") or ""))
 
     async def _on_error(self, exc: SlackApiError, target: str, *, joined: bool) -> Any:
@@ -132,7 +137,9 @@ class SlackNotifier:
             self.limiter.penalise(POST_MESSAGE, target, retry_after)
             return SendResult("retry", error="ratelimited", retry_after=retry_after)
         if status >= 500 or error in TRANSIENT_ERRORS:
-            return SendResult("retry", error=error)
+            # Slack: a 5xx or fatal_error may come after part of the operation succeeded.
+            landed = status >= 500 or error in ("fatal_error", "internal_error")
+            return SendResult("retry", error=error, maybe_sent=landed)
         if error in AUTH_ERRORS:
             return SendResult("paused", error=error)
         if error == "account_inactive" and await self._bot_token_dead():
@@ -150,8 +157,9 @@ class SlackNotifier:
     async def find_sent(self, *, target: str, message: OutgoingMessage) -> SendResult | None:
         """An earlier attempt of this delivery that did arrive (its answer was lost), if any.
 
-        Looks through the conversation's recent messages for our metadata key. None when not
-        found or when Slack cannot tell us (then the dispatcher sends, accepting a duplicate).
+        Looks through the conversation's recent messages for our metadata key. "absent" when
+        it looked and the message is not there (no earlier attempt arrived); None when Slack
+        cannot tell us (then the dispatcher sends, accepting a possible duplicate).
         """
         key = message.meta.get("delivery_key")
         if not key:
@@ -181,7 +189,7 @@ class SlackNotifier:
                 and (metadata.get("event_payload") or {}).get("key") == key
             ):
                 return SendResult("sent", ref=str(posted.get("ts") or ""))
-        return None
+        return SendResult("absent")
 
     async def _join(self, channel: str) -> bool:
         try:

@@ -17,8 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from bot.messages import unescape
 from bot.notifier import OutgoingMessage, SendResult
+from bot.text import plain as unescape
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,9 @@ DANGER_COLOUR = "#a32020"
 
 
 def as_plain(message: OutgoingMessage) -> OutgoingMessage:
-    """The message with Slack's mrkdwn escapes undone: email shows text as it is."""
+    """The message as plain text: people's words as written, references as names.
+
+    The HTML part escapes all of it once; the text part shows it as it is."""
     return replace(
         message,
         text=unescape(message.text),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
+from sqlalchemy import case, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,6 +16,7 @@ from storage.models import (
     Cohort,
     CohortClass,
     Delivery,
+    DeliveryState,
     Enrolment,
     EnrolmentStatus,
     LineManagerLink,
@@ -187,3 +191,63 @@ async def deliveries_for_source(*, session: AsyncSession, source: str) -> list[D
         select(Delivery).where(col(Delivery.source) == source).order_by(col(Delivery.id))
     )
     return list(result.scalars())
+
+
+async def recent_broadcasts(*, session: AsyncSession, since: datetime) -> list[Broadcast]:
+    """Announcements due from `since` on, or with anything still pending, newest first."""
+    pending = (
+        select(Delivery.source)
+        .where(col(Delivery.state) == DeliveryState.PENDING, col(Delivery.source).is_not(None))
+        .distinct()
+    )
+    sources = {str(s) for s in (await session.execute(pending)).scalars()}
+    ids = [int(s.split(":")[1]) for s in sources if s.startswith("broadcast:") and s[10:].isdigit()]
+    result = await session.execute(
+        select(Broadcast)
+        .where(or_(col(Broadcast.send_at) >= since, col(Broadcast.id).in_(ids)))
+        .order_by(col(Broadcast.send_at).desc(), col(Broadcast.id).desc())
+    )
+    return list(result.scalars())
+
+
+async def delivery_counts_by_source(
+    *, session: AsyncSession, sources: Sequence[str]
+) -> dict[str, list[Any]]:
+    """Per source: (state, transport, n, held) rows, `held` counting rows noted "held:"."""
+    if not sources:
+        return {}
+    held = case((col(Delivery.error).startswith("held:"), 1), else_=0)
+    result = await session.execute(
+        sa_select(
+            col(Delivery.source).label("source"),
+            col(Delivery.state).label("state"),
+            col(Delivery.transport).label("transport"),
+            func.count().label("n"),
+            func.sum(held).label("held"),
+        )
+        .where(col(Delivery.source).in_(list(sources)))
+        .group_by(col(Delivery.source), col(Delivery.state), col(Delivery.transport))
+    )
+    out: dict[str, list[Any]] = {}
+    for row in result.all():
+        out.setdefault(str(row.source), []).append(row)
+    return out
+
+
+async def update_broadcast(
+    *, session: AsyncSession, broadcast_id: int, text: str, send_at: datetime, recipient_count: int
+) -> None:
+    await session.execute(
+        update(Broadcast)
+        .where(col(Broadcast.id) == broadcast_id)
+        .values(text=text, send_at=send_at, recipient_count=recipient_count)
+    )
+
+
+async def pending_keys(*, session: AsyncSession, source: str) -> list[str]:
+    result = await session.execute(
+        select(Delivery.dedupe_key).where(
+            col(Delivery.source) == source, col(Delivery.state) == DeliveryState.PENDING
+        )
+    )
+    return [str(k) for k in result.scalars()]

@@ -3,12 +3,12 @@ and what staff see."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -47,8 +47,11 @@ async def enqueue_delivery(
     source: str | None = None,
     urgent: bool = False,
     replace_pending: bool = False,
+    note: str | None = None,
 ) -> bool:
     """Add a delivery unless one with the same dedupe key exists. True if a row was written.
+
+    `note` starts the row's error column, e.g. "held: email not configured".
 
     Runs in the caller's transaction, so the message is enqueued with the change that causes it.
     With `replace_pending`, a delivery with the key that is still pending gets the new send time,
@@ -68,6 +71,9 @@ async def enqueue_delivery(
         urgent=urgent,
         state=DeliveryState.PENDING,
         attempts=0,
+        unknown_attempts=0,
+        found_sent=False,
+        error=_clip(note),
         created_at=now,
         updated_at=now,
     )
@@ -141,6 +147,7 @@ class ClaimedDelivery:
     person_id: int | None
     uncertain: bool
     error: str | None
+    unknown_attempts: int = 0
 
 
 def _clip(text: str | None) -> str | None:
@@ -151,6 +158,16 @@ def _not_paused() -> Any:
     return D.transport.not_in(select(SP.transport))
 
 
+def _sendable(transports: Collection[str] | None) -> Any:
+    """Not paused, and (when `transports` is given) on a transport this process can send on."""
+    if transports is None:
+        return _not_paused()
+    return and_(_not_paused(), D.transport.in_(sorted(transports)))
+
+
+HELD_NOTE = "held:"
+
+
 async def claim_due_deliveries(
     *,
     session: AsyncSession,
@@ -158,21 +175,27 @@ async def claim_due_deliveries(
     limit: int,
     claimed_by: str,
     lease_until: datetime,
+    transports: Collection[str] | None = None,
+    lease_now: datetime | None = None,
 ) -> list[ClaimedDelivery]:
     """Claim up to `limit` due deliveries for `claimed_by`; commit afterwards.
 
     Takes, in order: deliveries whose claim expired (their dispatcher died or hung), then
     pending ones whose send time has come, oldest first. On PostgreSQL the rows are locked with
     `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers claim disjoint sets; SQLite has one
-    dispatcher. Paused transports are skipped.
+    dispatcher. Paused transports are skipped, and so are transports not in `transports` (no
+    notifier for them in this process: email without SMTP_URL): those wait, held.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
+    # Leases run on their own clock (real time) when `lease_now` is given: the local
+    # workspace's fast-forward moves `now` but must not make live claims look expired.
+    lease_now = lease_now or now
     expired = (
         select(D.id)
         .where(
             D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-            D.lease_until < now,
-            _not_paused(),
+            D.lease_until < lease_now,
+            _sendable(transports),
         )
         .order_by(D.lease_until)
         .limit(limit)
@@ -186,7 +209,7 @@ async def claim_due_deliveries(
             .where(
                 D.state == DeliveryState.PENDING,
                 D.send_at <= now,
-                _not_paused(),
+                _sendable(transports),
             )
             .order_by(D.send_at)
             .limit(limit - len(ids))
@@ -218,7 +241,7 @@ async def claim_due_deliveries(
                 and_(state == DeliveryState.PENDING, D.send_at <= now),
                 and_(
                     state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-                    D.lease_until < now,
+                    D.lease_until < lease_now,
                 ),
             ),
         )
@@ -227,6 +250,9 @@ async def claim_due_deliveries(
             claimed_by=claimed_by,
             lease_until=lease_until,
             error=takeover_note,
+            # A send in flight when its dispatcher died: it may have arrived.
+            unknown_attempts=D.unknown_attempts
+            + case((state == DeliveryState.UNCERTAIN, 1), else_=0),
             updated_at=now,
         )
         .execution_options(synchronize_session=False)
@@ -243,6 +269,7 @@ async def claim_due_deliveries(
             D.urgent,
             D.person_id,
             D.error,
+            D.unknown_attempts,
         )
         .where(
             D.id.in_(ids),
@@ -264,6 +291,7 @@ async def claim_due_deliveries(
             person_id=r.person_id,
             uncertain=bool(r.error and r.error.startswith(UNCERTAIN_NOTE)),
             error=r.error,
+            unknown_attempts=int(r.unknown_attempts or 0),
         )
         for r in rows.all()
     ]
@@ -302,11 +330,14 @@ async def record_sent(
     now: datetime,
     result_ref: str | None,
     note: str | None = None,
+    found: bool = False,
 ) -> bool:
-    """The transport accepted the message. `note` keeps an "uncertain:" takeover remark."""
+    """The transport accepted the message. `note` keeps an "uncertain:" takeover remark;
+    `found`: no new send, an earlier attempt was found to have arrived."""
     result = await session.execute(
         _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
             state=DeliveryState.SENT,
+            found_sent=or_(D.found_sent, literal(found)),
             sent_at=now,
             result_ref=None if result_ref is None else result_ref[:64],
             attempts=D.attempts + 1,
@@ -327,11 +358,15 @@ async def record_retry(
     send_at: datetime,
     error: str,
     count_attempt: bool = True,
+    unknown: bool = False,
 ) -> bool:
-    """A transient failure: back to pending, to be tried again at `send_at`."""
+    """A transient failure: back to pending, to be tried again at `send_at`.
+
+    `unknown`: the attempt may have arrived all the same (its answer was lost)."""
     result = await session.execute(
         _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
             state=DeliveryState.PENDING,
+            unknown_attempts=D.unknown_attempts + (1 if unknown else 0),
             send_at=send_at,
             attempts=D.attempts + (1 if count_attempt else 0),
             claimed_by=None,
@@ -344,12 +379,19 @@ async def record_retry(
 
 
 async def record_failed(
-    *, session: AsyncSession, delivery_id: int, claimed_by: str, now: datetime, error: str
+    *,
+    session: AsyncSession,
+    delivery_id: int,
+    claimed_by: str,
+    now: datetime,
+    error: str,
+    unknown: bool = False,
 ) -> bool:
-    """A permanent failure, with the reason staff will see."""
+    """A permanent failure, with the reason staff will see (`unknown`: it may have arrived)."""
     result = await session.execute(
         _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
             state=DeliveryState.FAILED,
+            unknown_attempts=D.unknown_attempts + (1 if unknown else 0),
             attempts=D.attempts + 1,
             lease_until=None,
             error=_clip(error),
@@ -446,12 +488,34 @@ class FailedDeliveryRow:
     updated_at: datetime
     person_name: str | None
     person_email: str | None
+    person_id: int | None = None
 
 
 async def count_deliveries_by_state(*, session: AsyncSession) -> dict[str, int]:
     """How many deliveries are in each state."""
     result = await session.execute(select(D.state, func.count()).group_by(D.state))
     return {state: int(n) for state, n in result.all()}
+
+
+async def count_deliveries_by_state_and_transport(
+    *, session: AsyncSession
+) -> dict[tuple[str, str], int]:
+    """Rows in the outbox per (state, transport), for the metrics endpoint."""
+    result = await session.execute(
+        select(D.state, D.transport, func.count()).group_by(D.state, D.transport)
+    )
+    return {(str(state), str(transport)): int(n) for state, transport, n in result.all()}
+
+
+async def due_backlog(*, session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """Pending deliveries already due at `now`, and the oldest one's due time."""
+    result = await session.execute(
+        select(func.count(), func.min(D.send_at)).where(
+            D.state == DeliveryState.PENDING, D.send_at <= now
+        )
+    )
+    count, oldest = result.one()
+    return int(count), oldest
 
 
 async def count_uncertain_sends(*, session: AsyncSession) -> int:
@@ -463,9 +527,9 @@ async def count_uncertain_sends(*, session: AsyncSession) -> int:
 
 
 async def list_failed_deliveries(
-    *, session: AsyncSession, limit: int = 50
+    *, session: AsyncSession, limit: int | None = 50
 ) -> list[FailedDeliveryRow]:
-    """The newest failed deliveries with the reason and who they were for."""
+    """The newest failed deliveries with the reason and who they were for (all: limit None)."""
     result = await session.execute(
         select(
             D.id,
@@ -477,6 +541,7 @@ async def list_failed_deliveries(
             D.updated_at,
             P.name,
             P.email,
+            D.person_id,
         )
         .outerjoin(Person, P.id == D.person_id)
         .where(D.state == DeliveryState.FAILED)
@@ -497,11 +562,17 @@ async def next_due_at(*, session: AsyncSession) -> datetime | None:
     return value
 
 
-async def any_due(*, connection: AsyncConnection, now: datetime) -> bool:
+async def any_due(
+    *,
+    connection: AsyncConnection,
+    now: datetime,
+    transports: Collection[str] | None = None,
+    lease_now: datetime | None = None,
+) -> bool:
     """Is anything due or abandoned? One indexed probe: the idle tick's whole cost."""
     due = (
         select(D.id)
-        .where(D.state == DeliveryState.PENDING, D.send_at <= now, _not_paused())
+        .where(D.state == DeliveryState.PENDING, D.send_at <= now, _sendable(transports))
         .limit(1)
         .exists()
     )
@@ -509,10 +580,198 @@ async def any_due(*, connection: AsyncConnection, now: datetime) -> bool:
         select(D.id)
         .where(
             D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-            D.lease_until < now,
+            D.lease_until < (lease_now or now),
+            _sendable(transports),
         )
         .limit(1)
         .exists()
     )
     result = await connection.execute(select(or_(due, abandoned)))
     return bool(result.scalar())
+
+
+async def hold_unsendable(
+    *, session: AsyncSession, transports: Collection[str], note: dict[str, str], now: datetime
+) -> int:
+    """Note on pending deliveries of transports with no notifier why they wait (once each).
+
+    `note` maps a transport to its note ("held: email not configured"); the note goes when the
+    delivery is sent, so a held row that later goes out reads as any other.
+    """
+    total = 0
+    for transport, text in note.items():
+        if transport in transports:
+            continue
+        result = await session.execute(
+            update(DELIVERY)
+            .where(
+                D.state == DeliveryState.PENDING,
+                D.transport == transport,
+                or_(D.error.is_(None), ~D.error.startswith(HELD_NOTE)),
+            )
+            .values(error=_clip(text), updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        total += _rowcount(result)
+    return total
+
+
+async def count_held(*, session: AsyncSession) -> dict[str, int]:
+    """Pending deliveries held because their transport is not configured, per transport."""
+    result = await session.execute(
+        select(D.transport, func.count())
+        .where(D.state == DeliveryState.PENDING, D.error.startswith(HELD_NOTE))
+        .group_by(D.transport)
+    )
+    return {transport: int(n) for transport, n in result.all()}
+
+
+async def sent_messages(*, session: AsyncSession, source: str, kind: str) -> list[Any]:
+    """(id, target, result_ref, message) of the sent deliveries of one source and kind."""
+    result = await session.execute(
+        select(D.id, D.target, D.result_ref, D.message)
+        .where(D.source == source, D.kind == kind, D.state == DeliveryState.SENT)
+        .order_by(D.id)
+    )
+    return list(result.all())
+
+
+async def count_failed(*, session: AsyncSession) -> int:
+    """How many deliveries failed for good."""
+    result = await session.execute(
+        select(func.count()).select_from(DELIVERY).where(D.state == DeliveryState.FAILED)
+    )
+    return int(result.scalar() or 0)
+
+
+# --- the planner's bulk path ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExistingDelivery:
+    """What the planner compares a wanted delivery with."""
+
+    dedupe_key: str
+    state: str
+    transport: str
+    target: str
+    send_at: datetime
+    message: dict[str, Any]
+    urgent: bool
+
+
+async def existing_for_sources(
+    *, session: AsyncSession, sources: Collection[str]
+) -> dict[str, ExistingDelivery]:
+    """Every delivery (any state) from these sources, by dedupe key: one query."""
+    if not sources:
+        return {}
+    result = await session.execute(
+        select(D.dedupe_key, D.state, D.transport, D.target, D.send_at, D.message, D.urgent).where(
+            D.source.in_(sorted(sources))
+        )
+    )
+    out = {}
+    for key, state, transport, target, send_at, message, urgent in result.all():
+        if send_at is not None and send_at.tzinfo is None:
+            send_at = send_at.replace(tzinfo=UTC)
+        out[key] = ExistingDelivery(key, state, transport, target, send_at, message, bool(urgent))
+    return out
+
+
+async def insert_deliveries(*, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert new deliveries in one statement per batch; keys that exist are left alone.
+
+    Each row has dedupe_key, transport, kind, target, message, send_at, person_id, source,
+    urgent and error (a "held:" note or None).
+    """
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [
+        {**r, "state": DeliveryState.PENDING, "attempts": 0, "created_at": now, "updated_at": now}
+        for r in rows
+    ]
+    stmt = _insert_for(session)(DELIVERY).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    await session.execute(stmt, values)
+    return len(rows)
+
+
+async def update_pending_deliveries(*, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Give still-pending deliveries a new time, target, transport and message (executemany).
+
+    A row no longer pending (sent, failed, cancelled meanwhile) is left alone.
+    """
+    if not rows:
+        return 0
+    stmt = (
+        update(DELIVERY)
+        .where(D.dedupe_key == bindparam("b_key"), D.state == DeliveryState.PENDING)
+        .values(
+            send_at=bindparam("b_send_at"),
+            target=bindparam("b_target"),
+            transport=bindparam("b_transport"),
+            message=bindparam("b_message"),
+            urgent=bindparam("b_urgent"),
+            updated_at=utcnow(),
+        )
+    )
+    conn = await session.connection()
+    await conn.execute(stmt, [{f"b_{k}": r[n] for k, n in _UPDATE_BINDS} for r in rows])
+    return len(rows)
+
+
+_UPDATE_BINDS = (
+    ("key", "dedupe_key"),
+    ("send_at", "send_at"),
+    ("target", "target"),
+    ("transport", "transport"),
+    ("message", "message"),
+    ("urgent", "urgent"),
+)
+
+
+async def clear_unknown_attempts(
+    *, session: AsyncSession, delivery_id: int, claimed_by: str
+) -> None:
+    """No earlier attempt of this claimed delivery arrived (the transport looked)."""
+    await session.execute(
+        update(DELIVERY)
+        .where(D.id == delivery_id, D.claimed_by == claimed_by)
+        .values(unknown_attempts=0)
+    )
+
+
+def _copies_at_most() -> Any:
+    """How many copies of a delivery may have arrived: each attempt of unknown outcome, plus
+    the recorded send unless it was an earlier attempt found in the conversation."""
+    sent_now = case((and_(D.state == DeliveryState.SENT, D.found_sent.is_(False)), 1), else_=0)
+    return D.unknown_attempts + sent_now
+
+
+@dataclass(frozen=True)
+class DuplicateFigures:
+    """Deliveries that may have arrived more than once, and at most how many extra copies."""
+
+    deliveries: int = 0
+    extra_copies: int = 0
+
+
+async def duplicate_figures(
+    *, session: AsyncSession, sources: Sequence[str] | None = None
+) -> tuple[DuplicateFigures, dict[str, DuplicateFigures]]:
+    """What the outbox knows of possible duplicates, counted from attempts whose outcome was
+    unknown: in total (over `sources` when given), and per source."""
+    copies = _copies_at_most()
+    stmt = select(D.source, func.count(), func.sum(copies - 1)).where(copies >= 2)
+    if sources is not None:
+        stmt = stmt.where(D.source.in_(list(sources)))
+    rows = (await session.execute(stmt.group_by(D.source))).all()
+    per: dict[str, DuplicateFigures] = {}
+    total_n = total_extra = 0
+    for source, n, extra in rows:
+        if source is not None:
+            per[str(source)] = DuplicateFigures(int(n), int(extra or 0))
+        total_n += int(n)
+        total_extra += int(extra or 0)
+    return DuplicateFigures(total_n, total_extra), per

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -123,3 +123,19 @@ async def upsert_staff(
     session.add(person)
     await session.flush()
     return person
+
+
+async def count_email_only(*, session: AsyncSession, cohort_id: int) -> tuple[int, int]:
+    """(participants, line managers) of the cohort whom only email can reach (not on Slack)."""
+    off_slack = (col(Person.slack_user_id).is_(None)) | (col(Person.slack_active).is_(False))
+    participants = await session.execute(
+        select(func.count(func.distinct(col(Person.id))))
+        .join(Enrolment, col(Enrolment.person_id) == col(Person.id))
+        .where(col(Enrolment.cohort_id) == cohort_id, off_slack)
+    )
+    managers = await session.execute(
+        select(func.count(func.distinct(col(Person.id))))
+        .join(LineManagerLink, col(LineManagerLink.manager_id) == col(Person.id))
+        .where(col(LineManagerLink.cohort_id) == cohort_id, off_slack)
+    )
+    return int(participants.scalar() or 0), int(managers.scalar() or 0)

@@ -1,8 +1,8 @@
-"""Pulse queries: audience, participation (who answered), answers (what), and the pulse life cycle.
+"""Pulse queries: audience, participation (who was asked), receipts, answers, and the life cycle.
 
-Participation and answers are written by separate statements with nothing in common but the
-pulse: participation has no answer time, answers have no person (anonymous pulses), no time and
-random ids. See bot/pulses.py for the residual risks.
+For an anonymous pulse a click writes one sealed receipt and nothing else; the answers reach
+`pulse_answer` only when the pulse closes, all in one statement in shuffled order, with no
+person, token or time. See docs/privacy.md for the threat model.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +26,8 @@ from storage.models import (
     PulseAnswer,
     PulseParticipation,
     PulseQuestion,
+    PulseReceipt,
+    PulseResponseCount,
 )
 from storage.queries import insert_for
 
@@ -210,8 +213,11 @@ async def get_answer(
     return rows[0] if rows else None
 
 
-async def non_respondents(*, session: AsyncSession, pulse_id: int) -> list[Any]:
-    """(person_id, slack_user_id, email, locale, timezone) of people asked, not answered, not reminded."""
+async def invited_people(*, session: AsyncSession, pulse_id: int) -> list[Any]:
+    """(person_id, slack_user_id, email, locale, timezone, answered) of everybody asked.
+
+    `answered` is meaningful for named pulses only; an anonymous pulse's is in its receipts.
+    """
     stmt: Any = (
         sa_select(
             col(Person.id).label("person_id"),
@@ -219,31 +225,142 @@ async def non_respondents(*, session: AsyncSession, pulse_id: int) -> list[Any]:
             col(Person.email).label("email"),
             col(Person.locale).label("locale"),
             col(Person.timezone).label("timezone"),
+            col(PulseParticipation.answered).label("answered"),
         )
         .join(PulseParticipation, col(PulseParticipation.person_id) == col(Person.id))
-        .where(
-            col(PulseParticipation.pulse_id) == pulse_id,
-            col(PulseParticipation.answered).is_(False),
-            col(PulseParticipation.reminded_at).is_(None),
-        )
+        .where(col(PulseParticipation.pulse_id) == pulse_id)
         .order_by(col(Person.id))
     )
     return await _rows(session, stmt)
 
 
-async def mark_reminded(
-    *, session: AsyncSession, pulse_id: int, person_ids: Sequence[int], at: datetime
-) -> None:
-    if not person_ids:
-        return
+async def set_reminders_done(*, session: AsyncSession, pulse_id: int, at: datetime) -> None:
+    """Record that the pulse's one reminder pass is done (a pulse-level time, not a person's)."""
     await session.execute(
-        update(PulseParticipation)
-        .where(
-            col(PulseParticipation.pulse_id) == pulse_id,
-            col(PulseParticipation.person_id).in_(list(person_ids)),
-        )
-        .values(reminded_at=at)
+        update(Pulse).where(col(Pulse.id) == pulse_id).values(reminders_done_at=at)
     )
+
+
+# --- receipts: the sealed ledger of an open anonymous pulse --------------------------------
+
+
+async def get_receipt(*, session: AsyncSession, pulse_id: int, token: str) -> PulseReceipt | None:
+    return await session.get(PulseReceipt, (pulse_id, token), populate_existing=True)
+
+
+async def lock_receipt(
+    *, session: AsyncSession, pulse_id: int, token: str, empty: bytes
+) -> PulseReceipt:
+    """The person's receipt, created (as `empty`) if missing, locked until the transaction ends.
+
+    Two quick clicks of one person (two questions) then read and rewrite it one after the other
+    (PostgreSQL: FOR UPDATE; SQLite: one writer at a time), so neither answer is lost.
+    """
+    insert = insert_for(session)(PulseReceipt).values(pulse_id=pulse_id, token=token, sealed=empty)
+    await session.execute(insert.on_conflict_do_nothing(index_elements=["pulse_id", "token"]))
+    receipt = await session.get(
+        PulseReceipt, (pulse_id, token), with_for_update=True, populate_existing=True
+    )
+    assert receipt is not None
+    return receipt
+
+
+async def put_receipt(*, session: AsyncSession, pulse_id: int, token: str, sealed: bytes) -> None:
+    """Write the person's receipt, replacing their earlier one (one statement, nothing else)."""
+    insert = insert_for(session)(PulseReceipt).values(pulse_id=pulse_id, token=token, sealed=sealed)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["pulse_id", "token"], set_={"sealed": insert.excluded.sealed}
+        )
+    )
+
+
+async def receipt_tokens(
+    *, session: AsyncSession, pulse_id: int, tokens: Sequence[str] | None = None
+) -> set[str]:
+    """The tokens that have a receipt (of those given, or all)."""
+    stmt: Any = sa_select(col(PulseReceipt.token)).where(col(PulseReceipt.pulse_id) == pulse_id)
+    if tokens is not None:
+        if not tokens:
+            return set()
+        stmt = stmt.where(col(PulseReceipt.token).in_(list(tokens)))
+    return {r[0] for r in (await session.execute(stmt)).all()}
+
+
+async def receipt_counts(*, session: AsyncSession, pulse_ids: Sequence[int]) -> dict[int, int]:
+    """How many receipts each pulse has: who answered, as a number only."""
+    if not pulse_ids:
+        return {}
+    rows = (
+        await session.execute(
+            sa_select(col(PulseReceipt.pulse_id), func.count())
+            .where(col(PulseReceipt.pulse_id).in_(list(pulse_ids)))
+            .group_by(col(PulseReceipt.pulse_id))
+        )
+    ).all()
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+async def list_receipts(*, session: AsyncSession, pulse_id: int) -> list[PulseReceipt]:
+    return await _rows(session, select(PulseReceipt).where(col(PulseReceipt.pulse_id) == pulse_id))
+
+
+async def delete_receipts(*, session: AsyncSession, pulse_id: int) -> None:
+    await session.execute(delete(PulseReceipt).where(col(PulseReceipt.pulse_id) == pulse_id))
+
+
+async def add_released_answers(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert a released pulse's answers in one statement, in the (shuffled) order given.
+
+    One statement: on PostgreSQL every row gets the same xmin and cmin, and its ctid follows the
+    shuffled order; on SQLite the table is WITHOUT ROWID, ordered by the random id.
+    """
+    if rows:
+        await session.execute(insert_for(session)(PulseAnswer).values(list(rows)))
+
+
+async def add_response_counts(
+    *, session: AsyncSession, pulse_id: int, counts: dict[int | None, int]
+) -> None:
+    for class_id, n in counts.items():
+        session.add(PulseResponseCount(pulse_id=pulse_id, class_id=class_id, answered=n))
+    await session.flush()
+
+
+async def response_counts(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
+    """(pulse_id, class_id, answered) of released anonymous pulses."""
+    if not pulse_ids:
+        return []
+    return await _rows(
+        session,
+        sa_select(
+            col(PulseResponseCount.pulse_id).label("pulse_id"),
+            col(PulseResponseCount.class_id).label("class_id"),
+            col(PulseResponseCount.answered).label("answered"),
+        ).where(col(PulseResponseCount.pulse_id).in_(list(pulse_ids))),
+    )
+
+
+async def set_released(*, session: AsyncSession, pulse_id: int, at: datetime) -> None:
+    await session.execute(update(Pulse).where(col(Pulse.id) == pulse_id).values(released_at=at))
+
+
+async def classes_of(
+    *, session: AsyncSession, person_ids: Sequence[int], cohort_id: int | None
+) -> dict[int, int | None]:
+    """Each person's class in the cohort (None for cohort-less pulses or people without one)."""
+    if cohort_id is None or not person_ids:
+        return dict.fromkeys(person_ids)
+    rows = (
+        await session.execute(
+            sa_select(col(Enrolment.person_id), col(Enrolment.class_id)).where(
+                col(Enrolment.person_id).in_(list(person_ids)),
+                col(Enrolment.cohort_id) == cohort_id,
+            )
+        )
+    ).all()
+    found = {int(r[0]): r[1] for r in rows}
+    return {pid: found.get(pid) for pid in person_ids}
 
 
 async def pulses_to_open(*, session: AsyncSession, now: datetime) -> list[Pulse]:
@@ -376,3 +493,30 @@ async def class_of(*, session: AsyncSession, person_id: int, cohort_id: int | No
         ),
     )
     return rows[0] if rows else None
+
+
+async def scrub_deleted_receipts(*, engine: AsyncEngine) -> bool:
+    """Make deleted receipts unrecoverable from the database files; True if it fully succeeded.
+
+    SQLite: deleted content is zeroed (`secure_delete`, storage.db) in the pages a checkpoint
+    writes to the main file; `wal_checkpoint(TRUNCATE)` then drops the WAL and the older page
+    images in it. PostgreSQL: with no receipt left (no anonymous pulse open) the table is
+    TRUNCATEd, a new empty file whatever other transactions can still see; otherwise
+    `VACUUM FULL` rewrites it (and its TOAST) without the dead tuples, except any an older
+    open transaction could still see, which the next scrub removes.
+    """
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            row = (await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+            return int(row[0]) == 0
+        async with conn.begin():
+            await conn.exec_driver_sql("LOCK TABLE pulse_receipt IN ACCESS EXCLUSIVE MODE")
+            left = (await conn.exec_driver_sql("SELECT count(*) FROM pulse_receipt")).scalar()
+            if not left:
+                await conn.exec_driver_sql("TRUNCATE pulse_receipt")
+                return True
+    async with engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await auto.exec_driver_sql("VACUUM FULL pulse_receipt")
+    return False  # live receipts of other pulses: scrub again on a later tick

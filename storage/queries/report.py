@@ -59,9 +59,11 @@ def _count_if(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-async def list_report_cohorts(*, session: AsyncSession, year: int) -> list[Any]:
-    """Cohorts whose period overlaps the year (a cohort without dates counts as this year's)."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
+async def list_report_cohorts(
+    *, session: AsyncSession, year: int, last_year: int | None = None
+) -> list[Any]:
+    """Cohorts whose period overlaps the years (a cohort without dates counts in every year)."""
+    first, last = date(year, 1, 1), date(last_year or year, 12, 31)
     stmt: Any = (
         sa_select(
             col(Cohort.id).label("id"),
@@ -398,5 +400,75 @@ async def checkin_counts(
         )
         .group_by(col(Network.id), col(Network.name), col(Network.kind), col(Network.cohort_id))
         .order_by(col(Network.name))
+    )
+    return await _rows(session, stmt)
+
+
+async def list_report_enrolments(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """One row per enrolment: its recorded status, dates and results, and the background columns.
+
+    The year rule (bot.report_rules) needs every date of a row, so rows are read as plain tuples
+    of the few columns it uses; a year's report reads a few thousand at most.
+    """
+    stmt: Any = (
+        sa_select(
+            col(Enrolment.cohort_id).label("cohort_id"),
+            col(Cohort.start_date).label("cohort_start"),
+            col(Cohort.end_date).label("cohort_end"),
+            col(Enrolment.class_id).label("class_id"),
+            col(Enrolment.status).label("status"),
+            col(Enrolment.applied_on).label("applied_on"),
+            col(Enrolment.admitted_on).label("admitted_on"),
+            col(Enrolment.started_on).label("started_on"),
+            col(Enrolment.completed_on).label("completed_on"),
+            col(Enrolment.withdrawn_on).label("withdrawn_on"),
+            col(Enrolment.not_started_on).label("not_started_on"),
+            col(Enrolment.withdrawal_reason).label("reason"),
+            col(Enrolment.credits).label("credits"),
+            col(Enrolment.exam_result).label("exam_result"),
+            col(Enrolment.result_on).label("result_on"),
+            *(col(getattr(Person, c)).label(c) for c in (*BACKGROUND_COLUMNS, "workplace")),
+        )
+        .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
+        .join(Person, col(Person.id) == col(Enrolment.person_id))
+        .where(col(Enrolment.cohort_id).in_(list(cohort_ids)))
+    )
+    return await _rows(session, stmt)
+
+
+async def list_nudge_sends(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
+    """Per nudge and participant: the nudge, its manager, when it went out and the answer.
+
+    `sent_at` is set only once the message really went out: a nudge not yet due is not "asked".
+    """
+    stmt: Any = (
+        sa_select(
+            col(Nudge.id).label("nudge_id"),
+            col(Nudge.cohort_id).label("cohort_id"),
+            col(Nudge.key).label("key"),
+            col(Nudge.title).label("title"),
+            col(Nudge.send_at).label("send_at"),
+            col(NudgeAnswer.manager_id).label("manager_id"),
+            col(NudgeAnswer.sent_at).label("sent_at"),
+            col(NudgeAnswer.answer).label("answer"),
+            col(NudgeAnswer.answered_at).label("answered_at"),
+            col(NudgeAnswer.escalated_at).label("escalated_at"),
+        )
+        .join(NudgeAnswer, col(NudgeAnswer.nudge_id) == col(Nudge.id), isouter=True)
+        .where(col(Nudge.cohort_id).in_(list(cohort_ids)))
+        .order_by(col(Nudge.cohort_id), col(Nudge.send_at), col(Nudge.id))
+    )
+    return await _rows(session, stmt)
+
+
+async def list_pulse_openings(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
+    """(pulse_id, invited) for pulses that have opened: someone was invited."""
+    stmt: Any = (
+        sa_select(
+            col(PulseParticipation.pulse_id).label("pulse_id"),
+            func.count().label("invited"),
+        )
+        .where(col(PulseParticipation.pulse_id).in_(list(pulse_ids)))
+        .group_by(col(PulseParticipation.pulse_id))
     )
     return await _rows(session, stmt)

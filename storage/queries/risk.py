@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -207,3 +208,47 @@ async def open_case_rows(*, session: AsyncSession, week: str) -> list[Any]:
         .order_by(col(Cohort.name), col(CohortClass.name), col(Person.name), col(RiskCase.id))
     )
     return await _rows(session, stmt)
+
+
+async def case_rows(*, session: AsyncSession, week: str) -> list[Any]:
+    """Every case of a week: (id, person_id, name, cohort_name, class_name, reasons,
+    followed_up_at, followed_up_by), open ones first, then by cohort, class and name."""
+    staff = aliased(Person)
+    stmt: Any = (
+        sa_select(
+            col(RiskCase.id).label("id"),
+            col(RiskCase.person_id).label("person_id"),
+            col(Person.name).label("name"),
+            col(Cohort.name).label("cohort_name"),
+            col(CohortClass.name).label("class_name"),
+            col(RiskCase.reasons).label("reasons"),
+            col(RiskCase.followed_up_at).label("followed_up_at"),
+            col(staff.name).label("followed_up_by"),
+        )
+        .join(Person, col(Person.id) == col(RiskCase.person_id))
+        .join(Cohort, col(Cohort.id) == col(RiskCase.cohort_id))
+        .outerjoin(staff, col(staff.id) == col(RiskCase.followed_up_by_id))
+        .outerjoin(
+            Enrolment,
+            and_(
+                col(Enrolment.person_id) == col(RiskCase.person_id),
+                col(Enrolment.cohort_id) == col(RiskCase.cohort_id),
+            ),
+        )
+        .outerjoin(CohortClass, col(CohortClass.id) == col(Enrolment.class_id))
+        .where(col(RiskCase.week) == week)
+        .order_by(
+            col(RiskCase.followed_up_at).is_not(None),
+            col(Cohort.name),
+            col(CohortClass.name),
+            col(Person.name),
+            col(RiskCase.id),
+        )
+    )
+    return await _rows(session, stmt)
+
+
+async def case_weeks(*, session: AsyncSession, case_id: int) -> str | None:
+    """The week of a case, or None if there is no such case."""
+    rows = await _rows(session, select(col(RiskCase.week)).where(col(RiskCase.id) == case_id))
+    return str(rows[0]) if rows else None

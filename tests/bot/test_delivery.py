@@ -13,6 +13,7 @@ from bot.clock import FrozenClock
 from bot.delivery import Dispatcher, cancel, delivery_overview, resume_sending, schedule
 from bot.notifier import RecordingNotifier, SendResult
 from bot.settings import Settings
+from bot.text import plain
 from storage.db import Database
 from storage.models import DeliveryState, Person
 from storage.queries import deliveries as q
@@ -263,15 +264,49 @@ async def test_permanent_error_fails_at_once_and_shows_for_staff(
     )
 
 
-async def test_missing_transport_fails_with_reason(
+async def test_email_without_smtp_is_held_not_failed(
     db: Database, settings: Settings, clock: FrozenClock
 ) -> None:
+    """Attacks "email that can't go is said, not queued to fail": no SMTP_URL, then SMTP."""
+    assert settings.smtp_url is None
     await enqueue_many(
-        db, settings, count=1, send_at=clock.now(), transport="email", target=lambda i: "a@b.no"
+        db, settings, count=3, send_at=clock.now(), transport="email", target=lambda i: f"a{i}@b.no"
     )
+    await enqueue_many(db, settings, count=2, send_at=clock.now(), prefix="slack")
+    slack = RecordingNotifier()
+    stats = await dispatcher(db, settings, clock, slack=slack).tick()
+    assert stats.sent == 2 and stats.failed == 0 and len(slack.sent) == 2
+    rows = [r for r in await all_deliveries(db) if r.transport == "email"]
+    assert [(r.state, r.error, r.attempts) for r in rows] == [
+        (DeliveryState.PENDING, "held: email not configured (set SMTP_URL)", 0)
+    ] * 3
+    async with db.session() as session:
+        overview = await delivery_overview(session)
+    assert overview.held == {"email": 3} and overview.counts == {"pending": 3, "sent": 2}
+    # Email is configured (a restart with SMTP_URL): the held rows go, and the note with them.
+    email = RecordingNotifier(transport="email")
+    configured = settings.model_copy(update={"smtp_url": "smtp://127.0.0.1:1"})
+    stats = await dispatcher(db, configured, clock, slack=slack, email=email).tick()
+    assert stats.sent == 3 and sorted(t for t, _ in email.sent) == ["a0@b.no", "a1@b.no", "a2@b.no"]
+    rows = [r for r in await all_deliveries(db) if r.transport == "email"]
+    assert [(r.state, r.error) for r in rows] == [(DeliveryState.SENT, None)] * 3
+    async with db.session() as session:
+        assert (await delivery_overview(session)).held == {}
+
+
+async def test_rows_queued_by_a_process_with_smtp_are_held_by_one_without(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    configured = settings.model_copy(update={"smtp_url": "smtp://127.0.0.1:1"})
+    await enqueue_many(
+        db, configured, count=2, send_at=clock.now(), transport="email", target=lambda i: "a@b.no"
+    )
+    assert [r.error for r in await all_deliveries(db)] == [None, None]
     await dispatcher(db, settings, clock, slack=RecordingNotifier()).tick()
-    [row] = await all_deliveries(db)
-    assert row.state == DeliveryState.FAILED and row.error == "no email transport configured"
+    rows = await all_deliveries(db)
+    assert {(r.state, r.error) for r in rows} == {
+        (DeliveryState.PENDING, "held: email not configured (set SMTP_URL)")
+    }
 
 
 async def test_invalid_auth_pauses_sending_and_alerts_staff_by_email(
@@ -294,7 +329,8 @@ async def test_invalid_auth_pauses_sending_and_alerts_staff_by_email(
     assert [t for t, _ in email.sent] == ["staff@example.no"]
     await d.tick()
     alert = email.sent[0][1]
-    assert "er stanset: invalid_auth" in alert.text and "is paused: invalid_auth" in alert.text
+    text = plain(alert.text)
+    assert "er stanset: invalid_auth" in text and "is paused: invalid_auth" in text
     assert "cohortbot deliveries --resume slack" in alert.text
     assert len(slack.calls) == 1
     # a new token: staff resume, everything goes

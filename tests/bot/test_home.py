@@ -15,9 +15,11 @@ from bot.home import (
     open_pulses_for,
     read_open_risk_cases,
 )
+from bot.pulses import respondent_token
+from bot.settings import Settings
 from storage.db import Database
 from storage.models import AuditEvent, CohortStatus, EnrolmentStatus, RiskCase
-from storage.queries.pulses import add_participations, mark_answered, set_closed
+from storage.queries.pulses import add_participations, mark_answered, put_receipt, set_closed
 from tests.utils.factories import (
     create_class,
     create_cohort,
@@ -72,7 +74,7 @@ async def test_no_next_session_when_none_is_left_or_the_person_withdrew(
 
 
 async def test_open_pulses_are_those_asked_unanswered_and_open_now(
-    db: Database, clock: FrozenClock
+    db: Database, clock: FrozenClock, settings: Settings
 ) -> None:
     now = clock.now()
     async with db.transaction() as s:
@@ -93,15 +95,24 @@ async def test_open_pulses_are_those_asked_unanswered_and_open_now(
 
         later = await pulse("Stenger senere", -day, 5 * day, anonymous=True)
         soon = await pulse("Stenger snart", -day, day, anonymous=False)
-        answered = await pulse("Besvart", -day, 3 * day)
+        answered = await pulse("Besvart", -day, 3 * day, anonymous=False)
         await mark_answered(session=s, pulse_id=answered, person_id=kari.id)  # type: ignore[arg-type]
+        # An anonymous pulse is answered when the person's keyed receipt is there.
+        sealed_one = await pulse("Besvart anonymt", -day, 3 * day, anonymous=True)
+        token = respondent_token(settings, sealed_one, kari.id)  # type: ignore[arg-type]
+        await put_receipt(session=s, pulse_id=sealed_one, token=token, sealed=b"x")
         await pulse("Ikke åpnet", day, 3 * day)
         await pulse("Fristen gått", -3 * day, -day)
         closed = await pulse("Stengt av staben", -day, 3 * day)
         await set_closed(session=s, pulse_id=closed, at=now - timedelta(hours=1))
         await create_pulse(s, cohort=cohort, title="Ikke spurt", opens_at=now - day)
     async with db.session() as s:
-        found = await open_pulses_for(s, person_id=kari.id, now=now)  # type: ignore[arg-type]
+        found = await open_pulses_for(
+            s,
+            person_id=kari.id,  # type: ignore[arg-type]
+            now=now,
+            settings=settings,
+        )
     assert [(p.pulse_id, p.title, p.anonymous) for p in found] == [
         (soon, "Stenger snart", False),
         (later, "Stenger senere", True),
@@ -139,7 +150,11 @@ async def test_cohorts_at_a_glance_counts_statuses_next_session_and_response_rat
             s, cohort=active, number=2, title="Samling 2", starts_at=now + timedelta(days=9)
         )
         pulse, _ = await create_pulse(
-            s, cohort=active, title="Etter samling 1", opens_at=now - timedelta(days=1)
+            s,
+            cohort=active,
+            title="Etter samling 1",
+            opens_at=now - timedelta(days=1),
+            anonymous=False,
         )
         assert pulse.id is not None
         asked = [p.id for p in people[:3]]

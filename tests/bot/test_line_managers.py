@@ -11,6 +11,7 @@ from bot.clock import FrozenClock
 from bot.delivery import Dispatcher
 from bot.line_managers import (
     NotYourNudge,
+    answer_deadline,
     answer_nudge,
     manager_overview,
     mark_handled,
@@ -65,20 +66,50 @@ async def test_answer_is_recorded_once_and_repeats_show_the_same(
         again = await answer_nudge(
             session, kari.id, "done", "slack", at + timedelta(hours=1), settings=settings
         )
-    async with db.transaction() as session:
-        other = await answer_nudge(
-            session, kari.id, "cannot", "email", at + timedelta(hours=2), settings=settings
-        )
-    assert first.recorded and not again.recorded and not other.recorded
-    assert again.answer == other.answer == "done"
+    assert first.recorded and not again.recorded and again.answer == "done"
     assert again.answered_at == first.answered_at == at
     row = (await _answers(db))[p.kari.id]
     assert row.answer == "done" and row.answered_via == "slack" and row.answered_at == at
     assert "Kari Nordmann" in outcome_text(again, "nb")
-    # The participant is told, once.
+    # The participant hears "confirmed" once, when the answer is final: at the deadline.
     told = await deliveries(db, f"nudge:{n.id}:confirmed:")
-    assert list(told) == [f"nudge:{n.id}:confirmed:person:{p.kari.id}"]
-    assert "Mona Leder" in message_of(told[f"nudge:{n.id}:confirmed:person:{p.kari.id}"]).text
+    assert len(told) == 1
+    (delivery,) = told.values()
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery.send_at >= answer_deadline(n, settings)
+    assert "Mona Leder" in message_of(delivery).text
+
+
+async def test_a_misclick_can_be_changed_until_the_deadline_and_no_later(
+    db: Database, settings: Settings
+) -> None:
+    p, n = await _planned(db, settings)
+    kari = (await _answers(db))[p.kari.id]
+    deadline = answer_deadline(n, settings)
+    at = SEND + timedelta(hours=2)
+    async with db.transaction() as session:
+        await answer_nudge(session, kari.id, "done", "email", at, settings=settings)
+    async with db.transaction() as session:
+        changed = await answer_nudge(
+            session, kari.id, "cannot", "email", at + timedelta(hours=1), settings=settings
+        )
+    assert changed.recorded and changed.answer == "cannot"
+    told = await deliveries(db, f"nudge:{n.id}:confirmed:")
+    # "Done" was withdrawn before anyone was told: nobody will be.
+    assert {d.state for d in told.values()} == {DeliveryState.CANCELLED}
+    async with db.transaction() as session:
+        back = await answer_nudge(
+            session, kari.id, "done", "email", at + timedelta(hours=2), settings=settings
+        )
+    assert back.recorded
+    told = await deliveries(db, f"nudge:{n.id}:confirmed:")
+    assert sorted(d.state for d in told.values()) == sorted(
+        [DeliveryState.CANCELLED, DeliveryState.PENDING]
+    )
+    async with db.transaction() as session:
+        late = await answer_nudge(session, kari.id, "cannot", "email", deadline, settings=settings)
+    assert not late.recorded and late.answer == "done"
+    assert (await _answers(db))[p.kari.id].answer == "done"
 
 
 async def test_participant_not_told_when_the_setting_is_off(

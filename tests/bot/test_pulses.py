@@ -27,7 +27,14 @@ from bot.pulses import (
 from bot.results import pulse_results, results_chart_png, results_text
 from bot.settings import Settings
 from storage.db import Database
-from storage.models import Delivery, Pulse, PulseAnswer, PulseParticipation
+from storage.models import (
+    Delivery,
+    Pulse,
+    PulseAnswer,
+    PulseParticipation,
+    PulseReceipt,
+    PulseResponseCount,
+)
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 
 OPENS = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 Oslo
@@ -149,7 +156,14 @@ async def test_named_pulse_message_and_storage(db: Database, settings: Settings)
     assert [(r.person_id, r.value) for r in rows] == [(person.id, 4)]
 
 
-async def test_anonymous_answers_cannot_be_linked_to_people(
+async def close_pulse(db: Database, settings: Settings, ctx: dict[str, Any]) -> None:
+    """Close the pulse at its deadline (releasing an anonymous pulse's answers)."""
+    async with db.transaction() as s:
+        result = await tick(s, now=OPENS + timedelta(days=7), settings=settings)
+    assert result.closed == 1
+
+
+async def test_anonymous_answers_are_sealed_until_close_then_kept_without_person_or_token(
     db: Database, settings: Settings
 ) -> None:
     ctx = await setup_pulse(db, settings)
@@ -162,26 +176,16 @@ async def test_anonymous_answers_cannot_be_linked_to_people(
     async with db.session() as s:
         answers = list((await s.exec(select(PulseAnswer))).all())
         parts = list((await s.exec(select(PulseParticipation))).all())
-    assert len(answers) == 6
-    # No person on any answer, and no time column on the answer table at all.
-    assert all(a.person_id is None for a in answers)
-    columns = inspect(PulseAnswer).columns
-    assert not [
-        c.name
-        for c in columns
-        if isinstance(c.type, DateTime) or "time" in c.name or c.name.endswith("_at")
-    ]
-    # Participation knows who answered but keeps no time of answering: every invited_at is the
-    # invitation time, the same for everybody, and reminded_at is unset.
-    assert {p.invited_at for p in parts} == {OPENS}
-    assert {p.reminded_at for p in parts} == {None}
-    assert sorted(p.answered for p in parts) == [False] * 1 + [True] * 5
-    # Random ids: not sequential, not ordered like the people who answered.
-    ids = [a.id for a in answers]
-    assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
-    # Tokens are not anything computable without the key.
+        receipts = list((await s.exec(select(PulseReceipt))).all())
+    # While open: no readable answer anywhere, and nothing about any person changed.
+    assert answers == []
+    assert {p.invited_at for p in parts} == {OPENS} and not any(p.answered for p in parts)
+    assert len(receipts) == 5
+    assert len({len(r.sealed) for r in receipts}) == 1  # one length: text or not, says nothing
+    assert all(b"Mer tid" not in r.sealed for r in receipts)
+    # Tokens are not anything computable without the key...
     people = ctx["people"]
-    tokens = {a.respondent_token for a in answers}
+    tokens = {r.token for r in receipts}
     guessable: set[str] = set()
     for p in people:
         for raw in (f"{pulse.id}:{p.id}", str(p.id), p.email, f"{p.id}"):
@@ -195,15 +199,37 @@ async def test_anonymous_answers_cannot_be_linked_to_people(
             )
         )
     assert not tokens & guessable
-    assert not any(str(p.id) == t or p.email in t for p in people for t in tokens)
-    # ...while the key holder can recompute them (the documented residual risk).
-    assert respondent_token(settings, pulse.id, people[0].id) in tokens
+    # ...while the key holder can recompute them while the pulse is open (docs/privacy.md).
     expected = hmac.new(
         settings.signing_key,
         f"cohortbot/pulse-respondent/v1:{pulse.id}:{people[0].id}".encode(),
         hashlib.sha256,
     ).hexdigest()
     assert expected in tokens
+    await close_pulse(db, settings, ctx)
+    async with db.session() as s:
+        answers = list((await s.exec(select(PulseAnswer))).all())
+        receipts = list((await s.exec(select(PulseReceipt))).all())
+        counts = list((await s.exec(select(PulseResponseCount))).all())
+        parts = list((await s.exec(select(PulseParticipation))).all())
+    assert receipts == []
+    assert sorted((a.value, a.text) for a in answers if a.value) == [
+        (v, None) for v in (1, 2, 3, 4, 5)
+    ]
+    assert [a.text for a in answers if a.text] == ["Mer tid til grupper"]
+    assert all(a.person_id is None and a.respondent_token is None for a in answers)
+    # The class has 5 respondents (>= 5): it may be on the rows.
+    assert len({a.class_id for a in answers}) == 1 and answers[0].class_id is not None
+    assert [(c.class_id is not None, c.answered) for c in counts] == [(True, 5)]
+    assert not any(p.answered for p in parts)  # who answered is never written per person
+    columns = inspect(PulseAnswer).columns
+    assert not [
+        c.name
+        for c in columns
+        if isinstance(c.type, DateTime) or "time" in c.name or c.name.endswith("_at")
+    ]
+    ids = [a.id for a in answers]
+    assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
 
 
 async def test_double_clicks_record_one_answer_and_changes_are_kept(
@@ -216,6 +242,7 @@ async def test_double_clicks_record_one_answer_and_changes_are_kept(
     changed = await answer(db, settings, pulse.id, person.id, q1.id, 5)
     assert (first.status, again.status, changed.status) == ("recorded", "unchanged", "changed")
     assert "registrert" in first.message and "3" not in first.message.split("fram til")[0]
+    await close_pulse(db, settings, ctx)
     async with db.session() as s:
         rows = (await s.exec(select(PulseAnswer))).all()
     assert [r.value for r in rows] == [5]
@@ -247,7 +274,7 @@ async def test_a_pulse_closed_early_names_the_moment_it_closed(
     pulse, q1, person = ctx["pulse"], ctx["questions"][0], ctx["people"][2]
     early = OPENS + timedelta(days=2)  # Wednesday 09:00, five days before the deadline
     async with db.transaction() as s:
-        await close(s, pulse, now=early)
+        await close(s, pulse, now=early, settings=settings)
     out = await answer(db, settings, pulse.id, person.id, q1.id, 3, now=early)
     assert out.status == "closed" and "stengte onsdag 4. mars kl. 09.00" in out.message
     async with db.session() as s:
@@ -275,27 +302,37 @@ async def test_bad_answers_change_nothing(db: Database, settings: Settings) -> N
         assert (await s.exec(select(PulseAnswer))).all() == []
 
 
-async def test_one_reminder_only_to_non_respondents(db: Database, settings: Settings) -> None:
+async def test_one_reminder_only_to_non_respondents_decided_when_it_may_be_sent(
+    db: Database, settings: Settings
+) -> None:
     ctx = await setup_pulse(db, settings, people=4)
     pulse, q1, people = ctx["pulse"], ctx["questions"][0], ctx["people"]
     await answer(db, settings, pulse.id, people[0].id, q1.id, 4)
-    reminder_time = OPENS + timedelta(days=3, hours=12)  # halfway; sent the next morning
+    reminder_time = OPENS + timedelta(days=3, hours=12)  # Thursday 21:00 Oslo: quiet hours
     async with db.transaction() as s:
-        first = await tick(s, now=reminder_time, settings=settings)
+        night = await tick(s, now=reminder_time, settings=settings)
+    assert night.reminded == 0 and await deliveries(db, "pulse_reminder") == []
+    # Someone answers during the night: nothing is queued for them, so nothing is cancelled.
+    await answer(
+        db, settings, pulse.id, people[1].id, q1.id, 2, now=reminder_time + timedelta(hours=2)
+    )
+    morning = reminder_time + timedelta(hours=12)  # Friday 09:00 Oslo
     async with db.transaction() as s:
-        second = await tick(s, now=reminder_time + timedelta(hours=5), settings=settings)
-    assert (first.reminded, second.reminded) == (3, 0)
+        first = await tick(s, now=morning, settings=settings)
+    async with db.transaction() as s:
+        second = await tick(s, now=morning + timedelta(hours=5), settings=settings)
+    assert (first.reminded, second.reminded) == (2, 0)
     reminders = await deliveries(db, "pulse_reminder")
     assert [d.dedupe_key for d in reminders] == [
-        f"pulse:{pulse.id}:reminder:person:{p.id}" for p in people[1:]
+        f"pulse:{pulse.id}:reminder:person:{p.id}" for p in people[2:]
     ]
+    assert {d.state for d in reminders} == {"pending"} and {d.send_at for d in reminders} == {
+        morning
+    }
     assert "Påminnelse" in OutgoingMessage.from_json(reminders[0].message).text
-    # Someone answering while their reminder is still queued: the reminder is cancelled.
-    await answer(
-        db, settings, pulse.id, people[1].id, q1.id, 2, now=reminder_time + timedelta(minutes=1)
-    )
-    states = {d.person_id: d.state for d in await deliveries(db, "pulse_reminder")}
-    assert states == {people[1].id: "cancelled", people[2].id: "pending", people[3].id: "pending"}
+    async with db.session() as s:
+        fresh = await s.get(Pulse, pulse.id)
+    assert fresh is not None and fresh.reminders_done_at == morning
 
 
 async def test_results_hide_small_groups_and_shuffle_free_text(
@@ -307,6 +344,13 @@ async def test_results_hide_small_groups_and_shuffle_free_text(
         await answer(db, settings, pulse.id, p.id, q1.id, 5 if i < 3 else 4)
         if i < 5:
             await answer(db, settings, pulse.id, p.id, q2.id, text=f"tekst {i}")
+    async with db.session() as s:
+        live = await pulse_results(s, pulse.id, settings=settings)
+    assert live is not None and live.pending and live.figures.questions == []
+    assert "Svart så langt: 6 av 6" in results_text(live) and "stenger mandag 9. mars" in (
+        results_text(live)
+    )
+    await close_pulse(db, settings, ctx)
     async with db.session() as s:
         results = await pulse_results(s, pulse.id, settings=settings, rng=random.Random(1))
     assert results is not None
@@ -322,7 +366,7 @@ async def test_results_hide_small_groups_and_shuffle_free_text(
         hidden = await pulse_results(s, pulse.id, settings=strict)
     assert hidden is not None and hidden.figures.questions[0].total.hidden
     assert hidden.texts == {} and hidden.hidden_texts == {q2.id: 5}
-    assert "skjult (færre enn 7 svar)" in results_text(hidden)
+    assert "skjult (skjermer grupper med færre enn 7 svar)" in results_text(hidden)
 
 
 async def test_pulse_definitions_are_checked() -> None:
@@ -378,12 +422,21 @@ async def test_alumni_pulse_asks_consenting_alumni_and_reminds_halfway(
     assert no.id is not None
 
 
-async def test_sqlite_keeps_no_insertion_order_for_answers(db: Database) -> None:
+async def test_released_answers_keep_no_insertion_order(db: Database, settings: Settings) -> None:
+    """SQLite: no rowid to order by. PostgreSQL: one xmin and cmin for every released row."""
     from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError
 
-    if db.dialect != "sqlite":
-        pytest.skip("PostgreSQL's ctid/xmin remain: a documented residual risk")
+    ctx = await setup_pulse(db, settings)
+    pulse, q1 = ctx["pulse"], ctx["questions"][0]
+    for i, p in enumerate(ctx["people"]):
+        await answer(db, settings, pulse.id, p.id, q1.id, 1 + i % 5, now=OPENS + timedelta(hours=i))
+    await close_pulse(db, settings, ctx)
     async with db.session() as s:
-        with pytest.raises(OperationalError, match="rowid"):
-            await s.execute(text("SELECT rowid FROM pulse_answer"))
+        if db.dialect == "sqlite":
+            for table in ("pulse_answer", "pulse_receipt"):
+                with pytest.raises(DBAPIError, match="rowid"):
+                    await s.execute(text(f"SELECT rowid FROM {table}"))
+        else:
+            rows = (await s.execute(text("SELECT xmin::text, cmin::text FROM pulse_answer"))).all()
+            assert len(rows) == 6 and len(set(rows)) == 1

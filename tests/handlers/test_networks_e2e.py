@@ -320,7 +320,10 @@ async def test_staff_announcement_through_the_modal(workspace: Workspace) -> Non
     confirm = ws.state.top_modal(STAFF)
     assert confirm is not None and confirm.payload["callback_id"] == "announce_confirm"
     summary = confirm.payload["blocks"][0]["text"]["text"]
-    assert "*2* mottakere" in summary and "1 email, 1 slack" in summary
+    assert "*Mottakere:* Nærmeste ledere – Kull 2026 høst (Vestland)" in summary
+    assert "*Hvor:* direktemelding til hver enkelt" in summary
+    assert "*Når:* mandag 2. mars kl. 10.00" in summary
+    assert "*Antall:* 2 – på Slack: 1 · på e-post: 1 · kan ikke nås: 0" in summary
     assert confirm.payload["blocks"][-1]["text"]["text"] == "Husk samling 2 *tirsdag*!"
     assert await rows(ws, Broadcast) == []  # nothing is queued before the confirmation
 

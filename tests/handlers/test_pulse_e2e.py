@@ -12,7 +12,15 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.pulses import QuestionSpec, create_pulse, tick
-from storage.models import AuditEvent, Cohort, Person, PulseAnswer, PulseParticipation, RiskCase
+from storage.models import (
+    AuditEvent,
+    Cohort,
+    Person,
+    PulseAnswer,
+    PulseParticipation,
+    PulseReceipt,
+    RiskCase,
+)
 from storage.queries.pulses import list_questions
 from tests.handlers.test_networks_e2e import PARTICIPANTS, STAFF, Bot, bot, rows  # noqa: F401
 from tests.utils.slack import interaction_body
@@ -42,6 +50,13 @@ async def make_pulse(bot: Bot, *, anonymous: bool = True) -> tuple[int, list[int
     return pulse.id or 0, [q or 0 for q in questions]
 
 
+async def close_now(bot: Bot) -> None:
+    """Run the pulse tick at the deadline: the anonymous answers are released."""
+    async with bot.runtime.db.transaction() as s:
+        now = bot.runtime.clock.now() + timedelta(days=7)
+        assert (await tick(s, now=now, settings=bot.runtime.settings)).closed == 1
+
+
 async def test_a_click_records_one_answer_and_repeats_change_it(bot: Bot) -> None:
     pulse_id, (q1, _) = await make_pulse(bot)
     user = PARTICIPANTS[0]
@@ -51,15 +66,16 @@ async def test_a_click_records_one_answer_and_repeats_change_it(bot: Bot) -> Non
         )
 
     async def answered() -> bool:
-        found = await rows(bot, PulseAnswer)
-        return len(bot.ephemerals(user)) == 3 and [a.value for a in found] == [2]
+        return len(bot.ephemerals(user)) == 3 and len(await rows(bot, PulseReceipt)) == 1
 
     await eventually(answered)
     assert all("registrert" in text for text in bot.ephemerals(user))
+    # Anonymous: sealed until the pulse closes, and no per-person flag is set.
+    assert await rows(bot, PulseAnswer) == []
+    assert await rows(bot, PulseParticipation, PulseParticipation.answered) == []
+    await close_now(bot)
     answers = await rows(bot, PulseAnswer)
-    assert answers[0].person_id is None  # anonymous
-    parts = await rows(bot, PulseParticipation, PulseParticipation.answered)
-    assert len(parts) == 1
+    assert [(a.value, a.person_id) for a in answers] == [(2, None)]
 
 
 async def test_a_tampered_button_changes_nothing(bot: Bot) -> None:
@@ -96,9 +112,11 @@ async def test_free_text_modal_submission(bot: Bot) -> None:
     assert await bot.post(body, ctype) == 200
 
     async def stored() -> bool:
-        return [a.text for a in await rows(bot, PulseAnswer)] == ["Mer tid"]
+        return len(await rows(bot, PulseReceipt)) == 1
 
     await eventually(stored)
+    await close_now(bot)
+    assert [a.text for a in await rows(bot, PulseAnswer)] == ["Mer tid"]
 
 
 async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:

@@ -79,6 +79,17 @@ class Workspace:
         await eventually(lambda: _truthy(self.ephemerals(user_id, channel_id)))
         return self.ephemerals(user_id, channel_id)[-1]
 
+    async def ask(self, user_id: str, text: str, channel_id: str | None = None) -> Any:
+        """Run `/cohort <text>` and return the new private reply it brings (waiting for it)."""
+        before = len(self.ephemerals(user_id, channel_id))
+        await self.command(user_id, text, channel_id)
+
+        async def answered() -> bool:
+            return len(self.ephemerals(user_id, channel_id)) > before
+
+        await eventually(answered)
+        return self.ephemerals(user_id, channel_id)[before]
+
     def dm(self, user_id: str) -> list[Any]:
         return self.state.channel_messages(self.dm_channel(user_id))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -34,157 +35,173 @@ def parse_pair(value: str) -> tuple[int, str] | None:
     return (int(head), tail) if head.isdigit() and tail else None
 
 
+async def _checkin(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
+    reply = action_reply(runtime, client, body)
+    actor = await known_actor(runtime, reply)
+    if actor is None:
+        return
+    parsed = parse_pair(str(_action(body).get("value", "")))
+    if parsed is None:
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    try:
+        async with runtime.db.transaction() as session:
+            await networks.record_checkin(
+                session,
+                group_id=parsed[0],
+                person_id=actor.known_id,
+                answer=parsed[1],
+                now=runtime.clock.now(),
+            )
+    except InvalidRequest:
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    await reply.ephemeral(t("networks.checkin.thanks", actor.locale))
+
+
+async def _consent(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
+    reply = action_reply(runtime, client, body)
+    actor = await known_actor(runtime, reply)
+    if actor is None:
+        return
+    parsed = parse_pair(str(_action(body).get("value", "")))
+    if parsed is None or parsed[1] not in ("yes", "no"):
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    try:
+        async with runtime.db.transaction() as session:
+            await networks.record_alumni_consent(
+                session,
+                SlackChannelAdmin(client),
+                runtime.settings,
+                person_id=actor.known_id,
+                cohort_id=parsed[0],
+                consent=parsed[1] == "yes",
+                now=runtime.clock.now(),
+            )
+    except (InvalidRequest, ChannelAdminError) as exc:
+        logger.warning("Failed to record alumni consent: %s", exc)
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    key = "networks.checkin.thanks" if parsed[1] == "yes" else "networks.alumni.declined"
+    await reply.ephemeral(t(key, actor.locale))
+
+
+async def _set_matching(
+    runtime: Runtime, body: dict[str, Any], client: AsyncWebClient, opt_in: bool
+) -> None:
+    reply = action_reply(runtime, client, body)
+    actor = await known_actor(runtime, reply)
+    if actor is None:
+        return
+    value = str(_action(body).get("value", ""))
+    if not value.isdigit():
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    try:
+        async with runtime.db.transaction() as session:
+            await networks.set_matching(
+                session, person_id=actor.known_id, opt_in=opt_in, network_id=int(value)
+            )
+    except InvalidRequest:
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    await confirm(
+        reply, body, t("networks.opted_in" if opt_in else "networks.opted_out", actor.locale)
+    )
+
+
+async def _opt_in(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
+    await _set_matching(runtime, body, client, True)
+
+
+async def _opt_out(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
+    await _set_matching(runtime, body, client, False)
+
+
+async def _pause(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
+    reply = action_reply(runtime, client, body)
+    actor = await actor_for(runtime, reply.user_id)
+    action = _action(body)
+    network_id = str(action.get("action_id", "")).partition(":")[2]
+    try:
+        until = date.fromisoformat(str(action.get("selected_date", "")))
+    except ValueError:
+        until = None
+    if actor.person_id is None or until is None or not network_id.isdigit():
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    # Slack's date picker offers past days too; a pause that is already over would change
+    # nothing, and Home would look as if the click was lost.
+    if until <= runtime.clock.now().astimezone(runtime.settings.zone).date():
+        await reply.ephemeral(t("networks.pause_not_future", actor.locale))
+        return
+    try:
+        async with runtime.db.transaction() as session:
+            await networks.pause_matching(
+                session, person_id=actor.person_id, until=until, network_id=int(network_id)
+            )
+    except InvalidRequest:
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    await confirm(
+        reply, body, t("networks.paused", actor.locale, day=format_day(until, actor.locale))
+    )
+
+
+async def _start_dm(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
+    reply = action_reply(runtime, client, body)
+    actor = await actor_for(runtime, reply.user_id)
+    target = str(_action(body).get("value", ""))
+    async with runtime.db.session() as session:
+        # Only someone who chose to be findable can be reached this way.
+        profile = await networks.findable_profile(session, slack_user_id=target)
+    if not actor.known or profile is None or target == reply.user_id:
+        await reply.ephemeral(t("error.generic", actor.locale))
+        return
+    opened = await client.conversations_open(users=f"{reply.user_id},{target}")
+    channel = str(opened["channel"]["id"])
+    intro = t(
+        "networks.directory.dm_intro",
+        actor.locale,
+        me=Markup(f"<@{reply.user_id}>"),
+        them=Markup(f"<@{target}>"),
+    )
+    await client.chat_postMessage(channel=channel, text=intro)
+
+
+async def _edit_profile(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
+    actor = await actor_for(runtime, str(body.get("user", {}).get("id", "")))
+    if actor.person_id is None:
+        return
+    async with runtime.db.session() as session:
+        person = await networks.own_person(session, person_id=actor.person_id)
+    if person is None:
+        return
+    await client.views_open(
+        trigger_id=body["trigger_id"], view=build_profile_modal(person, actor.locale)
+    )
+
+
+Handler = Callable[[Runtime, dict[str, Any], AsyncWebClient], Awaitable[None]]
+
+
+def _acked(runtime: Runtime, handle: Handler) -> Callable[..., Awaitable[None]]:
+    """A Bolt listener that acks first, then does the work."""
+
+    async def listener(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await handle(runtime, body, client)
+
+    return listener
+
+
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Listen for the network buttons (action ids are prefixes; the answer follows a colon)."""
-
-    @app.action(re.compile(rf"^{networks.ACTION_CHECKIN}:"))
-    async def checkin(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        reply = action_reply(runtime, client, body)
-        actor = await known_actor(runtime, reply)
-        if actor is None:
-            return
-        parsed = parse_pair(str(_action(body).get("value", "")))
-        if parsed is None:
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        try:
-            async with runtime.db.transaction() as session:
-                await networks.record_checkin(
-                    session,
-                    group_id=parsed[0],
-                    person_id=actor.known_id,
-                    answer=parsed[1],
-                    now=runtime.clock.now(),
-                )
-        except InvalidRequest:
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        await reply.ephemeral(t("networks.checkin.thanks", actor.locale))
-
-    @app.action(re.compile(rf"^{networks.ACTION_CONSENT}:"))
-    async def consent(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        reply = action_reply(runtime, client, body)
-        actor = await known_actor(runtime, reply)
-        if actor is None:
-            return
-        parsed = parse_pair(str(_action(body).get("value", "")))
-        if parsed is None or parsed[1] not in ("yes", "no"):
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        try:
-            async with runtime.db.transaction() as session:
-                await networks.record_alumni_consent(
-                    session,
-                    SlackChannelAdmin(client),
-                    runtime.settings,
-                    person_id=actor.known_id,
-                    cohort_id=parsed[0],
-                    consent=parsed[1] == "yes",
-                    now=runtime.clock.now(),
-                )
-        except (InvalidRequest, ChannelAdminError) as exc:
-            logger.warning("Failed to record alumni consent: %s", exc)
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        key = "networks.checkin.thanks" if parsed[1] == "yes" else "networks.alumni.declined"
-        await reply.ephemeral(t(key, actor.locale))
-
-    async def set_matching(body: dict[str, Any], client: AsyncWebClient, opt_in: bool) -> None:
-        reply = action_reply(runtime, client, body)
-        actor = await known_actor(runtime, reply)
-        if actor is None:
-            return
-        value = str(_action(body).get("value", ""))
-        if not value.isdigit():
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        try:
-            async with runtime.db.transaction() as session:
-                await networks.set_matching(
-                    session, person_id=actor.known_id, opt_in=opt_in, network_id=int(value)
-                )
-        except InvalidRequest:
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        await confirm(
-            reply, body, t("networks.opted_in" if opt_in else "networks.opted_out", actor.locale)
-        )
-
-    @app.action(re.compile(rf"^{networks.ACTION_OPT_IN}(:|$)"))
-    async def opt_in(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await set_matching(body, client, True)
-
-    @app.action(re.compile(rf"^{networks.ACTION_OPT_OUT}(:|$)"))
-    async def opt_out(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        await set_matching(body, client, False)
-
-    @app.action(re.compile(rf"^{ACTION_PAUSE}:"))
-    async def pause(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        reply = action_reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
-        action = _action(body)
-        network_id = str(action.get("action_id", "")).partition(":")[2]
-        try:
-            until = date.fromisoformat(str(action.get("selected_date", "")))
-        except ValueError:
-            until = None
-        if actor.person_id is None or until is None or not network_id.isdigit():
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        # Slack's date picker offers past days too; a pause that is already over would change
-        # nothing, and Home would look as if the click was lost.
-        if until <= runtime.clock.now().astimezone(runtime.settings.zone).date():
-            await reply.ephemeral(t("networks.pause_not_future", actor.locale))
-            return
-        try:
-            async with runtime.db.transaction() as session:
-                await networks.pause_matching(
-                    session, person_id=actor.person_id, until=until, network_id=int(network_id)
-                )
-        except InvalidRequest:
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        await confirm(
-            reply, body, t("networks.paused", actor.locale, day=format_day(until, actor.locale))
-        )
-
-    @app.action(networks.ACTION_START_DM)
-    async def start_dm(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        reply = action_reply(runtime, client, body)
-        actor = await actor_for(runtime, reply.user_id)
-        target = str(_action(body).get("value", ""))
-        async with runtime.db.session() as session:
-            # Only someone who chose to be findable can be reached this way.
-            profile = await networks.findable_profile(session, slack_user_id=target)
-        if not actor.known or profile is None or target == reply.user_id:
-            await reply.ephemeral(t("error.generic", actor.locale))
-            return
-        opened = await client.conversations_open(users=f"{reply.user_id},{target}")
-        channel = str(opened["channel"]["id"])
-        intro = t(
-            "networks.directory.dm_intro",
-            actor.locale,
-            me=Markup(f"<@{reply.user_id}>"),
-            them=Markup(f"<@{target}>"),
-        )
-        await client.chat_postMessage(channel=channel, text=intro)
-
-    @app.action(ACTION_EDIT_PROFILE)
-    async def edit_profile(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        actor = await actor_for(runtime, str(body.get("user", {}).get("id", "")))
-        if actor.person_id is None:
-            return
-        async with runtime.db.session() as session:
-            person = await networks.own_person(session, person_id=actor.person_id)
-        if person is None:
-            return
-        await client.views_open(
-            trigger_id=body["trigger_id"], view=build_profile_modal(person, actor.locale)
-        )
+    app.action(re.compile(rf"^{networks.ACTION_CHECKIN}:"))(_acked(runtime, _checkin))
+    app.action(re.compile(rf"^{networks.ACTION_CONSENT}:"))(_acked(runtime, _consent))
+    app.action(re.compile(rf"^{networks.ACTION_OPT_IN}(:|$)"))(_acked(runtime, _opt_in))
+    app.action(re.compile(rf"^{networks.ACTION_OPT_OUT}(:|$)"))(_acked(runtime, _opt_out))
+    app.action(re.compile(rf"^{ACTION_PAUSE}:"))(_acked(runtime, _pause))
+    app.action(networks.ACTION_START_DM)(_acked(runtime, _start_dm))
+    app.action(ACTION_EDIT_PROFILE)(_acked(runtime, _edit_profile))

@@ -58,9 +58,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         channel = (body.get("channel") or {}).get("id")
         if outcome.accepted and message.get("ts") and channel and message.get("blocks"):
             anonymous = bool(outcome.pulse and outcome.pulse.anonymous)
-            await client.chat_update(
-                channel=channel,
-                ts=message["ts"],
+            await reply.update_message(
+                body,
                 text=message.get("text") or outcome.message,
                 blocks=mark_answered(
                     message["blocks"],

@@ -8,9 +8,18 @@ from typing import Any
 
 from bot.assignments import ClassStatus, OpenAssignment
 from bot.involvement import NudgeFigures
-from bot.line_managers import ManagerOverview, SilentManager, answer_label
+from bot.line_managers import (
+    FOLLOWUP_STATES,
+    ManagerCase,
+    ManagerFollowup,
+    ManagerOverview,
+    SilentManager,
+    answer_label,
+)
 from bot.messages import esc, format_when, t
-from handlers.slack.blocks.message import clip, section
+from bot.staff_lists import manager_case_text, more_text, open_button
+from handlers.slack.blocks.message import build_button, clip, section
+from handlers.slack.mrkdwn import rendered
 
 Blocks = list[dict[str, Any]]
 REFLECTION_CALLBACK = "assignment_reflection"
@@ -29,6 +38,7 @@ def _header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150)}}
 
 
+@rendered
 def build_reflection_modal(
     *,
     assignment_id: int,
@@ -108,6 +118,7 @@ def _names(names: list[str]) -> str:
     return shown + (f" (+{len(names) - MAX_NAMES})" if len(names) > MAX_NAMES else "")
 
 
+@rendered
 def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) -> Blocks:
     """Per class and assignment: done/open/overdue counts, and who (staff only)."""
     blocks: Blocks = []
@@ -140,6 +151,7 @@ def build_status(statuses: list[ClassStatus], *, locale: str, with_names: bool) 
     return blocks[:50]
 
 
+@rendered
 def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
     """A participant's open assignments, each with "Mark as done" and "Write a reflection"."""
     blocks: Blocks = [_header(t("assignment.open.title", locale))]
@@ -186,6 +198,7 @@ def build_open_list(items: list[OpenAssignment], *, locale: str) -> Blocks:
     return blocks
 
 
+@rendered
 def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) -> Blocks:
     """Escalated nudges for staff, each with "Resend" and "Mark handled"."""
     blocks: Blocks = [_header(t("nudge.staff.title", locale))]
@@ -231,6 +244,7 @@ def build_silent_managers(silent: list[SilentManager], *, locale: str, tz: str) 
     return blocks
 
 
+@rendered
 def build_manager_section(overview: ManagerOverview, *, locale: str) -> Blocks:
     """A line manager's Home: their participants and the questions waiting for an answer."""
     blocks: Blocks = [_header(t("nudge.manager.title", locale))]
@@ -261,6 +275,7 @@ def build_manager_section(overview: ManagerOverview, *, locale: str) -> Blocks:
     return blocks
 
 
+@rendered
 def replace_answered(blocks: Blocks, block_id: str | None, text: str) -> Blocks:
     """The message's blocks with the answered participant's buttons replaced by `text`."""
     out = copy.deepcopy(blocks)
@@ -274,6 +289,7 @@ def replace_answered(blocks: Blocks, block_id: str | None, text: str) -> Blocks:
     return out
 
 
+@rendered
 def build_involvement(
     figures: list[NudgeFigures], *, cohort_name: str, locale: str, tz: str
 ) -> Blocks:
@@ -303,4 +319,170 @@ def build_involvement(
                 )
             )
         )
+    return blocks
+
+
+MAX_ESCALATED_SHOWN = 8  # a section and a button row each
+MAX_LINES_SHOWN = 10  # overdue and pending cases, as lines of one section
+
+
+def _case_actions(case: ManagerCase, locale: str) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": f"silent:{case.nudge_answer_id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "nudge_resend",
+                "text": {"type": "plain_text", "text": t("nudge.staff.resend", locale)},
+                "value": str(case.nudge_answer_id),
+            },
+            {
+                "type": "button",
+                "action_id": "nudge_handled",
+                "text": {"type": "plain_text", "text": t("nudge.staff.handled", locale)},
+                "value": str(case.nudge_answer_id),
+            },
+        ],
+    }
+
+
+@rendered
+def build_escalated(
+    cases: list[ManagerCase],
+    *,
+    cohort_id: int,
+    locale: str,
+    tz: str,
+    limit: int = MAX_ESCALATED_SHOWN,
+) -> Blocks:
+    """Escalated managers with "Resend" and "Mark handled"; the rest counted, with the list."""
+    blocks: Blocks = [_header(t("nudge.staff.title", locale))]
+    if not cases:
+        blocks.append(section(t("nudge.staff.none", locale)))
+        return blocks
+    for case in cases[:limit]:
+        blocks.append(section(manager_case_text(case, locale, tz)))
+        blocks.append(_case_actions(case, locale))
+    if len(cases) > limit:
+        blocks.append(_context(more_text(limit, len(cases), locale)))
+        button = open_button("managers", str(cohort_id), len(cases), locale)
+        blocks.append({"type": "actions", "elements": [build_button(button)]})
+    return blocks
+
+
+@rendered
+def build_followup(followup: ManagerFollowup, *, locale: str, tz: str) -> Blocks:
+    """`/cohort managers`: counts by state, failed deliveries said as such, who to act on.
+
+    Escalated cases come with buttons, overdue and pending ones as lines; whatever does not fit
+    is counted and the whole list is a button away.
+    """
+    counts = {s: followup.count(s) for s in FOLLOWUP_STATES}
+    managers = {f"{s}_managers": followup.managers(s) for s in FOLLOWUP_STATES}
+    blocks: Blocks = [
+        _header(t("lists.managers.title", locale)),
+        section(t("lists.managers.counts", locale, **counts, **managers)),
+    ]
+    failed = followup.failed
+    if failed:
+        lines = [t("lists.managers.failed_title", locale, n=len(failed))]
+        lines += [
+            "• "
+            + t(
+                "lists.managers.failed_line",
+                locale,
+                manager=c.manager_name,
+                contact=c.manager_contact,
+                transport=c.transport or "?",
+                error=c.error or "?",
+            )
+            for c in failed[:MAX_LINES_SHOWN]
+        ]
+        if len(failed) > MAX_LINES_SHOWN:
+            lines.append(more_text(MAX_LINES_SHOWN, len(failed), locale))
+        blocks.append(section("\n".join(lines)))
+    shown = 0
+    escalated = followup.of("escalated")
+    for case in escalated[:MAX_ESCALATED_SHOWN]:
+        blocks.append(section(manager_case_text(case, locale, tz)))
+        blocks.append(_case_actions(case, locale))
+        shown += 1
+    for state in ("overdue", "pending"):
+        cases = followup.of(state)
+        if not cases:
+            continue
+        lines = [f"*{t(f'lists.managers.state.{state}', locale)}*"]
+        lines += [
+            "• " + manager_case_text(c, locale, tz).replace("\n", " · ")
+            for c in cases[:MAX_LINES_SHOWN]
+        ]
+        shown += min(len(cases), MAX_LINES_SHOWN)
+        blocks.append(section("\n".join(lines)))
+    total = len(followup.cases)
+    if not total:
+        blocks.append(section(t("lists.managers.none", locale)))
+        return blocks
+    shown += 0  # planned cases are counted above, listed in the whole list
+    note = more_text(shown, total, locale)
+    if note:
+        blocks.append(_context(note))
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                build_button(open_button("managers", str(followup.cohort_id), total, locale))
+            ],
+        }
+    )
+    return blocks
+
+
+MAX_CLASSES_SHOWN = 12  # one section each
+MAX_ASSIGNMENTS_PER_CLASS = 20  # lines of one section
+
+
+@rendered
+def build_status_compact(
+    statuses: list[ClassStatus], *, cohort_id: int, locale: str, title: str | None = None
+) -> Blocks:
+    """Staff Home and `/cohort assignments`: one section per class, a line per assignment.
+
+    Every class and assignment is there, or counted with the whole list a button away.
+    """
+    blocks: Blocks = [_header(title or t("lists.assignments.title", locale))]
+    rows = 0
+    shown = 0
+    for status in statuses[:MAX_CLASSES_SHOWN]:
+        lines = [f"*{esc(status.class_name)}*"]
+        if not status.has_channel:
+            lines.append(f"_{t('assignment.status.no_channel', locale, name=status.class_name)}_")
+        if not status.assignments:
+            lines.append(t("assignment.status.none", locale))
+        for row in status.assignments[:MAX_ASSIGNMENTS_PER_CLASS]:
+            line = t(
+                "lists.assignments.line",
+                locale,
+                title=row.title,
+                when=format_when(row.due_at, locale, status.tz),
+                done=len(row.done),
+                open=len(row.open),
+                overdue=len(row.overdue),
+            )
+            if not row.released:
+                line += f" _({t('assignment.status.not_released', locale)})_"
+            lines.append(line)
+        hidden = len(status.assignments) - MAX_ASSIGNMENTS_PER_CLASS
+        if hidden > 0:
+            lines.append(more_text(MAX_ASSIGNMENTS_PER_CLASS, len(status.assignments), locale))
+        rows += len(status.assignments)
+        shown += min(len(status.assignments), MAX_ASSIGNMENTS_PER_CLASS)
+        blocks.append(section("\n".join(lines)))
+    total = sum(len(st.assignments) for st in statuses)
+    hidden_classes = len(statuses) - MAX_CLASSES_SHOWN
+    if hidden_classes > 0 or shown < total:
+        note = t("lists.assignments.more", locale, classes=max(0, hidden_classes))
+        blocks.append(_context(f"{more_text(shown, total, locale)} {note}".strip()))
+        button = open_button("assignments", str(cohort_id), total, locale)
+        blocks.append({"type": "actions", "elements": [build_button(button)]})
     return blocks

@@ -6,8 +6,10 @@ from typing import Any
 
 from bot.messages import t
 from bot.people import Actor
+from handlers.slack.mrkdwn import rendered
 
 
+@rendered
 def build_help(actor: Actor) -> list[dict[str, Any]]:
     """Help blocks listing what this person may do (staff and line-manager parts only for them)."""
     locale = actor.locale

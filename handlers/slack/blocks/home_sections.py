@@ -11,7 +11,9 @@ from typing import Any
 from bot.home import Glance, NextSession, OpenPulse, OpenRiskCases, PulseRate
 from bot.messages import esc, format_when, normalise_locale, t
 from bot.risk import FOLLOW_UP_ACTION, reason_text, week_label
-from handlers.slack.blocks.message import MAX_BUTTON_TEXT, clip
+from bot.staff_lists import open_button
+from handlers.slack.blocks.message import MAX_BUTTON_TEXT, build_button, clip
+from handlers.slack.mrkdwn import rendered
 
 Blocks = list[dict[str, Any]]
 MAX_PULSES_SHOWN = 5
@@ -39,6 +41,7 @@ def percent(rate: float | None, locale: str) -> str:
     return f"{value} %" if normalise_locale(locale) == "nb" else f"{value}%"
 
 
+@rendered
 def build_next_session(session: NextSession | None, *, locale: str) -> Blocks:
     """The participant's next session: title, when and where; nothing if none is planned."""
     if session is None:
@@ -61,6 +64,7 @@ def build_next_session(session: NextSession | None, *, locale: str) -> Blocks:
     ]
 
 
+@rendered
 def build_open_pulses(pulses: list[OpenPulse], *, locale: str, tz: str) -> Blocks:
     """Pulses waiting for the person's answer, each saying what kind it is; nothing if none."""
     if not pulses:
@@ -95,6 +99,7 @@ def _pulse_line(rate: PulseRate, *, locale: str, tz: str) -> str:
     )
 
 
+@rendered
 def build_cohorts_glance(glance: Glance, *, locale: str, tz: str) -> Blocks:
     """Staff: per planned or active cohort, participants by status, next session, open pulses."""
     blocks: Blocks = [_header(t("home.cohorts.title", locale))]
@@ -145,6 +150,7 @@ def build_cohorts_glance(glance: Glance, *, locale: str, tz: str) -> Blocks:
     return blocks
 
 
+@rendered
 def build_risk_cases(cases: OpenRiskCases, *, locale: str) -> Blocks:
     """Staff: the latest week's open risk cases, each with the digest's "Followed up" button."""
     blocks: Blocks = [_header(t("home.risk.title", locale))]
@@ -155,7 +161,8 @@ def build_risk_cases(cases: OpenRiskCases, *, locale: str) -> Blocks:
     for case in cases.cases:
         where = esc(case.cohort_name) + (f", {esc(case.class_name)}" if case.class_name else "")
         reasons = "\n".join(f"• {reason_text(r, locale)}" for r in case.reasons)
-        block = _section(f"*{esc(case.name)}* ({where})\n{reasons}")
+        head = t("lists.risk.item", locale, case=case.case_id, name=case.name)
+        block = _section(f"{head} ({where})\n{reasons}")
         block["block_id"] = f"{RISK_BLOCK_PREFIX}{case.case_id}"
         block["accessory"] = {
             "type": "button",
@@ -164,10 +171,12 @@ def build_risk_cases(cases: OpenRiskCases, *, locale: str) -> Blocks:
             "value": str(case.case_id),
         }
         blocks.append(block)
-    lead = "home.risk.lead.one" if cases.total == 1 else "home.risk.lead"
-    parts = [t(lead, locale, week=week_label(cases.week or ""), n=cases.total)]
+    parts = [t("home.risk.lead", locale, week=week_label(cases.week or ""), n=cases.total)]
     if cases.more:
         parts.append(t("home.risk.more", locale, n=cases.more))
     parts.append(t("home.risk.context", locale))
     blocks.append(_context(" ".join(parts)))
+    if cases.more:
+        button = open_button("risk", cases.week or "", cases.total, locale)
+        blocks.append({"type": "actions", "elements": [build_button(button)]})
     return blocks

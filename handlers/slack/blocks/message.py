@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import unescape
 from bot.notifier import Button, OutgoingMessage
+from bot.text import cut
+from handlers.slack.mrkdwn import mrkdwn, plain_text, rendered
 
 MAX_BLOCKS = 50
 MAX_HEADER = 150
@@ -20,15 +21,17 @@ MAX_FALLBACK_TEXT = 4000
 
 
 def clip(text: str, limit: int) -> str:
-    """Cut `text` to `limit` characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut neutral `text` to `limit` visible characters, ending with an ellipsis when cut."""
+    return cut(text, limit)
 
 
+@rendered
 def section(text: str) -> dict[str, Any]:
     """A mrkdwn section, cut to Slack's 3,000 characters of section text."""
     return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
 
 
+@rendered
 def build_button(button: Button) -> dict[str, Any]:
     # The neutral button's `url` is the email's signed link; in Slack the click is an action.
     element: dict[str, Any] = {
@@ -36,7 +39,7 @@ def build_button(button: Button) -> dict[str, Any]:
         "action_id": button.action_id[:MAX_ACTION_ID],
         "text": {
             "type": "plain_text",
-            "text": clip(unescape(button.label), MAX_BUTTON_TEXT),
+            "text": plain_text(clip(button.label, MAX_BUTTON_TEXT)),
             "emoji": True,
         },
     }
@@ -47,6 +50,7 @@ def build_button(button: Button) -> dict[str, Any]:
     return element
 
 
+@rendered
 def build_message_blocks(message: OutgoingMessage) -> list[dict[str, Any]]:
     """The blocks for `message`, within Slack's limits (50 blocks, 3,000 characters a section)."""
     blocks: list[dict[str, Any]] = []
@@ -56,8 +60,8 @@ def build_message_blocks(message: OutgoingMessage) -> list[dict[str, Any]]:
                 "type": "header",
                 "text": {
                     "type": "plain_text",
-                    # A header is plain_text: Slack shows escapes there literally.
-                    "text": clip(unescape(message.title), MAX_HEADER),
+                    # A header is plain_text: Slack shows it literally.
+                    "text": plain_text(clip(message.title, MAX_HEADER)),
                     "emoji": True,
                 },
             }
@@ -101,4 +105,4 @@ def build_message_blocks(message: OutgoingMessage) -> list[dict[str, Any]]:
 
 def fallback_text(message: OutgoingMessage) -> str:
     """The notification text shown in push notifications and screen readers."""
-    return clip(message.text or message.title or "", MAX_FALLBACK_TEXT)
+    return mrkdwn(clip(message.text or message.title or "", MAX_FALLBACK_TEXT))

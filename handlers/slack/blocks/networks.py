@@ -19,6 +19,8 @@ from bot.broadcasts import (
 )
 from bot.messages import esc, format_day, t
 from bot.networks import ACTION_CONSENT, ACTION_OPT_IN, ACTION_OPT_OUT, ACTION_START_DM, Profile
+from bot.text import channel as channel_ref
+from bot.text import formatted
 from handlers.slack.blocks.message import (
     MAX_BLOCKS,
     MAX_BUTTON_TEXT,
@@ -26,6 +28,7 @@ from handlers.slack.blocks.message import (
     clip,
     section,
 )
+from handlers.slack.mrkdwn import rendered, shows_staff_formatting, takes_neutral_text
 
 Blocks = list[dict[str, Any]]
 
@@ -93,6 +96,7 @@ def _button(
 # --- directory -----------------------------------------------------------------------------
 
 
+@rendered
 def build_directory_results(profiles: Sequence[Profile], words: str, locale: str) -> Blocks:
     """Short profiles with a button to start a conversation; at most 49 blocks."""
     if not profiles:
@@ -102,13 +106,14 @@ def build_directory_results(profiles: Sequence[Profile], words: str, locale: str
     ]
     for p in profiles[: (MAX_BLOCKS - 1) // 2]:
         place = ", ".join(x for x in (p.municipality, p.county) if x)
-        lines = [f"*{p.name}*" + (f" – {p.position}" if p.position else "")]
+        # Everything here is what people wrote about themselves: marked, so never markup.
+        lines = [f"*{esc(p.name)}*" + (f" – {esc(p.position)}" if p.position else "")]
         if place or p.service_area:
-            lines.append(" · ".join(x for x in (place, p.service_area) if x))
+            lines.append(" · ".join(esc(x) for x in (place, p.service_area) if x))
         if p.project_title:
-            lines.append(f"_{p.project_title}_")
+            lines.append(f"_{esc(p.project_title)}_")
         if p.topics:
-            lines.append(p.topics)
+            lines.append(esc(p.topics))
         block: dict[str, Any] = {
             "type": "section",
             "text": _text(clip("\n".join(lines), MAX_FIELD_TEXT)),
@@ -125,6 +130,7 @@ def build_directory_results(profiles: Sequence[Profile], words: str, locale: str
 # --- staff summaries -----------------------------------------------------------------------
 
 
+@rendered
 def build_groups_summary(
     class_name: str, groups: Sequence[tuple[str, Sequence[str]]], locale: str
 ) -> Blocks:
@@ -132,16 +138,20 @@ def build_groups_summary(
     blocks: Blocks = [
         section(t("networks.groups.formed", locale, count=len(groups), klass=class_name))
     ]
-    lines = [f"<#{channel}>: {', '.join(esc(n) for n in names)}" for channel, names in groups]
+    lines = [
+        f"{channel_ref(channel)}: {', '.join(esc(n) for n in names)}" for channel, names in groups
+    ]
     for start in range(0, len(lines), 20):
         blocks.append(section("\n".join(lines[start : start + 20])))
     return blocks[:MAX_BLOCKS]
 
 
+@rendered
 def build_round_summary(network_name: str, intros: int, locale: str) -> Blocks:
     return [section(t("networks.match.started", locale, network=network_name, count=intros))]
 
 
+@rendered
 def delivery_report_text(report: DeliveryReport, locale: str) -> str:
     """The announcement's counts in one line: sent, failed, waiting."""
     return t(
@@ -154,13 +164,29 @@ def delivery_report_text(report: DeliveryReport, locale: str) -> str:
     )
 
 
+@rendered
 def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
-    """Counts and each failure with its reason (at most 40 listed)."""
+    """Counts and each failure with its reason (25 listed, the rest counted)."""
     blocks: Blocks = [section(delivery_report_text(report, locale))]
+    if report.maybe_twice:
+        blocks.append(
+            section(
+                t(
+                    "broadcast.report.twice",
+                    locale,
+                    count=report.maybe_twice,
+                    extra=report.extra_copies,
+                )
+            )
+        )
     if report.failures:
         lines = [
-            f"• {who} ({transport}): `{reason}`" for who, transport, reason in report.failures[:40]
+            f"• {esc(who)} ({esc(transport)}): {esc(reason)}"
+            for who, transport, reason in report.failures[:25]
         ]
+        more = len(report.failures) - 25
+        if more > 0:
+            lines.append(t("broadcast.report.more", locale, n=more, id=report.broadcast_id))
         blocks.append(section("\n".join(lines)))
     return blocks
 
@@ -184,6 +210,7 @@ def _matching_status(
     return t("networks.home.matching_on", locale, weeks=network.match_every_weeks)
 
 
+@rendered
 def build_home_networks(
     rows: Sequence[tuple[Network, NetworkMembership]],
     person: Person,
@@ -248,6 +275,7 @@ def build_home_networks(
     return blocks
 
 
+@rendered
 def build_profile_modal(person: Person, locale: str) -> dict[str, Any]:
     """Edit one's own directory profile and visibility."""
 
@@ -317,6 +345,7 @@ def audience_label(choice: AudienceChoice, locale: str) -> str:
     return t(f"broadcast.audience.{key}", locale, cohort=choice.cohort or "", klass=choice.klass)
 
 
+@rendered
 def build_announce_modal(
     locale: str, choices: AudienceChoices, timezone: str = "Europe/Oslo"
 ) -> dict[str, Any]:
@@ -400,6 +429,9 @@ def build_announce_modal(
     }
 
 
+@shows_staff_formatting
+@takes_neutral_text("facts")
+@rendered
 def build_announce_confirm(
     *,
     audience: Audience,
@@ -409,13 +441,21 @@ def build_announce_confirm(
     send_at: int | None,
     preview: Preview,
     locale: str,
+    facts: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Step two: the message as it will look and the number of recipients; Send confirms."""
+    """Step two: the message as it will look, to whom, where, when and how many; Send confirms.
+
+    `facts` are `bot.broadcasts.preview_lines` (audience, where, when, by Slack and email).
+    """
     detail = ", ".join(f"{n} {transport}" for transport, n in sorted(preview.by_transport.items()))
     blocks: Blocks = [
-        section(t("broadcast.confirm.count", locale, count=preview.count, detail=detail or "-")),
+        section(
+            "\n".join(facts)
+            if facts
+            else t("broadcast.confirm.count", locale, count=preview.count, detail=detail or "-")
+        ),
     ]
-    if preview.unreachable:
+    if preview.unreachable and not facts:
         blocks.append(
             {
                 "type": "context",
@@ -426,7 +466,7 @@ def build_announce_confirm(
                 ],
             }
         )
-    blocks += [{"type": "divider"}, section(text)]
+    blocks += [{"type": "divider"}, section(formatted(text))]  # as bot.broadcasts sends it
     metadata = json.dumps(
         {
             "audience": audience.to_json(),

@@ -8,10 +8,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.messages import t
+from bot.messages import esc, t
 from bot.pulses import KINDS, QuestionSpec
 from bot.results import PulseResults, response_lines
 from handlers.slack.blocks.message import clip, section
+from handlers.slack.mrkdwn import rendered
 
 Blocks = list[dict[str, Any]]
 
@@ -29,6 +30,7 @@ def _plain(text: str, limit: int = 150) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
+@rendered
 def mark_answered(blocks: Blocks, *, action_id: str, text: str, highlight: bool) -> Blocks:
     """Return the DM's blocks with a confirmation under the answered question.
 
@@ -61,6 +63,7 @@ def mark_answered(blocks: Blocks, *, action_id: str, text: str, highlight: bool)
     return out[:MAX_BLOCKS]
 
 
+@rendered
 def build_text_modal(
     *, pulse_id: int, question_id: int, question: str, locale: str
 ) -> dict[str, Any]:
@@ -107,6 +110,7 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": _plain(text, 75), "value": value}
 
 
+@rendered
 def build_pulse_modal(
     *, locale: str, audiences: list[tuple[str, str]], cohort_id: int | None
 ) -> dict[str, Any]:
@@ -293,6 +297,7 @@ def parse_pulse_modal(
 # --- results ------------------------------------------------------------------------------
 
 
+@rendered
 def build_results_blocks(results: PulseResults, *, locale: str) -> Blocks:
     """The results message for staff: response rates per class, then each question."""
     k = results.min_group_size
@@ -307,7 +312,7 @@ def build_results_blocks(results: PulseResults, *, locale: str) -> Blocks:
     for qn in results.figures.questions:
         rows = []
         for gid, g in [*qn.groups.items(), ("total", qn.total)]:
-            name = results.group_name(gid, locale)
+            name = esc(results.group_name(gid, locale))
             if g.hidden:
                 rows.append(f"*{name}*: {hidden}")
             elif qn.kind == "text":
@@ -326,15 +331,16 @@ def build_results_blocks(results: PulseResults, *, locale: str) -> Blocks:
                     parts.append(t("pulse.results.nps", locale, nps=f"{g.nps:g}"))
                 if qn.kind == "choice":
                     parts += [
-                        f"{lab}: {g.counts.get(c, 0)}"
+                        f"{esc(lab)}: {g.counts.get(c, 0)}"
                         for c, lab in zip(qn.categories, qn.category_labels, strict=True)
                     ]
                 rows.append(f"*{name}*: " + " · ".join(parts))
-        text = f"*{qn.position}. {qn.text}*\n" + "\n".join(rows)
+        text = f"*{qn.position}. {esc(qn.text)}*\n" + "\n".join(rows)
         if qn.id in results.texts:
             shuffled = t("pulse.results.shuffled", locale) if results.pulse.anonymous else ""
             text += "\n" + t("pulse.results.texts", locale, shuffled=shuffled)
-            text += "\n" + "\n".join(f"> {x}" for x in results.texts[qn.id])
+            # Free-text answers are people's words: quoted, never markup or a ping.
+            text += "\n" + "\n".join(f"> {esc(x)}" for x in results.texts[qn.id])
         elif qn.id in results.hidden_texts:
             text += f"\n_{hidden}_"
         blocks.append(section(text))

@@ -3,6 +3,9 @@ per class and assignment (with names when they name a class) and silent line man
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from slack_bolt.async_app import AsyncApp
 
 from bot.assignments import (
@@ -13,13 +16,30 @@ from bot.assignments import (
     open_for_person,
     status_by_class,
 )
-from bot.line_managers import silent_managers
+from bot.line_managers import manager_followup
 from bot.messages import t
+from bot.notifier import Button
 from bot.runtime import Runtime
-from handlers.slack.blocks.assignments import build_open_list, build_silent_managers, build_status
+from bot.staff_lists import more_text, open_button
+from handlers.slack.blocks.assignments import (
+    build_escalated,
+    build_open_list,
+    build_status,
+    build_status_compact,
+)
+from handlers.slack.blocks.message import build_button
 from handlers.slack.commands.registry import CommandContext, subcommand
 
 MAX_BLOCKS = 50
+MAX_ROWS = 30  # assignments of one class with names; leaves room for the managers to follow up
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _actions(button: Button) -> dict[str, Any]:
+    return {"type": "actions", "elements": [build_button(button)]}
 
 
 @subcommand("assignments", aliases=("oppgaver",))
@@ -43,8 +63,12 @@ async def assignments_command(ctx: CommandContext) -> None:
                 return
             class_id, cohort_id = found
             statuses = await status_by_class(session, class_id=class_id, now=now)
-            silent = [
-                s for s in await silent_managers(session, cohort_id) if s.class_id == class_id
+            escalated = [
+                c
+                for c in await manager_followup(
+                    session, cohort_id, now=now, settings=runtime.settings
+                )
+                if c.state == "escalated" and c.class_id == class_id
             ]
             await audit_status_read(
                 session,
@@ -52,14 +76,23 @@ async def assignments_command(ctx: CommandContext) -> None:
                 actor=f"person:{actor.person_id}",
                 subject=f"class:{class_id}",
             )
-            blocks = build_status(statuses, locale=locale, with_names=True)
-            blocks += build_silent_managers(silent, locale=locale, tz=runtime.settings.timezone)
+            # One class: a section per assignment with names; at most 30, the rest counted.
+            total = sum(len(st.assignments) for st in statuses)
+            trimmed = [replace(st, assignments=st.assignments[:MAX_ROWS]) for st in statuses]
+            blocks = build_status(trimmed, locale=locale, with_names=True)
+            if total > MAX_ROWS:
+                blocks.append(_context(more_text(MAX_ROWS, total, locale)))
+                ref = f"class:{class_id}"
+                blocks.append(_actions(open_button("assignments", ref, total, locale)))
+            blocks += build_escalated(
+                escalated, cohort_id=cohort_id, locale=locale, tz=runtime.settings.timezone, limit=6
+            )
         else:
             blocks = []
             classes: list[str] = []
             for cohort_id in (await current_cohort_ids(session))[:1]:
                 statuses = await status_by_class(session, cohort_id=cohort_id, now=now)
-                blocks += build_status(statuses, locale=locale, with_names=False)
+                blocks += build_status_compact(statuses, cohort_id=cohort_id, locale=locale)
                 classes += await class_keys(session, cohort_id)
             blocks.append(
                 {
@@ -76,14 +109,6 @@ async def assignments_command(ctx: CommandContext) -> None:
                     ],
                 }
             )
-    if len(blocks) > MAX_BLOCKS:
-        blocks = [
-            *blocks[: MAX_BLOCKS - 1],
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": t("home.truncated", locale)}],
-            },
-        ]
     await ctx.reply.ephemeral(t("assignment.status.title", locale, name=ctx.args or "—"), blocks)
 
 

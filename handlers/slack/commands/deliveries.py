@@ -17,10 +17,12 @@ async def deliveries_command(ctx: CommandContext) -> None:
     async with ctx.runtime.db.transaction() as session:
         overview = await delivery_overview(session)
         # Failures name people: reading them is a staff action on personal data.
-        await audit.record(
+        await audit.record_people_read(
             session,
             actor_id=ctx.actor.person_id,
             action="deliveries.view",
+            subject="slack:/cohort deliveries",
+            person_ids=[f.person_id for f in overview.failures],
             detail={"failures": len(overview.failures)},
         )
     blocks = build_delivery_overview(overview, ctx.actor.locale)

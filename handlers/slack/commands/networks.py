@@ -20,6 +20,7 @@ from handlers.slack.blocks.networks import (
     delivery_report_text,
 )
 from handlers.slack.channels import ChannelAdminError, SlackChannelAdmin
+from handlers.slack.commands import announcements
 from handlers.slack.commands.registry import CommandContext, subcommand
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ async def find_command(ctx: CommandContext) -> None:
     if not ctx.args:
         await ctx.reply.ephemeral(t("networks.directory.usage", locale))
         return
-    async with ctx.runtime.db.session() as session:
+    async with ctx.runtime.db.transaction() as session:
         found = await networks.search_directory(session, ctx.args, ctx.actor)
     blocks = build_directory_results(found, ctx.args, locale)
     await ctx.reply.ephemeral(t("networks.directory.title", locale, words=ctx.args), blocks)
@@ -137,6 +138,8 @@ async def announce_command(ctx: CommandContext) -> None:
     """Open the announcement modal, or `announce report ID` for a delivery report."""
     locale = ctx.actor.locale
     words = ctx.args.split()
+    if await announcements.handle(ctx, words):
+        return
     if words[:1] == ["report"] and len(words) == 2 and words[1].isdigit():
         try:
             async with ctx.runtime.db.transaction() as session:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from slack_bolt.async_app import AsyncApp
@@ -78,7 +79,8 @@ async def results_command(ctx: CommandContext) -> None:
     try:
         await ctx.client.files_upload_v2(
             channel=await _dm_channel(ctx),
-            file=results_chart_png(results, locale=locale),
+            # matplotlib is CPU work: off the event loop, so other clicks are acked meanwhile.
+            file=await asyncio.to_thread(results_chart_png, results, locale=locale),
             filename=f"puls-{results.pulse.key}.png",
             title=t("pulse.results.title", locale, title=results.pulse.title),
         )
@@ -121,12 +123,16 @@ async def report_command(ctx: CommandContext) -> None:
 async def followup_command(ctx: CommandContext) -> None:
     """`/cohort followup CASE NOTE`: mark a dropout-digest case followed up, with a note."""
     from bot.risk import CaseNotFound, mark_followed_up
+    from handlers.slack.actions.risk import show_followed_up
 
-    case_ref, _, note = ctx.args.partition(" ")
+    locale = ctx.actor.locale
+    case_ref, _, note = ctx.args.strip().partition(" ")
+    case_ref = case_ref.removeprefix("#")
+    if not case_ref:
+        await ctx.reply.ephemeral(t("risk.case.usage", locale))
+        return
     if not case_ref.isdigit() or ctx.actor.person_id is None:
-        await ctx.reply.ephemeral(
-            t("error.unknown_command", ctx.actor.locale, command=ctx.args or "followup")
-        )
+        await ctx.reply.ephemeral(t("risk.case.unknown", locale, case=case_ref[:20]))
         return
     try:
         async with ctx.runtime.db.transaction() as session:
@@ -134,10 +140,31 @@ async def followup_command(ctx: CommandContext) -> None:
                 session, int(case_ref), ctx.actor.person_id, note, now=ctx.runtime.clock.now()
             )
     except CaseNotFound:
-        await ctx.reply.ephemeral(t("error.generic", ctx.actor.locale))
+        await ctx.reply.ephemeral(t("risk.case.unknown", locale, case=case_ref))
         return
     name = ctx.actor.person.name if ctx.actor.person else ""
-    await ctx.reply.ephemeral(t("risk.digest.marked", ctx.actor.locale, name=name))
+    await show_followed_up(ctx.runtime, ctx.client, int(case_ref), by=name, except_user=None)
+    await ctx.reply.ephemeral(t("risk.case.marked", locale, case=case_ref, name=name))
+
+
+@subcommand("cases", staff_only=True, aliases=("saker",))
+async def cases_command(ctx: CommandContext) -> None:
+    """`/cohort cases [WEEK]`: every risk case of the week (default the latest), page by page."""
+    from bot.staff_lists import UnknownList, list_ref
+    from handlers.slack.actions.staff_lists import list_view
+
+    week = ctx.args.strip()
+    if not ctx.trigger_id:
+        await ctx.reply.ephemeral(t("error.generic", ctx.actor.locale))
+        return
+    try:
+        view = await list_view(ctx.runtime, ctx.actor.slack_user_id, list_ref("risk", week))
+    except UnknownList:
+        view = None
+    if view is None:
+        await ctx.reply.ephemeral(t("lists.unknown", ctx.actor.locale))
+        return
+    await ctx.client.views_open(trigger_id=ctx.trigger_id, view=view)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:

@@ -10,15 +10,15 @@ from bot.assignments import (
     open_for_person,
     status_by_class,
 )
-from bot.line_managers import manager_overview, silent_managers
+from bot.line_managers import manager_followup, manager_overview
 from bot.people import Actor
 from bot.runtime import Runtime
 from handlers.slack.blocks.assignments import (
     Blocks,
+    build_escalated,
     build_manager_section,
     build_open_list,
-    build_silent_managers,
-    build_status,
+    build_status_compact,
 )
 from handlers.slack.home.registry import home_section
 
@@ -45,16 +45,22 @@ async def my_participants(runtime: Runtime, actor: Actor) -> Blocks:
 
 @home_section("assignments.staff", roles={"staff"}, order=60)
 async def staff_assignments(runtime: Runtime, actor: Actor) -> Blocks:
-    """Counts per class and assignment for the newest cohort, and silent line managers."""
+    """Counts per class and assignment for the newest cohort, and escalated line managers."""
     now = runtime.clock.now()
     async with runtime.db.transaction() as session:
         cohorts = (await current_cohort_ids(session))[:1]
         blocks: Blocks = []
         for cohort_id in cohorts:
             statuses = await status_by_class(session, cohort_id=cohort_id, now=now)
-            blocks += build_status(statuses, locale=actor.locale, with_names=False)[:20]
-            silent = await silent_managers(session, cohort_id)
-            if silent:  # names of managers and participants: a read of personal data
+            blocks += build_status_compact(statuses, cohort_id=cohort_id, locale=actor.locale)
+            escalated = [
+                c
+                for c in await manager_followup(
+                    session, cohort_id, now=now, settings=runtime.settings
+                )
+                if c.state == "escalated"
+            ]
+            if escalated:  # names of managers and participants: a read of personal data
                 await audit_status_read(
                     session,
                     actor_id=actor.person_id,
@@ -62,8 +68,12 @@ async def staff_assignments(runtime: Runtime, actor: Actor) -> Blocks:
                     subject=f"cohort:{cohort_id}",
                     action="nudges.silent_read",
                 )
-            blocks += build_silent_managers(
-                silent[:10], locale=actor.locale, tz=runtime.settings.timezone
+            blocks += build_escalated(
+                escalated,
+                cohort_id=cohort_id,
+                locale=actor.locale,
+                tz=runtime.settings.timezone,
+                limit=5,
             )
     return blocks
 

@@ -17,7 +17,9 @@ async def open_pulses(runtime: Runtime, actor: Actor) -> Blocks:
     if actor.person is None or actor.person_id is None:
         return []
     async with runtime.db.session() as session:
-        pulses = await open_pulses_for(session, person_id=actor.person_id, now=runtime.clock.now())
+        pulses = await open_pulses_for(
+            session, person_id=actor.person_id, now=runtime.clock.now(), settings=runtime.settings
+        )
     tz = actor.person.timezone or runtime.settings.timezone
     return build_open_pulses(pulses, locale=actor.locale, tz=tz)
 

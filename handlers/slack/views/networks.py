@@ -156,6 +156,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 preview = await broadcasts.preview(
                     session, actor=actor, audience=form.audience, mode=form.mode
                 )
+                audience_text = await broadcasts.audience_label(session, form.audience, locale)
         except FormErrors as exc:
             await refuse(exc.errors)
             return
@@ -176,6 +177,16 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             send_at=int(form.send_at.timestamp()) if form.send_at else None,
             preview=preview,
             locale=locale,
+            facts=broadcasts.preview_lines(
+                preview,
+                audience_text=audience_text,
+                mode=form.mode,
+                send_at=form.send_at,
+                urgent=form.urgent,
+                email_configured="email" in runtime.notifiers,
+                locale=locale,
+                tz=runtime.settings.timezone,
+            ),
         )
         await ack(response_action="update", view=view)
 

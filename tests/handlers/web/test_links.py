@@ -1,4 +1,5 @@
-"""`GET /r/{token}` through the bot's real HTTP app: record once, 400 tampered, 410 expired."""
+"""Answer links through the bot's real HTTP app: GET shows, only the page's POST records;
+400 tampered, 410 expired."""
 
 from __future__ import annotations
 
@@ -42,25 +43,70 @@ async def _erik_links(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def
     return {b.value.split(":")[1]: b.url.removeprefix("http://127.0.0.1:3000") for b in buttons}
 
 
-async def test_a_click_records_once_and_replays_show_the_same_page(world) -> None:  # type: ignore[no-untyped-def]
+def _form(body: str) -> dict[str, str]:
+    """The hidden fields of the answer page's form."""
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', body))
+
+
+async def _answers_on_record(runtime) -> list[str | None]:  # type: ignore[no-untyped-def]
+    async with runtime.db.session() as session:
+        rows = (await session.execute(select(NudgeAnswer))).scalars().all()
+    return [r.answer for r in rows]
+
+
+async def test_opening_a_link_shows_the_question_and_records_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    client, _, (runtime, _p) = world
+    links = await _erik_links(runtime)
+    for url in links.values():
+        for _ in range(2):
+            resp = await client.get(url)
+            body = await resp.text()
+            assert resp.status == 200 and "Per Olsen" in body and 'method="post"' in body
+            assert resp.headers["Cache-Control"] == "no-store"
+            assert (await client.head(url)).status == 200
+            assert (await client.options(url)).status == 405
+    assert set(await _answers_on_record(runtime)) == {None}
+
+
+async def test_the_pages_button_records_once_and_replays_show_the_same(world) -> None:  # type: ignore[no-untyped-def]
     client, clock, (runtime, p) = world
     links = await _erik_links(runtime)
-    first = await client.get(links["done"])
+    page = await (await client.get(links["done"])).text()
+    assert page.index('value="done"') < page.index('value="cannot"')  # the clicked one first
+    form = _form(page)
+    first = await client.post(links["done"], data={**form, "answer": "done"})
     body = await first.text()
     assert first.status == 200
     assert '<html lang="nb">' in body and "Takk for svaret" in body and "Per Olsen" in body
-    assert first.headers["Cache-Control"] == "no-store"
     clock.advance(timedelta(hours=1))
-    again = await client.get(links["done"])
-    other = await client.get(links["cannot"])
-    assert again.status == other.status == 200
-    assert "allerede registrert" in await again.text()
-    assert "Gjort" in await other.text()
+    again = await client.post(links["done"], data={**form, "answer": "done"})
+    assert again.status == 200 and "allerede registrert" in await again.text()
     async with runtime.db.session() as session:
         row = (
             await session.execute(select(NudgeAnswer).where(NudgeAnswer.participant_id == p.per.id))
         ).scalar_one()
     assert (row.answer, row.answered_via, row.answered_at) == ("done", "email", SEND)
+
+
+async def test_a_post_without_the_pages_proof_records_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    client, _, (runtime, _p) = world
+    links = await _erik_links(runtime)
+    other_link = _form(await (await client.get(links["cannot"])).text())
+    forged = [
+        {"answer": "done"},
+        {"answer": "done", "nonce": "abc", "proof": "abc"},
+        {**other_link, "answer": "done"},  # the proof of another link's page
+        {**_form(await (await client.get(links["done"])).text()), "answer": "maybe"},
+    ]
+    for data in forged:
+        resp = await client.post(links["done"], data=data)
+        assert resp.status == 400, data
+    cross = _form(await (await client.get(links["done"])).text())
+    resp = await client.post(
+        links["done"], data={**cross, "answer": "done"}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert resp.status == 403
+    assert set(await _answers_on_record(runtime)) == {None}
 
 
 async def test_a_tampered_link_gets_400_and_changes_nothing(world) -> None:  # type: ignore[no-untyped-def]
@@ -86,16 +132,6 @@ async def test_an_expired_link_gets_410_in_the_managers_language(world) -> None:
     text = await resp.text()
     assert resp.status == 410
     assert re.search(r'<html lang="nb">', text) and "Lenken er utløpt" in text
-    async with runtime.db.session() as session:
-        rows = (await session.execute(select(NudgeAnswer))).scalars().all()
-    assert all(r.answer is None for r in rows)
-
-
-async def test_head_requests_record_nothing(world) -> None:  # type: ignore[no-untyped-def]
-    client, _, (runtime, _p) = world
-    links = await _erik_links(runtime)
-    resp = await client.head(links["done"])
-    assert resp.status == 405
     async with runtime.db.session() as session:
         rows = (await session.execute(select(NudgeAnswer))).scalars().all()
     assert all(r.answer is None for r in rows)

@@ -189,14 +189,19 @@ def test_risk_cases_have_reasons_and_the_digest_follow_up_button() -> None:
 def test_risk_cases_cap_at_ten_with_the_rest_counted_and_unique_ids() -> None:
     cases = OpenRiskCases("2026-W10", [case(i) for i in range(10)], more=7)
     blocks = build_risk_cases(cases, locale="en")
-    assert len(blocks) == 12
+    assert len(blocks) == 13
     ids = [b["accessory"]["action_id"] for b in blocks if "accessory" in b]
     assert len(ids) == len(set(ids)) == 10
     block_ids = [b["block_id"] for b in blocks if "block_id" in b]
     assert len(block_ids) == len(set(block_ids)) == 10
-    footer = blocks[-1]["elements"][0]["text"]
+    footer = blocks[-2]["elements"][0]["text"]
     assert "Week 10, 2026: 17 participants" in footer
-    assert "… and 7 more." in footer
+    assert "… and 7 more: see the whole list below." in footer
+    # ... and the way to the whole list: a button that opens every case of the week.
+    [button] = blocks[-1]["elements"]
+    assert (button["action_id"], button["value"]) == ("staff_list.open", "risk|2026-W10|0")
+    assert button["text"]["text"] == "Show the whole list (17)"
+    assert "*Case 3*" in blocks[4]["text"]["text"]
 
 
 def test_risk_case_names_are_escaped() -> None:

@@ -1,0 +1,215 @@
+"""Words written to the bot (personal chat, or @mentions in a team): the staff and participant
+commands, in bokmål and English. Anything unknown gets a pointer to *help*.
+
+Fully in Teams: help, next ("what's next", Home's content), assignments, results (text; the
+chart is not sent yet), managers, deliveries. announce and report say where to do them for
+now (Slack or the CLI).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.assignments import (
+    audit_status_read,
+    class_keys,
+    current_cohort_ids,
+    find_class,
+    open_for_person,
+    status_by_class,
+)
+from bot.delivery import delivery_overview
+from bot.home import next_session_for, open_pulses_for
+from bot.line_managers import involvement_overview
+from bot.messages import esc, t
+from bot.people import Actor
+from bot.runtime import Runtime
+from bot.staff_reads import read_pulse_results
+from handlers.teams.context import command_text, identify, incoming
+from handlers.teams.install import send_card
+from handlers.teams.views import (
+    deliveries_message,
+    help_message,
+    managers_message,
+    open_assignments_message,
+    results_message,
+    status_message,
+    text_message,
+    whats_next_message,
+)
+
+logger = logging.getLogger(__name__)
+
+Reply = Callable[[Any], Awaitable[None]]
+Command = Callable[[Runtime, Actor, str, Reply], Awaitable[None]]
+
+
+async def help_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    await reply(help_message(actor))
+
+
+async def next_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    assert actor.person_id is not None
+    now = runtime.clock.now()
+    async with runtime.db.session() as session:
+        upcoming = await next_session_for(session, person_id=actor.person_id, now=now)
+        items = await open_for_person(session, actor.person_id, now)
+        pulses = await open_pulses_for(
+            session, person_id=actor.person_id, now=now, settings=runtime.settings
+        )
+    await reply(
+        whats_next_message(upcoming, items, pulses, actor.locale, runtime.settings.timezone)
+    )
+
+
+async def assignments_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    assert actor.person_id is not None
+    locale, now = actor.locale, runtime.clock.now()
+    if not actor.is_staff:
+        async with runtime.db.session() as session:
+            items = await open_for_person(session, actor.person_id, now)
+        await reply(open_assignments_message(items, locale))
+        return
+    async with runtime.db.transaction() as session:
+        if args:
+            found = await find_class(session, args)
+            if found is None:
+                await reply(text_message(t("assignment.unknown_class", locale, ref=args), locale))
+                return
+            class_id, _cohort_id = found
+            statuses = await status_by_class(session, class_id=class_id, now=now)
+            await audit_status_read(
+                session,
+                actor_id=actor.person_id,
+                actor=f"person:{actor.person_id}",
+                subject=f"class:{class_id}",
+            )
+            await reply(status_message(statuses, locale=locale, with_names=True, classes=[]))
+            return
+        statuses, classes = [], []
+        for cohort_id in (await current_cohort_ids(session))[:1]:
+            statuses += await status_by_class(session, cohort_id=cohort_id, now=now)
+            classes += await class_keys(session, cohort_id)
+    await reply(status_message(statuses, locale=locale, with_names=False, classes=classes))
+
+
+async def results_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    locale = actor.locale
+    async with runtime.db.transaction() as session:
+        results, recent = await read_pulse_results(
+            session, ref=args, settings=runtime.settings, staff_person_id=actor.person_id
+        )
+    if results is not None:
+        await reply(results_message(results, locale=locale))
+        return
+    lines = [(t("pulse.results.not_found", locale, ref=args) + " ") if args else ""]
+    word = "results" if locale == "en" else "resultater"
+    lines[0] += t("pulse.results.usage", locale).replace("/cohort results", word)
+    if recent:
+        lines.append(t("pulse.results.recent", locale))
+        lines += [f"• {p.id} {esc(p.title)}" for p in recent]
+    await reply(text_message("\n".join(lines), locale))
+
+
+async def managers_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    async with runtime.db.transaction() as session:
+        overview = await involvement_overview(session, staff_person_id=actor.person_id)
+    await reply(managers_message(overview, locale=actor.locale, tz=runtime.settings.timezone))
+
+
+async def deliveries_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    async with runtime.db.session() as session:
+        overview = await delivery_overview(session)
+    await reply(deliveries_message(overview, locale=actor.locale))
+
+
+def not_yet(command: str, cli: str) -> Command:
+    async def run(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+        await reply(
+            text_message(
+                t("teams.not_available", actor.locale, command=command, cli=cli), actor.locale
+            )
+        )
+
+    return run
+
+
+# name -> (handler, staff only, needs a known person)
+COMMANDS: dict[str, tuple[Command, bool, bool]] = {
+    "help": (help_command, False, False),
+    "next": (next_command, False, True),
+    "assignments": (assignments_command, False, True),
+    "results": (results_command, True, True),
+    "managers": (managers_command, True, True),
+    "deliveries": (deliveries_command, True, True),
+    "announce": (not_yet("announce", "broadcast"), True, True),
+    "report": (not_yet("report", "report annual --year YYYY --format xlsx --out F"), True, True),
+}
+ALIASES = {
+    "hjelp": "help",
+    "?": "help",
+    "neste": "next",
+    "hva nå": "next",
+    "hva skjer": "next",
+    "what's next": "next",
+    "whats next": "next",
+    "start": "next",
+    "oppgaver": "assignments",
+    "resultater": "results",
+    "ledere": "managers",
+    "utsendelser": "deliveries",
+    "kunngjøring": "announce",
+    "rapport": "report",
+}
+
+
+def parse(text: str) -> tuple[str | None, str]:
+    """(command, arguments) of what was written; the command None when unknown."""
+    words = text.strip().lstrip("/").removeprefix("cohort ").strip()
+    lower = words.lower()
+    for phrase in sorted(ALIASES, key=len, reverse=True):
+        if lower == phrase or lower.startswith(phrase + " "):
+            return ALIASES[phrase], words[len(phrase) :].strip()
+    head, _, rest = words.partition(" ")
+    name = head.lower()
+    return (name if name in COMMANDS else None), rest.strip()
+
+
+def register(teams: Any, runtime: Runtime) -> None:
+    agent = teams.agent
+
+    @agent.activity("message")
+    async def on_message(context: Any, _state: Any) -> None:
+        activity = context.activity
+        text = command_text(activity)
+        if not text:
+            return  # a card's Action.Submit without a known verb: nothing to say
+        where = incoming(activity)
+        actor = await identify(runtime, teams.connector, where)
+        locale = actor.locale
+
+        async def reply(message: Any) -> None:
+            await send_card(teams, context, message)
+
+        name, args = parse(text)
+        if name is None:
+            await reply(text_message(t("teams.unknown_command", locale, command=text[:80]), locale))
+            return
+        handler, staff_only, needs_person = COMMANDS[name]
+        if needs_person and actor.person is None:
+            await reply(text_message(t("error.unknown_user", locale), locale))
+            return
+        if staff_only and not actor.is_staff:
+            await reply(text_message(t("error.not_allowed", locale), locale))
+            return
+        if name != "help" and not where.personal:
+            # Answers name people or their own work: they go to a personal chat only.
+            await reply(text_message(t("teams.personal_only", locale), locale))
+            return
+        try:
+            await handler(runtime, actor, args, reply)
+        except Exception:
+            logger.exception("Failed to answer the Teams command %s", name)
+            await reply(text_message(t("error.generic", locale), locale))

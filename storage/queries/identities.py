@@ -1,0 +1,206 @@
+"""Per-platform identities of people (Teams today): who is who, and where to reach them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Delivery,
+    Enrolment,
+    EnrolmentStatus,
+    LineManagerLink,
+    Person,
+    PersonIdentity,
+)
+
+
+async def get_identity(
+    *, session: AsyncSession, platform: str, user_id: str
+) -> PersonIdentity | None:
+    result = await session.execute(
+        select(PersonIdentity).where(
+            col(PersonIdentity.platform) == platform, col(PersonIdentity.user_id) == user_id
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_person_by_identity(
+    *, session: AsyncSession, platform: str, user_id: str, aad_object_id: str | None = None
+) -> Person | None:
+    """The person behind a platform user id (or, for Teams, their Entra object id)."""
+    match = col(PersonIdentity.user_id) == user_id
+    if aad_object_id:
+        match = or_(match, col(PersonIdentity.aad_object_id) == aad_object_id)
+    result = await session.execute(
+        select(Person)
+        .join(PersonIdentity, col(PersonIdentity.person_id) == col(Person.id))
+        .where(col(PersonIdentity.platform) == platform, match)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def identity_for_person(
+    *, session: AsyncSession, person_id: int, platform: str
+) -> PersonIdentity | None:
+    result = await session.execute(
+        select(PersonIdentity).where(
+            col(PersonIdentity.person_id) == person_id, col(PersonIdentity.platform) == platform
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def reachable_identities(
+    *, session: AsyncSession, person_ids: Iterable[int], platform: str
+) -> dict[int, PersonIdentity]:
+    """Active identities with a conversation to post to, by person id."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    out: dict[int, PersonIdentity] = {}
+    for start in range(0, len(ids), 500):
+        result = await session.execute(
+            select(PersonIdentity).where(
+                col(PersonIdentity.platform) == platform,
+                col(PersonIdentity.person_id).in_(ids[start : start + 500]),
+                col(PersonIdentity.active).is_(True),
+                col(PersonIdentity.conversation_id).is_not(None),
+                col(PersonIdentity.service_url).is_not(None),
+            )
+        )
+        out.update({row.person_id: row for row in result.scalars().all()})
+    return out
+
+
+async def save_identity(
+    *,
+    session: AsyncSession,
+    person_id: int,
+    platform: str,
+    user_id: str,
+    now: datetime,
+    aad_object_id: str | None = None,
+    tenant_id: str | None = None,
+    service_url: str | None = None,
+    conversation_id: str | None = None,
+    reference: dict[str, Any] | None = None,
+) -> PersonIdentity:
+    """Insert or update the person's identity on `platform`; fields given as None are kept.
+
+    Safe against a concurrent save of the same identity (Teams sends installationUpdate and
+    conversationUpdate for one install at once): the insert runs in a savepoint, and losing the
+    race turns into an update of the winner's row.
+    """
+    row = await identity_for_person(session=session, person_id=person_id, platform=platform)
+    if row is None:
+        # The platform id may have been someone else's (a re-used account): it moves.
+        other = await get_identity(session=session, platform=platform, user_id=user_id)
+        if other is not None:
+            await session.delete(other)
+            await session.flush()
+        row = PersonIdentity(
+            person_id=person_id,
+            platform=platform,
+            user_id=user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            row = await identity_for_person(session=session, person_id=person_id, platform=platform)
+            if row is None:
+                raise
+    row.user_id = user_id
+    for name, value in (
+        ("aad_object_id", aad_object_id),
+        ("tenant_id", tenant_id),
+        ("service_url", service_url),
+        ("conversation_id", conversation_id),
+        ("reference", reference),
+    ):
+        if value is not None:
+            setattr(row, name, value)
+    row.active = True
+    row.updated_at = now
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def deactivate_identity(
+    *, session: AsyncSession, platform: str, user_id: str, now: datetime
+) -> bool:
+    """The person removed the app: stop posting there (the row stays for who-is-who)."""
+    row = await get_identity(session=session, platform=platform, user_id=user_id)
+    if row is None or not row.active:
+        return False
+    row.active = False
+    row.updated_at = now
+    session.add(row)
+    await session.flush()
+    return True
+
+
+async def people_by_lower_emails(
+    *, session: AsyncSession, emails: Iterable[str]
+) -> dict[str, Person]:
+    """People whose email matches one of `emails`, case-insensitively, by lower-case email."""
+    wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+    out: dict[str, Person] = {}
+    for start in range(0, len(wanted), 500):
+        result = await session.execute(
+            select(Person).where(func.lower(col(Person.email)).in_(wanted[start : start + 500]))
+        )
+        out.update({p.email.lower(): p for p in result.scalars().all()})
+    return out
+
+
+async def active_programme_people(*, session: AsyncSession) -> list[Person]:
+    """Participants with an active or admitted enrolment and their line managers, by name."""
+    enrolled = select(col(Enrolment.person_id)).where(
+        col(Enrolment.status).in_([EnrolmentStatus.ACTIVE, EnrolmentStatus.ADMITTED])
+    )
+    managers = select(col(LineManagerLink.manager_id)).where(
+        col(LineManagerLink.participant_id).in_(enrolled)
+    )
+    result = await session.execute(
+        select(Person)
+        .where(or_(col(Person.id).in_(enrolled), col(Person.id).in_(managers)))
+        .order_by(col(Person.name), col(Person.id))
+    )
+    return list(result.scalars().all())
+
+
+async def get_delivery_by_key(*, session: AsyncSession, dedupe_key: str) -> Delivery | None:
+    result = await session.execute(select(Delivery).where(col(Delivery.dedupe_key) == dedupe_key))
+    return result.scalar_one_or_none()
+
+
+async def users_without_conversation(
+    *, session: AsyncSession, platform: str, user_ids: list[str]
+) -> set[str]:
+    """Of `user_ids`, those without an active identity that has a conversation."""
+    have: set[str] = set()
+    for start in range(0, len(user_ids), 500):
+        result = await session.execute(
+            select(col(PersonIdentity.user_id)).where(
+                col(PersonIdentity.platform) == platform,
+                col(PersonIdentity.user_id).in_(user_ids[start : start + 500]),
+                col(PersonIdentity.active).is_(True),
+                col(PersonIdentity.conversation_id).is_not(None),
+            )
+        )
+        have.update(result.scalars().all())
+    return set(user_ids) - have
