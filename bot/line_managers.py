@@ -236,6 +236,7 @@ async def plan_nudges(
     ]
     by_participant = {m.participant_id: m for m in managed}
     policy = QuietHours.from_settings(settings)
+    addressees: dict[int, Addressee] = {}  # per manager, the same for every nudge
     for nudge in await q.list_nudges(session=session, cohort_id=cohort_id):
         assert nudge.id is not None
         await q.ensure_answer_rows(
@@ -244,7 +245,6 @@ async def plan_nudges(
             managers={m.participant_id: m.manager_id for m in managed},
         )
         groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        addressees: dict[int, Addressee] = {}
         for row in await q.answers_for_nudge(session=session, nudge_id=nudge.id):
             who = by_participant.get(row.participant_id)
             if who is None or row.answer is not None or row.manager_id != who.manager_id:
