@@ -163,7 +163,7 @@ class _Grid:
         total_column: bool,
         fixed_totals: bool,
     ) -> None:
-        self.lt = LinearTable()
+        self.lt = LinearTable(network=True)
         self.rows = list(row_keys)
         self.cols = list(columns)
         self.ids = [
