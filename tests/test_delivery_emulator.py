@@ -133,3 +133,39 @@ async def test_a_post_whose_answer_was_lost_is_not_sent_twice(
         dm = emulator.state.im_between(user, emulator.state.bot_user_id)
         assert len(emulator.state.channel_messages(dm.id)) == 1
     assert emulator.calls.count("chat.postMessage") == 3  # no second post at all
+
+
+async def test_a_group_dm_is_opened_by_the_outbox_after_the_commit(
+    db: Database, settings: Settings, clock: FrozenClock, emulator: Any, http: aiohttp.ClientSession
+) -> None:
+    """Intros to a group decided in a transaction: nothing in Slack until the dispatcher sends;
+    then one group DM and one intro, and a resend after a lost answer reuses the same DM."""
+    from bot.delivery import schedule
+    from bot.notifier import OutgoingMessage, group_target
+
+    users = [emulator.state.add_user(f"peer{i}").id for i in range(3)]
+    async with db.transaction() as session:
+        await schedule(
+            session,
+            key="match-intro:1",
+            transport="slack",
+            kind="match_intro",
+            target=group_target(users),
+            message=OutgoingMessage(text="Hei, dere tre!"),
+            send_at=clock.now(),
+            audience="participant",
+            settings=settings,
+            urgent=True,
+        )
+    assert not any(c.is_mpim for c in emulator.state.channels.values())
+    notifier = slack(emulator, http, RateLimits(scale=1000))
+    dispatcher = Dispatcher(db, {"slack": notifier}, clock, notifier.limiter, settings, "t")
+    stats = await dispatcher.tick()
+    assert stats.sent == 1
+    mpims = [c for c in emulator.state.channels.values() if c.is_mpim]
+    assert len(mpims) == 1 and set(users) <= set(mpims[0].members)
+    assert [r.channel for r in emulator.calls.calls("chat.postMessage", ok=True)] == [mpims[0].id]
+    # The same people again (a resend): Slack hands back the same conversation.
+    again = await notifier.send(target=group_target(users), message=OutgoingMessage(text="x"))
+    assert again.status == "sent"
+    assert len([c for c in emulator.state.channels.values() if c.is_mpim]) == 1

@@ -15,7 +15,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.notifier import OutgoingMessage, SendResult
+from bot.notifier import OutgoingMessage, SendResult, group_members
 from bot.ratelimit import POST_MESSAGE, RateLimiter
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
 from handlers.slack.mrkdwn import SlackWebClient
@@ -101,6 +101,14 @@ class SlackNotifier:
         return await self.client.api_call(method, json=body)
 
     async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:
+        members = group_members(target)
+        if members is not None:
+            # A group DM decided in a committed transaction: open it now (conversations.open
+            # is idempotent: the same people get the same conversation), then post.
+            opened = await self._open_group(members)
+            if isinstance(opened, SendResult):
+                return opened
+            target = opened
         payload = {
             "channel": target,
             "text": fallback_text(message),
@@ -122,8 +130,34 @@ class SlackNotifier:
                     continue
                 return result
             except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError) as exc:
-                return SendResult("retry", error=f"connection: {type(exc).__name__}")
+                return SendResult(
+                    "retry", error=f"connection: {type(exc).__name__}", maybe_sent=True
+                )
             return SendResult("sent", ref=str(response.get("ts") or ""))
+
+    async def _open_group(self, members: list[str]) -> str | SendResult:
+        """The group DM's channel id, or the outcome to record when Slack would not open it."""
+        try:
+            response = await self._call("conversations.open", None, {"users": ",".join(members)})
+            return str(response["channel"]["id"])
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 200)
+            data = getattr(exc.response, "data", None)
+            error = str(data.get("error") if isinstance(data, dict) else "") or f"http_{status}"
+            if status == 429 or error == "ratelimited":
+                retry_after = _retry_after(exc.response)
+                self.limiter.penalise("conversations.open", None, retry_after)
+                return SendResult("retry", error="ratelimited", retry_after=retry_after)
+            if status >= 500 or error in TRANSIENT_ERRORS:
+                return SendResult("retry", error=error)
+            if error in AUTH_ERRORS:
+                return SendResult("paused", error=error)
+            return SendResult("failed", error=f"conversations.open: {error}")
+        except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError) as exc:
+            # Opening twice is harmless; nothing was posted yet.
+            return SendResult("retry", error=f"open: {type(exc).__name__}")
+        except (KeyError, TypeError):
+            return SendResult("retry", error="conversations.open: unexpected answer")
 
     async def _on_error(self, exc: SlackApiError, target: str, *, joined: bool) -> Any:
         response = exc.response
@@ -135,7 +169,9 @@ class SlackNotifier:
             self.limiter.penalise(POST_MESSAGE, target, retry_after)
             return SendResult("retry", error="ratelimited", retry_after=retry_after)
         if status >= 500 or error in TRANSIENT_ERRORS:
-            return SendResult("retry", error=error)
+            # Slack: a 5xx or fatal_error may come after part of the operation succeeded.
+            landed = status >= 500 or error in ("fatal_error", "internal_error")
+            return SendResult("retry", error=error, maybe_sent=landed)
         if error in AUTH_ERRORS:
             return SendResult("paused", error=error)
         if error == "account_inactive" and await self._bot_token_dead():
@@ -153,8 +189,9 @@ class SlackNotifier:
     async def find_sent(self, *, target: str, message: OutgoingMessage) -> SendResult | None:
         """An earlier attempt of this delivery that did arrive (its answer was lost), if any.
 
-        Looks through the conversation's recent messages for our metadata key. None when not
-        found or when Slack cannot tell us (then the dispatcher sends, accepting a duplicate).
+        Looks through the conversation's recent messages for our metadata key. "absent" when
+        it looked and the message is not there (no earlier attempt arrived); None when Slack
+        cannot tell us (then the dispatcher sends, accepting a possible duplicate).
         """
         key = message.meta.get("delivery_key")
         if not key:
@@ -184,7 +221,7 @@ class SlackNotifier:
                 and (metadata.get("event_payload") or {}).get("key") == key
             ):
                 return SendResult("sent", ref=str(posted.get("ts") or ""))
-        return None
+        return SendResult("absent")
 
     async def _join(self, channel: str) -> bool:
         try:

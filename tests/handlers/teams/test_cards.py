@@ -121,3 +121,27 @@ def test_activity_carries_the_card_and_a_preview() -> None:
     assert activity["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
     validate(activity["attachments"][0]["content"])
     assert activity["summary"] == "Ny puls"
+
+
+def test_marked_words_through_the_catalogue_stay_words_in_a_card() -> None:
+    from bot.messages import t
+
+    name = "**Kari** [klikk her](https://evil.example) {{DATE(2017-02-14T06:08:39Z, SHORT)}}"
+    card = build_card(
+        OutgoingMessage(
+            text="x", sections=(Section(text=t("teams.welcome.text", "nb", name=name)),)
+        )
+    )
+    validate(card)
+    shown = card["body"][0]["text"]
+    assert shown.startswith("Hei, \\*\\*Kari\\*\\* \\[klikk her\\]\\(https://evil.example\\)")
+    assert "{{" not in shown
+    assert "**neste**" in shown  # the bot's own *bold* is Teams bold
+
+
+def test_staff_formatting_is_kept_but_links_are_not() -> None:
+    from bot.text import formatted, user
+
+    text = formatted("*Viktig*: se [skjema](https://x.example) # nå")
+    assert to_markdown(text) == "**Viktig**: se \\[skjema\\]\\(https://x.example\\) \\# nå"
+    assert to_markdown(user("U123", "Ola *Nordmann*")) == "Ola \\*Nordmann\\*"
