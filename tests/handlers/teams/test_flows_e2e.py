@@ -364,3 +364,42 @@ async def test_malformed_activities_get_400_and_change_nothing(teams_world: Team
         ) as response:
             assert response.status in (400, 401), data
     assert await identities(world) == [] and world.connector.state.activities == []
+
+
+async def test_a_member_joining_a_team_is_matched_without_a_post(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+    team = "19:class@thread.tacv2"
+    world.connector.state.rosters[team] = [
+        {"id": "29:per", "aadObjectId": "aad-per", "email": "per@tromso.kommune.no", "name": "Per"}
+    ]
+    body = world.activity(
+        "conversationUpdate",
+        user="admin",
+        conversation=team,
+        conversation_type="channel",
+        team_id=team,
+    )
+    body["membersAdded"] = [{"id": "29:per"}]
+    assert (await world.post(body))[0] in (200, 202)
+    rows = await identities(world)
+    assert [(r.person_id, r.user_id) for r in rows] == [(w.per.id, "29:per")]
+    assert rows[0].conversation_id == "a:29:per"  # the 1:1 chat the connector opened
+    assert world.connector.state.sent_to(team) == []  # nothing posted in the team
+
+
+async def test_staff_results_come_with_the_chart_as_an_image(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    now = world.runtime.clock.now()
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+        pulse, _ = await create_pulse(session, cohort=w.cohort, opens_at=now, anonymous=False)
+    chat = await world.install("stab", "staff@lederutdanning.no", "Stab")
+    before = len(world.connector.state.sent_to(chat))
+    body = world.activity("message", user="stab", conversation=chat, text=f"resultater {pulse.id}")
+    assert (await world.post(body))[0] in (200, 202)
+    card = card_of(world.connector.state.sent_to(chat)[before])
+    images = [el for el in card["body"] if el["type"] == "Image"]
+    assert len(images) == 1 and images[0]["url"].startswith("data:image/png;base64,")
+    assert pulse.title in card_text(card)
