@@ -1603,13 +1603,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *resultater* [puls] – svarprosent og resultater\n"
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
         "• *utsendelser* – utsendelser som venter eller feilet\n"
-        "• *kunngjøring* og *rapport* – i Slack eller på kommandolinjen ennå",
+        "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
+        "• *rapport* – i Slack eller på kommandolinjen ennå",
         "en": "*For programme staff*\n"
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
         "• *deliveries* – deliveries waiting or failed\n"
-        "• *announce* and *report* – in Slack or on the command line for now",
+        "• *announce* – send an announcement: audience, preview and time\n"
+        "• *report* – in Slack or on the command line for now",
     },
     "teams.help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",

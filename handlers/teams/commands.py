@@ -2,8 +2,8 @@
 commands, in bokmål and English. Anything unknown gets a pointer to *help*.
 
 Fully in Teams: help, next ("what's next", Home's content), assignments, results (with the
-chart as an image), managers, deliveries. announce and report say where to do them for
-now (Slack or the CLI).
+chart as an image), managers, deliveries, announce (handlers/teams/announce.py). report says
+where to do it for now (Slack or the CLI).
 """
 
 from __future__ import annotations
@@ -132,6 +132,17 @@ async def deliveries_command(runtime: Runtime, actor: Actor, args: str, reply: R
     await reply(deliveries_message(overview, locale=actor.locale))
 
 
+async def announce_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    from handlers.teams.announce import open_form
+
+    await reply_card_raw(reply, await open_form(runtime, actor))
+
+
+async def reply_card_raw(reply: Reply, card: dict[str, Any]) -> None:
+    """Reply with a ready card (a form), not a neutral message."""
+    await reply(None, card=card)
+
+
 def not_yet(command: str, cli: str) -> Command:
     async def run(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
         await reply(
@@ -151,7 +162,7 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "results": (results_command, True, True),
     "managers": (managers_command, True, True),
     "deliveries": (deliveries_command, True, True),
-    "announce": (not_yet("announce", "broadcast"), True, True),
+    "announce": (announce_command, True, True),
     "report": (not_yet("report", "report annual --year YYYY --format xlsx --out F"), True, True),
 }
 ALIASES = {
@@ -197,7 +208,14 @@ def register(teams: Any, runtime: Runtime) -> None:
         actor = await identify(runtime, teams.connector, where)
         locale = actor.locale
 
-        async def reply(message: Any, extra: Sequence[dict[str, Any]] = ()) -> None:
+        async def reply(
+            message: Any, extra: Sequence[dict[str, Any]] = (), card: dict[str, Any] | None = None
+        ) -> None:
+            if card is not None:
+                from handlers.teams.replies import reply_card
+
+                await reply_card(teams, context.activity, card)
+                return
             await send_card(teams, context, message, extra)
 
         name, args = parse(text)
