@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, OffsetClock, SystemClock
@@ -71,8 +69,11 @@ def create_bolt_app(
     from handlers.slack.webclient import StartupAuthorization, use_client
 
     auth = auth or StartupAuthorization(client)
+    from handlers.slack.endpoint import quiet_bolt_logger
+
     bolt = AsyncApp(
         client=client,
+        logger=quiet_bolt_logger(),
         signing_secret=runtime.settings.slack_signing_secret,
         process_before_response=False,
         authorize=auth.authorize,
@@ -101,10 +102,11 @@ async def check_slack_token(client: AsyncWebClient) -> StartupAuthorization:
 
 def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -> web.Application:
     """The HTTP surface: /slack/events, /api/messages (Teams), /healthz, handlers.web's routes."""
+    from handlers.slack.endpoint import MAX_REQUEST_BYTES
     from handlers.teams.app import add_routes as add_teams_routes
     from handlers.web import add_routes
 
-    web_app = web.Application(client_max_size=2 * 1024 * 1024)
+    web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     web_app[RUNTIME_KEY] = runtime
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -115,22 +117,11 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -
     web_app.router.add_get("/healthz", healthz)
 
     if bolt is not None:
-        verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
+        from handlers.slack.endpoint import slack_events_handler
 
-        async def slack_events(request: web.Request) -> web.Response:
-            try:
-                bolt_request = await to_bolt_request(request)
-            except ValueError:
-                # Bolt parses the body before it checks the signature: answer a forged request
-                # 401 as usual, and a signed one that is not valid JSON 400, changing nothing.
-                body = await request.text()
-                if not verifier.is_valid_request(body, dict(request.headers)):
-                    return web.json_response({"error": "invalid_signature"}, status=401)
-                logger.warning("Refused a signed Slack request whose payload is not valid JSON")
-                return web.json_response({"error": "malformed_payload"}, status=400)
-            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
-
-        web_app.router.add_post("/slack/events", slack_events)
+        # Size, signature and shape are checked before Bolt parses anything (4xx, no body logged).
+        handler = slack_events_handler(bolt, runtime.settings.slack_signing_secret or "")
+        web_app.router.add_post("/slack/events", handler)
     else:
 
         async def slack_not_configured(_request: web.Request) -> web.Response:
