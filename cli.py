@@ -415,10 +415,22 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
         local = overview.next_due_at.astimezone(settings.zone)
         console.print(f"next due: {local:%Y-%m-%d %H:%M} {settings.timezone}")
     if overview.possibly_duplicated:
+        n, extra = overview.possibly_duplicated, overview.extra_copies
         console.print(
-            f"[yellow]{overview.possibly_duplicated} sent after a crash and may have "
-            "arrived twice (error starts with 'uncertain:')[/]"
+            f"[yellow]{n} deliver{'y' if n == 1 else 'ies'} may have arrived twice "
+            f"(at most {extra} extra cop{'y' if extra == 1 else 'ies'}): an attempt's outcome "
+            "was not known (in flight at a crash, or the answer lost) and it was sent again[/]",
+            highlight=False,
         )
+        for source, fig in sorted(overview.duplicates_by_source.items()):
+            what = source.replace("broadcast:", "announcement ")
+            console.print(
+                f"  {what}: {fig.deliveries} may have arrived twice "
+                f"(at most {fig.extra_copies} extra)",
+                highlight=False,
+            )
+    else:
+        console.print("no delivery may have arrived twice")
     for pause in overview.pauses:
         console.print(
             f"[bold red]PAUSED[/] {pause.transport} since {pause.paused_at:%Y-%m-%d %H:%M} UTC: "
@@ -441,6 +453,13 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
                 str(row.attempts),
             )
         console.print(table)
+        if overview.failed > len(overview.failures):
+            console.print(
+                f"showing the newest {len(overview.failures)} of {overview.failed} failed "
+                f"deliveries; {overview.failed - len(overview.failures)} more: "
+                f"`cohortbot deliveries --failures {overview.failed}` lists them all",
+                highlight=False,
+            )
     else:
         console.print("no failed deliveries")
 
@@ -778,6 +797,13 @@ async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
         f"announcement {broadcast_id}: {result.total} deliveries, {result.sent} sent, "
         f"{result.failed} failed, {result.waiting} waiting",
         highlight=False,
+    )
+    console.print(
+        f"may have arrived twice: {result.maybe_twice} "
+        f"(at most {result.extra_copies} extra cop{'y' if result.extra_copies == 1 else 'ies'}; "
+        "counted from attempts whose outcome was not known)",
+        highlight=False,
+        soft_wrap=True,
     )
     for who, transport, reason in result.failures:
         console.print(f"  failed {transport} to {who}: {reason}", highlight=False)

@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.text import formatted
 from storage.models import Broadcast, Cohort, DeliveryState, NetworkKind, Person
 from storage.queries import broadcasts as q
+from storage.queries import deliveries as dq
 from storage.queries import networks as nq
 from storage.queries.assignments import cancel_by_keys
 from storage.queries.people import record_audit
@@ -439,6 +440,10 @@ class DeliveryReport:
     total: int
     counts: dict[str, int]
     failures: list[tuple[str, str, str]]  # (who or where, transport, reason)
+    # Deliveries that may have arrived twice (or more), and at most how many extra copies:
+    # counted from attempts whose outcome the outbox does not know.
+    maybe_twice: int = 0
+    extra_copies: int = 0
 
     @property
     def sent(self) -> int:
@@ -481,7 +486,15 @@ async def delivery_report(
             action="broadcasts.report",
             subject=f"broadcast:{broadcast_id}",
         )
-    return DeliveryReport(broadcast_id, len(rows), dict(Counter(r.state for r in rows)), failures)
+    dupes, _ = await dq.duplicate_figures(session=session, sources=[f"broadcast:{broadcast_id}"])
+    return DeliveryReport(
+        broadcast_id,
+        len(rows),
+        dict(Counter(r.state for r in rows)),
+        failures,
+        dupes.deliveries,
+        dupes.extra_copies,
+    )
 
 
 # --- scheduled announcements: list, change, cancel -----------------------------------------

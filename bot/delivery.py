@@ -177,21 +177,36 @@ class DeliveryOverview:
     possibly_duplicated: int
     next_due_at: datetime | None
     held: dict[str, int] = field(default_factory=dict)  # transport -> deliveries held
+    extra_copies: int = 0  # at most, over the `possibly_duplicated` deliveries
+    duplicates_by_source: dict[str, q.DuplicateFigures] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def failed(self) -> int:
+        """Every failed delivery, of which `failures` lists the newest."""
+        return self.counts.get("failed", 0)
+
 
 async def delivery_overview(session: AsyncSession, *, failures: int = 20) -> DeliveryOverview:
-    """What the outbox looks like now, for staff."""
+    """What the outbox looks like now, for staff.
+
+    `possibly_duplicated` counts the deliveries that may have arrived more than once: each
+    attempt whose outcome was not known (in flight at a crash, an answer lost, a 5xx) may
+    have arrived, and so may the recorded send unless it found an earlier one arrived.
+    """
+    dupes, per_source = await q.duplicate_figures(session=session)
     return DeliveryOverview(
         counts=await q.count_deliveries_by_state(session=session),
         failures=await q.list_failed_deliveries(session=session, limit=failures),
         pauses=await q.list_pauses(session=session),
-        possibly_duplicated=await q.count_uncertain_sends(session=session),
+        possibly_duplicated=dupes.deliveries,
         next_due_at=await q.next_due_at(session=session),
         held=await q.count_held(session=session),
+        extra_copies=dupes.extra_copies,
+        duplicates_by_source=per_source,
     )
 
 
@@ -554,7 +569,10 @@ class Dispatcher:
         message = replace(message, meta={**message.meta, "delivery_key": item.dedupe_key})
         if self._ambiguous(item):
             found = await self._find_sent(notifier, item, message)
-            if found is not None:
+            if found is not None and found.status == "absent":
+                # Looked, and no earlier attempt arrived: none of them can make a duplicate.
+                await self._clear_unknown(item)
+            elif found is not None:
                 return found
         try:
             return await notifier.send(target=item.target, message=message)
@@ -565,11 +583,25 @@ class Dispatcher:
     @staticmethod
     def _ambiguous(item: q.ClaimedDelivery) -> bool:
         """Might an earlier attempt have arrived? (A crash mid-send, or a lost answer.)"""
-        return item.uncertain or (item.error or "").startswith(AMBIGUOUS_ERRORS)
+        return (
+            item.uncertain
+            or item.unknown_attempts > 0
+            or (item.error or "").startswith(AMBIGUOUS_ERRORS)
+        )
+
+    async def _clear_unknown(self, item: q.ClaimedDelivery) -> None:
+        try:
+            async with self.db.transaction() as session:
+                await q.clear_unknown_attempts(
+                    session=session, delivery_id=item.id, claimed_by=self.token
+                )
+        except Exception:  # the figure then stays on the safe side: "may have arrived twice"
+            logger.exception("Failed to record that delivery %s had not arrived", item.id)
 
     async def _find_sent(
         self, notifier: Notifier, item: q.ClaimedDelivery, message: OutgoingMessage
     ) -> SendResult | None:
+        """An earlier attempt found in the conversation ("sent"), "absent", or None (unknown)."""
         find = getattr(notifier, "find_sent", None)
         if find is None:
             return None
@@ -582,13 +614,14 @@ class Dispatcher:
                 extra={"delivery_id": item.id},
             )
             return None
-        if found is not None:
+        if found is not None and found.status == "sent":
             logger.warning(
                 "Delivery %s had arrived already; not sending it again",
                 item.id,
                 extra={"delivery_id": item.id},
             )
             self.recovered += 1
+            found = replace(found, found=True)
         return found
 
     async def _write_outcome(
@@ -603,11 +636,14 @@ class Dispatcher:
                 now=now,
                 result_ref=result.ref,
                 note=item.error if item.uncertain else None,
+                found=result.found,
             )
             stats.sent += 1
         elif result.status == "retry":
             ratelimited = result.error == RATELIMITED
             attempt = item.attempts + (0 if ratelimited else 1)
+            # An answer lost on the way back: the message may have arrived all the same.
+            unknown = result.maybe_sent or (result.error or "").startswith(AMBIGUOUS_ERRORS)
             if not ratelimited and attempt >= self.settings.dispatch_max_attempts:
                 await q.record_failed(
                     session=session,
@@ -615,6 +651,7 @@ class Dispatcher:
                     claimed_by=self.token,
                     now=now,
                     error=f"gave up after {attempt} attempts: {result.error or 'transient error'}",
+                    unknown=unknown,
                 )
                 stats.failed += 1
                 return
@@ -635,6 +672,7 @@ class Dispatcher:
                 send_at=now + timedelta(seconds=delay),
                 error=result.error or "transient error",
                 count_attempt=not ratelimited,
+                unknown=unknown,
             )
             stats.retried += 1
         elif result.status == "paused":
@@ -660,6 +698,7 @@ class Dispatcher:
                 claimed_by=self.token,
                 now=now,
                 error=result.error or "failed",
+                unknown=result.maybe_sent,
             )
             stats.failed += 1
 

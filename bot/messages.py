@@ -703,6 +703,26 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "`/cohort announce cancel NO`, `/cohort announce change NO at 2026-03-10 09:00`, "
         "`/cohort announce change NO text New text` or `/cohort announce report NO`.",
     },
+    "broadcast.report.twice": {
+        "nb": plural(
+            "count",
+            one=":warning: {count} mottaker kan ha fått den to ganger (høyst {extra} ekstra): "
+            "et forsøk ble sendt uten at svaret kom tilbake, og den ble sendt på nytt.",
+            other=":warning: {count} mottakere kan ha fått den to ganger (høyst {extra} "
+            "ekstra): forsøk ble sendt uten at svaret kom tilbake, og de ble sendt på nytt.",
+        ),
+        "en": plural(
+            "count",
+            one=":warning: {count} recipient may have got it twice (at most {extra} extra): an "
+            "attempt went out without its answer coming back, and it was sent again.",
+            other=":warning: {count} recipients may have got it twice (at most {extra} extra): "
+            "attempts went out without their answers coming back, and were sent again.",
+        ),
+    },
+    "broadcast.report.more": {
+        "nb": "… og {n} til: `cohortbot broadcast --report {id}` viser alle.",
+        "en": "… and {n} more: `cohortbot broadcast --report {id}` shows them all.",
+    },
     "broadcast.report": {
         "nb": "Kunngjøring {id}: {sent} sendt, {failed} feilet, {waiting} venter.",
         "en": "Announcement {id}: {sent} sent, {failed} failed, {waiting} waiting.",
@@ -1517,13 +1537,17 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "deliveries.uncertain": {
         "nb": plural(
             "count",
-            one="{count} melding var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
-            other="{count} meldinger var underveis da en prosess stoppet og kan ha blitt sendt to ganger.",
+            one="{count} melding kan ha blitt sendt to ganger: et forsøk fikk aldri svar "
+            "(underveis da en prosess stoppet, eller svaret gikk tapt), og den ble sendt på nytt.",
+            other="{count} meldinger kan ha blitt sendt to ganger: forsøk fikk aldri svar "
+            "(underveis da en prosess stoppet, eller svaret gikk tapt), og de ble sendt på nytt.",
         ),
         "en": plural(
             "count",
-            one="{count} message was in flight when a process stopped and may have gone out twice.",
-            other="{count} messages were in flight when a process stopped and may have gone out twice.",
+            one="{count} message may have gone out twice: an attempt never got its answer "
+            "(in flight when a process stopped, or the answer lost), and it was sent again.",
+            other="{count} messages may have gone out twice: attempts never got their answers "
+            "(in flight when a process stopped, or the answers lost), and were sent again.",
         ),
     },
     "deliveries.alert.title": {

@@ -88,6 +88,8 @@ class SendResult:
     ref: str | None = None
     error: str | None = None
     retry_after: float | None = None
+    found: bool = False  # "sent": an earlier attempt was found to have arrived; nothing new sent
+    maybe_sent: bool = False  # "retry"/"failed": the message may have arrived all the same
 
 
 class Notifier(Protocol):

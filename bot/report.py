@@ -587,6 +587,8 @@ class _Builder:
             return section
         pulse_ids = [p.id for p in pulses]
         figures = await pulse_figures(self.session, pulse_ids, min_n=self.k)
+        for pf in figures.values():
+            protect_pulse(pf, min_n=self.k)
         class_names = {
             c.id: c.name for c in await q.list_classes(session=self.session, cohort_ids=self.ids)
         }
@@ -1361,6 +1363,72 @@ async def pulse_figures(
             qf.groups = {}
         qf.total = total
     return out
+
+
+def protect_question(qf: QuestionFigures, answered: dict[int | None, int], *, min_n: int) -> None:
+    """Check a question's published figures as equations and hide more classes if needed.
+
+    The pulse rule (whole classes under the minimum hidden, and complements until the hidden
+    ones hold the minimum) is the start. Then no answer count of a small class may be exact
+    given what is shown — the other classes' counts, n, means and NPS, the cohort row, and the
+    respondents per class printed beside them (an upper bound on each class's n): e.g. two
+    hidden classes of 2 and 3 respondents whose 5 answers are all "4" would give each class
+    away; then the cohort row is hidden too. Classes are hidden whole, never cell by cell.
+    """
+    groups = list(qf.groups.items())
+    if not groups or qf.kind == "text":
+        return
+    cats = qf.categories
+    lt = LinearTable()
+    ids = {gid: [lt.atom(g.counts.get(c, 0)) for c in cats] for gid, g in groups}
+    weights = {c: float(c) for c in cats}
+
+    def figures(key: Hashable, atoms: list[int], *, small: bool) -> None:
+        # The class's n is its respondents, printed anyway: not itself what is protected.
+        lt.publish(("n", key), atoms, count=False)
+        for c, a in zip(cats, atoms, strict=True):
+            lt.publish(("c", key, c), [a], count=small, hide_with=("n", key), protection=1.0)
+        if qf.kind in SCALE_KINDS:
+            num = {a: weights[c] for c, a in zip(cats, atoms, strict=True)}
+            lt.publish(("mean", key), num, den=atoms, tol=0.005, count=False, hide_with=("n", key))
+        if qf.kind == "nps":
+            num = {
+                a: (100.0 if c >= 9 else -100.0 if c <= 6 else 0.0)
+                for c, a in zip(cats, atoms, strict=True)
+            }
+            lt.publish(("nps", key), num, den=atoms, tol=0.05, count=False, hide_with=("n", key))
+
+    for gid, g in groups:
+        cap = answered.get(gid)
+        figures(gid, ids[gid], small=0 < g.n < min_n)
+        if cap is not None:
+            lt.publish(("answered", gid), ids[gid], count=False, fixed=True, lower=0, upper=cap)
+    every = [a for atoms in ids.values() for a in atoms]
+    total_atoms = []
+    for i, _c in enumerate(cats):
+        total_atoms.append([ids[gid][i] for gid, _ in groups])
+    lt.publish(("n", "total"), every, count=False)
+    for c, atoms in zip(cats, total_atoms, strict=True):
+        lt.publish(("c", "total", c), atoms, count=False, hide_with=("n", "total"))
+    if qf.kind in SCALE_KINDS:
+        num = {a: weights[c] for c, atoms in zip(cats, total_atoms, strict=True) for a in atoms}
+        lt.publish(
+            ("mean", "total"), num, den=every, tol=0.005, count=False, hide_with=("n", "total")
+        )
+    initial: list[Hashable] = [("n", gid) for gid, g in groups if g.hidden]
+    if qf.total.hidden:
+        initial.append(("n", "total"))
+    hidden = lt.solve(min_n=min_n, initial=initial)
+    for gid, g in groups:
+        g.hidden = ("n", gid) in hidden
+    qf.total.hidden = ("n", "total") in hidden
+
+
+def protect_pulse(pf: PulseFigures, *, min_n: int) -> PulseFigures:
+    """Apply `protect_question` to every question of a pulse's published figures."""
+    for qf in pf.questions:
+        protect_question(qf, pf.answered, min_n=min_n)
+    return pf
 
 
 REPORT_FORMATS = ("html", "xlsx", "csv")

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.export import csv_text
 from bot.messages import format_when, normalise_locale, t
-from bot.report import PulseFigures, pulse_figures
+from bot.report import PulseFigures, protect_pulse, pulse_figures
 from bot.settings import Settings
 from bot.suppression import SUPPRESSED_MARK
 from storage.models import Pulse
@@ -256,6 +256,9 @@ async def evaluator_rows(
         opens_before=datetime(year + 1, 1, 1, tzinfo=UTC),
     )
     figures = await pulse_figures(session, [p.id for p in pulses], min_n=settings.min_group_size)
+    for pf in figures.values():
+        # The same equation check as the annual report: no small class's counts exact.
+        protect_pulse(pf, min_n=settings.min_group_size)
     classes = {c.id: c.name for c in await rq.list_classes(session=session, cohort_ids=list(names))}
     rows: list[tuple[object, ...]] = []
     for p in pulses:

@@ -62,6 +62,7 @@ class Item:
     lower: float | None = None
     upper: float | None = None
     hide_with: Hashable | None = None  # hidden whenever this item is (a mean with its n)
+    protection: float | None = None  # this item's own required width (else the table's)
 
     def rows(self, n_atoms: int) -> list[tuple[list[float], float, float]]:
         """The item as linear constraints lo <= a·x <= hi on the atoms."""
@@ -197,6 +198,7 @@ class LinearTable:
         lower: float | None = None,
         upper: float | None = None,
         hide_with: Hashable | None = None,
+        protection: float | None = None,
     ) -> Item:
         """Add a published figure; its value is computed from the atoms unless given."""
         num = dict(terms) if isinstance(terms, Mapping) else {i: 1.0 for i in terms}
@@ -210,7 +212,9 @@ class LinearTable:
             else:
                 bottom = sum(self.atoms[i] * c for i, c in den_map.items())
                 value = top / bottom if bottom else 0.0
-        item = Item(key, num, float(value), den_map, tol, count, fixed, lower, upper, hide_with)
+        item = Item(
+            key, num, float(value), den_map, tol, count, fixed, lower, upper, hide_with, protection
+        )
         self.items.append(item)
         return item
 
@@ -223,8 +227,18 @@ class LinearTable:
         shown = [i for i in self.items if i.key not in hidden]
         return feasible_interval(len(self.atoms), shown, item.num, integer=integer)
 
-    def solve(self, *, min_n: int, protection: float | None = None) -> set[Hashable]:
-        """Return the keys of the items to hide (primary and complementary)."""
+    def solve(
+        self,
+        *,
+        min_n: int,
+        protection: float | None = None,
+        initial: Iterable[Hashable] = (),
+    ) -> set[Hashable]:
+        """Return the keys of the items to hide (primary and complementary).
+
+        `initial` starts from items already hidden by another rule (whole classes of a pulse);
+        an item with `hide_with` is never a complement on its own, only with its leader.
+        """
         need = float(min_n - 1 if protection is None else protection)
         need = max(need, 1.0)
         primary = [
@@ -232,12 +246,13 @@ class LinearTable:
             for i in self.items
             if i.count and i.den is None and not i.fixed and is_small(i.value, min_n)
         ]
-        hidden: set[Hashable] = {i.key for i in primary}
+        hidden: set[Hashable] = {i.key for i in primary} | set(initial)
+        self._close(hidden)
         if not primary:
             return hidden
         hidden |= self._row_column_start(primary)
         self._close(hidden)
-        hideable = [i for i in self.items if not i.fixed]
+        hideable = [i for i in self.items if not i.fixed and i.hide_with is None]
         # Hiding more only widens intervals: a primary item once protected stays protected.
         # The LP relaxation (fast) finds complements; the integer programme has the last word.
         unchecked = list(primary)
@@ -276,6 +291,7 @@ class LinearTable:
             self._close(hidden)
         # Nothing narrower than hiding everything hideable protects it: withhold the table.
         hidden |= {i.key for i in hideable}
+        self._close(hidden)
         self.withheld = True
         return hidden
 
@@ -306,7 +322,8 @@ class LinearTable:
         self, primary: list[Item], hidden: set[Hashable], need: float, *, integer: bool = True
     ) -> Any:
         for item in primary:
-            if _width(self.interval(item, hidden, integer=integer)) < need:
+            want = need if item.protection is None else min(need, item.protection)
+            if _width(self.interval(item, hidden, integer=integer)) < want:
                 return item
         return None
 
@@ -337,7 +354,11 @@ class LinearTable:
                 hid = [m for m in members if m.key in hidden]
                 if len(hid) != 1:
                     continue
-                pool = [m for m in members if m.key not in hidden and not m.fixed]
+                pool = [
+                    m
+                    for m in members
+                    if m.key not in hidden and not m.fixed and m.hide_with is None
+                ]
                 if not pool:
                     continue
                 nonzero = [m for m in pool if m.value > 0] or pool

@@ -533,6 +533,11 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = ts()
     error: str | None = Field(default=None, max_length=500)
     result_ref: str | None = Field(default=None, max_length=64)  # Slack ts, Message-ID
+    # Attempts whose outcome the outbox does not know: in flight when a process died, or sent
+    # and the answer lost (a dropped connection). Each may have arrived. `found_sent`: one of
+    # them was found in the conversation before sending again, so no new copy was made.
+    unknown_attempts: int = 0
+    found_sent: bool = False
     created_at: datetime = ts(default_now=True)
     updated_at: datetime = ts(default_now=True)
 

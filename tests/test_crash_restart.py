@@ -113,6 +113,9 @@ async def test_kill_mid_send_then_restart(database_url: str, settings: Settings)
         assert uncertain, "nothing was in flight at the kill; the test proved nothing"
         async with db.session() as session:
             assert await q.count_uncertain_sends(session=session) == len(uncertain)
+            # Each was found in the conversation before a resend: none may have come twice.
+            dupes, _ = await q.duplicate_figures(session=session)
+            assert dupes.deliveries == 0
     finally:
         await db.dispose()
         await handle.stop()

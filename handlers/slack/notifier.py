@@ -122,7 +122,9 @@ class SlackNotifier:
                     continue
                 return result
             except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError) as exc:
-                return SendResult("retry", error=f"connection: {type(exc).__name__}")
+                return SendResult(
+                    "retry", error=f"connection: {type(exc).__name__}", maybe_sent=True
+                )
             return SendResult("sent", ref=str(response.get("ts") or ""))
 
     async def _on_error(self, exc: SlackApiError, target: str, *, joined: bool) -> Any:
@@ -135,7 +137,9 @@ class SlackNotifier:
             self.limiter.penalise(POST_MESSAGE, target, retry_after)
             return SendResult("retry", error="ratelimited", retry_after=retry_after)
         if status >= 500 or error in TRANSIENT_ERRORS:
-            return SendResult("retry", error=error)
+            # Slack: a 5xx or fatal_error may come after part of the operation succeeded.
+            landed = status >= 500 or error in ("fatal_error", "internal_error")
+            return SendResult("retry", error=error, maybe_sent=landed)
         if error in AUTH_ERRORS:
             return SendResult("paused", error=error)
         if error == "account_inactive" and await self._bot_token_dead():
@@ -153,8 +157,9 @@ class SlackNotifier:
     async def find_sent(self, *, target: str, message: OutgoingMessage) -> SendResult | None:
         """An earlier attempt of this delivery that did arrive (its answer was lost), if any.
 
-        Looks through the conversation's recent messages for our metadata key. None when not
-        found or when Slack cannot tell us (then the dispatcher sends, accepting a duplicate).
+        Looks through the conversation's recent messages for our metadata key. "absent" when
+        it looked and the message is not there (no earlier attempt arrived); None when Slack
+        cannot tell us (then the dispatcher sends, accepting a possible duplicate).
         """
         key = message.meta.get("delivery_key")
         if not key:
@@ -184,7 +189,7 @@ class SlackNotifier:
                 and (metadata.get("event_payload") or {}).get("key") == key
             ):
                 return SendResult("sent", ref=str(posted.get("ts") or ""))
-        return None
+        return SendResult("absent")
 
     async def _join(self, channel: str) -> bool:
         try:

@@ -71,6 +71,8 @@ async def enqueue_delivery(
         urgent=urgent,
         state=DeliveryState.PENDING,
         attempts=0,
+        unknown_attempts=0,
+        found_sent=False,
         error=_clip(note),
         created_at=now,
         updated_at=now,
@@ -145,6 +147,7 @@ class ClaimedDelivery:
     person_id: int | None
     uncertain: bool
     error: str | None
+    unknown_attempts: int = 0
 
 
 def _clip(text: str | None) -> str | None:
@@ -247,6 +250,9 @@ async def claim_due_deliveries(
             claimed_by=claimed_by,
             lease_until=lease_until,
             error=takeover_note,
+            # A send in flight when its dispatcher died: it may have arrived.
+            unknown_attempts=D.unknown_attempts
+            + case((state == DeliveryState.UNCERTAIN, 1), else_=0),
             updated_at=now,
         )
         .execution_options(synchronize_session=False)
@@ -263,6 +269,7 @@ async def claim_due_deliveries(
             D.urgent,
             D.person_id,
             D.error,
+            D.unknown_attempts,
         )
         .where(
             D.id.in_(ids),
@@ -284,6 +291,7 @@ async def claim_due_deliveries(
             person_id=r.person_id,
             uncertain=bool(r.error and r.error.startswith(UNCERTAIN_NOTE)),
             error=r.error,
+            unknown_attempts=int(r.unknown_attempts or 0),
         )
         for r in rows.all()
     ]
@@ -322,11 +330,14 @@ async def record_sent(
     now: datetime,
     result_ref: str | None,
     note: str | None = None,
+    found: bool = False,
 ) -> bool:
-    """The transport accepted the message. `note` keeps an "uncertain:" takeover remark."""
+    """The transport accepted the message. `note` keeps an "uncertain:" takeover remark;
+    `found`: no new send, an earlier attempt was found to have arrived."""
     result = await session.execute(
         _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
             state=DeliveryState.SENT,
+            found_sent=or_(D.found_sent, literal(found)),
             sent_at=now,
             result_ref=None if result_ref is None else result_ref[:64],
             attempts=D.attempts + 1,
@@ -347,11 +358,15 @@ async def record_retry(
     send_at: datetime,
     error: str,
     count_attempt: bool = True,
+    unknown: bool = False,
 ) -> bool:
-    """A transient failure: back to pending, to be tried again at `send_at`."""
+    """A transient failure: back to pending, to be tried again at `send_at`.
+
+    `unknown`: the attempt may have arrived all the same (its answer was lost)."""
     result = await session.execute(
         _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
             state=DeliveryState.PENDING,
+            unknown_attempts=D.unknown_attempts + (1 if unknown else 0),
             send_at=send_at,
             attempts=D.attempts + (1 if count_attempt else 0),
             claimed_by=None,
@@ -364,12 +379,19 @@ async def record_retry(
 
 
 async def record_failed(
-    *, session: AsyncSession, delivery_id: int, claimed_by: str, now: datetime, error: str
+    *,
+    session: AsyncSession,
+    delivery_id: int,
+    claimed_by: str,
+    now: datetime,
+    error: str,
+    unknown: bool = False,
 ) -> bool:
-    """A permanent failure, with the reason staff will see."""
+    """A permanent failure, with the reason staff will see (`unknown`: it may have arrived)."""
     result = await session.execute(
         _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
             state=DeliveryState.FAILED,
+            unknown_attempts=D.unknown_attempts + (1 if unknown else 0),
             attempts=D.attempts + 1,
             lease_until=None,
             error=_clip(error),
@@ -620,3 +642,49 @@ async def count_failed(*, session: AsyncSession) -> int:
         select(func.count()).select_from(DELIVERY).where(D.state == DeliveryState.FAILED)
     )
     return int(result.scalar() or 0)
+
+
+async def clear_unknown_attempts(
+    *, session: AsyncSession, delivery_id: int, claimed_by: str
+) -> None:
+    """No earlier attempt of this claimed delivery arrived (the transport looked)."""
+    await session.execute(
+        update(DELIVERY)
+        .where(D.id == delivery_id, D.claimed_by == claimed_by)
+        .values(unknown_attempts=0)
+    )
+
+
+def _copies_at_most() -> Any:
+    """How many copies of a delivery may have arrived: each attempt of unknown outcome, plus
+    the recorded send unless it was an earlier attempt found in the conversation."""
+    sent_now = case((and_(D.state == DeliveryState.SENT, D.found_sent.is_(False)), 1), else_=0)
+    return D.unknown_attempts + sent_now
+
+
+@dataclass(frozen=True)
+class DuplicateFigures:
+    """Deliveries that may have arrived more than once, and at most how many extra copies."""
+
+    deliveries: int = 0
+    extra_copies: int = 0
+
+
+async def duplicate_figures(
+    *, session: AsyncSession, sources: Sequence[str] | None = None
+) -> tuple[DuplicateFigures, dict[str, DuplicateFigures]]:
+    """What the outbox knows of possible duplicates, counted from attempts whose outcome was
+    unknown: in total (over `sources` when given), and per source."""
+    copies = _copies_at_most()
+    stmt = select(D.source, func.count(), func.sum(copies - 1)).where(copies >= 2)
+    if sources is not None:
+        stmt = stmt.where(D.source.in_(list(sources)))
+    rows = (await session.execute(stmt.group_by(D.source))).all()
+    per: dict[str, DuplicateFigures] = {}
+    total_n = total_extra = 0
+    for source, n, extra in rows:
+        if source is not None:
+            per[str(source)] = DuplicateFigures(int(n), int(extra or 0))
+        total_n += int(n)
+        total_extra += int(extra or 0)
+    return DuplicateFigures(total_n, total_extra), per

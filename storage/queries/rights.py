@@ -84,7 +84,11 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
 # `person.slack_user_id`: (table, person column, identifier column). A per-platform identity table
 # (e.g. Teams users) adds its id here, and the export finds messages sent to it and the erasure
 # scrubs it from every text.
-IDENTITY_COLUMNS: tuple[tuple[str, str, str], ...] = ()
+IDENTITY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("person_identity", "person_id", "user_id"),
+    ("person_identity", "person_id", "aad_object_id"),
+    ("person_identity", "person_id", "conversation_id"),
+)
 
 # JSON columns holding lists of person ids: (table, column, data class).
 PERSON_ID_LISTS: tuple[tuple[str, str, str], ...] = (("match_group", "member_ids", "matching"),)
@@ -182,6 +186,10 @@ async def deliveries_to(
     conditions = [col(Delivery.person_id) == person_id]
     if addresses:
         conditions.append(col(Delivery.target).in_(list(addresses)))
+        # A Teams target is "<conversation id>|<serviceUrl>" (bot.identities.teams_target).
+        conditions += [
+            col(Delivery.target).like(f"{_like_escape(a)}|%", escape="\\") for a in addresses
+        ]
     result = await session.execute(
         select(Delivery).where(or_(*conditions)).order_by(col(Delivery.id))
     )

@@ -136,3 +136,80 @@ def test_withheld_means_every_hideable_figure_is_hidden() -> None:
     # Two withdrawn, both for one reason: the fixed total (2 withdrawn) and zeros would tell.
     mask = suppress_table([[2], [0], [0]], min_n=5, fixed_column_totals=True)
     assert mask.withheld and all(c for row in mask.cells for c in row)
+
+
+# --- pulse answers per class: the evaluation tables ---------------------------------------------
+
+from bot.report import GroupFigures, QuestionFigures, protect_question  # noqa: E402
+
+
+def _question(classes: list[list[int]], min_n: int) -> QuestionFigures:
+    """A 3-choice question, one row of counts per class, the pulse rule applied as in the report."""
+    qf = QuestionFigures(1, 1, "choice", "Arbeidsmengde?", ["lav", "passe", "høy"])
+    for gid, counts in enumerate(classes):
+        qf.groups[gid] = GroupFigures(sum(counts), dict(enumerate(counts)))
+    total = GroupFigures()
+    for g in qf.groups.values():
+        total.n += g.n
+        for v, c in g.counts.items():
+            total.counts[v] = total.counts.get(v, 0) + c
+    qf.total = total
+    hidden, total_hidden = suppress_groups([g.n for g in qf.groups.values()], min_n=min_n)
+    for g, h in zip(qf.groups.values(), hidden, strict=True):
+        g.hidden = h
+    total.hidden = total_hidden
+    return qf
+
+
+def _attack_question(classes: list[list[int]], qf: QuestionFigures) -> list[set[int]]:
+    """Every value each small class's counts can take, given the shown rows and respondents."""
+    n_cat = 3
+    idx = {(g, c): g * n_cat + c for g in range(len(classes)) for c in range(n_cat)}
+    known: dict[int, int] = {}
+    eqs = []
+    for g, counts in enumerate(classes):
+        # respondents per class are printed beside the results: every answered this question
+        eqs.append(equal({idx[g, c]: 1 for c in range(n_cat)}, sum(counts)))
+        if not qf.groups[g].hidden:
+            known.update({idx[g, c]: counts[c] for c in range(n_cat)})
+    if not qf.total.hidden:
+        for c in range(n_cat):
+            eqs.append(equal({idx[g, c]: 1 for g in range(len(classes))}, qf.total.counts[c]))
+    found = solutions(len(idx), known, eqs, cap=max(map(sum, classes)))
+    return [{x[idx[g, c]] for x in found} for g in range(len(classes)) for c in range(n_cat)]
+
+
+def test_two_small_classes_who_all_answered_alike_are_not_given_away() -> None:
+    # Old rule: the hidden classes (2 + 3 answers) hold 5, so the cohort row showed "høy: 5" and
+    # each small class's answers followed exactly. Now the big class or the cohort row hides too.
+    classes = [[0, 0, 2], [0, 0, 3], [3, 4, 3]]
+    qf = _question(classes, 5)
+    assert qf.groups[0].hidden and qf.groups[1].hidden and not qf.total.hidden
+    protect_question(qf, {g: sum(c) for g, c in enumerate(classes)}, min_n=5)
+    assert qf.total.hidden or qf.groups[2].hidden
+    values = _attack_question(classes, qf)
+    assert len(values[2]) > 1 and len(values[5]) > 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=3), min_size=3, max_size=3),
+        min_size=2,
+        max_size=3,
+    )
+)
+def test_no_small_class_answer_count_is_exact(classes: list[list[int]]) -> None:
+    k = 4
+    qf = _question(classes, k)
+    protect_question(qf, {g: sum(c) for g, c in enumerate(classes)}, min_n=k)
+    values = _attack_question(classes, qf)
+    for g, counts in enumerate(classes):
+        if not 0 < sum(counts) < k:
+            continue
+        assert qf.groups[g].hidden
+        for c in range(3):
+            if counts[c] > 0 and not (
+                qf.total.hidden and all(x.hidden for x in qf.groups.values())
+            ):
+                assert len(values[g * 3 + c]) > 1, (classes, g, c, values[g * 3 + c])

@@ -47,6 +47,7 @@ KARI_SLACK = "UKARI"
 REFLECTION = "Jeg snakket med Mona om turnusplanen på Fana sykehjem"
 PULSE_TEXT = "Samlingen om turnus var svært nyttig for meg"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+KARI_TEAMS = ("29:kari-teams", "aad-kari", "a:kari-chat")  # her Teams user, Entra and chat ids
 
 
 @dataclass
@@ -58,7 +59,7 @@ class RightsWorld:
     @property
     def needles(self) -> list[str]:
         """What must be gone from every byte of the database after Kari's erasure."""
-        return [KARI_EMAIL, KARI_NAME, KARI_SLACK, REFLECTION, PULSE_TEXT]
+        return [KARI_EMAIL, KARI_NAME, KARI_SLACK, REFLECTION, PULSE_TEXT, *KARI_TEAMS]
 
 
 async def build_rights_world(session: AsyncSession, settings: Settings) -> RightsWorld:
@@ -220,6 +221,17 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
             reference={"user": {"id": "29:kari-teams", "name": KARI_NAME}},
             created_at=START,
             updated_at=START,
+        )
+    )
+    # A Teams message to her chat that was queued before the person link was known.
+    session.add(
+        Delivery(
+            dedupe_key="teams:kari:1",
+            transport="teams",
+            kind="assignment_reminder",
+            target="a:kari-chat|https://smba.trafficmanager.net/emea/",
+            message=OutgoingMessage(text="Påminnelse: oppgave 1").to_json(),
+            send_at=oslo(2026, 3, 2, 10),
         )
     )
     session.add(ProcessedEvent(event_id="Ev1", received_at=oslo(2026, 3, 2, 9)))

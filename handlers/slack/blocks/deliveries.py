@@ -6,6 +6,8 @@ from typing import Any
 
 from bot.delivery import DeliveryOverview
 from bot.messages import format_when, t
+from bot.staff_lists import more_text, open_button
+from handlers.slack.blocks.message import build_button
 from handlers.slack.mrkdwn import rendered
 
 MAX_FAILURES_SHOWN = 10
@@ -37,7 +39,8 @@ def build_delivery_overview(overview: DeliveryOverview, locale: str) -> list[dic
         )
     if overview.failures:
         lines = [t("deliveries.failures", locale)]
-        for row in overview.failures[:MAX_FAILURES_SHOWN]:
+        shown = overview.failures[:MAX_FAILURES_SHOWN]
+        for row in shown:
             who = row.person_name or row.target
             lines.append(
                 t(
@@ -51,6 +54,10 @@ def build_delivery_overview(overview: DeliveryOverview, locale: str) -> list[dic
                 )
             )
         blocks.append(_section("\n".join(lines)))
+        if overview.failed > len(shown):
+            blocks.append(_section(more_text(len(shown), overview.failed, locale)))
+            button = open_button("failures", "", overview.failed, locale)
+            blocks.append({"type": "actions", "elements": [build_button(button)]})
     else:
         blocks.append(_section(t("deliveries.no_failures", locale)))
     if overview.next_due_at is not None:

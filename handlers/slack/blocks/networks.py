@@ -166,13 +166,27 @@ def delivery_report_text(report: DeliveryReport, locale: str) -> str:
 
 @rendered
 def build_delivery_report(report: DeliveryReport, locale: str) -> Blocks:
-    """Counts and each failure with its reason (at most 40 listed)."""
+    """Counts and each failure with its reason (25 listed, the rest counted)."""
     blocks: Blocks = [section(delivery_report_text(report, locale))]
+    if report.maybe_twice:
+        blocks.append(
+            section(
+                t(
+                    "broadcast.report.twice",
+                    locale,
+                    count=report.maybe_twice,
+                    extra=report.extra_copies,
+                )
+            )
+        )
     if report.failures:
         lines = [
             f"• {esc(who)} ({esc(transport)}): {esc(reason)}"
-            for who, transport, reason in report.failures[:40]
+            for who, transport, reason in report.failures[:25]
         ]
+        more = len(report.failures) - 25
+        if more > 0:
+            lines.append(t("broadcast.report.more", locale, n=more, id=report.broadcast_id))
         blocks.append(section("\n".join(lines)))
     return blocks
 

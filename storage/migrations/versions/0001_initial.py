@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:36:49.175791
+Create Date: 2026-12-01 14:45:51.727271
 """
 
 from collections.abc import Sequence
@@ -179,6 +179,8 @@ def upgrade() -> None:
         sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("result_ref", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("unknown_attempts", sa.Integer(), nullable=False),
+        sa.Column("found_sent", sa.Boolean(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="SET NULL"),
