@@ -134,6 +134,18 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -
     return web_app
 
 
+def listening_on(runner: web.AppRunner) -> str:
+    """Where the server really listens, said truthfully ("all interfaces" for 0.0.0.0)."""
+    shown = []
+    for address in runner.addresses:
+        host, port = str(address[0]), int(address[1])
+        if host in ("0.0.0.0", "::"):
+            shown.append(f"all interfaces, port {port}")
+        else:
+            shown.append(f"http://{'[' + host + ']' if ':' in host else host}:{port}")
+    return ", ".join(shown) or "nothing"
+
+
 def build_runtime(
     settings: Settings, *, clock: Clock | None = None, http: aiohttp.ClientSession | None = None
 ) -> Runtime:
@@ -392,13 +404,13 @@ async def serve(
     try:
         await runner.setup()
         try:
-            await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+            await web.TCPSite(runner, settings.host, settings.port).start()
         except OSError as exc:
             raise StartupError(
-                f"cannot listen on port {settings.port} ({exc.strerror}): "
-                "set COHORTBOT_PORT to a free port"
+                f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}): "
+                "set COHORTBOT_PORT to a free port, or COHORTBOT_HOST to an address of this machine"
             ) from None
-        logger.info("cohortbot listening on http://127.0.0.1:%s", settings.port)
+        logger.info("cohortbot listening on %s", listening_on(runner))
         if local is not None:
             await seed_local_demo(runtime, client)
         elif settings.slack_app_token:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +32,9 @@ class Settings(BaseModel):
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = "sqlite:///./data/cohortbot.db"
     port: int = Field(default=3000, ge=1, le=65535)
+    # Loopback unless told otherwise, in both modes: behind a reverse proxy the bot needs no
+    # more; a container sets COHORTBOT_HOST=0.0.0.0 (the Dockerfile does).
+    host: str = "127.0.0.1"
     timezone: str = "Europe/Oslo"
     base_url: str = DEFAULT_BASE_URL
     secret_key: str | None = None
@@ -126,6 +131,19 @@ class Settings(BaseModel):
             raise ValueError("an IANA time zone such as Europe/Oslo") from exc
         return value
 
+    @field_validator("host")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        value = value.strip().strip("[]")
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9.-]{1,253}", value):
+                raise ValueError(
+                    "an IP address such as 127.0.0.1 or 0.0.0.0, or a host name"
+                ) from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -184,6 +202,7 @@ ENV_FIELDS: dict[str, str] = {
     "SLACK_API_URL": "slack_api_url",
     "DATABASE_URL": "database_url",
     "COHORTBOT_PORT": "port",
+    "COHORTBOT_HOST": "host",
     "COHORTBOT_TIMEZONE": "timezone",
     "COHORTBOT_BASE_URL": "base_url",
     "COHORTBOT_SECRET_KEY": "secret_key",
