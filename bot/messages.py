@@ -91,6 +91,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Beklager, noe gikk galt. Prøv igjen om litt, eller si fra til programstaben.",
         "en": "Sorry, something went wrong. Try again in a moment, or tell the programme staff.",
     },
+    "error.refused": {
+        "nb": "Det gikk ikke, og ingenting er endret: {reason}",
+        "en": "That did not work, and nothing was changed: {reason}",
+    },
     "error.not_allowed": {
         "nb": "Dette kan bare programstaben gjøre.",
         "en": "Only programme staff can do this.",

@@ -82,7 +82,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def make_sync_engine(url: str, **kwargs: Any) -> Engine:
-    """A sync engine for Alembic and one-shot CLI work."""
+    """A sync engine for Alembic and one-shot CLI work (errors without parameters too)."""
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         _ensure_sqlite_dir(url)
         engine = create_engine(sync_url(url), **kwargs)

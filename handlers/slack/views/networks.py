@@ -18,6 +18,7 @@ from bot.messages import t
 from bot.networks import InvalidRequest
 from bot.people import NotAllowed
 from bot.runtime import Runtime
+from bot.text import short
 from handlers.slack.blocks.networks import (
     VIEW_ANNOUNCE,
     VIEW_ANNOUNCE_CONFIRM,
@@ -164,7 +165,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await refuse({"audience": "error.not_allowed"})
             return
         except InvalidRequest as exc:
-            await ack(response_action="errors", errors={"audience": str(exc)[:150]})
+            await ack(response_action="errors", errors={"audience": short(str(exc), 150)})
             return
         if not preview.recipients:
             await refuse({"audience": "broadcast.error.nobody"})
@@ -228,10 +229,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             )
             return
         except (InvalidRequest, KeyError, ValueError, TypeError) as exc:
-            logger.warning("Failed to send an announcement: %s", exc)
-            await client.chat_postMessage(
-                channel=user_id, text=f"{t('error.generic', actor.locale)} ({exc})"
-            )
+            # Only the domain's own explanation reaches a person, never Python's exception text.
+            logger.warning("Failed to send an announcement (%s)", type(exc).__name__)
+            text = t("error.generic", actor.locale)
+            if type(exc) is InvalidRequest:
+                text = t("error.refused", actor.locale, reason=short(str(exc), 200))
+            await client.chat_postMessage(channel=user_id, text=text)
             return
         await client.chat_postMessage(
             channel=user_id,
