@@ -13,6 +13,7 @@ handled. Deliveries of one nudge share the source `nudge:{id}`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ from bot.links import make_link
 from bot.messages import Markup, esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
-from bot.timing import is_public_holiday
-from storage.models import Nudge, NudgeAnswerValue, PersonIdentity
+from bot.timing import QuietHours, is_public_holiday, next_allowed
+from storage.models import ERASED_EMAIL_SUFFIX, Nudge, NudgeAnswerValue, PersonIdentity
+from storage.queries import deliveries as dq
 from storage.queries import nudges as q
 from storage.queries.assignments import cancel_by_keys, list_current_cohorts, pending_dedupe_keys
 from storage.queries.people import record_audit
@@ -233,15 +235,14 @@ async def plan_nudges(
         if m.status in ("active", "admitted")
     ]
     by_participant = {m.participant_id: m for m in managed}
+    policy = QuietHours.from_settings(settings)
     for nudge in await q.list_nudges(session=session, cohort_id=cohort_id):
         assert nudge.id is not None
-        for m in managed:
-            await q.ensure_answer_row(
-                session=session,
-                nudge_id=nudge.id,
-                participant_id=m.participant_id,
-                manager_id=m.manager_id,
-            )
+        await q.ensure_answer_rows(
+            session=session,
+            nudge_id=nudge.id,
+            managers={m.participant_id: m.manager_id for m in managed},
+        )
         groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
         addressees: dict[int, Addressee] = {}
         for row in await q.answers_for_nudge(session=session, nudge_id=nudge.id):
@@ -253,28 +254,51 @@ async def plan_nudges(
             if who.manager_id not in addressees:
                 addressees[who.manager_id] = await _addressee(session, who, tz)
         wanted: set[str] = set()
+        # Compared with the outbox in one read and written in bulk: only new or changed
+        # messages are written (re-planning an unchanged cohort writes nothing).
+        existing = await dq.existing_for_sources(session=session, sources=[source_for(nudge.id)])
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for manager_id, participants in groups.items():
             to = addressees[manager_id]
             key = manager_key(nudge.id, manager_id)
             wanted.add(key)
+            if to.target.endswith(ERASED_EMAIL_SUFFIX):
+                continue  # an erased person's stub: never messaged
             message = nudge_message(
                 nudge, to=to, participants=participants, settings=settings, send_at=nudge.send_at
             )
-            written += await delivery.schedule(
-                session,
-                key=key,
-                transport=to.transport,
-                kind=KIND_NUDGE,
-                target=to.target,
-                message=message,
-                send_at=nudge.send_at,
-                audience="line_manager",
-                settings=settings,
-                person_id=manager_id,
-                source=source_for(nudge.id),
-                tz=to.tz,
-                replace_pending=True,
-            )
+            values = {
+                "dedupe_key": key,
+                "transport": to.transport,
+                "kind": KIND_NUDGE,
+                "target": to.target,
+                "message": json.loads(json.dumps(message.to_json())),
+                "send_at": next_allowed(
+                    nudge.send_at,
+                    audience="line_manager",
+                    tz=to.tz or settings.timezone,
+                    policy=policy,
+                ),
+                "person_id": manager_id,
+                "source": source_for(nudge.id),
+                "urgent": False,
+                "error": delivery.held_note(to.transport, settings),
+            }
+            old = existing.get(key)
+            if old is None:
+                inserts.append(values)
+            elif old.state == "pending" and (
+                old.send_at != values["send_at"]
+                or old.target != values["target"]
+                or old.transport != values["transport"]
+                or old.message != values["message"]
+                or old.urgent
+            ):
+                updates.append(values)
+        await dq.insert_deliveries(session=session, rows=inserts)
+        await dq.update_pending_deliveries(session=session, rows=updates)
+        written += len(inserts) + len(updates)
         pending = await pending_dedupe_keys(session=session, source=source_for(nudge.id))
         stale = [
             k

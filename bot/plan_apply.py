@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import planner
 from bot.plan import Plan, PulsePlan
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import Database, scratch_copy
 from storage.models import (
     Assignment,
     Cohort,
@@ -114,8 +114,15 @@ async def apply_plan(
     now: datetime,
     actor: str = "cli",
     source: str | None = None,
+    deliveries: str = "write",
 ) -> ApplyReport:
-    """Create or update everything in `plan`, in the caller's transaction; then plan deliveries."""
+    """Create or update everything in `plan`, in the caller's transaction; then plan deliveries.
+
+    Args:
+        deliveries: "write" plans them in this transaction; "count" only counts what would be
+            written (a dry run); "later" leaves them to the caller (`apply_plan_to` re-plans
+            after its commit, in short transactions).
+    """
     report = ApplyReport(cohort_key=plan.cohort.key)
     kinds = report.kinds
 
@@ -251,9 +258,15 @@ async def apply_plan(
     if report.changes:
         await session.flush()
     warnings: list[str] = []
-    report.deliveries_planned = await planner.plan_deliveries(
-        session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
-    )
+    if deliveries == "write":
+        report.deliveries_planned = await planner.plan_deliveries(
+            session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+        )
+    elif deliveries == "count":
+        changes = await planner.plan_changes(
+            session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+        )
+        report.deliveries_planned = changes.written
     report.notes.extend(warnings)
     await people_q.record_audit(
         session=session,
@@ -362,14 +375,39 @@ async def apply_plan_to(
     actor: str = "cli",
     source: str | None = None,
 ) -> ApplyReport:
-    """Apply in one transaction of its own; with `dry_run`, roll back and only report."""
+    """Apply in one transaction of its own, then plan the deliveries in short transactions.
+
+    With `dry_run`, nothing is written and the database is not locked: on SQLite the apply
+    runs on a scratch copy (`storage.db.scratch_copy`), and deliveries are only counted.
+    """
+    if dry_run:
+        async with scratch_copy(db) as scratch, scratch.session() as session:
+            report = await apply_plan(
+                session=session,
+                plan=plan,
+                settings=settings,
+                now=now,
+                actor=actor,
+                source=source,
+                deliveries="count",
+            )
+            report.dry_run = True
+            await session.rollback()
+        return report
     async with db.session() as session:
         report = await apply_plan(
-            session=session, plan=plan, settings=settings, now=now, actor=actor, source=source
+            session=session,
+            plan=plan,
+            settings=settings,
+            now=now,
+            actor=actor,
+            source=source,
+            deliveries="later",
         )
-        report.dry_run = dry_run
-        if dry_run:
-            await session.rollback()
-        else:
-            await session.commit()
+        await session.commit()
+    if report.cohort_id is not None:
+        # A crash between the commit and here leaves the planner job to catch up.
+        report.deliveries_planned = await planner.replan_cohort(
+            db, cohort_id=report.cohort_id, settings=settings, now=now
+        )
     return report

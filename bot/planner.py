@@ -17,13 +17,15 @@ Every send time goes through the delivery engine's quiet hours and Norwegian hol
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery
 from bot.assignments import (
     KIND_OVERDUE,
     KIND_POST,
@@ -32,38 +34,78 @@ from bot.assignments import (
     reminder_message,
     source_for,
 )
+from bot.delivery import held_note
 from bot.identities import reach, teams_identities
 from bot.line_managers import plan_nudges
 from bot.messages import DEFAULT_LOCALE, normalise_locale, t
+from bot.notifier import OutgoingMessage
 from bot.settings import Settings
 from bot.timing import QuietHours, local_time, next_allowed
-from storage.models import Assignment
+from storage.db import Database
+from storage.models import ERASED_EMAIL_SUFFIX, Assignment, DeliveryState
 from storage.queries import assignments as q
+from storage.queries import deliveries as dq
 
 logger = logging.getLogger(__name__)
 
 OVERDUE_NOTICE_AT = time(8, 0)
 
 
-async def plan_deliveries(
+# A cohort's plan may imply at most this many deliveries (about 25 assignments with three
+# personal messages each for 3,000 participants); beyond it the plan is refused with a clear
+# error instead of filling the outbox (docs/plan-format.md, "Size limits").
+MAX_DELIVERIES_PER_COHORT = 250_000
+WRITE_CHUNK = 500  # rows per write transaction when re-planning: each commits in well under 1 s
+
+
+class PlanTooLarge(ValueError):
+    """The plan implies more deliveries than the planner takes for one cohort."""
+
+
+@dataclass
+class PlanChanges:
+    """What re-planning a cohort changes in the outbox: only rows that differ are written."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    cancels: list[str] = field(default_factory=list)
+    wanted: int = 0  # deliveries the plan implies (new, changed and unchanged)
+
+    @property
+    def written(self) -> int:
+        return len(self.inserts) + len(self.updates)
+
+    def chunks(self, size: int = WRITE_CHUNK) -> list[PlanChanges]:
+        """The changes in pieces of at most `size` rows, for short write transactions."""
+        out = []
+        for what in ("inserts", "updates", "cancels"):
+            rows = getattr(self, what)
+            for i in range(0, len(rows), size):
+                out.append(PlanChanges(**{what: rows[i : i + size]}))
+        return out
+
+
+def _json(message: OutgoingMessage) -> dict[str, Any]:
+    # As stored: JSON-native (tuples become lists), so it compares equal to the row's value.
+    return cast(dict[str, Any], json.loads(json.dumps(message.to_json())))
+
+
+async def plan_changes(
     *,
     session: AsyncSession,
     cohort_id: int,
     settings: Settings,
     now: datetime,
     warnings: list[str] | None = None,
-) -> int:
-    """Schedule every delivery the cohort's plan implies; return how many were written.
+) -> PlanChanges:
+    """Work out what the cohort's plan implies and how it differs from the outbox. Reads only.
 
-    Args:
-        warnings: when given, gets one line per thing staff should fix (a class without a
-            Slack channel gets no assignment posts until it has one).
+    Raises PlanTooLarge beyond MAX_DELIVERIES_PER_COHORT.
     """
     cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
     if cohort is None:
         raise ValueError(f"no cohort {cohort_id}")
     tz = cohort.timezone or settings.timezone
-    written = 0
     classes = await q.list_classes(session=session, cohort_id=cohort_id)
     participants = await q.list_participants(session=session, cohort_id=cohort_id)
     assignments = await q.list_assignments(session=session, cohort_id=cohort_id)
@@ -74,12 +116,68 @@ async def plan_deliveries(
         )
         if p.done_at is not None
     }
+    taking_part = [p for p in participants if p.taking_part]
+    implied = len(assignments) * (len(classes) + 3 * len(taking_part))
+    if implied > MAX_DELIVERIES_PER_COHORT:
+        raise PlanTooLarge(
+            f"the plan for cohort {cohort.key} implies about {implied:,} deliveries "
+            f"({len(assignments)} assignments, {len(taking_part)} participants); the planner "
+            f"takes at most {MAX_DELIVERIES_PER_COHORT:,} per cohort: split the cohort or "
+            "use fewer assignments or reminders"
+        )
+    sources = [source_for(a.id) for a in assignments if a.id is not None]
+    existing = await dq.existing_for_sources(session=session, sources=sources)
+    teams = await teams_identities(session, [p.person_id for p in taking_part])
     policy = QuietHours.from_settings(settings)
+    changes = PlanChanges()
+
+    def want(
+        key: str,
+        *,
+        transport: str,
+        kind: str,
+        target: str,
+        message: dict[str, Any],
+        send_at: datetime,
+        source: str,
+        person_id: int | None = None,
+    ) -> None:
+        changes.wanted += 1
+        row = existing.get(key)
+        values = {
+            "dedupe_key": key,
+            "transport": transport,
+            "kind": kind,
+            "target": target,
+            "message": message,
+            "send_at": send_at,
+            "person_id": person_id,
+            "source": source,
+            "urgent": False,
+            "error": held_note(transport, settings),
+        }
+        if row is None:
+            changes.inserts.append(values)
+        elif row.state == DeliveryState.PENDING and (
+            row.send_at != send_at
+            or row.target != target
+            or row.transport != transport
+            or row.message != message
+            or row.urgent
+        ):
+            changes.updates.append(values)
+
+    messages: dict[tuple[Any, ...], dict[str, Any]] = {}
     for assignment in assignments:
         assert assignment.id is not None
         source = source_for(assignment.id)
         wanted: set[str] = set()
-        pending = set(await q.pending_dedupe_keys(session=session, source=source))
+        pending = {
+            k
+            for k, row in existing.items()
+            if row.state == DeliveryState.PENDING and k.startswith(source + ":")
+        }
+        post = _json(post_message(assignment, locale=DEFAULT_LOCALE, tz=tz))
         for klass in classes:
             if not klass.slack_channel_id:
                 note = (
@@ -99,23 +197,19 @@ async def plan_deliveries(
                 continue
             key = f"{source}:post:class:{klass.id}"
             wanted.add(key)
-            written += await delivery.schedule(
-                session,
-                key=key,
+            want(
+                key,
                 transport="slack",
                 kind=KIND_POST,
                 target=klass.slack_channel_id,
-                message=post_message(assignment, locale=DEFAULT_LOCALE, tz=tz),
-                send_at=assignment.release_at,
-                audience="channel",
-                settings=settings,
+                message=post,
+                send_at=next_allowed(
+                    assignment.release_at, audience="channel", tz=tz, policy=policy
+                ),
                 source=source,
-                tz=tz,
-                replace_pending=True,
             )
-        teams = await teams_identities(session, [p.person_id for p in participants])
-        for person in participants:
-            if not person.taking_part or (assignment.id, person.person_id) in done:
+        for person in taking_part:
+            if (assignment.id, person.person_id) in done:
                 continue
             ptz = person.timezone or tz
             locale = normalise_locale(person.locale)
@@ -126,6 +220,8 @@ async def plan_deliveries(
                 teams=teams.get(person.person_id),
             )
             transport, target = where.transport, where.target
+            if target.endswith(ERASED_EMAIL_SUFFIX):
+                continue  # an erased person's stub, kept for a report: never messaged
             for kind, key, raw in _personal_times(assignment, person.person_id, ptz):
                 when = next_allowed(raw, audience="participant", tz=ptz, policy=policy)
                 if kind == KIND_REMINDER and (
@@ -139,31 +235,97 @@ async def plan_deliveries(
                         wanted.add(key)
                     continue
                 wanted.add(key)
-                written += await delivery.schedule(
-                    session,
-                    key=key,
+                cache_key = (assignment.id, locale, ptz, kind == KIND_OVERDUE, transport != "email")
+                message = messages.get(cache_key)
+                if message is None:
+                    message = messages[cache_key] = _json(
+                        reminder_message(
+                            assignment,
+                            locale=locale,
+                            tz=ptz,
+                            overdue=kind == KIND_OVERDUE,
+                            with_buttons=transport != "email",
+                        )
+                    )
+                want(
+                    key,
                     transport=transport,
                     kind=kind,
                     target=target,
-                    message=reminder_message(
-                        assignment,
-                        locale=locale,
-                        tz=ptz,
-                        overdue=kind == KIND_OVERDUE,
-                        with_buttons=transport != "email",
-                    ),
-                    send_at=raw,
-                    audience="participant",
-                    settings=settings,
-                    person_id=person.person_id,
+                    message=message,
+                    send_at=when,
                     source=source,
-                    tz=ptz,
-                    replace_pending=True,
+                    person_id=person.person_id,
                 )
-        stale = [k for k in pending if k not in wanted]
-        await q.cancel_by_keys(session=session, dedupe_keys=stale, reason="no longer in the plan")
+        changes.cancels.extend(sorted(pending - wanted))
+    return changes
+
+
+async def write_changes(session: AsyncSession, changes: PlanChanges) -> int:
+    """Write the changes in the caller's transaction, a statement per kind; rows written."""
+    await dq.insert_deliveries(session=session, rows=changes.inserts)
+    await dq.update_pending_deliveries(session=session, rows=changes.updates)
+    await q.cancel_by_keys(
+        session=session, dedupe_keys=changes.cancels, reason="no longer in the plan"
+    )
+    return changes.written
+
+
+async def plan_deliveries(
+    *,
+    session: AsyncSession,
+    cohort_id: int,
+    settings: Settings,
+    now: datetime,
+    warnings: list[str] | None = None,
+) -> int:
+    """Schedule every delivery the cohort's plan implies, in the caller's transaction.
+
+    Writes only what differs from the outbox (new, moved or changed deliveries; cancels the
+    ones no longer implied). Returns how many rows were written. For the running bot use
+    `replan_cohort`, which writes in short transactions.
+
+    Args:
+        warnings: when given, gets one line per thing staff should fix (a class without a
+            Slack channel gets no assignment posts until it has one).
+    """
+    changes = await plan_changes(
+        session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+    )
+    written = await write_changes(session, changes)
+    cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
+    tz = (cohort.timezone if cohort else None) or settings.timezone
     written += await plan_nudges(session, cohort_id=cohort_id, tz=tz, settings=settings, now=now)
     return written
+
+
+async def replan_cohort(
+    db: Database,
+    *,
+    cohort_id: int,
+    settings: Settings,
+    now: datetime,
+    warnings: list[str] | None = None,
+    chunk: int = WRITE_CHUNK,
+) -> int:
+    """Re-plan a cohort while the bot runs: read without locking, then write only what changed,
+    `chunk` rows per transaction (so no transaction holds SQLite's write lock for long).
+
+    Safe against concurrent changes: new rows are inserted only when their key is free, updates
+    and cancellations touch only rows still pending. Returns how many rows were written.
+    """
+    async with db.session() as session:
+        changes = await plan_changes(
+            session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+        )
+        cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
+        tz = (cohort.timezone if cohort else None) or settings.timezone
+    for piece in changes.chunks(chunk):
+        async with db.transaction() as session:
+            await write_changes(session, piece)
+    async with db.transaction() as session:
+        nudges = await plan_nudges(session, cohort_id=cohort_id, tz=tz, settings=settings, now=now)
+    return changes.written + nudges
 
 
 def _personal_times(

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
+from bot.identities import reach, teams_identities
 from bot.messages import format_day, t
 from bot.notifier import OutgoingMessage, Section
 from bot.settings import Settings
@@ -60,28 +61,34 @@ async def send_due_notices(
 ) -> int:
     """Queue the notice for people not told yet (in the caller's transaction); how many.
 
+    Slack when they are there, else Teams when they have the app, else email (bot.identities).
     The dedupe key is per person, so a rerun or a second process queues nothing twice.
     """
     queued = 0
-    for person in await q.people_without_notice(session=session, limit=limit):
+    people = await q.people_without_notice(session=session, limit=limit)
+    teams = await teams_identities(session, [p.id for p in people if p.id is not None])
+    for person in people:
         assert person.id is not None
-        on_slack = bool(person.slack_user_id and person.slack_active)
-        target = person.slack_user_id if on_slack else person.email
-        if target:
-            await delivery.schedule(
-                session,
-                key=f"privacy-notice:{person.id}",
-                transport="slack" if on_slack else "email",
-                kind=NOTICE_KIND,
-                target=target,
-                message=privacy_notice(settings, person.locale),
-                send_at=now,
-                audience="participant",
-                settings=settings,
-                person_id=person.id,
-                tz=person.timezone,
-            )
-            queued += 1
+        where = reach(
+            email=person.email,
+            slack_user_id=person.slack_user_id,
+            slack_active=person.slack_active,
+            teams=teams.get(person.id),
+        )
+        await delivery.schedule(
+            session,
+            key=f"privacy-notice:{person.id}",
+            transport=where.transport,
+            kind=NOTICE_KIND,
+            target=where.target,
+            message=privacy_notice(settings, person.locale),
+            send_at=now,
+            audience="participant",
+            settings=settings,
+            person_id=person.id,
+            tz=person.timezone,
+        )
+        queued += 1
         person.privacy_notice_at = now
     await q.save(session=session, rows=[])
     return queued

@@ -161,3 +161,47 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _sqlite_path(url: str) -> str | None:
+    path = url.split("///", 1)[1] if "///" in url else ""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
+
+
+@asynccontextmanager
+async def scratch_copy(db: Database) -> AsyncIterator[Database]:
+    """A throw-away database to try writes on, for dry runs that must not lock the real one.
+
+    SQLite: a copy of the file made with SQLite's online backup (a read transaction only, so
+    the running bot keeps writing meanwhile); it is deleted afterwards. PostgreSQL locks only
+    the rows a transaction touches, so there the dry run uses the database itself and rolls
+    back. Yields the database to use.
+    """
+    import asyncio
+    import sqlite3
+    import tempfile
+
+    path = _sqlite_path(db.url) if is_sqlite(db.url) else None
+    if path is None:
+        yield db
+        return
+    with tempfile.TemporaryDirectory(prefix="cohortbot-dry-run-") as tmp:
+        target = str(Path(tmp) / "scratch.db")
+
+        def copy() -> None:
+            source = sqlite3.connect(path)
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
+                source.close()
+
+        await asyncio.to_thread(copy)
+        scratch = Database(f"sqlite:///{target}")
+        try:
+            yield scratch
+        finally:
+            await scratch.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from bot.people_import.read import Table, read_table
 from bot.people_import.rows import validate_rows
 from bot.people_import.write import ImportReport, import_people
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import Database, scratch_copy
 from storage.models import CohortClass
 from storage.queries import people as q
 from storage.queries import plan as plan_q
@@ -36,10 +37,52 @@ async def run_import(
     """Read, check and import a people file in one transaction; with `dry_run`, roll back.
 
     With `settings` and `now`, the planner then schedules what the plan implies for the new
-    and changed people (their reminders and their managers' nudges), in the same transaction.
+    and changed people (their reminders and their managers' nudges), after the commit in short
+    transactions. A dry run writes nothing and does not lock the database: on SQLite it runs on
+    a scratch copy (`storage.db.scratch_copy`) and only counts the deliveries.
     Raises ImportFileError (the file or cohort is unusable) or ImportRejected (bad rows).
     """
     table = table or read_table(path)
+    target: Database = db
+    async with AsyncExitStack() as stack:
+        if dry_run:
+            target = await stack.enter_async_context(scratch_copy(db))
+        report, cohort_id = await _import_in(
+            target,
+            path,
+            table,
+            cohort_ref=cohort_ref,
+            today=today,
+            directory_users=directory_users,
+            dry_run=dry_run,
+            actor=actor,
+            progress=progress,
+            settings=settings,
+            now=now,
+        )
+    if not dry_run and settings is not None and now is not None:
+        warnings: list[str] = []
+        report.deliveries_planned = await planner.replan_cohort(
+            db, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+        )
+        report.notes.extend(warnings)
+    return report
+
+
+async def _import_in(
+    db: Database,
+    path: Path | str,
+    table: Table,
+    *,
+    cohort_ref: str,
+    today: date,
+    directory_users: Sequence[DirectoryUser] | None,
+    dry_run: bool,
+    actor: str,
+    progress: Callable[[int], None] | None,
+    settings: Settings | None,
+    now: datetime | None,
+) -> tuple[ImportReport, int]:
     async with db.session() as session:
         cohort = await plan_q.find_cohort(session=session, ref=cohort_ref)
         if cohort is None or cohort.id is None:
@@ -48,6 +91,7 @@ async def run_import(
                 f"no cohort '{cohort_ref}'; expected a cohort key or id"
                 + (f" ({', '.join(known)})" if known else ": apply a plan first")
             )
+        cohort_id = cohort.id  # kept: a rollback expires the row
         classes = await plan_q.list_classes(session=session, cohort_id=cohort.id)
         rows = validate_rows(table, classes)
         report = ImportReport(
@@ -63,11 +107,12 @@ async def run_import(
             report=report,
             progress=progress,
         )
-        if settings is not None and now is not None:
+        if dry_run and settings is not None and now is not None:
             warnings: list[str] = []
-            report.deliveries_planned = await planner.plan_deliveries(
+            changes = await planner.plan_changes(
                 session=session, cohort_id=cohort.id, settings=settings, now=now, warnings=warnings
             )
+            report.deliveries_planned = changes.written
             report.notes.extend(warnings)
         if settings is not None and not settings.smtp_url:
             (
@@ -85,7 +130,7 @@ async def run_import(
             await session.rollback()
         else:
             await session.commit()
-    return report
+    return report, cohort_id
 
 
 async def load_cohort_classes(db: Database, cohort_ref: str) -> list[CohortClass] | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -642,6 +642,93 @@ async def count_failed(*, session: AsyncSession) -> int:
         select(func.count()).select_from(DELIVERY).where(D.state == DeliveryState.FAILED)
     )
     return int(result.scalar() or 0)
+
+
+# --- the planner's bulk path ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExistingDelivery:
+    """What the planner compares a wanted delivery with."""
+
+    dedupe_key: str
+    state: str
+    transport: str
+    target: str
+    send_at: datetime
+    message: dict[str, Any]
+    urgent: bool
+
+
+async def existing_for_sources(
+    *, session: AsyncSession, sources: Collection[str]
+) -> dict[str, ExistingDelivery]:
+    """Every delivery (any state) from these sources, by dedupe key: one query."""
+    if not sources:
+        return {}
+    result = await session.execute(
+        select(D.dedupe_key, D.state, D.transport, D.target, D.send_at, D.message, D.urgent).where(
+            D.source.in_(sorted(sources))
+        )
+    )
+    out = {}
+    for key, state, transport, target, send_at, message, urgent in result.all():
+        if send_at is not None and send_at.tzinfo is None:
+            send_at = send_at.replace(tzinfo=UTC)
+        out[key] = ExistingDelivery(key, state, transport, target, send_at, message, bool(urgent))
+    return out
+
+
+async def insert_deliveries(*, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert new deliveries in one statement per batch; keys that exist are left alone.
+
+    Each row has dedupe_key, transport, kind, target, message, send_at, person_id, source,
+    urgent and error (a "held:" note or None).
+    """
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [
+        {**r, "state": DeliveryState.PENDING, "attempts": 0, "created_at": now, "updated_at": now}
+        for r in rows
+    ]
+    stmt = _insert_for(session)(DELIVERY).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    await session.execute(stmt, values)
+    return len(rows)
+
+
+async def update_pending_deliveries(*, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Give still-pending deliveries a new time, target, transport and message (executemany).
+
+    A row no longer pending (sent, failed, cancelled meanwhile) is left alone.
+    """
+    if not rows:
+        return 0
+    stmt = (
+        update(DELIVERY)
+        .where(D.dedupe_key == bindparam("b_key"), D.state == DeliveryState.PENDING)
+        .values(
+            send_at=bindparam("b_send_at"),
+            target=bindparam("b_target"),
+            transport=bindparam("b_transport"),
+            message=bindparam("b_message"),
+            urgent=bindparam("b_urgent"),
+            updated_at=utcnow(),
+        )
+    )
+    conn = await session.connection()
+    await conn.execute(stmt, [{f"b_{k}": r[n] for k, n in _UPDATE_BINDS} for r in rows])
+    return len(rows)
+
+
+_UPDATE_BINDS = (
+    ("key", "dedupe_key"),
+    ("send_at", "send_at"),
+    ("target", "target"),
+    ("transport", "transport"),
+    ("message", "message"),
+    ("urgent", "urgent"),
+)
 
 
 async def clear_unknown_attempts(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, literal, update
+from sqlalchemy import String, and_, bindparam, cast, literal, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -133,7 +133,11 @@ async def ensure_answer_row(
 
 
 async def answers_for_nudge(*, session: AsyncSession, nudge_id: int) -> list[NudgeAnswer]:
-    result = await session.execute(select(NudgeAnswer).where(col(NudgeAnswer.nudge_id) == nudge_id))
+    result = await session.execute(
+        select(NudgeAnswer)
+        .where(col(NudgeAnswer.nudge_id) == nudge_id)
+        .execution_options(populate_existing=True)  # rows may have been bulk-updated
+    )
     return list(result.scalars())
 
 
@@ -346,6 +350,50 @@ async def manager_deliveries(*, session: AsyncSession, nudge_ids: Collection[int
         .order_by(col(Delivery.id))
     )
     return list((await session.execute(stmt)).all())
+
+
+async def ensure_answer_rows(
+    *, session: AsyncSession, nudge_id: int, managers: dict[int, int]
+) -> None:
+    """`ensure_answer_row` for many participants at once (participant id -> manager id):
+    one read, one insert of the missing rows, one update of unanswered rows whose manager
+    changed."""
+    if not managers:
+        return
+    table: Any = getattr(NudgeAnswer, "__table__")  # noqa: B009 (SQLModel hides it from mypy)
+    existing = {
+        pid: (row_id, manager_id, answer)
+        for row_id, pid, manager_id, answer in (
+            await session.execute(
+                sa_select(
+                    table.c.id, table.c.participant_id, table.c.manager_id, table.c.answer
+                ).where(table.c.nudge_id == nudge_id)
+            )
+        ).all()
+    }
+    new = [
+        {"nudge_id": nudge_id, "participant_id": pid, "manager_id": mid}
+        for pid, mid in managers.items()
+        if pid not in existing
+    ]
+    moved = [
+        {"b_id": existing[pid][0], "b_manager": mid}
+        for pid, mid in managers.items()
+        if pid in existing and existing[pid][2] is None and existing[pid][1] != mid
+    ]
+    if new:
+        stmt = insert_for(session)(table).on_conflict_do_nothing(
+            index_elements=["nudge_id", "participant_id"]
+        )
+        await session.execute(stmt, new)
+    if moved:
+        conn = await session.connection()
+        await conn.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.answer.is_(None))
+            .values(manager_id=bindparam("b_manager")),
+            moved,
+        )
 
 
 async def cancel_pending_with_prefix(

@@ -37,11 +37,13 @@ def planner_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Record the planner hook instead of running the features' planner."""
     calls: list[dict[str, Any]] = []
 
-    async def record(**kwargs: Any) -> int:
+    async def record(*_db: Any, **kwargs: Any) -> int:
         calls.append(kwargs)
         return 3
 
+    # In a transaction of its own (plan_deliveries) or after the commit (replan_cohort).
     monkeypatch.setattr(planner, "plan_deliveries", record)
+    monkeypatch.setattr(planner, "replan_cohort", record)
     return calls
 
 

@@ -51,3 +51,24 @@ async def test_an_erased_persons_stub_is_never_told(db: Database, settings: Sett
         await create_person(s, email="erased-x@erased.invalid", erased_at=NOW)
     async with db.transaction() as s:
         assert await send_due_notices(s, settings, now=NOW) == 0
+
+
+async def test_someone_only_on_teams_is_told_in_teams(db: Database, settings: Settings) -> None:
+    from storage.models import PersonIdentity
+
+    async with db.transaction() as s:
+        per = await create_person(s, email="per@x.no")
+        s.add(
+            PersonIdentity(
+                person_id=per.id,
+                platform="teams",
+                user_id="29:per",
+                service_url="https://smba.example/emea/",
+                conversation_id="a:per-chat",
+            )
+        )
+    async with db.transaction() as s:
+        assert await send_due_notices(s, settings, now=NOW) == 1
+    async with db.session() as s:
+        (row,) = (await s.exec(select(Delivery).where(col(Delivery.kind) == NOTICE_KIND))).all()
+    assert (row.transport, row.target) == ("teams", "a:per-chat|https://smba.example/emea")
