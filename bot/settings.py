@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from storage.emails import canonical_email
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_BASE_URL = "http://localhost:3000"
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "xoxb-your-token"}
@@ -338,7 +340,7 @@ def _raw_values(environ: dict[str, str], env_file: Path | None) -> dict[str, Any
             continue
         raw = raw.strip()
         if field == "staff_emails":
-            values[field] = tuple(e.strip().lower() for e in raw.split(",") if e.strip())
+            values[field] = tuple(canonical_email(e) for e in raw.split(",") if e.strip())
         else:
             values[field] = raw
     return values
