@@ -1336,8 +1336,13 @@ def main() -> None:
     """Console-script entry point."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from storage.lengths import ValueTooLong
+
     try:
         app()
+    except ValueTooLong as exc:
+        err.print(f"[bold red]error:[/] {exc}; nothing was changed", highlight=False)
+        sys.exit(1)
     except SettingsError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(2)

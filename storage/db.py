@@ -15,6 +15,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import lengths
+
+lengths.install()  # string columns hold what they say, on SQLite too
+
 
 def _normalise(url: str) -> str:
     if url.startswith("postgres://"):

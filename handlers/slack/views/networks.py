@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import broadcasts, networks
 from bot.broadcasts import Audience
+from bot.limits import PROFILE_LIMITS, too_long
 from bot.messages import t
 from bot.networks import InvalidRequest
 from bot.people import NotAllowed
@@ -116,21 +117,35 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
     @app.view(VIEW_PROFILE)
     async def profile_saved(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
         user_id = str(body.get("user", {}).get("id", ""))
+        state = (body.get("view", {}).get("state") or {}).get("values") or {}
+        fields: dict[str, str | None] = {}
+        for name in ("project_title", "topics", "bio"):
+            value = _value(state, name)
+            fields[name] = value if isinstance(value, str) and value else None
+        over = too_long(fields, PROFILE_LIMITS)
+        if over:
+            # The modal limits these in the browser; a forged submission is refused here,
+            # field by field, and nothing is saved.
+            actor = await actor_for(runtime, user_id)
+            await ack(
+                response_action="errors",
+                errors={k: t("limits.too_long", actor.locale, n=n) for k, n in over.items()},
+            )
+            return
+        await ack()
         actor = await actor_for(runtime, user_id)
         if actor.person_id is None:
             return
-        state = (body.get("view", {}).get("state") or {}).get("values") or {}
         async with runtime.db.transaction() as session:
             await networks.update_profile(
                 session,
                 person_id=actor.person_id,
                 now=runtime.clock.now(),
                 findable="yes" in (_value(state, "findable") or []),
-                project_title=_value(state, "project_title") or None,
-                topics=_value(state, "topics") or None,
-                bio=_value(state, "bio") or None,
+                project_title=fields["project_title"],
+                topics=fields["topics"],
+                bio=fields["bio"],
             )
         from handlers.slack.home import publish_home
 
