@@ -177,8 +177,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     # --- App Home ------------------------------------------------------------------------
     "home.greeting": {"nb": "Hei {name}!", "en": "Hi {name}!"},
     "home.truncated": {
-        "nb": "Det er mer enn det får plass til her. Bruk `/cohort help` for å se kommandoene.",
-        "en": "There is more than fits here. Use `/cohort help` to see the commands.",
+        "nb": plural(
+            "n",
+            one="{n} del av Hjem fikk ikke plass her (Slack viser høyst 100 blokker). "
+            "Kommandoene i `/cohort help` viser alt.",
+            other="{n} deler av Hjem fikk ikke plass her (Slack viser høyst 100 blokker). "
+            "Kommandoene i `/cohort help` viser alt.",
+        ),
+        "en": plural(
+            "n",
+            one="{n} part of Home did not fit here (Slack shows at most 100 blocks). "
+            "The commands in `/cohort help` show everything.",
+            other="{n} parts of Home did not fit here (Slack shows at most 100 blocks). "
+            "The commands in `/cohort help` show everything.",
+        ),
     },
     # App Home sections for participants (handlers/home/sessions.py, handlers/home/pulses.py)
     "home.session.title": {"nb": "Neste samling", "en": "Next session"},
@@ -1603,13 +1615,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *resultater* [puls] – svarprosent og resultater\n"
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
         "• *utsendelser* – utsendelser som venter eller feilet\n"
-        "• *kunngjøring* og *rapport* – i Slack eller på kommandolinjen ennå",
+        "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
+        "• *rapport* – i Slack eller på kommandolinjen ennå",
         "en": "*For programme staff*\n"
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
         "• *deliveries* – deliveries waiting or failed\n"
-        "• *announce* and *report* – in Slack or on the command line for now",
+        "• *announce* – send an announcement: audience, preview and time\n"
+        "• *report* – in Slack or on the command line for now",
     },
     "teams.help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",

@@ -49,8 +49,8 @@ def playground_config(as_role: str = "staff", people: list[DemoPerson] | None = 
         "bot": {"id": "00000000-0000-0000-0000-00000000000011", "name": "cohortbot"},
         "currentUser": _user(0, me),
         "users": [_user(n + 1, p) for n, p in enumerate(others)],
-        "personalChat": {"id": "__PERSONAL_CHAT_ID__"},
-        "groupChat": {"id": "__GROUP_CHAT_ID__", "name": "Kollegagruppe"},
+        "personalChat": {"id": "personal-chat-cohortbot"},
+        "groupChat": {"id": "group-chat-cohortbot", "name": "Kollegagruppe"},
         "team": {
             "id": "team-id",
             "name": "Demokull Bergen",

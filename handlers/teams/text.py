@@ -3,15 +3,15 @@
 The bot's own words may use `*bold*`, `_italic_`, `` `code` ``, `•` bullets and line breaks;
 Teams' TextBlock markdown wants `**bold**`, and shows people's words as written only when
 their markdown characters are escaped. People's words are marked by `bot.text` (the one
-escaping path, from the "harden" work); text that predates the marking is Slack-style mrkdwn
-with `&lt;`-escapes, handled the same way here (the bot's words) after unescaping.
+escaping path): `words()` runs are escaped whole, `formatted()` runs (staff announcements)
+keep `*bold*` and `_italic_` but no links, headings or lists, references become their labels.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+
+from bot.text import render
 
 # Markdown that Adaptive Card renderers (Teams, the Playground's) act on, plus the
 # `{{DATE(...)}}`/`{{TIME(...)}}` functions TextBlocks expand.
@@ -43,12 +43,12 @@ def bot_markdown(text: str) -> str:
     return _BOLD.sub(lambda m: f"**{m.group(1)}**", text)
 
 
-def _spans() -> Callable[..., Any] | None:
-    try:
-        from bot.text import render  # the neutral marking, once it is on main
-    except ImportError:
-        return None
-    return render
+def formatted_markdown(text: str) -> str:
+    """Staff's formatted words: `*bold*`/`_italic_` kept, every other markdown escaped."""
+    out = re.sub(r"([\\`~\[\]()#>|!+\-])", r"\\\1", text)
+    out = _LIST_START.sub(lambda m: f"{m.group(1)}{m.group(2)}\\.", out)
+    out = out.replace("{{", "{\u200b{").replace("}}", "}\u200b}")
+    return _BOLD.sub(lambda m: f"**{m.group(1)}**", out)
 
 
 def to_markdown(text: str) -> str:
@@ -56,17 +56,14 @@ def to_markdown(text: str) -> str:
 
     Single line breaks become paragraph breaks, which every Teams client shows as a new line.
     """
-    render = _spans()
-    if render is None:
-        out = bot_markdown(text)
-    else:
-        out = render(
-            text,
-            bot=bot_markdown,
-            people=escape_words,
-            user_ref=lambda span: escape_words(span.text or span.ref),
-            channel_ref=lambda span: escape_words(f"#{span.text or span.ref}"),
-        )
+    out = render(
+        text,
+        bot=bot_markdown,
+        people=escape_words,
+        people_formatted=formatted_markdown,
+        user_ref=lambda span: escape_words(span.text or span.ref),
+        channel_ref=lambda span: escape_words(f"#{span.text or span.ref}"),
+    )
     return out.replace("\r\n", "\n").replace("\n", "\n\n").replace("\n\n\n\n", "\n\n")
 
 
@@ -81,9 +78,6 @@ def _bot_plain(text: str) -> str:
 
 def to_plain(text: str) -> str:
     """Neutral text as a person reads it (button titles, the notification preview)."""
-    render = _spans()
-    if render is None:
-        return _bot_plain(text)
     return str(
         render(
             text,

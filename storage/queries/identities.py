@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -94,7 +95,12 @@ async def save_identity(
     conversation_id: str | None = None,
     reference: dict[str, Any] | None = None,
 ) -> PersonIdentity:
-    """Insert or update the person's identity on `platform`; fields given as None are kept."""
+    """Insert or update the person's identity on `platform`; fields given as None are kept.
+
+    Safe against a concurrent save of the same identity (Teams sends installationUpdate and
+    conversationUpdate for one install at once): the insert runs in a savepoint, and losing the
+    race turns into an update of the winner's row.
+    """
     row = await identity_for_person(session=session, person_id=person_id, platform=platform)
     if row is None:
         # The platform id may have been someone else's (a re-used account): it moves.
@@ -103,8 +109,20 @@ async def save_identity(
             await session.delete(other)
             await session.flush()
         row = PersonIdentity(
-            person_id=person_id, platform=platform, user_id=user_id, created_at=now
+            person_id=person_id,
+            platform=platform,
+            user_id=user_id,
+            created_at=now,
+            updated_at=now,
         )
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            row = await identity_for_person(session=session, person_id=person_id, platform=platform)
+            if row is None:
+                raise
     row.user_id = user_id
     for name, value in (
         ("aad_object_id", aad_object_id),

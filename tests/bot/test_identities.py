@@ -119,3 +119,27 @@ async def test_pulse_reaches_people_who_are_only_in_teams(
     assert sorted((r.transport, r.person_id) for r in rows) == sorted(
         [("slack", on_slack.id), ("teams", on_teams.id)]
     )
+
+
+async def test_two_install_events_at_once_store_one_identity(db: Database) -> None:
+    """Teams sends installationUpdate and conversationUpdate for one install at the same time."""
+    import asyncio
+
+    async with db.transaction() as session:
+        person = await create_person(session, email="samtidig@kommune.no")
+
+    async def save(n: int) -> None:
+        async with db.transaction() as session:
+            await remember_teams_user(
+                session,
+                TeamsUser("29:same", "aad-same", email=person.email),
+                now=NOW,
+                service_url=SERVICE,
+                conversation_id=f"a:same-{n}",
+            )
+
+    await asyncio.gather(save(1), save(2))
+    async with db.session() as session:
+        rows = (await session.exec(select(PersonIdentity))).all()  # type: ignore[call-overload]
+    assert [(r.person_id, r.user_id) for r in rows] == [(person.id, "29:same")]
+    assert rows[0].conversation_id in ("a:same-1", "a:same-2")

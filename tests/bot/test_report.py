@@ -353,7 +353,8 @@ async def test_every_section_matches_the_hand_computed_numbers(
     munis = table(report, "geography_municipalities")
     assert munis == {"Oslo": [1], "Vestland": [2], "Totalt": [3]}
     muni = table(report, "geography_municipality")
-    assert muni["Bergen"] == [0, 5, 5] and muni["Voss"] == [0, 5, 5] and muni["Oslo"] == [6, 0, 6]
+    # Municipalities for all cohorts at once: per cohort nearly every cell would be small.
+    assert muni == {"Oslo": [6], "Bergen": [5], "Voss": [5], "Totalt": [16]}
 
     # Evaluations. Pulse A: invited 6/4, answered 6/3 -> 90 %; mean A1 25/6, A2 10/3, all 35/9.
     pa, pb = ids["pa"], ids["pb"]

@@ -140,7 +140,7 @@ async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
             else False
         )
 
-    await eventually(delivered, within=15)
+    await eventually(delivered)
     assert any("6 av 8 har svart" in text for text in bot.ephemerals(STAFF))
     assert "programstaben" in bot.ephemerals(PARTICIPANTS[0])[-1]
     report = next(f for f in bot.emu.state.files.values() if f.name.endswith(".csv"))

@@ -26,17 +26,22 @@ def build_home(actor: Actor, parts: list[list[dict[str, Any]]]) -> dict[str, Any
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": t("error.unknown_user", locale)}}
         )
+    # A part that does not fit is left out whole (never cut in the middle, which would drop
+    # its "and N more"), later parts that fit still come, and the end says how many are out.
+    left_out = 0
     for part in parts:
         if not part:
             continue
-        if len(blocks) + len(part) + 1 > MAX_HOME_BLOCKS:
-            blocks.append(
-                {
-                    "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": t("home.truncated", locale)}],
-                }
-            )
-            break
+        if len(blocks) + len(part) + 1 > MAX_HOME_BLOCKS - 1:
+            left_out += 1
+            continue
         blocks.append({"type": "divider"})
         blocks.extend(part)
+    if left_out:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": t("home.truncated", locale, n=left_out)}],
+            }
+        )
     return {"type": "home", "blocks": blocks}

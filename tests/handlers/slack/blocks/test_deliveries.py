@@ -41,3 +41,22 @@ def test_all_failures_shown_needs_no_more() -> None:
     )
     text = str(build_delivery_overview(overview, "nb"))
     assert "staff_list.open" not in text and "til i hele lista" not in text
+
+
+def test_home_leaves_out_a_part_that_does_not_fit_whole_says_so_and_keeps_the_rest() -> None:
+    from bot.people import Actor
+    from handlers.slack.blocks.home import MAX_HOME_BLOCKS, build_home
+
+    def part(name: str, n: int) -> list[dict[str, object]]:
+        return [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{name} {i}"}} for i in range(n)
+        ]
+
+    actor = Actor("U1", None, frozenset({"staff"}), "nb")
+    view = build_home(actor, [part("a", 40), part("big", 70), part("privacy", 3)])
+    blocks = view["blocks"]
+    assert len(blocks) <= MAX_HOME_BLOCKS
+    text = str(blocks)
+    assert "big 0" not in text  # never half a part: its "and N more" would be cut off
+    assert "a 39" in text and "privacy 2" in text  # later parts that fit still come
+    assert "1 del av Hjem fikk ikke plass her" in blocks[-1]["elements"][0]["text"]
