@@ -196,7 +196,13 @@ def plan_apply(
         finally:
             await db.dispose()
 
-    report = run_async(apply())
+    from bot.planner import PlanTooLarge
+
+    try:
+        report = run_async(apply())
+    except PlanTooLarge as exc:
+        fail(f"{exc}; no deliveries were planned")
+        return
     _print_plan_report(report)
 
 
@@ -304,6 +310,8 @@ def import_people_command(
         finally:
             await db.dispose()
 
+    from bot.planner import PlanTooLarge
+
     try:
         report = run_async(check_and_import())
     except ImportRejected as exc:
@@ -313,6 +321,9 @@ def import_people_command(
         return
     except (ImportFileError, DirectoryError) as exc:
         fail(f"{exc}; nothing was imported")
+        return
+    except PlanTooLarge as exc:
+        fail(f"{exc}; no deliveries were planned for this import")
         return
     _print_import_report(report)
 
