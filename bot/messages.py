@@ -91,6 +91,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Beklager, noe gikk galt. Prøv igjen om litt, eller si fra til programstaben.",
         "en": "Sorry, something went wrong. Try again in a moment, or tell the programme staff.",
     },
+    "error.refused": {
+        "nb": "Det gikk ikke, og ingenting er endret: {reason}",
+        "en": "That did not work, and nothing was changed: {reason}",
+    },
+    "limits.too_long": {
+        "nb": "For langt: høyst {n} tegn. Ingenting er lagret.",
+        "en": "Too long: {n} characters at most. Nothing was saved.",
+    },
+    "limits.command_too_long": {
+        "nb": "Kommandoen er for lang (høyst {n} tegn), så jeg har ikke gjort noe.",
+        "en": "The command is too long ({n} characters at most), so I did nothing.",
+    },
     "error.not_allowed": {
         "nb": "Dette kan bare programstaben gjøre.",
         "en": "Only programme staff can do this.",

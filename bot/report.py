@@ -298,6 +298,12 @@ class _Builder:
     )
 
     def _figures(self, col: Column) -> dict[str, int]:
+        cache: dict[Column, dict[str, int]] = self.__dict__.setdefault("_figure_cache", {})
+        if col not in cache:
+            cache[col] = self._count_figures(col)
+        return cache[col]
+
+    def _count_figures(self, col: Column) -> dict[str, int]:
         w, rows = col.window, self.rows_of(col)
 
         def n(test: Callable[[Any], bool]) -> int:
