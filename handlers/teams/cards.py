@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.messages import t
 from bot.notifier import Button, OutgoingMessage, Section
 from handlers.teams.text import to_markdown, to_plain
 
@@ -91,7 +92,7 @@ def _text_inputs(
                 "valueOff": "false",
             }
         )
-    send = "Send" if locale == "en" else "Send inn"
+    send = t("teams.send", locale)
     action = execute_action(
         verb, send, {"value": button.value, "section": index, "input": input_id, **carry}
     )
