@@ -20,9 +20,10 @@ PROFILE_LIMITS: dict[str, int] = {
     "workplace": 200,
     "position": 200,
 }
-# An announcement (Slack's section text) and a free-text pulse answer.
+# An announcement (Slack's section text), a reflection, a free-text pulse answer (bot.pulses).
 MAX_ANNOUNCEMENT = 3000
-MAX_FREE_TEXT_ANSWER = 2000
+MAX_REFLECTION = 3000
+MAX_FREE_TEXT_ANSWER = 3000
 
 
 def too_long(fields: dict[str, str | None], limits: dict[str, int]) -> dict[str, int]:

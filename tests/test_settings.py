@@ -38,6 +38,21 @@ def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
     assert s.base_url == "https://bot.example.no"
 
 
+def test_teams_mode_follows_credentials_and_says_what_is_missing() -> None:
+    assert load_settings({}, env_file=None).teams == "off"
+    assert load_settings({"COHORTBOT_TEAMS": "dev"}, env_file=None).teams == "dev"
+    on = {
+        "TEAMS_APP_ID": "0f6b2a52-3f4b-4c1e-9a55-6d3f8f1c2b7a",
+        "TEAMS_APP_PASSWORD": "s3cret-value",
+    }
+    with pytest.raises(SettingsError, match="TEAMS_TENANT_ID is missing"):
+        load_settings(on, env_file=None)
+    assert load_settings({**on, "TEAMS_TENANT_ID": "t"}, env_file=None).teams == "on"
+    assert load_settings({**on, "COHORTBOT_TEAMS": "off"}, env_file=None).teams == "off"
+    with pytest.raises(SettingsError, match="COHORTBOT_TEAMS='yes' is invalid"):
+        load_settings({"COHORTBOT_TEAMS": "yes"}, env_file=None)
+
+
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-2-3", "SLACK_SIGNING_SECRET": "abcdef0123456789"}
 STRONG = "EZmZocz-IluR-yncXAIz1rv1pWbvlbuhjzLM8XOkk3M"  # secrets.token_urlsafe(32)
 

@@ -17,6 +17,7 @@ from storage.lengths import ValueTooLong
 from storage.models import Person
 from tests.handlers.test_networks_e2e import PARTICIPANTS, Bot, bot, rows  # noqa: F401
 from tests.utils.factories import create_person
+from tests.utils.poison import FIXED
 from tests.utils.slack import interaction_body, sign
 from tests.utils.workspace import eventually
 
@@ -83,3 +84,12 @@ async def test_no_column_takes_more_than_it_holds_even_on_sqlite(db: Database) -
             await create_person(session, email="a@example.no", project_title="x" * 1000)
     async with db.session() as session:
         assert (await session.exec(select(Person))).all() == []
+
+
+async def test_a_forged_reflection_over_the_limit_saves_nothing(db: Database) -> None:
+    from bot.assignments import save_reflection
+    from bot.limits import MAX_REFLECTION
+
+    with pytest.raises(ValueError, match="at most"):
+        async with db.transaction() as session:
+            await save_reflection(session, 1, 1, "x" * (MAX_REFLECTION + 1), False, FIXED)
