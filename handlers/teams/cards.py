@@ -84,9 +84,7 @@ def _text_inputs(
             {
                 "type": "Input.Toggle",
                 "id": f"shareable_{index}",
-                "title": "Kan deles med klassen"
-                if locale != "en"
-                else "May be shared with the class",
+                "title": to_plain(t("teams.reflection.share", locale)),
                 "value": "false",
                 "valueOn": "true",
                 "valueOff": "false",
