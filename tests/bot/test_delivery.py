@@ -511,3 +511,21 @@ async def test_a_lingering_tick_ends_when_only_paused_work_is_due(
     stats = await asyncio.wait_for(d.tick(), timeout=30)
     assert stats.paused == 5 and len(slack.calls) <= settings.dispatch_concurrency
     assert (await asyncio.wait_for(d.tick(), timeout=30)).claimed == 0
+
+
+async def test_staff_listed_only_in_the_setting_are_alerted_on_slack_when_email_pauses(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    """Staff are who the settings say: a listed, never-flagged staff member gets the alert."""
+    settings = settings.model_copy(
+        update={"staff_emails": ("anne@lu.no",), "smtp_url": "smtp://127.0.0.1:1"}
+    )
+    async with db.transaction() as session:
+        session.add(Person(email="anne@lu.no", name="Anne", slack_user_id="UANNE"))
+    await enqueue_many(
+        db, settings, count=1, send_at=clock.now(), transport="email", target=lambda i: "x@k.no"
+    )
+    email = ScriptedNotifier(lambda t, n: SendResult("paused", error="535 auth"), transport="email")
+    slack = RecordingNotifier()
+    await dispatcher(db, settings, clock, slack=slack, email=email).tick()
+    assert [t for t, _ in slack.sent] == ["UANNE"]
