@@ -603,6 +603,17 @@ async def hold_unsendable(
     delivery is sent, so a held row that later goes out reads as any other.
     """
     total = 0
+    # A transport configured since: its rows are no longer held, whenever they are due.
+    await session.execute(
+        update(DELIVERY)
+        .where(
+            D.state == DeliveryState.PENDING,
+            D.transport.in_(sorted(transports)),
+            D.error.startswith(HELD_NOTE),
+        )
+        .values(error=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     for transport, text in note.items():
         if transport in transports:
             continue
