@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, OffsetClock, SystemClock
@@ -71,8 +69,11 @@ def create_bolt_app(
     from handlers.slack.webclient import StartupAuthorization, use_client
 
     auth = auth or StartupAuthorization(client)
+    from handlers.slack.endpoint import quiet_bolt_logger
+
     bolt = AsyncApp(
         client=client,
+        logger=quiet_bolt_logger(),
         signing_secret=runtime.settings.slack_signing_secret,
         process_before_response=False,
         authorize=auth.authorize,
@@ -101,10 +102,11 @@ async def check_slack_token(client: AsyncWebClient) -> StartupAuthorization:
 
 def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -> web.Application:
     """The HTTP surface: /slack/events, /api/messages (Teams), /healthz, handlers.web's routes."""
+    from handlers.slack.endpoint import MAX_REQUEST_BYTES
     from handlers.teams.app import add_routes as add_teams_routes
     from handlers.web import add_routes
 
-    web_app = web.Application(client_max_size=2 * 1024 * 1024)
+    web_app = web.Application(client_max_size=MAX_REQUEST_BYTES)
     web_app[RUNTIME_KEY] = runtime
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -115,22 +117,11 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -
     web_app.router.add_get("/healthz", healthz)
 
     if bolt is not None:
-        verifier = SignatureVerifier(runtime.settings.slack_signing_secret or "")
+        from handlers.slack.endpoint import slack_events_handler
 
-        async def slack_events(request: web.Request) -> web.Response:
-            try:
-                bolt_request = await to_bolt_request(request)
-            except ValueError:
-                # Bolt parses the body before it checks the signature: answer a forged request
-                # 401 as usual, and a signed one that is not valid JSON 400, changing nothing.
-                body = await request.text()
-                if not verifier.is_valid_request(body, dict(request.headers)):
-                    return web.json_response({"error": "invalid_signature"}, status=401)
-                logger.warning("Refused a signed Slack request whose payload is not valid JSON")
-                return web.json_response({"error": "malformed_payload"}, status=400)
-            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
-
-        web_app.router.add_post("/slack/events", slack_events)
+        # Size, signature and shape are checked before Bolt parses anything (4xx, no body logged).
+        handler = slack_events_handler(bolt, runtime.settings.slack_signing_secret or "")
+        web_app.router.add_post("/slack/events", handler)
     else:
 
         async def slack_not_configured(_request: web.Request) -> web.Response:
@@ -141,6 +132,18 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -
     add_teams_routes(web_app, teams)
     add_routes(web_app, runtime)
     return web_app
+
+
+def listening_on(runner: web.AppRunner) -> str:
+    """Where the server really listens, said truthfully ("all interfaces" for 0.0.0.0)."""
+    shown = []
+    for address in runner.addresses:
+        host, port = str(address[0]), int(address[1])
+        if host in ("0.0.0.0", "::"):
+            shown.append(f"all interfaces, port {port}")
+        else:
+            shown.append(f"http://{'[' + host + ']' if ':' in host else host}:{port}")
+    return ", ".join(shown) or "nothing"
 
 
 def build_runtime(
@@ -401,13 +404,13 @@ async def serve(
     try:
         await runner.setup()
         try:
-            await web.TCPSite(runner, "0.0.0.0", settings.port).start()
+            await web.TCPSite(runner, settings.host, settings.port).start()
         except OSError as exc:
             raise StartupError(
-                f"cannot listen on port {settings.port} ({exc.strerror}): "
-                "set COHORTBOT_PORT to a free port"
+                f"cannot listen on {settings.host}:{settings.port} ({exc.strerror}): "
+                "set COHORTBOT_PORT to a free port, or COHORTBOT_HOST to an address of this machine"
             ) from None
-        logger.info("cohortbot listening on http://127.0.0.1:%s", settings.port)
+        logger.info("cohortbot listening on %s", listening_on(runner))
         if local is not None:
             await seed_local_demo(runtime, client)
         elif settings.slack_app_token:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
+from bot.logs import redact
 from bot.messages import counted, plural_word
 from bot.settings import Settings, SettingsError, get_settings
 
@@ -84,7 +85,12 @@ def db_upgrade() -> None:
     try:
         upgrade(settings.database_url)
     except Exception as exc:
-        fail(f"could not migrate the database ({type(exc).__name__}: {exc}); check DATABASE_URL")
+        # The driver's text may hold the URL (and its password) or a row's values: name the
+        # kind of error only, with any URL password blanked.
+        fail(
+            f"could not migrate the database ({type(exc).__name__}: "
+            f"{redact(str(exc).splitlines()[0] if str(exc) else '')[:160]}); check DATABASE_URL"
+        )
     console.print(f"database at revision {current_revision(settings.database_url)}")
 
 
@@ -190,7 +196,13 @@ def plan_apply(
         finally:
             await db.dispose()
 
-    report = run_async(apply())
+    from bot.planner import PlanTooLarge
+
+    try:
+        report = run_async(apply())
+    except PlanTooLarge as exc:
+        fail(f"{exc}; no deliveries were planned")
+        return
     _print_plan_report(report)
 
 
@@ -298,6 +310,8 @@ def import_people_command(
         finally:
             await db.dispose()
 
+    from bot.planner import PlanTooLarge
+
     try:
         report = run_async(check_and_import())
     except ImportRejected as exc:
@@ -307,6 +321,9 @@ def import_people_command(
         return
     except (ImportFileError, DirectoryError) as exc:
         fail(f"{exc}; nothing was imported")
+        return
+    except PlanTooLarge as exc:
+        fail(f"{exc}; no deliveries were planned for this import")
         return
     _print_import_report(report)
 
@@ -1328,8 +1345,27 @@ def teams_package(
 
 def main() -> None:
     """Console-script entry point."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.lengths import ValueTooLong
+
     try:
         app()
+    except ValueTooLong as exc:
+        err.print(f"[bold red]error:[/] {exc}; nothing was changed", highlight=False)
+        sys.exit(1)
     except SettingsError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(2)
+    except SQLAlchemyError as exc:
+        # A database's error text quotes rows (emails, names) and URLs: say what kind it was.
+        err.print(f"[bold red]error:[/] {database_error(exc)}", highlight=False)
+        sys.exit(1)
+
+
+def database_error(exc: BaseException) -> str:
+    """A database error said without the values it quotes: its kind and constraint only."""
+    orig = getattr(exc, "orig", None)
+    constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
+    where = f" on {constraint}" if constraint else ""
+    return f"the database refused the change ({type(exc).__name__}{where}); nothing was changed"

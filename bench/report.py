@@ -83,7 +83,7 @@ def generate(url: str, seed: int = 2026) -> dict[str, int]:
     positions = ["Enhetsleder", "Avdelingsleder", "Fagleder", "Kommunalsjef", "Daglig leder"]
     areas = ["Sykehjem", "Hjemmetjeneste", "Helsestasjon", "Legekontor", "Rus og psykiatri"]
     educations = ["Sykepleier", "Vernepleier", "Lege", "Fysioterapeut", "Sosionom", None]
-    reasons = ["Sykdom", "Ny jobb", "Arbeidsbelastning", "Personlige grunner", None]
+    reasons = ["personal", "job_change", "workload", "employer", None]
     counts: dict[str, int] = {}
     with engine.begin() as conn:
         conn.execute(

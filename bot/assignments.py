@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
 from bot.consent import record_consent
+from bot.limits import MAX_REFLECTION
 from bot.messages import esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
 from storage.models import Assignment, AssignmentProgress, ConsentKind, EnrolmentStatus
@@ -164,6 +165,8 @@ async def save_reflection(
     now: datetime,
 ) -> Assignment:
     """Store the person's reflection (replacing an earlier one) and whether it may be shared."""
+    if len(text.strip()) > MAX_REFLECTION:  # refused, never silently cut
+        raise ValueError(f"a reflection holds at most {MAX_REFLECTION} characters")
     assignment = await _checked(session, assignment_id, person_id)
     cleaned = text.strip()[:MAX_REFLECTION_CHARS]
     if not cleaned:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.emails import canonical_email
 from storage.queries import audit as aq
 from storage.queries.people import get_person_by_email, record_audit
 
@@ -103,5 +104,5 @@ async def read_log(
 
 async def person_id_for_email(session: AsyncSession, email: str) -> int | None:
     """The id of the person with this email (any case), for `cohortbot audit --person`."""
-    person = await get_person_by_email(session=session, email=email.strip().lower())
+    person = await get_person_by_email(session=session, email=canonical_email(email))
     return person.id if person is not None else None

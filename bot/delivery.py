@@ -44,6 +44,7 @@ from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
 from bot.timing import QuietHours, next_allowed
 from storage.db import Database
+from storage.emails import canonical_email
 from storage.models import ERASED_EMAIL_SUFFIX, SendingPause
 from storage.queries import deliveries as q
 
@@ -741,7 +742,7 @@ class Dispatcher:
         stamp = now.strftime("%Y%m%dT%H%M%S")
         targets: list[tuple[str, str, int | None]] = []
         if "email" in self.notifiers and transport != "email":
-            emails = {e.lower() for e in self.settings.staff_emails}
+            emails = {canonical_email(e) for e in self.settings.staff_emails}
             for staff_id, email, _ in contacts:
                 if email.lower() not in emails:
                     targets.append(("email", email, staff_id))

@@ -17,6 +17,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import t
+from bot.text import short
+from storage.emails import canonical_email
 from storage.models import EnrolmentStatus, ExamResult
 from storage.queries.enrolments import list_person_enrolments
 from storage.queries.people import get_person_by_email, record_audit, save_rows
@@ -206,7 +208,7 @@ async def record_status(
     check_change(change, today=today)
     person = await get_person_by_email(session=session, email=email)
     if person is None or person.id is None:
-        raise StatusError(f"no person with the email {email.strip().lower()}")
+        raise StatusError(f"no person with the email {short(canonical_email(email), 80)}")
     enrolments = await list_person_enrolments(session=session, person_id=person.id)
     if cohort_ref is not None:
         enrolments = [(e, c) for e, c in enrolments if cohort_ref in (c.key, str(c.id))]

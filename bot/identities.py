@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery import schedule
 from bot.notifier import OutgoingMessage
 from bot.settings import Settings
+from storage.emails import canonical_email
 from storage.models import Person, PersonIdentity
 from storage.queries import identities as q
 
@@ -108,7 +109,7 @@ async def person_for_teams_user(session: AsyncSession, user: TeamsUser) -> Perso
     )
     if person is None and user.email:
         found = await q.people_by_lower_emails(session=session, emails=[user.email])
-        person = found.get(user.email.strip().lower())
+        person = found.get(canonical_email(user.email))
     return person
 
 

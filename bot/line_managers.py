@@ -13,7 +13,7 @@ handled. Deliveries of one nudge share the source `nudge:{id}`.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from bot.involvement import NudgeFigures, involvement_figures
 from bot.links import make_link
 from bot.messages import Markup, esc, format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
+from bot.planner_hash import fingerprint, message_json
 from bot.settings import Settings
 from bot.timing import QuietHours, is_public_holiday, next_allowed
 from storage.models import ERASED_EMAIL_SUFFIX, Nudge, NudgeAnswerValue, PersonIdentity
@@ -236,6 +237,7 @@ async def plan_nudges(
     ]
     by_participant = {m.participant_id: m for m in managed}
     policy = QuietHours.from_settings(settings)
+    addressees: dict[int, Addressee] = {}  # per manager, the same for every nudge
     for nudge in await q.list_nudges(session=session, cohort_id=cohort_id):
         assert nudge.id is not None
         await q.ensure_answer_rows(
@@ -244,7 +246,6 @@ async def plan_nudges(
             managers={m.participant_id: m.manager_id for m in managed},
         )
         groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        addressees: dict[int, Addressee] = {}
         for row in await q.answers_for_nudge(session=session, nudge_id=nudge.id):
             who = by_participant.get(row.participant_id)
             if who is None or row.answer is not None or row.manager_id != who.manager_id:
@@ -265,6 +266,35 @@ async def plan_nudges(
             wanted.add(key)
             if to.target.endswith(ERASED_EMAIL_SUFFIX):
                 continue  # an erased person's stub: never messaged
+            send_at = next_allowed(
+                nudge.send_at, audience="line_manager", tz=to.tz or settings.timezone, policy=policy
+            )
+            # Everything the message is built from: when it matches the stored one, the
+            # message (links, names, texts) is not rendered again.
+            plan_hash = fingerprint(
+                nudge.id,
+                nudge.kind,
+                nudge.title,
+                nudge.text,
+                nudge.send_at,
+                nudge.respond_by,
+                to,
+                participants,
+                settings.base_url,
+                hashlib.sha256((settings.secret_key or "").encode()).hexdigest(),
+            )
+            old = existing.get(key)
+            if old is not None and (
+                old.state != "pending"  # sent, failed or cancelled: left alone
+                or (
+                    old.plan_hash == plan_hash
+                    and old.send_at == send_at
+                    and old.target == to.target
+                    and old.transport == to.transport
+                    and not old.urgent
+                )
+            ):
+                continue
             message = nudge_message(
                 nudge, to=to, participants=participants, settings=settings, send_at=nudge.send_at
             )
@@ -273,28 +303,16 @@ async def plan_nudges(
                 "transport": to.transport,
                 "kind": KIND_NUDGE,
                 "target": to.target,
-                "message": json.loads(json.dumps(message.to_json())),
-                "send_at": next_allowed(
-                    nudge.send_at,
-                    audience="line_manager",
-                    tz=to.tz or settings.timezone,
-                    policy=policy,
-                ),
+                "message": message_json(message, plan_hash),
+                "send_at": send_at,
                 "person_id": manager_id,
                 "source": source_for(nudge.id),
                 "urgent": False,
                 "error": delivery.held_note(to.transport, settings),
             }
-            old = existing.get(key)
             if old is None:
                 inserts.append(values)
-            elif old.state == "pending" and (
-                old.send_at != values["send_at"]
-                or old.target != values["target"]
-                or old.transport != values["transport"]
-                or old.message != values["message"]
-                or old.urgent
-            ):
+            else:
                 updates.append(values)
         await dq.insert_deliveries(session=session, rows=inserts)
         await dq.update_pending_deliveries(session=session, rows=updates)

@@ -17,7 +17,7 @@ import socket
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.settings import Settings
+from bot.settings import Settings, redact_url
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -31,8 +31,19 @@ _TOKEN = re.compile(r"\b(?:xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|Bearer\s+[A
 
 
 def redact(text: str) -> str:
-    """Blank email addresses and tokens."""
-    return _TOKEN.sub("[token]", _EMAIL.sub("[email]", text))
+    """Blank passwords in URLs, email addresses and tokens."""
+    return _TOKEN.sub("[token]", _EMAIL.sub("[email]", redact_url(text)))
+
+
+class RedactingFilter(logging.Filter):
+    """The same second line of defence for text lines: no URL password, address or token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -81,6 +92,7 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(
             JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
         )
+        handler.addFilter(RedactingFilter())
         root.addHandler(handler)
         root.setLevel(settings.log_level)
     # APScheduler logs every run of the one-second dispatch tick at INFO, and a WARNING each

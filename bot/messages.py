@@ -91,6 +91,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Beklager, noe gikk galt. Prøv igjen om litt, eller si fra til programstaben.",
         "en": "Sorry, something went wrong. Try again in a moment, or tell the programme staff.",
     },
+    "error.refused": {
+        "nb": "Det gikk ikke, og ingenting er endret: {reason}",
+        "en": "That did not work, and nothing was changed: {reason}",
+    },
+    "limits.too_long": {
+        "nb": "For langt: høyst {n} tegn. Ingenting er lagret.",
+        "en": "Too long: {n} characters at most. Nothing was saved.",
+    },
+    "limits.command_too_long": {
+        "nb": "Kommandoen er for lang (høyst {n} tegn), så jeg har ikke gjort noe.",
+        "en": "The command is too long ({n} characters at most), so I did nothing.",
+    },
     "error.not_allowed": {
         "nb": "Dette kan bare programstaben gjøre.",
         "en": "Only programme staff can do this.",
@@ -1613,13 +1625,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *resultater* [puls] – svarprosent og resultater\n"
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
         "• *utsendelser* – utsendelser som venter eller feilet\n"
-        "• *kunngjøring* og *rapport* – i Slack eller på kommandolinjen ennå",
+        "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
+        "• *rapport* – i Slack eller på kommandolinjen ennå",
         "en": "*For programme staff*\n"
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
         "• *deliveries* – deliveries waiting or failed\n"
-        "• *announce* and *report* – in Slack or on the command line for now",
+        "• *announce* – send an announcement: audience, preview and time\n"
+        "• *report* – in Slack or on the command line for now",
     },
     "teams.help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",

@@ -10,6 +10,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Protocol
 
+# A delivery target naming a group conversation of these people rather than an existing one:
+# the transport opens (or reopens) the conversation when it sends, so opening it is part of the
+# outbox step instead of the transaction that decided it (Slack: conversations.open).
+GROUP_TARGET_PREFIX = "group:"
+
+
+def group_target(user_ids: list[str]) -> str:
+    """The target for a group conversation of these people (order does not matter)."""
+    return GROUP_TARGET_PREFIX + ",".join(sorted(dict.fromkeys(u for u in user_ids if u)))
+
+
+def group_members(target: str) -> list[str] | None:
+    """The people of a group target, or None for an ordinary target."""
+    if not target.startswith(GROUP_TARGET_PREFIX):
+        return None
+    return [u for u in target.removeprefix(GROUP_TARGET_PREFIX).split(",") if u]
+
 
 @dataclass(frozen=True)
 class Button:

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.directory import DirectoryUser
 from bot.messages import DEFAULT_LOCALE, normalise_locale
 from bot.settings import Settings
+from storage.emails import canonical_email
 from storage.models import Person
 from storage.queries import people as q
 
@@ -80,7 +81,7 @@ async def actor_for_person(
 
 def is_staff_email(settings: Settings, email: str | None) -> bool:
     """Whether COHORTBOT_STAFF_EMAILS lists `email` (case does not matter)."""
-    return bool(email) and (email or "").strip().lower() in settings.staff_emails
+    return bool(email) and canonical_email(email or "") in settings.staff_emails
 
 
 async def recognise_staff(
@@ -97,7 +98,7 @@ async def recognise_staff(
     if user.deleted or not is_staff_email(settings, user.email):
         return None
     assert user.email is not None
-    email = user.email.strip().lower()
+    email = canonical_email(user.email)
     person = await q.get_person_by_email(session=session, email=email)
     if person is not None and person.slack_user_id not in (None, user.id):
         return None

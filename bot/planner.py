@@ -17,11 +17,10 @@ Every send time goes through the delivery engine's quiet hours and Norwegian hol
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,6 +38,7 @@ from bot.identities import reach, teams_identities
 from bot.line_managers import plan_nudges
 from bot.messages import DEFAULT_LOCALE, normalise_locale, t
 from bot.notifier import OutgoingMessage
+from bot.planner_hash import message_json
 from bot.settings import Settings
 from bot.timing import QuietHours, local_time, next_allowed
 from storage.db import Database
@@ -52,9 +52,9 @@ OVERDUE_NOTICE_AT = time(8, 0)
 
 
 # A cohort's plan may imply at most this many deliveries (about 25 assignments with three
-# personal messages each for 3,000 participants); beyond it the plan is refused with a clear
+# personal messages each for 6,000 participants); beyond it the plan is refused with a clear
 # error instead of filling the outbox (docs/plan-format.md, "Size limits").
-MAX_DELIVERIES_PER_COHORT = 250_000
+MAX_DELIVERIES_PER_COHORT = 500_000
 WRITE_CHUNK = 500  # rows per write transaction when re-planning: each commits in well under 1 s
 
 
@@ -86,8 +86,7 @@ class PlanChanges:
 
 
 def _json(message: OutgoingMessage) -> dict[str, Any]:
-    # As stored: JSON-native (tuples become lists), so it compares equal to the row's value.
-    return cast(dict[str, Any], json.loads(json.dumps(message.to_json())))
+    return message_json(message)
 
 
 async def plan_changes(
@@ -162,7 +161,7 @@ async def plan_changes(
             row.send_at != send_at
             or row.target != target
             or row.transport != transport
-            or row.message != message
+            or row.plan_hash != message["meta"]["plan_hash"]
             or row.urgent
         ):
             changes.updates.append(values)

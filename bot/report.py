@@ -163,7 +163,7 @@ class _Grid:
         total_column: bool,
         fixed_totals: bool,
     ) -> None:
-        self.lt = LinearTable()
+        self.lt = LinearTable(network=True)
         self.rows = list(row_keys)
         self.cols = list(columns)
         self.ids = [
@@ -273,7 +273,11 @@ class _Builder:
         return [c.label for c in self.columns]
 
     def rows_of(self, col: Column) -> list[Any]:
-        return [e for e in self.enrolments if e.cohort_id in col.cohort_ids]
+        if not hasattr(self, "_by_cohort"):
+            self._by_cohort: dict[int, list[Any]] = defaultdict(list)
+            for e in self.enrolments:
+                self._by_cohort[e.cohort_id].append(e)
+        return [e for cid in sorted(col.cohort_ids) for e in self._by_cohort.get(cid, [])]
 
     def count(self, col: Column, test: Callable[[Any, Window], bool]) -> int:
         return sum(1 for e in self.rows_of(col) if test(e, col.window))
@@ -294,6 +298,12 @@ class _Builder:
     )
 
     def _figures(self, col: Column) -> dict[str, int]:
+        cache: dict[Column, dict[str, int]] = self.__dict__.setdefault("_figure_cache", {})
+        if col not in cache:
+            cache[col] = self._count_figures(col)
+        return cache[col]
+
+    def _count_figures(self, col: Column) -> dict[str, int]:
         w, rows = col.window, self.rows_of(col)
 
         def n(test: Callable[[Any], bool]) -> int:
@@ -478,17 +488,38 @@ class _Builder:
 
     # --- background and geography ----------------------------------------------------------
 
-    def _dimension(self, column: str, section: str, caption_key: str | None = None) -> Table:
+    def _dimension(
+        self, column: str, section: str, caption_key: str | None = None, *, whole: bool = False
+    ) -> Table:
+        """Participants by one column, per cohort (or year); `whole`: for all of them at once.
+
+        Places with many values (workplaces, municipalities) are counted `whole`: per cohort
+        nearly every cell would be a small group, hidden anyway, and far slower to protect.
+        """
+        columns = self.columns
+        if whole and len(self.columns) > 1 and self.total_col is not None:
+            columns = [self.total_col]
         counts: dict[tuple[str, int], int] = defaultdict(int)
-        for j, col in enumerate(self.columns):
+        for j, col in enumerate(columns):
             for e in self.rows_of(col):
                 if rules.participant_in(e, col.window):
                     counts[(_label(getattr(e, column), self.loc), j)] += 1
         keys = sorted(
             {k for k, _ in counts},
-            key=lambda v: (-sum(counts[(v, j)] for j in range(len(self.columns))), v),
+            key=lambda v: (-sum(counts[(v, j)] for j in range(len(columns))), v),
         )
-        grid = self._grid(row_keys=keys, counts=counts, total_measure="participants")
+        if columns is self.columns:
+            grid = self._grid(row_keys=keys, counts=counts, total_measure="participants")
+        else:
+            grid = _Grid(
+                keys,
+                [c.label for c in columns],
+                counts,
+                column_totals=[self.headline["participants"][-1]],
+                total_column=False,
+                fixed_totals=True,
+            )
+            grid.solve(self.k)
         table = grid_table(
             grid,
             key=f"{section}_{column}",
@@ -504,7 +535,7 @@ class _Builder:
 
     async def background(self) -> ReportSection:
         tables = [
-            self._dimension(c, "background")
+            self._dimension(c, "background", whole=c == "workplace")
             for c in ("position", "gender", "workplace", "service_area", "education")
         ]
         return ReportSection(
@@ -545,7 +576,7 @@ class _Builder:
             (label_all, [Cell(len(every), False, label_all, label_all, "municipalities")])
         )
         municipality = self._dimension(
-            "municipality", "geography", "report.background.municipality"
+            "municipality", "geography", "report.background.municipality", whole=True
         )
         return ReportSection(
             key="geography",

@@ -102,7 +102,7 @@ _SVG_HEAD = re.compile(r"^.*?(<svg\b)", re.S)
 _SVG_METADATA = re.compile(r"<metadata>.*?</metadata>", re.S)
 
 
-def chart_svg(chart: Chart) -> str:
+def chart_svg(chart: Chart, locale: str = "nb") -> str:
     """Draw a bar chart as an inline SVG string (matplotlib, text kept as text)."""
     import matplotlib
 
@@ -140,6 +140,13 @@ def chart_svg(chart: Chart) -> str:
                 ax.barh(offs, vals, height=width, label=label, color="#0b5394")
             else:
                 ax.bar(offs, vals, width=width, label=label)
+        # Axis numbers in the report's style too: "2,5" in bokmål, never "2.5" beside "5,1".
+        from matplotlib.ticker import FuncFormatter
+
+        ticks = FuncFormatter(
+            lambda v, _pos: format_number(v, locale, "count" if v == int(v) else "percent")
+        )
+        (ax.xaxis if chart.horizontal else ax.yaxis).set_major_formatter(ticks)
         if chart.value_max is not None:
             (ax.set_xlim if chart.horizontal else ax.set_ylim)(0, chart.value_max)
         if chart.horizontal:
@@ -196,7 +203,7 @@ def render_html(report: AnnualReport) -> str:
             parts.append(f"<p>{esc(s.intro)}</p>")
         for chart in s.charts:
             parts.append(
-                f"<figure>{chart_svg(chart)}<figcaption>{esc(chart.title)}</figcaption></figure>"
+                f"<figure>{chart_svg(chart, loc)}<figcaption>{esc(chart.title)}</figcaption></figure>"
             )
         parts += [_table_html(tb, loc, total, hidden) for tb in s.tables]
         parts.append("</section>")

@@ -23,6 +23,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
 from bot.settings import Settings
+from bot.text import short
+from storage.emails import canonical_email
 from storage.models import ERASED_EMAIL_SUFFIX, Cohort, CohortStatus, Enrolment, Person
 from storage.queries import people as people_q
 from storage.queries import rights as q
@@ -109,7 +111,7 @@ def cohort_last_year(cohort: Cohort, *, now: datetime, settings: Settings) -> in
 async def find_person(session: AsyncSession, email: str) -> Person:
     person = await people_q.get_person_by_email(session=session, email=email)
     if person is None or person.id is None or person.erased_at is not None:
-        raise UnknownPerson(email.strip().lower())
+        raise UnknownPerson(short(canonical_email(email), 80))
     return person
 
 

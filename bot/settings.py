@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from storage.emails import canonical_email
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_BASE_URL = "http://localhost:3000"
@@ -30,6 +34,9 @@ class Settings(BaseModel):
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = "sqlite:///./data/cohortbot.db"
     port: int = Field(default=3000, ge=1, le=65535)
+    # Loopback unless told otherwise, in both modes: behind a reverse proxy the bot needs no
+    # more; a container sets COHORTBOT_HOST=0.0.0.0 (the Dockerfile does).
+    host: str = "127.0.0.1"
     timezone: str = "Europe/Oslo"
     base_url: str = DEFAULT_BASE_URL
     secret_key: str | None = None
@@ -126,6 +133,19 @@ class Settings(BaseModel):
             raise ValueError("an IANA time zone such as Europe/Oslo") from exc
         return value
 
+    @field_validator("host")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        value = value.strip().strip("[]")
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not re.fullmatch(r"[A-Za-z0-9.-]{1,253}", value):
+                raise ValueError(
+                    "an IP address such as 127.0.0.1 or 0.0.0.0, or a host name"
+                ) from None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -184,6 +204,7 @@ ENV_FIELDS: dict[str, str] = {
     "SLACK_API_URL": "slack_api_url",
     "DATABASE_URL": "database_url",
     "COHORTBOT_PORT": "port",
+    "COHORTBOT_HOST": "host",
     "COHORTBOT_TIMEZONE": "timezone",
     "COHORTBOT_BASE_URL": "base_url",
     "COHORTBOT_SECRET_KEY": "secret_key",
@@ -241,6 +262,56 @@ ENV_FIELDS: dict[str, str] = {
 }
 
 
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
+SECRET_FIELDS = frozenset(
+    {
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "secret_key",
+        "secret_key_previous",
+        "teams_app_password",
+    }
+)
+MIN_SECRET_BITS = 256
+
+
+def redact_url(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***` (scheme://user:***@host)."""
+    return _URL_PASSWORD.sub(lambda m: m.group("head") + "***@", text)
+
+
+def secret_bits(value: str) -> float:
+    """A conservative estimate of the entropy in a secret string, in bits.
+
+    Each character counts at the size of the smallest usual alphabet it fits (hex: 4 bits,
+    base64/url-safe: 6, other printable: 6.5); a string with few distinct characters ("aaaa…")
+    or made of one repeated piece ("abcabc…") counts for what its piece is worth.
+    """
+    if not value:
+        return 0.0
+    period = (value + value).find(value, 1)  # the shortest piece the string repeats
+    piece = value[:period] if period < len(value) else value
+    if re.fullmatch(r"[0-9a-fA-F]+", piece):
+        per_char = 4.0
+    elif re.fullmatch(r"[A-Za-z0-9+/=_-]+", piece):
+        per_char = 6.0
+    else:
+        per_char = 6.5
+    if len(set(piece)) < 10:
+        per_char = min(per_char, 2.0)
+    return per_char * len(piece)
+
+
+def weak_secret(value: str) -> str | None:
+    """Why `value` is too weak to sign links (None when it is strong enough)."""
+    if value.strip().lower() in PLACEHOLDER_SECRETS:
+        return "is a placeholder"
+    if secret_bits(value) < MIN_SECRET_BITS:
+        return f"is too short or too simple (about {int(secret_bits(value))} bits; needs 256)"
+    return None
+
+
 def _expected(error: Any) -> str:
     """Say what a value should look like, in words a person setting an env var understands."""
     kind = error.get("type", "")
@@ -269,7 +340,7 @@ def _raw_values(environ: dict[str, str], env_file: Path | None) -> dict[str, Any
             continue
         raw = raw.strip()
         if field == "staff_emails":
-            values[field] = tuple(e.strip().lower() for e in raw.split(",") if e.strip())
+            values[field] = tuple(canonical_email(e) for e in raw.split(",") if e.strip())
         else:
             values[field] = raw
     return values
@@ -288,7 +359,9 @@ def load_settings(
         var = next((v for v, f in ENV_FIELDS.items() if f == field), field.upper())
         expected = _expected(first)
         got = values.get(field)
-        raise SettingsError(f"{var}={got!r} is invalid: expected {expected}") from None
+        # Never echo a secret, a password in a URL, or a screenful of bad input.
+        shown = "(hidden)" if field in SECRET_FIELDS else repr(redact_url(str(got))[:80])
+        raise SettingsError(f"{var}={shown} is invalid: expected {expected}") from None
     if (
         settings.secret_key is not None
         and settings.secret_key.strip().lower() in PLACEHOLDER_SECRETS
@@ -307,6 +380,26 @@ def load_settings(
                 )
     if settings.slack_bot_token and not settings.slack_signing_secret:
         raise SettingsError("SLACK_SIGNING_SECRET is missing: expected the app's signing secret")
+    if settings.has_slack_credentials:
+        # Links are signed with it: one captured link must not be enough to brute-force it.
+        # (Local mode makes a strong one of its own when none is given.)
+        for var, key in (
+            ("COHORTBOT_SECRET_KEY", settings.secret_key),
+            ("COHORTBOT_SECRET_KEY_PREVIOUS", settings.secret_key_previous),
+        ):
+            if key is None and var.endswith("PREVIOUS"):
+                continue
+            if key is None:
+                raise SettingsError(
+                    f"{var} is missing: expected at least 32 random bytes, e.g. "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+                )
+            why = weak_secret(key)
+            if why:
+                raise SettingsError(
+                    f"{var} {why}: expected at least 32 random bytes, e.g. "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+                )
     return settings
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SUPPRESSED_MARK = "*"
+PROBE = 8  # complements tried per shortfall before taking the smallest
 
 
 def is_small(n: float, min_n: int) -> bool:
@@ -63,6 +64,20 @@ class Item:
     upper: float | None = None
     hide_with: Hashable | None = None  # hidden whenever this item is (a mean with its n)
     protection: float | None = None  # this item's own required width (else the table's)
+
+    def sparse_rows(self) -> list[tuple[dict[int, float], float, float]]:
+        """The item as linear constraints lo <= a·x <= hi, with `a` as {atom: coefficient}."""
+        if self.lower is not None or self.upper is not None:
+            low = self.lower if self.lower is not None else -_INF
+            return [(dict(self.num), low, self.upper if self.upper is not None else _INF)]
+        if self.den is None:
+            return [(dict(self.num), self.value - self.tol, self.value + self.tol)]
+        hi = dict(self.num)
+        lo = dict(self.num)
+        for i, c in self.den.items():
+            hi[i] = hi.get(i, 0.0) - (self.value + self.tol) * c
+            lo[i] = lo.get(i, 0.0) - (self.value - self.tol) * c
+        return [(hi, -_INF, 0.0), (lo, 0.0, _INF)]
 
     def rows(self, n_atoms: int) -> list[tuple[list[float], float, float]]:
         """The item as linear constraints lo <= a·x <= hi on the atoms."""
@@ -103,74 +118,89 @@ def feasible_interval(
     Returns (inf, -inf) when no x does (the published figures contradict each other), and an
     infinite end where nothing bounds the target.
     """
-    import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    rows: list[list[float]] = []
-    lo: list[float] = []
-    hi: list[float] = []
-    for item in shown:
-        for a, low, high in item.rows(n_atoms):
-            rows.append(a)
-            lo.append(low)
-            hi.append(high)
-    c = np.array(_dense(target, n_atoms))
-    ends: list[float] = []
-    for sign in (1.0, -1.0):
-        if integer:
-            constraints = (
-                [LinearConstraint(np.array(rows), np.array(lo), np.array(hi))] if rows else []
-            )
-            res = milp(
-                sign * c,
-                constraints=constraints,
-                integrality=np.ones(n_atoms),
-                bounds=Bounds(0, np.inf),
-            )
-            status = res.status
-        else:
-            res = _lp(sign * c, rows, lo, hi, n_atoms)
-            status = res.status
-        if status == 2:  # infeasible
-            return _INF, -_INF
-        if status == 3 or res.x is None:  # unbounded
-            ends.append(-_INF if sign > 0 else _INF)
-            continue
-        ends.append(float(sign * res.fun))
-    low_end, high_end = ends
-    if all(float(v).is_integer() for v in target.values()) and math.isfinite(low_end):
-        # Whole atoms times whole coefficients: the target is whole, so round the ends inward.
-        top = float(math.floor(high_end + 1e-7)) if math.isfinite(high_end) else high_end
-        return float(math.ceil(low_end - 1e-7)), top
-    return (round(low_end, 6), round(high_end, 6))
+    return _System(n_atoms, list(shown)).interval(target, integer=integer)
 
 
-def _lp(c: Any, rows: list[list[float]], lo: list[float], hi: list[float], n: int) -> Any:
-    """The LP relaxation with HiGHS: equalities as A_eq, the rest as two-sided A_ub."""
-    import numpy as np
-    from scipy.optimize import linprog
+class _System:
+    """The shown items as sparse constraint matrices, built once and solved for many targets."""
 
-    a_eq, b_eq, a_ub, b_ub = [], [], [], []
-    for a, low, high in zip(rows, lo, hi, strict=True):
-        if low == high:
-            a_eq.append(a)
-            b_eq.append(low)
-            continue
-        if high != _INF:
-            a_ub.append(a)
-            b_ub.append(high)
-        if low != -_INF:
-            a_ub.append([-v for v in a])
-            b_ub.append(-low)
-    return linprog(
-        c,
-        A_eq=np.array(a_eq) if a_eq else None,
-        b_eq=np.array(b_eq) if b_eq else None,
-        A_ub=np.array(a_ub) if a_ub else None,
-        b_ub=np.array(b_ub) if b_ub else None,
-        bounds=(0, None),
-        method="highs",
-    )
+    def __init__(self, n_atoms: int, shown: list[Item]) -> None:
+        from scipy.sparse import csr_matrix
+
+        self.n = n_atoms
+        eq: list[tuple[Mapping[int, float], float]] = []
+        ub: list[tuple[Mapping[int, float], float]] = []
+        every: list[tuple[Mapping[int, float], float, float]] = []
+        for item in shown:
+            for coeffs, low, high in item.sparse_rows():
+                every.append((coeffs, low, high))
+                if low == high:
+                    eq.append((coeffs, low))
+                    continue
+                if high != _INF:
+                    ub.append((coeffs, high))
+                if low != -_INF:
+                    ub.append(({k: -v for k, v in coeffs.items()}, -low))
+
+        def matrix(rows: list[Any]) -> Any:
+            data, cols, ptr = [], [], [0]
+            for coeffs, *_ in rows:
+                for k, v in coeffs.items():
+                    if v:
+                        cols.append(k)
+                        data.append(v)
+                ptr.append(len(data))
+            return csr_matrix((data, cols, ptr), shape=(len(rows), n_atoms)) if rows else None
+
+        self.a_eq, self.b_eq = matrix(eq), [b for _, b in eq]
+        self.a_ub, self.b_ub = matrix(ub), [b for _, b in ub]
+        self.a_all = matrix(every)
+        self.lo_all = [lo for _, lo, _ in every]
+        self.hi_all = [hi for _, _, hi in every]
+
+    def interval(self, target: Mapping[int, float], *, integer: bool) -> tuple[float, float]:
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+        c = np.zeros(self.n)
+        for k, v in target.items():
+            c[k] += v
+        ends: list[float] = []
+        for sign in (1.0, -1.0):
+            if integer:
+                constraints = (
+                    [LinearConstraint(self.a_all, self.lo_all, self.hi_all)]
+                    if self.a_all is not None
+                    else []
+                )
+                res = milp(
+                    sign * c,
+                    constraints=constraints,
+                    integrality=np.ones(self.n),
+                    bounds=Bounds(0, np.inf),
+                )
+            else:
+                res = linprog(
+                    sign * c,
+                    A_eq=self.a_eq,
+                    b_eq=self.b_eq or None,
+                    A_ub=self.a_ub,
+                    b_ub=self.b_ub or None,
+                    bounds=(0, None),
+                    method="highs",
+                )
+            if res.status == 2:  # infeasible
+                return _INF, -_INF
+            if res.status == 3 or res.x is None:  # unbounded
+                ends.append(-_INF if sign > 0 else _INF)
+                continue
+            ends.append(float(sign * res.fun))
+        low_end, high_end = ends
+        if all(float(v).is_integer() for v in target.values()) and math.isfinite(low_end):
+            # Whole atoms times whole coefficients: the target is whole, so round the ends in.
+            top = float(math.floor(high_end + 1e-7)) if math.isfinite(high_end) else high_end
+            return float(math.ceil(low_end - 1e-7)), top
+        return (round(low_end, 6), round(high_end, 6))
 
 
 @dataclass
@@ -180,6 +210,10 @@ class LinearTable:
     atoms: list[float] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     withheld: bool = False
+    # True when the items are row and column sums of one two-way table (and single cells): its
+    # constraint matrix is totally unimodular, so the LP's answer is already the integer one.
+    network: bool = False
+    _systems: dict[frozenset[Hashable], _System] = field(default_factory=dict, repr=False)
 
     def atom(self, value: float) -> int:
         self.atoms.append(value)
@@ -224,8 +258,16 @@ class LinearTable:
         """The attacker's interval for a hidden item, given everything not in `hidden`."""
         if item.den is not None:
             raise ValueError("protection is checked on counts, not on ratios")
-        shown = [i for i in self.items if i.key not in hidden]
-        return feasible_interval(len(self.atoms), shown, item.num, integer=integer)
+        if integer and self.network:
+            integer = False  # a table of sums only: the LP's corners are whole already
+        state = frozenset(hidden)
+        system = self._systems.get(state)
+        if system is None:
+            self._systems = {
+                state: _System(len(self.atoms), [i for i in self.items if i.key not in hidden])
+            }
+            system = self._systems[state]
+        return system.interval(item.num, integer=integer)
 
     def solve(
         self,
@@ -279,10 +321,11 @@ class LinearTable:
             )
             if not candidates:
                 break
+            # Probe the first few candidates only: enough to skip useless ones, cheap on big tables.
             pick = next(
                 (
                     c
-                    for c in candidates
+                    for c in candidates[:PROBE]
                     if _width(self.interval(failing, hidden | {c.key}, integer=integer)) > width
                 ),
                 candidates[0],
@@ -421,7 +464,7 @@ def suppress_table(
         raise ValueError("every row needs the same number of cells")
     if any(v < 0 for r in rows for v in r):
         raise ValueError("counts cannot be negative")
-    table = LinearTable()
+    table = LinearTable(network=True)
     ids = [[table.atom(v) for v in r] for r in rows]
     for i in range(n_rows):
         for j in range(n_cols):

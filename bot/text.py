@@ -270,3 +270,9 @@ def html_text(text: str) -> str:
     import html
 
     return html.escape(plain(text), quote=True)
+
+
+def short(value: object, limit: int = 60) -> str:
+    """At most `limit` characters of `value` (bad input quoted back), with "…" when cut."""
+    text = clean(str(value)).replace("\n", " ")
+    return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"

@@ -7,6 +7,7 @@ token in `Authorization: Bearer …` or a `token` parameter. Errors are HTTP 200
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -139,6 +140,26 @@ def paginate(
     return page, encode_cursor(end) if end < len(items) else ""
 
 
+@dataclass
+class Hold:
+    """Hold every call of `method` once `after` of them have succeeded, until released.
+
+    For tests that must act "mid-send" (e.g. kill a sender) without racing the machine's speed:
+    the calls past the mark wait, and on release they fail with `service_unavailable`, so
+    nothing held is ever posted.
+    """
+
+    method: str
+    after: int
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+
+    def release(self) -> None:
+        """Let the held calls fail and every later call through."""
+        self.released.set()
+
+
 class WebApi:
     """Serve the Web API against a `WorkspaceState`."""
 
@@ -158,6 +179,7 @@ class WebApi:
         self.calls = calls or CallLog(config.call_log_limit)
         self.inbound: InboundSender | None = None
         self.base_url = config.public_base_url or ""
+        self.hold: Hold | None = None
         self.methods: dict[str, Handler] = {
             "api.test": self.api_test,
             "auth.test": self.auth_test,
@@ -192,6 +214,23 @@ class WebApi:
             "files.completeUploadExternal": self.files_complete_upload_external,
             "files.info": self.files_info,
         }
+
+    def hold_calls(self, method: str, *, after: int) -> Hold:
+        """Hold calls of `method` after `after` successful ones (see `Hold`)."""
+        self.hold = Hold(method=method, after=after)
+        return self.hold
+
+    async def _held(self, method: str) -> bool:
+        """Wait while a hold applies to `method`; True if this call was held."""
+        hold = self.hold
+        if hold is None or hold.method != method or hold.released.is_set():
+            return False
+        if self.calls.count(method, ok=True) < hold.after:
+            return False
+        hold.waiting += 1
+        hold.reached.set()
+        await hold.released.wait()
+        return True
 
     def add_routes(self, app: web.Application) -> None:
         """Register the Web API routes on an aiohttp application."""
@@ -282,6 +321,8 @@ class WebApi:
             handler = self.methods.get(method)
             if handler is None:
                 raise SlackError("unknown_method", req_method=method)
+            if await self._held(method):
+                raise SlackError("service_unavailable", status=503)
             wait = self.limiter.check(method, self._limit_key(record.channel))
             if wait is not None:
                 record.status = 429

@@ -15,6 +15,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import lengths
+
+lengths.install()  # string columns hold what they say, on SQLite too
+
 
 def _normalise(url: str) -> str:
     if url.startswith("postgres://"):
@@ -82,7 +86,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def make_sync_engine(url: str, **kwargs: Any) -> Engine:
-    """A sync engine for Alembic and one-shot CLI work."""
+    """A sync engine for Alembic and one-shot CLI work (errors without parameters too)."""
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         _ensure_sqlite_dir(url)
         engine = create_engine(sync_url(url), **kwargs)

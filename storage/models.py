@@ -148,7 +148,7 @@ class PersonIdentity(SQLModel, table=True):
     "29:…"), their Entra (AAD) object id and tenant, and the conversation reference of their
     1:1 chat with the bot (`service_url` + `conversation_id`, the rest in `reference`), stored
     when they install the app or write to it. Slack's id is still on `Person` (see
-    docs/delivery.md: it moves here when the Slack adapter stops reading it from there).
+    docs/delivery.md); it moves here when the Slack adapter stops reading it from there.
     """
 
     __tablename__ = "person_identity"

@@ -120,3 +120,101 @@ async def test_an_unsigned_malformed_payload_is_still_401(client: TestClient) ->
         "/slack/events", data="{not json", headers={"Content-Type": "application/json"}
     )
     assert resp.status == 401
+
+
+MALFORMED_BODIES = [
+    ("[1]", "application/json"),
+    ("null", "application/json"),
+    ("1", "application/json"),
+    ('"x"', "application/json"),
+    ("{not json", "application/json"),
+    ("", "application/json"),
+    ("payload=notjson", "application/x-www-form-urlencoded"),
+    ("payload=%5B1%5D", "application/x-www-form-urlencoded"),
+    ("payload=null", "application/x-www-form-urlencoded"),
+    ("%%%&&&==", "application/x-www-form-urlencoded"),
+    ("\udcff", "text/plain"),
+]
+
+
+@pytest.mark.parametrize(("body", "ctype"), MALFORMED_BODIES)
+@pytest.mark.parametrize("signed", [False, True])
+async def test_the_public_endpoint_never_500s_on_a_malformed_body(
+    client: TestClient,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    body: str,
+    ctype: str,
+    signed: bool,
+) -> None:
+    raw = body.encode("utf-8", "surrogateescape")
+    headers = {"Content-Type": ctype}
+    if signed:
+        headers.update(sign(settings.slack_signing_secret or "", raw.decode("latin-1")))
+    with caplog.at_level("DEBUG"):
+        resp = await client.post("/slack/events", data=raw, headers=headers)
+    assert 400 <= resp.status < 500
+    assert "Traceback" not in await resp.text()
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "Traceback" not in logged and not any(r.exc_info for r in caplog.records)
+    if len(body) > 3:
+        assert body not in logged  # logged without the body
+    assert await _event_rows(settings) == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=abc"},
+        {"X-Slack-Request-Timestamp": "", "X-Slack-Signature": ""},
+        {"X-Slack-Request-Timestamp": "1" * 40, "X-Slack-Signature": "v0=" + "a" * 64},
+        {"X-Slack-Request-Timestamp": "-5", "X-Slack-Signature": "v0=" + "a" * 64},
+        {"X-Slack-Request-Timestamp": "١٢٣", "X-Slack-Signature": "v0=" + "a" * 64},
+        {"X-Slack-Signature": "x" * 5000},
+    ],
+)
+async def test_malformed_signature_headers_get_401_without_a_traceback(
+    client: TestClient, caplog: pytest.LogCaptureFixture, headers: dict[str, str]
+) -> None:
+    body, ctype = json_body(EVENT)
+    with caplog.at_level("DEBUG"):
+        resp = await client.post(
+            "/slack/events", data=body, headers={"Content-Type": ctype, **headers}
+        )
+    assert resp.status == 401
+    assert not any(r.exc_info for r in caplog.records)
+    assert "hei" not in "\n".join(r.getMessage() for r in caplog.records)
+
+
+async def test_a_body_over_the_size_limit_gets_413(client: TestClient, settings: Settings) -> None:
+    from handlers.slack.endpoint import MAX_REQUEST_BYTES
+
+    body = "x" * (MAX_REQUEST_BYTES + 1)
+    headers = {
+        "Content-Type": "application/json",
+        **sign(settings.slack_signing_secret or "", body),
+    }
+    resp = await client.post("/slack/events", data=body, headers=headers)
+    assert resp.status == 413
+
+
+def test_bolts_logger_drops_bodies() -> None:
+    import logging
+
+    from handlers.slack.endpoint import quiet_bolt_logger
+
+    bolt_logger = quiet_bolt_logger()
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep()
+    bolt_logger.addHandler(keep)
+    try:
+        bolt_logger.info('{"user": "Kari Nordmann"}')
+        bolt_logger.warning("Unhandled request ({'text': 'Kari Nordmann'})")
+    finally:
+        bolt_logger.removeHandler(keep)
+    assert [r.getMessage() for r in records] == ["Unhandled request (body not logged)"]

@@ -23,7 +23,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 @pytest.fixture
 def cli(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The shared runner (tests/conftest.py), with a secret key for nudge links."""
-    monkeypatch.setenv("COHORTBOT_SECRET_KEY", "test-secret-key-0123456789abcdef")
+    monkeypatch.setenv("COHORTBOT_SECRET_KEY", "EZmZocz-IluR-yncXAIz1rv1pWbvlbuhjzLM8XOkk3M")
     return cli
 
 

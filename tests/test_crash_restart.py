@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.settings import Settings
 from storage.db import Database
@@ -46,7 +47,9 @@ async def start_worker(database_url: str, api_url: str, *extra: str) -> asyncio.
         "--batch",
         "100",
         "--lease",
-        "2",
+        # Long enough that no claim runs out while a worker lives, however busy the machine;
+        # the test runs the killed worker's leases out itself (see `expire_leases`).
+        "600",
         "--interval",
         "0.1",
         *extra,
@@ -55,6 +58,15 @@ async def start_worker(database_url: str, api_url: str, *extra: str) -> asyncio.
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def expire_leases(db: Database) -> None:
+    """Move every claim's lease into the past: time passing, made explicit."""
+    async with db.transaction() as session:
+        await session.execute(
+            text("UPDATE delivery SET lease_until = :past WHERE lease_until IS NOT NULL"),
+            {"past": datetime(2000, 1, 1, tzinfo=UTC)},
+        )
 
 
 async def test_kill_mid_send_then_restart(database_url: str, settings: Settings) -> None:
@@ -76,11 +88,18 @@ async def test_kill_mid_send_then_restart(database_url: str, settings: Settings)
             "--token",
             handle.bot_token,
         )
-        while handle.calls.count("chat.postMessage", ok=True) < RECIPIENTS // 3:
-            assert first.returncode is None, (await first.stderr.read()).decode()  # type: ignore[union-attr]
-            await asyncio.sleep(0.01)
+        # The emulator holds every post after the first third, so the kill lands mid-send on
+        # any machine, however fast or busy: the worker is then waiting on posts in flight.
+        hold = handle.emulator.webapi.hold_calls("chat.postMessage", after=RECIPIENTS // 3)
+        reached = asyncio.ensure_future(hold.reached.wait())
+        exited = asyncio.ensure_future(first.wait())
+        await asyncio.wait({reached, exited}, timeout=300, return_when=asyncio.FIRST_COMPLETED)
+        assert hold.reached.is_set(), (await first.stderr.read()).decode()  # type: ignore[union-attr]
         first.kill()  # SIGKILL: no cleanup, no outcome writes
-        await first.wait()
+        await exited
+        reached.cancel()
+        hold.release()  # the held posts fail unposted; the next worker sends them
+        await expire_leases(db)  # the dead worker's claims, as if its lease had run out
         sent_before_restart = handle.calls.count("chat.postMessage", ok=True)
         assert sent_before_restart < RECIPIENTS, "the worker finished before it was killed"
 

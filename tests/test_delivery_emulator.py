@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -47,6 +46,8 @@ async def test_429_on_one_channel_while_others_flow(
     # our limiter is told nothing about it, so the busy channel meets real 429s.
     emulator.config.rate_limits = True
     emulator.config.rate_scale = 2.0
+    # The emulator's buckets refill on the test's clock, not the machine's: no real waiting.
+    emulator.emulator.limiter.clock = lambda: clock.now().timestamp()
     busy = emulator.state.add_channel("lu-2026h-bergen")
     quiet = [emulator.state.add_channel(f"lu-2026h-{c}") for c in ("oslo", "tromso", "bodo")]
     targets = [busy.id] * 10 + [c.id for c in quiet]
@@ -63,11 +64,10 @@ async def test_429_on_one_channel_while_others_flow(
     limited = emulator.calls.calls("chat.postMessage", ok=False)
     assert limited and {r.channel for r in limited} == {busy.id}
 
-    for _ in range(60):  # Retry-After is in seconds; the frozen clock moves, the emulator refills
+    for _ in range(60):  # Retry-After is in seconds; one clock moves both sides
         if all(r.state == "sent" for r in await all_deliveries(db)):
             break
         clock.advance(timedelta(seconds=2))
-        await asyncio.sleep(0.3)
         await dispatcher.tick()
     rows = await all_deliveries(db)
     assert all(r.state == "sent" for r in rows)
@@ -133,3 +133,39 @@ async def test_a_post_whose_answer_was_lost_is_not_sent_twice(
         dm = emulator.state.im_between(user, emulator.state.bot_user_id)
         assert len(emulator.state.channel_messages(dm.id)) == 1
     assert emulator.calls.count("chat.postMessage") == 3  # no second post at all
+
+
+async def test_a_group_dm_is_opened_by_the_outbox_after_the_commit(
+    db: Database, settings: Settings, clock: FrozenClock, emulator: Any, http: aiohttp.ClientSession
+) -> None:
+    """Intros to a group decided in a transaction: nothing in Slack until the dispatcher sends;
+    then one group DM and one intro, and a resend after a lost answer reuses the same DM."""
+    from bot.delivery import schedule
+    from bot.notifier import OutgoingMessage, group_target
+
+    users = [emulator.state.add_user(f"peer{i}").id for i in range(3)]
+    async with db.transaction() as session:
+        await schedule(
+            session,
+            key="match-intro:1",
+            transport="slack",
+            kind="match_intro",
+            target=group_target(users),
+            message=OutgoingMessage(text="Hei, dere tre!"),
+            send_at=clock.now(),
+            audience="participant",
+            settings=settings,
+            urgent=True,
+        )
+    assert not any(c.is_mpim for c in emulator.state.channels.values())
+    notifier = slack(emulator, http, RateLimits(scale=1000))
+    dispatcher = Dispatcher(db, {"slack": notifier}, clock, notifier.limiter, settings, "t")
+    stats = await dispatcher.tick()
+    assert stats.sent == 1
+    mpims = [c for c in emulator.state.channels.values() if c.is_mpim]
+    assert len(mpims) == 1 and set(users) <= set(mpims[0].members)
+    assert [r.channel for r in emulator.calls.calls("chat.postMessage", ok=True)] == [mpims[0].id]
+    # The same people again (a resend): Slack hands back the same conversation.
+    again = await notifier.send(target=group_target(users), message=OutgoingMessage(text="x"))
+    assert again.status == "sent"
+    assert len([c for c in emulator.state.channels.values() if c.is_mpim]) == 1

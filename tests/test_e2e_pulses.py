@@ -147,7 +147,7 @@ async def test_a_pulse_from_creation_to_report(settings: Settings) -> None:
         async def report_uploaded() -> bool:
             return any(f.name == "arsrapport-2026.html" for f in ws.state.files.values())
 
-        await eventually(report_uploaded, within=15)
+        await eventually(report_uploaded)
         html = next(f for f in ws.state.files.values() if f.name == "arsrapport-2026.html")
         assert html.content is not None and b"Etter samling 1" in html.content
 

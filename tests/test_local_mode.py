@@ -54,13 +54,13 @@ def test_run_without_slack_starts_the_local_workspace_with_the_demo(tmp_path: Pa
         [*cli, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        assert _wait_for(f"http://127.0.0.1:{bot_port}/healthz", 60)["status"] == "ok"
+        assert _wait_for(f"http://127.0.0.1:{bot_port}/healthz", 120)["status"] == "ok"
         emulator = f"http://127.0.0.1:{emulator_port}"
 
         def demo_channels() -> set[str]:
             return {c.get("name") for c in _get(f"{emulator}/_admin/channels")["channels"]}
 
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while "lu-demo-bergen" not in demo_channels() and time.monotonic() < deadline:
             time.sleep(0.5)
         assert {

@@ -194,6 +194,21 @@ async def test_a_cohort_across_two_years_counts_each_year_with_its_own_events(
     for measure, (v25, v26) in expected.items():
         assert figure(y25, "enrolment", measure, cohort=cohort) == v25, measure
         assert figure(y26, "enrolment", measure, cohort=cohort) == v26, measure
+    # The final report: the same figures per year, and the period counted once (19 people).
+    out = tmp_path / "final.csv"
+    cli(
+        ["report", "final", "--from", "2025", "--to", "2026", "--format", "csv", "--out", str(out)],
+        settings,
+        tmp_path,
+    )
+    final = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    for measure, (v25, v26) in expected.items():
+        assert figure(final, "enrolment", measure, cohort="2025") == v25, measure
+        assert figure(final, "enrolment", measure, cohort="2026") == v26, measure
+    assert figure(final, "enrolment", "participants", cohort="2025–2026") == "19"
+    assert figure(final, "enrolment", "completed", cohort="2025–2026") == "14"
+    assert figure(final, "enrolment", "withdrawn", cohort="2025–2026") == "4"
+    assert {r["period"] for r in final} == {"2025–2026"}
     # One cohort: no "Totalt" column repeating it.
     assert not [r for r in y26 if r["section"] == "enrolment" and r["cohort"] == "Totalt"]
     # The summary of 2026 has 2025 beside it.

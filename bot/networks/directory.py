@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
 from bot.consent import record_consent
+from bot.limits import PROFILE_LIMITS, too_long
 from bot.networks.shared import InvalidRequest
 from bot.people import Actor
 from storage.models import ConsentKind, Person
@@ -121,6 +122,11 @@ async def update_profile(
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidRequest(f"not a profile field: {', '.join(sorted(unknown))}")
+    over = too_long(fields, PROFILE_LIMITS)
+    if over:  # a forged form: the modal stops these in the browser
+        raise InvalidRequest(
+            "too long: " + ", ".join(f"{k} (at most {n} characters)" for k, n in over.items())
+        )
     person = await q.get_person(session=session, person_id=person_id)
     if person is None:
         raise InvalidRequest(f"unknown person {person_id}")

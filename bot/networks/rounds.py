@@ -24,7 +24,7 @@ from bot.networks.shared import (
     _mention,
     _staff,
 )
-from bot.notifier import Button, OutgoingMessage, Section
+from bot.notifier import Button, OutgoingMessage, Section, group_target
 from bot.people import Actor
 from bot.settings import Settings
 from storage.models import MatchGroup, MatchRound, Network, NetworkKind, NetworkMembership, Person
@@ -203,9 +203,12 @@ async def run_matching_round(
     prompt_key = f"networks.prompt.{(number - 1) % PROMPT_COUNT + 1}"
     for member_ids in groups:
         members = [people[pid] for pid in member_ids]
-        channel = await admin.open_group_dm([p.slack_user_id for p in members if p.slack_user_id])
+        # The group DM is opened by the outbox when it sends the intro (`group_target`), after
+        # this transaction commits: a round rolled back leaves nothing in Slack, and a crash
+        # after the commit resumes with the dispatcher.
+        channel = group_target([p.slack_user_id for p in members if p.slack_user_id])
         group = MatchGroup(
-            round_id=match_round.id, slack_channel_id=channel, member_ids=list(member_ids)
+            round_id=match_round.id, slack_channel_id=None, member_ids=list(member_ids)
         )
         session.add(group)
         await session.flush()

@@ -112,10 +112,12 @@ def read_xlsx(path: Path) -> Table:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # From the bytes: openpyxl goes by the file's name, and the content decides here.
+        workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except Exception as exc:
         raise ImportFileError(
-            f"cannot read {path.name} as an XLSX workbook ({type(exc).__name__})"
+            f"cannot read {path.name} as an XLSX workbook ({type(exc).__name__}): "
+            f"{NOT_A_TABLE}, or a damaged one"
         ) from None
     try:
         sheet = workbook.worksheets[0]
@@ -124,13 +126,41 @@ def read_xlsx(path: Path) -> Table:
         workbook.close()
 
 
+NOT_A_TABLE = "not a CSV or XLSX file"
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls (and .doc)
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def file_kind(head: bytes) -> str:
+    """What a file is by its first bytes, not its name: "xlsx", "xls", "csv" or "other"."""
+    if head.startswith(_ZIP):
+        return "xlsx"
+    if head.startswith(_OLE):
+        return "xls"
+    sample = head[:8192]
+    if b"\x00" in sample:
+        return "other"  # UTF-16, images, PDFs, archives: no CSV has NUL bytes
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
+    if sample and controls / len(sample) > 0.01:
+        return "other"
+    return "csv"
+
+
 def read_table(path: Path | str) -> Table:
-    """Read a people file: .xlsx by its name, anything else as CSV."""
+    """Read a people file, told apart by its content: XLSX (a zip), or CSV text."""
     path = Path(path)
     if not path.is_file():
-        raise ImportFileError(f"no such file: {path}")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise ImportFileError(f"no such file: {path.name}")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ImportFileError(f"{path.name} is larger than 20 MB: is it the right file?")
+    with path.open("rb") as f:
+        head = f.read(8192)
+    kind = file_kind(head)
+    if kind == "xlsx":
         return read_xlsx(path)
-    if path.suffix.lower() == ".xls":
+    if kind == "xls":
         raise ImportFileError("old .xls workbooks are not supported: save as .xlsx or CSV UTF-8")
+    if kind == "other":
+        raise ImportFileError(f"{path.name} is {NOT_A_TABLE}: save it as .xlsx or CSV UTF-8")
     return read_csv(path.read_bytes())

@@ -25,6 +25,8 @@ from bot.people_import.columns import (
     RowError,
 )
 from bot.people_import.read import Table
+from bot.text import short
+from storage.emails import canonical_email
 from storage.models import CohortClass, EnrolmentStatus
 
 
@@ -59,11 +61,11 @@ def _class_index(classes: Sequence[CohortClass]) -> dict[str, set[str]]:
 def _check_email(
     values: dict[str, str], row: int, first_row_of: dict[str, int], problems: list[str]
 ) -> str:
-    email = values.get("email", "").strip().lower()
+    email = canonical_email(values.get("email", ""))
     if not email:
         problems.append("email is empty")
     elif not EMAIL.match(email) or len(email) > 320:
-        problems.append(f"'{values['email']}' is not an email address")
+        problems.append(f"'{short(values['email'])}' is not an email address")
     elif email in first_row_of:
         problems.append(f"duplicate email {email} (also on row {first_row_of[email]})")
     else:
@@ -80,10 +82,10 @@ def _check_class(
         return ""
     matches = index.get(class_ref.lower(), set())
     if not matches:
-        problems.append(f"unknown class '{class_ref}'; expected one of: {known_classes}")
+        problems.append(f"unknown class '{short(class_ref)}'; expected one of: {known_classes}")
     elif len(matches) > 1:
         problems.append(
-            f"class '{class_ref}' matches {', '.join(sorted(matches))}; use the class key"
+            f"class '{short(class_ref)}' matches {', '.join(sorted(matches))}; use the class key"
         )
     else:
         return next(iter(matches))
@@ -93,11 +95,11 @@ def _check_class(
 def _check_line_manager(
     values: dict[str, str], email: str, problems: list[str]
 ) -> tuple[str | None, str | None]:
-    manager_email = values.get("line_manager_email", "").strip().lower() or None
+    manager_email = canonical_email(values.get("line_manager_email", "")) or None
     manager_name = values.get("line_manager_name", "").strip() or None
     if manager_email and not EMAIL.match(manager_email):
         problems.append(
-            f"line_manager_email '{values['line_manager_email']}' is not an email address"
+            f"line_manager_email '{short(values['line_manager_email'])}' is not an email address"
         )
     elif manager_email and manager_email == email:
         problems.append("the line manager is the participant themself")
@@ -112,7 +114,7 @@ def _check_locale(values: dict[str, str], problems: list[str]) -> str | None:
         return None
     code = locale_raw.replace("_", "-").split("-")[0].lower()
     if code not in LOCALES:
-        problems.append(f"unknown locale '{locale_raw}'; expected nb, nn, no or en")
+        problems.append(f"unknown locale '{short(locale_raw)}'; expected nb, nn, no or en")
         return None
     return LOCALES[code]
 
@@ -123,7 +125,7 @@ def _check_slack_id(
     slack_id = values.get("slack_user_id", "").strip() or None
     if slack_id:
         if not SLACK_ID.match(slack_id):
-            problems.append(f"'{slack_id}' is not a Slack user id (like U012ABCDEF)")
+            problems.append(f"'{short(slack_id)}' is not a Slack user id (like U012ABCDEF)")
         elif slack_id in first_slack_row:
             problems.append(
                 f"duplicate slack_user_id {slack_id} (also on row {first_slack_row[slack_id]})"
@@ -140,7 +142,9 @@ def _check_status(values: dict[str, str], problems: list[str]) -> str | None:
     try:
         return parse_status(status_raw)
     except StatusError:
-        problems.append(f"unknown status '{status_raw}'; expected one of: {', '.join(STATUSES)}")
+        problems.append(
+            f"unknown status '{short(status_raw)}'; expected one of: {', '.join(STATUSES)}"
+        )
         return None
 
 
@@ -154,7 +158,7 @@ def _check_status_facts(
         try:
             status_date = date.fromisoformat(date_raw[:10])
         except ValueError:
-            problems.append(f"status_date '{date_raw}' is not a date like 2026-03-31")
+            problems.append(f"status_date '{short(date_raw)}' is not a date like 2026-03-31")
         if not values.get("status", "").strip():
             problems.append("status_date is given but status is empty")
     reason: str | None = None
@@ -164,7 +168,7 @@ def _check_status_facts(
             reason = parse_reason(reason_raw)
         except StatusError:
             problems.append(
-                f"unknown withdrawal_reason '{reason_raw}'; expected one of: "
+                f"unknown withdrawal_reason '{short(reason_raw)}'; expected one of: "
                 + ", ".join(WITHDRAWAL_REASONS)
             )
         if status != EnrolmentStatus.WITHDRAWN:
@@ -177,7 +181,7 @@ def _check_status_facts(
         try:
             exam_result = parse_result(result_raw)
         except StatusError:
-            problems.append(f"exam_result '{result_raw}' is not passed or failed")
+            problems.append(f"exam_result '{short(result_raw)}' is not passed or failed")
     return status_date, reason, exam_result
 
 
@@ -188,7 +192,7 @@ def _check_credits(values: dict[str, str], problems: list[str]) -> float | None:
     try:
         return parse_credits(credits_raw)
     except StatusError:
-        problems.append(f"credits '{credits_raw}' is not a number from 0 to 60")
+        problems.append(f"credits '{short(credits_raw)}' is not a number from 0 to 60")
         return None
 
 

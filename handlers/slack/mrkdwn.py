@@ -179,7 +179,20 @@ def takes_neutral_text(*params: str) -> Callable[[Callable[P, R]], Callable[P, R
     return declare
 
 
-_RENDERED_ARGS = ("text", "blocks", "view", "attachments", "errors")
+_RENDERED_ARGS = (
+    "text",
+    "blocks",
+    "view",
+    "attachments",
+    "errors",
+    "initial_comment",
+    "title",
+    "filename",
+    "files",
+    "topic",
+    "purpose",
+)
+_MRKDWN_ARGS = ("text", "initial_comment")
 
 
 def render_api_args(args: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +202,7 @@ def render_api_args(args: dict[str, Any]) -> dict[str, Any]:
         val = out.get(key)
         if val is None:
             continue
-        if key == "text" and isinstance(val, str):
+        if key in _MRKDWN_ARGS and isinstance(val, str):
             out[key] = mrkdwn(val)
         elif isinstance(val, str) and key in ("blocks", "view", "attachments"):
             continue  # already JSON
@@ -202,7 +215,7 @@ class SlackWebClient(AsyncWebClient):
     """The Web API client every Slack call goes through: renders neutral text at the edge."""
 
     async def api_call(self, api_method: str, *args: Any, **kwargs: Any) -> Any:
-        for key in ("json", "params"):
+        for key in ("json", "params", "data"):
             val = kwargs.get(key)
             if isinstance(val, dict):
                 kwargs[key] = render_api_args(val)

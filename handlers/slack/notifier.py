@@ -15,7 +15,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.notifier import OutgoingMessage, SendResult
+from bot.notifier import OutgoingMessage, SendResult, group_members
 from bot.ratelimit import POST_MESSAGE, RateLimiter
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
 from handlers.slack.mrkdwn import SlackWebClient
@@ -101,6 +101,14 @@ class SlackNotifier:
         return await self.client.api_call(method, json=body)
 
     async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:
+        members = group_members(target)
+        if members is not None:
+            # A group DM decided in a committed transaction: open it now (conversations.open
+            # is idempotent: the same people get the same conversation), then post.
+            opened = await self._open_group(members)
+            if isinstance(opened, SendResult):
+                return opened
+            target = opened
         payload = {
             "channel": target,
             "text": fallback_text(message),
@@ -126,6 +134,30 @@ class SlackNotifier:
                     "retry", error=f"connection: {type(exc).__name__}", maybe_sent=True
                 )
             return SendResult("sent", ref=str(response.get("ts") or ""))
+
+    async def _open_group(self, members: list[str]) -> str | SendResult:
+        """The group DM's channel id, or the outcome to record when Slack would not open it."""
+        try:
+            response = await self._call("conversations.open", None, {"users": ",".join(members)})
+            return str(response["channel"]["id"])
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 200)
+            data = getattr(exc.response, "data", None)
+            error = str(data.get("error") if isinstance(data, dict) else "") or f"http_{status}"
+            if status == 429 or error == "ratelimited":
+                retry_after = _retry_after(exc.response)
+                self.limiter.penalise("conversations.open", None, retry_after)
+                return SendResult("retry", error="ratelimited", retry_after=retry_after)
+            if status >= 500 or error in TRANSIENT_ERRORS:
+                return SendResult("retry", error=error)
+            if error in AUTH_ERRORS:
+                return SendResult("paused", error=error)
+            return SendResult("failed", error=f"conversations.open: {error}")
+        except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError) as exc:
+            # Opening twice is harmless; nothing was posted yet.
+            return SendResult("retry", error=f"open: {type(exc).__name__}")
+        except (KeyError, TypeError):
+            return SendResult("retry", error="conversations.open: unexpected answer")
 
     async def _on_error(self, exc: SlackApiError, target: str, *, joined: bool) -> Any:
         response = exc.response

@@ -196,6 +196,32 @@ def register(teams: Any, runtime: Runtime) -> None:
         note = await answer(runtime, actor, verb, data)
         return await updated_card(runtime, actor, data, note)
 
+    from handlers.teams import announce
+
+    def card_response(card: dict[str, Any]) -> Any:
+        return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=CONTENT_TYPE, value=card)
+
+    async def staff_card(context: Any, verb: str, data: dict[str, Any]) -> dict[str, Any]:
+        actor = await identify(runtime, teams.connector, incoming(context.activity))
+        if not actor.is_staff:
+            return text_card(t("error.not_allowed", actor.locale))
+        if verb == announce.PREVIEW_VERB:
+            return await announce.on_preview(runtime, actor, data)
+        return text_card(await announce.on_send(runtime, actor, data))
+
+    for verb in (announce.PREVIEW_VERB, announce.SEND_VERB):
+
+        @agent.adaptive_card.action_execute(verb)
+        async def on_announce(context: Any, _state: Any, data: Any) -> Any:
+            chosen = str(context.activity.value.get("action", {}).get("verb", ""))
+            return card_response(await staff_card(context, chosen, _data(data)))
+
+        @agent.adaptive_card.action_submit(verb)
+        async def on_announce_submit(context: Any, _state: Any, data: Any) -> None:
+            values = _data(data)
+            card = await staff_card(context, str(values.get("verb", "")), values)
+            await reply_card(teams, context.activity, card)
+
     for pattern in VERBS:
 
         @agent.adaptive_card.action_execute(pattern)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.messages import t
 from bot.notifier import Button, OutgoingMessage, Section
 from handlers.teams.text import to_markdown, to_plain
 
@@ -83,15 +84,13 @@ def _text_inputs(
             {
                 "type": "Input.Toggle",
                 "id": f"shareable_{index}",
-                "title": "Kan deles med klassen"
-                if locale != "en"
-                else "May be shared with the class",
+                "title": to_plain(t("teams.reflection.share", locale)),
                 "value": "false",
                 "valueOn": "true",
                 "valueOff": "false",
             }
         )
-    send = "Send" if locale == "en" else "Send inn"
+    send = t("teams.send", locale)
     action = execute_action(
         verb, send, {"value": button.value, "section": index, "input": input_id, **carry}
     )
@@ -219,3 +218,34 @@ def message_activity(
 def text_card(text: str, *, title: str | None = None) -> dict[str, Any]:
     """A small card with one text (answers to commands, confirmations)."""
     return build_card(OutgoingMessage(text=text, title=title))
+
+
+MAX_IMAGE_CHARS = 16_000  # leaves room for the text within Teams' message size
+
+
+def chart_image(png: bytes, *, alt: str, max_width: int = 560) -> dict[str, Any] | None:
+    """A chart as an Image element with a data: URL, shrunk to a small palette PNG.
+
+    None when it would not fit in a Teams message even then (the text still says it all).
+    """
+    import base64
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as opened:
+        rgb = opened.convert("RGB")
+    if rgb.width > max_width:
+        height = round(rgb.height * max_width / rgb.width)
+        rgb = rgb.resize((max_width, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    rgb.quantize(colors=32).save(out, format="PNG", optimize=True)
+    encoded = base64.b64encode(out.getvalue()).decode()
+    if len(encoded) > MAX_IMAGE_CHARS:
+        return None
+    return {
+        "type": "Image",
+        "url": f"data:image/png;base64,{encoded}",
+        "altText": _clip(to_plain(alt), 200),
+        "size": "Stretch",
+    }

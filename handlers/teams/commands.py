@@ -1,15 +1,16 @@
 """Words written to the bot (personal chat, or @mentions in a team): the staff and participant
 commands, in bokmål and English. Anything unknown gets a pointer to *help*.
 
-Fully in Teams: help, next ("what's next", Home's content), assignments, results (text; the
-chart is not sent yet), managers, deliveries. announce and report say where to do them for
-now (Slack or the CLI).
+Fully in Teams: help, next ("what's next", Home's content), assignments, results (with the
+chart as an image), managers, deliveries, announce (handlers/teams/announce.py). report says
+where to do it for now (Slack or the CLI).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.assignments import (
@@ -25,8 +26,10 @@ from bot.home import next_session_for, open_pulses_for
 from bot.line_managers import involvement_overview
 from bot.messages import esc, t
 from bot.people import Actor
+from bot.results import results_chart_png
 from bot.runtime import Runtime
 from bot.staff_reads import read_pulse_results
+from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
 from handlers.teams.install import send_card
 from handlers.teams.views import (
@@ -42,7 +45,7 @@ from handlers.teams.views import (
 
 logger = logging.getLogger(__name__)
 
-Reply = Callable[[Any], Awaitable[None]]
+Reply = Callable[..., Awaitable[None]]  # (message, extra card elements=())
 Command = Callable[[Runtime, Actor, str, Reply], Awaitable[None]]
 
 
@@ -102,7 +105,11 @@ async def results_command(runtime: Runtime, actor: Actor, args: str, reply: Repl
             session, ref=args, settings=runtime.settings, staff_person_id=actor.person_id
         )
     if results is not None:
-        await reply(results_message(results, locale=locale))
+        message = results_message(results, locale=locale)
+        # The chart is CPU work: drawn off the event loop.
+        png = await asyncio.to_thread(results_chart_png, results, locale=locale)
+        image = chart_image(png, alt=message.title or "")
+        await reply(message, [image] if image else [])
         return
     lines = [(t("pulse.results.not_found", locale, ref=args) + " ") if args else ""]
     word = "results" if locale == "en" else "resultater"
@@ -125,6 +132,17 @@ async def deliveries_command(runtime: Runtime, actor: Actor, args: str, reply: R
     await reply(deliveries_message(overview, locale=actor.locale))
 
 
+async def announce_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    from handlers.teams.announce import open_form
+
+    await reply_card_raw(reply, await open_form(runtime, actor))
+
+
+async def reply_card_raw(reply: Reply, card: dict[str, Any]) -> None:
+    """Reply with a ready card (a form), not a neutral message."""
+    await reply(None, card=card)
+
+
 def not_yet(command: str, cli: str) -> Command:
     async def run(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
         await reply(
@@ -144,7 +162,7 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "results": (results_command, True, True),
     "managers": (managers_command, True, True),
     "deliveries": (deliveries_command, True, True),
-    "announce": (not_yet("announce", "broadcast"), True, True),
+    "announce": (announce_command, True, True),
     "report": (not_yet("report", "report annual --year YYYY --format xlsx --out F"), True, True),
 }
 ALIASES = {
@@ -190,8 +208,15 @@ def register(teams: Any, runtime: Runtime) -> None:
         actor = await identify(runtime, teams.connector, where)
         locale = actor.locale
 
-        async def reply(message: Any) -> None:
-            await send_card(teams, context, message)
+        async def reply(
+            message: Any, extra: Sequence[dict[str, Any]] = (), card: dict[str, Any] | None = None
+        ) -> None:
+            if card is not None:
+                from handlers.teams.replies import reply_card
+
+                await reply_card(teams, context.activity, card)
+                return
+            await send_card(teams, context, message, extra)
 
         name, args = parse(text)
         if name is None:

@@ -9,6 +9,7 @@ the team; programme people missing from the team are listed only to staff.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from bot.identities import (
@@ -41,11 +42,18 @@ def card_activity(card: dict[str, Any]) -> Any:
     )
 
 
-async def send_card(teams: Any, context: Any, message: Any) -> None:
-    """Reply in the conversation of the turn with one card (limiter, Retry-After, retries)."""
+async def send_card(
+    teams: Any, context: Any, message: Any, extra: Sequence[dict[str, Any]] = ()
+) -> None:
+    """Reply in the conversation of the turn with one card (limiter, Retry-After, retries).
+
+    `extra` elements (a chart image) go at the end of the card's body.
+    """
     from handlers.teams.replies import reply_card
 
-    await reply_card(teams, context.activity, build_card(message))
+    card = build_card(message)
+    card["body"].extend(extra)
+    await reply_card(teams, context.activity, card)
 
 
 def _members_to_users(members: list[dict[str, Any]], tenant: str | None) -> list[TeamsUser]:
@@ -178,3 +186,21 @@ def register(teams: Any, runtime: Runtime) -> None:
         # outbox key per person), so the person is welcomed once.
         if bot_id in added:
             await installed(context)
+            return
+        where = incoming(activity)
+        if not where.personal and added:
+            await members_joined(where)
+
+    async def members_joined(where: Incoming) -> None:
+        """New members of a team the bot is in: matched and given a 1:1 chat, silently."""
+        team = where.team_id or where.conversation_id
+        try:
+            members = await teams.connector.paged_members(where.service_url, team)
+        except ConnectorError as exc:
+            logger.warning("Failed to read a Teams roster after members joined (%s)", exc.status)
+            return
+        async with runtime.db.transaction() as session:
+            match = await match_roster(
+                session, _members_to_users(members, where.user.tenant_id), now=runtime.clock.now()
+            )
+        await open_personal_chats(where, [u for _, u in match.matched])

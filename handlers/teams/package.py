@@ -24,6 +24,7 @@ PERSONAL_COMMANDS = (
     ("resultater", "Staben: svarprosent og resultater for en puls"),
     ("ledere", "Staben: ledernes deltakelse og hvem som ikke har svart"),
     ("utsendelser", "Staben: utsendelser som venter eller feilet"),
+    ("kunngjøring", "Staben: send en kunngjøring med forhåndsvisning"),
 )
 TEAM_COMMANDS = (("hjelp", "Hva du kan skrive til cohortbot / what you can write"),)
 

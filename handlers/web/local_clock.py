@@ -1,7 +1,12 @@
-"""Local mode only: move the bot's clock forward, so a person can watch a month play out."""
+"""Local mode only: move the bot's clock forward, so a person can watch a month play out.
+
+Only in local mode (the routes do not exist otherwise) and only for callers on this machine
+(loopback), even when COHORTBOT_HOST makes the bot listen on other interfaces.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,6 +25,19 @@ WAKE_JOBS_KEY: web.AppKey[WakeJobs] = web.AppKey("wake_jobs")
 MAX_STEP = timedelta(days=62)
 
 
+def from_loopback(request: web.Request) -> bool:
+    """Whether the caller is this machine (the TCP peer; forwarded-for headers are not trusted)."""
+    try:
+        return ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _not_here() -> web.Response:
+    logger.warning("Refused the local clock to a caller that is not on this machine")
+    return web.json_response({"ok": False, "error": "local_clock_is_loopback_only"}, status=403)
+
+
 def add_routes(web_app: web.Application, runtime: Runtime) -> None:
     """Add /_local/clock when the bot runs against the local workspace with a movable clock."""
     clock = runtime.clock
@@ -35,10 +53,14 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
             "offset_seconds": int(clock.offset.total_seconds()),
         }
 
-    async def read_clock(_request: web.Request) -> web.Response:
+    async def read_clock(request: web.Request) -> web.Response:
+        if not from_loopback(request):
+            return _not_here()
         return web.json_response(state())
 
     async def move_clock(request: web.Request) -> web.Response:
+        if not from_loopback(request):
+            return _not_here()
         try:
             body = await request.json()
             step = timedelta(seconds=int(body["advance_seconds"]))

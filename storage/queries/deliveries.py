@@ -671,26 +671,28 @@ class ExistingDelivery:
     transport: str
     target: str
     send_at: datetime
-    message: dict[str, Any]
+    plan_hash: str | None  # the message's meta.plan_hash: what it was built from
     urgent: bool
 
 
 async def existing_for_sources(
     *, session: AsyncSession, sources: Collection[str]
 ) -> dict[str, ExistingDelivery]:
-    """Every delivery (any state) from these sources, by dedupe key: one query."""
+    """Every delivery (any state) from these sources, by dedupe key: one query, reading the
+    message's fingerprint (`meta.plan_hash`) from the JSON in the database, not the message."""
     if not sources:
         return {}
+    plan_hash = D.message["meta"]["plan_hash"].as_string()
     result = await session.execute(
-        select(D.dedupe_key, D.state, D.transport, D.target, D.send_at, D.message, D.urgent).where(
+        select(D.dedupe_key, D.state, D.transport, D.target, D.send_at, plan_hash, D.urgent).where(
             D.source.in_(sorted(sources))
         )
     )
     out = {}
-    for key, state, transport, target, send_at, message, urgent in result.all():
+    for key, state, transport, target, send_at, found, urgent in result.all():
         if send_at is not None and send_at.tzinfo is None:
             send_at = send_at.replace(tzinfo=UTC)
-        out[key] = ExistingDelivery(key, state, transport, target, send_at, message, bool(urgent))
+        out[key] = ExistingDelivery(key, state, transport, target, send_at, found, bool(urgent))
     return out
 
 

@@ -19,4 +19,4 @@ async def list_person_enrolments(
         .where(col(Enrolment.person_id) == person_id)
         .order_by(col(Cohort.start_date), col(Cohort.id))
     )
-    return [(e, c) for e, c in result.tuples().all()]
+    return [(e, c) for e, c in result.all()]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.emails import canonical_email
 from storage.models import (
     Delivery,
     Enrolment,
@@ -157,7 +158,7 @@ async def people_by_lower_emails(
     *, session: AsyncSession, emails: Iterable[str]
 ) -> dict[str, Person]:
     """People whose email matches one of `emails`, case-insensitively, by lower-case email."""
-    wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+    wanted = sorted({canonical_email(e) for e in emails if e and e.strip()})
     out: dict[str, Person] = {}
     for start in range(0, len(wanted), 500):
         result = await session.execute(

@@ -9,6 +9,7 @@ from sqlalchemy import exists, func, select
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.emails import canonical_email
 from storage.models import AuditEvent, Enrolment, EnrolmentStatus, LineManagerLink, Person
 
 
@@ -18,7 +19,9 @@ async def get_person_by_slack_id(*, session: AsyncSession, slack_user_id: str) -
 
 
 async def get_person_by_email(*, session: AsyncSession, email: str) -> Person | None:
-    result = await session.execute(select(Person).where(col(Person.email) == email.strip().lower()))
+    result = await session.execute(
+        select(Person).where(col(Person.email) == canonical_email(email))
+    )
     return result.scalar_one_or_none()
 
 
@@ -67,7 +70,7 @@ _IN_CHUNK = 500  # keep IN (...) lists well under SQLite's and PostgreSQL's para
 
 async def list_people_by_emails(*, session: AsyncSession, emails: Iterable[str]) -> list[Person]:
     """The people with any of these (lower-case) emails."""
-    wanted = sorted({e.strip().lower() for e in emails})
+    wanted = sorted({canonical_email(e) for e in emails})
     found: list[Person] = []
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
@@ -115,7 +118,7 @@ async def upsert_staff(
     """Create or update a staff member by email."""
     person = await get_person_by_email(session=session, email=email)
     if person is None:
-        person = Person(email=email.strip().lower(), name=name)
+        person = Person(email=canonical_email(email), name=name)
     person.name = name
     person.is_staff = True
     if slack_user_id:

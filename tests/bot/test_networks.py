@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import networks as nw
 from bot.clock import FrozenClock
+from bot.notifier import group_target
 from bot.people import Actor, NotAllowed
 from bot.settings import Settings
 from storage.db import Database
@@ -259,7 +260,12 @@ async def test_matching_round_sends_intros_and_checkins(
     async with db.session() as s:
         intros = await deliveries(s, "match_intro")
         assert len(intros) == 2
-        assert {d.target for d in intros} == set(admin.group_dms)
+        # The group DMs are opened by the outbox when the intros go, not inside the round.
+        assert admin.group_dms == {}
+        slack_ids = {p.id: p.slack_user_id for p in people}
+        assert {d.target for d in intros} == {
+            group_target([slack_ids[i] for i in g]) for g in result.groups
+        }
         assert "Å snakke om" in intros[0].message["text"]
         checkins = await deliveries(s, "match_checkin")
         assert len(checkins) == 10  # five people, mid-round and near the end

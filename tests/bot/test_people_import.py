@@ -279,3 +279,69 @@ async def test_a_slack_id_in_the_file_that_someone_else_holds_is_a_bad_row(
         "row 2: slack_user_id U0TAKEN001 belongs to other@x.no"
     ]
     assert len(await all_rows(db, Person)) == 1
+
+
+async def test_an_idna_domain_and_its_punycode_are_one_person(
+    db: Database, cohort_key: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "idna.csv"
+    path.write_text(
+        f"{HEADER}\n"
+        "ola@Bærum.kommune.no,Ola,bergen,,,,,,,,\n"
+        "OLA@xn--brum-voa.kommune.no,Ola igjen,bergen,,,,,,,,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    assert [(e.row, e.message) for e in caught.value.errors] == [
+        (3, "duplicate email ola@xn--brum-voa.kommune.no (also on row 2)")
+    ]
+    path.write_text(
+        f"{HEADER}\nola@Bærum.kommune.no,Ola,bergen,,,,,,,LEDER@BÆRUM.kommune.no,Leder\n",
+        encoding="utf-8",
+    )
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    assert set(await people_by_email(db)) == {
+        "ola@xn--brum-voa.kommune.no",
+        "leder@xn--brum-voa.kommune.no",
+    }
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x01\x02",
+        "email,name\n".encode("utf-16"),
+        bytes(range(256)) * 40,
+    ],
+)
+def test_a_binary_file_renamed_csv_is_not_a_csv_or_xlsx_file(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFileError, match="not a CSV or XLSX file"):
+        read_table(path)
+
+
+def test_an_xlsx_renamed_csv_is_read_as_xlsx(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(HEADER.split(","))
+    ws.append(["kari@bergen.kommune.no", "Kari", "bergen"])
+    path = tmp_path / "people.csv"
+    wb.save(path)
+    assert read_table(path).rows[0][1]["email"] == "kari@bergen.kommune.no"
+
+
+async def test_a_huge_bad_email_is_quoted_back_as_a_short_prefix(
+    db: Database, cohort_key: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(f"{HEADER}\n{'x' * 100_000},Ola,bergen,,,,,,,,\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as caught:
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    message = caught.value.errors[0].message
+    assert message.endswith("is not an email address") and len(message) < 120

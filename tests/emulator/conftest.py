@@ -81,7 +81,7 @@ def seed_people(state: WorkspaceState) -> None:
 @pytest.fixture
 async def emu() -> AsyncIterator[EmulatorHandle]:
     handle = await start_emulator(
-        seed=seed_people, ack_timeout=0.5, event_retry_delays=(0.0, 0.0, 0.0)
+        seed=seed_people, ack_timeout=30.0, event_retry_delays=(0.0, 0.0, 0.0)
     )
     yield handle
     await handle.stop()
@@ -89,7 +89,7 @@ async def emu() -> AsyncIterator[EmulatorHandle]:
 
 @pytest.fixture
 async def client(emu: EmulatorHandle) -> AsyncIterator[AsyncWebClient]:
-    web_client = AsyncWebClient(token=emu.bot_token, base_url=emu.api_url, timeout=5)
+    web_client = AsyncWebClient(token=emu.bot_token, base_url=emu.api_url, timeout=30)
     yield web_client
     if web_client.session is not None:
         await web_client.session.close()

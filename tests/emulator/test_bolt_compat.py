@@ -28,7 +28,7 @@ async def wired() -> AsyncIterator[tuple[EmulatorHandle, dict[str, Any]]]:
         bot_events_url=f"http://127.0.0.1:{port}/slack/events",
         signing_secret=SECRET,
         seed=seed_people,
-        ack_timeout=2.0,
+        ack_timeout=30.0,
         event_retry_delays=(0.0,),
     )
     seen: dict[str, Any] = {}
@@ -96,12 +96,14 @@ async def wired() -> AsyncIterator[tuple[EmulatorHandle, dict[str, Any]]]:
     await emu.stop()
 
 
-async def eventually(check: Any) -> None:
-    for _ in range(150):
-        if check():
-            return
+async def eventually(check: Any, within: float = 30.0) -> None:
+    """Wait until `check()` holds (Bolt runs listeners after the ack), polling the condition."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {within:g} s")
         await asyncio.sleep(0.02)
-    raise AssertionError("condition not met within 3 s")
 
 
 async def test_bolt_handles_commands_actions_views_and_events(

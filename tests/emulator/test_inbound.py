@@ -23,11 +23,29 @@ async def emu(bot: FakeBot) -> AsyncIterator[EmulatorHandle]:
         bot_events_url=bot.url,
         signing_secret=SECRET,
         seed=seed_people,
-        ack_timeout=0.3,
+        # Generous, so a busy machine never turns a prompt answer into a timeout; the tests of
+        # timeouts use a bot that never answers (`never_answer`) and shorten it themselves.
+        ack_timeout=30.0,
+        trigger_ttl=30.0,
         event_retry_delays=(0.0, 0.0, 0.0),
     )
     yield handle
     await handle.stop()
+
+
+@pytest.fixture
+async def never_answer(emu: EmulatorHandle, bot: FakeBot) -> AsyncIterator[None]:
+    """Make the bot hold every request unanswered, so the emulator's ack timeout always fires."""
+    released = asyncio.Event()
+
+    async def hold(_: dict[str, Any]) -> web.StreamResponse:
+        await released.wait()
+        return web.Response()
+
+    emu.config.ack_timeout = 0.2
+    bot.reply = hold
+    yield
+    released.set()
 
 
 def json_reply(body: dict[str, Any]) -> Reply:
@@ -70,12 +88,9 @@ async def test_mention_in_channel_sends_message_and_app_mention(
     assert bot.requests[0]["data"]["event"]["channel_type"] == "channel"
 
 
-async def test_slow_bot_gets_event_retries(emu: EmulatorHandle, bot: FakeBot) -> None:
-    async def slow(_: dict[str, Any]) -> web.StreamResponse:
-        await asyncio.sleep(0.5)
-        return web.Response()
-
-    bot.reply = slow
+async def test_slow_bot_gets_event_retries(
+    emu: EmulatorHandle, bot: FakeBot, never_answer: None
+) -> None:
     dm, _ = emu.state.open_im("UOLA000001")
     await emu.inbound.message("UOLA000001", dm.id, "er du der?")
     assert len(bot.requests) == 4
@@ -194,13 +209,10 @@ async def test_select_action_carries_selected_option(emu: EmulatorHandle, bot: F
         )
 
 
-async def test_slow_ack_on_click_shows_error_to_person(emu: EmulatorHandle, bot: FakeBot) -> None:
-    async def slow(_: dict[str, Any]) -> web.StreamResponse:
-        await asyncio.sleep(0.5)
-        return web.Response()
-
+async def test_slow_ack_on_click_shows_error_to_person(
+    emu: EmulatorHandle, bot: FakeBot, never_answer: None
+) -> None:
     ts = await post_assignment(emu)
-    bot.reply = slow
     result = await emu.inbound.click(
         "UOLA000001", "assignment_done", channel_id="CBERGEN001", message_ts=ts
     )
@@ -369,13 +381,8 @@ async def test_slash_command_form_and_replies(emu: EmulatorHandle, bot: FakeBot)
 
 
 async def test_slash_command_timeout_shows_operation_timeout(
-    emu: EmulatorHandle, bot: FakeBot
+    emu: EmulatorHandle, bot: FakeBot, never_answer: None
 ) -> None:
-    async def slow(_: dict[str, Any]) -> web.StreamResponse:
-        await asyncio.sleep(0.5)
-        return web.Response()
-
-    bot.reply = slow
     await emu.inbound.slash_command("UKARI00001", "CBERGEN001", "/cohort", "status")
     [notice] = emu.state.notices_for("UKARI00001")
     assert notice.text == '/cohort failed with the error "operation_timeout"'

@@ -23,7 +23,7 @@ async def emu(bot: FakeBot) -> AsyncIterator[EmulatorHandle]:
         bot_events_url=bot.url,
         signing_secret=SECRET,
         seed=seed_people,
-        ack_timeout=0.5,
+        ack_timeout=30.0,
         event_retry_delays=(0.0,),
         clock_url=bot.url.replace("/slack/events", "/_local/clock"),
     )

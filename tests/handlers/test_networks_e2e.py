@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from app import build_runtime, create_bolt_app, create_slack_client, create_web_app
 from bot.clock import FrozenClock
+from bot.notifier import group_target
 from bot.runtime import Runtime
 from bot.settings import Settings
 from emulator import EmulatorHandle, start_emulator
@@ -28,6 +29,7 @@ from storage.models import (
     MatchGroup,
     Network,
     NetworkKind,
+    Person,
 )
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 from tests.utils.slack import command_body, interaction_body, sign
@@ -176,13 +178,17 @@ async def test_staff_syncs_forms_groups_and_matches_then_a_checkin(bot: Bot) -> 
 
     await eventually(matched)
     intros = await rows(bot, Delivery, Delivery.kind == "match_intro")
-    mpims = {c.id for c in bot.emu.state.channels.values() if c.is_mpim}
-    assert len(intros) == 4 and {d.target for d in intros} == mpims
+    # The group DMs open when the outbox sends the intros, after the round committed.
+    assert not any(c.is_mpim for c in bot.emu.state.channels.values())
+    people = {p.id: p.slack_user_id for p in await rows(bot, Person)}
+    groups = await rows(bot, MatchGroup)
+    assert len(intros) == 4
+    assert {d.target for d in intros} == {
+        group_target([people[i] for i in g.member_ids]) for g in groups
+    }
 
-    group = (await rows(bot, MatchGroup))[0]
-    member = next(
-        uid for uid in PARTICIPANTS if uid in bot.emu.state.channels[group.slack_channel_id].members
-    )
+    group = groups[0]
+    member = people[group.member_ids[0]]
     assert await bot.click(member, "network_checkin:yes", f"{group.id}:yes") == 200
 
     async def answered() -> bool:

@@ -60,13 +60,20 @@ async def close_now(bot: Bot) -> None:
 async def test_a_click_records_one_answer_and_repeats_change_it(bot: Bot) -> None:
     pulse_id, (q1, _) = await make_pulse(bot)
     user = PARTICIPANTS[0]
-    for value in (4, 4, 2):
+    # One click after another, as a person clicks: each confirmed before the next. (Listeners
+    # run after the ack, so clicks fired together may be handled in any order.)
+    for n, value in enumerate((4, 4, 2), start=1):
         assert (
             await bot.click(user, f"pulse.answer.{q1}.{value}", f"{pulse_id}:{q1}:{value}") == 200
         )
 
+        async def confirmed(n: int = n) -> bool:
+            return len(bot.ephemerals(user)) == n
+
+        await eventually(confirmed)
+
     async def answered() -> bool:
-        return len(bot.ephemerals(user)) == 3 and len(await rows(bot, PulseReceipt)) == 1
+        return len(await rows(bot, PulseReceipt)) == 1
 
     await eventually(answered)
     assert all("registrert" in text for text in bot.ephemerals(user))
@@ -140,13 +147,14 @@ async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
             else False
         )
 
-    await eventually(delivered, within=15)
+    await eventually(delivered)
     assert any("6 av 8 har svart" in text for text in bot.ephemerals(STAFF))
     assert "programstaben" in bot.ephemerals(PARTICIPANTS[0])[-1]
     report = next(f for f in bot.emu.state.files.values() if f.name.endswith(".csv"))
     assert (
         report.content
-        and b"section,cohort,group,measure,category,value,suppressed" in report.content
+        and b"period,section,table,cohort,group,measure,category,unit,value,suppressed,missing"
+        in report.content
     )
     audits = {e.action for e in await rows(bot, AuditEvent)}
     assert {"pulse.results", "report.annual"} <= audits

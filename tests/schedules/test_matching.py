@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 
+import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import select
 
 from bot import networks as nw
+from bot import scheduled
 from bot.clock import FrozenClock
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -17,11 +18,6 @@ from storage.db import Database
 from storage.models import MatchRound, Network, NetworkKind
 from tests.utils.channels import FakeChannelAdmin
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
-
-
-class BrokenDMs(FakeChannelAdmin):
-    async def open_group_dm(self, user_ids: Sequence[str]) -> str:
-        raise RuntimeError("mpim refused")
 
 
 async def seed(
@@ -49,16 +45,22 @@ async def test_due_rounds_run_once(db: Database, settings: Settings, clock: Froz
 
 
 async def test_failure_leaves_network_due_and_cohorts_complete(
-    db: Database, settings: Settings, clock: FrozenClock
+    db: Database, settings: Settings, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    admin = BrokenDMs()
+    admin = FakeChannelAdmin()
     await seed(db, settings, clock, admin)
+
+    async def broken_round(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("round failed")
+
+    monkeypatch.setattr(scheduled.networks, "run_matching_round", broken_round)
     runtime = Runtime(settings=settings, db=db, clock=clock)
     tick = await run_due_matching(runtime, clock.now(), admin)
     assert tick.rounds == {} and len(tick.failed) == 1
     async with db.session() as s:
         net = (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
         assert net.next_match_at is not None and net.next_match_at <= clock.now()
+    monkeypatch.undo()
     summer = await run_due_matching(runtime, clock.now() + timedelta(weeks=20), FakeChannelAdmin())
     assert len(summer.completed_cohorts) == 1 and summer.rounds == {}
 

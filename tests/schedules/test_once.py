@@ -13,6 +13,7 @@ from sqlmodel import select
 from bot import claims, scheduled
 from bot import networks as nw
 from bot.clock import FrozenClock
+from bot.notifier import GROUP_TARGET_PREFIX
 from bot.risk import DIGEST_KIND
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -97,7 +98,10 @@ async def test_two_processes_start_one_round_per_network_per_due_time(
         keys = (await s.exec(select(JobClaim).where(JobClaim.job == scheduled.JOB_ROUND))).all()
     assert len(rounds) == 1
     assert len(intros) == len(groups) == len(ran[0].groups) > 1
-    assert admin.opened == len(groups)  # no group DM opened by the process that lost
+    # No group DM is opened inside a round's transaction: the outbox opens them when the
+    # intros go, so the process that lost the race left nothing in Slack either.
+    assert admin.opened == 0
+    assert all(d.target.startswith(GROUP_TARGET_PREFIX) for d in intros)
     assert [k.due for k in keys] == [claims.due_key(due)]
 
 
@@ -125,16 +129,25 @@ async def test_two_processes_send_one_digest_per_staff_member_per_week(
     assert next_week is not None
 
 
-async def test_a_rolled_back_round_leaves_no_claim(
-    db: Database, settings: Settings, clock: FrozenClock
+async def test_a_rolled_back_round_leaves_no_claim_and_nothing_in_slack(
+    db: Database, settings: Settings, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Refusing(FakeChannelAdmin):
-        async def open_group_dm(self, user_ids):  # type: ignore[no-untyped-def]
-            raise RuntimeError("mpim refused")
-
     await _seed(db, settings, clock, FakeChannelAdmin())
+    admin = YieldingAdmin()
+    real_round = nw.run_matching_round
+
+    async def round_then_fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        await real_round(*args, **kwargs)  # everything decided ...
+        raise RuntimeError("database went away")  # ... then the transaction rolls back
+
+    monkeypatch.setattr(scheduled.networks, "run_matching_round", round_then_fail)
     runtime = Runtime(settings=settings, db=db, clock=clock)
-    failed = await run_due_matching(runtime, clock.now(), Refusing())
+    failed = await run_due_matching(runtime, clock.now(), admin)
     assert len(failed.failed) == 1
-    retried = await run_due_matching(runtime, clock.now(), FakeChannelAdmin())
+    async with db.session() as s:
+        assert (await s.exec(select(MatchRound))).all() == []
+        assert (await s.exec(select(Delivery).where(Delivery.kind == "match_intro"))).all() == []
+    assert admin.opened == 0 and admin.group_dms == {}  # nothing happened in Slack
+    monkeypatch.setattr(scheduled.networks, "run_matching_round", real_round)
+    retried = await run_due_matching(runtime, clock.now(), admin)
     assert len(retried.rounds) == 1

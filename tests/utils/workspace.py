@@ -98,7 +98,7 @@ async def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], within: float = 5.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
     """Wait until `check` passes; listeners do their work after the ack."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within

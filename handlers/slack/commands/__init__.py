@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.limits import MAX_COMMAND_TEXT
 from bot.messages import t
 from bot.runtime import Runtime
 from handlers.slack.commands.registry import SUBCOMMANDS, CommandContext, split_command
@@ -32,6 +33,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             response_url=body.get("response_url"),
         )
         actor = await actor_for(runtime, user_id)
+        if len(str(body.get("text", ""))) > MAX_COMMAND_TEXT:
+            await reply.ephemeral(t("limits.command_too_long", actor.locale, n=MAX_COMMAND_TEXT))
+            return
         sub = SUBCOMMANDS.get(name)
         if sub is None:
             await reply.ephemeral(t("error.unknown_command", actor.locale, command=name))

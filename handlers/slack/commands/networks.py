@@ -11,6 +11,7 @@ from bot.messages import t
 from bot.networks import InvalidRequest
 from bot.people import NotAllowed
 from bot.runtime import Runtime
+from bot.text import short
 from handlers.slack.blocks.networks import (
     build_announce_modal,
     build_delivery_report,
@@ -31,8 +32,11 @@ async def _refuse(ctx: CommandContext, exc: Exception, failed_to: str) -> None:
     if isinstance(exc, NotAllowed):
         await ctx.reply.ephemeral(t("error.not_allowed", ctx.actor.locale))
         return
-    logger.warning("Failed to %s: %s", failed_to, exc)
-    await ctx.reply.ephemeral(f"{t('error.generic', ctx.actor.locale)} ({exc})")
+    logger.warning("Failed to %s (%s)", failed_to, type(exc).__name__)
+    if type(exc) is InvalidRequest:  # the domain's explanation; never Python's or Slack's text
+        await ctx.reply.ephemeral(t("error.refused", ctx.actor.locale, reason=short(str(exc), 200)))
+        return
+    await ctx.reply.ephemeral(t("error.generic", ctx.actor.locale))
 
 
 @subcommand("find", aliases=("finn",))

@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.assignments import AssignmentNotFound, NotParticipant, save_reflection
+from bot.limits import MAX_REFLECTION
 from bot.messages import t
 from bot.runtime import Runtime
 from handlers.slack.blocks.assignments import (
@@ -32,6 +33,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack(
                 response_action="errors",
                 errors={REFLECTION_BLOCK: t("assignment.reflection.empty", actor.locale)},
+            )
+            return
+        if len(text) > MAX_REFLECTION:  # the modal stops this; a forged submission is refused
+            actor = await actor_for(runtime, user_id)
+            await ack(
+                response_action="errors",
+                errors={REFLECTION_BLOCK: t("limits.too_long", actor.locale, n=MAX_REFLECTION)},
             )
             return
         await ack()

@@ -14,10 +14,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import broadcasts, networks
 from bot.broadcasts import Audience
+from bot.limits import PROFILE_LIMITS, too_long
 from bot.messages import t
 from bot.networks import InvalidRequest
 from bot.people import NotAllowed
 from bot.runtime import Runtime
+from bot.text import short
 from handlers.slack.blocks.networks import (
     VIEW_ANNOUNCE,
     VIEW_ANNOUNCE_CONFIRM,
@@ -115,21 +117,35 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
     @app.view(VIEW_PROFILE)
     async def profile_saved(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
         user_id = str(body.get("user", {}).get("id", ""))
+        state = (body.get("view", {}).get("state") or {}).get("values") or {}
+        fields: dict[str, str | None] = {}
+        for name in ("project_title", "topics", "bio"):
+            value = _value(state, name)
+            fields[name] = value if isinstance(value, str) and value else None
+        over = too_long(fields, PROFILE_LIMITS)
+        if over:
+            # The modal limits these in the browser; a forged submission is refused here,
+            # field by field, and nothing is saved.
+            actor = await actor_for(runtime, user_id)
+            await ack(
+                response_action="errors",
+                errors={k: t("limits.too_long", actor.locale, n=n) for k, n in over.items()},
+            )
+            return
+        await ack()
         actor = await actor_for(runtime, user_id)
         if actor.person_id is None:
             return
-        state = (body.get("view", {}).get("state") or {}).get("values") or {}
         async with runtime.db.transaction() as session:
             await networks.update_profile(
                 session,
                 person_id=actor.person_id,
                 now=runtime.clock.now(),
                 findable="yes" in (_value(state, "findable") or []),
-                project_title=_value(state, "project_title") or None,
-                topics=_value(state, "topics") or None,
-                bio=_value(state, "bio") or None,
+                project_title=fields["project_title"],
+                topics=fields["topics"],
+                bio=fields["bio"],
             )
         from handlers.slack.home import publish_home
 
@@ -164,7 +180,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await refuse({"audience": "error.not_allowed"})
             return
         except InvalidRequest as exc:
-            await ack(response_action="errors", errors={"audience": str(exc)[:150]})
+            await ack(response_action="errors", errors={"audience": short(str(exc), 150)})
             return
         if not preview.recipients:
             await refuse({"audience": "broadcast.error.nobody"})
@@ -228,10 +244,12 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             )
             return
         except (InvalidRequest, KeyError, ValueError, TypeError) as exc:
-            logger.warning("Failed to send an announcement: %s", exc)
-            await client.chat_postMessage(
-                channel=user_id, text=f"{t('error.generic', actor.locale)} ({exc})"
-            )
+            # Only the domain's own explanation reaches a person, never Python's exception text.
+            logger.warning("Failed to send an announcement (%s)", type(exc).__name__)
+            text = t("error.generic", actor.locale)
+            if type(exc) is InvalidRequest:
+                text = t("error.refused", actor.locale, reason=short(str(exc), 200))
+            await client.chat_postMessage(channel=user_id, text=text)
             return
         await client.chat_postMessage(
             channel=user_id,

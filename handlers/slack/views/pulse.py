@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.messages import format_when, t
 from bot.pulses import PulseError, create_pulse, record_answer
 from bot.runtime import Runtime
+from bot.text import short
 from handlers.slack.blocks.pulse import (
     CREATE_CALLBACK,
     TEXT_BLOCK,
@@ -77,7 +78,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             async with runtime.db.transaction() as session:
                 pulse = await create_pulse(session, now=now, created_by_id=actor.person_id, **args)
         except PulseError as exc:
-            await client.chat_postMessage(channel=user_id, text=str(exc))
+            await client.chat_postMessage(
+                channel=user_id, text=t("error.refused", actor.locale, reason=short(str(exc), 200))
+            )
             return
         await client.chat_postMessage(
             channel=user_id,

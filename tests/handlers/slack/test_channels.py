@@ -35,7 +35,7 @@ async def emu() -> AsyncIterator[EmulatorHandle]:
 
 @pytest.fixture
 async def admin(emu: EmulatorHandle) -> AsyncIterator[SlackChannelAdmin]:
-    client = AsyncWebClient(token=emu.bot_token, base_url=emu.api_url, timeout=5)
+    client = AsyncWebClient(token=emu.bot_token, base_url=emu.api_url, timeout=30)
     yield SlackChannelAdmin(client)
     if client.session is not None:
         await client.session.close()

@@ -145,3 +145,34 @@ def test_staff_formatting_is_kept_but_links_are_not() -> None:
     text = formatted("*Viktig*: se [skjema](https://x.example) # nå")
     assert to_markdown(text) == "**Viktig**: se \\[skjema\\]\\(https://x.example\\) \\# nå"
     assert to_markdown(user("U123", "Ola *Nordmann*")) == "Ola \\*Nordmann\\*"
+
+
+def test_a_results_chart_fits_a_card_as_an_image() -> None:
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from handlers.teams.cards import MAX_IMAGE_CHARS, chart_image
+
+    fig = Figure(figsize=(7, 2.6 * 3), dpi=110)
+    for i in range(3):
+        ax = fig.add_subplot(3, 1, i + 1)
+        ax.bar([str(v) for v in range(1, 6)], [3, 5, 8, 4, 2])
+        ax.set_title(f"{i + 1}. Hvor nyttig var samlingen?", fontsize=9, loc="left")
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    image = chart_image(png.getvalue(), alt="Resultater: Etter samling 1")
+    assert image is not None
+    card = build_card(OutgoingMessage(text="x", title="Resultater"))
+    card["body"].append(image)
+    validate(card)
+    data = image["url"].removeprefix("data:image/png;base64,")
+    assert len(data) <= MAX_IMAGE_CHARS
+    shown = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert shown.width == 560
+    assert len(json.dumps(card).encode()) <= MAX_CARD_BYTES

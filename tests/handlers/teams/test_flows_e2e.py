@@ -8,10 +8,12 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.line_managers import plan_nudges
+from bot.messages import t
 from bot.planner import plan_deliveries
 from bot.pulses import invite
 from storage.models import (
     AssignmentProgress,
+    Delivery,
     NudgeAnswer,
     PersonIdentity,
     PulseAnswer,
@@ -200,7 +202,7 @@ async def test_staff_commands_in_personal_chat(teams_world: TeamsWorld) -> None:
         ("ledere", "Ledernes deltakelse"),
         ("oppgaver", "Bergen"),
         ("resultater", "Skriv `resultater <puls>`"),
-        ("kunngjøring", "finnes ikke i Teams"),
+        ("kunngjøring", "Ny kunngjøring"),
         ("tull", "forstod ikke"),
     ):
         before = len(world.connector.state.sent_to(chat))
@@ -364,3 +366,102 @@ async def test_malformed_activities_get_400_and_change_nothing(teams_world: Team
         ) as response:
             assert response.status in (400, 401), data
     assert await identities(world) == [] and world.connector.state.activities == []
+
+
+async def test_a_member_joining_a_team_is_matched_without_a_post(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+    team = "19:class@thread.tacv2"
+    world.connector.state.rosters[team] = [
+        {"id": "29:per", "aadObjectId": "aad-per", "email": "per@tromso.kommune.no", "name": "Per"}
+    ]
+    body = world.activity(
+        "conversationUpdate",
+        user="admin",
+        conversation=team,
+        conversation_type="channel",
+        team_id=team,
+    )
+    body["membersAdded"] = [{"id": "29:per"}]
+    assert (await world.post(body))[0] in (200, 202)
+    rows = await identities(world)
+    assert [(r.person_id, r.user_id) for r in rows] == [(w.per.id, "29:per")]
+    assert rows[0].conversation_id == "a:29:per"  # the 1:1 chat the connector opened
+    assert world.connector.state.sent_to(team) == []  # nothing posted in the team
+
+
+async def test_staff_results_come_with_the_chart_as_an_image(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    now = world.runtime.clock.now()
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+        pulse, _ = await create_pulse(session, cohort=w.cohort, opens_at=now, anonymous=False)
+    chat = await world.install("stab", "staff@lederutdanning.no", "Stab")
+    before = len(world.connector.state.sent_to(chat))
+    body = world.activity("message", user="stab", conversation=chat, text=f"resultater {pulse.id}")
+    assert (await world.post(body))[0] in (200, 202)
+    card = card_of(world.connector.state.sent_to(chat)[before])
+    images = [el for el in card["body"] if el["type"] == "Image"]
+    assert len(images) == 1 and images[0]["url"].startswith("data:image/png;base64,")
+    assert pulse.title in card_text(card)
+
+
+async def test_staff_announce_with_a_card_form_preview_and_send(teams_world: TeamsWorld) -> None:
+    import jsonschema
+
+    from tests.handlers.teams.test_cards import SCHEMA
+
+    world = teams_world
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+    await world.install("per", "per@tromso.kommune.no", "Per Olsen")
+    chat = await world.install("stab", "staff@lederutdanning.no", "Stab")
+    before = len(world.connector.state.sent_to(chat))
+    body = world.activity("message", user="stab", conversation=chat, text="kunngjøring")
+    assert (await world.post(body))[0] in (200, 202)
+    form = card_of(world.connector.state.sent_to(chat)[before])
+    jsonschema.Draft202012Validator(SCHEMA).validate(form)
+    choices = next(el for el in form["body"] if el["type"] == "Input.ChoiceSet")["choices"]
+    spec = next(c["value"] for c in choices if c["value"] == f"cohort:{w.cohort.key}")
+    to_preview = next(a for a in card_actions(form) if a["verb"] == "announce.preview")
+    status, answer = await world.click(
+        "stab",
+        chat,
+        to_preview,
+        audience=spec,
+        text="*Husk* samlingen [her](https://x.example)",
+        date="",
+        time="",
+        urgent="false",
+    )
+    assert status == 200
+    preview = answer["value"]
+    jsonschema.Draft202012Validator(SCHEMA).validate(preview)
+    assert "Teams: 1" in card_text(preview)  # Per is reached in Teams
+    assert "\\[her\\]" in card_text(preview)  # staff's link is shown as text, never a link
+    send = next(a for a in card_actions(preview) if a["verb"] == "announce.send")
+    status, answer = await world.click("stab", chat, send)
+    assert status == 200 and "Kunngjøring" in card_text(answer["value"])
+    async with world.runtime.db.session() as session:
+        rows = (await session.exec(select(Delivery))).all()  # type: ignore[call-overload]
+    announced = [r for r in rows if r.kind == "announcement"]
+    assert {(r.transport, r.person_id) for r in announced if r.transport == "teams"} == {
+        ("teams", w.per.id)
+    }
+
+
+async def test_a_participant_cannot_announce_by_replaying_the_verb(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+    chat = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
+    action = {
+        "verb": "announce.send",
+        "data": {"audience": f"cohort:{w.cohort.key}", "text": "Hei alle"},
+    }
+    status, answer = await world.click("per", chat, action)
+    assert status == 200 and card_text(answer["value"]) == t("error.not_allowed", "nb")
+    async with world.runtime.db.session() as session:
+        rows = (await session.exec(select(Delivery))).all()  # type: ignore[call-overload]
+    assert not [r for r in rows if r.kind == "announcement"]

@@ -1,0 +1,144 @@
+"""`POST /slack/events`, the bot's public endpoint: every request is checked before Bolt sees it.
+
+Anything can arrive here. In this order, and without ever logging the body:
+
+1. a body over `MAX_REQUEST_BYTES` → 413 (aiohttp's `client_max_size` is the same limit);
+2. a missing, non-numeric or stale `X-Slack-Request-Timestamp`, or a signature that does not
+   verify → 401 (the signature is checked on the raw bytes, before any parsing);
+3. a signed body that is not what Slack sends (JSON that is not an object, a form whose
+   `payload` is not a JSON object, bytes that are not UTF-8) → 400;
+4. only then Bolt dispatches it. Should Bolt itself fail, the answer is a plain 500 with no
+   traceback, logged by exception type only.
+
+Bolt's own logger is quietened (`quiet_bolt_logger`): it logs the bodies of requests it
+rejects or does not handle, which hold people's words.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+logger = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 1024 * 1024  # Slack's largest payloads (big modals) are far below this
+MAX_CLOCK_SKEW = 60 * 5  # seconds, as Slack documents
+BOLT_LOGGER = "cohortbot.slack_bolt"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _refuse(status: int, error: str, reason: str) -> web.Response:
+    logger.warning("Refused a request to /slack/events: %s (HTTP %d)", reason, status)
+    return web.json_response({"ok": False, "error": error}, status=status)
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, headers: Any, now: float) -> bool:
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not timestamp.isdigit() or len(timestamp) > 12 or not signature or len(signature) > 200:
+        return False
+    if abs(now - int(timestamp)) > MAX_CLOCK_SKEW:
+        return False
+    try:
+        return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    except (ValueError, TypeError, UnicodeError):
+        return False
+
+
+def _well_formed(text: str, content_type: str) -> bool:
+    """Whether a signed body has the shape Slack sends: a JSON object, or a form."""
+    if content_type.startswith("application/json"):
+        try:
+            return isinstance(json.loads(text), dict)
+        except ValueError:
+            return False
+    try:
+        form = parse_qs(text, strict_parsing=bool(text), max_num_fields=200)
+    except ValueError:
+        return False
+    if "payload" in form:
+        try:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        except ValueError:
+            return False
+    return bool(form.get("command")) or bool(form.get("ssl_check")) or bool(form)
+
+
+def slack_events_handler(
+    bolt: AsyncApp, signing_secret: str, *, clock: Callable[[], float] = time.time
+) -> Handler:
+    """The aiohttp handler for `POST /slack/events` in front of `bolt`."""
+    verifier = SignatureVerifier(signing_secret)
+
+    async def slack_events(request: web.Request) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
+            return _refuse(413, "request_too_large", "body over the size limit")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _refuse(413, "request_too_large", "body over the size limit")
+        if len(body) > MAX_REQUEST_BYTES:
+            return _refuse(413, "request_too_large", "body over the size limit")
+        if not _signed(verifier, body, request.headers, clock()):
+            return _refuse(401, "invalid_signature", "missing, stale or invalid signature")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _refuse(400, "malformed_payload", "signed body is not UTF-8")
+        content_type = request.headers.get("Content-Type", "")
+        if not _well_formed(text, content_type):
+            return _refuse(400, "malformed_payload", "signed body is not a Slack payload")
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=text,
+                query=request.query_string,
+                headers=request.headers,  # type: ignore[arg-type]
+            )
+        except Exception as exc:
+            return _refuse(400, "malformed_payload", f"Bolt cannot read it ({type(exc).__name__})")
+        try:
+            response = await bolt.async_dispatch(bolt_request)
+        except Exception as exc:  # never a traceback to the caller, nor the body in the log
+            logger.error("Failed to dispatch a Slack request (%s)", type(exc).__name__)
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
+        return await to_aiohttp_response(response)
+
+    return slack_events
+
+
+class _NoBodies(logging.Filter):
+    """Keep Bolt's warnings and errors, but never the request bodies it likes to include."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return False  # Bolt's info/debug lines print whole bodies and suggested code
+        message = record.getMessage()
+        cut = min((i for i in (message.find("("), message.find("{")) if i >= 0), default=-1)
+        if cut >= 0 or len(message) > 200:
+            record.msg = (
+                message[:cut] if cut >= 0 else message[:200]
+            ).rstrip() + " (body not logged)"
+            record.args = ()
+        if record.exc_info:
+            record.exc_text = None
+        return True
+
+
+def quiet_bolt_logger() -> logging.Logger:
+    """The logger to give Bolt (`AsyncApp(logger=...)`): warnings only, bodies removed."""
+    bolt_logger = logging.getLogger(BOLT_LOGGER)
+    bolt_logger.setLevel(logging.WARNING)
+    if not any(isinstance(f, _NoBodies) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_NoBodies())
+    return bolt_logger
