@@ -1020,6 +1020,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Påminnelse: *{title}* stenger {when}. Det tar under ett minutt.",
         "en": "Reminder: *{title}* closes {when}. It takes less than a minute.",
     },
+    "pulse.reminder.lead_anonymous": {
+        "nb": "Påminnelse: *{title}* stenger {when}. Har du svart allerede, takk! Du kan "
+        "endre svarene dine til den stenger. Påminnelsen går til alle som ble spurt, så "
+        "ingen kan se hvem som har svart.",
+        "en": "Reminder: *{title}* closes {when}. If you have answered already, thank you! You "
+        "can change your answers until it closes. The reminder goes to everyone asked, so "
+        "nobody can tell who has answered.",
+    },
     "pulse.kind.anonymous": {
         "nb": "Denne pulsen er *anonym*: svarene kan ikke spores tilbake til deg. Vi registrerer "
         "bare at du har svart, slik at du ikke får påminnelse. Resultater vises bare for grupper "
