@@ -27,10 +27,12 @@ async def record(
     subject: str | None = None,
     detail: dict[str, Any] | None = None,
     actor: str | None = None,
+    flush: bool = False,
 ) -> None:
     """Write who did what to which data, in the caller's transaction.
 
-    `actor` defaults to `person:<actor_id>`; the CLI passes its own (e.g. `cli`).
+    `actor` defaults to `person:<actor_id>`; the CLI passes its own (e.g. `cli`). With
+    `flush`, the entry and the caller's other changes are flushed before returning.
     """
     await record_audit(
         session=session,
@@ -39,6 +41,7 @@ async def record(
         action=action,
         subject=subject,
         detail=detail,
+        flush=flush,
     )
 
 

@@ -391,7 +391,8 @@ async def send(
     resolved = await resolve(session, audience, mode)
     if not resolved.recipients:
         raise InvalidRequest("nobody is in this audience")
-    broadcast = Broadcast(
+    broadcast = await q.create_broadcast(
+        session=session,
         created_by_id=actor.person_id if actor else None,
         audience=audience.to_json(),
         text=text,
@@ -400,8 +401,6 @@ async def send(
         urgent=urgent,
         recipient_count=resolved.count,
     )
-    session.add(broadcast)
-    await session.flush()
     assert broadcast.id is not None
     for r in resolved.recipients:
         await delivery.schedule(
@@ -427,8 +426,8 @@ async def send(
         action="broadcasts.send",
         subject=f"broadcast:{broadcast.id}",
         detail={"audience": audience.to_json(), "mode": mode, "recipients": resolved.count},
+        flush=True,
     )
-    await session.flush()
     return broadcast
 
 

@@ -728,7 +728,7 @@ class Dispatcher:
         self, session: AsyncSession, *, transport: str, reason: str, now: datetime
     ) -> None:
         # Through every other transport that still works: email when Slack's token is bad.
-        contacts = await q.staff_contacts(session=session)
+        contacts = await q.staff_contacts(session=session, staff_emails=self.settings.staff_emails)
         # Staff rows carry no language, so the alert says it in both: bokmål first.
         values = {"transport": transport, "reason": reason}
         message = OutgoingMessage(

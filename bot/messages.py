@@ -645,10 +645,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "{unreachable}",
     },
     "broadcast.preview.email_held": {
-        "nb": ":warning: E-post er ikke satt opp (SMTP_URL): de {n} på e-post kan ikke nås nå. "
-        "Meldingene venter og sendes når e-post er satt opp.",
-        "en": ":warning: Email is not configured (SMTP_URL): the {n} by email can't be reached "
-        "now. Their messages wait and go once email is configured.",
+        "nb": plural(
+            "n",
+            one=":warning: E-post er ikke satt opp (SMTP_URL): den ene på e-post kan ikke nås "
+            "nå. Meldingen venter og sendes når e-post er satt opp.",
+            other=":warning: E-post er ikke satt opp (SMTP_URL): de {n} på e-post kan ikke nås "
+            "nå. Meldingene venter og sendes når e-post er satt opp.",
+        ),
+        "en": plural(
+            "n",
+            one=":warning: Email is not configured (SMTP_URL): the one by email can't be reached "
+            "now. The message waits and goes once email is configured.",
+            other=":warning: Email is not configured (SMTP_URL): the {n} by email can't be "
+            "reached now. Their messages wait and go once email is configured.",
+        ),
     },
     "broadcast.where.dm": {
         "nb": "direktemelding til hver enkelt (e-post til ledere som ikke er på Slack)",
@@ -1009,6 +1019,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "pulse.reminder.lead": {
         "nb": "Påminnelse: *{title}* stenger {when}. Det tar under ett minutt.",
         "en": "Reminder: *{title}* closes {when}. It takes less than a minute.",
+    },
+    "pulse.reminder.lead_anonymous": {
+        "nb": "Påminnelse: *{title}* stenger {when}. Har du svart allerede, takk! Du kan "
+        "endre svarene dine til den stenger. Påminnelsen går til alle som ble spurt, så "
+        "ingen kan se hvem som har svart.",
+        "en": "Reminder: *{title}* closes {when}. If you have answered already, thank you! You "
+        "can change your answers until it closes. The reminder goes to everyone asked, so "
+        "nobody can tell who has answered.",
     },
     "pulse.kind.anonymous": {
         "nb": "Denne pulsen er *anonym*: svarene kan ikke spores tilbake til deg. Vi registrerer "
@@ -1766,17 +1784,27 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "*{manager}* ({contact}) – {title} for {participant}",
         "en": "*{manager}* ({contact}) – {title} for {participant}",
     },
-    "lists.managers.counts": {
-        "nb": "*Eskalert:* {escalated} ({escalated_managers} ledere) · *forfalt:* {overdue} "
-        "({overdue_managers} ledere) · *venter, ikke forfalt:* {pending} ({pending_managers} "
-        "ledere) · *ikke sendt ennå:* {planned} ({planned_managers} ledere)\n"
-        "_Tallene er svar som mangler, én per deltaker og påminnelse; i parentes hvor mange "
+    "lists.managers.count": {
+        "nb": plural(
+            "managers",
+            one="*{label}:* {n} ({managers} leder)",
+            other="*{label}:* {n} ({managers} ledere)",
+        ),
+        "en": plural(
+            "managers",
+            one="*{label}:* {n} ({managers} manager)",
+            other="*{label}:* {n} ({managers} managers)",
+        ),
+    },
+    "lists.managers.label.escalated": {"nb": "Eskalert", "en": "Escalated"},
+    "lists.managers.label.overdue": {"nb": "forfalt", "en": "overdue"},
+    "lists.managers.label.pending": {"nb": "venter, ikke forfalt", "en": "waiting, not yet due"},
+    "lists.managers.label.planned": {"nb": "ikke sendt ennå", "en": "not sent yet"},
+    "lists.managers.counts_note": {
+        "nb": "_Tallene er svar som mangler, én per deltaker og påminnelse; i parentes hvor mange "
         "ulike ledere det gjelder._",
-        "en": "*Escalated:* {escalated} ({escalated_managers} managers) · *overdue:* {overdue} "
-        "({overdue_managers} managers) · *waiting, not yet due:* {pending} ({pending_managers} "
-        "managers) · *not sent yet:* {planned} ({planned_managers} managers)\n"
-        "_The figures are missing answers, one per participant and nudge; in brackets how many "
-        "different managers that is._",
+        "en": "_The figures are missing answers, one per participant and nudge; in brackets how "
+        "many different managers that is._",
     },
     "lists.managers.none": {
         "nb": "Alle ledere har svart på det som er sendt. Ingen å følge opp.",

@@ -201,8 +201,11 @@ def build_pulse_message(
     loc = normalise_locale(locale)
     closes = format_when(pulse.closes_at, loc)
     kind = t("pulse.kind.anonymous" if pulse.anonymous else "pulse.kind.named", loc)
+    lead_key = "pulse.invite.lead"
+    if reminder:
+        lead_key = "pulse.reminder.lead_anonymous" if pulse.anonymous else "pulse.reminder.lead"
     lead = t(
-        "pulse.reminder.lead" if reminder else "pulse.invite.lead",
+        lead_key,
         loc,
         title=pulse.title,
         when=closes,
@@ -288,18 +291,24 @@ async def answered_people(
 async def send_reminders(
     session: AsyncSession, pulse: Pulse, *, now: datetime, settings: Settings
 ) -> int:
-    """Remind, once, each person asked who has not answered by the moment the reminder may go.
+    """Remind, once, the people asked: for an anonymous pulse everyone asked, otherwise each
+    person who has not answered by the moment the reminder may go.
 
-    Decided per person when quiet hours let their reminder go (so it is sent at once, never
-    queued and then cancelled by an answer); when nobody is left waiting, the pass is marked
-    done on the pulse, a time that is the same for everybody. Returns reminders queued now.
+    An anonymous pulse reminds everybody ("if you have answered already, thank you"), because
+    a reminder sent only to those who have not answered would tell whoever reads the outbox
+    who answered early. Decided per person when quiet hours let their reminder go (so it is
+    sent at once, never queued and then cancelled by an answer); when nobody is left waiting,
+    the pass is marked done on the pulse, a time that is the same for everybody. Returns
+    reminders queued now.
     """
     assert pulse.id is not None
     invited = await q.invited_people(session=session, pulse_id=pulse.id)
     teams = await teams_identities(session, [r.person_id for r in invited])
     people = [r for r in invited if r.slack_user_id or r.person_id in teams]
-    answered = await answered_people(
-        session, pulse, [r.person_id for r in people], settings=settings
+    answered = (
+        set()
+        if pulse.anonymous
+        else await answered_people(session, pulse, [r.person_id for r in people], settings=settings)
     )
     policy = QuietHours.from_settings(settings)
     due_at = reminder_time(pulse)

@@ -345,8 +345,8 @@ async def erase_person(
             "scrubbed": report.scrubbed,
             "kept": [{"what": r.what, "until": r.until} for r in report.kept],
         },
+        flush=True,
     )
-    await session.flush()
     return report
 
 

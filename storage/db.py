@@ -58,7 +58,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # A writer waits for the one write lock rather than failing: on a busy machine a long
+    # import or re-plan can hold it for more than 10 s, and a failed "sent" mark after Slack
+    # accepted a post is a duplicate. PostgreSQL has no such single lock.
+    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Deleted content is overwritten with zeros (an erasure, a retention run, an anonymous
     # pulse's receipts), and the WAL is cut back to nothing whenever a checkpoint resets it.

@@ -112,15 +112,16 @@ async def test_a_pulse_from_creation_to_report(settings: Settings) -> None:
             ).all()
         assert answered == []  # nothing per person changes when answering
 
-        # Halfway is Thursday 21:00, in quiet hours: who is reminded is decided in the morning.
+        # Halfway is Thursday 21:00, in quiet hours: the reminder goes in the morning, to all
+        # three asked (anonymous: a reminder only to those who had not answered would say who had).
         clock.set(NOW + timedelta(days=3, hours=12))
         night = await run_pulse_tick(ws.runtime, clock.now())
         clock.set(NOW + timedelta(days=4))
         reminded = await run_pulse_tick(ws.runtime, clock.now())
         await ws.at(NOW + timedelta(days=4))
-        assert (night.reminded, reminded.reminded) == (0, 2)
-        assert not any("Påminnelse" in m.text for m in ws.dm("UKARI"))
-        assert any("Påminnelse" in m.text for m in ws.dm("UOLA"))
+        assert (night.reminded, reminded.reminded) == (0, 3)
+        assert any("Har du svart allerede" in m.text for m in ws.dm("UKARI"))
+        assert any("Har du svart allerede" in m.text for m in ws.dm("UOLA"))
 
         # Staff, while it is open: how many so far, and that results come at close.
         await ws.command("USTAFF", "results 1")

@@ -101,8 +101,8 @@ async def complete_cohort(
         action="networks.complete_cohort",
         subject=f"cohort:{cohort_id}",
         detail={"alumni": len(asked)},
+        flush=True,
     )
-    await session.flush()
     return asked
 
 
@@ -192,13 +192,13 @@ async def record_alumni_consent(
     )
     alumni_kinds = (NetworkKind.ALUMNI_NATIONAL, NetworkKind.ALUMNI_REGION)
     if not consent:
-        for m, network in await q.list_person_memberships(
+        memberships = await q.list_person_memberships(
             session=session, person_id=person_id, kinds=alumni_kinds
-        ):
+        )
+        for m, network in memberships:
             if m.left_at is None and network.slack_channel_id and person.slack_user_id:
                 await admin.remove(network.slack_channel_id, person.slack_user_id)
-            m.left_at = m.left_at or now
-        await session.flush()
+        await q.leave_memberships(session=session, memberships=[m for m, _ in memberships], now=now)
         return []
     # Keep the person's matching choice from the programme.
     previous = await q.list_person_memberships(
@@ -254,7 +254,7 @@ async def record_alumni_consent(
             person_id=person_id,
             tz=person.timezone,
         )
-    await session.flush()
+    await q.save_memberships(session=session)
     return channels
 
 

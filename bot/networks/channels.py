@@ -20,7 +20,7 @@ from bot.networks.shared import (
 from bot.people import Actor
 from bot.settings import Settings
 from bot.timing import local_time
-from storage.models import Cohort, EnrolmentStatus, Network, NetworkKind, NetworkMembership, Person
+from storage.models import Cohort, EnrolmentStatus, Network, NetworkKind, Person
 from storage.queries import networks as q
 from storage.queries.people import get_person_by_slack_id, record_audit
 
@@ -53,7 +53,8 @@ async def _ensure_network(
     """Find or create the network and its channel; True when the channel is new to us."""
     network = await q.get_network_by_key(session=session, key=key)
     if network is None:
-        network = Network(
+        network = await q.create_network(
+            session=session,
             kind=kind,
             key=key,
             name=name,
@@ -64,8 +65,6 @@ async def _ensure_network(
             match_every_weeks=match_every_weeks,
             next_match_at=next_match_at,
         )
-        session.add(network)
-        await session.flush()
     fresh = network.slack_channel_id is None
     if fresh:
         network.slack_channel_id = await admin.create_channel(channel_name, private)
@@ -80,10 +79,12 @@ async def _join(
     assert network.id is not None and person.id is not None
     membership = await q.get_membership(session=session, network_id=network.id, person_id=person.id)
     if membership is None:
-        session.add(
-            NetworkMembership(
-                network_id=network.id, person_id=person.id, joined_at=now, matching_opt_in=opt_in
-            )
+        q.add_membership(
+            session=session,
+            network_id=network.id,
+            person_id=person.id,
+            joined_at=now,
+            opt_in=opt_in,
         )
         return True
     if membership.left_at is not None:
@@ -194,8 +195,8 @@ async def sync_cohort_channels(
         action="networks.sync",
         subject=f"cohort:{cohort_id}",
         detail={"invited": len(report.invited), "left": len(report.left)},
+        flush=True,
     )
-    await session.flush()
     return report
 
 

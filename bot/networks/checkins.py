@@ -11,7 +11,7 @@ from bot import delivery
 from bot.messages import Markup, t
 from bot.networks.shared import ACTION_CHECKIN, CHECKIN_ANSWERS, InvalidRequest, _mention
 from bot.notifier import Button, OutgoingMessage, Section
-from storage.models import MatchRound, Person
+from storage.models import Person
 from storage.queries import networks as q
 
 
@@ -46,15 +46,13 @@ async def record_checkin(
     await q.upsert_checkin(
         session=session, group_id=group_id, person_id=person_id, answer=answer, now=now
     )
-    match_round = await session.get(MatchRound, group.round_id)
+    match_round = await q.get_round(session=session, round_id=group.round_id)
     assert match_round is not None
     membership = await q.get_membership(
         session=session, network_id=match_round.network_id, person_id=person_id
     )
-    if membership is not None:
-        membership.ignored_intros = 0
     if answer != "not_yet":
         await delivery.cancel(
             session, key_prefix=f"match-checkin:{group_id}:{person_id}:", reason="answered"
         )
-    await session.flush()
+    await q.reset_ignored_intros(session=session, membership=membership)

@@ -130,9 +130,10 @@ async def update_profile(
     person = await q.get_person(session=session, person_id=person_id)
     if person is None:
         raise InvalidRequest(f"unknown person {person_id}")
-    for name, value in fields.items():
-        cleaned = value.strip() if isinstance(value, str) else None
-        setattr(person, name, cleaned or None)
+    cleaned: dict[str, str | None] = {
+        name: (value.strip() if isinstance(value, str) else None) or None
+        for name, value in fields.items()
+    }
     if findable is not None and findable != person.findable:
         await record_consent(
             session,
@@ -143,8 +144,5 @@ async def update_profile(
             via=via,
             now=now,
         )
-    if findable is not None:
-        person.findable = findable
-    person.updated_at = now
-    await session.flush()
+    await q.save_profile(session=session, person=person, fields=cleaned, findable=findable, now=now)
     return person

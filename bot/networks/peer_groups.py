@@ -139,6 +139,6 @@ async def form_class_peer_groups(
         action="networks.form_peer_groups",
         subject=f"class:{class_id}",
         detail={"groups": len(result), "generation": generation},
+        flush=True,
     )
-    await session.flush()
     return result

@@ -27,7 +27,7 @@ from bot.networks.shared import (
 from bot.notifier import Button, OutgoingMessage, Section, group_target
 from bot.people import Actor
 from bot.settings import Settings
-from storage.models import MatchGroup, MatchRound, Network, NetworkKind, NetworkMembership, Person
+from storage.models import Network, NetworkKind, NetworkMembership, Person
 from storage.queries import networks as q
 from storage.queries.people import record_audit
 
@@ -77,7 +77,7 @@ async def close_round(
 
     Returns the ids of people ghosted now.
     """
-    match_round = await session.get(MatchRound, round_id)
+    match_round = await q.get_round(session=session, round_id=round_id)
     if match_round is None:
         raise InvalidRequest(f"unknown round {round_id}")
     network = await q.get_network(session=session, network_id=match_round.network_id)
@@ -136,7 +136,7 @@ async def close_round(
             source=f"network:{network.id}",
             tz=person.timezone,
         )
-    await session.flush()
+    await q.save_memberships(session=session)
     return ghosted
 
 
@@ -194,11 +194,13 @@ async def run_matching_round(
     ends_at = now + timedelta(weeks=weeks)
     midpoint = now + (ends_at - now) / 2
     final_checkin = max(midpoint, ends_at - timedelta(days=2))
-    match_round = MatchRound(
-        network_id=network_id, started_at=now, midpoint_at=midpoint, ends_at=ends_at
+    match_round = await q.create_match_round(
+        session=session,
+        network_id=network_id,
+        started_at=now,
+        midpoint_at=midpoint,
+        ends_at=ends_at,
     )
-    session.add(match_round)
-    await session.flush()
     assert match_round.id is not None
     prompt_key = f"networks.prompt.{(number - 1) % PROMPT_COUNT + 1}"
     for member_ids in groups:
@@ -207,11 +209,9 @@ async def run_matching_round(
         # this transaction commits: a round rolled back leaves nothing in Slack, and a crash
         # after the commit resumes with the dispatcher.
         channel = group_target([p.slack_user_id for p in members if p.slack_user_id])
-        group = MatchGroup(
-            round_id=match_round.id, slack_channel_id=None, member_ids=list(member_ids)
+        group = await q.create_match_group(
+            session=session, round_id=match_round.id, member_ids=member_ids
         )
-        session.add(group)
-        await session.flush()
         assert group.id is not None
         locale = _group_locale(members)
         text = t(
@@ -256,7 +256,6 @@ async def run_matching_round(
                     source=f"match-round:{match_round.id}",
                     tz=person.timezone,
                 )
-    network.next_match_at = ends_at
     who, actor_id = _audit_actor(actor)
     await record_audit(
         session=session,
@@ -266,7 +265,8 @@ async def run_matching_round(
         subject=f"network:{network_id}",
         detail={"round": match_round.id, "groups": len(groups)},
     )
-    await session.flush()
+    # Also flushes the audit row, as the round's last step.
+    await q.set_next_match_at(session=session, network=network, next_match_at=ends_at)
     return RoundResult(match_round.id, groups, ghosted)
 
 
@@ -290,9 +290,7 @@ async def pause_matching(
 ) -> int:
     """Pause the person's matching (in one network or all) until `until`; returns how many."""
     memberships = await _memberships(session, person_id, network_id)
-    for m in memberships:
-        m.paused_until = until
-    await session.flush()
+    await q.pause_memberships(session=session, memberships=memberships, until=until)
     return len(memberships)
 
 
@@ -301,13 +299,7 @@ async def set_matching(
 ) -> int:
     """Opt in to or out of matching; opting in also lifts a ghosting and its count."""
     memberships = await _memberships(session, person_id, network_id)
-    for m in memberships:
-        m.matching_opt_in = opt_in
-        if opt_in:
-            m.ghosted = False
-            m.ignored_intros = 0
-            m.paused_until = None
-    await session.flush()
+    await q.set_memberships_matching(session=session, memberships=memberships, opt_in=opt_in)
     return len(memberships)
 
 

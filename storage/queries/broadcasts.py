@@ -251,3 +251,29 @@ async def pending_keys(*, session: AsyncSession, source: str) -> list[str]:
         )
     )
     return [str(k) for k in result.scalars()]
+
+
+async def create_broadcast(
+    *,
+    session: AsyncSession,
+    created_by_id: int | None,
+    audience: dict[str, Any],
+    text: str,
+    mode: str,
+    send_at: datetime,
+    urgent: bool,
+    recipient_count: int,
+) -> Broadcast:
+    """Insert an announcement and flush it so its deliveries can name its id."""
+    broadcast = Broadcast(
+        created_by_id=created_by_id,
+        audience=audience,
+        text=text,
+        mode=mode,
+        send_at=send_at,
+        urgent=urgent,
+        recipient_count=recipient_count,
+    )
+    session.add(broadcast)
+    await session.flush()
+    return broadcast

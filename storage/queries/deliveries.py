@@ -466,10 +466,14 @@ async def list_pauses(*, session: AsyncSession) -> list[SendingPause]:
     return list(result.scalars())
 
 
-async def staff_contacts(*, session: AsyncSession) -> list[tuple[int, str, str | None]]:
-    """(person id, email, Slack user id) of every staff member, to alert them."""
+async def staff_contacts(
+    *, session: AsyncSession, staff_emails: Sequence[str] = ()
+) -> list[tuple[int, str, str | None]]:
+    """(person id, email, Slack user id) of every staff member (flagged, or listed in
+    COHORTBOT_STAFF_EMAILS), to alert them."""
+    emails = [e.lower() for e in staff_emails]
     result = await session.execute(
-        select(P.id, P.email, P.slack_user_id).where(P.is_staff.is_(True))
+        select(P.id, P.email, P.slack_user_id).where(or_(P.is_staff.is_(True), P.email.in_(emails)))
     )
     return [(r[0], r[1], r[2]) for r in result.all()]
 
@@ -599,6 +603,17 @@ async def hold_unsendable(
     delivery is sent, so a held row that later goes out reads as any other.
     """
     total = 0
+    # A transport configured since: its rows are no longer held, whenever they are due.
+    await session.execute(
+        update(DELIVERY)
+        .where(
+            D.state == DeliveryState.PENDING,
+            D.transport.in_(sorted(transports)),
+            D.error.startswith(HELD_NOTE),
+        )
+        .values(error=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     for transport, text in note.items():
         if transport in transports:
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from itertools import combinations
 
 from sqlalchemy import or_
@@ -257,6 +257,146 @@ async def count_rounds(*, session: AsyncSession, network_id: int) -> int:
         select(col(MatchRound.id)).where(col(MatchRound.network_id) == network_id)
     )
     return len(result.all())
+
+
+async def get_round(*, session: AsyncSession, round_id: int) -> MatchRound | None:
+    return await session.get(MatchRound, round_id)
+
+
+async def create_match_round(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    started_at: datetime,
+    midpoint_at: datetime,
+    ends_at: datetime,
+) -> MatchRound:
+    """Insert a matching round and flush it so it has an id."""
+    match_round = MatchRound(
+        network_id=network_id, started_at=started_at, midpoint_at=midpoint_at, ends_at=ends_at
+    )
+    session.add(match_round)
+    await session.flush()
+    return match_round
+
+
+async def create_match_group(
+    *, session: AsyncSession, round_id: int, member_ids: Sequence[int]
+) -> MatchGroup:
+    """Insert one group of a round (its DM is opened later, by the outbox) and flush it."""
+    group = MatchGroup(round_id=round_id, slack_channel_id=None, member_ids=list(member_ids))
+    session.add(group)
+    await session.flush()
+    return group
+
+
+async def save_memberships(*, session: AsyncSession) -> None:
+    """Flush the memberships added or changed in this transaction (counts, ghostings, joins)."""
+    await session.flush()
+
+
+async def create_network(
+    *,
+    session: AsyncSession,
+    kind: str,
+    key: str,
+    name: str,
+    cohort_id: int | None,
+    class_id: int | None,
+    region: str | None,
+    is_private: bool,
+    match_every_weeks: int | None,
+    next_match_at: datetime | None,
+) -> Network:
+    """Insert a network (its channel is created by the caller) and flush it so it has an id."""
+    network = Network(
+        kind=kind,
+        key=key,
+        name=name,
+        cohort_id=cohort_id,
+        class_id=class_id,
+        region=region,
+        is_private=is_private,
+        match_every_weeks=match_every_weeks,
+        next_match_at=next_match_at,
+    )
+    session.add(network)
+    await session.flush()
+    return network
+
+
+def add_membership(
+    *, session: AsyncSession, network_id: int, person_id: int, joined_at: datetime, opt_in: bool
+) -> NetworkMembership:
+    """Add an active membership to the transaction (flushed with the caller's next write)."""
+    membership = NetworkMembership(
+        network_id=network_id, person_id=person_id, joined_at=joined_at, matching_opt_in=opt_in
+    )
+    session.add(membership)
+    return membership
+
+
+async def leave_memberships(
+    *, session: AsyncSession, memberships: Iterable[NetworkMembership], now: datetime
+) -> None:
+    """Mark memberships as left (keeping an earlier leaving date) and flush."""
+    for m in memberships:
+        m.left_at = m.left_at or now
+    await session.flush()
+
+
+async def reset_ignored_intros(
+    *, session: AsyncSession, membership: NetworkMembership | None
+) -> None:
+    """Clear the ignored-intro count after an answer, and flush the answer's changes."""
+    if membership is not None:
+        membership.ignored_intros = 0
+    await session.flush()
+
+
+async def save_profile(
+    *,
+    session: AsyncSession,
+    person: Person,
+    fields: dict[str, str | None],
+    findable: bool | None,
+    now: datetime,
+) -> None:
+    """Write a person's cleaned profile fields (and findable flag) and flush."""
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if findable is not None:
+        person.findable = findable
+    person.updated_at = now
+    await session.flush()
+
+
+async def set_next_match_at(
+    *, session: AsyncSession, network: Network, next_match_at: datetime | None
+) -> None:
+    network.next_match_at = next_match_at
+    await session.flush()
+
+
+async def pause_memberships(
+    *, session: AsyncSession, memberships: Iterable[NetworkMembership], until: date
+) -> None:
+    for m in memberships:
+        m.paused_until = until
+    await session.flush()
+
+
+async def set_memberships_matching(
+    *, session: AsyncSession, memberships: Iterable[NetworkMembership], opt_in: bool
+) -> None:
+    """Opt in or out; opting in also lifts a ghosting, its count and any pause."""
+    for m in memberships:
+        m.matching_opt_in = opt_in
+        if opt_in:
+            m.ghosted = False
+            m.ignored_intros = 0
+            m.paused_until = None
+    await session.flush()
 
 
 async def list_groups(*, session: AsyncSession, round_id: int) -> list[MatchGroup]:

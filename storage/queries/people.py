@@ -54,13 +54,19 @@ async def record_audit(
     actor_id: int | None = None,
     subject: str | None = None,
     detail: dict[str, Any] | None = None,
+    flush: bool = False,
 ) -> None:
-    """Write who did what to which data, in the caller's transaction."""
+    """Write who did what to which data, in the caller's transaction.
+
+    With `flush`, also flush it (and the caller's other changes) before returning.
+    """
     session.add(
         AuditEvent(
             actor=actor, actor_id=actor_id, action=action, subject=subject, detail=detail or {}
         )
     )
+    if flush:
+        await session.flush()
 
 
 # --- people import ---------------------------------------------------------------------------

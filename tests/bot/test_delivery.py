@@ -283,13 +283,26 @@ async def test_email_without_smtp_is_held_not_failed(
     async with db.session() as session:
         overview = await delivery_overview(session)
     assert overview.held == {"email": 3} and overview.counts == {"pending": 3, "sent": 2}
-    # Email is configured (a restart with SMTP_URL): the held rows go, and the note with them.
+    # Email is configured (a restart with SMTP_URL): rows not yet due are no longer "held".
+    later = clock.now() + timedelta(days=30)
+    await enqueue_many(
+        db,
+        settings,
+        count=1,
+        send_at=later,
+        transport="email",
+        target=lambda i: "z@b.no",
+        prefix="l",
+    )
+    # The held rows go, and the note with them.
     email = RecordingNotifier(transport="email")
     configured = settings.model_copy(update={"smtp_url": "smtp://127.0.0.1:1"})
     stats = await dispatcher(db, configured, clock, slack=slack, email=email).tick()
     assert stats.sent == 3 and sorted(t for t, _ in email.sent) == ["a0@b.no", "a1@b.no", "a2@b.no"]
     rows = [r for r in await all_deliveries(db) if r.transport == "email"]
-    assert [(r.state, r.error) for r in rows] == [(DeliveryState.SENT, None)] * 3
+    assert [(r.state, r.error) for r in rows] == [(DeliveryState.SENT, None)] * 3 + [
+        (DeliveryState.PENDING, None)
+    ]
     async with db.session() as session:
         assert (await delivery_overview(session)).held == {}
 
@@ -511,3 +524,21 @@ async def test_a_lingering_tick_ends_when_only_paused_work_is_due(
     stats = await asyncio.wait_for(d.tick(), timeout=30)
     assert stats.paused == 5 and len(slack.calls) <= settings.dispatch_concurrency
     assert (await asyncio.wait_for(d.tick(), timeout=30)).claimed == 0
+
+
+async def test_staff_listed_only_in_the_setting_are_alerted_on_slack_when_email_pauses(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    """Staff are who the settings say: a listed, never-flagged staff member gets the alert."""
+    settings = settings.model_copy(
+        update={"staff_emails": ("anne@lu.no",), "smtp_url": "smtp://127.0.0.1:1"}
+    )
+    async with db.transaction() as session:
+        session.add(Person(email="anne@lu.no", name="Anne", slack_user_id="UANNE"))
+    await enqueue_many(
+        db, settings, count=1, send_at=clock.now(), transport="email", target=lambda i: "x@k.no"
+    )
+    email = ScriptedNotifier(lambda t, n: SendResult("paused", error="535 auth"), transport="email")
+    slack = RecordingNotifier()
+    await dispatcher(db, settings, clock, slack=slack, email=email).tick()
+    assert [t for t, _ in slack.sent] == ["UANNE"]

@@ -305,7 +305,8 @@ async def test_bad_answers_change_nothing(db: Database, settings: Settings) -> N
 async def test_one_reminder_only_to_non_respondents_decided_when_it_may_be_sent(
     db: Database, settings: Settings
 ) -> None:
-    ctx = await setup_pulse(db, settings, people=4)
+    # A named pulse: who answered is no secret, so only those who have not are reminded.
+    ctx = await setup_pulse(db, settings, anonymous=False, people=4)
     pulse, q1, people = ctx["pulse"], ctx["questions"][0], ctx["people"]
     await answer(db, settings, pulse.id, people[0].id, q1.id, 4)
     reminder_time = OPENS + timedelta(days=3, hours=12)  # Thursday 21:00 Oslo: quiet hours
@@ -333,6 +334,29 @@ async def test_one_reminder_only_to_non_respondents_decided_when_it_may_be_sent(
     async with db.session() as s:
         fresh = await s.get(Pulse, pulse.id)
     assert fresh is not None and fresh.reminders_done_at == morning
+
+
+async def test_anonymous_reminders_cannot_tell_early_from_late_respondents(
+    db: Database, settings: Settings
+) -> None:
+    # Whoever reads the outbox sees who was reminded: an anonymous pulse reminds everyone asked,
+    # so the reminder rows are the same whether and when anybody answered.
+    ctx = await setup_pulse(db, settings, people=4)
+    pulse, q1, people = ctx["pulse"], ctx["questions"][0], ctx["people"]
+    await answer(db, settings, pulse.id, people[0].id, q1.id, 4)
+    morning = OPENS + timedelta(days=4)  # Friday 09:00 Oslo
+    await answer(db, settings, pulse.id, people[1].id, q1.id, 2, now=morning - timedelta(hours=1))
+    async with db.transaction() as s:
+        first = await tick(s, now=morning, settings=settings)
+    assert first.reminded == 4
+    reminders = await deliveries(db, "pulse_reminder")
+    assert sorted(d.dedupe_key for d in reminders) == sorted(
+        f"pulse:{pulse.id}:reminder:person:{p.id}" for p in people
+    )
+    assert len({(d.send_at, d.state) for d in reminders}) == 1
+    messages = [OutgoingMessage.from_json(d.message) for d in reminders]
+    texts = {m.text for m in messages if m.locale == "nb"}
+    assert len(texts) == 1 and "Har du svart allerede" in texts.pop()
 
 
 async def test_results_hide_small_groups_and_shuffle_free_text(

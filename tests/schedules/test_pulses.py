@@ -25,7 +25,7 @@ async def test_the_job_is_in_the_default_jobs(
     assert job is not None and job.trigger.interval == timedelta(minutes=5)
 
 
-async def test_reminders_reach_only_non_respondents(db: Database, settings: Settings) -> None:
+async def test_anonymous_reminders_reach_everyone_asked(db: Database, settings: Settings) -> None:
     clock = FrozenClock(OPENS)
     runtime = Runtime(settings=settings, db=db, clock=clock)
     async with db.transaction() as s:
@@ -73,9 +73,11 @@ async def test_reminders_reach_only_non_respondents(db: Database, settings: Sett
     clock.set(OPENS + timedelta(days=2))
     result = await run_pulse_tick(runtime, clock.now())
     await dispatcher.tick()
-    assert result.reminded == 2
+    # Anonymous (the default): everyone asked is reminded, so the outbox says nothing of who
+    # had answered; a named pulse reminds only those who have not (tests/bot/test_pulses.py).
+    assert result.reminded == 3
     reminded = [t for t, m in slack.sent[3:]]
-    assert sorted(reminded) == ["UP0", "UP2"]
+    assert sorted(reminded) == ["UP0", "UP1", "UP2"]
     assert all(m.meta["kind"] == "pulse_reminder" for _, m in slack.sent[3:])
 
     clock.set(OPENS + timedelta(days=4))

@@ -378,11 +378,19 @@ def build_followup(followup: ManagerFollowup, *, locale: str, tz: str) -> Blocks
     Escalated cases come with buttons, overdue and pending ones as lines; whatever does not fit
     is counted and the whole list is a button away.
     """
-    counts = {s: followup.count(s) for s in FOLLOWUP_STATES}
-    managers = {f"{s}_managers": followup.managers(s) for s in FOLLOWUP_STATES}
+    counts = " · ".join(
+        t(
+            "lists.managers.count",
+            locale,
+            label=t(f"lists.managers.label.{state}", locale),
+            n=followup.count(state),
+            managers=followup.managers(state),
+        )
+        for state in FOLLOWUP_STATES
+    )
     blocks: Blocks = [
         _header(t("lists.managers.title", locale)),
-        section(t("lists.managers.counts", locale, **counts, **managers)),
+        section(f"{counts}\n{t('lists.managers.counts_note', locale)}"),
     ]
     failed = followup.failed
     if failed:
