@@ -31,6 +31,21 @@ run: install
 	$(BIN)/cohortbot db upgrade
 	$(BIN)/cohortbot run
 
+## The same, with Teams in dev mode: /api/messages without credentials, loopback callers only.
+run-teams: install
+	$(BIN)/cohortbot db upgrade
+	COHORTBOT_TEAMS=dev $(BIN)/cohortbot run
+
+## The Microsoft 365 Agents Playground (npm, into .tools/playground) on the running bot, as a
+## demo person: `make playground AS=staff|participant|manager`. Needs Node.js.
+AS ?= staff
+PLAYGROUND := .tools/playground/node_modules/.bin/agentsplayground
+playground: install
+	@command -v npm >/dev/null || { echo "make playground needs Node.js and npm"; exit 1; }
+	test -x $(PLAYGROUND) || npm install --prefix .tools/playground --no-save @microsoft/m365agentsplayground
+	$(BIN)/python -m handlers.teams.playground $(AS) > .m365agentsplayground.yml
+	$(PLAYGROUND) -e http://127.0.0.1:$${COHORTBOT_PORT:-3000}/api/messages -c msteams
+
 ## Lint, format, types and import contracts, then the suite on SQLite and again on PostgreSQL
 ## (127.0.0.1:5432/test) when one answers.
 test: install browser

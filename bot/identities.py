@@ -108,7 +108,7 @@ async def person_for_teams_user(session: AsyncSession, user: TeamsUser) -> Perso
         session=session, platform=TEAMS, user_id=user.user_id, aad_object_id=user.aad_object_id
     )
     if person is None and user.email:
-        found = await q.people_by_lower_emails(session=session, emails=[user.email])
+        found = await q.people_by_emails(session=session, emails=[user.email])
         person = found.get(canonical_email(user.email))
     return person
 
@@ -167,13 +167,11 @@ async def match_roster(
     a 1:1 chat is created or they write).
     """
     members = list(members)
-    people = await q.people_by_lower_emails(
-        session=session, emails=[m.email for m in members if m.email]
-    )
+    people = await q.people_by_emails(session=session, emails=[m.email for m in members if m.email])
     matched: list[tuple[Person, TeamsUser]] = []
     unknown: list[TeamsUser] = []
     for member in members:
-        person = people.get((member.email or "").strip().lower())
+        person = people.get(canonical_email(member.email or ""))
         if person is None or person.id is None:
             unknown.append(member)
             continue

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +20,7 @@ from storage.models import (
     Person,
     PersonIdentity,
 )
+from storage.queries.people import list_people_by_emails
 
 
 async def get_identity(
@@ -154,18 +155,16 @@ async def deactivate_identity(
     return True
 
 
-async def people_by_lower_emails(
-    *, session: AsyncSession, emails: Iterable[str]
-) -> dict[str, Person]:
-    """People whose email matches one of `emails`, case-insensitively, by lower-case email."""
-    wanted = sorted({canonical_email(e) for e in emails if e and e.strip()})
-    out: dict[str, Person] = {}
-    for start in range(0, len(wanted), 500):
-        result = await session.execute(
-            select(Person).where(func.lower(col(Person.email)).in_(wanted[start : start + 500]))
-        )
-        out.update({p.email.lower(): p for p in result.scalars().all()})
-    return out
+async def people_by_emails(*, session: AsyncSession, emails: Iterable[str]) -> dict[str, Person]:
+    """People with one of `emails` (any case or form), keyed by their canonical email.
+
+    Stored emails are canonical (`storage.emails`), so this is the exact, indexed lookup of
+    `people.list_people_by_emails`, not a second one.
+    """
+    found = await list_people_by_emails(
+        session=session, emails=[e for e in emails if e and e.strip()]
+    )
+    return {canonical_email(p.email): p for p in found}
 
 
 async def active_programme_people(*, session: AsyncSession) -> list[Person]:

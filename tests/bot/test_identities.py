@@ -81,6 +81,22 @@ async def test_roster_matches_email_or_upn_case_insensitively_and_lists_the_rest
         ]
 
 
+async def test_roster_matches_an_address_written_with_its_unicode_domain(db: Database) -> None:
+    """Rosters and imports meet in the one canonical form (storage.emails): `Bærum` in Teams is
+    the `xn--brum-voa` the import stored, in any case."""
+    async with db.transaction() as session:
+        cohort = await create_cohort(session)
+        cls = await create_class(session, cohort=cohort)
+        ola = await create_person(session, email="ola@xn--brum-voa.kommune.no", name="Ola")
+        await enrol(session, person=ola, cohort=cohort, cls=cls)
+        result = await match_roster(
+            session, [TeamsUser("29:o", "aad-o", "t", email=" OLA@Bærum.kommune.no ")], now=NOW
+        )
+        assert [p.id for p, _ in result.matched] == [ola.id]
+        assert result.unknown_members == []
+        assert result.not_found == []
+
+
 async def test_unknown_teams_user_stores_nothing(db: Database) -> None:
     async with db.transaction() as session:
         person = await remember_teams_user(
