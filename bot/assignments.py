@@ -144,6 +144,7 @@ async def mark_done(
     )
     cancelled = await delivery.cancel(
         session,
+        now=now,
         source=source_for(assignment_id),
         person_id=person_id,
         kinds=PERSONAL_KINDS,

@@ -620,7 +620,9 @@ async def cancel_broadcast(
     summary = await get_summary(session, broadcast_id)
     _refuse_started(summary, "cancelled")
     cancelled = await delivery.cancel(
-        session, source=f"broadcast:{broadcast_id}", reason="announcement cancelled by staff"
+        session,
+        source=f"broadcast:{broadcast_id}",
+        reason="announcement cancelled by staff",
     )
     await record_audit(
         session=session,
@@ -677,6 +679,7 @@ async def change_broadcast(
         wanted.add(key)
         await delivery.schedule(
             session,
+            now=now,
             key=key,
             transport=r.transport,
             kind="announcement",
@@ -696,7 +699,7 @@ async def change_broadcast(
         for k in await q.pending_keys(session=session, source=f"broadcast:{b.id}")
         if k not in wanted
     ]
-    await cancel_by_keys(session=session, dedupe_keys=gone, reason="left the audience")
+    await cancel_by_keys(session=session, dedupe_keys=gone, reason="left the audience", now=now)
     changed = [f for f, v in (("text", text), ("send_at", send_at)) if v is not None]
     await record_audit(
         session=session,

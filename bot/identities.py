@@ -226,6 +226,7 @@ async def send_once(
     where = await reach_person(session, person)
     return await schedule(
         session,
+        now=now,
         key=key,
         transport=where.transport,
         kind=kind,

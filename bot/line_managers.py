@@ -457,6 +457,7 @@ async def _tell_participant(
     assert row.nudge.id is not None
     await delivery.schedule(
         session,
+        now=now,
         # One key per "Done": a Done withdrawn and given again is told once, at the deadline.
         key=f"{_told_prefix(row)}:{int(now.timestamp())}",
         transport=transport,
@@ -598,6 +599,7 @@ async def _send_again(
     pairs = [(r.answer.id or 0, r.participant_name) for r in rows]
     await delivery.schedule(
         session,
+        now=now,
         key=key,
         transport=to.transport,
         kind=variant,

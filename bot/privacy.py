@@ -77,6 +77,7 @@ async def send_due_notices(
         )
         await delivery.schedule(
             session,
+            now=now,
             key=f"privacy-notice:{person.id}",
             transport=where.transport,
             kind=NOTICE_KIND,

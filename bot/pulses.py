@@ -260,6 +260,7 @@ async def invite(session: AsyncSession, pulse: Pulse, *, now: datetime, settings
         where = _reach(r, teams)
         await schedule(
             session,
+            now=now,
             key=invite_key(pulse.id, r.person_id),
             transport=where.transport,
             kind=INVITE_KIND,
@@ -324,6 +325,7 @@ async def send_reminders(
         message = build_pulse_message(pulse, questions, locale=r.locale, reminder=True)
         if await schedule(
             session,
+            now=now,
             key=reminder_key(pulse.id, r.person_id),
             transport=_reach(r, teams).transport,
             kind=REMINDER_KIND,
@@ -435,7 +437,7 @@ async def close(session: AsyncSession, pulse: Pulse, *, now: datetime, settings:
     await q.set_closed(session=session, pulse_id=pulse.id, at=now)
     pulse.closed_at = now
     await release(session, pulse, now=now, settings=settings)
-    return await cancel(session, source=source_of(pulse.id), reason="pulse closed")
+    return await cancel(session, source=source_of(pulse.id), reason="pulse closed", now=now)
 
 
 async def scrub(engine: Any) -> bool:

@@ -190,6 +190,7 @@ async def run_digest(session: AsyncSession, *, now: datetime, settings: Settings
         assert person.id is not None and person.slack_user_id is not None
         await schedule(
             session,
+            now=now,
             key=f"digest:{week}:staff:{person.id}",
             transport="slack",
             kind=DIGEST_KIND,

@@ -173,6 +173,7 @@ async def sync_cohort_channels(
                         # "No longer messaged": drop their pending check-in questions too.
                         await delivery.cancel(
                             session,
+                            now=now,
                             person_id=person.id,
                             kinds=["match_checkin"],
                             reason="withdrawn",
