@@ -93,6 +93,7 @@ async def schedule(
     urgent: bool = False,
     tz: str | ZoneInfo | None = None,
     replace_pending: bool = False,
+    now: datetime | None = None,
 ) -> bool:
     """Put a message in the outbox, in the caller's transaction. True if a row was written.
 
@@ -103,6 +104,7 @@ async def schedule(
         tz: the recipient's time zone; the programme's (settings.timezone) when None.
         replace_pending: re-applying a plan: a still-pending delivery with this key gets the
             new time, target and message; one already sent is left alone.
+        now: the caller's clock, for the row's created/updated stamps.
     """
     if target.endswith(ERASED_EMAIL_SUFFIX):
         return False  # an erased person's stub, kept for a report: never messaged
@@ -126,6 +128,7 @@ async def schedule(
         urgent=urgent,
         replace_pending=replace_pending,
         note=held_note(transport, settings),
+        now=now,
     )
 
 
@@ -137,6 +140,7 @@ async def cancel(
     kinds: Iterable[str] | None = None,
     key_prefix: str | None = None,
     reason: str = "cancelled",
+    now: datetime | None = None,
 ) -> int:
     """Cancel the pending deliveries matching every filter given, in the caller's transaction.
 
@@ -150,6 +154,7 @@ async def cancel(
         kinds=kinds,
         dedupe_prefix=key_prefix,
         reason=reason,
+        now=now,
     )
 
 
@@ -761,6 +766,7 @@ class Dispatcher:
                 person_id=recipient_id,
                 source=f"pause:{transport}",
                 urgent=True,
+                now=now,
             )
         if not targets:
             logger.error("No other transport to alert staff about the pause on %s", transport)

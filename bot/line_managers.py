@@ -314,8 +314,8 @@ async def plan_nudges(
                 inserts.append(values)
             else:
                 updates.append(values)
-        await dq.insert_deliveries(session=session, rows=inserts)
-        await dq.update_pending_deliveries(session=session, rows=updates)
+        await dq.insert_deliveries(session=session, rows=inserts, now=now)
+        await dq.update_pending_deliveries(session=session, rows=updates, now=now)
         written += len(inserts) + len(updates)
         pending = await pending_dedupe_keys(session=session, source=source_for(nudge.id))
         stale = [
@@ -323,7 +323,7 @@ async def plan_nudges(
             for k in pending
             if k.startswith(f"nudge:{nudge.id}:manager:") and k not in wanted and k.count(":") == 3
         ]
-        await cancel_by_keys(session=session, dedupe_keys=stale, reason="no longer needed")
+        await cancel_by_keys(session=session, dedupe_keys=stale, reason="no longer needed", now=now)
     return written
 
 
@@ -407,9 +407,12 @@ async def answer_nudge(
             person_id=row.answer.manager_id,
             source=source_for(nudge.id),
             tz=to.tz,
+            now=now,
         )
     else:
-        await cancel_by_keys(session=session, dedupe_keys=[later_key], reason=f"answered {answer}")
+        await cancel_by_keys(
+            session=session, dedupe_keys=[later_key], reason=f"answered {answer}", now=now
+        )
     told = _told_prefix(row)
     if current == NudgeAnswerValue.DONE:
         # "Done" changed before the deadline: the participant was not told yet; never will be.

@@ -260,12 +260,14 @@ async def plan_changes(
     return changes
 
 
-async def write_changes(session: AsyncSession, changes: PlanChanges) -> int:
+async def write_changes(
+    session: AsyncSession, changes: PlanChanges, *, now: datetime | None = None
+) -> int:
     """Write the changes in the caller's transaction, a statement per kind; rows written."""
-    await dq.insert_deliveries(session=session, rows=changes.inserts)
-    await dq.update_pending_deliveries(session=session, rows=changes.updates)
+    await dq.insert_deliveries(session=session, rows=changes.inserts, now=now)
+    await dq.update_pending_deliveries(session=session, rows=changes.updates, now=now)
     await q.cancel_by_keys(
-        session=session, dedupe_keys=changes.cancels, reason="no longer in the plan"
+        session=session, dedupe_keys=changes.cancels, reason="no longer in the plan", now=now
     )
     return changes.written
 
@@ -291,7 +293,7 @@ async def plan_deliveries(
     changes = await plan_changes(
         session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
     )
-    written = await write_changes(session, changes)
+    written = await write_changes(session, changes, now=now)
     cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
     tz = (cohort.timezone if cohort else None) or settings.timezone
     written += await plan_nudges(session, cohort_id=cohort_id, tz=tz, settings=settings, now=now)
@@ -321,7 +323,7 @@ async def replan_cohort(
         tz = (cohort.timezone if cohort else None) or settings.timezone
     for piece in changes.chunks(chunk):
         async with db.transaction() as session:
-            await write_changes(session, piece)
+            await write_changes(session, piece, now=now)
     async with db.transaction() as session:
         nudges = await plan_nudges(session, cohort_id=cohort_id, tz=tz, settings=settings, now=now)
     return changes.written + nudges

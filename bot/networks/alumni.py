@@ -71,6 +71,7 @@ async def complete_cohort(
             await _deliver(
                 session,
                 settings,
+                now=now,
                 key=f"alumni-consent:{cohort_id}:{person.id}",
                 kind="alumni_consent",
                 target=person.slack_user_id,
@@ -238,6 +239,7 @@ async def record_alumni_consent(
         await _deliver(
             session,
             settings,
+            now=now,
             key=f"alumni-welcome:{person_id}",
             kind="alumni_welcome",
             target=person.slack_user_id,

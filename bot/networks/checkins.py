@@ -53,6 +53,9 @@ async def record_checkin(
     )
     if answer != "not_yet":
         await delivery.cancel(
-            session, key_prefix=f"match-checkin:{group_id}:{person_id}:", reason="answered"
+            session,
+            key_prefix=f"match-checkin:{group_id}:{person_id}:",
+            reason="answered",
+            now=now,
         )
     await q.reset_ignored_intros(session=session, membership=membership)

@@ -118,6 +118,7 @@ async def form_class_peer_groups(
         await _deliver(
             session,
             settings,
+            now=now,
             key=f"peer-group:{net.id}:welcome",
             kind="peer_group_welcome",
             target=net.slack_channel_id,

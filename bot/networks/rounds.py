@@ -110,6 +110,7 @@ async def close_round(
         await _deliver(
             session,
             settings,
+            now=now,
             key=f"match-ghosted:{network.id}:{round_id}:{pid}",
             kind="match_ghosted",
             target=person.slack_user_id,
@@ -225,6 +226,7 @@ async def run_matching_round(
         await _deliver(
             session,
             settings,
+            now=now,
             key=f"match-intro:{group.id}",
             kind="match_intro",
             target=channel,
@@ -246,6 +248,7 @@ async def run_matching_round(
                 await _deliver(
                     session,
                     settings,
+                    now=now,
                     key=f"match-checkin:{group.id}:{person.id}:{stage}",
                     kind="match_checkin",
                     target=person.slack_user_id,

@@ -124,6 +124,7 @@ async def _deliver(
     person_id: int | None = None,
     source: str | None = None,
     tz: str | None = None,
+    now: datetime | None = None,
 ) -> bool:
     return await delivery.schedule(
         session,
@@ -138,6 +139,7 @@ async def _deliver(
         person_id=person_id,
         source=source,
         tz=tz,
+        now=now,
     )
 
 

@@ -106,6 +106,7 @@ async def _import_in(
             today=today,
             report=report,
             progress=progress,
+            now=now,
         )
         if dry_run and settings is not None and now is not None:
             warnings: list[str] = []

@@ -263,6 +263,7 @@ async def import_people(
     today: date,
     report: ImportReport,
     progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Create or update people, enrolments and line-manager links, in the caller's transaction.
 
@@ -289,7 +290,8 @@ async def import_people(
     }
     blocked = await _slack_ids_held_by_others(session, rows, managers, slack, report)
 
-    now = utcnow()
+    # updated_at stamps: the caller's clock; the wall clock only when the caller has none.
+    now = now or utcnow()
     touched = _People(people, blocked, now)
     for r in rows:
         values: dict[str, Any] = {"name": r.name, **r.profile}

@@ -173,11 +173,16 @@ async def get_progress(
     return result.scalar_one_or_none()
 
 
-async def ensure_progress(*, session: AsyncSession, assignment_id: int, person_id: int) -> None:
-    """Create the person's progress row if it is missing (safe under concurrent clicks)."""
+async def ensure_progress(
+    *, session: AsyncSession, assignment_id: int, person_id: int, now: datetime | None = None
+) -> None:
+    """Create the person's progress row if it is missing (safe under concurrent clicks).
+
+    `now` stamps updated_at (the caller's clock; the wall clock only when it has none).
+    """
     stmt = (
         insert_for(session)(AssignmentProgress)
-        .values(assignment_id=assignment_id, person_id=person_id, updated_at=utcnow())
+        .values(assignment_id=assignment_id, person_id=person_id, updated_at=now or utcnow())
         .on_conflict_do_nothing(index_elements=["assignment_id", "person_id"])
     )
     await session.execute(stmt)
@@ -232,9 +237,13 @@ async def pending_dedupe_keys(*, session: AsyncSession, source: str) -> list[str
 
 
 async def cancel_by_keys(
-    *, session: AsyncSession, dedupe_keys: Collection[str], reason: str
+    *,
+    session: AsyncSession,
+    dedupe_keys: Collection[str],
+    reason: str,
+    now: datetime | None = None,
 ) -> int:
-    """Cancel the pending deliveries with these dedupe keys."""
+    """Cancel the pending deliveries with these dedupe keys (`now` stamps updated_at)."""
     if not dedupe_keys:
         return 0
     result = await session.execute(
@@ -243,7 +252,7 @@ async def cancel_by_keys(
             col(Delivery.dedupe_key).in_(list(dedupe_keys)),
             col(Delivery.state) == DeliveryState.PENDING,
         )
-        .values(state=DeliveryState.CANCELLED, error=reason[:500], updated_at=utcnow())
+        .values(state=DeliveryState.CANCELLED, error=reason[:500], updated_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -48,6 +48,7 @@ async def enqueue_delivery(
     urgent: bool = False,
     replace_pending: bool = False,
     note: str | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Add a delivery unless one with the same dedupe key exists. True if a row was written.
 
@@ -56,9 +57,10 @@ async def enqueue_delivery(
     Runs in the caller's transaction, so the message is enqueued with the change that causes it.
     With `replace_pending`, a delivery with the key that is still pending gets the new send time,
     target and message (the planner's re-apply); one already sent, failed or cancelled is left
-    alone, so nothing is ever sent twice.
+    alone, so nothing is ever sent twice. `now` stamps created_at/updated_at (the caller's
+    clock; the wall clock only when the caller has none).
     """
-    now = utcnow()
+    now = now or utcnow()
     insert = _insert_for(session)(DELIVERY).values(
         dedupe_key=dedupe_key,
         transport=transport,
@@ -104,8 +106,12 @@ async def cancel_pending(
     kinds: Iterable[str] | None = None,
     dedupe_prefix: str | None = None,
     reason: str = "cancelled",
+    now: datetime | None = None,
 ) -> int:
-    """Cancel pending deliveries matching every given filter; returns how many."""
+    """Cancel pending deliveries matching every given filter; returns how many.
+
+    `now` stamps updated_at (the caller's clock; the wall clock only when it has none).
+    """
     if source is None and person_id is None and dedupe_prefix is None:
         raise ValueError("cancel_pending needs source, person_id or dedupe_prefix")
     stmt = update(DELIVERY).where(D.state == DeliveryState.PENDING)
@@ -117,7 +123,7 @@ async def cancel_pending(
         stmt = stmt.where(D.kind.in_(list(kinds)))
     if dedupe_prefix is not None:
         stmt = stmt.where(D.dedupe_key.startswith(dedupe_prefix))
-    stmt = stmt.values(state=DeliveryState.CANCELLED, error=reason, updated_at=utcnow())
+    stmt = stmt.values(state=DeliveryState.CANCELLED, error=reason, updated_at=now or utcnow())
     result = await session.execute(stmt)
     return _rowcount(result)
 
@@ -696,15 +702,18 @@ async def existing_for_sources(
     return out
 
 
-async def insert_deliveries(*, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+async def insert_deliveries(
+    *, session: AsyncSession, rows: list[dict[str, Any]], now: datetime | None = None
+) -> int:
     """Insert new deliveries in one statement per batch; keys that exist are left alone.
 
     Each row has dedupe_key, transport, kind, target, message, send_at, person_id, source,
-    urgent and error (a "held:" note or None).
+    urgent and error (a "held:" note or None). `now` stamps created_at/updated_at (the
+    caller's clock; the wall clock only when it has none).
     """
     if not rows:
         return 0
-    now = utcnow()
+    now = now or utcnow()
     values = [
         {**r, "state": DeliveryState.PENDING, "attempts": 0, "created_at": now, "updated_at": now}
         for r in rows
@@ -714,7 +723,9 @@ async def insert_deliveries(*, session: AsyncSession, rows: list[dict[str, Any]]
     return len(rows)
 
 
-async def update_pending_deliveries(*, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+async def update_pending_deliveries(
+    *, session: AsyncSession, rows: list[dict[str, Any]], now: datetime | None = None
+) -> int:
     """Give still-pending deliveries a new time, target, transport and message (executemany).
 
     A row no longer pending (sent, failed, cancelled meanwhile) is left alone.
@@ -730,7 +741,7 @@ async def update_pending_deliveries(*, session: AsyncSession, rows: list[dict[st
             transport=bindparam("b_transport"),
             message=bindparam("b_message"),
             urgent=bindparam("b_urgent"),
-            updated_at=utcnow(),
+            updated_at=now or utcnow(),
         )
     )
     conn = await session.connection()

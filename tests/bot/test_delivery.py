@@ -542,3 +542,54 @@ async def test_staff_listed_only_in_the_setting_are_alerted_on_slack_when_email_
     slack = RecordingNotifier()
     await dispatcher(db, settings, clock, slack=slack, email=email).tick()
     assert [t for t, _ in slack.sent] == ["UANNE"]
+
+
+async def test_outbox_stamps_are_the_callers_clock_not_the_wall_clock(
+    db: Database, settings: Settings
+) -> None:
+    """A caller's `now` far from the wall clock must be what the rows' stamps say."""
+    long_ago = datetime(2001, 1, 1, 12, 0, tzinfo=UTC)
+    later = long_ago + timedelta(hours=1)
+    async with db.transaction() as session:
+        for key in ("stamp:a", "stamp:b"):
+            await schedule(
+                session,
+                key=key,
+                transport="slack",
+                kind="pulse_invite",
+                target="U1",
+                message=message(),
+                send_at=NOW,
+                audience="participant",
+                settings=settings,
+                urgent=True,
+                now=long_ago,
+            )
+        await q.insert_deliveries(
+            session=session,
+            rows=[
+                {
+                    "dedupe_key": "stamp:c",
+                    "transport": "slack",
+                    "kind": "nudge",
+                    "target": "U2",
+                    "message": message().to_json(),
+                    "send_at": NOW,
+                    "person_id": None,
+                    "source": None,
+                    "urgent": False,
+                    "error": None,
+                }
+            ],
+            now=long_ago,
+        )
+        assert await cancel(session, key_prefix="stamp:b", reason="test", now=later) == 1
+    rows = {d.dedupe_key: d for d in await all_deliveries(db)}
+
+    def utc(value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    assert utc(rows["stamp:a"].created_at) == long_ago
+    assert utc(rows["stamp:a"].updated_at) == long_ago
+    assert utc(rows["stamp:b"].updated_at) == later
+    assert utc(rows["stamp:c"].created_at) == long_ago
