@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.messages import format_when, t
 from storage.models import NudgeAnswerValue
 from storage.queries.nudges import involvement_rows
 from storage.queries.report import nudge_answer_hours, nudge_figures_rows
@@ -37,6 +38,28 @@ class NudgeFigures:
     @property
     def share_done(self) -> float | None:
         return self.done / self.nudged if self.nudged else None
+
+
+def figure_line(f: NudgeFigures, *, locale: str, tz: str, title: str | None = None) -> str:
+    """One nudge's line for staff (Slack and Teams alike): answered of nudged, share, "done",
+    median hours. `title` is the nudge's title as the caller's surface must show it (escaped)."""
+    share = f"{round(100 * f.share_answered)} %" if f.share_answered is not None else "–"
+    hours = (
+        t("nudge.figures.hours", locale, hours=f"{f.median_hours:g}")
+        if f.median_hours is not None
+        else "–"
+    )
+    return t(
+        "nudge.figures.item",
+        locale,
+        title=f.title if title is None else title,
+        when=format_when(f.send_at, locale, tz),
+        answered=f.answered,
+        nudged=f.nudged,
+        share=share,
+        done=f.done,
+        hours=hours,
+    )
 
 
 async def involvement_by_cohort(

@@ -1000,6 +1000,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Ledernes deltakelse – {name}",
         "en": "Line-manager involvement – {name}",
     },
+    "nudge.figures.more": {"nb": "… og {n} til.", "en": "… and {n} more."},
     "nudge.figures.item": {
         "nb": "*{title}* ({when})\n{answered} av {nudged} har svart ({share}), "
         "{done} «Gjort», median svartid {hours}",

@@ -19,6 +19,7 @@ from bot.notifier import OutgoingMessage, SendResult, group_members
 from bot.ratelimit import POST_MESSAGE, RateLimiter
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
 from handlers.slack.mrkdwn import SlackWebClient
+from handlers.slack.webclient import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +60,7 @@ def make_slack_client(
 
 
 def _retry_after(response: Any) -> float:
-    headers = getattr(response, "headers", None) or {}
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                break
-    return DEFAULT_RETRY_AFTER
+    return retry_after_seconds(getattr(response, "headers", None), DEFAULT_RETRY_AFTER)
 
 
 class SlackNotifier:

@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.delivery import backoff_seconds
 from bot.ratelimit import POST_MESSAGE, RateLimiter
 from handlers.slack.mrkdwn import SlackWebClient, render_api_args
 
@@ -79,7 +80,7 @@ def retry_after_seconds(headers: Any, default: float = DEFAULT_RETRY_AFTER) -> f
 
 
 def _backoff(attempt: int, rng: random.Random) -> float:
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * rng.uniform(0.5, 1.0)
+    return backoff_seconds(attempt, base=BACKOFF_BASE, cap=BACKOFF_CAP, rng=rng)
 
 
 def _channel_of(json: dict[str, Any] | None, data: Any) -> str | None:

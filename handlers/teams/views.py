@@ -11,6 +11,7 @@ from bot.assignments import ClassStatus, OpenAssignment
 from bot.delivery import DeliveryOverview
 from bot.home import NextSession, OpenPulse
 from bot.identities import RosterMatch
+from bot.involvement import figure_line
 from bot.line_managers import InvolvementOverview
 from bot.messages import esc, format_when, t
 from bot.notifier import OutgoingMessage, Section
@@ -180,27 +181,7 @@ def managers_message(
     title = t("nudge.staff.title", locale)
     if overview is None:
         return OutgoingMessage(text=t("nudge.figures.none", locale), title=title, locale=locale)
-    lines = []
-    for f in overview.figures:
-        share = f"{round(100 * f.share_answered)} %" if f.share_answered is not None else "–"
-        hours = (
-            t("nudge.figures.hours", locale, hours=f"{f.median_hours:g}")
-            if f.median_hours is not None
-            else "–"
-        )
-        lines.append(
-            t(
-                "nudge.figures.item",
-                locale,
-                title=f.title,
-                when=format_when(f.send_at, locale, tz),
-                answered=f.answered,
-                nudged=f.nudged,
-                share=share,
-                done=f.done,
-                hours=hours,
-            )
-        )
+    lines = [figure_line(f, locale=locale, tz=tz) for f in overview.figures]
     sections = [
         Section(
             text=t("nudge.figures.title", locale, name=overview.cohort_name)

@@ -184,30 +184,8 @@ async def latest_case_week(*, session: AsyncSession) -> str | None:
 
 
 async def open_case_rows(*, session: AsyncSession, week: str) -> list[Any]:
-    """(id, person_id, name, cohort_name, class_name, reasons) of a week's cases not followed up."""
-    stmt: Any = (
-        sa_select(
-            col(RiskCase.id).label("id"),
-            col(RiskCase.person_id).label("person_id"),
-            col(Person.name).label("name"),
-            col(Cohort.name).label("cohort_name"),
-            col(CohortClass.name).label("class_name"),
-            col(RiskCase.reasons).label("reasons"),
-        )
-        .join(Person, col(Person.id) == col(RiskCase.person_id))
-        .join(Cohort, col(Cohort.id) == col(RiskCase.cohort_id))
-        .outerjoin(
-            Enrolment,
-            and_(
-                col(Enrolment.person_id) == col(RiskCase.person_id),
-                col(Enrolment.cohort_id) == col(RiskCase.cohort_id),
-            ),
-        )
-        .outerjoin(CohortClass, col(CohortClass.id) == col(Enrolment.class_id))
-        .where(col(RiskCase.week) == week, col(RiskCase.followed_up_at).is_(None))
-        .order_by(col(Cohort.name), col(CohortClass.name), col(Person.name), col(RiskCase.id))
-    )
-    return await _rows(session, stmt)
+    """The week's cases not followed up, as `case_rows` gives them (by cohort, class, name)."""
+    return [r for r in await case_rows(session=session, week=week) if r.followed_up_at is None]
 
 
 async def case_rows(*, session: AsyncSession, week: str) -> list[Any]:

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from bot.assignments import ClassStatus, OpenAssignment
-from bot.involvement import NudgeFigures
+from bot.involvement import NudgeFigures, figure_line
 from bot.line_managers import (
     FOLLOWUP_STATES,
     ManagerCase,
@@ -297,28 +297,11 @@ def build_involvement(
     blocks: Blocks = [_header(t("nudge.figures.title", locale, name=cohort_name))]
     if not figures:
         blocks.append(section(t("nudge.figures.none", locale)))
-    for f in figures[:20]:
-        share = f"{round(100 * f.share_answered)} %" if f.share_answered is not None else "–"
-        hours = (
-            t("nudge.figures.hours", locale, hours=f"{f.median_hours:g}")
-            if f.median_hours is not None
-            else "–"
-        )
-        blocks.append(
-            section(
-                t(
-                    "nudge.figures.item",
-                    locale,
-                    title=esc(f.title),
-                    when=format_when(f.send_at, locale, tz),
-                    answered=f.answered,
-                    nudged=f.nudged,
-                    share=share,
-                    done=f.done,
-                    hours=hours,
-                )
-            )
-        )
+    shown = 20
+    for f in figures[:shown]:
+        blocks.append(section(figure_line(f, locale=locale, tz=tz, title=esc(f.title))))
+    if len(figures) > shown:
+        blocks.append(section(t("nudge.figures.more", locale, n=len(figures) - shown)))
     return blocks
 
 

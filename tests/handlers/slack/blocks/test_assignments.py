@@ -118,6 +118,16 @@ def test_involvement_figures_block() -> None:
     assert "2 av 3 har svart (67 %), 1 «Gjort», median svartid 4.5 t" in str(blocks)
 
 
+def test_involvement_figures_are_never_cut_without_and_n_more() -> None:
+    from bot.involvement import NudgeFigures
+
+    figures = [NudgeFigures(n, f"n{n}", f"Nudge {n}", DUE, 3, 2, 1, 0, 4.5) for n in range(23)]
+    blocks = build_involvement(figures, cohort_name="Kull", locale="en", tz="Europe/Oslo")
+    _valid(blocks)
+    assert "Nudge 19" in str(blocks) and "Nudge 20" not in str(blocks)
+    assert "… and 3 more." in str(blocks)
+
+
 def test_replace_answered_swaps_only_that_participants_buttons() -> None:
     blocks = [
         {"type": "section", "block_id": "a", "text": {"type": "mrkdwn", "text": "x"}},
