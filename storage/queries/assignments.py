@@ -174,15 +174,12 @@ async def get_progress(
 
 
 async def ensure_progress(
-    *, session: AsyncSession, assignment_id: int, person_id: int, now: datetime | None = None
+    *, session: AsyncSession, assignment_id: int, person_id: int, now: datetime
 ) -> None:
-    """Create the person's progress row if it is missing (safe under concurrent clicks).
-
-    `now` stamps updated_at (the caller's clock; the wall clock only when it has none).
-    """
+    """Create the person's progress row if it is missing (safe under concurrent clicks)."""
     stmt = (
         insert_for(session)(AssignmentProgress)
-        .values(assignment_id=assignment_id, person_id=person_id, updated_at=now or utcnow())
+        .values(assignment_id=assignment_id, person_id=person_id, updated_at=now)
         .on_conflict_do_nothing(index_elements=["assignment_id", "person_id"])
     )
     await session.execute(stmt)
@@ -192,7 +189,9 @@ async def set_done_once(
     *, session: AsyncSession, assignment_id: int, person_id: int, now: datetime
 ) -> bool:
     """Set done_at unless it is set already. True if this call marked it done."""
-    await ensure_progress(session=session, assignment_id=assignment_id, person_id=person_id)
+    await ensure_progress(
+        session=session, assignment_id=assignment_id, person_id=person_id, now=now
+    )
     result = await session.execute(
         update(AssignmentProgress)
         .where(
@@ -214,7 +213,9 @@ async def set_reflection(
     shareable: bool,
     now: datetime,
 ) -> None:
-    await ensure_progress(session=session, assignment_id=assignment_id, person_id=person_id)
+    await ensure_progress(
+        session=session, assignment_id=assignment_id, person_id=person_id, now=now
+    )
     await session.execute(
         update(AssignmentProgress)
         .where(
