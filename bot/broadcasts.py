@@ -376,10 +376,12 @@ async def send(
     send_at: datetime,
     urgent: bool = False,
     actor_label: str = "cli",
+    now: datetime | None = None,
 ) -> Broadcast:
     """Record the announcement and enqueue one delivery per recipient, in one transaction.
 
-    `actor` None is the command line (trusted); a Slack actor must be staff.
+    `actor` None is the command line (trusted); a Slack actor must be staff. `now` (the
+    caller's clock) stamps the deliveries.
     """
     if actor is not None:
         require_staff(actor)
@@ -417,6 +419,7 @@ async def send(
             source=f"broadcast:{broadcast.id}",
             urgent=urgent,
             tz=r.tz,
+            now=now,
         )
     who = f"person:{actor.person_id}" if actor and actor.person_id else actor_label
     await record_audit(
@@ -608,7 +611,12 @@ def _refuse_started(summary: BroadcastSummary, verb: str) -> None:
 
 
 async def cancel_broadcast(
-    session: AsyncSession, broadcast_id: int, *, actor: Actor | None, actor_label: str = "cli"
+    session: AsyncSession,
+    broadcast_id: int,
+    *,
+    actor: Actor | None,
+    actor_label: str = "cli",
+    now: datetime | None = None,
 ) -> int:
     """Cancel an announcement that has not started; returns how many deliveries were cancelled.
 
@@ -623,6 +631,7 @@ async def cancel_broadcast(
         session,
         source=f"broadcast:{broadcast_id}",
         reason="announcement cancelled by staff",
+        now=now,
     )
     await record_audit(
         session=session,

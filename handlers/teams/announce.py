@@ -213,6 +213,7 @@ async def on_send(runtime: Runtime, actor: Actor, data: dict[str, Any]) -> str:
                 send_at=send_at,
                 urgent=str(data.get("urgent") or "false").lower() == "true",
                 actor_label=f"person:{actor.person_id}",
+                now=now,
             )
             found = await preview(session, actor=actor, audience=audience, mode="dm")
     except NotAllowed:

@@ -30,7 +30,9 @@ async def cancel(runtime: Runtime, actor: Actor, broadcast_id: int) -> str:
     """Cancel one announcement; the answer says what happened or why not."""
     try:
         async with runtime.db.transaction() as session:
-            n = await broadcasts.cancel_broadcast(session, broadcast_id, actor=actor)
+            n = await broadcasts.cancel_broadcast(
+                session, broadcast_id, actor=actor, now=runtime.clock.now()
+            )
     except InvalidRequest as exc:
         return t("broadcast.refused", actor.locale, reason=str(exc))
     return t("broadcast.cancelled", actor.locale, id=broadcast_id, n=n)

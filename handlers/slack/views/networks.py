@@ -237,6 +237,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                     mode=meta.get("mode", "dm"),
                     send_at=max(when, now),
                     urgent=bool(meta.get("urgent")),
+                    now=now,
                 )
         except NotAllowed:
             await client.chat_postMessage(
