@@ -25,6 +25,7 @@ async def schedule_prompt(
     send_at: datetime,
     key: str,
     actor: Actor | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Post a discussion prompt in the network's channel at `send_at` (once per `key`)."""
     _staff(actor)
@@ -36,6 +37,7 @@ async def schedule_prompt(
     return await _deliver(
         session,
         settings,
+        now=now,
         key=f"network-prompt:{network_id}:{key}",
         kind="network_prompt",
         target=network.slack_channel_id,
@@ -77,5 +79,6 @@ async def schedule_alumni_prompts(
                 text=prompt,
                 send_at=when,
                 key=f"{year}-{month:02d}",
+                now=now,
             )
     return queued
