@@ -782,6 +782,7 @@ async def _broadcast(
                     mode=mode,
                     send_at=send_at or SystemClock().now(),
                     urgent=urgent,
+                    now=SystemClock().now(),
                 )
             except InvalidRequest as exc:
                 fail(str(exc))
