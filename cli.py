@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -1030,33 +1030,45 @@ def report_annual(
     """Write the annual status report (every cohort active in the year) as HTML, XLSX or CSV."""
     from bot.clock import SystemClock
     from bot.report import REPORT_FORMATS, produce_annual_report
-    from storage.db import Database
 
     if fmt not in REPORT_FORMATS:
         fail(f"--format {fmt!r} is not one of {', '.join(REPORT_FORMATS)}")
     settings = load()
     require_schema(settings)
+    data = _produce_report(
+        settings,
+        lambda session: produce_annual_report(
+            session,
+            year=year,
+            fmt=fmt,
+            settings=settings,
+            now=SystemClock().now(),
+            actor="cli",
+            locale=locale,
+        ),
+        out,
+    )
+    console.print(f"annual report {year} ({fmt}, {len(data):,} bytes) written to {out}")
 
-    async def produce() -> bytes:
+
+def _produce_report(
+    settings: Settings, produce: Callable[[Any], Awaitable[bytes]], out: Path
+) -> bytes:
+    """Run `produce(session)` in one transaction and write its bytes to `out`."""
+    from storage.db import Database
+
+    async def run() -> bytes:
         db = Database(settings.database_url)
         try:
             async with db.transaction() as session:
-                return await produce_annual_report(
-                    session,
-                    year=year,
-                    fmt=fmt,
-                    settings=settings,
-                    now=SystemClock().now(),
-                    actor="cli",
-                    locale=locale,
-                )
+                return await produce(session)
         finally:
             await db.dispose()
 
-    data = run_async(produce())
+    data = run_async(run())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    console.print(f"annual report {year} ({fmt}, {len(data):,} bytes) written to {out}")
+    return data
 
 
 @report_app.command("final")
@@ -1070,7 +1082,6 @@ def report_final(
     """Write the contract's final report over several years (the annual report's sections)."""
     from bot.clock import SystemClock
     from bot.report import REPORT_FORMATS, produce_final_report
-    from storage.db import Database
 
     if fmt not in REPORT_FORMATS:
         fail(f"--format {fmt!r} is not one of {', '.join(REPORT_FORMATS)}")
@@ -1078,27 +1089,20 @@ def report_final(
         fail(f"--to {last} is before --from {first}")
     settings = load()
     require_schema(settings)
-
-    async def produce() -> bytes:
-        db = Database(settings.database_url)
-        try:
-            async with db.transaction() as session:
-                return await produce_final_report(
-                    session,
-                    first_year=first,
-                    last_year=last,
-                    fmt=fmt,
-                    settings=settings,
-                    now=SystemClock().now(),
-                    actor="cli",
-                    locale=locale,
-                )
-        finally:
-            await db.dispose()
-
-    data = run_async(produce())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    data = _produce_report(
+        settings,
+        lambda session: produce_final_report(
+            session,
+            first_year=first,
+            last_year=last,
+            fmt=fmt,
+            settings=settings,
+            now=SystemClock().now(),
+            actor="cli",
+            locale=locale,
+        ),
+        out,
+    )
     console.print(f"final report {first}–{last} ({fmt}, {len(data):,} bytes) written to {out}")
 
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from sqlalchemy import event
 
+from bot.people_import.columns import REQUIRED_COLUMNS
+
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "examples" / "plan.yaml"
 POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
@@ -65,21 +67,7 @@ class WriteLockWatch:
 def people_csv(path: Path, rows: int, *, offset: int = 0) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(
-            [
-                "email",
-                "name",
-                "class",
-                "municipality",
-                "county",
-                "service_area",
-                "position",
-                "gender",
-                "education",
-                "line_manager_email",
-                "line_manager_name",
-            ]
-        )
+        w.writerow(REQUIRED_COLUMNS)
         for i in range(offset, offset + rows):
             w.writerow(
                 [
