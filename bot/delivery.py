@@ -296,7 +296,15 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._low = asyncio.Event()
         self._busy = 0
+        self._draining = False
         self._held_noted = False
+
+    def drain(self) -> None:
+        """Stop taking work, for a clean shutdown: the sends in flight finish and are recorded,
+        claimed ones not yet started are given back (pending again, for the next process or
+        start), and a running tick returns soon after."""
+        self._draining = True
+        self._low.set()
 
     @property
     def lease(self) -> timedelta:
@@ -344,6 +352,8 @@ class Dispatcher:
     ) -> None:
         low_water = max(1, self.settings.dispatch_concurrency)
         while max_batches is None or stats.batches < max_batches:
+            if self._draining:
+                return
             at = now or self.clock.now()
             now = None  # later batches read the clock again
             claimed: list[q.ClaimedDelivery] = []
@@ -371,7 +381,7 @@ class Dispatcher:
             stats.claimed += len(claimed)
             for chain in await self._plan(claimed, stats):
                 queue.put_nowait(chain)
-            while queue.qsize() > low_water:
+            while queue.qsize() > low_water and not self._draining:
                 self._low.clear()
                 await self._low.wait()
 
@@ -481,12 +491,20 @@ class Dispatcher:
                 return
             self._busy += 1
             try:
-                for item in chain:
+                for n, item in enumerate(chain):
+                    if self._draining:
+                        await self._flush(done, stats)
+                        done = None
+                        await self._give_back(chain[n:])
+                        break
                     wait = self._ready_in(item)
                     if wait > 0:  # paced or blocked: record first, hold nothing while waiting
                         await self._flush(done, stats)
                         done = None
                         await self._sleep(wait)
+                        if self._draining:
+                            await self._give_back(chain[n:])
+                            break
                     try:
                         done = await self._deliver(item, done, stats)
                     except Exception as exc:  # a database hiccup: the lease brings it back
@@ -501,6 +519,20 @@ class Dispatcher:
             finally:
                 self._busy -= 1
                 queue.task_done()
+
+    async def _give_back(self, items: list[q.ClaimedDelivery]) -> None:
+        """Return claimed, unstarted deliveries to pending (a shutdown is draining)."""
+        try:
+            async with self.db.transaction() as session:
+                await q.release_claims(
+                    session=session,
+                    delivery_ids=[i.id for i in items],
+                    claimed_by=self.token,
+                    now=self.clock.now(),
+                )
+        except Exception:
+            # Not given back: the lease brings them back instead.
+            logger.exception("Failed to give back %d claimed deliveries", len(items))
 
     async def _flush(
         self, done: tuple[q.ClaimedDelivery, SendResult] | None, stats: TickStats

@@ -8,6 +8,7 @@ sharing a job store between processes). A job is a `register(scheduler, runtime)
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from collections.abc import Callable, Iterable
@@ -27,6 +28,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import metrics
 from bot.runtime import Runtime
+from schedules.stopping import stopping
+
+logger = logging.getLogger(__name__)
 
 JobRegistrar = Callable[[AsyncIOScheduler, Runtime], Any]
 
@@ -53,6 +57,10 @@ class JobTracker:
         self.idle = asyncio.Event()
         self.idle.set()
         self._started: dict[str, list[float]] = {}
+
+    def running_jobs(self) -> list[str]:
+        """The ids of the jobs running now."""
+        return [job for job, starts in self._started.items() if starts]
 
     def __call__(self, event: JobEvent) -> None:
         if event.code == EVENT_JOB_SUBMITTED:
@@ -123,10 +131,26 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, *, grace_seconds: float = 
     if not scheduler.running:
         return
     scheduler.pause()
+    stopping(scheduler)  # e.g. the dispatcher stops claiming and gives back what it has not begun
     tracker = _trackers.get(scheduler)
     if tracker is not None and tracker.running:
         try:
             await asyncio.wait_for(tracker.idle.wait(), timeout=grace_seconds)
         except TimeoutError:
-            pass
+            running = sorted(tracker.running_jobs())
+            logger.warning(
+                "Stopping with %d job(s) still running after %g s (%s): they are cancelled, "
+                "and their claimed work resumes after its lease",
+                len(running),
+                grace_seconds,
+                ", ".join(running),
+            )
+            # The cancellation is expected now: say it once above, not as a traceback per job.
+            logging.getLogger("apscheduler.executors.default").addFilter(_drop_cancelled)
     scheduler.shutdown(wait=False)
+
+
+def _drop_cancelled(record: logging.LogRecord) -> bool:
+    """Keep a log record unless it reports a job cancelled at shutdown."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, asyncio.CancelledError)

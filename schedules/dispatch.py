@@ -11,6 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.delivery import Dispatcher
 from bot.ratelimit import RateLimiter
 from bot.runtime import Runtime
+from schedules.stopping import on_stop
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ def register(
                 stats.paused,
             )
 
+    # A shutdown lets the running tick finish its sends, not start new ones.
+    on_stop(scheduler, dispatcher.drain)
     scheduler.add_job(
         dispatch_tick,
         IntervalTrigger(
