@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import steps
 from bot.messages import t
 from bot.networks.shared import PROMPT_COUNT, InvalidRequest, _deliver, _staff
 from bot.notifier import OutgoingMessage
@@ -30,7 +31,7 @@ async def schedule_prompt(
     """Post a discussion prompt in the network's channel at `send_at` (once per `key`)."""
     _staff(actor)
     network = await q.get_network(session=session, network_id=network_id)
-    if network is None or not network.slack_channel_id or network.archived_at is not None:
+    if network is None or network.archived_at is not None:
         raise InvalidRequest(f"network {network_id} has no open channel")
     if not text.strip():
         raise InvalidRequest("the prompt has no text")
@@ -40,7 +41,8 @@ async def schedule_prompt(
         now=now,
         key=f"network-prompt:{network_id}:{key}",
         kind="network_prompt",
-        target=network.slack_channel_id,
+        # A channel still being made is addressed by its network (bot.steps).
+        target=steps.channel_of(network),
         message=OutgoingMessage(
             text=text.strip(), title=t("networks.prompt.title", "nb"), locale="nb"
         ),
@@ -70,7 +72,7 @@ async def schedule_alumni_prompts(
     queued = 0
     for kind in (NetworkKind.ALUMNI_NATIONAL, NetworkKind.ALUMNI_REGION):
         for network in await q.list_networks(session=session, kind=kind):
-            if network.id is None or not network.slack_channel_id:
+            if network.id is None:
                 continue
             queued += await schedule_prompt(
                 session,

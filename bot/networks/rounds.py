@@ -16,7 +16,6 @@ from bot.networks.shared import (
     ACTION_OPT_IN,
     IGNORED_LIMIT,
     PROMPT_COUNT,
-    ChannelAdmin,
     InvalidRequest,
     _audit_actor,
     _deliver,
@@ -143,7 +142,6 @@ async def close_round(
 
 async def run_matching_round(
     session: AsyncSession,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     network_id: int,
