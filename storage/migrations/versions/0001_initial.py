@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 16:46:44.684499
+Create Date: 2026-12-01 16:51:33.691983
 """
 
 from collections.abc import Sequence
