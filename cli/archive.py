@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 from bot.settings import Settings
-from cli.common import app, console, fail, load, require_schema, run_async
+from cli.common import app, console, fail, load, open_database, require_schema, run_async
 
 if TYPE_CHECKING:  # imported where used: `cohortbot --help` stays quick
     from bot.archive.items import ArchiveError, Submission
@@ -129,23 +129,20 @@ async def _add(settings: Settings, submission: Submission, owner: str | None) ->
     from bot.archive import store_for
     from bot.archive.items import ArchiveError, Doer, add_item
     from bot.clock import SystemClock
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
-        return await add_item(
-            db,
-            store_for(settings),
-            settings,
-            submission=submission,
-            doer=Doer(None, True, "cli"),
-            now=SystemClock().now(),
-            owner_email=owner,
-        )
-    except ArchiveError as exc:
-        _refuse(exc)
-    finally:
-        await db.dispose()
+    async with open_database(settings) as db:
+        try:
+            return await add_item(
+                db,
+                store_for(settings),
+                settings,
+                submission=submission,
+                doer=Doer(None, True, "cli"),
+                now=SystemClock().now(),
+                owner_email=owner,
+            )
+        except ArchiveError as exc:
+            _refuse(exc)
 
 
 @archive_app.command("search")
@@ -168,27 +165,15 @@ def archive_search(
 async def _search(settings: Settings, words: str, as_email: str | None, limit: int) -> None:
     from bot.archive.search import UnknownSearcher, search, viewer_by_email
     from bot.clock import SystemClock
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
-        async with db.transaction() as session:
-            try:
-                viewer = await viewer_by_email(
-                    session, as_email, staff_emails=settings.staff_emails
-                )
-            except UnknownSearcher:
-                fail(f"nobody with the email {as_email!r}")
-            found = await search(
-                session,
-                viewer=viewer,
-                words=words,
-                now=SystemClock().now(),
-                actor="cli",
-                limit=limit,
-            )
-    finally:
-        await db.dispose()
+    async with open_database(settings) as db, db.transaction() as session:
+        try:
+            viewer = await viewer_by_email(session, as_email, staff_emails=settings.staff_emails)
+        except UnknownSearcher:
+            fail(f"nobody with the email {as_email!r}")
+        found = await search(
+            session, viewer=viewer, words=words, now=SystemClock().now(), actor="cli", limit=limit
+        )
     who = as_email or "any current student"
     if not found.hits:
         console.print(f"no results for {words!r} that {who} may see", highlight=False, markup=False)
@@ -233,15 +218,12 @@ def archive_withdraw(item_id: int = typer.Argument(..., metavar="ID")) -> None:
 async def _withdraw(settings: Settings, item_id: int) -> str:
     from bot.archive import store_for
     from bot.archive.items import ArchiveError, Doer, withdraw_item
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
-        return await withdraw_item(
-            db, store_for(settings), item_id=item_id, doer=Doer(None, True, "cli")
-        )
-    except ArchiveError:
-        fail(f"no archive item {item_id}")
-        raise
-    finally:
-        await db.dispose()
+    async with open_database(settings) as db:
+        try:
+            return await withdraw_item(
+                db, store_for(settings), item_id=item_id, doer=Doer(None, True, "cli")
+            )
+        except ArchiveError:
+            fail(f"no archive item {item_id}")
+            raise
