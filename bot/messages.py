@@ -1070,6 +1070,83 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "0 = svært lite sannsynlig, 10 = svært sannsynlig",
         "en": "0 = very unlikely, 10 = very likely",
     },
+    "pulse.email.subject": {"nb": "Spørsmål: {title}", "en": "Questions: {title}"},
+    "pulse.email.context": {
+        "nb": "Knappene åpner en svarside. Ingenting registreres før du trykker «Send svar» der.",
+        "en": 'The buttons open an answer page. Nothing is recorded until you press "Send '
+        'answers" there.',
+    },
+    "pulse.page.lead": {
+        "nb": "Velg svarene dine og trykk «Send svar». Ingenting er registrert før du trykker.",
+        "en": 'Choose your answers and press "Send answers". Nothing is recorded until you '
+        "press it.",
+    },
+    "pulse.page.submit": {"nb": "Send svar", "en": "Send answers"},
+    "pulse.page.skip": {"nb": "Ikke svar på dette", "en": "Leave this one out"},
+    "pulse.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answers"},
+    "pulse.page.nothing": {
+        "nb": "Du valgte ingen svar, så ingenting er registrert.",
+        "en": "You chose no answers, so nothing was recorded.",
+    },
+    "pulse.page.again": {
+        "nb": "Vil du endre et svar, åpner du lenken i e-posten på nytt fram til {when}.",
+        "en": "To change an answer, open the link in the email again until {when}.",
+    },
+    "pulse.page.tampered.title": {"nb": "Lenken virker ikke", "en": "This link does not work"},
+    "pulse.page.tampered.text": {
+        "nb": "Lenken er ufullstendig eller endret, så ingenting er registrert. Åpne lenken "
+        "fra e-posten på nytt.",
+        "en": "The link is incomplete or has been changed, so nothing was recorded. Open the "
+        "link from the email again.",
+    },
+    "pulse.page.expired.title": {"nb": "Pulsen er stengt", "en": "This pulse has closed"},
+    "pulse.page.expired.text": {
+        "nb": "Lenken gjelder en puls som er stengt, så ingenting er registrert.",
+        "en": "The link is for a pulse that has closed, so nothing was recorded.",
+    },
+    "email.digest.subject": {
+        "nb": "{count} meldinger fra lederutdanningen – {day}",
+        "en": "{count} messages from the leadership programme – {day}",
+    },
+    "email.digest.title": {
+        "nb": "Dagens meldinger fra lederutdanningen",
+        "en": "Today's messages from the leadership programme",
+    },
+    "email.digest.lead": {
+        "nb": "Her er {count} meldinger til deg i én e-post.",
+        "en": "Here are {count} messages for you in one email.",
+    },
+    "email.digest.part": {"nb": "Melding {n} av {count}", "en": "Message {n} of {count}"},
+    "reach.channel.slack": {"nb": "Slack", "en": "Slack"},
+    "reach.channel.teams": {"nb": "Teams", "en": "Teams"},
+    "reach.channel.email": {"nb": "e-post", "en": "email"},
+    "reach.channel.none": {"nb": "ikke nådd", "en": "not reached"},
+    "reach.results.line": {
+        "nb": "{group}: nådd via {channels}",
+        "en": "{group}: reached by {channels}",
+    },
+    "reach.results.title": {"nb": "Hvordan de ble spurt", "en": "How they were asked"},
+    "reach.reason.no_address": {
+        "nb": "verken chat-konto eller e-postadresse",
+        "en": "no chat account and no email address",
+    },
+    "reach.reason.bounced": {
+        "nb": "ingen chat-konto, og e-posten kom i retur ({detail})",
+        "en": "no chat account, and email bounced ({detail})",
+    },
+    "reach.reason.email_off": {
+        "nb": "ingen chat-konto, og e-post er ikke satt opp (SMTP_URL)",
+        "en": "no chat account, and email is not configured (SMTP_URL)",
+    },
+    "reach.unreachable.title": {
+        "nb": "Kan ikke nås ({count})",
+        "en": "Cannot be reached ({count})",
+    },
+    "reach.unreachable.none": {
+        "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
+        "en": "Every participant can be reached on Slack, Teams or by email.",
+    },
+    "reach.unreachable.more": {"nb": "… og {count} til", "en": "… and {count} more"},
     "pulse.text.button": {"nb": "Skriv svar", "en": "Write an answer"},
     "pulse.text.modal_title": {"nb": "Ditt svar", "en": "Your answer"},
     "pulse.text.submit": {"nb": "Send", "en": "Send"},
