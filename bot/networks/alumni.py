@@ -256,7 +256,6 @@ async def record_alumni_consent(
             person_id=person_id,
             tz=person.timezone,
         )
-    await q.save_memberships(session=session)
     return channels
 
 

@@ -137,7 +137,6 @@ async def close_round(
             source=f"network:{network.id}",
             tz=person.timezone,
         )
-    await q.save_memberships(session=session)
     return ghosted
 
 
