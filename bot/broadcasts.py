@@ -25,6 +25,7 @@ from bot.messages import format_when, t
 from bot.networks import InvalidRequest
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor, require_staff
+from bot.reach import bounced, usable_email
 from bot.settings import Settings
 from bot.text import formatted
 from storage.models import Broadcast, Cohort, DeliveryState, NetworkKind, Person
@@ -316,6 +317,7 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
         return Preview(await _channels(session, audience))
     people, kind = await _people(session, audience)
     teams = await teams_identities(session, [p.id for p in people if p.id is not None])
+    refused = await bounced(session, [p.email for p in people if p.email])
     recipients: list[Recipient] = []
     unreachable: list[str] = []
     for p in people:
@@ -334,8 +336,8 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
             recipients.append(
                 Recipient(where.transport, where.target, kind, p.name, p.id, p.locale, p.timezone)
             )
-        elif kind == "line_manager" and p.email:
-            # Line managers often are not on the programme's Slack: they get it by email.
+        elif usable_email(p.email) and p.email not in refused:
+            # Not in Slack or Teams (line managers often, some participants): by email.
             recipients.append(Recipient("email", p.email, kind, p.name, p.id, p.locale, p.timezone))
         else:
             unreachable.append(p.name)

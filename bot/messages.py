@@ -415,6 +415,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Velkommen i alumninettverket! Du er lagt til i {channels}.",
         "en": "Welcome to the alumni network! You have been added to {channels}.",
     },
+    "networks.alumni.welcome_chat": {
+        "nb": "Velkommen i alumninettverket! Samtaletemaene og kollegapratene kommer hit, i "
+        "chatten med meg.",
+        "en": "Welcome to the alumni network! The discussion prompts and peer chats come here, "
+        "to your chat with me.",
+    },
     "networks.alumni.declined": {
         "nb": "Greit – vi sender deg ikke alumnimeldinger. Du kan ombestemme deg fra Hjem-fanen.",
         "en": "Fine – we won't send you alumni messages. You can change your mind from Home.",
@@ -424,6 +430,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Found nobody who wants to be found for “{words}”.",
     },
     "networks.directory.start_dm": {"nb": "Send melding", "en": "Send a message"},
+    "networks.directory.usage_teams": {
+        "nb": "Skriv hva du leter etter, f.eks. `finn Vestland hjemmetjeneste`.",
+        "en": "Say what you are looking for, e.g. `find Vestland home care`.",
+    },
+    "networks.opted_out_teams": {
+        "nb": "Du blir ikke matchet lenger. Trykk «Bli med igjen» på et kort fra meg når du vil "
+        "være med igjen.",
+        "en": "You won't be matched any more. Press “Join again” on a card from me when you "
+        "want to join again.",
+    },
     "networks.groups.formed": {
         "nb": plural(
             "count",
@@ -1054,6 +1070,83 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "0 = svært lite sannsynlig, 10 = svært sannsynlig",
         "en": "0 = very unlikely, 10 = very likely",
     },
+    "pulse.email.subject": {"nb": "Spørsmål: {title}", "en": "Questions: {title}"},
+    "pulse.email.context": {
+        "nb": "Knappene åpner en svarside. Ingenting registreres før du trykker «Send svar» der.",
+        "en": 'The buttons open an answer page. Nothing is recorded until you press "Send '
+        'answers" there.',
+    },
+    "pulse.page.lead": {
+        "nb": "Velg svarene dine og trykk «Send svar». Ingenting er registrert før du trykker.",
+        "en": 'Choose your answers and press "Send answers". Nothing is recorded until you '
+        "press it.",
+    },
+    "pulse.page.submit": {"nb": "Send svar", "en": "Send answers"},
+    "pulse.page.skip": {"nb": "Ikke svar på dette", "en": "Leave this one out"},
+    "pulse.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answers"},
+    "pulse.page.nothing": {
+        "nb": "Du valgte ingen svar, så ingenting er registrert.",
+        "en": "You chose no answers, so nothing was recorded.",
+    },
+    "pulse.page.again": {
+        "nb": "Vil du endre et svar, åpner du lenken i e-posten på nytt fram til {when}.",
+        "en": "To change an answer, open the link in the email again until {when}.",
+    },
+    "pulse.page.tampered.title": {"nb": "Lenken virker ikke", "en": "This link does not work"},
+    "pulse.page.tampered.text": {
+        "nb": "Lenken er ufullstendig eller endret, så ingenting er registrert. Åpne lenken "
+        "fra e-posten på nytt.",
+        "en": "The link is incomplete or has been changed, so nothing was recorded. Open the "
+        "link from the email again.",
+    },
+    "pulse.page.expired.title": {"nb": "Pulsen er stengt", "en": "This pulse has closed"},
+    "pulse.page.expired.text": {
+        "nb": "Lenken gjelder en puls som er stengt, så ingenting er registrert.",
+        "en": "The link is for a pulse that has closed, so nothing was recorded.",
+    },
+    "email.digest.subject": {
+        "nb": "{count} meldinger fra lederutdanningen – {day}",
+        "en": "{count} messages from the leadership programme – {day}",
+    },
+    "email.digest.title": {
+        "nb": "Dagens meldinger fra lederutdanningen",
+        "en": "Today's messages from the leadership programme",
+    },
+    "email.digest.lead": {
+        "nb": "Her er {count} meldinger til deg i én e-post.",
+        "en": "Here are {count} messages for you in one email.",
+    },
+    "email.digest.part": {"nb": "Melding {n} av {count}", "en": "Message {n} of {count}"},
+    "reach.channel.slack": {"nb": "Slack", "en": "Slack"},
+    "reach.channel.teams": {"nb": "Teams", "en": "Teams"},
+    "reach.channel.email": {"nb": "e-post", "en": "email"},
+    "reach.channel.none": {"nb": "ikke nådd", "en": "not reached"},
+    "reach.results.line": {
+        "nb": "{group}: nådd via {channels}",
+        "en": "{group}: reached by {channels}",
+    },
+    "reach.results.title": {"nb": "Hvordan de ble spurt", "en": "How they were asked"},
+    "reach.reason.no_address": {
+        "nb": "verken chat-konto eller e-postadresse",
+        "en": "no chat account and no email address",
+    },
+    "reach.reason.bounced": {
+        "nb": "ingen chat-konto, og e-posten kom i retur ({detail})",
+        "en": "no chat account, and email bounced ({detail})",
+    },
+    "reach.reason.email_off": {
+        "nb": "ingen chat-konto, og e-post er ikke satt opp (SMTP_URL)",
+        "en": "no chat account, and email is not configured (SMTP_URL)",
+    },
+    "reach.unreachable.title": {
+        "nb": "Kan ikke nås ({count})",
+        "en": "Cannot be reached ({count})",
+    },
+    "reach.unreachable.none": {
+        "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
+        "en": "Every participant can be reached on Slack, Teams or by email.",
+    },
+    "reach.unreachable.more": {"nb": "… og {count} til", "en": "… and {count} more"},
     "pulse.text.button": {"nb": "Skriv svar", "en": "Write an answer"},
     "pulse.text.modal_title": {"nb": "Ditt svar", "en": "Your answer"},
     "pulse.text.submit": {"nb": "Send", "en": "Send"},
@@ -1176,7 +1269,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Usage: `/cohort status EMAIL STATUS [DATE] [reason=CATEGORY] [credits=15] "
         "[result=passed|failed] [cohort=KEY]`. Statuses: {statuses}. Reasons: {reasons}.",
     },
-    # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
+    # --- report (annual status report; bot/report/) --------------
     "report.title": {
         "nb": "Årsrapport {year} – Nasjonal lederutdanning for primærhelsetjenesten",
         "en": "Annual status report {year} – National leadership programme for primary health care",
@@ -1623,10 +1716,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "teams.help.everyone": {
         "nb": "• *hjelp* – denne hjelpen\n"
         "• *neste* – neste samling, åpne oppgaver og pulser\n"
-        "• *oppgaver* – dine åpne oppgaver",
+        "• *oppgaver* – dine åpne oppgaver\n"
+        "• *finn* ord – ledere i katalogen som vil bli funnet",
         "en": "• *help* – this help\n"
         "• *next* – your next session, open assignments and pulses\n"
-        "• *assignments* – your open assignments",
+        "• *assignments* – your open assignments\n"
+        "• *find* words – leaders in the directory who want to be found",
     },
     "teams.help.staff": {
         "nb": "*For programstaben*\n"
@@ -1690,6 +1785,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "May be shared with the class",
     },
     "teams.answered": {"nb": "Besvart", "en": "Answered"},
+    "teams.chat.group": {"nb": "Start gruppechatten", "en": "Start the group chat"},
+    "teams.chat.single": {"nb": "Start en chat", "en": "Start a chat"},
     "teams.not_available": {
         "nb": "«{command}» finnes ikke i Teams ennå. Bruk `/cohort {command}` i Slack, eller "
         "`cohortbot {cli}` på kommandolinjen.",

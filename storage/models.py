@@ -379,6 +379,23 @@ class PulseResponseCount(SQLModel, table=True):
     answered: int = 0
 
 
+class PulseReach(SQLModel, table=True):
+    """How many of a pulse's audience were reached by which channel, per class, at invite time.
+
+    A recorded count (slack | teams | email | none), never a person: the results and the report
+    say per class how many were asked on Slack, in Teams, by email, and how many could not be
+    reached at all (no chat account and no usable email address).
+    """
+
+    __tablename__ = "pulse_reach"
+    __table_args__ = (UniqueConstraint("pulse_id", "class_id", "channel"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = fk("pulse.id")
+    class_id: int | None = fk("cohort_class.id", nullable=True, ondelete="SET NULL")
+    channel: str = Field(max_length=16)
+    people: int = 0
+
+
 class PulseAnswer(SQLModel, table=True):
     """An answer to one question.
 

@@ -103,6 +103,7 @@ async def audience_rows(*, session: AsyncSession, pulse: Pulse) -> list[Any]:
     stmt: Any = sa_select(
         col(Person.id).label("person_id"),
         col(Person.slack_user_id).label("slack_user_id"),
+        col(Person.slack_active).label("slack_active"),
         col(Person.email).label("email"),
         col(Person.locale).label("locale"),
         col(Person.timezone).label("timezone"),
@@ -222,6 +223,7 @@ async def invited_people(*, session: AsyncSession, pulse_id: int) -> list[Any]:
         sa_select(
             col(Person.id).label("person_id"),
             col(Person.slack_user_id).label("slack_user_id"),
+            col(Person.slack_active).label("slack_active"),
             col(Person.email).label("email"),
             col(Person.locale).label("locale"),
             col(Person.timezone).label("timezone"),
@@ -520,3 +522,9 @@ async def scrub_deleted_receipts(*, engine: AsyncEngine) -> bool:
         auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await auto.exec_driver_sql("VACUUM FULL pulse_receipt")
     return False  # live receipts of other pulses: scrub again on a later tick
+
+
+async def locale_of(*, session: AsyncSession, person_id: int) -> str | None:
+    """The person's language, or None when there is no such person."""
+    result = await session.execute(sa_select(col(Person.locale)).where(col(Person.id) == person_id))
+    return result.scalar_one_or_none()

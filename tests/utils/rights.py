@@ -250,6 +250,11 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
             pulse_id=anon_pulse.id, answered=1
         )
     )
+    await session.execute(
+        insert(SQLModel.metadata.tables["pulse_reach"]).values(
+            pulse_id=anon_pulse.id, channel="email", people=2
+        )
+    )
     await session.flush()
     return RightsWorld(w, kari.id, ola_token)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 14:45:51.727271
+Create Date: 2026-12-01 16:51:33.691983
 """
 
 from collections.abc import Sequence
@@ -542,6 +542,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_pulse_question_pulse_id"), ["pulse_id"], unique=False)
 
     op.create_table(
+        "pulse_reach",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pulse_id", sa.Integer(), nullable=False),
+        sa.Column("class_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["class_id"], ["cohort_class.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("pulse_id", "class_id", "channel"),
+    )
+    with op.batch_alter_table("pulse_reach", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pulse_reach_class_id"), ["class_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_pulse_reach_pulse_id"), ["pulse_id"], unique=False)
+
+    op.create_table(
         "pulse_receipt",
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -690,6 +706,11 @@ def downgrade() -> None:
 
     op.drop_table("pulse_response_count")
     op.drop_table("pulse_receipt")
+    with op.batch_alter_table("pulse_reach", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pulse_reach_pulse_id"))
+        batch_op.drop_index(batch_op.f("ix_pulse_reach_class_id"))
+
+    op.drop_table("pulse_reach")
     with op.batch_alter_table("pulse_question", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pulse_question_pulse_id"))
 
