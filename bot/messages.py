@@ -1730,14 +1730,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
         "• *utsendelser* – utsendelser som venter eller feilet\n"
         "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
-        "• *rapport* – i Slack eller på kommandolinjen ennå",
+        "• *rapport* [år] [html|xlsx|csv] – årsrapporten, som en nedlastingslenke",
         "en": "*For programme staff*\n"
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
         "• *deliveries* – deliveries waiting or failed\n"
         "• *announce* – send an announcement: audience, preview and time\n"
-        "• *report* – in Slack or on the command line for now",
+        "• *report* [year] [html|xlsx|csv] – the annual report, as a download link",
     },
     "teams.help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",
@@ -1787,11 +1787,33 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "teams.answered": {"nb": "Besvart", "en": "Answered"},
     "teams.chat.group": {"nb": "Start gruppechatten", "en": "Start the group chat"},
     "teams.chat.single": {"nb": "Start en chat", "en": "Start a chat"},
-    "teams.not_available": {
-        "nb": "«{command}» finnes ikke i Teams ennå. Bruk `/cohort {command}` i Slack, eller "
-        "`cohortbot {cli}` på kommandolinjen.",
-        "en": "“{command}” is not in Teams yet. Use `/cohort {command}` in Slack, or "
-        "`cohortbot {cli}` on the command line.",
+    "teams.report.preparing": {
+        "nb": "Lager årsrapporten for {year} ({format}) … Lenken kommer her når den er klar.",
+        "en": "Making the annual report for {year} ({format}) … The link comes here when it "
+        "is ready.",
+    },
+    "teams.report.ready": {
+        "nb": "Årsrapporten for {year} er klar ({format}, {size}). Lenken virker til {when}, "
+        "og den som har den, kan laste ned rapporten: ikke del den videre.",
+        "en": "The annual report for {year} is ready ({format}, {size}). The link works until "
+        "{when}, and anyone who has it can download the report: do not pass it on.",
+    },
+    "teams.report.download": {"nb": "Last ned", "en": "Download"},
+    "teams.report.failed": {
+        "nb": "Jeg fikk ikke laget rapporten. Prøv igjen om litt, eller bruk "
+        "`cohortbot report annual` på kommandolinjen.",
+        "en": "I could not make the report. Try again in a moment, or use "
+        "`cohortbot report annual` on the command line.",
+    },
+    "download.unknown.title": {"nb": "Fant ikke filen", "en": "File not found"},
+    "download.unknown.text": {
+        "nb": "Denne lenken kjenner jeg ikke. Be om en ny rapport i chatten med boten.",
+        "en": "I don't know this link. Ask for a new report in the chat with the bot.",
+    },
+    "download.expired.title": {"nb": "Lenken er utløpt", "en": "The link has expired"},
+    "download.expired.text": {
+        "nb": "Nedlastingslenker virker i et døgn. Skriv *rapport* til boten for en ny.",
+        "en": "Download links work for a day. Write *report* to the bot for a new one.",
     },
     "teams.roster.title": {"nb": "Medlemmer i teamet", "en": "Team members"},
     "teams.roster.summary": {

@@ -359,8 +359,9 @@ async def _delete_receipts(session: AsyncSession, settings: Settings, person_id:
 
     deleted = 0
     for pulse_id in await q.receipt_pulse_ids(session=session):
-        token = respondent_token(settings.signing_key, pulse_id, person_id)
-        deleted += await q.delete_receipt(session=session, pulse_id=pulse_id, token=token)
+        for key in settings.verification_keys:  # and a receipt from before a key rotation
+            token = respondent_token(key, pulse_id, person_id)
+            deleted += await q.delete_receipt(session=session, pulse_id=pulse_id, token=token)
     return deleted
 
 

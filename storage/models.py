@@ -590,6 +590,23 @@ class JobClaim(SQLModel, table=True):
     created_at: datetime = ts(default_now=True)
 
 
+class ReportDownload(SQLModel, table=True):
+    """A rendered report waiting to be downloaded through a link (staff in Teams).
+
+    Only the SHA-256 of the link's random token is stored, so the database alone cannot make
+    a working link. The file holds published figures only (no names, no free text).
+    """
+
+    __tablename__ = "report_download"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    filename: str = Field(max_length=120)
+    content_type: str = Field(max_length=120)
+    content: bytes = Field(sa_type=LargeBinary, nullable=False)
+    created_at: datetime = ts(default_now=True)
+    expires_at: datetime = ts(nullable=False, index=True)
+
+
 # --- inbound, audit, risk ------------------------------------------------------------------
 
 

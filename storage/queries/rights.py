@@ -115,6 +115,7 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "processed_event",
         "job_claim",
         "pulse_response_count",
+        "report_download",  # published figures only, under the suppression rules
         "pulse_reach",  # counts per class and channel, never a person
     }
 )

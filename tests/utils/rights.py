@@ -35,6 +35,7 @@ from storage.models import (
     ProcessedEvent,
     PulseAnswer,
     PulseParticipation,
+    ReportDownload,
     RiskCase,
     SendingPause,
 )
@@ -237,6 +238,15 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
     session.add(ProcessedEvent(event_id="Ev1", received_at=oslo(2026, 3, 2, 9)))
     session.add(JobClaim(job="retention", subject="all", due="2026-03-01", claimed_by="p1"))
     session.add(SendingPause(transport="email", reason="test"))
+    session.add(
+        ReportDownload(
+            token_hash="0" * 64,
+            filename="arsrapport-2026.csv",
+            content_type="text/csv",
+            content=b"year,measure,value\n",
+            expires_at=oslo(2026, 3, 3, 9),
+        )
+    )
     # Sealed answers to the open anonymous pulse, Kari's and Ola's, and its released count.
     key = settings.signing_key
     receipts = SQLModel.metadata.tables["pulse_receipt"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 16:51:33.691983
+Create Date: 2026-12-01 16:55:21.528551
 """
 
 from collections.abc import Sequence
@@ -78,6 +78,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
+    op.create_table(
+        "report_download",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("report_download", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_report_download_expires_at"), ["expires_at"], unique=False
+        )
+
     op.create_table(
         "sending_pause",
         sa.Column("transport", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -820,6 +837,10 @@ def downgrade() -> None:
 
     op.drop_table("audit_event")
     op.drop_table("sending_pause")
+    with op.batch_alter_table("report_download", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_download_expires_at"))
+
+    op.drop_table("report_download")
     op.drop_table("programme")
     op.drop_table("processed_event")
     op.drop_table("person")
