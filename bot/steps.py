@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.notifier import OutgoingMessage, SendResult
+from bot.settings import Settings
 from bot.text import REF_SEP
 from storage.models import DeliveryState, Network, NetworkKind
 from storage.queries import deliveries as dq
@@ -88,9 +89,12 @@ def network_target(network_id: int) -> str:
 
 
 def channel_of(network: Network) -> str:
-    """Where to address the network's channel: its id, or the network while it is being made."""
+    """Where to address the network's channel: its id, the network while it is being made,
+    or "" when it has none (no Slack: see `makes_channels`)."""
     if network.slack_channel_id:
         return network.slack_channel_id
+    if not network.slack_channel_name:
+        return ""
     assert network.id is not None
     return network_target(network.id)
 
@@ -98,6 +102,12 @@ def channel_of(network: Network) -> str:
 def is_pending_channel(ref: str | None) -> bool:
     """True for a `network:<id>` reference whose channel is still being created."""
     return bool(ref) and str(ref).startswith(NETWORK_TARGET_PREFIX)
+
+
+def makes_channels(settings: Settings) -> bool:
+    """Is there a Slack workspace to make channels in? Without one (Teams only, until Graph
+    makes channels) networks live in the database alone and no channel work is decided."""
+    return settings.has_slack_credentials
 
 
 def _create_key(network_id: int) -> str:
@@ -133,13 +143,21 @@ async def _enqueue(
 
 
 async def create_channel(
-    session: AsyncSession, *, network: Network, name: str, private: bool, now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    network: Network,
+    name: str,
+    private: bool,
+    now: datetime,
 ) -> bool:
     """Decide that the network gets a channel called `name` (adopted if the name is taken).
 
     Once per network; a create that failed (say, a private channel the bot cannot see) is
     tried again when decided again, after staff fixed the cause.
     """
+    if not makes_channels(settings):
+        return False
     assert network.id is not None
     key = _create_key(network.id)
     if await dq.rearm_failed(session=session, dedupe_key=key, now=now):
@@ -156,11 +174,16 @@ async def create_channel(
 
 
 async def invite(
-    session: AsyncSession, *, network: Network, user_ids: Sequence[str], now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    network: Network,
+    user_ids: Sequence[str],
+    now: datetime,
 ) -> bool:
     """Decide that these people join the network's channel (one step, up to any number)."""
     users = sorted(dict.fromkeys(u for u in user_ids if u))
-    if not users:
+    if not users or not makes_channels(settings):
         return False
     assert network.id is not None
     digest = hashlib.sha256(",".join(users).encode()).hexdigest()[:16]
@@ -177,6 +200,7 @@ async def invite(
 
 async def kick(
     session: AsyncSession,
+    settings: Settings,
     *,
     network: Network,
     user_id: str,
@@ -184,6 +208,8 @@ async def kick(
     person_id: int | None = None,
 ) -> bool:
     """Decide that this person leaves the network's channel."""
+    if not makes_channels(settings):
+        return False
     assert network.id is not None
     return await _enqueue(
         session,
@@ -197,8 +223,12 @@ async def kick(
     )
 
 
-async def archive(session: AsyncSession, *, network: Network, now: datetime) -> bool:
+async def archive(
+    session: AsyncSession, settings: Settings, *, network: Network, now: datetime
+) -> bool:
     """Decide that the network's channel is archived (a no-op if it was never made)."""
+    if not makes_channels(settings):
+        return False
     assert network.id is not None
     if not network.slack_channel_id:
         pending = await dq.get_delivery_by_key(session=session, dedupe_key=_create_key(network.id))

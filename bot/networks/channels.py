@@ -42,6 +42,7 @@ class SyncReport:
 
 async def _ensure_network(
     session: AsyncSession,
+    settings: Settings,
     *,
     kind: str,
     key: str,
@@ -76,10 +77,11 @@ async def _ensure_network(
         )
     fresh = network.slack_channel_id is None
     if fresh:
-        await steps.create_channel(
-            session, network=network, name=channel_name, private=private, now=now
-        )
-        network.slack_channel_name = channel_name
+        # Without Slack (Teams only) no channel is decided: the network lives in the database.
+        if await steps.create_channel(
+            session, settings, network=network, name=channel_name, private=private, now=now
+        ):
+            network.slack_channel_name = channel_name
     return network, fresh
 
 
@@ -134,6 +136,7 @@ async def sync_cohort_channels(
     report = SyncReport()
     cohort_net, _ = await _ensure_network(
         session,
+        settings,
         kind=NetworkKind.COHORT,
         key=f"cohort:{cohort.key}",
         name=cohort.name,
@@ -149,6 +152,7 @@ async def sync_cohort_channels(
     for klass in await q.list_classes(session=session, cohort_id=cohort_id):
         net, _ = await _ensure_network(
             session,
+            settings,
             kind=NetworkKind.CLASS,
             key=f"class:{cohort.key}:{klass.key}",
             name=klass.name,
@@ -162,8 +166,9 @@ async def sync_cohort_channels(
             klass.slack_channel_name = net.slack_channel_name
         networks[klass.id] = net
     for net in networks.values():
-        report.channels[net.key] = steps.channel_of(net)
-        report.names[net.key] = net.slack_channel_name or net.name
+        if steps.channel_of(net):  # none without Slack
+            report.channels[net.key] = steps.channel_of(net)
+            report.names[net.key] = net.slack_channel_name or net.name
 
     invites: dict[int, tuple[Network, list[str]]] = {}
     for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):
@@ -178,7 +183,7 @@ async def sync_cohort_channels(
         elif enrolment.status == EnrolmentStatus.WITHDRAWN:
             await _leave(session, settings, report, targets, person, now)
     for net, users in invites.values():
-        await steps.invite(session, network=net, user_ids=users, now=now)
+        await steps.invite(session, settings, network=net, user_ids=users, now=now)
         report.invited.extend(u for u in users if u not in report.invited)
     who, actor_id = _audit_actor(actor)
     await record_audit(
@@ -220,7 +225,12 @@ async def _leave(
             )
         if settings.withdrawn_policy == "remove" and person.slack_user_id:
             await steps.kick(
-                session, network=net, user_id=person.slack_user_id, now=now, person_id=person.id
+                session,
+                settings,
+                network=net,
+                user_id=person.slack_user_id,
+                now=now,
+                person_id=person.id,
             )
             report.removed.append(person.slack_user_id)
 

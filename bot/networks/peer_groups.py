@@ -81,7 +81,7 @@ async def form_class_peer_groups(
         together_before.update(pair(a, b) for a in members for b in members if a and b and a < b)
         if old.archived_at is None:
             old.archived_at = now
-            await steps.archive(session, network=old, now=now)
+            await steps.archive(session, settings, network=old, now=now)
     people = {p.id: p for p in enrolled if p.id is not None}
     groups = await asyncio.to_thread(
         form_peer_groups,
@@ -98,6 +98,7 @@ async def form_class_peer_groups(
     for number, member_ids in enumerate(groups, start=1):
         net, _ = await _ensure_network(
             session,
+            settings,
             kind=NetworkKind.PEER_GROUP,
             key=f"group:{cohort.key}:{klass.key}:{generation}:{number}",
             name=f"{klass.name} – {number}",
@@ -112,7 +113,9 @@ async def form_class_peer_groups(
         for pid in member_ids:
             await _join(session, net, people[pid], now)
         slack_ids = [people[pid].slack_user_id for pid in member_ids if people[pid].slack_user_id]
-        await steps.invite(session, network=net, user_ids=[s for s in slack_ids if s], now=now)
+        await steps.invite(
+            session, settings, network=net, user_ids=[s for s in slack_ids if s], now=now
+        )
         locale = _group_locale([people[pid] for pid in member_ids])
         names = Markup(", ".join(_mention(people[pid]) for pid in member_ids))
         await _deliver(

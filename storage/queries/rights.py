@@ -78,6 +78,9 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("risk_case", "followed_up_by_id", "staff_actions", "null"),
     PersonColumn("consent", "person_id", "consents", "delete"),
     PersonColumn("person_identity", "person_id", "chat_identities", "delete"),
+    # Their own archive items: erasure deletes them with their files (bot.archive.rights).
+    PersonColumn("archive_item", "owner_id", "archive", "delete"),
+    PersonColumn("archive_item", "added_by_id", "staff_actions", "null"),
 )
 
 # Columns whose values address or identify the person on a platform, beyond `person.email` and
@@ -115,6 +118,8 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "processed_event",
         "job_claim",
         "pulse_response_count",
+        "report_download",  # published figures only, under the suppression rules
+        "pulse_reach",  # counts per class and channel, never a person
     }
 )
 
