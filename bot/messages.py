@@ -124,12 +124,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find <ord>` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort archive <ord>` – søk i arkivet; `/cohort archive add` – del prosjektet ditt\n"
         "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
         "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find <words>` – find other leaders who want to be found\n"
+        "• `/cohort archive <words>` – search the archive; `/cohort archive add` – share your "
+        "project\n"
         "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
         "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
@@ -2238,6 +2241,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "archive.mine.item": {
         "nb": "*{title}*\nSynlig for: {visibility}. Navnet ditt vises: {shown}.",
         "en": "*{title}*\nVisible to: {visibility}. Your name is shown: {shown}.",
+    },
+    "archive.mine.more": {
+        "nb": plural("n", one="… og 1 til.", other="… og {n} til."),
+        "en": plural("n", one="… and 1 more.", other="… and {n} more."),
+    },
+    "archive.withdraw.confirm": {
+        "nb": "«{title}» og filen slettes for godt. Vil du trekke det tilbake?",
+        "en": "“{title}” and its file will be deleted for good. Withdraw it?",
+    },
+    "archive.file.failed": {
+        "nb": "Jeg fikk ikke hentet filen fra Slack. Ingenting er lagret; prøv igjen.",
+        "en": "I could not fetch the file from Slack. Nothing was saved; try again.",
     },
     "archive.yes": {"nb": "ja", "en": "yes"},
     "archive.no": {"nb": "nei", "en": "no"},
