@@ -478,18 +478,22 @@ async def delivery_report(
         session=session, person_ids=[r.person_id for r in rows if r.person_id is not None]
     )
     failures = []
+    named: list[int] = []
     for r in rows:
         if r.state == DeliveryState.FAILED:
             person = people.get(r.person_id) if r.person_id is not None else None
             failures.append((person.name if person else r.target, r.transport, r.error or "?"))
-    if actor is not None:
-        await record_audit(
-            session=session,
-            actor=f"person:{actor.person_id}",
-            actor_id=actor.person_id,
-            action="broadcasts.report",
-            subject=f"broadcast:{broadcast_id}",
-        )
+            if r.person_id is not None:
+                named.append(r.person_id)
+    # The failures name people: audited from Slack and from the command line alike.
+    await record_audit(
+        session=session,
+        actor=f"person:{actor.person_id}" if actor is not None else "cli",
+        actor_id=actor.person_id if actor is not None else None,
+        action="broadcasts.report",
+        subject=f"broadcast:{broadcast_id}",
+        detail={"person_ids": sorted(set(named)), "shown": len(set(named))},
+    )
     dupes, _ = await dq.duplicate_figures(session=session, sources=[f"broadcast:{broadcast_id}"])
     return DeliveryReport(
         broadcast_id,

@@ -2073,6 +2073,225 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Du er ikke synlig i katalogen, så det er ingenting å trekke.",
         "en": "You are not findable in the directory, so there is nothing to withdraw.",
     },
+    # --- the digital archive (bot/archive) ------------------------------------------------
+    "archive.error.missing": {
+        "nb": "Feltet «{field}» mangler. Ingenting er lagret.",
+        "en": "The field “{field}” is missing. Nothing was saved.",
+    },
+    "archive.error.too_long": {
+        "nb": "Feltet «{field}» er for langt: høyst {n} tegn. Ingenting er lagret.",
+        "en": "The field “{field}” is too long: {n} characters at most. Nothing was saved.",
+    },
+    "archive.error.visibility": {
+        "nb": "Synlighet må være nobody, cohort eller all, ikke «{value}». Ingenting er lagret.",
+        "en": "Visibility must be nobody, cohort or all, not “{value}”. Nothing was saved.",
+    },
+    "archive.error.url": {
+        "nb": "Lenken må være en hel http- eller https-adresse (høyst 1000 tegn). "
+        "Ingenting er lagret.",
+        "en": "The link must be a full http or https address (1000 characters at most). "
+        "Nothing was saved.",
+    },
+    "archive.error.keywords": {
+        "nb": "Høyst {n} stikkord. Ingenting er lagret.",
+        "en": "{n} keywords at most. Nothing was saved.",
+    },
+    "archive.error.keyword_long": {
+        "nb": "Et stikkord kan ha høyst {n} tegn. Ingenting er lagret.",
+        "en": "A keyword can have {n} characters at most. Nothing was saved.",
+    },
+    "archive.error.file_and_url": {
+        "nb": "Gi enten en fil eller en lenke, ikke begge. Ingenting er lagret.",
+        "en": "Give either a file or a link, not both. Nothing was saved.",
+    },
+    "archive.error.too_big": {
+        "nb": "Filen er for stor: høyst {mib} MiB. Ingenting er lagret.",
+        "en": "The file is too large: {mib} MiB at most. Nothing was saved.",
+    },
+    "archive.error.empty_file": {
+        "nb": "Filen er tom. Ingenting er lagret.",
+        "en": "The file is empty. Nothing was saved.",
+    },
+    "archive.error.no_file": {
+        "nb": "Finner ikke filen {name}. Ingenting er lagret.",
+        "en": "Cannot find the file {name}. Nothing was saved.",
+    },
+    "archive.error.unreadable": {
+        "nb": "Filen ser ut som {kind}, men kan ikke leses (skadet eller ufullstendig). "
+        "Ingenting er lagret.",
+        "en": "The file looks like a {kind} but cannot be read (damaged or incomplete). "
+        "Nothing was saved.",
+    },
+    "archive.error.unknown_owner": {
+        "nb": "Jeg finner ingen med e-posten {email}. Ingenting er lagret.",
+        "en": "I can't find anyone with the email {email}. Nothing was saved.",
+    },
+    "archive.error.no_cohort_owner": {
+        "nb": "Personen er ikke tatt opp i noe kull, så «cohort» kan ikke vise arbeidet til "
+        "noen. Velg nobody eller all. Ingenting er lagret.",
+        "en": "The person is not admitted to any cohort, so “cohort” would show the work to "
+        "nobody. Choose nobody or all. Nothing was saved.",
+    },
+    "archive.error.no_cohort": {
+        "nb": "Det finnes ikke noe pågående kull å vise materialet til. Velg nobody eller all. "
+        "Ingenting er lagret.",
+        "en": "There is no current cohort to show the material to. Choose nobody or all. "
+        "Nothing was saved.",
+    },
+    "archive.error.not_student": {
+        "nb": "Arkivet er for nåværende og tidligere studenter. Du står ikke i noe kull, så du "
+        "kan ikke legge til prosjekter.",
+        "en": "The archive is for current and former students. You are not in any cohort, so "
+        "you cannot add projects.",
+    },
+    "archive.error.not_allowed": {
+        "nb": "Bare programstaben kan legge til på vegne av andre.",
+        "en": "Only programme staff can add on behalf of others.",
+    },
+    "archive.error.no_item": {
+        "nb": "Finner ikke arkivoppføring {id} blant dine.",
+        "en": "Cannot find archive item {id} among yours.",
+    },
+    "archive.error.unknown_searcher": {
+        "nb": "Jeg finner ingen med e-posten {email}.",
+        "en": "I can't find anyone with the email {email}.",
+    },
+    "archive.visibility.nobody": {
+        "nb": "bare meg (og programstaben)",
+        "en": "only me (and programme staff)",
+    },
+    "archive.visibility.cohort": {"nb": "mitt kull", "en": "my cohort"},
+    "archive.visibility.all": {
+        "nb": "alle nåværende og tidligere studenter",
+        "en": "all current and former students",
+    },
+    "archive.search.title": {"nb": "Arkivet: {words}", "en": "The archive: {words}"},
+    "archive.browse.title": {"nb": "Arkivet", "en": "The archive"},
+    "archive.search.count": {
+        "nb": plural(
+            "total",
+            one="1 treff du kan se.",
+            other="{total} treff du kan se, viser {first}–{last}.",
+        ),
+        "en": plural(
+            "total",
+            one="1 result you may see.",
+            other="{total} results you may see, showing {first}–{last}.",
+        ),
+    },
+    "archive.search.more": {
+        "nb": plural(
+            "n",
+            one="… og 1 til. Skriv `/cohort archive {words} side {page}` for neste side.",
+            other="… og {n} til. Skriv `/cohort archive {words} side {page}` for neste side.",
+        ),
+        "en": plural(
+            "n",
+            one="… and 1 more. Type `/cohort archive {words} page {page}` for the next page.",
+            other="… and {n} more. Type `/cohort archive {words} page {page}` for the next page.",
+        ),
+    },
+    "archive.search.none": {
+        "nb": "Ingen treff du kan se for «{words}».",
+        "en": "No results you may see for “{words}”.",
+    },
+    "archive.search.empty": {
+        "nb": "Arkivet har ingenting du kan se ennå.",
+        "en": "The archive has nothing you may see yet.",
+    },
+    "archive.hit.by": {"nb": "av {name}", "en": "by {name}"},
+    "archive.hit.by_hidden": {
+        "nb": "av {name} (navnet vises ikke for andre)",
+        "en": "by {name} (name not shown to others)",
+    },
+    "archive.hit.material": {"nb": "fra programstaben", "en": "from the programme staff"},
+    "archive.hit.anonymous": {"nb": "navn ikke vist", "en": "name not shown"},
+    "archive.hit.keywords": {"nb": "Stikkord: {keywords}", "en": "Keywords: {keywords}"},
+    "archive.hit.link": {"nb": "Lenke: {url}", "en": "Link: {url}"},
+    "archive.button.download": {"nb": "Last ned", "en": "Download"},
+    "archive.button.change": {"nb": "Endre", "en": "Change"},
+    "archive.button.withdraw": {"nb": "Trekk tilbake", "en": "Withdraw"},
+    "archive.button.add": {"nb": "Legg til i arkivet", "en": "Add to the archive"},
+    "archive.download.ready": {
+        "nb": "Lenken til «{title}» virker i {minutes} minutter, bare for deg: {url}",
+        "en": "The link to “{title}” works for {minutes} minutes, for you only: {url}",
+    },
+    "archive.download.gone": {
+        "nb": "Filen finnes ikke lenger, eller du har ikke lenger tilgang til den.",
+        "en": "The file no longer exists, or you no longer have access to it.",
+    },
+    "archive.download.expired": {
+        "nb": "Lenken er utløpt. Søk opp oppføringen igjen for en ny lenke.",
+        "en": "The link has expired. Find the item again for a new link.",
+    },
+    "archive.download.tampered": {
+        "nb": "Lenken er ugyldig.",
+        "en": "The link is not valid.",
+    },
+    "archive.mine.title": {"nb": "Dine bidrag i arkivet", "en": "Your items in the archive"},
+    "archive.mine.none": {
+        "nb": "Du har ikke lagt noe i arkivet. Skriv `/cohort archive add` for å legge til "
+        "prosjektet ditt.",
+        "en": "You have not added anything to the archive. Type `/cohort archive add` to add "
+        "your project.",
+    },
+    "archive.mine.item": {
+        "nb": "*{title}*\nSynlig for: {visibility}. Navnet ditt vises: {shown}.",
+        "en": "*{title}*\nVisible to: {visibility}. Your name is shown: {shown}.",
+    },
+    "archive.yes": {"nb": "ja", "en": "yes"},
+    "archive.no": {"nb": "nei", "en": "no"},
+    "archive.added": {
+        "nb": "«{title}» er lagt i arkivet (nr. {id}), synlig for: {visibility}. Du kan endre "
+        "eller trekke det tilbake med `/cohort archive mine`.",
+        "en": "“{title}” is in the archive (no. {id}), visible to: {visibility}. You can "
+        "change or withdraw it with `/cohort archive mine`.",
+    },
+    "archive.changed": {
+        "nb": "«{title}» er endret, synlig for: {visibility}.",
+        "en": "“{title}” was changed, visible to: {visibility}.",
+    },
+    "archive.withdrawn": {
+        "nb": "«{title}» er trukket tilbake: oppføringen og filen er slettet.",
+        "en": "“{title}” was withdrawn: the item and its file are deleted.",
+    },
+    "archive.modal.title": {"nb": "Legg til i arkivet", "en": "Add to the archive"},
+    "archive.modal.change_title": {"nb": "Endre i arkivet", "en": "Change in the archive"},
+    "archive.modal.submit": {"nb": "Lagre", "en": "Save"},
+    "archive.modal.cancel": {"nb": "Avbryt", "en": "Cancel"},
+    "archive.modal.intro": {
+        "nb": "Del prosjektoppgaven din eller annet materiale med andre studenter. Du velger "
+        "selv hvem som ser det og om navnet ditt vises, og kan endre eller trekke det "
+        "tilbake når som helst.",
+        "en": "Share your project or other material with other students. You choose who sees "
+        "it and whether your name is shown, and can change or withdraw it at any time.",
+    },
+    "archive.modal.intro_staff": {
+        "nb": "Legg til en forelesning eller annet materiale fra programstaben.",
+        "en": "Add a lecture or other material from the programme staff.",
+    },
+    "archive.field.title": {"nb": "Tittel", "en": "Title"},
+    "archive.field.summary": {"nb": "Sammendrag", "en": "Summary"},
+    "archive.field.keywords": {
+        "nb": "Stikkord (skilt med komma)",
+        "en": "Keywords (separated by commas)",
+    },
+    "archive.field.file": {"nb": "Fil (PDF eller Word)", "en": "File (PDF or Word)"},
+    "archive.field.url": {"nb": "… eller en lenke", "en": "… or a link"},
+    "archive.field.visibility": {"nb": "Hvem kan se det?", "en": "Who can see it?"},
+    "archive.field.show_name": {"nb": "Navnet ditt", "en": "Your name"},
+    "archive.field.show_name_option": {
+        "nb": "Vis navnet mitt sammen med arbeidet",
+        "en": "Show my name with the work",
+    },
+    "archive.usage": {
+        "nb": "• `/cohort archive <ord>` – søk i arkivet\n"
+        "• `/cohort archive add` – legg til prosjektet ditt\n"
+        "• `/cohort archive mine` – endre eller trekk tilbake det du har lagt til",
+        "en": "• `/cohort archive <words>` – search the archive\n"
+        "• `/cohort archive add` – add your project\n"
+        "• `/cohort archive mine` – change or withdraw what you have added",
+    },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},
 }

@@ -669,8 +669,52 @@ class RiskCase(SQLModel, table=True):
     note: str | None = text_field()
 
 
+# --- the digital archive (spec 7.2) --------------------------------------------------------
+
+
+class ArchiveVisibility(StrEnum):
+    """Who may see an archive item besides its owner and staff."""
+
+    NOBODY = "nobody"  # only the owner and staff
+    COHORT = "cohort"  # people enrolled in the item's cohort (current and former)
+    ALL = "all"  # every current and former student
+
+
+class ArchiveItem(SQLModel, table=True):
+    """A participant's project or staff's lecture or material in the archive.
+
+    The file itself lives in the archive store (a directory or S3), never here: `file_key` names
+    it there. `file_text` is the text extracted from a PDF or DOCX, for search only.
+    `owner_id` is None for staff material; `cohort_id` is whose cohort a `cohort` item is
+    shown to.
+    """
+
+    __tablename__ = "archive_item"
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = fk("person.id", nullable=True)
+    added_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    cohort_id: int | None = fk("cohort.id", nullable=True, ondelete="SET NULL")
+    kind: str = Field(default="project", max_length=16)  # project | material
+    title: str = Field(max_length=200)
+    summary: str = Field(sa_type=Text)
+    keywords: list[str] = json_field(list)
+    visibility: str = Field(default=ArchiveVisibility.NOBODY, max_length=8, index=True)
+    show_name: bool = False
+    url: str | None = Field(default=None, max_length=1000)
+    file_key: str | None = Field(default=None, max_length=200, unique=True)
+    file_name: str | None = Field(default=None, max_length=200)
+    file_type: str | None = Field(default=None, max_length=16)  # pdf | docx | other
+    file_size: int | None = None
+    file_sha256: str | None = Field(default=None, max_length=64)
+    file_text: str | None = text_field()
+    created_at: datetime = ts(default_now=True)
+    updated_at: datetime = ts(default_now=True)
+
+
 __all__ = [
     "ERASED_EMAIL_SUFFIX",
+    "ArchiveItem",
+    "ArchiveVisibility",
     "Assignment",
     "AssignmentProgress",
     "AuditEvent",

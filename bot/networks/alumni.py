@@ -273,7 +273,6 @@ async def record_alumni_consent(
             audience="alumni",
             person=person,
         )
-    await q.save_memberships(session=session)
     return channels
 
 

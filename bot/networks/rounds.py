@@ -142,7 +142,6 @@ async def close_round(
             audience="participant",
             source=f"network:{network.id}",
         )
-    await q.save_memberships(session=session)
     return ghosted
 
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from bot import audit
 from bot.assignments import (
     audit_status_read,
     class_keys,
@@ -90,6 +91,7 @@ async def assignments_command(runtime: Runtime, actor: Actor, args: str, reply: 
                 actor_id=actor.person_id,
                 actor=f"person:{actor.person_id}",
                 subject=f"class:{class_id}",
+                person_ids=[i for st in statuses for i in st.person_ids],
             )
             await reply(status_message(statuses, locale=locale, with_names=True, classes=[]))
             return
@@ -129,8 +131,17 @@ async def managers_command(runtime: Runtime, actor: Actor, args: str, reply: Rep
 
 
 async def deliveries_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
-    async with runtime.db.session() as session:
+    async with runtime.db.transaction() as session:
         overview = await delivery_overview(session)
+        # Failures name people: audited like `/cohort deliveries` in Slack.
+        await audit.record_people_read(
+            session,
+            actor_id=actor.person_id,
+            action="deliveries.view",
+            subject="teams:deliveries",
+            person_ids=[f.person_id for f in overview.failures],
+            detail={"failures": len(overview.failures)},
+        )
     await reply(deliveries_message(overview, locale=actor.locale))
 
 

@@ -78,6 +78,9 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("risk_case", "followed_up_by_id", "staff_actions", "null"),
     PersonColumn("consent", "person_id", "consents", "delete"),
     PersonColumn("person_identity", "person_id", "chat_identities", "delete"),
+    # Their own archive items: erasure deletes them with their files (bot.archive.rights).
+    PersonColumn("archive_item", "owner_id", "archive", "delete"),
+    PersonColumn("archive_item", "added_by_id", "staff_actions", "null"),
 )
 
 # Columns whose values address or identify the person on a platform, beyond `person.email` and

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 16:55:21.528551
+Create Date: 2026-12-01 16:57:31.498361
 """
 
 from collections.abc import Sequence
@@ -251,6 +251,43 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_person_identity_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
+        "archive_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("added_by_id", sa.Integer(), nullable=True),
+        sa.Column("cohort_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("keywords", sa.JSON(), nullable=False),
+        sa.Column("visibility", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("show_name", sa.Boolean(), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("file_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("file_type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("file_size", sa.Integer(), nullable=True),
+        sa.Column("file_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("file_text", sa.Text(), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["added_by_id"], ["person.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["owner_id"], ["person.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("file_key"),
+    )
+    with op.batch_alter_table("archive_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_archive_item_added_by_id"), ["added_by_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_archive_item_cohort_id"), ["cohort_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_archive_item_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_archive_item_visibility"), ["visibility"], unique=False
         )
 
     op.create_table(
@@ -801,6 +838,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cohort_class_cohort_id"))
 
     op.drop_table("cohort_class")
+    with op.batch_alter_table("archive_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_archive_item_visibility"))
+        batch_op.drop_index(batch_op.f("ix_archive_item_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_archive_item_cohort_id"))
+        batch_op.drop_index(batch_op.f("ix_archive_item_added_by_id"))
+
+    op.drop_table("archive_item")
     with op.batch_alter_table("person_identity", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_identity_person_id"))
         batch_op.drop_index(batch_op.f("ix_person_identity_aad_object_id"))
