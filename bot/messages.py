@@ -438,10 +438,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Say what you are looking for, e.g. `find Vestland home care`.",
     },
     "networks.opted_out_teams": {
-        "nb": "Du blir ikke matchet lenger. Trykk «Bli med igjen» på et kort fra meg når du vil "
-        "være med igjen.",
-        "en": "You won't be matched any more. Press “Join again” on a card from me when you "
-        "want to join again.",
+        "nb": "Du blir ikke matchet lenger. Skriv *matching på* når du vil være med igjen.",
+        "en": "You won't be matched any more. Write *matching on* when you want to join again.",
     },
     "networks.groups.formed": {
         "nb": plural(
@@ -1720,11 +1718,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• *hjelp* – denne hjelpen\n"
         "• *neste* – neste samling, åpne oppgaver og pulser\n"
         "• *oppgaver* – dine åpne oppgaver\n"
-        "• *finn* ord – ledere i katalogen som vil bli funnet",
+        "• *finn* ord – ledere i katalogen som vil bli funnet\n"
+        "• *profil* – profilen din i katalogen, og om du vil bli funnet\n"
+        "• *matching* av | på | pause DATO – kollegapraten",
         "en": "• *help* – this help\n"
         "• *next* – your next session, open assignments and pulses\n"
         "• *assignments* – your open assignments\n"
-        "• *find* words – leaders in the directory who want to be found",
+        "• *find* words – leaders in the directory who want to be found\n"
+        "• *profile* – your directory profile, and whether you want to be found\n"
+        "• *matching* off | on | pause DATE – the peer chats",
     },
     "teams.help.staff": {
         "nb": "*For programstaben*\n"
@@ -1788,6 +1790,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "May be shared with the class",
     },
     "teams.answered": {"nb": "Besvart", "en": "Answered"},
+    "teams.matching.usage": {
+        "nb": "Skriv *matching av*, *matching på* eller *matching pause 2027-03-01*.",
+        "en": "Write *matching off*, *matching on* or *matching pause 2027-03-01*.",
+    },
+    "teams.matching.none": {
+        "nb": "Du er ikke med i noe nettverk med kollegaprat. Ingenting er endret.",
+        "en": "You are in no network with peer chats. Nothing was changed.",
+    },
     "teams.chat.group": {"nb": "Start gruppechatten", "en": "Start the group chat"},
     "teams.chat.single": {"nb": "Start en chat", "en": "Start a chat"},
     "teams.report.preparing": {
