@@ -189,11 +189,14 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
 
 def install_teams(runtime: Runtime, http: aiohttp.ClientSession) -> Any:
     """The Teams agent and notifier when Teams is on (credentials) or in dev mode."""
-    from handlers.teams.app import build_teams
+    from handlers.teams.app import build_app_installer, build_teams
 
     teams = build_teams(runtime, http)
     if teams is not None:
         runtime.notifiers["teams"] = teams.notifier
+        installer = build_app_installer(runtime.settings, http)
+        if installer is not None:
+            runtime.notifiers[installer.transport] = installer
         logger.info(
             "Teams is %s: POST /api/messages%s",
             teams.mode,
