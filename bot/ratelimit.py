@@ -88,15 +88,14 @@ class RateLimits:
 class TokenBucket:
     """`rate` tokens a second, at most `burst` saved up. Reservations may run into the future."""
 
-    def __init__(self, rate: float, burst: float, now: float) -> None:
+    def __init__(self, rate: float, burst: float, now: float, *, fast_lane: float = 0.0) -> None:
         self.rate = rate
         self.burst = max(1.0, burst)
         self.tokens = self.burst
         self.updated = now
-        # Tokens bulk callers leave for priority ones (who may take them, and go that far
-        # below zero): the fast lane's headroom.
-        # Whole tokens, so a small bucket (a channel's 3) keeps its burst for the outbox.
-        self.keep = float(int(self.burst * FAST_LANE_SHARE))
+        # Tokens bulk callers leave for priority ones: the fast lane's headroom, a share of
+        # the burst in whole tokens (so a small bucket, a channel's 3, keeps its burst).
+        self.keep = float(int(self.burst * fast_lane))
         self._bulk_due: list[float] = []  # when the outstanding bulk reservations are used
 
     def _refill(self, now: float) -> None:
@@ -168,7 +167,9 @@ class RateLimiter:
                 # Slack counts tiers per minute and tolerates bursts: half a minute's worth
                 # may go at once (Tier 2: 10, Tier 3: 25), the rest at the tier's pace.
                 burst = max(1.0, rate * 30)
-            bucket = self._methods[method] = TokenBucket(rate, burst, now)
+            bucket = self._methods[method] = TokenBucket(
+                rate, burst, now, fast_lane=FAST_LANE_SHARE
+            )
         return bucket
 
     def _channel_bucket(self, channel: str, now: float) -> TokenBucket:
@@ -180,6 +181,7 @@ class RateLimiter:
                 self.limits.post_channel_per_second * self.limits.scale,
                 self.limits.post_channel_burst,
                 now,
+                fast_lane=FAST_LANE_SHARE,
             )
         return bucket
 

@@ -32,6 +32,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.delivery import backoff_seconds
 from bot.ratelimit import POST_MESSAGE, RateLimiter
+from handlers.retry_after import retry_after
 from handlers.slack.mrkdwn import SlackWebClient, render_api_args
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,8 @@ Sleep = Callable[[float], Awaitable[object]]
 
 def retry_after_seconds(headers: Any, default: float = DEFAULT_RETRY_AFTER) -> float:
     """The `Retry-After` header in seconds (Slack sends whole seconds), else `default`."""
-    for key, value in dict(headers or {}).items():
-        if str(key).lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                break
-    return default
+    seconds = retry_after(headers)
+    return default if seconds is None else seconds
 
 
 def _backoff(attempt: int, rng: random.Random) -> float:
