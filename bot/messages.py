@@ -1176,7 +1176,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Usage: `/cohort status EMAIL STATUS [DATE] [reason=CATEGORY] [credits=15] "
         "[result=passed|failed] [cohort=KEY]`. Statuses: {statuses}. Reasons: {reasons}.",
     },
-    # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
+    # --- report (annual status report; bot/report/) --------------
     "report.title": {
         "nb": "Årsrapport {year} – Nasjonal lederutdanning for primærhelsetjenesten",
         "en": "Annual status report {year} – National leadership programme for primary health care",
