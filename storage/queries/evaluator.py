@@ -16,10 +16,10 @@ from storage.models import (
     EvaluatorLink,
     EvaluatorProposal,
     ProgrammeSession,
+    ProposalState,
     Pulse,
     PulseParticipation,
     PulseQuestion,
-    ProposalState,
 )
 
 
@@ -115,9 +115,7 @@ async def add_question(*, session: AsyncSession, row: PulseQuestion) -> PulseQue
     return row
 
 
-async def question_of_proposal(
-    *, session: AsyncSession, proposal_id: int
-) -> PulseQuestion | None:
+async def question_of_proposal(*, session: AsyncSession, proposal_id: int) -> PulseQuestion | None:
     result = await session.execute(
         select(PulseQuestion).where(col(PulseQuestion.proposal_id) == proposal_id)
     )
