@@ -186,9 +186,7 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
     runtime.channel_admin = SlackChannelAdmin(client)
     runtime.user_lookup = SlackWebDirectory(client)
     if runtime.settings.smtp_url:
-        runtime.notifiers["email"] = EmailNotifier(
-            runtime.settings.smtp_url, runtime.settings.smtp_from
-        )
+        runtime.notifiers["email"] = EmailNotifier.from_settings(runtime.settings)
 
 
 def install_teams(runtime: Runtime, http: aiohttp.ClientSession) -> Any:

@@ -25,6 +25,7 @@ from bot.messages import format_when, t
 from bot.networks import InvalidRequest
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor, require_staff
+from bot.reach import bounced, usable_email
 from bot.settings import Settings
 from bot.text import formatted
 from storage.models import Broadcast, Cohort, DeliveryState, NetworkKind, Person
@@ -316,6 +317,7 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
         return Preview(await _channels(session, audience))
     people, kind = await _people(session, audience)
     teams = await teams_identities(session, [p.id for p in people if p.id is not None])
+    refused = await bounced(session, [p.email for p in people if p.email])
     recipients: list[Recipient] = []
     unreachable: list[str] = []
     for p in people:
@@ -334,8 +336,8 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
             recipients.append(
                 Recipient(where.transport, where.target, kind, p.name, p.id, p.locale, p.timezone)
             )
-        elif kind == "line_manager" and p.email:
-            # Line managers often are not on the programme's Slack: they get it by email.
+        elif usable_email(p.email) and p.email not in refused:
+            # Not in Slack or Teams (line managers often, some participants): by email.
             recipients.append(Recipient("email", p.email, kind, p.name, p.id, p.locale, p.timezone))
         else:
             unreachable.append(p.name)
@@ -476,18 +478,22 @@ async def delivery_report(
         session=session, person_ids=[r.person_id for r in rows if r.person_id is not None]
     )
     failures = []
+    named: list[int] = []
     for r in rows:
         if r.state == DeliveryState.FAILED:
             person = people.get(r.person_id) if r.person_id is not None else None
             failures.append((person.name if person else r.target, r.transport, r.error or "?"))
-    if actor is not None:
-        await record_audit(
-            session=session,
-            actor=f"person:{actor.person_id}",
-            actor_id=actor.person_id,
-            action="broadcasts.report",
-            subject=f"broadcast:{broadcast_id}",
-        )
+            if r.person_id is not None:
+                named.append(r.person_id)
+    # The failures name people: audited from Slack and from the command line alike.
+    await record_audit(
+        session=session,
+        actor=f"person:{actor.person_id}" if actor is not None else "cli",
+        actor_id=actor.person_id if actor is not None else None,
+        action="broadcasts.report",
+        subject=f"broadcast:{broadcast_id}",
+        detail={"person_ids": sorted(set(named)), "shown": len(set(named))},
+    )
     dupes, _ = await dq.duplicate_figures(session=session, sources=[f"broadcast:{broadcast_id}"])
     return DeliveryReport(
         broadcast_id,

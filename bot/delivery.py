@@ -39,6 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import metrics
 from bot.clock import Clock, SystemClock
+from bot.email_digest import DIGEST_KINDS, combine, day_end, with_key
 from bot.messages import t
 from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
@@ -47,6 +48,7 @@ from storage.db import Database
 from storage.emails import canonical_email
 from storage.models import ERASED_EMAIL_SUFFIX, SendingPause
 from storage.queries import deliveries as q
+from storage.queries import digest as digest_q
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +233,7 @@ class TickStats:
     deferred: int = 0
     lost: int = 0  # claims taken over by another dispatcher before the send began
     resent_uncertain: int = 0
+    digested: int = 0  # deliveries sent as parts of another's email (bot.email_digest)
     batches: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -293,6 +296,7 @@ class Dispatcher:
         self.linger = linger
         self.recovered = 0  # ambiguous attempts found to have arrived, so not sent again
         self._paused: set[str] = set()
+        self._combined: set[int] = set()  # deliveries of this batch sent inside a digest
         self._lock = asyncio.Lock()
         self._low = asyncio.Event()
         self._busy = 0
@@ -341,6 +345,7 @@ class Dispatcher:
                 for _ in workers:
                     queue.put_nowait(None)
                 await asyncio.gather(*workers, return_exceptions=True)
+                self._combined.clear()
         return stats
 
     async def _produce(
@@ -555,7 +560,11 @@ class Dispatcher:
         stats: TickStats,
     ) -> tuple[q.ClaimedDelivery, SendResult] | None:
         """Send one delivery; returns it with its result when the recording can wait."""
+        if item.id in self._combined:  # already sent as part of an email digest
+            self._combined.discard(item.id)
+            return done
         now = self.clock.now()
+        parts: list[q.ClaimedDelivery] = []
         async with self.db.transaction() as session:
             if done is not None:
                 await self._write_outcome(session, done[0], done[1], stats)
@@ -572,8 +581,13 @@ class Dispatcher:
                 now=now,
                 lease_until=self._lease_now(now) + self.lease,
             )
+            if started and item.transport == "email" and item.kind in DIGEST_KINDS:
+                parts = await self._digest_parts(session, item, now)
         if not started:
             stats.lost += 1
+            return None
+        if parts:
+            await self._deliver_digest(item, parts, stats)
             return None
         if item.uncertain:
             stats.resent_uncertain += 1
@@ -594,17 +608,61 @@ class Dispatcher:
             await self.pause(item.transport, result.error or "credentials rejected")
         return None
 
-    async def _send(self, item: q.ClaimedDelivery) -> SendResult:
+    async def _digest_parts(
+        self, session: AsyncSession, item: q.ClaimedDelivery, now: datetime
+    ) -> list[q.ClaimedDelivery]:
+        """The address's other email deliveries due this local day, now in flight with `item`."""
+        tz = await digest_q.person_timezone(session=session, person_id=item.person_id)
+        parts = await digest_q.claim_companions(
+            session=session,
+            lead_id=item.id,
+            target=item.target,
+            kinds=DIGEST_KINDS,
+            until=day_end(now, tz or self.settings.timezone),
+            claimed_by=self.token,
+            lease_until=self._lease_now(now) + self.lease,
+            now=now,
+        )
+        self._combined.update(p.id for p in parts)
+        return parts
+
+    async def _deliver_digest(
+        self, lead: q.ClaimedDelivery, parts: list[q.ClaimedDelivery], stats: TickStats
+    ) -> None:
+        """Send the lead and its companions as one email; every part gets that one outcome."""
+        items = [lead, *parts]
+        stats.digested += len(parts)
+        started_at = time.perf_counter()
+        result = await self._send(lead, parts=parts)
+        metrics.SEND_SECONDS.labels(lead.transport).observe(time.perf_counter() - started_at)
+        metrics.SENDS.labels(lead.transport, result.status).inc()
+        async with self.db.transaction() as session:
+            for item in items:
+                await self._write_outcome(session, item, result, stats)
+        if result.status == "paused":
+            await self.pause(lead.transport, result.error or "credentials rejected")
+        return None
+
+    async def _send(
+        self, item: q.ClaimedDelivery, *, parts: list[q.ClaimedDelivery] | None = None
+    ) -> SendResult:
         notifier = self.notifiers.get(item.transport)
         if notifier is None:
             return SendResult(status="failed", error=f"no {item.transport} transport configured")
         try:
-            message = OutgoingMessage.from_json(item.message)
+            messages = [
+                with_key(OutgoingMessage.from_json(d.message), d.dedupe_key)
+                for d in [item, *(parts or [])]
+            ]
         except Exception:
             return SendResult(status="failed", error="the stored message is malformed")
         # The key travels with the message (Slack: message metadata), so a transport can tell
         # later whether an attempt whose answer was lost did arrive.
-        message = replace(message, meta={**message.meta, "delivery_key": item.dedupe_key})
+        if parts:
+            day = self.clock.now().astimezone(self.settings.zone).date()
+            message = with_key(combine(messages, day=day), item.dedupe_key)
+        else:
+            message = messages[0]
         if self._ambiguous(item):
             found = await self._find_sent(notifier, item, message)
             if found is not None and found.status == "absent":

@@ -255,8 +255,6 @@ async def apply_plan(
 
     await _apply_pulses(session, plan, report, cohort_id, session_ids)
 
-    if report.changes:
-        await q.save_plan_changes(session=session)
     warnings: list[str] = []
     if deliveries == "write":
         report.deliveries_planned = await planner.plan_deliveries(

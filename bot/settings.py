@@ -99,6 +99,11 @@ class Settings(BaseModel):
     retention_audit_days: int = Field(default=3 * 365, ge=30, le=3650)
     retention_risk_case_days: int = Field(default=365, ge=7, le=3650)
     retention_alumni_silent_days: int = Field(default=3 * 365, ge=30, le=3650)
+    retention_archive_days: int = Field(default=10 * 365, ge=30, le=36500)
+    # --- the digital archive (docs/archive.md): files in this directory, never the database
+    archive_dir: str = "./data/archive"
+    archive_max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=500 * 1024 * 1024)
+    archive_link_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     # Month and day the annual status report for the year before is due ("03-01": 1 March).
     report_due: str = "03-01"
 
@@ -261,7 +266,12 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_RETENTION_AUDIT_DAYS": "retention_audit_days",
     "COHORTBOT_RETENTION_RISK_CASE_DAYS": "retention_risk_case_days",
     "COHORTBOT_RETENTION_ALUMNI_SILENT_DAYS": "retention_alumni_silent_days",
+    "COHORTBOT_RETENTION_ARCHIVE_DAYS": "retention_archive_days",
     "COHORTBOT_REPORT_DUE": "report_due",
+    # --- the archive
+    "COHORTBOT_ARCHIVE_DIR": "archive_dir",
+    "COHORTBOT_ARCHIVE_MAX_FILE_BYTES": "archive_max_file_bytes",
+    "COHORTBOT_ARCHIVE_LINK_MINUTES": "archive_link_minutes",
 }
 
 

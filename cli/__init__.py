@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "retention",
     "audit",
     "evaluator",
+    "archive",
     "teams",
 )
 for _name in COMMAND_MODULES:

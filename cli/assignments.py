@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.settings import Settings
-from cli.common import app, console, fail, load, require_schema, run_async
+from cli.common import app, console, fail, load, open_database, require_schema, run_async
 
 
 @app.command("assignments")
@@ -30,12 +30,10 @@ async def _assignments(
     from bot.assignments import audit_status_read, status_by_class
     from bot.line_managers import silent_managers
     from bot.messages import format_when
-    from storage.db import Database
     from storage.queries import assignments as aq
 
-    db = Database(settings.database_url)
     now = datetime.now(UTC)
-    try:
+    async with open_database(settings) as db:
         async with db.transaction() as session:
             found = await aq.get_cohort_by_key(session=session, key=cohort_key)
             if found is None or found.id is None:
@@ -54,10 +52,15 @@ async def _assignments(
             silent = await silent_managers(session, found.id)
             if names:
                 await audit_status_read(
-                    session, actor_id=None, actor="cli", subject=f"cohort:{found.id}"
+                    session,
+                    actor_id=None,
+                    actor="cli",
+                    subject=f"cohort:{found.id}",
+                    person_ids=[
+                        *(i for st in statuses for i in st.person_ids),
+                        *(i for s in silent for i in (s.manager_id, s.participant_id)),
+                    ],
                 )
-    finally:
-        await db.dispose()
     table = Table(title=f"Assignments in {found.name}", show_edge=False)
     for column in ("class", "assignment", "due", "done", "open", "overdue"):
         table.add_column(

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from bot.settings import Settings
-from cli.common import app, console, load, require_schema, run_async
+from cli.common import app, console, load, open_database, require_schema, run_async
 
 
 @app.command("audit")
@@ -41,10 +41,8 @@ async def _audit(settings: Settings, *, person: str | None, since: Any, limit: i
     from rich.table import Table
 
     from bot import audit
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings) as db:
         async with db.transaction() as session:
             person_id = None
             if person is not None:
@@ -64,8 +62,6 @@ async def _audit(settings: Settings, *, person: str | None, since: Any, limit: i
                 subject=f"person:{person_id}" if person_id is not None else None,
                 detail={"since": since.isoformat() if since else None, "shown": len(lines)},
             )
-    finally:
-        await db.dispose()
     if not lines:
         console.print("no audit entries" + (" for that person" if person else "") + ".")
         return

@@ -8,7 +8,7 @@ import typer
 
 from bot.messages import counted
 from bot.settings import Settings
-from cli.common import app, console, fail, load, require_schema, run_async
+from cli.common import app, console, fail, load, open_database, require_schema, run_async
 
 
 @app.command("broadcast")
@@ -107,10 +107,8 @@ async def _broadcast(
     from bot import broadcasts
     from bot.clock import SystemClock
     from bot.networks import InvalidRequest
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings) as db:
         async with db.session() as session:
             try:
                 preview = await broadcasts.preview(session, actor=None, audience=spec, mode=mode)
@@ -160,25 +158,19 @@ async def _broadcast(
             f"see `cohortbot broadcast --report {sent.id}`",
             highlight=False,
         )
-    finally:
-        await db.dispose()
 
 
 async def _broadcast_report(settings: Settings, broadcast_id: int) -> None:
     from bot import broadcasts
     from bot.networks import InvalidRequest
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings) as db:
         async with db.session() as session:
             try:
                 result = await broadcasts.delivery_report(session, broadcast_id)
             except InvalidRequest as exc:
                 fail(str(exc))
                 raise
-    finally:
-        await db.dispose()
     console.print(
         f"announcement {broadcast_id}: {result.total} deliveries, {result.sent} sent, "
         f"{result.failed} failed, {result.waiting} waiting",
@@ -212,17 +204,13 @@ def _summary_line(settings: Settings, s: Any, label: str) -> str:
 async def _broadcast_list(settings: Settings) -> None:
     from bot import broadcasts
     from bot.clock import SystemClock
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings) as db:
         async with db.session() as session:
             found = await broadcasts.list_broadcasts(session, actor=None, now=SystemClock().now())
             labels = {
                 s.id: await broadcasts.audience_label(session, s.audience, "en") for s in found
             }
-    finally:
-        await db.dispose()
     if not found:
         console.print("no announcements in the last 14 days, and none scheduled")
         return
@@ -240,18 +228,14 @@ async def _broadcast_list(settings: Settings) -> None:
 async def _broadcast_cancel(settings: Settings, broadcast_id: int) -> None:
     from bot import broadcasts
     from bot.networks import InvalidRequest
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings) as db:
         async with db.transaction() as session:
             try:
                 n = await broadcasts.cancel_broadcast(session, broadcast_id, actor=None)
             except InvalidRequest as exc:
                 fail(f"{exc}; nothing changed")
                 raise
-    finally:
-        await db.dispose()
     console.print(
         f"announcement {broadcast_id} cancelled: {counted(n, 'delivery', 'deliveries')} stopped"
     )
@@ -263,10 +247,8 @@ async def _broadcast_change(
     from bot import broadcasts
     from bot.clock import SystemClock
     from bot.networks import InvalidRequest
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings) as db:
         async with db.transaction() as session:
             try:
                 summary = await broadcasts.change_broadcast(
@@ -282,8 +264,6 @@ async def _broadcast_change(
                 fail(f"{exc}; nothing changed")
                 raise
             label = await broadcasts.audience_label(session, summary.audience, "en")
-    finally:
-        await db.dispose()
     console.print(f"announcement {broadcast_id} changed:", highlight=False)
     console.print(
         _summary_line(settings, summary, label), highlight=False, markup=False, soft_wrap=True

@@ -4,13 +4,17 @@ the schema check and the async runner."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from bot.settings import Settings, SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 T = TypeVar("T")
 
@@ -61,3 +65,15 @@ def database_error(exc: BaseException) -> str:
     constraint = getattr(getattr(orig, "diag", None), "constraint_name", None)
     where = f" on {constraint}" if constraint else ""
     return f"the database refused the change ({type(exc).__name__}{where}); nothing was changed"
+
+
+@asynccontextmanager
+async def open_database(settings: Settings) -> AsyncIterator[Database]:
+    """The database for one command, disposed of however the command ends."""
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        yield db
+    finally:
+        await db.dispose()

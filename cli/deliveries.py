@@ -6,7 +6,7 @@ import typer
 
 from bot.messages import plural_word
 from bot.settings import Settings
-from cli.common import app, console, load, require_schema, run_async
+from cli.common import app, console, load, open_database, require_schema, run_async
 
 
 @app.command("deliveries")
@@ -27,10 +27,8 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
 
     from bot import audit
     from bot.delivery import delivery_overview, resume_sending
-    from storage.db import Database
 
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings) as db:
         if resume:
             async with db.transaction() as session:
                 resumed = await resume_sending(session, transport=resume)
@@ -47,8 +45,6 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
                     person_ids=[f.person_id for f in overview.failures],
                     detail={"failures": len(overview.failures)},
                 )
-    finally:
-        await db.dispose()
     counts = Table(title="Deliveries by state", show_edge=False)
     counts.add_column("state")
     counts.add_column("count", justify="right")

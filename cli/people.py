@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from bot.messages import counted
-from cli.common import app, console, err, fail, load, require_schema, run_async
+from cli.common import app, console, err, fail, load, open_database, require_schema, run_async
 
 import_app = typer.Typer(help="Import people.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
@@ -36,7 +36,6 @@ def import_people_command(
         run_import,
         validate_rows,
     )
-    from storage.db import Database
 
     settings = load()
     try:
@@ -50,8 +49,7 @@ def import_people_command(
     async def check_and_import() -> Any:
         import aiohttp
 
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             classes = await load_cohort_classes(db, cohort)
             if classes is not None:
                 validate_rows(table, classes)  # bad rows stop us before we ask Slack
@@ -84,8 +82,6 @@ def import_people_command(
                     settings=settings,
                     now=SystemClock().now(),
                 )
-        finally:
-            await db.dispose()
 
     from bot.planner import PlanTooLarge
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from cli.common import app, console, fail, load, require_schema, run_async
+from cli.common import app, console, fail, load, open_database, require_schema, run_async
 
 person_app = typer.Typer(
     help="A person's data: status and results, a copy (export) or erasure.", no_args_is_help=True
@@ -58,7 +58,6 @@ def person_status(
         parse_status,
         record_status,
     )
-    from storage.db import Database
 
     settings = load()
     try:
@@ -77,8 +76,7 @@ def person_status(
     today = SystemClock().now().astimezone(settings.zone).date()
 
     async def go() -> tuple[str, list[str]]:
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             async with db.transaction() as session:
                 return await record_status(
                     session,
@@ -88,8 +86,6 @@ def person_status(
                     actor="cli",
                     cohort_ref=cohort,
                 )
-        finally:
-            await db.dispose()
 
     try:
         cohort_key, changed = run_async(go())
@@ -117,20 +113,16 @@ def person_export(
 
     from bot.clock import SystemClock
     from bot.rights import UnknownPerson, export_person
-    from storage.db import Database
 
     settings = load()
     require_schema(settings)
 
     async def produce() -> dict[str, Any]:
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             async with db.transaction() as session:
                 return await export_person(
                     session, email=email, now=SystemClock().now(), actor="cli"
                 )
-        finally:
-            await db.dispose()
 
     try:
         data = run_async(produce())
@@ -156,14 +148,12 @@ def person_erase(
     """Erase a person everywhere; what a legal basis keeps is refused with the reason."""
     from bot.clock import SystemClock
     from bot.rights import ErasureReport, UnknownPerson, erase_person
-    from storage.db import Database
 
     settings = load()
     require_schema(settings)
 
     async def go(dry_run: bool) -> tuple[ErasureReport, str]:
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             async with db.transaction() as session:
                 report = await erase_person(
                     session,
@@ -175,8 +165,6 @@ def person_erase(
                 )
             purged = "" if dry_run else await db.purge_freed_space()
             return report, purged
-        finally:
-            await db.dispose()
 
     try:
         preview, _ = run_async(go(dry_run=True))

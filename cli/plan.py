@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from bot.messages import counted
-from cli.common import app, console, err, fail, load, require_schema, run_async
+from cli.common import app, console, err, fail, load, open_database, require_schema, run_async
 
 plan_app = typer.Typer(help="The programme plan file.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
@@ -23,7 +23,6 @@ def plan_apply(
     from bot.clock import SystemClock
     from bot.plan import PlanInvalid, load_plan
     from bot.plan_apply import apply_plan_to
-    from storage.db import Database
 
     settings = load()
     try:
@@ -36,8 +35,7 @@ def plan_apply(
     require_schema(settings)
 
     async def apply() -> Any:
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             return await apply_plan_to(
                 db,
                 plan,
@@ -46,8 +44,6 @@ def plan_apply(
                 dry_run=dry_run,
                 source=str(file),
             )
-        finally:
-            await db.dispose()
 
     from bot.planner import PlanTooLarge
 

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from bot.settings import Settings
-from cli.common import app, console, fail, load, require_schema, run_async
+from cli.common import app, console, fail, load, open_database, require_schema, run_async
 
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
@@ -50,15 +50,11 @@ def _produce_report(
     settings: Settings, produce: Callable[[Any], Awaitable[bytes]], out: Path
 ) -> bytes:
     """Run `produce(session)` in one transaction and write its bytes to `out`."""
-    from storage.db import Database
 
     async def run() -> bytes:
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             async with db.transaction() as session:
                 return await produce(session)
-        finally:
-            await db.dispose()
 
     data = run_async(run())
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -108,15 +104,13 @@ def report_evaluator(
 ) -> None:
     """Write the anonymised pulse data for the external evaluator (CSV, small groups hidden)."""
     from bot.results import evaluator_rows, render_evaluator_csv
-    from storage.db import Database
     from storage.queries.people import record_audit
 
     settings = load()
     require_schema(settings)
 
     async def produce() -> str:
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             async with db.transaction() as session:
                 rows = await evaluator_rows(session, year=year, settings=settings)
                 await record_audit(
@@ -127,8 +121,6 @@ def report_evaluator(
                     detail={"rows": len(rows)},
                 )
                 return render_evaluator_csv(rows)
-        finally:
-            await db.dispose()
 
     text = run_async(produce())
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -143,7 +135,6 @@ def report_pulse(
 ) -> None:
     """Show a pulse's live response rates and results per class (small groups hidden)."""
     from bot.results import pulse_results, results_text
-    from storage.db import Database
     from storage.queries.people import record_audit
     from storage.queries.pulses import find_pulse
 
@@ -151,8 +142,7 @@ def report_pulse(
     require_schema(settings)
 
     async def produce() -> str | None:
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             async with db.transaction() as session:
                 pulse = await find_pulse(session=session, ref=ref)
                 if pulse is None or pulse.id is None:
@@ -165,8 +155,6 @@ def report_pulse(
                     subject=f"pulse:{pulse.id}",
                 )
                 return results_text(results, locale=locale) if results else None
-        finally:
-            await db.dispose()
 
     text = run_async(produce())
     if text is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.common import app, console, load, require_schema, run_async
+from cli.common import app, console, load, open_database, require_schema, run_async
 
 retention_app = typer.Typer(help="Retention rules per data class.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
@@ -16,24 +16,21 @@ def retention_run(
 ) -> None:
     """Apply the retention rule of every data class now and print counts per class."""
     from bot.clock import SystemClock
-    from bot.retention import RetentionResult, run_retention
-    from storage.db import Database
+    from bot.retention import RetentionResult, finish_archive, run_retention
 
     settings = load()
     require_schema(settings)
 
     async def go() -> RetentionResult:
-        db = Database(settings.database_url)
-        try:
+        async with open_database(settings) as db:
             async with db.transaction() as session:
                 result = await run_retention(
                     session, settings, now=SystemClock().now(), dry_run=dry_run
                 )
+            await finish_archive(result, settings, db)  # files, after the commit
             if not dry_run and any(result.counts.values()):
                 await db.purge_freed_space()
             return result
-        finally:
-            await db.dispose()
 
     result = run_async(go())
     verb = "would be removed (dry run: nothing changed)" if dry_run else "removed"

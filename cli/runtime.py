@@ -7,7 +7,7 @@ import asyncio
 import typer
 
 from bot.logs import redact
-from cli.common import app, console, fail, load, require_schema, run_async
+from cli.common import app, console, fail, load, open_database, require_schema, run_async
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -67,10 +67,8 @@ def demo() -> None:
 
         from app import create_slack_client
         from bot.clock import SystemClock
-        from storage.db import Database
 
-        db = Database(settings.database_url)
-        async with aiohttp.ClientSession() as http:
+        async with open_database(settings) as db, aiohttp.ClientSession() as http:
             users = None
             channels = None
             if settings.has_slack_credentials:
@@ -83,7 +81,6 @@ def demo() -> None:
             report = await seed_demo(
                 db, settings, now=SystemClock().now(), directory_users=users, channels=channels
             )
-        await db.dispose()
         if not report.created:
             console.print(f"the demo cohort '{DEMO_COHORT}' exists already; nothing changed")
             return

@@ -60,6 +60,7 @@ def poison_str(name: str) -> str:
 
 _SCALARS: dict[Any, Any] = {
     bool: True,
+    bytes: b"poison-key-0123456789abcdef012345",
     int: 2,
     float: 0.5,
     datetime: FIXED,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 16:47:42.313451
+Create Date: 2026-12-01 17:01:47.380362
 """
 
 from collections.abc import Sequence
@@ -88,6 +88,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key"),
     )
+    op.create_table(
+        "report_download",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("report_download", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_report_download_expires_at"), ["expires_at"], unique=False
+        )
+
     op.create_table(
         "sending_pause",
         sa.Column("transport", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -244,6 +261,43 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_person_identity_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
+        "archive_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("added_by_id", sa.Integer(), nullable=True),
+        sa.Column("cohort_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("keywords", sa.JSON(), nullable=False),
+        sa.Column("visibility", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("show_name", sa.Boolean(), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("file_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("file_type", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("file_size", sa.Integer(), nullable=True),
+        sa.Column("file_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("file_text", sa.Text(), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["added_by_id"], ["person.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["owner_id"], ["person.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("file_key"),
+    )
+    with op.batch_alter_table("archive_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_archive_item_added_by_id"), ["added_by_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_archive_item_cohort_id"), ["cohort_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_archive_item_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_archive_item_visibility"), ["visibility"], unique=False
         )
 
     op.create_table(
@@ -571,6 +625,22 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "pulse_reach",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pulse_id", sa.Integer(), nullable=False),
+        sa.Column("class_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["class_id"], ["cohort_class.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["pulse_id"], ["pulse.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("pulse_id", "class_id", "channel"),
+    )
+    with op.batch_alter_table("pulse_reach", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pulse_reach_class_id"), ["class_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_pulse_reach_pulse_id"), ["pulse_id"], unique=False)
+
+    op.create_table(
         "pulse_receipt",
         sa.Column("pulse_id", sa.Integer(), nullable=False),
         sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -741,6 +811,11 @@ def downgrade() -> None:
 
     op.drop_table("pulse_response_count")
     op.drop_table("pulse_receipt")
+    with op.batch_alter_table("pulse_reach", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pulse_reach_pulse_id"))
+        batch_op.drop_index(batch_op.f("ix_pulse_reach_class_id"))
+
+    op.drop_table("pulse_reach")
     with op.batch_alter_table("pulse_participation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pulse_participation_pulse_id"))
         batch_op.drop_index(batch_op.f("ix_pulse_participation_person_id"))
@@ -817,6 +892,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cohort_class_cohort_id"))
 
     op.drop_table("cohort_class")
+    with op.batch_alter_table("archive_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_archive_item_visibility"))
+        batch_op.drop_index(batch_op.f("ix_archive_item_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_archive_item_cohort_id"))
+        batch_op.drop_index(batch_op.f("ix_archive_item_added_by_id"))
+
+    op.drop_table("archive_item")
     with op.batch_alter_table("person_identity", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_identity_person_id"))
         batch_op.drop_index(batch_op.f("ix_person_identity_aad_object_id"))
@@ -853,6 +935,10 @@ def downgrade() -> None:
 
     op.drop_table("audit_event")
     op.drop_table("sending_pause")
+    with op.batch_alter_table("report_download", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_report_download_expires_at"))
+
+    op.drop_table("report_download")
     op.drop_table("programme")
     op.drop_table("processed_event")
     op.drop_table("person")
