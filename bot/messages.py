@@ -124,12 +124,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find <ord>` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort archive <ord>` – søk i arkivet; `/cohort archive add` – del prosjektet ditt\n"
         "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
         "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find <words>` – find other leaders who want to be found\n"
+        "• `/cohort archive <words>` – search the archive; `/cohort archive add` – share your "
+        "project\n"
         "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
         "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
@@ -435,10 +438,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Say what you are looking for, e.g. `find Vestland home care`.",
     },
     "networks.opted_out_teams": {
-        "nb": "Du blir ikke matchet lenger. Trykk «Bli med igjen» på et kort fra meg når du vil "
-        "være med igjen.",
-        "en": "You won't be matched any more. Press “Join again” on a card from me when you "
-        "want to join again.",
+        "nb": "Du blir ikke matchet lenger. Skriv *matching på* når du vil være med igjen.",
+        "en": "You won't be matched any more. Write *matching on* when you want to join again.",
     },
     "networks.groups.formed": {
         "nb": plural(
@@ -1717,11 +1718,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• *hjelp* – denne hjelpen\n"
         "• *neste* – neste samling, åpne oppgaver og pulser\n"
         "• *oppgaver* – dine åpne oppgaver\n"
-        "• *finn* ord – ledere i katalogen som vil bli funnet",
+        "• *finn* ord – ledere i katalogen som vil bli funnet\n"
+        "• *profil* – profilen din i katalogen, og om du vil bli funnet\n"
+        "• *matching* av | på | pause DATO – kollegapraten",
         "en": "• *help* – this help\n"
         "• *next* – your next session, open assignments and pulses\n"
         "• *assignments* – your open assignments\n"
-        "• *find* words – leaders in the directory who want to be found",
+        "• *find* words – leaders in the directory who want to be found\n"
+        "• *profile* – your directory profile, and whether you want to be found\n"
+        "• *matching* off | on | pause DATE – the peer chats",
     },
     "teams.help.staff": {
         "nb": "*For programstaben*\n"
@@ -1785,6 +1790,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "May be shared with the class",
     },
     "teams.answered": {"nb": "Besvart", "en": "Answered"},
+    "teams.matching.usage": {
+        "nb": "Skriv *matching av*, *matching på* eller *matching pause 2027-03-01*.",
+        "en": "Write *matching off*, *matching on* or *matching pause 2027-03-01*.",
+    },
+    "teams.matching.none": {
+        "nb": "Du er ikke med i noe nettverk med kollegaprat. Ingenting er endret.",
+        "en": "You are in no network with peer chats. Nothing was changed.",
+    },
     "teams.chat.group": {"nb": "Start gruppechatten", "en": "Start the group chat"},
     "teams.chat.single": {"nb": "Start en chat", "en": "Start a chat"},
     "teams.report.preparing": {
@@ -2445,6 +2458,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "archive.mine.item": {
         "nb": "*{title}*\nSynlig for: {visibility}. Navnet ditt vises: {shown}.",
         "en": "*{title}*\nVisible to: {visibility}. Your name is shown: {shown}.",
+    },
+    "archive.mine.more": {
+        "nb": plural("n", one="… og 1 til.", other="… og {n} til."),
+        "en": plural("n", one="… and 1 more.", other="… and {n} more."),
+    },
+    "archive.withdraw.confirm": {
+        "nb": "«{title}» og filen slettes for godt. Vil du trekke det tilbake?",
+        "en": "“{title}” and its file will be deleted for good. Withdraw it?",
+    },
+    "archive.file.failed": {
+        "nb": "Jeg fikk ikke hentet filen fra Slack. Ingenting er lagret; prøv igjen.",
+        "en": "I could not fetch the file from Slack. Nothing was saved; try again.",
     },
     "archive.yes": {"nb": "ja", "en": "yes"},
     "archive.no": {"nb": "nei", "en": "no"},

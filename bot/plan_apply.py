@@ -431,6 +431,9 @@ async def apply_plan_to(
             source=source,
             deliveries="later",
         )
+        if report.cohort_id is not None:
+            # Refused before the commit: a plan too large for the planner changes nothing.
+            await planner.check_cohort_size(session, report.cohort_id)
         await session.commit()
     if report.cohort_id is not None:
         # A crash between the commit and here leaves the planner job to catch up.

@@ -75,6 +75,21 @@ def check_size(*, cohort_key: str, assignments: int, classes: int, taking_part: 
         )
 
 
+async def check_cohort_size(session: AsyncSession, cohort_id: int) -> None:
+    """`check_size` for the cohort as the session sees it (before a commit that would make
+    it too large: the caller rolls back, so nothing changes)."""
+    cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
+    if cohort is None:
+        return
+    participants = await q.list_participants(session=session, cohort_id=cohort_id)
+    check_size(
+        cohort_key=cohort.key,
+        assignments=len(await q.list_assignments(session=session, cohort_id=cohort_id)),
+        classes=len(await q.list_classes(session=session, cohort_id=cohort_id)),
+        taking_part=sum(1 for p in participants if p.taking_part),
+    )
+
+
 def _json(message: OutgoingMessage) -> dict[str, Any]:
     return message_json(message)
 

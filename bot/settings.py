@@ -93,6 +93,9 @@ class Settings(BaseModel):
     teams_mode: Literal["off", "dev", "on"] | None = None
     teams_conversation_per_second: float = Field(default=7.0, gt=0)
     teams_tenant_per_second: float = Field(default=50.0, gt=0)
+    # Microsoft Graph, for installing the app for people (outbox steps of kind "teams_install").
+    teams_graph_url: str = "https://graph.microsoft.com/v1.0"
+    teams_catalog_app_id: str | None = None  # the app's id in the organisation's app catalog
 
     # --- retention per data class (defaults and reasons in docs/privacy.md)
     retention_message_days: int = Field(default=90, ge=1, le=3650)
@@ -260,6 +263,8 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_TEAMS": "teams_mode",
     "COHORTBOT_TEAMS_CONVERSATION_PER_SECOND": "teams_conversation_per_second",
     "COHORTBOT_TEAMS_TENANT_PER_SECOND": "teams_tenant_per_second",
+    "TEAMS_GRAPH_URL": "teams_graph_url",
+    "TEAMS_CATALOG_APP_ID": "teams_catalog_app_id",
     "COHORTBOT_RISK_LOOKBACK_DAYS": "risk_lookback_days",
     # --- retention
     "COHORTBOT_RETENTION_MESSAGE_DAYS": "retention_message_days",

@@ -147,8 +147,8 @@ class PersonIdentity(SQLModel, table=True):
     One row per person and platform. For Teams: the user's id in the bot's channel (`user_id`,
     "29:…"), their Entra (AAD) object id and tenant, and the conversation reference of their
     1:1 chat with the bot (`service_url` + `conversation_id`, the rest in `reference`), stored
-    when they install the app or write to it. Slack's id is still on `Person` (see
-    docs/delivery.md); it moves here when the Slack adapter stops reading it from there.
+    when they install the app or write to it. Slack's id is still on `Person`; the four steps
+    that move it here are in docs/delivery.md ("Slack ids on `person`: the migration path").
     """
 
     __tablename__ = "person_identity"
