@@ -4,7 +4,7 @@ dry-run a large people file, plan a new 5,000-person cohort, and the write lock 
     .venv/bin/python -m bench.planner                        # SQLite, then PostgreSQL if it answers
     .venv/bin/python -m bench.planner --db sqlite --people 2000 --import-rows 20000 --new-cohort 5000
 
-Each figure is wall time of the real code path (`apply_plan_to`, `run_import`, the planner job's
+Each figure is wall time (and the process's CPU time) of the real code path (`apply_plan_to`, `run_import`, the planner job's
 `replan_current_cohorts`) on a fresh database. Two write-lock figures:
 - "longest write transaction": the longest time any transaction of the bot's engine held its
   connection between its first write and its end (on SQLite that is how long the write lock
@@ -176,11 +176,12 @@ async def run(
 
     async def timed(name: str, coro: Any) -> Any:
         watch.current = probe.current = name
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         result = await coro
         out[name] = round(time.perf_counter() - began, 2)
+        out[f"{name}_cpu"] = round(time.process_time() - cpu, 2)
         print(
-            f"  {name}: {out[name]} s (longest write transaction "
+            f"  {name}: {out[name]} s, CPU {out[f'{name}_cpu']} s (longest write transaction "
             f"{watch.per_step.get(name, 0.0):.3f} s, probe's longest write "
             f"{probe.longest.get(name, 0.0):.3f} s)",
             flush=True,
