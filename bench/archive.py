@@ -36,7 +36,7 @@ def text(rng: random.Random, words: int) -> str:
 
 
 async def run(url: str, items: int, work: Path) -> dict[str, Any]:
-    from bot.archive import LocalFileStore
+    from bot.archive.files import LocalFileStore
     from bot.archive.items import Doer, Submission, add_item
     from bot.archive.search import ANY_STUDENT, search
     from bot.settings import Settings
