@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery
+from bot import delivery, steps
 from bot.identities import reach, teams_identities
 from bot.messages import format_when, t
 from bot.networks import InvalidRequest
@@ -298,13 +298,12 @@ async def _channels(session: AsyncSession, audience: Audience) -> list[Recipient
             cohort_id=cohort.id if cohort else None,
             class_id=class_id,
         )
-    missing = [n.name for n in networks if not n.slack_channel_id]
+    # A channel decided but not made yet (bot.steps) has its name: the post waits for it.
+    missing = [n.name for n in networks if not n.slack_channel_id and not n.slack_channel_name]
     if missing or not networks:
         raise InvalidRequest("no channel for this audience yet: sync the cohort's channels first")
     return [
-        Recipient(
-            "slack", n.slack_channel_id or "", "channel", f"#{n.slack_channel_name or n.name}"
-        )
+        Recipient("slack", steps.channel_of(n), "channel", f"#{n.slack_channel_name or n.name}")
         for n in networks
     ]
 
@@ -478,18 +477,22 @@ async def delivery_report(
         session=session, person_ids=[r.person_id for r in rows if r.person_id is not None]
     )
     failures = []
+    named: list[int] = []
     for r in rows:
         if r.state == DeliveryState.FAILED:
             person = people.get(r.person_id) if r.person_id is not None else None
             failures.append((person.name if person else r.target, r.transport, r.error or "?"))
-    if actor is not None:
-        await record_audit(
-            session=session,
-            actor=f"person:{actor.person_id}",
-            actor_id=actor.person_id,
-            action="broadcasts.report",
-            subject=f"broadcast:{broadcast_id}",
-        )
+            if r.person_id is not None:
+                named.append(r.person_id)
+    # The failures name people: audited from Slack and from the command line alike.
+    await record_audit(
+        session=session,
+        actor=f"person:{actor.person_id}" if actor is not None else "cli",
+        actor_id=actor.person_id if actor is not None else None,
+        action="broadcasts.report",
+        subject=f"broadcast:{broadcast_id}",
+        detail={"person_ids": sorted(set(named)), "shown": len(set(named))},
+    )
     dupes, _ = await dq.duplicate_figures(session=session, sources=[f"broadcast:{broadcast_id}"])
     return DeliveryReport(
         broadcast_id,

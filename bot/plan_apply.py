@@ -255,8 +255,6 @@ async def apply_plan(
 
     await _apply_pulses(session, plan, report, cohort_id, session_ids)
 
-    if report.changes:
-        await q.save_plan_changes(session=session)
     warnings: list[str] = []
     if deliveries == "write":
         report.deliveries_planned = await planner.plan_deliveries(
@@ -293,9 +291,13 @@ async def _apply_pulses(
     kind = report.kinds["pulses"]
     existing = {p.key: p for p in await q.list_pulses(session=session, cohort_id=cohort_id)}
     questions: dict[int, dict[int, PulseQuestion]] = {}
+    directorate: dict[int, list[PulseQuestion]] = {}  # accepted evaluator proposals
     for question in await q.list_pulse_questions(
         session=session, pulse_ids=[p.id for p in existing.values() if p.id is not None]
     ):
+        if question.proposal_id is not None:
+            directorate.setdefault(question.pulse_id, []).append(question)
+            continue
         questions.setdefault(question.pulse_id, {})[question.position] = question
     for p in plan.pulses:
         row = await _sync(
@@ -317,12 +319,37 @@ async def _apply_pulses(
             Pulse,
         )
         assert row.id is not None
+        extra = directorate.get(row.id, [])
+        base = max([len(p.questions), *questions.get(row.id, {})])
+        moved = await _park_directorate(session, extra, base)
         changed = await _apply_questions(session, p, row.id, questions.get(row.id, {}), report)
+        await _place_directorate(session, moved, base)
         if changed and p.key not in kind.created:
             if p.key in kind.unchanged:
                 kind.unchanged.remove(p.key)
             kind.updated.setdefault(p.key, []).append("questions")
     kind.not_in_file = sorted(existing)
+
+
+async def _park_directorate(
+    session: AsyncSession, extra: list[PulseQuestion], base: int
+) -> list[PulseQuestion]:
+    """Move the Directorate's questions out of the plan's way when they are not already right
+    after it (`base` = the last position the plan's questions may take). The file never holds
+    them, so `plan apply` must neither delete nor overwrite them."""
+    ordered = sorted(extra, key=lambda x: x.position)
+    if [x.position for x in ordered] == list(range(base + 1, base + 1 + len(ordered))):
+        return []
+    for i, row in enumerate(ordered):
+        row.position = 10_000 + i  # free for a moment: positions are unique per pulse
+        await q.save(session=session, row=row)
+    return ordered
+
+
+async def _place_directorate(session: AsyncSession, moved: list[PulseQuestion], base: int) -> None:
+    for i, row in enumerate(moved, start=1):
+        row.position = base + i
+        await q.save(session=session, row=row)
 
 
 async def _apply_questions(
@@ -404,6 +431,9 @@ async def apply_plan_to(
             source=source,
             deliveries="later",
         )
+        if report.cohort_id is not None:
+            # Refused before the commit: a plan too large for the planner changes nothing.
+            await planner.check_cohort_size(session, report.cohort_id)
         await session.commit()
     if report.cohort_id is not None:
         # A crash between the commit and here leaves the planner job to catch up.

@@ -7,9 +7,10 @@ rewrites a row only when the fingerprint, time, target or transport differ.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from typing import Any, cast
+from typing import Any
 
 from bot.notifier import OutgoingMessage
 
@@ -22,8 +23,27 @@ def fingerprint(*parts: object) -> str:
 def message_json(message: OutgoingMessage, plan_hash: str | None = None) -> dict[str, Any]:
     """The message as stored, with its fingerprint in meta (the hash of its own content when
     none is given)."""
-    data = cast(dict[str, Any], json.loads(json.dumps(message.to_json())))
+    data: dict[str, Any] = _plain(message)
     meta = dict(data.get("meta") or {})
     meta["plan_hash"] = plan_hash or fingerprint(json.dumps(data, sort_keys=True))
     data["meta"] = meta
     return data
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    """`value` as JSON would give it back (dataclasses as dicts, tuples as lists): the same as
+    `json.loads(json.dumps(asdict(value)))`, without asdict's deep copies (the planner builds
+    thousands of messages per run)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS.get(type(value))
+        if names is None:
+            names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: _plain(getattr(value, name)) for name in names}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value

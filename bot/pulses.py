@@ -69,6 +69,14 @@ def respondent_token(settings: Settings, pulse_id: int, person_id: int) -> str:
     return sealed.respondent_token(settings.signing_key, pulse_id, person_id)
 
 
+def earlier_tokens(settings: Settings, pulse_id: int, person_id: int) -> list[tuple[str, bytes]]:
+    """(token, key) under COHORTBOT_SECRET_KEY_PREVIOUS: receipts and named answers written
+    before a key rotation are still found and opened with the key they were written under."""
+    return [
+        (sealed.respondent_token(k, pulse_id, person_id), k) for k in settings.verification_keys[1:]
+    ]
+
+
 def source_of(pulse_id: int) -> str:
     return f"pulse:{pulse_id}"
 
@@ -347,6 +355,8 @@ async def answered_people(
         rows = await q.invited_people(session=session, pulse_id=pulse.id)
         return {r.person_id for r in rows if r.answered and r.person_id in set(person_ids)}
     tokens = {respondent_token(settings, pulse.id, pid): pid for pid in person_ids}
+    for pid in person_ids:
+        tokens.update({tok: pid for tok, _ in earlier_tokens(settings, pulse.id, pid)})
     found = await q.receipt_tokens(session=session, pulse_id=pulse.id, tokens=list(tokens))
     return {tokens[tok] for tok in found}
 
@@ -441,25 +451,38 @@ async def release(
     assert pulse.id is not None
     if not pulse.anonymous or pulse.released_at is not None:
         return Release()
-    key = settings.signing_key
     invited = [r.person_id for r in await q.invited_people(session=session, pulse_id=pulse.id)]
-    by_token = {respondent_token(settings, pulse.id, pid): pid for pid in invited}
+    # Each token under the key it was made with: the current one, and the previous one of a
+    # rotation (a receipt written before it and not touched since is still counted).
+    by_token: dict[str, tuple[int, bytes, int]] = {}
+    for pid in invited:
+        by_token[respondent_token(settings, pulse.id, pid)] = (pid, settings.signing_key, 0)
+        for age, (tok, k) in enumerate(earlier_tokens(settings, pulse.id, pid), 1):
+            by_token.setdefault(tok, (pid, k, age))
     questions = {x.id: x for x in await q.list_questions(session=session, pulse_id=pulse.id)}
-    opened: list[tuple[int, dict[int, dict[str, Any]]]] = []
+    found: dict[int, list[tuple[int, dict[int, dict[str, Any]]]]] = {}
     unopened = 0
     for receipt in await q.list_receipts(session=session, pulse_id=pulse.id):
-        pid = by_token.get(receipt.token)
+        pid, key, age = by_token.get(receipt.token, (None, b"", 0))
         try:
-            answers = sealed.unseal(
-                key, pulse_id=pulse.id, token=receipt.token, sealed=receipt.sealed
+            answers = (
+                sealed.unseal(key, pulse_id=pulse.id, token=receipt.token, sealed=receipt.sealed)
+                if pid is not None
+                else {}
             )
         except sealed.SealError:
             answers = {}
         if pid is None or not answers:
-            # Sealed under another key, or of someone no longer asked: it cannot count.
+            # Sealed under a key we no longer have, or of someone no longer asked: not counted.
             unopened += 1
             continue
-        opened.append((pid, answers))
+        found.setdefault(pid, []).append((age, answers))
+    opened: list[tuple[int, dict[int, dict[str, Any]]]] = []
+    for pid, versions in found.items():
+        merged: dict[int, dict[str, Any]] = {}
+        for _, answers in sorted(versions, key=lambda v: -v[0]):  # the newest key wins
+            merged.update(answers)
+        opened.append((pid, merged))
     classes = await q.classes_of(
         session=session, person_ids=[pid for pid, _ in opened], cohort_id=pulse.cohort_id
     )
@@ -671,7 +694,19 @@ async def _seal_answer(
     try:
         answers = sealed.unseal(key, pulse_id=pulse.id, token=token, sealed=receipt.sealed)
     except sealed.SealError:
-        answers = {}  # sealed under an earlier key: start again under this one
+        answers = {}  # does not open (tampered): start again under this key
+    for old_token, old_key in earlier_tokens(settings, pulse.id, person_id):
+        # Written before a key rotation: open it with the previous key, carry its answers into
+        # the receipt under the current key, and drop the old one (the click writes anyway).
+        old = await q.get_receipt(session=session, pulse_id=pulse.id, token=old_token)
+        if old is None:
+            continue
+        try:
+            earlier = sealed.unseal(old_key, pulse_id=pulse.id, token=old_token, sealed=old.sealed)
+        except sealed.SealError:
+            earlier = {}
+        answers = {**earlier, **answers}
+        await q.delete_receipt(session=session, pulse_id=pulse.id, token=old_token)
     before = answers.get(question_id)
     if before is not None and before.get("v") == value and before.get("t") == text:
         return "unchanged"
@@ -693,6 +728,12 @@ async def _store_named_answer(
 ) -> str:
     assert pulse.id is not None
     token = respondent_token(settings, pulse.id, person_id)
+    for old_token, _ in earlier_tokens(settings, pulse.id, person_id):
+        # An answer given before a key rotation: move it to the current token, so the new answer
+        # replaces it instead of counting twice.
+        await q.retoken_answer(
+            session=session, question_id=question_id, old_token=old_token, new_token=token
+        )
     before = await q.get_answer(session=session, question_id=question_id, respondent_token=token)
     if before is not None and before.value == value and before.text == text:
         return "unchanged"

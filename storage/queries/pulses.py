@@ -277,6 +277,30 @@ async def put_receipt(*, session: AsyncSession, pulse_id: int, token: str, seale
     )
 
 
+async def delete_receipt(*, session: AsyncSession, pulse_id: int, token: str) -> None:
+    await session.execute(
+        delete(PulseReceipt).where(
+            col(PulseReceipt.pulse_id) == pulse_id, col(PulseReceipt.token) == token
+        )
+    )
+
+
+async def retoken_answer(
+    *, session: AsyncSession, question_id: int, old_token: str, new_token: str
+) -> None:
+    """Move a named answer from a token made with the previous key to the current one, unless
+    an answer under the current token exists already (then the old one goes)."""
+    current = await get_answer(session=session, question_id=question_id, respondent_token=new_token)
+    old = (
+        col(PulseAnswer.question_id) == question_id,
+        col(PulseAnswer.respondent_token) == old_token,
+    )
+    if current is not None:
+        await session.execute(delete(PulseAnswer).where(*old))
+        return
+    await session.execute(update(PulseAnswer).where(*old).values(respondent_token=new_token))
+
+
 async def receipt_tokens(
     *, session: AsyncSession, pulse_id: int, tokens: Sequence[str] | None = None
 ) -> set[str]:
