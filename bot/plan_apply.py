@@ -437,7 +437,54 @@ async def apply_plan_to(
         await session.commit()
     if report.cohort_id is not None:
         # A crash between the commit and here leaves the planner job to catch up.
+        async with db.session() as session:
+            scope = await _replan_scope(session, report, report.cohort_id)
         report.deliveries_planned = await planner.replan_cohort(
-            db, cohort_id=report.cohort_id, settings=settings, now=now
+            db,
+            cohort_id=report.cohort_id,
+            settings=settings,
+            now=now,
+            assignment_ids=scope[0] if scope else None,
+            nudge_ids=scope[1] if scope else None,
         )
     return report
+
+
+async def _replan_scope(
+    session: AsyncSession, report: ApplyReport, cohort_id: int
+) -> tuple[set[int], set[int]] | None:
+    """The assignments and nudges whose deliveries the apply may have changed, or None for all.
+
+    All when the programme, the cohort or its classes changed (every post and time zone may
+    move), and when nothing changed (re-applying a file also catches up a planning that was cut
+    off). Otherwise: the created or updated assignments and nudges, and those tied to a created
+    or updated session or to a changed assignment. Everything else is as it was planned.
+    """
+    kinds = report.kinds
+    if not report.changes or any(kinds[k].changes for k in ("programme", "cohort", "classes")):
+        return None
+
+    def changed(kind: str) -> set[str]:
+        return {*kinds[kind].created, *kinds[kind].updated}
+
+    sessions = {
+        s.id
+        for s in await q.list_sessions(session=session, cohort_id=cohort_id)
+        if s.key in changed("sessions")
+    }
+    assignments = {
+        a.id
+        for a in await q.list_assignments(session=session, cohort_id=cohort_id)
+        if a.id is not None and (a.key in changed("assignments") or a.session_id in sessions)
+    }
+    nudges = {
+        n.id
+        for n in await q.list_nudges(session=session, cohort_id=cohort_id)
+        if n.id is not None
+        and (
+            n.key in changed("nudges")
+            or n.assignment_id in assignments
+            or (n.session_id is not None and n.session_id in sessions)
+        )
+    }
+    return assignments, nudges
