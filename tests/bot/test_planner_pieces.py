@@ -168,6 +168,8 @@ async def test_moving_one_session_rewrites_exactly_its_deliveries_across_the_dst
     assert local(after[overdue][1]) == datetime(2026, 10, 28, 8, 0, tzinfo=OSLO)
     assert after[overdue][1].utcoffset() == timedelta(0)
     assert after[overdue][1] == datetime(2026, 10, 28, 7, 0, tzinfo=UTC)  # winter time
+    # The apply re-planned only a1, a2 and 'prosjekt'; a full re-plan finds nothing it missed.
+    assert await replan_cohort(db, cohort_id=cohort_id, settings=settings, now=LATER) == 0
 
 
 async def test_a_national_holiday_is_skipped_and_moving_one_due_date_touches_only_it(
