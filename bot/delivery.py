@@ -650,9 +650,9 @@ class Dispatcher:
         if notifier is None:
             return SendResult(status="failed", error=f"no {item.transport} transport configured")
         # A channel still being made is addressed by its network (bot.steps): look up its id,
-        # or wait for the step that creates it.
+        # or wait for the step that creates it; an upload's bytes are read here too.
         target, stored = item.target, item.message
-        if steps.names_networks(item.target, item.message):
+        if steps.needs_lookup(item.target, item.message):
             async with self.db.session() as session:
                 resolved = await steps.resolve(session, target=item.target, message=item.message)
             if isinstance(resolved, SendResult):
@@ -769,7 +769,7 @@ class Dispatcher:
             # An answer lost on the way back: the message may have arrived all the same.
             unknown = result.maybe_sent or (result.error or "").startswith(AMBIGUOUS_ERRORS)
             if not ratelimited and attempt >= self.settings.dispatch_max_attempts:
-                await q.record_failed(
+                recorded = await q.record_failed(
                     session=session,
                     delivery_id=item.id,
                     claimed_by=self.token,
@@ -777,6 +777,8 @@ class Dispatcher:
                     error=f"gave up after {attempt} attempts: {result.error or 'transient error'}",
                     unknown=unknown,
                 )
+                if recorded:
+                    await self._forget(session, item)
                 stats.failed += 1
                 return
             if result.retry_after is not None:
@@ -816,7 +818,7 @@ class Dispatcher:
                 result.error or "unknown",
                 extra={"delivery_id": item.id, "kind": item.kind, "transport": item.transport},
             )
-            await q.record_failed(
+            recorded = await q.record_failed(
                 session=session,
                 delivery_id=item.id,
                 claimed_by=self.token,
@@ -824,7 +826,15 @@ class Dispatcher:
                 error=result.error or "failed",
                 unknown=result.maybe_sent,
             )
+            if recorded:
+                await self._forget(session, item)
             stats.failed += 1
+
+    @staticmethod
+    async def _forget(session: AsyncSession, item: q.ClaimedDelivery) -> None:
+        """A failed upload keeps no bytes: the person can ask again."""
+        if item.kind == steps.UPLOAD:
+            await steps.forget_file(session, message=item.message)
 
     # --- pausing ---------------------------------------------------------------------------
 
