@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.messages import t
 from bot.report.model import Cell, Table
@@ -113,3 +113,55 @@ def grid_table(
     table.rows.append((total_label, totals))
     table.rows.extend(extra)
     return table
+
+
+@dataclass
+class Shares:
+    """One group of people split into categories, published as counts and percentages.
+
+    `parts` are the unknowns an attacker solves for (people per category); `counts` are
+    printed sums of parts, `rates` printed percentages (sum of parts over all, one decimal),
+    and `groups` sums of parts that are never printed but are people all the same (those who
+    answered, those who did not): a small one must not follow from the rest. `extra` are
+    printed counts of other people, unrelated to the parts (the managers asked).
+    After `solve`, `hidden` holds the keys of what to hide.
+    """
+
+    parts: dict[str, int]
+    counts: dict[str, Sequence[str]]
+    rates: dict[str, Sequence[str]]
+    groups: dict[str, Sequence[str]]
+    extra: dict[str, int] = field(default_factory=dict)
+    hidden: set[Hashable] = field(default_factory=set)
+    withheld: bool = False
+
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+    def size(self, key: str) -> int:
+        return sum(self.parts[p] for p in self.groups.get(key) or self.counts[key])
+
+    def solve(self, min_n: int) -> set[Hashable]:
+        lt = LinearTable()
+        ids = {name: lt.atom(v) for name, v in self.parts.items()}
+        every = list(ids.values())
+        for key, members in self.counts.items():
+            lt.publish(key, [ids[m] for m in members])
+        whole = self.total()
+        for key, members in self.rates.items():
+            part = sum(self.parts[m] for m in members)
+            lt.publish(
+                key,
+                {ids[m]: 100.0 for m in members},
+                den=every,
+                value=_pct(part, whole) or 0.0,
+                tol=0.05,
+                count=False,
+            )
+        for key, members in self.groups.items():
+            lt.publish(key, [ids[m] for m in members])
+        for key, value in self.extra.items():
+            lt.publish(key, [lt.atom(value)])
+        self.hidden = lt.solve(min_n=min_n, initial=list(self.groups))
+        self.withheld = lt.withheld
+        return self.hidden
