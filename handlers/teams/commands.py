@@ -3,7 +3,8 @@ commands, in bokmål and English. Anything unknown gets a pointer to *help*.
 
 Fully in Teams: help, next ("what's next", Home's content), assignments, results (with the
 chart as an image), managers, deliveries, announce (handlers/teams/announce.py), report (a
-download link, handlers/teams/report.py) and find (the directory, handlers/teams/networks.py).
+download link, handlers/teams/report.py), find (the directory, handlers/teams/networks.py),
+profile and matching (handlers/teams/profile.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
 from handlers.teams.install import send_card
 from handlers.teams.networks import find_command
+from handlers.teams.profile import matching_command, profile_command
 from handlers.teams.report import report_command
 from handlers.teams.views import (
     deliveries_message,
@@ -166,6 +168,8 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "deliveries": (deliveries_command, True, True),
     "announce": (announce_command, True, True),
     "find": (find_command, False, True),
+    "profile": (profile_command, False, True),
+    "matching": (matching_command, False, True),
     "report": (report_command, True, True),
 }
 ALIASES = {
@@ -184,6 +188,7 @@ ALIASES = {
     "kunngjøring": "announce",
     "rapport": "report",
     "finn": "find",
+    "profil": "profile",
 }
 
 

@@ -87,8 +87,15 @@ class ServiceUrlPolicy:
         return bool(self.validator is not None and self.validator.is_allowed(url))
 
 
-def msal_token_source(*, app_id: str, password: str, tenant_id: str) -> TokenSource:
-    """Tokens for the connector from the Entra app (single-tenant), cached by MSAL."""
+def msal_token_source(
+    *,
+    app_id: str,
+    password: str,
+    tenant_id: str,
+    resource: str = BOT_FRAMEWORK_RESOURCE,
+    scopes: list[str] | None = None,
+) -> TokenSource:
+    """Tokens for the connector (or Graph) from the Entra app (single-tenant), cached by MSAL."""
     from microsoft_agents.authentication.msal import MsalAuth
     from microsoft_agents.hosting.core import AgentAuthConfiguration
 
@@ -97,7 +104,7 @@ def msal_token_source(*, app_id: str, password: str, tenant_id: str) -> TokenSou
     )
 
     async def token() -> str | None:
-        return str(await auth.get_access_token(BOT_FRAMEWORK_RESOURCE, BOT_FRAMEWORK_SCOPES))
+        return str(await auth.get_access_token(resource, scopes or BOT_FRAMEWORK_SCOPES))
 
     return token
 

@@ -151,8 +151,3 @@ async def upcoming_sessions(
         .order_by(col(ProgrammeSession.starts_at), col(ProgrammeSession.id))
     )
     return list(result.all())
-
-
-async def save_plan_changes(*, session: AsyncSession) -> None:
-    """Flush the rows a plan import added or changed, before its deliveries are planned."""
-    await session.flush()
