@@ -1147,6 +1147,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
         "en": "Every participant can be reached on Slack, Teams or by email.",
     },
+    "reach.unreachable.item": {
+        "nb": "{name} ({klass}), {email}: {reason}",
+        "en": "{name} ({klass}), {email}: {reason}",
+    },
+    "reach.unreachable.hint": {
+        "nb": "Hele lista: `cohortbot deliveries`. Legg inn riktig e-post i personimporten, eller "
+        "be personen logge inn i Slack eller Teams.",
+        "en": "The whole list: `cohortbot deliveries`. Put the right email in the people import, "
+        "or ask the person to sign in to Slack or Teams.",
+    },
     "reach.unreachable.more": {"nb": "… og {count} til", "en": "… and {count} more"},
     "pulse.text.button": {"nb": "Skriv svar", "en": "Write an answer"},
     "pulse.text.modal_title": {"nb": "Ditt svar", "en": "Your answer"},
