@@ -12,7 +12,8 @@ COPY requirements.lock pyproject.toml scripts/runtime-requirements.py ./
 RUN python runtime-requirements.py requirements.lock pyproject.toml > runtime.lock \
  && python -m venv /opt/cohortbot \
  && /opt/cohortbot/bin/pip install --require-hashes --no-deps -r runtime.lock
-COPY README.md app.py cli.py manifest.yaml ./
+COPY README.md app.py manifest.yaml ./
+COPY cli ./cli
 COPY bot ./bot
 COPY handlers ./handlers
 COPY schedules ./schedules

@@ -94,7 +94,7 @@ async def involvement_figures(session: AsyncSession, cohort_id: int) -> list[Nud
     return (await involvement_by_cohort(session, [cohort_id]))[cohort_id]
 
 
-# --- per class (line managers, bot/line_managers.py) ----------------------------------------
+# --- per class (line managers, bot/line_managers/) ------------------------------------------
 
 
 async def involvement_by_class(

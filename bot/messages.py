@@ -415,6 +415,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Velkommen i alumninettverket! Du er lagt til i {channels}.",
         "en": "Welcome to the alumni network! You have been added to {channels}.",
     },
+    "networks.alumni.welcome_chat": {
+        "nb": "Velkommen i alumninettverket! Samtaletemaene og kollegapratene kommer hit, i "
+        "chatten med meg.",
+        "en": "Welcome to the alumni network! The discussion prompts and peer chats come here, "
+        "to your chat with me.",
+    },
     "networks.alumni.declined": {
         "nb": "Greit – vi sender deg ikke alumnimeldinger. Du kan ombestemme deg fra Hjem-fanen.",
         "en": "Fine – we won't send you alumni messages. You can change your mind from Home.",
@@ -424,6 +430,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Found nobody who wants to be found for “{words}”.",
     },
     "networks.directory.start_dm": {"nb": "Send melding", "en": "Send a message"},
+    "networks.directory.usage_teams": {
+        "nb": "Skriv hva du leter etter, f.eks. `finn Vestland hjemmetjeneste`.",
+        "en": "Say what you are looking for, e.g. `find Vestland home care`.",
+    },
+    "networks.opted_out_teams": {
+        "nb": "Du blir ikke matchet lenger. Trykk «Bli med igjen» på et kort fra meg når du vil "
+        "være med igjen.",
+        "en": "You won't be matched any more. Press “Join again” on a card from me when you "
+        "want to join again.",
+    },
     "networks.groups.formed": {
         "nb": plural(
             "count",
@@ -1176,7 +1192,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Usage: `/cohort status EMAIL STATUS [DATE] [reason=CATEGORY] [credits=15] "
         "[result=passed|failed] [cohort=KEY]`. Statuses: {statuses}. Reasons: {reasons}.",
     },
-    # --- report (annual status report; bot/report.py, bot/report_render.py) --------------
+    # --- report (annual status report; bot/report/) --------------
     "report.title": {
         "nb": "Årsrapport {year} – Nasjonal lederutdanning for primærhelsetjenesten",
         "en": "Annual status report {year} – National leadership programme for primary health care",
@@ -1623,10 +1639,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "teams.help.everyone": {
         "nb": "• *hjelp* – denne hjelpen\n"
         "• *neste* – neste samling, åpne oppgaver og pulser\n"
-        "• *oppgaver* – dine åpne oppgaver",
+        "• *oppgaver* – dine åpne oppgaver\n"
+        "• *finn* ord – ledere i katalogen som vil bli funnet",
         "en": "• *help* – this help\n"
         "• *next* – your next session, open assignments and pulses\n"
-        "• *assignments* – your open assignments",
+        "• *assignments* – your open assignments\n"
+        "• *find* words – leaders in the directory who want to be found",
     },
     "teams.help.staff": {
         "nb": "*For programstaben*\n"
@@ -1690,6 +1708,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "May be shared with the class",
     },
     "teams.answered": {"nb": "Besvart", "en": "Answered"},
+    "teams.chat.group": {"nb": "Start gruppechatten", "en": "Start the group chat"},
+    "teams.chat.single": {"nb": "Start en chat", "en": "Start a chat"},
     "teams.not_available": {
         "nb": "«{command}» finnes ikke i Teams ennå. Bruk `/cohort {command}` i Slack, eller "
         "`cohortbot {cli}` på kommandolinjen.",

@@ -2,7 +2,10 @@
 
 It records every activity the bot sends, updates and replies, creates 1:1 conversations,
 serves rosters at `pagedmembers` (page by page), and can be told to answer the next calls
-with an error (429 with Retry-After, 412, 502, …). It can also play the Teams channel's other
+with an error (429 with Retry-After, 412, 502, …) or to accept a post and lose its answer
+(`lose_next_answers`). Like the real Bot Framework connector it has no way to read a
+conversation's history back (the REST API has none: no GET of a conversation's activities),
+and it ignores activity ids the client proposes, as Teams does. It can also play the Teams channel's other
 half: `inbound(...)` posts a Bot Framework activity to the bot's `/api/messages` with this
 connector as its serviceUrl. Tests and the local workspace use it; `GET /` shows what went
 to Teams as a page.
@@ -40,6 +43,8 @@ class ConnectorState:
     faults: list[Fault] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)  # calls answered with a fault
     auth_headers: list[str | None] = field(default_factory=list)
+    lose_answers: int = 0  # posts to accept and record, then drop the connection unanswered
+    lost: list[str] = field(default_factory=list)  # ids of activities whose answer was lost
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def fail_next(
@@ -47,6 +52,11 @@ class ConnectorState:
     ) -> None:
         """Answer the next `times` calls (whose path contains `path`) with `status`."""
         self.faults.append(Fault(status, retry_after, times, path))
+
+    def lose_next_answers(self, times: int = 1) -> None:
+        """Accept the next `times` posts (they arrive) but never answer them: the connection is
+        dropped, as when the network fails on the way back. The bot cannot know they arrived."""
+        self.lose_answers += times
 
     def sent_to(self, conversation_id: str) -> list[dict[str, Any]]:
         return [a for a in self.activities if a["conversation_id"] == conversation_id]
@@ -100,6 +110,11 @@ def create_connector_app(state: ConnectorState) -> web.Application:
                 "activity": body,
             }
         )
+        if state.lose_answers > 0 and request.transport is not None:
+            state.lose_answers -= 1
+            state.lost.append(activity_id)
+            request.transport.abort()  # accepted and recorded; the answer never leaves
+            raise web.HTTPGone()
         return web.json_response({"id": activity_id}, status=201)
 
     async def update(request: web.Request) -> web.Response:

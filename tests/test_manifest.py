@@ -53,7 +53,7 @@ NAMED = re.compile(
 
 def _used_methods() -> set[str]:
     used: set[str] = set()
-    for folder in ("app.py", "cli.py", "bot", "handlers", "schedules"):
+    for folder in ("app.py", "cli", "bot", "handlers", "schedules"):
         path = ROOT / folder
         files = [path] if path.is_file() else list(path.rglob("*.py"))
         for file in files:

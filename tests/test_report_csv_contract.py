@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from bot.report import build_annual_report, build_final_report
-from bot.report_render import CSV_COLUMNS, render_csv
+from bot.report.render import CSV_COLUMNS, render_csv
 from bot.settings import Settings
 from storage.db import Database
 from tests.bot.test_report import NOW, build_fixture

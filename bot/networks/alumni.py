@@ -6,18 +6,22 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import claims
 from bot.consent import record_consent
 from bot.messages import Markup, t
 from bot.networks.channels import _ensure_network, _join
 from bot.networks.shared import (
     ACTION_CONSENT,
     ACTIVE_STATUSES,
+    ANSWER_LOCK,
     ChannelAdmin,
     InvalidRequest,
     _audit_actor,
-    _deliver,
+    _deliver_to,
     _staff,
     alumni_channel_name,
+    in_chat,
+    reaches,
     slack_name,
 )
 from bot.notifier import Button, OutgoingMessage, Section
@@ -57,7 +61,9 @@ async def complete_cohort(
     cohort.status = CohortStatus.COMPLETED
     cohort.completed_at = cohort.completed_at or now
     asked: list[int] = []
-    for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):
+    enrolled = await q.list_enrolled(session=session, cohort_id=cohort_id)
+    where = await reaches(session, [p for _, p in enrolled])
+    for enrolment, person in enrolled:
         if enrolment.status not in (*ACTIVE_STATUSES, EnrolmentStatus.COMPLETED):
             continue
         # The cohort ending completes nobody: completion is recorded by staff or the import
@@ -67,20 +73,19 @@ async def complete_cohort(
         enrolment.is_alumnus = True
         assert person.id is not None
         asked.append(person.id)
-        if person.slack_user_id:
-            await _deliver(
+        if in_chat(where.get(person.id)):
+            await _deliver_to(
                 session,
                 settings,
+                where[person.id],
                 now=now,
                 key=f"alumni-consent:{cohort_id}:{person.id}",
                 kind="alumni_consent",
-                target=person.slack_user_id,
                 message=_consent_message(settings, cohort, person),
                 send_at=now,
                 audience="participant",
-                person_id=person.id,
+                person=person,
                 source=f"cohort:{cohort_id}",
-                tz=person.timezone,
             )
     if settings.class_channels_on_completion == "archive":
         for net in await q.list_networks(
@@ -164,19 +169,28 @@ async def record_alumni_consent(
     consent: bool,
     now: datetime,
     via: str = "slack",
+    once: bool = False,
 ) -> list[str]:
     """Record the answer (with the words it answered, in the consent history); on yes join the
     national and regional alumni channels.
 
-    Returns the channel ids joined. A "no" (also a later withdrawal) closes the alumni
+    Returns the channel ids joined (none for `once` when the answer was already recorded;
+    none in Slack for someone reached in Teams, whose alumni prompts come to their chat with
+    the bot). A "no" (also a later withdrawal) closes the alumni
     memberships and takes the person out of the alumni channels at once.
     """
+    # Clicks are applied in turn: with `once`, the second of a burst sees the first's answer.
+    await claims.serialise(session, job=ANSWER_LOCK)
     enrolment = await q.get_enrolment(session=session, person_id=person_id, cohort_id=cohort_id)
     if enrolment is None or not enrolment.is_alumnus:
         raise InvalidRequest("not an alumnus of this cohort")
     person = await q.get_person(session=session, person_id=person_id)
     cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
     assert person is not None and cohort is not None
+    if enrolment.alumni_consent is consent and once:
+        # The same answer again (a second click, a card's duplicate invoke): nothing changes,
+        # and the consent history keeps one entry per decision.
+        return []
     enrolment.alumni_consent = consent
     enrolment.alumni_consent_at = now
     await record_consent(
@@ -229,32 +243,35 @@ async def record_alumni_consent(
         )
         joined.append(region)
     channels = []
+    where = (await reaches(session, [person]))[person_id]
+    in_slack = where.transport == "slack" and bool(person.slack_user_id)
     for net in joined:
         await _join(session, net, person, now, opt_in=opt_in)
-        assert net.slack_channel_id is not None
-        channels.append(net.slack_channel_id)
-        if person.slack_user_id:
+        if net.slack_channel_id and in_slack:
+            assert person.slack_user_id is not None
+            channels.append(net.slack_channel_id)
             await admin.invite(net.slack_channel_id, [person.slack_user_id])
-    if person.slack_user_id:
-        await _deliver(
+    if in_chat(where):
+        text = (
+            t(
+                "networks.alumni.welcome",
+                person.locale,
+                channels=Markup(", ".join(channel_ref(c) for c in channels)),
+            )
+            if channels
+            else t("networks.alumni.welcome_chat", person.locale)
+        )
+        await _deliver_to(
             session,
             settings,
+            where,
             now=now,
             key=f"alumni-welcome:{person_id}",
             kind="alumni_welcome",
-            target=person.slack_user_id,
-            message=OutgoingMessage(
-                text=t(
-                    "networks.alumni.welcome",
-                    person.locale,
-                    channels=Markup(", ".join(channel_ref(c) for c in channels)),
-                ),
-                locale=person.locale,
-            ),
+            message=OutgoingMessage(text=text, locale=person.locale),
             send_at=now,
             audience="alumni",
-            person_id=person_id,
-            tz=person.timezone,
+            person=person,
         )
     await q.save_memberships(session=session)
     return channels

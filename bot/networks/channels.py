@@ -67,8 +67,10 @@ async def _ensure_network(
         )
     fresh = network.slack_channel_id is None
     if fresh:
-        network.slack_channel_id = await admin.create_channel(channel_name, private)
-        network.slack_channel_name = channel_name
+        created = await admin.create_channel(channel_name, private)
+        if created:  # `NoChannels` (Teams only) creates none: the network lives in the database
+            network.slack_channel_id = created
+            network.slack_channel_name = channel_name
     return network, fresh
 
 
@@ -149,8 +151,8 @@ async def sync_cohort_channels(
         klass.slack_channel_name = net.slack_channel_name
         networks[klass.id] = net
     for net in networks.values():
-        assert net.slack_channel_id is not None
-        report.channels[net.key] = net.slack_channel_id
+        if net.slack_channel_id:  # none without Slack (`NoChannels`)
+            report.channels[net.key] = net.slack_channel_id
 
     invites: dict[str, list[str]] = {}
     for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):

@@ -7,9 +7,15 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery
+from bot import claims, delivery
 from bot.messages import Markup, t
-from bot.networks.shared import ACTION_CHECKIN, CHECKIN_ANSWERS, InvalidRequest, _mention
+from bot.networks.shared import (
+    ACTION_CHECKIN,
+    ANSWER_LOCK,
+    CHECKIN_ANSWERS,
+    InvalidRequest,
+    _mention,
+)
 from bot.notifier import Button, OutgoingMessage, Section
 from storage.models import Person
 from storage.queries import networks as q
@@ -40,6 +46,9 @@ async def record_checkin(
     """Store a "Did you meet?" answer; a settled answer cancels the person's later check-in."""
     if answer not in CHECKIN_ANSWERS:
         raise InvalidRequest(f"unknown answer {answer!r}")
+    # A burst of clicks (or a card's duplicate invokes) is answered one after the other: the
+    # second finds the first's row instead of inserting a second one.
+    await claims.serialise(session, job=ANSWER_LOCK)
     group = await q.get_group(session=session, group_id=group_id)
     if group is None or person_id not in group.member_ids:
         raise InvalidRequest("not a member of this group")

@@ -31,6 +31,8 @@ class Profile:
     project_title: str | None
     topics: str | None
     bio: str | None
+    # Teams links a chat to a person by their address (UPN): shown only for the findable.
+    email: str | None = None
 
 
 SEARCH_FIELDS = ("name", "municipality", "county", "service_area", "project_title", "topics")
@@ -59,6 +61,7 @@ def _profile(person: Person) -> Profile:
         person.project_title,
         person.topics,
         person.bio,
+        person.email,
     )
 
 

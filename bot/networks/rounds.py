@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.identities import Reach
 from bot.matching import Candidate, MatchRules, blocked_pairs
 from bot.matching import match_round as compute_round
 from bot.messages import Markup, t
@@ -20,9 +21,12 @@ from bot.networks.shared import (
     InvalidRequest,
     _audit_actor,
     _deliver,
+    _deliver_to,
     _group_locale,
     _mention,
     _staff,
+    in_chat,
+    reaches,
 )
 from bot.notifier import Button, OutgoingMessage, Section, group_target
 from bot.people import Actor
@@ -41,15 +45,16 @@ class RoundResult:
 
 async def _candidates(
     session: AsyncSession, network: Network
-) -> tuple[list[Candidate], dict[int, Person]]:
+) -> tuple[list[Candidate], dict[int, Person], dict[int, Reach]]:
     assert network.id is not None
     members = await q.list_members(session=session, network_id=network.id)
     people = {p.id: p for _, p in members if p.id is not None}
     places = await q.enrolment_places(session=session, person_ids=list(people))
+    where = await reaches(session, list(people.values()))
     candidates = []
     for membership, person in members:
-        if person.id is None or not person.slack_user_id or not person.slack_active:
-            continue  # intros are group DMs in Slack
+        if person.id is None or not in_chat(where.get(person.id)):
+            continue  # intros and check-ins are chats (Slack or Teams), not email
         cohort_key, city = places.get(person.id, (None, None))
         candidates.append(
             Candidate(
@@ -62,7 +67,7 @@ async def _candidates(
                 ghosted=membership.ghosted,
             )
         )
-    return candidates, people
+    return candidates, people, where
 
 
 async def close_round(
@@ -103,17 +108,19 @@ async def close_round(
                 m.ghosted = True
                 ghosted.append(pid)
     people = await q.get_people(session=session, person_ids=ghosted)
+    where = await reaches(session, list(people.values()))
     for pid in ghosted:
         person = people[pid]
-        if not person.slack_user_id:
+        if not in_chat(where.get(pid)):
             continue
-        await _deliver(
+        await _deliver_to(
             session,
             settings,
+            where[pid],
             now=now,
             key=f"match-ghosted:{network.id}:{round_id}:{pid}",
             kind="match_ghosted",
-            target=person.slack_user_id,
+            person=person,
             message=OutgoingMessage(
                 text=t("networks.ghosted.text", person.locale, network=network.name),
                 sections=(
@@ -133,9 +140,7 @@ async def close_round(
             ),
             send_at=now,
             audience="participant",
-            person_id=pid,
             source=f"network:{network.id}",
-            tz=person.timezone,
         )
     await q.save_memberships(session=session)
     return ghosted
@@ -176,7 +181,7 @@ async def run_matching_round(
         else []
     )
     number = await q.count_rounds(session=session, network_id=network_id) + 1
-    candidates, people = await _candidates(session, network)
+    candidates, people, where = await _candidates(session, network)
     blocks = await q.list_blocks(session=session, person_ids=[c.id for c in candidates])
     history = await q.pair_history(session=session, network_ids=[network_id])
     today = now.astimezone(settings.zone).date()
@@ -206,58 +211,38 @@ async def run_matching_round(
     prompt_key = f"networks.prompt.{(number - 1) % PROMPT_COUNT + 1}"
     for member_ids in groups:
         members = [people[pid] for pid in member_ids]
-        # The group DM is opened by the outbox when it sends the intro (`group_target`), after
-        # this transaction commits: a round rolled back leaves nothing in Slack, and a crash
-        # after the commit resumes with the dispatcher.
-        channel = group_target([p.slack_user_id for p in members if p.slack_user_id])
         group = await q.create_match_group(
             session=session, round_id=match_round.id, member_ids=member_ids
         )
         assert group.id is not None
-        locale = _group_locale(members)
-        text = t(
-            "networks.intro.text",
-            locale,
-            names=Markup(", ".join(_mention(p) for p in members)),
-            network=network.name,
-            weeks=weeks,
-            prompt=t(prompt_key, locale),
-        )
-        await _deliver(
+        await _send_intros(
             session,
             settings,
+            members=members,
+            where=where,
+            group_id=group.id,
+            round_id=match_round.id,
+            network=network,
+            weeks=weeks,
+            prompt_key=prompt_key,
             now=now,
-            key=f"match-intro:{group.id}",
-            kind="match_intro",
-            target=channel,
-            message=OutgoingMessage(
-                text=text,
-                title=t("networks.intro.title", locale),
-                sections=(Section(text=text),),
-                locale=locale,
-                meta={"group_id": group.id, "round_id": match_round.id},
-            ),
-            send_at=now,
-            audience="participant",
-            source=f"match-round:{match_round.id}",
         )
         for person in members:
-            assert person.id is not None and person.slack_user_id is not None
+            assert person.id is not None
             others = [o for o in members if o.id != person.id]
             for stage, when in (("mid", midpoint), ("end", final_checkin)):
-                await _deliver(
+                await _deliver_to(
                     session,
                     settings,
+                    where[person.id],
                     now=now,
                     key=f"match-checkin:{group.id}:{person.id}:{stage}",
                     kind="match_checkin",
-                    target=person.slack_user_id,
                     message=_checkin_message(group.id, person, others, stage),
                     send_at=when,
                     audience="participant",
-                    person_id=person.id,
+                    person=person,
                     source=f"match-round:{match_round.id}",
-                    tz=person.timezone,
                 )
     who, actor_id = _audit_actor(actor)
     await record_audit(
@@ -271,6 +256,110 @@ async def run_matching_round(
     # Also flushes the audit row, as the round's last step.
     await q.set_next_match_at(session=session, network=network, next_match_at=ends_at)
     return RoundResult(match_round.id, groups, ghosted)
+
+
+def _intro_message(
+    members: list[Person],
+    *,
+    network: Network,
+    weeks: int,
+    prompt_key: str,
+    locale: str,
+    group_id: int,
+    round_id: int,
+    chat_with: list[str] | None = None,
+) -> OutgoingMessage:
+    text = t(
+        "networks.intro.text",
+        locale,
+        names=Markup(", ".join(_mention(p) for p in members)),
+        network=network.name,
+        weeks=weeks,
+        prompt=t(prompt_key, locale),
+    )
+    meta: dict[str, object] = {"group_id": group_id, "round_id": round_id}
+    if chat_with:
+        # The addresses of the others, so a transport that cannot open the group's chat itself
+        # (Teams: a bot makes no group chats without Graph) can offer the person a link to one.
+        meta["chat_with"] = chat_with
+    return OutgoingMessage(
+        text=text,
+        title=t("networks.intro.title", locale),
+        sections=(Section(text=text),),
+        locale=locale,
+        meta=meta,
+    )
+
+
+async def _send_intros(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    members: list[Person],
+    where: dict[int, Reach],
+    group_id: int,
+    round_id: int,
+    network: Network,
+    weeks: int,
+    prompt_key: str,
+    now: datetime,
+) -> None:
+    """One group DM when everyone is in Slack; otherwise one intro to each member where they are.
+
+    The Slack group DM is opened by the outbox when it sends (`group_target`), after this
+    transaction commits: a round rolled back leaves nothing in Slack, and a crash after the
+    commit resumes with the dispatcher. A bot cannot create a Teams group chat (that needs
+    Microsoft Graph), so a group with anyone in Teams gets a 1:1 intro each, naming the others,
+    and the Teams card links to a group chat of them all (Teams opens it for the person).
+    """
+    source = f"match-round:{round_id}"
+    if all(where[p.id].transport == "slack" for p in members if p.id is not None):
+        await _deliver(
+            session,
+            settings,
+            now=now,
+            key=f"match-intro:{group_id}",
+            kind="match_intro",
+            target=group_target([p.slack_user_id for p in members if p.slack_user_id]),
+            message=_intro_message(
+                members,
+                network=network,
+                weeks=weeks,
+                prompt_key=prompt_key,
+                locale=_group_locale(members),
+                group_id=group_id,
+                round_id=round_id,
+            ),
+            send_at=now,
+            audience="participant",
+            source=source,
+        )
+        return
+    for person in members:
+        assert person.id is not None
+        others = [o.email for o in members if o.id != person.id and o.email]
+        await _deliver_to(
+            session,
+            settings,
+            where[person.id],
+            now=now,
+            key=f"match-intro:{group_id}:{person.id}",
+            kind="match_intro",
+            message=_intro_message(
+                members,
+                network=network,
+                weeks=weeks,
+                prompt_key=prompt_key,
+                locale=person.locale,
+                group_id=group_id,
+                round_id=round_id,
+                chat_with=others,
+            ),
+            send_at=now,
+            audience="participant",
+            person=person,
+            source=source,
+        )
 
 
 # --- personal matching settings ------------------------------------------------------------

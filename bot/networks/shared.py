@@ -11,7 +11,8 @@ from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery
+from bot import delivery, identities
+from bot.identities import Reach
 from bot.messages import Markup
 from bot.notifier import OutgoingMessage
 from bot.people import Actor, require_staff
@@ -26,6 +27,8 @@ PROMPT_COUNT = 5
 CHECKIN_ANSWERS = ("yes", "not_yet", "could_not")
 ACTIVE_STATUSES = (EnrolmentStatus.ACTIVE, EnrolmentStatus.ADMITTED)
 MAX_CHANNEL_NAME = 80
+# The job lock (bot.claims.serialise) that network answers take, so clicks are applied in turn.
+ANSWER_LOCK = "network_answer"
 
 # Action ids the Slack adapter listens for, as prefixes: Slack wants the ids in one actions
 # block to differ, so each button is "<prefix>:<answer>" (values "<group_id>:<answer>",
@@ -111,6 +114,29 @@ def _staff(actor: Actor | None) -> None:
         require_staff(actor)
 
 
+CHAT_TRANSPORTS = ("slack", identities.TEAMS)
+
+
+async def reaches(session: AsyncSession, people: Sequence[Person]) -> dict[int, Reach]:
+    """Where each person is reached ("reach this person"): Slack, else Teams, else email."""
+    teams = await identities.teams_identities(session, [p.id for p in people if p.id is not None])
+    return {
+        p.id: identities.reach(
+            email=p.email,
+            slack_user_id=p.slack_user_id,
+            slack_active=p.slack_active,
+            teams=teams.get(p.id),
+        )
+        for p in people
+        if p.id is not None
+    }
+
+
+def in_chat(where: Reach | None) -> bool:
+    """Reached in a chat (Slack or Teams): networks' intros and check-ins need one."""
+    return where is not None and where.transport in CHAT_TRANSPORTS
+
+
 async def _deliver(
     session: AsyncSession,
     settings: Settings,
@@ -125,11 +151,12 @@ async def _deliver(
     source: str | None = None,
     tz: str | None = None,
     now: datetime | None = None,
+    transport: str = "slack",
 ) -> bool:
     return await delivery.schedule(
         session,
         key=key,
-        transport="slack",
+        transport=transport,
         kind=kind,
         target=target,
         message=message,
@@ -141,6 +168,58 @@ async def _deliver(
         tz=tz,
         now=now,
     )
+
+
+async def _deliver_to(
+    session: AsyncSession,
+    settings: Settings,
+    where: Reach,
+    *,
+    key: str,
+    kind: str,
+    message: OutgoingMessage,
+    send_at: datetime,
+    audience: str,
+    person: Person,
+    source: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Queue a message to one person wherever `where` says they are reached."""
+    return await _deliver(
+        session,
+        settings,
+        now=now,
+        key=key,
+        kind=kind,
+        target=where.target,
+        transport=where.transport,
+        message=message,
+        send_at=send_at,
+        audience=audience,
+        person_id=person.id,
+        source=source,
+        tz=person.timezone,
+    )
+
+
+class NoChannels:
+    """A `ChannelAdmin` for a workspace without Slack channels (Teams only, until Graph
+    creates channels): networks are kept in the database, their channel ids stay empty."""
+
+    async def create_channel(self, name: str, private: bool) -> str:
+        return ""
+
+    async def invite(self, channel: str, user_ids: Sequence[str]) -> None:
+        return None
+
+    async def remove(self, channel: str, user_id: str) -> None:
+        return None
+
+    async def archive(self, channel: str) -> None:
+        return None
+
+    async def open_group_dm(self, user_ids: Sequence[str]) -> str:
+        raise InvalidRequest("no group conversations without Slack")
 
 
 def _mention(person: Person) -> Markup:

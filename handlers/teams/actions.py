@@ -18,6 +18,7 @@ from bot.notifier import OutgoingMessage
 from bot.people import Actor
 from bot.pulses import PulseError, parse_answer_value, record_answer
 from bot.runtime import Runtime
+from handlers.teams import networks as network_cards
 from handlers.teams.cards import CONTENT_TYPE, PULSE_TEXT_VERB, build_card, text_card
 from handlers.teams.context import identify, incoming
 from handlers.teams.install import card_activity
@@ -33,6 +34,7 @@ VERBS = (
     NUDGE,
     PULSE,
     re.compile(rf"^{re.escape(PULSE_TEXT_VERB)}$"),
+    *network_cards.VERBS,
 )
 
 
@@ -153,6 +155,8 @@ async def answer(runtime: Runtime, actor: Actor, verb: str, data: dict[str, Any]
         return await _reflection(runtime, actor, data)
     if NUDGE.match(verb):
         return await _nudge(runtime, actor, verb, data)
+    if network_cards.is_network_verb(verb):
+        return await network_cards.answer(runtime, actor, verb, data)
     return await _pulse(runtime, actor, verb, data)
 
 

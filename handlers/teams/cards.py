@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from bot.messages import t
 from bot.notifier import Button, OutgoingMessage, Section
@@ -171,12 +172,17 @@ def build_card(
         )
     if not message.sections and message.text:
         body.append(text_block(message.text))
+    links = message.meta.get("section_links") or []
     for index, section in enumerate(message.sections):
         body.extend(
             _section_elements(
                 section, index, note=notes.get(index), carry=carry, locale=message.locale
             )
         )
+        link = links[index] if index < len(links) else None
+        if isinstance(link, str) and link.startswith(CHAT_LINK_PREFIX):
+            body.append(_open_url(t("networks.directory.start_dm", message.locale), link))
+    body.extend(_chat_links(message))
     if message.context:
         body.append(text_block(message.context, isSubtle=True, size="Small", spacing="Medium"))
     card: dict[str, Any] = {
@@ -186,6 +192,49 @@ def build_card(
         "body": body or [text_block(message.text or " ")],
     }
     return _fit(card)
+
+
+CHAT_LINK_PREFIX = "https://teams.microsoft.com/l/chat/"
+DEEP_LINK = CHAT_LINK_PREFIX + "0/0"
+MAX_CHAT_USERS = 250  # a Teams group chat's limit
+
+
+def chat_link(addresses: list[str], topic: str | None = None) -> str | None:
+    """The Teams deep link that opens a chat with these people (None without any)."""
+    users = [a.strip() for a in addresses if a and a.strip()][:MAX_CHAT_USERS]
+    if not users:
+        return None
+    link = f"{DEEP_LINK}?users={','.join(quote(u, safe='@') for u in users)}"
+    if topic and len(users) > 1:
+        link += f"&topicName={quote(topic[:100], safe='')}"
+    return link
+
+
+def _open_url(title: str, url: str) -> dict[str, Any]:
+    return {
+        "type": "ActionSet",
+        "actions": [
+            {
+                "type": "Action.OpenUrl",
+                "title": _clip(to_plain(title), MAX_BUTTON_TITLE),
+                "url": url,
+            }
+        ],
+    }
+
+
+def _chat_links(message: OutgoingMessage) -> list[dict[str, Any]]:
+    """A link that opens the chat of the people the message introduces (`meta["chat_with"]`).
+
+    A bot cannot create a group chat in Teams without Microsoft Graph, so the person opens it
+    themselves: the deep link names the others by address, Teams adds the person who opens it.
+    """
+    others = [str(a) for a in message.meta.get("chat_with") or [] if a]
+    link = chat_link(others, topic=to_plain(message.title or "") or None)
+    if link is None:
+        return []
+    key = "teams.chat.group" if len(others) > 1 else "teams.chat.single"
+    return [_open_url(t(key, message.locale), link)]
 
 
 def _fit(card: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from bot.staff_reads import read_pulse_results
 from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
 from handlers.teams.install import send_card
+from handlers.teams.networks import find_command
 from handlers.teams.views import (
     deliveries_message,
     help_message,
@@ -163,6 +164,7 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "managers": (managers_command, True, True),
     "deliveries": (deliveries_command, True, True),
     "announce": (announce_command, True, True),
+    "find": (find_command, False, True),
     "report": (not_yet("report", "report annual --year YYYY --format xlsx --out F"), True, True),
 }
 ALIASES = {
@@ -180,6 +182,7 @@ ALIASES = {
     "utsendelser": "deliveries",
     "kunngjøring": "announce",
     "rapport": "report",
+    "finn": "find",
 }
 
 

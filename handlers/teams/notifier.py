@@ -5,6 +5,13 @@ limiter holds the send to Teams' pace; answers map onto the dispatcher's outcome
 "ratelimited" with Retry-After (the conversation is blocked meanwhile); 412, 500, 502, 503 and
 504 are retried (honouring Retry-After when given); 401 pauses Teams (the app's credentials);
 403 and 404 fail the delivery with the reason (the user blocked or removed the app).
+
+A lost answer (the post went out, the connection broke before the connector's reply) cannot be
+checked afterwards: the Bot Framework connector has no API to read a conversation's activities
+back and ignores activity ids the client proposes, so there is no `find_sent` here. The retry
+sends again and the delivery is counted, exactly, under "may have arrived twice" in the
+delivery figures (`cohortbot deliveries`, `utsendelser`). Reading the chat through Microsoft
+Graph (`ChatMessage.Read.Chat`) would settle it; see docs/delivery.md.
 """
 
 from __future__ import annotations
@@ -72,8 +79,15 @@ class TeamsNotifier:
             ref = await self.connector.send_activity(service_url, conversation_id, activity)
         except ConnectorError as exc:
             return self._on_error(exc, conversation_id)
+        except aiohttp.ClientConnectorError as exc:
+            # Never connected: the post cannot have arrived, so a retry makes no duplicate.
+            return SendResult("retry", error=f"unreachable: {type(exc).__name__}")
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            return SendResult("retry", error=f"connection: {type(exc).__name__}")
+            # The post may have arrived and only its answer been lost. The connector cannot be
+            # asked (no history to read, client-chosen activity ids ignored), so the retry may
+            # make a second copy: the outbox counts it under "may have arrived twice".
+            return SendResult("retry", error=f"connection: {type(exc).__name__}", maybe_sent=True)
+        # The activity id is kept on the delivery (`result_ref`): it is what an update needs.
         return SendResult("sent", ref=ref)
 
     def _on_error(self, exc: ConnectorError, conversation_id: str) -> SendResult:

@@ -407,7 +407,7 @@ async def checkin_counts(
 async def list_report_enrolments(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
     """One row per enrolment: its recorded status, dates and results, and the background columns.
 
-    The year rule (bot.report_rules) needs every date of a row, so rows are read as plain tuples
+    The year rule (bot.report.rules) needs every date of a row, so rows are read as plain tuples
     of the few columns it uses; a year's report reads a few thousand at most.
     """
     stmt: Any = (

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from bot.export import FORMULA_START, csv_text, inert
 from bot.report import build_annual_report
-from bot.report_render import render_csv, render_xlsx
+from bot.report.render import render_csv, render_xlsx
 from bot.results import evaluator_rows, render_evaluator_csv
 from bot.settings import Settings
 from storage.db import Database

@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from bot.pulses import close, record_answer
 from bot.report import AnnualReport, build_annual_report
-from bot.report_render import CSV_COLUMNS, render_csv, render_html, render_xlsx
+from bot.report.render import CSV_COLUMNS, render_csv, render_html, render_xlsx
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import (
@@ -497,7 +497,7 @@ def test_numbers_are_norwegian_everywhere_in_bokmal() -> None:
     import re
 
     from bot.report import Cell, Chart, _fmt_credits
-    from bot.report_render import _cell_html, chart_svg, format_number
+    from bot.report.render import _cell_html, chart_svg, format_number
 
     assert format_number(7.5, "nb", "credits") == "7,5"
     assert format_number(12345, "nb") == "12\u00a0345"

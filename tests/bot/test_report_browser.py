@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.report import build_annual_report
-from bot.report_render import render_html
+from bot.report.render import render_html
 from bot.settings import Settings
 from storage.db import Database
 from tests.bot.test_report import NOW, build_fixture

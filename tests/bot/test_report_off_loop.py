@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import report_render
 from bot.report import produce_annual_report
+from bot.report import render as report_render
 from bot.settings import Settings
 from storage.db import Database
 

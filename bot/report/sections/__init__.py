@@ -1,0 +1,1 @@
+"""The report's sections, one mixin of the builder per concern."""

@@ -1,0 +1,254 @@
+"""Networks in Teams from the outside: intros, check-ins, alumni consent and prompts and the
+directory for people whose reach is Teams, over real HTTP against the local connector."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sqlmodel import select
+
+from bot import networks as nw
+from storage.models import (
+    Consent,
+    Delivery,
+    Enrolment,
+    MatchCheckin,
+    MatchGroup,
+    Network,
+    NetworkKind,
+    Person,
+)
+from tests.handlers.teams.conftest import TeamsWorld, card_actions, card_of, card_text
+from tests.utils.factories import create_class, create_cohort, create_person, enrol
+
+PEOPLE = [
+    ("anne", "anne@voss.kommune.no", "Anne Voss", "nb"),
+    ("bjorn", "Bjorn@Askoy.kommune.no", "Bjørn Askøy", "en"),
+    ("cecilie", "cecilie@stord.kommune.no", "Cecilie Stord", "nb"),
+    ("dag", "dag@bomlo.kommune.no", "Dag Bømlo", "nb"),
+]
+
+
+async def teams_programme(world: TeamsWorld) -> tuple[int, dict[str, Person], dict[str, str]]:
+    """A cohort of four people reached only in Teams (no Slack id), each with the app."""
+    async with world.runtime.db.transaction() as s:
+        cohort = await create_cohort(s, key="2026h", name="Kull 2026 høst")
+        klass = await create_class(s, cohort=cohort, key="bergen", city="Bergen")
+        people = {}
+        for i, (user, email, name, locale) in enumerate(PEOPLE):
+            person = await create_person(
+                s,
+                email=email.lower(),
+                name=name,
+                locale=locale,
+                municipality=["Voss", "Askøy", "Stord", "Bømlo"][i],
+                county="Vestland",
+            )
+            await enrol(s, person=person, cohort=cohort, cls=klass)
+            people[user] = person
+        # No Slack in this workspace: the networks live in the database only.
+        await nw.sync_cohort_channels(
+            s, nw.NoChannels(), world.runtime.settings, cohort_id=cohort.id, now=_now(world)
+        )
+        assert cohort.id is not None
+        cohort_id = cohort.id
+    chats = {}
+    for user, email, name, _ in PEOPLE:
+        chats[user] = await world.install(user, email, name)
+    await world.dispatcher.tick()  # the welcome cards
+    world.connector.state.activities.clear()
+    return cohort_id, people, chats
+
+
+def _now(world: TeamsWorld) -> Any:
+    return world.runtime.clock.now()
+
+
+def _cards(world: TeamsWorld, chat: str) -> list[dict[str, Any]]:
+    return [card_of(r) for r in world.connector.state.sent_to(chat)]
+
+
+def _links(card: dict[str, Any]) -> list[str]:
+    return [a["url"] for a in card_actions(card) if a["type"] == "Action.OpenUrl"]
+
+
+async def _network(world: TeamsWorld) -> Network:
+    async with world.runtime.db.session() as s:
+        return (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
+
+
+async def test_intros_in_teams_are_one_card_each_with_a_link_to_the_group_chat(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    network = await _network(world)
+    assert network.slack_channel_id is None
+    async with world.runtime.db.transaction() as s:
+        result = await nw.run_matching_round(
+            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+        )
+    assert sorted(len(g) for g in result.groups) == [2, 2]
+    await world.dispatcher.tick()
+    by_id = {p.id: (user, p) for user, p in people.items()}
+    for group in result.groups:
+        for pid in group:
+            user, person = by_id[pid]
+            [intro] = _cards(world, chats[user])
+            others = [by_id[o][1] for o in group if o != pid]
+            text = card_text(intro)
+            assert all(o.name in text for o in others)
+            # English for the one who reads English, bokmål for the others.
+            assert ("You are matched" if person.locale == "en" else "Dere er satt sammen") in text
+            [link] = _links(intro)
+            parts = urlsplit(link)
+            assert f"{parts.scheme}://{parts.netloc}{parts.path}" == (
+                "https://teams.microsoft.com/l/chat/0/0"
+            )
+            assert parse_qs(parts.query)["users"] == [",".join(o.email for o in others)]
+    async with world.runtime.db.session() as s:
+        intros = (await s.exec(select(Delivery).where(Delivery.kind == "match_intro"))).all()
+    assert len(intros) == 4 and {d.transport for d in intros} == {"teams"}
+
+
+async def test_checkin_in_teams_a_burst_of_duplicate_invokes_records_one_answer(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    network = await _network(world)
+    async with world.runtime.db.transaction() as s:
+        result = await nw.run_matching_round(
+            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+        )
+    world.runtime.clock.advance(timedelta(weeks=1, minutes=1))  # type: ignore[attr-defined]
+    await world.dispatcher.tick()
+    anne = people["anne"]
+    checkin = next(c for c in _cards(world, chats["anne"]) if "Fikk du snakket" in card_text(c))
+    yes = next(a for a in card_actions(checkin) if a["verb"] == "network_checkin:yes")
+    # Teams retries an invoke it thinks was lost, and people double-click: eight at once.
+    answers = await asyncio.gather(*(world.click("anne", chats["anne"], yes) for _ in range(8)))
+    for status, body in answers:
+        assert status == 200 and body["statusCode"] == 200
+        text = card_text(body["value"])
+        assert "✅ Takk! Svaret ditt er registrert." in text  # the card, updated in place
+        assert "Fikk du snakket" in text
+    async with world.runtime.db.session() as s:
+        rows = (await s.exec(select(MatchCheckin))).all()
+        later = (
+            await s.exec(
+                select(Delivery).where(Delivery.dedupe_key.startswith("match-checkin:"))  # type: ignore[attr-defined]
+            )
+        ).all()
+    assert any(anne.id in g for g in result.groups)
+    assert [(r.person_id, r.answer) for r in rows] == [(anne.id, "yes")]
+    # The settled answer cancels Anne's later check-in, and only hers.
+    anne_end = [d for d in later if d.person_id == anne.id and d.dedupe_key.endswith(":end")]
+    assert [d.state for d in anne_end] == ["cancelled"]
+    others_end = [d for d in later if d.person_id != anne.id and d.dedupe_key.endswith(":end")]
+    assert others_end and all(d.state != "cancelled" for d in others_end)
+
+
+async def test_a_forged_checkin_answer_changes_nothing(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    network = await _network(world)
+    async with world.runtime.db.transaction() as s:
+        result = await nw.run_matching_round(
+            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+        )
+    async with world.runtime.db.session() as s:
+        groups = {tuple(g.member_ids): g.id for g in (await s.exec(select(MatchGroup))).all()}
+    mine = next(gid for members, gid in groups.items() if people["anne"].id in members)
+    theirs = next(gid for members, gid in groups.items() if people["anne"].id not in members)
+    assert len(result.groups) == 2
+    for value in (f"{theirs}:yes", "999999:yes", "x:yes", f"{mine}:maybe", f"{mine}:no", ""):
+        forged = {"verb": "network_checkin:yes", "data": {"value": value}}
+        status, body = await world.click("anne", chats["anne"], forged)
+        assert status == 200
+        assert "gikk galt" in card_text(body["value"]) or "wrong" in card_text(body["value"])
+    async with world.runtime.db.session() as s:
+        assert (await s.exec(select(MatchCheckin))).all() == []
+
+
+async def test_alumni_in_teams_consent_once_and_get_the_monthly_prompt(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    cohort_id, people, chats = await teams_programme(world)
+    async with world.runtime.db.transaction() as s:
+        asked = await nw.complete_cohort(
+            s, nw.NoChannels(), world.runtime.settings, cohort_id=cohort_id, now=_now(world)
+        )
+    assert len(asked) == 4
+    await world.dispatcher.tick()
+    consent = next(c for c in _cards(world, chats["bjorn"]) if "alumni" in card_text(c))
+    yes = next(a for a in card_actions(consent) if a["verb"] == "alumni_consent:yes")
+    answers = await asyncio.gather(*(world.click("bjorn", chats["bjorn"], yes) for _ in range(6)))
+    assert {card_text(b["value"]).count("✅") for _, b in answers} == {1}
+    assert all("Thanks! Your answer is recorded." in card_text(b["value"]) for _, b in answers)
+    await world.dispatcher.tick()
+    welcome = [c for c in _cards(world, chats["bjorn"]) if "Welcome to the alumni" in card_text(c)]
+    assert len(welcome) == 1
+    assert "your chat with me" in card_text(welcome[0])
+    async with world.runtime.db.session() as s:
+        decisions = (await s.exec(select(Consent).where(Consent.kind == "alumni"))).all()
+        enrolment = (
+            await s.exec(select(Enrolment).where(Enrolment.person_id == people["bjorn"].id))
+        ).one()
+    assert [(d.person_id, d.granted, d.via) for d in decisions] == [
+        (people["bjorn"].id, True, "teams")
+    ]
+    assert enrolment.alumni_consent is True
+    # Anne says no: she gets no alumni prompt; Bjørn gets it in English, in his chat.
+    no = {"verb": "alumni_consent:no", "data": {"value": f"{cohort_id}:no"}}
+    status, body = await world.click("anne", chats["anne"], no)
+    assert status == 200 and "vi sender deg ikke alumnimeldinger" in card_text(body["value"])
+    world.connector.state.activities.clear()
+    async with world.runtime.db.transaction() as s:
+        queued = await nw.schedule_alumni_prompts(s, world.runtime.settings, now=_now(world))
+    assert queued == 1
+    world.runtime.clock.advance(timedelta(days=40))  # type: ignore[attr-defined]
+    await world.dispatcher.tick()
+    [prompt] = _cards(world, chats["bjorn"])
+    assert "Something to discuss" in card_text(prompt)
+    assert _cards(world, chats["anne"]) == []
+
+
+async def test_directory_in_teams_shows_only_the_findable_with_a_chat_link(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    async with world.runtime.db.transaction() as s:
+        await nw.update_profile(
+            s,
+            person_id=people["cecilie"].id,
+            now=_now(world),
+            findable=True,
+            via="teams",
+            topics="turnus *og* [rekruttering](https://evil.example)",
+        )
+    for words in ("finn Vestland", "find Vestland"):
+        world.connector.state.activities.clear()
+        status, _ = await world.post(
+            world.activity("message", user="anne", conversation=chats["anne"], text=words)
+        )
+        assert status in (200, 202)
+        [answer] = _cards(world, chats["anne"])
+        text = card_text(answer)
+        assert "Cecilie Stord" in text and "Dag" not in text and "Bjørn" not in text
+        # People's words are shown as written, never as a link or bold.
+        assert "\\[rekruttering\\]\\(https://evil.example\\)" in text
+        assert _links(answer) == [
+            "https://teams.microsoft.com/l/chat/0/0?users=cecilie@stord.kommune.no"
+        ]
+    world.connector.state.activities.clear()
+    await world.post(
+        world.activity("message", user="anne", conversation=chats["anne"], text="finn")
+    )
+    [usage] = _cards(world, chats["anne"])
+    assert "finn Vestland hjemmetjeneste" in card_text(usage)
