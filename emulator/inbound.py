@@ -960,7 +960,6 @@ class InboundSender:
         )
         return answer(None)
 
-
     def _response_url_fault(self) -> str | None:
         faults = self.faults
         if faults is None or "response_url" not in faults.faults.methods:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.ratelimit import POST_MESSAGE, RateLimiter, RateLimits, TokenBucket
 
 
@@ -94,3 +96,25 @@ def test_idle_channel_buckets_are_forgotten() -> None:
     t.now += 100
     lim._channel_bucket("new", t.now)
     assert len(lim._channels) <= 2  # full buckets are the same as new ones
+
+
+def test_queued_lane_gives_each_key_its_own_later_slot_and_keeps_it() -> None:
+    lim, t = limiter()  # conversations.open is Tier 3: 50/min; queued work gets 80 %: 40/min
+    waits = [lim.reserve_slot("conversations.open", f"group:{i}") for i in range(30)]
+    assert waits[:20] == [0.0] * 20  # half a minute's worth at once
+    assert waits[20] == pytest.approx(1.5)  # then one every 60/40 s
+    assert waits[29] == pytest.approx(15.0)
+    # Asking again (the dispatcher asks when it plans and again before it sends) keeps the place.
+    assert lim.reserve_slot("conversations.open", "group:29") == pytest.approx(15.0)
+    t.now = 15.0
+    assert lim.reserve_slot("conversations.open", "group:29") == 0.0
+    lim.release_slot("conversations.open", "group:29")
+    assert lim.reserve_slot("conversations.open", "group:29") > 0  # a new call: a new slot
+
+
+async def test_a_long_queued_lane_leaves_the_tier_to_interactive_calls() -> None:
+    lim, t = limiter()
+    for i in range(500):  # a national matching round's group DMs, queued
+        lim.reserve_slot("conversations.open", f"group:{i}")
+    assert await lim.acquire("conversations.open") == 0  # a person's own click is not behind them
+    assert t.now == 0.0
