@@ -2,8 +2,12 @@
 # The cohortbot process: Slack's HTTP endpoint, the dispatcher and the scheduled jobs.
 # Build: docker build -t cohortbot .    Deploy, upgrade and operate: docs/operations.md.
 
+# The base image: Docker Hub's python:3.11-slim, or a mirror's / a locally built one where the
+# Hub is out of reach: docker build --build-arg PYTHON_IMAGE=registry.example/python:3.11-slim .
+ARG PYTHON_IMAGE=python:3.11-slim
+
 # --- build: a virtualenv with exactly the run-time pins of requirements.lock ---------------
-FROM python:3.11-slim AS build
+FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY requirements.lock pyproject.toml scripts/runtime-requirements.py ./
@@ -24,7 +28,7 @@ RUN /opt/cohortbot/bin/pip wheel --no-deps --wheel-dir /tmp/dist . \
  && /opt/cohortbot/bin/pip install --no-deps /tmp/dist/*.whl
 
 # --- run: the virtualenv on a clean slim image, as an unprivileged user ---------------------
-FROM python:3.11-slim
+FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 cohortbot \
  && useradd --system --uid 10001 --gid cohortbot --home-dir /app --shell /usr/sbin/nologin cohortbot \
  && mkdir -p /app/data && chown -R cohortbot:cohortbot /app

@@ -174,7 +174,6 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
     The outbox's notifier shares the client's rate limiter, so interactive replies and the
     outbox draw on one set of buckets and 429 penalties.
     """
-    from handlers.slack.channels import SlackChannelAdmin
     from handlers.slack.directory import SlackWebDirectory
     from handlers.slack.notifier import SlackNotifier
     from handlers.web.email_notifier import EmailNotifier
@@ -183,21 +182,21 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
         RateLimits.from_settings(runtime.settings)
     )
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
-    runtime.channel_admin = SlackChannelAdmin(client)
     runtime.user_lookup = SlackWebDirectory(client)
     if runtime.settings.smtp_url:
-        runtime.notifiers["email"] = EmailNotifier(
-            runtime.settings.smtp_url, runtime.settings.smtp_from
-        )
+        runtime.notifiers["email"] = EmailNotifier.from_settings(runtime.settings)
 
 
 def install_teams(runtime: Runtime, http: aiohttp.ClientSession) -> Any:
     """The Teams agent and notifier when Teams is on (credentials) or in dev mode."""
-    from handlers.teams.app import build_teams
+    from handlers.teams.app import build_app_installer, build_teams
 
     teams = build_teams(runtime, http)
     if teams is not None:
         runtime.notifiers["teams"] = teams.notifier
+        installer = build_app_installer(runtime.settings, http)
+        if installer is not None:
+            runtime.notifiers[installer.transport] = installer
         logger.info(
             "Teams is %s: POST /api/messages%s",
             teams.mode,
@@ -323,17 +322,18 @@ def seed_local_users(state: Any) -> None:
 
 async def seed_local_demo(runtime: Runtime, client: AsyncWebClient) -> None:
     """Seed the demo programme through the real import and channel paths (first run only)."""
+    from bot.delivery import Dispatcher
     from bot.demo import seed_demo
-    from handlers.slack.channels import SlackChannelAdmin
     from handlers.slack.directory import SlackWebDirectory
 
     users = await SlackWebDirectory(client).all_users()
+    dispatcher = Dispatcher(runtime)
     report = await seed_demo(
         runtime.db,
         runtime.settings,
         now=runtime.clock.now(),
         directory_users=users,
-        channels=SlackChannelAdmin(client),
+        dispatch=dispatcher.tick,
     )
     if report.created:
         logger.info(

@@ -9,6 +9,7 @@ marking done or withdrawing cancels exactly that person's pending ones.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -239,7 +240,12 @@ async def find_class(session: AsyncSession, ref: str) -> tuple[int, int] | None:
 
 
 async def cancel_for_person(
-    session: AsyncSession, *, person_id: int, cohort_id: int, reason: str = "withdrawn"
+    session: AsyncSession,
+    *,
+    person_id: int,
+    cohort_id: int,
+    now: datetime,
+    reason: str = "withdrawn",
 ) -> int:
     """Cancel the person's pending reminders for every assignment of the cohort (withdrawal)."""
     total = 0
@@ -251,6 +257,7 @@ async def cancel_for_person(
             person_id=person_id,
             kinds=PERSONAL_KINDS,
             reason=reason,
+            now=now,
         )
     return total
 
@@ -315,6 +322,7 @@ class ClassStatus:
     has_channel: bool
     tz: str
     assignments: list[AssignmentStatus] = field(default_factory=list)
+    person_ids: list[int] = field(default_factory=list)  # the participants counted (for audit)
 
 
 async def status_by_class(
@@ -363,6 +371,7 @@ async def status_by_class(
     for cid, key, name, has_channel in groups:
         members = [p for p in participants if p.class_id == cid]
         status = ClassStatus(cid, key, name, has_channel, tz)
+        status.person_ids = [p.person_id for p in members]
         for a in assignments:
             assert a.id is not None
             row = AssignmentStatus(a.id, a.key, a.title, a.due_at, a.release_at <= now)
@@ -386,8 +395,16 @@ async def audit_status_read(
     actor: str,
     subject: str,
     action: str = "assignments.status_read",
+    person_ids: Iterable[int | None] = (),
 ) -> None:
-    """Record that staff read per-person assignment or line-manager status."""
+    """Record that staff read per-person assignment or line-manager status; `person_ids` are
+    the people whose names were shown (for `cohortbot audit --person`)."""
+    ids = sorted({i for i in person_ids if i is not None})
     await record_audit(
-        session=session, actor=actor, actor_id=actor_id, action=action, subject=subject
+        session=session,
+        actor=actor,
+        actor_id=actor_id,
+        action=action,
+        subject=subject,
+        detail={"person_ids": ids, "shown": len(ids)},
     )

@@ -19,12 +19,13 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery
+from bot import delivery, steps
 from bot.identities import reach, teams_identities
 from bot.messages import format_when, t
 from bot.networks import InvalidRequest
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor, require_staff
+from bot.reach import bounced, usable_email
 from bot.settings import Settings
 from bot.text import formatted
 from storage.models import Broadcast, Cohort, DeliveryState, NetworkKind, Person
@@ -297,13 +298,12 @@ async def _channels(session: AsyncSession, audience: Audience) -> list[Recipient
             cohort_id=cohort.id if cohort else None,
             class_id=class_id,
         )
-    missing = [n.name for n in networks if not n.slack_channel_id]
+    # A channel decided but not made yet (bot.steps) has its name: the post waits for it.
+    missing = [n.name for n in networks if not n.slack_channel_id and not n.slack_channel_name]
     if missing or not networks:
         raise InvalidRequest("no channel for this audience yet: sync the cohort's channels first")
     return [
-        Recipient(
-            "slack", n.slack_channel_id or "", "channel", f"#{n.slack_channel_name or n.name}"
-        )
+        Recipient("slack", steps.channel_of(n), "channel", f"#{n.slack_channel_name or n.name}")
         for n in networks
     ]
 
@@ -316,6 +316,7 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
         return Preview(await _channels(session, audience))
     people, kind = await _people(session, audience)
     teams = await teams_identities(session, [p.id for p in people if p.id is not None])
+    refused = await bounced(session, [p.email for p in people if p.email])
     recipients: list[Recipient] = []
     unreachable: list[str] = []
     for p in people:
@@ -334,8 +335,8 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
             recipients.append(
                 Recipient(where.transport, where.target, kind, p.name, p.id, p.locale, p.timezone)
             )
-        elif kind == "line_manager" and p.email:
-            # Line managers often are not on the programme's Slack: they get it by email.
+        elif usable_email(p.email) and p.email not in refused:
+            # Not in Slack or Teams (line managers often, some participants): by email.
             recipients.append(Recipient("email", p.email, kind, p.name, p.id, p.locale, p.timezone))
         else:
             unreachable.append(p.name)
@@ -476,18 +477,22 @@ async def delivery_report(
         session=session, person_ids=[r.person_id for r in rows if r.person_id is not None]
     )
     failures = []
+    named: list[int] = []
     for r in rows:
         if r.state == DeliveryState.FAILED:
             person = people.get(r.person_id) if r.person_id is not None else None
             failures.append((person.name if person else r.target, r.transport, r.error or "?"))
-    if actor is not None:
-        await record_audit(
-            session=session,
-            actor=f"person:{actor.person_id}",
-            actor_id=actor.person_id,
-            action="broadcasts.report",
-            subject=f"broadcast:{broadcast_id}",
-        )
+            if r.person_id is not None:
+                named.append(r.person_id)
+    # The failures name people: audited from Slack and from the command line alike.
+    await record_audit(
+        session=session,
+        actor=f"person:{actor.person_id}" if actor is not None else "cli",
+        actor_id=actor.person_id if actor is not None else None,
+        action="broadcasts.report",
+        subject=f"broadcast:{broadcast_id}",
+        detail={"person_ids": sorted(set(named)), "shown": len(set(named))},
+    )
     dupes, _ = await dq.duplicate_figures(session=session, sources=[f"broadcast:{broadcast_id}"])
     return DeliveryReport(
         broadcast_id,
@@ -615,8 +620,8 @@ async def cancel_broadcast(
     broadcast_id: int,
     *,
     actor: Actor | None,
+    now: datetime,
     actor_label: str = "cli",
-    now: datetime | None = None,
 ) -> int:
     """Cancel an announcement that has not started; returns how many deliveries were cancelled.
 

@@ -37,8 +37,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import metrics
+from bot import metrics, steps
 from bot.clock import Clock, SystemClock
+from bot.email_digest import DIGEST_KINDS, combine, day_end, with_key
 from bot.messages import t
 from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
@@ -47,6 +48,7 @@ from storage.db import Database
 from storage.emails import canonical_email
 from storage.models import ERASED_EMAIL_SUFFIX, SendingPause
 from storage.queries import deliveries as q
+from storage.queries import digest as digest_q
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +233,7 @@ class TickStats:
     deferred: int = 0
     lost: int = 0  # claims taken over by another dispatcher before the send began
     resent_uncertain: int = 0
+    digested: int = 0  # deliveries sent as parts of another's email (bot.email_digest)
     batches: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -293,6 +296,7 @@ class Dispatcher:
         self.linger = linger
         self.recovered = 0  # ambiguous attempts found to have arrived, so not sent again
         self._paused: set[str] = set()
+        self._combined: set[int] = set()  # deliveries of this batch sent inside a digest
         self._lock = asyncio.Lock()
         self._low = asyncio.Event()
         self._busy = 0
@@ -341,6 +345,7 @@ class Dispatcher:
                 for _ in workers:
                     queue.put_nowait(None)
                 await asyncio.gather(*workers, return_exceptions=True)
+                self._combined.clear()
         return stats
 
     async def _produce(
@@ -555,7 +560,11 @@ class Dispatcher:
         stats: TickStats,
     ) -> tuple[q.ClaimedDelivery, SendResult] | None:
         """Send one delivery; returns it with its result when the recording can wait."""
+        if item.id in self._combined:  # already sent as part of an email digest
+            self._combined.discard(item.id)
+            return done
         now = self.clock.now()
+        parts: list[q.ClaimedDelivery] = []
         async with self.db.transaction() as session:
             if done is not None:
                 await self._write_outcome(session, done[0], done[1], stats)
@@ -572,8 +581,13 @@ class Dispatcher:
                 now=now,
                 lease_until=self._lease_now(now) + self.lease,
             )
+            if started and item.transport == "email" and item.kind in DIGEST_KINDS:
+                parts = await self._digest_parts(session, item, now)
         if not started:
             stats.lost += 1
+            return None
+        if parts:
+            await self._deliver_digest(item, parts, stats)
             return None
         if item.uncertain:
             stats.resent_uncertain += 1
@@ -594,18 +608,77 @@ class Dispatcher:
             await self.pause(item.transport, result.error or "credentials rejected")
         return None
 
-    async def _send(self, item: q.ClaimedDelivery) -> SendResult:
+    async def _digest_parts(
+        self, session: AsyncSession, item: q.ClaimedDelivery, now: datetime
+    ) -> list[q.ClaimedDelivery]:
+        """The address's other email deliveries due this local day, now in flight with `item`."""
+        tz = await digest_q.person_timezone(session=session, person_id=item.person_id)
+        parts = await digest_q.claim_companions(
+            session=session,
+            lead_id=item.id,
+            target=item.target,
+            kinds=DIGEST_KINDS,
+            until=day_end(now, tz or self.settings.timezone),
+            claimed_by=self.token,
+            lease_until=self._lease_now(now) + self.lease,
+            now=now,
+        )
+        self._combined.update(p.id for p in parts)
+        return parts
+
+    async def _deliver_digest(
+        self, lead: q.ClaimedDelivery, parts: list[q.ClaimedDelivery], stats: TickStats
+    ) -> None:
+        """Send the lead and its companions as one email; every part gets that one outcome."""
+        items = [lead, *parts]
+        stats.digested += len(parts)
+        started_at = time.perf_counter()
+        result = await self._send(lead, parts=parts)
+        metrics.SEND_SECONDS.labels(lead.transport).observe(time.perf_counter() - started_at)
+        metrics.SENDS.labels(lead.transport, result.status).inc()
+        async with self.db.transaction() as session:
+            for item in items:
+                await self._write_outcome(session, item, result, stats)
+        if result.status == "paused":
+            await self.pause(lead.transport, result.error or "credentials rejected")
+        return None
+
+    async def _send(
+        self, item: q.ClaimedDelivery, *, parts: list[q.ClaimedDelivery] | None = None
+    ) -> SendResult:
         notifier = self.notifiers.get(item.transport)
         if notifier is None:
             return SendResult(status="failed", error=f"no {item.transport} transport configured")
+        # A channel still being made is addressed by its network (bot.steps): look up its id,
+        # or wait for the step that creates it.
+        target, stored = item.target, item.message
+        if steps.names_networks(item.target, item.message):
+            async with self.db.session() as session:
+                resolved = await steps.resolve(session, target=item.target, message=item.message)
+            if isinstance(resolved, SendResult):
+                return resolved
+            target, stored = resolved
         try:
-            message = OutgoingMessage.from_json(item.message)
+            messages = [
+                with_key(
+                    OutgoingMessage.from_json(stored if d is item else d.message), d.dedupe_key
+                )
+                for d in [item, *(parts or [])]
+            ]
         except Exception:
             return SendResult(status="failed", error="the stored message is malformed")
         # The key travels with the message (Slack: message metadata), so a transport can tell
         # later whether an attempt whose answer was lost did arrive.
-        message = replace(message, meta={**message.meta, "delivery_key": item.dedupe_key})
-        if self._ambiguous(item):
+        if parts:
+            day = self.clock.now().astimezone(self.settings.zone).date()
+            message = with_key(combine(messages, day=day), item.dedupe_key)
+        else:
+            message = messages[0]
+        if steps.step_of(message) is not None:
+            # Channel steps are safe to repeat: an earlier attempt can make no second copy.
+            if self._ambiguous(item):
+                await self._clear_unknown(item)
+        elif self._ambiguous(item):
             found = await self._find_sent(notifier, item, message)
             if found is not None and found.status == "absent":
                 # Looked, and no earlier attempt arrived: none of them can make a duplicate.
@@ -613,7 +686,7 @@ class Dispatcher:
             elif found is not None:
                 return found
         try:
-            return await notifier.send(target=item.target, message=message)
+            return await notifier.send(target=target, message=message)
         except Exception as exc:
             logger.exception("Failed to send delivery %s", item.id, extra={"delivery_id": item.id})
             return SendResult(status="retry", error=f"unexpected {type(exc).__name__}")
@@ -667,7 +740,7 @@ class Dispatcher:
     ) -> None:
         now = self.clock.now()
         if result.status == "sent":
-            await q.record_sent(
+            recorded = await q.record_sent(
                 session=session,
                 delivery_id=item.id,
                 claimed_by=self.token,
@@ -676,9 +749,22 @@ class Dispatcher:
                 note=item.error if item.uncertain else None,
                 found=result.found,
             )
+            if recorded and item.kind in steps.STEP_KINDS:
+                # What the step made (a channel id) is stored with its outcome, so the steps
+                # waiting for it see both or neither.
+                await steps.after_sent(
+                    session,
+                    kind=item.kind,
+                    target=item.target,
+                    message=item.message,
+                    ref=result.ref,
+                )
             stats.sent += 1
         elif result.status == "retry":
-            ratelimited = result.error == RATELIMITED
+            # Rate limits and waiting for a predecessor step are not the message's fault.
+            ratelimited = result.error == RATELIMITED or (result.error or "").startswith(
+                steps.WAITING
+            )
             attempt = item.attempts + (0 if ratelimited else 1)
             # An answer lost on the way back: the message may have arrived all the same.
             unknown = result.maybe_sent or (result.error or "").startswith(AMBIGUOUS_ERRORS)

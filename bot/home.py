@@ -252,6 +252,10 @@ async def read_open_risk_cases(
             actor_id=staff_id,
             action=RISK_VIEW_ACTION,
             subject=f"week:{week}",
-            detail={"cases": [c.case_id for c in cases], "total": len(rows)},
+            detail={
+                "cases": [c.case_id for c in cases],
+                "total": len(rows),
+                "person_ids": sorted({c.person_id for c in cases}),
+            },
         )
     return OpenRiskCases(week, cases, max(0, len(rows) - len(cases)))

@@ -238,3 +238,69 @@ async def send_once(
         person_id=person.id,
         urgent=True,
     )
+
+
+# --- installing the app for people (Microsoft Graph) ---------------------------------------
+
+APP_INSTALL = "teams_install"  # the outbox transport and kind (handlers/teams/graph.py)
+
+
+@dataclass(frozen=True)
+class InstallPlan:
+    """What `queue_app_installs` did: people queued, and those left alone with the reason."""
+
+    queued: list[Person]
+    in_chat: int  # reached in Slack or Teams already: nothing to install
+    queued_before: int  # an install step exists already (done, or waiting)
+
+
+async def queue_app_installs(
+    session: AsyncSession, settings: Settings, *, now: datetime, dry_run: bool = False
+) -> InstallPlan:
+    """Queue a Graph install of the Teams app for everyone in the programme reached by email.
+
+    One outbox step per person (key `teams-install:<person id>`, so asking again queues
+    nobody twice), addressed by their Entra object id when a roster gave it, else by their
+    email as UPN. People reached in Slack or Teams are left alone.
+    """
+    people = await q.active_programme_people(session=session)
+    teams = await teams_identities(session, [p.id for p in people if p.id is not None])
+    known = await q.identities_by_person(
+        session=session, person_ids=[p.id for p in people if p.id is not None], platform=TEAMS
+    )
+    queued: list[Person] = []
+    in_chat = before = 0
+    for person in people:
+        assert person.id is not None
+        where = reach(
+            email=person.email,
+            slack_user_id=person.slack_user_id,
+            slack_active=person.slack_active,
+            teams=teams.get(person.id),
+        )
+        if where.transport != "email":
+            in_chat += 1
+            continue
+        key = f"teams-install:{person.id}"
+        if await q.get_delivery_by_key(session=session, dedupe_key=key) is not None:
+            before += 1
+            continue
+        identity = known.get(person.id)
+        target = (identity.aad_object_id if identity else None) or person.email
+        if not dry_run:
+            await schedule(
+                session,
+                now=now,
+                key=key,
+                transport=APP_INSTALL,
+                kind=APP_INSTALL,
+                target=target,
+                message=OutgoingMessage(text="Install the Teams app", locale=person.locale),
+                send_at=now,
+                audience="participant",
+                settings=settings,
+                person_id=person.id,
+                urgent=True,
+            )
+        queued.append(person)
+    return InstallPlan(queued, in_chat, before)

@@ -124,12 +124,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find <ord>` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort archive <ord>` – søk i arkivet; `/cohort archive add` – del prosjektet ditt\n"
         "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
         "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find <words>` – find other leaders who want to be found\n"
+        "• `/cohort archive <words>` – search the archive; `/cohort archive add` – share your "
+        "project\n"
         "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
         "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
@@ -435,10 +438,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "Say what you are looking for, e.g. `find Vestland home care`.",
     },
     "networks.opted_out_teams": {
-        "nb": "Du blir ikke matchet lenger. Trykk «Bli med igjen» på et kort fra meg når du vil "
-        "være med igjen.",
-        "en": "You won't be matched any more. Press “Join again” on a card from me when you "
-        "want to join again.",
+        "nb": "Du blir ikke matchet lenger. Skriv *matching på* når du vil være med igjen.",
+        "en": "You won't be matched any more. Write *matching on* when you want to join again.",
     },
     "networks.groups.formed": {
         "nb": plural(
@@ -1070,6 +1071,93 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "0 = svært lite sannsynlig, 10 = svært sannsynlig",
         "en": "0 = very unlikely, 10 = very likely",
     },
+    "pulse.email.subject": {"nb": "Spørsmål: {title}", "en": "Questions: {title}"},
+    "pulse.email.context": {
+        "nb": "Knappene åpner en svarside. Ingenting registreres før du trykker «Send svar» der.",
+        "en": 'The buttons open an answer page. Nothing is recorded until you press "Send '
+        'answers" there.',
+    },
+    "pulse.page.lead": {
+        "nb": "Velg svarene dine og trykk «Send svar». Ingenting er registrert før du trykker.",
+        "en": 'Choose your answers and press "Send answers". Nothing is recorded until you '
+        "press it.",
+    },
+    "pulse.page.submit": {"nb": "Send svar", "en": "Send answers"},
+    "pulse.page.skip": {"nb": "Ikke svar på dette", "en": "Leave this one out"},
+    "pulse.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answers"},
+    "pulse.page.nothing": {
+        "nb": "Du valgte ingen svar, så ingenting er registrert.",
+        "en": "You chose no answers, so nothing was recorded.",
+    },
+    "pulse.page.again": {
+        "nb": "Vil du endre et svar, åpner du lenken i e-posten på nytt fram til {when}.",
+        "en": "To change an answer, open the link in the email again until {when}.",
+    },
+    "pulse.page.tampered.title": {"nb": "Lenken virker ikke", "en": "This link does not work"},
+    "pulse.page.tampered.text": {
+        "nb": "Lenken er ufullstendig eller endret, så ingenting er registrert. Åpne lenken "
+        "fra e-posten på nytt.",
+        "en": "The link is incomplete or has been changed, so nothing was recorded. Open the "
+        "link from the email again.",
+    },
+    "pulse.page.expired.title": {"nb": "Pulsen er stengt", "en": "This pulse has closed"},
+    "pulse.page.expired.text": {
+        "nb": "Lenken gjelder en puls som er stengt, så ingenting er registrert.",
+        "en": "The link is for a pulse that has closed, so nothing was recorded.",
+    },
+    "email.digest.subject": {
+        "nb": "{count} meldinger fra lederutdanningen – {day}",
+        "en": "{count} messages from the leadership programme – {day}",
+    },
+    "email.digest.title": {
+        "nb": "Dagens meldinger fra lederutdanningen",
+        "en": "Today's messages from the leadership programme",
+    },
+    "email.digest.lead": {
+        "nb": "Her er {count} meldinger til deg i én e-post.",
+        "en": "Here are {count} messages for you in one email.",
+    },
+    "email.digest.part": {"nb": "Melding {n} av {count}", "en": "Message {n} of {count}"},
+    "reach.channel.slack": {"nb": "Slack", "en": "Slack"},
+    "reach.channel.teams": {"nb": "Teams", "en": "Teams"},
+    "reach.channel.email": {"nb": "e-post", "en": "email"},
+    "reach.channel.none": {"nb": "ikke nådd", "en": "not reached"},
+    "reach.results.line": {
+        "nb": "{group}: nådd via {channels}",
+        "en": "{group}: reached by {channels}",
+    },
+    "reach.results.title": {"nb": "Hvordan de ble spurt", "en": "How they were asked"},
+    "reach.reason.no_address": {
+        "nb": "verken chat-konto eller e-postadresse",
+        "en": "no chat account and no email address",
+    },
+    "reach.reason.bounced": {
+        "nb": "ingen chat-konto, og e-posten kom i retur ({detail})",
+        "en": "no chat account, and email bounced ({detail})",
+    },
+    "reach.reason.email_off": {
+        "nb": "ingen chat-konto, og e-post er ikke satt opp (SMTP_URL)",
+        "en": "no chat account, and email is not configured (SMTP_URL)",
+    },
+    "reach.unreachable.title": {
+        "nb": "Kan ikke nås ({count})",
+        "en": "Cannot be reached ({count})",
+    },
+    "reach.unreachable.none": {
+        "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
+        "en": "Every participant can be reached on Slack, Teams or by email.",
+    },
+    "reach.unreachable.item": {
+        "nb": "{name} ({klass}), {email}: {reason}",
+        "en": "{name} ({klass}), {email}: {reason}",
+    },
+    "reach.unreachable.hint": {
+        "nb": "Hele lista: `cohortbot deliveries`. Legg inn riktig e-post i personimporten, eller "
+        "be personen logge inn i Slack eller Teams.",
+        "en": "The whole list: `cohortbot deliveries`. Put the right email in the people import, "
+        "or ask the person to sign in to Slack or Teams.",
+    },
+    "reach.unreachable.more": {"nb": "… og {count} til", "en": "… and {count} more"},
     "pulse.text.button": {"nb": "Skriv svar", "en": "Write an answer"},
     "pulse.text.modal_title": {"nb": "Ditt svar", "en": "Your answer"},
     "pulse.text.submit": {"nb": "Send", "en": "Send"},
@@ -1640,11 +1728,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• *hjelp* – denne hjelpen\n"
         "• *neste* – neste samling, åpne oppgaver og pulser\n"
         "• *oppgaver* – dine åpne oppgaver\n"
-        "• *finn* ord – ledere i katalogen som vil bli funnet",
+        "• *finn* ord – ledere i katalogen som vil bli funnet\n"
+        "• *profil* – profilen din i katalogen, og om du vil bli funnet\n"
+        "• *matching* av | på | pause DATO – kollegapraten",
         "en": "• *help* – this help\n"
         "• *next* – your next session, open assignments and pulses\n"
         "• *assignments* – your open assignments\n"
-        "• *find* words – leaders in the directory who want to be found",
+        "• *find* words – leaders in the directory who want to be found\n"
+        "• *profile* – your directory profile, and whether you want to be found\n"
+        "• *matching* off | on | pause DATE – the peer chats",
     },
     "teams.help.staff": {
         "nb": "*For programstaben*\n"
@@ -1653,14 +1745,14 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
         "• *utsendelser* – utsendelser som venter eller feilet\n"
         "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
-        "• *rapport* – i Slack eller på kommandolinjen ennå",
+        "• *rapport* [år] [html|xlsx|csv] – årsrapporten, som en nedlastingslenke",
         "en": "*For programme staff*\n"
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
         "• *deliveries* – deliveries waiting or failed\n"
         "• *announce* – send an announcement: audience, preview and time\n"
-        "• *report* – in Slack or on the command line for now",
+        "• *report* [year] [html|xlsx|csv] – the annual report, as a download link",
     },
     "teams.help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",
@@ -1708,13 +1800,43 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "May be shared with the class",
     },
     "teams.answered": {"nb": "Besvart", "en": "Answered"},
+    "teams.matching.usage": {
+        "nb": "Skriv *matching av*, *matching på* eller *matching pause 2027-03-01*.",
+        "en": "Write *matching off*, *matching on* or *matching pause 2027-03-01*.",
+    },
+    "teams.matching.none": {
+        "nb": "Du er ikke med i noe nettverk med kollegaprat. Ingenting er endret.",
+        "en": "You are in no network with peer chats. Nothing was changed.",
+    },
     "teams.chat.group": {"nb": "Start gruppechatten", "en": "Start the group chat"},
     "teams.chat.single": {"nb": "Start en chat", "en": "Start a chat"},
-    "teams.not_available": {
-        "nb": "«{command}» finnes ikke i Teams ennå. Bruk `/cohort {command}` i Slack, eller "
-        "`cohortbot {cli}` på kommandolinjen.",
-        "en": "“{command}” is not in Teams yet. Use `/cohort {command}` in Slack, or "
-        "`cohortbot {cli}` on the command line.",
+    "teams.report.preparing": {
+        "nb": "Lager årsrapporten for {year} ({format}) … Lenken kommer her når den er klar.",
+        "en": "Making the annual report for {year} ({format}) … The link comes here when it "
+        "is ready.",
+    },
+    "teams.report.ready": {
+        "nb": "Årsrapporten for {year} er klar ({format}, {size}). Lenken virker til {when}, "
+        "og den som har den, kan laste ned rapporten: ikke del den videre.",
+        "en": "The annual report for {year} is ready ({format}, {size}). The link works until "
+        "{when}, and anyone who has it can download the report: do not pass it on.",
+    },
+    "teams.report.download": {"nb": "Last ned", "en": "Download"},
+    "teams.report.failed": {
+        "nb": "Jeg fikk ikke laget rapporten. Prøv igjen om litt, eller bruk "
+        "`cohortbot report annual` på kommandolinjen.",
+        "en": "I could not make the report. Try again in a moment, or use "
+        "`cohortbot report annual` on the command line.",
+    },
+    "download.unknown.title": {"nb": "Fant ikke filen", "en": "File not found"},
+    "download.unknown.text": {
+        "nb": "Denne lenken kjenner jeg ikke. Be om en ny rapport i chatten med boten.",
+        "en": "I don't know this link. Ask for a new report in the chat with the bot.",
+    },
+    "download.expired.title": {"nb": "Lenken er utløpt", "en": "The link has expired"},
+    "download.expired.text": {
+        "nb": "Nedlastingslenker virker i et døgn. Skriv *rapport* til boten for en ny.",
+        "en": "Download links work for a day. Write *report* to the bot for a new one.",
     },
     "teams.roster.title": {"nb": "Medlemmer i teamet", "en": "Team members"},
     "teams.roster.summary": {
@@ -1894,7 +2016,9 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "utdanning fra påmeldingen; kull, klasse og status; oppgaver du har gjort og "
         "refleksjoner du skriver; svar på navngitte pulser (anonyme pulser lagres uten kobling "
         "til deg); lederens svar på påminnelser om deg; kollegagrupper og matching; "
-        "katalogprofilen din hvis du vil bli funnet; meldinger boten har sendt deg; samtykkene "
+        "katalogprofilen din hvis du vil bli funnet; prosjekter du legger i arkivet, med filen, "
+        "synlige bare for dem du velger (trekk dem tilbake med `/cohort archive mine`); "
+        "meldinger boten har sendt deg; samtykkene "
         "dine; og hvem i staben som har sett opplysningene.\n"
         "*Hvorfor:* for å gjennomføre utdanningen, involvere nærmeste leder, forebygge frafall, "
         "drive ledernettverkene og levere årsrapporten til oppdragsgiver (bare tall for grupper "
@@ -1912,7 +2036,9 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "gender and education from enrolment; cohort, class and status; assignments you have "
         "done and reflections you write; answers to named pulses (anonymous pulses are stored "
         "without any link to you); your line manager's answers to nudges about you; peer groups "
-        "and matching; your directory profile if you choose to be found; messages the bot sent "
+        "and matching; your directory profile if you choose to be found; projects you add to "
+        "the archive, with their file, seen only by those you choose (withdraw them with "
+        "`/cohort archive mine`); messages the bot sent "
         "you; your consents; and which staff members looked at your data.\n"
         "*Why:* to run the programme, involve your line manager, prevent dropout, run the "
         "leader networks and deliver the annual report to the funder (figures only for groups "
@@ -1973,6 +2099,444 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "privacy.withdraw.directory.none": {
         "nb": "Du er ikke synlig i katalogen, så det er ingenting å trekke.",
         "en": "You are not findable in the directory, so there is nothing to withdraw.",
+    },
+    # --- the Directorate as evaluator (bot/evaluator/) -----------------------------------
+    "evaluator.mail.subject": {
+        "nb": "Evalueringen av lederutdanningen",
+        "en": "The evaluation of the leadership programme",
+    },
+    "evaluator.mail.text": {
+        "nb": "Her er lenken til evalueringen: samlede resultater fra pulsmålingene og "
+        "årsrapporten, der små grupper er skjult. Du kan også foreslå spørsmål.\n\n{url}\n\n"
+        "Lenken virker til {until}. Ikke del den videre.",
+        "en": "Here is the link to the evaluation: aggregated pulse results and the annual "
+        "report, with small groups hidden. You can also propose questions.\n\n{url}\n\n"
+        "The link works until {until}. Do not share it.",
+    },
+    "evaluator.error.kind": {
+        "nb": "Velg en svartype: skala 1–5, 0–10 (NPS), valg eller fritekst.",
+        "en": "Choose an answer type: scale 1–5, 0–10 (NPS), choice or free text.",
+    },
+    "evaluator.error.text": {
+        "nb": "Spørsmålet må ha tekst, høyst {limit} tegn.",
+        "en": "The question needs a text of at most {limit} characters.",
+    },
+    "evaluator.error.choices": {
+        "nb": "Et valgspørsmål trenger 2 til {limit} ulike valg, ett per linje.",
+        "en": "A choice question needs 2 to {limit} different choices, one per line.",
+    },
+    "evaluator.error.choice_length": {
+        "nb": "Hvert valg kan ha høyst {limit} tegn.",
+        "en": "Each choice can have at most {limit} characters.",
+    },
+    "evaluator.error.no_choices": {
+        "nb": "Bare et valgspørsmål har valg.",
+        "en": "Only a choice question has choices.",
+    },
+    "evaluator.error.pulse_closed": {
+        "nb": "Den pulsmålingen er allerede sendt ut eller finnes ikke. Velg en annen.",
+        "en": "That pulse has already gone out or does not exist. Choose another.",
+    },
+    "evaluator.error.no_session": {
+        "nb": "Den samlingen finnes ikke.",
+        "en": "That session does not exist.",
+    },
+    "evaluator.error.no_proposal": {
+        "nb": "Fant ikke forslag {id}. Ingenting er endret.",
+        "en": "No proposal {id}. Nothing was changed.",
+    },
+    "evaluator.error.already_rejected": {
+        "nb": "Forslag {id} er allerede avslått. Ingenting er endret.",
+        "en": "Proposal {id} has already been rejected. Nothing was changed.",
+    },
+    "evaluator.error.already_accepted": {
+        "nb": "Forslag {id} er allerede tatt inn. Ingenting er endret.",
+        "en": "Proposal {id} has already been accepted. Nothing was changed.",
+    },
+    "evaluator.error.no_pulse": {
+        "nb": "Ingen kommende pulsmåling kan ta spørsmålet (alle er sendt ut). Legg inn en ny "
+        "pulsmåling i planen, eller velg en med --pulse. Ingenting er endret.",
+        "en": "No upcoming pulse can take the question (all have gone out). Add a pulse to the "
+        "plan, or choose one with --pulse. Nothing was changed.",
+    },
+    "evaluator.error.pulse_full": {
+        "nb": "«{title}» har allerede {limit} spørsmål fra Helsedirektoratet. Velg en annen "
+        "pulsmåling med --pulse. Ingenting er endret.",
+        "en": "“{title}” already has {limit} questions from the Directorate. Choose another "
+        "pulse with --pulse. Nothing was changed.",
+    },
+    "evaluator.error.reason": {
+        "nb": "Skriv en begrunnelse (høyst {limit} tegn).",
+        "en": "Give a reason (at most {limit} characters).",
+    },
+    "evaluator.page.title": {
+        "nb": "Evaluering for Helsedirektoratet",
+        "en": "Evaluation for the Directorate",
+    },
+    "evaluator.page.intro": {
+        "nb": "Samlede resultater fra pulsmålinger som er avsluttet siden {since}. Grupper med "
+        "færre enn {k} svar er skjult (*), og så mange andre at de skjulte ikke kan regnes ut. "
+        "Fritekstsvar vises ikke. Siden viser aldri enkeltpersoner.",
+        "en": "Aggregated results of pulses closed since {since}. Groups with fewer than {k} "
+        "answers are hidden (*), and as many others as it takes so the hidden ones cannot be "
+        "worked out. Free-text answers are not shown. The page never shows individuals.",
+    },
+    "evaluator.page.none": {
+        "nb": "Ingen pulsmålinger er avsluttet i perioden ennå.",
+        "en": "No pulse has closed in the period yet.",
+    },
+    "evaluator.page.pulse": {
+        "nb": "{title} ({cohort}), {opens}–{closes}",
+        "en": "{title} ({cohort}), {opens}–{closes}",
+    },
+    "evaluator.page.question": {
+        "nb": "Spørsmål {number}: {text}",
+        "en": "Question {number}: {text}",
+    },
+    "evaluator.page.text_question": {
+        "nb": "Fritekst: svarene vises ikke.",
+        "en": "Free text: the answers are not shown.",
+    },
+    "evaluator.page.reports": {"nb": "Årsrapporten", "en": "The annual report"},
+    "evaluator.page.report_link": {"nb": "Årsrapport {year}", "en": "Annual report {year}"},
+    "evaluator.page.propose": {"nb": "Foreslå et spørsmål", "en": "Propose a question"},
+    "evaluator.page.propose.text": {"nb": "Spørsmålet", "en": "The question"},
+    "evaluator.page.propose.kind": {"nb": "Svartype", "en": "Answer type"},
+    "evaluator.page.propose.choices": {
+        "nb": "Valg (bare for valgspørsmål, ett per linje)",
+        "en": "Choices (choice questions only, one per line)",
+    },
+    "evaluator.page.propose.pulse": {"nb": "For pulsmåling", "en": "For pulse"},
+    "evaluator.page.propose.any": {
+        "nb": "Neste pulsmåling (staben velger)",
+        "en": "The next pulse (staff choose)",
+    },
+    "evaluator.page.propose.submit": {"nb": "Send forslaget", "en": "Send the proposal"},
+    "evaluator.page.proposed": {
+        "nb": "Takk! Forslaget er sendt til programstaben.",
+        "en": "Thank you! The proposal has gone to the programme staff.",
+    },
+    "evaluator.page.proposed_already": {
+        "nb": "Dette forslaget er allerede sendt.",
+        "en": "This proposal has already been sent.",
+    },
+    "evaluator.page.back": {"nb": "Tilbake til evalueringen", "en": "Back to the evaluation"},
+    "evaluator.page.proposals": {"nb": "Forslag", "en": "Proposals"},
+    "evaluator.kind.scale5": {"nb": "Skala 1–5", "en": "Scale 1–5"},
+    "evaluator.kind.nps": {"nb": "0–10 (NPS)", "en": "0–10 (NPS)"},
+    "evaluator.kind.choice": {"nb": "Valg", "en": "Choice"},
+    "evaluator.kind.text": {"nb": "Fritekst", "en": "Free text"},
+    "evaluator.state.proposed": {"nb": "Foreslått", "en": "Proposed"},
+    "evaluator.state.accepted": {
+        "nb": "Tatt inn i «{title}»",
+        "en": "Added to “{title}”",
+    },
+    "evaluator.state.rejected": {"nb": "Avslått: {reason}", "en": "Rejected: {reason}"},
+    "evaluator.page.tampered.title": {"nb": "Lenken virker ikke", "en": "This link does not work"},
+    "evaluator.page.tampered.text": {
+        "nb": "Lenken er ufullstendig eller endret. Be programstaben om en ny lenke.",
+        "en": "The link is incomplete or has been changed. Ask the programme staff for a new link.",
+    },
+    "evaluator.page.expired.title": {"nb": "Lenken er utløpt", "en": "This link has expired"},
+    "evaluator.page.expired.text": {
+        "nb": "Lenken virker ikke lenger. Be programstaben om en ny lenke.",
+        "en": "The link no longer works. Ask the programme staff for a new link.",
+    },
+    "evaluator.page.revoked.title": {"nb": "Ingen tilgang", "en": "No access"},
+    "evaluator.page.revoked.text": {
+        "nb": "Denne lenken gir ikke lenger tilgang til evalueringen. Kontakt programstaben.",
+        "en": "This link no longer gives access to the evaluation. Contact the programme staff.",
+    },
+    "evaluator.page.stale.title": {"nb": "Skjemaet virker ikke", "en": "The form did not work"},
+    "evaluator.page.stale.text": {
+        "nb": "Ingenting er sendt. Åpne lenken på nytt og prøv igjen.",
+        "en": "Nothing was sent. Open the link again and try once more.",
+    },
+    "evaluator.home.title": {
+        "nb": "Spørsmål foreslått av Helsedirektoratet",
+        "en": "Questions proposed by the Directorate",
+    },
+    "evaluator.home.empty": {
+        "nb": "Ingen forslag venter.",
+        "en": "No proposals are waiting.",
+    },
+    "evaluator.home.item": {
+        "nb": "#{id} ({kind}): {text}\nGår inn i: {target}",
+        "en": "#{id} ({kind}): {text}\nGoes into: {target}",
+    },
+    "evaluator.home.no_target": {
+        "nb": "ingen kommende pulsmåling",
+        "en": "no upcoming pulse",
+    },
+    "evaluator.home.more": {
+        "nb": "… og {count} til (`cohortbot evaluator proposals`).",
+        "en": "… and {count} more (`cohortbot evaluator proposals`).",
+    },
+    "evaluator.home.accept": {"nb": "Ta inn", "en": "Accept"},
+    "evaluator.home.reject": {"nb": "Avslå", "en": "Reject"},
+    "evaluator.home.reject.title": {"nb": "Avslå forslaget", "en": "Reject the proposal"},
+    "evaluator.home.reject.reason": {
+        "nb": "Begrunnelse (vises for Helsedirektoratet)",
+        "en": "Reason (shown to the Directorate)",
+    },
+    "evaluator.accepted": {
+        "nb": "Forslag {id} er tatt inn som spørsmål {number} i «{title}».",
+        "en": "Proposal {id} was added as question {number} to “{title}”.",
+    },
+    "evaluator.accepted_already": {
+        "nb": "Forslag {id} var allerede tatt inn (spørsmål {number} i «{title}»).",
+        "en": "Proposal {id} had already been added (question {number} of “{title}”).",
+    },
+    "evaluator.rejected": {
+        "nb": "Forslag {id} er avslått.",
+        "en": "Proposal {id} was rejected.",
+    },
+    "evaluator.results.title": {
+        "nb": "Evaluering: avsluttede pulsmålinger",
+        "en": "Evaluation: closed pulses",
+    },
+    "evaluator.results.pulse": {
+        "nb": "{title} ({cohort}): {answered} av {invited} svarte",
+        "en": "{title} ({cohort}): {answered} of {invited} answered",
+    },
+    "evaluator.results.link": {
+        "nb": "Tabellene og årsrapporten finner du på evalueringssiden (be staben om lenke).",
+        "en": "The tables and the annual report are on the evaluation page (ask staff for a link).",
+    },
+    "report.evaluations.directorate": {
+        "nb": " (spørsmål fra Helsedirektoratet)",
+        "en": " (question from the Directorate)",
+    },
+    # --- the digital archive (bot/archive) ------------------------------------------------
+    "archive.error.missing": {
+        "nb": "Feltet «{field}» mangler. Ingenting er lagret.",
+        "en": "The field “{field}” is missing. Nothing was saved.",
+    },
+    "archive.error.too_long": {
+        "nb": "Feltet «{field}» er for langt: høyst {n} tegn. Ingenting er lagret.",
+        "en": "The field “{field}” is too long: {n} characters at most. Nothing was saved.",
+    },
+    "archive.error.visibility": {
+        "nb": "Synlighet må være nobody, cohort eller all, ikke «{value}». Ingenting er lagret.",
+        "en": "Visibility must be nobody, cohort or all, not “{value}”. Nothing was saved.",
+    },
+    "archive.error.url": {
+        "nb": "Lenken må være en hel http- eller https-adresse (høyst 1000 tegn). "
+        "Ingenting er lagret.",
+        "en": "The link must be a full http or https address (1000 characters at most). "
+        "Nothing was saved.",
+    },
+    "archive.error.keywords": {
+        "nb": "Høyst {n} stikkord. Ingenting er lagret.",
+        "en": "{n} keywords at most. Nothing was saved.",
+    },
+    "archive.error.keyword_long": {
+        "nb": "Et stikkord kan ha høyst {n} tegn. Ingenting er lagret.",
+        "en": "A keyword can have {n} characters at most. Nothing was saved.",
+    },
+    "archive.error.file_and_url": {
+        "nb": "Gi enten en fil eller en lenke, ikke begge. Ingenting er lagret.",
+        "en": "Give either a file or a link, not both. Nothing was saved.",
+    },
+    "archive.error.too_big": {
+        "nb": "Filen er for stor: høyst {mib} MiB. Ingenting er lagret.",
+        "en": "The file is too large: {mib} MiB at most. Nothing was saved.",
+    },
+    "archive.error.empty_file": {
+        "nb": "Filen er tom. Ingenting er lagret.",
+        "en": "The file is empty. Nothing was saved.",
+    },
+    "archive.error.no_file": {
+        "nb": "Finner ikke filen {name}. Ingenting er lagret.",
+        "en": "Cannot find the file {name}. Nothing was saved.",
+    },
+    "archive.error.unreadable": {
+        "nb": "Filen ser ut som {kind}, men kan ikke leses (skadet eller ufullstendig). "
+        "Ingenting er lagret.",
+        "en": "The file looks like a {kind} but cannot be read (damaged or incomplete). "
+        "Nothing was saved.",
+    },
+    "archive.error.unknown_owner": {
+        "nb": "Jeg finner ingen med e-posten {email}. Ingenting er lagret.",
+        "en": "I can't find anyone with the email {email}. Nothing was saved.",
+    },
+    "archive.error.no_cohort_owner": {
+        "nb": "Personen er ikke tatt opp i noe kull, så «cohort» kan ikke vise arbeidet til "
+        "noen. Velg nobody eller all. Ingenting er lagret.",
+        "en": "The person is not admitted to any cohort, so “cohort” would show the work to "
+        "nobody. Choose nobody or all. Nothing was saved.",
+    },
+    "archive.error.no_cohort": {
+        "nb": "Det finnes ikke noe pågående kull å vise materialet til. Velg nobody eller all. "
+        "Ingenting er lagret.",
+        "en": "There is no current cohort to show the material to. Choose nobody or all. "
+        "Nothing was saved.",
+    },
+    "archive.error.not_student": {
+        "nb": "Arkivet er for nåværende og tidligere studenter. Du står ikke i noe kull, så du "
+        "kan ikke legge til prosjekter.",
+        "en": "The archive is for current and former students. You are not in any cohort, so "
+        "you cannot add projects.",
+    },
+    "archive.error.not_allowed": {
+        "nb": "Bare programstaben kan legge til på vegne av andre.",
+        "en": "Only programme staff can add on behalf of others.",
+    },
+    "archive.error.no_item": {
+        "nb": "Finner ikke arkivoppføring {id} blant dine.",
+        "en": "Cannot find archive item {id} among yours.",
+    },
+    "archive.error.unknown_searcher": {
+        "nb": "Jeg finner ingen med e-posten {email}.",
+        "en": "I can't find anyone with the email {email}.",
+    },
+    "archive.visibility.nobody": {
+        "nb": "bare meg (og programstaben)",
+        "en": "only me (and programme staff)",
+    },
+    "archive.visibility.cohort": {"nb": "mitt kull", "en": "my cohort"},
+    "archive.visibility.all": {
+        "nb": "alle nåværende og tidligere studenter",
+        "en": "all current and former students",
+    },
+    "archive.search.title": {"nb": "Arkivet: {words}", "en": "The archive: {words}"},
+    "archive.browse.title": {"nb": "Arkivet", "en": "The archive"},
+    "archive.search.count": {
+        "nb": plural(
+            "total",
+            one="1 treff du kan se.",
+            other="{total} treff du kan se, viser {first}–{last}.",
+        ),
+        "en": plural(
+            "total",
+            one="1 result you may see.",
+            other="{total} results you may see, showing {first}–{last}.",
+        ),
+    },
+    "archive.search.more": {
+        "nb": plural(
+            "n",
+            one="… og 1 til. Skriv `/cohort archive {words} side {page}` for neste side.",
+            other="… og {n} til. Skriv `/cohort archive {words} side {page}` for neste side.",
+        ),
+        "en": plural(
+            "n",
+            one="… and 1 more. Type `/cohort archive {words} page {page}` for the next page.",
+            other="… and {n} more. Type `/cohort archive {words} page {page}` for the next page.",
+        ),
+    },
+    "archive.search.none": {
+        "nb": "Ingen treff du kan se for «{words}».",
+        "en": "No results you may see for “{words}”.",
+    },
+    "archive.search.empty": {
+        "nb": "Arkivet har ingenting du kan se ennå.",
+        "en": "The archive has nothing you may see yet.",
+    },
+    "archive.hit.by": {"nb": "av {name}", "en": "by {name}"},
+    "archive.hit.by_hidden": {
+        "nb": "av {name} (navnet vises ikke for andre)",
+        "en": "by {name} (name not shown to others)",
+    },
+    "archive.hit.material": {"nb": "fra programstaben", "en": "from the programme staff"},
+    "archive.hit.anonymous": {"nb": "navn ikke vist", "en": "name not shown"},
+    "archive.hit.keywords": {"nb": "Stikkord: {keywords}", "en": "Keywords: {keywords}"},
+    "archive.hit.link": {"nb": "Lenke: {url}", "en": "Link: {url}"},
+    "archive.button.download": {"nb": "Last ned", "en": "Download"},
+    "archive.button.change": {"nb": "Endre", "en": "Change"},
+    "archive.button.withdraw": {"nb": "Trekk tilbake", "en": "Withdraw"},
+    "archive.button.add": {"nb": "Legg til i arkivet", "en": "Add to the archive"},
+    "archive.download.ready": {
+        "nb": "Lenken til «{title}» virker i {minutes} minutter, bare for deg: {url}",
+        "en": "The link to “{title}” works for {minutes} minutes, for you only: {url}",
+    },
+    "archive.download.gone": {
+        "nb": "Filen finnes ikke lenger, eller du har ikke lenger tilgang til den.",
+        "en": "The file no longer exists, or you no longer have access to it.",
+    },
+    "archive.download.expired": {
+        "nb": "Lenken er utløpt. Søk opp oppføringen igjen for en ny lenke.",
+        "en": "The link has expired. Find the item again for a new link.",
+    },
+    "archive.download.tampered": {
+        "nb": "Lenken er ugyldig.",
+        "en": "The link is not valid.",
+    },
+    "archive.mine.title": {"nb": "Dine bidrag i arkivet", "en": "Your items in the archive"},
+    "archive.mine.none": {
+        "nb": "Du har ikke lagt noe i arkivet. Skriv `/cohort archive add` for å legge til "
+        "prosjektet ditt.",
+        "en": "You have not added anything to the archive. Type `/cohort archive add` to add "
+        "your project.",
+    },
+    "archive.mine.item": {
+        "nb": "*{title}*\nSynlig for: {visibility}. Navnet ditt vises: {shown}.",
+        "en": "*{title}*\nVisible to: {visibility}. Your name is shown: {shown}.",
+    },
+    "archive.mine.more": {
+        "nb": plural("n", one="… og 1 til.", other="… og {n} til."),
+        "en": plural("n", one="… and 1 more.", other="… and {n} more."),
+    },
+    "archive.withdraw.confirm": {
+        "nb": "«{title}» og filen slettes for godt. Vil du trekke det tilbake?",
+        "en": "“{title}” and its file will be deleted for good. Withdraw it?",
+    },
+    "archive.file.failed": {
+        "nb": "Jeg fikk ikke hentet filen fra Slack. Ingenting er lagret; prøv igjen.",
+        "en": "I could not fetch the file from Slack. Nothing was saved; try again.",
+    },
+    "archive.yes": {"nb": "ja", "en": "yes"},
+    "archive.no": {"nb": "nei", "en": "no"},
+    "archive.added": {
+        "nb": "«{title}» er lagt i arkivet (nr. {id}), synlig for: {visibility}. Du kan endre "
+        "eller trekke det tilbake med `/cohort archive mine`.",
+        "en": "“{title}” is in the archive (no. {id}), visible to: {visibility}. You can "
+        "change or withdraw it with `/cohort archive mine`.",
+    },
+    "archive.changed": {
+        "nb": "«{title}» er endret, synlig for: {visibility}.",
+        "en": "“{title}” was changed, visible to: {visibility}.",
+    },
+    "archive.withdrawn": {
+        "nb": "«{title}» er trukket tilbake: oppføringen og filen er slettet.",
+        "en": "“{title}” was withdrawn: the item and its file are deleted.",
+    },
+    "archive.modal.title": {"nb": "Legg til i arkivet", "en": "Add to the archive"},
+    "archive.modal.change_title": {"nb": "Endre i arkivet", "en": "Change in the archive"},
+    "archive.modal.submit": {"nb": "Lagre", "en": "Save"},
+    "archive.modal.cancel": {"nb": "Avbryt", "en": "Cancel"},
+    "archive.modal.intro": {
+        "nb": "Del prosjektoppgaven din eller annet materiale med andre studenter. Du velger "
+        "selv hvem som ser det og om navnet ditt vises, og kan endre eller trekke det "
+        "tilbake når som helst.",
+        "en": "Share your project or other material with other students. You choose who sees "
+        "it and whether your name is shown, and can change or withdraw it at any time.",
+    },
+    "archive.modal.intro_staff": {
+        "nb": "Legg til en forelesning eller annet materiale fra programstaben.",
+        "en": "Add a lecture or other material from the programme staff.",
+    },
+    "archive.field.title": {"nb": "Tittel", "en": "Title"},
+    "archive.field.summary": {"nb": "Sammendrag", "en": "Summary"},
+    "archive.field.keywords": {
+        "nb": "Stikkord (skilt med komma)",
+        "en": "Keywords (separated by commas)",
+    },
+    "archive.field.file": {"nb": "Fil (PDF eller Word)", "en": "File (PDF or Word)"},
+    "archive.field.url": {"nb": "… eller en lenke", "en": "… or a link"},
+    "archive.field.visibility": {"nb": "Hvem kan se det?", "en": "Who can see it?"},
+    "archive.field.show_name": {"nb": "Navnet ditt", "en": "Your name"},
+    "archive.field.show_name_option": {
+        "nb": "Vis navnet mitt sammen med arbeidet",
+        "en": "Show my name with the work",
+    },
+    "archive.usage": {
+        "nb": "• `/cohort archive <ord>` – søk i arkivet\n"
+        "• `/cohort archive add` – legg til prosjektet ditt\n"
+        "• `/cohort archive mine` – endre eller trekk tilbake det du har lagt til",
+        "en": "• `/cohort archive <words>` – search the archive\n"
+        "• `/cohort archive add` – add your project\n"
+        "• `/cohort archive mine` – change or withdraw what you have added",
     },
     # --- dates ---------------------------------------------------------------------------
     "date.at": {"nb": "kl.", "en": "at"},

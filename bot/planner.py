@@ -18,7 +18,7 @@ Every send time goes through the delivery engine's quiet hours and Norwegian hol
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,9 +35,10 @@ from bot.assignments import (
 )
 from bot.delivery import held_note
 from bot.identities import reach, teams_identities
-from bot.line_managers import plan_nudges
+from bot.line_managers.planning import answer_row_changes, nudge_changes, plan_nudges
 from bot.messages import DEFAULT_LOCALE, normalise_locale, t
 from bot.notifier import OutgoingMessage
+from bot.plan_changes import WRITE_CHUNK, PlanChanges, write_changes
 from bot.planner_hash import message_json
 from bot.settings import Settings
 from bot.timing import QuietHours, local_time, next_allowed
@@ -45,6 +46,7 @@ from storage.db import Database
 from storage.models import ERASED_EMAIL_SUFFIX, Assignment, DeliveryState
 from storage.queries import assignments as q
 from storage.queries import deliveries as dq
+from storage.queries import nudges as nq
 
 logger = logging.getLogger(__name__)
 
@@ -55,34 +57,38 @@ OVERDUE_NOTICE_AT = time(8, 0)
 # personal messages each for 6,000 participants); beyond it the plan is refused with a clear
 # error instead of filling the outbox (docs/plan-format.md, "Size limits").
 MAX_DELIVERIES_PER_COHORT = 500_000
-WRITE_CHUNK = 500  # rows per write transaction when re-planning: each commits in well under 1 s
 
 
 class PlanTooLarge(ValueError):
     """The plan implies more deliveries than the planner takes for one cohort."""
 
 
-@dataclass
-class PlanChanges:
-    """What re-planning a cohort changes in the outbox: only rows that differ are written."""
+def check_size(*, cohort_key: str, assignments: int, classes: int, taking_part: int) -> None:
+    """Raise PlanTooLarge when a cohort's plan would imply more than MAX_DELIVERIES_PER_COHORT
+    deliveries: about assignments × (classes + 3 × participants taking part)."""
+    implied = assignments * (classes + 3 * taking_part)
+    if implied > MAX_DELIVERIES_PER_COHORT:
+        raise PlanTooLarge(
+            f"the plan for cohort {cohort_key} implies about {implied:,} deliveries "
+            f"({assignments} assignments, {taking_part} participants); the planner "
+            f"takes at most {MAX_DELIVERIES_PER_COHORT:,} per cohort: split the cohort or "
+            "use fewer assignments or reminders"
+        )
 
-    inserts: list[dict[str, Any]] = field(default_factory=list)
-    updates: list[dict[str, Any]] = field(default_factory=list)
-    cancels: list[str] = field(default_factory=list)
-    wanted: int = 0  # deliveries the plan implies (new, changed and unchanged)
 
-    @property
-    def written(self) -> int:
-        return len(self.inserts) + len(self.updates)
-
-    def chunks(self, size: int = WRITE_CHUNK) -> list[PlanChanges]:
-        """The changes in pieces of at most `size` rows, for short write transactions."""
-        out = []
-        for what in ("inserts", "updates", "cancels"):
-            rows = getattr(self, what)
-            for i in range(0, len(rows), size):
-                out.append(PlanChanges(**{what: rows[i : i + size]}))
-        return out
+async def check_cohort_size(session: AsyncSession, cohort_id: int) -> None:
+    """`check_size` for the cohort as the session sees it (before a commit that would make
+    it too large: the caller rolls back, so nothing changes)."""
+    cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
+    if cohort is None:
+        return
+    participants = await q.list_participants(session=session, cohort_id=cohort_id)
+    check_size(
+        cohort_key=cohort.key,
+        assignments=len(await q.list_assignments(session=session, cohort_id=cohort_id)),
+        classes=len(await q.list_classes(session=session, cohort_id=cohort_id)),
+        taking_part=sum(1 for p in participants if p.taking_part),
+    )
 
 
 def _json(message: OutgoingMessage) -> dict[str, Any]:
@@ -96,9 +102,16 @@ async def plan_changes(
     settings: Settings,
     now: datetime,
     warnings: list[str] | None = None,
+    participants: list[q.ParticipantRow] | None = None,
+    assignment_ids: Collection[int] | None = None,
+    assignments: list[Assignment] | None = None,
 ) -> PlanChanges:
     """Work out what the cohort's plan implies and how it differs from the outbox. Reads only.
 
+    `participants` replaces the stored ones (an import's dry run counts what the planner would
+    do for the people it has not written). With `assignment_ids`, only those assignments'
+    deliveries are compared (a plan apply that changed them and nothing else); `assignments`
+    replaces the stored ones (a plan's dry run, whose new assignments are only in memory).
     Raises PlanTooLarge beyond MAX_DELIVERIES_PER_COHORT.
     """
     cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
@@ -106,8 +119,10 @@ async def plan_changes(
         raise ValueError(f"no cohort {cohort_id}")
     tz = cohort.timezone or settings.timezone
     classes = await q.list_classes(session=session, cohort_id=cohort_id)
-    participants = await q.list_participants(session=session, cohort_id=cohort_id)
-    assignments = await q.list_assignments(session=session, cohort_id=cohort_id)
+    if participants is None:
+        participants = await q.list_participants(session=session, cohort_id=cohort_id)
+    if assignments is None:
+        assignments = await q.list_assignments(session=session, cohort_id=cohort_id)
     done = {
         (p.assignment_id, p.person_id)
         for p in await q.list_progress(
@@ -116,14 +131,14 @@ async def plan_changes(
         if p.done_at is not None
     }
     taking_part = [p for p in participants if p.taking_part]
-    implied = len(assignments) * (len(classes) + 3 * len(taking_part))
-    if implied > MAX_DELIVERIES_PER_COHORT:
-        raise PlanTooLarge(
-            f"the plan for cohort {cohort.key} implies about {implied:,} deliveries "
-            f"({len(assignments)} assignments, {len(taking_part)} participants); the planner "
-            f"takes at most {MAX_DELIVERIES_PER_COHORT:,} per cohort: split the cohort or "
-            "use fewer assignments or reminders"
-        )
+    check_size(
+        cohort_key=cohort.key,
+        assignments=len(assignments),
+        classes=len(classes),
+        taking_part=len(taking_part),
+    )
+    if assignment_ids is not None:
+        assignments = [a for a in assignments if a.id in assignment_ids]
     sources = [source_for(a.id) for a in assignments if a.id is not None]
     existing = await dq.existing_for_sources(session=session, sources=sources)
     teams = await teams_identities(session, [p.person_id for p in taking_part])
@@ -167,15 +182,15 @@ async def plan_changes(
             changes.updates.append(values)
 
     messages: dict[tuple[Any, ...], dict[str, Any]] = {}
+    pending_by_source = pending_keys_by_source(existing)
+    # Send times depend on the assignment and the zone only: worked out once per zone, not
+    # once per participant (quiet hours and holidays cost a few calendar look-ups each).
+    times: dict[tuple[int, str], list[tuple[str, str, datetime]]] = {}
     for assignment in assignments:
         assert assignment.id is not None
         source = source_for(assignment.id)
         wanted: set[str] = set()
-        pending = {
-            k
-            for k, row in existing.items()
-            if row.state == DeliveryState.PENDING and k.startswith(source + ":")
-        }
+        pending = pending_by_source.get(source, set())
         post = _json(post_message(assignment, locale=DEFAULT_LOCALE, tz=tz))
         for klass in classes:
             if not klass.slack_channel_id:
@@ -221,12 +236,11 @@ async def plan_changes(
             transport, target = where.transport, where.target
             if target.endswith(ERASED_EMAIL_SUFFIX):
                 continue  # an erased person's stub, kept for a report: never messaged
-            for kind, key, raw in _personal_times(assignment, person.person_id, ptz):
-                when = next_allowed(raw, audience="participant", tz=ptz, policy=policy)
-                if kind == KIND_REMINDER and (
-                    when >= assignment.due_at or raw < assignment.release_at
-                ):
-                    continue  # a reminder after the deadline or before the post helps nobody
+            slots = times.get((assignment.id, ptz))
+            if slots is None:
+                slots = times[(assignment.id, ptz)] = _send_times(assignment, ptz, policy)
+            for kind, middle, when in slots:
+                key = f"{source}:{middle}:person:{person.person_id}"
                 if when < now:
                     # Its time has passed: a pending one is due to go (or waits for a paused
                     # transport) and is left alone; a missing one is not sent late.
@@ -256,20 +270,33 @@ async def plan_changes(
                     source=source,
                     person_id=person.person_id,
                 )
-        changes.cancels.extend(sorted(pending - wanted))
+        changes.cancels.extend((k, "no longer in the plan") for k in sorted(pending - wanted))
     return changes
 
 
-async def write_changes(
-    session: AsyncSession, changes: PlanChanges, *, now: datetime | None = None
-) -> int:
-    """Write the changes in the caller's transaction, a statement per kind; rows written."""
-    await dq.insert_deliveries(session=session, rows=changes.inserts, now=now)
-    await dq.update_pending_deliveries(session=session, rows=changes.updates, now=now)
-    await q.cancel_by_keys(
-        session=session, dedupe_keys=changes.cancels, reason="no longer in the plan", now=now
-    )
-    return changes.written
+def pending_keys_by_source(existing: dict[str, dq.ExistingDelivery]) -> dict[str, set[str]]:
+    """The pending rows' dedupe keys, by source (`assignment:7`, `nudge:3`: the key's start)."""
+    out: dict[str, set[str]] = {}
+    for k, row in existing.items():
+        if row.state == DeliveryState.PENDING:
+            out.setdefault(":".join(k.split(":", 2)[:2]), set()).add(k)
+    return out
+
+
+def _send_times(
+    assignment: Assignment, tz: str, policy: QuietHours
+) -> list[tuple[str, str, datetime]]:
+    """(kind, key middle, send time) of a participant's messages about an assignment in zone
+    `tz`, after quiet hours and holidays; reminders that would come after the deadline or
+    before the post are left out. The dedupe key is `{source}:{middle}:person:{id}`."""
+    out = []
+    for kind, key, raw in _personal_times(assignment, 0, tz):
+        when = next_allowed(raw, audience="participant", tz=tz, policy=policy)
+        if kind == KIND_REMINDER and (when >= assignment.due_at or raw < assignment.release_at):
+            continue  # a reminder after the deadline or before the post helps nobody
+        middle = key.removeprefix(source_for(assignment.id or 0) + ":").removesuffix(":person:0")
+        out.append((kind, middle, when))
+    return out
 
 
 async def plan_deliveries(
@@ -294,8 +321,7 @@ async def plan_deliveries(
         session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
     )
     written = await write_changes(session, changes, now=now)
-    cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
-    tz = (cohort.timezone if cohort else None) or settings.timezone
+    tz = await _cohort_tz(session, cohort_id, settings)
     written += await plan_nudges(session, cohort_id=cohort_id, tz=tz, settings=settings, now=now)
     return written
 
@@ -308,25 +334,57 @@ async def replan_cohort(
     now: datetime,
     warnings: list[str] | None = None,
     chunk: int = WRITE_CHUNK,
+    assignment_ids: Collection[int] | None = None,
+    nudge_ids: Collection[int] | None = None,
 ) -> int:
     """Re-plan a cohort while the bot runs: read without locking, then write only what changed,
-    `chunk` rows per transaction (so no transaction holds SQLite's write lock for long).
+    at most `chunk` rows per transaction (so no transaction holds SQLite's write lock for long).
+    With `assignment_ids` and `nudge_ids`, only those (a plan apply that changed only them);
+    the planner job re-plans everything.
 
-    Safe against concurrent changes: new rows are inserted only when their key is free, updates
-    and cancellations touch only rows still pending. Returns how many rows were written.
+    1. One read works out the assignment deliveries and the nudge answer rows that differ.
+    2. The missing answer rows are written (in pieces), since the managers' messages link them.
+    3. A second read works out the managers' messages that differ.
+    4. Everything is written in pieces: cancellations, then updates, then inserts.
+    Safe against concurrent changes and crashes: new rows are inserted only when their key is
+    free, updates and cancellations touch only rows still pending (`bot.plan_changes`), so a
+    run cut off part-way leaves what the next run completes. Returns how many rows were written.
     """
     async with db.session() as session:
         changes = await plan_changes(
-            session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+            session=session,
+            cohort_id=cohort_id,
+            settings=settings,
+            now=now,
+            warnings=warnings,
+            assignment_ids=assignment_ids,
         )
-        cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
-        tz = (cohort.timezone if cohort else None) or settings.timezone
+        tz = await _cohort_tz(session, cohort_id, settings)
+        answer_rows = await answer_row_changes(session, cohort_id=cohort_id, nudge_ids=nudge_ids)
+    for nudge_id, new, moved in answer_rows:
+        for i in range(0, max(len(new), len(moved)), chunk):
+            async with db.transaction() as session:
+                await nq.write_answer_rows(
+                    session=session,
+                    nudge_id=nudge_id,
+                    new=new[i : i + chunk],
+                    moved=moved[i : i + chunk],
+                )
+    async with db.session() as session:
+        changes.add(
+            await nudge_changes(
+                session, cohort_id=cohort_id, tz=tz, settings=settings, nudge_ids=nudge_ids
+            )
+        )
     for piece in changes.chunks(chunk):
         async with db.transaction() as session:
             await write_changes(session, piece, now=now)
-    async with db.transaction() as session:
-        nudges = await plan_nudges(session, cohort_id=cohort_id, tz=tz, settings=settings, now=now)
-    return changes.written + nudges
+    return changes.written
+
+
+async def _cohort_tz(session: AsyncSession, cohort_id: int, settings: Settings) -> str:
+    cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
+    return (cohort.timezone if cohort else None) or settings.timezone
 
 
 def _personal_times(

@@ -22,22 +22,24 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import sealed
+from bot import pulse_links, sealed
 from bot.delivery import cancel, schedule
 from bot.identities import Reach, reach, teams_identities
 from bot.messages import esc, format_when, normalise_locale, t
 from bot.notifier import Button, OutgoingMessage, Section
+from bot.reach import bounced, channel_of
 from bot.settings import Settings
 from bot.suppression import suppress_groups
 from bot.timing import QuietHours, next_allowed
 from storage.models import PersonIdentity, Pulse, PulseQuestion
 from storage.queries import pulses as q
+from storage.queries import reach as rq
 from storage.queries.people import record_audit
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,14 @@ class QuestionSpec:
 def respondent_token(settings: Settings, pulse_id: int, person_id: int) -> str:
     """Return HMAC-SHA256(secret, pulse, person) as hex: stable per person and pulse, unguessable."""
     return sealed.respondent_token(settings.signing_key, pulse_id, person_id)
+
+
+def earlier_tokens(settings: Settings, pulse_id: int, person_id: int) -> list[tuple[str, bytes]]:
+    """(token, key) under COHORTBOT_SECRET_KEY_PREVIOUS: receipts and named answers written
+    before a key rotation are still found and opened with the key they were written under."""
+    return [
+        (sealed.respondent_token(k, pulse_id, person_id), k) for k in settings.verification_keys[1:]
+    ]
 
 
 def source_of(pulse_id: int) -> str:
@@ -163,8 +173,41 @@ async def create_pulse(
 # --- messages ------------------------------------------------------------------------------
 
 
-def question_buttons(pulse_id: int, question: PulseQuestion, locale: str) -> tuple[Button, ...]:
-    """The one-click buttons for a question (the free-text one opens a modal)."""
+def question_buttons(
+    pulse_id: int, question: PulseQuestion, locale: str, *, link: EmailLink | None = None
+) -> tuple[Button, ...]:
+    """The one-click buttons for a question (the free-text one opens a modal).
+
+    With `link` (an email), every button is also a link to the answer page with its value
+    chosen: the page shows, only its form records (bot.pulse_links).
+    """
+    qid = question.id
+    buttons = _question_buttons(pulse_id, question, locale)
+    if link is None:
+        return buttons
+    out = []
+    for b in buttons:
+        value = None if b.action_id.startswith(TEXT_ACTION) else int(b.value.rsplit(":", 1)[1])
+        url = pulse_links.placeholder(
+            pulse_id=pulse_id,
+            person_id=link.person_id,
+            expires_at=link.expires_at,
+            question_id=qid if value is not None else None,
+            value=value,
+        )
+        out.append(replace(b, url=url))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class EmailLink:
+    """Whose answer page an email's buttons open, and until when."""
+
+    person_id: int
+    expires_at: datetime
+
+
+def _question_buttons(pulse_id: int, question: PulseQuestion, locale: str) -> tuple[Button, ...]:
     qid = question.id
     if question.kind == "scale5":
         values = [(str(v), str(v)) for v in range(1, 6)]
@@ -195,9 +238,17 @@ def question_hint(question: PulseQuestion, locale: str) -> str:
 
 
 def build_pulse_message(
-    pulse: Pulse, questions: list[PulseQuestion], *, locale: str, reminder: bool = False
+    pulse: Pulse,
+    questions: list[PulseQuestion],
+    *,
+    locale: str,
+    reminder: bool = False,
+    email_to: int | None = None,
 ) -> OutgoingMessage:
-    """The DM that asks the questions, saying exactly what kind of pulse it is."""
+    """The DM that asks the questions, saying exactly what kind of pulse it is.
+
+    `email_to` (a person id): the email version, whose buttons link to the answer page.
+    """
     loc = normalise_locale(locale)
     closes = format_when(pulse.closes_at, loc)
     kind = t("pulse.kind.anonymous" if pulse.anonymous else "pulse.kind.named", loc)
@@ -211,15 +262,21 @@ def build_pulse_message(
         when=closes,
     )
     sections = [Section(text=f"{lead}\n{kind}")]
+    link = None if email_to is None else EmailLink(email_to, pulse.closes_at)
     for question in questions:
         hint = question_hint(question, loc)
         text = f"*{question.position}. {esc(question.text)}*" + (f"\n_{hint}_" if hint else "")
-        sections.append(Section(text=text, buttons=question_buttons(pulse.id or 0, question, loc)))
+        buttons = question_buttons(pulse.id or 0, question, loc, link=link)
+        sections.append(Section(text=text, buttons=buttons))
+    context = t("pulse.invite.context", loc, when=closes)
+    if link is not None:
+        context += "\n\n" + t("pulse.email.context", loc)
     return OutgoingMessage(
         text=lead,
         title=esc(pulse.title),
+        subject=None if link is None else t("pulse.email.subject", loc, title=pulse.title),
         sections=tuple(sections),
-        context=t("pulse.invite.context", loc, when=closes),
+        context=context,
         locale=loc,
         meta={"pulse_id": pulse.id, "kind": REMINDER_KIND if reminder else INVITE_KIND},
     )
@@ -239,25 +296,38 @@ def _reach(row: Any, teams: dict[int, PersonIdentity]) -> Reach:
 
 
 async def invite(session: AsyncSession, pulse: Pulse, *, now: datetime, settings: Settings) -> int:
-    """Ask the pulse's audience by DM (one delivery each) and record who was asked; return how many.
+    """Ask the pulse's audience (one delivery each) and record who was asked; return how many.
 
-    People in neither Slack nor Teams are not asked (pulses are answered with buttons in chat),
-    so the response rate counts only people who could answer.
+    Each person is asked where they are reached: Slack, else Teams, else email (the buttons
+    then link to the answer page). Everybody asked counts as invited. How many were reached
+    by which channel, per class, is recorded (`pulse_reach`), with those nothing reaches (no
+    chat account and no address, or the address bounced) as "none": they are not asked.
     """
     assert pulse.id is not None
     questions = await q.list_questions(session=session, pulse_id=pulse.id)
     audience = await q.audience_rows(session=session, pulse=pulse)
     teams = await teams_identities(session, [r.person_id for r in audience])
-    people = [r for r in audience if r.slack_user_id or r.person_id in teams]
+    refused = await bounced(session, [r.email for r in audience if r.email])
+    people = []
+    reached: dict[tuple[int | None, str], int] = {}
+    for r in audience:
+        channel = channel_of(_reach(r, teams), bounced=refused)
+        reached[(r.class_id, channel)] = reached.get((r.class_id, channel), 0) + 1
+        if channel != "none":
+            people.append(r)
+    await rq.record_pulse_reach(session=session, pulse_id=pulse.id, counts=reached)
     await q.add_participations(
         session=session, pulse_id=pulse.id, person_ids=[r.person_id for r in people], invited_at=now
     )
     messages: dict[str, OutgoingMessage] = {}
     for r in people:
         loc = normalise_locale(r.locale)
-        message = messages.get(loc) or build_pulse_message(pulse, questions, locale=loc)
-        messages[loc] = message
         where = _reach(r, teams)
+        if where.transport == "email":
+            message = build_pulse_message(pulse, questions, locale=loc, email_to=r.person_id)
+        else:
+            message = messages.get(loc) or build_pulse_message(pulse, questions, locale=loc)
+            messages[loc] = message
         await schedule(
             session,
             now=now,
@@ -285,6 +355,8 @@ async def answered_people(
         rows = await q.invited_people(session=session, pulse_id=pulse.id)
         return {r.person_id for r in rows if r.answered and r.person_id in set(person_ids)}
     tokens = {respondent_token(settings, pulse.id, pid): pid for pid in person_ids}
+    for pid in person_ids:
+        tokens.update({tok: pid for tok, _ in earlier_tokens(settings, pulse.id, pid)})
     found = await q.receipt_tokens(session=session, pulse_id=pulse.id, tokens=list(tokens))
     return {tokens[tok] for tok in found}
 
@@ -305,7 +377,8 @@ async def send_reminders(
     assert pulse.id is not None
     invited = await q.invited_people(session=session, pulse_id=pulse.id)
     teams = await teams_identities(session, [r.person_id for r in invited])
-    people = [r for r in invited if r.slack_user_id or r.person_id in teams]
+    # Everybody asked, on whichever channel reaches them now (an anonymous pulse: all asked).
+    people = [r for r in invited if channel_of(_reach(r, teams)) != "none"]
     answered = (
         set()
         if pulse.anonymous
@@ -322,14 +395,21 @@ async def send_reminders(
         if next_allowed(due_at, audience=audience_kind(pulse), tz=tz, policy=policy) > now:
             waiting += 1
             continue
-        message = build_pulse_message(pulse, questions, locale=r.locale, reminder=True)
+        where = _reach(r, teams)
+        message = build_pulse_message(
+            pulse,
+            questions,
+            locale=r.locale,
+            reminder=True,
+            email_to=r.person_id if where.transport == "email" else None,
+        )
         if await schedule(
             session,
             now=now,
             key=reminder_key(pulse.id, r.person_id),
-            transport=_reach(r, teams).transport,
+            transport=where.transport,
             kind=REMINDER_KIND,
-            target=_reach(r, teams).target,
+            target=where.target,
             message=message,
             send_at=now,
             audience=audience_kind(pulse),
@@ -371,25 +451,38 @@ async def release(
     assert pulse.id is not None
     if not pulse.anonymous or pulse.released_at is not None:
         return Release()
-    key = settings.signing_key
     invited = [r.person_id for r in await q.invited_people(session=session, pulse_id=pulse.id)]
-    by_token = {respondent_token(settings, pulse.id, pid): pid for pid in invited}
+    # Each token under the key it was made with: the current one, and the previous one of a
+    # rotation (a receipt written before it and not touched since is still counted).
+    by_token: dict[str, tuple[int, bytes, int]] = {}
+    for pid in invited:
+        by_token[respondent_token(settings, pulse.id, pid)] = (pid, settings.signing_key, 0)
+        for age, (tok, k) in enumerate(earlier_tokens(settings, pulse.id, pid), 1):
+            by_token.setdefault(tok, (pid, k, age))
     questions = {x.id: x for x in await q.list_questions(session=session, pulse_id=pulse.id)}
-    opened: list[tuple[int, dict[int, dict[str, Any]]]] = []
+    found: dict[int, list[tuple[int, dict[int, dict[str, Any]]]]] = {}
     unopened = 0
     for receipt in await q.list_receipts(session=session, pulse_id=pulse.id):
-        pid = by_token.get(receipt.token)
+        pid, key, age = by_token.get(receipt.token, (None, b"", 0))
         try:
-            answers = sealed.unseal(
-                key, pulse_id=pulse.id, token=receipt.token, sealed=receipt.sealed
+            answers = (
+                sealed.unseal(key, pulse_id=pulse.id, token=receipt.token, sealed=receipt.sealed)
+                if pid is not None
+                else {}
             )
         except sealed.SealError:
             answers = {}
         if pid is None or not answers:
-            # Sealed under another key, or of someone no longer asked: it cannot count.
+            # Sealed under a key we no longer have, or of someone no longer asked: not counted.
             unopened += 1
             continue
-        opened.append((pid, answers))
+        found.setdefault(pid, []).append((age, answers))
+    opened: list[tuple[int, dict[int, dict[str, Any]]]] = []
+    for pid, versions in found.items():
+        merged: dict[int, dict[str, Any]] = {}
+        for _, answers in sorted(versions, key=lambda v: -v[0]):  # the newest key wins
+            merged.update(answers)
+        opened.append((pid, merged))
     classes = await q.classes_of(
         session=session, person_ids=[pid for pid, _ in opened], cohort_id=pulse.cohort_id
     )
@@ -601,7 +694,19 @@ async def _seal_answer(
     try:
         answers = sealed.unseal(key, pulse_id=pulse.id, token=token, sealed=receipt.sealed)
     except sealed.SealError:
-        answers = {}  # sealed under an earlier key: start again under this one
+        answers = {}  # does not open (tampered): start again under this key
+    for old_token, old_key in earlier_tokens(settings, pulse.id, person_id):
+        # Written before a key rotation: open it with the previous key, carry its answers into
+        # the receipt under the current key, and drop the old one (the click writes anyway).
+        old = await q.get_receipt(session=session, pulse_id=pulse.id, token=old_token)
+        if old is None:
+            continue
+        try:
+            earlier = sealed.unseal(old_key, pulse_id=pulse.id, token=old_token, sealed=old.sealed)
+        except sealed.SealError:
+            earlier = {}
+        answers = {**earlier, **answers}
+        await q.delete_receipt(session=session, pulse_id=pulse.id, token=old_token)
     before = answers.get(question_id)
     if before is not None and before.get("v") == value and before.get("t") == text:
         return "unchanged"
@@ -623,6 +728,12 @@ async def _store_named_answer(
 ) -> str:
     assert pulse.id is not None
     token = respondent_token(settings, pulse.id, person_id)
+    for old_token, _ in earlier_tokens(settings, pulse.id, person_id):
+        # An answer given before a key rotation: move it to the current token, so the new answer
+        # replaces it instead of counting twice.
+        await q.retoken_answer(
+            session=session, question_id=question_id, old_token=old_token, new_token=token
+        )
     before = await q.get_answer(session=session, question_id=question_id, respondent_token=token)
     if before is not None and before.value == value and before.text == text:
         return "unchanged"
@@ -696,3 +807,76 @@ async def find_question(
     questions = await q.list_questions(session=session, pulse_id=pulse_id)
     question = next((x for x in questions if x.id == question_id), None)
     return None if question is None else (pulse, question)
+
+
+# --- answering by email (the page behind an email's buttons, handlers/web/pulse_links) ----
+
+
+@dataclass(frozen=True)
+class EmailPage:
+    """What the answer page of one person's pulse link shows. Built by reading only."""
+
+    pulse: Pulse
+    questions: list[PulseQuestion]
+    locale: str
+    closed: str | None  # the "closed …" text when it no longer takes answers
+    invited: bool
+
+
+async def email_page(
+    session: AsyncSession, *, pulse_id: int, person_id: int, now: datetime
+) -> EmailPage | None:
+    """The page for a verified link, or None when the pulse or person is gone. Writes nothing."""
+    pulse = await q.get_pulse(session=session, pulse_id=pulse_id)
+    locale = await q.locale_of(session=session, person_id=person_id)
+    if pulse is None or locale is None:
+        return None
+    loc = normalise_locale(locale)
+    participation = await q.get_participation(
+        session=session, pulse_id=pulse_id, person_id=person_id
+    )
+    return EmailPage(
+        pulse=pulse,
+        questions=await q.list_questions(session=session, pulse_id=pulse_id),
+        locale=loc,
+        closed=closed_message(pulse, now=now, locale=loc),
+        invited=participation is not None,
+    )
+
+
+async def record_email_answers(
+    session: AsyncSession,
+    *,
+    pulse_id: int,
+    person_id: int,
+    answers: list[tuple[int, int | None, str | None]],
+    now: datetime,
+    settings: Settings,
+) -> list[AnswerOutcome]:
+    """Record the answers of one POST of the answer page, as the same clicks in Slack would.
+
+    Each (question id, value, text) goes through `record_answer`, in the caller's transaction:
+    for an anonymous pulse that is the person's sealed receipt and nothing else.
+    """
+    locale = await q.locale_of(session=session, person_id=person_id) or "nb"
+    questions = {x.id: x for x in await q.list_questions(session=session, pulse_id=pulse_id)}
+    for qid, value, text in answers:
+        question = questions.get(qid)
+        if question is None or not _valid(question, value, text):
+            # All or nothing: one bad answer in the form records none of them.
+            loc = normalise_locale(locale)
+            return [AnswerOutcome("invalid", t("pulse.answer.invalid", loc), None, question)]
+    return [
+        await record_answer(
+            session,
+            pulse_id,
+            person_id,
+            qid,
+            value,
+            text,
+            now=now,
+            settings=settings,
+            locale=locale,
+        )
+        for qid, value, text in answers
+    ]

@@ -11,7 +11,9 @@ The rules (settings `COHORTBOT_RETENTION_*`, defaults and reasons in docs/privac
 - audit entries: N days;
 - risk cases (the dropout digest's flags and staff notes): N days after their week;
 - inbound event ids: one day (Slack retries within minutes);
-- erased people's stubs: deleted once the report that needed them is delivered.
+- erased people's stubs: deleted once the report that needed them is delivered;
+- archive items of participants: N days after their last change, with their files; files no
+  row refers to (bot.archive.rights).
 
 `run_retention` takes `now`, so tests move time; `--dry-run` counts without changing anything.
 """
@@ -23,6 +25,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.archive import rights as archive_rights
+from bot.archive import store_for
+from bot.archive.files import discard
 from bot.claims import claim_once
 from bot.consent import record_consent
 from bot.rights import cohort_last_year, last_reported_year
@@ -41,6 +46,8 @@ DATA_CLASSES = (
     "risk_cases",
     "inbound_events",
     "erased_stubs",
+    "archive_items",
+    "archive_files",
 )
 
 
@@ -48,6 +55,7 @@ DATA_CLASSES = (
 class RetentionResult:
     dry_run: bool
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DATA_CLASSES, 0))
+    discard_files: list[str] = field(default_factory=list)
 
 
 def _iso_week(moment: datetime) -> str:
@@ -98,7 +106,21 @@ async def run_retention(
         session=session, before=now - EVENT_MEMORY, dry_run=dry_run
     )
     counts["erased_stubs"] = await _erased_stubs(session, settings, now=now, dry_run=dry_run)
+    counts["archive_items"], result.discard_files = await archive_rights.expire_items(
+        session, now=now, days=settings.retention_archive_days, dry_run=dry_run
+    )
     return result
+
+
+async def finish_archive(result: RetentionResult, settings: Settings, db: Database) -> None:
+    """After the commit: delete the expired items' files and every file no row refers to."""
+    if result.dry_run:
+        return
+    store = store_for(settings)
+    gone = await discard(store, result.discard_files)
+    async with db.session() as session:
+        gone += await archive_rights.sweep(session, store)
+    result.counts["archive_files"] = gone
 
 
 RETENTION_JOB = "retention"
@@ -118,6 +140,7 @@ async def run_once_today(
         if not await claim_once(session, job=RETENTION_JOB, subject="all", due=day, now=now):
             return None
         result = await run_retention(session, settings, now=now)
+    await finish_archive(result, settings, db)
     await db.purge_freed_space(
         full=False
     )  # also finishes an erasure's checkpoint a busy bot held up

@@ -22,6 +22,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
+from bot.archive import rights as archive_rights
+from bot.archive import store_for
 from bot.settings import Settings
 from bot.text import short
 from storage.emails import canonical_email
@@ -59,6 +61,7 @@ DATA_CLASS_ORDER = (
     "pulses",
     "pulse_answers",
     "matching",
+    "archive",
     "messages",
     "consents",
     "risk_cases",
@@ -140,6 +143,7 @@ async def export_person(
         classes[pc.data_class][_column_label(pc.table, pc.column)] = rows
     for table, _column, data_class in PERSON_ID_LISTS:
         classes[data_class][table] = await _groups(session, pid)
+    classes["archive"]["archive_files"] = await archive_rights.export_files(session, pid)
     addresses = await q.identifiers_of(session=session, person=person)
     classes["messages"] = [
         {
@@ -312,6 +316,10 @@ async def erase_person(
         return report
 
     await q.delete_deliveries(session=session, ids=[d.id for d in deliveries if d.id])
+    # Before the registry's plain deletes: the items' index entries and files go with them.
+    report.counts["archive items (with files)"] = await archive_rights.erase_items(
+        session, store_for(settings), pid
+    )
     for pc in PERSON_COLUMNS:
         if pc.data_class in ("messages", "audit") or (pc.table == "enrolment" and kept):
             continue
@@ -334,6 +342,8 @@ async def erase_person(
         await q.delete_person_row(session=session, person_id=pid)
     session.expunge(person)
     report.scrubbed = await q.scrub_identifiers(session=session, needles=needles)
+    if report.scrubbed.get("archive_item"):
+        await archive_rights.reindex_scrubbed(session, q.ERASED_MARK)
     await audit.record(
         session,
         actor=actor,
@@ -359,8 +369,9 @@ async def _delete_receipts(session: AsyncSession, settings: Settings, person_id:
 
     deleted = 0
     for pulse_id in await q.receipt_pulse_ids(session=session):
-        token = respondent_token(settings.signing_key, pulse_id, person_id)
-        deleted += await q.delete_receipt(session=session, pulse_id=pulse_id, token=token)
+        for key in settings.verification_keys:  # and a receipt from before a key rotation
+            token = respondent_token(key, pulse_id, person_id)
+            deleted += await q.delete_receipt(session=session, pulse_id=pulse_id, token=token)
     return deleted
 
 

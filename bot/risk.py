@@ -208,7 +208,12 @@ async def run_digest(session: AsyncSession, *, now: datetime, settings: Settings
         actor="system",
         action="risk.digest",
         subject=f"week:{week}",
-        detail={"cases": len(risks), "staff": len(staff)},
+        # Who the digest names to staff, so `cohortbot audit --person` finds it.
+        detail={
+            "cases": len(risks),
+            "staff": len(staff),
+            "person_ids": sorted({r.person_id for r in risks}),
+        },
     )
     return DigestResult(week, len(risks), len(staff))
 

@@ -65,6 +65,8 @@ class Settings(BaseModel):
     slack_post_channel_burst: int = Field(default=3, ge=1)
     slack_post_workspace_per_minute: int = Field(default=600, ge=1)
     staff_emails: tuple[str, ...] = ()
+    # The Directorate's evaluators: read-only, aggregates only, may propose questions.
+    evaluator_emails: tuple[str, ...] = ()
     local_mode: bool = False
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -91,12 +93,20 @@ class Settings(BaseModel):
     teams_mode: Literal["off", "dev", "on"] | None = None
     teams_conversation_per_second: float = Field(default=7.0, gt=0)
     teams_tenant_per_second: float = Field(default=50.0, gt=0)
+    # Microsoft Graph, for installing the app for people (outbox steps of kind "teams_install").
+    teams_graph_url: str = "https://graph.microsoft.com/v1.0"
+    teams_catalog_app_id: str | None = None  # the app's id in the organisation's app catalog
 
     # --- retention per data class (defaults and reasons in docs/privacy.md)
     retention_message_days: int = Field(default=90, ge=1, le=3650)
     retention_audit_days: int = Field(default=3 * 365, ge=30, le=3650)
     retention_risk_case_days: int = Field(default=365, ge=7, le=3650)
     retention_alumni_silent_days: int = Field(default=3 * 365, ge=30, le=3650)
+    retention_archive_days: int = Field(default=10 * 365, ge=30, le=36500)
+    # --- the digital archive (docs/archive.md): files in this directory, never the database
+    archive_dir: str = "./data/archive"
+    archive_max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=500 * 1024 * 1024)
+    archive_link_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     # Month and day the annual status report for the year before is due ("03-01": 1 March).
     report_due: str = "03-01"
 
@@ -230,6 +240,7 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_SLACK_POST_CHANNEL_BURST": "slack_post_channel_burst",
     "COHORTBOT_SLACK_POST_WORKSPACE_PER_MINUTE": "slack_post_workspace_per_minute",
     "COHORTBOT_STAFF_EMAILS": "staff_emails",
+    "COHORTBOT_EVALUATOR_EMAILS": "evaluator_emails",
     "COHORTBOT_EMULATOR_PORT": "emulator_port",
     "COHORTBOT_LOG_FORMAT": "log_format",
     "COHORTBOT_LOG_LEVEL": "log_level",
@@ -252,13 +263,20 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_TEAMS": "teams_mode",
     "COHORTBOT_TEAMS_CONVERSATION_PER_SECOND": "teams_conversation_per_second",
     "COHORTBOT_TEAMS_TENANT_PER_SECOND": "teams_tenant_per_second",
+    "TEAMS_GRAPH_URL": "teams_graph_url",
+    "TEAMS_CATALOG_APP_ID": "teams_catalog_app_id",
     "COHORTBOT_RISK_LOOKBACK_DAYS": "risk_lookback_days",
     # --- retention
     "COHORTBOT_RETENTION_MESSAGE_DAYS": "retention_message_days",
     "COHORTBOT_RETENTION_AUDIT_DAYS": "retention_audit_days",
     "COHORTBOT_RETENTION_RISK_CASE_DAYS": "retention_risk_case_days",
     "COHORTBOT_RETENTION_ALUMNI_SILENT_DAYS": "retention_alumni_silent_days",
+    "COHORTBOT_RETENTION_ARCHIVE_DAYS": "retention_archive_days",
     "COHORTBOT_REPORT_DUE": "report_due",
+    # --- the archive
+    "COHORTBOT_ARCHIVE_DIR": "archive_dir",
+    "COHORTBOT_ARCHIVE_MAX_FILE_BYTES": "archive_max_file_bytes",
+    "COHORTBOT_ARCHIVE_LINK_MINUTES": "archive_link_minutes",
 }
 
 
@@ -339,7 +357,7 @@ def _raw_values(environ: dict[str, str], env_file: Path | None) -> dict[str, Any
         if raw is None or raw.strip() == "":
             continue
         raw = raw.strip()
-        if field == "staff_emails":
+        if field in ("staff_emails", "evaluator_emails"):
             values[field] = tuple(canonical_email(e) for e in raw.split(",") if e.strip())
         else:
             values[field] = raw

@@ -48,6 +48,7 @@ class ListItem:
 
     text: str
     button: Button | None = None
+    person_ids: tuple[int, ...] = ()  # the people the line names (for the audit entry)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ async def _risk_items(
             by = r.followed_up_by or "?"
             when = format_when(r.followed_up_at, locale, tz)
             note = t("lists.risk.followed_up_by", locale, name=by, when=when)
-            items.append(ListItem(f"{head}\n{reasons}\n{note}"))
+            items.append(ListItem(f"{head}\n{reasons}\n{note}", person_ids=(r.person_id,)))
             continue
         items.append(
             ListItem(
@@ -140,6 +141,7 @@ async def _risk_items(
                     label=t("risk.digest.followed_up", locale),
                     value=str(r.id),
                 ),
+                person_ids=(r.person_id,),
             )
         )
     title = t("lists.risk.title", locale)
@@ -211,7 +213,8 @@ async def _manager_items(
                 label=t("nudge.staff.resend", locale),
                 value=str(c.nudge_answer_id),
             )
-        items.append(ListItem(manager_case_text(c, locale, settings.timezone), button))
+        shown = tuple(i for i in (c.manager_id, c.participant_id) if i is not None)
+        items.append(ListItem(manager_case_text(c, locale, settings.timezone), button, shown))
     counts = {s: sum(1 for c in cases if c.state == s) for s in FOLLOWUP_STATES}
     summary = t("lists.managers.summary", locale, **counts)
     return t("lists.managers.title", locale), summary, items
@@ -267,7 +270,8 @@ async def _failure_items(
                 transport=r.transport,
                 error=r.error or "?",
                 when=format_when(r.updated_at, locale, tz),
-            )
+            ),
+            person_ids=(r.person_id,) if r.person_id is not None else (),
         )
         for r in rows
     ]
@@ -306,6 +310,12 @@ async def read_page(
             actor_id=staff_id,
             action="staff_list.read",
             subject=f"{kind}:{arg}" if arg else kind,
-            detail={"page": page, "shown": len(shown), "total": len(items)},
+            detail={
+                "page": page,
+                "shown": len(shown),
+                "total": len(items),
+                # The people on this page (a page is bounded), for `cohortbot audit --person`.
+                "person_ids": sorted({i for item in shown for i in item.person_ids}),
+            },
         )
     return ListPage(kind, arg, title, summary, shown, page, pages, len(items))

@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "person",
     "retention",
     "audit",
+    "evaluator",
+    "archive",
     "teams",
 )
 for _name in COMMAND_MODULES:

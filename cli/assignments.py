@@ -52,7 +52,14 @@ async def _assignments(
             silent = await silent_managers(session, found.id)
             if names:
                 await audit_status_read(
-                    session, actor_id=None, actor="cli", subject=f"cohort:{found.id}"
+                    session,
+                    actor_id=None,
+                    actor="cli",
+                    subject=f"cohort:{found.id}",
+                    person_ids=[
+                        *(i for st in statuses for i in st.person_ids),
+                        *(i for s in silent for i in (s.manager_id, s.participant_id)),
+                    ],
                 )
     table = Table(title=f"Assignments in {found.name}", show_edge=False)
     for column in ("class", "assignment", "due", "done", "open", "overdue"):

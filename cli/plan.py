@@ -50,7 +50,7 @@ def plan_apply(
     try:
         report = run_async(apply())
     except PlanTooLarge as exc:
-        fail(f"{exc}; no deliveries were planned")
+        fail(f"{exc}; nothing was applied")
         return
     _print_plan_report(report)
 

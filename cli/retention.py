@@ -16,7 +16,7 @@ def retention_run(
 ) -> None:
     """Apply the retention rule of every data class now and print counts per class."""
     from bot.clock import SystemClock
-    from bot.retention import RetentionResult, run_retention
+    from bot.retention import RetentionResult, finish_archive, run_retention
 
     settings = load()
     require_schema(settings)
@@ -27,6 +27,7 @@ def retention_run(
                 result = await run_retention(
                     session, settings, now=SystemClock().now(), dry_run=dry_run
                 )
+            await finish_archive(result, settings, db)  # files, after the commit
             if not dry_run and any(result.counts.values()):
                 await db.purge_freed_space()
             return result

@@ -3,7 +3,9 @@
 It records every activity the bot sends, updates and replies, creates 1:1 conversations,
 serves rosters at `pagedmembers` (page by page), and can be told to answer the next calls
 with an error (429 with Retry-After, 412, 502, …) or to accept a post and lose its answer
-(`lose_next_answers`). Like the real Bot Framework connector it has no way to read a
+(`lose_next_answers`). It also plays Microsoft Graph's `POST /v1.0/users/{id}/teamwork/
+installedApps` (point TEAMS_GRAPH_URL at `<url>/v1.0`): an install is recorded, answered 201
+(409 the second time) and followed by the installationUpdate Teams would send the bot. Like the real Bot Framework connector it has no way to read a
 conversation's history back (the REST API has none: no GET of a conversation's activities),
 and it ignores activity ids the client proposes, as Teams does. It can also play the Teams channel's other
 half: `inbound(...)` posts a Bot Framework activity to the bot's `/api/messages` with this
@@ -13,6 +15,7 @@ to Teams as a page.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import itertools
 import json
@@ -43,6 +46,13 @@ class ConnectorState:
     faults: list[Fault] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)  # calls answered with a fault
     auth_headers: list[str | None] = field(default_factory=list)
+    # Microsoft Graph's installedApps, played here too: who may be installed for, what was, and
+    # the bot's URL to send the installationUpdate to (as Teams does after an install).
+    graph_users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    installed_apps: list[dict[str, Any]] = field(default_factory=list)
+    graph_calls: list[dict[str, Any]] = field(default_factory=list)
+    bot_url: str | None = None
+    pending: list[asyncio.Task[Any]] = field(default_factory=list)
     lose_answers: int = 0  # posts to accept and record, then drop the connection unanswered
     lost: list[str] = field(default_factory=list)  # ids of activities whose answer was lost
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -57,6 +67,25 @@ class ConnectorState:
         """Accept the next `times` posts (they arrive) but never answer them: the connection is
         dropped, as when the network fails on the way back. The bot cannot know they arrived."""
         self.lose_answers += times
+
+    def add_graph_user(self, user: str, email: str, name: str, tenant_id: str = "tenant-1") -> None:
+        """A person Graph knows (by Entra object id `aad-<user>` and by UPN `email`)."""
+        record = {
+            "id": f"29:{user}",
+            "aadObjectId": f"aad-{user}",
+            "email": email,
+            "userPrincipalName": email,
+            "name": name,
+            "tenantId": tenant_id,
+        }
+        self.graph_users[f"aad-{user}"] = record
+        self.graph_users[email.lower()] = record
+
+    async def settle(self) -> None:
+        """Wait until every installationUpdate this fake owes the bot has been delivered."""
+        while self.pending:
+            await asyncio.gather(*self.pending.copy(), return_exceptions=True)
+            self.pending = [t for t in self.pending if not t.done()]
 
     def sent_to(self, conversation_id: str) -> list[dict[str, Any]]:
         return [a for a in self.activities if a["conversation_id"] == conversation_id]
@@ -75,12 +104,57 @@ def _fault_for(state: ConnectorState, path: str) -> Fault | None:
     return None
 
 
+def _add_graph_routes(app: web.Application, state: ConnectorState) -> None:
+    """Graph's installedApps, and the installationUpdate Teams sends the bot afterwards."""
+
+    async def tell_bot_installed(record: dict[str, Any], service_url: str) -> None:
+        assert state.bot_url is not None
+        user = record["id"].removeprefix("29:")
+        conversation = f"a:{user}"
+        state.rosters[conversation] = [
+            {k: record[k] for k in ("id", "aadObjectId", "email", "userPrincipalName", "name")}
+        ]
+        body = activity(
+            "installationUpdate",
+            service_url=service_url,
+            conversation_id=conversation,
+            from_id=record["id"],
+            from_aad=record["aadObjectId"],
+            tenant_id=record["tenantId"],
+            action="add",
+        )
+        async with aiohttp.ClientSession() as http:
+            await inbound(http, state.bot_url, body)
+
+    async def install_app(request: web.Request) -> web.Response:
+        user = request.match_info["user"]
+        body = await request.json()
+        bind = str(body.get("teamsApp@odata.bind") or "")
+        state.graph_calls.append({"user": user, "bind": bind})
+        record = state.graph_users.get(user) or state.graph_users.get(user.lower())
+        if record is None:
+            return web.json_response({"error": {"code": "Request_ResourceNotFound"}}, status=404)
+        app_id = bind.rsplit("/", 1)[-1]
+        if not app_id:
+            return web.json_response({"error": {"code": "BadRequest"}}, status=400)
+        if any(i["aadObjectId"] == record["aadObjectId"] for i in state.installed_apps):
+            return web.json_response({"error": {"code": "Conflict"}}, status=409)
+        state.installed_apps.append({"aadObjectId": record["aadObjectId"], "app": app_id})
+        if state.bot_url:
+            # Teams tells the bot after the install, not within Graph's answer.
+            base = f"{request.url.scheme}://{request.url.host}:{request.url.port}"
+            state.pending.append(asyncio.ensure_future(tell_bot_installed(record, base)))
+        return web.json_response({"id": f"installed-{len(state.installed_apps)}"}, status=201)
+
+    app.router.add_post("/v1.0/users/{user}/teamwork/installedApps", install_app)
+
+
 def create_connector_app(state: ConnectorState) -> web.Application:
     app = web.Application()
 
     @web.middleware
     async def faults(request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path.startswith("/v3/"):
+        if request.path.startswith(("/v3/", "/v1.0/")):
             state.auth_headers.append(request.headers.get("Authorization"))
             fault = _fault_for(state, request.path)
             if fault is not None:
@@ -155,6 +229,7 @@ def create_connector_app(state: ConnectorState) -> web.Application:
     async def activities_json(_request: web.Request) -> web.Response:
         return web.json_response({"activities": state.activities, "updates": state.updates})
 
+    _add_graph_routes(app, state)
     app.router.add_post("/v3/conversations/{conversation}/activities", send)
     app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", send)
     app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", update)

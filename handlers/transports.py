@@ -25,7 +25,7 @@ def build_notifiers(
         client = make_slack_client(token=token, base_url=settings.slack_api_url, session=http)
         notifiers["slack"] = SlackNotifier(client, RateLimiter(RateLimits.from_settings(settings)))
     if settings.smtp_url:
-        notifiers["email"] = EmailNotifier(settings.smtp_url, settings.smtp_from)
+        notifiers["email"] = EmailNotifier.from_settings(settings)
     if settings.teams != "off" and http is not None:
         from handlers.teams.app import build_teams_notifier
 

@@ -34,6 +34,27 @@ def check_lengths(row: Any) -> None:
             raise ValueTooLong(str(mapper.local_table.name), column.key, int(limit))
 
 
+_LIMITS: dict[type, tuple[str, dict[str, int]]] = {}
+
+
+def check_values(model: type, values: dict[str, Any]) -> None:
+    """`check_lengths` for a plain row of `model` (a bulk insert or update's values)."""
+    known = _LIMITS.get(model)
+    if known is None:
+        mapper: Any = inspect(model)
+        limits = {}
+        for column in mapper.columns:
+            limit = getattr(column.type, "length", None)
+            if isinstance(limit, int) and limit > 0:
+                limits[column.key] = limit
+        known = _LIMITS[model] = (str(mapper.local_table.name), limits)
+    table, limits = known
+    for name, limit in limits.items():
+        value = values.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueTooLong(table, name, limit)
+
+
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     for row in (*session.new, *session.dirty):
         check_lengths(row)

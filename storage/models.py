@@ -147,8 +147,8 @@ class PersonIdentity(SQLModel, table=True):
     One row per person and platform. For Teams: the user's id in the bot's channel (`user_id`,
     "29:…"), their Entra (AAD) object id and tenant, and the conversation reference of their
     1:1 chat with the bot (`service_url` + `conversation_id`, the rest in `reference`), stored
-    when they install the app or write to it. Slack's id is still on `Person` (see
-    docs/delivery.md); it moves here when the Slack adapter stops reading it from there.
+    when they install the app or write to it. Slack's id is still on `Person`; the four steps
+    that move it here are in docs/delivery.md ("Slack ids on `person`: the migration path").
     """
 
     __tablename__ = "person_identity"
@@ -331,6 +331,16 @@ class PulseQuestion(SQLModel, table=True):
     kind: str = Field(max_length=16)  # scale5 | nps | choice | text
     text: str = Field(max_length=500)
     choices: list[str] = json_field(list)
+    # Set when the question came from the Directorate (an evaluator's proposal staff accepted):
+    # unique, so accepting one proposal twice can never add two questions. `plan apply` leaves
+    # these questions alone and keeps them after the plan's own (bot.plan_apply).
+    proposal_id: int | None = Field(
+        default=None,
+        foreign_key="evaluator_proposal.id",
+        nullable=True,
+        unique=True,
+        ondelete="SET NULL",
+    )
 
 
 class PulseParticipation(SQLModel, table=True):
@@ -379,6 +389,23 @@ class PulseResponseCount(SQLModel, table=True):
     answered: int = 0
 
 
+class PulseReach(SQLModel, table=True):
+    """How many of a pulse's audience were reached by which channel, per class, at invite time.
+
+    A recorded count (slack | teams | email | none), never a person: the results and the report
+    say per class how many were asked on Slack, in Teams, by email, and how many could not be
+    reached at all (no chat account and no usable email address).
+    """
+
+    __tablename__ = "pulse_reach"
+    __table_args__ = (UniqueConstraint("pulse_id", "class_id", "channel"),)
+    id: int | None = Field(default=None, primary_key=True)
+    pulse_id: int = fk("pulse.id")
+    class_id: int | None = fk("cohort_class.id", nullable=True, ondelete="SET NULL")
+    channel: str = Field(max_length=16)
+    people: int = 0
+
+
 class PulseAnswer(SQLModel, table=True):
     """An answer to one question.
 
@@ -406,6 +433,49 @@ class PulseAnswer(SQLModel, table=True):
 
 
 # --- networks and matching -----------------------------------------------------------------
+
+
+class ProposalState(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class EvaluatorProposal(SQLModel, table=True):
+    """A question the Directorate (an evaluator, COHORTBOT_EVALUATOR_EMAILS) proposes for a pulse.
+
+    `pulse_id` / `session_id` say what it is meant for (both optional); once accepted,
+    `pulse_id` is the pulse it went into and the question row points back (`proposal_id`).
+    `form_nonce` is the nonce of the page form that sent it: a double submit records once.
+    """
+
+    __tablename__ = "evaluator_proposal"
+    id: int | None = Field(default=None, primary_key=True)
+    proposed_by: str = Field(max_length=254)  # the evaluator's email (not a person row)
+    text: str = Field(max_length=500)
+    kind: str = Field(max_length=16)  # scale5 | nps | choice | text
+    choices: list[str] = json_field(list)
+    pulse_id: int | None = fk("pulse.id", nullable=True, ondelete="SET NULL")
+    session_id: int | None = fk("programme_session.id", nullable=True, ondelete="SET NULL")
+    state: str = Field(default=ProposalState.PROPOSED, max_length=16, index=True)
+    form_nonce: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = ts(default_now=True)
+    decided_at: datetime | None = ts()
+    decided_by: str | None = Field(default=None, max_length=120)  # "person:12" | "cli"
+    decided_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class EvaluatorLink(SQLModel, table=True):
+    """A signed link staff sent an evaluator: the token names this row, never the email."""
+
+    __tablename__ = "evaluator_link"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    created_at: datetime = ts(default_now=True)
+    expires_at: datetime = ts(nullable=False)
+    created_by: str = Field(max_length=120)
+    revoked_at: datetime | None = ts()
 
 
 class NetworkKind(StrEnum):
@@ -573,6 +643,23 @@ class JobClaim(SQLModel, table=True):
     created_at: datetime = ts(default_now=True)
 
 
+class ReportDownload(SQLModel, table=True):
+    """A rendered report waiting to be downloaded through a link (staff in Teams).
+
+    Only the SHA-256 of the link's random token is stored, so the database alone cannot make
+    a working link. The file holds published figures only (no names, no free text).
+    """
+
+    __tablename__ = "report_download"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    filename: str = Field(max_length=120)
+    content_type: str = Field(max_length=120)
+    content: bytes = Field(sa_type=LargeBinary, nullable=False)
+    created_at: datetime = ts(default_now=True)
+    expires_at: datetime = ts(nullable=False, index=True)
+
+
 # --- inbound, audit, risk ------------------------------------------------------------------
 
 
@@ -635,8 +722,52 @@ class RiskCase(SQLModel, table=True):
     note: str | None = text_field()
 
 
+# --- the digital archive (spec 7.2) --------------------------------------------------------
+
+
+class ArchiveVisibility(StrEnum):
+    """Who may see an archive item besides its owner and staff."""
+
+    NOBODY = "nobody"  # only the owner and staff
+    COHORT = "cohort"  # people enrolled in the item's cohort (current and former)
+    ALL = "all"  # every current and former student
+
+
+class ArchiveItem(SQLModel, table=True):
+    """A participant's project or staff's lecture or material in the archive.
+
+    The file itself lives in the archive store (a directory or S3), never here: `file_key` names
+    it there. `file_text` is the text extracted from a PDF or DOCX, for search only.
+    `owner_id` is None for staff material; `cohort_id` is whose cohort a `cohort` item is
+    shown to.
+    """
+
+    __tablename__ = "archive_item"
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = fk("person.id", nullable=True)
+    added_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    cohort_id: int | None = fk("cohort.id", nullable=True, ondelete="SET NULL")
+    kind: str = Field(default="project", max_length=16)  # project | material
+    title: str = Field(max_length=200)
+    summary: str = Field(sa_type=Text)
+    keywords: list[str] = json_field(list)
+    visibility: str = Field(default=ArchiveVisibility.NOBODY, max_length=8, index=True)
+    show_name: bool = False
+    url: str | None = Field(default=None, max_length=1000)
+    file_key: str | None = Field(default=None, max_length=200, unique=True)
+    file_name: str | None = Field(default=None, max_length=200)
+    file_type: str | None = Field(default=None, max_length=16)  # pdf | docx | other
+    file_size: int | None = None
+    file_sha256: str | None = Field(default=None, max_length=64)
+    file_text: str | None = text_field()
+    created_at: datetime = ts(default_now=True)
+    updated_at: datetime = ts(default_now=True)
+
+
 __all__ = [
     "ERASED_EMAIL_SUFFIX",
+    "ArchiveItem",
+    "ArchiveVisibility",
     "Assignment",
     "AssignmentProgress",
     "AuditEvent",

@@ -123,9 +123,10 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
+        archive_dir=str(tmp_path / "archive"),
         secret_key="test-secret-key-0123456789abcdef",
         slack_bot_token="xoxb-test-token",
         slack_signing_secret="test-signing-secret",

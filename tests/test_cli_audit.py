@@ -125,3 +125,80 @@ async def test_staff_home_deliveries_and_directory_search_are_audited(
     async with db.transaction() as s:
         assert await search_directory(s, "Tromsø", actor) == []
     assert len(await _entries(db)) == 2
+
+
+async def test_manager_and_staff_list_reads_name_the_people_shown_so_audit_person_finds_them(
+    db: Database, settings: Settings
+) -> None:
+    """Issue 12: `/cohort managers`, its follow-up view, the silent managers and every staff
+    list page keep the ids of the people shown; `audit --person` (read_log) finds each."""
+    from datetime import timedelta
+
+    from bot import audit
+    from bot.home import read_open_risk_cases
+    from bot.line_managers import followup_overview, involvement_overview
+    from bot.staff_lists import read_page
+    from storage.models import NudgeAnswer, RiskCase
+    from tests.utils.assignments import add_nudge, build_programme
+
+    async with db.transaction() as s:
+        w = await build_programme(s)
+        nudge = await add_nudge(s, w.cohort, send_at=NOW - timedelta(days=10))
+        s.add(
+            NudgeAnswer(
+                nudge_id=nudge.id,
+                participant_id=w.per.id,
+                manager_id=w.erik.id,
+                sent_at=NOW - timedelta(days=10),
+                escalated_at=NOW - timedelta(days=2),
+            )
+        )
+        s.add(RiskCase(person_id=w.ola.id, cohort_id=w.cohort.id, week="2026-W10", reasons=[]))
+        s.add(
+            Delivery(
+                dedupe_key="x:1",
+                transport="email",
+                kind="nudge",
+                target="kari@bergen.kommune.no",
+                person_id=w.kari.id,
+                send_at=NOW,
+                state="failed",
+                error="550",
+                attempts=1,
+            )
+        )
+    staff = w.staff.id
+    async with db.transaction() as s:
+        assert await followup_overview(s, staff_person_id=staff, now=NOW, settings=settings)
+        assert await involvement_overview(s, staff_person_id=staff)
+        for kind, arg in (("managers", str(w.cohort.id)), ("risk", ""), ("failures", "")):
+            page = await read_page(
+                s,
+                kind=kind,
+                arg=arg,
+                page=0,
+                locale="nb",
+                settings=settings,
+                now=NOW,
+                staff_id=staff,
+            )
+            assert page.items, kind
+        assert (await read_open_risk_cases(s, staff_id=staff)).cases
+
+    async def actions_about(person_id: int) -> list[tuple[str, str | None]]:
+        async with db.session() as s:
+            lines, _ = await audit.read_log(s, person_id=person_id)
+        return sorted((line.action, line.subject) for line in lines)
+
+    cohort = f"cohort:{w.cohort.id}"
+    shown_together = [
+        ("nudges.followup_read", cohort),
+        ("nudges.silent_read", cohort),
+        ("staff_list.read", f"managers:{w.cohort.id}"),
+    ]
+    assert await actions_about(w.erik.id) == shown_together
+    assert await actions_about(w.per.id) == shown_together
+    risk = await actions_about(w.ola.id)
+    assert risk == [("home.risk_cases.view", "week:2026-W10"), ("staff_list.read", "risk")]
+    assert await actions_about(w.kari.id) == [("staff_list.read", "failures")]
+    assert await actions_about(w.siri.id) == []  # shown nowhere

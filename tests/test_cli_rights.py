@@ -56,6 +56,7 @@ async def test_export_writes_documented_json_and_is_audited(
         "pulses",
         "pulse_answers",
         "matching",
+        "archive",
         "messages",
         "consents",
         "risk_cases",

@@ -3,6 +3,7 @@ message goes to, and the staff audit."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -111,13 +112,21 @@ def answer_label(answer: str, locale: str) -> str:
 
 
 async def audit_staff(
-    session: AsyncSession, staff_person_id: int | None, action: str, subject: str
+    session: AsyncSession,
+    staff_person_id: int | None,
+    action: str,
+    subject: str,
+    *,
+    person_ids: Iterable[int | None] | None = None,
 ) -> None:
-    """Audit what staff did (from the CLI when no person is given)."""
+    """Audit what staff did (from the CLI when no person is given); `person_ids`: the people a
+    view showed, kept in the entry so `cohortbot audit --person` finds it."""
+    ids = sorted({i for i in person_ids if i is not None}) if person_ids is not None else None
     await record_audit(
         session=session,
         actor=f"person:{staff_person_id}" if staff_person_id else "cli",
         actor_id=staff_person_id,
         action=action,
         subject=subject,
+        detail={"person_ids": ids, "shown": len(ids)} if ids is not None else None,
     )

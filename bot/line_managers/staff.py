@@ -146,7 +146,13 @@ async def involvement_overview(
     cohort = cohorts[0]
     assert cohort.id is not None
     silent = await silent_managers(session, cohort.id)
-    await audit_staff(session, staff_person_id, "nudges.silent_read", f"cohort:{cohort.id}")
+    await audit_staff(
+        session,
+        staff_person_id,
+        "nudges.silent_read",
+        f"cohort:{cohort.id}",
+        person_ids=[i for s in silent for i in (s.manager_id, s.participant_id)],
+    )
     return InvolvementOverview(
         cohort.id, cohort.name, await involvement_figures(session, cohort.id), silent
     )

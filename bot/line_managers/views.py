@@ -72,6 +72,7 @@ class ManagerCase:
     delivery: str | None
     transport: str | None
     error: str | None
+    participant_id: int | None = None  # for the audit of who was shown
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ async def manager_followup(
                 delivery=delivery,
                 transport=d.transport if d is not None else to.transport,
                 error=d.error if d is not None and delivery in ("failed", "held") else None,
+                participant_id=a.participant_id,
             )
         )
     order = {s: i for i, s in enumerate(FOLLOWUP_STATES)}
@@ -176,5 +178,11 @@ async def followup_overview(
     cohort = cohorts[0]
     assert cohort.id is not None
     cases = await manager_followup(session, cohort.id, now=now, settings=settings)
-    await audit_staff(session, staff_person_id, "nudges.followup_read", f"cohort:{cohort.id}")
+    await audit_staff(
+        session,
+        staff_person_id,
+        "nudges.followup_read",
+        f"cohort:{cohort.id}",
+        person_ids=[i for c in cases for i in (c.manager_id, c.participant_id)],
+    )
     return ManagerFollowup(cohort.id, cohort.name, cases)

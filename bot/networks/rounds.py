@@ -17,7 +17,6 @@ from bot.networks.shared import (
     ACTION_OPT_IN,
     IGNORED_LIMIT,
     PROMPT_COUNT,
-    ChannelAdmin,
     InvalidRequest,
     _audit_actor,
     _deliver,
@@ -142,13 +141,11 @@ async def close_round(
             audience="participant",
             source=f"network:{network.id}",
         )
-    await q.save_memberships(session=session)
     return ghosted
 
 
 async def run_matching_round(
     session: AsyncSession,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     network_id: int,

@@ -27,7 +27,7 @@ from bot.people_import.columns import (
 from bot.people_import.read import Table, normalise_header, read_csv, read_table, read_xlsx
 from bot.people_import.rows import PersonRow, validate_rows
 from bot.people_import.run import load_cohort_classes, run_import
-from bot.people_import.write import ImportReport, import_people
+from bot.people_import.write import ImportPlan, ImportReport, plan_import, write_import
 
 __all__ = [
     "EMAIL",
@@ -39,17 +39,19 @@ __all__ = [
     "SLACK_ID",
     "STATUSES",
     "ImportFileError",
+    "ImportPlan",
     "ImportRejected",
     "ImportReport",
     "PersonRow",
     "RowError",
     "Table",
-    "import_people",
     "load_cohort_classes",
     "normalise_header",
+    "plan_import",
     "read_csv",
     "read_table",
     "read_xlsx",
     "run_import",
     "validate_rows",
+    "write_import",
 ]

@@ -1,4 +1,14 @@
-"""Writing: people, enrolments and line-manager links, in the caller's transaction."""
+"""Writing: people, enrolments and line-manager links.
+
+An import is worked out first and written afterwards. `plan_import` reads what the database
+holds for the file's people (one read per table, plain rows, no ORM objects), compares it with
+the file in memory and checks everything (Slack ids held by others, status changes, column
+sizes) without writing: a dry run stops there, so it never opens a write transaction.
+`write_import` then writes only the rows that differ, with one statement per batch, in
+transactions of at most `WRITE_CHUNK` rows, so the running bot is never kept from the database
+for long. A write cut off part-way leaves people, enrolments or links that the same import run
+again completes (people are found by email; enrolments and links by their unique keys).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +24,11 @@ from bot.enrolment_status import STATUS_DATE_FIELD, StatusChange, StatusError, a
 from bot.messages import normalise_locale
 from bot.people_import.columns import ImportRejected, RowError
 from bot.people_import.rows import PersonRow
+from bot.plan_changes import WRITE_CHUNK
+from storage.db import Database
 from storage.models import CohortClass, Enrolment, EnrolmentStatus, LineManagerLink, Person
+from storage.queries import bulk
 from storage.queries import people as q
-from storage.types import utcnow
 
 
 @dataclass
@@ -189,27 +201,77 @@ async def _slack_ids_held_by_others(
     return blocked
 
 
+class _Row:
+    """A plain row as attributes (what `apply_change` and `_set` work on), without the ORM."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def values(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ImportPlan:
+    """What an import writes, worked out without writing. People not in the database yet have
+    a negative stand-in id until they are inserted (`write_import` swaps in the real ones)."""
+
+    report: ImportReport
+    cohort_id: int
+    now: datetime
+    people: dict[str, dict[str, Any]]  # email -> the person's values after the import
+    new_people: list[str] = field(default_factory=list)  # emails
+    person_updates: dict[str, dict[str, Any]] = field(default_factory=dict)  # email -> changes
+    new_enrolments: list[dict[str, Any]] = field(default_factory=list)
+    enrolment_updates: list[dict[str, Any]] = field(default_factory=list)  # id + changes
+    new_links: list[dict[str, Any]] = field(default_factory=list)
+    link_updates: list[dict[str, Any]] = field(default_factory=list)  # id + manager_id
+    enrolments: dict[int, dict[str, Any]] = field(default_factory=dict)  # person id -> after
+    links: dict[int, int] = field(default_factory=dict)  # participant id -> manager id, after
+
+    @property
+    def rows(self) -> int:
+        """Rows the write touches."""
+        return (
+            len(self.new_people)
+            + len(self.person_updates)
+            + len(self.new_enrolments)
+            + len(self.enrolment_updates)
+            + len(self.new_links)
+            + len(self.link_updates)
+        )
+
+
 @dataclass
 class _People:
     """The people an import touches, by email, and what changed for each."""
 
-    people: dict[str, Person]
+    people: dict[str, dict[str, Any]]
     blocked: set[str]  # emails whose Slack account someone else holds
-    now: datetime
+    defaults: dict[str, Any]
     changes: dict[str, list[str]] = field(default_factory=dict)
+    updates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    next_id: int = -1
 
     def upsert(self, email: str, values: dict[str, Any]) -> None:
         if email in self.blocked:
             values = {k: v for k, v in values.items() if k not in ("slack_user_id", "slack_active")}
         person = self.people.get(email)
         if person is None:
-            self.people[email] = Person(email=email, **values)
+            self.people[email] = {**self.defaults, **values, "email": email, "id": self.next_id}
+            self.next_id -= 1
             self.changes[email] = ["created"]
             return
-        changed = _set(person, values)
-        if changed:
-            person.updated_at = self.now
-            self.changes.setdefault(email, []).extend(changed)
+        changed = [k for k, v in values.items() if person.get(k) != v]
+        if not changed:
+            return
+        for k in changed:
+            person[k] = values[k]
+        if self.changes.get(email, [""])[0] != "created":
+            update = self.updates.setdefault(email, {"id": person["id"]})
+            update.update({k: values[k] for k in changed})
+            update["updated_at"] = self.defaults["updated_at"]
+        self.changes.setdefault(email, []).extend(changed)
 
     def changed(self, email: str, what: str) -> None:
         self.changes.setdefault(email, []).append(what)
@@ -218,42 +280,34 @@ class _People:
 def _sync_enrolment(
     r: PersonRow,
     person_id: int,
-    enrolment: Enrolment | None,
+    enrolment: _Row | None,
     *,
     cohort_id: int,
     class_id: int | None,
     today: date,
-) -> Enrolment | None:
-    """The enrolment to save for the row (new or changed); None when nothing changed.
+    defaults: dict[str, Any],
+) -> tuple[_Row, list[str]]:
+    """The row's enrolment after the import and the fields that changed ("created" for a new
+    one); no change: [].
 
     Status, credits and exam result follow the same rules as staff recording them by hand
     (bot.enrolment_status); a change that does not hold together raises StatusError.
     """
     created = enrolment is None
     if enrolment is None:
-        enrolment = Enrolment(person_id=person_id, cohort_id=cohort_id, class_id=class_id)
+        enrolment = _Row(
+            {**defaults, "person_id": person_id, "cohort_id": cohort_id, "class_id": class_id}
+        )
         changed = ["created"]
     else:
         changed = _set(enrolment, {"class_id": class_id})
     change = _wanted_change(enrolment, r, created=created)
     if change is not None:
         changed += apply_change(enrolment, change, today=today)
-    return enrolment if changed else None
+    return enrolment, changed
 
 
-def _sync_link(
-    person_id: int, manager_id: int, link: LineManagerLink | None, *, cohort_id: int
-) -> LineManagerLink | None:
-    """The line-manager link to save (new or moved to another manager); None when unchanged."""
-    if link is None:
-        return LineManagerLink(participant_id=person_id, manager_id=manager_id, cohort_id=cohort_id)
-    if link.manager_id != manager_id:
-        link.manager_id = manager_id
-        return link
-    return None
-
-
-async def import_people(
+async def plan_import(
     *,
     session: AsyncSession,
     cohort_id: int,
@@ -262,37 +316,42 @@ async def import_people(
     directory_users: Sequence[DirectoryUser] | None = None,
     today: date,
     report: ImportReport,
+    now: datetime,
     progress: Callable[[int], None] | None = None,
-    now: datetime | None = None,
-) -> ImportReport:
-    """Create or update people, enrolments and line-manager links, in the caller's transaction.
+) -> ImportPlan:
+    """Work out what importing `rows` into the cohort changes: reads only, writes nothing.
 
     Blank cells leave what is stored alone, so a file with fewer details never wipes data.
-    Raises ImportRejected, before writing anything, when the file gives a Slack user id that
-    another person already holds.
+    Raises ImportRejected when the file gives a Slack user id that another person already
+    holds or a status change that does not hold together, and ValueTooLong for a value longer
+    than its column: all before anything is written.
     """
     report.rows = len(rows)
     class_ids = {c.key: c.id for c in classes}
     slack = _Slack(directory_users, report)
     managers = _managers_to_create(rows)
+    emails = [*{r.email for r in rows}, *managers]
     people = {
-        p.email: p
-        for p in await q.list_people_by_emails(
-            session=session, emails=[*{r.email for r in rows}, *managers]
+        p["email"]: p
+        for p in await bulk.rows_where_in(
+            session=session, model=Person, column="email", values=emails
         )
     }
     enrolments = {
-        e.person_id: e for e in await q.list_enrolments(session=session, cohort_id=cohort_id)
+        e["person_id"]: _Row(e)
+        for e in await bulk.rows_where(
+            session=session, model=Enrolment, column="cohort_id", value=cohort_id
+        )
     }
     links = {
-        link.participant_id: link
-        for link in await q.list_line_manager_links(session=session, cohort_id=cohort_id)
+        link["participant_id"]: link
+        for link in await bulk.rows_where(
+            session=session, model=LineManagerLink, column="cohort_id", value=cohort_id
+        )
     }
     blocked = await _slack_ids_held_by_others(session, rows, managers, slack, report)
 
-    # updated_at stamps: the caller's clock; the wall clock only when the caller has none.
-    now = now or utcnow()
-    touched = _People(people, blocked, now)
+    touched = _People(people, blocked, bulk.defaults(Person, now=now))
     for r in rows:
         values: dict[str, Any] = {"name": r.name, **r.profile}
         if r.locale:
@@ -302,48 +361,24 @@ async def import_people(
             values["slack_user_id"] = r.slack_user_id
         touched.upsert(r.email, values)
     for email, name in managers.items():
-        existing = email in people
+        existing = email in people and touched.changes.get(email, [""])[0] != "created"
         values = {"name": name} if name else {} if existing else {"name": email.split("@")[0]}
         values.update(slack.values(email, None))
         touched.upsert(email, values)
         if email in touched.changes:
             (report.managers_updated if existing else report.managers_created).append(email)
-    if touched.changes:
-        await q.save_rows(session=session, rows=[people[e] for e in touched.changes])
 
-    dirty: list[Any] = []
-    status_errors: list[RowError] = []
-    for r in rows:
-        person = people[r.email]
-        assert person.id is not None
-        try:
-            enrolment = _sync_enrolment(
-                r,
-                person.id,
-                enrolments.get(person.id),
-                cohort_id=cohort_id,
-                class_id=class_ids[r.class_key],
-                today=today,
-            )
-        except StatusError as exc:
-            status_errors.append(RowError(r.row, str(exc)))
-            enrolment = None
-        if enrolment is not None:
-            dirty.append(enrolment)
-            touched.changed(r.email, "enrolment")
-        if r.line_manager_email:
-            manager = people[r.line_manager_email]
-            assert manager.id is not None
-            link = _sync_link(person.id, manager.id, links.get(person.id), cohort_id=cohort_id)
-            if link is not None:
-                dirty.append(link)
-                touched.changed(r.email, "line_manager")
-        if progress is not None:
-            progress(1)
-    if status_errors:
-        raise ImportRejected(status_errors)
-    if dirty:
-        await q.save_rows(session=session, rows=dirty)
+    plan = ImportPlan(report=report, cohort_id=cohort_id, now=now, people=people)
+    plan.new_people = [e for e, what in touched.changes.items() if what[0] == "created"]
+    plan.person_updates = touched.updates
+    _plan_enrolments_and_links(plan, rows, touched, enrolments, links, class_ids, today, progress)
+    plan.enrolments = {pid: e.values() for pid, e in enrolments.items()}
+    for pid, link in links.items():
+        plan.links.setdefault(pid, link["manager_id"])
+    bulk.check_rows(Person, (people[e] for e in plan.new_people))
+    bulk.check_rows(Person, plan.person_updates.values())
+    bulk.check_rows(Enrolment, plan.new_enrolments)
+    bulk.check_rows(Enrolment, plan.enrolment_updates)
 
     for r in rows:
         done = touched.changes.get(r.email)
@@ -353,4 +388,124 @@ async def import_people(
             report.created.append(r.email)
         else:
             report.updated.append(r.email)
-    return report
+    return plan
+
+
+def _plan_enrolments_and_links(
+    plan: ImportPlan,
+    rows: Sequence[PersonRow],
+    touched: _People,
+    enrolments: dict[int, _Row],
+    links: dict[int, dict[str, Any]],
+    class_ids: dict[str, int | None],
+    today: date,
+    progress: Callable[[int], None] | None,
+) -> None:
+    people = touched.people
+    defaults = bulk.defaults(Enrolment, now=plan.now)
+    status_errors: list[RowError] = []
+    for r in rows:
+        person_id = people[r.email]["id"]
+        try:
+            enrolment, changed = _sync_enrolment(
+                r,
+                person_id,
+                enrolments.get(person_id),
+                cohort_id=plan.cohort_id,
+                class_id=class_ids[r.class_key],
+                today=today,
+                defaults=defaults,
+            )
+        except StatusError as exc:
+            status_errors.append(RowError(r.row, str(exc)))
+            changed = []
+        else:
+            enrolments[person_id] = enrolment
+            if changed and changed[0] == "created":
+                plan.new_enrolments.append(enrolment.values())
+            elif changed:
+                plan.enrolment_updates.append(
+                    {
+                        "id": enrolment.values()["id"],
+                        **{k: getattr(enrolment, k) for k in set(changed)},
+                    }
+                )
+        if changed:
+            touched.changed(r.email, "enrolment")
+        if r.line_manager_email:
+            manager_id = people[r.line_manager_email]["id"]
+            link = links.get(person_id)
+            if link is None:
+                plan.new_links.append(
+                    {
+                        "participant_id": person_id,
+                        "manager_id": manager_id,
+                        "cohort_id": plan.cohort_id,
+                    }
+                )
+                plan.links[person_id] = manager_id
+                touched.changed(r.email, "line_manager")
+            elif link["manager_id"] != manager_id:
+                plan.link_updates.append({"id": link["id"], "manager_id": manager_id})
+                plan.links[person_id] = manager_id
+                touched.changed(r.email, "line_manager")
+        if progress is not None:
+            progress(1)
+    if status_errors:
+        raise ImportRejected(status_errors)
+
+
+async def write_import(db: Database, plan: ImportPlan, *, chunk: int = WRITE_CHUNK) -> None:
+    """Write what `plan_import` worked out, at most `chunk` rows per transaction.
+
+    New people first (a person someone else created meanwhile under the same email is left
+    as it is and used), then their ids are read back, then changed people, enrolments and
+    links. Each insert leaves a row whose unique key exists alone, so running the same import
+    again after a crash completes it and duplicates nothing.
+    """
+    new = [plan.people[e] for e in plan.new_people]
+    for i in range(0, len(new), chunk):
+        async with db.transaction() as session:
+            await bulk.insert_many(
+                session=session,
+                model=Person,
+                rows=[{k: v for k, v in p.items() if k != "id"} for p in new[i : i + chunk]],
+                conflict=["email"],
+            )
+    real: dict[int, int] = {}
+    if new:
+        async with db.session() as session:
+            found = {
+                p["email"]: p["id"]
+                for p in await bulk.rows_where_in(
+                    session=session, model=Person, column="email", values=plan.new_people
+                )
+            }
+        for person in new:
+            real[person["id"]] = found[person["email"]]
+            person["id"] = found[person["email"]]
+
+    def ids(row: dict[str, Any], *names: str) -> dict[str, Any]:
+        return {**row, **{n: real.get(row[n], row[n]) for n in names}}
+
+    enrolments = [
+        {k: v for k, v in ids(e, "person_id").items() if k != "id"} for e in plan.new_enrolments
+    ]
+    links = [ids(link, "participant_id", "manager_id") for link in plan.new_links]
+    link_updates = [ids(link, "manager_id") for link in plan.link_updates]
+    steps: list[tuple[str, Any, list[dict[str, Any]], list[str] | None]] = [
+        ("update", Person, list(plan.person_updates.values()), None),
+        ("insert", Enrolment, enrolments, ["person_id", "cohort_id"]),
+        ("update", Enrolment, plan.enrolment_updates, None),
+        ("insert", LineManagerLink, links, ["participant_id", "cohort_id"]),
+        ("update", LineManagerLink, link_updates, None),
+    ]
+    for how, model, rows, conflict in steps:
+        for i in range(0, len(rows), chunk):
+            async with db.transaction() as session:
+                if how == "insert":
+                    await bulk.insert_many(
+                        session=session, model=model, rows=rows[i : i + chunk], conflict=conflict
+                    )
+                else:
+                    await bulk.update_many(session=session, model=model, rows=rows[i : i + chunk])

@@ -226,6 +226,22 @@ def register(teams: Any, runtime: Runtime) -> None:
             card = await staff_card(context, str(values.get("verb", "")), values)
             await reply_card(teams, context.activity, card)
 
+    from handlers.teams import profile
+
+    async def profile_card(context: Any, data: dict[str, Any]) -> dict[str, Any]:
+        actor = await identify(runtime, teams.connector, incoming(context.activity))
+        if actor.person is None:
+            return text_card(t("error.unknown_user", actor.locale))
+        return await profile.save_profile(runtime, actor, data)
+
+    @agent.adaptive_card.action_execute(profile.SAVE_VERB)
+    async def on_profile(context: Any, _state: Any, data: Any) -> Any:
+        return card_response(await profile_card(context, _data(data)))
+
+    @agent.adaptive_card.action_submit(profile.SAVE_VERB)
+    async def on_profile_submit(context: Any, _state: Any, data: Any) -> None:
+        await reply_card(teams, context.activity, await profile_card(context, _data(data)))
+
     for pattern in VERBS:
 
         @agent.adaptive_card.action_execute(pattern)

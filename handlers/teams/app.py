@@ -122,6 +122,26 @@ def build_teams_notifier(settings: Any, http: aiohttp.ClientSession) -> TeamsNot
     )
 
 
+def build_app_installer(settings: Any, http: aiohttp.ClientSession) -> Any:
+    """The "teams_install" transport (Graph) when TEAMS_CATALOG_APP_ID is set, else None."""
+    from handlers.teams.graph import GRAPH_SCOPES, AppInstaller, TeamsGraph
+
+    mode = settings.teams
+    if mode == "off" or not settings.teams_catalog_app_id:
+        return None
+    token = None
+    if mode == "on":
+        token = msal_token_source(
+            app_id=settings.teams_app_id,
+            password=settings.teams_app_password,
+            tenant_id=settings.teams_tenant_id,
+            resource="https://graph.microsoft.com",
+            scopes=GRAPH_SCOPES,
+        )
+    graph = TeamsGraph(http, base_url=settings.teams_graph_url, mode=mode, token=token)
+    return AppInstaller(graph, settings.teams_catalog_app_id)
+
+
 def register_handlers(teams: TeamsBot, runtime: Runtime) -> None:
     """Every Teams handler, one module per surface, like handlers/slack/."""
     from handlers.teams import actions, commands, install

@@ -117,8 +117,11 @@ def _section_elements(
             }
         )
     plain_buttons: list[Button] = []
+    links: list[Button] = []
     for button in section.buttons:
-        if button.action_id in TEXT_VERBS or button.action_id.startswith(PULSE_TEXT_PREFIX):
+        if button.url and button.url.startswith(("https://", "http://")):
+            links.append(button)  # a link (a download): opened by the client, not a verb
+        elif button.action_id in TEXT_VERBS or button.action_id.startswith(PULSE_TEXT_PREFIX):
             out.extend(_text_inputs(button, index, carry, locale))
         else:
             plain_buttons.append(button)
@@ -138,6 +141,7 @@ def _section_elements(
                 ],
             }
         )
+    out.extend(_open_url(b.label, str(b.url)) for b in links)
     if note:
         out.append(text_block(f"✅ {note}", isSubtle=True, spacing="Small"))
     return out

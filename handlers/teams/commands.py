@@ -2,8 +2,9 @@
 commands, in bokmål and English. Anything unknown gets a pointer to *help*.
 
 Fully in Teams: help, next ("what's next", Home's content), assignments, results (with the
-chart as an image), managers, deliveries, announce (handlers/teams/announce.py). report says
-where to do it for now (Slack or the CLI).
+chart as an image), managers, deliveries, announce (handlers/teams/announce.py), report (a
+download link, handlers/teams/report.py), find (the directory, handlers/teams/networks.py),
+profile and matching (handlers/teams/profile.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from bot import audit
 from bot.assignments import (
     audit_status_read,
     class_keys,
@@ -33,6 +35,8 @@ from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
 from handlers.teams.install import send_card
 from handlers.teams.networks import find_command
+from handlers.teams.profile import matching_command, profile_command
+from handlers.teams.report import report_command
 from handlers.teams.views import (
     deliveries_message,
     help_message,
@@ -89,6 +93,7 @@ async def assignments_command(runtime: Runtime, actor: Actor, args: str, reply: 
                 actor_id=actor.person_id,
                 actor=f"person:{actor.person_id}",
                 subject=f"class:{class_id}",
+                person_ids=[i for st in statuses for i in st.person_ids],
             )
             await reply(status_message(statuses, locale=locale, with_names=True, classes=[]))
             return
@@ -128,8 +133,17 @@ async def managers_command(runtime: Runtime, actor: Actor, args: str, reply: Rep
 
 
 async def deliveries_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
-    async with runtime.db.session() as session:
+    async with runtime.db.transaction() as session:
         overview = await delivery_overview(session)
+        # Failures name people: audited like `/cohort deliveries` in Slack.
+        await audit.record_people_read(
+            session,
+            actor_id=actor.person_id,
+            action="deliveries.view",
+            subject="teams:deliveries",
+            person_ids=[f.person_id for f in overview.failures],
+            detail={"failures": len(overview.failures)},
+        )
     await reply(deliveries_message(overview, locale=actor.locale))
 
 
@@ -144,17 +158,6 @@ async def reply_card_raw(reply: Reply, card: dict[str, Any]) -> None:
     await reply(None, card=card)
 
 
-def not_yet(command: str, cli: str) -> Command:
-    async def run(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
-        await reply(
-            text_message(
-                t("teams.not_available", actor.locale, command=command, cli=cli), actor.locale
-            )
-        )
-
-    return run
-
-
 # name -> (handler, staff only, needs a known person)
 COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "help": (help_command, False, False),
@@ -165,7 +168,9 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "deliveries": (deliveries_command, True, True),
     "announce": (announce_command, True, True),
     "find": (find_command, False, True),
-    "report": (not_yet("report", "report annual --year YYYY --format xlsx --out F"), True, True),
+    "profile": (profile_command, False, True),
+    "matching": (matching_command, False, True),
+    "report": (report_command, True, True),
 }
 ALIASES = {
     "hjelp": "help",
@@ -183,6 +188,7 @@ ALIASES = {
     "kunngjøring": "announce",
     "rapport": "report",
     "finn": "find",
+    "profil": "profile",
 }
 
 

@@ -21,6 +21,8 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
+from handlers.retry_after import retry_after
+
 logger = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_RESOURCE = "https://api.botframework.com"
@@ -87,8 +89,15 @@ class ServiceUrlPolicy:
         return bool(self.validator is not None and self.validator.is_allowed(url))
 
 
-def msal_token_source(*, app_id: str, password: str, tenant_id: str) -> TokenSource:
-    """Tokens for the connector from the Entra app (single-tenant), cached by MSAL."""
+def msal_token_source(
+    *,
+    app_id: str,
+    password: str,
+    tenant_id: str,
+    resource: str = BOT_FRAMEWORK_RESOURCE,
+    scopes: list[str] | None = None,
+) -> TokenSource:
+    """Tokens for the connector (or Graph) from the Entra app (single-tenant), cached by MSAL."""
     from microsoft_agents.authentication.msal import MsalAuth
     from microsoft_agents.hosting.core import AgentAuthConfiguration
 
@@ -97,19 +106,9 @@ def msal_token_source(*, app_id: str, password: str, tenant_id: str) -> TokenSou
     )
 
     async def token() -> str | None:
-        return str(await auth.get_access_token(BOT_FRAMEWORK_RESOURCE, BOT_FRAMEWORK_SCOPES))
+        return str(await auth.get_access_token(resource, scopes or BOT_FRAMEWORK_SCOPES))
 
     return token
-
-
-def _retry_after(headers: Any) -> float | None:
-    raw = headers.get("Retry-After") if headers is not None else None
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except (TypeError, ValueError):
-        return None
 
 
 class TeamsConnector:
@@ -152,7 +151,7 @@ class TeamsConnector:
         ) as response:
             text = await response.text()
             if response.status >= 300:
-                raise ConnectorError(response.status, text[:200], _retry_after(response.headers))
+                raise ConnectorError(response.status, text[:200], retry_after(response.headers))
             if not text:
                 return {}
             try:

@@ -21,10 +21,12 @@ PERSONAL_COMMANDS = (
     ("hjelp", "Hva du kan skrive til cohortbot / what you can write"),
     ("neste", "Neste samling, åpne oppgaver og pulser / what's next"),
     ("oppgaver", "Dine åpne oppgaver; for staben: status per klasse"),
+    ("finn", "Finn ledere i katalogen som vil bli funnet / find leaders"),
     ("resultater", "Staben: svarprosent og resultater for en puls"),
     ("ledere", "Staben: ledernes deltakelse og hvem som ikke har svart"),
     ("utsendelser", "Staben: utsendelser som venter eller feilet"),
     ("kunngjøring", "Staben: send en kunngjøring med forhåndsvisning"),
+    ("rapport", "Staben: årsrapporten som nedlastingslenke"),
 )
 TEAM_COMMANDS = (("hjelp", "Hva du kan skrive til cohortbot / what you can write"),)
 

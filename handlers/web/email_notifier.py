@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
 from bot.notifier import OutgoingMessage, SendResult
+from bot.pulse_links import has_placeholders, mint_links
+from bot.settings import Settings
 from bot.text import plain as unescape
 
 logger = logging.getLogger(__name__)
@@ -158,7 +162,14 @@ class EmailNotifier:
 
     transport = "email"
 
-    def __init__(self, smtp_url: str, sender: str, *, timeout: float = 30) -> None:
+    def __init__(
+        self,
+        smtp_url: str,
+        sender: str,
+        *,
+        timeout: float = 30,
+        links: Callable[[OutgoingMessage], OutgoingMessage] | None = None,
+    ) -> None:
         parts = urlsplit(smtp_url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("SMTP_URL: expected smtp://user:pass@host:587 or smtps://host:465")
@@ -169,8 +180,26 @@ class EmailNotifier:
         self.password = unquote(parts.password) if parts.password else None
         self.sender = sender
         self.timeout = timeout
+        # Turns stored link placeholders into real links as the mail goes (bot.pulse_links):
+        # those tokens are in the mailbox only, never in the database.
+        self.links = links
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kw: Any) -> EmailNotifier:
+        """The email transport of these settings, minting answer links with its secret key."""
+        key, base_url = settings.signing_key, settings.base_url
+        return cls(
+            settings.smtp_url or "",
+            settings.smtp_from,
+            links=lambda m: mint_links(m, key=key, base_url=base_url),
+            **kw,
+        )
 
     async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:
+        if self.links is not None:
+            message = self.links(message)
+        elif has_placeholders(message):
+            return SendResult("failed", error="answer links cannot be made (no secret key)")
         email = build_email(message, sender=self.sender, to=target)
         try:
             await aiosmtplib.send(

@@ -83,6 +83,23 @@ async def reachable_identities(
     return out
 
 
+async def identities_by_person(
+    *, session: AsyncSession, person_ids: Iterable[int], platform: str
+) -> dict[int, PersonIdentity]:
+    """Every identity on `platform`, with or without a conversation, by person id."""
+    ids = sorted(set(person_ids))
+    out: dict[int, PersonIdentity] = {}
+    for start in range(0, len(ids), 500):
+        result = await session.execute(
+            select(PersonIdentity).where(
+                col(PersonIdentity.platform) == platform,
+                col(PersonIdentity.person_id).in_(ids[start : start + 500]),
+            )
+        )
+        out.update({row.person_id: row for row in result.scalars().all()})
+    return out
+
+
 async def save_identity(
     *,
     session: AsyncSession,

@@ -290,11 +290,6 @@ async def create_match_group(
     return group
 
 
-async def save_memberships(*, session: AsyncSession) -> None:
-    """Flush the memberships added or changed in this transaction (counts, ghostings, joins)."""
-    await session.flush()
-
-
 async def create_network(
     *,
     session: AsyncSession,

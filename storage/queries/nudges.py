@@ -352,24 +352,32 @@ async def manager_deliveries(*, session: AsyncSession, nudge_ids: Collection[int
     return list((await session.execute(stmt)).all())
 
 
-async def ensure_answer_rows(
-    *, session: AsyncSession, nudge_id: int, managers: dict[int, int]
-) -> None:
-    """`ensure_answer_row` for many participants at once (participant id -> manager id):
-    one read, one insert of the missing rows, one update of unanswered rows whose manager
-    changed."""
-    if not managers:
-        return
+async def answer_row_keys(
+    *, session: AsyncSession, nudge_id: int
+) -> list[tuple[int, int, int, str | None]]:
+    """(id, participant id, manager id, answer) of every answer row of a nudge, in one read."""
     table: Any = getattr(NudgeAnswer, "__table__")  # noqa: B009 (SQLModel hides it from mypy)
+    result = await session.execute(
+        sa_select(table.c.id, table.c.participant_id, table.c.manager_id, table.c.answer)
+        .where(table.c.nudge_id == nudge_id)
+        .order_by(table.c.id)
+    )
+    return [(int(i), int(p), int(m), a) for i, p, m, a in result.all()]
+
+
+async def answer_row_changes(
+    *, session: AsyncSession, nudge_id: int, managers: dict[int, int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What `write_answer_rows` must write so that every participant (participant id ->
+    manager id) has an answer row for the nudge: (rows to insert, unanswered rows whose
+    manager changed). One read; writes nothing."""
+    if not managers:
+        return [], []
     existing = {
         pid: (row_id, manager_id, answer)
-        for row_id, pid, manager_id, answer in (
-            await session.execute(
-                sa_select(
-                    table.c.id, table.c.participant_id, table.c.manager_id, table.c.answer
-                ).where(table.c.nudge_id == nudge_id)
-            )
-        ).all()
+        for row_id, pid, manager_id, answer in await answer_row_keys(
+            session=session, nudge_id=nudge_id
+        )
     }
     new = [
         {"nudge_id": nudge_id, "participant_id": pid, "manager_id": mid}
@@ -381,6 +389,19 @@ async def ensure_answer_rows(
         for pid, mid in managers.items()
         if pid in existing and existing[pid][2] is None and existing[pid][1] != mid
     ]
+    return new, moved
+
+
+async def write_answer_rows(
+    *,
+    session: AsyncSession,
+    nudge_id: int,
+    new: list[dict[str, Any]],
+    moved: list[dict[str, Any]],
+) -> None:
+    """Insert the missing answer rows (one statement; a row that exists meanwhile is left
+    alone) and move unanswered rows to their new manager (an answered row is left alone)."""
+    table: Any = getattr(NudgeAnswer, "__table__")  # noqa: B009 (SQLModel hides it from mypy)
     if new:
         stmt = insert_for(session)(table).on_conflict_do_nothing(
             index_elements=["nudge_id", "participant_id"]
@@ -390,7 +411,11 @@ async def ensure_answer_rows(
         conn = await session.connection()
         await conn.execute(
             update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.answer.is_(None))
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.nudge_id == nudge_id,
+                table.c.answer.is_(None),
+            )
             .values(manager_id=bindparam("b_manager")),
             moved,
         )

@@ -134,6 +134,22 @@ async def upsert_staff(
     return person
 
 
+async def slack_state_of_cohort(
+    *, session: AsyncSession, cohort_id: int
+) -> dict[int, tuple[str | None, bool]]:
+    """person id -> (Slack user id, active) of everyone enrolled in or managing for the cohort."""
+    enrolled = select(col(Enrolment.person_id)).where(col(Enrolment.cohort_id) == cohort_id)
+    managing = select(col(LineManagerLink.manager_id)).where(
+        col(LineManagerLink.cohort_id) == cohort_id
+    )
+    result = await session.execute(
+        select(col(Person.id), col(Person.slack_user_id), col(Person.slack_active)).where(
+            col(Person.id).in_(enrolled.union(managing))
+        )
+    )
+    return {int(i): (s, bool(a)) for i, s, a in result.all()}
+
+
 async def count_email_only(*, session: AsyncSession, cohort_id: int) -> tuple[int, int]:
     """(participants, line managers) of the cohort whom only email can reach (not on Slack)."""
     off_slack = (col(Person.slack_user_id).is_(None)) | (col(Person.slack_active).is_(False))

@@ -103,6 +103,7 @@ async def audience_rows(*, session: AsyncSession, pulse: Pulse) -> list[Any]:
     stmt: Any = sa_select(
         col(Person.id).label("person_id"),
         col(Person.slack_user_id).label("slack_user_id"),
+        col(Person.slack_active).label("slack_active"),
         col(Person.email).label("email"),
         col(Person.locale).label("locale"),
         col(Person.timezone).label("timezone"),
@@ -222,6 +223,7 @@ async def invited_people(*, session: AsyncSession, pulse_id: int) -> list[Any]:
         sa_select(
             col(Person.id).label("person_id"),
             col(Person.slack_user_id).label("slack_user_id"),
+            col(Person.slack_active).label("slack_active"),
             col(Person.email).label("email"),
             col(Person.locale).label("locale"),
             col(Person.timezone).label("timezone"),
@@ -273,6 +275,30 @@ async def put_receipt(*, session: AsyncSession, pulse_id: int, token: str, seale
             index_elements=["pulse_id", "token"], set_={"sealed": insert.excluded.sealed}
         )
     )
+
+
+async def delete_receipt(*, session: AsyncSession, pulse_id: int, token: str) -> None:
+    await session.execute(
+        delete(PulseReceipt).where(
+            col(PulseReceipt.pulse_id) == pulse_id, col(PulseReceipt.token) == token
+        )
+    )
+
+
+async def retoken_answer(
+    *, session: AsyncSession, question_id: int, old_token: str, new_token: str
+) -> None:
+    """Move a named answer from a token made with the previous key to the current one, unless
+    an answer under the current token exists already (then the old one goes)."""
+    current = await get_answer(session=session, question_id=question_id, respondent_token=new_token)
+    old = (
+        col(PulseAnswer.question_id) == question_id,
+        col(PulseAnswer.respondent_token) == old_token,
+    )
+    if current is not None:
+        await session.execute(delete(PulseAnswer).where(*old))
+        return
+    await session.execute(update(PulseAnswer).where(*old).values(respondent_token=new_token))
 
 
 async def receipt_tokens(
@@ -520,3 +546,9 @@ async def scrub_deleted_receipts(*, engine: AsyncEngine) -> bool:
         auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await auto.exec_driver_sql("VACUUM FULL pulse_receipt")
     return False  # live receipts of other pulses: scrub again on a later tick
+
+
+async def locale_of(*, session: AsyncSession, person_id: int) -> str | None:
+    """The person's language, or None when there is no such person."""
+    result = await session.execute(sa_select(col(Person.locale)).where(col(Person.id) == person_id))
+    return result.scalar_one_or_none()

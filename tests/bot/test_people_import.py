@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from tests.utils.factories import create_class, create_cohort, create_person
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 PEOPLE = FIXTURES / "people"
 TODAY = date(2026, 3, 2)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HEADER = (
     "email,name,class,municipality,county,service_area,position,gender,education,"
     "line_manager_email,line_manager_name"
@@ -117,7 +118,9 @@ def test_xlsx_is_read_like_csv(tmp_path: Path) -> None:
 async def test_import_creates_people_enrolments_and_line_managers(
     db: Database, cohort_key: str
 ) -> None:
-    report = await run_import(db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY)
+    report = await run_import(
+        db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY, now=NOW
+    )
     assert len(report.created) == 4 and report.updated == [] and report.unchanged == []
     assert sorted(report.managers_created) == [
         "anne.leder@bergen.kommune.no",
@@ -145,8 +148,10 @@ async def test_import_creates_people_enrolments_and_line_managers(
 async def test_reimport_updates_by_email_and_never_duplicates(
     db: Database, cohort_key: str, tmp_path: Path
 ) -> None:
-    await run_import(db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY)
-    again = await run_import(db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY)
+    await run_import(db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY, now=NOW)
+    again = await run_import(
+        db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY, now=NOW
+    )
     assert len(again.unchanged) == 4 and again.created == [] and again.updated == []
 
     changed = (PEOPLE / "participants.csv").read_text(encoding="utf-8")
@@ -158,7 +163,7 @@ async def test_reimport_updates_by_email_and_never_duplicates(
     )
     path = tmp_path / "people.csv"
     path.write_text(changed, encoding="utf-8")
-    report = await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    report = await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     assert sorted(report.updated) == [
         "jonas.berg@oslo.kommune.no",
         "kari.nordmann@bergen.kommune.no",
@@ -175,7 +180,7 @@ async def test_every_bad_row_is_reported_and_nothing_is_imported(
     db: Database, cohort_key: str
 ) -> None:
     with pytest.raises(ImportRejected) as caught:
-        await run_import(db, PEOPLE / "bad_rows.csv", cohort_ref=cohort_key, today=TODAY)
+        await run_import(db, PEOPLE / "bad_rows.csv", cohort_ref=cohort_key, today=TODAY, now=NOW)
     errors = [(e.row, e.message) for e in caught.value.errors]
     assert errors == [
         (3, "'ola.hansen(at)trondheim.kommune.no' is not an email address"),
@@ -195,7 +200,7 @@ async def test_every_bad_row_is_reported_and_nothing_is_imported(
 
 async def test_unknown_cohort_names_the_known_ones(db: Database, cohort_key: str) -> None:
     with pytest.raises(ImportFileError, match=r"no cohort '2027v'.*\(2026h\)"):
-        await run_import(db, PEOPLE / "participants.csv", cohort_ref="2027v", today=TODAY)
+        await run_import(db, PEOPLE / "participants.csv", cohort_ref="2027v", today=TODAY, now=NOW)
 
 
 async def test_status_and_credits_columns(db: Database, cohort_key: str, tmp_path: Path) -> None:
@@ -208,10 +213,10 @@ async def test_status_and_credits_columns(db: Database, cohort_key: str, tmp_pat
         encoding="utf-8",
     )
     with pytest.raises(ImportRejected) as caught:
-        await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     assert [e.row for e in caught.value.errors] == [4, 4]
     path.write_text(path.read_text().replace("c@x.no,C,bergen,,,,,,,,,graduated,abc\n", ""))
-    await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     enrolments = sorted(await all_rows(db, Enrolment), key=lambda e: e.person_id)
     assert (enrolments[0].status, enrolments[0].withdrawn_on) == ("withdrawn", TODAY)
     assert (enrolments[1].status, enrolments[1].credits) == ("completed", 30.0)
@@ -219,7 +224,7 @@ async def test_status_and_credits_columns(db: Database, cohort_key: str, tmp_pat
 
 async def test_dry_run_reports_but_writes_nothing(db: Database, cohort_key: str) -> None:
     report = await run_import(
-        db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY, dry_run=True
+        db, PEOPLE / "participants.csv", cohort_ref=cohort_key, today=TODAY, now=NOW, dry_run=True
     )
     assert len(report.created) == 4 and report.dry_run
     assert await all_rows(db, Person) == []
@@ -236,6 +241,7 @@ async def test_people_and_managers_are_matched_to_slack_by_email(
         PEOPLE / "participants.csv",
         cohort_ref=cohort_key,
         today=TODAY,
+        now=NOW,
         directory_users=directory_users(),
     )
     assert report.slack_checked
@@ -274,7 +280,7 @@ async def test_a_slack_id_in_the_file_that_someone_else_holds_is_a_bad_row(
         HEADER + ",slack_user_id\na@x.no,A,bergen,,,,,,,,,U0TAKEN001\n", encoding="utf-8"
     )
     with pytest.raises(ImportRejected) as caught:
-        await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     assert [str(e) for e in caught.value.errors] == [
         "row 2: slack_user_id U0TAKEN001 belongs to other@x.no"
     ]
@@ -292,7 +298,7 @@ async def test_an_idna_domain_and_its_punycode_are_one_person(
         encoding="utf-8",
     )
     with pytest.raises(ImportRejected) as caught:
-        await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     assert [(e.row, e.message) for e in caught.value.errors] == [
         (3, "duplicate email ola@xn--brum-voa.kommune.no (also on row 2)")
     ]
@@ -300,7 +306,7 @@ async def test_an_idna_domain_and_its_punycode_are_one_person(
         f"{HEADER}\nola@Bærum.kommune.no,Ola,bergen,,,,,,,LEDER@BÆRUM.kommune.no,Leder\n",
         encoding="utf-8",
     )
-    await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     assert set(await people_by_email(db)) == {
         "ola@xn--brum-voa.kommune.no",
         "leder@xn--brum-voa.kommune.no",
@@ -342,6 +348,6 @@ async def test_a_huge_bad_email_is_quoted_back_as_a_short_prefix(
     path = tmp_path / "huge.csv"
     path.write_text(f"{HEADER}\n{'x' * 100_000},Ola,bergen,,,,,,,,\n", encoding="utf-8")
     with pytest.raises(ImportRejected) as caught:
-        await run_import(db, path, cohort_ref=cohort_key, today=TODAY)
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     message = caught.value.errors[0].message
     assert message.endswith("is not an email address") and len(message) < 120

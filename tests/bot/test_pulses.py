@@ -28,6 +28,7 @@ from bot.results import pulse_results, results_chart_png, results_text
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import (
+    ERASED_EMAIL_SUFFIX,
     Delivery,
     Pulse,
     PulseAnswer,
@@ -51,7 +52,10 @@ async def setup_pulse(
             p = await create_person(s, slack_user_id=f"U{i:05d}", locale="en" if i == 0 else "nb")
             await enrol(s, person=p, cohort=cohort, cls=cls)
             persons.append(p)
-        nobody = await create_person(s, slack_user_id=None)  # no Slack: not asked
+        # No chat account and no address (an erased person's stub): nothing reaches them.
+        nobody = await create_person(
+            s, slack_user_id=None, email=f"stub-{people}{ERASED_EMAIL_SUFFIX}"
+        )
         await enrol(s, person=nobody, cohort=cohort, cls=cls)
         pulse = await create_pulse(
             s,

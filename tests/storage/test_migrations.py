@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401
 from storage.db import make_sync_engine
 from storage.migrate import head_revision, schema_problem
+from storage.search import include_name
 
 
 def test_migrated_database_is_at_head(database_url: str) -> None:
@@ -14,7 +15,10 @@ def test_migrated_database_is_at_head(database_url: str) -> None:
     engine = make_sync_engine(database_url)
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_name": include_name}),
+            SQLModel.metadata,
+        )
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
 

@@ -41,6 +41,7 @@ _NAMED = {"locale": "nb", "tz": "Europe/Oslo", "timezone": "Europe/Oslo", "zone"
 # Codes the domain itself writes (catalogue keys are made of them).
 _CODES: dict[str, Any] = {
     "reasons": ["overdue_assignments:2"],
+    "reason": "bounced",
     "scope": "cohort",
     "state": "escalated",
 }
@@ -60,6 +61,7 @@ def poison_str(name: str) -> str:
 
 _SCALARS: dict[Any, Any] = {
     bool: True,
+    bytes: b"poison-key-0123456789abcdef012345",
     int: 2,
     float: 0.5,
     datetime: FIXED,

@@ -3,6 +3,7 @@ export, erasure and retention tests; and scanners that look for her in the datab
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from storage.models import (
     Broadcast,
     ConsentKind,
     Delivery,
+    EvaluatorLink,
+    EvaluatorProposal,
     JobClaim,
     MatchBlock,
     MatchCheckin,
@@ -35,6 +38,7 @@ from storage.models import (
     ProcessedEvent,
     PulseAnswer,
     PulseParticipation,
+    ReportDownload,
     RiskCase,
     SendingPause,
 )
@@ -59,7 +63,16 @@ class RightsWorld:
     @property
     def needles(self) -> list[str]:
         """What must be gone from every byte of the database after Kari's erasure."""
-        return [KARI_EMAIL, KARI_NAME, KARI_SLACK, REFLECTION, PULSE_TEXT, *KARI_TEAMS]
+        return [
+            KARI_EMAIL,
+            KARI_NAME,
+            KARI_SLACK,
+            REFLECTION,
+            PULSE_TEXT,
+            PROJECT_TEXT,
+            PROJECT_WORD,
+            *KARI_TEAMS,
+        ]
 
 
 async def build_rights_world(session: AsyncSession, settings: Settings) -> RightsWorld:
@@ -237,6 +250,36 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
     session.add(ProcessedEvent(event_id="Ev1", received_at=oslo(2026, 3, 2, 9)))
     session.add(JobClaim(job="retention", subject="all", due="2026-03-01", claimed_by="p1"))
     session.add(SendingPause(transport="email", reason="test"))
+    # A Directorate proposal a staff member rejected, and the link the evaluator got.
+    session.add(
+        EvaluatorProposal(
+            proposed_by="evaluator@helsedir.no",
+            text="Hvor trygg er du?",
+            kind="scale5",
+            state="rejected",
+            decided_by=f"person:{staff.id}",
+            decided_by_id=staff.id,
+            reason="Dekket",
+            created_at=START,
+        )
+    )
+    session.add(
+        EvaluatorLink(
+            email="evaluator@helsedir.no",
+            created_at=START,
+            expires_at=START,
+            created_by="cli",
+        )
+    )
+    session.add(
+        ReportDownload(
+            token_hash="0" * 64,
+            filename="arsrapport-2026.csv",
+            content_type="text/csv",
+            content=b"year,measure,value\n",
+            expires_at=oslo(2026, 3, 3, 9),
+        )
+    )
     # Sealed answers to the open anonymous pulse, Kari's and Ola's, and its released count.
     key = settings.signing_key
     receipts = SQLModel.metadata.tables["pulse_receipt"]
@@ -250,8 +293,61 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
             pulse_id=anon_pulse.id, answered=1
         )
     )
+    await session.execute(
+        insert(SQLModel.metadata.tables["pulse_reach"]).values(
+            pulse_id=anon_pulse.id, channel="email", people=2
+        )
+    )
+    await _archive(session, settings, kari_id=kari.id, staff_id=staff.id, cohort_id=cohort.id)
     await session.flush()
     return RightsWorld(w, kari.id, ola_token)
+
+
+# Kari's project in the archive (with a file in the archive store), and staff material naming
+# her; the project's own words must go with her, the material's mention of her too.
+PROJECT_TEXT = "Turnusprosjektet ved Fana sykehjem ga oss færre vikarer"
+PROJECT_WORD = "vikarbruksreduksjonsprosjekt"  # one word, stemmed unchanged: the index holds it
+
+
+async def _archive(
+    session: AsyncSession, settings: Settings, *, kari_id: int, staff_id: int, cohort_id: int
+) -> None:
+    from bot.archive import store_for
+    from bot.archive.index import reindex
+    from storage.models import ArchiveItem
+
+    data = b"%PDF-1.4 " + KARI_NAME.encode() + b" " + PROJECT_WORD.encode()
+    key = await store_for(settings).put(data, suffix="pdf")
+    project = ArchiveItem(
+        owner_id=kari_id,
+        added_by_id=staff_id,
+        cohort_id=cohort_id,
+        title="Færre vikarer",
+        summary=PROJECT_TEXT,
+        keywords=["turnus"],
+        visibility="all",
+        show_name=True,
+        file_key=key,
+        file_name="kari-prosjekt.pdf",
+        file_type="pdf",
+        file_size=len(data),
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        file_text=f"{KARI_NAME}: {PROJECT_WORD}",
+        created_at=START,
+        updated_at=START,
+    )
+    material = ArchiveItem(
+        title="Gjesteforelesning",
+        summary=f"Forelesning med {KARI_NAME} om turnus",
+        visibility="all",
+        kind="material",
+        created_at=START,
+        updated_at=START,
+    )
+    for item in (project, material):
+        session.add(item)
+        await session.flush()
+        await reindex(session, item)
 
 
 def _forms(needle: str) -> list[bytes]:

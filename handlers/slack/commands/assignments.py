@@ -75,6 +75,10 @@ async def assignments_command(ctx: CommandContext) -> None:
                 actor_id=actor.person_id,
                 actor=f"person:{actor.person_id}",
                 subject=f"class:{class_id}",
+                person_ids=[
+                    *(i for st in statuses for i in st.person_ids),
+                    *(i for c in escalated for i in (c.manager_id, c.participant_id)),
+                ],
             )
             # One class: a section per assignment with names; at most 30, the rest counted.
             total = sum(len(st.assignments) for st in statuses)

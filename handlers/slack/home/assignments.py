@@ -67,6 +67,7 @@ async def staff_assignments(runtime: Runtime, actor: Actor) -> Blocks:
                     actor=f"person:{actor.person_id}",
                     subject=f"cohort:{cohort_id}",
                     action="nudges.silent_read",
+                    person_ids=[i for c in escalated for i in (c.manager_id, c.participant_id)],
                 )
             blocks += build_escalated(
                 escalated,

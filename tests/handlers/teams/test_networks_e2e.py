@@ -51,7 +51,7 @@ async def teams_programme(world: TeamsWorld) -> tuple[int, dict[str, Person], di
             people[user] = person
         # No Slack in this workspace: the networks live in the database only.
         await nw.sync_cohort_channels(
-            s, nw.NoChannels(), world.runtime.settings, cohort_id=cohort.id, now=_now(world)
+            s, world.runtime.settings, cohort_id=cohort.id, now=_now(world)
         )
         assert cohort.id is not None
         cohort_id = cohort.id
@@ -89,7 +89,7 @@ async def test_intros_in_teams_are_one_card_each_with_a_link_to_the_group_chat(
     assert network.slack_channel_id is None
     async with world.runtime.db.transaction() as s:
         result = await nw.run_matching_round(
-            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+            s, world.runtime.settings, network_id=network.id, now=_now(world)
         )
     assert sorted(len(g) for g in result.groups) == [2, 2]
     await world.dispatcher.tick()
@@ -122,7 +122,7 @@ async def test_checkin_in_teams_a_burst_of_duplicate_invokes_records_one_answer(
     network = await _network(world)
     async with world.runtime.db.transaction() as s:
         result = await nw.run_matching_round(
-            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+            s, world.runtime.settings, network_id=network.id, now=_now(world)
         )
     world.runtime.clock.advance(timedelta(weeks=1, minutes=1))  # type: ignore[attr-defined]
     await world.dispatcher.tick()
@@ -158,7 +158,7 @@ async def test_a_forged_checkin_answer_changes_nothing(teams_world: TeamsWorld) 
     network = await _network(world)
     async with world.runtime.db.transaction() as s:
         result = await nw.run_matching_round(
-            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+            s, world.runtime.settings, network_id=network.id, now=_now(world)
         )
     async with world.runtime.db.session() as s:
         groups = {tuple(g.member_ids): g.id for g in (await s.exec(select(MatchGroup))).all()}
@@ -181,7 +181,7 @@ async def test_alumni_in_teams_consent_once_and_get_the_monthly_prompt(
     cohort_id, people, chats = await teams_programme(world)
     async with world.runtime.db.transaction() as s:
         asked = await nw.complete_cohort(
-            s, nw.NoChannels(), world.runtime.settings, cohort_id=cohort_id, now=_now(world)
+            s, world.runtime.settings, cohort_id=cohort_id, now=_now(world)
         )
     assert len(asked) == 4
     await world.dispatcher.tick()
@@ -252,3 +252,81 @@ async def test_directory_in_teams_shows_only_the_findable_with_a_chat_link(
     )
     [usage] = _cards(world, chats["anne"])
     assert "finn Vestland hjemmetjeneste" in card_text(usage)
+
+
+async def _say(world: TeamsWorld, user: str, chat: str, text: str) -> dict[str, Any]:
+    before = len(world.connector.state.sent_to(chat))
+    status, _ = await world.post(world.activity("message", user=user, conversation=chat, text=text))
+    assert status in (200, 202)
+    [answer] = world.connector.state.sent_to(chat)[before:]
+    return card_of(answer)
+
+
+async def test_profile_in_teams_opts_in_to_the_directory_as_a_recorded_consent(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    form = await _say(world, "dag", chats["dag"], "profil")
+    ids = [el.get("id") for el in form["body"] if el["type"].startswith("Input.")]
+    assert ids == ["findable", "project_title", "topics", "bio"]
+    [save] = [a for a in card_actions(form) if a.get("verb") == "profile.save"]
+    # Over-long text (a forged form: the card's own inputs stop it) changes nothing.
+    status, body = await world.click(
+        "dag", chats["dag"], save, findable="true", topics="x" * 501, bio=""
+    )
+    assert status == 200 and "too long" in card_text(body["value"])
+    async with world.runtime.db.session() as s:
+        assert (await s.exec(select(Consent))).all() == []
+    status, body = await world.click(
+        "dag", chats["dag"], save, findable="true", topics="Turnus og rekruttering", bio=""
+    )
+    assert status == 200 and "✅ Profilen er lagret." in card_text(body["value"])
+    toggle = next(el for el in body["value"]["body"] if el.get("id") == "findable")
+    assert toggle["value"] == "true"
+    async with world.runtime.db.session() as s:
+        decisions = (await s.exec(select(Consent).where(Consent.kind == "directory"))).all()
+    assert [(d.person_id, d.granted, d.via) for d in decisions] == [
+        (people["dag"].id, True, "teams")
+    ]
+    found = await _say(world, "anne", chats["anne"], "finn rekruttering")
+    assert "Dag Bømlo" in card_text(found) and _links(found) == [
+        "https://teams.microsoft.com/l/chat/0/0?users=dag@bomlo.kommune.no"
+    ]
+
+
+async def test_matching_off_on_and_pause_in_teams(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    anne = people["anne"]
+
+    async def membership() -> Any:
+        async with world.runtime.db.session() as s:
+            from storage.models import NetworkMembership
+
+            network = (
+                await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))
+            ).one()
+            return (
+                await s.exec(
+                    select(NetworkMembership).where(
+                        NetworkMembership.person_id == anne.id,
+                        NetworkMembership.network_id == network.id,
+                    )
+                )
+            ).one()
+
+    assert "Du blir ikke matchet lenger" in card_text(
+        await _say(world, "anne", chats["anne"], "matching av")
+    )
+    assert (await membership()).matching_opt_in is False
+    assert "matchingen igjen" in card_text(await _say(world, "anne", chats["anne"], "matching på"))
+    assert (await membership()).matching_opt_in is True
+    today = world.runtime.clock.now().date()
+    past = await _say(world, "anne", chats["anne"], f"matching pause {today.isoformat()}")
+    assert "fram i tid" in card_text(past) and (await membership()).paused_until is None
+    until = today + timedelta(days=30)
+    paused = await _say(world, "anne", chats["anne"], f"matching pause {until:%d.%m.%Y}")
+    assert "satt på pause til" in card_text(paused)
+    assert (await membership()).paused_until == until
+    assert "matching av" in card_text(await _say(world, "anne", chats["anne"], "matching tull"))

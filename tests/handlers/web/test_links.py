@@ -135,3 +135,38 @@ async def test_an_expired_link_gets_410_in_the_managers_language(world) -> None:
     async with runtime.db.session() as session:
         rows = (await session.execute(select(NudgeAnswer))).scalars().all()
     assert all(r.answer is None for r in rows)
+
+
+async def test_links_signed_before_a_key_rotation_work_until_they_expire(world) -> None:  # type: ignore[no-untyped-def]
+    """The old key in COHORTBOT_SECRET_KEY_PREVIOUS: a mailed link and a page rendered before
+    the rotation still record; the same link after its expiry gets 410; without the previous
+    key it is 400 and records nothing."""
+    _, clock, (runtime, p) = world
+    links = await _erik_links(runtime)  # signed with the old key
+    old_page = _form(await (await world[0].get(links["later"])).text())  # rendered before
+    new_key = "rotated-secret-key-9876543210fedcba"
+    rotated = runtime.settings.model_copy(
+        update={"secret_key": new_key, "secret_key_previous": runtime.settings.secret_key}
+    )
+    forgotten = runtime.settings.model_copy(update={"secret_key": new_key})
+    for settings, expect in ((forgotten, 400), (rotated, 200)):
+        after = build_runtime(settings, clock=clock)
+        async with TestClient(TestServer(create_web_app(after, None))) as client:
+            shown = await client.get(links["done"])
+            assert shown.status == expect
+            if expect == 400:
+                assert set(await _answers_on_record(runtime)) == {None}
+                continue
+            form = _form(await shown.text())
+            resp = await client.post(links["done"], data={**form, "answer": "done"})
+            assert resp.status == 200 and "Takk for svaret" in await resp.text()
+            stale = await client.post(links["later"], data={**old_page, "answer": "later"})
+            assert stale.status == 200  # the page's proof was made with the old key
+            clock.advance(timedelta(days=31))
+            assert (await client.get(links["done"])).status == 410
+        await after.db.dispose()
+    async with runtime.db.session() as session:
+        row = (
+            await session.execute(select(NudgeAnswer).where(NudgeAnswer.participant_id == p.per.id))
+        ).scalar_one()
+    assert row.answer == "later"
