@@ -620,8 +620,8 @@ async def cancel_broadcast(
     broadcast_id: int,
     *,
     actor: Actor | None,
+    now: datetime,
     actor_label: str = "cli",
-    now: datetime | None = None,
 ) -> int:
     """Cancel an announcement that has not started; returns how many deliveries were cancelled.
 

@@ -1147,6 +1147,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
         "en": "Every participant can be reached on Slack, Teams or by email.",
     },
+    "report.evaluations.reach_caption": {
+        "nb": "{title} ({cohort}): hvordan de ble spurt",
+        "en": "{title} ({cohort}): how they were asked",
+    },
     "reach.unreachable.item": {
         "nb": "{name} ({klass}), {email}: {reason}",
         "en": "{name} ({klass}), {email}: {reason}",
@@ -1546,6 +1550,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.section.involvement": {
         "nb": "Involvering av nærmeste leder",
         "en": "Line-manager involvement",
+    },
+    "report.involvement.suppressed": {
+        "nb": "Tall som gjelder færre enn {k} personer – også når de bare kunne regnes ut av en "
+        "andel – er skjult (*), og median svartid vises bare der minst {k} ledere svarte.",
+        "en": "Figures about fewer than {k} people – also where only a share would give them "
+        "away – are hidden (*), and the median answer time shows only where at least {k} "
+        "managers answered.",
+    },
+    "report.withheld_cells": {
+        "nb": "Tall som gjelder færre enn {k} personer, og tall de kunne regnes ut av, er skjult (*).",
+        "en": "Figures about fewer than {k} people, and figures they could be worked out from, "
+        "are hidden (*).",
     },
     "report.involvement.intro": {
         "nb": "Andel nærmeste ledere som svarte på hver påminnelse, andel som svarte «gjort», "
