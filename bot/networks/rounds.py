@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.identities import Reach
+from bot.identities import TEAMS, Reach
 from bot.matching import Candidate, MatchRules, blocked_pairs
 from bot.matching import match_round as compute_round
 from bot.messages import Markup, t
@@ -336,7 +336,12 @@ async def _send_intros(
         return
     for person in members:
         assert person.id is not None
-        others = [o.email for o in members if o.id != person.id and o.email]
+        # Only the others who are in Teams: a chat link naming someone who is not would fail.
+        others = [
+            o.email
+            for o in members
+            if o.id != person.id and o.id is not None and o.email and where[o.id].transport == TEAMS
+        ]
         await _deliver_to(
             session,
             settings,

@@ -330,3 +330,37 @@ async def test_matching_off_on_and_pause_in_teams(teams_world: TeamsWorld) -> No
     assert "satt på pause til" in card_text(paused)
     assert (await membership()).paused_until == until
     assert "matching av" in card_text(await _say(world, "anne", chats["anne"], "matching tull"))
+
+
+async def test_a_group_mixing_slack_and_teams_gets_one_intro_each_where_they_are(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    async with world.runtime.db.transaction() as s:
+        cecilie = await s.get(Person, people["cecilie"].id)
+        assert cecilie is not None
+        cecilie.slack_user_id = "UCECILIE"  # Cecilie is in Slack: Slack is her reach
+        network = (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
+        result = await nw.run_matching_round(
+            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+        )
+    await world.dispatcher.tick()
+    async with world.runtime.db.session() as s:
+        intros = (await s.exec(select(Delivery).where(Delivery.kind == "match_intro"))).all()
+    by_person = {d.person_id: d for d in intros}
+    assert len(intros) == 4 and None not in by_person  # one each, no group DM
+    assert (by_person[cecilie.id].transport, by_person[cecilie.id].target) == ("slack", "UCECILIE")
+    emails = {p.id: p.email for p in people.values()}
+    for group in result.groups:
+        for pid in group:
+            user = next(u for u, p in people.items() if p.id == pid)
+            if pid == cecilie.id:
+                continue
+            [card] = _cards(world, chats[user])
+            expected = [emails[o] for o in group if o not in (pid, cecilie.id)]
+            links = _links(card)
+            if expected:
+                assert parse_qs(urlsplit(links[0]).query)["users"] == [",".join(expected)]
+            else:
+                assert links == []  # her only partner is in Slack: no Teams chat to open
