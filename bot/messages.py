@@ -397,6 +397,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "and one thing you want to get better at this year – and find a time to meet on video "
         "before the next session.",
     },
+    "networks.group.welcome.text_chat": {
+        "nb": "Dette er kollegagruppen din: {names}. Dere kommer fra ulike kommuner og "
+        "tjenester – det er meningen.\n\n*Første oppgave:* Presenter deg kort for de andre – "
+        "hvem du leder, og én ting du vil bli bedre på dette året – og finn en tid dere kan "
+        "møtes på video før neste samling.",
+        "en": "This is your peer group: {names}. You come from different municipalities and "
+        "services – on purpose.\n\n*First task:* Introduce yourself briefly to the others – who "
+        "you lead and one thing you want to get better at this year – and find a time to meet "
+        "on video before the next session.",
+    },
     "networks.alumni.consent.title": {
         "nb": "Vil du bli med i alumninettverket?",
         "en": "Would you like to join the alumni network?",

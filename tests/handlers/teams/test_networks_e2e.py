@@ -364,3 +364,32 @@ async def test_a_group_mixing_slack_and_teams_gets_one_intro_each_where_they_are
                 assert parse_qs(urlsplit(links[0]).query)["users"] == [",".join(expected)]
             else:
                 assert links == []  # her only partner is in Slack: no Teams chat to open
+
+
+async def test_peer_groups_in_teams_welcome_each_member_with_a_link_to_the_group_chat(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    async with world.runtime.db.transaction() as s:
+        klass = (await s.exec(select(Network).where(Network.kind == NetworkKind.CLASS))).one()
+        [group] = await nw.form_class_peer_groups(
+            s,
+            nw.NoChannels(),
+            world.runtime.settings,
+            class_id=klass.class_id,
+            now=_now(world),
+            actor=None,
+        )
+    assert group.channel_id == "" and len(group.member_ids) == 4
+    await world.dispatcher.tick()
+    for user, person in people.items():
+        [welcome] = _cards(world, chats[user])
+        text = card_text(welcome)
+        assert (
+            "This is your peer group" if person.locale == "en" else "kollegagruppen din"
+        ) in text
+        assert all(p.name in text for p in people.values())
+        [link] = _links(welcome)
+        others = [p.email for p in people.values() if p.id != person.id]
+        assert parse_qs(urlsplit(link).query)["users"] == [",".join(others)]
