@@ -174,7 +174,6 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
     The outbox's notifier shares the client's rate limiter, so interactive replies and the
     outbox draw on one set of buckets and 429 penalties.
     """
-    from handlers.slack.channels import SlackChannelAdmin
     from handlers.slack.directory import SlackWebDirectory
     from handlers.slack.notifier import SlackNotifier
     from handlers.web.email_notifier import EmailNotifier
@@ -183,7 +182,6 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
         RateLimits.from_settings(runtime.settings)
     )
     runtime.notifiers["slack"] = SlackNotifier(client, limiter)
-    runtime.channel_admin = SlackChannelAdmin(client)
     runtime.user_lookup = SlackWebDirectory(client)
     if runtime.settings.smtp_url:
         runtime.notifiers["email"] = EmailNotifier.from_settings(runtime.settings)
@@ -324,17 +322,18 @@ def seed_local_users(state: Any) -> None:
 
 async def seed_local_demo(runtime: Runtime, client: AsyncWebClient) -> None:
     """Seed the demo programme through the real import and channel paths (first run only)."""
+    from bot.delivery import Dispatcher
     from bot.demo import seed_demo
-    from handlers.slack.channels import SlackChannelAdmin
     from handlers.slack.directory import SlackWebDirectory
 
     users = await SlackWebDirectory(client).all_users()
+    dispatcher = Dispatcher(runtime)
     report = await seed_demo(
         runtime.db,
         runtime.settings,
         now=runtime.clock.now(),
         directory_users=users,
-        channels=SlackChannelAdmin(client),
+        dispatch=dispatcher.tick,
     )
     if report.created:
         logger.info(

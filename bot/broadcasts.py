@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery
+from bot import delivery, steps
 from bot.identities import reach, teams_identities
 from bot.messages import format_when, t
 from bot.networks import InvalidRequest
@@ -298,13 +298,12 @@ async def _channels(session: AsyncSession, audience: Audience) -> list[Recipient
             cohort_id=cohort.id if cohort else None,
             class_id=class_id,
         )
-    missing = [n.name for n in networks if not n.slack_channel_id]
+    # A channel decided but not made yet (bot.steps) has its name: the post waits for it.
+    missing = [n.name for n in networks if not n.slack_channel_id and not n.slack_channel_name]
     if missing or not networks:
         raise InvalidRequest("no channel for this audience yet: sync the cohort's channels first")
     return [
-        Recipient(
-            "slack", n.slack_channel_id or "", "channel", f"#{n.slack_channel_name or n.name}"
-        )
+        Recipient("slack", steps.channel_of(n), "channel", f"#{n.slack_channel_name or n.name}")
         for n in networks
     ]
 
@@ -621,8 +620,8 @@ async def cancel_broadcast(
     broadcast_id: int,
     *,
     actor: Actor | None,
+    now: datetime,
     actor_label: str = "cli",
-    now: datetime | None = None,
 ) -> int:
     """Cancel an announcement that has not started; returns how many deliveries were cancelled.
 

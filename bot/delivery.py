@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import metrics
+from bot import metrics, steps
 from bot.clock import Clock, SystemClock
 from bot.email_digest import DIGEST_KINDS, combine, day_end, with_key
 from bot.messages import t
@@ -649,9 +649,20 @@ class Dispatcher:
         notifier = self.notifiers.get(item.transport)
         if notifier is None:
             return SendResult(status="failed", error=f"no {item.transport} transport configured")
+        # A channel still being made is addressed by its network (bot.steps): look up its id,
+        # or wait for the step that creates it.
+        target, stored = item.target, item.message
+        if steps.names_networks(item.target, item.message):
+            async with self.db.session() as session:
+                resolved = await steps.resolve(session, target=item.target, message=item.message)
+            if isinstance(resolved, SendResult):
+                return resolved
+            target, stored = resolved
         try:
             messages = [
-                with_key(OutgoingMessage.from_json(d.message), d.dedupe_key)
+                with_key(
+                    OutgoingMessage.from_json(stored if d is item else d.message), d.dedupe_key
+                )
                 for d in [item, *(parts or [])]
             ]
         except Exception:
@@ -663,7 +674,11 @@ class Dispatcher:
             message = with_key(combine(messages, day=day), item.dedupe_key)
         else:
             message = messages[0]
-        if self._ambiguous(item):
+        if steps.step_of(message) is not None:
+            # Channel steps are safe to repeat: an earlier attempt can make no second copy.
+            if self._ambiguous(item):
+                await self._clear_unknown(item)
+        elif self._ambiguous(item):
             found = await self._find_sent(notifier, item, message)
             if found is not None and found.status == "absent":
                 # Looked, and no earlier attempt arrived: none of them can make a duplicate.
@@ -671,7 +686,7 @@ class Dispatcher:
             elif found is not None:
                 return found
         try:
-            return await notifier.send(target=item.target, message=message)
+            return await notifier.send(target=target, message=message)
         except Exception as exc:
             logger.exception("Failed to send delivery %s", item.id, extra={"delivery_id": item.id})
             return SendResult(status="retry", error=f"unexpected {type(exc).__name__}")
@@ -725,7 +740,7 @@ class Dispatcher:
     ) -> None:
         now = self.clock.now()
         if result.status == "sent":
-            await q.record_sent(
+            recorded = await q.record_sent(
                 session=session,
                 delivery_id=item.id,
                 claimed_by=self.token,
@@ -734,9 +749,22 @@ class Dispatcher:
                 note=item.error if item.uncertain else None,
                 found=result.found,
             )
+            if recorded and item.kind in steps.STEP_KINDS:
+                # What the step made (a channel id) is stored with its outcome, so the steps
+                # waiting for it see both or neither.
+                await steps.after_sent(
+                    session,
+                    kind=item.kind,
+                    target=item.target,
+                    message=item.message,
+                    ref=result.ref,
+                )
             stats.sent += 1
         elif result.status == "retry":
-            ratelimited = result.error == RATELIMITED
+            # Rate limits and waiting for a predecessor step are not the message's fault.
+            ratelimited = result.error == RATELIMITED or (result.error or "").startswith(
+                steps.WAITING
+            )
             attempt = item.attempts + (0 if ratelimited else 1)
             # An answer lost on the way back: the message may have arrived all the same.
             unknown = result.maybe_sent or (result.error or "").startswith(AMBIGUOUS_ERRORS)

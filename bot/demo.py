@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.directory import DirectoryUser
-from bot.networks import ChannelAdmin, sync_cohort_channels
+from bot.networks import sync_cohort_channels
 from bot.people_import import Table, run_import
 from bot.plan import parse_plan
 from bot.plan_apply import apply_plan_to
@@ -24,6 +25,9 @@ from bot.settings import Settings
 from storage.db import Database
 from storage.queries import people as people_q
 from storage.queries import plan as plan_q
+
+# Runs the outbox once (a Dispatcher's tick): the demo's channels are outbox steps.
+Dispatch = Callable[[], Awaitable[object]]
 
 OSLO = ZoneInfo("Europe/Oslo")
 DEMO_COHORT = "demo"
@@ -323,14 +327,16 @@ async def demo_exists(db: Database) -> bool:
 
 
 async def _sync_channels(
-    db: Database, settings: Settings, channels: ChannelAdmin | None, now: datetime
+    db: Database, settings: Settings, dispatch: Dispatch | None, now: datetime
 ) -> int:
-    if channels is None:
+    if dispatch is None:
         return 0
     async with db.transaction() as session:
         cohort = await plan_q.get_cohort_by_key(session=session, key=DEMO_COHORT)
         assert cohort is not None and cohort.id is not None
-        sync = await sync_cohort_channels(session, channels, settings, cohort_id=cohort.id, now=now)
+        sync = await sync_cohort_channels(session, settings, cohort_id=cohort.id, now=now)
+    # The channels are made by outbox steps after the commit: run them now.
+    await dispatch()
     return len(sync.channels)
 
 
@@ -340,12 +346,13 @@ async def seed_demo(
     *,
     now: datetime,
     directory_users: list[DirectoryUser] | None = None,
-    channels: ChannelAdmin | None = None,
+    dispatch: Dispatch | None = None,
     people: list[DemoPerson] | None = None,
 ) -> DemoReport:
     """Apply the demo plan, import its people, make staff and create the class channels.
 
     Does nothing if the demo cohort exists, so `make run` can call it on every start.
+    `dispatch` runs the outbox (the channel steps); without it no channels are made.
     People are matched to Slack users by email from `directory_users`, as in a real import.
     """
     if await demo_exists(db):
@@ -355,7 +362,7 @@ async def seed_demo(
     await apply_plan_to(db, plan, settings=settings, now=now, actor="demo")
     # Channels first, so the planner finds them when the import plans the assignment posts;
     # then again after the import, to invite the people.
-    synced = await _sync_channels(db, settings, channels, now)
+    synced = await _sync_channels(db, settings, dispatch, now)
     participants = [p.row for p in people if p.role == "participant"]
     columns = tuple(participants[0])
     table = Table(columns=columns, rows=tuple((n + 2, row) for n, row in enumerate(participants)))
@@ -381,7 +388,7 @@ async def seed_demo(
                     name=person.row["name"],
                     slack_user_id=user.id if user else None,
                 )
-    synced = await _sync_channels(db, settings, channels, now)
+    synced = await _sync_channels(db, settings, dispatch, now)
     return DemoReport(
         created=True,
         participants=imported.rows,

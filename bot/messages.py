@@ -124,12 +124,15 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "• `/cohort help` – denne hjelpen\n"
         "• `/cohort assignments` – dine åpne oppgaver\n"
         "• `/cohort find <ord>` – finn andre ledere som vil bli funnet\n"
+        "• `/cohort archive <ord>` – søk i arkivet; `/cohort archive add` – del prosjektet ditt\n"
         "• `/cohort privacy` – hva som lagres om deg; `/cohort mydata` – en kopi av det\n"
         "• `/cohort withdraw alumni|directory` – trekk et samtykke\n"
         "• Åpne *Hjem*-fanen til cohortbot for neste samling, oppgaver, kollegagruppe og profil",
         "en": "• `/cohort help` – this help\n"
         "• `/cohort assignments` – your open assignments\n"
         "• `/cohort find <words>` – find other leaders who want to be found\n"
+        "• `/cohort archive <words>` – search the archive; `/cohort archive add` – share your "
+        "project\n"
         "• `/cohort privacy` – what is stored about you; `/cohort mydata` – a copy of it\n"
         "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
@@ -1154,6 +1157,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
         "en": "Every participant can be reached on Slack, Teams or by email.",
     },
+    "reach.unreachable.item": {
+        "nb": "{name} ({klass}), {email}: {reason}",
+        "en": "{name} ({klass}), {email}: {reason}",
+    },
+    "reach.unreachable.hint": {
+        "nb": "Hele lista: `cohortbot deliveries`. Legg inn riktig e-post i personimporten, eller "
+        "be personen logge inn i Slack eller Teams.",
+        "en": "The whole list: `cohortbot deliveries`. Put the right email in the people import, "
+        "or ask the person to sign in to Slack or Teams.",
+    },
     "reach.unreachable.more": {"nb": "… og {count} til", "en": "… and {count} more"},
     "pulse.text.button": {"nb": "Skriv svar", "en": "Write an answer"},
     "pulse.text.modal_title": {"nb": "Ditt svar", "en": "Your answer"},
@@ -1543,6 +1556,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.section.involvement": {
         "nb": "Involvering av nærmeste leder",
         "en": "Line-manager involvement",
+    },
+    "report.involvement.suppressed": {
+        "nb": "Tall som gjelder færre enn {k} personer – også når de bare kunne regnes ut av en "
+        "andel – er skjult (*), og median svartid vises bare der minst {k} ledere svarte.",
+        "en": "Figures about fewer than {k} people – also where only a share would give them "
+        "away – are hidden (*), and the median answer time shows only where at least {k} "
+        "managers answered.",
+    },
+    "report.withheld_cells": {
+        "nb": "Tall som gjelder færre enn {k} personer, og tall de kunne regnes ut av, er skjult (*).",
+        "en": "Figures about fewer than {k} people, and figures they could be worked out from, "
+        "are hidden (*).",
     },
     "report.involvement.intro": {
         "nb": "Andel nærmeste ledere som svarte på hver påminnelse, andel som svarte «gjort», "
@@ -2013,7 +2038,9 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "utdanning fra påmeldingen; kull, klasse og status; oppgaver du har gjort og "
         "refleksjoner du skriver; svar på navngitte pulser (anonyme pulser lagres uten kobling "
         "til deg); lederens svar på påminnelser om deg; kollegagrupper og matching; "
-        "katalogprofilen din hvis du vil bli funnet; meldinger boten har sendt deg; samtykkene "
+        "katalogprofilen din hvis du vil bli funnet; prosjekter du legger i arkivet, med filen, "
+        "synlige bare for dem du velger (trekk dem tilbake med `/cohort archive mine`); "
+        "meldinger boten har sendt deg; samtykkene "
         "dine; og hvem i staben som har sett opplysningene.\n"
         "*Hvorfor:* for å gjennomføre utdanningen, involvere nærmeste leder, forebygge frafall, "
         "drive ledernettverkene og levere årsrapporten til oppdragsgiver (bare tall for grupper "
@@ -2031,7 +2058,9 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "gender and education from enrolment; cohort, class and status; assignments you have "
         "done and reflections you write; answers to named pulses (anonymous pulses are stored "
         "without any link to you); your line manager's answers to nudges about you; peer groups "
-        "and matching; your directory profile if you choose to be found; messages the bot sent "
+        "and matching; your directory profile if you choose to be found; projects you add to "
+        "the archive, with their file, seen only by those you choose (withdraw them with "
+        "`/cohort archive mine`); messages the bot sent "
         "you; your consents; and which staff members looked at your data.\n"
         "*Why:* to run the programme, involve your line manager, prevent dropout, run the "
         "leader networks and deliver the annual report to the funder (figures only for groups "
@@ -2092,6 +2121,213 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "privacy.withdraw.directory.none": {
         "nb": "Du er ikke synlig i katalogen, så det er ingenting å trekke.",
         "en": "You are not findable in the directory, so there is nothing to withdraw.",
+    },
+    # --- the Directorate as evaluator (bot/evaluator/) -----------------------------------
+    "evaluator.mail.subject": {
+        "nb": "Evalueringen av lederutdanningen",
+        "en": "The evaluation of the leadership programme",
+    },
+    "evaluator.mail.text": {
+        "nb": "Her er lenken til evalueringen: samlede resultater fra pulsmålingene og "
+        "årsrapporten, der små grupper er skjult. Du kan også foreslå spørsmål.\n\n{url}\n\n"
+        "Lenken virker til {until}. Ikke del den videre.",
+        "en": "Here is the link to the evaluation: aggregated pulse results and the annual "
+        "report, with small groups hidden. You can also propose questions.\n\n{url}\n\n"
+        "The link works until {until}. Do not share it.",
+    },
+    "evaluator.error.kind": {
+        "nb": "Velg en svartype: skala 1–5, 0–10 (NPS), valg eller fritekst.",
+        "en": "Choose an answer type: scale 1–5, 0–10 (NPS), choice or free text.",
+    },
+    "evaluator.error.text": {
+        "nb": "Spørsmålet må ha tekst, høyst {limit} tegn.",
+        "en": "The question needs a text of at most {limit} characters.",
+    },
+    "evaluator.error.choices": {
+        "nb": "Et valgspørsmål trenger 2 til {limit} ulike valg, ett per linje.",
+        "en": "A choice question needs 2 to {limit} different choices, one per line.",
+    },
+    "evaluator.error.choice_length": {
+        "nb": "Hvert valg kan ha høyst {limit} tegn.",
+        "en": "Each choice can have at most {limit} characters.",
+    },
+    "evaluator.error.no_choices": {
+        "nb": "Bare et valgspørsmål har valg.",
+        "en": "Only a choice question has choices.",
+    },
+    "evaluator.error.pulse_closed": {
+        "nb": "Den pulsmålingen er allerede sendt ut eller finnes ikke. Velg en annen.",
+        "en": "That pulse has already gone out or does not exist. Choose another.",
+    },
+    "evaluator.error.no_session": {
+        "nb": "Den samlingen finnes ikke.",
+        "en": "That session does not exist.",
+    },
+    "evaluator.error.no_proposal": {
+        "nb": "Fant ikke forslag {id}. Ingenting er endret.",
+        "en": "No proposal {id}. Nothing was changed.",
+    },
+    "evaluator.error.already_rejected": {
+        "nb": "Forslag {id} er allerede avslått. Ingenting er endret.",
+        "en": "Proposal {id} has already been rejected. Nothing was changed.",
+    },
+    "evaluator.error.already_accepted": {
+        "nb": "Forslag {id} er allerede tatt inn. Ingenting er endret.",
+        "en": "Proposal {id} has already been accepted. Nothing was changed.",
+    },
+    "evaluator.error.no_pulse": {
+        "nb": "Ingen kommende pulsmåling kan ta spørsmålet (alle er sendt ut). Legg inn en ny "
+        "pulsmåling i planen, eller velg en med --pulse. Ingenting er endret.",
+        "en": "No upcoming pulse can take the question (all have gone out). Add a pulse to the "
+        "plan, or choose one with --pulse. Nothing was changed.",
+    },
+    "evaluator.error.pulse_full": {
+        "nb": "«{title}» har allerede {limit} spørsmål fra Helsedirektoratet. Velg en annen "
+        "pulsmåling med --pulse. Ingenting er endret.",
+        "en": "“{title}” already has {limit} questions from the Directorate. Choose another "
+        "pulse with --pulse. Nothing was changed.",
+    },
+    "evaluator.error.reason": {
+        "nb": "Skriv en begrunnelse (høyst {limit} tegn).",
+        "en": "Give a reason (at most {limit} characters).",
+    },
+    "evaluator.page.title": {
+        "nb": "Evaluering for Helsedirektoratet",
+        "en": "Evaluation for the Directorate",
+    },
+    "evaluator.page.intro": {
+        "nb": "Samlede resultater fra pulsmålinger som er avsluttet siden {since}. Grupper med "
+        "færre enn {k} svar er skjult (*), og så mange andre at de skjulte ikke kan regnes ut. "
+        "Fritekstsvar vises ikke. Siden viser aldri enkeltpersoner.",
+        "en": "Aggregated results of pulses closed since {since}. Groups with fewer than {k} "
+        "answers are hidden (*), and as many others as it takes so the hidden ones cannot be "
+        "worked out. Free-text answers are not shown. The page never shows individuals.",
+    },
+    "evaluator.page.none": {
+        "nb": "Ingen pulsmålinger er avsluttet i perioden ennå.",
+        "en": "No pulse has closed in the period yet.",
+    },
+    "evaluator.page.pulse": {
+        "nb": "{title} ({cohort}), {opens}–{closes}",
+        "en": "{title} ({cohort}), {opens}–{closes}",
+    },
+    "evaluator.page.question": {
+        "nb": "Spørsmål {number}: {text}",
+        "en": "Question {number}: {text}",
+    },
+    "evaluator.page.text_question": {
+        "nb": "Fritekst: svarene vises ikke.",
+        "en": "Free text: the answers are not shown.",
+    },
+    "evaluator.page.reports": {"nb": "Årsrapporten", "en": "The annual report"},
+    "evaluator.page.report_link": {"nb": "Årsrapport {year}", "en": "Annual report {year}"},
+    "evaluator.page.propose": {"nb": "Foreslå et spørsmål", "en": "Propose a question"},
+    "evaluator.page.propose.text": {"nb": "Spørsmålet", "en": "The question"},
+    "evaluator.page.propose.kind": {"nb": "Svartype", "en": "Answer type"},
+    "evaluator.page.propose.choices": {
+        "nb": "Valg (bare for valgspørsmål, ett per linje)",
+        "en": "Choices (choice questions only, one per line)",
+    },
+    "evaluator.page.propose.pulse": {"nb": "For pulsmåling", "en": "For pulse"},
+    "evaluator.page.propose.any": {
+        "nb": "Neste pulsmåling (staben velger)",
+        "en": "The next pulse (staff choose)",
+    },
+    "evaluator.page.propose.submit": {"nb": "Send forslaget", "en": "Send the proposal"},
+    "evaluator.page.proposed": {
+        "nb": "Takk! Forslaget er sendt til programstaben.",
+        "en": "Thank you! The proposal has gone to the programme staff.",
+    },
+    "evaluator.page.proposed_already": {
+        "nb": "Dette forslaget er allerede sendt.",
+        "en": "This proposal has already been sent.",
+    },
+    "evaluator.page.back": {"nb": "Tilbake til evalueringen", "en": "Back to the evaluation"},
+    "evaluator.page.proposals": {"nb": "Forslag", "en": "Proposals"},
+    "evaluator.kind.scale5": {"nb": "Skala 1–5", "en": "Scale 1–5"},
+    "evaluator.kind.nps": {"nb": "0–10 (NPS)", "en": "0–10 (NPS)"},
+    "evaluator.kind.choice": {"nb": "Valg", "en": "Choice"},
+    "evaluator.kind.text": {"nb": "Fritekst", "en": "Free text"},
+    "evaluator.state.proposed": {"nb": "Foreslått", "en": "Proposed"},
+    "evaluator.state.accepted": {
+        "nb": "Tatt inn i «{title}»",
+        "en": "Added to “{title}”",
+    },
+    "evaluator.state.rejected": {"nb": "Avslått: {reason}", "en": "Rejected: {reason}"},
+    "evaluator.page.tampered.title": {"nb": "Lenken virker ikke", "en": "This link does not work"},
+    "evaluator.page.tampered.text": {
+        "nb": "Lenken er ufullstendig eller endret. Be programstaben om en ny lenke.",
+        "en": "The link is incomplete or has been changed. Ask the programme staff for a new link.",
+    },
+    "evaluator.page.expired.title": {"nb": "Lenken er utløpt", "en": "This link has expired"},
+    "evaluator.page.expired.text": {
+        "nb": "Lenken virker ikke lenger. Be programstaben om en ny lenke.",
+        "en": "The link no longer works. Ask the programme staff for a new link.",
+    },
+    "evaluator.page.revoked.title": {"nb": "Ingen tilgang", "en": "No access"},
+    "evaluator.page.revoked.text": {
+        "nb": "Denne lenken gir ikke lenger tilgang til evalueringen. Kontakt programstaben.",
+        "en": "This link no longer gives access to the evaluation. Contact the programme staff.",
+    },
+    "evaluator.page.stale.title": {"nb": "Skjemaet virker ikke", "en": "The form did not work"},
+    "evaluator.page.stale.text": {
+        "nb": "Ingenting er sendt. Åpne lenken på nytt og prøv igjen.",
+        "en": "Nothing was sent. Open the link again and try once more.",
+    },
+    "evaluator.home.title": {
+        "nb": "Spørsmål foreslått av Helsedirektoratet",
+        "en": "Questions proposed by the Directorate",
+    },
+    "evaluator.home.empty": {
+        "nb": "Ingen forslag venter.",
+        "en": "No proposals are waiting.",
+    },
+    "evaluator.home.item": {
+        "nb": "#{id} ({kind}): {text}\nGår inn i: {target}",
+        "en": "#{id} ({kind}): {text}\nGoes into: {target}",
+    },
+    "evaluator.home.no_target": {
+        "nb": "ingen kommende pulsmåling",
+        "en": "no upcoming pulse",
+    },
+    "evaluator.home.more": {
+        "nb": "… og {count} til (`cohortbot evaluator proposals`).",
+        "en": "… and {count} more (`cohortbot evaluator proposals`).",
+    },
+    "evaluator.home.accept": {"nb": "Ta inn", "en": "Accept"},
+    "evaluator.home.reject": {"nb": "Avslå", "en": "Reject"},
+    "evaluator.home.reject.title": {"nb": "Avslå forslaget", "en": "Reject the proposal"},
+    "evaluator.home.reject.reason": {
+        "nb": "Begrunnelse (vises for Helsedirektoratet)",
+        "en": "Reason (shown to the Directorate)",
+    },
+    "evaluator.accepted": {
+        "nb": "Forslag {id} er tatt inn som spørsmål {number} i «{title}».",
+        "en": "Proposal {id} was added as question {number} to “{title}”.",
+    },
+    "evaluator.accepted_already": {
+        "nb": "Forslag {id} var allerede tatt inn (spørsmål {number} i «{title}»).",
+        "en": "Proposal {id} had already been added (question {number} of “{title}”).",
+    },
+    "evaluator.rejected": {
+        "nb": "Forslag {id} er avslått.",
+        "en": "Proposal {id} was rejected.",
+    },
+    "evaluator.results.title": {
+        "nb": "Evaluering: avsluttede pulsmålinger",
+        "en": "Evaluation: closed pulses",
+    },
+    "evaluator.results.pulse": {
+        "nb": "{title} ({cohort}): {answered} av {invited} svarte",
+        "en": "{title} ({cohort}): {answered} of {invited} answered",
+    },
+    "evaluator.results.link": {
+        "nb": "Tabellene og årsrapporten finner du på evalueringssiden (be staben om lenke).",
+        "en": "The tables and the annual report are on the evaluation page (ask staff for a link).",
+    },
+    "report.evaluations.directorate": {
+        "nb": " (spørsmål fra Helsedirektoratet)",
+        "en": " (question from the Directorate)",
     },
     # --- the digital archive (bot/archive) ------------------------------------------------
     "archive.error.missing": {
@@ -2258,6 +2494,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "archive.mine.item": {
         "nb": "*{title}*\nSynlig for: {visibility}. Navnet ditt vises: {shown}.",
         "en": "*{title}*\nVisible to: {visibility}. Your name is shown: {shown}.",
+    },
+    "archive.mine.more": {
+        "nb": plural("n", one="… og 1 til.", other="… og {n} til."),
+        "en": plural("n", one="… and 1 more.", other="… and {n} more."),
+    },
+    "archive.withdraw.confirm": {
+        "nb": "«{title}» og filen slettes for godt. Vil du trekke det tilbake?",
+        "en": "“{title}” and its file will be deleted for good. Withdraw it?",
+    },
+    "archive.file.failed": {
+        "nb": "Jeg fikk ikke hentet filen fra Slack. Ingenting er lagret; prøv igjen.",
+        "en": "I could not fetch the file from Slack. Nothing was saved; try again.",
     },
     "archive.yes": {"nb": "ja", "en": "yes"},
     "archive.no": {"nb": "nei", "en": "no"},

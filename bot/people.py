@@ -34,6 +34,10 @@ class Actor:
         return "staff" in self.roles
 
     @property
+    def is_evaluator(self) -> bool:
+        return "evaluator" in self.roles
+
+    @property
     def person_id(self) -> int | None:
         return self.person.id if self.person else None
 
@@ -59,6 +63,8 @@ async def resolve_actor(
     roles = await q.person_roles(session=session, person_id=person.id)
     if person.is_staff or person.email in settings.staff_emails:
         roles.add("staff")
+    if person.email in settings.evaluator_emails:
+        roles.add("evaluator")  # the Directorate: aggregates only (bot.evaluator)
     return Actor(slack_user_id, person, frozenset(roles), normalise_locale(person.locale))
 
 
@@ -74,6 +80,8 @@ async def actor_for_person(
     roles = await q.person_roles(session=session, person_id=person.id)
     if person.is_staff or person.email in settings.staff_emails:
         roles.add("staff")
+    if person.email in settings.evaluator_emails:
+        roles.add("evaluator")  # the Directorate: aggregates only (bot.evaluator)
     return Actor(
         person.slack_user_id or "", person, frozenset(roles), normalise_locale(person.locale)
     )
@@ -87,7 +95,8 @@ def is_staff_email(settings: Settings, email: str | None) -> bool:
 async def recognise_staff(
     *, session: AsyncSession, settings: Settings, user: DirectoryUser
 ) -> Person | None:
-    """Link a Slack user whose email COHORTBOT_STAFF_EMAILS lists to a person; audited.
+    """Link a Slack user whose email COHORTBOT_STAFF_EMAILS (or COHORTBOT_EVALUATOR_EMAILS)
+    lists to a person; audited.
 
     Creates the person when nobody has that email yet (staff are rarely imported), or links
     the existing one that has no Slack account yet. Staff-ness stays with the settings: the
@@ -95,7 +104,10 @@ async def recognise_staff(
     Returns None for anyone else, a deactivated account, or an email that belongs to another
     Slack account already (never moved silently).
     """
-    if user.deleted or not is_staff_email(settings, user.email):
+    listed = is_staff_email(settings, user.email) or (
+        bool(user.email) and canonical_email(user.email or "") in settings.evaluator_emails
+    )
+    if user.deleted or not listed:
         return None
     assert user.email is not None
     email = canonical_email(user.email)
@@ -119,7 +131,12 @@ async def recognise_staff(
         actor="system",
         action="staff.recognised",
         subject=f"person:{person.id}",
-        detail={"created": created, "via": "COHORTBOT_STAFF_EMAILS"},
+        detail={
+            "created": created,
+            "via": "COHORTBOT_STAFF_EMAILS"
+            if is_staff_email(settings, email)
+            else "COHORTBOT_EVALUATOR_EMAILS",
+        },
     )
     return person
 

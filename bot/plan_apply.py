@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import planner
 from bot.plan import Plan, PulsePlan
 from bot.settings import Settings
-from storage.db import Database, scratch_copy
+from storage.db import Database
 from storage.models import (
     Assignment,
     Cohort,
@@ -207,6 +207,7 @@ async def apply_plan(
         a.key: a for a in await q.list_assignments(session=session, cohort_id=cohort_id)
     }
     assignment_ids: dict[str, int] = {}
+    planned: list[Assignment] = []
     for a in plan.assignments:
         row_a = await _sync(
             session,
@@ -229,7 +230,9 @@ async def apply_plan(
         )
         assert row_a.id is not None
         assignment_ids[a.key] = row_a.id
+        planned.append(row_a)
     kinds["assignments"].not_in_file = sorted(existing_assignments)
+    planned.extend(existing_assignments.values())
 
     existing_nudges = {n.key: n for n in await q.list_nudges(session=session, cohort_id=cohort_id)}
     for n in plan.nudges:
@@ -260,9 +263,15 @@ async def apply_plan(
         report.deliveries_planned = await planner.plan_deliveries(
             session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
         )
-    elif deliveries == "count":
+    elif deliveries == "count" and not kinds["cohort"].created:  # a new cohort has nobody yet
+        # The assignments as applied (a dry run's new ones exist only in memory).
         changes = await planner.plan_changes(
-            session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+            session=session,
+            cohort_id=cohort_id,
+            settings=settings,
+            now=now,
+            warnings=warnings,
+            assignments=planned,
         )
         report.deliveries_planned = changes.written
     report.notes.extend(warnings)
@@ -291,9 +300,13 @@ async def _apply_pulses(
     kind = report.kinds["pulses"]
     existing = {p.key: p for p in await q.list_pulses(session=session, cohort_id=cohort_id)}
     questions: dict[int, dict[int, PulseQuestion]] = {}
+    directorate: dict[int, list[PulseQuestion]] = {}  # accepted evaluator proposals
     for question in await q.list_pulse_questions(
         session=session, pulse_ids=[p.id for p in existing.values() if p.id is not None]
     ):
+        if question.proposal_id is not None:
+            directorate.setdefault(question.pulse_id, []).append(question)
+            continue
         questions.setdefault(question.pulse_id, {})[question.position] = question
     for p in plan.pulses:
         row = await _sync(
@@ -315,12 +328,37 @@ async def _apply_pulses(
             Pulse,
         )
         assert row.id is not None
+        extra = directorate.get(row.id, [])
+        base = max([len(p.questions), *questions.get(row.id, {})])
+        moved = await _park_directorate(session, extra, base)
         changed = await _apply_questions(session, p, row.id, questions.get(row.id, {}), report)
+        await _place_directorate(session, moved, base)
         if changed and p.key not in kind.created:
             if p.key in kind.unchanged:
                 kind.unchanged.remove(p.key)
             kind.updated.setdefault(p.key, []).append("questions")
     kind.not_in_file = sorted(existing)
+
+
+async def _park_directorate(
+    session: AsyncSession, extra: list[PulseQuestion], base: int
+) -> list[PulseQuestion]:
+    """Move the Directorate's questions out of the plan's way when they are not already right
+    after it (`base` = the last position the plan's questions may take). The file never holds
+    them, so `plan apply` must neither delete nor overwrite them."""
+    ordered = sorted(extra, key=lambda x: x.position)
+    if [x.position for x in ordered] == list(range(base + 1, base + 1 + len(ordered))):
+        return []
+    for i, row in enumerate(ordered):
+        row.position = 10_000 + i  # free for a moment: positions are unique per pulse
+        await q.save(session=session, row=row)
+    return ordered
+
+
+async def _place_directorate(session: AsyncSession, moved: list[PulseQuestion], base: int) -> None:
+    for i, row in enumerate(moved, start=1):
+        row.position = base + i
+        await q.save(session=session, row=row)
 
 
 async def _apply_questions(
@@ -375,11 +413,13 @@ async def apply_plan_to(
 ) -> ApplyReport:
     """Apply in one transaction of its own, then plan the deliveries in short transactions.
 
-    With `dry_run`, nothing is written and the database is not locked: on SQLite the apply
-    runs on a scratch copy (`storage.db.scratch_copy`), and deliveries are only counted.
+    With `dry_run`, nothing is written and no write transaction is opened, on SQLite or
+    PostgreSQL: the apply works on the rows in memory (`storage.queries.plan.start_dry_run`:
+    new rows get stand-in ids, nothing is flushed) and only counts the deliveries.
     """
     if dry_run:
-        async with scratch_copy(db) as scratch, scratch.session() as session:
+        async with db.session() as session:
+            q.start_dry_run(session)
             report = await apply_plan(
                 session=session,
                 plan=plan,
@@ -408,7 +448,54 @@ async def apply_plan_to(
         await session.commit()
     if report.cohort_id is not None:
         # A crash between the commit and here leaves the planner job to catch up.
+        async with db.session() as session:
+            scope = await _replan_scope(session, report, report.cohort_id)
         report.deliveries_planned = await planner.replan_cohort(
-            db, cohort_id=report.cohort_id, settings=settings, now=now
+            db,
+            cohort_id=report.cohort_id,
+            settings=settings,
+            now=now,
+            assignment_ids=scope[0] if scope else None,
+            nudge_ids=scope[1] if scope else None,
         )
     return report
+
+
+async def _replan_scope(
+    session: AsyncSession, report: ApplyReport, cohort_id: int
+) -> tuple[set[int], set[int]] | None:
+    """The assignments and nudges whose deliveries the apply may have changed, or None for all.
+
+    All when the programme, the cohort or its classes changed (every post and time zone may
+    move), and when nothing changed (re-applying a file also catches up a planning that was cut
+    off). Otherwise: the created or updated assignments and nudges, and those tied to a created
+    or updated session or to a changed assignment. Everything else is as it was planned.
+    """
+    kinds = report.kinds
+    if not report.changes or any(kinds[k].changes for k in ("programme", "cohort", "classes")):
+        return None
+
+    def changed(kind: str) -> set[str]:
+        return {*kinds[kind].created, *kinds[kind].updated}
+
+    sessions = {
+        s.id
+        for s in await q.list_sessions(session=session, cohort_id=cohort_id)
+        if s.key in changed("sessions")
+    }
+    assignments = {
+        a.id
+        for a in await q.list_assignments(session=session, cohort_id=cohort_id)
+        if a.id is not None and (a.key in changed("assignments") or a.session_id in sessions)
+    }
+    nudges = {
+        n.id
+        for n in await q.list_nudges(session=session, cohort_id=cohort_id)
+        if n.id is not None
+        and (
+            n.key in changed("nudges")
+            or n.assignment_id in assignments
+            or (n.session_id is not None and n.session_id in sessions)
+        )
+    }
+    return assignments, nudges

@@ -25,8 +25,6 @@ class Runtime:
     process_id: str = "bot"
     # Set by app.py: the shared aiohttp.ClientSession (typed loosely: bot/ knows no HTTP client).
     http: Any = None
-    # Set by app.py: the ChannelAdmin port (bot.networks) over Slack, for jobs that make channels.
-    channel_admin: Any = None
     # Set by app.py: the UserLookup port (bot.directory) over Slack, to recognise staff.
     user_lookup: Any = None
     # Set when a released pulse's receipts could not yet be scrubbed from the files (bot.pulses).

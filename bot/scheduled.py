@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import claims, networks
-from bot.networks import ChannelAdmin, RoundResult
+from bot.networks import RoundResult
 from bot.settings import Settings
 from storage.db import Database
 from storage.queries import networks as nq
@@ -36,7 +36,6 @@ async def due_matching_rounds(db: Database, *, now: datetime) -> list[tuple[int,
 
 async def run_round_once(
     db: Database,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     network_id: int,
@@ -53,14 +52,10 @@ async def run_round_once(
             now=now,
         ):
             return None
-        return await networks.run_matching_round(
-            session, admin, settings, network_id=network_id, now=now
-        )
+        return await networks.run_matching_round(session, settings, network_id=network_id, now=now)
 
 
-async def complete_cohorts_once(
-    db: Database, admin: ChannelAdmin, settings: Settings, *, now: datetime
-) -> list[int]:
+async def complete_cohorts_once(db: Database, settings: Settings, *, now: datetime) -> list[int]:
     """Complete every cohort past its end date, each once and in its own transaction."""
     async with db.session() as session:
         due = [
@@ -81,6 +76,6 @@ async def complete_cohorts_once(
                 now=now,
             ):
                 continue
-            await networks.complete_cohort(session, admin, settings, cohort_id=cohort_id, now=now)
+            await networks.complete_cohort(session, settings, cohort_id=cohort_id, now=now)
         done.append(cohort_id)
     return done

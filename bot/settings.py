@@ -65,6 +65,8 @@ class Settings(BaseModel):
     slack_post_channel_burst: int = Field(default=3, ge=1)
     slack_post_workspace_per_minute: int = Field(default=600, ge=1)
     staff_emails: tuple[str, ...] = ()
+    # The Directorate's evaluators: read-only, aggregates only, may propose questions.
+    evaluator_emails: tuple[str, ...] = ()
     local_mode: bool = False
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -238,6 +240,7 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_SLACK_POST_CHANNEL_BURST": "slack_post_channel_burst",
     "COHORTBOT_SLACK_POST_WORKSPACE_PER_MINUTE": "slack_post_workspace_per_minute",
     "COHORTBOT_STAFF_EMAILS": "staff_emails",
+    "COHORTBOT_EVALUATOR_EMAILS": "evaluator_emails",
     "COHORTBOT_EMULATOR_PORT": "emulator_port",
     "COHORTBOT_LOG_FORMAT": "log_format",
     "COHORTBOT_LOG_LEVEL": "log_level",
@@ -354,7 +357,7 @@ def _raw_values(environ: dict[str, str], env_file: Path | None) -> dict[str, Any
         if raw is None or raw.strip() == "":
             continue
         raw = raw.strip()
-        if field == "staff_emails":
+        if field in ("staff_emails", "evaluator_emails"):
             values[field] = tuple(canonical_email(e) for e in raw.split(",") if e.strip())
         else:
             values[field] = raw

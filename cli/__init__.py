@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "person",
     "retention",
     "audit",
+    "evaluator",
     "archive",
     "teams",
 )

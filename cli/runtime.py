@@ -70,16 +70,19 @@ def demo() -> None:
 
         async with open_database(settings) as db, aiohttp.ClientSession() as http:
             users = None
-            channels = None
+            dispatch = None
             if settings.has_slack_credentials:
-                from handlers.slack.channels import SlackChannelAdmin
+                from bot.delivery import Dispatcher
                 from handlers.slack.directory import SlackWebDirectory
+                from handlers.slack.notifier import SlackNotifier
 
                 client = create_slack_client(settings, http)
                 users = await SlackWebDirectory(client).all_users()
-                channels = SlackChannelAdmin(client)
+                # The channels are outbox steps: this dispatcher makes them before we stop.
+                notifier = SlackNotifier(client, getattr(client, "limiter", None))
+                dispatch = Dispatcher(db, {"slack": notifier}, SystemClock(), None, settings).tick
             report = await seed_demo(
-                db, settings, now=SystemClock().now(), directory_users=users, channels=channels
+                db, settings, now=SystemClock().now(), directory_users=users, dispatch=dispatch
             )
         if not report.created:
             console.print(f"the demo cohort '{DEMO_COHORT}' exists already; nothing changed")

@@ -126,6 +126,8 @@ def state_value(
         entry["selected_conversation"] = raw or None
     elif kind == "channels_select":
         entry["selected_channel"] = raw or None
+    elif kind == "file_input":
+        entry["files"] = many(raw)  # the file objects Slack includes for uploaded files
     elif kind in ("multi_conversations_select", "multi_channels_select"):
         key = "selected_conversations" if "conversations" in kind else "selected_channels"
         entry[key] = many(raw)

@@ -299,6 +299,9 @@ class File:
     def to_slack(self, base_url: str) -> dict[str, Any]:
         """Return the file object as files.completeUploadExternal returns it."""
         ext = self.name.rsplit(".", 1)[-1].lower() if "." in self.name else "binary"
+        from urllib.parse import quote
+
+        name = quote(self.name, safe="")  # as Slack does: a name is never a path
         return {
             "id": self.id,
             "created": self.created,
@@ -313,9 +316,9 @@ class File:
             "mode": "hosted",
             "is_external": False,
             "is_public": False,
-            "url_private": f"{base_url}/_files/{self.id}/{self.name}",
-            "url_private_download": f"{base_url}/_files/{self.id}/{self.name}?download=1",
-            "permalink": f"{base_url}/_files/{self.id}/{self.name}",
+            "url_private": f"{base_url}/_files/{self.id}/{name}",
+            "url_private_download": f"{base_url}/_files/{self.id}/{name}?download=1",
+            "permalink": f"{base_url}/_files/{self.id}/{name}",
             "channels": list(self.channels),
             "groups": [],
             "ims": [],

@@ -1,9 +1,9 @@
 """The networks job: complete cohorts past their end date, queue the monthly alumni discussion
 prompts and start due matching rounds.
 
-`run_due_matching(runtime, now, admin)` holds the work with time as a parameter; `register`
-ticks it every 15 minutes. Channel work needs a `ChannelAdmin`: `register` takes one, or uses
-`runtime.channel_admin` when the composition root sets it; without one the job does nothing.
+`run_due_matching(runtime, now)` holds the work with time as a parameter; `register` ticks it
+every 15 minutes. The channel work it decides (archiving class channels, group DMs for intros)
+is done by the outbox after each commit (`bot.steps`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import networks, scheduled
-from bot.networks import ChannelAdmin
 from bot.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ class MatchingTick:
     skipped: list[int] = field(default_factory=list)  # network ids another process matched
 
 
-async def run_due_matching(runtime: Runtime, now: datetime, admin: ChannelAdmin) -> MatchingTick:
+async def run_due_matching(runtime: Runtime, now: datetime) -> MatchingTick:
     """Complete due cohorts, then run every network's due round, each in its own transaction.
 
     Each round and each completion is claimed (`bot.scheduled`), so with several processes
@@ -42,14 +41,14 @@ async def run_due_matching(runtime: Runtime, now: datetime, admin: ChannelAdmin)
     """
     tick = MatchingTick()
     tick.completed_cohorts = await scheduled.complete_cohorts_once(
-        runtime.db, admin, runtime.settings, now=now
+        runtime.db, runtime.settings, now=now
     )
     async with runtime.db.transaction() as session:
         tick.prompts = await networks.schedule_alumni_prompts(session, runtime.settings, now=now)
     for network_id, due in await scheduled.due_matching_rounds(runtime.db, now=now):
         try:
             result = await scheduled.run_round_once(
-                runtime.db, admin, runtime.settings, network_id=network_id, due=due, now=now
+                runtime.db, runtime.settings, network_id=network_id, due=due, now=now
             )
         except Exception:
             # One network's failure (e.g. Slack refusing a group DM) must not stop the others;
@@ -65,18 +64,12 @@ async def run_due_matching(runtime: Runtime, now: datetime, admin: ChannelAdmin)
     return tick
 
 
-def register(
-    scheduler: AsyncIOScheduler, runtime: Runtime, *, admin: ChannelAdmin | None = None
-) -> None:
-    """Add the matching job (a no-op without a channel admin)."""
-    channel_admin = admin or getattr(runtime, "channel_admin", None)
-    if channel_admin is None:
-        logger.warning("No channel admin: peer matching rounds will not run")
-        return
+def register(scheduler: AsyncIOScheduler, runtime: Runtime) -> None:
+    """Add the matching job."""
 
     async def matching_tick() -> None:
         try:
-            tick = await run_due_matching(runtime, runtime.clock.now(), channel_admin)
+            tick = await run_due_matching(runtime, runtime.clock.now())
         except Exception:
             logger.exception("Failed to run the matching tick")
             return

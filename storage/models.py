@@ -331,6 +331,16 @@ class PulseQuestion(SQLModel, table=True):
     kind: str = Field(max_length=16)  # scale5 | nps | choice | text
     text: str = Field(max_length=500)
     choices: list[str] = json_field(list)
+    # Set when the question came from the Directorate (an evaluator's proposal staff accepted):
+    # unique, so accepting one proposal twice can never add two questions. `plan apply` leaves
+    # these questions alone and keeps them after the plan's own (bot.plan_apply).
+    proposal_id: int | None = Field(
+        default=None,
+        foreign_key="evaluator_proposal.id",
+        nullable=True,
+        unique=True,
+        ondelete="SET NULL",
+    )
 
 
 class PulseParticipation(SQLModel, table=True):
@@ -423,6 +433,49 @@ class PulseAnswer(SQLModel, table=True):
 
 
 # --- networks and matching -----------------------------------------------------------------
+
+
+class ProposalState(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class EvaluatorProposal(SQLModel, table=True):
+    """A question the Directorate (an evaluator, COHORTBOT_EVALUATOR_EMAILS) proposes for a pulse.
+
+    `pulse_id` / `session_id` say what it is meant for (both optional); once accepted,
+    `pulse_id` is the pulse it went into and the question row points back (`proposal_id`).
+    `form_nonce` is the nonce of the page form that sent it: a double submit records once.
+    """
+
+    __tablename__ = "evaluator_proposal"
+    id: int | None = Field(default=None, primary_key=True)
+    proposed_by: str = Field(max_length=254)  # the evaluator's email (not a person row)
+    text: str = Field(max_length=500)
+    kind: str = Field(max_length=16)  # scale5 | nps | choice | text
+    choices: list[str] = json_field(list)
+    pulse_id: int | None = fk("pulse.id", nullable=True, ondelete="SET NULL")
+    session_id: int | None = fk("programme_session.id", nullable=True, ondelete="SET NULL")
+    state: str = Field(default=ProposalState.PROPOSED, max_length=16, index=True)
+    form_nonce: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = ts(default_now=True)
+    decided_at: datetime | None = ts()
+    decided_by: str | None = Field(default=None, max_length=120)  # "person:12" | "cli"
+    decided_by_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class EvaluatorLink(SQLModel, table=True):
+    """A signed link staff sent an evaluator: the token names this row, never the email."""
+
+    __tablename__ = "evaluator_link"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    created_at: datetime = ts(default_now=True)
+    expires_at: datetime = ts(nullable=False)
+    created_by: str = Field(max_length=120)
+    revoked_at: datetime | None = ts()
 
 
 class NetworkKind(StrEnum):

@@ -45,6 +45,7 @@ async def test_columns_and_every_measure_written_are_documented(
         rows = list(csv.DictReader(io.StringIO(render_csv(report))))
         assert tuple(rows[0]) == CSV_COLUMNS
         written |= {(r["section"], r["measure"]) for r in rows}
+        assert {r["origin"] for r in rows} <= {"", "directorate"}
     undocumented = [
         (sec, m) for sec, m in written if not any(s == sec and p.match(m) for s, p in measures)
     ]

@@ -133,3 +133,15 @@ async def open_download(
     except StoreError as exc:
         raise DownloadError("gone") from exc
     return Download(name, CONTENT_TYPES.get(file_type, "application/octet-stream"), data)
+
+
+async def link_for(
+    db: Database, settings: Settings, *, item_id: int, person: Person, now: datetime
+) -> tuple[str, str]:
+    """(title, signed link) for an item with a file that `person` may see; "gone" otherwise."""
+    async with db.session() as session:
+        viewer = await viewer_for(session, person=person, staff_emails=settings.staff_emails)
+        item = await q.visible_item(session=session, viewer=viewer, item_id=item_id)
+    if item is None or item.file_key is None:
+        raise DownloadError("gone")
+    return item.title, download_link(settings, item_id=item_id, person_id=person.id, now=now)

@@ -26,7 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import audit
 from bot.archive.stemming import query_stems, stem, words_of
 from bot.archive.stopwords import STOPWORDS
-from bot.text import clean
+from bot.messages import t
+from bot.text import Markup, clean
 from storage.models import ArchiveItem, ArchiveVisibility, Person
 from storage.queries import archive as q
 from storage.queries import people as people_q
@@ -187,5 +188,7 @@ async def search(
     return Results(hits, found.total, offset, words)
 
 
-def visibility_label_key(visibility: str) -> str:
-    return f"archive.visibility.{ArchiveVisibility(visibility).value}"
+def visibility_label(visibility: str, locale: str | None) -> Markup:
+    """Who sees an item, in words ("only me (and programme staff)", …)."""
+    known = visibility if visibility in set(ArchiveVisibility) else ArchiveVisibility.NOBODY
+    return Markup(t(f"archive.visibility.{known}", locale))

@@ -1,8 +1,10 @@
 """Leader networks: channels per cohort and class, peer groups, peer matching, alumni, directory.
 
-Slack work (create, invite, archive, group DMs) goes through the `ChannelAdmin` port; messages
-go through the outbox (`bot.delivery.schedule`) in the caller's transaction. Every function
-takes the session and `now`; callers commit.
+Channel work (create, invite, kick, archive) is decided here and written to the outbox as steps
+(`bot.steps`), and messages through `bot.delivery.schedule`, both in the caller's transaction:
+nothing reaches Slack before the commit, and the outbox does it after. Group DMs for intros are
+opened by the outbox when the intro goes (`bot.notifier.group_target`). Every function takes
+the session and `now`; callers commit.
 
 One module per sub-domain: `channels` (cohort and class channels, membership), `peer_groups`,
 `rounds` (peer matching rounds and each person's matching settings), `checkins`, `alumni`,
@@ -71,7 +73,6 @@ from bot.networks.shared import (
     PROMPT_COUNT,
     ChannelAdmin,
     InvalidRequest,
-    NoChannels,
     alumni_channel_name,
     class_channel_name,
     cohort_channel_name,
@@ -96,7 +97,6 @@ __all__ = [
     "InvalidRequest",
     "JoinWelcome",
     "NetworkActivity",
-    "NoChannels",
     "PeerGroup",
     "Profile",
     "RoundResult",

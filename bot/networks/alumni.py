@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import claims
+from bot import claims, steps
 from bot.consent import record_consent
 from bot.messages import Markup, t
 from bot.networks.channels import _ensure_network, _join
@@ -14,7 +14,6 @@ from bot.networks.shared import (
     ACTION_CONSENT,
     ACTIVE_STATUSES,
     ANSWER_LOCK,
-    ChannelAdmin,
     InvalidRequest,
     _audit_actor,
     _deliver_to,
@@ -42,7 +41,6 @@ from storage.queries.people import record_audit
 
 async def complete_cohort(
     session: AsyncSession,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     cohort_id: int,
@@ -92,8 +90,7 @@ async def complete_cohort(
             session=session, kind=NetworkKind.CLASS, cohort_id=cohort_id
         ):
             net.archived_at = now
-            if net.slack_channel_id:
-                await admin.archive(net.slack_channel_id)
+            await steps.archive(session, settings, network=net, now=now)
     # Matching in the cohort network stops; alumni are matched in the alumni network instead.
     # No rhythm either, so Home stops offering "peer chat every 2 weeks" and its opt-out there.
     for net in await q.list_networks(session=session, kind=NetworkKind.COHORT, cohort_id=cohort_id):
@@ -146,7 +143,7 @@ def _consent_message(settings: Settings, cohort: Cohort, person: Person) -> Outg
 
 
 async def complete_due_cohorts(
-    session: AsyncSession, admin: ChannelAdmin, settings: Settings, *, now: datetime
+    session: AsyncSession, settings: Settings, *, now: datetime
 ) -> list[int]:
     """Complete every cohort whose end date has passed; returns their ids."""
     done = []
@@ -154,14 +151,13 @@ async def complete_due_cohorts(
         session=session, today=now.astimezone(settings.zone)
     ):
         assert cohort.id is not None
-        await complete_cohort(session, admin, settings, cohort_id=cohort.id, now=now)
+        await complete_cohort(session, settings, cohort_id=cohort.id, now=now)
         done.append(cohort.id)
     return done
 
 
 async def record_alumni_consent(
     session: AsyncSession,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     person_id: int,
@@ -174,10 +170,11 @@ async def record_alumni_consent(
     """Record the answer (with the words it answered, in the consent history); on yes join the
     national and regional alumni channels.
 
-    Returns the channel ids joined (none for `once` when the answer was already recorded;
-    none in Slack for someone reached in Teams, whose alumni prompts come to their chat with
-    the bot). A "no" (also a later withdrawal) closes the alumni
-    memberships and takes the person out of the alumni channels at once.
+    Returns the channels joined (ids, or `network:<id>` while being made; none for `once`
+    when the answer was already recorded; none in Slack for someone reached in Teams, whose
+    alumni prompts come to their chat with the bot). A "no" (also a later withdrawal) closes
+    the alumni memberships and takes the person out of the alumni channels: the Slack work is
+    queued as outbox steps, done after the caller commits.
     """
     # Clicks are applied in turn: with `once`, the second of a burst sees the first's answer.
     await claims.serialise(session, job=ANSWER_LOCK)
@@ -211,8 +208,15 @@ async def record_alumni_consent(
             session=session, person_id=person_id, kinds=alumni_kinds
         )
         for m, network in memberships:
-            if m.left_at is None and network.slack_channel_id and person.slack_user_id:
-                await admin.remove(network.slack_channel_id, person.slack_user_id)
+            if m.left_at is None and person.slack_user_id:
+                await steps.kick(
+                    session,
+                    settings,
+                    network=network,
+                    user_id=person.slack_user_id,
+                    now=now,
+                    person_id=person_id,
+                )
         await q.leave_memberships(session=session, memberships=[m for m, _ in memberships], now=now)
         return []
     # Keep the person's matching choice from the programme.
@@ -222,24 +226,26 @@ async def record_alumni_consent(
     opt_in = all(m.matching_opt_in for m, _ in previous) if previous else True
     national, _ = await _ensure_network(
         session,
-        admin,
+        settings,
         kind=NetworkKind.ALUMNI_NATIONAL,
         key="alumni:national",
         name="Alumni",
         channel_name=alumni_channel_name(settings),
         match_every_weeks=settings.alumni_match_every_weeks,
         next_match_at=now + timedelta(weeks=settings.alumni_match_every_weeks),
+        now=now,
     )
     joined = [national]
     if person.county:
         region, _ = await _ensure_network(
             session,
-            admin,
+            settings,
             kind=NetworkKind.ALUMNI_REGION,
             key=f"alumni:region:{slack_name(person.county)}",
             name=f"Alumni {person.county}",
             channel_name=alumni_channel_name(settings, person.county),
             region=person.county,
+            now=now,
         )
         joined.append(region)
     channels = []
@@ -247,10 +253,14 @@ async def record_alumni_consent(
     in_slack = where.transport == "slack" and bool(person.slack_user_id)
     for net in joined:
         await _join(session, net, person, now, opt_in=opt_in)
-        if net.slack_channel_id and in_slack:
+        if in_slack:
             assert person.slack_user_id is not None
-            channels.append(net.slack_channel_id)
-            await admin.invite(net.slack_channel_id, [person.slack_user_id])
+            # A channel still being made is named by its network; the outbox fills in its
+            # id when the welcome goes, after the create step.
+            channels.append(steps.channel_of(net))
+            await steps.invite(
+                session, settings, network=net, user_ids=[person.slack_user_id], now=now
+            )
     if in_chat(where):
         text = (
             t(
@@ -278,7 +288,6 @@ async def record_alumni_consent(
 
 async def withdraw_alumni_consent(
     session: AsyncSession,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     person_id: int,
@@ -291,7 +300,6 @@ async def withdraw_alumni_consent(
         if enrolment.is_alumnus and enrolment.alumni_consent is True:
             await record_alumni_consent(
                 session,
-                admin,
                 settings,
                 person_id=person_id,
                 cohort_id=enrolment.cohort_id,

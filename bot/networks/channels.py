@@ -1,4 +1,8 @@
-"""Channels per cohort and class, and membership kept in step with enrolments."""
+"""Channels per cohort and class, and membership kept in step with enrolments.
+
+Channel work (create, invite, kick) is decided here and done by the outbox after the commit
+(`bot.steps`): nothing reaches Slack from inside the transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,9 @@ from datetime import datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery
+from bot import delivery, steps
 from bot.networks.shared import (
     ACTIVE_STATUSES,
-    ChannelAdmin,
     InvalidRequest,
     _audit_actor,
     _staff,
@@ -29,15 +32,17 @@ from storage.queries.people import get_person_by_slack_id, record_audit
 class SyncReport:
     """What a channel sync did."""
 
-    channels: dict[str, str] = field(default_factory=dict)  # network key -> channel id
-    invited: list[str] = field(default_factory=list)  # Slack user ids
+    # network key -> channel id, or "network:<id>" while its create step has not run yet
+    channels: dict[str, str] = field(default_factory=dict)
+    invited: list[str] = field(default_factory=list)  # Slack user ids (steps queued)
     left: list[int] = field(default_factory=list)  # person ids whose memberships closed
     removed: list[str] = field(default_factory=list)  # Slack user ids removed (policy "remove")
+    names: dict[str, str] = field(default_factory=dict)  # network key -> channel name
 
 
 async def _ensure_network(
     session: AsyncSession,
-    admin: ChannelAdmin,
+    settings: Settings,
     *,
     kind: str,
     key: str,
@@ -49,8 +54,13 @@ async def _ensure_network(
     region: str | None = None,
     match_every_weeks: int | None = None,
     next_match_at: datetime | None = None,
+    now: datetime,
 ) -> tuple[Network, bool]:
-    """Find or create the network and its channel; True when the channel is new to us."""
+    """Find or create the network and decide its channel; True when the channel is new to us.
+
+    The channel is made by an outbox step after the commit (`bot.steps`); until then address
+    it with `steps.channel_of(network)`.
+    """
     network = await q.get_network_by_key(session=session, key=key)
     if network is None:
         network = await q.create_network(
@@ -67,9 +77,10 @@ async def _ensure_network(
         )
     fresh = network.slack_channel_id is None
     if fresh:
-        created = await admin.create_channel(channel_name, private)
-        if created:  # `NoChannels` (Teams only) creates none: the network lives in the database
-            network.slack_channel_id = created
+        # Without Slack (Teams only) no channel is decided: the network lives in the database.
+        if await steps.create_channel(
+            session, settings, network=network, name=channel_name, private=private, now=now
+        ):
             network.slack_channel_name = channel_name
     return network, fresh
 
@@ -106,17 +117,17 @@ def _first_match_at(settings: Settings, cohort: Cohort, now: datetime) -> dateti
 
 async def sync_cohort_channels(
     session: AsyncSession,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     cohort_id: int,
     now: datetime,
     actor: Actor | None = None,
 ) -> SyncReport:
-    """Create or adopt the cohort's and classes' channels and bring membership in step.
+    """Decide the cohort's and classes' channels (created or adopted) and bring membership in step.
 
     Active and admitted participants are invited; withdrawn ones have their memberships closed
     (no longer messaged or matched) and, with `withdrawn_policy="remove"`, leave the channels.
+    The Slack work is queued as outbox steps, done after the caller commits.
     """
     _staff(actor)
     cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
@@ -125,7 +136,7 @@ async def sync_cohort_channels(
     report = SyncReport()
     cohort_net, _ = await _ensure_network(
         session,
-        admin,
+        settings,
         kind=NetworkKind.COHORT,
         key=f"cohort:{cohort.key}",
         name=cohort.name,
@@ -133,28 +144,33 @@ async def sync_cohort_channels(
         cohort_id=cohort_id,
         match_every_weeks=settings.match_every_weeks,
         next_match_at=_first_match_at(settings, cohort, now),
+        now=now,
     )
-    cohort.slack_channel_id = cohort_net.slack_channel_id
+    if cohort_net.slack_channel_id:  # made earlier: keep the cohort's copy in step
+        cohort.slack_channel_id = cohort_net.slack_channel_id
     networks: dict[int | None, Network] = {None: cohort_net}
     for klass in await q.list_classes(session=session, cohort_id=cohort_id):
         net, _ = await _ensure_network(
             session,
-            admin,
+            settings,
             kind=NetworkKind.CLASS,
             key=f"class:{cohort.key}:{klass.key}",
             name=klass.name,
             channel_name=class_channel_name(settings, cohort, klass),
             cohort_id=cohort_id,
             class_id=klass.id,
+            now=now,
         )
-        klass.slack_channel_id = net.slack_channel_id
-        klass.slack_channel_name = net.slack_channel_name
+        if net.slack_channel_id:
+            klass.slack_channel_id = net.slack_channel_id
+            klass.slack_channel_name = net.slack_channel_name
         networks[klass.id] = net
     for net in networks.values():
-        if net.slack_channel_id:  # none without Slack (`NoChannels`)
-            report.channels[net.key] = net.slack_channel_id
+        if steps.channel_of(net):  # none without Slack
+            report.channels[net.key] = steps.channel_of(net)
+            report.names[net.key] = net.slack_channel_name or net.name
 
-    invites: dict[str, list[str]] = {}
+    invites: dict[int, tuple[Network, list[str]]] = {}
     for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):
         targets = [cohort_net]
         if enrolment.class_id in networks:
@@ -162,33 +178,12 @@ async def sync_cohort_channels(
         if enrolment.status in ACTIVE_STATUSES:
             for net in targets:
                 joined = await _join(session, net, person, now)
-                if joined and person.slack_user_id and net.slack_channel_id:
-                    invites.setdefault(net.slack_channel_id, []).append(person.slack_user_id)
+                if joined and person.slack_user_id and net.id is not None:
+                    invites.setdefault(net.id, (net, []))[1].append(person.slack_user_id)
         elif enrolment.status == EnrolmentStatus.WITHDRAWN:
-            for net in targets:
-                assert net.id is not None and person.id is not None
-                m = await q.get_membership(session=session, network_id=net.id, person_id=person.id)
-                if m is not None and m.left_at is None:
-                    m.left_at = now
-                    if person.id not in report.left:
-                        report.left.append(person.id)
-                        # "No longer messaged": drop their pending check-in questions too.
-                        await delivery.cancel(
-                            session,
-                            now=now,
-                            person_id=person.id,
-                            kinds=["match_checkin"],
-                            reason="withdrawn",
-                        )
-                    if (
-                        settings.withdrawn_policy == "remove"
-                        and person.slack_user_id
-                        and net.slack_channel_id
-                    ):
-                        await admin.remove(net.slack_channel_id, person.slack_user_id)
-                        report.removed.append(person.slack_user_id)
-    for channel, users in invites.items():
-        await admin.invite(channel, users)
+            await _leave(session, settings, report, targets, person, now)
+    for net, users in invites.values():
+        await steps.invite(session, settings, network=net, user_ids=users, now=now)
         report.invited.extend(u for u in users if u not in report.invited)
     who, actor_id = _audit_actor(actor)
     await record_audit(
@@ -201,6 +196,43 @@ async def sync_cohort_channels(
         flush=True,
     )
     return report
+
+
+async def _leave(
+    session: AsyncSession,
+    settings: Settings,
+    report: SyncReport,
+    targets: list[Network],
+    person: Person,
+    now: datetime,
+) -> None:
+    """Close a withdrawn participant's memberships (and, by policy, take them out of Slack)."""
+    for net in targets:
+        assert net.id is not None and person.id is not None
+        m = await q.get_membership(session=session, network_id=net.id, person_id=person.id)
+        if m is None or m.left_at is not None:
+            continue
+        m.left_at = now
+        if person.id not in report.left:
+            report.left.append(person.id)
+            # "No longer messaged": drop their pending check-in questions too.
+            await delivery.cancel(
+                session,
+                now=now,
+                person_id=person.id,
+                kinds=["match_checkin"],
+                reason="withdrawn",
+            )
+        if settings.withdrawn_policy == "remove" and person.slack_user_id:
+            await steps.kick(
+                session,
+                settings,
+                network=net,
+                user_id=person.slack_user_id,
+                now=now,
+                person_id=person.id,
+            )
+            report.removed.append(person.slack_user_id)
 
 
 @dataclass(frozen=True)

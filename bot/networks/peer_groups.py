@@ -8,13 +8,13 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import steps
 from bot.identities import TEAMS, Reach
 from bot.matching import GroupMember, form_peer_groups, pair
 from bot.messages import Markup, t
 from bot.networks.channels import _ensure_network, _join
 from bot.networks.shared import (
     ACTIVE_STATUSES,
-    ChannelAdmin,
     InvalidRequest,
     _audit_actor,
     _deliver,
@@ -37,13 +37,15 @@ from storage.queries.people import record_audit
 class PeerGroup:
     network_id: int
     number: int
-    channel_id: str  # "" without Slack channels (`NoChannels`)
+    channel_id: (
+        str  # "network:<id>" until the outbox has made the channel (bot.steps); "" without Slack
+    )
     member_ids: tuple[int, ...]
+    channel_name: str = ""
 
 
 async def form_class_peer_groups(
     session: AsyncSession,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     class_id: int,
@@ -84,8 +86,7 @@ async def form_class_peer_groups(
         together_before.update(pair(a, b) for a in members for b in members if a and b and a < b)
         if old.archived_at is None:
             old.archived_at = now
-            if old.slack_channel_id:
-                await admin.archive(old.slack_channel_id)
+            await steps.archive(session, settings, network=old, now=now)
     people = {p.id: p for p in enrolled if p.id is not None}
     groups = await asyncio.to_thread(
         form_peer_groups,
@@ -102,7 +103,7 @@ async def form_class_peer_groups(
     for number, member_ids in enumerate(groups, start=1):
         net, _ = await _ensure_network(
             session,
-            admin,
+            settings,
             kind=NetworkKind.PEER_GROUP,
             key=f"group:{cohort.key}:{klass.key}:{generation}:{number}",
             name=f"{klass.name} – {number}",
@@ -110,15 +111,19 @@ async def form_class_peer_groups(
             private=True,
             cohort_id=cohort.id,
             class_id=class_id,
+            now=now,
         )
         assert net.id is not None
+        channel = steps.channel_of(net)
         for pid in member_ids:
             await _join(session, net, people[pid], now)
         group_people = [people[pid] for pid in member_ids]
         where = await reaches(session, group_people)
-        if net.slack_channel_id:
+        if channel:
             slack_ids = [p.slack_user_id for p in group_people if p.slack_user_id]
-            await admin.invite(net.slack_channel_id, [s for s in slack_ids if s])
+            await steps.invite(
+                session, settings, network=net, user_ids=[s for s in slack_ids if s], now=now
+            )
             locale = _group_locale(group_people)
             names = Markup(", ".join(_mention(p) for p in group_people))
             await _deliver(
@@ -127,7 +132,7 @@ async def form_class_peer_groups(
                 now=now,
                 key=f"peer-group:{net.id}:welcome",
                 kind="peer_group_welcome",
-                target=net.slack_channel_id,
+                target=channel,
                 message=OutgoingMessage(
                     text=t("networks.group.welcome.text", locale, names=names),
                     title=t("networks.group.welcome.title", locale, number=number),
@@ -138,7 +143,9 @@ async def form_class_peer_groups(
                 source=f"network:{net.id}",
             )
         await _welcome_in_teams(session, settings, group_people, where, net.id, number, now)
-        result.append(PeerGroup(net.id, number, net.slack_channel_id or "", member_ids))
+        result.append(
+            PeerGroup(net.id, number, channel, member_ids, net.slack_channel_name or net.name)
+        )
     who, actor_id = _audit_actor(actor)
     await record_audit(
         session=session,

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import steps
 from bot.identities import TEAMS
 from bot.messages import t
 from bot.networks.shared import PROMPT_COUNT, InvalidRequest, _deliver, _deliver_to, _staff, reaches
@@ -47,17 +48,19 @@ async def schedule_prompt(
     members = [p for _, p in await q.list_members(session=session, network_id=network_id)]
     where = await reaches(session, members)
     in_teams = [p for p in members if p.id is not None and where[p.id].transport == TEAMS]
-    if not network.slack_channel_id and not in_teams:
+    # A channel still being made is addressed by its network (bot.steps).
+    channel = steps.channel_of(network)
+    if not channel and not in_teams:
         raise InvalidRequest(f"network {network_id} has no open channel")
     queued = False
-    if network.slack_channel_id:
+    if channel:
         queued = await _deliver(
             session,
             settings,
             now=now,
             key=f"network-prompt:{network_id}:{key}",
             kind="network_prompt",
-            target=network.slack_channel_id,
+            target=channel,
             message=OutgoingMessage(
                 text=text.strip(), title=t("networks.prompt.title", "nb"), locale="nb"
             ),

@@ -17,7 +17,6 @@ from bot.networks.shared import (
     ACTION_OPT_IN,
     IGNORED_LIMIT,
     PROMPT_COUNT,
-    ChannelAdmin,
     InvalidRequest,
     _audit_actor,
     _deliver,
@@ -147,7 +146,6 @@ async def close_round(
 
 async def run_matching_round(
     session: AsyncSession,
-    admin: ChannelAdmin,
     settings: Settings,
     *,
     network_id: int,

@@ -1,4 +1,5 @@
-"""What the network sub-domains share: constants, the channel port, names, audit and delivery."""
+"""What the network sub-domains share: constants, names, audit and delivery (the channel port
+`ChannelAdmin` lives in `bot.steps`, re-exported here)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +17,7 @@ from bot.messages import Markup
 from bot.notifier import OutgoingMessage
 from bot.people import Actor, require_staff
 from bot.settings import Settings
+from bot.steps import ChannelAdmin as ChannelAdmin
 from bot.text import user
 from storage.models import Cohort, CohortClass, EnrolmentStatus, Person
 
@@ -38,24 +39,6 @@ ACTION_CONSENT = "alumni_consent"
 ACTION_OPT_IN = "matching_opt_in"
 ACTION_OPT_OUT = "matching_opt_out"
 ACTION_START_DM = "directory_start_dm"
-
-
-class ChannelAdmin(Protocol):
-    """The port for channel work; `handlers/slack/channels.py` implements it for Slack."""
-
-    async def create_channel(self, name: str, private: bool) -> str:
-        """Create the channel, or adopt the existing one with this name; return its id."""
-        ...
-
-    async def invite(self, channel: str, user_ids: Sequence[str]) -> None: ...
-
-    async def remove(self, channel: str, user_id: str) -> None: ...
-
-    async def archive(self, channel: str) -> None: ...
-
-    async def open_group_dm(self, user_ids: Sequence[str]) -> str:
-        """Open (or reopen) a group DM of these people and the bot; return its channel id."""
-        ...
 
 
 class InvalidRequest(ValueError):
@@ -200,26 +183,6 @@ async def _deliver_to(
         source=source,
         tz=person.timezone,
     )
-
-
-class NoChannels:
-    """A `ChannelAdmin` for a workspace without Slack channels (Teams only, until Graph
-    creates channels): networks are kept in the database, their channel ids stay empty."""
-
-    async def create_channel(self, name: str, private: bool) -> str:
-        return ""
-
-    async def invite(self, channel: str, user_ids: Sequence[str]) -> None:
-        return None
-
-    async def remove(self, channel: str, user_id: str) -> None:
-        return None
-
-    async def archive(self, channel: str) -> None:
-        return None
-
-    async def open_group_dm(self, user_ids: Sequence[str]) -> str:
-        raise InvalidRequest("no group conversations without Slack")
 
 
 def _mention(person: Person) -> Markup:

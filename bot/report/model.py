@@ -28,6 +28,7 @@ class Cell:
     category: str = ""
     unit: str = "count"  # count | percent | mean | score | hours | credits
     missing: str = ""  # why there is no value: NO_DENOMINATOR, NOT_SENT, NOT_OPENED
+    origin: str = ""  # "directorate": a figure of a question the Directorate proposed
 
     def shown(self) -> float | int | None:
         return None if self.suppressed else self.value

@@ -46,6 +46,7 @@ class QuestionFigures:
     groups: dict[int | None, GroupFigures] = field(default_factory=dict)
     total: GroupFigures = field(default_factory=GroupFigures)
     text_answers: int = 0
+    directorate: bool = False  # proposed by the Directorate (an accepted evaluator proposal)
 
     @property
     def categories(self) -> list[int]:
@@ -110,6 +111,7 @@ async def pulse_figures(
     questions: dict[int, QuestionFigures] = {}
     for r in await q.list_questions(session=session, pulse_ids=pulse_ids):
         qf = QuestionFigures(r.id, r.position, r.kind, r.text, list(r.choices or []))
+        qf.directorate = r.proposal_id is not None
         questions[r.id] = qf
         out[r.pulse_id].questions.append(qf)
     for r in await q.answer_counts(session=session, pulse_ids=pulse_ids):

@@ -20,6 +20,7 @@ CSV_COLUMNS = (
     "value",
     "suppressed",
     "missing",
+    "origin",
 )
 
 
@@ -39,6 +40,7 @@ def tidy_rows(report: AnnualReport) -> Iterable[tuple[object, ...]]:
             value,
             int(cell.suppressed),
             cell.missing,
+            cell.origin,
         )
 
 

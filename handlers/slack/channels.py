@@ -1,28 +1,38 @@
 """The `ChannelAdmin` port over Slack's Web API: create or adopt channels, invite, remove,
-archive, and open group DMs for peer-matching intros.
+archive. The outbox performs these as steps (`bot.steps`), after the commit that decides them.
 
-Re-running is safe: a taken name adopts the existing channel (unarchiving it and joining if the
-bot is outside a public one), and "already there" answers from Slack count as success.
+Every call is safe to repeat: a taken name adopts the existing channel (unarchiving it and
+joining if the bot is outside a public one), and "already there" answers count as success.
+A 429 or 5xx, or a dropped connection, is raised as `StepRetry` (the dispatcher retries, with
+`Retry-After`); a rejected token as `StepAuthError`; anything else as `ChannelAdminError`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.networks import ChannelAdmin
+from bot.steps import ChannelAdmin, StepAuthError, StepError, StepRetry
+from handlers.slack.webclient import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
 INVITE_CHUNK = 1000  # conversations.invite takes at most 1000 users a call
 HARMLESS_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
+TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "token_expired", "not_authed"})
+
+Call = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 
-class ChannelAdminError(Exception):
+class ChannelAdminError(StepError):
     """Slack refused channel work; the message names the method and Slack's error."""
 
 
@@ -31,14 +41,41 @@ def _error(exc: SlackApiError) -> str:
 
 
 class SlackChannelAdmin:
-    """`ChannelAdmin` for Slack (or the emulator, via the client's base_url)."""
+    """`ChannelAdmin` for Slack (or the emulator, via the client's base_url).
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    `call` makes one Web API call (the outbox's notifier passes its rate-limited one); by
+    default the client's `api_call`.
+    """
+
+    def __init__(self, client: AsyncWebClient, call: Call | None = None) -> None:
         self.client = client
+        self._call = call
+
+    async def _api(self, method: str, **body: Any) -> Any:
+        try:
+            if self._call is not None:
+                return await self._call(method, body)
+            return await self.client.api_call(method, json=body)
+        except SlackApiError as exc:
+            response = exc.response
+            status = int(getattr(response, "status_code", 200) or 200)
+            error = _error(exc)
+            if status == 429 or error == "ratelimited":
+                raise StepRetry(
+                    "ratelimited", retry_after_seconds(getattr(response, "headers", None))
+                ) from None
+            if status >= 500 or error in TRANSIENT_ERRORS:
+                raise StepRetry(f"{method}: {error or f'http_{status}'}") from None
+            if error in AUTH_ERRORS:
+                raise StepAuthError(error) from None
+            raise
+        except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError) as exc:
+            # Every channel call is safe to repeat: the retry finds what the lost one did.
+            raise StepRetry(f"connection: {type(exc).__name__}") from None
 
     async def create_channel(self, name: str, private: bool) -> str:
         try:
-            response = await self.client.conversations_create(name=name, is_private=private)
+            response = await self._api("conversations.create", name=name, is_private=private)
             return str(response["channel"]["id"])
         except SlackApiError as exc:
             if _error(exc) != "name_taken":
@@ -50,22 +87,30 @@ class SlackChannelAdmin:
                 f"#{name} exists but the bot cannot see it: add the bot to the channel"
             )
         channel_id = str(channel["id"])
-        if channel.get("is_archived"):
-            await self.client.conversations_unarchive(channel=channel_id)
-        if not channel.get("is_member") and not channel.get("is_private"):
-            await self.client.conversations_join(channel=channel_id)
+        try:
+            if channel.get("is_archived"):
+                await self._api("conversations.unarchive", channel=channel_id)
+            if not channel.get("is_member") and not channel.get("is_private"):
+                await self._api("conversations.join", channel=channel_id)
+        except SlackApiError as exc:
+            raise ChannelAdminError(f"adopting #{name}: {_error(exc)}") from None
         logger.info("Adopted existing channel %s", channel_id)
         return channel_id
 
     async def _find(self, name: str) -> dict[str, Any] | None:
         cursor: str | None = None
         while True:
-            response = await self.client.conversations_list(
-                types="public_channel,private_channel",
-                exclude_archived=False,
-                limit=1000,
-                cursor=cursor,
-            )
+            body: dict[str, Any] = {
+                "types": "public_channel,private_channel",
+                "exclude_archived": False,
+                "limit": 1000,
+            }
+            if cursor:
+                body["cursor"] = cursor
+            try:
+                response = await self._api("conversations.list", **body)
+            except SlackApiError as exc:
+                raise ChannelAdminError(f"conversations.list: {_error(exc)}") from None
             for channel in response.get("channels") or []:
                 if channel.get("name") == name:
                     return dict(channel)
@@ -79,8 +124,8 @@ class SlackChannelAdmin:
             chunk = users[start : start + INVITE_CHUNK]
             try:
                 # force: invite the valid ones even when some are already members.
-                await self.client.conversations_invite(
-                    channel=channel, users=",".join(chunk), force=True
+                await self._api(
+                    "conversations.invite", channel=channel, users=",".join(chunk), force=True
                 )
             except SlackApiError as exc:
                 errors = (exc.response.get("errors") if exc.response else None) or []
@@ -92,24 +137,17 @@ class SlackChannelAdmin:
 
     async def remove(self, channel: str, user_id: str) -> None:
         try:
-            await self.client.conversations_kick(channel=channel, user=user_id)
+            await self._api("conversations.kick", channel=channel, user=user_id)
         except SlackApiError as exc:
             if _error(exc) != "not_in_channel":
                 raise ChannelAdminError(f"conversations.kick {channel}: {_error(exc)}") from None
 
     async def archive(self, channel: str) -> None:
         try:
-            await self.client.conversations_archive(channel=channel)
+            await self._api("conversations.archive", channel=channel)
         except SlackApiError as exc:
             if _error(exc) != "already_archived":
                 raise ChannelAdminError(f"conversations.archive {channel}: {_error(exc)}") from None
-
-    async def open_group_dm(self, user_ids: Sequence[str]) -> str:
-        try:
-            response = await self.client.conversations_open(users=",".join(user_ids))
-        except SlackApiError as exc:
-            raise ChannelAdminError(f"conversations.open: {_error(exc)}") from None
-        return str(response["channel"]["id"])
 
 
 def _check(admin: SlackChannelAdmin) -> ChannelAdmin:

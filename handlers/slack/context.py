@@ -35,7 +35,8 @@ async def actor_for(runtime: Runtime, user_id: str, slack_locale: str | None = N
             slack_user_id=user_id,
             slack_locale=slack_locale,
         )
-    if actor.known or not user_id or not runtime.settings.staff_emails:
+    listed = runtime.settings.staff_emails or runtime.settings.evaluator_emails
+    if actor.known or not user_id or not listed:
         return actor
     if runtime.user_lookup is None or user_id in _NOT_STAFF:
         return actor

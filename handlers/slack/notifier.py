@@ -17,7 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notifier import OutgoingMessage, SendResult, group_members
 from bot.ratelimit import POST_MESSAGE, RateLimiter
+from bot.steps import perform, step_of
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
+from handlers.slack.channels import SlackChannelAdmin
 from handlers.slack.mrkdwn import SlackWebClient
 from handlers.slack.webclient import retry_after_seconds
 
@@ -84,6 +86,8 @@ class SlackNotifier:
         self.client = client
         self.limiter = limiter or RateLimiter()
         self.calls = 0
+        # Channel steps from the outbox (bot.steps) make their calls through `_call` too.
+        self.channels = SlackChannelAdmin(client, call=self._step_call)
 
     def ready_in(self, target: str) -> float:
         """Seconds before a post to `target` could start (a 429 block or the channel's pace)."""
@@ -94,7 +98,21 @@ class SlackNotifier:
         self.calls += 1
         return await self.client.api_call(method, json=body)
 
+    async def _step_call(self, method: str, body: dict[str, Any]) -> Any:
+        try:
+            return await self._call(method, None, body)
+        except SlackApiError as exc:
+            status = getattr(exc.response, "status_code", 200)
+            if status == 429 or (exc.response or {}).get("error") == "ratelimited":
+                # Channel methods are limited per workspace: hold the method, not a channel.
+                self.limiter.penalise(method, None, _retry_after(exc.response))
+            raise
+
     async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:
+        step = step_of(message)
+        if step is not None:
+            # Channel work decided in a committed transaction (create, invite, kick, archive).
+            return await perform(self.channels, target=target, step=step)
         members = group_members(target)
         if members is not None:
             # A group DM decided in a committed transaction: open it now (conversations.open

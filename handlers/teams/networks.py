@@ -19,7 +19,7 @@ from typing import Any
 
 from bot import networks
 from bot.messages import esc, t
-from bot.networks import InvalidRequest, NoChannels, Profile
+from bot.networks import InvalidRequest, Profile
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor
 from bot.runtime import Runtime
@@ -69,12 +69,10 @@ async def _consent(runtime: Runtime, actor: Actor, verb: str, data: dict[str, An
     parsed = _pair(data.get("value"))
     if match is None or parsed is None or parsed[1] != match.group(1):
         return t("error.generic", locale)
-    admin = runtime.channel_admin or NoChannels()
     try:
         async with runtime.db.transaction() as session:
             await networks.record_alumni_consent(
                 session,
-                admin,
                 runtime.settings,
                 person_id=actor.known_id,
                 cohort_id=parsed[0],

@@ -803,3 +803,28 @@ async def duplicate_figures(
         total_n += int(n)
         total_extra += int(extra or 0)
     return DuplicateFigures(total_n, total_extra), per
+
+
+async def get_delivery_by_key(*, session: AsyncSession, dedupe_key: str) -> Delivery | None:
+    """The delivery with this dedupe key, if any (an outbox step's predecessor)."""
+    result = await session.execute(select(Delivery).where(D.dedupe_key == dedupe_key).limit(1))
+    return result.scalars().first()
+
+
+async def rearm_failed(*, session: AsyncSession, dedupe_key: str, now: datetime) -> bool:
+    """Put a failed delivery back to pending, due now, with its attempts reset: decided again.
+
+    True if there was such a failed delivery."""
+    result = await session.execute(
+        update(DELIVERY)
+        .where(D.dedupe_key == dedupe_key, D.state == DeliveryState.FAILED)
+        .values(
+            state=DeliveryState.PENDING,
+            send_at=now,
+            attempts=0,
+            claimed_by=None,
+            lease_until=None,
+            updated_at=now,
+        )
+    )
+    return bool(_rowcount(result))

@@ -261,7 +261,7 @@ async def list_report_pulses(
 
 
 async def list_questions(*, session: AsyncSession, pulse_ids: Sequence[int]) -> list[Any]:
-    """(id, pulse_id, position, kind, text, choices) of the pulses' questions."""
+    """(id, pulse_id, position, kind, text, choices, proposal_id) of the pulses' questions."""
     stmt: Any = (
         sa_select(
             col(PulseQuestion.id).label("id"),
@@ -270,6 +270,7 @@ async def list_questions(*, session: AsyncSession, pulse_ids: Sequence[int]) -> 
             col(PulseQuestion.kind).label("kind"),
             col(PulseQuestion.text).label("text"),
             col(PulseQuestion.choices).label("choices"),
+            col(PulseQuestion.proposal_id).label("proposal_id"),
         )
         .where(col(PulseQuestion.pulse_id).in_(list(pulse_ids)))
         .order_by(col(PulseQuestion.pulse_id), col(PulseQuestion.position))

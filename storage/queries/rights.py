@@ -78,6 +78,7 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("risk_case", "followed_up_by_id", "staff_actions", "null"),
     PersonColumn("consent", "person_id", "consents", "delete"),
     PersonColumn("person_identity", "person_id", "chat_identities", "delete"),
+    PersonColumn("evaluator_proposal", "decided_by_id", "staff_actions", "null"),
     # Their own archive items: erasure deletes them with their files (bot.archive.rights).
     PersonColumn("archive_item", "owner_id", "archive", "delete"),
     PersonColumn("archive_item", "added_by_id", "staff_actions", "null"),
@@ -118,6 +119,9 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "processed_event",
         "job_claim",
         "pulse_response_count",
+        # No person row: the work address of a Directorate evaluator listed in
+        # COHORTBOT_EVALUATOR_EMAILS, acting for the customer (docs/privacy.md, docs/evaluator.md).
+        "evaluator_link",
         "report_download",  # published figures only, under the suppression rules
         "pulse_reach",  # counts per class and channel, never a person
     }

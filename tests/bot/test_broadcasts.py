@@ -14,10 +14,11 @@ from bot.delivery import Dispatcher
 from bot.notifier import RecordingNotifier, SendResult
 from bot.people import Actor, NotAllowed
 from bot.settings import Settings
+from bot.steps import STEP_KINDS
 from storage.db import Database
-from storage.models import AuditEvent, Delivery, LineManagerLink, Person
+from storage.models import AuditEvent, Delivery, LineManagerLink, Network, Person
 from storage.queries.networks import get_cohort_by_key
-from tests.utils.channels import FakeChannelAdmin
+from tests.utils.channels import FakeChannelAdmin, run_steps
 from tests.utils.deliveries import ScriptedNotifier, by_target
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 
@@ -152,7 +153,7 @@ async def test_channel_posts_and_their_limits(
     async with db.transaction() as s:
         cohort = await get_cohort_by_key(session=s, key="2026h")
         assert cohort is not None and cohort.id is not None
-        await nw.sync_cohort_channels(s, admin, settings, cohort_id=cohort.id, now=clock.now())
+        await nw.sync_cohort_channels(s, settings, cohort_id=cohort.id, now=clock.now())
         post = await bc.send(
             s,
             settings,
@@ -174,8 +175,14 @@ async def test_channel_posts_and_their_limits(
                 audience=bc.Audience.parse("cohort:2026h", counties=("Troms",)),
                 mode="channel",
             )
-        rows = (await s.exec(select(Delivery))).all()
-    assert [d.target for d in rows] == [admin.channel("lu-2026h")]
+        rows = [d for d in (await s.exec(select(Delivery))).all() if d.kind not in STEP_KINDS]
+        cohort_net = (await s.exec(select(Network).where(Network.key == "cohort:2026h"))).one()
+    # Decided in the same transaction as the channel: the post names the network and waits.
+    assert [d.target for d in rows] == [f"network:{cohort_net.id}"]
+    await run_steps(db, admin, settings, clock)
+    async with db.session() as s:
+        sent = [d for d in (await s.exec(select(Delivery))).all() if d.kind not in STEP_KINDS]
+    assert [d.state for d in sent] == ["pending"]  # an hour ahead: not due yet
 
 
 async def test_non_staff_cannot_announce(

@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import ConsentKind, Network, NetworkMembership
 from tests.bot.test_networks import _cohort_network, _id, staff
 from tests.utils.assignments import add_assignment, build_programme, oslo
-from tests.utils.channels import FakeChannelAdmin
+from tests.utils.channels import FakeChannelAdmin, run_steps
 
 
 async def test_withdrawn_alumni_consent_takes_them_out_of_the_alumni_channels_at_once(
@@ -26,25 +26,25 @@ async def test_withdrawn_alumni_consent_takes_them_out_of_the_alumni_channels_at
     cohort, people, _ = await _cohort_network(db, admin, settings, clock, per_class=2)
     kari = people[0]
     async with db.transaction() as s:
-        await nw.complete_cohort(
-            s, admin, settings, cohort_id=cohort.id, now=clock.now(), actor=staff()
-        )
-        channels = await nw.record_alumni_consent(
+        await nw.complete_cohort(s, settings, cohort_id=cohort.id, now=clock.now(), actor=staff())
+        await nw.record_alumni_consent(
             s,
-            admin,
             settings,
             person_id=_id(kari),
             cohort_id=cohort.id,
             consent=True,
             now=clock.now(),
         )
+    await run_steps(db, admin, settings, clock)
+    channels = [admin.channel("lu-alumni"), admin.channel("lu-alumni-vestland")]
     assert all(kari.slack_user_id in admin.members[c] for c in channels)
     clock.advance(timedelta(days=40))
     async with db.transaction() as s:
         withdrawn = await nw.withdraw_alumni_consent(
-            s, admin, settings, person_id=_id(kari), now=clock.now()
+            s, settings, person_id=_id(kari), now=clock.now()
         )
     assert withdrawn == 1
+    await run_steps(db, admin, settings, clock)
     assert all(kari.slack_user_id not in admin.members[c] for c in channels)
     async with db.session() as s:
         alumni_memberships = (

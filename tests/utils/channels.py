@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.clock import Clock
+from bot.delivery import Dispatcher, TickStats
+from bot.notifier import OutgoingMessage, SendResult
+from bot.settings import Settings
+from bot.steps import perform, step_of
+from storage.db import Database
+
 
 @dataclass
 class FakeChannelAdmin:
@@ -49,3 +56,28 @@ class FakeChannelAdmin:
 
     def channel(self, name: str) -> str:
         return self.names[name]
+
+
+@dataclass
+class StepNotifier:
+    """A "slack" transport for domain tests: channel steps go to the fake admin (through the
+    same `bot.steps.perform` the Slack notifier uses); other messages are recorded."""
+
+    admin: FakeChannelAdmin
+    posts: list[tuple[str, OutgoingMessage]] = field(default_factory=list)
+    transport: str = "slack"
+
+    async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:
+        step = step_of(message)
+        if step is not None:
+            return await perform(self.admin, target=target, step=step)
+        self.posts.append((target, message))
+        return SendResult("sent", ref=f"{len(self.posts)}.000")
+
+
+async def run_steps(
+    db: Database, admin: FakeChannelAdmin, settings: Settings, clock: Clock
+) -> TickStats:
+    """Run the outbox once, as the bot does after a commit: the decided channel work happens."""
+    dispatcher = Dispatcher(db, {"slack": StepNotifier(admin)}, clock, None, settings, "steps")
+    return await dispatcher.tick()

@@ -25,6 +25,8 @@ from storage.models import (
     Broadcast,
     ConsentKind,
     Delivery,
+    EvaluatorLink,
+    EvaluatorProposal,
     JobClaim,
     MatchBlock,
     MatchCheckin,
@@ -248,6 +250,27 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
     session.add(ProcessedEvent(event_id="Ev1", received_at=oslo(2026, 3, 2, 9)))
     session.add(JobClaim(job="retention", subject="all", due="2026-03-01", claimed_by="p1"))
     session.add(SendingPause(transport="email", reason="test"))
+    # A Directorate proposal a staff member rejected, and the link the evaluator got.
+    session.add(
+        EvaluatorProposal(
+            proposed_by="evaluator@helsedir.no",
+            text="Hvor trygg er du?",
+            kind="scale5",
+            state="rejected",
+            decided_by=f"person:{staff.id}",
+            decided_by_id=staff.id,
+            reason="Dekket",
+            created_at=START,
+        )
+    )
+    session.add(
+        EvaluatorLink(
+            email="evaluator@helsedir.no",
+            created_at=START,
+            expires_at=START,
+            created_by="cli",
+        )
+    )
     session.add(
         ReportDownload(
             token_hash="0" * 64,

@@ -150,21 +150,27 @@ class EvaluationsSection(SectionBase):
                 cohort=cohort,
                 number=qn.position,
                 text=qn.text,
-            ),
+            )
+            + (self.tr("report.evaluations.directorate") if qn.directorate else ""),
             columns=columns,
         )
         measure = f"pulse:{p.key}:q{qn.position}"
+        origin = "directorate" if qn.directorate else ""
         for gid, g in [*qn.groups.items(), ("total", qn.total)]:
             label = group_name(gid)
-            cells = [Cell(g.n, g.hidden, cohort, label, measure, "n")]
+            cells = [Cell(g.n, g.hidden, cohort, label, measure, "n", origin=origin)]
             cells += [
-                Cell(g.counts.get(c, 0), g.hidden, cohort, label, measure, lab)
+                Cell(g.counts.get(c, 0), g.hidden, cohort, label, measure, lab, origin=origin)
                 for c, lab in zip(cats, labels, strict=True)
             ]
             if qn.kind in SCALE_KINDS:
-                cells.append(Cell(g.mean, g.hidden, cohort, label, measure, "mean", unit="mean"))
+                cells.append(
+                    Cell(g.mean, g.hidden, cohort, label, measure, "mean", "mean", origin=origin)
+                )
             if qn.kind == "nps":
-                cells.append(Cell(g.nps, g.hidden, cohort, label, measure, "nps", unit="score"))
+                cells.append(
+                    Cell(g.nps, g.hidden, cohort, label, measure, "nps", "score", origin=origin)
+                )
             table.rows.append((label, cells))
         if qn.text_answers:
             # No count here: it would give away a hidden n.

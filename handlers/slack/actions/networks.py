@@ -18,7 +18,6 @@ from bot.messages import Markup, format_day, t
 from bot.networks import InvalidRequest
 from bot.runtime import Runtime
 from handlers.slack.blocks.networks import ACTION_EDIT_PROFILE, ACTION_PAUSE, build_profile_modal
-from handlers.slack.channels import ChannelAdminError, SlackChannelAdmin
 from handlers.slack.context import action_reply, actor_for, confirm, known_actor
 
 logger = logging.getLogger(__name__)
@@ -72,14 +71,13 @@ async def _consent(runtime: Runtime, body: dict[str, Any], client: AsyncWebClien
         async with runtime.db.transaction() as session:
             await networks.record_alumni_consent(
                 session,
-                SlackChannelAdmin(client),
                 runtime.settings,
                 person_id=actor.known_id,
                 cohort_id=parsed[0],
                 consent=parsed[1] == "yes",
                 now=runtime.clock.now(),
             )
-    except (InvalidRequest, ChannelAdminError) as exc:
+    except InvalidRequest as exc:
         logger.warning("Failed to record alumni consent: %s", exc)
         await reply.ephemeral(t("error.generic", actor.locale))
         return

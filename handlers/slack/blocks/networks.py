@@ -132,15 +132,22 @@ def build_directory_results(profiles: Sequence[Profile], words: str, locale: str
 
 @rendered
 def build_groups_summary(
-    class_name: str, groups: Sequence[tuple[str, Sequence[str]]], locale: str
+    class_name: str,
+    groups: Sequence[tuple[str, Sequence[str]] | tuple[str, Sequence[str], str]],
+    locale: str,
 ) -> Blocks:
-    """The formed peer groups: channel and members, one line each."""
+    """The formed peer groups: channel and members, one line each.
+
+    Each group is (channel id, member names) or (channel id, member names, channel name); an
+    empty id (the channel is still being made) shows the name.
+    """
     blocks: Blocks = [
         section(t("networks.groups.formed", locale, count=len(groups), klass=class_name))
     ]
-    lines = [
-        f"{channel_ref(channel)}: {', '.join(esc(n) for n in names)}" for channel, names in groups
-    ]
+    lines = []
+    for group in groups:
+        label = str(group[2]) if len(group) > 2 else ""
+        lines.append(f"{channel_ref(group[0], label)}: {', '.join(esc(n) for n in group[1])}")
     for start in range(0, len(lines), 20):
         blocks.append(section("\n".join(lines[start : start + 20])))
     return blocks[:MAX_BLOCKS]

@@ -11,6 +11,7 @@ from bot.messages import t
 from bot.networks import InvalidRequest
 from bot.people import NotAllowed
 from bot.runtime import Runtime
+from bot.steps import is_pending_channel
 from bot.text import short
 from handlers.slack.blocks.networks import (
     build_announce_modal,
@@ -20,7 +21,6 @@ from handlers.slack.blocks.networks import (
     build_round_summary,
     delivery_report_text,
 )
-from handlers.slack.channels import ChannelAdminError, SlackChannelAdmin
 from handlers.slack.commands import announcements
 from handlers.slack.commands.registry import CommandContext, subcommand
 
@@ -57,7 +57,6 @@ async def groups_command(ctx: CommandContext) -> None:
     if not ctx.args:
         await ctx.reply.ephemeral(t("networks.usage.groups", locale))
         return
-    admin = SlackChannelAdmin(ctx.client)
     try:
         async with ctx.runtime.db.transaction() as session:
             klass = await networks.resolve_class(session, ctx.args)
@@ -66,17 +65,23 @@ async def groups_command(ctx: CommandContext) -> None:
                 return
             groups = await networks.form_class_peer_groups(
                 session,
-                admin,
                 ctx.runtime.settings,
                 class_id=klass.id,
                 now=ctx.runtime.clock.now(),
                 actor=ctx.actor,
             )
             names = await networks.person_names(session, [i for g in groups for i in g.member_ids])
-    except (NotAllowed, InvalidRequest, ChannelAdminError) as exc:
+    except (NotAllowed, InvalidRequest) as exc:
         await _refuse(ctx, exc, "form peer groups")
         return
-    summary = [(g.channel_id, [names[i] for i in g.member_ids]) for g in groups]
+    summary = [
+        (
+            "" if is_pending_channel(g.channel_id) else g.channel_id,
+            [names[i] for i in g.member_ids],
+            g.channel_name,
+        )
+        for g in groups
+    ]
     blocks = build_groups_summary(klass.name, summary, locale)
     await ctx.reply.ephemeral(
         t("networks.groups.formed", locale, count=len(groups), klass=klass.name), blocks
@@ -89,7 +94,6 @@ async def match_command(ctx: CommandContext) -> None:
     if not ctx.args:
         await ctx.reply.ephemeral(t("networks.usage.match", locale))
         return
-    admin = SlackChannelAdmin(ctx.client)
     try:
         async with ctx.runtime.db.transaction() as session:
             network = await networks.resolve_matching_network(session, ctx.args)
@@ -98,13 +102,12 @@ async def match_command(ctx: CommandContext) -> None:
                 return
             result = await networks.run_matching_round(
                 session,
-                admin,
                 ctx.runtime.settings,
                 network_id=network.id,
                 now=ctx.runtime.clock.now(),
                 actor=ctx.actor,
             )
-    except (NotAllowed, InvalidRequest, ChannelAdminError) as exc:
+    except (NotAllowed, InvalidRequest) as exc:
         await _refuse(ctx, exc, "run a matching round")
         return
     text = t("networks.match.started", locale, network=network.name, count=len(result.groups))
@@ -115,7 +118,6 @@ async def match_command(ctx: CommandContext) -> None:
 async def sync_command(ctx: CommandContext) -> None:
     """Create or adopt the cohort's channels and invite everyone enrolled."""
     locale = ctx.actor.locale
-    admin = SlackChannelAdmin(ctx.client)
     try:
         async with ctx.runtime.db.transaction() as session:
             cohort = await networks.find_cohort(session, ctx.args)
@@ -124,16 +126,19 @@ async def sync_command(ctx: CommandContext) -> None:
                 return
             report = await networks.sync_cohort_channels(
                 session,
-                admin,
                 ctx.runtime.settings,
                 cohort_id=cohort.id,
                 now=ctx.runtime.clock.now(),
                 actor=ctx.actor,
             )
-    except (NotAllowed, InvalidRequest, ChannelAdminError) as exc:
+    except (NotAllowed, InvalidRequest) as exc:
         await _refuse(ctx, exc, "sync channels")
         return
-    channels = " ".join(f"<#{c}>" for c in report.channels.values())
+    # A channel still being made (an outbox step after this commit) shows by its name.
+    channels = " ".join(
+        f"#{report.names.get(key, key)}" if is_pending_channel(c) else f"<#{c}>"
+        for key, c in report.channels.items()
+    )
     await ctx.reply.ephemeral(f"{channels} (+{len(report.invited)}, -{len(report.left)})")
 
 

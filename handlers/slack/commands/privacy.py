@@ -14,7 +14,6 @@ from bot.privacy import privacy_notice
 from bot.rights import UnknownPerson, export_filename, export_json, export_person
 from bot.runtime import Runtime
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
-from handlers.slack.channels import ChannelAdminError, SlackChannelAdmin
 from handlers.slack.commands.registry import CommandContext, subcommand
 
 logger = logging.getLogger(__name__)
@@ -90,19 +89,10 @@ async def withdraw_command(ctx: CommandContext) -> None:
         return
     now = runtime.clock.now()
     if what == "alumni":
-        try:
-            async with runtime.db.transaction() as session:
-                count = await networks.withdraw_alumni_consent(
-                    session,
-                    SlackChannelAdmin(ctx.client),
-                    runtime.settings,
-                    person_id=person_id,
-                    now=now,
-                )
-        except ChannelAdminError as exc:
-            logger.warning("Failed to take person %s out of alumni channels: %s", person_id, exc)
-            await ctx.reply.ephemeral(t("error.generic", locale))
-            return
+        async with runtime.db.transaction() as session:
+            count = await networks.withdraw_alumni_consent(
+                session, runtime.settings, person_id=person_id, now=now
+            )
         key = "privacy.withdraw.alumni.done" if count else "privacy.withdraw.alumni.none"
         await ctx.reply.ephemeral(t(key, locale))
         return

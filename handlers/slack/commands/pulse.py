@@ -52,9 +52,13 @@ async def _which_pulse(ctx: CommandContext, ref: str) -> str:
     return "\n".join(lines)
 
 
-@subcommand("results", staff_only=True, aliases=("resultater",))
+@subcommand("results", aliases=("resultater",))
 async def results_command(ctx: CommandContext) -> None:
     locale, runtime = ctx.actor.locale, ctx.runtime
+    if not ctx.actor.is_staff:
+        # The Directorate's evaluators get the aggregates only (bot.evaluator); others nothing.
+        await _evaluator_results(ctx)
+        return
     ref = ctx.args.strip()
     async with runtime.db.transaction() as session:
         pulse = await find_pulse(session, ref=ref) if ref else None
@@ -169,3 +173,20 @@ async def cases_command(ctx: CommandContext) -> None:
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     """Nothing to add: the subcommands register themselves on import."""
+
+
+async def _evaluator_results(ctx: CommandContext) -> None:
+    from bot.evaluator.results import evaluator_results
+    from handlers.slack.blocks.evaluator import build_evaluator_results
+
+    locale, runtime = ctx.actor.locale, ctx.runtime
+    if not ctx.actor.is_evaluator:
+        await ctx.reply.ephemeral(t("error.not_allowed", locale))
+        return
+    async with runtime.db.session() as session:
+        results = await evaluator_results(
+            session, settings=runtime.settings, now=runtime.clock.now(), locale=locale
+        )
+    await ctx.reply.ephemeral(
+        t("evaluator.results.title", locale), build_evaluator_results(results, locale=locale)
+    )

@@ -91,7 +91,8 @@ def card_text(card: dict[str, Any]) -> str:
 
 @pytest.fixture
 async def teams_world(settings: Settings, clock: FrozenClock) -> AsyncIterator[TeamsWorld]:
-    settings = settings.model_copy(update={"teams_mode": "dev"})
+    # Teams only: no Slack workspace here (so no Slack channels are decided, as in production).
+    settings = settings.model_copy(update={"teams_mode": "dev", "slack_bot_token": None})
     connector = await start_teams_connector()
     async with aiohttp.ClientSession() as http:
         runtime = build_runtime(settings, clock=clock, http=http)

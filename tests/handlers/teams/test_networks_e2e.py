@@ -51,7 +51,7 @@ async def teams_programme(world: TeamsWorld) -> tuple[int, dict[str, Person], di
             people[user] = person
         # No Slack in this workspace: the networks live in the database only.
         await nw.sync_cohort_channels(
-            s, nw.NoChannels(), world.runtime.settings, cohort_id=cohort.id, now=_now(world)
+            s, world.runtime.settings, cohort_id=cohort.id, now=_now(world)
         )
         assert cohort.id is not None
         cohort_id = cohort.id
@@ -89,7 +89,7 @@ async def test_intros_in_teams_are_one_card_each_with_a_link_to_the_group_chat(
     assert network.slack_channel_id is None
     async with world.runtime.db.transaction() as s:
         result = await nw.run_matching_round(
-            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+            s, world.runtime.settings, network_id=network.id, now=_now(world)
         )
     assert sorted(len(g) for g in result.groups) == [2, 2]
     await world.dispatcher.tick()
@@ -122,7 +122,7 @@ async def test_checkin_in_teams_a_burst_of_duplicate_invokes_records_one_answer(
     network = await _network(world)
     async with world.runtime.db.transaction() as s:
         result = await nw.run_matching_round(
-            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+            s, world.runtime.settings, network_id=network.id, now=_now(world)
         )
     world.runtime.clock.advance(timedelta(weeks=1, minutes=1))  # type: ignore[attr-defined]
     await world.dispatcher.tick()
@@ -158,7 +158,7 @@ async def test_a_forged_checkin_answer_changes_nothing(teams_world: TeamsWorld) 
     network = await _network(world)
     async with world.runtime.db.transaction() as s:
         result = await nw.run_matching_round(
-            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+            s, world.runtime.settings, network_id=network.id, now=_now(world)
         )
     async with world.runtime.db.session() as s:
         groups = {tuple(g.member_ids): g.id for g in (await s.exec(select(MatchGroup))).all()}
@@ -181,7 +181,7 @@ async def test_alumni_in_teams_consent_once_and_get_the_monthly_prompt(
     cohort_id, people, chats = await teams_programme(world)
     async with world.runtime.db.transaction() as s:
         asked = await nw.complete_cohort(
-            s, nw.NoChannels(), world.runtime.settings, cohort_id=cohort_id, now=_now(world)
+            s, world.runtime.settings, cohort_id=cohort_id, now=_now(world)
         )
     assert len(asked) == 4
     await world.dispatcher.tick()
@@ -343,7 +343,7 @@ async def test_a_group_mixing_slack_and_teams_gets_one_intro_each_where_they_are
         cecilie.slack_user_id = "UCECILIE"  # Cecilie is in Slack: Slack is her reach
         network = (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
         result = await nw.run_matching_round(
-            s, nw.NoChannels(), world.runtime.settings, network_id=network.id, now=_now(world)
+            s, world.runtime.settings, network_id=network.id, now=_now(world)
         )
     await world.dispatcher.tick()
     async with world.runtime.db.session() as s:
@@ -375,13 +375,12 @@ async def test_peer_groups_in_teams_welcome_each_member_with_a_link_to_the_group
         klass = (await s.exec(select(Network).where(Network.kind == NetworkKind.CLASS))).one()
         [group] = await nw.form_class_peer_groups(
             s,
-            nw.NoChannels(),
             world.runtime.settings,
             class_id=klass.class_id,
             now=_now(world),
             actor=None,
         )
-    assert group.channel_id == "" and len(group.member_ids) == 4
+    assert len(group.member_ids) == 4
     await world.dispatcher.tick()
     for user, person in people.items():
         [welcome] = _cards(world, chats[user])

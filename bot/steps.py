@@ -1,0 +1,380 @@
+"""Channel work as outbox steps: create, invite, kick and archive follow the commit deciding them.
+
+The domain (`bot.networks`) decides in its transaction that a channel should exist, or that
+people should be in or out of it, and writes each decision as a delivery on the Slack transport
+whose message carries the step (`meta["step"]`). The dispatcher performs it after the commit
+like any other delivery: claimed once across processes, resumed after a crash when its lease
+runs out, retried on 429 (`Retry-After`) and 5xx. A decision rolled back leaves nothing in Slack.
+
+Every step is safe to repeat: a taken name adopts the existing channel (a create whose answer
+was lost, or a second process), "already_in_channel" on invite and "not_in_channel" on kick
+count as done, "already_archived" too.
+
+A channel that does not exist yet is named by its network: target `network:<id>`. Steps and
+messages addressed so — also channel references in a message's text — wait until the create
+step has stored the channel id on the network (the predecessor's result, in the database), and
+fail with its reason if it failed. All steps of one network share that target, so one
+dispatcher chain takes them in the order they were decided.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.notifier import OutgoingMessage, SendResult
+from bot.settings import Settings
+from bot.text import REF_SEP
+from storage.models import DeliveryState, Network, NetworkKind
+from storage.queries import deliveries as dq
+from storage.queries import networks as nq
+
+NETWORK_TARGET_PREFIX = "network:"
+CREATE = "channel_create"
+INVITE = "channel_invite"
+KICK = "channel_kick"
+ARCHIVE = "channel_archive"
+STEP_KINDS = frozenset({CREATE, INVITE, KICK, ARCHIVE})
+# A step that waits for its channel looks again after this long (not counted as an attempt).
+WAIT_SECONDS = 2.0
+WAITING = "waiting"
+_NETWORK_REF = re.compile(re.escape(REF_SEP) + r"network:(\d+)" + re.escape(REF_SEP))
+
+
+class ChannelAdmin(Protocol):
+    """The port that performs channel steps; `handlers/slack/channels.py` implements it.
+
+    Raise `StepRetry` for what may pass (429, 5xx, a dropped connection), `StepAuthError` for
+    a rejected token and `StepError` for a permanent refusal.
+    """
+
+    async def create_channel(self, name: str, private: bool) -> str:
+        """Create the channel, or adopt the existing one with this name; return its id."""
+        ...
+
+    async def invite(self, channel: str, user_ids: Sequence[str]) -> None: ...
+
+    async def remove(self, channel: str, user_id: str) -> None: ...
+
+    async def archive(self, channel: str) -> None: ...
+
+
+class StepError(Exception):
+    """The platform refused the step for good; the message names the method and its error."""
+
+
+class StepRetry(Exception):
+    """The step may succeed later (rate limited, a server error, a dropped connection)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class StepAuthError(Exception):
+    """The token was rejected: the transport pauses."""
+
+
+# --- deciding (in the caller's transaction) ---------------------------------------------------
+
+
+def network_target(network_id: int) -> str:
+    return f"{NETWORK_TARGET_PREFIX}{network_id}"
+
+
+def channel_of(network: Network) -> str:
+    """Where to address the network's channel: its id, the network while it is being made,
+    or "" when it has none (no Slack: see `makes_channels`)."""
+    if network.slack_channel_id:
+        return network.slack_channel_id
+    if not network.slack_channel_name:
+        return ""
+    assert network.id is not None
+    return network_target(network.id)
+
+
+def is_pending_channel(ref: str | None) -> bool:
+    """True for a `network:<id>` reference whose channel is still being created."""
+    return bool(ref) and str(ref).startswith(NETWORK_TARGET_PREFIX)
+
+
+def makes_channels(settings: Settings) -> bool:
+    """Is there a Slack workspace to make channels in? Without one (Teams only, until Graph
+    makes channels) networks live in the database alone and no channel work is decided."""
+    return settings.has_slack_credentials
+
+
+def _create_key(network_id: int) -> str:
+    return f"channel-create:{network_id}"
+
+
+async def _enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    target: str,
+    step: dict[str, Any],
+    now: datetime,
+    person_id: int | None = None,
+    source: str | None = None,
+) -> bool:
+    message = OutgoingMessage(text="", meta={"step": step})
+    return await dq.enqueue_delivery(
+        session=session,
+        dedupe_key=key[:200],
+        transport="slack",
+        kind=kind,
+        target=target,
+        message=message.to_json(),
+        send_at=now,
+        person_id=person_id,
+        source=source,
+        # Channel work is not a message to a person: no quiet hours.
+        urgent=True,
+        now=now,
+    )
+
+
+async def create_channel(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    network: Network,
+    name: str,
+    private: bool,
+    now: datetime,
+) -> bool:
+    """Decide that the network gets a channel called `name` (adopted if the name is taken).
+
+    Once per network; a create that failed (say, a private channel the bot cannot see) is
+    tried again when decided again, after staff fixed the cause.
+    """
+    if not makes_channels(settings):
+        return False
+    assert network.id is not None
+    key = _create_key(network.id)
+    if await dq.rearm_failed(session=session, dedupe_key=key, now=now):
+        return True
+    return await _enqueue(
+        session,
+        key=key,
+        kind=CREATE,
+        target=network_target(network.id),
+        step={"op": "create", "name": name, "private": private},
+        now=now,
+        source=f"network:{network.id}",
+    )
+
+
+async def invite(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    network: Network,
+    user_ids: Sequence[str],
+    now: datetime,
+) -> bool:
+    """Decide that these people join the network's channel (one step, up to any number)."""
+    users = sorted(dict.fromkeys(u for u in user_ids if u))
+    if not users or not makes_channels(settings):
+        return False
+    assert network.id is not None
+    digest = hashlib.sha256(",".join(users).encode()).hexdigest()[:16]
+    return await _enqueue(
+        session,
+        key=f"channel-invite:{network.id}:{now.isoformat()}:{digest}",
+        kind=INVITE,
+        target=network_target(network.id),
+        step={"op": "invite", "users": users},
+        now=now,
+        source=f"network:{network.id}",
+    )
+
+
+async def kick(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    network: Network,
+    user_id: str,
+    now: datetime,
+    person_id: int | None = None,
+) -> bool:
+    """Decide that this person leaves the network's channel."""
+    if not makes_channels(settings):
+        return False
+    assert network.id is not None
+    return await _enqueue(
+        session,
+        key=f"channel-kick:{network.id}:{user_id}:{now.isoformat()}",
+        kind=KICK,
+        target=network_target(network.id),
+        step={"op": "kick", "user": user_id},
+        now=now,
+        person_id=person_id,
+        source=f"network:{network.id}",
+    )
+
+
+async def archive(
+    session: AsyncSession, settings: Settings, *, network: Network, now: datetime
+) -> bool:
+    """Decide that the network's channel is archived (a no-op if it was never made)."""
+    if not makes_channels(settings):
+        return False
+    assert network.id is not None
+    if not network.slack_channel_id:
+        pending = await dq.get_delivery_by_key(session=session, dedupe_key=_create_key(network.id))
+        if pending is None:
+            return False
+    return await _enqueue(
+        session,
+        key=f"channel-archive:{network.id}",
+        kind=ARCHIVE,
+        target=network_target(network.id),
+        step={"op": "archive"},
+        now=now,
+        source=f"network:{network.id}",
+    )
+
+
+# --- performing (the dispatcher, after the commit) --------------------------------------------
+
+
+def step_of(message: OutgoingMessage) -> dict[str, Any] | None:
+    step = message.meta.get("step")
+    return step if isinstance(step, dict) else None
+
+
+def _network_ids(target: str, message: Any) -> set[int]:
+    ids: set[int] = set()
+    if target.startswith(NETWORK_TARGET_PREFIX):
+        ids.add(int(target.removeprefix(NETWORK_TARGET_PREFIX)))
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if REF_SEP in value:
+                ids.update(int(m) for m in _NETWORK_REF.findall(value))
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(message)
+    return ids
+
+
+def _substitute(value: Any, channels: dict[int, str]) -> Any:
+    if isinstance(value, str):
+        if REF_SEP not in value:
+            return value
+        return _NETWORK_REF.sub(lambda m: f"{REF_SEP}{channels[int(m.group(1))]}{REF_SEP}", value)
+    if isinstance(value, dict):
+        return {k: _substitute(v, channels) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, channels) for v in value]
+    return value
+
+
+def names_networks(target: str, message: dict[str, Any]) -> bool:
+    """Does this delivery address a channel by its network (so it must be resolved)?"""
+    return bool(_network_ids(target, message))
+
+
+async def resolve(
+    session: AsyncSession, *, target: str, message: dict[str, Any]
+) -> tuple[str, dict[str, Any]] | SendResult:
+    """The target and message with every `network:<id>` replaced by the channel id.
+
+    A "retry" result (not counted as an attempt) while a channel is still being created, a
+    "failed" one when its create step failed or was never decided. The create step itself
+    is returned as it is: it is what makes the channel.
+    """
+    ids = _network_ids(target, message)
+    if not ids:
+        return target, message
+    step = message.get("meta", {}).get("step") if isinstance(message.get("meta"), dict) else None
+    if isinstance(step, dict) and step.get("op") == "create":
+        return target, message
+    channels: dict[int, str] = {}
+    for network_id in sorted(ids):
+        network = await nq.get_network(session=session, network_id=network_id)
+        if network is not None and network.slack_channel_id:
+            channels[network_id] = network.slack_channel_id
+            continue
+        create = await dq.get_delivery_by_key(session=session, dedupe_key=_create_key(network_id))
+        if create is None:
+            return SendResult("failed", error=f"network {network_id} has no channel")
+        if create.state in (DeliveryState.FAILED, DeliveryState.CANCELLED):
+            return SendResult(
+                "failed", error=f"channel not created: {create.error or create.state}"
+            )
+        return SendResult(
+            "retry", error=f"{WAITING}: channel of network {network_id}", retry_after=WAIT_SECONDS
+        )
+    resolved = (
+        channels.get(int(target.removeprefix(NETWORK_TARGET_PREFIX)), target)
+        if (target.startswith(NETWORK_TARGET_PREFIX))
+        else target
+    )
+    return resolved, _substitute(message, channels)
+
+
+async def perform(admin: ChannelAdmin, *, target: str, step: dict[str, Any]) -> SendResult:
+    """Carry out one step against the port; "sent" with the channel id as `ref` for a create."""
+    op = step.get("op")
+    try:
+        if op == "create":
+            channel = await admin.create_channel(str(step["name"]), bool(step.get("private")))
+            return SendResult("sent", ref=channel)
+        if op == "invite":
+            await admin.invite(target, [str(u) for u in step.get("users") or []])
+        elif op == "kick":
+            await admin.remove(target, str(step["user"]))
+        elif op == "archive":
+            await admin.archive(target)
+        else:
+            return SendResult("failed", error=f"unknown step {op!r}")
+    except StepRetry as exc:
+        return SendResult("retry", error=exc.reason, retry_after=exc.retry_after)
+    except StepAuthError as exc:
+        return SendResult("paused", error=str(exc) or "credentials rejected")
+    except StepError as exc:
+        return SendResult("failed", error=str(exc))
+    except (KeyError, TypeError, ValueError):
+        return SendResult("failed", error="the stored step is malformed")
+    return SendResult("sent", ref=target)
+
+
+async def after_sent(
+    session: AsyncSession, *, kind: str, target: str, message: dict[str, Any], ref: str | None
+) -> None:
+    """Store what a done step made, in the transaction that records it: the channel id."""
+    if kind != CREATE or not ref or not target.startswith(NETWORK_TARGET_PREFIX):
+        return
+    network = await nq.get_network(session=session, network_id=int(target.split(":", 1)[1]))
+    if network is None:
+        return
+    step = (message.get("meta") or {}).get("step") or {}
+    network.slack_channel_id = ref
+    network.slack_channel_name = str(step.get("name") or network.slack_channel_name or "")
+    if network.kind == NetworkKind.COHORT and network.cohort_id is not None:
+        cohort = await nq.get_cohort(session=session, cohort_id=network.cohort_id)
+        if cohort is not None:
+            cohort.slack_channel_id = ref
+    elif network.kind == NetworkKind.CLASS and network.class_id is not None:
+        klass = await nq.get_class(session=session, class_id=network.class_id)
+        if klass is not None:
+            klass.slack_channel_id = ref
+            klass.slack_channel_name = network.slack_channel_name
+    session.add(network)
+    await session.flush()
