@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.report.model import SCALE_KINDS, Cell, Chart, ReportSection, Table
-from bot.report.pulses import QuestionFigures, protect_pulse, pulse_figures
+from bot.report.pulses import QuestionFigures, protect_pulses, pulse_figures
 from bot.report.sections.base import SectionBase
 from bot.report.tables import _pct
 from storage.queries import report as q
@@ -46,8 +46,7 @@ class EvaluationsSection(SectionBase):
             return section
         pulse_ids = [p.id for p in pulses]
         figures = await pulse_figures(self.session, pulse_ids, min_n=self.k)
-        for pf in figures.values():
-            protect_pulse(pf, min_n=self.k)
+        await protect_pulses(figures, min_n=self.k)
         class_names = {
             c.id: c.name for c in await q.list_classes(session=self.session, cohort_ids=self.ids)
         }
