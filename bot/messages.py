@@ -1147,6 +1147,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
         "en": "Every participant can be reached on Slack, Teams or by email.",
     },
+    "report.evaluations.reach_caption": {
+        "nb": "{title} ({cohort}): hvordan de ble spurt",
+        "en": "{title} ({cohort}): how they were asked",
+    },
     "reach.unreachable.item": {
         "nb": "{name} ({klass}), {email}: {reason}",
         "en": "{name} ({klass}), {email}: {reason}",

@@ -454,5 +454,11 @@ async def test_dry_runs_never_write_nor_open_a_write_transaction(
         report.updated,
         report.unchanged,
     )
+    # Who only email reaches (no SMTP configured here), worked out in memory by the dry run.
+    assert report.unreachable_participants is not None
+    assert (real.unreachable_participants, real.unreachable_managers) == (
+        report.unreachable_participants,
+        report.unreachable_managers,
+    )
     async with db.session() as s:
         assert (await s.execute(text("SELECT count(*) FROM person"))).scalar() == 9 + 3 + 26 + 9
