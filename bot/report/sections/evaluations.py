@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -53,6 +54,20 @@ class EvaluationsSection(SectionBase):
             c.id: c.name for c in await q.list_classes(session=self.session, cohort_ids=self.ids)
         }
         reached = await reach_q.pulse_reach(session=self.session, pulse_ids=pulse_ids)
+        namer = self._group_namer(class_names)
+        # Solving each reach table's equations is CPU work: in a worker thread, off the loop.
+        reach_tables = await asyncio.to_thread(
+            lambda: {
+                p.id: self._reach_table(
+                    p,
+                    self.name_of.get(p.cohort_id, self.tr("report.alumni")),
+                    reached.get(p.id or 0, {}),
+                    figures[p.id],
+                    namer,
+                )
+                for p in pulses
+            }
+        )
         means: dict[int | None, list[tuple[int, float | None]]] = defaultdict(list)
         for p in pulses:
             cohort = self.name_of.get(p.cohort_id, self.tr("report.alumni"))
@@ -93,7 +108,7 @@ class EvaluationsSection(SectionBase):
                     )
                 )
             section.tables.append(resp)
-            reach_table = self._reach_table(p, cohort, reached.get(p.id or 0, {}), pf, group_name)
+            reach_table = reach_tables[p.id]
             if reach_table is not None:
                 section.tables.append(reach_table)
             for qn in pf.questions:
