@@ -104,12 +104,14 @@ async def plan_changes(
     warnings: list[str] | None = None,
     participants: list[q.ParticipantRow] | None = None,
     assignment_ids: Collection[int] | None = None,
+    assignments: list[Assignment] | None = None,
 ) -> PlanChanges:
     """Work out what the cohort's plan implies and how it differs from the outbox. Reads only.
 
     `participants` replaces the stored ones (an import's dry run counts what the planner would
     do for the people it has not written). With `assignment_ids`, only those assignments'
-    deliveries are compared (a plan apply that changed them and nothing else).
+    deliveries are compared (a plan apply that changed them and nothing else); `assignments`
+    replaces the stored ones (a plan's dry run, whose new assignments are only in memory).
     Raises PlanTooLarge beyond MAX_DELIVERIES_PER_COHORT.
     """
     cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
@@ -119,7 +121,8 @@ async def plan_changes(
     classes = await q.list_classes(session=session, cohort_id=cohort_id)
     if participants is None:
         participants = await q.list_participants(session=session, cohort_id=cohort_id)
-    assignments = await q.list_assignments(session=session, cohort_id=cohort_id)
+    if assignments is None:
+        assignments = await q.list_assignments(session=session, cohort_id=cohort_id)
     done = {
         (p.assignment_id, p.person_id)
         for p in await q.list_progress(

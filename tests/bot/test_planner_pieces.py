@@ -410,7 +410,7 @@ async def test_a_plan_too_large_is_refused_before_anything_is_applied(
     assert await everything(db) == state
 
 
-async def test_dry_runs_write_nothing_and_the_import_dry_run_never_writes_at_all(
+async def test_dry_runs_never_write_nor_open_a_write_transaction(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     await example_cohort(db, settings, tmp_path, people=9)
@@ -437,6 +437,7 @@ async def test_dry_runs_write_nothing_and_the_import_dry_run_never_writes_at_all
         dry_run=True,
     )
     assert plan.dry_run and plan.deliveries_planned > 0
+    assert writes == []  # the plan's dry run too: it only reads, on either database
     assert await everything(db) == state
 
     # The dry run's counts are what the real import then does.
@@ -452,6 +453,12 @@ async def test_dry_runs_write_nothing_and_the_import_dry_run_never_writes_at_all
         report.created,
         report.updated,
         report.unchanged,
+    )
+    # Who only email reaches (no SMTP configured here), worked out in memory by the dry run.
+    assert report.unreachable_participants is not None
+    assert (real.unreachable_participants, real.unreachable_managers) == (
+        report.unreachable_participants,
+        report.unreachable_managers,
     )
     async with db.session() as s:
         assert (await s.execute(text("SELECT count(*) FROM person"))).scalar() == 9 + 3 + 26 + 9
