@@ -411,6 +411,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "and one thing you want to get better at this year – and find a time to meet on video "
         "before the next session.",
     },
+    "networks.group.welcome.text_chat": {
+        "nb": "Dette er kollegagruppen din: {names}. Dere kommer fra ulike kommuner og "
+        "tjenester – det er meningen.\n\n*Første oppgave:* Presenter deg kort for de andre – "
+        "hvem du leder, og én ting du vil bli bedre på dette året – og finn en tid dere kan "
+        "møtes på video før neste samling.",
+        "en": "This is your peer group: {names}. You come from different municipalities and "
+        "services – on purpose.\n\n*First task:* Introduce yourself briefly to the others – who "
+        "you lead and one thing you want to get better at this year – and find a time to meet "
+        "on video before the next session.",
+    },
     "networks.alumni.consent.title": {
         "nb": "Vil du bli med i alumninettverket?",
         "en": "Would you like to join the alumni network?",
@@ -1158,6 +1168,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
         "en": "Every participant can be reached on Slack, Teams or by email.",
     },
+    "report.evaluations.reach_caption": {
+        "nb": "{title} ({cohort}): hvordan de ble spurt",
+        "en": "{title} ({cohort}): how they were asked",
+    },
+    "reach.unreachable.item": {
+        "nb": "{name} ({klass}), {email}: {reason}",
+        "en": "{name} ({klass}), {email}: {reason}",
+    },
+    "reach.unreachable.hint": {
+        "nb": "Hele lista: `cohortbot deliveries`. Legg inn riktig e-post i personimporten, eller "
+        "be personen logge inn i Slack eller Teams.",
+        "en": "The whole list: `cohortbot deliveries`. Put the right email in the people import, "
+        "or ask the person to sign in to Slack or Teams.",
+    },
     "reach.unreachable.more": {"nb": "… og {count} til", "en": "… and {count} more"},
     "pulse.text.button": {"nb": "Skriv svar", "en": "Write an answer"},
     "pulse.text.modal_title": {"nb": "Ditt svar", "en": "Your answer"},
@@ -1547,6 +1571,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.section.involvement": {
         "nb": "Involvering av nærmeste leder",
         "en": "Line-manager involvement",
+    },
+    "report.involvement.suppressed": {
+        "nb": "Tall som gjelder færre enn {k} personer – også når de bare kunne regnes ut av en "
+        "andel – er skjult (*), og median svartid vises bare der minst {k} ledere svarte.",
+        "en": "Figures about fewer than {k} people – also where only a share would give them "
+        "away – are hidden (*), and the median answer time shows only where at least {k} "
+        "managers answered.",
+    },
+    "report.withheld_cells": {
+        "nb": "Tall som gjelder færre enn {k} personer, og tall de kunne regnes ut av, er skjult (*).",
+        "en": "Figures about fewer than {k} people, and figures they could be worked out from, "
+        "are hidden (*).",
     },
     "report.involvement.intro": {
         "nb": "Andel nærmeste ledere som svarte på hver påminnelse, andel som svarte «gjort», "
@@ -2017,7 +2053,9 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "utdanning fra påmeldingen; kull, klasse og status; oppgaver du har gjort og "
         "refleksjoner du skriver; svar på navngitte pulser (anonyme pulser lagres uten kobling "
         "til deg); lederens svar på påminnelser om deg; kollegagrupper og matching; "
-        "katalogprofilen din hvis du vil bli funnet; meldinger boten har sendt deg; samtykkene "
+        "katalogprofilen din hvis du vil bli funnet; prosjekter du legger i arkivet, med filen, "
+        "synlige bare for dem du velger (trekk dem tilbake med `/cohort archive mine`); "
+        "meldinger boten har sendt deg; samtykkene "
         "dine; og hvem i staben som har sett opplysningene.\n"
         "*Hvorfor:* for å gjennomføre utdanningen, involvere nærmeste leder, forebygge frafall, "
         "drive ledernettverkene og levere årsrapporten til oppdragsgiver (bare tall for grupper "
@@ -2035,7 +2073,9 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "gender and education from enrolment; cohort, class and status; assignments you have "
         "done and reflections you write; answers to named pulses (anonymous pulses are stored "
         "without any link to you); your line manager's answers to nudges about you; peer groups "
-        "and matching; your directory profile if you choose to be found; messages the bot sent "
+        "and matching; your directory profile if you choose to be found; projects you add to "
+        "the archive, with their file, seen only by those you choose (withdraw them with "
+        "`/cohort archive mine`); messages the bot sent "
         "you; your consents; and which staff members looked at your data.\n"
         "*Why:* to run the programme, involve your line manager, prevent dropout, run the "
         "leader networks and deliver the annual report to the funder (figures only for groups "
