@@ -240,7 +240,12 @@ async def find_class(session: AsyncSession, ref: str) -> tuple[int, int] | None:
 
 
 async def cancel_for_person(
-    session: AsyncSession, *, person_id: int, cohort_id: int, reason: str = "withdrawn"
+    session: AsyncSession,
+    *,
+    person_id: int,
+    cohort_id: int,
+    now: datetime,
+    reason: str = "withdrawn",
 ) -> int:
     """Cancel the person's pending reminders for every assignment of the cohort (withdrawal)."""
     total = 0
@@ -252,6 +257,7 @@ async def cancel_for_person(
             person_id=person_id,
             kinds=PERSONAL_KINDS,
             reason=reason,
+            now=now,
         )
     return total
 

@@ -400,6 +400,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "and one thing you want to get better at this year – and find a time to meet on video "
         "before the next session.",
     },
+    "networks.group.welcome.text_chat": {
+        "nb": "Dette er kollegagruppen din: {names}. Dere kommer fra ulike kommuner og "
+        "tjenester – det er meningen.\n\n*Første oppgave:* Presenter deg kort for de andre – "
+        "hvem du leder, og én ting du vil bli bedre på dette året – og finn en tid dere kan "
+        "møtes på video før neste samling.",
+        "en": "This is your peer group: {names}. You come from different municipalities and "
+        "services – on purpose.\n\n*First task:* Introduce yourself briefly to the others – who "
+        "you lead and one thing you want to get better at this year – and find a time to meet "
+        "on video before the next session.",
+    },
     "networks.alumni.consent.title": {
         "nb": "Vil du bli med i alumninettverket?",
         "en": "Would you like to join the alumni network?",
@@ -1147,6 +1157,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
         "en": "Every participant can be reached on Slack, Teams or by email.",
     },
+    "report.evaluations.reach_caption": {
+        "nb": "{title} ({cohort}): hvordan de ble spurt",
+        "en": "{title} ({cohort}): how they were asked",
+    },
+    "reach.unreachable.item": {
+        "nb": "{name} ({klass}), {email}: {reason}",
+        "en": "{name} ({klass}), {email}: {reason}",
+    },
+    "reach.unreachable.hint": {
+        "nb": "Hele lista: `cohortbot deliveries`. Legg inn riktig e-post i personimporten, eller "
+        "be personen logge inn i Slack eller Teams.",
+        "en": "The whole list: `cohortbot deliveries`. Put the right email in the people import, "
+        "or ask the person to sign in to Slack or Teams.",
+    },
     "reach.unreachable.more": {"nb": "… og {count} til", "en": "… and {count} more"},
     "pulse.text.button": {"nb": "Skriv svar", "en": "Write an answer"},
     "pulse.text.modal_title": {"nb": "Ditt svar", "en": "Your answer"},
@@ -1536,6 +1560,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.section.involvement": {
         "nb": "Involvering av nærmeste leder",
         "en": "Line-manager involvement",
+    },
+    "report.involvement.suppressed": {
+        "nb": "Tall som gjelder færre enn {k} personer – også når de bare kunne regnes ut av en "
+        "andel – er skjult (*), og median svartid vises bare der minst {k} ledere svarte.",
+        "en": "Figures about fewer than {k} people – also where only a share would give them "
+        "away – are hidden (*), and the median answer time shows only where at least {k} "
+        "managers answered.",
+    },
+    "report.withheld_cells": {
+        "nb": "Tall som gjelder færre enn {k} personer, og tall de kunne regnes ut av, er skjult (*).",
+        "en": "Figures about fewer than {k} people, and figures they could be worked out from, "
+        "are hidden (*).",
     },
     "report.involvement.intro": {
         "nb": "Andel nærmeste ledere som svarte på hver påminnelse, andel som svarte «gjort», "

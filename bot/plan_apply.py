@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import planner
 from bot.plan import Plan, PulsePlan
 from bot.settings import Settings
-from storage.db import Database, scratch_copy
+from storage.db import Database
 from storage.models import (
     Assignment,
     Cohort,
@@ -207,6 +207,7 @@ async def apply_plan(
         a.key: a for a in await q.list_assignments(session=session, cohort_id=cohort_id)
     }
     assignment_ids: dict[str, int] = {}
+    planned: list[Assignment] = []
     for a in plan.assignments:
         row_a = await _sync(
             session,
@@ -229,7 +230,9 @@ async def apply_plan(
         )
         assert row_a.id is not None
         assignment_ids[a.key] = row_a.id
+        planned.append(row_a)
     kinds["assignments"].not_in_file = sorted(existing_assignments)
+    planned.extend(existing_assignments.values())
 
     existing_nudges = {n.key: n for n in await q.list_nudges(session=session, cohort_id=cohort_id)}
     for n in plan.nudges:
@@ -260,9 +263,15 @@ async def apply_plan(
         report.deliveries_planned = await planner.plan_deliveries(
             session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
         )
-    elif deliveries == "count":
+    elif deliveries == "count" and not kinds["cohort"].created:  # a new cohort has nobody yet
+        # The assignments as applied (a dry run's new ones exist only in memory).
         changes = await planner.plan_changes(
-            session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+            session=session,
+            cohort_id=cohort_id,
+            settings=settings,
+            now=now,
+            warnings=warnings,
+            assignments=planned,
         )
         report.deliveries_planned = changes.written
     report.notes.extend(warnings)
@@ -404,11 +413,13 @@ async def apply_plan_to(
 ) -> ApplyReport:
     """Apply in one transaction of its own, then plan the deliveries in short transactions.
 
-    With `dry_run`, nothing is written and the database is not locked: on SQLite the apply
-    runs on a scratch copy (`storage.db.scratch_copy`), and deliveries are only counted.
+    With `dry_run`, nothing is written and no write transaction is opened, on SQLite or
+    PostgreSQL: the apply works on the rows in memory (`storage.queries.plan.start_dry_run`:
+    new rows get stand-in ids, nothing is flushed) and only counts the deliveries.
     """
     if dry_run:
-        async with scratch_copy(db) as scratch, scratch.session() as session:
+        async with db.session() as session:
+            q.start_dry_run(session)
             report = await apply_plan(
                 session=session,
                 plan=plan,
@@ -437,7 +448,54 @@ async def apply_plan_to(
         await session.commit()
     if report.cohort_id is not None:
         # A crash between the commit and here leaves the planner job to catch up.
+        async with db.session() as session:
+            scope = await _replan_scope(session, report, report.cohort_id)
         report.deliveries_planned = await planner.replan_cohort(
-            db, cohort_id=report.cohort_id, settings=settings, now=now
+            db,
+            cohort_id=report.cohort_id,
+            settings=settings,
+            now=now,
+            assignment_ids=scope[0] if scope else None,
+            nudge_ids=scope[1] if scope else None,
         )
     return report
+
+
+async def _replan_scope(
+    session: AsyncSession, report: ApplyReport, cohort_id: int
+) -> tuple[set[int], set[int]] | None:
+    """The assignments and nudges whose deliveries the apply may have changed, or None for all.
+
+    All when the programme, the cohort or its classes changed (every post and time zone may
+    move), and when nothing changed (re-applying a file also catches up a planning that was cut
+    off). Otherwise: the created or updated assignments and nudges, and those tied to a created
+    or updated session or to a changed assignment. Everything else is as it was planned.
+    """
+    kinds = report.kinds
+    if not report.changes or any(kinds[k].changes for k in ("programme", "cohort", "classes")):
+        return None
+
+    def changed(kind: str) -> set[str]:
+        return {*kinds[kind].created, *kinds[kind].updated}
+
+    sessions = {
+        s.id
+        for s in await q.list_sessions(session=session, cohort_id=cohort_id)
+        if s.key in changed("sessions")
+    }
+    assignments = {
+        a.id
+        for a in await q.list_assignments(session=session, cohort_id=cohort_id)
+        if a.id is not None and (a.key in changed("assignments") or a.session_id in sessions)
+    }
+    nudges = {
+        n.id
+        for n in await q.list_nudges(session=session, cohort_id=cohort_id)
+        if n.id is not None
+        and (
+            n.key in changed("nudges")
+            or n.assignment_id in assignments
+            or (n.session_id is not None and n.session_id in sessions)
+        )
+    }
+    return assignments, nudges

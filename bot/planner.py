@@ -18,6 +18,7 @@ Every send time goes through the delivery engine's quiet hours and Norwegian hol
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -102,11 +103,16 @@ async def plan_changes(
     now: datetime,
     warnings: list[str] | None = None,
     participants: list[q.ParticipantRow] | None = None,
+    assignment_ids: Collection[int] | None = None,
+    assignments: list[Assignment] | None = None,
 ) -> PlanChanges:
     """Work out what the cohort's plan implies and how it differs from the outbox. Reads only.
 
     `participants` replaces the stored ones (an import's dry run counts what the planner would
-    do for the people it has not written). Raises PlanTooLarge beyond MAX_DELIVERIES_PER_COHORT.
+    do for the people it has not written). With `assignment_ids`, only those assignments'
+    deliveries are compared (a plan apply that changed them and nothing else); `assignments`
+    replaces the stored ones (a plan's dry run, whose new assignments are only in memory).
+    Raises PlanTooLarge beyond MAX_DELIVERIES_PER_COHORT.
     """
     cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
     if cohort is None:
@@ -115,7 +121,8 @@ async def plan_changes(
     classes = await q.list_classes(session=session, cohort_id=cohort_id)
     if participants is None:
         participants = await q.list_participants(session=session, cohort_id=cohort_id)
-    assignments = await q.list_assignments(session=session, cohort_id=cohort_id)
+    if assignments is None:
+        assignments = await q.list_assignments(session=session, cohort_id=cohort_id)
     done = {
         (p.assignment_id, p.person_id)
         for p in await q.list_progress(
@@ -130,6 +137,8 @@ async def plan_changes(
         classes=len(classes),
         taking_part=len(taking_part),
     )
+    if assignment_ids is not None:
+        assignments = [a for a in assignments if a.id in assignment_ids]
     sources = [source_for(a.id) for a in assignments if a.id is not None]
     existing = await dq.existing_for_sources(session=session, sources=sources)
     teams = await teams_identities(session, [p.person_id for p in taking_part])
@@ -173,10 +182,7 @@ async def plan_changes(
             changes.updates.append(values)
 
     messages: dict[tuple[Any, ...], dict[str, Any]] = {}
-    pending_by_source: dict[str, set[str]] = {}
-    for k, row in existing.items():
-        if row.state == DeliveryState.PENDING:
-            pending_by_source.setdefault(":".join(k.split(":", 2)[:2]), set()).add(k)
+    pending_by_source = pending_keys_by_source(existing)
     # Send times depend on the assignment and the zone only: worked out once per zone, not
     # once per participant (quiet hours and holidays cost a few calendar look-ups each).
     times: dict[tuple[int, str], list[tuple[str, str, datetime]]] = {}
@@ -268,6 +274,15 @@ async def plan_changes(
     return changes
 
 
+def pending_keys_by_source(existing: dict[str, dq.ExistingDelivery]) -> dict[str, set[str]]:
+    """The pending rows' dedupe keys, by source (`assignment:7`, `nudge:3`: the key's start)."""
+    out: dict[str, set[str]] = {}
+    for k, row in existing.items():
+        if row.state == DeliveryState.PENDING:
+            out.setdefault(":".join(k.split(":", 2)[:2]), set()).add(k)
+    return out
+
+
 def _send_times(
     assignment: Assignment, tz: str, policy: QuietHours
 ) -> list[tuple[str, str, datetime]]:
@@ -319,9 +334,13 @@ async def replan_cohort(
     now: datetime,
     warnings: list[str] | None = None,
     chunk: int = WRITE_CHUNK,
+    assignment_ids: Collection[int] | None = None,
+    nudge_ids: Collection[int] | None = None,
 ) -> int:
     """Re-plan a cohort while the bot runs: read without locking, then write only what changed,
     at most `chunk` rows per transaction (so no transaction holds SQLite's write lock for long).
+    With `assignment_ids` and `nudge_ids`, only those (a plan apply that changed only them);
+    the planner job re-plans everything.
 
     1. One read works out the assignment deliveries and the nudge answer rows that differ.
     2. The missing answer rows are written (in pieces), since the managers' messages link them.
@@ -333,10 +352,15 @@ async def replan_cohort(
     """
     async with db.session() as session:
         changes = await plan_changes(
-            session=session, cohort_id=cohort_id, settings=settings, now=now, warnings=warnings
+            session=session,
+            cohort_id=cohort_id,
+            settings=settings,
+            now=now,
+            warnings=warnings,
+            assignment_ids=assignment_ids,
         )
         tz = await _cohort_tz(session, cohort_id, settings)
-        answer_rows = await answer_row_changes(session, cohort_id=cohort_id)
+        answer_rows = await answer_row_changes(session, cohort_id=cohort_id, nudge_ids=nudge_ids)
     for nudge_id, new, moved in answer_rows:
         for i in range(0, max(len(new), len(moved)), chunk):
             async with db.transaction() as session:
@@ -347,7 +371,11 @@ async def replan_cohort(
                     moved=moved[i : i + chunk],
                 )
     async with db.session() as session:
-        changes.add(await nudge_changes(session, cohort_id=cohort_id, tz=tz, settings=settings))
+        changes.add(
+            await nudge_changes(
+                session, cohort_id=cohort_id, tz=tz, settings=settings, nudge_ids=nudge_ids
+            )
+        )
     for piece in changes.chunks(chunk):
         async with db.transaction() as session:
             await write_changes(session, piece, now=now)

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from bot.notifier import OutgoingMessage
+from bot.notifier import Button, OutgoingMessage, Section
 
 
 def fingerprint(*parts: object) -> str:
@@ -30,20 +30,52 @@ def message_json(message: OutgoingMessage, plan_hash: str | None = None) -> dict
     return data
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+def _plain(message: OutgoingMessage) -> dict[str, Any]:
+    """The message as JSON would give it back: the same as `json.loads(json.dumps(asdict(m)))`,
+    without asdict's deep copies (the planner builds thousands of messages per run).
+    `tests/bot/test_planner_hash.py` pins the two to each other."""
+    return {
+        "text": message.text,
+        "title": message.title,
+        "sections": [
+            {
+                "text": s.text,
+                "fields": [list(f) for f in s.fields],
+                "buttons": [
+                    {
+                        "action_id": b.action_id,
+                        "label": b.label,
+                        "value": b.value,
+                        "style": b.style,
+                        "url": b.url,
+                    }
+                    for b in s.buttons
+                ],
+            }
+            for s in message.sections
+        ],
+        "context": message.context,
+        "subject": message.subject,
+        "locale": message.locale,
+        "meta": json.loads(json.dumps(message.meta)) if message.meta else {},
+    }
 
 
-def _plain(value: Any) -> Any:
-    """`value` as JSON would give it back (dataclasses as dicts, tuples as lists): the same as
-    `json.loads(json.dumps(asdict(value)))`, without asdict's deep copies (the planner builds
-    thousands of messages per run)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS.get(type(value))
-        if names is None:
-            names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
-        return {name: _plain(getattr(value, name)) for name in names}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
+# The shape above names every field; a field added to a message class must be added there too.
+assert [f.name for f in dataclasses.fields(OutgoingMessage)] == [
+    "text",
+    "title",
+    "sections",
+    "context",
+    "subject",
+    "locale",
+    "meta",
+]
+assert [f.name for f in dataclasses.fields(Section)] == ["text", "fields", "buttons"]
+assert [f.name for f in dataclasses.fields(Button)] == [
+    "action_id",
+    "label",
+    "value",
+    "style",
+    "url",
+]

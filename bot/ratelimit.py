@@ -7,7 +7,10 @@
 - A 429 blocks only that method (and channel) for `Retry-After` seconds: `penalise(...)`.
 
 Buckets hand out reservations (the next free slot) so waiting callers queue fairly without
-polling. The clock and sleep are parameters, so tests run without real waiting. Nothing here
+polling. Two lanes share every bucket: the outbox (bulk) leaves `FAST_LANE_SHARE` of each
+bucket's burst unused, and interactive replies (`priority=True`: confirmations, ephemeral
+answers, modal updates) may use it, so a burst of scheduled sends never queues a reply behind
+it; over time both lanes stay within the one limit. The clock and sleep are parameters, so tests run without real waiting. Nothing here
 knows Slack's client; the Slack notifier calls `acquire` before each Web API call.
 """
 
@@ -21,6 +24,8 @@ from dataclasses import dataclass, field
 from bot import metrics
 
 POST_MESSAGE = "chat.postMessage"
+# The share of every bucket's burst the outbox leaves to interactive replies (the fast lane).
+FAST_LANE_SHARE = 0.3
 
 # Slack's published tiers for the methods the bot calls; unknown methods count as Tier 3.
 DEFAULT_METHOD_TIERS: dict[str, int] = {
@@ -46,6 +51,8 @@ DEFAULT_METHOD_TIERS: dict[str, int] = {
     "views.update": 4,
 }
 DEFAULT_TIER_PER_MINUTE: dict[int, float] = {1: 1, 2: 20, 3: 50, 4: 100}
+# Queued (outbox) work takes at most this share of a method's tier; the rest is for people.
+QUEUED_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -83,27 +90,46 @@ class RateLimits:
 class TokenBucket:
     """`rate` tokens a second, at most `burst` saved up. Reservations may run into the future."""
 
-    def __init__(self, rate: float, burst: float, now: float) -> None:
+    def __init__(self, rate: float, burst: float, now: float, *, fast_lane: float = 0.0) -> None:
         self.rate = rate
         self.burst = max(1.0, burst)
         self.tokens = self.burst
         self.updated = now
+        # Tokens bulk callers leave for priority ones: the fast lane's headroom, a share of
+        # the burst in whole tokens (so a small bucket, a channel's 3, keeps its burst).
+        self.keep = float(int(self.burst * fast_lane))
+        self._bulk_due: list[float] = []  # when the outstanding bulk reservations are used
 
     def _refill(self, now: float) -> None:
         if now > self.updated:
             self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
 
-    def reserve(self, now: float) -> float:
-        """Take one token; return how long to wait before using it (0 if available now)."""
+    def reserve(self, now: float, *, priority: bool = False) -> float:
+        """Take one token; return how long to wait before using it (0 if available now).
+
+        A bulk reservation waits until `keep` tokens would be left after it. A priority one
+        goes before the bulk reservations still waiting (they leave it the headroom when they
+        fire) and waits only when the bucket, without them, is empty; what it takes pushes
+        the later bulk reservations back, so both lanes together keep to the rate.
+        """
         self._refill(now)
+        if priority:
+            self._bulk_due = [due for due in self._bulk_due if due > now]
+            ahead = self.tokens + len(self._bulk_due)  # as if the waiting bulk were not there
+            self.tokens -= 1
+            return 0.0 if ahead >= 1 else (1 - ahead) / self.rate
         self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+        wait = 0.0 if self.tokens >= self.keep else (self.keep - self.tokens) / self.rate
+        if wait > 0:
+            self._bulk_due.append(now + wait)
+        return wait
 
     def ready_in(self, now: float) -> float:
-        """How long until a token would be available, without taking one."""
+        """How long until a bulk token would be available, without taking one."""
         self._refill(now)
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        need = 1 + self.keep
+        return 0.0 if self.tokens >= need else (need - self.tokens) / self.rate
 
     def idle(self, now: float) -> bool:
         self._refill(now)
@@ -126,6 +152,8 @@ class RateLimiter:
         self._methods: dict[str, TokenBucket] = {}
         self._channels: dict[str, TokenBucket] = {}
         self._blocked: dict[tuple[str, str | None], float] = {}
+        self._lanes: dict[str, TokenBucket] = {}
+        self._slots: dict[tuple[str, str], float] = {}
         self.waited = 0.0  # total seconds callers were held back (for benchmarks)
         self.penalties = 0
 
@@ -143,7 +171,9 @@ class RateLimiter:
                 # Slack counts tiers per minute and tolerates bursts: half a minute's worth
                 # may go at once (Tier 2: 10, Tier 3: 25), the rest at the tier's pace.
                 burst = max(1.0, rate * 30)
-            bucket = self._methods[method] = TokenBucket(rate, burst, now)
+            bucket = self._methods[method] = TokenBucket(
+                rate, burst, now, fast_lane=FAST_LANE_SHARE
+            )
         return bucket
 
     def _channel_bucket(self, channel: str, now: float) -> TokenBucket:
@@ -155,6 +185,7 @@ class RateLimiter:
                 self.limits.post_channel_per_second * self.limits.scale,
                 self.limits.post_channel_burst,
                 now,
+                fast_lane=FAST_LANE_SHARE,
             )
         return bucket
 
@@ -190,13 +221,48 @@ class RateLimiter:
             wait = max(wait, self._channels[channel].ready_in(now))
         return wait
 
+    # --- queued work's own lane ------------------------------------------------------------
+
+    def reserve_slot(self, method: str, key: str, *, share: float = QUEUED_SHARE) -> float:
+        """Seconds until queued work `key` may call `method`: its place in a paced line.
+
+        For work that can wait its turn without holding a sending slot meanwhile (the outbox's
+        group DMs: conversations.open is Tier 3, 50 a minute, and a matching round opens one
+        per pair). Each new key gets the next slot at `share` of the method's rate (the rest
+        is left to interactive calls, beside the fast lane's headroom); the same key keeps its slot until
+        `release_slot`, so asking again does not move it back. The call itself still waits for
+        the shared bucket in `acquire`.
+        """
+        now = self._now()
+        slot = self._slots.get((method, key))
+        if slot is None:
+            lane = self._lanes.get(method)
+            if lane is None:
+                rate = self.limits.method_rate(method) * share
+                # At most the burst the shared bucket lets bulk callers take (it keeps the
+                # fast lane's headroom), so a slot that comes due rarely waits in `acquire`.
+                burst = int(max(1.0, self.limits.method_rate(method) * 30) * (1 - FAST_LANE_SHARE))
+                lane = self._lanes[method] = TokenBucket(rate, max(1, burst), now)
+            slot = now + lane.reserve(now)
+            if len(self._slots) > 10_000:  # slots of work that never came back (cancelled)
+                self._slots = {k: v for k, v in self._slots.items() if v > now - 600}
+            self._slots[(method, key)] = slot
+        return max(0.0, slot - now, self.blocked_for(method))
+
+    def release_slot(self, method: str, key: str) -> None:
+        """Forget `key`'s slot (its call was made)."""
+        self._slots.pop((method, key), None)
+
     # --- waiting ---------------------------------------------------------------------------
 
-    async def acquire(self, method: str, channel: str | None = None) -> float:
+    async def acquire(
+        self, method: str, channel: str | None = None, *, priority: bool = False
+    ) -> float:
         """Wait until a call to `method` (in `channel`) may go; returns the seconds waited.
 
         The channel's slot is waited for before the workspace's, so a message held back by a
-        busy channel does not hold a workspace slot other channels could use.
+        busy channel does not hold a workspace slot other channels could use. `priority`:
+        an interactive reply, which may use the headroom the outbox leaves (the fast lane).
         """
         waited = 0.0
         while True:
@@ -206,11 +272,13 @@ class RateLimiter:
             await self._sleep(blocked)
             waited += blocked
         if method == POST_MESSAGE and channel is not None:
-            delay = self._channel_bucket(channel, self._now()).reserve(self._now())
+            delay = self._channel_bucket(channel, self._now()).reserve(
+                self._now(), priority=priority
+            )
             if delay > 0:
                 await self._sleep(delay)
                 waited += delay
-        delay = self._method_bucket(method, self._now()).reserve(self._now())
+        delay = self._method_bucket(method, self._now()).reserve(self._now(), priority=priority)
         if delay > 0:
             await self._sleep(delay)
             waited += delay

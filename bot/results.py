@@ -21,11 +21,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.export import csv_text
 from bot.messages import format_when, normalise_locale, t
+from bot.reach import ReachFigures, reach_figures, reach_line
 from bot.report import PulseFigures, protect_pulse, pulse_figures
 from bot.settings import Settings
 from bot.suppression import SUPPRESSED_MARK
 from storage.models import Pulse
 from storage.queries import pulses as pq
+from storage.queries import reach as reach_q
 from storage.queries import report as rq
 
 EVALUATOR_COLUMNS = (
@@ -56,6 +58,8 @@ class PulseResults:
     pending: bool = False
     answered_so_far: int = 0
     invited: int = 0
+    # How many of the audience were asked on Slack, Teams, email, or not reached, per class.
+    reach: ReachFigures = field(default_factory=lambda: ReachFigures([]))
 
     def group_name(self, group: int | str | None, locale: str, *, answers: bool = True) -> str:
         """A group's name; an anonymous pulse's answers without a class are the pooled ones."""
@@ -87,6 +91,9 @@ async def pulse_results(
             for c in await rq.list_classes(session=session, cohort_ids=[pulse.cohort_id])
         }
     results = PulseResults(pulse, figures, class_names, k)
+    recorded = (await reach_q.pulse_reach(session=session, pulse_ids=[pulse_id]))[pulse_id]
+    shown_invited = None if pulse.anonymous and pulse.released_at is None else figures.invited
+    results.reach = reach_figures(recorded, min_n=k, invited=shown_invited)
     if pulse.anonymous and pulse.released_at is None:
         counts = await pq.receipt_counts(session=session, pulse_ids=[pulse_id])
         results.pending = True
@@ -116,10 +123,24 @@ def _fmt(value: float | int | None, locale: str) -> str:
 
 
 def response_lines(results: PulseResults, locale: str) -> list[str]:
-    """One bullet per group (classes first, then the total): answered of invited, and the rate.
+    """One bullet per group (classes first, then the total): answered of invited, and the rate;
+    then how each class was reached (Slack, Teams, email, not reached).
 
     For an anonymous pulse still open: the total so far and when its results come, nothing more.
     """
+    lines = _answer_lines(results, locale)
+    if not results.reach.empty:
+        lines.append(t("reach.results.title", locale))
+        for group, cells in results.reach.rows:
+            name = results.group_name(group, locale, answers=False)
+            lines.append(
+                "• "
+                + t("reach.results.line", locale, group=name, channels=reach_line(cells, locale))
+            )
+    return lines
+
+
+def _answer_lines(results: PulseResults, locale: str) -> list[str]:
     if results.pending:
         when = format_when(results.pulse.closes_at, locale)
         return [

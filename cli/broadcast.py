@@ -227,12 +227,15 @@ async def _broadcast_list(settings: Settings) -> None:
 
 async def _broadcast_cancel(settings: Settings, broadcast_id: int) -> None:
     from bot import broadcasts
+    from bot.clock import SystemClock
     from bot.networks import InvalidRequest
 
     async with open_database(settings) as db:
         async with db.transaction() as session:
             try:
-                n = await broadcasts.cancel_broadcast(session, broadcast_id, actor=None)
+                n = await broadcasts.cancel_broadcast(
+                    session, broadcast_id, actor=None, now=SystemClock().now()
+                )
             except InvalidRequest as exc:
                 fail(f"{exc}; nothing changed")
                 raise

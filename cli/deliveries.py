@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from bot.messages import plural_word
@@ -15,18 +17,25 @@ def deliveries_command(
         None, "--resume", metavar="TRANSPORT", help="Lift a pause on slack or email."
     ),
     failures: int = typer.Option(20, "--failures", min=0, help="How many failures to list."),
+    unreachable: int = typer.Option(
+        50, "--unreachable", min=0, help="How many people nothing reaches to list."
+    ),
 ) -> None:
-    """Show the outbox: counts by state, pauses, and failures with reasons and people."""
+    """Show the outbox: counts by state, pauses, failures with reasons and people, and who
+    cannot be reached at all (no chat account and no email, or the email bounced)."""
     settings = load()
     require_schema(settings)
-    run_async(_deliveries(settings, resume=resume, failures=failures))
+    run_async(_deliveries(settings, resume=resume, failures=failures, unreachable=unreachable))
 
 
-async def _deliveries(settings: Settings, *, resume: str | None, failures: int) -> None:
+async def _deliveries(
+    settings: Settings, *, resume: str | None, failures: int, unreachable: int = 50
+) -> None:
     from rich.table import Table
 
     from bot import audit
     from bot.delivery import delivery_overview, resume_sending
+    from bot.reach import unreachable_for_staff
 
     async with open_database(settings) as db:
         if resume:
@@ -45,6 +54,14 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
                     person_ids=[f.person_id for f in overview.failures],
                     detail={"failures": len(overview.failures)},
                 )
+            nobody, nobody_total = await unreachable_for_staff(
+                session,
+                settings=settings,
+                actor_id=None,
+                actor="cli",
+                subject="cli:deliveries",
+                limit=unreachable,
+            )
     counts = Table(title="Deliveries by state", show_edge=False)
     counts.add_column("state")
     counts.add_column("count", justify="right")
@@ -113,3 +130,34 @@ async def _deliveries(settings: Settings, *, resume: str | None, failures: int) 
             )
     else:
         console.print("no failed deliveries")
+    _print_unreachable(nobody, nobody_total)
+
+
+def _print_unreachable(shown: list[Any], total: int) -> None:
+    """Everybody nothing reaches, and why; never cut without saying how many more."""
+    from rich.table import Table
+
+    from bot.reach import reason_text
+    from bot.text import plain
+
+    if not total:
+        console.print("everybody taking part can be reached (Slack, Teams or email)")
+        return
+    table = Table(title=f"Cannot be reached ({total})", show_edge=False)
+    for column in ("person", "email", "class", "why"):
+        table.add_column(column)
+    for person in shown:
+        table.add_row(
+            person.name,
+            person.email or "-",
+            person.class_name or "-",
+            plain(reason_text(person, "en")),
+        )
+    if shown:
+        console.print(table)
+    if total > len(shown):
+        console.print(
+            f"showing {len(shown)} of {total} people who cannot be reached; "
+            f"{total - len(shown)} more: `cohortbot deliveries --unreachable {total}` lists them all",
+            highlight=False,
+        )

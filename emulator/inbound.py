@@ -37,7 +37,7 @@ from emulator.blocks import (
     validate_view,
 )
 from emulator.config import EmulatorConfig
-from emulator.ratelimit import CallLog, CallRecord
+from emulator.ratelimit import CallLog, CallRecord, FaultInjector
 from emulator.state import Ephemeral, Message, User, View, WorkspaceState, new_id
 
 logger = logging.getLogger(__name__)
@@ -162,6 +162,9 @@ class InboundSender:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.log: list[InboundResult] = []
         self.calls: CallLog | None = None
+        # Faults for the response_url endpoint, drawn only when "response_url" is named in
+        # the fault config's methods (it is not a Web API method, so "all methods" skips it).
+        self.faults: FaultInjector | None = None
         self.unreachable: str | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -173,6 +176,11 @@ class InboundSender:
             self._session = aiohttp.ClientSession()
             self._own_session = True
         return self._session
+
+    def use_session(self, session: aiohttp.ClientSession) -> None:
+        """Send through `session` (e.g. one without aiohttp's 100-connection limit, for bursts)."""
+        self._session = session
+        self._own_session = False
 
     async def close(self) -> None:
         """Cancel background sends and close the session if we created it."""
@@ -914,6 +922,18 @@ class InboundSender:
         if record is None:
             return answer("no_active_hooks", 404)
         log.channel, log.user = record.channel_id, record.user_id
+        fault = self._response_url_fault()
+        if fault is not None:
+            log.fault = fault
+            if fault == "ratelimited":
+                log.ok, log.error, log.status = False, fault, 429
+                if self.calls is not None:
+                    self.calls.add(log)
+                return web.json_response(
+                    {"ok": False, "error": fault}, status=429, headers={"Retry-After": "1"}
+                )
+            if fault in ("internal_error", "service_unavailable"):
+                return answer(fault, 500 if fault == "internal_error" else 503)
         if time.monotonic() - record.issued > self.config.response_url_ttl:
             return answer("expired_url", 404)
         if record.uses >= 5:
@@ -941,6 +961,13 @@ class InboundSender:
             is_ephemeral=record.is_ephemeral,
         )
         return answer(None)
+
+    def _response_url_fault(self) -> str | None:
+        faults = self.faults
+        if faults is None or "response_url" not in faults.faults.methods:
+            return None
+        fault = faults.draw("response_url")
+        return fault if fault in ("ratelimited", "internal_error", "service_unavailable") else None
 
 
 _SLASH = re.compile(r"^(/[\w-]+)(?:\s+(.*))?$", re.DOTALL)

@@ -31,16 +31,18 @@ from sqlmodel import col, select
 from app import build_runtime, create_web_app
 from bot.clock import FrozenClock
 from bot.delivery import Dispatcher
+from bot.people import Actor
 from bot.pulses import QuestionSpec, create_pulse
 from bot.ratelimit import RateLimiter, RateLimits
 from bot.reach import BOUNCED, unreachable_people
 from bot.results import pulse_results, results_text
 from bot.runtime import Runtime
 from bot.settings import Settings
+from handlers.slack.home.reach import reach_section
 from handlers.slack.notifier import SlackNotifier, make_slack_client
 from handlers.web.email_notifier import EmailNotifier
 from schedules.pulses import run_pulse_tick
-from storage.models import Delivery, PulseParticipation, PulseReach, PulseReceipt
+from storage.models import AuditEvent, Delivery, PulseParticipation, PulseReach, PulseReceipt
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 
 emulator_server = pytest.importorskip("emulator.server")
@@ -274,7 +276,11 @@ async def test_people_not_on_slack_are_asked_by_email_and_count_as_invited(world
     async with world.runtime.db.session() as s:
         results = await pulse_results(s, invited[0].pulse_id, settings=world.runtime.settings)
     assert results is not None
-    assert "0 av 5" in results_text(results)
+    text = results_text(results)
+    assert "0 av 5" in text
+    # Per class, how they were asked; 2 and 3 are under 5, so hidden (and not solvable from
+    # "5 invited": either could be anything from 0 to 5). Zero identifies nobody: shown.
+    assert "Hemsedal: nådd via Slack * · Teams 0 · e-post * · ikke nådd 0" in text
 
 
 async def test_a_bounced_address_shows_as_unreachable_and_the_next_pulse_says_none(
@@ -285,6 +291,28 @@ async def test_a_bounced_address_shows_as_unreachable_and_the_next_pulse_says_no
         rows = await unreachable_people(s, settings=world.runtime.settings)
     assert [(r.name, r.reason, r.detail) for r in rows] == [
         ("Eli", BOUNCED, "recipient refused (550)")
+    ]
+    # Staff see it in Home, and that read of personal data is audited with whom it named.
+    async with world.runtime.db.transaction() as s:
+        staff = await create_person(s, name="Stab", email="stab@lu.no", slack_user_id="USTAFF")
+    actor = Actor(slack_user_id="USTAFF", person=staff, roles=frozenset({"staff"}))
+    blocks = json.dumps(await reach_section(world.runtime, actor), ensure_ascii=False)
+    assert "Kan ikke nås (1)" in blocks
+    assert (
+        "Eli (Hemsedal), borte@hemsedal.kommune.no: ingen chat-konto, og e-posten kom i " in blocks
+    )
+    async with world.runtime.db.session() as s:
+        entries = (
+            (
+                await s.execute(
+                    select(AuditEvent).where(col(AuditEvent.action) == "reach.unreachable.view")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [(e.actor_id, e.subject, e.detail["person_ids"]) for e in entries] == [
+        (staff.id, "slack:home", [world.people["Eli"]])
     ]
     async with world.runtime.db.transaction() as s:
         pulse = await create_pulse(

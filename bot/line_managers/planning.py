@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -29,14 +30,17 @@ from storage.queries import nudges as q
 
 
 async def answer_row_changes(
-    session: AsyncSession, *, cohort_id: int
+    session: AsyncSession, *, cohort_id: int, nudge_ids: Collection[int] | None = None
 ) -> list[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Per nudge of the cohort, the answer rows to add and the unanswered rows whose manager
-    changed: (nudge id, new rows, moved rows). Reads only; an unchanged cohort gets []."""
+    """Per nudge of the cohort (or of `nudge_ids`), the answer rows to add and the unanswered
+    rows whose manager changed: (nudge id, new rows, moved rows). Reads only; an unchanged
+    cohort gets []."""
     managers = {m.participant_id: m.manager_id for m in await _managed(session, cohort_id)}
     out = []
     for nudge in await q.list_nudges(session=session, cohort_id=cohort_id):
         assert nudge.id is not None
+        if nudge_ids is not None and nudge.id not in nudge_ids:
+            continue
         new, moved = await q.answer_row_changes(
             session=session, nudge_id=nudge.id, managers=managers
         )
@@ -46,14 +50,19 @@ async def answer_row_changes(
 
 
 async def nudge_changes(
-    session: AsyncSession, *, cohort_id: int, tz: str, settings: Settings
+    session: AsyncSession,
+    *,
+    cohort_id: int,
+    tz: str,
+    settings: Settings,
+    nudge_ids: Collection[int] | None = None,
 ) -> PlanChanges:
     """The manager messages the cohort's nudges imply, compared with the outbox. Reads only.
 
     One combined message per manager and wave for the participants whose answer row is still
     open; only new or changed messages are rendered (a message whose fingerprint, time, target
     and transport match the stored one is left alone). Answer rows must exist already
-    (`answer_row_changes`, then `q.write_answer_rows`).
+    (`answer_row_changes`, then `q.write_answer_rows`). With `nudge_ids`, only those nudges.
     """
     changes = PlanChanges()
     managed = await _managed(session, cohort_id)
@@ -66,10 +75,18 @@ async def nudge_changes(
             addressees[m.manager_id] = addressee_for(m, tz, teams.get(m.manager_id))
     policy = QuietHours.from_settings(settings)
     secret = hashlib.sha256((settings.secret_key or "").encode()).hexdigest()
-    nudges = await q.list_nudges(session=session, cohort_id=cohort_id)
+    nudges = [
+        n
+        for n in await q.list_nudges(session=session, cohort_id=cohort_id)
+        if nudge_ids is None or n.id in nudge_ids
+    ]
     existing = await dq.existing_for_sources(
         session=session, sources=[source_for(n.id) for n in nudges if n.id is not None]
     )
+    pending_by_source: dict[str, list[str]] = {}
+    for k, row in sorted(existing.items()):
+        if row.state == "pending" and k.count(":") == 3:
+            pending_by_source.setdefault(":".join(k.split(":", 2)[:2]), []).append(k)
     send_times: dict[tuple[Any, str], datetime] = {}
     for nudge in nudges:
         assert nudge.id is not None
@@ -140,11 +157,8 @@ async def nudge_changes(
         prefix = f"nudge:{nudge.id}:manager:"
         changes.cancels.extend(
             (k, "no longer needed")
-            for k, row in sorted(existing.items())
-            if row.state == "pending"
-            and k.startswith(prefix)
-            and k.count(":") == 3
-            and k not in wanted
+            for k in pending_by_source.get(source_for(nudge.id), [])
+            if k.startswith(prefix) and k not in wanted
         )
     return changes
 

@@ -11,11 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.directory import DirectoryError, DirectoryUser
-from handlers.slack.mrkdwn import SlackWebClient
 
 PAGE_SIZE = 200
 
@@ -106,11 +104,15 @@ class SlackWebDirectory:
 def make_slack_directory(
     *, token: str, base_url: str, session: Any = None, on_page: Callable[[int], None] | None = None
 ) -> SlackWebDirectory:
-    """A directory over a Web API client at `base_url` (Slack, the emulator or a test server)."""
-    client = SlackWebClient(
-        token=token,
-        base_url=base_url,
-        session=session,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)],
+    """A directory over a Web API client at `base_url` (Slack, the emulator or a test server).
+
+    The client is the limited one every call outside the outbox uses: under a rate limiter,
+    honouring `Retry-After` on 429 and retrying 5xx, bounded.
+    """
+    from bot.ratelimit import RateLimiter
+    from handlers.slack.webclient import make_limited_client
+
+    client = make_limited_client(
+        token=token, base_url=base_url, limiter=RateLimiter(), session=session
     )
     return SlackWebDirectory(client, on_page=on_page)

@@ -5,7 +5,9 @@ replies (message updates, ephemeral answers, modals, App Home), slash-command wo
 `/cohort sync`, channel work and start-up checks — goes through `LimitedWebClient`, which
 
 - waits for the process's `RateLimiter` before each call (the same buckets and 429 penalties as
-  the outbox: its fast lane, since these calls never wait in the outbox queue);
+  the outbox), in its fast lane: `priority=True` goes before the outbox's waiting reservations
+  and may use the headroom the outbox leaves in every bucket, so a burst of scheduled sends
+  never queues a confirmation behind it;
 - on a 429 blocks the method (and channel) for `Retry-After` seconds and tries again;
 - on a 5xx or a transient Slack error backs off exponentially and tries again;
 - on a dropped connection tries again only for methods that are safe to repeat;
@@ -30,6 +32,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.delivery import backoff_seconds
 from bot.ratelimit import POST_MESSAGE, RateLimiter
+from handlers.retry_after import retry_after
 from handlers.slack.mrkdwn import SlackWebClient, render_api_args
 
 logger = logging.getLogger(__name__)
@@ -70,13 +73,8 @@ Sleep = Callable[[float], Awaitable[object]]
 
 def retry_after_seconds(headers: Any, default: float = DEFAULT_RETRY_AFTER) -> float:
     """The `Retry-After` header in seconds (Slack sends whole seconds), else `default`."""
-    for key, value in dict(headers or {}).items():
-        if str(key).lower() == "retry-after":
-            try:
-                return max(0.0, float(value))
-            except (TypeError, ValueError):
-                break
-    return default
+    seconds = retry_after(headers)
+    return default if seconds is None else seconds
 
 
 def _backoff(attempt: int, rng: random.Random) -> float:
@@ -132,7 +130,8 @@ class LimitedWebClient(SlackWebClient):
         attempt = 0
         while True:
             attempt += 1
-            waited += await self.limiter.acquire(api_method, channel)
+            # The fast lane: these calls go before the outbox's waiting reservations.
+            waited += await self.limiter.acquire(api_method, channel, priority=True)
             try:
                 response = await super().api_call(
                     api_method,

@@ -21,6 +21,8 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
+from handlers.retry_after import retry_after
+
 logger = logging.getLogger(__name__)
 
 BOT_FRAMEWORK_RESOURCE = "https://api.botframework.com"
@@ -109,16 +111,6 @@ def msal_token_source(
     return token
 
 
-def _retry_after(headers: Any) -> float | None:
-    raw = headers.get("Retry-After") if headers is not None else None
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except (TypeError, ValueError):
-        return None
-
-
 class TeamsConnector:
     """Calls to one or more serviceUrls, with the bot's token (none in dev)."""
 
@@ -159,7 +151,7 @@ class TeamsConnector:
         ) as response:
             text = await response.text()
             if response.status >= 300:
-                raise ConnectorError(response.status, text[:200], _retry_after(response.headers))
+                raise ConnectorError(response.status, text[:200], retry_after(response.headers))
             if not text:
                 return {}
             try:

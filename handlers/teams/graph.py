@@ -16,7 +16,6 @@ production https to Microsoft Graph's hosts only.
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -24,6 +23,7 @@ from yarl import URL
 
 from bot.delivery import RATELIMITED
 from bot.notifier import OutgoingMessage, SendResult
+from handlers.retry_after import retry_after
 from handlers.teams.connector import TokenSource, is_loopback_url
 
 logger = logging.getLogger(__name__)
@@ -53,13 +53,6 @@ def graph_url_allowed(mode: str, url: str) -> bool:
     except (ValueError, TypeError):
         return False
     return parsed.scheme == "https" and parsed.host in GRAPH_HOSTS and not parsed.user
-
-
-def _retry_after(headers: Any) -> float | None:
-    try:
-        return max(0.0, float(headers.get("Retry-After")))
-    except (TypeError, ValueError):
-        return None
 
 
 class TeamsGraph:
@@ -102,7 +95,7 @@ class TeamsGraph:
             if response.status == 409:
                 return "already"
             if response.status >= 300:
-                raise GraphError(response.status, text[:200], _retry_after(response.headers))
+                raise GraphError(response.status, text[:200], retry_after(response.headers))
         return "installed"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -112,8 +113,24 @@ async def count_question_answers(*, session: AsyncSession, question_id: int) -> 
     return int(result.scalar_one())
 
 
+_DRY_RUN = "cohortbot.dry_run"  # session.info: the stand-in ids of a dry run's new rows
+
+
+def start_dry_run(session: AsyncSession) -> None:
+    """Make `save` and `delete` on this session keep everything in memory: nothing is added,
+    flushed or deleted (and autoflush is off), new rows get negative stand-in ids. The caller
+    rolls back afterwards. The session then only ever reads: no write transaction at all."""
+    session.sync_session.autoflush = False
+    session.info[_DRY_RUN] = itertools.count(-1, -1)
+
+
 async def save(*, session: AsyncSession, row: RowT) -> RowT:
     """Insert or update one row in the caller's transaction; new rows get their id."""
+    dry = session.info.get(_DRY_RUN)
+    if dry is not None:
+        if getattr(row, "id", None) is None:
+            setattr(row, "id", next(dry))  # noqa: B010 (not every row type declares id)
+        return row
     session.add(row)
     await session.flush()
     return row
@@ -121,6 +138,8 @@ async def save(*, session: AsyncSession, row: RowT) -> RowT:
 
 async def delete(*, session: AsyncSession, row: SQLModel) -> None:
     """Delete one row in the caller's transaction."""
+    if session.info.get(_DRY_RUN) is not None:
+        return
     await session.delete(row)
     await session.flush()
 

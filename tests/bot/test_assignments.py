@@ -120,8 +120,12 @@ async def test_outsiders_cannot_mark_done(db: Database, settings: Settings) -> N
 async def test_withdrawal_cancels_pending_reminders(db: Database, settings: Settings) -> None:
     p, _a1, _a2 = await _world(db, settings)
     async with db.transaction() as session:
-        cancelled = await cancel_for_person(session, person_id=p.per.id, cohort_id=p.cohort.id)
+        cancelled = await cancel_for_person(
+            session, person_id=p.per.id, cohort_id=p.cohort.id, now=oslo(2026, 9, 21)
+        )
     assert cancelled == 6
     rows = await deliveries(db, "assignment:")
     assert all(d.state == DeliveryState.CANCELLED for d in rows.values() if d.person_id == p.per.id)
+    # Stamped with the caller's clock, not the machine's.
+    assert {d.updated_at for d in rows.values() if d.person_id == p.per.id} == {oslo(2026, 9, 21)}
     assert any(d.state == DeliveryState.PENDING for d in rows.values() if d.person_id == p.ola.id)

@@ -267,7 +267,11 @@ async def test_open_risk_cases_of_the_latest_week_are_capped_and_audited(
         staff_id,
     )
     assert audit.subject == "week:2026-W10"
-    assert audit.detail == {"cases": ids[1:11], "total": 12}
+    assert audit.detail == {
+        "cases": ids[1:11],
+        "total": 12,
+        "person_ids": sorted({c.person_id for c in result.cases}),  # `audit --person` finds them
+    }
 
 
 async def test_no_risk_cases_reads_no_names_and_writes_no_audit(

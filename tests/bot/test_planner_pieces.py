@@ -168,6 +168,8 @@ async def test_moving_one_session_rewrites_exactly_its_deliveries_across_the_dst
     assert local(after[overdue][1]) == datetime(2026, 10, 28, 8, 0, tzinfo=OSLO)
     assert after[overdue][1].utcoffset() == timedelta(0)
     assert after[overdue][1] == datetime(2026, 10, 28, 7, 0, tzinfo=UTC)  # winter time
+    # The apply re-planned only a1, a2 and 'prosjekt'; a full re-plan finds nothing it missed.
+    assert await replan_cohort(db, cohort_id=cohort_id, settings=settings, now=LATER) == 0
 
 
 async def test_a_national_holiday_is_skipped_and_moving_one_due_date_touches_only_it(
@@ -408,7 +410,7 @@ async def test_a_plan_too_large_is_refused_before_anything_is_applied(
     assert await everything(db) == state
 
 
-async def test_dry_runs_write_nothing_and_the_import_dry_run_never_writes_at_all(
+async def test_dry_runs_never_write_nor_open_a_write_transaction(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     await example_cohort(db, settings, tmp_path, people=9)
@@ -435,6 +437,7 @@ async def test_dry_runs_write_nothing_and_the_import_dry_run_never_writes_at_all
         dry_run=True,
     )
     assert plan.dry_run and plan.deliveries_planned > 0
+    assert writes == []  # the plan's dry run too: it only reads, on either database
     assert await everything(db) == state
 
     # The dry run's counts are what the real import then does.
@@ -450,6 +453,12 @@ async def test_dry_runs_write_nothing_and_the_import_dry_run_never_writes_at_all
         report.created,
         report.updated,
         report.unchanged,
+    )
+    # Who only email reaches (no SMTP configured here), worked out in memory by the dry run.
+    assert report.unreachable_participants is not None
+    assert (real.unreachable_participants, real.unreachable_managers) == (
+        report.unreachable_participants,
+        report.unreachable_managers,
     )
     async with db.session() as s:
         assert (await s.execute(text("SELECT count(*) FROM person"))).scalar() == 9 + 3 + 26 + 9

@@ -41,6 +41,7 @@ _NAMED = {"locale": "nb", "tz": "Europe/Oslo", "timezone": "Europe/Oslo", "zone"
 # Codes the domain itself writes (catalogue keys are made of them).
 _CODES: dict[str, Any] = {
     "reasons": ["overdue_assignments:2"],
+    "reason": "bounced",
     "scope": "cohort",
     "state": "escalated",
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
@@ -15,6 +16,7 @@ from bot.pulses import audience_options, find_pulse, recent_pulses
 from bot.report import REPORT_FORMATS, produce_annual_report
 from bot.results import pulse_results, results_chart_png, results_text
 from bot.runtime import Runtime
+from bot.worker_loop import transaction_on_worker_loop
 from handlers.slack.blocks.pulse import build_pulse_modal, build_results_blocks
 from handlers.slack.commands.registry import CommandContext, subcommand
 
@@ -104,8 +106,9 @@ async def report_command(ctx: CommandContext) -> None:
             year = int(word)
         elif word.lower() in REPORT_FORMATS:
             fmt = word.lower()
-    async with runtime.db.transaction() as session:
-        data = await produce_annual_report(
+
+    async def produce(session: Any) -> bytes:
+        return await produce_annual_report(
             session,
             year=year,
             fmt=fmt,
@@ -115,6 +118,9 @@ async def report_command(ctx: CommandContext) -> None:
             actor_id=ctx.actor.person_id,
             locale=locale,
         )
+
+    # Queries and disclosure control interleave for seconds: off the loop that acks clicks.
+    data = await transaction_on_worker_loop(runtime.db, produce)
     await ctx.client.files_upload_v2(
         channel=await _dm_channel(ctx),
         file=data,

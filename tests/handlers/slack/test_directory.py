@@ -25,10 +25,13 @@ PAGES = {
 class FakeSlack:
     """users.list with cursors, an optional 429 first, and a record of every request."""
 
-    def __init__(self, *, rate_limit_once: bool = False, error: str | None = None) -> None:
+    def __init__(
+        self, *, rate_limit_once: bool = False, error: str | None = None, server_errors: int = 0
+    ) -> None:
         self.requests: list[dict[str, Any]] = []
         self.rate_limit_once = rate_limit_once
         self.error = error
+        self.server_errors = server_errors
 
     async def users_list(self, request: web.Request) -> web.Response:
         form = dict(await request.post()) if request.can_read_body else {}
@@ -36,6 +39,9 @@ class FakeSlack:
         self.requests.append({"params": params, "auth": request.headers.get("Authorization")})
         if self.error:
             return web.json_response({"ok": False, "error": self.error})
+        if self.server_errors:
+            self.server_errors -= 1
+            return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
         if self.rate_limit_once:
             self.rate_limit_once = False
             return web.json_response(
@@ -82,6 +88,27 @@ async def test_all_users_follows_cursors_and_skips_bots(
     assert [r["params"].get("limit") for r in fake.requests] == ["200", "200", "200"]
     assert fake.requests[2]["params"]["cursor"] == "dXNlcjpVMEc5V0ZYTlo="
     assert fake.requests[0]["auth"] == "Bearer xoxb-test"
+
+
+async def test_server_errors_on_the_import_lookup_are_retried_with_a_bound() -> None:
+    async for url in serve(FakeSlack(server_errors=2)):
+        async with aiohttp.ClientSession() as http:
+            directory = make_slack_directory(token="xoxb-test", base_url=url, session=http)
+            directory.client._sleep = _no_wait  # type: ignore[attr-defined]
+            users = await directory.all_users()
+        assert len(users) == 4
+    fake = FakeSlack(server_errors=100)
+    async for url in serve(fake):
+        async with aiohttp.ClientSession() as http:
+            directory = make_slack_directory(token="xoxb-test", base_url=url, session=http)
+            directory.client._sleep = _no_wait  # type: ignore[attr-defined]
+            with pytest.raises(DirectoryError):
+                await directory.all_users()
+    assert len(fake.requests) == 6  # gave up after the bound
+
+
+async def _no_wait(seconds: float) -> None:
+    del seconds
 
 
 async def test_a_slack_error_is_a_clear_directory_error() -> None:

@@ -142,3 +142,20 @@ async def test_an_expired_response_url_is_not_retried(emu_http: Any) -> None:
     ok = await post_response_url(http, f"{emu.base_url}/_respond/nope", {"text": "x"})
     assert not ok and clock.slept == []
     assert emu.calls.count("response_url") == 1
+
+
+async def test_confirmations_jump_a_burst_of_scheduled_sends(emu_http: Any) -> None:
+    emu, http = emu_http
+    clock = FakeTime()
+    client = _client(emu, http, clock)
+    user = next(iter(emu.state.users))
+    channel, _ = emu.state.open_im(user)
+    # The outbox, sharing this limiter, has 200 DMs waiting for chat.postMessage slots.
+    bucket = client.limiter._method_bucket("chat.postMessage", clock.now)
+    backlog = [bucket.reserve(clock.now) for _ in range(200)]
+    assert backlog[-1] > 15  # the last of them goes 20 s from now
+    # Three replies to people who just clicked go at once, over real HTTP.
+    for n in range(3):
+        await client.chat_postMessage(channel=channel.id, text=f"Takk {n}")
+    assert clock.slept == [] and clock.now == 0
+    assert emu.calls.count("chat.postMessage", ok=True) == 3
