@@ -2259,6 +2259,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "evaluator.page.back": {"nb": "Tilbake til evalueringen", "en": "Back to the evaluation"},
     "evaluator.page.proposals": {"nb": "Forslag", "en": "Proposals"},
+    "evaluator.page.more": {"nb": "… og {count} til.", "en": "… and {count} more."},
     "evaluator.kind.scale5": {"nb": "Skala 1–5", "en": "Scale 1–5"},
     "evaluator.kind.nps": {"nb": "0–10 (NPS)", "en": "0–10 (NPS)"},
     "evaluator.kind.choice": {"nb": "Valg", "en": "Choice"},

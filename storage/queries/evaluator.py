@@ -90,8 +90,10 @@ async def list_proposals(
     return list((await session.execute(stmt)).scalars())
 
 
-async def count_proposals(*, session: AsyncSession, states: Sequence[str]) -> int:
-    stmt = select(func.count()).where(col(EvaluatorProposal.state).in_(list(states)))
+async def count_proposals(*, session: AsyncSession, states: Sequence[str] | None = None) -> int:
+    stmt = select(func.count()).select_from(EvaluatorProposal)
+    if states:
+        stmt = stmt.where(col(EvaluatorProposal.state).in_(list(states)))
     return int((await session.execute(stmt)).scalar_one())
 
 
