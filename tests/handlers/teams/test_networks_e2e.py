@@ -392,3 +392,37 @@ async def test_peer_groups_in_teams_welcome_each_member_with_a_link_to_the_group
         [link] = _links(welcome)
         others = [p.email for p in people.values() if p.id != person.id]
         assert parse_qs(urlsplit(link).query)["users"] == [",".join(others)]
+
+
+async def test_ghosted_in_teams_joins_again_in_one_click(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    network = await _network(world)
+    for _ in range(nw.IGNORED_LIMIT + 1):  # three ignored intros, closed by the fourth round
+        async with world.runtime.db.transaction() as s:
+            await nw.run_matching_round(
+                s, world.runtime.settings, network_id=network.id, now=_now(world)
+            )
+        world.runtime.clock.advance(timedelta(weeks=2, minutes=1))  # type: ignore[attr-defined]
+    await world.dispatcher.tick()
+    ghosted = next(c for c in _cards(world, chats["anne"]) if "tre siste" in card_text(c))
+    join = next(a for a in card_actions(ghosted) if a["verb"] == nw.ACTION_OPT_IN)
+    answers = await asyncio.gather(*(world.click("anne", chats["anne"], join) for _ in range(3)))
+    for status, body in answers:
+        assert status == 200 and "✅ Du er med i matchingen igjen." in card_text(body["value"])
+    async with world.runtime.db.session() as s:
+        from storage.models import NetworkMembership
+
+        m = (
+            await s.exec(
+                select(NetworkMembership).where(
+                    NetworkMembership.person_id == people["anne"].id,
+                    NetworkMembership.network_id == network.id,
+                )
+            )
+        ).one()
+    assert (m.ghosted, m.ignored_intros, m.matching_opt_in) == (False, 0, True)
+    # A forged network id for a network she is not in changes nothing and says so.
+    forged = {"verb": nw.ACTION_OPT_IN, "data": {"value": "999999"}}
+    status, body = await world.click("anne", chats["anne"], forged)
+    assert status == 200 and "gikk galt" in card_text(body["value"])
