@@ -137,6 +137,17 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
+    "help.evaluator": {
+        "nb": "*For Helsedirektoratet*\n"
+        "• `/cohort results` – samlede resultater fra avsluttede pulsmålinger (små grupper "
+        "skjult)\n"
+        "• Hjem-fanen viser det samme; tabellene, årsrapporten og skjemaet for å foreslå "
+        "spørsmål er på evalueringssiden (be staben om lenke)",
+        "en": "*For the Directorate*\n"
+        "• `/cohort results` – aggregated results of closed pulses (small groups hidden)\n"
+        "• The Home tab shows the same; the tables, the annual report and the form to propose "
+        "questions are on the evaluation page (ask staff for a link)",
+    },
     "help.staff": {
         "nb": "*For programstaben*\n"
         "• `/cohort assignments <klasse>` – status per oppgave og person\n"
@@ -399,6 +410,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "services – on purpose.\n\n*First task:* Introduce yourself briefly here – who you lead "
         "and one thing you want to get better at this year – and find a time to meet on video "
         "before the next session.",
+    },
+    "networks.group.welcome.text_chat": {
+        "nb": "Dette er kollegagruppen din: {names}. Dere kommer fra ulike kommuner og "
+        "tjenester – det er meningen.\n\n*Første oppgave:* Presenter deg kort for de andre – "
+        "hvem du leder, og én ting du vil bli bedre på dette året – og finn en tid dere kan "
+        "møtes på video før neste samling.",
+        "en": "This is your peer group: {names}. You come from different municipalities and "
+        "services – on purpose.\n\n*First task:* Introduce yourself briefly to the others – who "
+        "you lead and one thing you want to get better at this year – and find a time to meet "
+        "on video before the next session.",
     },
     "networks.alumni.consent.title": {
         "nb": "Vil du bli med i alumninettverket?",
@@ -2238,6 +2259,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "evaluator.page.back": {"nb": "Tilbake til evalueringen", "en": "Back to the evaluation"},
     "evaluator.page.proposals": {"nb": "Forslag", "en": "Proposals"},
+    "evaluator.page.more": {"nb": "… og {count} til.", "en": "… and {count} more."},
     "evaluator.kind.scale5": {"nb": "Skala 1–5", "en": "Scale 1–5"},
     "evaluator.kind.nps": {"nb": "0–10 (NPS)", "en": "0–10 (NPS)"},
     "evaluator.kind.choice": {"nb": "Valg", "en": "Choice"},

@@ -303,6 +303,11 @@ async def proposals(
     return out
 
 
+async def count(session: AsyncSession, *, states: list[str] | None = None) -> int:
+    """How many proposals there are (in these states): `proposals` lists at most 200."""
+    return await q.count_proposals(session=session, states=states)
+
+
 async def upcoming_pulses(session: AsyncSession, *, now: datetime) -> list[Pulse]:
     """The pulses a proposal can name: not opened yet, of cohorts not completed."""
     return await q.upcoming_pulses(session=session, now=now)

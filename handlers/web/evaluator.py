@@ -22,6 +22,7 @@ from bot.evaluator.proposals import (
     KINDS,
     ProposalError,
     ProposalView,
+    count,
     parse_choices,
     proposals,
     propose,
@@ -209,6 +210,7 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
                 session, settings=runtime.settings, now=now, locale=locale
             )
             items = await proposals(session, now=now)
+            total = await count(session)
             upcoming = await upcoming_pulses(session, now=now)
         logger.info("Evaluator page shown (link %d)", access.link_id)
         nonce = new_nonce()
@@ -228,6 +230,10 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
             )
             body += f"<h2>{html_text(t('evaluator.page.reports', locale))}</h2><ul>{links}</ul>"
         body += _proposals_html(items, locale)
+        if total > len(items):
+            body += (
+                f"<p>{html_text(t('evaluator.page.more', locale, count=total - len(items)))}</p>"
+            )
         choices = [
             (p.id, f"{p.title} – {plain(format_when(p.opens_at, locale))}")
             for p in upcoming

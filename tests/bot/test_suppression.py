@@ -285,3 +285,46 @@ def test_two_of_thirty_managers_answering_is_not_printed_as_a_share() -> None:
     assert "answered" in hidden and "done" in hidden and "participants" not in hidden
     checkins = checkin_shares(30, 28)
     assert "met" in checkins.solve(5)  # 2 who did not meet would follow from 93,3 %
+
+
+# --- the reused HiGHS model gives the same intervals as a fresh programme per question --------
+
+
+@settings(max_examples=40, deadline=None)
+@given(tables, st.integers(min_value=0, max_value=2**16), st.booleans())
+def test_the_reused_model_answers_like_a_fresh_one(
+    rows: list[list[int]], seed: int, integer: bool
+) -> None:
+    import random
+
+    from bot.suppression import LinearTable, _Reused, _System
+
+    lt = LinearTable()
+    ids = [[lt.atom(v) for v in r] for r in rows]
+    for i, r in enumerate(ids):
+        for j, a in enumerate(r):
+            lt.publish(("cell", i, j), [a])
+        lt.publish(("row", i), r)
+    for j in range(len(ids[0])):
+        lt.publish(("col", j), [r[j] for r in ids], fixed=True)
+    lt.publish(
+        "mean",
+        {a: float(j + 1) for r in ids for j, a in enumerate(r)},
+        den=[a for r in ids for a in r],
+        tol=0.005,
+        count=False,
+    )
+    reused = _Reused(len(lt.atoms), lt.items)
+    rng = random.Random(seed)
+    keys = [i.key for i in lt.items]
+    for _ in range(4):  # several hidden sets in a row on the same model, as `solve` does
+        hidden = frozenset(k for k in keys if rng.random() < 0.5)
+        target = (
+            next(i for i in lt.items if i.key in hidden and i.den is None)
+            if any(i.key in hidden and i.den is None for i in lt.items)
+            else lt.items[0]
+        )
+        fresh = _System(len(lt.atoms), [i for i in lt.items if i.key not in hidden])
+        assert reused.interval(hidden, target.num, integer=integer) == fresh.interval(
+            target.num, integer=integer
+        )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.reach import CHANNELS, reach_figures
 from bot.report.model import SCALE_KINDS, Cell, Chart, ReportSection, Table
-from bot.report.pulses import QuestionFigures, protect_pulse, pulse_figures
+from bot.report.pulses import QuestionFigures, protect_pulses, pulse_figures
 from bot.report.sections.base import SectionBase
 from bot.report.tables import _pct
 from storage.queries import reach as reach_q
@@ -48,12 +49,25 @@ class EvaluationsSection(SectionBase):
             return section
         pulse_ids = [p.id for p in pulses]
         figures = await pulse_figures(self.session, pulse_ids, min_n=self.k)
-        for pf in figures.values():
-            protect_pulse(pf, min_n=self.k)
+        await protect_pulses(figures, min_n=self.k)
         class_names = {
             c.id: c.name for c in await q.list_classes(session=self.session, cohort_ids=self.ids)
         }
         reached = await reach_q.pulse_reach(session=self.session, pulse_ids=pulse_ids)
+        namer = self._group_namer(class_names)
+        # Solving each reach table's equations is CPU work: in a worker thread, off the loop.
+        reach_tables = await asyncio.to_thread(
+            lambda: {
+                p.id: self._reach_table(
+                    p,
+                    self.name_of.get(p.cohort_id, self.tr("report.alumni")),
+                    reached.get(p.id or 0, {}),
+                    figures[p.id],
+                    namer,
+                )
+                for p in pulses
+            }
+        )
         means: dict[int | None, list[tuple[int, float | None]]] = defaultdict(list)
         for p in pulses:
             cohort = self.name_of.get(p.cohort_id, self.tr("report.alumni"))
@@ -94,7 +108,7 @@ class EvaluationsSection(SectionBase):
                     )
                 )
             section.tables.append(resp)
-            reach_table = self._reach_table(p, cohort, reached.get(p.id or 0, {}), pf, group_name)
+            reach_table = reach_tables[p.id]
             if reach_table is not None:
                 section.tables.append(reach_table)
             for qn in pf.questions:

@@ -10,6 +10,7 @@ manager's time).
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -80,6 +81,16 @@ class InvolvementSections(SectionBase):
             "escalated",
         )
         rows = await q.list_nudge_sends(session=self.session, cohort_ids=self.ids)
+        # Counting and solving the rows is CPU work: in a worker thread, off the event loop.
+        section.tables = await asyncio.to_thread(self._involvement_tables, rows, cols)
+        if not section.tables:
+            section.intro += " " + self.tr("report.no_data")
+        elif any(c.suppressed for tb in section.tables for _, cells in tb.rows for c in cells):
+            section.intro += " " + self.tr("report.involvement.suppressed", k=self.k)
+        return section
+
+    def _involvement_tables(self, rows: list[Any], cols: tuple[str, ...]) -> list[Table]:
+        tables: list[Table] = []
         by_nudge: dict[int, list[Any]] = defaultdict(list)
         for r in rows:
             by_nudge[r.nudge_id].append(r)
@@ -129,12 +140,8 @@ class InvolvementSections(SectionBase):
                     continue
                 table.rows.append((title, self._nudge_cells(sent, label, title, m)))
             if table.rows:
-                section.tables.append(table)
-        if not section.tables:
-            section.intro += " " + self.tr("report.no_data")
-        elif any(c.suppressed for tb in section.tables for _, cells in tb.rows for c in cells):
-            section.intro += " " + self.tr("report.involvement.suppressed", k=self.k)
-        return section
+                tables.append(table)
+        return tables
 
     def _nudge_cells(self, sent: list[Any], label: str, title: str, m: str) -> list[Cell]:
         shares = nudge_shares(sent, len({a.manager_id for a in sent}))
@@ -206,11 +213,13 @@ class InvolvementSections(SectionBase):
                 self.tr("report.networks.met"),
             ],
         )
-        for r in rows:
+        solved = await asyncio.to_thread(  # equation solving: off the event loop
+            lambda: [checkin_shares(int(r.checkins), int(r.met)).solve(self.k) for r in rows]
+        )
+        for r, hidden in zip(rows, solved, strict=True):
             cohort = self.name_of.get(r.cohort_id, self.tr("report.alumni"))
             m = f"network:{r.network_id}"
             checkins, met = int(r.checkins), int(r.met)
-            hidden = checkin_shares(checkins, met).solve(self.k)
             table.rows.append(
                 (
                     r.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 
 from bot.report import rules
@@ -89,6 +90,12 @@ class PeopleSections(SectionBase):
         grid.solve(self.k)
         return self._dimension_table(grid, column, section, caption_key)
 
+    def _solved_geography(self) -> tuple[_Grid, _Grid]:
+        county, muni = self._geography_grids()
+        hidden = county.solve(self.k)
+        muni.hidden = hidden if muni.lt is county.lt else muni.solve(self.k)
+        return county, muni
+
     def _geography_grids(self) -> tuple[_Grid, _Grid]:
         """Counties and municipalities as ONE system: a county's participants are the sum of
         its municipalities', so a hidden municipality must not follow from its county's total
@@ -130,10 +137,12 @@ class PeopleSections(SectionBase):
         return county, muni
 
     async def background(self) -> ReportSection:
-        tables = [
-            self._dimension(c, "background", whole=c == "workplace")
-            for c in ("position", "gender", "workplace", "service_area", "education")
-        ]
+        tables = await asyncio.to_thread(  # equation solving: off the event loop
+            lambda: [
+                self._dimension(c, "background", whole=c == "workplace")
+                for c in ("position", "gender", "workplace", "service_area", "education")
+            ]
+        )
         return ReportSection(
             key="background",
             title=self.tr("report.section.background"),
@@ -142,9 +151,7 @@ class PeopleSections(SectionBase):
         )
 
     async def geography(self) -> ReportSection:
-        county_grid, muni_grid = self._geography_grids()
-        hidden = county_grid.solve(self.k)
-        muni_grid.hidden = hidden if muni_grid.lt is county_grid.lt else muni_grid.solve(self.k)
+        county_grid, muni_grid = await asyncio.to_thread(self._solved_geography)
         county = self._dimension_table(county_grid, "county", "geography")
         # Municipalities represented per county: a count of places, shown only where the county's
         # participants are shown (the number of places is a lower bound on the people).

@@ -177,3 +177,14 @@ async def test_proposing_needs_the_pages_form_and_records_once(site: Any) -> Non
     # The hostile words are shown as words: no tag of theirs survives.
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+async def test_a_long_list_of_proposals_says_how_many_more(site: Any) -> None:
+    runtime, _, url = site
+    async with runtime.db.transaction() as s:
+        for i in range(203):
+            s.add(EvaluatorProposal(proposed_by=EVALUATOR, text=f"Spørsmål {i}", kind="scale5"))
+    async with aiohttp.ClientSession() as http, http.get(url) as resp:
+        html = await resp.text()
+    assert html.count("<li>Spørsmål ") == 200
+    assert "… og 3 til." in html
