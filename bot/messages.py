@@ -2175,8 +2175,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "That pulse has already gone out or does not exist. Choose another.",
     },
     "evaluator.error.no_session": {
-        "nb": "Den samlingen finnes ikke.",
-        "en": "That session does not exist.",
+        "nb": "Den samlingen finnes ikke eller er allerede holdt. Velg en annen.",
+        "en": "That session does not exist or has already taken place. Choose another.",
     },
     "evaluator.error.no_proposal": {
         "nb": "Fant ikke forslag {id}. Ingenting er endret.",
@@ -2248,6 +2248,11 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Neste pulsmåling (staben velger)",
         "en": "The next pulse (staff choose)",
     },
+    "evaluator.page.propose.session": {
+        "nb": "Eller for samling (pulsmålingen etter den)",
+        "en": "Or for session (the pulse after it)",
+    },
+    "evaluator.page.propose.any_session": {"nb": "Ingen bestemt", "en": "None in particular"},
     "evaluator.page.propose.submit": {"nb": "Send forslaget", "en": "Send the proposal"},
     "evaluator.page.proposed": {
         "nb": "Takk! Forslaget er sendt til programstaben.",

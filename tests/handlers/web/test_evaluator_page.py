@@ -188,3 +188,29 @@ async def test_a_long_list_of_proposals_says_how_many_more(site: Any) -> None:
         html = await resp.text()
     assert html.count("<li>Spørsmål ") == 200
     assert "… og 3 til." in html
+
+
+async def test_a_proposal_can_name_the_session_it_is_for(site: Any) -> None:
+    runtime, _, url = site
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as resp:
+            html = await resp.text()
+        sessions = re.findall(r'<option value="(\d+)">Samling 2 \(Kull E\)', html)
+        assert len(sessions) == 1
+        data = {
+            **_form(html),
+            "text": "Hva tar du med deg?",
+            "kind": "text",
+            "session": sessions[0],
+        }
+        async with http.post(f"{url}/propose", data=data) as resp:
+            assert resp.status == 200
+        # A session that is not coming (or not a session at all) is refused; nothing recorded.
+        async with http.get(url) as resp:
+            again = _form(await resp.text())
+        bad = {**data, **again, "session": "999"}
+        async with http.post(f"{url}/propose", data=bad) as resp:
+            assert resp.status == 400
+            assert "Den samlingen finnes ikke" in await resp.text()
+    (row,) = await _proposals(runtime)
+    assert row.session_id == int(sessions[0]) and row.kind == "text"
