@@ -1114,6 +1114,13 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Vil du endre et svar, åpner du lenken i e-posten på nytt fram til {when}.",
         "en": "To change an answer, open the link in the email again until {when}.",
     },
+    "pulse.page.invalid": {"nb": "Svaret kunne ikke brukes", "en": "The answer could not be used"},
+    "pulse.page.invalid_text": {
+        "nb": "Et av svarene er ikke et av valgene, så ingenting er registrert. Åpne lenken i "
+        "e-posten på nytt og velg blant knappene.",
+        "en": "One of the answers is not one of the choices, so nothing was recorded. Open the "
+        "link in the email again and choose among the buttons.",
+    },
     "pulse.page.tampered.title": {"nb": "Lenken virker ikke", "en": "This link does not work"},
     "pulse.page.tampered.text": {
         "nb": "Lenken er ufullstendig eller endret, så ingenting er registrert. Åpne lenken "
