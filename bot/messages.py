@@ -137,6 +137,17 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
+    "help.evaluator": {
+        "nb": "*For Helsedirektoratet*\n"
+        "• `/cohort results` – samlede resultater fra avsluttede pulsmålinger (små grupper "
+        "skjult)\n"
+        "• Hjem-fanen viser det samme; tabellene, årsrapporten og skjemaet for å foreslå "
+        "spørsmål er på evalueringssiden (be staben om lenke)",
+        "en": "*For the Directorate*\n"
+        "• `/cohort results` – aggregated results of closed pulses (small groups hidden)\n"
+        "• The Home tab shows the same; the tables, the annual report and the form to propose "
+        "questions are on the evaluation page (ask staff for a link)",
+    },
     "help.staff": {
         "nb": "*For programstaben*\n"
         "• `/cohort assignments <klasse>` – status per oppgave og person\n"
@@ -2164,8 +2175,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "That pulse has already gone out or does not exist. Choose another.",
     },
     "evaluator.error.no_session": {
-        "nb": "Den samlingen finnes ikke.",
-        "en": "That session does not exist.",
+        "nb": "Den samlingen finnes ikke eller er allerede holdt. Velg en annen.",
+        "en": "That session does not exist or has already taken place. Choose another.",
     },
     "evaluator.error.no_proposal": {
         "nb": "Fant ikke forslag {id}. Ingenting er endret.",
@@ -2237,6 +2248,11 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Neste pulsmåling (staben velger)",
         "en": "The next pulse (staff choose)",
     },
+    "evaluator.page.propose.session": {
+        "nb": "Eller for samling (pulsmålingen etter den)",
+        "en": "Or for session (the pulse after it)",
+    },
+    "evaluator.page.propose.any_session": {"nb": "Ingen bestemt", "en": "None in particular"},
     "evaluator.page.propose.submit": {"nb": "Send forslaget", "en": "Send the proposal"},
     "evaluator.page.proposed": {
         "nb": "Takk! Forslaget er sendt til programstaben.",
@@ -2248,6 +2264,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "evaluator.page.back": {"nb": "Tilbake til evalueringen", "en": "Back to the evaluation"},
     "evaluator.page.proposals": {"nb": "Forslag", "en": "Proposals"},
+    "evaluator.page.more": {"nb": "… og {count} til.", "en": "… and {count} more."},
     "evaluator.kind.scale5": {"nb": "Skala 1–5", "en": "Scale 1–5"},
     "evaluator.kind.nps": {"nb": "0–10 (NPS)", "en": "0–10 (NPS)"},
     "evaluator.kind.choice": {"nb": "Valg", "en": "Choice"},
