@@ -137,6 +137,17 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• `/cohort withdraw alumni|directory` – withdraw a consent\n"
         "• Open cohortbot's *Home* tab for your next session, assignments, peer group and profile",
     },
+    "help.evaluator": {
+        "nb": "*For Helsedirektoratet*\n"
+        "• `/cohort results` – samlede resultater fra avsluttede pulsmålinger (små grupper "
+        "skjult)\n"
+        "• Hjem-fanen viser det samme; tabellene, årsrapporten og skjemaet for å foreslå "
+        "spørsmål er på evalueringssiden (be staben om lenke)",
+        "en": "*For the Directorate*\n"
+        "• `/cohort results` – aggregated results of closed pulses (small groups hidden)\n"
+        "• The Home tab shows the same; the tables, the annual report and the form to propose "
+        "questions are on the evaluation page (ask staff for a link)",
+    },
     "help.staff": {
         "nb": "*For programstaben*\n"
         "• `/cohort assignments <klasse>` – status per oppgave og person\n"
@@ -399,6 +410,16 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "services – on purpose.\n\n*First task:* Introduce yourself briefly here – who you lead "
         "and one thing you want to get better at this year – and find a time to meet on video "
         "before the next session.",
+    },
+    "networks.group.welcome.text_chat": {
+        "nb": "Dette er kollegagruppen din: {names}. Dere kommer fra ulike kommuner og "
+        "tjenester – det er meningen.\n\n*Første oppgave:* Presenter deg kort for de andre – "
+        "hvem du leder, og én ting du vil bli bedre på dette året – og finn en tid dere kan "
+        "møtes på video før neste samling.",
+        "en": "This is your peer group: {names}. You come from different municipalities and "
+        "services – on purpose.\n\n*First task:* Introduce yourself briefly to the others – who "
+        "you lead and one thing you want to get better at this year – and find a time to meet "
+        "on video before the next session.",
     },
     "networks.alumni.consent.title": {
         "nb": "Vil du bli med i alumninettverket?",
@@ -1093,6 +1114,13 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Vil du endre et svar, åpner du lenken i e-posten på nytt fram til {when}.",
         "en": "To change an answer, open the link in the email again until {when}.",
     },
+    "pulse.page.invalid": {"nb": "Svaret kunne ikke brukes", "en": "The answer could not be used"},
+    "pulse.page.invalid_text": {
+        "nb": "Et av svarene er ikke et av valgene, så ingenting er registrert. Åpne lenken i "
+        "e-posten på nytt og velg blant knappene.",
+        "en": "One of the answers is not one of the choices, so nothing was recorded. Open the "
+        "link in the email again and choose among the buttons.",
+    },
     "pulse.page.tampered.title": {"nb": "Lenken virker ikke", "en": "This link does not work"},
     "pulse.page.tampered.text": {
         "nb": "Lenken er ufullstendig eller endret, så ingenting er registrert. Åpne lenken "
@@ -1146,6 +1174,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "reach.unreachable.none": {
         "nb": "Alle deltakere kan nås på Slack, Teams eller e-post.",
         "en": "Every participant can be reached on Slack, Teams or by email.",
+    },
+    "report.evaluations.reach_caption": {
+        "nb": "{title} ({cohort}): hvordan de ble spurt",
+        "en": "{title} ({cohort}): how they were asked",
     },
     "reach.unreachable.item": {
         "nb": "{name} ({klass}), {email}: {reason}",
@@ -1546,6 +1578,18 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "report.section.involvement": {
         "nb": "Involvering av nærmeste leder",
         "en": "Line-manager involvement",
+    },
+    "report.involvement.suppressed": {
+        "nb": "Tall som gjelder færre enn {k} personer – også når de bare kunne regnes ut av en "
+        "andel – er skjult (*), og median svartid vises bare der minst {k} ledere svarte.",
+        "en": "Figures about fewer than {k} people – also where only a share would give them "
+        "away – are hidden (*), and the median answer time shows only where at least {k} "
+        "managers answered.",
+    },
+    "report.withheld_cells": {
+        "nb": "Tall som gjelder færre enn {k} personer, og tall de kunne regnes ut av, er skjult (*).",
+        "en": "Figures about fewer than {k} people, and figures they could be worked out from, "
+        "are hidden (*).",
     },
     "report.involvement.intro": {
         "nb": "Andel nærmeste ledere som svarte på hver påminnelse, andel som svarte «gjort», "
@@ -2138,8 +2182,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "That pulse has already gone out or does not exist. Choose another.",
     },
     "evaluator.error.no_session": {
-        "nb": "Den samlingen finnes ikke.",
-        "en": "That session does not exist.",
+        "nb": "Den samlingen finnes ikke eller er allerede holdt. Velg en annen.",
+        "en": "That session does not exist or has already taken place. Choose another.",
     },
     "evaluator.error.no_proposal": {
         "nb": "Fant ikke forslag {id}. Ingenting er endret.",
@@ -2211,6 +2255,11 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Neste pulsmåling (staben velger)",
         "en": "The next pulse (staff choose)",
     },
+    "evaluator.page.propose.session": {
+        "nb": "Eller for samling (pulsmålingen etter den)",
+        "en": "Or for session (the pulse after it)",
+    },
+    "evaluator.page.propose.any_session": {"nb": "Ingen bestemt", "en": "None in particular"},
     "evaluator.page.propose.submit": {"nb": "Send forslaget", "en": "Send the proposal"},
     "evaluator.page.proposed": {
         "nb": "Takk! Forslaget er sendt til programstaben.",
@@ -2222,6 +2271,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "evaluator.page.back": {"nb": "Tilbake til evalueringen", "en": "Back to the evaluation"},
     "evaluator.page.proposals": {"nb": "Forslag", "en": "Proposals"},
+    "evaluator.page.more": {"nb": "… og {count} til.", "en": "… and {count} more."},
     "evaluator.kind.scale5": {"nb": "Skala 1–5", "en": "Scale 1–5"},
     "evaluator.kind.nps": {"nb": "0–10 (NPS)", "en": "0–10 (NPS)"},
     "evaluator.kind.choice": {"nb": "Valg", "en": "Choice"},

@@ -51,6 +51,9 @@ DEFAULT_METHOD_TIERS: dict[str, int] = {
     "views.update": 4,
 }
 DEFAULT_TIER_PER_MINUTE: dict[int, float] = {1: 1, 2: 20, 3: 50, 4: 100}
+# Queued (outbox) work in a lane of its own takes this share of a method's tier, so a slot
+# that comes due rarely waits in `acquire` behind people's own calls (the fast lane).
+QUEUED_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,8 @@ class RateLimiter:
         self._methods: dict[str, TokenBucket] = {}
         self._channels: dict[str, TokenBucket] = {}
         self._blocked: dict[tuple[str, str | None], float] = {}
+        self._lanes: dict[str, TokenBucket] = {}
+        self._slots: dict[tuple[str, str], float] = {}
         self.waited = 0.0  # total seconds callers were held back (for benchmarks)
         self.penalties = 0
 
@@ -216,6 +221,38 @@ class RateLimiter:
         if method == POST_MESSAGE and channel is not None and channel in self._channels:
             wait = max(wait, self._channels[channel].ready_in(now))
         return wait
+
+    # --- queued work's own lane ------------------------------------------------------------
+
+    def reserve_slot(self, method: str, key: str, *, share: float = QUEUED_SHARE) -> float:
+        """Seconds until queued work `key` may call `method`: its place in a paced line.
+
+        For work that can wait its turn without holding a sending slot meanwhile (the outbox's
+        group DMs: conversations.open is Tier 3, 50 a minute, and a matching round opens one
+        per pair). Each new key gets the next slot at `share` of the method's rate (the rest
+        is left to interactive calls, beside the fast lane's headroom); the same key keeps its slot until
+        `release_slot`, so asking again does not move it back. The call itself still waits for
+        the shared bucket in `acquire`.
+        """
+        now = self._now()
+        slot = self._slots.get((method, key))
+        if slot is None:
+            lane = self._lanes.get(method)
+            if lane is None:
+                rate = self.limits.method_rate(method) * share
+                # At most the burst the shared bucket lets bulk callers take (it keeps the
+                # fast lane's headroom), so a slot that comes due rarely waits in `acquire`.
+                burst = int(max(1.0, self.limits.method_rate(method) * 30) * (1 - FAST_LANE_SHARE))
+                lane = self._lanes[method] = TokenBucket(rate, max(1, burst), now)
+            slot = now + lane.reserve(now)
+            if len(self._slots) > 10_000:  # slots of work that never came back (cancelled)
+                self._slots = {k: v for k, v in self._slots.items() if v > now - 600}
+            self._slots[(method, key)] = slot
+        return max(0.0, slot - now, self.blocked_for(method))
+
+    def release_slot(self, method: str, key: str) -> None:
+        """Forget `key`'s slot (its call was made)."""
+        self._slots.pop((method, key), None)
 
     # --- waiting ---------------------------------------------------------------------------
 

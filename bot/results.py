@@ -43,6 +43,7 @@ EVALUATOR_COLUMNS = (
     "category",
     "value",
     "suppressed",
+    "origin",  # "directorate": a question the Directorate proposed (bot.evaluator)
 )
 
 
@@ -293,8 +294,8 @@ async def evaluator_rows(
             return "no class" if g is None else classes.get(int(g), str(g))
 
         for g, (invited, answered) in pf.participation_rows():
-            rows.append((*base, group_name(g), "", "", "invited", "", invited, 0))
-            rows.append((*base, group_name(g), "", "", "answered", "", answered, 0))
+            rows.append((*base, group_name(g), "", "", "invited", "", invited, 0, ""))
+            rows.append((*base, group_name(g), "", "", "answered", "", answered, 0, ""))
         for qn in pf.questions:
             groups: list[tuple[Any, Any]] = [*qn.groups.items(), ("total", qn.total)]
             for gid, gf in groups:
@@ -319,6 +320,7 @@ async def evaluator_rows(
                             category,
                             shown,
                             int(gf.hidden),
+                            "directorate" if qn.directorate else "",
                         )
                     )
     return rows

@@ -107,6 +107,12 @@ class Settings(BaseModel):
     archive_dir: str = "./data/archive"
     archive_max_file_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=500 * 1024 * 1024)
     archive_link_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # S3-compatible storage instead of the directory, when a bucket is set.
+    archive_s3_bucket: str | None = None
+    archive_s3_url: str | None = None  # endpoint, e.g. https://s3.eu-north-1.amazonaws.com
+    archive_s3_region: str = "eu-north-1"
+    archive_s3_access_key: str | None = None
+    archive_s3_secret_key: str | None = None
     # Month and day the annual status report for the year before is due ("03-01": 1 March).
     report_due: str = "03-01"
 
@@ -277,6 +283,11 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_ARCHIVE_DIR": "archive_dir",
     "COHORTBOT_ARCHIVE_MAX_FILE_BYTES": "archive_max_file_bytes",
     "COHORTBOT_ARCHIVE_LINK_MINUTES": "archive_link_minutes",
+    "COHORTBOT_ARCHIVE_S3_BUCKET": "archive_s3_bucket",
+    "COHORTBOT_ARCHIVE_S3_URL": "archive_s3_url",
+    "COHORTBOT_ARCHIVE_S3_REGION": "archive_s3_region",
+    "COHORTBOT_ARCHIVE_S3_ACCESS_KEY": "archive_s3_access_key",
+    "COHORTBOT_ARCHIVE_S3_SECRET_KEY": "archive_s3_secret_key",
 }
 
 
@@ -289,6 +300,7 @@ SECRET_FIELDS = frozenset(
         "secret_key",
         "secret_key_previous",
         "teams_app_password",
+        "archive_s3_secret_key",
     }
 )
 MIN_SECRET_BITS = 256

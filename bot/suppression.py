@@ -195,12 +195,113 @@ class _System:
                 ends.append(-_INF if sign > 0 else _INF)
                 continue
             ends.append(float(sign * res.fun))
-        low_end, high_end = ends
-        if all(float(v).is_integer() for v in target.values()) and math.isfinite(low_end):
-            # Whole atoms times whole coefficients: the target is whole, so round the ends in.
-            top = float(math.floor(high_end + 1e-7)) if math.isfinite(high_end) else high_end
-            return float(math.ceil(low_end - 1e-7)), top
-        return (round(low_end, 6), round(high_end, 6))
+        return _round_ends(target, ends[0], ends[1])
+
+
+class _Reused:
+    """One HiGHS model per table, built once (issue 12: the report spent its time setting up a
+    fresh programme per interval). A hidden set only frees the rows of hidden items, a target
+    only changes the costs, and the simplex starts from the last basis. Uses the HiGHS binding
+    scipy ships (`scipy.optimize._highspy`); if it is missing or answers ambiguously, the
+    caller falls back to `_System` (plain `linprog`/`milp`), which gives the same intervals.
+    """
+
+    def __init__(self, n_atoms: int, items: list[Item]) -> None:
+        import numpy as np
+        from scipy.optimize._highspy import _core as h
+
+        self.h = h
+        self.n = n_atoms
+        starts, index, value, lows, highs, owner = [0], [], [], [], [], []
+        self.keys = [i.key for i in items]
+        for k, item in enumerate(items):
+            for coeffs, low, high in item.sparse_rows():
+                for atom, coef in coeffs.items():
+                    if coef:
+                        index.append(atom)
+                        value.append(coef)
+                starts.append(len(index))
+                lows.append(max(low, -h.kHighsInf))
+                highs.append(min(high, h.kHighsInf))
+                owner.append(k)
+        self.lo, self.hi = np.array(lows, dtype=float), np.array(highs, dtype=float)
+        self.owner = np.array(owner, dtype=int)
+        lp = h.HighsLp()
+        lp.num_col_, lp.num_row_ = n_atoms, len(lows)
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_atoms, len(lows)
+        lp.a_matrix_.format_ = h.MatrixFormat.kRowwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(value, dtype=float)
+        lp.col_cost_ = np.zeros(n_atoms)
+        lp.col_lower_ = np.zeros(n_atoms)
+        lp.col_upper_ = np.full(n_atoms, h.kHighsInf)
+        lp.row_lower_, lp.row_upper_ = self.lo.copy(), self.hi.copy()
+        self.solver = h._Highs()
+        self.solver.setOptionValue("output_flag", False)
+        if self.solver.passModel(lp) != h.HighsStatus.kOk:
+            raise RuntimeError("HiGHS refused the model")
+        self.free = np.zeros(len(lows), dtype=bool)  # rows of hidden items: no constraint
+        self.integer = False
+        self.cost: dict[int, float] = {}
+        self.cols = np.arange(n_atoms, dtype=np.int32)
+
+    def _state(self, hidden: frozenset[Hashable]) -> None:
+        import numpy as np
+
+        inf = self.h.kHighsInf
+        free = np.array([self.keys[k] in hidden for k in self.owner], dtype=bool)
+        for row in np.flatnonzero(free != self.free):
+            if free[row]:
+                self.solver.changeRowBounds(int(row), -inf, inf)
+            else:
+                self.solver.changeRowBounds(int(row), float(self.lo[row]), float(self.hi[row]))
+        self.free = free
+
+    def interval(
+        self, hidden: frozenset[Hashable], target: Mapping[int, float], *, integer: bool
+    ) -> tuple[float, float] | None:
+        """Like `_System.interval`; None when HiGHS's answer is ambiguous (use `_System`)."""
+        import numpy as np
+
+        h = self.h
+        self._state(hidden)
+        if integer != self.integer:
+            kind = h.HighsVarType.kInteger if integer else h.HighsVarType.kContinuous
+            self.solver.changeColsIntegrality(self.n, self.cols, np.array([kind] * self.n))
+            self.integer = integer
+        if dict(target) != self.cost:
+            cost = np.zeros(self.n)
+            for k, v in target.items():
+                cost[k] += v
+            self.solver.changeColsCost(self.n, self.cols, cost)
+            self.cost = dict(target)
+        ends: list[float] = []
+        for sense in (h.ObjSense.kMinimize, h.ObjSense.kMaximize):
+            self.solver.changeObjectiveSense(sense)
+            self.solver.run()
+            status = self.solver.getModelStatus()
+            if status == h.HighsModelStatus.kOptimal:
+                ends.append(float(self.solver.getInfo().objective_function_value))
+            elif status == h.HighsModelStatus.kInfeasible:
+                return _INF, -_INF
+            elif status == h.HighsModelStatus.kUnbounded or (
+                status == h.HighsModelStatus.kUnboundedOrInfeasible and ends
+            ):
+                ends.append(-_INF if sense == h.ObjSense.kMinimize else _INF)
+            else:
+                return None
+        return _round_ends(target, ends[0], ends[1])
+
+
+def _round_ends(
+    target: Mapping[int, float], low_end: float, high_end: float
+) -> tuple[float, float]:
+    if all(float(v).is_integer() for v in target.values()) and math.isfinite(low_end):
+        # Whole atoms times whole coefficients: the target is whole, so round the ends in.
+        top = float(math.floor(high_end + 1e-7)) if math.isfinite(high_end) else high_end
+        return float(math.ceil(low_end - 1e-7)), top
+    return (round(low_end, 6), round(high_end, 6))
 
 
 @dataclass
@@ -214,6 +315,11 @@ class LinearTable:
     # constraint matrix is totally unimodular, so the LP's answer is already the integer one.
     network: bool = False
     _systems: dict[frozenset[Hashable], _System] = field(default_factory=dict, repr=False)
+    _reused: _Reused | None = field(default=None, repr=False)
+    _reused_items: int = field(default=-1, repr=False)
+    _intervals: dict[tuple[frozenset[Hashable], Hashable, bool], tuple[float, float]] = field(
+        default_factory=dict, repr=False
+    )
 
     def atom(self, value: float) -> int:
         self.atoms.append(value)
@@ -261,13 +367,33 @@ class LinearTable:
         if integer and self.network:
             integer = False  # a table of sums only: the LP's corners are whole already
         state = frozenset(hidden)
+        memo = (state, item.key, integer)
+        if memo in self._intervals:
+            return self._intervals[memo]
+        found = self._reused_interval(state, item, integer=integer)
+        if found is not None:
+            self._intervals[memo] = found
+            return found
         system = self._systems.get(state)
         if system is None:
             self._systems = {
                 state: _System(len(self.atoms), [i for i in self.items if i.key not in hidden])
             }
             system = self._systems[state]
-        return system.interval(item.num, integer=integer)
+        self._intervals[memo] = system.interval(item.num, integer=integer)
+        return self._intervals[memo]
+
+    def _reused_interval(
+        self, state: frozenset[Hashable], item: Item, *, integer: bool
+    ) -> tuple[float, float] | None:
+        if self._reused is None or self._reused_items != len(self.items):
+            self._intervals.clear()
+            try:
+                self._reused = _Reused(len(self.atoms), self.items)
+            except (ImportError, AttributeError, RuntimeError, TypeError):
+                return None
+            self._reused_items = len(self.items)
+        return self._reused.interval(state, item.num, integer=integer)
 
     def solve(
         self,

@@ -69,24 +69,72 @@ def evaluator_link(
         console.print("queued as an email in the outbox (see `cohortbot deliveries`)")
 
 
+@evaluator_app.command("links")
+def evaluator_links() -> None:
+    """List the links made: id, address, until when, closed or not (newest first)."""
+    from bot.clock import SystemClock
+    from bot.evaluator import list_links
+
+    settings = load()
+    require_schema(settings)
+    now = SystemClock().now()
+    rows, total = _in_transaction(settings, list_links)
+    if not rows:
+        console.print("no evaluator links")
+        return
+    shown = f"{len(rows)} of {total}" if total > len(rows) else str(total)
+    console.print(f"{shown} evaluator link(s), newest first:", highlight=False)
+    for r in rows:
+        until = r.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+        state = "revoked" if r.revoked_at else ("expired" if r.expires_at <= now else "open")
+        console.print(
+            f"#{r.id} {r.email} until {until} ({state}), made by {r.created_by}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+@evaluator_app.command("revoke")
+def evaluator_revoke(
+    link_id: int = typer.Argument(..., help="The link's id (`evaluator links`)."),
+) -> None:
+    """Close one link at once; audited. (Removing the address from COHORTBOT_EVALUATOR_EMAILS
+    closes all of its links.)"""
+    from bot.clock import SystemClock
+    from bot.evaluator import revoke_link
+
+    settings = load()
+    require_schema(settings)
+    now = SystemClock().now()
+    if not _in_transaction(settings, lambda s: revoke_link(s, link_id, now=now, actor="cli")):
+        fail(f"no open evaluator link {link_id}; nothing was changed")
+    console.print(f"evaluator link {link_id} is closed", highlight=False)
+
+
 @evaluator_app.command("proposals")
 def evaluator_proposals(
     everything: bool = typer.Option(False, "--all", help="Also the accepted and rejected ones."),
 ) -> None:
     """List the questions the Directorate proposed, newest first, with where each goes."""
     from bot.clock import SystemClock
-    from bot.evaluator.proposals import proposals
+    from bot.evaluator.proposals import count, proposals
 
     settings = load()
     require_schema(settings)
     now = SystemClock().now()
     states = None if everything else ["proposed"]
-    items = _in_transaction(settings, lambda s: proposals(s, now=now, states=states))
+
+    async def read(s: Any) -> tuple[list[Any], int]:
+        return await proposals(s, now=now, states=states), await count(s, states=states)
+
+    items, total = _in_transaction(settings, read)
     if not items:
         console.print("no proposals" + ("" if everything else " waiting (--all lists every one)"))
         return
     # One block per proposal, never wrapped mid-word by the terminal's width.
-    console.print(f"{len(items)} proposal(s) from the Directorate, newest first:", highlight=False)
+    shown = f"{len(items)} of {total}" if total > len(items) else str(total)
+    console.print(f"{shown} proposal(s) from the Directorate, newest first:", highlight=False)
     for v in items:
         target = v.target.title if v.target else "no upcoming pulse"
         if v.state == "accepted":

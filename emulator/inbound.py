@@ -37,7 +37,7 @@ from emulator.blocks import (
     validate_view,
 )
 from emulator.config import EmulatorConfig
-from emulator.ratelimit import CallLog, CallRecord
+from emulator.ratelimit import CallLog, CallRecord, FaultInjector
 from emulator.state import Ephemeral, Message, User, View, WorkspaceState, new_id
 
 logger = logging.getLogger(__name__)
@@ -162,6 +162,9 @@ class InboundSender:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.log: list[InboundResult] = []
         self.calls: CallLog | None = None
+        # Faults for the response_url endpoint, drawn only when "response_url" is named in
+        # the fault config's methods (it is not a Web API method, so "all methods" skips it).
+        self.faults: FaultInjector | None = None
         self.unreachable: str | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -173,6 +176,11 @@ class InboundSender:
             self._session = aiohttp.ClientSession()
             self._own_session = True
         return self._session
+
+    def use_session(self, session: aiohttp.ClientSession) -> None:
+        """Send through `session` (e.g. one without aiohttp's 100-connection limit, for bursts)."""
+        self._session = session
+        self._own_session = False
 
     async def close(self) -> None:
         """Cancel background sends and close the session if we created it."""
@@ -553,6 +561,40 @@ class InboundSender:
         `value` is the person's choice: the option value for selects, overflow and radio buttons,
         a list of values for checkboxes, `YYYY-MM-DD` for datepickers, a user id for users_select.
         """
+        payload, element, notice_channel = self.click_payload(
+            user_id,
+            action_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            view_id=view_id,
+            block_id=block_id,
+            value=value,
+        )
+        result = await self._send_payload("block_actions", payload)
+        if not result.acked:
+            label = (
+                element.get("text", {}).get("text")
+                if isinstance(element.get("text"), dict)
+                else None
+            )
+            what = f" to “{label}”" if label else ""
+            self._timeout_notice(result, payload["user"]["id"], what, notice_channel)
+        return result
+
+    def click_payload(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        view_id: str | None = None,
+        block_id: str | None = None,
+        value: Any = None,
+    ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """The block_actions payload a click would send (with its response_url issued), the
+        element clicked and the channel for a timeout notice; `sign_form` makes it a request
+        (benchmarks build a burst's bodies first and send them from elsewhere)."""
         user = self._user(user_id)
         trigger = self.state.issue_trigger(user.id)
         payload: dict[str, Any] = {
@@ -624,16 +666,7 @@ class InboundSender:
             payload["state"] = {"values": values}
             payload["response_url"] = f"{self.base_url}/_respond/{response.id}"
         payload["actions"] = [action]
-        result = await self._send_payload("block_actions", payload)
-        if not result.acked:
-            label = (
-                element.get("text", {}).get("text")
-                if isinstance(element.get("text"), dict)
-                else None
-            )
-            what = f" to “{label}”" if label else ""
-            self._timeout_notice(result, user.id, what, notice_channel)
-        return result
+        return payload, element, notice_channel
 
     async def submit_view(
         self, user_id: str, view_id: str, values: dict[str, dict[str, Any]] | None = None
@@ -914,6 +947,18 @@ class InboundSender:
         if record is None:
             return answer("no_active_hooks", 404)
         log.channel, log.user = record.channel_id, record.user_id
+        fault = self._response_url_fault()
+        if fault is not None:
+            log.fault = fault
+            if fault == "ratelimited":
+                log.ok, log.error, log.status = False, fault, 429
+                if self.calls is not None:
+                    self.calls.add(log)
+                return web.json_response(
+                    {"ok": False, "error": fault}, status=429, headers={"Retry-After": "1"}
+                )
+            if fault in ("internal_error", "service_unavailable"):
+                return answer(fault, 500 if fault == "internal_error" else 503)
         if time.monotonic() - record.issued > self.config.response_url_ttl:
             return answer("expired_url", 404)
         if record.uses >= 5:
@@ -941,6 +986,13 @@ class InboundSender:
             is_ephemeral=record.is_ephemeral,
         )
         return answer(None)
+
+    def _response_url_fault(self) -> str | None:
+        faults = self.faults
+        if faults is None or "response_url" not in faults.faults.methods:
+            return None
+        fault = faults.draw("response_url")
+        return fault if fault in ("ratelimited", "internal_error", "service_unavailable") else None
 
 
 _SLASH = re.compile(r"^(/[\w-]+)(?:\s+(.*))?$", re.DOTALL)

@@ -45,6 +45,7 @@ class Emulator:
         self.inbound = InboundSender(self.state, self.config)
         self.webapi.inbound = self.inbound
         self.inbound.calls = self.calls
+        self.inbound.faults = self.faults
         self.smtp = SmtpSink(self.state)
         self.base_url = self.config.public_base_url or ""
         if self.base_url:

@@ -308,9 +308,14 @@ async def test_live_results_reveal_no_answer_when_re_run_after_each_one(
     result = attack_live_differencing(truth, observed)
     assert (result.exact, result.narrowed) == (0, 0)
     # While open, the only thing that moves is the total so far; no distribution, no class.
+    # How each class was asked (recorded when the pulse opened) is the same in every run.
+    reach_parts = set()
     for n, text in enumerate(observed.live_results, start=1):
-        assert f"Svart så langt: {n} av 22" in text
-        assert "n=" not in text and "Klasse" not in text
+        answers, _, reach = text.partition("Hvordan de ble spurt")
+        assert f"Svart så langt: {n} av 22" in answers
+        assert "n=" not in answers and "Klasse" not in answers
+        reach_parts.add(reach)
+    assert len(reach_parts) == 1 and "Klasse A: nådd via Slack" in reach_parts.pop()
 
 
 async def test_after_close_even_the_key_holder_finds_no_token_on_any_answer(
@@ -350,3 +355,40 @@ def _utc(value: Any) -> Any:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def test_people_asked_by_email_and_answering_on_the_page_are_no_easier_to_link(
+    tmp_path: Path,
+) -> None:
+    """The same attacks on a pulse where every third person has no Slack: asked by email, they
+    answer through the answer page's POST (all questions in one commit). Every attack of this
+    pass's database must link nobody, and the page's commit writes only the receipt."""
+    from tests.utils.attacks import all_attacks
+
+    if TEST_DATABASE == "postgresql":
+        reason = postgres_reachable()
+        if reason:
+            pytest.fail(reason)
+        url = create_postgres_database()
+    else:
+        url = f"sqlite:///{tmp_path}/email.db"
+    upgrade(url)
+    db = Database(url)
+    try:
+        truth, observed = await run_scenario(db, _settings(url), email_every=3)
+    finally:
+        await db.dispose()
+        if TEST_DATABASE == "postgresql":
+            drop_postgres_database(url)
+    answered_by_email = truth.by_email & set(truth.respondents)
+    assert len(truth.by_email) == 8 and len(answered_by_email) >= 6  # the attack had data
+    invites = [r for r in observed.final["delivery"] if r.get("kind") == "pulse_invite"]
+    assert sum(1 for r in invites if r.get("transport") == "email") == 8
+    for result in all_attacks(truth, observed):
+        assert (result.attack, result.exact, result.narrowed) == (result.attack, 0, 0)
+    if observed.dialect == "sqlite":
+        # A commit that writes a receipt writes nothing else the adversary can read.
+        for before, after in itertools.pairwise(observed.wal_states):
+            if before["pulse_receipt"] != after["pulse_receipt"] and after["pulse_answer"] == []:
+                for table in ("pulse_participation", "delivery", "pulse_answer"):
+                    assert before[table] == after[table], table

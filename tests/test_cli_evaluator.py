@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, func, select
 
+from bot.evaluator import AccessDenied, open_link
 from bot.evaluator.proposals import propose
 from bot.settings import Settings
 from storage.db import Database
@@ -27,6 +30,10 @@ def env(settings: Settings) -> dict[str, str]:
         "COHORTBOT_EVALUATOR_EMAILS": f"other@helsedir.no, {EVALUATOR.upper()}",
         "COHORTBOT_BASE_URL": "https://bot.example.no",
     }
+
+
+def listed_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"evaluator_emails": (EVALUATOR,)})
 
 
 async def _count(db: Database, model: object, *where: object) -> int:
@@ -51,6 +58,19 @@ async def test_a_link_is_printed_and_mailed_only_for_a_listed_evaluator(
         (mail,) = (await s.execute(select(Delivery))).scalars()
     assert (mail.transport, mail.target) == ("email", EVALUATOR)
     assert await _count(db, AuditEvent, col(AuditEvent.action) == "evaluator.link") == 1
+    listed = run_cli(["evaluator", "links"], env(settings), tmp_path)
+    assert listed.returncode == 0 and f"#1 {EVALUATOR} until" in listed.stdout
+    assert "(open)" in listed.stdout
+    closed = run_cli(["evaluator", "revoke", "1"], env(settings), tmp_path)
+    assert closed.returncode == 0 and "evaluator link 1 is closed" in closed.stdout
+    again = run_cli(["evaluator", "revoke", "1"], env(settings), tmp_path)
+    assert again.returncode == 1 and "no open evaluator link 1" in again.stderr
+    assert "(revoked)" in run_cli(["evaluator", "links"], env(settings), tmp_path).stdout
+    async with db.session() as s:
+        token = re.findall(r"/e/([A-Za-z0-9_.-]+)", str(mail.message))[0]
+        with pytest.raises(AccessDenied) as denied:
+            await open_link(s, token, settings=listed_settings(settings), now=datetime.now(UTC))
+    assert denied.value.kind == "revoked"
 
 
 async def test_staff_list_accept_once_and_reject(

@@ -31,6 +31,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "users_info": {"users:read"},
     "users_lookupByEmail": {"users:read.email"},
     "files_upload_v2": {"files:write"},
+    # The archive reads a file a person shared in its modal (and downloads it): files:read.
+    "files_info": {"files:read"},
     "views_open": set(),
     "views_update": set(),
     "views_push": set(),

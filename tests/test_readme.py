@@ -41,5 +41,5 @@ def test_every_documented_variable_is_a_setting_and_back() -> None:
     documented = set(re.findall(r"^\| `([A-Z_]+)`", README, re.M))
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     assert documented - set(ENV_FIELDS) == set()
-    in_example = set(re.findall(r"^#? ?([A-Z_]+)=", example, re.M))
+    in_example = set(re.findall(r"^#? ?([A-Z0-9_]+)=", example, re.M))
     assert set(ENV_FIELDS) - in_example == set(), "settings missing from .env.example"

@@ -175,3 +175,89 @@ async def sweep_orphans(
     return await discard(
         store, [k for k in await store.keys_older_than(grace_seconds) if k not in referenced]
     )
+
+
+class S3FileStore:
+    """Files in an S3-compatible bucket (AWS S3, MinIO, Ceph…), through boto3 in worker threads.
+
+    Keys are the same random names as on disk, under `prefix`. Path-style addressing, so a
+    self-hosted endpoint needs no wildcard DNS. Objects are private (no ACL is set; the bucket's
+    policy decides, and must not be public): downloads go through the bot's signed links.
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None,
+        bucket: str,
+        access_key: str | None,
+        secret_key: str | None,
+        region: str,
+        prefix: str = "archive/",
+    ) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.prefix = prefix
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+            region_name=region,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5}),
+        )
+
+    def _key(self, key: str) -> str:
+        return self.prefix + check_key(key)
+
+    async def put(self, data: bytes, *, suffix: str) -> str:
+        if suffix not in ("pdf", "docx", "bin"):
+            raise StoreError("unknown suffix")
+        key = f"{secrets.token_hex(16)}.{suffix}"
+        await asyncio.to_thread(
+            self.client.put_object, Bucket=self.bucket, Key=self._key(key), Body=data
+        )
+        return key
+
+    async def get(self, key: str) -> bytes:
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = await asyncio.to_thread(
+                self.client.get_object, Bucket=self.bucket, Key=self._key(key)
+            )
+            return bytes(await asyncio.to_thread(answer["Body"].read))
+        except ClientError as exc:
+            raise StoreError("the file is gone") from exc
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
+
+    async def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=self._key(key))
+        except ClientError:
+            return False
+        return True
+
+    def _older(self, seconds: float) -> list[str]:
+        from datetime import UTC, datetime, timedelta
+
+        cutoff = datetime.now(UTC) - timedelta(seconds=seconds)
+        found = []
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix
+        )
+        for page in pages:
+            for obj in page.get("Contents", []):
+                name = str(obj["Key"])[len(self.prefix) :]
+                if KEY_RE.fullmatch(name) and obj["LastModified"] < cutoff:
+                    found.append(name)
+        return sorted(found)
+
+    async def keys_older_than(self, seconds: float) -> list[str]:
+        return await asyncio.to_thread(self._older, seconds)

@@ -21,6 +21,7 @@ from bot.messages import t
 from bot.notifier import OutgoingMessage
 from bot.settings import Settings
 from storage.emails import canonical_email
+from storage.models import EvaluatorLink
 from storage.queries import evaluator as q
 from storage.queries.people import record_audit
 
@@ -134,6 +135,28 @@ async def open_link(
     return EvaluatorAccess(claim.link_id, row.email, claim.expires_at)
 
 
+async def revoke_link(
+    session: AsyncSession, link_id: int, *, now: datetime, actor: str, actor_id: int | None = None
+) -> bool:
+    """Close one link at once (the others sent to the same address keep working); audited.
+    False when there is no such link or it was closed already: nothing changes then."""
+    closed = await q.revoke_link(session=session, link_id=link_id, now=now)
+    if closed:
+        await record_audit(
+            session=session,
+            actor=actor,
+            actor_id=actor_id,
+            action="evaluator.link.revoke",
+            subject=f"evaluator_link:{link_id}",
+        )
+    return closed
+
+
+async def list_links(session: AsyncSession) -> tuple[list[EvaluatorLink], int]:
+    """The links made, newest first (at most 200), and how many there are in all."""
+    return await q.list_links(session=session), await q.count_links(session=session)
+
+
 async def annual_report(
     session: AsyncSession, *, year: int, fmt: str, settings: Settings, now: datetime, locale: str
 ) -> bytes:
@@ -160,6 +183,8 @@ __all__ = [
     "annual_report",
     "is_evaluator",
     "issue_link",
+    "list_links",
     "open_link",
+    "revoke_link",
     "send_link",
 ]

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import steps
+from bot.identities import TEAMS, Reach
 from bot.matching import GroupMember, form_peer_groups, pair
 from bot.messages import Markup, t
 from bot.networks.channels import _ensure_network, _join
@@ -17,15 +18,17 @@ from bot.networks.shared import (
     InvalidRequest,
     _audit_actor,
     _deliver,
+    _deliver_to,
     _group_locale,
     _mention,
     _staff,
     peer_group_channel_name,
+    reaches,
 )
 from bot.notifier import OutgoingMessage
 from bot.people import Actor
 from bot.settings import Settings
-from storage.models import NetworkKind
+from storage.models import NetworkKind, Person
 from storage.queries import networks as q
 from storage.queries.people import record_audit
 
@@ -34,7 +37,9 @@ from storage.queries.people import record_audit
 class PeerGroup:
     network_id: int
     number: int
-    channel_id: str  # "network:<id>" until the outbox has made the channel (bot.steps)
+    channel_id: (
+        str  # "network:<id>" until the outbox has made the channel (bot.steps); "" without Slack
+    )
     member_ids: tuple[int, ...]
     channel_name: str = ""
 
@@ -112,28 +117,32 @@ async def form_class_peer_groups(
         channel = steps.channel_of(net)
         for pid in member_ids:
             await _join(session, net, people[pid], now)
-        slack_ids = [people[pid].slack_user_id for pid in member_ids if people[pid].slack_user_id]
-        await steps.invite(
-            session, settings, network=net, user_ids=[s for s in slack_ids if s], now=now
-        )
-        locale = _group_locale([people[pid] for pid in member_ids])
-        names = Markup(", ".join(_mention(people[pid]) for pid in member_ids))
-        await _deliver(
-            session,
-            settings,
-            now=now,
-            key=f"peer-group:{net.id}:welcome",
-            kind="peer_group_welcome",
-            target=channel,
-            message=OutgoingMessage(
-                text=t("networks.group.welcome.text", locale, names=names),
-                title=t("networks.group.welcome.title", locale, number=number),
-                locale=locale,
-            ),
-            send_at=now,
-            audience="channel",
-            source=f"network:{net.id}",
-        )
+        group_people = [people[pid] for pid in member_ids]
+        where = await reaches(session, group_people)
+        if channel:
+            slack_ids = [p.slack_user_id for p in group_people if p.slack_user_id]
+            await steps.invite(
+                session, settings, network=net, user_ids=[s for s in slack_ids if s], now=now
+            )
+            locale = _group_locale(group_people)
+            names = Markup(", ".join(_mention(p) for p in group_people))
+            await _deliver(
+                session,
+                settings,
+                now=now,
+                key=f"peer-group:{net.id}:welcome",
+                kind="peer_group_welcome",
+                target=channel,
+                message=OutgoingMessage(
+                    text=t("networks.group.welcome.text", locale, names=names),
+                    title=t("networks.group.welcome.title", locale, number=number),
+                    locale=locale,
+                ),
+                send_at=now,
+                audience="channel",
+                source=f"network:{net.id}",
+            )
+        await _welcome_in_teams(session, settings, group_people, where, net.id, number, now)
         result.append(
             PeerGroup(net.id, number, channel, member_ids, net.slack_channel_name or net.name)
         )
@@ -148,3 +157,40 @@ async def form_class_peer_groups(
         flush=True,
     )
     return result
+
+
+async def _welcome_in_teams(
+    session: AsyncSession,
+    settings: Settings,
+    members: list[Person],
+    where: dict[int, Reach],
+    network_id: int,
+    number: int,
+    now: datetime,
+) -> None:
+    """Members reached in Teams are in no Slack channel: each gets the group's welcome in their
+    chat with the bot, with a link that opens a Teams group chat of the group's Teams members."""
+    in_teams = [p for p in members if p.id is not None and where[p.id].transport == TEAMS]
+    for person in in_teams:
+        assert person.id is not None
+        names = Markup(", ".join(_mention(p) for p in members))
+        others = [o.email for o in in_teams if o.id != person.id and o.email]
+        meta: dict[str, object] = {"chat_with": others} if others else {}
+        await _deliver_to(
+            session,
+            settings,
+            where[person.id],
+            now=now,
+            key=f"peer-group:{network_id}:welcome:{person.id}",
+            kind="peer_group_welcome",
+            message=OutgoingMessage(
+                text=t("networks.group.welcome.text_chat", person.locale, names=names),
+                title=t("networks.group.welcome.title", person.locale, number=number),
+                locale=person.locale,
+                meta=meta,
+            ),
+            send_at=now,
+            audience="participant",
+            person=person,
+            source=f"network:{network_id}",
+        )

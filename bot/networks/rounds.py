@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.identities import Reach
+from bot.identities import TEAMS, Reach
 from bot.matching import Candidate, MatchRules, blocked_pairs
 from bot.matching import match_round as compute_round
 from bot.messages import Markup, t
@@ -205,7 +205,6 @@ async def run_matching_round(
         ends_at=ends_at,
     )
     assert match_round.id is not None
-    prompt_key = f"networks.prompt.{(number - 1) % PROMPT_COUNT + 1}"
     for member_ids in groups:
         members = [people[pid] for pid in member_ids]
         group = await q.create_match_group(
@@ -221,7 +220,7 @@ async def run_matching_round(
             round_id=match_round.id,
             network=network,
             weeks=weeks,
-            prompt_key=prompt_key,
+            round_number=number,
             now=now,
         )
         for person in members:
@@ -260,7 +259,7 @@ def _intro_message(
     *,
     network: Network,
     weeks: int,
-    prompt_key: str,
+    round_number: int,
     locale: str,
     group_id: int,
     round_id: int,
@@ -272,7 +271,7 @@ def _intro_message(
         names=Markup(", ".join(_mention(p) for p in members)),
         network=network.name,
         weeks=weeks,
-        prompt=t(prompt_key, locale),
+        prompt=t(f"networks.prompt.{(round_number - 1) % PROMPT_COUNT + 1}", locale),
     )
     meta: dict[str, object] = {"group_id": group_id, "round_id": round_id}
     if chat_with:
@@ -298,7 +297,7 @@ async def _send_intros(
     round_id: int,
     network: Network,
     weeks: int,
-    prompt_key: str,
+    round_number: int,
     now: datetime,
 ) -> None:
     """One group DM when everyone is in Slack; otherwise one intro to each member where they are.
@@ -322,7 +321,7 @@ async def _send_intros(
                 members,
                 network=network,
                 weeks=weeks,
-                prompt_key=prompt_key,
+                round_number=round_number,
                 locale=_group_locale(members),
                 group_id=group_id,
                 round_id=round_id,
@@ -334,7 +333,12 @@ async def _send_intros(
         return
     for person in members:
         assert person.id is not None
-        others = [o.email for o in members if o.id != person.id and o.email]
+        # Only the others who are in Teams: a chat link naming someone who is not would fail.
+        others = [
+            o.email
+            for o in members
+            if o.id != person.id and o.id is not None and o.email and where[o.id].transport == TEAMS
+        ]
         await _deliver_to(
             session,
             settings,
@@ -346,7 +350,7 @@ async def _send_intros(
                 members,
                 network=network,
                 weeks=weeks,
-                prompt_key=prompt_key,
+                round_number=round_number,
                 locale=person.locale,
                 group_id=group_id,
                 round_id=round_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -62,6 +63,12 @@ class _Builder(
                 if year_column(y).cohort_ids
             ]
             history.append((str(self.year), Column(str(self.year), all_ids, self.window)))
+        # Counting every column's figures over the enrolments is CPU work: do it once, in a
+        # worker thread, so the bot's event loop keeps answering clicks meanwhile.
+        every = [*self.columns, *([self.total_col] if self.total_col else [])]
+        await asyncio.to_thread(
+            lambda: [self._figures(c) for c in [*every, *(c for _, c in history)]]
+        )
         enrolment = await self.enrolment()
         sections = [
             await self.summary(history),

@@ -73,7 +73,7 @@ async def produce_final_report(
         now=now,
         locale=locale,
     )
-    data = render(report, fmt)
+    data = await asyncio.to_thread(render, report, fmt)
     await record_audit(
         session=session,
         actor=actor,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -114,7 +116,14 @@ async def pulse_figures(
         qf.directorate = r.proposal_id is not None
         questions[r.id] = qf
         out[r.pulse_id].questions.append(qf)
-    for r in await q.answer_counts(session=session, pulse_ids=pulse_ids):
+    answers = await q.answer_counts(session=session, pulse_ids=pulse_ids)
+    # Counting ~14k grouped rows and the suppression rule are CPU work: off the event loop.
+    await asyncio.to_thread(_assemble, questions, answers, min_n)
+    return out
+
+
+def _assemble(questions: dict[int, QuestionFigures], answers: list[Any], min_n: int) -> None:
+    for r in answers:
         qf = questions[r.question_id]
         n = int(r.n)
         if r.value is None:
@@ -141,7 +150,6 @@ async def pulse_figures(
             # One group is the total: show it once.
             qf.groups = {}
         qf.total = total
-    return out
 
 
 def protect_question(qf: QuestionFigures, answered: dict[int | None, int], *, min_n: int) -> None:
@@ -201,6 +209,16 @@ def protect_question(qf: QuestionFigures, answered: dict[int | None, int], *, mi
     for gid, g in groups:
         g.hidden = ("n", gid) in hidden
     qf.total.hidden = ("n", "total") in hidden
+
+
+async def protect_pulses(figures: dict[int, PulseFigures], *, min_n: int) -> None:
+    """`protect_pulse` for every pulse, in a worker thread (equation solving is CPU work)."""
+
+    def protect_all() -> None:
+        for pf in figures.values():
+            protect_pulse(pf, min_n=min_n)
+
+    await asyncio.to_thread(protect_all)
 
 
 def protect_pulse(pf: PulseFigures, *, min_n: int) -> PulseFigures:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.messages import t
 from bot.report.model import Cell, Table
@@ -34,7 +34,13 @@ def _fmt_credits(value: float, locale: str) -> str:
 
 
 class _Grid:
-    """A count table (categories x columns) as linear equations, for suppression."""
+    """A count table (categories x columns) as linear equations, for suppression.
+
+    Several grids can share one `LinearTable` (`lt`, each with its own `prefix`) when their
+    cells are linked — the counties and the municipalities in them — so they are solved as one
+    system. `listed`: every row is printed only because someone is in it, so its total is at
+    least 1 (the attacker knows that too).
+    """
 
     def __init__(
         self,
@@ -45,34 +51,51 @@ class _Grid:
         column_totals: Sequence[int] | None,
         total_column: bool,
         fixed_totals: bool,
+        lt: LinearTable | None = None,
+        prefix: str = "",
+        listed: bool = False,
     ) -> None:
-        self.lt = LinearTable(network=True)
+        self.lt = lt if lt is not None else LinearTable(network=True)
+        self.prefix = prefix
         self.rows = list(row_keys)
         self.cols = list(columns)
         self.ids = [
             [self.lt.atom(counts.get((r, j), 0)) for j in range(len(self.cols))] for r in self.rows
         ]
+        k = self.k
         for i in range(len(self.rows)):
             for j in range(len(self.cols)):
-                self.lt.publish(("cell", i, j), [self.ids[i][j]])
+                self.lt.publish(k("cell", i, j), [self.ids[i][j]])
         self.total_column = total_column and len(self.cols) > 1
         if self.total_column:
             for i in range(len(self.rows)):
-                self.lt.publish(("row", i), self.ids[i])
+                self.lt.publish(k("row", i), self.ids[i])
         for j in range(len(self.cols)):
             members = [self.ids[i][j] for i in range(len(self.rows))]
             value = column_totals[j] if column_totals is not None else None
-            self.lt.publish(("col", j), members, fixed=fixed_totals, value=value)
+            self.lt.publish(k("col", j), members, fixed=fixed_totals, value=value)
         if self.total_column:
-            self.lt.publish("grand", [a for r in self.ids for a in r], fixed=fixed_totals)
+            self.lt.publish(k("grand"), [a for r in self.ids for a in r], fixed=fixed_totals)
+        if listed:
+            for i in range(len(self.rows)):
+                self.lt.publish(k("listed", i), self.ids[i], count=False, fixed=True, lower=1)
         self.hidden: set[Hashable] = set()
+        self._values: dict[Hashable, float] | None = None
+
+    def k(self, *parts: object) -> Hashable:
+        """This grid's key for an item: ("cell", i, j), ("row", i), ("col", j), "grand"."""
+        if self.prefix:
+            return (self.prefix, *parts)
+        return parts[0] if len(parts) == 1 else tuple(parts)
 
     def solve(self, min_n: int) -> set[Hashable]:
         self.hidden = self.lt.solve(min_n=min_n)
         return self.hidden
 
     def value(self, key: Hashable) -> float:
-        return next(i.value for i in self.lt.items if i.key == key)
+        if self._values is None:
+            self._values = {i.key: i.value for i in self.lt.items}
+        return self._values[key]
 
 
 def grid_table(
@@ -91,25 +114,79 @@ def grid_table(
     cols = grid.cols
     header = [row_label, *cols] + ([total_label] if grid.total_column else [])
     table = Table(key=key, caption=caption, columns=header, note=note, withheld=grid.lt.withheld)
-    h = grid.hidden
+    h, k = grid.hidden, grid.k
     for i, (code, name) in enumerate(zip(grid.rows, row_names, strict=True)):
         cells = [
-            Cell(int(grid.value(("cell", i, j))), ("cell", i, j) in h, c, name, measure, code)
+            Cell(int(grid.value(k("cell", i, j))), k("cell", i, j) in h, c, name, measure, code)
             for j, c in enumerate(cols)
         ]
         if grid.total_column:
             cells.append(
-                Cell(int(grid.value(("row", i))), ("row", i) in h, total_label, name, measure, code)
+                Cell(
+                    int(grid.value(k("row", i))), k("row", i) in h, total_label, name, measure, code
+                )
             )
         table.rows.append((name, cells))
     totals = [
-        Cell(int(grid.value(("col", j))), ("col", j) in h, c, total_label, measure, "")
+        Cell(int(grid.value(k("col", j))), k("col", j) in h, c, total_label, measure, "")
         for j, c in enumerate(cols)
     ]
     if grid.total_column:
         totals.append(
-            Cell(int(grid.value("grand")), "grand" in h, total_label, total_label, measure)
+            Cell(int(grid.value(k("grand"))), k("grand") in h, total_label, total_label, measure)
         )
     table.rows.append((total_label, totals))
     table.rows.extend(extra)
     return table
+
+
+@dataclass
+class Shares:
+    """One group of people split into categories, published as counts and percentages.
+
+    `parts` are the unknowns an attacker solves for (people per category); `counts` are
+    printed sums of parts, `rates` printed percentages (sum of parts over all, one decimal),
+    and `groups` sums of parts that are never printed but are people all the same (those who
+    answered, those who did not): a small one must not follow from the rest. `extra` are
+    printed counts of other people, unrelated to the parts (the managers asked).
+    After `solve`, `hidden` holds the keys of what to hide.
+    """
+
+    parts: dict[str, int]
+    counts: dict[str, Sequence[str]]
+    rates: dict[str, Sequence[str]]
+    groups: dict[str, Sequence[str]]
+    extra: dict[str, int] = field(default_factory=dict)
+    hidden: set[Hashable] = field(default_factory=set)
+    withheld: bool = False
+
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+    def size(self, key: str) -> int:
+        return sum(self.parts[p] for p in self.groups.get(key) or self.counts[key])
+
+    def solve(self, min_n: int) -> set[Hashable]:
+        lt = LinearTable()
+        ids = {name: lt.atom(v) for name, v in self.parts.items()}
+        every = list(ids.values())
+        for key, members in self.counts.items():
+            lt.publish(key, [ids[m] for m in members])
+        whole = self.total()
+        for key, members in self.rates.items():
+            part = sum(self.parts[m] for m in members)
+            lt.publish(
+                key,
+                {ids[m]: 100.0 for m in members},
+                den=every,
+                value=_pct(part, whole) or 0.0,
+                tol=0.05,
+                count=False,
+            )
+        for key, members in self.groups.items():
+            lt.publish(key, [ids[m] for m in members])
+        for key, value in self.extra.items():
+            lt.publish(key, [lt.atom(value)])
+        self.hidden = lt.solve(min_n=min_n, initial=list(self.groups))
+        self.withheld = lt.withheld
+        return self.hidden

@@ -51,6 +51,7 @@ AUTH_ERRORS = frozenset({"invalid_auth", "token_revoked", "token_expired", "not_
 DEFAULT_RETRY_AFTER = 1.0
 METADATA_EVENT = "cohortbot_delivery"
 HISTORY_LOOKBACK = 50  # recent messages searched for an earlier attempt
+OPEN = "conversations.open"
 
 
 def make_slack_client(
@@ -91,8 +92,16 @@ class SlackNotifier:
         self.channels = SlackChannelAdmin(client, call=self._step_call)
 
     def ready_in(self, target: str) -> float:
-        """Seconds before a post to `target` could start (a 429 block or the channel's pace)."""
-        return self.limiter.ready_in(POST_MESSAGE, target)
+        """Seconds before a post to `target` could start (a 429 block or the channel's pace).
+
+        A group DM must be opened first, at conversations.open's Tier 3 pace: it gets its turn
+        in the limiter's queued lane, so the dispatcher defers it instead of letting a matching
+        round's intros hold every sending slot while announcements wait.
+        """
+        wait = self.limiter.ready_in(POST_MESSAGE, target)
+        if group_members(target) is not None:
+            wait = max(wait, self.limiter.reserve_slot(OPEN, target))
+        return wait
 
     async def _call(self, method: str, limit_key: str | None, body: dict[str, Any]) -> Any:
         await self.limiter.acquire(method, limit_key)
@@ -121,6 +130,7 @@ class SlackNotifier:
             # A group DM decided in a committed transaction: open it now (conversations.open
             # is idempotent: the same people get the same conversation), then post.
             opened = await self._open_group(members)
+            self.limiter.release_slot(OPEN, target)
             if isinstance(opened, SendResult):
                 return opened
             target = opened
@@ -200,7 +210,7 @@ class SlackNotifier:
     async def _open_group(self, members: list[str]) -> str | SendResult:
         """The group DM's channel id, or the outcome to record when Slack would not open it."""
         try:
-            response = await self._call("conversations.open", None, {"users": ",".join(members)})
+            response = await self._call(OPEN, None, {"users": ",".join(members)})
             return str(response["channel"]["id"])
         except SlackApiError as exc:
             status = getattr(exc.response, "status_code", 200)
@@ -208,7 +218,7 @@ class SlackNotifier:
             error = str(data.get("error") if isinstance(data, dict) else "") or f"http_{status}"
             if status == 429 or error == "ratelimited":
                 retry_after = _retry_after(exc.response)
-                self.limiter.penalise("conversations.open", None, retry_after)
+                self.limiter.penalise(OPEN, None, retry_after)
                 return SendResult("retry", error="ratelimited", retry_after=retry_after)
             if status >= 500 or error in TRANSIENT_ERRORS:
                 return SendResult("retry", error=error)

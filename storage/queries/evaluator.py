@@ -36,6 +36,28 @@ async def get_link(*, session: AsyncSession, link_id: int) -> EvaluatorLink | No
     return await session.get(EvaluatorLink, link_id)
 
 
+async def list_links(*, session: AsyncSession, limit: int = 200) -> list[EvaluatorLink]:
+    """Links made, newest first."""
+    stmt = select(EvaluatorLink).order_by(col(EvaluatorLink.id).desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_links(*, session: AsyncSession) -> int:
+    return int(
+        (await session.execute(select(func.count()).select_from(EvaluatorLink))).scalar_one()
+    )
+
+
+async def revoke_link(*, session: AsyncSession, link_id: int, now: datetime) -> bool:
+    """Close a link for good; False when there is no such link or it was closed already."""
+    result: Any = await session.execute(
+        update(EvaluatorLink)
+        .where(col(EvaluatorLink.id) == link_id, col(EvaluatorLink.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)
+
+
 async def add_proposal(*, session: AsyncSession, row: EvaluatorProposal) -> EvaluatorProposal:
     session.add(row)
     await session.flush()
@@ -68,8 +90,10 @@ async def list_proposals(
     return list((await session.execute(stmt)).scalars())
 
 
-async def count_proposals(*, session: AsyncSession, states: Sequence[str]) -> int:
-    stmt = select(func.count()).where(col(EvaluatorProposal.state).in_(list(states)))
+async def count_proposals(*, session: AsyncSession, states: Sequence[str] | None = None) -> int:
+    stmt = select(func.count()).select_from(EvaluatorProposal)
+    if states:
+        stmt = stmt.where(col(EvaluatorProposal.state).in_(list(states)))
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -147,6 +171,19 @@ async def upcoming_pulses(*, session: AsyncSession, now: datetime) -> list[Pulse
         .order_by(col(Pulse.opens_at), col(Pulse.id))
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def upcoming_sessions(
+    *, session: AsyncSession, now: datetime
+) -> list[tuple[ProgrammeSession, str]]:
+    """(session, cohort name) of sessions still to come in cohorts not completed, soonest first."""
+    stmt = (
+        select(ProgrammeSession, col(Cohort.name))
+        .join(Cohort, col(Cohort.id) == col(ProgrammeSession.cohort_id))
+        .where(col(ProgrammeSession.starts_at) > now, col(Cohort.status) != CohortStatus.COMPLETED)
+        .order_by(col(ProgrammeSession.starts_at), col(ProgrammeSession.id))
+    )
+    return [(row[0], str(row[1])) for row in (await session.execute(stmt)).all()]
 
 
 async def pulse_opened(*, session: AsyncSession, pulse_id: int) -> bool:

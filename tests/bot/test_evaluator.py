@@ -22,6 +22,7 @@ from bot.plan import parse_plan
 from bot.plan_apply import apply_plan_to
 from bot.report import build_annual_report
 from bot.report.render import render
+from bot.results import evaluator_rows, render_evaluator_csv
 from bot.settings import Settings
 from bot.suppression import SUPPRESSED_MARK
 from storage.db import Database
@@ -389,3 +390,26 @@ async def test_plan_apply_keeps_the_directorates_question_after_the_plans_own(
         (3, "Noe mer?", None),
         (4, "Hvor trygg er du som leder nå?", pid),
     ]
+
+
+async def test_the_evaluator_export_marks_the_directorates_question(
+    db: Database, settings: Settings
+) -> None:
+    w = await build_world(db, settings)
+    pid = await _propose(db)
+    async with db.transaction() as s:
+        # Straight into the closed pulse's table, as if it had been asked there.
+        s.add(
+            PulseQuestion(
+                pulse_id=w.closed.id,
+                position=3,
+                kind="scale5",
+                text="Fra direktoratet",
+                proposal_id=pid,
+            )
+        )
+    async with db.session() as s:
+        rows = await evaluator_rows(s, year=2026, settings=settings)
+    parsed = list(csv.DictReader(io.StringIO(render_evaluator_csv(rows))))
+    assert {r["question"] for r in parsed if r["origin"] == "directorate"} == {"3"}
+    assert {r["origin"] for r in parsed if r["question"] in ("1", "2", "")} == {""}

@@ -129,11 +129,12 @@ async def test_pulse_reaches_people_who_are_only_in_teams(
         )
         pulse, _ = await create_pulse(session, cohort=cohort, opens_at=NOW)
         asked = await invite(session, pulse, now=NOW, settings=settings)
-    assert asked == 2
+    # Each where they are: Slack, Teams, and email for the one in neither (issue 18.1).
+    assert asked == 3
     async with db.session() as session:
         rows = (await session.exec(select(Delivery))).all()  # type: ignore[call-overload]
     assert sorted((r.transport, r.person_id) for r in rows) == sorted(
-        [("slack", on_slack.id), ("teams", on_teams.id)]
+        [("slack", on_slack.id), ("teams", on_teams.id), ("email", nowhere.id)]
     )
 
 

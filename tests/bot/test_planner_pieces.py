@@ -158,8 +158,15 @@ async def test_moving_one_session_rewrites_exactly_its_deliveries_across_the_dst
     assert all(after[k] == before[k] for k in untouched)  # same row, same updated_at
     # Every personal message about a1 moved a day on the local wall clock, across the change
     # from summer time (UTC+2) to winter time (UTC+1) on 25 October.
-    personal = [k for k in after if k.startswith(a1 + ":") and ":person:" in k]
+    personal = [
+        k for k in after if k.startswith(a1 + ":") and ":person:" in k and ":post:" not in k
+    ]
     assert personal and set(personal) <= changed
+    # The assignment by email to those only email reaches goes at its release, as before, but
+    # says the new deadline: rewritten, same time.
+    by_email = [k for k in after if k.startswith(a1 + ":post:person:")]
+    assert by_email and set(by_email) <= changed
+    assert all(after[k][1] == before[k][1] for k in by_email)
     for key in personal:
         old, new = local(before[key][1]), local(after[key][1])
         assert new.date() == old.date() + timedelta(days=1), key
@@ -453,6 +460,12 @@ async def test_dry_runs_never_write_nor_open_a_write_transaction(
         report.created,
         report.updated,
         report.unchanged,
+    )
+    # Who only email reaches (no SMTP configured here), worked out in memory by the dry run.
+    assert report.unreachable_participants is not None
+    assert (real.unreachable_participants, real.unreachable_managers) == (
+        report.unreachable_participants,
+        report.unreachable_managers,
     )
     async with db.session() as s:
         assert (await s.execute(text("SELECT count(*) FROM person"))).scalar() == 9 + 3 + 26 + 9

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.ratelimit import POST_MESSAGE, RateLimiter, RateLimits, TokenBucket
 
 
@@ -95,6 +97,29 @@ def test_idle_channel_buckets_are_forgotten() -> None:
     t.now += 100
     lim._channel_bucket("new", t.now)
     assert len(lim._channels) <= 2  # full buckets are the same as new ones
+
+
+def test_queued_lane_gives_each_key_its_own_later_slot_and_keeps_it() -> None:
+    lim, t = limiter()  # conversations.open is Tier 3: 50/min; queued work gets 90 %: 45/min
+    waits = [lim.reserve_slot("conversations.open", f"group:{i}") for i in range(30)]
+    # At once: the burst bulk callers may take (25 less the fast lane's 30 %: 17).
+    assert waits[:17] == [0.0] * 17
+    assert waits[17] == pytest.approx(60 / 45)  # then one every 60/45 s
+    assert waits[29] == pytest.approx(13 * 60 / 45)
+    # Asking again (the dispatcher asks when it plans and again before it sends) keeps the place.
+    assert lim.reserve_slot("conversations.open", "group:29") == pytest.approx(13 * 60 / 45)
+    t.now = 13 * 60 / 45
+    assert lim.reserve_slot("conversations.open", "group:29") == 0.0
+    lim.release_slot("conversations.open", "group:29")
+    assert lim.reserve_slot("conversations.open", "group:29") > 0  # a new call: a new slot
+
+
+async def test_a_long_queued_lane_leaves_the_tier_to_interactive_calls() -> None:
+    lim, t = limiter()
+    for i in range(500):  # a national matching round's group DMs, queued
+        lim.reserve_slot("conversations.open", f"group:{i}")
+    assert await lim.acquire("conversations.open") == 0  # a person's own click is not behind them
+    assert t.now == 0.0
 
 
 async def test_interactive_replies_jump_a_saturated_outbox() -> None:

@@ -37,6 +37,7 @@ from storage.models import (
     PulseParticipation,
 )
 from storage.queries.pulses import add_participations
+from storage.queries.reach import record_pulse_reach
 from tests.utils.factories import (
     create_class,
     create_cohort,
@@ -183,6 +184,18 @@ async def build_fixture(db: Database, settings: Settings) -> dict[str, Any]:
         )
         await add_participations(
             session=s, pulse_id=pb.id, person_ids=[p.id for p in b_people], invited_at=pb.opens_at
+        )
+        # How pulse A's audience was reached, as invite records it: A1 6 (Slack 4, email 2),
+        # A2 4 asked by email and 1 nothing reached.
+        await record_pulse_reach(
+            session=s,
+            pulse_id=pa.id,
+            counts={
+                (a1.id, "slack"): 4,
+                (a1.id, "email"): 2,
+                (a2.id, "email"): 4,
+                (a2.id, "none"): 1,
+            },
         )
         ids.update(a=a, b=b, pa=pa, qa=qa, pb=pb, qb=qb, a_people=a_people, b_people=b_people)
 
@@ -362,6 +375,15 @@ async def test_every_section_matches_the_hand_computed_numbers(
     assert resp["A1 Bergen"] == [6, 6, 100.0]
     assert resp["A2 Oslo"] == [4, 3, 75.0]
     assert resp["Hele kullet"] == [10, 9, 90.0]
+    # How they were asked (Slack, Teams, email, not reached): small cells hidden, and with the
+    # invited counts above as equations (A1: Slack + email = 6) their partners go too.
+    reached = table(report, f"pulse_{pa.id}_reach")
+    # Solving the shown totals with the invited counts leaves A1's Slack cell anywhere in 0..4.
+    assert reached == {
+        "A1 Bergen": ["*", 0, "*", 0],
+        "A2 Oslo": ["*", 0, "*", "*"],
+        "Hele kullet": [4, 0, 6, "*"],
+    }
     q1 = table(report, f"pulse_{pa.id}_q1")
     # n, counts for 1..5, mean
     assert q1["A1 Bergen"] == [6, 0, 0, 1, 3, 2, 4.17]
@@ -381,12 +403,13 @@ async def test_every_section_matches_the_hand_computed_numbers(
     assert table(report, "results_exams")["Ingen eksamen registrert"] == [5, 2, 7]
 
     # Line managers: 10 participants' manager asked, and that is one manager, not ten;
-    # 80 % answered, 60 % done, median of [1,2,3,4,5,6,24,48] = 4.5 h.
+    # 80 % answered, 60 % done, median of [1,2,3,4,5,6,24,48] = 4.5 h. One manager and one
+    # escalation are groups under the minimum (2 here): hidden.
     inv = table(report, f"involvement_{ids['a'].id}")
-    assert inv["Forventningssamtale"] == [10, 1, 80.0, 60.0, 4.5, 1]
+    assert inv["Forventningssamtale"] == [10, "*", 80.0, 60.0, 4.5, "*"]
 
-    # Networks: 1 round, 4 check-ins, 3 met.
-    assert table(report, "networks")["Kollegagruppe A"] == [1, 4, 75.0]
+    # Networks: 1 round, 4 check-ins, 3 met: 75 % would say that exactly 1 did not meet.
+    assert table(report, "networks")["Kollegagruppe A"] == [1, 4, "*"]
 
 
 async def test_default_min_group_hides_small_groups_and_their_complements(

@@ -213,3 +213,118 @@ def test_no_small_class_answer_count_is_exact(classes: list[list[int]]) -> None:
                 qf.total.hidden and all(x.hidden for x in qf.groups.values())
             ):
                 assert len(values[g * 3 + c]) > 1, (classes, g, c, values[g * 3 + c])
+
+
+# --- line-manager and network rows: counts and percentages of one group ----------------------
+
+from bot.report.sections.involvement import checkin_shares, nudge_shares  # noqa: E402
+from bot.report.tables import Shares  # noqa: E402
+from tests.utils.attacker import integer_range, ratio  # noqa: E402
+
+
+def _attack_shares(shares: Shares, cap: int) -> dict[str, tuple[int, int]]:
+    """Solve the row as printed: every integer split that reproduces the shown counts and
+    percentages (one decimal); return each group's (min, max) over those splits."""
+    names = list(shares.parts)
+    index = {n: i for i, n in enumerate(names)}
+    eqs = []
+    for key, members in shares.counts.items():
+        if key not in shares.hidden:
+            eqs.append(equal({index[m]: 1.0 for m in members}, shares.size(key)))
+    every = {i: 1.0 for i in range(len(names))}
+    for key, members in shares.rates.items():
+        if key not in shares.hidden:
+            part = sum(shares.parts[m] for m in members)
+            value = round(100 * part / shares.total(), 1)
+            eqs.append(ratio({index[m]: 100.0 for m in members}, every, value, 0.05))
+    out = {}
+    for key, members in {**shares.counts, **shares.groups}.items():
+        lo, hi = integer_range(len(names), eqs, {index[m]: 1 for m in members}, cap)
+        out[key] = (int(lo), int(hi))
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(0, 6), st.integers(0, 6), st.integers(0, 6), st.integers(0, 6), st.integers(0, 6)
+)
+def test_no_small_group_of_managers_follows_from_a_nudge_row(
+    done: int, other: int, none: int, esc: int, k: int
+) -> None:
+    """The attacker solves the printed row (participants, shares answered and "done",
+    escalated) for every group of managers: who answered, who did not, who said done…; a
+    group of 1..k-1 stays uncertain by at least k-1, whatever the split."""
+    from types import SimpleNamespace
+
+    k = max(k, 2)
+    sent = (
+        [SimpleNamespace(answer="done", escalated_at=None)] * done
+        + [SimpleNamespace(answer="later", escalated_at=None)] * other
+        + [SimpleNamespace(answer=None, escalated_at=1 if i < esc else None) for i in range(none)]
+    )
+    if not sent:
+        return
+    shares = nudge_shares(sent, len(sent))
+    shares.solve(k)
+    cap = len(sent) + 2 * k
+    seen = _attack_shares(shares, cap)
+    for key in [*shares.counts, *shares.groups]:
+        true = shares.size(key)
+        lo, hi = seen[key]
+        assert lo <= true <= hi
+        if is_small(true, k):
+            assert hi - lo >= k - 1, (key, true, seen[key], shares.hidden)
+
+
+def test_two_of_thirty_managers_answering_is_not_printed_as_a_share() -> None:
+    from types import SimpleNamespace
+
+    sent = [SimpleNamespace(answer="done" if i < 2 else None, escalated_at=None) for i in range(30)]
+    shares = nudge_shares(sent, 30)
+    hidden = shares.solve(5)
+    assert "answered" in hidden and "done" in hidden and "participants" not in hidden
+    checkins = checkin_shares(30, 28)
+    assert "met" in checkins.solve(5)  # 2 who did not meet would follow from 93,3 %
+
+
+# --- the reused HiGHS model gives the same intervals as a fresh programme per question --------
+
+
+@settings(max_examples=40, deadline=None)
+@given(tables, st.integers(min_value=0, max_value=2**16), st.booleans())
+def test_the_reused_model_answers_like_a_fresh_one(
+    rows: list[list[int]], seed: int, integer: bool
+) -> None:
+    import random
+
+    from bot.suppression import LinearTable, _Reused, _System
+
+    lt = LinearTable()
+    ids = [[lt.atom(v) for v in r] for r in rows]
+    for i, r in enumerate(ids):
+        for j, a in enumerate(r):
+            lt.publish(("cell", i, j), [a])
+        lt.publish(("row", i), r)
+    for j in range(len(ids[0])):
+        lt.publish(("col", j), [r[j] for r in ids], fixed=True)
+    lt.publish(
+        "mean",
+        {a: float(j + 1) for r in ids for j, a in enumerate(r)},
+        den=[a for r in ids for a in r],
+        tol=0.005,
+        count=False,
+    )
+    reused = _Reused(len(lt.atoms), lt.items)
+    rng = random.Random(seed)
+    keys = [i.key for i in lt.items]
+    for _ in range(4):  # several hidden sets in a row on the same model, as `solve` does
+        hidden = frozenset(k for k in keys if rng.random() < 0.5)
+        target = (
+            next(i for i in lt.items if i.key in hidden and i.den is None)
+            if any(i.key in hidden and i.den is None for i in lt.items)
+            else lt.items[0]
+        )
+        fresh = _System(len(lt.atoms), [i for i in lt.items if i.key not in hidden])
+        assert reused.interval(hidden, target.num, integer=integer) == fresh.interval(
+            target.num, integer=integer
+        )

@@ -120,3 +120,43 @@ def determined_by_equalities(n: int, equations: Sequence[Equation], target: int)
     # e_target in row space <=> after reduction, some row is exactly e_target.
     unit = [Fraction(1) if i == target else Fraction(0) for i in range(n)]
     return any(row == unit for row in m[:r])
+
+
+def integer_range(
+    n: int, equations: Sequence[Equation], target: dict[int, int], cap: int | None = None
+) -> tuple[float, float]:
+    """Min and max of sum(target[i] * x[i]) over whole x >= 0 (x <= cap if given) satisfying
+    every equation — a mixed-integer programme written here from the equations, apart from
+    bot.suppression (which builds its own). Ratios are multiplied out (den > 0 assumed).
+    Returns (inf, -inf) if nothing satisfies them."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    rows: list[list[float]] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    for e in equations:
+        if e.den is None:
+            rows.append([float(e.coefs.get(i, 0)) for i in range(n)])
+            lo.append(float(e.lo))
+            hi.append(float(e.hi))
+            continue
+        # lo <= num/den <= hi  <=>  num - hi*den <= 0 and num - lo*den >= 0
+        for bound, sense in ((e.hi, "le"), (e.lo, "ge")):
+            row = [float(e.coefs.get(i, 0) - bound * e.den.get(i, 0)) for i in range(n)]
+            rows.append(row)
+            lo.append(-np.inf if sense == "le" else 0.0)
+            hi.append(0.0 if sense == "le" else np.inf)
+    c = np.array([float(target.get(i, 0)) for i in range(n)])
+    constraints = [LinearConstraint(np.array(rows), lo, hi)] if rows else []
+    bounds = Bounds(0, np.inf if cap is None else cap)
+    ends = []
+    for sign in (1.0, -1.0):
+        res = milp(sign * c, constraints=constraints, integrality=np.ones(n), bounds=bounds)
+        if res.status == 2:
+            return float("inf"), float("-inf")
+        if res.x is None:
+            ends.append(float("-inf") if sign > 0 else float("inf"))
+            continue
+        ends.append(round(float(sign * res.fun), 6))
+    return ends[0], ends[1]

@@ -52,6 +52,7 @@ class Truth:
     scale: dict[int, int] = field(default_factory=dict)  # person -> value of question 1
     answered_at: dict[int, datetime] = field(default_factory=dict)
     order: list[int] = field(default_factory=list)  # respondents in the order they answered
+    by_email: set[int] = field(default_factory=set)  # asked by email, answered on the page
 
     @property
     def respondents(self) -> list[int]:
@@ -80,7 +81,7 @@ class Observed:
 
 TABLES = {
     "pulse_participation": ("person_id", "answered", "reminded_at", "invited_at"),
-    "delivery": ("id", "person_id", "kind", "state", "error", "updated_at", "send_at"),
+    "delivery": ("id", "person_id", "kind", "transport", "state", "error", "updated_at", "send_at"),
     "pulse_answer": ("id", "question_id", "class_id", "value", "text", "respondent_token"),
     "pulse_receipt": ("token", "sealed"),
     "pulse_response_count": ("class_id", "answered"),
@@ -171,8 +172,13 @@ async def run_scenario(
     *,
     seed: int = 12,
     before_close: Callable[[], Any] | None = None,
+    email_every: int = 0,
 ) -> tuple[Truth, Observed]:
-    """Play the pulse, observing as the adversary would; returns (what happened, what was seen)."""
+    """Play the pulse, observing as the adversary would; returns (what happened, what was seen).
+
+    `email_every` k: every k-th person has no Slack and is asked by email; they answer as the
+    answer page's POST does (bot.pulses.record_email_answers: all questions in one commit).
+    """
     from bot import results as results_mod
     from schedules import pulses as job
 
@@ -209,7 +215,10 @@ async def run_scenario(
         for key, size in CLASS_SIZES.items():
             cls = await create_class(s, cohort=cohort, key=key.lower(), name=f"Klasse {key}")
             for _ in range(size):
-                p = await create_person(s, slack_user_id=f"U{len(people):05d}")
+                by_email = bool(email_every) and len(people) % email_every == 0
+                p = await create_person(
+                    s, slack_user_id=None if by_email else f"U{len(people):05d}"
+                )
                 await enrol(s, person=p, cohort=cohort, cls=cls)
                 people.append(p)
                 assert p.id is not None
@@ -231,6 +240,10 @@ async def run_scenario(
         )
     assert pulse.id is not None
     pulse_id: int = pulse.id
+    email_people = {
+        pid for i, pid in enumerate(truth.person_ids) if email_every and i % email_every == 0
+    }
+    truth.by_email = email_people
     questions = await _questions(db, pulse_id)
     clock.set(OPENS)
     await job.run_pulse_tick(runtime, OPENS)
@@ -255,6 +268,25 @@ async def run_scenario(
         truth.scale[pid] = value
         truth.answered_at[pid] = at
         truth.order.append(pid)
+        if pid in email_people:
+            from bot.pulses import record_email_answers
+
+            answers: list[tuple[int, int | None, str | None]] = [
+                (questions[0], value, None),
+                (questions[1], rng.randint(0, 2), None),
+            ]
+            if rng.random() < 0.3:
+                answers.append((questions[2], None, f"Svar nummer {len(truth.order)}"))
+            async with db.transaction() as s:
+                outcomes = await record_email_answers(
+                    s, pulse_id=pulse_id, person_id=pid, answers=answers, now=at, settings=settings
+                )
+            assert all(o.accepted for o in outcomes)
+            observe()
+            async with db.session() as s:
+                res = await results_mod.pulse_results(s, pulse_id, settings=settings)
+            observed.live_results.append(results_mod.results_text(res) if res else "")
+            continue
         async with db.transaction() as s:
             await record_answer(s, pulse_id, pid, questions[0], value, now=at, settings=settings)
         async with db.transaction() as s:

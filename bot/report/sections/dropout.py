@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -59,8 +60,15 @@ class DropoutSection(SectionBase):
             return ReportSection(
                 key="dropout", title=self.tr("report.section.dropout"), intro=intro
             )
-        g_when = self._grid(row_keys=when_rows, counts=when, total_measure="withdrawn")
-        g_why = self._grid(row_keys=list(WITHDRAWAL_REASONS), counts=why, total_measure="withdrawn")
+        # Solving the equations is CPU work: in a worker thread, off the event loop.
+        g_when, g_why = await asyncio.to_thread(
+            lambda: (
+                self._grid(row_keys=when_rows, counts=when, total_measure="withdrawn"),
+                self._grid(
+                    row_keys=list(WITHDRAWAL_REASONS), counts=why, total_measure="withdrawn"
+                ),
+            )
+        )
         tables = [
             grid_table(
                 g_when,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.reach import CHANNELS, reach_figures
 from bot.report.model import SCALE_KINDS, Cell, Chart, ReportSection, Table
-from bot.report.pulses import QuestionFigures, protect_pulse, pulse_figures
+from bot.report.pulses import QuestionFigures, protect_pulses, pulse_figures
 from bot.report.sections.base import SectionBase
 from bot.report.tables import _pct
+from storage.queries import reach as reach_q
 from storage.queries import report as q
 
 
@@ -46,11 +49,25 @@ class EvaluationsSection(SectionBase):
             return section
         pulse_ids = [p.id for p in pulses]
         figures = await pulse_figures(self.session, pulse_ids, min_n=self.k)
-        for pf in figures.values():
-            protect_pulse(pf, min_n=self.k)
+        await protect_pulses(figures, min_n=self.k)
         class_names = {
             c.id: c.name for c in await q.list_classes(session=self.session, cohort_ids=self.ids)
         }
+        reached = await reach_q.pulse_reach(session=self.session, pulse_ids=pulse_ids)
+        namer = self._group_namer(class_names)
+        # Solving each reach table's equations is CPU work: in a worker thread, off the loop.
+        reach_tables = await asyncio.to_thread(
+            lambda: {
+                p.id: self._reach_table(
+                    p,
+                    self.name_of.get(p.cohort_id, self.tr("report.alumni")),
+                    reached.get(p.id or 0, {}),
+                    figures[p.id],
+                    namer,
+                )
+                for p in pulses
+            }
+        )
         means: dict[int | None, list[tuple[int, float | None]]] = defaultdict(list)
         for p in pulses:
             cohort = self.name_of.get(p.cohort_id, self.tr("report.alumni"))
@@ -91,6 +108,9 @@ class EvaluationsSection(SectionBase):
                     )
                 )
             section.tables.append(resp)
+            reach_table = reach_tables[p.id]
+            if reach_table is not None:
+                section.tables.append(reach_table)
             for qn in pf.questions:
                 section.tables.append(self._question_table(p, cohort, qn, group_name))
                 if qn.kind == "scale5" and qn.position == min(
@@ -123,6 +143,38 @@ class EvaluationsSection(SectionBase):
                 )
             )
         return section
+
+    def _reach_table(
+        self,
+        p: Any,
+        cohort: str,
+        counts: dict[tuple[int | None, str], int],
+        pf: Any,
+        group_name: Any,
+    ) -> Table | None:
+        """Per class, how many of the pulse's audience were asked on Slack, in Teams, by email,
+        and how many nothing reached: counts recorded when it opened (`pulse_reach`),
+        suppressed with the invited counts of the response table as fixed equations."""
+        if not counts:
+            return None  # opened before reach was recorded
+        figures = reach_figures(counts, min_n=self.k, invited=pf.invited)
+        table = Table(
+            key=f"pulse_{p.id}_reach",
+            caption=self.tr("report.evaluations.reach_caption", title=p.title, cohort=cohort),
+            columns=[self.tr("report.group")] + [self.tr(f"reach.channel.{c}") for c in CHANNELS],
+        )
+        for group, cells in figures.rows:
+            g = group_name(group)
+            table.rows.append(
+                (
+                    g,
+                    [
+                        Cell(cells[c][0], cells[c][1], cohort, g, f"pulse:{p.key}:reach", c)
+                        for c in CHANNELS
+                    ],
+                )
+            )
+        return table
 
     def _group_namer(self, class_names: dict[int, str]) -> Any:
         def name(class_id: int | str | None) -> str:

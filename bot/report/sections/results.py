@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Hashable
 
@@ -35,7 +36,7 @@ class ResultsSection(SectionBase):
         with_total = not self.final and ncols > 1
         tags: list[int | str] = [*range(ncols), *(["all"] if with_total else [])]
         lt = _results_problem(keys, exam_keys, dist, exams, ncols, tags)
-        hidden = lt.solve(min_n=self.k)
+        hidden = await asyncio.to_thread(lambda: lt.solve(min_n=self.k))  # CPU: off the loop
         value_of = {i.key: i.value for i in lt.items}
 
         def label_of(tag: int | str) -> str:

@@ -21,6 +21,10 @@ def build_help(actor: Actor) -> list[dict[str, Any]]:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": t("help.line_manager", locale)}}
         )
+    if "evaluator" in actor.roles and not actor.is_staff:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": t("help.evaluator", locale)}}
+        )
     if actor.is_staff:
         blocks.append({"type": "divider"})
         blocks.append(

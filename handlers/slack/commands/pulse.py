@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
@@ -15,6 +17,7 @@ from bot.pulses import audience_options, find_pulse, recent_pulses
 from bot.report import REPORT_FORMATS, produce_annual_report
 from bot.results import pulse_results, results_chart_png, results_text
 from bot.runtime import Runtime
+from bot.worker_loop import transaction_in_process
 from handlers.slack.blocks.pulse import build_pulse_modal, build_results_blocks
 from handlers.slack.commands.registry import CommandContext, subcommand
 
@@ -96,6 +99,29 @@ async def results_command(ctx: CommandContext) -> None:
         )
 
 
+async def _produce_annual_report(
+    session: Any,
+    year: int,
+    fmt: str,
+    settings: Any,
+    now: datetime,
+    actor: str,
+    actor_id: int | None,
+    locale: str,
+) -> bytes:
+    """`produce_annual_report` with positional arguments, as a spawned process calls it."""
+    return await produce_annual_report(
+        session,
+        year=year,
+        fmt=fmt,
+        settings=settings,
+        now=now,
+        actor=actor,
+        actor_id=actor_id,
+        locale=locale,
+    )
+
+
 @subcommand("report", staff_only=True, aliases=("rapport",))
 async def report_command(ctx: CommandContext) -> None:
     locale, runtime = ctx.actor.locale, ctx.runtime
@@ -108,18 +134,21 @@ async def report_command(ctx: CommandContext) -> None:
             year = int(word)
         elif word.lower() in REPORT_FORMATS:
             fmt = word.lower()
+    # Queries, disclosure control and rendering take seconds of CPU: in a process of its own,
+    # so the loop that acks clicks is not held (not even through the GIL).
+    data = await transaction_in_process(
+        runtime.db,
+        _produce_annual_report,
+        year,
+        fmt,
+        runtime.settings,
+        now,
+        f"person:{ctx.actor.person_id}",
+        ctx.actor.person_id,
+        locale,
+    )
+    # Uploaded by the outbox after this commit, with its retries.
     async with runtime.db.transaction() as session:
-        data = await produce_annual_report(
-            session,
-            year=year,
-            fmt=fmt,
-            settings=runtime.settings,
-            now=now,
-            actor=f"person:{ctx.actor.person_id}",
-            actor_id=ctx.actor.person_id,
-            locale=locale,
-        )
-        # Uploaded by the outbox after this commit (with its audit entry), with its retries.
         await steps.upload_file(
             session,
             runtime.settings,

@@ -186,3 +186,65 @@ def test_payload_is_json_serialisable() -> None:
     from handlers.slack.blocks.message import build_message_blocks
 
     json.dumps(build_message_blocks(MESSAGE))
+
+
+async def test_a_matching_rounds_intros_do_not_hold_an_announcement_back(
+    slack: tuple[FakeSlack, str], db: Any, settings: Any
+) -> None:
+    """Group DMs are opened at Tier 3: 40 intros queued ahead of 30 DMs in one batch must not
+    make every sending slot wait for conversations.open. Before, the DMs waited behind the
+    intros (about 50 s here; a national round at Slack's real limits: 20 minutes)."""
+    import random
+    from datetime import UTC, datetime
+
+    from bot.clock import FrozenClock
+    from bot.delivery import Dispatcher, schedule
+    from bot.notifier import group_target
+    from tests.utils.deliveries import all_deliveries
+
+    fake, url = slack
+    for i in range(40):
+        fake.on("conversations.open", None, (200, {"ok": True, "channel": {"id": f"G{i}"}}, {}))
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    async with db.transaction() as session:
+        for key, target in [
+            *((f"intro:{i}", group_target([f"UA{i}", f"UB{i}"])) for i in range(40)),
+            *((f"announcement:{i}", f"U{i:05d}") for i in range(30)),
+        ]:
+            await schedule(
+                session,
+                key=key,
+                transport="slack",
+                kind=key.split(":")[0],
+                target=target,
+                message=MESSAGE,
+                send_at=now,
+                audience="participant",
+                settings=settings,
+                urgent=True,
+            )
+    # conversations.open at 30 a minute (a burst of 15), posts as fast as they come.
+    limits = RateLimits(
+        tier_per_minute={1: 1, 2: 30, 3: 30, 4: 30},
+        post_workspace_per_minute=60_000,
+        post_workspace_burst=1000,
+    )
+    dispatcher = Dispatcher(
+        db,
+        {"slack": notifier(url, RateLimiter(limits))},
+        FrozenClock(now),
+        None,
+        settings,
+        "t",
+        rng=random.Random(1),
+    )
+    await dispatcher.tick()
+    rows = {d.dedupe_key: d for d in await all_deliveries(db)}
+    assert all(rows[f"announcement:{i}"].state == "sent" for i in range(30))
+    waiting = [rows[f"intro:{i}"] for i in range(40) if rows[f"intro:{i}"].state == "pending"]
+    # Only the queued lane's burst went now; the rest wait their turn in
+    # the outbox, each at its own time, holding no sending slot.
+    assert len(waiting) >= 20
+    assert all(d.send_at.replace(tzinfo=UTC) > now for d in waiting)
+    assert len({d.send_at for d in waiting}) == len(waiting)
+    assert sum(1 for m, _ in fake.calls if m == "conversations.open") == 40 - len(waiting)

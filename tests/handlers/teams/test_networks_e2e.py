@@ -330,3 +330,99 @@ async def test_matching_off_on_and_pause_in_teams(teams_world: TeamsWorld) -> No
     assert "satt på pause til" in card_text(paused)
     assert (await membership()).paused_until == until
     assert "matching av" in card_text(await _say(world, "anne", chats["anne"], "matching tull"))
+
+
+async def test_a_group_mixing_slack_and_teams_gets_one_intro_each_where_they_are(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    async with world.runtime.db.transaction() as s:
+        cecilie = await s.get(Person, people["cecilie"].id)
+        assert cecilie is not None
+        cecilie.slack_user_id = "UCECILIE"  # Cecilie is in Slack: Slack is her reach
+        network = (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
+        result = await nw.run_matching_round(
+            s, world.runtime.settings, network_id=network.id, now=_now(world)
+        )
+    await world.dispatcher.tick()
+    async with world.runtime.db.session() as s:
+        intros = (await s.exec(select(Delivery).where(Delivery.kind == "match_intro"))).all()
+    by_person = {d.person_id: d for d in intros}
+    assert len(intros) == 4 and None not in by_person  # one each, no group DM
+    assert (by_person[cecilie.id].transport, by_person[cecilie.id].target) == ("slack", "UCECILIE")
+    emails = {p.id: p.email for p in people.values()}
+    for group in result.groups:
+        for pid in group:
+            user = next(u for u, p in people.items() if p.id == pid)
+            if pid == cecilie.id:
+                continue
+            [card] = _cards(world, chats[user])
+            expected = [emails[o] for o in group if o not in (pid, cecilie.id)]
+            links = _links(card)
+            if expected:
+                assert parse_qs(urlsplit(links[0]).query)["users"] == [",".join(expected)]
+            else:
+                assert links == []  # her only partner is in Slack: no Teams chat to open
+
+
+async def test_peer_groups_in_teams_welcome_each_member_with_a_link_to_the_group_chat(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    async with world.runtime.db.transaction() as s:
+        klass = (await s.exec(select(Network).where(Network.kind == NetworkKind.CLASS))).one()
+        [group] = await nw.form_class_peer_groups(
+            s,
+            world.runtime.settings,
+            class_id=klass.class_id,
+            now=_now(world),
+            actor=None,
+        )
+    assert len(group.member_ids) == 4
+    await world.dispatcher.tick()
+    for user, person in people.items():
+        [welcome] = _cards(world, chats[user])
+        text = card_text(welcome)
+        assert (
+            "This is your peer group" if person.locale == "en" else "kollegagruppen din"
+        ) in text
+        assert all(p.name in text for p in people.values())
+        [link] = _links(welcome)
+        others = [p.email for p in people.values() if p.id != person.id]
+        assert parse_qs(urlsplit(link).query)["users"] == [",".join(others)]
+
+
+async def test_ghosted_in_teams_joins_again_in_one_click(teams_world: TeamsWorld) -> None:
+    world = teams_world
+    _, people, chats = await teams_programme(world)
+    network = await _network(world)
+    for _ in range(nw.IGNORED_LIMIT + 1):  # three ignored intros, closed by the fourth round
+        async with world.runtime.db.transaction() as s:
+            await nw.run_matching_round(
+                s, world.runtime.settings, network_id=network.id, now=_now(world)
+            )
+        world.runtime.clock.advance(timedelta(weeks=2, minutes=1))  # type: ignore[attr-defined]
+    await world.dispatcher.tick()
+    ghosted = next(c for c in _cards(world, chats["anne"]) if "tre siste" in card_text(c))
+    join = next(a for a in card_actions(ghosted) if a["verb"] == nw.ACTION_OPT_IN)
+    answers = await asyncio.gather(*(world.click("anne", chats["anne"], join) for _ in range(3)))
+    for status, body in answers:
+        assert status == 200 and "✅ Du er med i matchingen igjen." in card_text(body["value"])
+    async with world.runtime.db.session() as s:
+        from storage.models import NetworkMembership
+
+        m = (
+            await s.exec(
+                select(NetworkMembership).where(
+                    NetworkMembership.person_id == people["anne"].id,
+                    NetworkMembership.network_id == network.id,
+                )
+            )
+        ).one()
+    assert (m.ghosted, m.ignored_intros, m.matching_opt_in) == (False, 0, True)
+    # A forged network id for a network she is not in changes nothing and says so.
+    forged = {"verb": nw.ACTION_OPT_IN, "data": {"value": "999999"}}
+    status, body = await world.click("anne", chats["anne"], forged)
+    assert status == 200 and "gikk galt" in card_text(body["value"])
