@@ -30,7 +30,10 @@ logger = logging.getLogger(__name__)
 KIND_POST = "assignment_post"
 KIND_REMINDER = "assignment_reminder"
 KIND_OVERDUE = "assignment_overdue"
-PERSONAL_KINDS = (KIND_REMINDER, KIND_OVERDUE)
+# The assignment itself, to one participant whom only email reaches (the class channel's post
+# reaches the others): `assignment:{id}:post:person:{pid}` at the release time.
+KIND_RELEASE = "assignment_release"
+PERSONAL_KINDS = (KIND_REMINDER, KIND_OVERDUE, KIND_RELEASE)
 MAX_REFLECTION_CHARS = 3000
 
 
@@ -65,8 +68,13 @@ def _buttons(assignment_id: int, locale: str) -> tuple[Button, ...]:
     )
 
 
-def post_message(assignment: Assignment, *, locale: str, tz: str) -> OutgoingMessage:
-    """The assignment as posted to a class channel, with "Mark as done" and "Write a reflection"."""
+def post_message(
+    assignment: Assignment, *, locale: str, tz: str, with_buttons: bool = True
+) -> OutgoingMessage:
+    """The assignment as posted to a class channel, with "Mark as done" and "Write a reflection".
+
+    Without buttons: the same assignment by email, to a participant in neither Slack nor Teams.
+    """
     assert assignment.id is not None
     due = format_when(assignment.due_at, locale, tz)
     title = t("assignment.post.title", locale, title=assignment.title)
@@ -76,14 +84,15 @@ def post_message(assignment: Assignment, *, locale: str, tz: str) -> OutgoingMes
     sections = [Section(text=esc(assignment.description.strip()), fields=tuple(fields))]
     if assignment.line_manager_involved:
         sections.append(Section(text=t("assignment.post.manager", locale)))
-    sections.append(Section(buttons=_buttons(assignment.id, locale)))
+    if with_buttons:
+        sections.append(Section(buttons=_buttons(assignment.id, locale)))
     return OutgoingMessage(
         text=f"{title} – {t('assignment.post.due', locale)} {due}",
         title=title,
         sections=tuple(sections),
-        context=t("assignment.post.context", locale),
+        context=t("assignment.post.context", locale) if with_buttons else None,
         locale=locale,
-        meta={"kind": KIND_POST, "assignment_id": assignment.id},
+        meta={"kind": KIND_POST if with_buttons else KIND_RELEASE, "assignment_id": assignment.id},
     )
 
 

@@ -1,6 +1,6 @@
 """One email a day: a person's email deliveries due the same local day go as one message.
 
-People reached by email (no Slack, no Teams) get assignment reminders, overdue notices, pulse
+People reached by email (no Slack, no Teams) get assignments, their reminders and overdue notices, pulse
 invitations and reminders, announcements and the privacy notice in their inbox. When the
 dispatcher sends the first of these to an address, it takes every other pending one of those
 kinds to the same address due before the end of that local day (the person's time zone, else
@@ -26,7 +26,8 @@ from bot.notifier import OutgoingMessage, Section
 
 DIGEST_KINDS = frozenset(
     {
-        "assignment_reminder",  # bot.assignments.KIND_REMINDER (it imports the dispatcher)
+        "assignment_release",  # bot.assignments.KIND_RELEASE (it imports the dispatcher)
+        "assignment_reminder",
         "assignment_overdue",
         "pulse_invite",
         "pulse_reminder",

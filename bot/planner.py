@@ -8,6 +8,8 @@ still pending and never sends anything twice; pending deliveries the plan no lon
 
 Per assignment (source `assignment:{id}`):
 - `assignment:{id}:post:class:{class id}` to each class channel at the release time;
+- `assignment:{id}:post:person:{pid}` to each participant only email reaches (in no class
+  channel), at the release time;
 - `assignment:{id}:reminder:{offset}:person:{pid}` to each participant taking part who has not
   marked it done, `offset` minutes before the due time (default 7 days and 1 day);
 - `assignment:{id}:overdue:person:{pid}` at 08:00 local the morning after the due time.
@@ -28,6 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.assignments import (
     KIND_OVERDUE,
     KIND_POST,
+    KIND_RELEASE,
     KIND_REMINDER,
     post_message,
     reminder_message,
@@ -236,9 +239,7 @@ async def plan_changes(
             transport, target = where.transport, where.target
             if target.endswith(ERASED_EMAIL_SUFFIX):
                 continue  # an erased person's stub, kept for a report: never messaged
-            slots = times.get((assignment.id, ptz))
-            if slots is None:
-                slots = times[(assignment.id, ptz)] = _send_times(assignment, ptz, policy)
+            slots = _slots(times, assignment, ptz, policy, email=transport == "email")
             for kind, middle, when in slots:
                 key = f"{source}:{middle}:person:{person.person_id}"
                 if when < now:
@@ -248,17 +249,11 @@ async def plan_changes(
                         wanted.add(key)
                     continue
                 wanted.add(key)
-                cache_key = (assignment.id, locale, ptz, kind == KIND_OVERDUE, transport != "email")
+                cache_key = (assignment.id, locale, ptz, kind, transport != "email")
                 message = messages.get(cache_key)
                 if message is None:
-                    message = messages[cache_key] = _json(
-                        reminder_message(
-                            assignment,
-                            locale=locale,
-                            tz=ptz,
-                            overdue=kind == KIND_OVERDUE,
-                            with_buttons=transport != "email",
-                        )
+                    message = messages[cache_key] = _personal_message(
+                        assignment, kind, locale=locale, tz=ptz, email=transport == "email"
                     )
                 want(
                     key,
@@ -272,6 +267,40 @@ async def plan_changes(
                 )
         changes.cancels.extend((k, "no longer in the plan") for k in sorted(pending - wanted))
     return changes
+
+
+def _slots(
+    times: dict[tuple[Any, str], list[tuple[str, str, datetime]]],
+    assignment: Assignment,
+    tz: str,
+    policy: QuietHours,
+    *,
+    email: bool,
+) -> list[tuple[str, str, datetime]]:
+    """A participant's (kind, key middle, send time) slots, computed once per zone in `times`.
+
+    A participant only email reaches is in no class channel: the assignment itself comes to
+    them by email too, at the release time (`{source}:post:person:{id}`)."""
+    slots = times.get((assignment.id, tz))
+    if slots is None:
+        slots = times[(assignment.id, tz)] = _send_times(assignment, tz, policy)
+    if not email:
+        return slots
+    release = next_allowed(assignment.release_at, audience="participant", tz=tz, policy=policy)
+    return [(KIND_RELEASE, "post", release), *slots]
+
+
+def _personal_message(
+    assignment: Assignment, kind: str, *, locale: str, tz: str, email: bool
+) -> dict[str, Any]:
+    """One participant's message about an assignment (email: no buttons to press)."""
+    if kind == KIND_RELEASE:
+        return _json(post_message(assignment, locale=locale, tz=tz, with_buttons=False))
+    return _json(
+        reminder_message(
+            assignment, locale=locale, tz=tz, overdue=kind == KIND_OVERDUE, with_buttons=not email
+        )
+    )
 
 
 def pending_keys_by_source(existing: dict[str, dq.ExistingDelivery]) -> dict[str, set[str]]:

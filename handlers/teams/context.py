@@ -42,6 +42,9 @@ def _get(obj: Any, *names: str) -> Any:
     return obj
 
 
+_REFERENCE_KEYS = ("user", "bot", "conversation", "channelId", "serviceUrl", "locale")
+
+
 def incoming(activity: Any) -> Incoming:
     """Parse the SDK's Activity into plain values."""
     channel_data = activity.channel_data or {}
@@ -57,6 +60,10 @@ def incoming(activity: Any) -> Incoming:
         )
     except Exception:
         reference = {}
+    # Keep what a proactive send needs, nothing of this one activity (its id, the request id
+    # change with every message and click: kept, they would rewrite the stored reference at
+    # the moment someone answers an anonymous pulse — docs/privacy.md).
+    reference = {k: v for k, v in reference.items() if k in _REFERENCE_KEYS}
     return Incoming(
         user=TeamsUser(
             user_id=str(_get(sender, "id") or ""),

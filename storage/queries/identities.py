@@ -141,7 +141,7 @@ async def save_identity(
             row = await identity_for_person(session=session, person_id=person_id, platform=platform)
             if row is None:
                 raise
-    row.user_id = user_id
+    wanted: dict[str, Any] = {"user_id": user_id, "active": True}
     for name, value in (
         ("aad_object_id", aad_object_id),
         ("tenant_id", tenant_id),
@@ -150,8 +150,14 @@ async def save_identity(
         ("reference", reference),
     ):
         if value is not None:
-            setattr(row, name, value)
-    row.active = True
+            wanted[name] = value
+    if all(getattr(row, name) == value for name, value in wanted.items()):
+        # Nothing new: write nothing. Every activity comes through here, a click on an anonymous
+        # pulse too, and a row rewritten at that moment (its time, its transaction id) would
+        # say who answered when (docs/privacy.md).
+        return row
+    for name, value in wanted.items():
+        setattr(row, name, value)
     row.updated_at = now
     session.add(row)
     await session.flush()

@@ -42,10 +42,17 @@ async def test_posts_to_every_class_channel_at_release_oslo_time(
 ) -> None:
     p, a, written, warnings = await _setup(db, settings)
     posts = await deliveries(db, f"assignment:{a.id}:post:")
+    # Every class channel, and Per, whom only email reaches: the assignment itself by email.
     assert set(posts) == {
         f"assignment:{a.id}:post:class:{p.bergen.id}",
         f"assignment:{a.id}:post:class:{p.tromso.id}",
+        f"assignment:{a.id}:post:person:{p.per.id}",
     }
+    by_email = posts.pop(f"assignment:{a.id}:post:person:{p.per.id}")
+    assert (by_email.transport, by_email.target) == ("email", "per@tromso.kommune.no")
+    assert by_email.kind == "assignment_release"
+    assert not any(s.get("buttons") for s in by_email.message["sections"])
+    assert by_email.send_at == datetime(2026, 9, 10, 14, 0, tzinfo=UTC)
     for d in posts.values():
         assert d.send_at == datetime(2026, 9, 10, 14, 0, tzinfo=UTC)  # 16:00 CEST
         assert d.kind == "assignment_post" and d.transport == "slack"
@@ -110,7 +117,7 @@ async def test_done_stops_that_persons_reminders_and_others_still_get_theirs(
     assert len(slack.to("UOLA")) == 3  # two reminders and the overdue notice
     # Per is reached by email: the three, all due that day, go as one email (bot.email_digest).
     (digest,) = email.to("per@tromso.kommune.no")
-    assert len(digest.meta["digest"]) == 3
+    assert len(digest.meta["digest"]) == 4  # the assignment, two reminders, the overdue notice
 
     # Re-planning after done does not bring Kari's reminders back.
     async with db.transaction() as session:

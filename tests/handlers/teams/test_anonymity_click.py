@@ -1,0 +1,47 @@
+"""The whole-database snapshot attack of tests/test_anonymity_click.py, through Teams: an
+anonymous pulse answered by Action.Execute changes nothing but the sealed receipt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.pulses import invite
+from storage.models import PersonIdentity
+from tests.handlers.teams.conftest import TeamsWorld, card_actions, card_of
+from tests.utils.assignments import build_programme
+from tests.utils.factories import create_pulse
+from tests.utils.snapshot import changed, snapshot
+
+
+async def test_a_teams_click_changes_nothing_but_the_sealed_receipt(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    now = world.runtime.clock.now()
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+        pulse, _questions = await create_pulse(
+            session, cohort=w.cohort, opens_at=now - timedelta(minutes=5), anonymous=True
+        )
+    conversation = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
+    async with world.runtime.db.transaction() as session:
+        await invite(session, pulse, now=now, settings=world.runtime.settings)
+    await world.dispatcher.tick()
+    cards = [card_of(r) for r in world.connector.state.sent_to(conversation)]
+    card = next(
+        c for c in cards if any(a["verb"].startswith("pulse.answer") for a in card_actions(c))
+    )
+    async with world.runtime.db.session() as session:
+        identity = (await session.exec(select(PersonIdentity))).one()  # type: ignore[call-overload]
+    # Later, as people answer: hours after the invitation, a click.
+    world.runtime.clock.advance(timedelta(hours=3))  # type: ignore[attr-defined]
+    before = await snapshot(world.runtime.db)
+    four = next(a for a in card_actions(card) if a["title"] == "4")
+    status, _body = await world.click("per", conversation, four)
+    assert status == 200
+    assert changed(before, await snapshot(world.runtime.db)) == {"pulse_receipt"}
+    async with world.runtime.db.session() as session:
+        after = (await session.exec(select(PersonIdentity))).one()  # type: ignore[call-overload]
+    assert after.updated_at == identity.updated_at  # no trace of when Per clicked
