@@ -2558,9 +2558,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "archive.modal.intro": {
         "nb": "Del prosjektoppgaven din eller annet materiale med andre studenter. Du velger "
         "selv hvem som ser det og om navnet ditt vises, og kan endre eller trekke det "
-        "tilbake når som helst.",
+        "tilbake når som helst. Skjuler du navnet, står det likevel der du har skrevet det "
+        "i selve filen (for eksempel på forsiden).",
         "en": "Share your project or other material with other students. You choose who sees "
-        "it and whether your name is shown, and can change or withdraw it at any time.",
+        "it and whether your name is shown, and can change or withdraw it at any time. If you "
+        "hide your name, it is still wherever you wrote it in the file itself (the cover page, "
+        "say).",
     },
     "archive.modal.intro_staff": {
         "nb": "Legg til en forelesning eller annet materiale fra programstaben.",
