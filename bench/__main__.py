@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ("report", "fanout", "matching")
+BENCHMARKS = ("report", "fanout", "matching", "whole_bot")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,6 +65,7 @@ ANNOUNCEMENT = "Husk: neste samling starter kl. 09.00. Ta med utviklingsprosjekt
 POST_PER_MINUTE = 600
 POST_BURST = 60
 TIER_PER_MINUTE = {2: 20, 3: 50, 4: 100}
+STEP_KINDS = frozenset({"channel_create", "channel_invite", "channel_kick", "channel_archive"})
 ACK_TIMEOUT = 3.0
 CONFIRM_WITHIN = 60.0
 
@@ -434,22 +435,57 @@ def answer_button(handle: Any, channel: str, ts: str) -> str | None:
 
 
 async def burst(handle: Any, targets: list[tuple[str, str, str]], spread: float) -> list[Click]:
-    """Press one answer button per person, all within `spread` seconds, concurrently."""
-    began = time.monotonic()
+    """Press one answer button per person, all within `spread` seconds, concurrently: the
+    signed bodies are built first (each with its response_url) and sent by bench.clicker."""
+    from urllib.parse import urlencode
+
+    prepared: list[dict[str, Any]] = []
     clicks: list[Click] = []
-
-    async def press(i: int, user: str, channel: str, ts: str) -> None:
-        await asyncio.sleep(max(0.0, began + spread * i / max(1, len(targets)) - time.monotonic()))
+    for user, channel, ts in targets:
         action_id = answer_button(handle, channel, ts)
-        click = Click(user=user, channel=channel, ts=ts, sent_at=time.time())
-        clicks.append(click)
         if action_id is None:
-            click.error = "no_button"
-            return
-        result = await handle.inbound.click(user, action_id, channel_id=channel, message_ts=ts)
-        click.ack_s, click.status, click.error = result.elapsed, result.status, result.error
-
-    await asyncio.gather(*(press(i, *t) for i, t in enumerate(targets)))
+            clicks.append(
+                Click(user=user, channel=channel, ts=ts, sent_at=time.time(), error="no_button")
+            )
+            continue
+        payload, _element, _notice = handle.inbound.click_payload(
+            user, action_id, channel_id=channel, message_ts=ts
+        )
+        body = urlencode({"payload": json.dumps(payload)})
+        prepared.append({"user": user, "channel": channel, "ts": ts, "body": body})
+    work = Path(tempfile.mkdtemp(prefix="cohortbot-clicks-"))
+    spec = {
+        "url": handle.config.bot_events_url,
+        "signing_secret": handle.config.signing_secret,
+        "spread": spread,
+        "timeout": ACK_TIMEOUT,
+        "clicks": prepared,
+    }
+    (work / "in.json").write_text(json.dumps(spec), encoding="utf-8")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.clicker",
+        str(work / "in.json"),
+        str(work / "out.json"),
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+    )
+    if await proc.wait() != 0:
+        raise RuntimeError("bench.clicker failed")
+    answers = json.loads((work / "out.json").read_text(encoding="utf-8"))
+    for click, answer in zip(prepared, answers, strict=True):
+        clicks.append(
+            Click(
+                user=click["user"],
+                channel=click["channel"],
+                ts=click["ts"],
+                sent_at=answer["sent_at"],
+                ack_s=answer.get("elapsed"),
+                status=answer.get("status"),
+                error=answer.get("error"),
+            )
+        )
     return clicks
 
 
@@ -657,10 +693,26 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         result["call_record"] = str(record_file)
         result["work_dir"] = str(work)
         rows = await outbox_rows(url)
+        # Channel steps (create, invite) are deliveries too, but not posts: counted apart.
         asked = {
             key: state
-            for key, transport, state, _kind, send_at in rows
-            if transport == "slack" and send_at <= run_ended
+            for key, transport, state, kind, send_at in rows
+            if transport == "slack" and send_at <= run_ended and kind not in STEP_KINDS
+        }
+        steps = Counter(
+            f"{kind}:{state}"
+            for _key, transport, state, kind, send_at in rows
+            if transport == "slack" and send_at <= run_ended and kind in STEP_KINDS
+        )
+        result["channel_steps"] = {
+            "outbox": dict(steps),
+            "fake_ok": dict(
+                Counter(
+                    r.method
+                    for r in bot_records
+                    if r.ok and r.method in ("conversations.create", "conversations.invite")
+                )
+            ),
         }
         uploads = [
             r.at

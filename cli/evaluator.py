@@ -118,18 +118,23 @@ def evaluator_proposals(
 ) -> None:
     """List the questions the Directorate proposed, newest first, with where each goes."""
     from bot.clock import SystemClock
-    from bot.evaluator.proposals import proposals
+    from bot.evaluator.proposals import count, proposals
 
     settings = load()
     require_schema(settings)
     now = SystemClock().now()
     states = None if everything else ["proposed"]
-    items = _in_transaction(settings, lambda s: proposals(s, now=now, states=states))
+
+    async def read(s: Any) -> tuple[list[Any], int]:
+        return await proposals(s, now=now, states=states), await count(s, states=states)
+
+    items, total = _in_transaction(settings, read)
     if not items:
         console.print("no proposals" + ("" if everything else " waiting (--all lists every one)"))
         return
     # One block per proposal, never wrapped mid-word by the terminal's width.
-    console.print(f"{len(items)} proposal(s) from the Directorate, newest first:", highlight=False)
+    shown = f"{len(items)} of {total}" if total > len(items) else str(total)
+    console.print(f"{shown} proposal(s) from the Directorate, newest first:", highlight=False)
     for v in items:
         target = v.target.title if v.target else "no upcoming pulse"
         if v.state == "accepted":

@@ -561,6 +561,40 @@ class InboundSender:
         `value` is the person's choice: the option value for selects, overflow and radio buttons,
         a list of values for checkboxes, `YYYY-MM-DD` for datepickers, a user id for users_select.
         """
+        payload, element, notice_channel = self.click_payload(
+            user_id,
+            action_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            view_id=view_id,
+            block_id=block_id,
+            value=value,
+        )
+        result = await self._send_payload("block_actions", payload)
+        if not result.acked:
+            label = (
+                element.get("text", {}).get("text")
+                if isinstance(element.get("text"), dict)
+                else None
+            )
+            what = f" to “{label}”" if label else ""
+            self._timeout_notice(result, payload["user"]["id"], what, notice_channel)
+        return result
+
+    def click_payload(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        view_id: str | None = None,
+        block_id: str | None = None,
+        value: Any = None,
+    ) -> tuple[dict[str, Any], dict[str, Any], str | None]:
+        """The block_actions payload a click would send (with its response_url issued), the
+        element clicked and the channel for a timeout notice; `sign_form` makes it a request
+        (benchmarks build a burst's bodies first and send them from elsewhere)."""
         user = self._user(user_id)
         trigger = self.state.issue_trigger(user.id)
         payload: dict[str, Any] = {
@@ -632,16 +666,7 @@ class InboundSender:
             payload["state"] = {"values": values}
             payload["response_url"] = f"{self.base_url}/_respond/{response.id}"
         payload["actions"] = [action]
-        result = await self._send_payload("block_actions", payload)
-        if not result.acked:
-            label = (
-                element.get("text", {}).get("text")
-                if isinstance(element.get("text"), dict)
-                else None
-            )
-            what = f" to “{label}”" if label else ""
-            self._timeout_notice(result, user.id, what, notice_channel)
-        return result
+        return payload, element, notice_channel
 
     async def submit_view(
         self, user_id: str, view_id: str, values: dict[str, dict[str, Any]] | None = None

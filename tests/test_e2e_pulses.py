@@ -146,6 +146,7 @@ async def test_a_pulse_from_creation_to_report(settings: Settings) -> None:
         await ws.command("USTAFF", "report 2026 html")
 
         async def report_uploaded() -> bool:
+            await ws.dispatcher.tick()  # the upload is an outbox step after the commit
             return any(f.name == "arsrapport-2026.html" for f in ws.state.files.values())
 
         await eventually(report_uploaded)

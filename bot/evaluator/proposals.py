@@ -17,7 +17,13 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import t
-from storage.models import EvaluatorProposal, ProposalState, Pulse, PulseQuestion
+from storage.models import (
+    EvaluatorProposal,
+    ProgrammeSession,
+    ProposalState,
+    Pulse,
+    PulseQuestion,
+)
 from storage.queries import evaluator as q
 from storage.queries.people import record_audit
 
@@ -104,10 +110,10 @@ async def propose(
         upcoming = {p.id for p in await q.upcoming_pulses(session=session, now=now)}
         if pulse_id not in upcoming:
             raise ProposalError("evaluator.error.pulse_closed")
-    if session_id is not None and not await q.sessions_by_id(
-        session=session, session_ids=[session_id]
-    ):
-        raise ProposalError("evaluator.error.no_session")
+    if session_id is not None:
+        coming = {s.id for s, _ in await q.upcoming_sessions(session=session, now=now)}
+        if session_id not in coming:
+            raise ProposalError("evaluator.error.no_session")
     row = await q.add_proposal(
         session=session,
         row=EvaluatorProposal(
@@ -301,6 +307,18 @@ async def proposals(
             )
         )
     return out
+
+
+async def count(session: AsyncSession, *, states: list[str] | None = None) -> int:
+    """How many proposals there are (in these states): `proposals` lists at most 200."""
+    return await q.count_proposals(session=session, states=states)
+
+
+async def upcoming_sessions(
+    session: AsyncSession, *, now: datetime
+) -> list[tuple[ProgrammeSession, str]]:
+    """The sessions a proposal can name (still to come), with their cohort's name."""
+    return await q.upcoming_sessions(session=session, now=now)
 
 
 async def upcoming_pulses(session: AsyncSession, *, now: datetime) -> list[Pulse]:

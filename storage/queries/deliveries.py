@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Delivery, DeliveryState, Person, SendingPause
+from storage.models import Delivery, DeliveryState, OutboxFile, Person, SendingPause
 from storage.types import utcnow
 
 # The tables' columns, typed loosely: SQLModel's attribute types confuse SQLAlchemy's overloads.
@@ -828,3 +828,28 @@ async def rearm_failed(*, session: AsyncSession, dedupe_key: str, now: datetime)
         )
     )
     return bool(_rowcount(result))
+
+
+async def add_outbox_file(
+    *,
+    session: AsyncSession,
+    filename: str,
+    content: bytes,
+    now: datetime,
+    person_id: int | None = None,
+) -> int:
+    """Store a file an upload step will send (`person_id`: whose data it holds); returns its id."""
+    row = OutboxFile(filename=filename, content=content, created_at=now, person_id=person_id)
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    return row.id
+
+
+async def get_outbox_file(*, session: AsyncSession, file_id: int) -> OutboxFile | None:
+    return await session.get(OutboxFile, file_id)
+
+
+async def delete_outbox_file(*, session: AsyncSession, file_id: int) -> None:
+    """The upload is done (or failed for good): its bytes are not kept."""
+    await session.execute(delete(OutboxFile).where(cast(Any, OutboxFile).id == file_id))

@@ -90,8 +90,10 @@ async def list_proposals(
     return list((await session.execute(stmt)).scalars())
 
 
-async def count_proposals(*, session: AsyncSession, states: Sequence[str]) -> int:
-    stmt = select(func.count()).where(col(EvaluatorProposal.state).in_(list(states)))
+async def count_proposals(*, session: AsyncSession, states: Sequence[str] | None = None) -> int:
+    stmt = select(func.count()).select_from(EvaluatorProposal)
+    if states:
+        stmt = stmt.where(col(EvaluatorProposal.state).in_(list(states)))
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -169,6 +171,19 @@ async def upcoming_pulses(*, session: AsyncSession, now: datetime) -> list[Pulse
         .order_by(col(Pulse.opens_at), col(Pulse.id))
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def upcoming_sessions(
+    *, session: AsyncSession, now: datetime
+) -> list[tuple[ProgrammeSession, str]]:
+    """(session, cohort name) of sessions still to come in cohorts not completed, soonest first."""
+    stmt = (
+        select(ProgrammeSession, col(Cohort.name))
+        .join(Cohort, col(Cohort.id) == col(ProgrammeSession.cohort_id))
+        .where(col(ProgrammeSession.starts_at) > now, col(Cohort.status) != CohortStatus.COMPLETED)
+        .order_by(col(ProgrammeSession.starts_at), col(ProgrammeSession.id))
+    )
+    return [(row[0], str(row[1])) for row in (await session.execute(stmt)).all()]
 
 
 async def pulse_opened(*, session: AsyncSession, pulse_id: int) -> bool:

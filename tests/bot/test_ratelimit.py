@@ -100,15 +100,15 @@ def test_idle_channel_buckets_are_forgotten() -> None:
 
 
 def test_queued_lane_gives_each_key_its_own_later_slot_and_keeps_it() -> None:
-    lim, t = limiter()  # conversations.open is Tier 3: 50/min; queued work gets 80 %: 40/min
+    lim, t = limiter()  # conversations.open is Tier 3: 50/min; queued work gets 90 %: 45/min
     waits = [lim.reserve_slot("conversations.open", f"group:{i}") for i in range(30)]
     # At once: the burst bulk callers may take (25 less the fast lane's 30 %: 17).
     assert waits[:17] == [0.0] * 17
-    assert waits[17] == pytest.approx(1.5)  # then one every 60/40 s
-    assert waits[29] == pytest.approx(19.5)
+    assert waits[17] == pytest.approx(60 / 45)  # then one every 60/45 s
+    assert waits[29] == pytest.approx(13 * 60 / 45)
     # Asking again (the dispatcher asks when it plans and again before it sends) keeps the place.
-    assert lim.reserve_slot("conversations.open", "group:29") == pytest.approx(19.5)
-    t.now = 19.5
+    assert lim.reserve_slot("conversations.open", "group:29") == pytest.approx(13 * 60 / 45)
+    t.now = 13 * 60 / 45
     assert lim.reserve_slot("conversations.open", "group:29") == 0.0
     lim.release_slot("conversations.open", "group:29")
     assert lim.reserve_slot("conversations.open", "group:29") > 0  # a new call: a new slot

@@ -41,3 +41,23 @@ async def test_a_failure_rolls_the_work_back_and_reaches_the_caller(db: Database
         await transaction_on_worker_loop(db, work)
     async with db.session() as session:
         assert (await session.exec(select(Programme).where(Programme.key == "half"))).all() == []
+
+
+async def _add_programme(session: Any, key: str, name: str) -> int:
+    """Module-level, so a spawned process can run it."""
+    import os
+
+    session.add(Programme(key=key, name=name))
+    return os.getpid()
+
+
+async def test_work_in_a_process_of_its_own_commits_there(db: Database) -> None:
+    import os
+
+    from bot.worker_loop import transaction_in_process
+
+    pid = await transaction_in_process(db, _add_programme, "child", "Laget i en egen prosess")
+    assert pid != os.getpid()
+    async with db.session() as session:
+        rows = (await session.exec(select(Programme).where(Programme.key == "child"))).all()
+    assert [p.name for p in rows] == ["Laget i en egen prosess"]

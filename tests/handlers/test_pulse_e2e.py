@@ -140,6 +140,7 @@ async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
     assert await bot.command(STAFF, "report 2026 csv") == 200
 
     async def delivered() -> bool:
+        await bot.dispatch()  # uploads are outbox steps after each command's commit
         names = sorted(f.name for f in bot.emu.state.files.values())
         return (
             names == ["arsrapport-2026.csv", "puls-" + names[1].split("-", 1)[1]]

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import audit
+from bot import audit, steps
 from bot.messages import esc, t
 from bot.pulses import audience_options, find_pulse, recent_pulses
 from bot.report import REPORT_FORMATS, produce_annual_report
 from bot.results import pulse_results, results_chart_png, results_text
 from bot.runtime import Runtime
-from bot.worker_loop import transaction_on_worker_loop
+from bot.worker_loop import transaction_in_process
 from handlers.slack.blocks.pulse import build_pulse_modal, build_results_blocks
 from handlers.slack.commands.registry import CommandContext, subcommand
 
@@ -34,11 +35,6 @@ async def pulse_command(ctx: CommandContext) -> None:
         trigger_id=ctx.trigger_id,
         view=build_pulse_modal(locale=ctx.actor.locale, audiences=audiences, cohort_id=cohort_id),
     )
-
-
-async def _dm_channel(ctx: CommandContext) -> str:
-    opened = await ctx.client.conversations_open(users=ctx.actor.slack_user_id or ctx.reply.user_id)
-    return str((opened.get("channel") or {}).get("id") or ctx.reply.user_id)
 
 
 async def _which_pulse(ctx: CommandContext, ref: str) -> str:
@@ -83,15 +79,47 @@ async def results_command(ctx: CommandContext) -> None:
         results_text(results, locale=locale), build_results_blocks(results, locale=locale)
     )
     try:
-        await ctx.client.files_upload_v2(
-            channel=await _dm_channel(ctx),
-            # matplotlib is CPU work: off the event loop, so other clicks are acked meanwhile.
-            file=await asyncio.to_thread(results_chart_png, results, locale=locale),
+        # matplotlib is CPU work: off the event loop, so other clicks are acked meanwhile.
+        chart = await asyncio.to_thread(results_chart_png, results, locale=locale)
+    except Exception:
+        logger.exception("Failed to draw the results chart for pulse %s", results.pulse.id)
+        return
+    # The upload is an outbox step: it goes after this commit, with the outbox's retries.
+    async with runtime.db.transaction() as session:
+        await steps.upload_file(
+            session,
+            runtime.settings,
+            target=ctx.actor.slack_user_id or ctx.reply.user_id,
+            content=chart,
             filename=f"puls-{results.pulse.key}.png",
             title=t("pulse.results.title", locale, title=results.pulse.title),
+            now=runtime.clock.now(),
+            person_id=ctx.actor.person_id,
+            source=f"pulse:{results.pulse.id}",
         )
-    except Exception:
-        logger.exception("Failed to upload the results chart for pulse %s", results.pulse.id)
+
+
+async def _produce_annual_report(
+    session: Any,
+    year: int,
+    fmt: str,
+    settings: Any,
+    now: datetime,
+    actor: str,
+    actor_id: int | None,
+    locale: str,
+) -> bytes:
+    """`produce_annual_report` with positional arguments, as a spawned process calls it."""
+    return await produce_annual_report(
+        session,
+        year=year,
+        fmt=fmt,
+        settings=settings,
+        now=now,
+        actor=actor,
+        actor_id=actor_id,
+        locale=locale,
+    )
 
 
 @subcommand("report", staff_only=True, aliases=("rapport",))
@@ -106,27 +134,32 @@ async def report_command(ctx: CommandContext) -> None:
             year = int(word)
         elif word.lower() in REPORT_FORMATS:
             fmt = word.lower()
-
-    async def produce(session: Any) -> bytes:
-        return await produce_annual_report(
-            session,
-            year=year,
-            fmt=fmt,
-            settings=runtime.settings,
-            now=now,
-            actor=f"person:{ctx.actor.person_id}",
-            actor_id=ctx.actor.person_id,
-            locale=locale,
-        )
-
-    # Queries and disclosure control interleave for seconds: off the loop that acks clicks.
-    data = await transaction_on_worker_loop(runtime.db, produce)
-    await ctx.client.files_upload_v2(
-        channel=await _dm_channel(ctx),
-        file=data,
-        filename=f"arsrapport-{year}.{fmt}",
-        title=t("report.title", locale, year=year),
+    # Queries, disclosure control and rendering take seconds of CPU: in a process of its own,
+    # so the loop that acks clicks is not held (not even through the GIL).
+    data = await transaction_in_process(
+        runtime.db,
+        _produce_annual_report,
+        year,
+        fmt,
+        runtime.settings,
+        now,
+        f"person:{ctx.actor.person_id}",
+        ctx.actor.person_id,
+        locale,
     )
+    # Uploaded by the outbox after this commit, with its retries.
+    async with runtime.db.transaction() as session:
+        await steps.upload_file(
+            session,
+            runtime.settings,
+            target=ctx.actor.slack_user_id or ctx.reply.user_id,
+            content=data,
+            filename=f"arsrapport-{year}.{fmt}",
+            title=t("report.title", locale, year=year),
+            now=now,
+            person_id=ctx.actor.person_id,
+            source=f"report:{year}",
+        )
 
 
 @subcommand("followup", staff_only=True, aliases=("fulgtopp",))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.evaluator.proposals import proposals
+from bot.evaluator.proposals import count, proposals
 from bot.evaluator.results import evaluator_results
 from bot.people import Actor
 from bot.runtime import Runtime
@@ -24,11 +24,12 @@ async def waiting_proposals(runtime: Runtime, actor: Actor) -> Blocks:
     """Proposals waiting for a decision, each saying which pulse it would go into now."""
     async with runtime.db.session() as session:
         items = await proposals(session, now=runtime.clock.now(), states=["proposed"])
+        total = await count(session, states=["proposed"])
     lines = [
         ProposalLine(v.id, v.kind, v.text, v.choices, v.target.title if v.target else None)  # type: ignore[arg-type]
         for v in items[:MAX_PROPOSALS_SHOWN]
     ]
-    return build_proposals_home(lines, more=len(items) - len(lines), locale=actor.locale)
+    return build_proposals_home(lines, more=total - len(lines), locale=actor.locale)
 
 
 @home_section("evaluator.results", roles={"evaluator"}, order=5)

@@ -177,3 +177,40 @@ async def test_proposing_needs_the_pages_form_and_records_once(site: Any) -> Non
     # The hostile words are shown as words: no tag of theirs survives.
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+async def test_a_long_list_of_proposals_says_how_many_more(site: Any) -> None:
+    runtime, _, url = site
+    async with runtime.db.transaction() as s:
+        for i in range(203):
+            s.add(EvaluatorProposal(proposed_by=EVALUATOR, text=f"Spørsmål {i}", kind="scale5"))
+    async with aiohttp.ClientSession() as http, http.get(url) as resp:
+        html = await resp.text()
+    assert html.count("<li>Spørsmål ") == 200
+    assert "… og 3 til." in html
+
+
+async def test_a_proposal_can_name_the_session_it_is_for(site: Any) -> None:
+    runtime, _, url = site
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as resp:
+            html = await resp.text()
+        sessions = re.findall(r'<option value="(\d+)">Samling 2 \(Kull E\)', html)
+        assert len(sessions) == 1
+        data = {
+            **_form(html),
+            "text": "Hva tar du med deg?",
+            "kind": "text",
+            "session": sessions[0],
+        }
+        async with http.post(f"{url}/propose", data=data) as resp:
+            assert resp.status == 200
+        # A session that is not coming (or not a session at all) is refused; nothing recorded.
+        async with http.get(url) as resp:
+            again = _form(await resp.text())
+        bad = {**data, **again, "session": "999"}
+        async with http.post(f"{url}/propose", data=bad) as resp:
+            assert resp.status == 400
+            assert "Den samlingen finnes ikke" in await resp.text()
+    (row,) = await _proposals(runtime)
+    assert row.session_id == int(sessions[0]) and row.kind == "text"
