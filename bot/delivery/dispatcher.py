@@ -43,9 +43,6 @@ class ReadyHint(Protocol):
     def ready_in(self, target: str) -> float: ...
 
 
-# --- dispatching ---------------------------------------------------------------------------
-
-
 @dataclass
 class TickStats:
     """What one tick did."""

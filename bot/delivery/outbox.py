@@ -29,9 +29,6 @@ def held_note(transport: str, settings: Settings) -> str | None:
     return None
 
 
-# --- scheduling ----------------------------------------------------------------------------
-
-
 async def schedule(
     session: AsyncSession,
     *,

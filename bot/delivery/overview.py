@@ -10,8 +10,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import SendingPause
 from storage.queries import deliveries as q
 
-# --- what staff see ------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class DeliveryOverview:

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import t
+from bot.text import clean
 from storage.models import (
     EvaluatorProposal,
     ProgrammeSession,
@@ -73,7 +74,10 @@ def parse_choices(raw: str) -> list[str]:
 
 def validate(text: str, kind: str, choices: list[str]) -> tuple[str, str, list[str]]:
     """The cleaned proposal, or ProposalError with a message key."""
-    text = " ".join(text.split())
+    # Only words: no NUL (PostgreSQL refuses it), no control or bidi characters, none of the
+    # bot's own markers (adapters would read them as a reference or formatting).
+    text = " ".join(clean(text).split())
+    choices = [c for c in (" ".join(clean(c).split()) for c in choices) if c]
     if kind not in KINDS:
         raise ProposalError("evaluator.error.kind")
     if not text or len(text) > MAX_TEXT:
