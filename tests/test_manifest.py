@@ -31,6 +31,9 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "users_info": {"users:read"},
     "users_lookupByEmail": {"users:read.email"},
     "files_upload_v2": {"files:write"},
+    # The outbox's upload step (Slack's v2 upload in three calls).
+    "files_getUploadURLExternal": {"files:write"},
+    "files_completeUploadExternal": {"files:write"},
     # The archive reads a file a person shared in its modal (and downloads it): files:read.
     "files_info": {"files:read"},
     "views_open": set(),
@@ -47,9 +50,10 @@ FEATURE_SCOPES = {
 }
 
 CALL = re.compile(r"\.(" + "|".join(METHOD_SCOPES) + r")\(")
-# Methods named as strings, as in the Slack notifier's `_call("chat.postMessage", ...)`.
+# Methods named as strings, as in the Slack notifier's `_call("chat.postMessage", ...)` and
+# the channel steps' `_api("conversations.create", ...)`.
 NAMED = re.compile(
-    r"(?:_call|api_call)\(\s*[\"']((?:chat|conversations|users|views|files|auth)\.[a-zA-Z]+)[\"']"
+    r"(?:_call|_api|api_call)\(\s*[\"']((?:chat|conversations|users|views|files|auth)\.[a-zA-Z]+)[\"']"
 )
 
 
