@@ -590,3 +590,38 @@ async def test_an_anonymous_pulse_reminds_everybody_asked_by_email_too(world: Wo
         mails = world.sink.to(address)
         assert len(mails) == 2 and "Har du svart allerede, takk" in _text(mails[1])
     assert len(world.emulator.calls.calls("chat.postMessage", ok=True)) == 4
+
+
+async def test_control_characters_in_a_free_text_answer_cannot_break_the_pulse(
+    world: World,
+) -> None:
+    """Red team: a NUL byte (PostgreSQL text cannot hold one) and the bot's private-use markers
+    in the page's free-text field. Before the fix the NUL went into the sealed receipt and, at
+    close, made the release of every answer fail on PostgreSQL: one participant could stop a
+    pulse from closing. Now the words are cleaned like every other text, the answer counts."""
+    await _open(world)
+    link = _links(world.sink.to("cecilie@hol.kommune.no")[0])[0]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(link) as resp:
+            html = await resp.text()
+        form = _Form()
+        form.feed(html)
+        textarea = re.search(r'<textarea name="([^"]+)"', html)
+        assert textarea is not None
+        fields = dict(form.hidden)
+        fields[sorted(form.radios)[0]] = "4"
+        fields[textarea.group(1)] = "Mer\x00 tid til \ue002U1\ue003Kari\ue004 gruppearbeid\u202e"
+        async with http.post(
+            f"{world.bot_url}{form.action}", data=fields, headers={"Sec-Fetch-Site": "same-origin"}
+        ) as resp:
+            assert resp.status == 200, await resp.text()
+    world.clock.set(CLOSES)
+    await run_pulse_tick(world.runtime, CLOSES)
+    async with world.runtime.db.session() as s:
+        pulse_id = (await s.execute(select(PulseParticipation))).scalars().first().pulse_id
+        results = await pulse_results(s, pulse_id, settings=world.runtime.settings)
+        from storage.models import PulseAnswer
+
+        texts = [a.text for a in (await s.execute(select(PulseAnswer))).scalars() if a.text]
+    assert results is not None and results.figures.total_answered == 1
+    assert texts == ["Mer tid til U1Kari gruppearbeid"]  # the words stay, as words

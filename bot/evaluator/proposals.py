@@ -142,10 +142,16 @@ async def propose(
 
 
 async def _target(
-    session: AsyncSession, proposal: EvaluatorProposal, *, now: datetime, pulse_id: int | None
+    session: AsyncSession,
+    proposal: EvaluatorProposal,
+    *,
+    now: datetime,
+    pulse_id: int | None,
+    upcoming: list[Pulse] | None = None,
 ) -> Pulse | None:
     """Where the proposal goes if accepted now: a pulse nobody has been asked yet."""
-    upcoming = await q.upcoming_pulses(session=session, now=now)
+    if upcoming is None:
+        upcoming = await q.upcoming_pulses(session=session, now=now)
     wanted = pulse_id or proposal.pulse_id
     if wanted is not None:
         return next((p for p in upcoming if p.id == wanted), None)
@@ -279,6 +285,7 @@ async def proposals(
     sessions = await q.sessions_by_id(
         session=session, session_ids=[r.session_id for r in rows if r.session_id is not None]
     )
+    upcoming = await q.upcoming_pulses(session=session, now=now)  # once, not per proposal
     out = []
     for r in rows:
         assert r.id is not None
@@ -294,7 +301,7 @@ async def proposals(
             target = pulses.get(r.pulse_id or 0)
             position = question.position if question else None
         elif r.state == ProposalState.PROPOSED:
-            target = await _target(session, r, now=now, pulse_id=None)
+            target = await _target(session, r, now=now, pulse_id=None, upcoming=upcoming)
         out.append(
             ProposalView(
                 r.id,

@@ -29,7 +29,7 @@ from bot.pulses import (
     record_email_answers,
 )
 from bot.runtime import Runtime
-from bot.text import html_text, plain
+from bot.text import clean, html_text, plain
 from handlers.web.links import HEADERS, render_page
 
 logger = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def _parse_answers(
     for question in page.questions:
         qid = question.id or 0
         if question.kind == "text":
-            text = str(get(f"t.{qid}", "") or "").strip()
+            text = clean(str(get(f"t.{qid}", "") or "")).strip()
             if len(text) > MAX_TEXT:
                 return None
             if text:

@@ -146,3 +146,37 @@ async def test_withdrawn_and_reworded_words_leave_the_sqlite_index(
     assert b"kvartett" not in _fts_segments(db)
     await withdraw_item(db, store, item_id=item.id, doer=anne)
     assert b"xylofonkonsert" not in _fts_segments(db)
+
+
+async def test_a_pdf_whose_text_has_nul_and_markers_is_stored_and_found(
+    db: Database, settings: Settings, clock: FrozenClock, world: ArchiveWorld
+) -> None:
+    """A PDF's extracted text can hold NUL bytes (PostgreSQL text cannot: the upload failed with
+    a server error there) and other control characters."""
+    pdf = make_pdf(["Kapittel\x00 1: turnusplanlegging\x07 slutt"])
+    item = await add_item(
+        db,
+        store_for(settings),
+        settings,
+        submission=Submission(title="Turnus", summary="Om turnus.", visibility="all"),
+        doer=world.doer("staff"),
+        now=NOW,
+    )
+    assert item.id is not None
+    item = await add_item(
+        db,
+        store_for(settings),
+        settings,
+        submission=Submission(
+            title="Planlegging",
+            summary="Kort.",
+            visibility="all",
+            upload=Upload("plan.pdf", pdf),
+        ),
+        doer=world.doer("staff"),
+        now=NOW,
+    )
+    assert item.file_text is not None and "turnusplanlegging" in item.file_text
+    assert "\x00" not in item.file_text and "\x07" not in item.file_text
+    hits = await _as(db, world.emails["arne"], "turnusplanlegging")
+    assert [h[0] for h in hits] == [item.id]
