@@ -187,6 +187,19 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
         runtime.notifiers["email"] = EmailNotifier.from_settings(runtime.settings)
 
 
+REPORT_GRACE_SECONDS = 30.0
+
+
+async def finish_teams_reports() -> None:
+    """Let reports staff asked for in Teams finish and be sent (up to a grace period)."""
+    from handlers.teams.report import wait_for_reports
+
+    try:
+        await asyncio.wait_for(wait_for_reports(), timeout=REPORT_GRACE_SECONDS)
+    except TimeoutError:
+        logger.warning("Stopped while a report asked for in Teams was being made; ask again")
+
+
 def install_teams(runtime: Runtime, http: aiohttp.ClientSession) -> Any:
     """The Teams agent and notifier when Teams is on (credentials) or in dev mode."""
     from handlers.teams.app import build_app_installer, build_teams
@@ -432,6 +445,8 @@ async def serve(
         await stop.wait()
     finally:
         await stop_scheduler(scheduler)
+        if teams is not None:
+            await finish_teams_reports()
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()

@@ -1114,6 +1114,13 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Vil du endre et svar, åpner du lenken i e-posten på nytt fram til {when}.",
         "en": "To change an answer, open the link in the email again until {when}.",
     },
+    "pulse.page.invalid": {"nb": "Svaret kunne ikke brukes", "en": "The answer could not be used"},
+    "pulse.page.invalid_text": {
+        "nb": "Et av svarene er ikke et av valgene, så ingenting er registrert. Åpne lenken i "
+        "e-posten på nytt og velg blant knappene.",
+        "en": "One of the answers is not one of the choices, so nothing was recorded. Open the "
+        "link in the email again and choose among the buttons.",
+    },
     "pulse.page.tampered.title": {"nb": "Lenken virker ikke", "en": "This link does not work"},
     "pulse.page.tampered.text": {
         "nb": "Lenken er ufullstendig eller endret, så ingenting er registrert. Åpne lenken "
@@ -2175,8 +2182,8 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "en": "That pulse has already gone out or does not exist. Choose another.",
     },
     "evaluator.error.no_session": {
-        "nb": "Den samlingen finnes ikke.",
-        "en": "That session does not exist.",
+        "nb": "Den samlingen finnes ikke eller er allerede holdt. Velg en annen.",
+        "en": "That session does not exist or has already taken place. Choose another.",
     },
     "evaluator.error.no_proposal": {
         "nb": "Fant ikke forslag {id}. Ingenting er endret.",
@@ -2248,6 +2255,11 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nb": "Neste pulsmåling (staben velger)",
         "en": "The next pulse (staff choose)",
     },
+    "evaluator.page.propose.session": {
+        "nb": "Eller for samling (pulsmålingen etter den)",
+        "en": "Or for session (the pulse after it)",
+    },
+    "evaluator.page.propose.any_session": {"nb": "Ingen bestemt", "en": "None in particular"},
     "evaluator.page.propose.submit": {"nb": "Send forslaget", "en": "Send the proposal"},
     "evaluator.page.proposed": {
         "nb": "Takk! Forslaget er sendt til programstaben.",
@@ -2546,9 +2558,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "archive.modal.intro": {
         "nb": "Del prosjektoppgaven din eller annet materiale med andre studenter. Du velger "
         "selv hvem som ser det og om navnet ditt vises, og kan endre eller trekke det "
-        "tilbake når som helst.",
+        "tilbake når som helst. Skjuler du navnet, står det likevel der du har skrevet det "
+        "i selve filen (for eksempel på forsiden).",
         "en": "Share your project or other material with other students. You choose who sees "
-        "it and whether your name is shown, and can change or withdraw it at any time.",
+        "it and whether your name is shown, and can change or withdraw it at any time. If you "
+        "hide your name, it is still wherever you wrote it in the file itself (the cover page, "
+        "say).",
     },
     "archive.modal.intro_staff": {
         "nb": "Legg til en forelesning eller annet materiale fra programstaben.",

@@ -36,6 +36,7 @@ from bot.notifier import Button, OutgoingMessage, Section
 from bot.reach import bounced, channel_of
 from bot.settings import Settings
 from bot.suppression import suppress_groups
+from bot.text import clean
 from bot.timing import QuietHours, next_allowed
 from storage.models import PersonIdentity, Pulse, PulseQuestion
 from storage.queries import pulses as q
@@ -644,7 +645,9 @@ async def record_answer(
     questions = {x.id: x for x in await q.list_questions(session=session, pulse_id=pulse_id)}
     question = questions.get(question_id)
     if text is not None:
-        text = text.strip()
+        # No NUL (PostgreSQL cannot store it: the release at close would fail for everybody),
+        # control or bidi characters, nor the bot's markers.
+        text = clean(text).strip()
     if question is None or not _valid(question, value, text):
         return AnswerOutcome("invalid", t("pulse.answer.invalid", loc), pulse, question)
     participation = await q.get_participation(
@@ -860,6 +863,7 @@ async def record_email_answers(
     """
     locale = await q.locale_of(session=session, person_id=person_id) or "nb"
     questions = {x.id: x for x in await q.list_questions(session=session, pulse_id=pulse_id)}
+    answers = [(qid, v, clean(x).strip() if x is not None else None) for qid, v, x in answers]
     for qid, value, text in answers:
         question = questions.get(qid)
         if question is None or not _valid(question, value, text):

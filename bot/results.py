@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.export import csv_text
 from bot.messages import format_when, normalise_locale, t
 from bot.reach import ReachFigures, reach_figures, reach_line
-from bot.report import PulseFigures, protect_pulse, pulse_figures
+from bot.report import PulseFigures, protect_pulses, pulse_figures
 from bot.settings import Settings
 from bot.suppression import SUPPRESSED_MARK
 from storage.models import Pulse
@@ -85,6 +85,9 @@ async def pulse_results(
         return None
     k = settings.min_group_size
     figures = (await pulse_figures(session, [pulse_id], min_n=k))[pulse_id]
+    # The report's equation check too (issue 12): no small class's counts may follow from the
+    # shown classes, the cohort row, means and respondents — in live results as in the report.
+    await protect_pulses({pulse_id: figures}, min_n=k)
     class_names: dict[int, str] = {}
     if pulse.cohort_id is not None:
         class_names = {
@@ -278,9 +281,9 @@ async def evaluator_rows(
         opens_before=datetime(year + 1, 1, 1, tzinfo=UTC),
     )
     figures = await pulse_figures(session, [p.id for p in pulses], min_n=settings.min_group_size)
-    for pf in figures.values():
-        # The same equation check as the annual report: no small class's counts exact.
-        protect_pulse(pf, min_n=settings.min_group_size)
+    # The same equation check as the annual report (no small class's counts exact), solved in
+    # a worker thread.
+    await protect_pulses(figures, min_n=settings.min_group_size)
     classes = {c.id: c.name for c in await rq.list_classes(session=session, cohort_ids=list(names))}
     rows: list[tuple[object, ...]] = []
     for p in pulses:

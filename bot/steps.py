@@ -1,4 +1,4 @@
-"""Channel work as outbox steps: create, invite, kick and archive follow the commit deciding them.
+"""Channel work and file uploads as outbox steps: they follow the commit deciding them.
 
 The domain (`bot.networks`) decides in its transaction that a channel should exist, or that
 people should be in or out of it, and writes each decision as a delivery on the Slack transport
@@ -15,12 +15,19 @@ messages addressed so — also channel references in a message's text — wait u
 step has stored the channel id on the network (the predecessor's result, in the database), and
 fail with its reason if it failed. All steps of one network share that target, so one
 dispatcher chain takes them in the order they were decided.
+
+A file upload (a report, a chart, a data export asked for) is a step too: its bytes are stored
+beside the delivery (`outbox_file`) in the deciding transaction, read when the step runs and
+deleted once it is sent or has failed. An upload whose answer was lost may arrive twice, like a
+message (at most the ones in flight at a hard crash).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -39,7 +46,9 @@ CREATE = "channel_create"
 INVITE = "channel_invite"
 KICK = "channel_kick"
 ARCHIVE = "channel_archive"
-STEP_KINDS = frozenset({CREATE, INVITE, KICK, ARCHIVE})
+UPLOAD = "file_upload"
+CHANNEL_KINDS = frozenset({CREATE, INVITE, KICK, ARCHIVE})
+STEP_KINDS = CHANNEL_KINDS | {UPLOAD}
 # A step that waits for its channel looks again after this long (not counted as an attempt).
 WAIT_SECONDS = 2.0
 WAITING = "waiting"
@@ -245,6 +254,46 @@ async def archive(
     )
 
 
+async def upload_file(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    target: str,
+    content: bytes,
+    filename: str,
+    title: str,
+    now: datetime,
+    person_id: int | None = None,
+    source: str | None = None,
+    about_person_id: int | None = None,
+) -> bool:
+    """Decide that `content` is uploaded as `filename` to `target` (a person's DM or a channel).
+
+    `person_id`: who receives it; `about_person_id`: whose data it holds (a data export), so
+    erasing them deletes the waiting file.
+    """
+    if not settings.has_slack_credentials:
+        return False
+    file_id = await dq.add_outbox_file(
+        session=session,
+        filename=filename[:200],
+        content=content,
+        now=now,
+        person_id=about_person_id,
+    )
+    return await _enqueue(
+        session,
+        # Not the file's id: SQLite hands a deleted row's id out again.
+        key=f"file-upload:{uuid.uuid4().hex}",
+        kind=UPLOAD,
+        target=target,
+        step={"op": "upload", "file": file_id, "filename": filename, "title": title},
+        now=now,
+        person_id=person_id,
+        source=source,
+    )
+
+
 # --- performing (the dispatcher, after the commit) --------------------------------------------
 
 
@@ -285,9 +334,29 @@ def _substitute(value: Any, channels: dict[int, str]) -> Any:
     return value
 
 
-def names_networks(target: str, message: dict[str, Any]) -> bool:
-    """Does this delivery address a channel by its network (so it must be resolved)?"""
-    return bool(_network_ids(target, message))
+def _stored_step(message: dict[str, Any]) -> dict[str, Any] | None:
+    meta = message.get("meta")
+    step = meta.get("step") if isinstance(meta, dict) else None
+    return step if isinstance(step, dict) else None
+
+
+def needs_lookup(target: str, message: dict[str, Any]) -> bool:
+    """Must the dispatcher complete this delivery from the database before sending it?
+
+    True when it addresses a channel by its network, or uploads a stored file.
+    """
+    step = _stored_step(message)
+    return bool(step and step.get("op") == "upload") or bool(_network_ids(target, message))
+
+
+async def _with_file(session: AsyncSession, message: dict[str, Any]) -> dict[str, Any] | SendResult:
+    step = _stored_step(message) or {}
+    stored = await dq.get_outbox_file(session=session, file_id=int(step.get("file") or 0))
+    if stored is None:
+        return SendResult("failed", error="the file to upload is no longer stored")
+    # Only in memory, for the transport: the stored message never holds the bytes.
+    content = base64.b64encode(stored.content).decode()
+    return {**message, "meta": {**message["meta"], "step": {**step, "content": content}}}
 
 
 async def resolve(
@@ -299,11 +368,16 @@ async def resolve(
     "failed" one when its create step failed or was never decided. The create step itself
     is returned as it is: it is what makes the channel.
     """
+    step = _stored_step(message)
+    if step is not None and step.get("op") == "upload":
+        with_file = await _with_file(session, message)
+        if isinstance(with_file, SendResult):
+            return with_file
+        message = with_file
     ids = _network_ids(target, message)
     if not ids:
         return target, message
-    step = message.get("meta", {}).get("step") if isinstance(message.get("meta"), dict) else None
-    if isinstance(step, dict) and step.get("op") == "create":
+    if step is not None and step.get("op") == "create":
         return target, message
     channels: dict[int, str] = {}
     for network_id in sorted(ids):
@@ -358,7 +432,11 @@ async def perform(admin: ChannelAdmin, *, target: str, step: dict[str, Any]) -> 
 async def after_sent(
     session: AsyncSession, *, kind: str, target: str, message: dict[str, Any], ref: str | None
 ) -> None:
-    """Store what a done step made, in the transaction that records it: the channel id."""
+    """Store what a done step made, in the transaction that records it: the channel id (an
+    upload's bytes are deleted)."""
+    if kind == UPLOAD:
+        await forget_file(session, message=message)
+        return
     if kind != CREATE or not ref or not target.startswith(NETWORK_TARGET_PREFIX):
         return
     network = await nq.get_network(session=session, network_id=int(target.split(":", 1)[1]))
@@ -378,3 +456,10 @@ async def after_sent(
             klass.slack_channel_name = network.slack_channel_name
     session.add(network)
     await session.flush()
+
+
+async def forget_file(session: AsyncSession, *, message: dict[str, Any]) -> None:
+    """Delete an upload step's stored bytes (it was sent, or failed for good)."""
+    step = _stored_step(message)
+    if step is not None and step.get("op") == "upload" and step.get("file"):
+        await dq.delete_outbox_file(session=session, file_id=int(step["file"]))

@@ -186,7 +186,7 @@ async def _search(settings: Settings, words: str, as_email: str | None, limit: i
     for hit in found.hits:
         by = hit.owner or ("staff material" if hit.kind == "material" else "name not shown")
         extra = (
-            f"  file: {hit.file_name}"
+            f"  file: {hit.file_name or 'yes (name not shown)'}"
             if hit.has_file
             else (f"  link: {hit.url}" if hit.url else "")
         )

@@ -612,6 +612,24 @@ class Delivery(SQLModel, table=True):
     updated_at: datetime = ts(default_now=True)
 
 
+class OutboxFile(SQLModel, table=True):
+    """The bytes of a file an outbox step uploads (a report, a chart, a data export).
+
+    Written with the `file_upload` delivery that uploads it, in the transaction deciding it,
+    and deleted when that delivery is sent or has failed: kept only while the upload waits.
+    """
+
+    __tablename__ = "outbox_file"
+    # Ids never come back after a delete: a step names its file by id.
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: int | None = Field(default=None, primary_key=True)
+    filename: str = Field(max_length=200)
+    content: bytes = Field(sa_type=LargeBinary, nullable=False)
+    # Whose data the file holds (a data export), so erasing them deletes it; None for figures.
+    person_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
+    created_at: datetime = ts(default_now=True)
+
+
 class SendingPause(SQLModel, table=True):
     """Set when Slack says the token is bad: all Slack sending stops until staff resume it."""
 

@@ -10,12 +10,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
 
 from bot.clock import FrozenClock
 from bot.settings import Settings, get_settings
 from storage.db import Database
 from storage.migrate import upgrade
+
+# Property tests draw the same examples on every run (`make test`, CI): a failure is a bug that
+# reproduces, never a flake. Explore new examples with `pytest --hypothesis-profile=explore`
+# and add what it finds as an `@example`.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("COHORTBOT_HYPOTHESIS_PROFILE", "repeatable"))
 
 TEST_DATABASE = os.environ.get("COHORTBOT_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("COHORTBOT_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")

@@ -1,4 +1,4 @@
-"""Channel work as outbox steps, attacked over real HTTP: outbox -> Dispatcher -> emulator.
+"""Channel work and file uploads as outbox steps, attacked over real HTTP: outbox -> Dispatcher -> emulator.
 
 Each test names the promise it attacks: a rolled-back decision leaves nothing in Slack, a
 crash between steps resumes without duplicates, two dispatchers make one channel, and 429s
@@ -19,6 +19,7 @@ import pytest
 from sqlmodel import select
 
 from bot import networks as nw
+from bot import steps
 from bot.clock import FrozenClock
 from bot.delivery import Dispatcher, TickStats
 from bot.ratelimit import RateLimiter, RateLimits
@@ -28,7 +29,7 @@ from emulator.config import FaultConfig
 from emulator.state import WorkspaceState
 from handlers.slack.notifier import SlackNotifier, make_slack_client
 from storage.db import Database
-from storage.models import Delivery, DeliveryState, Network
+from storage.models import Delivery, DeliveryState, Network, OutboxFile
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 
 PEOPLE = [f"UP{n:08d}" for n in range(6)]
@@ -284,3 +285,88 @@ async def test_two_dispatchers_make_each_channel_once(
     assert sum(t.claimed for t in ticks) >= 6
     assert_made_once(emu, await slack_channels(emu, http))
     assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+
+
+# --- file uploads ----------------------------------------------------------------------------
+
+
+async def stored_files(db: Database) -> list[OutboxFile]:
+    async with db.session() as s:
+        return list((await s.exec(select(OutboxFile))).all())
+
+
+async def decide_upload(db: Database, settings: Settings, clock: FrozenClock, target: str) -> None:
+    async with db.transaction() as s:
+        await steps.upload_file(
+            s,
+            settings,
+            target=target,
+            content=b"period,value\n2026,5\n",
+            filename="arsrapport-2026.csv",
+            title="Årsrapport 2026",
+            now=clock.now(),
+        )
+
+
+async def test_a_rolled_back_upload_leaves_nothing_in_slack_or_the_database(
+    db: Database,
+    settings: Settings,
+    clock: FrozenClock,
+    emu: EmulatorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as s:
+            await steps.upload_file(
+                s,
+                settings,
+                target=PEOPLE[0],
+                content=b"x",
+                filename="a.csv",
+                title="A",
+                now=clock.now(),
+            )
+            raise RuntimeError("the report's transaction fails")
+    assert (await dispatcher(db, emu, http, clock, settings).tick()).claimed == 0
+    assert emu.state.files == {} and await stored_files(db) == []
+
+
+async def test_an_upload_survives_5xx_and_keeps_no_bytes_once_sent(
+    db: Database,
+    settings: Settings,
+    clock: FrozenClock,
+    emu: EmulatorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    await decide_upload(db, settings, clock, PEOPLE[0])
+    emu.emulator.set_faults(
+        FaultConfig(server_error_share=1.0, methods=frozenset({"files.getUploadURLExternal"}))
+    )
+    d = dispatcher(db, emu, http, clock, settings)
+    await d.tick()
+    [waiting] = await all_rows(db)
+    assert waiting.state == DeliveryState.PENDING and len(await stored_files(db)) == 1
+    emu.emulator.set_faults(FaultConfig())
+    await until_done(d, db, clock)
+    shared = [f for f in emu.state.files.values() if f.completed]
+    dm, _ = emu.state.open_im(PEOPLE[0])
+    assert [(f.name, f.content, f.channels) for f in shared] == [
+        ("arsrapport-2026.csv", b"period,value\n2026,5\n", [dm.id])
+    ]
+    [done] = await all_rows(db)
+    assert done.state == DeliveryState.SENT and "content" not in str(done.message)
+    assert await stored_files(db) == []  # the bytes are gone with the step
+
+
+async def test_a_refused_upload_fails_with_the_reason_and_keeps_no_bytes(
+    db: Database,
+    settings: Settings,
+    clock: FrozenClock,
+    emu: EmulatorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    await decide_upload(db, settings, clock, "CNOSUCHCHAN")
+    await until_done(dispatcher(db, emu, http, clock, settings), db, clock)
+    [failed] = await all_rows(db)
+    assert failed.state == DeliveryState.FAILED and "channel_not_found" in (failed.error or "")
+    assert await stored_files(db) == []

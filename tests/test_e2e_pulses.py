@@ -146,7 +146,10 @@ async def test_a_pulse_from_creation_to_report(settings: Settings) -> None:
         await ws.command("USTAFF", "report 2026 html")
 
         async def report_uploaded() -> bool:
-            return any(f.name == "arsrapport-2026.html" for f in ws.state.files.values())
+            await ws.dispatcher.tick()  # the upload is an outbox step after the commit
+            return any(
+                f.name == "arsrapport-2026.html" and f.completed for f in ws.state.files.values()
+            )
 
         await eventually(report_uploaded)
         html = next(f for f in ws.state.files.values() if f.name == "arsrapport-2026.html")

@@ -529,3 +529,99 @@ async def test_a_digest_the_server_defers_is_retried_whole_and_nothing_is_droppe
     mails = world.sink.to("cecilie@hol.kommune.no")
     assert len(mails) == 1 and "Ny sal" in _text(mails[0]) and "Frist fredag" in _text(mails[0])
     assert {r.state for r in (await _rows(world)).values()} == {"sent"}
+
+
+async def test_bad_links_and_bad_answers_get_a_clear_page_and_change_nothing(world: World) -> None:
+    await _open(world)
+    link = _links(world.sink.to("cecilie@hol.kommune.no")[0])[0]
+    token = link.split("/p/", 1)[1].split("?", 1)[0]
+    before = _snapshot(world)
+    async with aiohttp.ClientSession() as http:
+        tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+        async with http.get(f"{world.bot_url}/p/{tampered}") as resp:
+            assert resp.status == 400
+            page = await resp.text()
+            assert "Lenken virker ikke" in page and "This link does not work" in page
+        async with http.get(link) as resp:
+            form = _Form()
+            form.feed(await resp.text())
+        fields = dict(form.hidden)
+        fields[sorted(form.radios)[0]] = "9"  # not on a 1-5 scale
+        async with http.post(f"{world.bot_url}/p", data=fields) as resp:
+            assert resp.status == 400 and "ingenting er registrert" in await resp.text()
+        fields[sorted(form.radios)[0]] = "4"
+        fields["proof"] = "x" * 43  # a form the bot did not serve for this link
+        async with http.post(f"{world.bot_url}/p", data=fields) as resp:
+            assert resp.status == 400
+        fields = dict(form.hidden)
+        fields[sorted(form.radios)[0]] = "4"
+        async with http.post(
+            f"{world.bot_url}/p", data=fields, headers={"Sec-Fetch-Site": "cross-site"}
+        ) as resp:
+            assert resp.status == 403  # posted from another site
+    assert _snapshot(world) == before
+    # After the deadline the page says the pulse closed, and a late POST records nothing.
+    world.clock.set(CLOSES + timedelta(minutes=1))
+    await run_pulse_tick(world.runtime, CLOSES + timedelta(minutes=1))
+    closed = _snapshot(world)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(link) as resp:
+            assert resp.status == 410 and "Pulsen er stengt" in await resp.text()
+        async with http.post(f"{world.bot_url}/p", data=fields) as resp:
+            assert resp.status == 410
+    assert _snapshot(world) == closed
+
+
+async def test_an_anonymous_pulse_reminds_everybody_asked_by_email_too(world: World) -> None:
+    await _open(world)
+    await _answer_by_email(world, "cecilie@hol.kommune.no", value="4", choice="1")
+    from bot.timing import QuietHours, next_allowed
+
+    # Halfway is Friday 21:00 in Oslo: quiet hours hold the reminder to the next allowed moment.
+    halfway = OPENS + (CLOSES - OPENS) / 2
+    policy = QuietHours.from_settings(world.runtime.settings)
+    allowed = next_allowed(halfway, audience="participant", tz="Europe/Oslo", policy=policy)
+    for at in (halfway, allowed):
+        world.clock.set(at)
+        await run_pulse_tick(world.runtime, at)
+        await Dispatcher(world.runtime).tick()
+    # Cecilie answered, Dag did not: both are reminded, so the outbox tells nobody who answered.
+    for address in ("cecilie@hol.kommune.no", "dag@al.kommune.no"):
+        mails = world.sink.to(address)
+        assert len(mails) == 2 and "Har du svart allerede, takk" in _text(mails[1])
+    assert len(world.emulator.calls.calls("chat.postMessage", ok=True)) == 4
+
+
+async def test_control_characters_in_a_free_text_answer_cannot_break_the_pulse(
+    world: World,
+) -> None:
+    """Red team: a NUL byte (PostgreSQL text cannot hold one) and the bot's private-use markers
+    in the page's free-text field. Before the fix the NUL went into the sealed receipt and, at
+    close, made the release of every answer fail on PostgreSQL: one participant could stop a
+    pulse from closing. Now the words are cleaned like every other text, the answer counts."""
+    await _open(world)
+    link = _links(world.sink.to("cecilie@hol.kommune.no")[0])[0]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(link) as resp:
+            html = await resp.text()
+        form = _Form()
+        form.feed(html)
+        textarea = re.search(r'<textarea name="([^"]+)"', html)
+        assert textarea is not None
+        fields = dict(form.hidden)
+        fields[sorted(form.radios)[0]] = "4"
+        fields[textarea.group(1)] = "Mer\x00 tid til \ue002U1\ue003Kari\ue004 gruppearbeid\u202e"
+        async with http.post(
+            f"{world.bot_url}{form.action}", data=fields, headers={"Sec-Fetch-Site": "same-origin"}
+        ) as resp:
+            assert resp.status == 200, await resp.text()
+    world.clock.set(CLOSES)
+    await run_pulse_tick(world.runtime, CLOSES)
+    async with world.runtime.db.session() as s:
+        pulse_id = (await s.execute(select(PulseParticipation))).scalars().first().pulse_id
+        results = await pulse_results(s, pulse_id, settings=world.runtime.settings)
+        from storage.models import PulseAnswer
+
+        texts = [a.text for a in (await s.execute(select(PulseAnswer))).scalars() if a.text]
+    assert results is not None and results.figures.total_answered == 1
+    assert texts == ["Mer tid til U1Kari gruppearbeid"]  # the words stay, as words

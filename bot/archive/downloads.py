@@ -128,6 +128,9 @@ async def open_download(
                 detail={"person_id": item.owner_id, "file": True},
             )
         key, name, file_type = item.file_key, item.file_name or "file", item.file_type or ""
+        if item.owner_id not in (None, person_id) and not (item.show_name or viewer.is_staff):
+            # The name they gave the file often is their own name, which they chose to hide.
+            name = f"arkiv-{item_id}.{file_type or 'bin'}"
     try:
         data = await store.get(key)
     except StoreError as exc:

@@ -18,6 +18,8 @@ import re
 import zipfile
 from io import BytesIO
 
+from bot.text import clean
+
 MAX_PAGES = 500
 MAX_XML_BYTES = 50 * 1024 * 1024
 MAX_TEXT = 200_000
@@ -36,7 +38,8 @@ class ExtractError(ValueError):
 
 
 def _tidy(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    # clean(): a PDF's text can hold NUL (PostgreSQL text cannot), other controls and markers.
+    lines = (_SPACES.sub(" ", line).strip() for line in clean(text).splitlines())
     return "\n".join(line for line in lines if line)[:MAX_TEXT]
 
 

@@ -310,6 +310,7 @@ async def change_item(
         item.updated_at = now
         await q.save_item(session=session, item=item)
         await reindex(session, item)
+        await q.compact_index(session=session)  # the old wording leaves the index's segments
         if doer.is_staff and item.owner_id != doer.person_id:
             await audit.record(
                 session,
@@ -328,6 +329,9 @@ async def withdraw_item(db: Database, store: FileStore, *, item_id: int, doer: D
         item = await _editable(session, item_id, doer)
         title, key, owner_id = item.title, item.file_key, item.owner_id
         await q.delete_item(session=session, item=item)
+        # FTS5 keeps a deleted row's terms in its segments until a merge: merge now, so a
+        # withdrawn item's words do not stay in the database file.
+        await q.compact_index(session=session)
         if doer.is_staff and owner_id != doer.person_id:
             await audit.record(
                 session,

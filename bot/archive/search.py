@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit
+from bot.archive.index import hide_name, name_words
 from bot.archive.stemming import query_stems, stem, words_of
 from bot.archive.stopwords import STOPWORDS
 from bot.messages import t
@@ -128,18 +129,26 @@ async def _hits(
         assert item.id is not None
         mine = viewer.person_id is not None and item.owner_id == viewer.person_id
         shown = item.owner_id is not None and (item.show_name or viewer.is_staff or mine)
+        # A name the owner hid is masked in the snippet (their file's text often has it) and
+        # the file's own name (often "Firstname_Lastname.pdf") is not shown.
+        hidden = (
+            name_words(names.get(item.owner_id))
+            if item.owner_id is not None and not shown
+            else frozenset()
+        )
+        text = snippet(item, words) if words else snippet(item, "")
         hits.append(
             Hit(
                 id=item.id,
                 kind=item.kind,
                 title=item.title,
-                snippet=snippet(item, words) if words else snippet(item, ""),
+                snippet=hide_name(text, hidden),
                 keywords=tuple(item.keywords or ()),
                 owner=names.get(item.owner_id or 0) if shown else None,
                 name_hidden_from_others=item.owner_id is not None and not item.show_name,
                 visibility=item.visibility,
                 has_file=item.file_key is not None,
-                file_name=item.file_name,
+                file_name=item.file_name if shown or item.owner_id is None else None,
                 url=item.url,
                 mine=mine,
             )

@@ -17,7 +17,14 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import t
-from storage.models import EvaluatorProposal, ProposalState, Pulse, PulseQuestion
+from bot.text import clean
+from storage.models import (
+    EvaluatorProposal,
+    ProgrammeSession,
+    ProposalState,
+    Pulse,
+    PulseQuestion,
+)
 from storage.queries import evaluator as q
 from storage.queries.people import record_audit
 
@@ -67,7 +74,10 @@ def parse_choices(raw: str) -> list[str]:
 
 def validate(text: str, kind: str, choices: list[str]) -> tuple[str, str, list[str]]:
     """The cleaned proposal, or ProposalError with a message key."""
-    text = " ".join(text.split())
+    # Only words: no NUL (PostgreSQL refuses it), no control or bidi characters, none of the
+    # bot's own markers (adapters would read them as a reference or formatting).
+    text = " ".join(clean(text).split())
+    choices = [c for c in (" ".join(clean(c).split()) for c in choices) if c]
     if kind not in KINDS:
         raise ProposalError("evaluator.error.kind")
     if not text or len(text) > MAX_TEXT:
@@ -104,10 +114,10 @@ async def propose(
         upcoming = {p.id for p in await q.upcoming_pulses(session=session, now=now)}
         if pulse_id not in upcoming:
             raise ProposalError("evaluator.error.pulse_closed")
-    if session_id is not None and not await q.sessions_by_id(
-        session=session, session_ids=[session_id]
-    ):
-        raise ProposalError("evaluator.error.no_session")
+    if session_id is not None:
+        coming = {s.id for s, _ in await q.upcoming_sessions(session=session, now=now)}
+        if session_id not in coming:
+            raise ProposalError("evaluator.error.no_session")
     row = await q.add_proposal(
         session=session,
         row=EvaluatorProposal(
@@ -132,10 +142,16 @@ async def propose(
 
 
 async def _target(
-    session: AsyncSession, proposal: EvaluatorProposal, *, now: datetime, pulse_id: int | None
+    session: AsyncSession,
+    proposal: EvaluatorProposal,
+    *,
+    now: datetime,
+    pulse_id: int | None,
+    upcoming: list[Pulse] | None = None,
 ) -> Pulse | None:
     """Where the proposal goes if accepted now: a pulse nobody has been asked yet."""
-    upcoming = await q.upcoming_pulses(session=session, now=now)
+    if upcoming is None:
+        upcoming = await q.upcoming_pulses(session=session, now=now)
     wanted = pulse_id or proposal.pulse_id
     if wanted is not None:
         return next((p for p in upcoming if p.id == wanted), None)
@@ -269,6 +285,7 @@ async def proposals(
     sessions = await q.sessions_by_id(
         session=session, session_ids=[r.session_id for r in rows if r.session_id is not None]
     )
+    upcoming = await q.upcoming_pulses(session=session, now=now)  # once, not per proposal
     out = []
     for r in rows:
         assert r.id is not None
@@ -284,7 +301,7 @@ async def proposals(
             target = pulses.get(r.pulse_id or 0)
             position = question.position if question else None
         elif r.state == ProposalState.PROPOSED:
-            target = await _target(session, r, now=now, pulse_id=None)
+            target = await _target(session, r, now=now, pulse_id=None, upcoming=upcoming)
         out.append(
             ProposalView(
                 r.id,
@@ -306,6 +323,13 @@ async def proposals(
 async def count(session: AsyncSession, *, states: list[str] | None = None) -> int:
     """How many proposals there are (in these states): `proposals` lists at most 200."""
     return await q.count_proposals(session=session, states=states)
+
+
+async def upcoming_sessions(
+    session: AsyncSession, *, now: datetime
+) -> list[tuple[ProgrammeSession, str]]:
+    """The sessions a proposal can name (still to come), with their cohort's name."""
+    return await q.upcoming_sessions(session=session, now=now)
 
 
 async def upcoming_pulses(session: AsyncSession, *, now: datetime) -> list[Pulse]:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import t
-from bot.report import protect_pulse, pulse_figures
+from bot.report import protect_pulses, pulse_figures
 from bot.report.numbers import format_number
 from bot.settings import Settings
 from bot.suppression import SUPPRESSED_MARK
@@ -86,8 +86,7 @@ async def evaluator_results(
     pulses = await q.closed_pulses(session=session, opens_from=since)
     k = settings.min_group_size
     figures = await pulse_figures(session, [p.id for p in pulses if p.id is not None], min_n=k)
-    for pf in figures.values():
-        protect_pulse(pf, min_n=k)
+    await protect_pulses(figures, min_n=k)  # equation solving: in a worker thread
     cohort_ids = sorted({p.cohort_id for p in pulses if p.cohort_id is not None})
     classes = {c.id: c.name for c in await rq.list_classes(session=session, cohort_ids=cohort_ids)}
     cohorts: dict[int, str] = {}

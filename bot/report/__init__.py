@@ -45,6 +45,7 @@ from bot.report.pulses import (
     PulseFigures,
     QuestionFigures,
     protect_pulse,
+    protect_pulses,
     protect_question,
     pulse_figures,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "produce_annual_report",
     "produce_final_report",
     "protect_pulse",
+    "protect_pulses",
     "protect_question",
     "pulse_figures",
 ]

@@ -8,6 +8,7 @@ retries, so slack_sdk's own retry handlers are switched off for this client.
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
@@ -119,6 +120,8 @@ class SlackNotifier:
 
     async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:
         step = step_of(message)
+        if step is not None and step.get("op") == "upload":
+            return await self._upload(target, step)
         if step is not None:
             # Channel work decided in a committed transaction (create, invite, kick, archive).
             return await perform(self.channels, target=target, step=step)
@@ -156,6 +159,53 @@ class SlackNotifier:
                     "retry", error=f"connection: {type(exc).__name__}", maybe_sent=True
                 )
             return SendResult("sent", ref=str(response.get("ts") or ""))
+
+    async def _upload(self, target: str, step: dict[str, Any]) -> SendResult:
+        """Upload a stored file (Slack's v2 upload: URL, bytes, complete) to a DM or channel."""
+        try:
+            content = base64.b64decode(str(step["content"]))
+            filename = str(step["filename"])
+        except (KeyError, ValueError, TypeError):
+            return SendResult("failed", error="the stored upload is malformed")
+        try:
+            channel = target
+            if target[:1] in ("U", "W"):  # a person: their DM with the bot
+                opened = await self._call("conversations.open", None, {"users": target})
+                channel = str(opened["channel"]["id"])
+            slot = await self._call(
+                "files.getUploadURLExternal", None, {"filename": filename, "length": len(content)}
+            )
+            await self._put(str(slot["upload_url"]), content, filename)
+            done = await self._call(
+                "files.completeUploadExternal",
+                None,
+                {
+                    "files": [{"id": str(slot["file_id"]), "title": str(step.get("title") or "")}],
+                    "channel_id": channel,
+                },
+            )
+        except SlackApiError as exc:
+            result = await self._on_error(exc, target, joined=True)
+            return result if isinstance(result, SendResult) else SendResult("retry")
+        except (TimeoutError, aiohttp.ClientError, SlackClientError, OSError) as exc:
+            # The bytes may have been shared before the answer was lost.
+            return SendResult("retry", error=f"connection: {type(exc).__name__}", maybe_sent=True)
+        except (KeyError, TypeError):
+            return SendResult("retry", error="files: unexpected answer")
+        files = done.get("files") or [{}]
+        return SendResult("sent", ref=str(files[0].get("id") or slot["file_id"]))
+
+    async def _put(self, url: str, content: bytes, filename: str) -> None:
+        """Send the bytes to the upload URL Slack gave (not a Web API method: no tier)."""
+        form = aiohttp.FormData()
+        form.add_field("file", content, filename=filename)
+        session = self.client.session
+        if session is None:
+            async with aiohttp.ClientSession() as own, own.post(url, data=form) as response:
+                response.raise_for_status()
+            return
+        async with session.post(url, data=form) as response:
+            response.raise_for_status()
 
     async def _open_group(self, members: list[str]) -> str | SendResult:
         """The group DM's channel id, or the outcome to record when Slack would not open it."""

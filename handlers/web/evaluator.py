@@ -27,6 +27,7 @@ from bot.evaluator.proposals import (
     proposals,
     propose,
     upcoming_pulses,
+    upcoming_sessions,
 )
 from bot.evaluator.results import EvaluatorResults, evaluator_results
 from bot.links import form_proof, new_nonce, verify_form
@@ -161,7 +162,13 @@ def _proposals_html(items: list[ProposalView], locale: str) -> str:
 
 
 def _form_html(
-    *, token: str, nonce: str, proof: str, pulses: list[tuple[int, str]], locale: str
+    *,
+    token: str,
+    nonce: str,
+    proof: str,
+    pulses: list[tuple[int, str]],
+    sessions: list[tuple[int, str]],
+    locale: str,
 ) -> str:
     kinds = "".join(
         f'<option value="{k}">{html_text(t(f"evaluator.kind.{k}", locale))}</option>' for k in KINDS
@@ -169,6 +176,12 @@ def _form_html(
     options = f'<option value="">{html_text(t("evaluator.page.propose.any", locale))}</option>'
     options += "".join(
         f'<option value="{pid}">{html_text(label)}</option>' for pid, label in pulses
+    )
+    session_options = (
+        f'<option value="">{html_text(t("evaluator.page.propose.any_session", locale))}</option>'
+    )
+    session_options += "".join(
+        f'<option value="{sid}">{html_text(label)}</option>' for sid, label in sessions
     )
     return (
         f"<h2>{html_text(t('evaluator.page.propose', locale))}</h2>"
@@ -183,6 +196,8 @@ def _form_html(
         '<textarea id="choices" name="choices" rows="4"></textarea>'
         f'<label for="pulse">{html_text(t("evaluator.page.propose.pulse", locale))}</label>'
         f'<select id="pulse" name="pulse">{options}</select>'
+        f'<label for="session">{html_text(t("evaluator.page.propose.session", locale))}</label>'
+        f'<select id="session" name="session">{session_options}</select>'
         f'<button type="submit">{html_text(t("evaluator.page.propose.submit", locale))}</button>'
         "</form>"
     )
@@ -212,6 +227,7 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
             items = await proposals(session, now=now)
             total = await count(session)
             upcoming = await upcoming_pulses(session, now=now)
+            sessions = await upcoming_sessions(session, now=now)
         logger.info("Evaluator page shown (link %d)", access.link_id)
         nonce = new_nonce()
         proof = form_proof(key=runtime.settings.signing_key, token=token, nonce=nonce)
@@ -239,7 +255,19 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
             for p in upcoming
             if p.id is not None
         ]
-        body += _form_html(token=token, nonce=nonce, proof=proof, pulses=choices, locale=locale)
+        session_choices = [
+            (s.id, f"{s.title} ({cohort}) – {plain(format_when(s.starts_at, locale))}")
+            for s, cohort in sessions
+            if s.id is not None
+        ]
+        body += _form_html(
+            token=token,
+            nonce=nonce,
+            proof=proof,
+            pulses=choices,
+            sessions=session_choices,
+            locale=locale,
+        )
         return _respond(
             200, page(locale=locale, title=t("evaluator.page.title", locale), body=body)
         )
@@ -291,6 +319,7 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
         ):
             return _denied("stale")
         raw_pulse = str(form.get("pulse", "")).strip()
+        raw_session = str(form.get("session", "")).strip()
         back = f'<p><a href="/e/{html_text(token)}?lang={locale}">{html_text(t("evaluator.page.back", locale))}</a></p>'
         title = t("evaluator.page.propose", locale)
         try:
@@ -302,7 +331,7 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
                     kind=str(form.get("kind", ""))[:16],
                     choices=parse_choices(str(form.get("choices", ""))[:2000]),
                     pulse_id=int(raw_pulse) if raw_pulse.isdigit() else None,
-                    session_id=None,
+                    session_id=int(raw_session) if raw_session.isdigit() else None,
                     nonce=nonce,
                     now=runtime.clock.now(),
                 )

@@ -29,7 +29,7 @@ from bot.pulses import (
     record_email_answers,
 )
 from bot.runtime import Runtime
-from bot.text import html_text, plain
+from bot.text import clean, html_text, plain
 from handlers.web.links import HEADERS, render_page
 
 logger = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def _parse_answers(
     for question in page.questions:
         qid = question.id or 0
         if question.kind == "text":
-            text = str(get(f"t.{qid}", "") or "").strip()
+            text = clean(str(get(f"t.{qid}", "") or "")).strip()
             if len(text) > MAX_TEXT:
                 return None
             if text:
@@ -218,6 +218,7 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
         if answers is None:
             return _error("stale")
         loc = page.locale
+        status = 200
         if not answers:
             paragraphs = [t("pulse.page.nothing", loc)]
         else:
@@ -232,11 +233,18 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
                 )
             refused = [o for o in outcomes if not o.accepted]
             paragraphs = [(refused[0] if refused else outcomes[-1]).message]
+            if any(o.status == "invalid" for o in refused):
+                status = 400  # an answer out of range: nothing was recorded
         when = format_when(page.pulse.closes_at, loc)
         paragraphs += [t("pulse.page.again", loc, when=when), t("nudge.page.close", loc)]
-        title = t("pulse.page.title", loc)
+        title = t("pulse.page.title" if status == 200 else "pulse.page.invalid", loc)
+        if status != 200:
+            paragraphs = [t("pulse.page.invalid_text", loc), *paragraphs[1:]]
         return _page(
-            200, locale=loc, title=title, paragraphs=[plain(p).replace("*", "") for p in paragraphs]
+            status,
+            locale=loc,
+            title=title,
+            paragraphs=[plain(p).replace("*", "") for p in paragraphs],
         )
 
     web_app.router.add_get("/p/{token}", show, allow_head=True)

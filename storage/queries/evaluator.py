@@ -173,6 +173,19 @@ async def upcoming_pulses(*, session: AsyncSession, now: datetime) -> list[Pulse
     return list((await session.execute(stmt)).scalars())
 
 
+async def upcoming_sessions(
+    *, session: AsyncSession, now: datetime
+) -> list[tuple[ProgrammeSession, str]]:
+    """(session, cohort name) of sessions still to come in cohorts not completed, soonest first."""
+    stmt = (
+        select(ProgrammeSession, col(Cohort.name))
+        .join(Cohort, col(Cohort.id) == col(ProgrammeSession.cohort_id))
+        .where(col(ProgrammeSession.starts_at) > now, col(Cohort.status) != CohortStatus.COMPLETED)
+        .order_by(col(ProgrammeSession.starts_at), col(ProgrammeSession.id))
+    )
+    return [(row[0], str(row[1])) for row in (await session.execute(stmt)).all()]
+
+
 async def pulse_opened(*, session: AsyncSession, pulse_id: int) -> bool:
     """Whether anyone has been asked the pulse already (its questions are then fixed)."""
     stmt = select(exists().where(col(PulseParticipation.pulse_id) == pulse_id))

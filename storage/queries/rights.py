@@ -11,6 +11,7 @@ every table (`scrub_identifiers`), so other people's messages that name them los
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -73,6 +74,8 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("match_checkin", "person_id", "matching", "delete"),
     PersonColumn("broadcast", "created_by_id", "staff_actions", "null"),
     PersonColumn("delivery", "person_id", "messages", "delete"),
+    # A data export about them waiting for its upload step (deleted once it is sent).
+    PersonColumn("outbox_file", "person_id", "messages", "delete"),
     PersonColumn("audit_event", "actor_id", "audit", "pseudonymise"),
     PersonColumn("risk_case", "person_id", "risk_cases", "delete"),
     PersonColumn("risk_case", "followed_up_by_id", "staff_actions", "null"),
@@ -140,6 +143,8 @@ def jsonable(value: Any) -> Any:
     """A column value as JSON: times in ISO 8601 (UTC), everything else as it is."""
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

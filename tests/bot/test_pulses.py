@@ -468,3 +468,50 @@ async def test_released_answers_keep_no_insertion_order(db: Database, settings: 
         else:
             rows = (await s.execute(text("SELECT xmin::text, cmin::text FROM pulse_answer"))).all()
             assert len(rows) == 6 and len(set(rows)) == 1
+
+
+async def test_live_results_use_the_reports_equation_check_too(
+    db: Database, settings: Settings
+) -> None:
+    """Two small classes (2 and 3) who all answered "4" beside a big class: hiding the two
+    classes alone lets the cohort row minus the big class give both away exactly. Live results
+    (`/cohort results`, `report pulse`) hide the cohort row or the big class too, as the
+    annual report does."""
+    async with db.transaction() as s:
+        cohort = await create_cohort(s, name="Kull 2026")
+        groups = {}
+        for name, size in (("Små A", 2), ("Små B", 3), ("Stor", 10)):
+            cls = await create_class(s, cohort=cohort, name=name)
+            groups[name] = []
+            for i in range(size):
+                p = await create_person(s, slack_user_id=f"U{name[-1]}{i:04d}")
+                await enrol(s, person=p, cohort=cohort, cls=cls)
+                groups[name].append(p)
+        pulse = await create_pulse(
+            s,
+            title="Etter samling 2",
+            questions=[QuestionSpec("scale5", "Hvor nyttig var samlingen?")],
+            cohort_id=cohort.id,
+            opens_at=OPENS,
+            closes_at=OPENS + timedelta(days=7),
+            now=OPENS - timedelta(hours=1),
+            anonymous=False,
+        )
+    async with db.transaction() as s:
+        await tick(s, now=OPENS, settings=settings)
+    async with db.session() as s:
+        from storage.queries.pulses import list_questions
+
+        [q1] = await list_questions(session=s, pulse_id=pulse.id)
+    for name, people in groups.items():
+        for i, p in enumerate(people):
+            value = 4 if name != "Stor" else 1 + i % 5
+            await answer(db, settings, pulse.id, p.id, q1.id, value)
+    async with db.session() as s:
+        results = await pulse_results(s, pulse.id, settings=settings)
+    assert results is not None
+    [qf] = results.figures.questions
+    small = [g for g in qf.groups.values() if 0 < g.n < 5]
+    assert len(small) == 2 and all(g.hidden for g in small)
+    big = next(g for g in qf.groups.values() if g.n == 10)
+    assert qf.total.hidden or big.hidden

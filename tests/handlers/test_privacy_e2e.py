@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from bot.clock import FrozenClock
 from bot.settings import Settings
 from emulator.state import WorkspaceState
-from storage.models import AuditEvent, Person
+from storage.models import AuditEvent, Delivery, OutboxFile, Person
 from tests.utils.factories import create_cohort, enrol
 from tests.utils.workspace import Workspace, eventually, running_workspace
 
@@ -74,6 +74,7 @@ async def test_mydata_sends_the_persons_own_copy_as_a_file_in_their_dm(ws: Works
     assert "sendt til deg som fil" in reply.text
 
     async def uploaded() -> bool:
+        await ws.dispatcher.tick()  # the upload is an outbox step after the export's commit
         return bool(_files(ws, "UKARI"))
 
     await eventually(uploaded, within=15)
@@ -82,6 +83,11 @@ async def test_mydata_sends_the_persons_own_copy_as_a_file_in_their_dm(ws: Works
     assert data["person"]["email"] == "kari@bergen.kommune.no"
     assert data["data_classes"]["directory_profile"]["bio"] == "Leder i Fana"
     assert file.name.endswith(".json")  # type: ignore[attr-defined]
+    # Sent: the outbox keeps no copy of the export.
+    async with ws.runtime.db.session() as session:
+        assert (await session.exec(select(OutboxFile))).all() == []
+        [step] = (await session.exec(select(Delivery).where(Delivery.kind == "file_upload"))).all()
+    assert step.state == "sent" and "content" not in json.dumps(step.message)
 
 
 async def test_staff_export_goes_to_the_staff_member_and_is_audited(ws: Workspace) -> None:
@@ -89,6 +95,7 @@ async def test_staff_export_goes_to_the_staff_member_and_is_audited(ws: Workspac
     assert "Uttaket er logget" in reply.text
 
     async def uploaded() -> bool:
+        await ws.dispatcher.tick()
         return bool(_files(ws, "USTAFF"))
 
     await eventually(uploaded, within=15)

@@ -140,7 +140,11 @@ async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
     assert await bot.command(STAFF, "report 2026 csv") == 200
 
     async def delivered() -> bool:
-        names = sorted(f.name for f in bot.emu.state.files.values())
+        await bot.dispatch()  # uploads are outbox steps after each command's commit
+        files = list(bot.emu.state.files.values())
+        if not all(f.completed for f in files):  # the name exists before the bytes are uploaded
+            return False
+        names = sorted(f.name for f in files)
         return (
             names == ["arsrapport-2026.csv", "puls-" + names[1].split("-", 1)[1]]
             if len(names) == 2

@@ -34,6 +34,7 @@ from storage.models import (
     MatchRound,
     Network,
     NetworkMembership,
+    OutboxFile,
     PersonIdentity,
     ProcessedEvent,
     PulseAnswer,
@@ -269,6 +270,12 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
             created_at=START,
             expires_at=START,
             created_by="cli",
+        )
+    )
+    # Kari's data export, waiting for its upload step to the staff member who asked.
+    session.add(
+        OutboxFile(
+            filename="cohortbot-data-kari.json", content=b"{}", person_id=kari.id, created_at=START
         )
     )
     session.add(

@@ -8,7 +8,7 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import networks
+from bot import networks, steps
 from bot.messages import t
 from bot.privacy import privacy_notice
 from bot.rights import UnknownPerson, export_filename, export_json, export_person
@@ -19,11 +19,6 @@ from handlers.slack.commands.registry import CommandContext, subcommand
 logger = logging.getLogger(__name__)
 
 
-async def _dm_channel(ctx: CommandContext) -> str:
-    opened = await ctx.client.conversations_open(users=ctx.actor.slack_user_id or ctx.reply.user_id)
-    return str((opened.get("channel") or {}).get("id") or ctx.reply.user_id)
-
-
 @subcommand("privacy", needs_person=False, aliases=("personvern",))
 async def privacy_command(ctx: CommandContext) -> None:
     notice = privacy_notice(ctx.runtime.settings, ctx.actor.locale)
@@ -31,7 +26,11 @@ async def privacy_command(ctx: CommandContext) -> None:
 
 
 async def _send_export(ctx: CommandContext, email: str, title: str) -> bool:
-    """Export `email`'s data as the asking person and upload it to their DM; False if unknown."""
+    """Export `email`'s data as the asking person and upload it to their DM; False if unknown.
+
+    The upload is an outbox step decided with the export (its audit entry), so it goes once
+    the export is committed, with the outbox's retries.
+    """
     runtime, actor = ctx.runtime, ctx.actor
     now = runtime.clock.now()
     try:
@@ -43,14 +42,20 @@ async def _send_export(ctx: CommandContext, email: str, title: str) -> bool:
                 actor=f"person:{actor.person_id}",
                 actor_id=actor.person_id,
             )
+            await steps.upload_file(
+                session,
+                runtime.settings,
+                target=actor.slack_user_id or ctx.reply.user_id,
+                content=export_json(data),
+                filename=export_filename(data, now=now),
+                title=title,
+                now=now,
+                person_id=actor.person_id,
+                source="export",
+                about_person_id=data["person"]["id"],
+            )
     except UnknownPerson:
         return False
-    await ctx.client.files_upload_v2(
-        channel=await _dm_channel(ctx),
-        file=export_json(data),
-        filename=export_filename(data, now=now),
-        title=title,
-    )
     return True
 
 

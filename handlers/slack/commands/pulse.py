@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import audit
+from bot import audit, steps
 from bot.messages import esc, t
 from bot.pulses import audience_options, find_pulse, recent_pulses
 from bot.report import REPORT_FORMATS, produce_annual_report
@@ -35,11 +35,6 @@ async def pulse_command(ctx: CommandContext) -> None:
         trigger_id=ctx.trigger_id,
         view=build_pulse_modal(locale=ctx.actor.locale, audiences=audiences, cohort_id=cohort_id),
     )
-
-
-async def _dm_channel(ctx: CommandContext) -> str:
-    opened = await ctx.client.conversations_open(users=ctx.actor.slack_user_id or ctx.reply.user_id)
-    return str((opened.get("channel") or {}).get("id") or ctx.reply.user_id)
 
 
 async def _which_pulse(ctx: CommandContext, ref: str) -> str:
@@ -84,15 +79,24 @@ async def results_command(ctx: CommandContext) -> None:
         results_text(results, locale=locale), build_results_blocks(results, locale=locale)
     )
     try:
-        await ctx.client.files_upload_v2(
-            channel=await _dm_channel(ctx),
-            # matplotlib is CPU work: off the event loop, so other clicks are acked meanwhile.
-            file=await asyncio.to_thread(results_chart_png, results, locale=locale),
+        # matplotlib is CPU work: off the event loop, so other clicks are acked meanwhile.
+        chart = await asyncio.to_thread(results_chart_png, results, locale=locale)
+    except Exception:
+        logger.exception("Failed to draw the results chart for pulse %s", results.pulse.id)
+        return
+    # The upload is an outbox step: it goes after this commit, with the outbox's retries.
+    async with runtime.db.transaction() as session:
+        await steps.upload_file(
+            session,
+            runtime.settings,
+            target=ctx.actor.slack_user_id or ctx.reply.user_id,
+            content=chart,
             filename=f"puls-{results.pulse.key}.png",
             title=t("pulse.results.title", locale, title=results.pulse.title),
+            now=runtime.clock.now(),
+            person_id=ctx.actor.person_id,
+            source=f"pulse:{results.pulse.id}",
         )
-    except Exception:
-        logger.exception("Failed to upload the results chart for pulse %s", results.pulse.id)
 
 
 async def _produce_annual_report(
@@ -130,7 +134,6 @@ async def report_command(ctx: CommandContext) -> None:
             year = int(word)
         elif word.lower() in REPORT_FORMATS:
             fmt = word.lower()
-
     # Queries, disclosure control and rendering take seconds of CPU: in a process of its own,
     # so the loop that acks clicks is not held (not even through the GIL).
     data = await transaction_in_process(
@@ -144,12 +147,19 @@ async def report_command(ctx: CommandContext) -> None:
         ctx.actor.person_id,
         locale,
     )
-    await ctx.client.files_upload_v2(
-        channel=await _dm_channel(ctx),
-        file=data,
-        filename=f"arsrapport-{year}.{fmt}",
-        title=t("report.title", locale, year=year),
-    )
+    # Uploaded by the outbox after this commit, with its retries.
+    async with runtime.db.transaction() as session:
+        await steps.upload_file(
+            session,
+            runtime.settings,
+            target=ctx.actor.slack_user_id or ctx.reply.user_id,
+            content=data,
+            filename=f"arsrapport-{year}.{fmt}",
+            title=t("report.title", locale, year=year),
+            now=now,
+            person_id=ctx.actor.person_id,
+            source=f"report:{year}",
+        )
 
 
 @subcommand("followup", staff_only=True, aliases=("fulgtopp",))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 17:01:47.380362
+Create Date: 2026-12-01 17:49:23.650450
 """
 
 from collections.abc import Sequence
@@ -235,6 +235,20 @@ def upgrade() -> None:
             batch_op.f("ix_match_block_blocked_person_id"), ["blocked_person_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_match_block_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
+        "outbox_file",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
+    )
+    with op.batch_alter_table("outbox_file", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_file_person_id"), ["person_id"], unique=False)
 
     op.create_table(
         "person_identity",
@@ -904,6 +918,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_person_identity_aad_object_id"))
 
     op.drop_table("person_identity")
+    with op.batch_alter_table("outbox_file", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_file_person_id"))
+
+    op.drop_table("outbox_file")
     with op.batch_alter_table("match_block", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_match_block_person_id"))
         batch_op.drop_index(batch_op.f("ix_match_block_blocked_person_id"))

@@ -84,3 +84,20 @@ async def test_report_in_english_defaults_to_html_and_participants_are_refused(
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/html")
         assert "arsrapport-2025.html" in response.headers["Content-Disposition"]
+
+
+async def test_stopping_the_bot_lets_a_report_being_made_reach_staff(
+    teams_world: TeamsWorld,
+) -> None:
+    from app import finish_teams_reports
+
+    world = teams_world
+    async with world.runtime.db.transaction() as session:
+        await build_programme(session)
+    chat = await world.install("stab", "staff@lederutdanning.no", "Stab")
+    before = len(world.connector.state.sent_to(chat))
+    body = world.activity("message", user="stab", conversation=chat, text="rapport 2026 csv")
+    assert (await world.post(body))[0] in (200, 202)
+    await finish_teams_reports()  # what the bot's shutdown does before closing its session
+    texts = [card_text(card_of(r)) for r in world.connector.state.sent_to(chat)[before:]]
+    assert len(texts) == 2 and "Årsrapporten for 2026 er klar (CSV" in texts[1]

@@ -20,6 +20,7 @@ from bot.clock import FrozenClock
 from bot.evaluator import issue_link
 from bot.links import make_link
 from bot.settings import Settings
+from bot.text import MARKERS
 from storage.models import EvaluatorProposal
 from tests.utils.evaluator import EVALUATOR, NOW, SECRET_NAMES, build_world, evaluator_settings
 
@@ -188,3 +189,74 @@ async def test_a_long_list_of_proposals_says_how_many_more(site: Any) -> None:
         html = await resp.text()
     assert html.count("<li>Spørsmål ") == 200
     assert "… og 3 til." in html
+
+
+async def test_a_proposal_can_name_the_session_it_is_for(site: Any) -> None:
+    runtime, _, url = site
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as resp:
+            html = await resp.text()
+        sessions = re.findall(r'<option value="(\d+)">Samling 2 \(Kull E\)', html)
+        assert len(sessions) == 1
+        data = {
+            **_form(html),
+            "text": "Hva tar du med deg?",
+            "kind": "text",
+            "session": sessions[0],
+        }
+        async with http.post(f"{url}/propose", data=data) as resp:
+            assert resp.status == 200
+        # A session that is not coming (or not a session at all) is refused; nothing recorded.
+        async with http.get(url) as resp:
+            again = _form(await resp.text())
+        bad = {**data, **again, "session": "999"}
+        async with http.post(f"{url}/propose", data=bad) as resp:
+            assert resp.status == 400
+            assert "Den samlingen finnes ikke" in await resp.text()
+    (row,) = await _proposals(runtime)
+    assert row.session_id == int(sessions[0]) and row.kind == "text"
+
+
+# --- attacks on the proposal form (red team) ---------------------------------------------------
+# A proposal's words go on into a pulse question (Slack, Teams, email) and into the annual report,
+# so the form takes only words: a NUL byte (PostgreSQL refuses it in text: before the fix the POST
+# failed with a server error there), the bot's own private-use markers (adapters read them as a
+# person reference or formatting) and bidi overrides are taken out, and a proposal of nothing but
+# such characters is refused with a clear page and records nothing.
+
+REF = "\ue002U0SECRET\ue003Kari Nordmann\ue004"
+
+
+async def _post(url: str, **fields: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as resp:
+            form = _form(await resp.text())
+        data = {**form, "kind": "choice", "pulse": "", **fields}
+        async with http.post(f"{url}/propose", data=data) as resp:
+            return resp.status, await resp.text()
+
+
+async def test_control_characters_and_markers_do_not_get_into_a_proposal(site: Any) -> None:
+    runtime, _, url = site
+    status, page = await _post(
+        url,
+        text=f"Hvor\x00 nyttig var {REF} samlingen?\u202e",
+        choices=f"Svært\x00 nyttig;Litt {REF};Ikke",
+    )
+    assert status == 200, page
+    (row,) = await _proposals(runtime)
+    stored = row.text + "".join(row.choices)
+    assert "\x00" not in stored and "\u202e" not in stored
+    assert not any(m in stored for m in MARKERS)
+    assert row.text.startswith("Hvor nyttig var")
+    assert row.choices[0] == "Svært nyttig"
+
+
+async def test_a_proposal_of_only_invisible_characters_is_refused(site: Any) -> None:
+    runtime, _, url = site
+    status, page = await _post(url, text="\x00\ue002\u202e", kind="scale5", choices="")
+    assert (status == 400 and "Forslaget" in page) or status == 400
+    assert await _proposals(runtime) == []
+    status, page = await _post(url, text="Hva var best?", choices="\x00;\ue001")
+    assert status == 400 and "trenger 2 til" in page
+    assert await _proposals(runtime) == []

@@ -1,25 +1,4 @@
-"""The delivery engine's domain API: schedule, cancel, dispatch, pause and resume.
-
-Every feature sends through here. `schedule(...)` writes a delivery into the outbox in the
-caller's transaction (so the message exists exactly when the change that causes it does), after
-moving its send time out of quiet hours and holidays. The `Dispatcher` claims due deliveries
-and hands them to the transports (`Notifier`s) with bounded concurrency.
-
-Guarantees and their limits:
-- Enqueueing the same dedupe key twice sends once.
-- Nothing is lost on a crash: a claimed delivery whose dispatcher dies is taken over when its
-  lease runs out.
-- A delivery is marked in flight (state `uncertain`) just before its transport call. Only those
-  can be sent twice, when a process dies between the call and recording its outcome: at most
-  `dispatch_concurrency` per dead process. They are taken over after the lease and keep an
-  "uncertain: ..." note so staff can see which people may have had a message twice.
-- Before resending such a delivery, or one whose answer was lost (a dropped connection), the
-  dispatcher asks the transport whether it arrived (`find_sent`; Slack: the delivery key in
-  the message metadata of the conversation's recent history), so in practice it is not.
-- Two dispatchers never send the same delivery while both are alive: the claim takes rows with
-  `FOR UPDATE SKIP LOCKED` (PostgreSQL) and every later write is a compare-and-swap on the
-  claim token. A claim that outlived its lease before its send began is simply dropped.
-"""
+"""The dispatcher: claims due deliveries and sends them through the transports."""
 
 from __future__ import annotations
 
@@ -29,24 +8,22 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import metrics, steps
 from bot.clock import Clock, SystemClock
+from bot.delivery.outbox import HELD_NOTES
 from bot.email_digest import DIGEST_KINDS, combine, day_end, with_key
 from bot.messages import t
 from bot.notifier import Notifier, OutgoingMessage, SendResult
 from bot.settings import Settings
-from bot.timing import QuietHours, next_allowed
 from storage.db import Database
 from storage.emails import canonical_email
-from storage.models import ERASED_EMAIL_SUFFIX, SendingPause
 from storage.queries import deliveries as q
 from storage.queries import digest as digest_q
 
@@ -58,167 +35,12 @@ DEFER_AFTER_SECONDS = 2.0
 RATELIMITED = "ratelimited"
 # Errors after which the message may have arrived even though no answer came back.
 AMBIGUOUS_ERRORS = ("connection:", "unexpected ")
-# Why a delivery waits when its transport has no notifier in this process. Email without
-# SMTP_URL is held, not failed: it goes once email is configured (and the bot restarted).
-HELD_NOTES = {"email": "held: email not configured (set SMTP_URL)"}
-
-
-def held_note(transport: str, settings: Settings) -> str | None:
-    """The "held: ..." note for a delivery on a transport that is not configured, else None."""
-    if transport == "email" and not settings.smtp_url:
-        return HELD_NOTES["email"]
-    return None
 
 
 class ReadyHint(Protocol):
     """Optional on a Notifier: seconds before a send to `target` could start (rate limits)."""
 
     def ready_in(self, target: str) -> float: ...
-
-
-# --- scheduling ----------------------------------------------------------------------------
-
-
-async def schedule(
-    session: AsyncSession,
-    *,
-    key: str,
-    transport: str,
-    kind: str,
-    target: str,
-    message: OutgoingMessage,
-    send_at: datetime,
-    audience: str,
-    settings: Settings,
-    person_id: int | None = None,
-    source: str | None = None,
-    urgent: bool = False,
-    tz: str | ZoneInfo | None = None,
-    replace_pending: bool = False,
-    now: datetime | None = None,
-) -> bool:
-    """Put a message in the outbox, in the caller's transaction. True if a row was written.
-
-    Args:
-        key: the dedupe key, e.g. "pulse:41:invite:person:977"; the same key sends once.
-        audience: "participant", "alumni", "channel", "line_manager" or "staff"; picks the
-            quiet hours. The send time moves to the next allowed moment unless `urgent`.
-        tz: the recipient's time zone; the programme's (settings.timezone) when None.
-        replace_pending: re-applying a plan: a still-pending delivery with this key gets the
-            new time, target and message; one already sent is left alone.
-        now: the caller's clock, for the row's created/updated stamps.
-    """
-    if target.endswith(ERASED_EMAIL_SUFFIX):
-        return False  # an erased person's stub, kept for a report: never messaged
-    when = next_allowed(
-        send_at,
-        audience=audience,
-        tz=tz or settings.timezone,
-        policy=QuietHours.from_settings(settings),
-        urgent=urgent,
-    )
-    return await q.enqueue_delivery(
-        session=session,
-        dedupe_key=key,
-        transport=transport,
-        kind=kind,
-        target=target,
-        message=message.to_json(),
-        send_at=when,
-        person_id=person_id,
-        source=source,
-        urgent=urgent,
-        replace_pending=replace_pending,
-        note=held_note(transport, settings),
-        now=now,
-    )
-
-
-async def cancel(
-    session: AsyncSession,
-    *,
-    source: str | None = None,
-    person_id: int | None = None,
-    kinds: Iterable[str] | None = None,
-    key_prefix: str | None = None,
-    reason: str = "cancelled",
-    now: datetime | None = None,
-) -> int:
-    """Cancel the pending deliveries matching every filter given, in the caller's transaction.
-
-    E.g. `cancel(s, source="assignment:12", person_id=977, kinds=["assignment_reminder"])`
-    when a participant marks an assignment done. Returns how many were cancelled.
-    """
-    return await q.cancel_pending(
-        session=session,
-        source=source,
-        person_id=person_id,
-        kinds=kinds,
-        dedupe_prefix=key_prefix,
-        reason=reason,
-        now=now,
-    )
-
-
-async def resume_sending(session: AsyncSession, *, transport: str) -> bool:
-    """Lift a pause (after the token was fixed). True if the transport was paused."""
-    resumed = await q.resume_transport(session=session, transport=transport)
-    if resumed:
-        logger.warning("Sending resumed on %s", transport)
-    return resumed
-
-
-async def paused_transports(session: AsyncSession) -> list[SendingPause]:
-    return await q.list_pauses(session=session)
-
-
-# --- what staff see ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryOverview:
-    """Counts by state, recent failures with reasons and people, pauses: for App Home and CLI."""
-
-    counts: dict[str, int]
-    failures: list[q.FailedDeliveryRow]
-    pauses: list[SendingPause]
-    possibly_duplicated: int
-    next_due_at: datetime | None
-    held: dict[str, int] = field(default_factory=dict)  # transport -> deliveries held
-    extra_copies: int = 0  # at most, over the `possibly_duplicated` deliveries
-    duplicates_by_source: dict[str, q.DuplicateFigures] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def failed(self) -> int:
-        """Every failed delivery, of which `failures` lists the newest."""
-        return self.counts.get("failed", 0)
-
-
-async def delivery_overview(session: AsyncSession, *, failures: int = 20) -> DeliveryOverview:
-    """What the outbox looks like now, for staff.
-
-    `possibly_duplicated` counts the deliveries that may have arrived more than once: each
-    attempt whose outcome was not known (in flight at a crash, an answer lost, a 5xx) may
-    have arrived, and so may the recorded send unless it found an earlier one arrived.
-    """
-    dupes, per_source = await q.duplicate_figures(session=session)
-    return DeliveryOverview(
-        counts=await q.count_deliveries_by_state(session=session),
-        failures=await q.list_failed_deliveries(session=session, limit=failures),
-        pauses=await q.list_pauses(session=session),
-        possibly_duplicated=dupes.deliveries,
-        next_due_at=await q.next_due_at(session=session),
-        held=await q.count_held(session=session),
-        extra_copies=dupes.extra_copies,
-        duplicates_by_source=per_source,
-    )
-
-
-# --- dispatching ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -650,9 +472,9 @@ class Dispatcher:
         if notifier is None:
             return SendResult(status="failed", error=f"no {item.transport} transport configured")
         # A channel still being made is addressed by its network (bot.steps): look up its id,
-        # or wait for the step that creates it.
+        # or wait for the step that creates it; an upload's bytes are read here too.
         target, stored = item.target, item.message
-        if steps.names_networks(item.target, item.message):
+        if steps.needs_lookup(item.target, item.message):
             async with self.db.session() as session:
                 resolved = await steps.resolve(session, target=item.target, message=item.message)
             if isinstance(resolved, SendResult):
@@ -769,7 +591,7 @@ class Dispatcher:
             # An answer lost on the way back: the message may have arrived all the same.
             unknown = result.maybe_sent or (result.error or "").startswith(AMBIGUOUS_ERRORS)
             if not ratelimited and attempt >= self.settings.dispatch_max_attempts:
-                await q.record_failed(
+                recorded = await q.record_failed(
                     session=session,
                     delivery_id=item.id,
                     claimed_by=self.token,
@@ -777,6 +599,8 @@ class Dispatcher:
                     error=f"gave up after {attempt} attempts: {result.error or 'transient error'}",
                     unknown=unknown,
                 )
+                if recorded:
+                    await self._forget(session, item)
                 stats.failed += 1
                 return
             if result.retry_after is not None:
@@ -816,7 +640,7 @@ class Dispatcher:
                 result.error or "unknown",
                 extra={"delivery_id": item.id, "kind": item.kind, "transport": item.transport},
             )
-            await q.record_failed(
+            recorded = await q.record_failed(
                 session=session,
                 delivery_id=item.id,
                 claimed_by=self.token,
@@ -824,7 +648,15 @@ class Dispatcher:
                 error=result.error or "failed",
                 unknown=result.maybe_sent,
             )
+            if recorded:
+                await self._forget(session, item)
             stats.failed += 1
+
+    @staticmethod
+    async def _forget(session: AsyncSession, item: q.ClaimedDelivery) -> None:
+        """A failed upload keeps no bytes: the person can ask again."""
+        if item.kind == steps.UPLOAD:
+            await steps.forget_file(session, message=item.message)
 
     # --- pausing ---------------------------------------------------------------------------
 
