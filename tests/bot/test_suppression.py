@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.suppression import is_small, suppress_groups, suppress_table
@@ -292,6 +292,9 @@ def test_two_of_thirty_managers_answering_is_not_printed_as_a_share() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(tables, st.integers(min_value=0, max_value=2**16), st.booleans())
+# Found by a random run: HiGHS says "unbounded or infeasible" for the LP, so the reused model
+# answers None and `LinearTable.interval` asks a fresh programme instead.
+@example(rows=[[0, 0, 1], [0, 0, 0], [0, 0, 0]], seed=28, integer=False)
 def test_the_reused_model_answers_like_a_fresh_one(
     rows: list[list[int]], seed: int, integer: bool
 ) -> None:
@@ -325,6 +328,8 @@ def test_the_reused_model_answers_like_a_fresh_one(
             else lt.items[0]
         )
         fresh = _System(len(lt.atoms), [i for i in lt.items if i.key not in hidden])
-        assert reused.interval(hidden, target.num, integer=integer) == fresh.interval(
-            target.num, integer=integer
-        )
+        got = reused.interval(hidden, target.num, integer=integer)
+        # None is the reused model's "ambiguous: ask a fresh programme", which the caller does.
+        want = fresh.interval(target.num, integer=integer)
+        assert got is None or got == want
+        assert lt.interval(target, set(hidden), integer=integer) == want  # what `solve` uses
