@@ -20,7 +20,6 @@ keys given (COHORTBOT_SECRET_KEY, then COHORTBOT_SECRET_KEY_PREVIOUS).
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -29,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.urlsafe import b64url, unb64url
 from storage.models import NudgeAnswerValue
 
 ANSWERS = frozenset(v.value for v in NudgeAnswerValue)
@@ -61,14 +61,6 @@ class LinkClaim:
     expires_at: datetime
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _signature(key: bytes, payload: bytes) -> bytes:
     return hmac.new(key, b"nudge-link:v1:" + payload, hashlib.sha256).digest()
 
@@ -85,7 +77,7 @@ def new_nonce() -> str:
 def form_proof(*, key: bytes, token: str, nonce: str) -> str:
     """The HMAC that binds a page's form to its link (`token`) and to one rendering (`nonce`)."""
     data = f"answer-form:v1:{token}:{nonce}".encode()
-    return _b64(hmac.new(key, data, hashlib.sha256).digest())
+    return b64url(hmac.new(key, data, hashlib.sha256).digest())
 
 
 def verify_form(*, keys: bytes | Sequence[bytes], token: str, nonce: str, proof: str) -> bool:
@@ -102,7 +94,7 @@ def make_token(*, key: bytes, nudge_answer_id: int, answer: str, expires_at: dat
     if answer not in ANSWERS:
         raise ValueError(f"unknown answer {answer!r}")
     payload = f"{nudge_answer_id}:{answer}:{int(expires_at.timestamp())}".encode()
-    return f"{_b64(payload)}.{_b64(_signature(key, payload))}"
+    return f"{b64url(payload)}.{b64url(_signature(key, payload))}"
 
 
 def make_link(
@@ -124,8 +116,8 @@ def verify_token(token: str, *, key: bytes | Sequence[bytes], now: datetime) -> 
         raise LinkError("tampered")
     payload_part, signature_part = token.split(".")
     try:
-        payload = _unb64(payload_part)
-        signature = _unb64(signature_part)
+        payload = unb64url(payload_part)
+        signature = unb64url(signature_part)
     except (binascii.Error, ValueError):
         raise LinkError("tampered") from None
     if not any(hmac.compare_digest(signature, _signature(k, payload)) for k in _keys(key)):

@@ -20,7 +20,6 @@ a Slack click writes: bot.pulses.record_answer (for an anonymous pulse only the 
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -34,6 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bot.notifier import OutgoingMessage
+from bot.urlsafe import b64url, unb64url
 
 PLACEHOLDER = "cohortbot-link:pulse:"
 NONCE_BYTES = 12
@@ -61,14 +61,6 @@ class PulseLinkClaim:
     expires_at: datetime
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _cipher(key: bytes) -> AESGCM:
     # Its own key, derived from the secret key: never the receipts' or the nudge links'.
     return AESGCM(hmac.new(key, b"cohortbot/pulse-link/v1", hashlib.sha256).digest())
@@ -78,7 +70,7 @@ def make_token(*, key: bytes, pulse_id: int, person_id: int, expires_at: datetim
     """An opaque token for one person's answers to one pulse, valid until `expires_at`."""
     nonce = os.urandom(NONCE_BYTES)
     plain = f"{pulse_id}:{person_id}:{int(expires_at.timestamp())}".encode()
-    return _b64(nonce + _cipher(key).encrypt(nonce, plain, b"pulse-link"))
+    return b64url(nonce + _cipher(key).encrypt(nonce, plain, b"pulse-link"))
 
 
 def verify_token(token: str, *, keys: bytes | Sequence[bytes], now: datetime) -> PulseLinkClaim:
@@ -86,7 +78,7 @@ def verify_token(token: str, *, keys: bytes | Sequence[bytes], now: datetime) ->
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise PulseLinkError("tampered")
     try:
-        raw = _unb64(token)
+        raw = unb64url(token)
     except (binascii.Error, ValueError):
         raise PulseLinkError("tampered") from None
     nonce, body = raw[:NONCE_BYTES], raw[NONCE_BYTES:]

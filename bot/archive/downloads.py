@@ -15,7 +15,6 @@ is recorded with the owner's id.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -27,6 +26,7 @@ from bot import audit
 from bot.archive.files import FileStore, StoreError
 from bot.archive.search import viewer_for
 from bot.settings import Settings
+from bot.urlsafe import b64url, unb64url
 from storage.db import Database
 from storage.models import Person
 from storage.queries import archive as q
@@ -57,21 +57,13 @@ class Download:
     data: bytes
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _sig(key: bytes, payload: bytes) -> bytes:
     return hmac.new(key, b"archive-download:" + payload, hashlib.sha256).digest()
 
 
 def make_token(*, key: bytes, item_id: int, person_id: int | None, expires_at: datetime) -> str:
     payload = f"a:{item_id}:{person_id or 0}:{int(expires_at.timestamp())}".encode()
-    return f"{_b64(payload)}.{_b64(_sig(key, payload))}"
+    return f"{b64url(payload)}.{b64url(_sig(key, payload))}"
 
 
 def download_link(settings: Settings, *, item_id: int, person_id: int | None, now: datetime) -> str:
@@ -88,7 +80,7 @@ def verify(token: str, *, keys: Sequence[bytes], now: datetime) -> tuple[int, in
         raise DownloadError("tampered")
     body, _, sig = token.partition(".")
     try:
-        payload, signature = _unb64(body), _unb64(sig)
+        payload, signature = unb64url(body), unb64url(sig)
     except (binascii.Error, ValueError) as exc:
         raise DownloadError("tampered") from exc
     if not any(hmac.compare_digest(_sig(k, payload), signature) for k in keys):

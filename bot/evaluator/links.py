@@ -12,13 +12,14 @@ COHORTBOT_EVALUATOR_EMAILS: taking an address out of the setting closes every li
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from bot.urlsafe import b64url, unb64url
 
 MAX_TOKEN_LENGTH = 200
 DOMAIN = b"evaluator-link:v1:"
@@ -42,21 +43,13 @@ class LinkClaim:
     expires_at: datetime
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def _signature(key: bytes, payload: bytes) -> bytes:
     return hmac.new(key, DOMAIN + payload, hashlib.sha256).digest()
 
 
 def make_token(*, key: bytes, link_id: int, expires_at: datetime) -> str:
     payload = f"{link_id}:{int(expires_at.timestamp())}".encode()
-    return f"{_b64(payload)}.{_b64(_signature(key, payload))}"
+    return f"{b64url(payload)}.{b64url(_signature(key, payload))}"
 
 
 def verify_token(token: str, *, keys: Sequence[bytes], now: datetime) -> LinkClaim:
@@ -65,8 +58,8 @@ def verify_token(token: str, *, keys: Sequence[bytes], now: datetime) -> LinkCla
         raise AccessDenied("tampered")
     payload_part, signature_part = token.split(".")
     try:
-        payload = _unb64(payload_part)
-        signature = _unb64(signature_part)
+        payload = unb64url(payload_part)
+        signature = unb64url(signature_part)
     except (binascii.Error, ValueError):
         raise AccessDenied("tampered") from None
     if not any(hmac.compare_digest(signature, _signature(k, payload)) for k in keys):
