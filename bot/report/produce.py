@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,26 +26,20 @@ async def produce_annual_report(
     locale: str = "nb",
 ) -> bytes:
     """Build and render the annual report, and audit who produced it (in the caller's transaction)."""
-    from bot.report.render import render
-    from storage.queries.people import record_audit
-
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"unknown report format {fmt!r}: expected html, xlsx or csv")
     report = await build_annual_report(
         session, year=year, settings=settings, now=now, locale=locale
     )
-    # Charts, HTML and XLSX are CPU work (a second or two for a national year): render in a
-    # worker thread so the bot's event loop keeps acking clicks meanwhile.
-    data = await asyncio.to_thread(render, report, fmt)
-    await record_audit(
-        session=session,
+    return await _render_and_audit(
+        session,
+        report,
+        fmt,
         actor=actor,
         actor_id=actor_id,
         action="report.annual",
         subject=f"year:{year}",
-        detail={"format": fmt, "cohorts": [c.id for c in report.cohorts], "bytes": len(data)},
     )
-    return data
 
 
 async def produce_final_report(
@@ -60,9 +55,6 @@ async def produce_final_report(
     locale: str = "nb",
 ) -> bytes:
     """Build and render the final report over several years, audited like the annual one."""
-    from bot.report.render import render
-    from storage.queries.people import record_audit
-
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"unknown report format {fmt!r}: expected html, xlsx or csv")
     report = await build_final_report(
@@ -73,13 +65,42 @@ async def produce_final_report(
         now=now,
         locale=locale,
     )
+    return await _render_and_audit(
+        session,
+        report,
+        fmt,
+        actor=actor,
+        actor_id=actor_id,
+        action="report.final",
+        subject=f"years:{first_year}-{last_year}",
+    )
+
+
+async def _render_and_audit(
+    session: AsyncSession,
+    report: Any,
+    fmt: str,
+    *,
+    actor: str,
+    actor_id: int | None,
+    action: str,
+    subject: str,
+) -> bytes:
+    """Render in a worker thread and audit who produced it (in the caller's transaction).
+
+    Charts, HTML and XLSX are CPU work (a second or two for a national year): the bot's event
+    loop keeps acking clicks meanwhile.
+    """
+    from bot.report.render import render
+    from storage.queries.people import record_audit
+
     data = await asyncio.to_thread(render, report, fmt)
     await record_audit(
         session=session,
         actor=actor,
         actor_id=actor_id,
-        action="report.final",
-        subject=f"years:{first_year}-{last_year}",
+        action=action,
+        subject=subject,
         detail={"format": fmt, "cohorts": [c.id for c in report.cohorts], "bytes": len(data)},
     )
     return data

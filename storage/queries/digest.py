@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Delivery, DeliveryState, Person
 from storage.queries.deliveries import ClaimedDelivery
+from storage.queries.deliveries.claims import CLAIMED_COLUMNS, claimed_from
 
 D = Delivery
 MAX_COMPANIONS = 20  # one email carries at most 21 messages; the rest go in the next one
@@ -79,19 +80,7 @@ async def claim_companions(
         .execution_options(synchronize_session=False)
     )
     rows = await session.execute(
-        sa_select(
-            col(D.id),
-            col(D.dedupe_key),
-            col(D.transport),
-            col(D.kind),
-            col(D.target),
-            col(D.message),
-            col(D.attempts),
-            col(D.urgent),
-            col(D.person_id),
-            col(D.error),
-            col(D.unknown_attempts),
-        )
+        sa_select(*CLAIMED_COLUMNS)
         .where(
             col(D.id).in_(ids),
             col(D.claimed_by) == claimed_by,
@@ -99,20 +88,4 @@ async def claim_companions(
         )
         .order_by(col(D.send_at), col(D.id))
     )
-    return [
-        ClaimedDelivery(
-            id=r.id,
-            dedupe_key=r.dedupe_key,
-            transport=r.transport,
-            kind=r.kind,
-            target=r.target,
-            message=r.message,
-            attempts=r.attempts,
-            urgent=r.urgent,
-            person_id=r.person_id,
-            uncertain=False,
-            error=r.error,
-            unknown_attempts=int(r.unknown_attempts or 0),
-        )
-        for r in rows.all()
-    ]
+    return [claimed_from(r, uncertain=False) for r in rows.all()]

@@ -46,6 +46,40 @@ class ClaimedDelivery:
     unknown_attempts: int = 0
 
 
+# What a claim reads back of each delivery it took, for `claimed_from`.
+CLAIMED_COLUMNS = (
+    D.id,
+    D.dedupe_key,
+    D.transport,
+    D.kind,
+    D.target,
+    D.message,
+    D.attempts,
+    D.urgent,
+    D.person_id,
+    D.error,
+    D.unknown_attempts,
+)
+
+
+def claimed_from(row: Any, *, uncertain: bool) -> ClaimedDelivery:
+    """A `ClaimedDelivery` from a row of `CLAIMED_COLUMNS`."""
+    return ClaimedDelivery(
+        id=row.id,
+        dedupe_key=row.dedupe_key,
+        transport=row.transport,
+        kind=row.kind,
+        target=row.target,
+        message=row.message,
+        attempts=row.attempts,
+        urgent=row.urgent,
+        person_id=row.person_id,
+        uncertain=uncertain,
+        error=row.error,
+        unknown_attempts=int(row.unknown_attempts or 0),
+    )
+
+
 async def claim_due_deliveries(
     *,
     session: AsyncSession,
@@ -136,19 +170,7 @@ async def claim_due_deliveries(
         .execution_options(synchronize_session=False)
     )
     rows = await session.execute(
-        select(
-            D.id,
-            D.dedupe_key,
-            D.transport,
-            D.kind,
-            D.target,
-            D.message,
-            D.attempts,
-            D.urgent,
-            D.person_id,
-            D.error,
-            D.unknown_attempts,
-        )
+        select(*CLAIMED_COLUMNS)
         .where(
             D.id.in_(ids),
             D.claimed_by == claimed_by,
@@ -157,20 +179,7 @@ async def claim_due_deliveries(
         .order_by(D.send_at, D.id)
     )
     return [
-        ClaimedDelivery(
-            id=r.id,
-            dedupe_key=r.dedupe_key,
-            transport=r.transport,
-            kind=r.kind,
-            target=r.target,
-            message=r.message,
-            attempts=r.attempts,
-            urgent=r.urgent,
-            person_id=r.person_id,
-            uncertain=bool(r.error and r.error.startswith(UNCERTAIN_NOTE)),
-            error=r.error,
-            unknown_attempts=int(r.unknown_attempts or 0),
-        )
+        claimed_from(r, uncertain=bool(r.error and r.error.startswith(UNCERTAIN_NOTE)))
         for r in rows.all()
     ]
 
