@@ -60,15 +60,13 @@ def test_run_without_slack_starts_the_local_workspace_with_the_demo(tmp_path: Pa
         def demo_channels() -> set[str]:
             return {c.get("name") for c in _get(f"{emulator}/_admin/channels")["channels"]}
 
+        # The channels are outbox steps, created one after another once the demo is seeded:
+        # wait for all of them, not the first.
+        expected = {"lu-demo", "lu-demo-bergen", "lu-demo-trondheim", "lu-demo-tromso"}
         deadline = time.monotonic() + 120
-        while "lu-demo-bergen" not in demo_channels() and time.monotonic() < deadline:
+        while not expected <= demo_channels() and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert {
-            "lu-demo",
-            "lu-demo-bergen",
-            "lu-demo-trondheim",
-            "lu-demo-tromso",
-        } <= demo_channels()
+        assert expected <= demo_channels()
         roles = {u.get("role") for u in _get(f"{emulator}/_admin/users")["users"]}
         assert {"staff", "participant", "line manager"} <= roles
 
