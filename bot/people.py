@@ -123,6 +123,14 @@ async def recognise_staff(
         )
         if user.tz:
             person.timezone = user.tz
+        person.slack_user_id = user.id
+        if not await q.insert_person_unless_taken(session=session, person=person):
+            # Two first contacts at once (a burst of clicks, two processes): the other one
+            # created the person; link that row instead of failing on the unique email.
+            created = False
+            person = await q.get_person_by_email(session=session, email=email)
+            if person is None or person.slack_user_id not in (None, user.id):
+                return None
     person.slack_user_id = user.id
     person.slack_active = True
     await q.save_rows(session=session, rows=[person])

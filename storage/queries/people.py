@@ -118,6 +118,20 @@ async def save_rows(*, session: AsyncSession, rows: Iterable[SQLModel]) -> None:
     await session.flush()
 
 
+async def insert_person_unless_taken(*, session: AsyncSession, person: Person) -> bool:
+    """Insert a new person; False (and nothing written) when their email was taken meanwhile,
+    e.g. by a concurrent first contact of the same person in another transaction."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        async with session.begin_nested():
+            session.add(person)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 async def upsert_staff(
     *, session: AsyncSession, email: str, name: str, slack_user_id: str | None = None
 ) -> Person:
