@@ -78,6 +78,7 @@ from bot.networks.shared import (
     cohort_channel_name,
     peer_group_channel_name,
     slack_name,
+    split_answer_value,
 )
 
 __all__ = [
@@ -131,6 +132,7 @@ __all__ = [
     "search_directory",
     "set_matching",
     "slack_name",
+    "split_answer_value",
     "sync_cohort_channels",
     "update_profile",
     "welcome_for_join",

@@ -192,3 +192,9 @@ def _mention(person: Person) -> Markup:
 def _group_locale(people: Sequence[Person]) -> str:
     """English only when everyone in the group reads English."""
     return "en" if people and all(p.locale == "en" for p in people) else "nb"
+
+
+def split_answer_value(value: object) -> tuple[int, str] | None:
+    """A check-in or consent button's value, "12:yes" -> (12, "yes"); None when malformed."""
+    head, _, tail = str(value or "").partition(":")
+    return (int(head), tail) if head.isdigit() and tail else None

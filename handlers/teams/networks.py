@@ -38,15 +38,10 @@ def is_network_verb(verb: str) -> bool:
     return any(p.match(verb) for p in VERBS)
 
 
-def _pair(value: Any) -> tuple[int, str] | None:
-    head, _, tail = str(value or "").partition(":")
-    return (int(head), tail) if head.isdigit() and tail else None
-
-
 async def _checkin(runtime: Runtime, actor: Actor, verb: str, data: dict[str, Any]) -> str:
     locale = actor.locale
     match = CHECKIN.match(verb)
-    parsed = _pair(data.get("value"))
+    parsed = networks.split_answer_value(data.get("value"))
     if match is None or parsed is None or parsed[1] != match.group(1):
         return t("error.generic", locale)
     try:
@@ -66,7 +61,7 @@ async def _checkin(runtime: Runtime, actor: Actor, verb: str, data: dict[str, An
 async def _consent(runtime: Runtime, actor: Actor, verb: str, data: dict[str, Any]) -> str:
     locale = actor.locale
     match = CONSENT.match(verb)
-    parsed = _pair(data.get("value"))
+    parsed = networks.split_answer_value(data.get("value"))
     if match is None or parsed is None or parsed[1] != match.group(1):
         return t("error.generic", locale)
     try:

@@ -28,18 +28,12 @@ def _action(body: dict[str, Any]) -> dict[str, Any]:
     return dict(actions[0])
 
 
-def parse_pair(value: str) -> tuple[int, str] | None:
-    """ "12:yes" -> (12, "yes"); None when malformed."""
-    head, _, tail = value.partition(":")
-    return (int(head), tail) if head.isdigit() and tail else None
-
-
 async def _checkin(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
     reply = action_reply(runtime, client, body)
     actor = await known_actor(runtime, reply)
     if actor is None:
         return
-    parsed = parse_pair(str(_action(body).get("value", "")))
+    parsed = networks.split_answer_value(_action(body).get("value"))
     if parsed is None:
         await reply.ephemeral(t("error.generic", actor.locale))
         return
@@ -63,7 +57,7 @@ async def _consent(runtime: Runtime, body: dict[str, Any], client: AsyncWebClien
     actor = await known_actor(runtime, reply)
     if actor is None:
         return
-    parsed = parse_pair(str(_action(body).get("value", "")))
+    parsed = networks.split_answer_value(_action(body).get("value"))
     if parsed is None or parsed[1] not in ("yes", "no"):
         await reply.ephemeral(t("error.generic", actor.locale))
         return
