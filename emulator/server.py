@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -240,11 +241,45 @@ def create_emulator_app(
     return Emulator(config, state).create_app()
 
 
+_HANDED_OUT: set[int] = set()
+_PICKER = (
+    random.SystemRandom()
+)  # not the `random` module: tests seed that, and two runs would agree
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """Return the kernel's range for ports it picks itself (outgoing connections, `bind(0)`)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            low, high = (int(part) for part in handle.read().split())
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+    return low, high
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that is free right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    """Return a TCP port that is free now and that nothing else will take before the caller binds it.
+
+    A port the kernel picked for `bind(0)` and that was then closed can be handed straight to an
+    outgoing connection (a database client, an HTTP request) or another `bind(0)` before the caller
+    binds it: "address already in use". So the port is drawn outside the kernel's ephemeral range,
+    which the kernel never hands out by itself, and never twice in one process.
+    """
+    low, high = _ephemeral_range()
+    floor = 20000
+    pool = range(floor, low) if low - floor >= 2000 else range(high + 1, 65536)
+    for _ in range(500):
+        port = _PICKER.choice(pool)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise OSError(f"no free TCP port in {pool.start}-{pool.stop - 1} on {host}")
 
 
 @dataclasses.dataclass

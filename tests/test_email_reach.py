@@ -13,7 +13,6 @@ from __future__ import annotations
 import email
 import json
 import re
-import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -84,12 +83,6 @@ class Sink:
         return [m for m in self.mails if address in str(m["To"])]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class World:
     runtime: Runtime
@@ -103,10 +96,10 @@ class World:
 @pytest.fixture
 async def world(settings: Settings) -> AsyncIterator[World]:
     sink = Sink({BOUNCING})
-    smtp = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    smtp = Controller(sink, hostname="127.0.0.1", port=emulator_server.free_port())
     smtp.start()
     emulator = await emulator_server.start_emulator(smtp_port=None)
-    port = _free_port()
+    port = emulator_server.free_port()
     bot_url = f"http://127.0.0.1:{port}"
     settings = settings.model_copy(
         update={"smtp_url": f"smtp://127.0.0.1:{smtp.port}", "base_url": bot_url}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from email.message import Message
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from bot.notifier import Button, OutgoingMessage, Section
+from emulator.server import free_port
 from handlers.web.email_notifier import EmailNotifier, render_html, render_plain
 
 NUDGE = OutgoingMessage(
@@ -48,12 +48,6 @@ class Sink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ page's own form and records once."""
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from bot.evaluator import issue_link
 from bot.links import make_link
 from bot.settings import Settings
 from bot.text import MARKERS
+from emulator.server import free_port
 from storage.models import EvaluatorProposal
 from tests.utils.evaluator import EVALUATOR, NOW, SECRET_NAMES, build_world, evaluator_settings
 
@@ -32,15 +32,9 @@ SCANNERS: list[dict[str, str]] = [
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)> *fet* <!channel>"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def site(settings: Settings) -> AsyncIterator[tuple[Any, str, str]]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = evaluator_settings(settings).model_copy(update={"base_url": base})
     runtime = build_runtime(settings, clock=FrozenClock(NOW))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import Message
@@ -30,6 +29,7 @@ from bot.delivery import Dispatcher
 from bot.notifier import RecordingNotifier
 from bot.planner import plan_deliveries
 from bot.settings import Settings
+from emulator.server import free_port
 from handlers.web.email_notifier import EmailNotifier
 from storage.models import Delivery, NudgeAnswer
 from tests.utils.assignments import add_nudge, build_programme, oslo
@@ -55,18 +55,12 @@ class Sink:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def world(settings: Settings) -> AsyncIterator[tuple[Any, Sink, str, FrozenClock]]:
     sink = Sink()
-    smtp = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    port = _free_port()
+    port = free_port()
     bot_url = f"http://127.0.0.1:{port}"
     settings = settings.model_copy(
         update={"smtp_url": f"smtp://127.0.0.1:{smtp.port}", "base_url": bot_url}
