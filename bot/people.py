@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,9 +12,11 @@ from bot.messages import DEFAULT_LOCALE, normalise_locale
 from bot.settings import Settings
 from storage.emails import canonical_email
 from storage.models import Person
+from storage.queries import identities as identities_q
 from storage.queries import people as q
 
 ROLES = ("staff", "participant", "alumnus", "line_manager")
+SLACK = "slack"
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def is_staff_email(settings: Settings, email: str | None) -> bool:
 
 
 async def recognise_staff(
-    *, session: AsyncSession, settings: Settings, user: DirectoryUser
+    *, session: AsyncSession, settings: Settings, user: DirectoryUser, now: datetime
 ) -> Person | None:
     """Link a Slack user whose email COHORTBOT_STAFF_EMAILS (or COHORTBOT_EVALUATOR_EMAILS)
     lists to a person; audited.
@@ -134,6 +137,15 @@ async def recognise_staff(
     person.slack_user_id = user.id
     person.slack_active = True
     await q.save_rows(session=session, rows=[person])
+    assert person.id is not None
+    await identities_q.save_identity(
+        session=session,
+        person_id=person.id,
+        platform=SLACK,
+        user_id=user.id,
+        now=now,
+        take_over=False,
+    )
     await q.record_audit(
         session=session,
         actor="system",
