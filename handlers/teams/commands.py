@@ -28,6 +28,7 @@ from bot.home import next_session_for, open_pulses_for
 from bot.line_managers import involvement_overview
 from bot.messages import esc, t
 from bot.people import Actor
+from bot.reach import unreachable_for_staff
 from bot.results import results_chart_png
 from bot.runtime import Runtime
 from bot.staff_reads import read_pulse_results
@@ -50,6 +51,7 @@ from handlers.teams.views import (
 
 logger = logging.getLogger(__name__)
 
+UNREACHABLE_SHOWN = 10  # as Slack's Home; the whole list is `cohortbot deliveries`
 Reply = Callable[..., Awaitable[None]]  # (message, extra card elements=())
 Command = Callable[[Runtime, Actor, str, Reply], Awaitable[None]]
 
@@ -144,7 +146,17 @@ async def deliveries_command(runtime: Runtime, actor: Actor, args: str, reply: R
             person_ids=[f.person_id for f in overview.failures],
             detail={"failures": len(overview.failures)},
         )
-    await reply(deliveries_message(overview, locale=actor.locale))
+        # Who nothing reaches, as in Slack's Home: the entry names exactly the people shown.
+        unreachable, total = await unreachable_for_staff(
+            session,
+            settings=runtime.settings,
+            actor_id=actor.person_id,
+            subject="teams:deliveries",
+            limit=UNREACHABLE_SHOWN,
+        )
+    await reply(
+        deliveries_message(overview, locale=actor.locale, unreachable=unreachable, total=total)
+    )
 
 
 async def announce_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:

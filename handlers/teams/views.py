@@ -16,6 +16,7 @@ from bot.line_managers import InvolvementOverview
 from bot.messages import esc, format_when, t
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor
+from bot.reach import Unreachable, unreachable_line
 from bot.results import PulseResults, results_text
 
 MAX_ITEMS = 20
@@ -209,7 +210,25 @@ def managers_message(
     return OutgoingMessage(text=title, title=title, sections=tuple(sections), locale=locale)
 
 
-def deliveries_message(overview: DeliveryOverview, *, locale: str) -> OutgoingMessage:
+def unreachable_section(shown: Sequence[Unreachable], total: int, locale: str) -> Section:
+    """Who nothing reaches, and why: the people shown, "… and N more", where to see all."""
+    head = "*" + t("reach.unreachable.title", locale, count=total) + "*"
+    if not total:
+        return Section(text=head + "\n" + t("reach.unreachable.none", locale))
+    lines = [head, *("• " + unreachable_line(u, locale) for u in shown)]
+    if total > len(shown):
+        lines.append(t("reach.unreachable.more", locale, count=total - len(shown)))
+    lines.append(t("reach.unreachable.hint", locale))
+    return Section(text="\n".join(lines))
+
+
+def deliveries_message(
+    overview: DeliveryOverview,
+    *,
+    locale: str,
+    unreachable: Sequence[Unreachable] = (),
+    total: int = 0,
+) -> OutgoingMessage:
     counts = {s: overview.counts.get(s, 0) for s in ("pending", "sent", "failed", "cancelled")}
     sections = [Section(text=t("deliveries.counts", locale, **counts))]
     for pause in overview.pauses:
@@ -242,6 +261,7 @@ def deliveries_message(overview: DeliveryOverview, *, locale: str) -> OutgoingMe
         sections.append(Section(text=t("deliveries.failures", locale) + "\n" + "\n".join(shown)))
     else:
         sections.append(Section(text=t("deliveries.no_failures", locale)))
+    sections.append(unreachable_section(unreachable, total, locale))
     context = (
         t("deliveries.next_due", locale, when=format_when(overview.next_due_at, locale))
         if overview.next_due_at is not None
