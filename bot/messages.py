@@ -1782,6 +1782,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *profile* – your directory profile, and whether you want to be found\n"
         "• *matching* off | on | pause DATE – the peer chats",
     },
+    "teams.help.evaluator": {
+        "nb": "*For Helsedirektoratet*\n"
+        "• *resultater* – samlede resultater fra avsluttede pulsmålinger (aldri enkeltpersoner)",
+        "en": "*For the Directorate*\n"
+        "• *results* – aggregated results of closed pulses (never a single person)",
+    },
     "teams.help.staff": {
         "nb": "*For programstaben*\n"
         "• *oppgaver* [klasse] – status per oppgave (og per person når du nevner en klasse)\n"
