@@ -389,6 +389,10 @@ async def serve(
     http = aiohttp.ClientSession()
     clock: Clock = local_clock(data_dir) if local else SystemClock()
     runtime = build_runtime(settings, clock=clock, http=http)
+    from bot.worker_loop import ProcessWorker
+
+    worker = runtime.worker = ProcessWorker()
+    worker.start()  # warm before the first report is asked for
     if local:
         runtime.lease_clock = SystemClock()  # fast-forward must not expire live claims
     client = create_slack_client(settings, http)
@@ -450,6 +454,7 @@ async def serve(
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()
+        worker.close()
         await runtime.db.dispose()
         await http.close()
         if local is not None:
