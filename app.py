@@ -120,7 +120,9 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -
         from handlers.slack.endpoint import slack_events_handler
 
         # Size, signature and shape are checked before Bolt parses anything (4xx, no body logged).
-        handler = slack_events_handler(bolt, runtime.settings.slack_signing_secret or "")
+        handler = slack_events_handler(
+            bolt, runtime.settings.slack_signing_secret or "", precedence=runtime.precedence
+        )
         web_app.router.add_post("/slack/events", handler)
     else:
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.notifier import Notifier
+from bot.precedence import Precedence
 from bot.settings import Settings
 from bot.worker_loop import ProcessWorker
 from storage.db import Database
@@ -28,6 +29,8 @@ class Runtime:
     http: Any = None
     # Set by app.py: the UserLookup port (bot.directory) over Slack, to recognise staff.
     user_lookup: Any = None
+    # Requests waiting for their ack go before the dispatcher's work (bot.precedence).
+    precedence: Precedence = field(default_factory=Precedence)
     # Set by app.py: the warm process for reports and charts (None: spawned per report).
     worker: ProcessWorker | None = None
     # Set when a released pulse's receipts could not yet be scrubbed from the files (bot.pulses).

@@ -29,6 +29,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.precedence import Precedence
+
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024  # Slack's largest payloads (big modals) are far below this
@@ -76,12 +78,25 @@ def _well_formed(text: str, content_type: str) -> bool:
 
 
 def slack_events_handler(
-    bolt: AsyncApp, signing_secret: str, *, clock: Callable[[], float] = time.time
+    bolt: AsyncApp,
+    signing_secret: str,
+    *,
+    clock: Callable[[], float] = time.time,
+    precedence: Precedence | None = None,
 ) -> Handler:
-    """The aiohttp handler for `POST /slack/events` in front of `bolt`."""
+    """The aiohttp handler for `POST /slack/events` in front of `bolt`.
+
+    While a request waits for its ack it is counted in `precedence`, and the dispatcher steps
+    aside for it (bot.precedence).
+    """
     verifier = SignatureVerifier(signing_secret)
+    first = precedence or Precedence()
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
+        with first.answering():
+            return await answer(request)
+
+    async def answer(request: web.Request) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
             return _refuse(413, "request_too_large", "body over the size limit")
         try:
