@@ -16,6 +16,7 @@ rejects or does not handle, which hold people's words.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -26,10 +27,12 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.precedence import Precedence
+from bot.precedence import Precedence, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +96,10 @@ def slack_events_handler(
     first = precedence or Precedence()
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
-        with first.answering():
-            return await answer(request)
+        with first.answering() as ticket:
+            return await answer(request, ticket)
 
-    async def answer(request: web.Request) -> web.StreamResponse:
+    async def answer(request: web.Request, ticket: Ticket) -> web.StreamResponse:
         if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
             return _refuse(413, "request_too_large", "body over the size limit")
         try:
@@ -122,6 +125,7 @@ def slack_events_handler(
             )
         except Exception as exc:
             return _refuse(400, "malformed_payload", f"Bolt cannot read it ({type(exc).__name__})")
+        bolt_request.context["ack"] = PrecedenceAck(ticket)
         try:
             response = await bolt.async_dispatch(bolt_request)
         except Exception as exc:  # never a traceback to the caller, nor the body in the log
@@ -130,6 +134,26 @@ def slack_events_handler(
         return await to_aiohttp_response(response)
 
     return slack_events
+
+
+class PrecedenceAck(AsyncAck):
+    """Bolt's `ack()` that marks the request acked and then lets the acks still waiting go
+    before the listener's own work (bot.precedence).
+
+    Bolt calls it too, for listeners it acks itself (events), from the request's own task:
+    there it only marks the request acked, so that answer is not held back.
+    """
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__()
+        self.ticket = ticket
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        response = await super().__call__(*args, **kwargs)
+        self.ticket.acked()
+        if asyncio.current_task() is not self.ticket.task:
+            await self.ticket.precedence.wait_turn()
+        return response
 
 
 class _NoBodies(logging.Filter):

@@ -71,3 +71,52 @@ async def test_a_request_counts_as_waiting_until_acked_and_not_after() -> None:
         await asyncio.wait_for(background, 30)
         assert precedence.waiting == 0  # acked; the listener's own work goes on uncounted
         after_ack.set()
+
+
+async def test_a_clicks_own_work_after_its_ack_waits_for_the_next_persons_ack() -> None:
+    release = asyncio.Event()
+    fast_work = asyncio.Event()
+    bolt = AsyncApp(signing_secret=SECRET, authorize=_authorize, process_before_response=False)
+
+    @bolt.action("answer")
+    async def answer(ack: Any, body: dict[str, Any]) -> None:
+        if body["actions"][0]["value"] == "slow":
+            await release.wait()
+        await ack()
+        if body["actions"][0]["value"] == "fast":
+            fast_work.set()  # storing the answer, confirming: after the others' acks
+
+    precedence = Precedence(max_wait=60)
+    app = web.Application()
+    app.router.add_post("/slack/events", slack_events_handler(bolt, SECRET, precedence=precedence))
+
+    def click(value: str) -> tuple[str, dict[str, str]]:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": "U1", "team_id": "T1"},
+            "api_app_id": "A1",
+            "actions": [{"action_id": "answer", "block_id": "b", "type": "button", "value": value}],
+            "response_url": "http://127.0.0.1:1/never",
+            "trigger_id": "1.2.3",
+            "container": {"type": "message"},
+        }
+        body, content_type = interaction_body(payload)
+        return body, {"Content-Type": content_type, **sign(SECRET, body)}
+
+    async with TestClient(TestServer(app)) as client:
+        body, headers = click("slow")
+        slow = asyncio.ensure_future(client.post("/slack/events", data=body, headers=headers))
+
+        async def slow_waiting() -> bool:
+            return precedence.waiting == 1
+
+        await eventually(slow_waiting)
+        body, headers = click("fast")
+        fast = await asyncio.wait_for(client.post("/slack/events", data=body, headers=headers), 30)
+        assert fast.status == 200  # the fast click was acked at once
+        assert not fast_work.is_set() and precedence.yielded >= 1  # its work steps aside
+        release.set()
+        assert (await asyncio.wait_for(slow, 30)).status == 200
+        await asyncio.wait_for(fast_work.wait(), 30)  # and goes once the slow one is acked
+    assert precedence.waiting == 0
