@@ -10,9 +10,7 @@ The HTTP endpoint counts the requests not yet acked (`answering`; a request stop
 at its ack, or when its handling ends). Background work calls `wait_turn()`, which returns at
 once when none is waiting and otherwise yields until they are acked — at most `max_wait` at a
 time, so a steady stream of requests slows it a little but never stops it: the dispatcher
-before each batch and each send, and each click's own work after its ack (answering, storing,
-confirming), since the next person's ack matters more than this one's confirmation a tenth of
-a second sooner.
+calls it before each batch and each send.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MAX_WAIT_SECONDS = 0.1
 
@@ -30,7 +28,6 @@ class Ticket:
     """One request's place among those waiting for their ack."""
 
     precedence: Precedence
-    task: asyncio.Task[object] | None = field(default=None)
     done: bool = False
 
     def acked(self) -> None:
@@ -55,7 +52,7 @@ class Precedence:
         """Around the handling of one request: it counts until `Ticket.acked` or the end."""
         self.waiting += 1
         self._answered.clear()
-        ticket = Ticket(self, asyncio.current_task())
+        ticket = Ticket(self)
         try:
             yield ticket
         finally:
