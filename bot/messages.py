@@ -1782,19 +1782,25 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *profile* – your directory profile, and whether you want to be found\n"
         "• *matching* off | on | pause DATE – the peer chats",
     },
+    "teams.help.evaluator": {
+        "nb": "*For Helsedirektoratet*\n"
+        "• *resultater* – samlede resultater fra avsluttede pulsmålinger (aldri enkeltpersoner)",
+        "en": "*For the Directorate*\n"
+        "• *results* – aggregated results of closed pulses (never a single person)",
+    },
     "teams.help.staff": {
         "nb": "*For programstaben*\n"
         "• *oppgaver* [klasse] – status per oppgave (og per person når du nevner en klasse)\n"
         "• *resultater* [puls] – svarprosent og resultater\n"
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
-        "• *utsendelser* – utsendelser som venter eller feilet\n"
+        "• *utsendelser* – utsendelser som venter eller feilet, og hvem som ikke kan nås\n"
         "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
         "• *rapport* [år] [html|xlsx|csv] – årsrapporten, som en nedlastingslenke",
         "en": "*For programme staff*\n"
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
-        "• *deliveries* – deliveries waiting or failed\n"
+        "• *deliveries* – deliveries waiting or failed, and who cannot be reached\n"
         "• *announce* – send an announcement: audience, preview and time\n"
         "• *report* [year] [html|xlsx|csv] – the annual report, as a download link",
     },
