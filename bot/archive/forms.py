@@ -33,7 +33,7 @@ from storage.models import ArchiveItem
 
 ADD_WORDS = ("add", "ny", "new", "legg")  # "legg til" starts with "legg"
 MINE_WORDS = ("mine", "mitt", "my", "own", "egne")
-_PAGE = re.compile(r"\s+(?:side|page)\s+(\d{1,4})$", re.I)
+_PAGE = re.compile(r"(?:^|\s+)(?:side|page)\s+(\d{1,4})$", re.I)
 FIELDS = ("title", "summary", "keywords", "url", "visibility")
 
 
@@ -47,7 +47,7 @@ class ArchiveRequest:
 
 
 def split_page(args: str) -> tuple[str, int]:
-    """ "turnus side 2" -> ("turnus", 2); pages count from 1."""
+    """ "turnus side 2" -> ("turnus", 2), "side 2" -> ("", 2); pages count from 1."""
     m = _PAGE.search(args)
     if not m:
         return args, 1
