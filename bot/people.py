@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,9 +12,11 @@ from bot.messages import DEFAULT_LOCALE, normalise_locale
 from bot.settings import Settings
 from storage.emails import canonical_email
 from storage.models import Person
+from storage.queries import identities as identities_q
 from storage.queries import people as q
 
 ROLES = ("staff", "participant", "alumnus", "line_manager")
+SLACK = "slack"
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ async def recognise_listed(
     tz: str | None = None,
     slack_user_id: str | None = None,
     platform: str = "slack",
+    now: datetime | None = None,
 ) -> Person | None:
     """The person for a chat account whose email COHORTBOT_STAFF_EMAILS (or
     COHORTBOT_EVALUATOR_EMAILS) lists, created when nobody has that email yet; audited.
@@ -117,7 +121,8 @@ async def recognise_listed(
     them. Staff-ness stays with the settings: the person is not flagged, so taking an email
     out of the setting takes the role away. With `slack_user_id`, the Slack account is linked
     too, and an email that belongs to another Slack account already gives None (never moved
-    silently). None for an email no setting lists.
+    silently); then `now` is required (the identity's time stamp). None for an email no
+    setting lists.
     """
     if not is_listed_email(settings, email):
         return None
@@ -148,9 +153,19 @@ async def recognise_listed(
             if person is None or taken(person):
                 return None
     if slack_user_id is not None:
+        assert now is not None
         person.slack_user_id = slack_user_id
         person.slack_active = True
         await q.save_rows(session=session, rows=[person])
+        assert person.id is not None
+        await identities_q.save_identity(
+            session=session,
+            person_id=person.id,
+            platform=SLACK,
+            user_id=slack_user_id,
+            now=now,
+            take_over=False,
+        )
     await q.record_audit(
         session=session,
         actor="system",
@@ -168,7 +183,7 @@ async def recognise_listed(
 
 
 async def recognise_staff(
-    *, session: AsyncSession, settings: Settings, user: DirectoryUser
+    *, session: AsyncSession, settings: Settings, user: DirectoryUser, now: datetime
 ) -> Person | None:
     """Link a Slack user whose email COHORTBOT_STAFF_EMAILS (or COHORTBOT_EVALUATOR_EMAILS)
     lists to a person (`recognise_listed`); None for a deactivated account or anyone else."""
@@ -182,6 +197,7 @@ async def recognise_staff(
         locale=user.locale,
         tz=user.tz,
         slack_user_id=user.id,
+        now=now,
     )
 
 

@@ -61,7 +61,9 @@ async def test_the_evaluator_is_recognised_in_teams_and_sees_aggregates_only(
     assert "synes alt var bra" not in str(card) and "hemmelig" not in str(card)
     assert "\\*\\*fet\\*\\*" in text and "<script\\>" in text and not sent.get("entities")
     async with world.runtime.db.session() as session:
-        [identity] = (await session.exec(select(PersonIdentity))).all()  # type: ignore[call-overload]
+        [identity] = (
+            await session.exec(select(PersonIdentity).where(PersonIdentity.platform == "teams"))  # type: ignore[call-overload]
+        ).all()
         recognised = [
             e
             for e in (await session.exec(select(AuditEvent))).all()  # type: ignore[call-overload]
