@@ -185,6 +185,23 @@ async def test_hidden_items_never_reach_results_counts_or_snippets(
     assert "13 treff du kan se" in mine and "Hemmelig turnus" in mine
     # Browsing without words pages too ("arkiv side 2").
     assert "viser 11–12." in card_text(await _say(world, "arne", "arkiv side 2"))
+    # A name its owner hid is hidden from others, in the byline and the snippet.
+    await add_item(
+        runtime.db,
+        store,
+        runtime.settings,
+        submission=Submission(
+            title="Vaktbytte",
+            summary="Skrevet av Anne Berg om vaktbytte.",
+            visibility="all",
+            show_name=False,
+        ),
+        doer=Doer(ids["anne"], False, f"person:{ids['anne']}"),
+        now=now,
+    )
+    masked = await _say(world, "berit", "arkiv vaktbytte")
+    assert "navn ikke vist" in card_text(masked) and "Anne" not in str(masked)
+    assert "Berg" not in str(masked)
 
 
 async def test_own_items_change_visibility_download_and_withdraw(teams_world: TeamsWorld) -> None:
