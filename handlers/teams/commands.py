@@ -4,7 +4,8 @@ commands, in bokmål and English. Anything unknown gets a pointer to *help*.
 Fully in Teams: help, next ("what's next", Home's content), assignments, results (with the
 chart as an image), managers, deliveries, announce (handlers/teams/announce.py), report (a
 download link, handlers/teams/report.py), find (the directory, handlers/teams/networks.py),
-profile and matching (handlers/teams/profile.py).
+profile and matching (handlers/teams/profile.py), archive (search, one's own items, the add
+form: handlers/teams/archive.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bot.reach import unreachable_for_staff
 from bot.results import results_chart_png
 from bot.runtime import Runtime
 from bot.staff_reads import read_pulse_results
+from handlers.teams.archive import archive_command
 from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
 from handlers.teams.install import send_card
@@ -202,6 +204,7 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "profile": (profile_command, False, True),
     "matching": (matching_command, False, True),
     "report": (report_command, True, True),
+    "archive": (archive_command, False, True),
 }
 ALIASES = {
     "hjelp": "help",
@@ -220,6 +223,8 @@ ALIASES = {
     "rapport": "report",
     "finn": "find",
     "profil": "profile",
+    "arkiv": "archive",
+    "arkivet": "archive",
 }
 
 
