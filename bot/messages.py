@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -1828,10 +1828,22 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "change or withdraw it with *archive mine*.",
     },
     "teams.archive.no_file": {
-        "nb": "En fil kan ikke legges ved her i Teams. Gi en lenke til den (for eksempel i "
-        "OneDrive eller SharePoint), eller legg til filen med /cohort archive add i Slack.",
-        "en": "A file cannot be attached here in Teams. Give a link to it (in OneDrive or "
-        "SharePoint, say), or add the file with /cohort archive add in Slack.",
+        "nb": "Vil du legge ved en fil (PDF eller Word)? Send den til meg her i chatten, så får "
+        "du skjemaet med filen i. Eller gi en lenke til den (for eksempel i OneDrive eller "
+        "SharePoint).",
+        "en": "Want to attach a file (PDF or Word)? Send it to me here in the chat, and you get "
+        "the form with the file in it. Or give a link to it (in OneDrive or SharePoint, say).",
+    },
+    "teams.archive.file": {"nb": "Fil: {name}", "en": "File: {name}"},
+    "teams.archive.file.expired": {
+        "nb": "Filen er ikke lenger tilgjengelig for meg. Send den på nytt i chatten. Ingenting "
+        "er lagret.",
+        "en": "The file is no longer available to me. Send it again in the chat. Nothing was "
+        "saved.",
+    },
+    "teams.archive.file.failed": {
+        "nb": "Jeg fikk ikke hentet filen fra Teams. Ingenting er lagret; send den på nytt.",
+        "en": "I could not fetch the file from Teams. Nothing was saved; send it again.",
     },
     "teams.archive.field.url": {"nb": "Lenke", "en": "Link"},
     "teams.archive.required": {"nb": "Fyll inn dette feltet.", "en": "Fill in this field."},
@@ -2706,8 +2718,14 @@ def format_when(
 ) -> str:
     """ "tirsdag 3. mars kl. 09.00" / "Tuesday 3 March at 09:00", in Oslo or the given zone."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else (tz or OSLO)
+    return _format_when(moment, normalise_locale(locale), zone)
+
+
+@lru_cache(maxsize=4096)
+def _format_when(moment: datetime, lang: str, zone: ZoneInfo) -> str:
+    # The planner says the same few deadlines to thousands of managers: Babel once per time.
     local = moment.astimezone(zone)
-    if normalise_locale(locale) == "en":
+    if lang == "en":
         return _babel_datetime(local, "EEEE d MMMM 'at' HH:mm", tzinfo=zone, locale="en_GB")
     return _babel_datetime(local, "EEEE d. MMMM 'kl.' HH.mm", tzinfo=zone, locale="nb_NO")
 

@@ -19,6 +19,7 @@ from bot.networks.shared import (
     _staff,
     class_channel_name,
     cohort_channel_name,
+    slack_ids,
 )
 from bot.people import Actor
 from bot.settings import Settings
@@ -179,17 +180,20 @@ async def sync_cohort_channels(
             report.names[net.key] = net.slack_channel_name or net.name
 
     invites: dict[int, tuple[Network, list[str]]] = {}
-    for enrolment, person in await q.list_enrolled(session=session, cohort_id=cohort_id):
+    enrolled = await q.list_enrolled(session=session, cohort_id=cohort_id)
+    accounts = await slack_ids(session, [person for _, person in enrolled])
+    for enrolment, person in enrolled:
         targets = [cohort_net]
         if enrolment.class_id in networks:
             targets.append(networks[enrolment.class_id])
+        account = accounts.get(person.id) if person.id is not None else None
         if enrolment.status in ACTIVE_STATUSES:
             for net in targets:
                 joined = await _join(session, net, person, now)
-                if joined and person.slack_user_id and net.id is not None:
-                    invites.setdefault(net.id, (net, []))[1].append(person.slack_user_id)
+                if joined and account and net.id is not None:
+                    invites.setdefault(net.id, (net, []))[1].append(account)
         elif enrolment.status == EnrolmentStatus.WITHDRAWN:
-            await _leave(session, settings, report, targets, person, now)
+            await _leave(session, settings, report, targets, person, account, now)
     for net, users in invites.values():
         await steps.invite(session, settings, network=net, user_ids=users, now=now)
         report.invited.extend(u for u in users if u not in report.invited)
@@ -212,6 +216,7 @@ async def _leave(
     report: SyncReport,
     targets: list[Network],
     person: Person,
+    slack_user_id: str | None,
     now: datetime,
 ) -> None:
     """Close a withdrawn participant's memberships (and, by policy, take them out of Slack)."""
@@ -231,16 +236,16 @@ async def _leave(
                 kinds=[CHECKIN_KIND],
                 reason=WITHDRAWN,
             )
-        if settings.withdrawn_policy == "remove" and person.slack_user_id:
+        if settings.withdrawn_policy == "remove" and slack_user_id:
             await steps.kick(
                 session,
                 settings,
                 network=net,
-                user_id=person.slack_user_id,
+                user_id=slack_user_id,
                 now=now,
                 person_id=person.id,
             )
-            report.removed.append(person.slack_user_id)
+            report.removed.append(slack_user_id)
 
 
 @dataclass(frozen=True)
