@@ -60,6 +60,7 @@ def generate(url: str, seed: int = 2026) -> dict[str, int]:
         Nudge,
         NudgeAnswer,
         Person,
+        PersonIdentity,
         Programme,
         ProgrammeSession,
         Pulse,
@@ -332,6 +333,22 @@ def generate(url: str, seed: int = 2026) -> dict[str, int]:
         bulk(CohortClass, classes, "classes")
         bulk(ProgrammeSession, sessions, "sessions")
         bulk(Person, people, "people")
+        bulk(
+            PersonIdentity,
+            [
+                {
+                    "person_id": p["id"],
+                    "platform": "slack",
+                    "user_id": p["slack_user_id"],
+                    "active": True,
+                    "reference": {},
+                    "created_at": p["created_at"],
+                    "updated_at": p["updated_at"],
+                }
+                for p in people
+            ],
+            "identities",
+        )
         bulk(Enrolment, enrolments, "enrolments")
         bulk(Pulse, pulses, "pulses")
         bulk(PulseQuestion, questions, "questions")

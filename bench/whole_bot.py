@@ -65,7 +65,12 @@ ANNOUNCEMENT = "Husk: neste samling starter kl. 09.00. Ta med utviklingsprosjekt
 POST_PER_MINUTE = 600
 POST_BURST = 60
 TIER_PER_MINUTE = {2: 20, 3: 50, 4: 100}
-STEP_KINDS = frozenset({"channel_create", "channel_invite", "channel_kick", "channel_archive"})
+# Outbox steps that are not posts: counted apart from lost and duplicated (their proof in the
+# fake's record is their own method, not a chat.postMessage carrying the key).
+CHANNEL_STEP_KINDS = frozenset(
+    {"channel_create", "channel_invite", "channel_kick", "channel_archive"}
+)
+UPLOAD_KIND = "file_upload"
 ACK_TIMEOUT = 3.0
 CONFIRM_WITHIN = 60.0
 
@@ -244,6 +249,50 @@ def outbox_outcome(asked: dict[str, str], records: list[Any]) -> dict[str, Any]:
         "posts_without_key": sum(
             1 for r in records if r.method == "chat.postMessage" and r.ok and not delivery_key(r)
         ),
+    }
+
+
+@dataclass
+class Due:
+    """The Slack deliveries due during the run, by how the fake's record proves them."""
+
+    posts: dict[str, str]  # dedupe key → outbox state: proved by a post carrying the key
+    channel_steps: Counter[str]  # "kind:state"
+    uploads: list[str]  # outbox states of the upload steps
+
+
+def split_due(rows: Iterable[tuple[str, str, str, str, datetime]], run_ended: datetime) -> Due:
+    """Split the outbox's rows (key, transport, state, kind, send_at) due by `run_ended`."""
+    due = Due(posts={}, channel_steps=Counter(), uploads=[])
+    for key, transport, state, kind, send_at in rows:
+        if transport != "slack" or send_at > run_ended:
+            continue
+        if kind in CHANNEL_STEP_KINDS:
+            due.channel_steps[f"{kind}:{state}"] += 1
+        elif kind == UPLOAD_KIND:
+            due.uploads.append(state)
+        else:
+            due.posts[key] = state
+    return due
+
+
+def uploads_outcome(states: list[str], records: list[Any], since: float = 0.0) -> dict[str, Any]:
+    """File uploads: the outbox's upload steps (their states) against the fake's successful
+    files.completeUploadExternal calls at or after `since`.
+
+    An upload is not a chat.postMessage, so it has no key in a post's metadata to count it by
+    (counting it with the posts reported every report upload as lost); "missing" is the steps
+    the outbox holds sent beyond the completed uploads the fake recorded.
+    """
+    completed = sum(
+        1 for r in records if r.method == "files.completeUploadExternal" and r.ok and r.at >= since
+    )
+    by_state = Counter(states)
+    return {
+        "outbox": dict(by_state),
+        "completed_in_fake": completed,
+        "missing": max(0, by_state.get("sent", 0) - completed),
+        "extra_in_fake": max(0, completed - by_state.get("sent", 0)),
     }
 
 
@@ -693,17 +742,9 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         result["call_record"] = str(record_file)
         result["work_dir"] = str(work)
         rows = await outbox_rows(url)
-        # Channel steps (create, invite) are deliveries too, but not posts: counted apart.
-        asked = {
-            key: state
-            for key, transport, state, kind, send_at in rows
-            if transport == "slack" and send_at <= run_ended and kind not in STEP_KINDS
-        }
-        steps = Counter(
-            f"{kind}:{state}"
-            for _key, transport, state, kind, send_at in rows
-            if transport == "slack" and send_at <= run_ended and kind in STEP_KINDS
-        )
+        due = split_due(rows, run_ended)
+        asked, steps = due.posts, due.channel_steps
+        result["uploads"] = uploads_outcome(due.uploads, bot_records)
         result["channel_steps"] = {
             "outbox": dict(steps),
             "fake_ok": dict(

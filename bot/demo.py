@@ -386,6 +386,7 @@ async def seed_demo(
                     session=session,
                     email=person.row["email"],
                     name=person.row["name"],
+                    now=now,
                     slack_user_id=user.id if user else None,
                 )
     synced = await _sync_channels(db, settings, dispatch, now)

@@ -1774,20 +1774,71 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *oppgaver* – dine åpne oppgaver\n"
         "• *finn* ord – ledere i katalogen som vil bli funnet\n"
         "• *profil* – profilen din i katalogen, og om du vil bli funnet\n"
-        "• *matching* av | på | pause DATO – kollegapraten",
+        "• *matching* av | på | pause DATO – kollegapraten\n"
+        "• *arkiv* ord | *arkiv legg til* | *arkiv mine* – arkivet med prosjekter og materiale",
         "en": "• *help* – this help\n"
         "• *next* – your next session, open assignments and pulses\n"
         "• *assignments* – your open assignments\n"
         "• *find* words – leaders in the directory who want to be found\n"
         "• *profile* – your directory profile, and whether you want to be found\n"
-        "• *matching* off | on | pause DATE – the peer chats",
+        "• *matching* off | on | pause DATE – the peer chats\n"
+        "• *archive* words | *archive add* | *archive mine* – the archive of projects and material",
+    },
+    "teams.archive.usage": {
+        "nb": "• *arkiv* ord – søk i arkivet\n"
+        "• *arkiv legg til* – legg til prosjektet ditt\n"
+        "• *arkiv mine* – endre, trekk tilbake eller last ned det du har lagt til",
+        "en": "• *archive* words – search the archive\n"
+        "• *archive add* – add your project\n"
+        "• *archive mine* – change, withdraw or download what you have added",
+    },
+    "teams.archive.more": {
+        "nb": plural(
+            "n",
+            one="… og 1 til. Skriv «{command}» for neste side.",
+            other="… og {n} til. Skriv «{command}» for neste side.",
+        ),
+        "en": plural(
+            "n",
+            one="… and 1 more. Type “{command}” for the next page.",
+            other="… and {n} more. Type “{command}” for the next page.",
+        ),
+    },
+    "teams.archive.mine.none": {
+        "nb": "Du har ikke lagt noe i arkivet. Skriv *arkiv legg til* for å legge til "
+        "prosjektet ditt.",
+        "en": "You have not added anything to the archive. Type *archive add* to add your project.",
+    },
+    "teams.archive.added": {
+        "nb": "«{title}» er lagt i arkivet (nr. {id}), synlig for: {visibility}. Du kan endre "
+        "eller trekke det tilbake med *arkiv mine*.",
+        "en": "“{title}” is in the archive (no. {id}), visible to: {visibility}. You can "
+        "change or withdraw it with *archive mine*.",
+    },
+    "teams.archive.no_file": {
+        "nb": "En fil kan ikke legges ved her i Teams. Gi en lenke til den (for eksempel i "
+        "OneDrive eller SharePoint), eller legg til filen med /cohort archive add i Slack.",
+        "en": "A file cannot be attached here in Teams. Give a link to it (in OneDrive or "
+        "SharePoint, say), or add the file with /cohort archive add in Slack.",
+    },
+    "teams.archive.field.url": {"nb": "Lenke", "en": "Link"},
+    "teams.archive.required": {"nb": "Fyll inn dette feltet.", "en": "Fill in this field."},
+    "teams.archive.download.ready": {
+        "nb": "Lenken til «{title}» virker i {minutes} minutter, bare for deg.",
+        "en": "The link to “{title}” works for {minutes} minutes, for you only.",
+    },
+    "teams.help.evaluator": {
+        "nb": "*For Helsedirektoratet*\n"
+        "• *resultater* – samlede resultater fra avsluttede pulsmålinger (aldri enkeltpersoner)",
+        "en": "*For the Directorate*\n"
+        "• *results* – aggregated results of closed pulses (never a single person)",
     },
     "teams.help.staff": {
         "nb": "*For programstaben*\n"
         "• *oppgaver* [klasse] – status per oppgave (og per person når du nevner en klasse)\n"
         "• *resultater* [puls] – svarprosent og resultater\n"
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
-        "• *utsendelser* – utsendelser som venter eller feilet\n"
+        "• *utsendelser* – utsendelser som venter eller feilet, og hvem som ikke kan nås\n"
         "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
         "• *rapport* [år] [html|xlsx|csv] – årsrapporten, som en nedlastingslenke\n"
         "• *synk* kull – lag klassekanalene i Teams og legg til deltakerne",
@@ -1795,7 +1846,7 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
-        "• *deliveries* – deliveries waiting or failed\n"
+        "• *deliveries* – deliveries waiting or failed, and who cannot be reached\n"
         "• *announce* – send an announcement: audience, preview and time\n"
         "• *report* [year] [html|xlsx|csv] – the annual report, as a download link\n"
         "• *sync* cohort – make the class channels in Teams and add the participants",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,9 +12,11 @@ from bot.messages import DEFAULT_LOCALE, normalise_locale
 from bot.settings import Settings
 from storage.emails import canonical_email
 from storage.models import Person
+from storage.queries import identities as identities_q
 from storage.queries import people as q
 
 ROLES = ("staff", "participant", "alumnus", "line_manager")
+SLACK = "slack"
 
 
 @dataclass(frozen=True)
@@ -92,48 +95,77 @@ def is_staff_email(settings: Settings, email: str | None) -> bool:
     return bool(email) and canonical_email(email or "") in settings.staff_emails
 
 
-async def recognise_staff(
-    *, session: AsyncSession, settings: Settings, user: DirectoryUser
-) -> Person | None:
-    """Link a Slack user whose email COHORTBOT_STAFF_EMAILS (or COHORTBOT_EVALUATOR_EMAILS)
-    lists to a person; audited.
-
-    Creates the person when nobody has that email yet (staff are rarely imported), or links
-    the existing one that has no Slack account yet. Staff-ness stays with the settings: the
-    person is not flagged, so taking an email out of the setting takes the role away.
-    Returns None for anyone else, a deactivated account, or an email that belongs to another
-    Slack account already (never moved silently).
-    """
-    listed = is_staff_email(settings, user.email) or (
-        bool(user.email) and canonical_email(user.email or "") in settings.evaluator_emails
+def is_listed_email(settings: Settings, email: str | None) -> bool:
+    """Whether COHORTBOT_STAFF_EMAILS or COHORTBOT_EVALUATOR_EMAILS lists `email`."""
+    return is_staff_email(settings, email) or (
+        bool(email) and canonical_email(email or "") in settings.evaluator_emails
     )
-    if user.deleted or not listed:
+
+
+async def recognise_listed(
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    email: str | None,
+    name: str | None = None,
+    locale: str | None = None,
+    tz: str | None = None,
+    slack_user_id: str | None = None,
+    platform: str = "slack",
+    now: datetime | None = None,
+) -> Person | None:
+    """The person for a chat account whose email COHORTBOT_STAFF_EMAILS (or
+    COHORTBOT_EVALUATOR_EMAILS) lists, created when nobody has that email yet; audited.
+
+    Staff and evaluators are rarely imported, so first contact in any chat tool recognises
+    them. Staff-ness stays with the settings: the person is not flagged, so taking an email
+    out of the setting takes the role away. With `slack_user_id`, the Slack account is linked
+    too, and an email that belongs to another Slack account already gives None (never moved
+    silently); then `now` is required (the identity's time stamp). None for an email no
+    setting lists.
+    """
+    if not is_listed_email(settings, email):
         return None
-    assert user.email is not None
-    email = canonical_email(user.email)
+    assert email is not None
+    email = canonical_email(email)
+
+    def taken(found: Person) -> bool:
+        return slack_user_id is not None and found.slack_user_id not in (None, slack_user_id)
+
     person = await q.get_person_by_email(session=session, email=email)
-    if person is not None and person.slack_user_id not in (None, user.id):
+    if person is not None and taken(person):
         return None
     created = person is None
     if person is None:
         person = Person(
             email=email,
-            name=user.name or email.split("@")[0],
-            locale=normalise_locale(user.locale),
+            name=name or email.split("@")[0],
+            locale=normalise_locale(locale),
         )
-        if user.tz:
-            person.timezone = user.tz
-        person.slack_user_id = user.id
+        if tz:
+            person.timezone = tz
+        person.slack_user_id = slack_user_id
         if not await q.insert_person_unless_taken(session=session, person=person):
             # Two first contacts at once (a burst of clicks, two processes): the other one
             # created the person; link that row instead of failing on the unique email.
             created = False
             person = await q.get_person_by_email(session=session, email=email)
-            if person is None or person.slack_user_id not in (None, user.id):
+            if person is None or taken(person):
                 return None
-    person.slack_user_id = user.id
-    person.slack_active = True
-    await q.save_rows(session=session, rows=[person])
+    if slack_user_id is not None:
+        assert now is not None
+        person.slack_user_id = slack_user_id
+        person.slack_active = True
+        await q.save_rows(session=session, rows=[person])
+        assert person.id is not None
+        await identities_q.save_identity(
+            session=session,
+            person_id=person.id,
+            platform=SLACK,
+            user_id=slack_user_id,
+            now=now,
+            take_over=False,
+        )
     await q.record_audit(
         session=session,
         actor="system",
@@ -144,9 +176,29 @@ async def recognise_staff(
             "via": "COHORTBOT_STAFF_EMAILS"
             if is_staff_email(settings, email)
             else "COHORTBOT_EVALUATOR_EMAILS",
+            **({} if platform == "slack" else {"platform": platform}),
         },
     )
     return person
+
+
+async def recognise_staff(
+    *, session: AsyncSession, settings: Settings, user: DirectoryUser, now: datetime
+) -> Person | None:
+    """Link a Slack user whose email COHORTBOT_STAFF_EMAILS (or COHORTBOT_EVALUATOR_EMAILS)
+    lists to a person (`recognise_listed`); None for a deactivated account or anyone else."""
+    if user.deleted:
+        return None
+    return await recognise_listed(
+        session=session,
+        settings=settings,
+        email=user.email,
+        name=user.name,
+        locale=user.locale,
+        tz=user.tz,
+        slack_user_id=user.id,
+        now=now,
+    )
 
 
 async def staff_slack_ids(session: AsyncSession, settings: Settings) -> list[str]:

@@ -41,7 +41,7 @@ from bot.identities import reach, teams_identities
 from bot.line_managers.planning import answer_row_changes, nudge_changes, plan_nudges
 from bot.messages import DEFAULT_LOCALE, normalise_locale, t
 from bot.notifier import OutgoingMessage
-from bot.plan_changes import WRITE_CHUNK, PlanChanges, write_changes
+from bot.plan_changes import NOT_IN_PLAN, WRITE_CHUNK, PlanChanges, restorable, write_changes
 from bot.planner_hash import message_json
 from bot.settings import Settings
 from bot.timing import QuietHours, local_time, next_allowed
@@ -175,6 +175,8 @@ async def plan_changes(
         }
         if row is None:
             changes.inserts.append(values)
+        elif restorable(row, send_at, now):  # cancelled when they withdrew; reinstated now
+            changes.restores.append(values)
         elif row.state == DeliveryState.PENDING and (
             row.send_at != send_at
             or row.target != target
@@ -265,7 +267,7 @@ async def plan_changes(
                     source=source,
                     person_id=person.person_id,
                 )
-        changes.cancels.extend((k, "no longer in the plan") for k in sorted(pending - wanted))
+        changes.cancels.extend((k, NOT_IN_PLAN) for k in sorted(pending - wanted))
     return changes
 
 
@@ -402,7 +404,12 @@ async def replan_cohort(
     async with db.session() as session:
         changes.add(
             await nudge_changes(
-                session, cohort_id=cohort_id, tz=tz, settings=settings, nudge_ids=nudge_ids
+                session,
+                cohort_id=cohort_id,
+                tz=tz,
+                settings=settings,
+                nudge_ids=nudge_ids,
+                now=now,
             )
         )
     for piece in changes.chunks(chunk):

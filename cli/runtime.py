@@ -20,7 +20,7 @@ def db_upgrade() -> None:
 
     settings = load()
     try:
-        upgrade(settings.database_url)
+        filled = upgrade(settings.database_url)
     except Exception as exc:
         # The driver's text may hold the URL (and its password) or a row's values: name the
         # kind of error only, with any URL password blanked.
@@ -28,6 +28,8 @@ def db_upgrade() -> None:
             f"could not migrate the database ({type(exc).__name__}: "
             f"{redact(str(exc).splitlines()[0] if str(exc) else '')[:160]}); check DATABASE_URL"
         )
+    if filled:
+        console.print(f"moved {filled} Slack ids from person to person_identity")
     console.print(f"database at revision {current_revision(settings.database_url)}")
 
 

@@ -20,6 +20,8 @@ from bench.whole_bot import (
     people_csv,
     plan_yaml,
     send_window,
+    split_due,
+    uploads_outcome,
 )
 from bot.people_import import read_table
 from bot.people_import.columns import REQUIRED_COLUMNS
@@ -76,6 +78,51 @@ def test_lost_and_duplicated_are_counted_by_the_key_in_the_metadata() -> None:
     assert outcome["duplicated"] == 1
     assert outcome["duplicated_examples"] == ["a"]
     assert outcome["posts_without_key"] == 1
+
+
+def test_a_report_upload_is_proved_by_its_completed_upload_not_counted_as_a_lost_post() -> None:
+    # The run's outbox: two posts, a channel step, and the report's upload (all sent); one
+    # post due after the run ended. The fake saw both posts and the upload completed.
+    ended = NOW
+    rows = [
+        ("notice:1", "slack", "sent", "privacy_notice", NOW),
+        ("pulse:1:invite:person:2", "slack", "sent", "pulse_invite", NOW),
+        ("network:1:create", "slack", "sent", "channel_create", NOW),
+        ("upload:report:2026:person:9", "slack", "sent", "file_upload", NOW),
+        ("later", "slack", "pending", "announcement", datetime(2026, 12, 2, tzinfo=UTC)),
+        ("mail", "email", "pending", "nudge", NOW),
+    ]
+    records = [
+        post("notice:1", 1.0),
+        post("pulse:1:invite:person:2", 1.1),
+        CallRecord(seq=0, method="files.completeUploadExternal", at=2.0, status=200, ok=True),
+    ]
+    due = split_due(rows, ended)
+    assert set(due.posts) == {"notice:1", "pulse:1:invite:person:2"}
+    assert due.channel_steps == {"channel_create:sent": 1}
+    assert due.uploads == ["sent"]
+    assert outbox_outcome(due.posts, records)["lost"] == 0
+    assert uploads_outcome(due.uploads, records) == {
+        "outbox": {"sent": 1},
+        "completed_in_fake": 1,
+        "missing": 0,
+        "extra_in_fake": 0,
+    }
+
+
+def test_an_upload_the_outbox_marked_sent_but_slack_never_completed_is_missing() -> None:
+    started_only = [
+        CallRecord(seq=0, method="files.getUploadURLExternal", at=1.0, status=200, ok=True),
+        CallRecord(seq=1, method="files.completeUploadExternal", at=2.0, status=503, ok=False),
+    ]
+    outcome = uploads_outcome(["sent", "failed"], started_only)
+    assert outcome["missing"] == 1 and outcome["completed_in_fake"] == 0
+    # An upload completed twice (its answer lost, sent again) shows as extra, not hidden.
+    twice = [
+        CallRecord(seq=i, method="files.completeUploadExternal", at=2.0, status=200, ok=True)
+        for i in range(2)
+    ]
+    assert uploads_outcome(["sent"], twice)["extra_in_fake"] == 1
 
 
 def test_send_window_takes_the_larger_bound_of_posts_and_group_dms() -> None:

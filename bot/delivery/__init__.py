@@ -40,6 +40,7 @@ from bot.delivery.outbox import (
     cancel,
     held_note,
     paused_transports,
+    restore,
     resume_sending,
     schedule,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "delivery_overview",
     "held_note",
     "paused_transports",
+    "restore",
     "resume_sending",
     "schedule",
 ]

@@ -38,9 +38,13 @@ AMBIGUOUS_ERRORS = ("connection:", "unexpected ")
 
 
 class ReadyHint(Protocol):
-    """Optional on a Notifier: seconds before a send to `target` could start (rate limits)."""
+    """Optional on a Notifier: seconds before a send to `target` could start (rate limits).
 
-    def ready_in(self, target: str) -> float: ...
+    `kind` and `key` are the delivery's: a transport may give work that can wait its turn (a
+    channel step, a group DM) a paced slot of its own, kept per key.
+    """
+
+    def ready_in(self, target: str, *, kind: str = "", key: str = "") -> float: ...
 
 
 @dataclass
@@ -263,7 +267,7 @@ class Dispatcher:
         if hint is None:
             return 0.0
         try:
-            return float(hint(item.target))
+            return float(hint(item.target, kind=item.kind, key=item.dedupe_key))
         except Exception:
             return 0.0
 

@@ -84,6 +84,24 @@ async def schedule(
     )
 
 
+async def restore(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    kinds: Iterable[str],
+    reason: str,
+    now: datetime,
+) -> int:
+    """Undo `cancel(..., person_id=, kinds=, reason=)` for what is still ahead of `now`.
+
+    For a participant back from a withdrawal: the deliveries the withdrawal cancelled (with
+    `reason`) that are due later go again, once; those whose time passed are not sent late.
+    """
+    return await q.restore_cancelled(
+        session=session, person_id=person_id, kinds=kinds, reason=reason, after=now, now=now
+    )
+
+
 async def cancel(
     session: AsyncSession,
     *,

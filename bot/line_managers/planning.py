@@ -20,7 +20,7 @@ from bot.line_managers.common import (
     source_for,
 )
 from bot.line_managers.compose import nudge_message
-from bot.plan_changes import PlanChanges, write_changes
+from bot.plan_changes import NOT_NEEDED, PlanChanges, restorable, write_changes
 from bot.planner_hash import fingerprint, message_json
 from bot.settings import Settings
 from bot.timing import QuietHours, next_allowed
@@ -56,8 +56,12 @@ async def nudge_changes(
     tz: str,
     settings: Settings,
     nudge_ids: Collection[int] | None = None,
+    now: datetime | None = None,
 ) -> PlanChanges:
     """The manager messages the cohort's nudges imply, compared with the outbox. Reads only.
+
+    With `now`, a message re-planning cancelled (its participants had withdrawn) whose time is
+    still ahead is put back when it is wanted again; without it, cancelled rows stay as they are.
 
     One combined message per manager and wave for the participants whose answer row is still
     open; only new or changed messages are rendered (a message whose fingerprint, time, target
@@ -127,14 +131,20 @@ async def nudge_changes(
                 secret,
             )
             old = existing.get(key)
-            if old is not None and (
-                old.state != "pending"  # sent, failed or cancelled: left alone
-                or (
-                    old.plan_hash == plan_hash
-                    and old.send_at == send_at
-                    and old.target == to.target
-                    and old.transport == to.transport
-                    and not old.urgent
+            back = old is not None and restorable(old, send_at, now)  # the participant is back
+            if (
+                old is not None
+                and not back
+                and (
+                    old.state
+                    != "pending"  # sent, failed or cancelled (not by re-planning): left alone
+                    or (
+                        old.plan_hash == plan_hash
+                        and old.send_at == send_at
+                        and old.target == to.target
+                        and old.transport == to.transport
+                        and not old.urgent
+                    )
                 )
             ):
                 continue
@@ -153,10 +163,12 @@ async def nudge_changes(
                 "urgent": False,
                 "error": delivery.held_note(to.transport, settings),
             }
-            (changes.inserts if old is None else changes.updates).append(values)
+            (
+                changes.inserts if old is None else changes.restores if back else changes.updates
+            ).append(values)
         prefix = f"nudge:{nudge.id}:manager:"
         changes.cancels.extend(
-            (k, "no longer needed")
+            (k, NOT_NEEDED)
             for k in pending_by_source.get(source_for(nudge.id), [])
             if k.startswith(prefix) and k not in wanted
         )
@@ -171,7 +183,7 @@ async def plan_nudges(
     the same in short transactions: `bot.planner.replan_cohort`.)"""
     for nudge_id, new, moved in await answer_row_changes(session, cohort_id=cohort_id):
         await q.write_answer_rows(session=session, nudge_id=nudge_id, new=new, moved=moved)
-    changes = await nudge_changes(session, cohort_id=cohort_id, tz=tz, settings=settings)
+    changes = await nudge_changes(session, cohort_id=cohort_id, tz=tz, settings=settings, now=now)
     return await write_changes(session, changes, now=now)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,11 +23,13 @@ from bot.networks.shared import (
     in_chat,
     reaches,
     slack_name,
+    split_answer_value,
 )
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.people import Actor
 from bot.settings import Settings
 from bot.text import channel as channel_ref
+from storage.db import Database
 from storage.models import (
     Cohort,
     CohortStatus,
@@ -37,6 +40,8 @@ from storage.models import (
 )
 from storage.queries import networks as q
 from storage.queries.people import record_audit
+
+logger = logging.getLogger(__name__)
 
 
 async def complete_cohort(
@@ -320,3 +325,40 @@ async def alumni_not_in_network(session: AsyncSession, *, person_id: int) -> lis
             if cohort is not None:
                 cohorts.append(cohort)
     return cohorts
+
+
+async def answer_consent_button(
+    db: Database,
+    settings: Settings,
+    *,
+    person_id: int,
+    value: object,
+    now: datetime,
+    via: str = "slack",
+    once: bool = False,
+) -> str:
+    """The alumni network's yes/no button ("7:yes") pressed in any chat tool, recorded in its
+    own transaction; returns the key of the reply to show. Nothing is stored for a bad value,
+    and nothing when the chat tool refuses the channel join (the transaction rolls back)."""
+    parsed = split_answer_value(value)
+    if parsed is None or parsed[1] not in ("yes", "no"):
+        return "error.generic"
+    try:
+        async with db.transaction() as session:
+            await record_alumni_consent(
+                session,
+                settings,
+                person_id=person_id,
+                cohort_id=parsed[0],
+                consent=parsed[1] == "yes",
+                now=now,
+                via=via,
+                once=once,
+            )
+    except InvalidRequest as exc:
+        logger.warning("Alumni consent not recorded: %s", exc)
+        return "error.generic"
+    except Exception:
+        logger.exception("Alumni consent not recorded: the chat tool refused")
+        return "error.generic"
+    return "networks.checkin.thanks" if parsed[1] == "yes" else "networks.alumni.declined"

@@ -34,6 +34,10 @@ from storage.queries import networks as q
 from storage.queries.identities import identities_by_person
 from storage.queries.people import get_person_by_slack_id, record_audit
 
+CHECKIN_KIND = "match_checkin"
+# The reason a withdrawal cancels with; a participant back from it gets exactly those back.
+WITHDRAWN = "withdrawn"
+
 
 @dataclass
 class SyncReport:
@@ -117,6 +121,10 @@ async def _join(
     if membership.left_at is not None:
         membership.left_at = None
         membership.joined_at = now
+        # Back (a withdrawal undone): the check-ins the withdrawal cancelled and still ahead.
+        await delivery.restore(
+            session, person_id=person.id, kinds=[CHECKIN_KIND], reason=WITHDRAWN, now=now
+        )
         return True
     return False
 
@@ -342,8 +350,8 @@ async def _leave(
                 session,
                 now=now,
                 person_id=person.id,
-                kinds=["match_checkin"],
-                reason="withdrawn",
+                kinds=[CHECKIN_KIND],
+                reason=WITHDRAWN,
             )
         if settings.withdrawn_policy == "remove" and person.slack_user_id:
             await steps.kick(

@@ -15,8 +15,10 @@ from bot.networks.shared import (
     CHECKIN_ANSWERS,
     InvalidRequest,
     _mention,
+    split_answer_value,
 )
 from bot.notifier import Button, OutgoingMessage, Section
+from storage.db import Database
 from storage.models import Person
 from storage.queries import networks as q
 
@@ -68,3 +70,21 @@ async def record_checkin(
             now=now,
         )
     await q.reset_ignored_intros(session=session, membership=membership)
+
+
+async def answer_checkin_button(
+    db: Database, *, person_id: int, value: object, now: datetime
+) -> str:
+    """A "Did you meet?" button pressed in any chat tool ("12:yes"), recorded in its own
+    transaction; returns the key of the reply to show (nothing is stored for a bad value)."""
+    parsed = split_answer_value(value)
+    if parsed is None:
+        return "error.generic"
+    try:
+        async with db.transaction() as session:
+            await record_checkin(
+                session, group_id=parsed[0], person_id=person_id, answer=parsed[1], now=now
+            )
+    except InvalidRequest:
+        return "error.generic"
+    return "networks.checkin.thanks"

@@ -28,6 +28,7 @@ from bot.plan_changes import WRITE_CHUNK
 from storage.db import Database
 from storage.models import CohortClass, Enrolment, EnrolmentStatus, LineManagerLink, Person
 from storage.queries import bulk
+from storage.queries import identities as identities_q
 from storage.queries import people as q
 
 
@@ -228,6 +229,8 @@ class ImportPlan:
     link_updates: list[dict[str, Any]] = field(default_factory=list)  # id + manager_id
     enrolments: dict[int, dict[str, Any]] = field(default_factory=dict)  # person id -> after
     links: dict[int, int] = field(default_factory=dict)  # participant id -> manager id, after
+    # email -> (Slack id, active) for the people whose Slack identity the import sets
+    slack_identities: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -371,6 +374,15 @@ async def plan_import(
     plan = ImportPlan(report=report, cohort_id=cohort_id, now=now, people=people)
     plan.new_people = [e for e, what in touched.changes.items() if what[0] == "created"]
     plan.person_updates = touched.updates
+    for email, what in touched.changes.items():
+        person = people[email]
+        if person.get("slack_user_id") and (
+            what[0] == "created" or {"slack_user_id", "slack_active"} & set(what)
+        ):
+            plan.slack_identities[email] = (
+                person["slack_user_id"],
+                bool(person.get("slack_active", True)),
+            )
     _plan_enrolments_and_links(plan, rows, touched, enrolments, links, class_ids, today, progress)
     plan.enrolments = {pid: e.values() for pid, e in enrolments.items()}
     for pid, link in links.items():
@@ -509,3 +521,9 @@ async def write_import(db: Database, plan: ImportPlan, *, chunk: int = WRITE_CHU
                     )
                 else:
                     await bulk.update_many(session=session, model=model, rows=rows[i : i + chunk])
+    slack = sorted((plan.people[email]["id"], ids) for email, ids in plan.slack_identities.items())
+    for i in range(0, len(slack), chunk):
+        async with db.transaction() as session:
+            await identities_q.save_identities(
+                session=session, platform="slack", wanted=dict(slack[i : i + chunk]), now=plan.now
+            )

@@ -49,7 +49,9 @@ async def actor_for(runtime: Runtime, user_id: str, slack_locale: str | None = N
         _NOT_STAFF.add(user_id)
         return actor
     async with runtime.db.transaction() as session:
-        person = await recognise_staff(session=session, settings=runtime.settings, user=user)
+        person = await recognise_staff(
+            session=session, settings=runtime.settings, user=user, now=runtime.clock.now()
+        )
     if person is None:
         _NOT_STAFF.add(user_id)
         return actor
@@ -87,7 +89,9 @@ async def recognise_listed_staff(runtime: Runtime) -> int:
         if known.known:
             continue
         async with runtime.db.transaction() as session:
-            if await recognise_staff(session=session, settings=runtime.settings, user=user):
+            if await recognise_staff(
+                session=session, settings=runtime.settings, user=user, now=runtime.clock.now()
+            ):
                 linked += 1
     return linked
 

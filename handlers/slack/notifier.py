@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notifier import OutgoingMessage, SendResult, group_members
 from bot.ratelimit import POST_MESSAGE, RateLimiter
-from bot.steps import perform, step_of
+from bot.steps import ARCHIVE, CREATE, INVITE, KICK, perform, step_of
 from handlers.slack.blocks.message import build_message_blocks, fallback_text
 from handlers.slack.channels import SlackChannelAdmin
 from handlers.slack.mrkdwn import SlackWebClient
@@ -52,6 +52,14 @@ DEFAULT_RETRY_AFTER = 1.0
 METADATA_EVENT = "cohortbot_delivery"
 HISTORY_LOOKBACK = 50  # recent messages searched for an earlier attempt
 OPEN = "conversations.open"
+# The Web API method each channel step (bot.steps) calls: Tier 2 (create) and Tier 3, per
+# workspace, so a national sync's hundreds of steps wait their turn in the queued lane.
+STEP_METHODS = {
+    CREATE: "conversations.create",
+    INVITE: "conversations.invite",
+    KICK: "conversations.kick",
+    ARCHIVE: "conversations.archive",
+}
 
 
 def make_slack_client(
@@ -91,13 +99,21 @@ class SlackNotifier:
         # Channel steps from the outbox (bot.steps) make their calls through `_call` too.
         self.channels = SlackChannelAdmin(client, call=self._step_call)
 
-    def ready_in(self, target: str) -> float:
+    def ready_in(self, target: str, *, kind: str = "", key: str = "") -> float:
         """Seconds before a post to `target` could start (a 429 block or the channel's pace).
 
         A group DM must be opened first, at conversations.open's Tier 3 pace: it gets its turn
         in the limiter's queued lane, so the dispatcher defers it instead of letting a matching
-        round's intros hold every sending slot while announcements wait.
+        round's intros hold every sending slot while announcements wait. A channel step
+        (create at Tier 2, invite, kick, archive at Tier 3) gets its turn in that lane the same
+        way, one slot per delivery key: a national sync's steps neither hold the sending slots
+        nor go out in one burst.
         """
+        method = STEP_METHODS.get(kind)
+        if method is not None:
+            # The slot is kept per key until the limiter forgets it, so a step asked again
+            # (deferred, retried) keeps its place instead of going to the back.
+            return self.limiter.reserve_slot(method, key or f"{kind}:{target}")
         wait = self.limiter.ready_in(POST_MESSAGE, target)
         if group_members(target) is not None:
             wait = max(wait, self.limiter.reserve_slot(OPEN, target))

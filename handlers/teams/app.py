@@ -159,10 +159,11 @@ def _graph(settings: Any, http: aiohttp.ClientSession) -> Any:
 
 def register_handlers(teams: TeamsBot, runtime: Runtime) -> None:
     """Every Teams handler, one module per surface, like handlers/slack/."""
-    from handlers.teams import actions, commands, install
+    from handlers.teams import actions, archive, commands, install
 
     install.register(teams, runtime)
     actions.register(teams, runtime)
+    archive.register(teams, runtime)
     commands.register(teams, runtime)
 
     @teams.agent.error

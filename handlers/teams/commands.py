@@ -4,7 +4,8 @@ commands, in bokmål and English. Anything unknown gets a pointer to *help*.
 Fully in Teams: help, next ("what's next", Home's content), assignments, results (with the
 chart as an image), managers, deliveries, announce (handlers/teams/announce.py), report (a
 download link, handlers/teams/report.py), find (the directory, handlers/teams/networks.py),
-profile and matching (handlers/teams/profile.py), sync (the class channels, through Graph:
+profile and matching (handlers/teams/profile.py), archive (search, one's own items, the add
+form: handlers/teams/archive.py), sync (the class channels, through Graph:
 handlers/teams/channels.py).
 """
 
@@ -25,13 +26,16 @@ from bot.assignments import (
     status_by_class,
 )
 from bot.delivery import delivery_overview
+from bot.evaluator.results import evaluator_results
 from bot.home import next_session_for, open_pulses_for
 from bot.line_managers import involvement_overview
 from bot.messages import esc, t
 from bot.people import Actor
+from bot.reach import unreachable_for_staff
 from bot.results import results_chart_png
 from bot.runtime import Runtime
 from bot.staff_reads import read_pulse_results
+from handlers.teams.archive import archive_command
 from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
 from handlers.teams.install import send_card
@@ -40,6 +44,7 @@ from handlers.teams.profile import matching_command, profile_command
 from handlers.teams.report import report_command
 from handlers.teams.views import (
     deliveries_message,
+    evaluator_results_message,
     help_message,
     managers_message,
     open_assignments_message,
@@ -51,6 +56,7 @@ from handlers.teams.views import (
 
 logger = logging.getLogger(__name__)
 
+UNREACHABLE_SHOWN = 10  # as Slack's Home; the whole list is `cohortbot deliveries`
 Reply = Callable[..., Awaitable[None]]  # (message, extra card elements=())
 Command = Callable[[Runtime, Actor, str, Reply], Awaitable[None]]
 
@@ -107,6 +113,10 @@ async def assignments_command(runtime: Runtime, actor: Actor, args: str, reply: 
 
 async def results_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
     locale = actor.locale
+    if not actor.is_staff:
+        # The Directorate's evaluators get the aggregates only (bot.evaluator); others nothing.
+        await evaluator_results_command(runtime, actor, reply)
+        return
     async with runtime.db.transaction() as session:
         results, recent = await read_pulse_results(
             session, ref=args, settings=runtime.settings, staff_person_id=actor.person_id
@@ -127,6 +137,19 @@ async def results_command(runtime: Runtime, actor: Actor, args: str, reply: Repl
     await reply(text_message("\n".join(lines), locale))
 
 
+async def evaluator_results_command(runtime: Runtime, actor: Actor, reply: Reply) -> None:
+    """`results` for an evaluator: as Slack's `/cohort results` answers them."""
+    locale = actor.locale
+    if not actor.is_evaluator:
+        await reply(text_message(t("error.not_allowed", locale), locale))
+        return
+    async with runtime.db.session() as session:
+        results = await evaluator_results(
+            session, settings=runtime.settings, now=runtime.clock.now(), locale=locale
+        )
+    await reply(evaluator_results_message(results, locale=locale))
+
+
 async def managers_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
     async with runtime.db.transaction() as session:
         overview = await involvement_overview(session, staff_person_id=actor.person_id)
@@ -145,7 +168,17 @@ async def deliveries_command(runtime: Runtime, actor: Actor, args: str, reply: R
             person_ids=[f.person_id for f in overview.failures],
             detail={"failures": len(overview.failures)},
         )
-    await reply(deliveries_message(overview, locale=actor.locale))
+        # Who nothing reaches, as in Slack's Home: the entry names exactly the people shown.
+        unreachable, total = await unreachable_for_staff(
+            session,
+            settings=runtime.settings,
+            actor_id=actor.person_id,
+            subject="teams:deliveries",
+            limit=UNREACHABLE_SHOWN,
+        )
+    await reply(
+        deliveries_message(overview, locale=actor.locale, unreachable=unreachable, total=total)
+    )
 
 
 async def announce_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
@@ -203,7 +236,7 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "help": (help_command, False, False),
     "next": (next_command, False, True),
     "assignments": (assignments_command, False, True),
-    "results": (results_command, True, True),
+    "results": (results_command, False, True),  # staff, or evaluators (aggregates only)
     "managers": (managers_command, True, True),
     "deliveries": (deliveries_command, True, True),
     "announce": (announce_command, True, True),
@@ -211,6 +244,7 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "profile": (profile_command, False, True),
     "matching": (matching_command, False, True),
     "report": (report_command, True, True),
+    "archive": (archive_command, False, True),
     "sync": (sync_command, True, True),
 }
 ALIASES = {
@@ -231,6 +265,8 @@ ALIASES = {
     "synk": "sync",
     "finn": "find",
     "profil": "profile",
+    "arkiv": "archive",
+    "arkivet": "archive",
 }
 
 

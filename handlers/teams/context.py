@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.identities import TeamsUser, person_for_teams_user, remember_teams_user
-from bot.people import Actor, actor_for_person
+from bot.people import Actor, actor_for_person, is_listed_email, recognise_listed
 from bot.runtime import Runtime
 from handlers.teams.connector import ConnectorError, TeamsConnector
 
@@ -106,7 +106,8 @@ async def member_email(connector: TeamsConnector, where: Incoming) -> tuple[str 
 async def identify(runtime: Runtime, connector: TeamsConnector, where: Incoming) -> Actor:
     """Who wrote: by stored identity, else by email/UPN from the roster; their 1:1 chat is kept.
 
-    An unknown person gets an Actor without a person (and nothing is stored about them).
+    An unknown person gets an Actor without a person (and nothing is stored about them),
+    unless COHORTBOT_STAFF_EMAILS or COHORTBOT_EVALUATOR_EMAILS lists their email.
     """
     now = runtime.clock.now()
     personal = {"service_url": where.service_url, "conversation_id": where.conversation_id}
@@ -127,6 +128,19 @@ async def identify(runtime: Runtime, connector: TeamsConnector, where: Incoming)
     async with runtime.db.transaction() as session:
         extra = dict(personal, reference=where.reference) if where.personal else {}
         person = await remember_teams_user(session, user, now=now, **extra)  # type: ignore[arg-type]
+        if person is None and is_listed_email(runtime.settings, email):
+            # Staff and the Directorate's evaluators are rarely imported: recognised by the
+            # email Teams gives, as Slack recognises them (bot.people.recognise_listed).
+            listed = await recognise_listed(
+                session=session,
+                settings=runtime.settings,
+                email=email,
+                name=name,
+                locale=where.locale,
+                platform="teams",
+            )
+            if listed is not None:
+                person = await remember_teams_user(session, user, now=now, **extra)  # type: ignore[arg-type]
         return await actor_for_person(
             session=session, settings=runtime.settings, person=person, locale=where.locale
         )

@@ -58,7 +58,7 @@ class TeamsNotifier:
         self.tenant_id = tenant_id
         self.bot_id = bot_id
 
-    def ready_in(self, target: str) -> float:
+    def ready_in(self, target: str, *, kind: str = "", key: str = "") -> float:
         return self.limiter.ready_in(_conversation(target), self.tenant_id)
 
     async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:

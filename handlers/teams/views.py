@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot.assignments import ClassStatus, OpenAssignment
 from bot.delivery import DeliveryOverview
+from bot.evaluator.results import EvaluatorResults
 from bot.home import NextSession, OpenPulse
 from bot.identities import RosterMatch
 from bot.involvement import figure_line
@@ -16,6 +17,7 @@ from bot.line_managers import InvolvementOverview
 from bot.messages import esc, format_when, t
 from bot.notifier import OutgoingMessage, Section
 from bot.people import Actor
+from bot.reach import Unreachable, unreachable_line
 from bot.results import PulseResults, results_text
 
 MAX_ITEMS = 20
@@ -43,6 +45,8 @@ def help_message(actor: Actor) -> OutgoingMessage:
         sections.append(Section(text=t("teams.help.line_manager", locale)))
     if actor.is_staff:
         sections.append(Section(text=t("teams.help.staff", locale)))
+    elif actor.is_evaluator:
+        sections.append(Section(text=t("teams.help.evaluator", locale)))
     return OutgoingMessage(
         text=t("teams.help.title", locale),
         title=t("teams.help.title", locale),
@@ -209,7 +213,25 @@ def managers_message(
     return OutgoingMessage(text=title, title=title, sections=tuple(sections), locale=locale)
 
 
-def deliveries_message(overview: DeliveryOverview, *, locale: str) -> OutgoingMessage:
+def unreachable_section(shown: Sequence[Unreachable], total: int, locale: str) -> Section:
+    """Who nothing reaches, and why: the people shown, "… and N more", where to see all."""
+    head = "*" + t("reach.unreachable.title", locale, count=total) + "*"
+    if not total:
+        return Section(text=head + "\n" + t("reach.unreachable.none", locale))
+    lines = [head, *("• " + unreachable_line(u, locale) for u in shown)]
+    if total > len(shown):
+        lines.append(t("reach.unreachable.more", locale, count=total - len(shown)))
+    lines.append(t("reach.unreachable.hint", locale))
+    return Section(text="\n".join(lines))
+
+
+def deliveries_message(
+    overview: DeliveryOverview,
+    *,
+    locale: str,
+    unreachable: Sequence[Unreachable] = (),
+    total: int = 0,
+) -> OutgoingMessage:
     counts = {s: overview.counts.get(s, 0) for s in ("pending", "sent", "failed", "cancelled")}
     sections = [Section(text=t("deliveries.counts", locale, **counts))]
     for pause in overview.pauses:
@@ -242,6 +264,7 @@ def deliveries_message(overview: DeliveryOverview, *, locale: str) -> OutgoingMe
         sections.append(Section(text=t("deliveries.failures", locale) + "\n" + "\n".join(shown)))
     else:
         sections.append(Section(text=t("deliveries.no_failures", locale)))
+    sections.append(unreachable_section(unreachable, total, locale))
     context = (
         t("deliveries.next_due", locale, when=format_when(overview.next_due_at, locale))
         if overview.next_due_at is not None
@@ -283,3 +306,58 @@ def roster_message(
         )
     title = t("teams.roster.title", locale)
     return OutgoingMessage(text=title, title=title, sections=tuple(sections), locale=locale)
+
+
+MAX_EVALUATOR_PULSES = 6  # as Slack's; the full tables are on the evaluator page
+MAX_EVALUATOR_QUESTIONS = 6
+
+
+def evaluator_results_message(results: EvaluatorResults, *, locale: str) -> OutgoingMessage:
+    """The closed pulses' aggregates for the Directorate: answered of invited, and per question
+    the whole cohort's figures (hidden ones as *) — what Slack's `/cohort results` shows them."""
+    title = t("evaluator.results.title", locale)
+    intro = t(
+        "evaluator.page.intro",
+        locale,
+        since=results.since.date().isoformat(),
+        k=results.min_group_size,
+    )
+    sections = [Section(text=intro)]
+    if not results.pulses:
+        sections.append(Section(text=t("evaluator.page.none", locale)))
+    for pulse in results.pulses[:MAX_EVALUATOR_PULSES]:
+        _, invited, answered = pulse.participation[-1] if pulse.participation else ("", "0", "0")
+        head = t(
+            "evaluator.results.pulse",
+            locale,
+            title=pulse.title,
+            cohort=pulse.cohort,
+            answered=answered,
+            invited=invited,
+        )
+        lines = ["*" + head + "*"]
+        for qn in pulse.questions[:MAX_EVALUATOR_QUESTIONS]:
+            line = t("evaluator.page.question", locale, number=qn.position, text=qn.text)
+            if qn.directorate:
+                line += t("report.evaluations.directorate", locale)
+            if qn.kind == "text":
+                line += " – " + t("evaluator.page.text_question", locale)
+            elif qn.rows:
+                label, cells = qn.rows[-1]  # the whole cohort's row
+                # Labels are people's words (a class's name, a choice): marked, never markup.
+                pairs = ", ".join(
+                    f"{esc(c)} {esc(v)}" for c, v in zip(qn.columns, cells, strict=False)
+                )
+                line += f"\n{esc(label)}: {pairs}"
+            lines.append(line)
+        sections.append(Section(text="\n".join(lines)))
+    if len(results.pulses) > MAX_EVALUATOR_PULSES:
+        more = len(results.pulses) - MAX_EVALUATOR_PULSES
+        sections.append(Section(text=t("teams.more", locale, n=more)))
+    return OutgoingMessage(
+        text=title,
+        title=title,
+        sections=tuple(sections),
+        context=t("evaluator.results.link", locale),
+        locale=locale,
+    )

@@ -1,4 +1,4 @@
-"""Per-platform identities of people (Teams today): who is who, and where to reach them."""
+"""Per-platform identities of people (Slack, Teams): who is who, and where to reach them."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from storage.models import (
     Person,
     PersonIdentity,
 )
+from storage.queries import bulk
 from storage.queries.people import list_people_by_emails
 
 
@@ -100,6 +101,16 @@ async def identities_by_person(
     return out
 
 
+class IdentityTaken(Exception):
+    """The platform id belongs to another person, and this platform's ids never move."""
+
+    def __init__(self, platform: str, user_id: str, holder_id: int) -> None:
+        super().__init__(f"{platform} id {user_id} belongs to person {holder_id}")
+        self.platform = platform
+        self.user_id = user_id
+        self.holder_id = holder_id
+
+
 async def save_identity(
     *,
     session: AsyncSession,
@@ -107,6 +118,8 @@ async def save_identity(
     platform: str,
     user_id: str,
     now: datetime,
+    active: bool = True,
+    take_over: bool = True,
     aad_object_id: str | None = None,
     tenant_id: str | None = None,
     service_url: str | None = None,
@@ -118,14 +131,19 @@ async def save_identity(
     Safe against a concurrent save of the same identity (Teams sends installationUpdate and
     conversationUpdate for one install at once): the insert runs in a savepoint, and losing the
     race turns into an update of the winner's row.
+
+    A platform id held by another person moves to this one with `take_over` (a re-used Teams
+    account); without it (Slack: the id is the account, and a file or a lookup must never
+    steal it) IdentityTaken is raised and nothing is written.
     """
+    other = await get_identity(session=session, platform=platform, user_id=user_id)
+    if other is not None and other.person_id != person_id:
+        if not take_over:
+            raise IdentityTaken(platform, user_id, other.person_id)
+        await session.delete(other)
+        await session.flush()
     row = await identity_for_person(session=session, person_id=person_id, platform=platform)
     if row is None:
-        # The platform id may have been someone else's (a re-used account): it moves.
-        other = await get_identity(session=session, platform=platform, user_id=user_id)
-        if other is not None:
-            await session.delete(other)
-            await session.flush()
         row = PersonIdentity(
             person_id=person_id,
             platform=platform,
@@ -141,7 +159,7 @@ async def save_identity(
             row = await identity_for_person(session=session, person_id=person_id, platform=platform)
             if row is None:
                 raise
-    wanted: dict[str, Any] = {"user_id": user_id, "active": True}
+    wanted: dict[str, Any] = {"user_id": user_id, "active": active}
     for name, value in (
         ("aad_object_id", aad_object_id),
         ("tenant_id", tenant_id),
@@ -162,6 +180,16 @@ async def save_identity(
     session.add(row)
     await session.flush()
     return row
+
+
+async def delete_identity(*, session: AsyncSession, person_id: int, platform: str) -> bool:
+    """Forget the person's identity on `platform` (unlinked, or erased)."""
+    row = await identity_for_person(session=session, person_id=person_id, platform=platform)
+    if row is None:
+        return False
+    await session.delete(row)
+    await session.flush()
+    return True
 
 
 async def deactivate_identity(
@@ -227,3 +255,55 @@ async def users_without_conversation(
         )
         have.update(result.scalars().all())
     return set(user_ids) - have
+
+
+async def save_identities(
+    *,
+    session: AsyncSession,
+    platform: str,
+    wanted: dict[int, tuple[str, bool]],
+    now: datetime,
+) -> None:
+    """`save_identity` for many people at once ({person id: (user id, active)}), no take-over.
+
+    For imports of thousands: one read per 500 people and per 500 ids, one insert and one
+    update statement per batch. Raises IdentityTaken, before writing anything, when an id
+    belongs to a person not given it here.
+    """
+    if not wanted:
+        return
+    mine = await identities_by_person(session=session, person_ids=wanted, platform=platform)
+    user_ids = sorted({user_id for user_id, _ in wanted.values()})
+    holders: dict[str, int] = {}
+    for start in range(0, len(user_ids), 500):
+        result = await session.execute(
+            select(col(PersonIdentity.user_id), col(PersonIdentity.person_id)).where(
+                col(PersonIdentity.platform) == platform,
+                col(PersonIdentity.user_id).in_(user_ids[start : start + 500]),
+            )
+        )
+        holders.update({u: p for u, p in result.all()})
+    for person_id, (user_id, _) in sorted(wanted.items()):
+        holder = holders.get(user_id)
+        if holder is not None and holder != person_id:
+            raise IdentityTaken(platform, user_id, holder)
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for person_id, (user_id, active) in sorted(wanted.items()):
+        row = mine.get(person_id)
+        if row is None:
+            inserts.append(
+                {
+                    **bulk.defaults(PersonIdentity, now=now),
+                    "person_id": person_id,
+                    "platform": platform,
+                    "user_id": user_id,
+                    "active": active,
+                }
+            )
+        elif (row.user_id, row.active) != (user_id, active):
+            updates.append({"id": row.id, "user_id": user_id, "active": active, "updated_at": now})
+    await bulk.update_many(session=session, model=PersonIdentity, rows=updates)
+    await bulk.insert_many(
+        session=session, model=PersonIdentity, rows=inserts, conflict=["person_id", "platform"]
+    )

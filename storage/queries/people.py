@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -133,9 +134,16 @@ async def insert_person_unless_taken(*, session: AsyncSession, person: Person) -
 
 
 async def upsert_staff(
-    *, session: AsyncSession, email: str, name: str, slack_user_id: str | None = None
+    *,
+    session: AsyncSession,
+    email: str,
+    name: str,
+    now: datetime,
+    slack_user_id: str | None = None,
 ) -> Person:
-    """Create or update a staff member by email."""
+    """Create or update a staff member by email (and their Slack identity, when given)."""
+    from storage.queries.identities import save_identity
+
     person = await get_person_by_email(session=session, email=email)
     if person is None:
         person = Person(email=canonical_email(email), name=name)
@@ -145,6 +153,16 @@ async def upsert_staff(
         person.slack_user_id = slack_user_id
     session.add(person)
     await session.flush()
+    if slack_user_id:
+        assert person.id is not None
+        await save_identity(
+            session=session,
+            person_id=person.id,
+            platform="slack",
+            user_id=slack_user_id,
+            now=now,
+            take_over=False,
+        )
     return person
 
 

@@ -75,7 +75,9 @@ async def test_roster_matches_email_or_upn_case_insensitively_and_lists_the_rest
         assert [p.id for p, _ in result.matched] == [kari.id]
         assert [m.user_id for m in result.unknown_members] == ["29:x"]
         assert [p.name for p in result.not_found] == ["Ola"]
-        rows = (await session.exec(select(PersonIdentity))).all()  # type: ignore[call-overload]
+        rows = (
+            await session.exec(select(PersonIdentity).where(PersonIdentity.platform == "teams"))
+        ).all()  # type: ignore[call-overload]
         assert [(r.person_id, r.user_id, r.aad_object_id) for r in rows] == [
             (kari.id, "29:k", "aad-k")
         ]
@@ -107,7 +109,9 @@ async def test_unknown_teams_user_stores_nothing(db: Database) -> None:
             conversation_id="a:n",
         )
         assert person is None
-        assert (await session.exec(select(PersonIdentity))).all() == []  # type: ignore[call-overload]
+        assert (
+            await session.exec(select(PersonIdentity).where(PersonIdentity.platform == "teams"))
+        ).all() == []  # type: ignore[call-overload]
 
 
 async def test_pulse_reaches_people_who_are_only_in_teams(
@@ -157,6 +161,8 @@ async def test_two_install_events_at_once_store_one_identity(db: Database) -> No
 
     await asyncio.gather(save(1), save(2))
     async with db.session() as session:
-        rows = (await session.exec(select(PersonIdentity))).all()  # type: ignore[call-overload]
+        rows = (
+            await session.exec(select(PersonIdentity).where(PersonIdentity.platform == "teams"))
+        ).all()  # type: ignore[call-overload]
     assert [(r.person_id, r.user_id) for r in rows] == [(person.id, "29:same")]
     assert rows[0].conversation_id in ("a:same-1", "a:same-2")

@@ -142,6 +142,54 @@ async def test_sync_creates_adopts_and_invites(
     assert people[0].id not in {i for g in later.groups for i in g}
 
 
+async def test_a_participant_back_from_a_withdrawal_gets_the_check_ins_still_ahead_once(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    admin = FakeChannelAdmin()
+    async with db.transaction() as s:
+        cohort, people = await programme(s, per_class=2, cities=("Bergen",))
+        await nw.sync_cohort_channels(
+            s, settings, cohort_id=cohort.id, now=clock.now(), actor=staff()
+        )
+        network = (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
+        await nw.run_matching_round(s, settings, network_id=network.id, now=clock.now())
+    await run_steps(db, admin, settings, clock)
+
+    async def theirs() -> dict[str, Delivery]:
+        async with db.session() as s:
+            return {
+                d.dedupe_key.rsplit(":", 1)[1]: d
+                for d in await deliveries(s, "match_checkin")
+                if d.person_id == people[0].id
+            }
+
+    async def set_status(status: EnrolmentStatus) -> None:
+        async with db.transaction() as s:
+            enrolment = (
+                await s.exec(select(Enrolment).where(Enrolment.person_id == people[0].id))
+            ).one()
+            enrolment.status = status
+            await nw.sync_cohort_channels(s, settings, cohort_id=cohort.id, now=clock.now())
+
+    planned = await theirs()
+    assert set(planned) == {"mid", "end"}
+    await set_status(EnrolmentStatus.WITHDRAWN)
+    assert {d.state for d in (await theirs()).values()} == {DeliveryState.CANCELLED}
+    # Back after the midpoint check-in's time, before the final one; the sync runs twice.
+    clock.set(planned["mid"].send_at.replace(tzinfo=UTC) + timedelta(hours=1))
+    for _ in range(2):
+        await set_status(EnrolmentStatus.ACTIVE)
+    back = await theirs()
+    assert back["end"].state == DeliveryState.PENDING
+    assert back["mid"].state == DeliveryState.CANCELLED  # passed while away: not sent late
+    assert {k: d.id for k, d in back.items()} == {k: d.id for k, d in planned.items()}
+    # Withdrawn and back once more: still the one final check-in, pending.
+    await set_status(EnrolmentStatus.WITHDRAWN)
+    await set_status(EnrolmentStatus.ACTIVE)
+    again = await theirs()
+    assert (again["end"].state, len(again)) == (DeliveryState.PENDING, 2)
+
+
 async def test_withdrawn_removed_under_remove_policy(
     db: Database, settings: Settings, clock: FrozenClock
 ) -> None:

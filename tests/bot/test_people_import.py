@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.directory import DirectoryUser
 from bot.people_import import (
@@ -21,7 +22,8 @@ from bot.people_import import (
 )
 from handlers.slack.directory import directory_user
 from storage.db import Database
-from storage.models import AuditEvent, Enrolment, LineManagerLink, Person
+from storage.models import AuditEvent, Enrolment, LineManagerLink, Person, PersonIdentity
+from storage.queries.identities import IdentityTaken, save_identities, save_identity
 from tests.utils.factories import create_class, create_cohort, create_person
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -52,6 +54,17 @@ async def cohort_key(db: Database) -> str:
 async def all_rows(db: Database, model: Any) -> list[Any]:
     async with db.session() as session:
         return list((await session.execute(select(model))).scalars().all())
+
+
+async def slack_identities(db: Database) -> dict[str, tuple[str, bool]]:
+    """{email: (Slack id, active)} as stored in `person_identity`."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Person.email, PersonIdentity.user_id, PersonIdentity.active)
+            .join(PersonIdentity, PersonIdentity.person_id == Person.id)
+            .where(PersonIdentity.platform == "slack")
+        )
+        return {email: (user_id, bool(active)) for email, user_id, active in rows.all()}
 
 
 async def people_by_email(db: Database) -> dict[str, Person]:
@@ -267,6 +280,12 @@ async def test_people_and_managers_are_matched_to_slack_by_email(
     ola = people["ola.hansen@trondheim.kommune.no"]
     assert (ola.slack_user_id, ola.slack_active) == ("U0OLA00001", False)
     assert people["siri.olsen@tromso.kommune.no"].locale == "en"  # the file says en
+    assert await slack_identities(db) == {
+        "anne.leder@bergen.kommune.no": ("U0ANNE0001", True),
+        "kari.nordmann@bergen.kommune.no": ("U0KARI0001", True),
+        "ola.hansen@trondheim.kommune.no": ("U0OLA00001", False),
+        "siri.olsen@tromso.kommune.no": ("U0SIRI0001", True),
+    }
 
 
 async def test_a_slack_id_in_the_file_that_someone_else_holds_is_a_bad_row(
@@ -285,6 +304,64 @@ async def test_a_slack_id_in_the_file_that_someone_else_holds_is_a_bad_row(
         "row 2: slack_user_id U0TAKEN001 belongs to other@x.no"
     ]
     assert len(await all_rows(db, Person)) == 1
+
+
+async def test_a_reimport_cannot_steal_another_persons_slack_id(
+    db: Database, cohort_key: str, tmp_path: Path
+) -> None:
+    """A file that gives Kari Ola's Slack id (and Ola someone new's) is refused whole."""
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER + ",slack_user_id\n"
+        "kari@x.no,Kari,bergen,,,,,,,,,U0KARI0001\n"
+        "ola@x.no,Ola,bergen,,,,,,,,,U0OLA00001\n",
+        encoding="utf-8",
+    )
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
+    before = await slack_identities(db), [p.model_dump() for p in await all_rows(db, Person)]
+    assert before[0] == {"kari@x.no": ("U0KARI0001", True), "ola@x.no": ("U0OLA00001", True)}
+    path.write_text(
+        HEADER + ",slack_user_id\n"
+        "kari@x.no,Kari Hacker,bergen,,,,,,,,,U0OLA00001\n"
+        "ny@x.no,Ny,bergen,,,,,,,,,U0KARI0001\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2: slack_user_id U0OLA00001 belongs to ola@x.no",
+        "row 3: slack_user_id U0KARI0001 belongs to kari@x.no",
+    ]
+    after = await slack_identities(db), [p.model_dump() for p in await all_rows(db, Person)]
+    assert after == before
+
+
+async def test_two_people_cannot_hold_one_slack_id(db: Database) -> None:
+    """The storage refuses it too, whoever writes: the ids are unique per platform."""
+    async with db.session() as session:
+        kari = await create_person(session, email="kari@x.no", slack_user_id="U0KARI0001")
+        ola = await create_person(session, email="ola@x.no")
+        await session.commit()
+        assert ola.id is not None and kari.id is not None
+        ola_id = ola.id
+        with pytest.raises(IdentityTaken, match="U0KARI0001 belongs to person"):
+            await save_identity(
+                session=session,
+                person_id=ola_id,
+                platform="slack",
+                user_id="U0KARI0001",
+                now=NOW,
+                take_over=False,
+            )
+        with pytest.raises(IdentityTaken):
+            await save_identities(
+                session=session, platform="slack", wanted={ola_id: ("U0KARI0001", True)}, now=NOW
+            )
+        await session.rollback()
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as session:
+            session.add(PersonIdentity(person_id=ola_id, platform="slack", user_id="U0KARI0001"))
+    assert await slack_identities(db) == {"kari@x.no": ("U0KARI0001", True)}
 
 
 async def test_an_idna_domain_and_its_punycode_are_one_person(

@@ -4,6 +4,7 @@ person: the second insert waits on the unique email, fails, and links the winner
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -16,12 +17,13 @@ from storage.db import Database
 from storage.models import Person
 from tests.utils.workspace import eventually
 
+NOW = datetime(2026, 9, 1, 8, tzinfo=UTC)
 ANNE = DirectoryUser(id="UANNE", email="anne@lederutdanning.no", name="Anne Stab")
 
 
 async def _recognise(db: Database, settings: Settings) -> Person | None:
     async with db.transaction() as session:
-        return await recognise_staff(session=session, settings=settings, user=ANNE)
+        return await recognise_staff(session=session, settings=settings, user=ANNE, now=NOW)
 
 
 @pytest.mark.postgres
@@ -44,7 +46,7 @@ async def test_two_first_contacts_at_once_make_one_person(
                 return bool(row and row[0] >= 1)
 
             async with db.transaction() as first:
-                winner = await recognise_staff(session=first, settings=settings, user=ANNE)
+                winner = await recognise_staff(session=first, settings=settings, user=ANNE, now=NOW)
                 assert winner is not None
                 second = asyncio.create_task(_recognise(db, settings))
                 await eventually(second_waits_on_the_email)  # its INSERT waits for our commit

@@ -61,7 +61,10 @@ async def test_unlisted_or_deactivated_slack_users_are_not_made_staff(
         gone = await ws.runtime.user_lookup.user("UGONE")
         assert gone is not None and gone.deleted and gone.email == "gone@lederutdanning.no"
         async with ws.runtime.db.transaction() as s:
-            assert await recognise_staff(session=s, settings=settings, user=gone) is None
+            assert (
+                await recognise_staff(session=s, settings=settings, user=gone, now=clock.now())
+                is None
+            )
         async with ws.runtime.db.session() as s:
             assert (await s.execute(select(Person))).scalars().all() == []
 

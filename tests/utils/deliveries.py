@@ -65,7 +65,7 @@ class ScriptedNotifier:
         self.calls.append(target)
         return self.script(target, self.calls.count(target))
 
-    def ready_in(self, target: str) -> float:
+    def ready_in(self, target: str, *, kind: str = "", key: str = "") -> float:
         return self.waits.get(target, 0.0)
 
     def sent_to(self, target: str) -> int:

@@ -19,6 +19,7 @@ from storage.models import (
     Enrolment,
     EnrolmentStatus,
     Person,
+    PersonIdentity,
     Programme,
     ProgrammeSession,
     Pulse,
@@ -56,9 +57,27 @@ async def create_class(session: AsyncSession, *, cohort: Cohort, **kw: Any) -> C
 
 
 async def create_person(session: AsyncSession, **kw: Any) -> Person:
+    """A person; `slack_user_id` (and `slack_active`) give them a Slack identity."""
     email = kw.pop("email", f"{uuid.uuid4().hex[:10]}@example.no")
     kw.setdefault("name", email.split("@")[0])
-    return await _add(session, Person(email=email, **kw))
+    slack_user_id = kw.pop("slack_user_id", None)
+    slack_active = kw.pop("slack_active", True)
+    person = await _add(
+        session, Person(email=email, slack_user_id=slack_user_id, slack_active=slack_active, **kw)
+    )
+    if slack_user_id:
+        await link_slack(session, person, slack_user_id, active=slack_active)
+    return person
+
+
+async def link_slack(
+    session: AsyncSession, person: Person, user_id: str, *, active: bool = True
+) -> PersonIdentity:
+    """Give the person the Slack identity `user_id`."""
+    return await _add(
+        session,
+        PersonIdentity(person_id=person.id, platform="slack", user_id=user_id, active=active),
+    )
 
 
 async def enrol(

@@ -30,6 +30,7 @@ from storage.queries.deliveries.due import (
 from storage.queries.deliveries.enqueue import (
     cancel_pending,
     enqueue_delivery,
+    restore_cancelled,
 )
 from storage.queries.deliveries.figures import (
     DuplicateFigures,
@@ -55,6 +56,7 @@ from storage.queries.deliveries.planner import (
     ExistingDelivery,
     existing_for_sources,
     insert_deliveries,
+    restore_cancelled_deliveries,
     update_pending_deliveries,
 )
 from storage.queries.deliveries.steps import (
@@ -106,6 +108,8 @@ __all__ = [
     "record_retry",
     "record_sent",
     "release_claims",
+    "restore_cancelled",
+    "restore_cancelled_deliveries",
     "resume_transport",
     "sent_messages",
     "staff_contacts",

@@ -112,3 +112,32 @@ async def cancel_pending(
     stmt = stmt.values(state=DeliveryState.CANCELLED, error=reason, updated_at=now or utcnow())
     result = await session.execute(stmt)
     return _rowcount(result)
+
+
+async def restore_cancelled(
+    *,
+    session: AsyncSession,
+    person_id: int,
+    kinds: Iterable[str],
+    reason: str,
+    after: datetime,
+    now: datetime | None = None,
+) -> int:
+    """Put back to pending the person's deliveries of these kinds that were cancelled with
+    exactly `reason` and are due after `after`; returns how many.
+
+    One cancelled for another reason, or whose time has passed, stays cancelled; one already
+    pending again is not matched, so restoring twice restores once.
+    """
+    stmt = (
+        update(DELIVERY)
+        .where(
+            D.state == DeliveryState.CANCELLED,
+            D.person_id == person_id,
+            D.kind.in_(list(kinds)),
+            D.error == reason,
+            D.send_at > after,
+        )
+        .values(state=DeliveryState.PENDING, error=None, updated_at=now or utcnow())
+    )
+    return _rowcount(await session.execute(stmt))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import DeliveryState
@@ -30,6 +30,7 @@ class ExistingDelivery:
     send_at: datetime
     plan_hash: str | None  # the message's meta.plan_hash: what it was built from
     urgent: bool
+    error: str | None = None  # a cancelled row's reason (who cancelled it, and why)
 
 
 async def existing_for_sources(
@@ -41,15 +42,17 @@ async def existing_for_sources(
         return {}
     plan_hash = D.message["meta"]["plan_hash"].as_string()
     result = await session.execute(
-        select(D.dedupe_key, D.state, D.transport, D.target, D.send_at, plan_hash, D.urgent).where(
-            D.source.in_(sorted(sources))
-        )
+        select(
+            D.dedupe_key, D.state, D.transport, D.target, D.send_at, plan_hash, D.urgent, D.error
+        ).where(D.source.in_(sorted(sources)))
     )
     out = {}
-    for key, state, transport, target, send_at, found, urgent in result.all():
+    for key, state, transport, target, send_at, found, urgent, error in result.all():
         if send_at is not None and send_at.tzinfo is None:
             send_at = send_at.replace(tzinfo=UTC)
-        out[key] = ExistingDelivery(key, state, transport, target, send_at, found, bool(urgent))
+        out[key] = ExistingDelivery(
+            key, state, transport, target, send_at, found, bool(urgent), error
+        )
     return out
 
 
@@ -97,6 +100,48 @@ async def update_pending_deliveries(
     )
     conn = await session.connection()
     await conn.execute(stmt, [{f"b_{k}": r[n] for k, n in _UPDATE_BINDS} for r in rows])
+    return len(rows)
+
+
+async def restore_cancelled_deliveries(
+    *,
+    session: AsyncSession,
+    rows: list[dict[str, Any]],
+    reasons: Collection[str],
+    now: datetime | None = None,
+) -> int:
+    """Put cancelled deliveries back to pending with a new time, target and message.
+
+    Only a row still cancelled with one of `reasons` (the planner's own "no longer in the
+    plan") is touched: one cancelled for another reason (answered, closed, by staff), sent or
+    pending again meanwhile is left alone, so two planners restoring at once restore it once.
+    """
+    if not rows:
+        return 0
+    stmt = (
+        update(DELIVERY)
+        .where(
+            D.dedupe_key == bindparam("b_key"),
+            D.state == DeliveryState.CANCELLED,
+            # Not IN: an expanding parameter cannot go with executemany.
+            or_(*(D.error == reason for reason in sorted(reasons))),
+        )
+        .values(
+            state=DeliveryState.PENDING,
+            send_at=bindparam("b_send_at"),
+            target=bindparam("b_target"),
+            transport=bindparam("b_transport"),
+            message=bindparam("b_message"),
+            urgent=bindparam("b_urgent"),
+            error=bindparam("b_error"),
+            updated_at=now or utcnow(),
+        )
+    )
+    conn = await session.connection()
+    await conn.execute(
+        stmt,
+        [{**{f"b_{k}": r[n] for k, n in _UPDATE_BINDS}, "b_error": r.get("error")} for r in rows],
+    )
     return len(rows)
 
 

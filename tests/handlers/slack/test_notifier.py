@@ -248,3 +248,72 @@ async def test_a_matching_rounds_intros_do_not_hold_an_announcement_back(
     assert all(d.send_at.replace(tzinfo=UTC) > now for d in waiting)
     assert len({d.send_at for d in waiting}) == len(waiting)
     assert sum(1 for m, _ in fake.calls if m == "conversations.open") == 40 - len(waiting)
+
+
+async def test_a_national_syncs_channel_steps_do_not_hold_an_announcement_back(
+    slack: tuple[FakeSlack, str], db: Any, settings: Any
+) -> None:
+    """conversations.create is Tier 2: 40 channels decided ahead of 30 DMs in one batch must
+    not make every sending slot wait for it, nor go to Slack in one burst. Before, the steps
+    called the limiter from inside a sending slot, so the DMs waited behind them."""
+    import random
+    from datetime import UTC, datetime
+
+    from bot import steps
+    from bot.clock import FrozenClock
+    from bot.delivery import Dispatcher, schedule
+    from storage.models import Network
+    from tests.utils.deliveries import all_deliveries
+
+    fake, url = slack
+    for i in range(40):
+        fake.on("conversations.create", None, (200, {"ok": True, "channel": {"id": f"C{i}"}}, {}))
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    async with db.transaction() as session:
+        for i in range(40):
+            network = Network(kind="peer_group", key=f"group:{i}", name=f"Gruppe {i}")
+            session.add(network)
+            await session.flush()
+            assert await steps.create_channel(
+                session, settings, network=network, name=f"lu-gruppe-{i}", private=True, now=now
+            )
+        for i in range(30):
+            await schedule(
+                session,
+                key=f"announcement:{i}",
+                transport="slack",
+                kind="announcement",
+                target=f"U{i:05d}",
+                message=MESSAGE,
+                send_at=now,
+                audience="participant",
+                settings=settings,
+                urgent=True,
+            )
+    # conversations.create at 30 a minute (a burst of 15), posts as fast as they come.
+    limits = RateLimits(
+        tier_per_minute={1: 1, 2: 30, 3: 30, 4: 30},
+        post_workspace_per_minute=60_000,
+        post_workspace_burst=1000,
+    )
+    dispatcher = Dispatcher(
+        db,
+        {"slack": notifier(url, RateLimiter(limits))},
+        FrozenClock(now),
+        None,
+        settings,
+        "t",
+        rng=random.Random(1),
+    )
+    await dispatcher.tick()
+    rows = {d.dedupe_key: d for d in await all_deliveries(db)}
+    assert all(rows[f"announcement:{i}"].state == "sent" for i in range(30))
+    creates = [d for d in rows.values() if d.kind == steps.CREATE]
+    waiting = [d for d in creates if d.state == "pending"]
+    # Only the queued lane's burst went now; the rest wait their turn in the outbox, each at a
+    # time of its own, holding no sending slot.
+    assert len(creates) == 40 and len(waiting) >= 20
+    assert all(d.send_at.replace(tzinfo=UTC) > now for d in waiting)
+    assert len({d.send_at for d in waiting}) == len(waiting)
+    made = sum(1 for m, _ in fake.calls if m == "conversations.create")
+    assert made == 40 - len(waiting) and made <= 15  # never more than the tier's burst at once

@@ -26,7 +26,11 @@ from tests.utils.factories import create_pulse
 
 async def identities(world: TeamsWorld) -> list[PersonIdentity]:
     async with world.runtime.db.session() as session:
-        return list((await session.exec(select(PersonIdentity))).all())  # type: ignore[call-overload]
+        return list(
+            (
+                await session.exec(select(PersonIdentity).where(PersonIdentity.platform == "teams"))
+            ).all()
+        )  # type: ignore[call-overload]
 
 
 async def test_personal_install_stores_the_reference_and_welcomes_once(

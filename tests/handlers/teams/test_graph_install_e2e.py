@@ -57,7 +57,9 @@ async def test_preinstall_installs_once_then_teams_reaches_the_person(
                 await session.exec(select(Delivery).where(Delivery.kind == "teams_install"))  # type: ignore[call-overload]
             ).all()
         }
-        identities = (await session.exec(select(PersonIdentity))).all()  # type: ignore[call-overload]
+        identities = (
+            await session.exec(select(PersonIdentity).where(PersonIdentity.platform == "teams"))
+        ).all()  # type: ignore[call-overload]
     assert rows[w.per.id].state == "sent" and rows[w.per.id].target == "per@tromso.kommune.no"
     assert rows[w.erik.id].state == "failed" and "http_404" in (rows[w.erik.id].error or "")
     assert [(i.person_id, i.conversation_id) for i in identities] == [(w.per.id, "a:per")]
