@@ -1816,10 +1816,22 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "change or withdraw it with *archive mine*.",
     },
     "teams.archive.no_file": {
-        "nb": "En fil kan ikke legges ved her i Teams. Gi en lenke til den (for eksempel i "
-        "OneDrive eller SharePoint), eller legg til filen med /cohort archive add i Slack.",
-        "en": "A file cannot be attached here in Teams. Give a link to it (in OneDrive or "
-        "SharePoint, say), or add the file with /cohort archive add in Slack.",
+        "nb": "Vil du legge ved en fil (PDF eller Word)? Send den til meg her i chatten, så får "
+        "du skjemaet med filen i. Eller gi en lenke til den (for eksempel i OneDrive eller "
+        "SharePoint).",
+        "en": "Want to attach a file (PDF or Word)? Send it to me here in the chat, and you get "
+        "the form with the file in it. Or give a link to it (in OneDrive or SharePoint, say).",
+    },
+    "teams.archive.file": {"nb": "Fil: {name}", "en": "File: {name}"},
+    "teams.archive.file.expired": {
+        "nb": "Filen er ikke lenger tilgjengelig for meg. Send den på nytt i chatten. Ingenting "
+        "er lagret.",
+        "en": "The file is no longer available to me. Send it again in the chat. Nothing was "
+        "saved.",
+    },
+    "teams.archive.file.failed": {
+        "nb": "Jeg fikk ikke hentet filen fra Teams. Ingenting er lagret; send den på nytt.",
+        "en": "I could not fetch the file from Teams. Nothing was saved; send it again.",
     },
     "teams.archive.field.url": {"nb": "Lenke", "en": "Link"},
     "teams.archive.required": {"nb": "Fyll inn dette feltet.", "en": "Fill in this field."},

@@ -78,6 +78,10 @@ class ConnectorState:
     pending: list[asyncio.Task[Any]] = field(default_factory=list)
     lose_answers: int = 0  # posts to accept and record, then drop the connection unanswered
     lost: list[str] = field(default_factory=list)  # ids of activities whose answer was lost
+    # Files people attached in a chat, served at their pre-authenticated downloadUrl (as
+    # OneDrive/SharePoint does for Teams' file.download.info attachments); id -> bytes.
+    files: dict[str, bytes] = field(default_factory=dict)
+    file_gets: list[str] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def fail_next(
@@ -452,6 +456,15 @@ def create_connector_app(state: ConnectorState) -> web.Application:
     app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", update)
     app.router.add_post("/v3/conversations", create_conversation)
     app.router.add_get("/v3/conversations/{conversation}/pagedmembers", paged_members)
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["file"]
+        state.file_gets.append(file_id)
+        if file_id not in state.files:
+            return web.Response(status=404)
+        return web.Response(body=state.files[file_id], content_type="application/octet-stream")
+
+    app.router.add_get("/download/{file}", download)
     app.router.add_get("/", index)
     app.router.add_get("/activities.json", activities_json)
     return app
@@ -574,6 +587,22 @@ def activity(
         body["channelData"]["team"] = {"id": team_id}
     body.update(extra)
     return body
+
+
+def file_attachment(
+    handle_url: str, state: ConnectorState, *, name: str, data: bytes
+) -> dict[str, Any]:
+    """A file a person attached in their chat with the bot, as Teams sends it to a bot whose
+    manifest says `supportsFiles`; its bytes are served by this connector."""
+    file_id = uuid.uuid4().hex
+    state.files[file_id] = data
+    url = f"{handle_url.rstrip('/')}/download/{file_id}"
+    return {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "contentUrl": url,
+        "name": name,
+        "content": {"downloadUrl": url, "uniqueId": file_id, "fileType": name.rsplit(".", 1)[-1]},
+    }
 
 
 async def inbound(

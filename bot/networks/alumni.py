@@ -22,6 +22,7 @@ from bot.networks.shared import (
     alumni_channel_name,
     in_chat,
     reaches,
+    slack_ids,
     slack_name,
     split_answer_value,
 )
@@ -212,13 +213,14 @@ async def record_alumni_consent(
         memberships = await q.list_person_memberships(
             session=session, person_id=person_id, kinds=alumni_kinds
         )
+        account = (await slack_ids(session, [person])).get(person_id)
         for m, network in memberships:
-            if m.left_at is None and person.slack_user_id:
+            if m.left_at is None and account:
                 await steps.kick(
                     session,
                     settings,
                     network=network,
-                    user_id=person.slack_user_id,
+                    user_id=account,
                     now=now,
                     person_id=person_id,
                 )
@@ -255,17 +257,14 @@ async def record_alumni_consent(
         joined.append(region)
     channels = []
     where = (await reaches(session, [person]))[person_id]
-    in_slack = where.transport == "slack" and bool(person.slack_user_id)
+    in_slack = where.transport == "slack"  # then the target is their Slack id
     for net in joined:
         await _join(session, net, person, now, opt_in=opt_in)
         if in_slack:
-            assert person.slack_user_id is not None
             # A channel still being made is named by its network; the outbox fills in its
             # id when the welcome goes, after the create step.
             channels.append(steps.channel_of(net))
-            await steps.invite(
-                session, settings, network=net, user_ids=[person.slack_user_id], now=now
-            )
+            await steps.invite(session, settings, network=net, user_ids=[where.target], now=now)
     if in_chat(where):
         text = (
             t(

@@ -25,6 +25,7 @@ from bot.networks.shared import (
     _staff,
     class_channel_name,
     cohort_channel_name,
+    slack_ids,
 )
 from bot.people import Actor
 from bot.settings import Settings
@@ -205,6 +206,7 @@ async def sync_cohort_channels(
 
     invites: dict[int, tuple[Network, list[str]]] = {}
     enrolled = await q.list_enrolled(session=session, cohort_id=cohort_id)
+    accounts = await slack_ids(session, [person for _, person in enrolled])
     aad = (
         {
             pid: i.aad_object_id
@@ -224,13 +226,16 @@ async def sync_cohort_channels(
         targets = [cohort_net]
         if enrolment.class_id in networks:
             targets.append(networks[enrolment.class_id])
+        account = accounts.get(person.id) if person.id is not None else None
         if enrolment.status in ACTIVE_STATUSES:
             for net in targets:
                 joined = await _join(session, net, person, now)
-                if joined and person.slack_user_id and net.id is not None:
-                    invites.setdefault(net.id, (net, []))[1].append(person.slack_user_id)
+                if joined and account and net.id is not None:
+                    invites.setdefault(net.id, (net, []))[1].append(account)
             others = [n for k, n in networks.items() if k is not None and k != enrolment.class_id]
-            if await _leave(session, settings, report, others, person, now, withdrawn=False):
+            if await _leave(
+                session, settings, report, others, person, account, now, withdrawn=False
+            ):
                 assert person.id is not None
                 report.moved.append(person.id)
             if teams and enrolment.class_id in networks:
@@ -238,7 +243,7 @@ async def sync_cohort_channels(
                     session, settings, report, networks[enrolment.class_id], person, aad, now
                 )
         elif enrolment.status == EnrolmentStatus.WITHDRAWN:
-            await _leave(session, settings, report, targets, person, now)
+            await _leave(session, settings, report, targets, person, account, now)
     for net, users in invites.values():
         await steps.invite(session, settings, network=net, user_ids=users, now=now)
         report.invited.extend(u for u in users if u not in report.invited)
@@ -312,6 +317,7 @@ async def _leave(
     report: SyncReport,
     targets: list[Network],
     person: Person,
+    slack_user_id: str | None,
     now: datetime,
     *,
     withdrawn: bool = True,
@@ -353,16 +359,16 @@ async def _leave(
                 kinds=[CHECKIN_KIND],
                 reason=WITHDRAWN,
             )
-        if settings.withdrawn_policy == "remove" and person.slack_user_id:
+        if settings.withdrawn_policy == "remove" and slack_user_id:
             await steps.kick(
                 session,
                 settings,
                 network=net,
-                user_id=person.slack_user_id,
+                user_id=slack_user_id,
                 now=now,
                 person_id=person.id,
             )
-            report.removed.append(person.slack_user_id)
+            report.removed.append(slack_user_id)
     return left
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import claims, delivery
+from bot.identities import Reach
 from bot.messages import Markup, t
 from bot.networks.shared import (
     ACTION_CHECKIN,
@@ -24,10 +25,14 @@ from storage.queries import networks as q
 
 
 def _checkin_message(
-    group_id: int, person: Person, others: Sequence[Person], stage: str
+    group_id: int,
+    person: Person,
+    others: Sequence[Person],
+    stage: str,
+    where: Mapping[int, Reach],
 ) -> OutgoingMessage:
     locale = person.locale
-    names = Markup(", ".join(_mention(o) for o in others))
+    names = Markup(", ".join(_mention(o, where) for o in others))
     text = t("networks.checkin.text", locale, names=names)
     buttons = tuple(
         Button(f"{ACTION_CHECKIN}:{a}", t(f"networks.checkin.{a}", locale), f"{group_id}:{a}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from bot import audit
@@ -35,9 +36,10 @@ from bot.reach import unreachable_for_staff
 from bot.results import results_chart_png
 from bot.runtime import Runtime
 from bot.staff_reads import read_pulse_results
-from handlers.teams.archive import archive_command
+from handlers.teams.archive import archive_command, archive_file_command
 from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
+from handlers.teams.files import shared_file
 from handlers.teams.install import send_card
 from handlers.teams.networks import find_command
 from handlers.teams.profile import matching_command, profile_command
@@ -289,7 +291,8 @@ def register(teams: Any, runtime: Runtime) -> None:
     async def on_message(context: Any, _state: Any) -> None:
         activity = context.activity
         text = command_text(activity)
-        if not text:
+        attached = shared_file(activity)
+        if not text and attached is None:
             return  # a card's Action.Submit without a known verb: nothing to say
         where = incoming(activity)
         actor = await identify(runtime, teams.connector, where)
@@ -306,6 +309,8 @@ def register(teams: Any, runtime: Runtime) -> None:
             await send_card(teams, context, message, extra)
 
         name, args = parse(text)
+        if attached is not None and name in (None, "archive"):
+            name, args = "archive", "add"  # a file sent to the bot: for the archive
         if name is None:
             await reply(text_message(t("teams.unknown_command", locale, command=text[:80]), locale))
             return
@@ -320,6 +325,8 @@ def register(teams: Any, runtime: Runtime) -> None:
             # Answers name people or their own work: they go to a personal chat only.
             await reply(text_message(t("teams.personal_only", locale), locale))
             return
+        if name == "archive" and attached is not None:
+            handler = partial(archive_file_command, file=attached)
         try:
             await handler(runtime, actor, args, reply)
         except Exception:
