@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -2731,8 +2731,14 @@ def format_when(
 ) -> str:
     """ "tirsdag 3. mars kl. 09.00" / "Tuesday 3 March at 09:00", in Oslo or the given zone."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else (tz or OSLO)
+    return _format_when(moment, normalise_locale(locale), zone)
+
+
+@lru_cache(maxsize=4096)
+def _format_when(moment: datetime, lang: str, zone: ZoneInfo) -> str:
+    # The planner says the same few deadlines to thousands of managers: Babel once per time.
     local = moment.astimezone(zone)
-    if normalise_locale(locale) == "en":
+    if lang == "en":
         return _babel_datetime(local, "EEEE d MMMM 'at' HH:mm", tzinfo=zone, locale="en_GB")
     return _babel_datetime(local, "EEEE d. MMMM 'kl.' HH.mm", tzinfo=zone, locale="nb_NO")
 
