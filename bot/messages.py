@@ -1864,19 +1864,44 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
         "• *utsendelser* – utsendelser som venter eller feilet, og hvem som ikke kan nås\n"
         "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
-        "• *rapport* [år] [html|xlsx|csv] – årsrapporten, som en nedlastingslenke",
+        "• *rapport* [år] [html|xlsx|csv] – årsrapporten, som en nedlastingslenke\n"
+        "• *synk* kull – lag klassekanalene i Teams og legg til deltakerne",
         "en": "*For programme staff*\n"
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
         "• *deliveries* – deliveries waiting or failed, and who cannot be reached\n"
         "• *announce* – send an announcement: audience, preview and time\n"
-        "• *report* [year] [html|xlsx|csv] – the annual report, as a download link",
+        "• *report* [year] [html|xlsx|csv] – the annual report, as a download link\n"
+        "• *sync* cohort – make the class channels in Teams and add the participants",
     },
     "teams.help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",
         "en": "*As a line manager* you answer the nudges about your participants with one click "
         "in the card.",
+    },
+    "teams.sync.done": {
+        "nb": "Klassekanaler for {cohort}: {channels}. Lagt til: {added}, tatt ut: {left}, "
+        "flyttet til en annen klasse: {moved}. Kanalene lages i Teams om et øyeblikk.",
+        "en": "Class channels for {cohort}: {channels}. Added: {added}, taken out: {left}, "
+        "moved to another class: {moved}. Teams gets the channels in a moment.",
+    },
+    "teams.sync.none": {"nb": "ingen nye", "en": "none new"},
+    "teams.sync.missing": {
+        "nb": "Ikke lagt til, fordi Teams ikke kjenner dem ennå (ingen Entra-id; de legges til "
+        "ved neste synk når de har appen): {names}",
+        "en": "Not added, because Teams does not know them yet (no Entra id; the next sync adds "
+        "them once they have the app): {names}",
+    },
+    "teams.sync.no_team": {
+        "nb": "Boten lager ikke klassekanaler i Teams her (TEAMS_TEAM_ID er ikke satt): staben "
+        "lager dem selv. Medlemskapene er oppdatert.",
+        "en": "The bot does not make class channels in Teams here (TEAMS_TEAM_ID is not set): "
+        "staff make them. The memberships are up to date.",
+    },
+    "teams.sync.usage": {
+        "nb": "Skriv *synk KULL*, for eksempel *synk 2026h*.",
+        "en": "Write *sync COHORT*, for example *sync 2026h*.",
     },
     "teams.unknown_command": {
         "nb": "Jeg forstod ikke «{command}». Skriv *hjelp* for å se hva du kan skrive.",
