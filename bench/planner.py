@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import csv
 import json
 import tempfile
@@ -186,7 +187,12 @@ def moved_plan(path: Path) -> Path:
 
 
 async def run(
-    url: str, people: int, import_rows: int, new_cohort: int, work: Path
+    url: str,
+    people: int,
+    import_rows: int,
+    new_cohort: int,
+    work: Path,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     from sqlalchemy import update
 
@@ -218,8 +224,14 @@ async def run(
     async def timed(name: str, coro: Any) -> Any:
         watch.current = name
         probe.mark(name)
+        profiler = cProfile.Profile() if profile else None
         began, cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
         result = await coro
+        if profiler is not None and profile is not None:
+            profiler.disable()
+            profiler.dump_stats(str(profile / f"{db.dialect}-{name}.pstats"))
         out[name] = round(time.perf_counter() - began, 2)
         out[f"{name}_cpu"] = round(time.process_time() - cpu, 2)
         print(
@@ -315,7 +327,14 @@ def main() -> None:
     parser.add_argument("--new-cohort", type=int, default=5000, help="people; 0 skips the step")
     parser.add_argument("--postgres-url", default=POSTGRES_URL)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a folder: each step's cProfile stats as <database>-<step>.pstats (slower)",
+    )
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -323,7 +342,9 @@ def main() -> None:
             print("SQLite", flush=True)
             url = f"sqlite:///{work}/bench-planner.db"
             results.append(
-                asyncio.run(run(url, args.people, args.import_rows, args.new_cohort, work))
+                asyncio.run(
+                    run(url, args.people, args.import_rows, args.new_cohort, work, args.profile)
+                )
             )
         if args.db in ("postgresql", "both"):
             from tests.conftest import create_postgres_database, drop_postgres_database
@@ -332,7 +353,9 @@ def main() -> None:
             print("PostgreSQL", flush=True)
             try:
                 results.append(
-                    asyncio.run(run(url, args.people, args.import_rows, args.new_cohort, work))
+                    asyncio.run(
+                        run(url, args.people, args.import_rows, args.new_cohort, work, args.profile)
+                    )
                 )
             finally:
                 drop_postgres_database(url, args.postgres_url)

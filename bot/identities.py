@@ -1,7 +1,8 @@
 """Reach this person: the transport and address the delivery layer uses for one person.
 
-A person has an identity per platform: Slack (still on `Person`), Teams (a `PersonIdentity`
-row with the conversation reference of their 1:1 chat with the bot) and always their email.
+A person has an identity per platform, each a `PersonIdentity` row: Slack (their user id, and
+whether the account is active), Teams (with the conversation reference of their 1:1 chat with
+the bot); and always their email.
 The domain asks `reach(...)` and writes what it answers into the outbox; the transport renders.
 """
 
@@ -22,6 +23,7 @@ from storage.models import Person, PersonIdentity
 from storage.queries import identities as q
 
 TEAMS = "teams"
+SLACK = "slack"
 SEPARATOR = "|"
 
 
@@ -52,8 +54,14 @@ def reach(
     slack_user_id: str | None = None,
     slack_active: bool = True,
     teams: PersonIdentity | None = None,
+    slack: PersonIdentity | None = None,
 ) -> Reach:
-    """Slack when the person is there, else Teams when they have the app, else email."""
+    """Slack when the person is there, else Teams when they have the app, else email.
+
+    The Slack identity comes as the row (`slack`) or as its values from a query's join.
+    """
+    if slack is not None:
+        slack_user_id, slack_active = slack.user_id, slack.active
     if slack_user_id and slack_active:
         return Reach("slack", slack_user_id)
     if teams is not None and teams.active and teams.conversation_id and teams.service_url:
@@ -68,6 +76,13 @@ async def teams_identities(
     return await q.reachable_identities(session=session, person_ids=person_ids, platform=TEAMS)
 
 
+async def slack_identities(
+    session: AsyncSession, person_ids: Iterable[int]
+) -> dict[int, PersonIdentity]:
+    """The Slack identities, active or not, by person id (one query per 500)."""
+    return await q.identities_by_person(session=session, person_ids=person_ids, platform=SLACK)
+
+
 async def without_conversation(session: AsyncSession, user_ids: Iterable[str]) -> set[str]:
     """Of these Teams user ids, those whose person has no 1:1 chat with the bot stored."""
     return await q.users_without_conversation(
@@ -77,15 +92,11 @@ async def without_conversation(session: AsyncSession, user_ids: Iterable[str]) -
 
 async def reach_person(session: AsyncSession, person: Person) -> Reach:
     """`reach` for one person row."""
-    teams = None
+    teams = slack = None
     if person.id is not None:
         teams = (await teams_identities(session, [person.id])).get(person.id)
-    return reach(
-        email=person.email,
-        slack_user_id=person.slack_user_id,
-        slack_active=person.slack_active,
-        teams=teams,
-    )
+        slack = (await slack_identities(session, [person.id])).get(person.id)
+    return reach(email=person.email, teams=teams, slack=slack)
 
 
 # --- Teams users ---------------------------------------------------------------------------
@@ -265,6 +276,7 @@ async def queue_app_installs(
     """
     people = await q.active_programme_people(session=session)
     teams = await teams_identities(session, [p.id for p in people if p.id is not None])
+    slack = await slack_identities(session, [p.id for p in people if p.id is not None])
     known = await q.identities_by_person(
         session=session, person_ids=[p.id for p in people if p.id is not None], platform=TEAMS
     )
@@ -272,12 +284,7 @@ async def queue_app_installs(
     in_chat = before = 0
     for person in people:
         assert person.id is not None
-        where = reach(
-            email=person.email,
-            slack_user_id=person.slack_user_id,
-            slack_active=person.slack_active,
-            teams=teams.get(person.id),
-        )
+        where = reach(email=person.email, teams=teams.get(person.id), slack=slack.get(person.id))
         if where.transport != "email":
             in_chat += 1
             continue

@@ -21,7 +21,11 @@ SLACK = "slack"
 
 @dataclass(frozen=True)
 class Actor:
-    """The person behind a Slack request (or None if unknown), with their roles."""
+    """The person behind a request (or None if unknown), with their roles.
+
+    `slack_user_id`: who wrote in Slack, or the person's Slack identity when they came some
+    other way (Teams), else "".
+    """
 
     slack_user_id: str
     person: Person | None
@@ -85,9 +89,8 @@ async def actor_for_person(
         roles.add("staff")
     if person.email in settings.evaluator_emails:
         roles.add("evaluator")  # the Directorate: aggregates only (bot.evaluator)
-    return Actor(
-        person.slack_user_id or "", person, frozenset(roles), normalise_locale(person.locale)
-    )
+    slack_user_id = await q.slack_id_of(session=session, person_id=person.id)
+    return Actor(slack_user_id or "", person, frozenset(roles), normalise_locale(person.locale))
 
 
 def is_staff_email(settings: Settings, email: str | None) -> bool:
@@ -129,11 +132,14 @@ async def recognise_listed(
     assert email is not None
     email = canonical_email(email)
 
-    def taken(found: Person) -> bool:
-        return slack_user_id is not None and found.slack_user_id not in (None, slack_user_id)
+    async def taken(found: Person) -> bool:
+        if slack_user_id is None:
+            return False
+        linked = await q.slack_id_of(session=session, person_id=found.id)
+        return linked not in (None, slack_user_id)
 
     person = await q.get_person_by_email(session=session, email=email)
-    if person is not None and taken(person):
+    if person is not None and await taken(person):
         return None
     created = person is None
     if person is None:
@@ -150,7 +156,7 @@ async def recognise_listed(
             # created the person; link that row instead of failing on the unique email.
             created = False
             person = await q.get_person_by_email(session=session, email=email)
-            if person is None or taken(person):
+            if person is None or await taken(person):
                 return None
     if slack_user_id is not None:
         assert now is not None
@@ -206,7 +212,7 @@ async def staff_slack_ids(session: AsyncSession, settings: Settings) -> list[str
     from storage.queries.risk import staff_recipients
 
     people = await staff_recipients(session=session, staff_emails=settings.staff_emails)
-    return [p.slack_user_id for p in people if p.slack_user_id]
+    return [slack_user_id for _, slack_user_id in people]
 
 
 class NotAllowed(Exception):

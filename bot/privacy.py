@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery
-from bot.identities import reach, teams_identities
+from bot.identities import reach, slack_identities, teams_identities
 from bot.messages import format_day, t
 from bot.notifier import OutgoingMessage, Section
 from bot.settings import Settings
@@ -67,14 +67,10 @@ async def send_due_notices(
     queued = 0
     people = await q.people_without_notice(session=session, limit=limit)
     teams = await teams_identities(session, [p.id for p in people if p.id is not None])
+    slack = await slack_identities(session, [p.id for p in people if p.id is not None])
     for person in people:
         assert person.id is not None
-        where = reach(
-            email=person.email,
-            slack_user_id=person.slack_user_id,
-            slack_active=person.slack_active,
-            teams=teams.get(person.id),
-        )
+        where = reach(email=person.email, teams=teams.get(person.id), slack=slack.get(person.id))
         await delivery.schedule(
             session,
             now=now,

@@ -186,15 +186,15 @@ async def run_digest(session: AsyncSession, *, now: datetime, settings: Settings
             reasons=r.reasons,
         )
     staff = await q.staff_recipients(session=session, staff_emails=settings.staff_emails)
-    for person in staff:
-        assert person.id is not None and person.slack_user_id is not None
+    for person, slack_user_id in staff:
+        assert person.id is not None
         await schedule(
             session,
             now=now,
             key=f"digest:{week}:staff:{person.id}",
             transport="slack",
             kind=DIGEST_KIND,
-            target=person.slack_user_id,
+            target=slack_user_id,
             message=build_digest_message(risks, week=week, locale=person.locale),
             send_at=now,
             audience="staff",

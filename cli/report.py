@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from bot.settings import Settings
 from cli.common import app, console, fail, load, open_database, require_schema, run_async
 
 report_app = typer.Typer(help="Reports.", no_args_is_help=True)
@@ -23,43 +21,15 @@ def report_annual(
     locale: str = typer.Option("nb", "--locale", help="nb (default) or en headings."),
 ) -> None:
     """Write the annual status report (every cohort active in the year) as HTML, XLSX or CSV."""
-    from bot.clock import SystemClock
-    from bot.report import REPORT_FORMATS, produce_annual_report
+    from bot.report import produce_annual_report
 
-    if fmt not in REPORT_FORMATS:
-        fail(f"--format {fmt!r} is not one of {', '.join(REPORT_FORMATS)}")
-    settings = load()
-    require_schema(settings)
-    data = _produce_report(
-        settings,
-        lambda session: produce_annual_report(
-            session,
-            year=year,
-            fmt=fmt,
-            settings=settings,
-            now=SystemClock().now(),
-            actor="cli",
-            locale=locale,
-        ),
+    data = _write_report(
+        fmt,
         out,
+        lambda session, **common: produce_annual_report(session, year=year, **common),
+        locale=locale,
     )
     console.print(f"annual report {year} ({fmt}, {len(data):,} bytes) written to {out}")
-
-
-def _produce_report(
-    settings: Settings, produce: Callable[[Any], Awaitable[bytes]], out: Path
-) -> bytes:
-    """Run `produce(session)` in one transaction and write its bytes to `out`."""
-
-    async def run() -> bytes:
-        async with open_database(settings) as db:
-            async with db.transaction() as session:
-                return await produce(session)
-
-    data = run_async(run())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
-    return data
 
 
 @report_app.command("final")
@@ -71,30 +41,50 @@ def report_final(
     locale: str = typer.Option("nb", "--locale", help="nb (default) or en headings."),
 ) -> None:
     """Write the contract's final report over several years (the annual report's sections)."""
+    from bot.report import produce_final_report
+
+    if last < first:
+        fail(f"--to {last} is before --from {first}")
+    data = _write_report(
+        fmt,
+        out,
+        lambda session, **common: produce_final_report(
+            session, first_year=first, last_year=last, **common
+        ),
+        locale=locale,
+    )
+    console.print(f"final report {first}–{last} ({fmt}, {len(data):,} bytes) written to {out}")
+
+
+def _write_report(
+    fmt: str, out: Path, produce: Callable[..., Awaitable[bytes]], *, locale: str
+) -> bytes:
+    """Check the format, run `produce(session, fmt=, settings=, now=, actor=, locale=)` in one
+    transaction and write its bytes to `out`."""
     from bot.clock import SystemClock
-    from bot.report import REPORT_FORMATS, produce_final_report
+    from bot.report import REPORT_FORMATS
 
     if fmt not in REPORT_FORMATS:
         fail(f"--format {fmt!r} is not one of {', '.join(REPORT_FORMATS)}")
-    if last < first:
-        fail(f"--to {last} is before --from {first}")
     settings = load()
     require_schema(settings)
-    data = _produce_report(
-        settings,
-        lambda session: produce_final_report(
-            session,
-            first_year=first,
-            last_year=last,
-            fmt=fmt,
-            settings=settings,
-            now=SystemClock().now(),
-            actor="cli",
-            locale=locale,
-        ),
-        out,
-    )
-    console.print(f"final report {first}–{last} ({fmt}, {len(data):,} bytes) written to {out}")
+
+    async def run() -> bytes:
+        async with open_database(settings) as db:
+            async with db.transaction() as session:
+                return await produce(
+                    session,
+                    fmt=fmt,
+                    settings=settings,
+                    now=SystemClock().now(),
+                    actor="cli",
+                    locale=locale,
+                )
+
+    data = run_async(run())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return data
 
 
 @report_app.command("evaluator")

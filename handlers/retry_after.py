@@ -1,7 +1,11 @@
-"""`Retry-After`, read one way for every platform's answers (Slack, Teams, Graph)."""
+"""`Retry-After`, read one way for every platform's answers (Slack, Teams, Graph), and the
+bound on how long one call retries."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -20,3 +24,41 @@ def retry_after(headers: Any) -> float | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+Sleep = Callable[[float], Awaitable[object]]
+
+
+@dataclass
+class RetryBudget:
+    """How long one call to a platform may keep retrying: `attempts` tries and `deadline`
+    seconds of waiting in all (limiter waits counted with `spend`), for every adapter's loop.
+
+    `start()` begins an attempt (False once they are used up); `wait(delay)` sleeps before the
+    next one, or returns False without sleeping when another attempt or that wait would pass a
+    bound — then the caller gives up.
+    """
+
+    attempts: int
+    deadline: float
+    sleep: Sleep = asyncio.sleep
+    attempt: int = 0
+    waited: float = 0.0
+
+    def start(self) -> bool:
+        self.attempt += 1
+        return self.attempt <= max(1, self.attempts)
+
+    def spend(self, seconds: float) -> None:
+        """Count a wait the caller did itself (a rate limiter's) against the deadline."""
+        self.waited += seconds
+
+    def would_pass(self, delay: float) -> bool:
+        return self.attempt >= max(1, self.attempts) or self.waited + delay > self.deadline
+
+    async def wait(self, delay: float) -> bool:
+        if self.would_pass(delay):
+            return False
+        await self.sleep(delay)
+        self.waited += delay
+        return True

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
@@ -59,6 +60,23 @@ async def test_bad_format_is_one_clear_line(settings: Settings, tmp_path: Path) 
     assert result.returncode == 1
     assert "'pdf' is not one of html, xlsx, csv" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2027", "--to", "2025"], "--to 2025 is before --from 2027"),
+        (["--from", "2025", "--to", "2027", "--format", "pdf"], "'pdf' is not one of"),
+    ],
+)
+async def test_a_bad_final_report_request_writes_nothing(
+    settings: Settings, tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "final.html"
+    result = run_cli(["report", "final", *args, "--out", str(out)], env(settings), tmp_path)
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
 
 
 async def test_evaluator_export_hides_small_groups(

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import steps
 from bot.broadcasts.audience import MODES, Audience
-from bot.identities import reach, teams_identities
+from bot.identities import reach, slack_identities, teams_identities
 from bot.networks import InvalidRequest
 from bot.people import Actor, require_staff
 from bot.reach import bounced, usable_email
@@ -152,6 +152,7 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
         return Preview(await _channels(session, audience))
     people, kind = await _people(session, audience)
     teams = await teams_identities(session, [p.id for p in people if p.id is not None])
+    slack = await slack_identities(session, [p.id for p in people if p.id is not None])
     refused = await bounced(session, [p.email for p in people if p.email])
     recipients: list[Recipient] = []
     unreachable: list[str] = []
@@ -162,9 +163,10 @@ async def resolve(session: AsyncSession, audience: Audience, mode: str) -> Previ
             and _matches(p.position, audience.roles, contains=True)
         ):
             continue
-        if p.slack_user_id and p.slack_active:
+        on_slack = slack.get(p.id) if p.id is not None else None
+        if on_slack is not None and on_slack.active:
             recipients.append(
-                Recipient("slack", p.slack_user_id, kind, p.name, p.id, p.locale, p.timezone)
+                Recipient("slack", on_slack.user_id, kind, p.name, p.id, p.locale, p.timezone)
             )
         elif p.id in teams:
             where = reach(email=p.email, teams=teams[p.id])

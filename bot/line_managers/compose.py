@@ -61,12 +61,16 @@ def nudge_message(
         body.append(t("nudge.email.how", locale))
     sections = [Section(text="\n\n".join(body))]
     expires = max(send_at, nudge.send_at) + timedelta(days=settings.link_ttl_days)
-    for answer_id, name in participants:
+    # The same for every participant of the message: worked out once (a wave renders
+    # thousands of these).
+    labels = [(answer.value, answer_label(answer.value, locale)) for answer in ANSWERS]
+    email = to.transport == "email"
+    for answer_id, raw_name in participants:
+        name = esc(raw_name)  # marked once, for each label and the heading
         buttons = []
-        for answer in ANSWERS:
-            value = answer.value
-            if to.transport == "email":
-                label = t("nudge.link.label", locale, answer=answer_label(value, locale), name=name)
+        for value, answer_text in labels:
+            if email:
+                label = t("nudge.link.label", locale, answer=answer_text, name=name)
                 url = make_link(
                     base_url=settings.base_url,
                     key=settings.signing_key,
@@ -75,7 +79,7 @@ def nudge_message(
                     expires_at=expires,
                 )
             else:
-                label, url = answer_label(value, locale), None
+                label, url = answer_text, None
             buttons.append(
                 Button(
                     f"nudge_answer_{value}",

@@ -25,13 +25,14 @@ Policies where the issue left room (documented in README/.env.example):
 from bot.networks.activity import NetworkActivity, network_activity
 from bot.networks.alumni import (
     alumni_not_in_network,
+    answer_consent_button,
     complete_cohort,
     complete_due_cohorts,
     record_alumni_consent,
     withdraw_alumni_consent,
 )
 from bot.networks.channels import JoinWelcome, SyncReport, sync_cohort_channels, welcome_for_join
-from bot.networks.checkins import record_checkin
+from bot.networks.checkins import answer_checkin_button, record_checkin
 from bot.networks.directory import (
     PROFILE_FIELDS,
     SEARCH_FIELDS,
@@ -104,6 +105,8 @@ __all__ = [
     "SyncReport",
     "alumni_channel_name",
     "alumni_not_in_network",
+    "answer_checkin_button",
+    "answer_consent_button",
     "block_person",
     "class_channel_name",
     "close_round",

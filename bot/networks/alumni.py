@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,12 +22,15 @@ from bot.networks.shared import (
     alumni_channel_name,
     in_chat,
     reaches,
+    slack_ids,
     slack_name,
+    split_answer_value,
 )
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.people import Actor
 from bot.settings import Settings
 from bot.text import channel as channel_ref
+from storage.db import Database
 from storage.models import (
     Cohort,
     CohortStatus,
@@ -37,6 +41,8 @@ from storage.models import (
 )
 from storage.queries import networks as q
 from storage.queries.people import record_audit
+
+logger = logging.getLogger(__name__)
 
 
 async def complete_cohort(
@@ -207,13 +213,14 @@ async def record_alumni_consent(
         memberships = await q.list_person_memberships(
             session=session, person_id=person_id, kinds=alumni_kinds
         )
+        account = (await slack_ids(session, [person])).get(person_id)
         for m, network in memberships:
-            if m.left_at is None and person.slack_user_id:
+            if m.left_at is None and account:
                 await steps.kick(
                     session,
                     settings,
                     network=network,
-                    user_id=person.slack_user_id,
+                    user_id=account,
                     now=now,
                     person_id=person_id,
                 )
@@ -250,17 +257,14 @@ async def record_alumni_consent(
         joined.append(region)
     channels = []
     where = (await reaches(session, [person]))[person_id]
-    in_slack = where.transport == "slack" and bool(person.slack_user_id)
+    in_slack = where.transport == "slack"  # then the target is their Slack id
     for net in joined:
         await _join(session, net, person, now, opt_in=opt_in)
         if in_slack:
-            assert person.slack_user_id is not None
             # A channel still being made is named by its network; the outbox fills in its
             # id when the welcome goes, after the create step.
             channels.append(steps.channel_of(net))
-            await steps.invite(
-                session, settings, network=net, user_ids=[person.slack_user_id], now=now
-            )
+            await steps.invite(session, settings, network=net, user_ids=[where.target], now=now)
     if in_chat(where):
         text = (
             t(
@@ -320,3 +324,40 @@ async def alumni_not_in_network(session: AsyncSession, *, person_id: int) -> lis
             if cohort is not None:
                 cohorts.append(cohort)
     return cohorts
+
+
+async def answer_consent_button(
+    db: Database,
+    settings: Settings,
+    *,
+    person_id: int,
+    value: object,
+    now: datetime,
+    via: str = "slack",
+    once: bool = False,
+) -> str:
+    """The alumni network's yes/no button ("7:yes") pressed in any chat tool, recorded in its
+    own transaction; returns the key of the reply to show. Nothing is stored for a bad value,
+    and nothing when the chat tool refuses the channel join (the transaction rolls back)."""
+    parsed = split_answer_value(value)
+    if parsed is None or parsed[1] not in ("yes", "no"):
+        return "error.generic"
+    try:
+        async with db.transaction() as session:
+            await record_alumni_consent(
+                session,
+                settings,
+                person_id=person_id,
+                cohort_id=parsed[0],
+                consent=parsed[1] == "yes",
+                now=now,
+                via=via,
+                once=once,
+            )
+    except InvalidRequest as exc:
+        logger.warning("Alumni consent not recorded: %s", exc)
+        return "error.generic"
+    except Exception:
+        logger.exception("Alumni consent not recorded: the chat tool refused")
+        return "error.generic"
+    return "networks.checkin.thanks" if parsed[1] == "yes" else "networks.alumni.declined"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import claims, delivery
+from bot.identities import Reach
 from bot.messages import Markup, t
 from bot.networks.shared import (
     ACTION_CHECKIN,
@@ -15,17 +16,23 @@ from bot.networks.shared import (
     CHECKIN_ANSWERS,
     InvalidRequest,
     _mention,
+    split_answer_value,
 )
 from bot.notifier import Button, OutgoingMessage, Section
+from storage.db import Database
 from storage.models import Person
 from storage.queries import networks as q
 
 
 def _checkin_message(
-    group_id: int, person: Person, others: Sequence[Person], stage: str
+    group_id: int,
+    person: Person,
+    others: Sequence[Person],
+    stage: str,
+    where: Mapping[int, Reach],
 ) -> OutgoingMessage:
     locale = person.locale
-    names = Markup(", ".join(_mention(o) for o in others))
+    names = Markup(", ".join(_mention(o, where) for o in others))
     text = t("networks.checkin.text", locale, names=names)
     buttons = tuple(
         Button(f"{ACTION_CHECKIN}:{a}", t(f"networks.checkin.{a}", locale), f"{group_id}:{a}")
@@ -68,3 +75,21 @@ async def record_checkin(
             now=now,
         )
     await q.reset_ignored_intros(session=session, membership=membership)
+
+
+async def answer_checkin_button(
+    db: Database, *, person_id: int, value: object, now: datetime
+) -> str:
+    """A "Did you meet?" button pressed in any chat tool ("12:yes"), recorded in its own
+    transaction; returns the key of the reply to show (nothing is stored for a bad value)."""
+    parsed = split_answer_value(value)
+    if parsed is None:
+        return "error.generic"
+    try:
+        async with db.transaction() as session:
+            await record_checkin(
+                session, group_id=parsed[0], person_id=person_id, answer=parsed[1], now=now
+            )
+    except InvalidRequest:
+        return "error.generic"
+    return "networks.checkin.thanks"

@@ -14,7 +14,7 @@ from bot.networks.shared import InvalidRequest
 from bot.people import Actor
 from storage.models import ConsentKind, Person
 from storage.queries import networks as q
-from storage.queries.people import get_person_by_slack_id
+from storage.queries.people import get_person_by_slack_id, slack_id_of, slack_ids_of
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,12 @@ PROFILE_FIELDS = (
 )
 
 
-def _profile(person: Person) -> Profile:
+def _profile(person: Person, slack_user_id: str | None) -> Profile:
     assert person.id is not None
     return Profile(
         person.id,
         person.name,
-        person.slack_user_id,
+        slack_user_id,
         person.municipality,
         person.county,
         person.service_area,
@@ -82,28 +82,32 @@ async def search_directory(
             continue
         haystack = " ".join(str(getattr(person, f) or "") for f in SEARCH_FIELDS).casefold()
         if all(term in haystack for term in terms):
-            found.append(_profile(person))
+            found.append(person)
             if len(found) >= limit:
                 break
-    if found:
+    accounts = await slack_ids_of(session=session, person_ids=[p.id for p in found if p.id])
+    profiles = [_profile(p, accounts.get(p.id) if p.id else None) for p in found]
+    if profiles:
         await audit.record_people_read(
             session,
             actor_id=viewer.person_id,
             action="directory.search",
-            person_ids=[p.person_id for p in found],
+            person_ids=[p.person_id for p in profiles],
         )
-    return found
+    return profiles
 
 
 async def get_profile(session: AsyncSession, *, person_id: int) -> Profile | None:
     person = await q.get_person(session=session, person_id=person_id)
-    return _profile(person) if person is not None else None
+    if person is None:
+        return None
+    return _profile(person, await slack_id_of(session=session, person_id=person.id))
 
 
 async def findable_profile(session: AsyncSession, *, slack_user_id: str) -> Profile | None:
     """The profile of a findable person by Slack id; None for anyone who has not opted in."""
     person = await get_person_by_slack_id(session=session, slack_user_id=slack_user_id)
-    return _profile(person) if person is not None and person.findable else None
+    return _profile(person, slack_user_id) if person is not None and person.findable else None
 
 
 async def own_person(session: AsyncSession, *, person_id: int) -> Person | None:

@@ -24,6 +24,7 @@ from bot.networks.shared import (
     _staff,
     peer_group_channel_name,
     reaches,
+    slack_ids,
 )
 from bot.notifier import OutgoingMessage
 from bot.people import Actor
@@ -120,12 +121,16 @@ async def form_class_peer_groups(
         group_people = [people[pid] for pid in member_ids]
         where = await reaches(session, group_people)
         if channel:
-            slack_ids = [p.slack_user_id for p in group_people if p.slack_user_id]
+            accounts = await slack_ids(session, group_people)
             await steps.invite(
-                session, settings, network=net, user_ids=[s for s in slack_ids if s], now=now
+                session,
+                settings,
+                network=net,
+                user_ids=[accounts[pid] for pid in member_ids if pid in accounts],
+                now=now,
             )
             locale = _group_locale(group_people)
-            names = Markup(", ".join(_mention(p) for p in group_people))
+            names = Markup(", ".join(_mention(p, where) for p in group_people))
             await _deliver(
                 session,
                 settings,
@@ -173,7 +178,7 @@ async def _welcome_in_teams(
     in_teams = [p for p in members if p.id is not None and where[p.id].transport == TEAMS]
     for person in in_teams:
         assert person.id is not None
-        names = Markup(", ".join(_mention(p) for p in members))
+        names = Markup(", ".join(_mention(p, where) for p in members))
         others = [o.email for o in in_teams if o.id != person.id and o.email]
         meta: dict[str, object] = {"chat_with": others} if others else {}
         await _deliver_to(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -234,7 +235,7 @@ async def run_matching_round(
                     now=now,
                     key=f"match-checkin:{group.id}:{person.id}:{stage}",
                     kind="match_checkin",
-                    message=_checkin_message(group.id, person, others, stage),
+                    message=_checkin_message(group.id, person, others, stage, where),
                     send_at=when,
                     audience="participant",
                     person=person,
@@ -257,6 +258,7 @@ async def run_matching_round(
 def _intro_message(
     members: list[Person],
     *,
+    where: Mapping[int, Reach],
     network: Network,
     weeks: int,
     round_number: int,
@@ -268,7 +270,7 @@ def _intro_message(
     text = t(
         "networks.intro.text",
         locale,
-        names=Markup(", ".join(_mention(p) for p in members)),
+        names=Markup(", ".join(_mention(p, where) for p in members)),
         network=network.name,
         weeks=weeks,
         prompt=t(f"networks.prompt.{(round_number - 1) % PROMPT_COUNT + 1}", locale),
@@ -316,9 +318,10 @@ async def _send_intros(
             now=now,
             key=f"match-intro:{group_id}",
             kind="match_intro",
-            target=group_target([p.slack_user_id for p in members if p.slack_user_id]),
+            target=group_target([where[p.id].target for p in members if p.id is not None]),
             message=_intro_message(
                 members,
+                where=where,
                 network=network,
                 weeks=weeks,
                 round_number=round_number,
@@ -348,6 +351,7 @@ async def _send_intros(
             kind="match_intro",
             message=_intro_message(
                 members,
+                where=where,
                 network=network,
                 weeks=weeks,
                 round_number=round_number,

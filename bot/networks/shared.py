@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.steps import ChannelAdmin as ChannelAdmin
 from bot.text import user
 from storage.models import Cohort, CohortClass, EnrolmentStatus, Person
+from storage.queries import people as people_q
 
 logger = logging.getLogger(__name__)
 
@@ -102,17 +103,22 @@ CHAT_TRANSPORTS = ("slack", identities.TEAMS)
 
 async def reaches(session: AsyncSession, people: Sequence[Person]) -> dict[int, Reach]:
     """Where each person is reached ("reach this person"): Slack, else Teams, else email."""
-    teams = await identities.teams_identities(session, [p.id for p in people if p.id is not None])
+    ids = [p.id for p in people if p.id is not None]
+    teams = await identities.teams_identities(session, ids)
+    slack = await identities.slack_identities(session, ids)
     return {
-        p.id: identities.reach(
-            email=p.email,
-            slack_user_id=p.slack_user_id,
-            slack_active=p.slack_active,
-            teams=teams.get(p.id),
-        )
+        p.id: identities.reach(email=p.email, teams=teams.get(p.id), slack=slack.get(p.id))
         for p in people
         if p.id is not None
     }
+
+
+async def slack_ids(session: AsyncSession, people: Sequence[Person]) -> dict[int, str]:
+    """{person id: Slack user id} of the people with a Slack identity (active or not): the
+    accounts channel invites and removals name."""
+    return await people_q.slack_ids_of(
+        session=session, person_ids=[p.id for p in people if p.id is not None]
+    )
 
 
 def in_chat(where: Reach | None) -> bool:
@@ -185,8 +191,10 @@ async def _deliver_to(
     )
 
 
-def _mention(person: Person) -> Markup:
-    return user(person.slack_user_id, person.name)
+def _mention(person: Person, where: Mapping[int, Reach]) -> Markup:
+    """The person as a Slack mention when Slack reaches them, else by name."""
+    reached = where.get(person.id) if person.id is not None else None
+    return user(reached.target if reached and reached.transport == "slack" else None, person.name)
 
 
 def _group_locale(people: Sequence[Person]) -> str:

@@ -12,7 +12,7 @@ again completes (people are found by email; enrolments and links by their unique
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -179,10 +179,12 @@ async def _slack_ids_held_by_others(
         if user:
             candidates[email] = (user.id, None)
     holders = {
-        p.slack_user_id: p.email
-        for p in await q.list_people_by_slack_ids(
-            session=session, slack_user_ids=[c[0] for c in candidates.values()]
-        )
+        slack_id: p.email
+        for slack_id, p in (
+            await q.list_people_by_slack_ids(
+                session=session, slack_user_ids=[c[0] for c in candidates.values()]
+            )
+        ).items()
     }
     blocked: set[str] = set()
     errors: list[RowError] = []
@@ -200,6 +202,15 @@ async def _slack_ids_held_by_others(
     if errors:
         raise ImportRejected(errors)
     return blocked
+
+
+async def _with_slack_identities(session: AsyncSession, people: Iterable[dict[str, Any]]) -> None:
+    """Put each person's Slack identity into their row, as the import's `slack_user_id` and
+    `slack_active` (one query per 500 people)."""
+    people = list(people)
+    found = await q.slack_states_of(session=session, person_ids=[p["id"] for p in people])
+    for person in people:
+        person["slack_user_id"], person["slack_active"] = found.get(person["id"], (None, True))
 
 
 class _Row:
@@ -340,6 +351,7 @@ async def plan_import(
             session=session, model=Person, column="email", values=emails
         )
     }
+    await _with_slack_identities(session, people.values())
     enrolments = {
         e["person_id"]: _Row(e)
         for e in await bulk.rows_where(

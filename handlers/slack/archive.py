@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.archive.items import Doer, my_items
+from bot.archive.forms import doer_of
+from bot.archive.items import my_items
 from bot.people import Actor
 from bot.runtime import Runtime
 from handlers.slack.blocks.archive import build_archive_modal, build_my_items
 from handlers.slack.context import Reply
 
-
-def doer_of(actor: Actor) -> Doer:
-    return Doer(actor.person_id, actor.is_staff, f"person:{actor.person_id}")
+__all__ = ["doer_of", "open_add_modal", "show_mine"]
 
 
 async def show_mine(runtime: Runtime, reply: Reply, actor: Actor) -> None:

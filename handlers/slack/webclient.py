@@ -32,7 +32,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.delivery import backoff_seconds
 from bot.ratelimit import POST_MESSAGE, RateLimiter
-from handlers.retry_after import retry_after
+from handlers.retry_after import RetryBudget, Sleep, retry_after
 from handlers.slack.mrkdwn import SlackWebClient, render_api_args
 
 logger = logging.getLogger(__name__)
@@ -67,8 +67,6 @@ MAX_ATTEMPTS = 6
 DEADLINE_SECONDS = 120.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-
-Sleep = Callable[[float], Awaitable[object]]
 
 
 def retry_after_seconds(headers: Any, default: float = DEFAULT_RETRY_AFTER) -> float:
@@ -126,14 +124,12 @@ class LimitedWebClient(SlackWebClient):
         auth: dict[str, Any] | None = None,
     ) -> AsyncSlackResponse:
         channel = _channel_of(json, data) if api_method == POST_MESSAGE else None
-        waited = 0.0
-        attempt = 0
-        while True:
-            attempt += 1
+        budget = RetryBudget(self.max_attempts, self.deadline_seconds, self._sleep)
+        while budget.start():
             # The fast lane: these calls go before the outbox's waiting reservations.
-            waited += await self.limiter.acquire(api_method, channel, priority=True)
+            budget.spend(await self.limiter.acquire(api_method, channel, priority=True))
             try:
-                response = await super().api_call(
+                return await super().api_call(
                     api_method,
                     http_verb=http_verb,
                     files=files,
@@ -143,21 +139,18 @@ class LimitedWebClient(SlackWebClient):
                     headers=headers,
                     auth=auth,
                 )
-                return response
             except SlackApiError as exc:
-                delay = self._retry_delay(api_method, channel, exc, attempt)
-                if delay is None or attempt >= self.max_attempts:
-                    raise
-                if waited + delay > self.deadline_seconds:
+                delay = self._retry_delay(api_method, channel, exc, budget.attempt)
+                if delay is None or budget.would_pass(delay):
                     raise
             except (TimeoutError, aiohttp.ClientError, OSError):
-                if api_method not in REPEATABLE_METHODS or attempt >= self.max_attempts:
+                delay = _backoff(budget.attempt, self._rng)
+                if api_method not in REPEATABLE_METHODS or budget.would_pass(delay):
                     raise
-                delay = _backoff(attempt, self._rng)
             self.retries += 1
-            logger.info("Retrying %s in %.1f s (attempt %d)", api_method, delay, attempt + 1)
-            await self._sleep(delay)
-            waited += delay
+            logger.info("Retrying %s in %.1f s (attempt %d)", api_method, delay, budget.attempt + 1)
+            await budget.wait(delay)
+        raise AssertionError("unreachable: the last attempt raises")  # pragma: no cover
 
     def _retry_delay(
         self, method: str, channel: str | None, exc: SlackApiError, attempt: int
@@ -207,8 +200,8 @@ async def post_response_url(
     rng = rng or random.Random()
     # The response_url is an edge of its own: render people's words as the client does.
     payload = render_api_args(payload)
-    waited = 0.0
-    for attempt in range(1, max(1, max_attempts) + 1):
+    budget = RetryBudget(max_attempts, deadline_seconds, sleep)
+    while budget.start():
         try:
             async with http.post(url, json=payload) as resp:
                 status = resp.status
@@ -217,7 +210,7 @@ async def post_response_url(
                 if status == 429:
                     delay = retry_after_seconds(resp.headers)
                 elif status >= 500:
-                    delay = _backoff(attempt, rng)
+                    delay = _backoff(budget.attempt, rng)
                 else:
                     logger.warning("Failed to answer through response_url (HTTP %s)", status)
                     return False
@@ -225,12 +218,10 @@ async def post_response_url(
             # A lost answer may mean the reply arrived; replies replace or add one private
             # message, so a repeat is harmless.
             logger.info("response_url post failed (%s); retrying", type(exc).__name__)
-            delay = _backoff(attempt, rng)
-        if attempt == max_attempts or waited + delay > deadline_seconds:
+            delay = _backoff(budget.attempt, rng)
+        if not await budget.wait(delay):
             break
-        await sleep(delay)
-        waited += delay
-    logger.warning("Gave up answering through response_url after %d attempts", attempt)
+    logger.warning("Gave up answering through response_url after %d attempts", budget.attempt)
     return False
 
 

@@ -38,53 +38,36 @@ def is_network_verb(verb: str) -> bool:
     return any(p.match(verb) for p in VERBS)
 
 
-async def _checkin(runtime: Runtime, actor: Actor, verb: str, data: dict[str, Any]) -> str:
-    locale = actor.locale
-    match = CHECKIN.match(verb)
+def _value_for(pattern: re.Pattern[str], verb: str, data: dict[str, Any]) -> object:
+    """The card's value when it answers what its verb says ("12:yes" for `checkin:yes`), else None."""
+    match = pattern.match(verb)
     parsed = networks.split_answer_value(data.get("value"))
     if match is None or parsed is None or parsed[1] != match.group(1):
-        return t("error.generic", locale)
-    try:
-        async with runtime.db.transaction() as session:
-            await networks.record_checkin(
-                session,
-                group_id=parsed[0],
-                person_id=actor.known_id,
-                answer=parsed[1],
-                now=runtime.clock.now(),
-            )
-    except InvalidRequest:
-        return t("error.generic", locale)
-    return t("networks.checkin.thanks", locale)
+        return None
+    return data.get("value")
+
+
+async def _checkin(runtime: Runtime, actor: Actor, verb: str, data: dict[str, Any]) -> str:
+    key = await networks.answer_checkin_button(
+        runtime.db,
+        person_id=actor.known_id,
+        value=_value_for(CHECKIN, verb, data),
+        now=runtime.clock.now(),
+    )
+    return t(key, actor.locale)
 
 
 async def _consent(runtime: Runtime, actor: Actor, verb: str, data: dict[str, Any]) -> str:
-    locale = actor.locale
-    match = CONSENT.match(verb)
-    parsed = networks.split_answer_value(data.get("value"))
-    if match is None or parsed is None or parsed[1] != match.group(1):
-        return t("error.generic", locale)
-    try:
-        async with runtime.db.transaction() as session:
-            await networks.record_alumni_consent(
-                session,
-                runtime.settings,
-                person_id=actor.known_id,
-                cohort_id=parsed[0],
-                consent=parsed[1] == "yes",
-                now=runtime.clock.now(),
-                via="teams",
-                once=True,
-            )
-    except InvalidRequest:
-        return t("error.generic", locale)
-    except Exception:
-        # The channel port (Slack) refused: nothing was recorded.
-        logger.exception("Failed to record alumni consent from Teams")
-        return t("error.generic", locale)
-    return t(
-        "networks.checkin.thanks" if parsed[1] == "yes" else "networks.alumni.declined", locale
+    key = await networks.answer_consent_button(
+        runtime.db,
+        runtime.settings,
+        person_id=actor.known_id,
+        value=_value_for(CONSENT, verb, data),
+        now=runtime.clock.now(),
+        via="teams",
+        once=True,
     )
+    return t(key, actor.locale)
 
 
 async def _matching(runtime: Runtime, actor: Actor, verb: str, data: dict[str, Any]) -> str:

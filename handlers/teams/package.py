@@ -22,9 +22,10 @@ PERSONAL_COMMANDS = (
     ("neste", "Neste samling, åpne oppgaver og pulser / what's next"),
     ("oppgaver", "Dine åpne oppgaver; for staben: status per klasse"),
     ("finn", "Finn ledere i katalogen som vil bli funnet / find leaders"),
-    ("resultater", "Staben: svarprosent og resultater for en puls"),
+    ("arkiv", "Søk i arkivet; arkiv legg til, arkiv mine / the archive"),
+    ("resultater", "Staben: resultater for en puls; Helsedirektoratet: samlede resultater"),
     ("ledere", "Staben: ledernes deltakelse og hvem som ikke har svart"),
-    ("utsendelser", "Staben: utsendelser som venter eller feilet"),
+    ("utsendelser", "Staben: utsendelser som venter eller feilet, og hvem som ikke kan nås"),
     ("kunngjøring", "Staben: send en kunngjøring med forhåndsvisning"),
     ("rapport", "Staben: årsrapporten som nedlastingslenke"),
 )
@@ -82,7 +83,7 @@ def build_manifest(
                 "botId": app_guid,
                 "scopes": ["personal", "team", "groupChat"],
                 "isNotificationOnly": False,
-                "supportsFiles": False,
+                "supportsFiles": True,  # files for the archive (handlers/teams/files.py)
                 "commandLists": [
                     {
                         "scopes": ["personal"],

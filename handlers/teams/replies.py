@@ -7,12 +7,12 @@ all, so the turn still ends in time; a reply that cannot go is logged, never rai
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 import aiohttp
 
+from handlers.retry_after import RetryBudget
 from handlers.teams.cards import attachment
 from handlers.teams.connector import ConnectorError
 from handlers.teams.context import incoming
@@ -32,11 +32,12 @@ async def reply_card(teams: Any, activity: Any, card: dict[str, Any]) -> bool:
         body["replyToId"] = activity.id
     limiter = teams.notifier.limiter
     tenant = teams.notifier.tenant_id
-    waited = 0.0
-    for attempt in range(ATTEMPTS):
-        if limiter.blocked_for(where.conversation_id, tenant) + waited > MAX_WAIT:
+    budget = RetryBudget(ATTEMPTS, MAX_WAIT)
+    while budget.start():
+        if limiter.blocked_for(where.conversation_id, tenant) + budget.waited > MAX_WAIT:
             break
-        waited += await limiter.acquire(where.conversation_id, tenant)
+        budget.spend(await limiter.acquire(where.conversation_id, tenant))
+        backoff = 0.25 * 2 ** (budget.attempt - 1)
         try:
             await teams.connector.send_activity(where.service_url, where.conversation_id, body)
             return True
@@ -47,17 +48,15 @@ async def reply_card(teams: Any, activity: Any, card: dict[str, Any]) -> bool:
                     exc.retry_after if exc.retry_after is not None else 1.0,
                     tenant=tenant,
                 )
-                continue
+                continue  # the limiter holds the next attempt for Retry-After
             if exc.status not in RETRY_STATUSES:
                 logger.warning("Teams refused a reply (%s)", exc.status)
                 return False
-            delay = exc.retry_after if exc.retry_after is not None else 0.25 * 2**attempt
+            delay = exc.retry_after if exc.retry_after is not None else backoff
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             logger.warning("Failed to send a Teams reply: %s", type(exc).__name__)
-            delay = 0.25 * 2**attempt
-        if waited + delay > MAX_WAIT:
+            delay = backoff
+        if not await budget.wait(delay):
             break
-        await asyncio.sleep(delay)
-        waited += delay
-    logger.warning("Gave up on a Teams reply after %.1f s", waited)
+    logger.warning("Gave up on a Teams reply after %.1f s", budget.waited)
     return False

@@ -23,6 +23,7 @@ from storage.models import (
     Person,
 )
 from storage.queries import insert_for
+from storage.queries.slack_ids import slack_active, slack_alias, slack_on, slack_user_id
 from storage.types import utcnow
 
 # Enrolments that count as taking part now (the same rule as the "participant" role).
@@ -109,19 +110,21 @@ async def list_participants(
     statuses = [*TAKING_PART, EnrolmentStatus.COMPLETED]
     if include_withdrawn:
         statuses.append(EnrolmentStatus.WITHDRAWN)
+    slack = slack_alias()
     result = await session.execute(
         sa_select(
             col(Person.id),
             col(Person.name),
             col(Person.email),
-            col(Person.slack_user_id),
-            col(Person.slack_active),
+            slack_user_id(slack),
+            slack_active(slack),
             col(Person.locale),
             col(Person.timezone),
             col(Enrolment.class_id),
             col(Enrolment.status),
         )
         .join(Enrolment, col(Enrolment.person_id) == col(Person.id))
+        .outerjoin(slack, slack_on(slack, col(Person.id)))
         .where(col(Enrolment.cohort_id) == cohort_id, col(Enrolment.status).in_(statuses))
         .order_by(col(Person.name), col(Person.id))
     )

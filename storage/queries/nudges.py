@@ -23,6 +23,8 @@ from storage.models import (
     Person,
 )
 from storage.queries import insert_for
+from storage.queries.bulk import insert_rows
+from storage.queries.slack_ids import slack_active, slack_alias, slack_on, slack_user_id
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,12 @@ async def managed_participants(
     """Every participant of the cohort that has a line manager, with both people."""
     participant = aliased(Person)
     manager = aliased(Person)
+    participant_slack, manager_slack = slack_alias(), slack_alias()
     result = await session.execute(
         sa_select(
             col(participant.id),
             col(participant.name),
-            col(participant.slack_user_id),
+            slack_user_id(participant_slack),
             col(participant.email),
             col(participant.locale),
             col(Enrolment.class_id),
@@ -95,14 +98,16 @@ async def managed_participants(
             col(manager.id),
             col(manager.name),
             col(manager.email),
-            col(manager.slack_user_id),
-            col(manager.slack_active),
+            slack_user_id(manager_slack),
+            slack_active(manager_slack),
             col(manager.locale),
             col(manager.timezone),
         )
         .select_from(LineManagerLink)
         .join(participant, col(participant.id) == col(LineManagerLink.participant_id))
         .join(manager, col(manager.id) == col(LineManagerLink.manager_id))
+        .outerjoin(participant_slack, slack_on(participant_slack, col(participant.id)))
+        .outerjoin(manager_slack, slack_on(manager_slack, col(manager.id)))
         .join(
             Enrolment,
             and_(
@@ -144,25 +149,28 @@ async def answers_for_nudge(*, session: AsyncSession, nudge_id: int) -> list[Nud
 def _answer_rows_query() -> Any:
     participant = aliased(Person)
     manager = aliased(Person)
+    participant_slack, manager_slack = slack_alias(), slack_alias()
     return (
         sa_select(
             NudgeAnswer,
             Nudge,
             col(participant.name),
             col(participant.locale),
-            col(participant.slack_user_id),
+            slack_user_id(participant_slack),
             col(participant.email),
             col(manager.name),
             col(manager.email),
             col(manager.locale),
-            col(manager.slack_user_id),
-            col(manager.slack_active),
+            slack_user_id(manager_slack),
+            slack_active(manager_slack),
             col(manager.timezone),
             col(Enrolment.class_id),
         )
         .join(Nudge, col(Nudge.id) == col(NudgeAnswer.nudge_id))
         .join(participant, col(participant.id) == col(NudgeAnswer.participant_id))
         .join(manager, col(manager.id) == col(NudgeAnswer.manager_id))
+        .outerjoin(participant_slack, slack_on(participant_slack, col(participant.id)))
+        .outerjoin(manager_slack, slack_on(manager_slack, col(manager.id)))
         .outerjoin(
             Enrolment,
             and_(
@@ -403,10 +411,9 @@ async def write_answer_rows(
     alone) and move unanswered rows to their new manager (an answered row is left alone)."""
     table: Any = getattr(NudgeAnswer, "__table__")  # noqa: B009 (SQLModel hides it from mypy)
     if new:
-        stmt = insert_for(session)(table).on_conflict_do_nothing(
-            index_elements=["nudge_id", "participant_id"]
+        await insert_rows(
+            session=session, table=table, rows=new, conflict=["nudge_id", "participant_id"]
         )
-        await session.execute(stmt, new)
     if moved:
         conn = await session.connection()
         await conn.execute(

@@ -11,12 +11,61 @@ from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.emails import canonical_email
-from storage.models import AuditEvent, Enrolment, EnrolmentStatus, LineManagerLink, Person
+from storage.models import (
+    AuditEvent,
+    Enrolment,
+    EnrolmentStatus,
+    LineManagerLink,
+    Person,
+    PersonIdentity,
+)
+from storage.queries import slack_ids as sid
+from storage.queries.slack_ids import SLACK, slack_on
 
 
 async def get_person_by_slack_id(*, session: AsyncSession, slack_user_id: str) -> Person | None:
-    result = await session.execute(select(Person).where(col(Person.slack_user_id) == slack_user_id))
+    """The person whose Slack identity is `slack_user_id`."""
+    result = await session.execute(
+        select(Person)
+        .join(PersonIdentity, slack_on(PersonIdentity, col(Person.id)))
+        .where(col(PersonIdentity.user_id) == slack_user_id)
+    )
     return result.scalar_one_or_none()
+
+
+async def slack_states_of(
+    *, session: AsyncSession, person_ids: Iterable[int]
+) -> dict[int, tuple[str, bool]]:
+    """{person id: (Slack user id, active)} of those of the people who have a Slack identity
+    (one query per 500)."""
+    wanted = sorted({p for p in person_ids if p is not None})
+    out: dict[int, tuple[str, bool]] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        result = await session.execute(
+            select(
+                col(PersonIdentity.person_id),
+                col(PersonIdentity.user_id),
+                col(PersonIdentity.active),
+            ).where(
+                col(PersonIdentity.platform) == SLACK,
+                col(PersonIdentity.person_id).in_(wanted[start : start + _IN_CHUNK]),
+            )
+        )
+        out.update({int(p): (u, bool(a)) for p, u, a in result.all()})
+    return out
+
+
+async def slack_ids_of(*, session: AsyncSession, person_ids: Iterable[int]) -> dict[int, str]:
+    """{person id: Slack user id} of those of the people who have one (one query per 500)."""
+    states = await slack_states_of(session=session, person_ids=person_ids)
+    return {pid: user_id for pid, (user_id, _) in states.items()}
+
+
+async def slack_id_of(*, session: AsyncSession, person_id: int | None) -> str | None:
+    """The person's Slack user id, or None."""
+    if person_id is None:
+        return None
+    return (await slack_ids_of(session=session, person_ids=[person_id])).get(person_id)
 
 
 async def get_person_by_email(*, session: AsyncSession, email: str) -> Person | None:
@@ -88,14 +137,18 @@ async def list_people_by_emails(*, session: AsyncSession, emails: Iterable[str])
 
 async def list_people_by_slack_ids(
     *, session: AsyncSession, slack_user_ids: Iterable[str]
-) -> list[Person]:
-    """The people holding any of these Slack user ids."""
+) -> dict[str, Person]:
+    """{Slack user id: the person holding it} for any of these ids that someone holds."""
     wanted = sorted(set(slack_user_ids))
-    found: list[Person] = []
+    found: dict[str, Person] = {}
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
-        result = await session.execute(select(Person).where(col(Person.slack_user_id).in_(chunk)))
-        found.extend(result.scalars().all())
+        result = await session.execute(
+            select(col(PersonIdentity.user_id), Person)
+            .join(Person, col(Person.id) == col(PersonIdentity.person_id))
+            .where(col(PersonIdentity.platform) == SLACK, col(PersonIdentity.user_id).in_(chunk))
+        )
+        found.update({user_id: person for user_id, person in result.all()})
     return found
 
 
@@ -174,17 +227,21 @@ async def slack_state_of_cohort(
     managing = select(col(LineManagerLink.manager_id)).where(
         col(LineManagerLink.cohort_id) == cohort_id
     )
+    slack = sid.slack_alias()
     result = await session.execute(
-        select(col(Person.id), col(Person.slack_user_id), col(Person.slack_active)).where(
-            col(Person.id).in_(enrolled.union(managing))
-        )
+        select(col(Person.id), sid.slack_user_id(slack), sid.slack_active(slack))
+        .outerjoin(slack, slack_on(slack, col(Person.id)))
+        .where(col(Person.id).in_(enrolled.union(managing)))
     )
     return {int(i): (s, bool(a)) for i, s, a in result.all()}
 
 
 async def count_email_only(*, session: AsyncSession, cohort_id: int) -> tuple[int, int]:
     """(participants, line managers) of the cohort whom only email can reach (not on Slack)."""
-    off_slack = (col(Person.slack_user_id).is_(None)) | (col(Person.slack_active).is_(False))
+    on_slack = select(col(PersonIdentity.person_id)).where(
+        col(PersonIdentity.platform) == SLACK, col(PersonIdentity.active).is_(True)
+    )
+    off_slack = col(Person.id).not_in(on_slack)
     participants = await session.execute(
         select(func.count(func.distinct(col(Person.id))))
         .join(Enrolment, col(Enrolment.person_id) == col(Person.id))

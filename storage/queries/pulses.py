@@ -30,6 +30,7 @@ from storage.models import (
     PulseResponseCount,
 )
 from storage.queries import insert_for
+from storage.queries.slack_ids import slack_active, slack_alias, slack_on, slack_user_id
 
 
 async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
@@ -100,15 +101,20 @@ async def audience_rows(*, session: AsyncSession, pulse: Pulse) -> list[Any]:
     class; `alumni`: alumni who consented to alumni messages (of the cohort, or of every cohort
     when the pulse has none).
     """
-    stmt: Any = sa_select(
-        col(Person.id).label("person_id"),
-        col(Person.slack_user_id).label("slack_user_id"),
-        col(Person.slack_active).label("slack_active"),
-        col(Person.email).label("email"),
-        col(Person.locale).label("locale"),
-        col(Person.timezone).label("timezone"),
-        col(Enrolment.class_id).label("class_id"),
-    ).join(Enrolment, col(Enrolment.person_id) == col(Person.id))
+    slack = slack_alias()
+    stmt: Any = (
+        sa_select(
+            col(Person.id).label("person_id"),
+            slack_user_id(slack).label("slack_user_id"),
+            slack_active(slack).label("slack_active"),
+            col(Person.email).label("email"),
+            col(Person.locale).label("locale"),
+            col(Person.timezone).label("timezone"),
+            col(Enrolment.class_id).label("class_id"),
+        )
+        .join(Enrolment, col(Enrolment.person_id) == col(Person.id))
+        .outerjoin(slack, slack_on(slack, col(Person.id)))
+    )
     if pulse.cohort_id is not None:
         stmt = stmt.where(col(Enrolment.cohort_id) == pulse.cohort_id)
     if pulse.audience == "alumni":
@@ -219,17 +225,19 @@ async def invited_people(*, session: AsyncSession, pulse_id: int) -> list[Any]:
 
     `answered` is meaningful for named pulses only; an anonymous pulse's is in its receipts.
     """
+    slack = slack_alias()
     stmt: Any = (
         sa_select(
             col(Person.id).label("person_id"),
-            col(Person.slack_user_id).label("slack_user_id"),
-            col(Person.slack_active).label("slack_active"),
+            slack_user_id(slack).label("slack_user_id"),
+            slack_active(slack).label("slack_active"),
             col(Person.email).label("email"),
             col(Person.locale).label("locale"),
             col(Person.timezone).label("timezone"),
             col(PulseParticipation.answered).label("answered"),
         )
         .join(PulseParticipation, col(PulseParticipation.person_id) == col(Person.id))
+        .outerjoin(slack, slack_on(slack, col(Person.id)))
         .where(col(PulseParticipation.pulse_id) == pulse_id)
         .order_by(col(Person.id))
     )

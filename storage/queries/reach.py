@@ -27,6 +27,7 @@ from storage.models import (
     PersonIdentity,
     PulseReach,
 )
+from storage.queries import slack_ids
 
 EMAIL = "email"
 # The errors the email transport records for a permanent refusal (handlers/web/email_notifier).
@@ -101,16 +102,18 @@ async def programme_contacts(*, session: AsyncSession) -> list[ContactRow]:
         col(Enrolment.status).in_([EnrolmentStatus.ADMITTED, EnrolmentStatus.ACTIVE]),
         and_(col(Enrolment.is_alumnus), col(Enrolment.alumni_consent).is_(True)),
     )
+    slack = slack_ids.slack_alias()
     stmt: Any = (
         sa_select(
             col(Person.id),
             col(Person.name),
             col(Person.email),
-            col(Person.slack_user_id),
-            col(Person.slack_active),
+            slack_ids.slack_user_id(slack),
+            slack_ids.slack_active(slack),
             col(CohortClass.name).label("class_name"),
         )
         .join(Enrolment, col(Enrolment.person_id) == col(Person.id))
+        .outerjoin(slack, slack_ids.slack_on(slack, col(Person.id)))
         .outerjoin(CohortClass, col(CohortClass.id) == col(Enrolment.class_id))
         .where(taking_part)
         .order_by(col(Person.name), col(Person.id))
@@ -131,7 +134,7 @@ async def programme_contacts(*, session: AsyncSession) -> list[ContactRow]:
     }
     seen: set[int] = set()
     out: list[ContactRow] = []
-    for pid, name, email, slack_id, slack_active, class_name in rows:
+    for pid, name, email, slack_id, active, class_name in rows:
         if pid in seen:
             continue  # enrolled twice (an alumnus of an earlier cohort): one row
         seen.add(pid)
@@ -141,7 +144,7 @@ async def programme_contacts(*, session: AsyncSession) -> list[ContactRow]:
                 name=name,
                 email="" if (email or "").endswith(ERASED_EMAIL_SUFFIX) else (email or ""),
                 slack_user_id=slack_id,
-                slack_active=bool(slack_active),
+                slack_active=bool(active),
                 class_name=class_name,
                 has_teams=pid in teams,
             )

@@ -55,6 +55,11 @@ async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
     return list((await session.exec(stmt)).all())
 
 
+def _cols(model: Any, *names: str) -> list[Any]:
+    """`model.name` labelled `name`, for each name: the report's rows are read by attribute."""
+    return [col(getattr(model, name)).label(name) for name in names]
+
+
 def _count_if(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
@@ -66,11 +71,7 @@ async def list_report_cohorts(
     first, last = date(year, 1, 1), date(last_year or year, 12, 31)
     stmt: Any = (
         sa_select(
-            col(Cohort.id).label("id"),
-            col(Cohort.key).label("key"),
-            col(Cohort.name).label("name"),
-            col(Cohort.start_date).label("start_date"),
-            col(Cohort.end_date).label("end_date"),
+            *_cols(Cohort, "id", "key", "name", "start_date", "end_date"),
             col(Programme.id).label("programme_id"),
             col(Programme.key).label("programme_key"),
             col(Programme.name).label("programme_name"),
@@ -89,10 +90,7 @@ async def list_classes(*, session: AsyncSession, cohort_ids: Sequence[int]) -> l
     """(id, cohort_id, key, name) of the cohorts' classes."""
     stmt: Any = (
         sa_select(
-            col(CohortClass.id).label("id"),
-            col(CohortClass.cohort_id).label("cohort_id"),
-            col(CohortClass.key).label("key"),
-            col(CohortClass.name).label("name"),
+            *_cols(CohortClass, "id", "cohort_id", "key", "name"),
         )
         .where(col(CohortClass.cohort_id).in_(list(cohort_ids)))
         .order_by(col(CohortClass.cohort_id), col(CohortClass.name))
@@ -123,8 +121,7 @@ async def enrolment_status_counts(*, session: AsyncSession, cohort_ids: Sequence
     """(cohort_id, status, n): enrolments per cohort and current status."""
     stmt: Any = (
         sa_select(
-            col(Enrolment.cohort_id).label("cohort_id"),
-            col(Enrolment.status).label("status"),
+            *_cols(Enrolment, "cohort_id", "status"),
             func.count().label("n"),
         )
         .where(col(Enrolment.cohort_id).in_(list(cohort_ids)))
@@ -136,8 +133,7 @@ async def enrolment_status_counts(*, session: AsyncSession, cohort_ids: Sequence
 async def list_withdrawals(*, session: AsyncSession, cohort_ids: Sequence[int]) -> list[Any]:
     """(cohort_id, withdrawn_on, started, reason) of withdrawn enrolments; few rows per cohort."""
     stmt: Any = sa_select(
-        col(Enrolment.cohort_id).label("cohort_id"),
-        col(Enrolment.withdrawn_on).label("withdrawn_on"),
+        *_cols(Enrolment, "cohort_id", "withdrawn_on"),
         case((STARTED, literal(True)), else_=literal(False)).label("started"),
         col(Enrolment.withdrawal_reason).label("reason"),
     ).where(
@@ -151,9 +147,7 @@ async def list_session_starts(*, session: AsyncSession, cohort_ids: Sequence[int
     """(cohort_id, number, starts_at) of every in-person session, in order."""
     stmt: Any = (
         sa_select(
-            col(ProgrammeSession.cohort_id).label("cohort_id"),
-            col(ProgrammeSession.number).label("number"),
-            col(ProgrammeSession.starts_at).label("starts_at"),
+            *_cols(ProgrammeSession, "cohort_id", "number", "starts_at"),
         )
         .where(col(ProgrammeSession.cohort_id).in_(list(cohort_ids)))
         .order_by(col(ProgrammeSession.cohort_id), col(ProgrammeSession.starts_at))
@@ -218,8 +212,7 @@ async def credit_distribution(*, session: AsyncSession, cohort_ids: Sequence[int
     """(cohort_id, credits, n) for enrolments with credits recorded."""
     stmt: Any = (
         sa_select(
-            col(Enrolment.cohort_id).label("cohort_id"),
-            col(Enrolment.credits).label("credits"),
+            *_cols(Enrolment, "cohort_id", "credits"),
             func.count().label("n"),
         )
         .where(col(Enrolment.cohort_id).in_(list(cohort_ids)), col(Enrolment.credits).is_not(None))
@@ -241,14 +234,17 @@ async def list_report_pulses(
     """Pulses of the cohorts (and cohort-less alumni pulses) that opened in the period."""
     stmt: Any = (
         sa_select(
-            col(Pulse.id).label("id"),
-            col(Pulse.cohort_id).label("cohort_id"),
-            col(Pulse.key).label("key"),
-            col(Pulse.title).label("title"),
-            col(Pulse.anonymous).label("anonymous"),
-            col(Pulse.audience).label("audience"),
-            col(Pulse.opens_at).label("opens_at"),
-            col(Pulse.closes_at).label("closes_at"),
+            *_cols(
+                Pulse,
+                "id",
+                "cohort_id",
+                "key",
+                "title",
+                "anonymous",
+                "audience",
+                "opens_at",
+                "closes_at",
+            ),
         )
         .where(
             or_(col(Pulse.cohort_id).in_(list(cohort_ids)), col(Pulse.cohort_id).is_(None)),
@@ -264,13 +260,16 @@ async def list_questions(*, session: AsyncSession, pulse_ids: Sequence[int]) -> 
     """(id, pulse_id, position, kind, text, choices, proposal_id) of the pulses' questions."""
     stmt: Any = (
         sa_select(
-            col(PulseQuestion.id).label("id"),
-            col(PulseQuestion.pulse_id).label("pulse_id"),
-            col(PulseQuestion.position).label("position"),
-            col(PulseQuestion.kind).label("kind"),
-            col(PulseQuestion.text).label("text"),
-            col(PulseQuestion.choices).label("choices"),
-            col(PulseQuestion.proposal_id).label("proposal_id"),
+            *_cols(
+                PulseQuestion,
+                "id",
+                "pulse_id",
+                "position",
+                "kind",
+                "text",
+                "choices",
+                "proposal_id",
+            ),
         )
         .where(col(PulseQuestion.pulse_id).in_(list(pulse_ids)))
         .order_by(col(PulseQuestion.pulse_id), col(PulseQuestion.position))
@@ -308,9 +307,7 @@ async def answer_counts(*, session: AsyncSession, pulse_ids: Sequence[int]) -> l
     """
     stmt: Any = (
         sa_select(
-            col(PulseAnswer.question_id).label("question_id"),
-            col(PulseAnswer.class_id).label("class_id"),
-            col(PulseAnswer.value).label("value"),
+            *_cols(PulseAnswer, "question_id", "class_id", "value"),
             func.count().label("n"),
         )
         .where(
@@ -337,10 +334,7 @@ async def nudge_figures_rows(*, session: AsyncSession, cohort_ids: Sequence[int]
     stmt: Any = (
         sa_select(
             col(Nudge.id).label("nudge_id"),
-            col(Nudge.cohort_id).label("cohort_id"),
-            col(Nudge.key).label("key"),
-            col(Nudge.title).label("title"),
-            col(Nudge.send_at).label("send_at"),
+            *_cols(Nudge, "cohort_id", "key", "title", "send_at"),
             func.count().label("nudged"),
             _count_if(col(NudgeAnswer.answer).is_not(None)).label("answered"),
             _count_if(col(NudgeAnswer.answer) == "done").label("done"),
@@ -384,9 +378,7 @@ async def checkin_counts(
     stmt: Any = (
         sa_select(
             col(Network.id).label("network_id"),
-            col(Network.name).label("name"),
-            col(Network.kind).label("kind"),
-            col(Network.cohort_id).label("cohort_id"),
+            *_cols(Network, "name", "kind", "cohort_id"),
             func.count(distinct(col(MatchRound.id))).label("rounds"),
             func.count().label("checkins"),
             _count_if(col(MatchCheckin.answer) == "yes").label("met"),
@@ -416,18 +408,19 @@ async def list_report_enrolments(*, session: AsyncSession, cohort_ids: Sequence[
             col(Enrolment.cohort_id).label("cohort_id"),
             col(Cohort.start_date).label("cohort_start"),
             col(Cohort.end_date).label("cohort_end"),
-            col(Enrolment.class_id).label("class_id"),
-            col(Enrolment.status).label("status"),
-            col(Enrolment.applied_on).label("applied_on"),
-            col(Enrolment.admitted_on).label("admitted_on"),
-            col(Enrolment.started_on).label("started_on"),
-            col(Enrolment.completed_on).label("completed_on"),
-            col(Enrolment.withdrawn_on).label("withdrawn_on"),
-            col(Enrolment.not_started_on).label("not_started_on"),
+            *_cols(
+                Enrolment,
+                "class_id",
+                "status",
+                "applied_on",
+                "admitted_on",
+                "started_on",
+                "completed_on",
+                "withdrawn_on",
+                "not_started_on",
+            ),
             col(Enrolment.withdrawal_reason).label("reason"),
-            col(Enrolment.credits).label("credits"),
-            col(Enrolment.exam_result).label("exam_result"),
-            col(Enrolment.result_on).label("result_on"),
+            *_cols(Enrolment, "credits", "exam_result", "result_on"),
             *(col(getattr(Person, c)).label(c) for c in (*BACKGROUND_COLUMNS, "workplace")),
         )
         .join(Cohort, col(Cohort.id) == col(Enrolment.cohort_id))
@@ -445,15 +438,8 @@ async def list_nudge_sends(*, session: AsyncSession, cohort_ids: Sequence[int]) 
     stmt: Any = (
         sa_select(
             col(Nudge.id).label("nudge_id"),
-            col(Nudge.cohort_id).label("cohort_id"),
-            col(Nudge.key).label("key"),
-            col(Nudge.title).label("title"),
-            col(Nudge.send_at).label("send_at"),
-            col(NudgeAnswer.manager_id).label("manager_id"),
-            col(NudgeAnswer.sent_at).label("sent_at"),
-            col(NudgeAnswer.answer).label("answer"),
-            col(NudgeAnswer.answered_at).label("answered_at"),
-            col(NudgeAnswer.escalated_at).label("escalated_at"),
+            *_cols(Nudge, "cohort_id", "key", "title", "send_at"),
+            *_cols(NudgeAnswer, "manager_id", "sent_at", "answer", "answered_at", "escalated_at"),
         )
         .join(NudgeAnswer, col(NudgeAnswer.nudge_id) == col(Nudge.id), isouter=True)
         .where(col(Nudge.cohort_id).in_(list(cohort_ids)))

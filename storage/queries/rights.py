@@ -87,10 +87,10 @@ PERSON_COLUMNS: tuple[PersonColumn, ...] = (
     PersonColumn("archive_item", "added_by_id", "staff_actions", "null"),
 )
 
-# Columns whose values address or identify the person on a platform, beyond `person.email` and
-# `person.slack_user_id`: (table, person column, identifier column). A per-platform identity table
-# (e.g. Teams users) adds its id here, and the export finds messages sent to it and the erasure
-# scrubs it from every text.
+# Columns whose values address or identify the person on a platform, beyond `person.email`:
+# (table, person column, identifier column). The per-platform identities (the Slack user id, the
+# Teams user, Entra object and conversation ids) are here, so the export finds messages sent to
+# them and the erasure scrubs them from every text.
 IDENTITY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("person_identity", "person_id", "user_id"),
     ("person_identity", "person_id", "aad_object_id"),
@@ -117,6 +117,7 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "nudge",
         "pulse_question",
         "network",
+        "network_channel",
         "match_round",
         "sending_pause",
         "processed_event",
@@ -185,7 +186,7 @@ async def rows_with_person_in_list(
 
 async def identifiers_of(*, session: AsyncSession, person: Person) -> list[str]:
     """Every address the person has: email, Slack id, and ids in `IDENTITY_COLUMNS`."""
-    found = [a for a in (person.email, person.slack_user_id) if a]
+    found = [person.email] if person.email else []
     for table, column, identifier in IDENTITY_COLUMNS:
         t = _table(table)
         result = await session.execute(select(t.c[identifier]).where(t.c[column] == person.id))

@@ -28,8 +28,10 @@ from storage.models import (
     Nudge,
     NudgeAnswer,
     Person,
+    PersonIdentity,
     RiskCase,
 )
+from storage.queries.slack_ids import slack_on
 
 IN_PROGRAMME = (EnrolmentStatus.ACTIVE, EnrolmentStatus.ADMITTED)
 
@@ -117,18 +119,19 @@ async def silent_line_managers(*, session: AsyncSession, cohort_ids: Sequence[in
     return await _rows(session, stmt)
 
 
-async def staff_recipients(*, session: AsyncSession, staff_emails: Iterable[str]) -> list[Person]:
-    """Staff with a Slack account: flagged in the data or listed in COHORTBOT_STAFF_EMAILS."""
+async def staff_recipients(
+    *, session: AsyncSession, staff_emails: Iterable[str]
+) -> list[tuple[Person, str]]:
+    """(staff member, their Slack id) of staff with a Slack account: flagged in the data or
+    listed in COHORTBOT_STAFF_EMAILS."""
     emails = [e.lower() for e in staff_emails]
-    return await _rows(
-        session,
-        select(Person)
-        .where(
-            col(Person.slack_user_id).is_not(None),
-            or_(col(Person.is_staff), col(Person.email).in_(emails)),
-        )
-        .order_by(col(Person.id)),
+    result = await session.execute(
+        select(Person, col(PersonIdentity.user_id))
+        .join(PersonIdentity, slack_on(PersonIdentity, col(Person.id)))
+        .where(or_(col(Person.is_staff), col(Person.email).in_(emails)))
+        .order_by(col(Person.id))
     )
+    return [(person, user_id) for person, user_id in result.all()]
 
 
 async def save_case(

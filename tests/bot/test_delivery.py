@@ -24,6 +24,7 @@ from tests.utils.deliveries import (
     enqueue_many,
     message,
 )
+from tests.utils.factories import create_person
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 09:00 Oslo
 
@@ -534,7 +535,7 @@ async def test_staff_listed_only_in_the_setting_are_alerted_on_slack_when_email_
         update={"staff_emails": ("anne@lu.no",), "smtp_url": "smtp://127.0.0.1:1"}
     )
     async with db.transaction() as session:
-        session.add(Person(email="anne@lu.no", name="Anne", slack_user_id="UANNE"))
+        await create_person(session, email="anne@lu.no", name="Anne", slack_user_id="UANNE")
     await enqueue_many(
         db, settings, count=1, send_at=clock.now(), transport="email", target=lambda i: "x@k.no"
     )

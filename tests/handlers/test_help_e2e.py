@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from bot.clock import FrozenClock
 from bot.settings import Settings
 from emulator.state import WorkspaceState
-from storage.models import AuditEvent, Person
+from storage.models import AuditEvent
+from tests.utils.factories import create_person
 from tests.utils.workspace import Workspace, eventually, running_workspace
 
 
@@ -29,24 +30,22 @@ def seed(state: WorkspaceState) -> None:
 async def ws(settings: Settings, clock: FrozenClock) -> AsyncIterator[Workspace]:
     async with running_workspace(settings, clock=clock, seed=seed) as workspace:
         async with workspace.runtime.db.transaction() as session:
-            session.add(
-                Person(
-                    email="anne@lederutdanning.no",
-                    name="Anne Stab",
-                    slack_user_id="USTAFF",
-                    is_staff=True,
-                )
+            await create_person(
+                session,
+                email="anne@lederutdanning.no",
+                name="Anne Stab",
+                slack_user_id="USTAFF",
+                is_staff=True,
             )
-            session.add(
-                Person(email="kari@bergen.kommune.no", name="Kari Nordmann", slack_user_id="UKARI")
+            await create_person(
+                session, email="kari@bergen.kommune.no", name="Kari Nordmann", slack_user_id="UKARI"
             )
-            session.add(
-                Person(
-                    email="ola@bergen.kommune.no",
-                    name="Ola Hansen",
-                    slack_user_id="UOLA",
-                    locale="en",
-                )
+            await create_person(
+                session,
+                email="ola@bergen.kommune.no",
+                name="Ola Hansen",
+                slack_user_id="UOLA",
+                locale="en",
             )
         yield workspace
 

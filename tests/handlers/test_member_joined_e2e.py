@@ -9,7 +9,8 @@ import pytest
 from bot.clock import FrozenClock
 from bot.settings import Settings
 from emulator.state import WorkspaceState
-from storage.models import Network, Person
+from storage.models import Network
+from tests.utils.factories import create_person
 from tests.utils.workspace import Workspace, eventually, running_workspace
 
 
@@ -24,11 +25,11 @@ def seed(state: WorkspaceState) -> None:
 async def ws(settings: Settings, clock: FrozenClock) -> AsyncIterator[Workspace]:
     async with running_workspace(settings, clock=clock, seed=seed) as workspace:
         async with workspace.runtime.db.transaction() as session:
-            session.add(
-                Person(email="siri@tromso.kommune.no", name="Siri Dahl", slack_user_id="USIRI")
+            await create_person(
+                session, email="siri@tromso.kommune.no", name="Siri Dahl", slack_user_id="USIRI"
             )
-            session.add(
-                Person(email="ola@x.no", name="Ola Hansen", slack_user_id="UOLA", locale="en")
+            await create_person(
+                session, email="ola@x.no", name="Ola Hansen", slack_user_id="UOLA", locale="en"
             )
             session.add(
                 Network(

@@ -9,7 +9,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.settings import Settings
 from emulator.state import WorkspaceState
-from storage.models import Person
+from tests.utils.factories import create_person
 from tests.utils.workspace import Workspace, eventually, running_workspace
 
 
@@ -28,16 +28,15 @@ async def ws(settings: Settings, clock: FrozenClock) -> AsyncIterator[Workspace]
     async with running_workspace(settings, clock=clock, seed=seed) as workspace:
         workspace.state.channels["CBERGEN"].members.append(workspace.state.bot_user_id)
         async with workspace.runtime.db.transaction() as session:
-            session.add(
-                Person(email="kari@bergen.kommune.no", name="Kari Nordmann", slack_user_id="UKARI")
+            await create_person(
+                session, email="kari@bergen.kommune.no", name="Kari Nordmann", slack_user_id="UKARI"
             )
-            session.add(
-                Person(
-                    email="ola@bergen.kommune.no",
-                    name="Ola Hansen",
-                    slack_user_id="UOLA",
-                    locale="en",
-                )
+            await create_person(
+                session,
+                email="ola@bergen.kommune.no",
+                name="Ola Hansen",
+                slack_user_id="UOLA",
+                locale="en",
             )
         yield workspace
 

@@ -12,7 +12,7 @@ from bot.clock import FrozenClock
 from bot.settings import Settings
 from emulator.state import WorkspaceState
 from storage.models import AuditEvent, Delivery, OutboxFile, Person
-from tests.utils.factories import create_cohort, enrol
+from tests.utils.factories import create_cohort, create_person, enrol
 from tests.utils.workspace import Workspace, eventually, running_workspace
 
 
@@ -30,36 +30,33 @@ def seed(state: WorkspaceState) -> None:
 async def ws(settings: Settings, clock: FrozenClock) -> AsyncIterator[Workspace]:
     async with running_workspace(settings, clock=clock, seed=seed) as workspace:
         async with workspace.runtime.db.transaction() as session:
-            session.add(
-                Person(
-                    email="anne@lederutdanning.no",
-                    name="Anne Stab",
-                    slack_user_id="USTAFF",
-                    is_staff=True,
-                )
+            await create_person(
+                session,
+                email="anne@lederutdanning.no",
+                name="Anne Stab",
+                slack_user_id="USTAFF",
+                is_staff=True,
             )
-            session.add(
-                Person(
-                    email="kari@bergen.kommune.no",
-                    name="Kari Nordmann",
-                    slack_user_id="UKARI",
-                    findable=True,
-                    bio="Leder i Fana",
-                    municipality="Fana",
-                )
+            await create_person(
+                session,
+                email="kari@bergen.kommune.no",
+                name="Kari Nordmann",
+                slack_user_id="UKARI",
+                findable=True,
+                bio="Leder i Fana",
+                municipality="Fana",
             )
             await session.flush()
             kari = (
                 await session.exec(select(Person).where(col(Person.slack_user_id) == "UKARI"))
             ).one()
             await enrol(session, person=kari, cohort=await create_cohort(session))
-            session.add(
-                Person(
-                    email="ola@bergen.kommune.no",
-                    name="Ola Hansen",
-                    slack_user_id="UOLA",
-                    locale="en",
-                )
+            await create_person(
+                session,
+                email="ola@bergen.kommune.no",
+                name="Ola Hansen",
+                slack_user_id="UOLA",
+                locale="en",
             )
         yield workspace
 

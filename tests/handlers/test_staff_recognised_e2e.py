@@ -10,6 +10,7 @@ from bot.people import recognise_staff
 from bot.settings import Settings
 from emulator.state import WorkspaceState
 from storage.models import AuditEvent, Person
+from tests.utils.factories import create_person
 from tests.utils.workspace import running_workspace
 
 
@@ -75,7 +76,9 @@ async def test_staff_email_already_linked_to_another_slack_account_is_not_moved(
     settings = settings.model_copy(update={"staff_emails": ("anne@lederutdanning.no",)})
     async with running_workspace(settings, clock=clock, seed=seed) as ws:
         async with ws.runtime.db.transaction() as s:
-            s.add(Person(email="anne@lederutdanning.no", name="Anne Stab", slack_user_id="UOTHER"))
+            await create_person(
+                s, email="anne@lederutdanning.no", name="Anne Stab", slack_user_id="UOTHER"
+            )
         assert "Jeg kjenner deg ikke ennå" in (await ws.ask("UANNE", "deliveries")).text
         async with ws.runtime.db.session() as s:
             [anne] = (await s.execute(select(Person))).scalars().all()
@@ -96,4 +99,6 @@ async def test_listed_staff_are_linked_at_start_so_the_digest_reaches_them(
         assert await recognise_listed_staff(ws.runtime) == 0  # once
         async with ws.runtime.db.session() as s:
             staff = await staff_recipients(session=s, staff_emails=settings.staff_emails)
-        assert [p.slack_user_id for p in staff] == ["UANNE"]
+        assert [(p.email, slack_id) for p, slack_id in staff] == [
+            ("anne@lederutdanning.no", "UANNE")
+        ]

@@ -33,23 +33,13 @@ async def _checkin(runtime: Runtime, body: dict[str, Any], client: AsyncWebClien
     actor = await known_actor(runtime, reply)
     if actor is None:
         return
-    parsed = networks.split_answer_value(_action(body).get("value"))
-    if parsed is None:
-        await reply.ephemeral(t("error.generic", actor.locale))
-        return
-    try:
-        async with runtime.db.transaction() as session:
-            await networks.record_checkin(
-                session,
-                group_id=parsed[0],
-                person_id=actor.known_id,
-                answer=parsed[1],
-                now=runtime.clock.now(),
-            )
-    except InvalidRequest:
-        await reply.ephemeral(t("error.generic", actor.locale))
-        return
-    await reply.ephemeral(t("networks.checkin.thanks", actor.locale))
+    key = await networks.answer_checkin_button(
+        runtime.db,
+        person_id=actor.known_id,
+        value=_action(body).get("value"),
+        now=runtime.clock.now(),
+    )
+    await reply.ephemeral(t(key, actor.locale))
 
 
 async def _consent(runtime: Runtime, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -57,25 +47,13 @@ async def _consent(runtime: Runtime, body: dict[str, Any], client: AsyncWebClien
     actor = await known_actor(runtime, reply)
     if actor is None:
         return
-    parsed = networks.split_answer_value(_action(body).get("value"))
-    if parsed is None or parsed[1] not in ("yes", "no"):
-        await reply.ephemeral(t("error.generic", actor.locale))
-        return
-    try:
-        async with runtime.db.transaction() as session:
-            await networks.record_alumni_consent(
-                session,
-                runtime.settings,
-                person_id=actor.known_id,
-                cohort_id=parsed[0],
-                consent=parsed[1] == "yes",
-                now=runtime.clock.now(),
-            )
-    except InvalidRequest as exc:
-        logger.warning("Failed to record alumni consent: %s", exc)
-        await reply.ephemeral(t("error.generic", actor.locale))
-        return
-    key = "networks.checkin.thanks" if parsed[1] == "yes" else "networks.alumni.declined"
+    key = await networks.answer_consent_button(
+        runtime.db,
+        runtime.settings,
+        person_id=actor.known_id,
+        value=_action(body).get("value"),
+        now=runtime.clock.now(),
+    )
     await reply.ephemeral(t(key, actor.locale))
 
 

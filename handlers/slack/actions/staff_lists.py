@@ -45,33 +45,31 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         actor = await actor_for(runtime, reply.user_id)
         await reply.ephemeral(t(key, actor.locale))
 
-    @app.action(OPEN_ACTION)
-    async def open_list(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
+    async def requested_view(body: dict[str, Any], client: AsyncWebClient) -> dict[str, Any] | None:
+        """The list page the button asks for, or None after telling the person why not."""
         user_id = str(body.get("user", {}).get("id", ""))
         value = str((body.get("actions") or [{}])[0].get("value", ""))
         try:
             view = await list_view(runtime, user_id, value)
         except UnknownList:
             await refuse(body, client, "lists.unknown")
-            return
+            return None
         if view is None:
             await refuse(body, client, "error.not_allowed")
-            return
-        await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+        return view
+
+    @app.action(OPEN_ACTION)
+    async def open_list(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = await requested_view(body, client)
+        if view is not None:
+            await client.views_open(trigger_id=body.get("trigger_id"), view=view)
 
     @app.action(PAGING)
     async def page_list(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        user_id = str(body.get("user", {}).get("id", ""))
-        value = str((body.get("actions") or [{}])[0].get("value", ""))
-        try:
-            view = await list_view(runtime, user_id, value)
-        except UnknownList:
-            await refuse(body, client, "lists.unknown")
-            return
+        view = await requested_view(body, client)
         if view is None:
-            await refuse(body, client, "error.not_allowed")
             return
         current = body.get("view") or {}
         await client.views_update(view_id=current.get("id"), hash=current.get("hash"), view=view)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.archive import forms as archive_forms
 from bot.archive.items import MAX_KEYWORD, MAX_SUMMARY, MAX_TITLE, MAX_URL, VISIBILITIES
 from bot.archive.search import Hit, Results, visibility_label
 from bot.messages import esc, t
@@ -172,7 +173,7 @@ def build_archive_modal(
 
 @dataclass(frozen=True)
 class ArchiveForm:
-    """A submitted modal, as plain values."""
+    """A submitted modal, as plain values (`fields`: the form every surface shares)."""
 
     item_id: int | None
     title: str
@@ -182,6 +183,18 @@ class ArchiveForm:
     visibility: str
     show_name: bool
     files: list[dict[str, Any]]
+
+    @property
+    def fields(self) -> archive_forms.ArchiveForm:
+        return archive_forms.ArchiveForm(
+            item_id=self.item_id,
+            title=self.title,
+            summary=self.summary,
+            keywords=self.keywords,
+            url=self.url,
+            visibility=self.visibility,
+            show_name=self.show_name,
+        )
 
 
 def parse_archive_form(view: dict[str, Any]) -> ArchiveForm:

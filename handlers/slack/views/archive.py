@@ -8,22 +8,15 @@ the outcome comes as a DM.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.archive import store_for
-from bot.archive.items import (
-    ArchiveError,
-    Change,
-    Submission,
-    add_item,
-    change_item,
-    check_submission,
-    check_visibility,
-    parse_keywords,
-)
+from bot.archive.forms import check_form, error_field, save_form
+from bot.archive.items import ArchiveError
 from bot.archive.search import visibility_label
 from bot.messages import t
 from bot.people import Actor
@@ -35,41 +28,13 @@ from handlers.slack.files import FileFetchError, fetch_shared_file
 
 logger = logging.getLogger(__name__)
 
-FIELD_BLOCKS = {"title": "title", "summary": "summary", "url": "url", "visibility": "visibility"}
-
-
-def _block_for(error: ArchiveError) -> str:
-    field = str(error.values.get("field", ""))
-    if field in FIELD_BLOCKS:
-        return FIELD_BLOCKS[field]
-    if error.key in ("archive.error.url", "archive.error.file_and_url"):
-        return "url"
-    if error.key == "archive.error.visibility":
-        return "visibility"
-    if error.key.startswith("archive.error.keyword"):
-        return "keywords"
-    return "title"
-
-
-def _submission(form: ArchiveForm) -> Submission:
-    return Submission(
-        title=form.title,
-        summary=form.summary,
-        keywords=parse_keywords(form.keywords),
-        visibility=form.visibility or None,
-        show_name=form.show_name,
-        url=form.url or None,
-    )
-
 
 def _precheck(form: ArchiveForm, runtime: Runtime, locale: str) -> dict[str, str]:
     """Errors to show in the modal (block id -> text), before anything is fetched or stored."""
     try:
-        check_submission(_submission(form))
-        if form.visibility:
-            check_visibility(form.visibility)
+        check_form(form.fields)
     except ArchiveError as exc:
-        return {_block_for(exc): exc.text(locale)}
+        return {error_field(exc): exc.text(locale)}
     if form.files and form.url:
         return {"url": t("archive.error.file_and_url", locale)}
     limit = runtime.settings.archive_max_file_bytes
@@ -78,10 +43,10 @@ def _precheck(form: ArchiveForm, runtime: Runtime, locale: str) -> dict[str, str
     return {}
 
 
-async def _add(runtime: Runtime, client: AsyncWebClient, actor: Actor, form: ArchiveForm) -> str:
+async def _save(runtime: Runtime, client: AsyncWebClient, actor: Actor, form: ArchiveForm) -> str:
     locale = actor.locale
     upload = None
-    if form.files:
+    if form.files and form.item_id is None:
         try:
             upload = await fetch_shared_file(
                 client,
@@ -96,46 +61,22 @@ async def _add(runtime: Runtime, client: AsyncWebClient, actor: Actor, form: Arc
                 return t("archive.error.too_big", locale, mib=mib)
             logger.warning("Failed to fetch an archive file from Slack: %s", exc)
             return t("archive.file.failed", locale)
-    sub = _submission(form)
-    sub = Submission(**{**sub.__dict__, "upload": upload})
     try:
-        item = await add_item(
+        item = await save_form(
             runtime.db,
             store_for(runtime.settings),
             runtime.settings,
-            submission=sub,
+            form=form.fields,
             doer=doer_of(actor),
             now=runtime.clock.now(),
+            upload=upload,
         )
     except ArchiveError as exc:
         return exc.text(locale)
     visibility = visibility_label(item.visibility, locale)
+    if form.item_id is not None:
+        return t("archive.changed", locale, title=item.title, visibility=visibility)
     return t("archive.added", locale, title=item.title, id=item.id, visibility=visibility)
-
-
-async def _change(runtime: Runtime, actor: Actor, form: ArchiveForm) -> str:
-    locale = actor.locale
-    if form.item_id is None:
-        return t("archive.error.no_item", locale, id="?")
-    try:
-        item = await change_item(
-            runtime.db,
-            item_id=form.item_id,
-            change=Change(
-                title=form.title,
-                summary=form.summary,
-                keywords=parse_keywords(form.keywords),
-                visibility=form.visibility or None,
-                show_name=form.show_name,
-                url=form.url,
-            ),
-            doer=doer_of(actor),
-            now=runtime.clock.now(),
-        )
-    except ArchiveError as exc:
-        return exc.text(locale)
-    visibility = visibility_label(item.visibility, locale)
-    return t("archive.changed", locale, title=item.title, visibility=visibility)
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -147,6 +88,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         user_id = str(body.get("user", {}).get("id", ""))
         actor = await actor_for(runtime, user_id)
         form = parse_archive_form(view)
+        if view.get("callback_id") != VIEW_CHANGE:
+            form = replace(form, item_id=None)  # the add modal adds, whatever it carries
         errors = _precheck(form, runtime, actor.locale)
         if errors:
             await ack(response_action="errors", errors=errors)
@@ -157,10 +100,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 channel=user_id, text=t("error.unknown_user", actor.locale)
             )
             return
-        if view.get("callback_id") == VIEW_CHANGE:
-            text = await _change(runtime, actor, form)
+        if view.get("callback_id") == VIEW_CHANGE and form.item_id is None:
+            text = t("archive.error.no_item", actor.locale, id="?")
         else:
-            text = await _add(runtime, client, actor, form)
+            text = await _save(runtime, client, actor, form)
         await client.chat_postMessage(channel=user_id, text=text)
 
     app.view(VIEW_ADD)(submitted)

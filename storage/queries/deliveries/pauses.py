@@ -16,6 +16,7 @@ from storage.queries.deliveries._common import (
     _insert_for,
     _rowcount,
 )
+from storage.queries.slack_ids import slack_alias, slack_on, slack_user_id
 
 
 async def pause_transport(
@@ -49,7 +50,10 @@ async def staff_contacts(
     """(person id, email, Slack user id) of every staff member (flagged, or listed in
     COHORTBOT_STAFF_EMAILS), to alert them."""
     emails = [e.lower() for e in staff_emails]
+    slack = slack_alias()
     result = await session.execute(
-        select(P.id, P.email, P.slack_user_id).where(or_(P.is_staff.is_(True), P.email.in_(emails)))
+        select(P.id, P.email, slack_user_id(slack))
+        .outerjoin(slack, slack_on(slack, P.id))
+        .where(or_(P.is_staff.is_(True), P.email.in_(emails)))
     )
     return [(r[0], r[1], r[2]) for r in result.all()]

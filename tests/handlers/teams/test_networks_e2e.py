@@ -22,7 +22,7 @@ from storage.models import (
     Person,
 )
 from tests.handlers.teams.conftest import TeamsWorld, card_actions, card_of, card_text
-from tests.utils.factories import create_class, create_cohort, create_person, enrol
+from tests.utils.factories import create_class, create_cohort, create_person, enrol, link_slack
 
 PEOPLE = [
     ("anne", "anne@voss.kommune.no", "Anne Voss", "nb"),
@@ -340,7 +340,7 @@ async def test_a_group_mixing_slack_and_teams_gets_one_intro_each_where_they_are
     async with world.runtime.db.transaction() as s:
         cecilie = await s.get(Person, people["cecilie"].id)
         assert cecilie is not None
-        cecilie.slack_user_id = "UCECILIE"  # Cecilie is in Slack: Slack is her reach
+        await link_slack(s, cecilie, "UCECILIE")  # Cecilie is in Slack: Slack is her reach
         network = (await s.exec(select(Network).where(Network.kind == NetworkKind.COHORT))).one()
         result = await nw.run_matching_round(
             s, world.runtime.settings, network_id=network.id, now=_now(world)

@@ -99,3 +99,23 @@ async def test_a_participant_asking_for_deliveries_is_refused_and_sees_nobody(
     assert "Kan ikke nås" not in text and "hemsedal" not in text
     assert "Dette kan bare programstaben gjøre." in text
     assert await _audits(world) == []
+
+
+async def test_listed_staff_not_imported_are_recognised_by_their_teams_email(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    await _seed(world, 2)
+    world.runtime.settings = world.runtime.settings.model_copy(
+        update={"staff_emails": ("leder@lederutdanning.no",)}
+    )
+    chat = world.personal("leder", "Leder@LederUtdanning.no", "Lise Leder")
+    [card] = await _say(world, "leder", chat, "utsendelser")
+    assert "Kan ikke nås (" in card_text(card)
+    async with world.runtime.db.session() as session:
+        person = (
+            await session.exec(select(Person).where(Person.email == "leder@lederutdanning.no"))
+        ).one()
+    assert person.name == "Lise Leder" and not person.is_staff  # the role stays with the setting
+    [entry] = await _audits(world)
+    assert entry.actor_id == person.id
