@@ -1094,9 +1094,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "pulse.email.subject": {"nb": "Spørsmål: {title}", "en": "Questions: {title}"},
     "pulse.email.context": {
-        "nb": "Knappene åpner en svarside. Ingenting registreres før du trykker «Send svar» der.",
-        "en": 'The buttons open an answer page. Nothing is recorded until you press "Send '
-        'answers" there.',
+        "nb": "Knappene åpner en svarside. Ingenting registreres før du velger svaret ditt der "
+        "og sender det.",
+        "en": "The buttons open an answer page. Nothing is recorded until you choose your answer "
+        "there and send it.",
     },
     "pulse.page.lead": {
         "nb": "Velg svarene dine og trykk «Send svar». Ingenting er registrert før du trykker.",
@@ -1106,9 +1107,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "pulse.page.submit": {"nb": "Send svar", "en": "Send answers"},
     "pulse.page.skip": {"nb": "Ikke svar på dette", "en": "Leave this one out"},
     "pulse.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answers"},
-    "pulse.page.nothing": {
-        "nb": "Du valgte ingen svar, så ingenting er registrert.",
-        "en": "You chose no answers, so nothing was recorded.",
+    "pulse.page.lead_one": {
+        "nb": "Trykk på svaret ditt. Ingenting er registrert før du trykker.",
+        "en": "Press your answer. Nothing is recorded until you press it.",
+    },
+    "pulse.page.marked": {"nb": "Du valgte dette i e-posten", "en": "You chose this in the email"},
+    "pulse.page.choose": {
+        "nb": "Du har ikke valgt noe svar, så ingenting er registrert. Velg svarene dine og "
+        "trykk «Send svar».",
+        "en": "You have not chosen an answer, so nothing was recorded. Choose your answers and "
+        'press "Send answers".',
+    },
+    "pulse.page.choose_one": {
+        "nb": "Ingenting er registrert ennå. Trykk på svaret ditt.",
+        "en": "Nothing has been recorded yet. Press your answer.",
     },
     "pulse.page.again": {
         "nb": "Vil du endre et svar, åpner du lenken i e-posten på nytt fram til {when}.",
