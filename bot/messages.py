@@ -1068,11 +1068,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nobody can tell who has answered.",
     },
     "pulse.kind.anonymous": {
-        "nb": "Denne pulsen er *anonym*: svarene kan ikke spores tilbake til deg. Vi registrerer "
-        "bare at du har svart, slik at du ikke får påminnelse. Resultater vises bare for grupper "
-        "med minst fem svar.",
-        "en": "This pulse is *anonymous*: answers cannot be traced to you. We only record that "
-        "you answered, to stop reminders. Results are shown only for groups of at least five.",
+        "nb": "Denne pulsen er *anonym*: svarene kan ikke spores tilbake til deg. Påminnelsen går "
+        "til alle som ble spurt, så ingen kan se hvem som har svart. Resultater vises bare for "
+        "grupper med minst fem svar.",
+        "en": "This pulse is *anonymous*: answers cannot be traced to you. The reminder goes to "
+        "everyone asked, so nobody can tell who has answered. Results are shown only for groups "
+        "of at least five.",
     },
     "pulse.kind.named": {
         "nb": "Denne pulsen er *ikke anonym*: programstaben ser svarene dine sammen med navnet "

@@ -322,15 +322,20 @@ async def add_team_channel_members(
     now: datetime,
 ) -> bool:
     """Decide that these people (Entra object ids) become members of the network's Teams
-    channel; keyed by `since` (when they joined the network), so deciding again is a no-op."""
+    channel; keyed by `since` (when they joined the network), so deciding again is a no-op,
+    except for an add that failed (its channel's create failed, a user Graph refused): that
+    one is tried again, like a failed create, after staff fixed the cause."""
     users = sorted(dict.fromkeys(u for u in user_ids if u))
     if not users or not makes_teams_channels(settings):
         return False
     assert network.id is not None
     digest = hashlib.sha256(",".join(users).encode()).hexdigest()[:16]
+    key = f"{TEAMS_CHANNELS}-invite:{network.id}:{since.isoformat()}:{digest}"
+    if await dq.rearm_failed(session=session, dedupe_key=key, now=now):
+        return True
     return await _enqueue(
         session,
-        key=f"{TEAMS_CHANNELS}-invite:{network.id}:{since.isoformat()}:{digest}",
+        key=key,
         kind=INVITE,
         target=network_target(network.id),
         step={"op": "invite", "users": users, "team": settings.teams_team_id},

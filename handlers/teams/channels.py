@@ -138,6 +138,13 @@ class TeamsChannelAdmin:
         channel = await self._find(display)
         if channel is None:
             raise StepError(f"a channel named {display!r} exists but Graph does not list it")
+        wanted = body["membershipType"]
+        if channel.get("membershipType", wanted) != wanted:
+            # Adopting it would open the class's talk to the whole team (or lock it away).
+            raise StepError(
+                f"a {channel.get('membershipType')} channel named {display!r} exists: "
+                f"rename it, or make it {wanted}, then sync again"
+            )
         logger.info("Adopted existing Teams channel %s", channel["id"])
         return str(channel["id"])
 

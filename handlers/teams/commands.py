@@ -197,6 +197,7 @@ async def reply_card_raw(reply: Reply, card: dict[str, Any]) -> None:
 async def sync_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
     """Decide the cohort's class channels and their members (made after the commit)."""
     from bot import networks
+    from bot.networks.channels import team_channel_lines
     from bot.steps import makes_teams_channels
 
     locale = actor.locale
@@ -214,22 +215,7 @@ async def sync_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) 
     if not makes_teams_channels(runtime.settings):
         await reply(text_message(t("teams.sync.no_team", locale), locale))
         return
-    channels = ", ".join(esc(n) for n in report.teams_channels.values())
-    lines = [
-        t(
-            "teams.sync.done",
-            locale,
-            cohort=esc(cohort.name),
-            channels=channels or t("teams.sync.none", locale),
-            added=len(report.teams_added),
-            left=len(report.left),
-            moved=len(report.moved),
-        )
-    ]
-    if report.teams_missing:
-        lines.append(
-            t("teams.sync.missing", locale, names=", ".join(esc(n) for n in report.teams_missing))
-        )
+    lines = team_channel_lines(report, cohort_name=cohort.name, locale=locale)
     await reply(text_message("\n\n".join(lines), locale))
 
 

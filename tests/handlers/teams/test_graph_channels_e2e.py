@@ -478,3 +478,44 @@ async def test_staff_write_sync_in_teams_and_the_class_channels_follow(
 
     assert t("error.not_allowed", "nb") in card_text(card_of(state.sent_to(per_chat)[before]))
     assert len(state.team_channels[TEAM]) == 3
+
+
+async def test_a_standard_channel_of_the_same_name_is_not_adopted(
+    db: Database,
+    teams_settings: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    """Staff made "Bergen (2026h)" as a standard channel, open to the whole team: the bot must
+    not put the class's talk there; the create fails, saying why, and Tromsø is made."""
+    graph.state.team_channels[TEAM].append(
+        {
+            "id": "19:staff-made@thread.tacv2",
+            "displayName": BERGEN,
+            "membershipType": "standard",
+            "members": [],
+        }
+    )
+    await decide(db, teams_settings, clock)
+    await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
+    rows = await all_rows(db)
+    [create] = [r for r in rows if r.kind == "channel_create" and r.state == DeliveryState.FAILED]
+    assert "standard channel named 'Bergen (2026h)' exists" in (create.error or "")
+    # Its members' adds fail with the create's reason; nothing was added to the open channel.
+    waiting = [r for r in rows if r.state == DeliveryState.FAILED and r.kind != "channel_create"]
+    assert len(waiting) == 2  # Kari's and Ola's adds
+    assert all("channel not created" in (r.error or "") for r in waiting)
+    assert channels_in_graph(graph)[BERGEN]["members"] == []
+    assert members(channels_in_graph(graph)[TROMSO]) == {OWNER, "aad-per", "aad-liv", "aad-siri"}
+    assert [c.name for c in await stored_channels(db)] == [TROMSO]
+    # Staff rename their channel; the next sync makes the class's and adds its members.
+    channels_in_graph(graph)[BERGEN]["displayName"] = "Bergen (open)"
+    clock.advance(timedelta(hours=1))
+    async with db.session() as s:
+        cohort_id = (await s.exec(select(CohortClass))).first().cohort_id  # type: ignore[union-attr]
+    await sync(db, teams_settings, clock, cohort_id)
+    await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
+    made = channels_in_graph(graph)
+    assert members(made[BERGEN]) == {OWNER, "aad-kari", "aad-ola"}
+    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
