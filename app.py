@@ -396,11 +396,6 @@ async def serve(
     runtime = build_runtime(settings, clock=clock, http=http)
     from bot.worker_loop import ProcessWorker
 
-    # The dispatcher's own connections: a burst of clicks that checks out the request pool
-    # (10 + 10) does not stall sending, and the outbox's batches do not delay a click's answer.
-    outbox_db = runtime.outbox_db = runtime.db.sibling(
-        pool_size=settings.dispatch_concurrency + 2, max_overflow=2
-    )
     worker = runtime.worker = ProcessWorker()
     worker.start()  # warm before the first report is asked for
     if local:
@@ -465,8 +460,6 @@ async def serve(
             await socket_mode.close_async()
         await runner.cleanup()
         worker.close()
-        if outbox_db is not runtime.db:
-            await outbox_db.dispose()
         await runtime.db.dispose()
         await http.close()
         if local is not None:

@@ -29,9 +29,6 @@ class Runtime:
     http: Any = None
     # Set by app.py: the UserLookup port (bot.directory) over Slack, to recognise staff.
     user_lookup: Any = None
-    # Set by app.py: the dispatcher's own pool on the same database, so people's clicks and
-    # the outbox never queue for each other's connections (None: the dispatcher uses `db`).
-    outbox_db: Database | None = None
     # Requests waiting for their ack go before the dispatcher's work (bot.precedence).
     precedence: Precedence = field(default_factory=Precedence)
     # Set by app.py: the warm process for reports and charts (None: spawned per report).

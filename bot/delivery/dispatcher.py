@@ -100,7 +100,7 @@ class Dispatcher:
             db = runtime_or_db
         else:  # a Runtime
             precedence = precedence or getattr(runtime_or_db, "precedence", None)
-            db = getattr(runtime_or_db, "outbox_db", None) or runtime_or_db.db
+            db = runtime_or_db.db
             notifiers = notifiers if notifiers is not None else runtime_or_db.notifiers
             clock = clock or runtime_or_db.clock
             settings = settings or runtime_or_db.settings
