@@ -202,14 +202,17 @@ async def finish_teams_reports() -> None:
 
 def install_teams(runtime: Runtime, http: aiohttp.ClientSession) -> Any:
     """The Teams agent and notifier when Teams is on (credentials) or in dev mode."""
-    from handlers.teams.app import build_app_installer, build_teams
+    from handlers.teams.app import build_app_installer, build_channel_steps, build_teams
 
     teams = build_teams(runtime, http)
     if teams is not None:
         runtime.notifiers["teams"] = teams.notifier
-        installer = build_app_installer(runtime.settings, http)
-        if installer is not None:
-            runtime.notifiers[installer.transport] = installer
+        for graph_transport in (
+            build_app_installer(runtime.settings, http),
+            build_channel_steps(runtime.settings, http),
+        ):
+            if graph_transport is not None:
+                runtime.notifiers[graph_transport.transport] = graph_transport
         logger.info(
             "Teams is %s: POST /api/messages%s",
             teams.mode,

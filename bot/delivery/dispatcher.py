@@ -480,7 +480,9 @@ class Dispatcher:
         target, stored = item.target, item.message
         if steps.needs_lookup(item.target, item.message):
             async with self.db.session() as session:
-                resolved = await steps.resolve(session, target=item.target, message=item.message)
+                resolved = await steps.resolve(
+                    session, target=item.target, message=item.message, transport=item.transport
+                )
             if isinstance(resolved, SendResult):
                 return resolved
             target, stored = resolved
@@ -584,6 +586,8 @@ class Dispatcher:
                     target=item.target,
                     message=item.message,
                     ref=result.ref,
+                    transport=item.transport,
+                    now=now,
                 )
             stats.sent += 1
         elif result.status == "retry":

@@ -5,7 +5,8 @@ Fully in Teams: help, next ("what's next", Home's content), assignments, results
 chart as an image), managers, deliveries, announce (handlers/teams/announce.py), report (a
 download link, handlers/teams/report.py), find (the directory, handlers/teams/networks.py),
 profile and matching (handlers/teams/profile.py), archive (search, one's own items, the add
-form: handlers/teams/archive.py).
+form: handlers/teams/archive.py), sync (the class channels, through Graph:
+handlers/teams/channels.py).
 """
 
 from __future__ import annotations
@@ -193,6 +194,45 @@ async def reply_card_raw(reply: Reply, card: dict[str, Any]) -> None:
     await reply(None, card=card)
 
 
+async def sync_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    """Decide the cohort's class channels and their members (made after the commit)."""
+    from bot import networks
+    from bot.steps import makes_teams_channels
+
+    locale = actor.locale
+    if not args.strip():
+        await reply(text_message(t("teams.sync.usage", locale), locale))
+        return
+    async with runtime.db.transaction() as session:
+        cohort = await networks.find_cohort(session, args)
+        if cohort is None or cohort.id is None:
+            await reply(text_message(t("networks.unknown", locale, ref=esc(args[:80])), locale))
+            return
+        report = await networks.sync_cohort_channels(
+            session, runtime.settings, cohort_id=cohort.id, now=runtime.clock.now(), actor=actor
+        )
+    if not makes_teams_channels(runtime.settings):
+        await reply(text_message(t("teams.sync.no_team", locale), locale))
+        return
+    channels = ", ".join(esc(n) for n in report.teams_channels.values())
+    lines = [
+        t(
+            "teams.sync.done",
+            locale,
+            cohort=esc(cohort.name),
+            channels=channels or t("teams.sync.none", locale),
+            added=len(report.teams_added),
+            left=len(report.left),
+            moved=len(report.moved),
+        )
+    ]
+    if report.teams_missing:
+        lines.append(
+            t("teams.sync.missing", locale, names=", ".join(esc(n) for n in report.teams_missing))
+        )
+    await reply(text_message("\n\n".join(lines), locale))
+
+
 # name -> (handler, staff only, needs a known person)
 COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "help": (help_command, False, False),
@@ -207,6 +247,7 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "matching": (matching_command, False, True),
     "report": (report_command, True, True),
     "archive": (archive_command, False, True),
+    "sync": (sync_command, True, True),
 }
 ALIASES = {
     "hjelp": "help",
@@ -223,6 +264,7 @@ ALIASES = {
     "utsendelser": "deliveries",
     "kunngjøring": "announce",
     "rapport": "report",
+    "synk": "sync",
     "finn": "find",
     "profil": "profile",
     "arkiv": "archive",
