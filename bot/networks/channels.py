@@ -260,6 +260,28 @@ async def sync_cohort_channels(
     return report
 
 
+def team_channel_lines(report: SyncReport, *, cohort_name: str, locale: str) -> list[str]:
+    """What a sync decided for the Teams class channels, for staff (in Teams or in Slack)."""
+    from bot.messages import esc, t
+
+    channels = ", ".join(esc(n) for n in report.teams_channels.values())
+    lines = [
+        t(
+            "teams.sync.done",
+            locale,
+            cohort=esc(cohort_name),
+            channels=channels or t("teams.sync.none", locale),
+            added=len(report.teams_added),
+            left=len(report.left),
+            moved=len(report.moved),
+        )
+    ]
+    if report.teams_missing:
+        names = ", ".join(esc(n) for n in report.teams_missing)
+        lines.append(t("teams.sync.missing", locale, names=names))
+    return lines
+
+
 def team_channel_name(cohort: Cohort, klass: CohortClass) -> str:
     """The neutral name of a class's Teams channel; the adapter makes it a valid one."""
     return f"{klass.name} ({cohort.key})"

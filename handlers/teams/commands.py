@@ -11,7 +11,6 @@ handlers/teams/channels.py).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -36,6 +35,7 @@ from bot.reach import unreachable_for_staff
 from bot.results import results_chart_png
 from bot.runtime import Runtime
 from bot.staff_reads import read_pulse_results
+from bot.worker_loop import off_loop
 from handlers.teams.archive import archive_command, archive_file_command
 from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
@@ -126,7 +126,7 @@ async def results_command(runtime: Runtime, actor: Actor, args: str, reply: Repl
     if results is not None:
         message = results_message(results, locale=locale)
         # The chart is CPU work: drawn off the event loop.
-        png = await asyncio.to_thread(results_chart_png, results, locale=locale)
+        png = await off_loop(runtime.worker, partial(results_chart_png, locale=locale), results)
         image = chart_image(png, alt=message.title or "")
         await reply(message, [image] if image else [])
         return
@@ -197,6 +197,7 @@ async def reply_card_raw(reply: Reply, card: dict[str, Any]) -> None:
 async def sync_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
     """Decide the cohort's class channels and their members (made after the commit)."""
     from bot import networks
+    from bot.networks.channels import team_channel_lines
     from bot.steps import makes_teams_channels
 
     locale = actor.locale
@@ -214,22 +215,7 @@ async def sync_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) 
     if not makes_teams_channels(runtime.settings):
         await reply(text_message(t("teams.sync.no_team", locale), locale))
         return
-    channels = ", ".join(esc(n) for n in report.teams_channels.values())
-    lines = [
-        t(
-            "teams.sync.done",
-            locale,
-            cohort=esc(cohort.name),
-            channels=channels or t("teams.sync.none", locale),
-            added=len(report.teams_added),
-            left=len(report.left),
-            moved=len(report.moved),
-        )
-    ]
-    if report.teams_missing:
-        lines.append(
-            t("teams.sync.missing", locale, names=", ".join(esc(n) for n in report.teams_missing))
-        )
+    lines = team_channel_lines(report, cohort_name=cohort.name, locale=locale)
     await reply(text_message("\n\n".join(lines), locale))
 
 
