@@ -120,7 +120,9 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -
         from handlers.slack.endpoint import slack_events_handler
 
         # Size, signature and shape are checked before Bolt parses anything (4xx, no body logged).
-        handler = slack_events_handler(bolt, runtime.settings.slack_signing_secret or "")
+        handler = slack_events_handler(
+            bolt, runtime.settings.slack_signing_secret or "", precedence=runtime.precedence
+        )
         web_app.router.add_post("/slack/events", handler)
     else:
 
@@ -435,6 +437,15 @@ async def serve(
     http = aiohttp.ClientSession()
     clock: Clock = local_clock(data_dir) if local else SystemClock()
     runtime = build_runtime(settings, clock=clock, http=http)
+    from bot.worker_loop import ProcessWorker
+
+    # The dispatcher's own connections: a burst of clicks that checks out the request pool
+    # (10 + 10) does not stall sending, and the outbox's batches do not delay a click's answer.
+    outbox_db = runtime.outbox_db = runtime.db.sibling(
+        pool_size=settings.dispatch_concurrency + 2, max_overflow=2
+    )
+    worker = runtime.worker = ProcessWorker()
+    worker.start()  # warm before the first report is asked for
     if local:
         runtime.lease_clock = SystemClock()  # fast-forward must not expire live claims
     client = create_slack_client(settings, http)
@@ -498,6 +509,9 @@ async def serve(
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()
+        worker.close()
+        if outbox_db is not runtime.db:
+            await outbox_db.dispose()
         await runtime.db.dispose()
         await http.close()
         if local is not None:

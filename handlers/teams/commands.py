@@ -11,7 +11,6 @@ handlers/teams/channels.py).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -36,6 +35,7 @@ from bot.reach import unreachable_for_staff
 from bot.results import results_chart_png
 from bot.runtime import Runtime
 from bot.staff_reads import read_pulse_results
+from bot.worker_loop import off_loop
 from handlers.teams.archive import archive_command, archive_file_command
 from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
@@ -126,7 +126,7 @@ async def results_command(runtime: Runtime, actor: Actor, args: str, reply: Repl
     if results is not None:
         message = results_message(results, locale=locale)
         # The chart is CPU work: drawn off the event loop.
-        png = await asyncio.to_thread(results_chart_png, results, locale=locale)
+        png = await off_loop(runtime.worker, partial(results_chart_png, locale=locale), results)
         image = chart_image(png, alt=message.title or "")
         await reply(message, [image] if image else [])
         return
