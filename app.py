@@ -120,7 +120,9 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -
         from handlers.slack.endpoint import slack_events_handler
 
         # Size, signature and shape are checked before Bolt parses anything (4xx, no body logged).
-        handler = slack_events_handler(bolt, runtime.settings.slack_signing_secret or "")
+        handler = slack_events_handler(
+            bolt, runtime.settings.slack_signing_secret or "", precedence=runtime.precedence
+        )
         web_app.router.add_post("/slack/events", handler)
     else:
 
@@ -202,14 +204,17 @@ async def finish_teams_reports() -> None:
 
 def install_teams(runtime: Runtime, http: aiohttp.ClientSession) -> Any:
     """The Teams agent and notifier when Teams is on (credentials) or in dev mode."""
-    from handlers.teams.app import build_app_installer, build_teams
+    from handlers.teams.app import build_app_installer, build_channel_steps, build_teams
 
     teams = build_teams(runtime, http)
     if teams is not None:
         runtime.notifiers["teams"] = teams.notifier
-        installer = build_app_installer(runtime.settings, http)
-        if installer is not None:
-            runtime.notifiers[installer.transport] = installer
+        for graph_transport in (
+            build_app_installer(runtime.settings, http),
+            build_channel_steps(runtime.settings, http),
+        ):
+            if graph_transport is not None:
+                runtime.notifiers[graph_transport.transport] = graph_transport
         logger.info(
             "Teams is %s: POST /api/messages%s",
             teams.mode,
@@ -314,6 +319,46 @@ async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWork
     return LocalWorkspace(settings=local_settings, handle=handle)
 
 
+LOCAL_TEAM_ID = "00000000-0000-0000-0000-000000000031"  # the Playground's team (aadGroupId)
+
+
+async def start_local_graph(settings: Settings) -> tuple[Any, Settings]:
+    """Local mode with Teams in dev: the local Graph (emulator/teams_connector.py) on the
+    emulator's port + 1, knowing the demo's team and people, so sync makes the class channels
+    there and its page shows them. Nothing when Graph or the team is configured."""
+    from bot.demo import demo_people
+    from emulator.teams_connector import start_teams_connector
+    from handlers.teams.playground import demo_aad_object_id
+
+    if settings.teams != "dev" or settings.teams_team_id:
+        return None, settings
+    if settings.teams_graph_url != Settings.model_fields["teams_graph_url"].default:
+        return None, settings
+    port = (settings.emulator_port or settings.port + 1) + 1
+    try:
+        handle = await start_teams_connector("127.0.0.1", port)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot start the local Graph on port {port} ({exc.strerror}): "
+            "set COHORTBOT_EMULATOR_PORT so that it and the port after it are free"
+        ) from None
+    handle.state.add_team(LOCAL_TEAM_ID)
+    people = demo_people()
+    for n, person in enumerate(people):
+        email = person.row["email"]
+        handle.state.add_graph_user(
+            f"demo-{n}", email, person.row["name"], aad_object_id=demo_aad_object_id(email)
+        )
+    staff = next(p for p in people if p.role == "staff")
+    return handle, settings.model_copy(
+        update={
+            "teams_graph_url": f"{handle.url}/v1.0",
+            "teams_team_id": LOCAL_TEAM_ID,
+            "teams_channel_owner": demo_aad_object_id(staff.row["email"]),
+        }
+    )
+
+
 def seed_local_users(state: Any) -> None:
     """Give the demo's people Slack accounts in the emulator (those the demo puts on Slack)."""
     from bot.demo import demo_people
@@ -385,10 +430,22 @@ async def serve(
         local = await start_local_workspace(settings, data_dir)
         settings = local.settings
         seed_local_users(local.handle.state)
+    local_graph: Any = None
+    if local is not None:
+        local_graph, settings = await start_local_graph(settings)
 
     http = aiohttp.ClientSession()
     clock: Clock = local_clock(data_dir) if local else SystemClock()
     runtime = build_runtime(settings, clock=clock, http=http)
+    from bot.worker_loop import ProcessWorker
+
+    # The dispatcher's own connections: a burst of clicks that checks out the request pool
+    # (10 + 10) does not stall sending, and the outbox's batches do not delay a click's answer.
+    outbox_db = runtime.outbox_db = runtime.db.sibling(
+        pool_size=settings.dispatch_concurrency + 2, max_overflow=2
+    )
+    worker = runtime.worker = ProcessWorker()
+    worker.start()  # warm before the first report is asked for
     if local:
         runtime.lease_clock = SystemClock()  # fast-forward must not expire live claims
     client = create_slack_client(settings, http)
@@ -442,6 +499,8 @@ async def serve(
             print(
                 f"\n  cohortbot is running. Open the local Slack workspace: {local.handle.ui_url}\n"
             )
+        if local_graph is not None:
+            print(f"  What went to Teams (class channels made through Graph): {local_graph.url}/\n")
         await stop.wait()
     finally:
         await stop_scheduler(scheduler)
@@ -450,7 +509,12 @@ async def serve(
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()
+        worker.close()
+        if outbox_db is not runtime.db:
+            await outbox_db.dispose()
         await runtime.db.dispose()
         await http.close()
         if local is not None:
             await local.handle.stop()
+        if local_graph is not None:
+            await local_graph.stop()

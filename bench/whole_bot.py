@@ -72,6 +72,11 @@ CHANNEL_STEP_KINDS = frozenset(
 )
 UPLOAD_KIND = "file_upload"
 ACK_TIMEOUT = 3.0
+QUIET_HOURS_OPEN = {
+    f"COHORTBOT_QUIET_{who}_{edge}": at
+    for who in ("PARTICIPANT", "MANAGER")
+    for edge, at in (("START", "00:00:00"), ("END", "23:59:59"))
+}
 CONFIRM_WITHIN = 60.0
 
 
@@ -633,6 +638,10 @@ async def run_bench(args: argparse.Namespace) -> dict[str, Any]:
         "COHORTBOT_STAFF_EMAILS": STAFF_EMAIL,
         "COHORTBOT_SLACK_RATE_SCALE": str(args.scale),
         "COHORTBOT_LOG_LEVEL": "WARNING",
+        # The whole day is open: run after 20:00 Oslo, every post was held for the morning
+        # and the run waited out its timeout with nothing sent. The figures do not depend on
+        # the hour the benchmark is started.
+        **QUIET_HOURS_OPEN,
     }
     result: dict[str, Any] = {
         "database": args.db,

@@ -14,10 +14,10 @@ gives "… til 1 mottaker", count=2 "… til 2 mottakere". Never pick a form wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -1068,11 +1068,12 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "nobody can tell who has answered.",
     },
     "pulse.kind.anonymous": {
-        "nb": "Denne pulsen er *anonym*: svarene kan ikke spores tilbake til deg. Vi registrerer "
-        "bare at du har svart, slik at du ikke får påminnelse. Resultater vises bare for grupper "
-        "med minst fem svar.",
-        "en": "This pulse is *anonymous*: answers cannot be traced to you. We only record that "
-        "you answered, to stop reminders. Results are shown only for groups of at least five.",
+        "nb": "Denne pulsen er *anonym*: svarene kan ikke spores tilbake til deg. Påminnelsen går "
+        "til alle som ble spurt, så ingen kan se hvem som har svart. Resultater vises bare for "
+        "grupper med minst fem svar.",
+        "en": "This pulse is *anonymous*: answers cannot be traced to you. The reminder goes to "
+        "everyone asked, so nobody can tell who has answered. Results are shown only for groups "
+        "of at least five.",
     },
     "pulse.kind.named": {
         "nb": "Denne pulsen er *ikke anonym*: programstaben ser svarene dine sammen med navnet "
@@ -1094,9 +1095,10 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     },
     "pulse.email.subject": {"nb": "Spørsmål: {title}", "en": "Questions: {title}"},
     "pulse.email.context": {
-        "nb": "Knappene åpner en svarside. Ingenting registreres før du trykker «Send svar» der.",
-        "en": 'The buttons open an answer page. Nothing is recorded until you press "Send '
-        'answers" there.',
+        "nb": "Knappene åpner en svarside. Ingenting registreres før du velger svaret ditt der "
+        "og sender det.",
+        "en": "The buttons open an answer page. Nothing is recorded until you choose your answer "
+        "there and send it.",
     },
     "pulse.page.lead": {
         "nb": "Velg svarene dine og trykk «Send svar». Ingenting er registrert før du trykker.",
@@ -1106,9 +1108,20 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
     "pulse.page.submit": {"nb": "Send svar", "en": "Send answers"},
     "pulse.page.skip": {"nb": "Ikke svar på dette", "en": "Leave this one out"},
     "pulse.page.title": {"nb": "Takk for svaret", "en": "Thank you for your answers"},
-    "pulse.page.nothing": {
-        "nb": "Du valgte ingen svar, så ingenting er registrert.",
-        "en": "You chose no answers, so nothing was recorded.",
+    "pulse.page.lead_one": {
+        "nb": "Trykk på svaret ditt. Ingenting er registrert før du trykker.",
+        "en": "Press your answer. Nothing is recorded until you press it.",
+    },
+    "pulse.page.marked": {"nb": "Du valgte dette i e-posten", "en": "You chose this in the email"},
+    "pulse.page.choose": {
+        "nb": "Du har ikke valgt noe svar, så ingenting er registrert. Velg svarene dine og "
+        "trykk «Send svar».",
+        "en": "You have not chosen an answer, so nothing was recorded. Choose your answers and "
+        'press "Send answers".',
+    },
+    "pulse.page.choose_one": {
+        "nb": "Ingenting er registrert ennå. Trykk på svaret ditt.",
+        "en": "Nothing has been recorded yet. Press your answer.",
     },
     "pulse.page.again": {
         "nb": "Vil du endre et svar, åpner du lenken i e-posten på nytt fram til {when}.",
@@ -1816,10 +1829,22 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "change or withdraw it with *archive mine*.",
     },
     "teams.archive.no_file": {
-        "nb": "En fil kan ikke legges ved her i Teams. Gi en lenke til den (for eksempel i "
-        "OneDrive eller SharePoint), eller legg til filen med /cohort archive add i Slack.",
-        "en": "A file cannot be attached here in Teams. Give a link to it (in OneDrive or "
-        "SharePoint, say), or add the file with /cohort archive add in Slack.",
+        "nb": "Vil du legge ved en fil (PDF eller Word)? Send den til meg her i chatten, så får "
+        "du skjemaet med filen i. Eller gi en lenke til den (for eksempel i OneDrive eller "
+        "SharePoint).",
+        "en": "Want to attach a file (PDF or Word)? Send it to me here in the chat, and you get "
+        "the form with the file in it. Or give a link to it (in OneDrive or SharePoint, say).",
+    },
+    "teams.archive.file": {"nb": "Fil: {name}", "en": "File: {name}"},
+    "teams.archive.file.expired": {
+        "nb": "Filen er ikke lenger tilgjengelig for meg. Send den på nytt i chatten. Ingenting "
+        "er lagret.",
+        "en": "The file is no longer available to me. Send it again in the chat. Nothing was "
+        "saved.",
+    },
+    "teams.archive.file.failed": {
+        "nb": "Jeg fikk ikke hentet filen fra Teams. Ingenting er lagret; send den på nytt.",
+        "en": "I could not fetch the file from Teams. Nothing was saved; send it again.",
     },
     "teams.archive.field.url": {"nb": "Lenke", "en": "Link"},
     "teams.archive.required": {"nb": "Fyll inn dette feltet.", "en": "Fill in this field."},
@@ -1840,19 +1865,44 @@ CATALOGUE: dict[str, dict[str, str | Plural]] = {
         "• *ledere* – ledernes deltakelse og hvem som ikke har svart\n"
         "• *utsendelser* – utsendelser som venter eller feilet, og hvem som ikke kan nås\n"
         "• *kunngjøring* – send en kunngjøring: mottakere, forhåndsvisning og tidspunkt\n"
-        "• *rapport* [år] [html|xlsx|csv] – årsrapporten, som en nedlastingslenke",
+        "• *rapport* [år] [html|xlsx|csv] – årsrapporten, som en nedlastingslenke\n"
+        "• *synk* kull – lag klassekanalene i Teams og legg til deltakerne",
         "en": "*For programme staff*\n"
         "• *assignments* [class] – status per assignment (and per person when you name a class)\n"
         "• *results* [pulse] – response rates and results\n"
         "• *managers* – line-manager involvement and who has not answered\n"
         "• *deliveries* – deliveries waiting or failed, and who cannot be reached\n"
         "• *announce* – send an announcement: audience, preview and time\n"
-        "• *report* [year] [html|xlsx|csv] – the annual report, as a download link",
+        "• *report* [year] [html|xlsx|csv] – the annual report, as a download link\n"
+        "• *sync* cohort – make the class channels in Teams and add the participants",
     },
     "teams.help.line_manager": {
         "nb": "*Som nærmeste leder* svarer du på påminnelsene om deltakerne dine med ett klikk i kortet.",
         "en": "*As a line manager* you answer the nudges about your participants with one click "
         "in the card.",
+    },
+    "teams.sync.done": {
+        "nb": "Klassekanaler for {cohort}: {channels}. Lagt til: {added}, tatt ut: {left}, "
+        "flyttet til en annen klasse: {moved}. Kanalene lages i Teams om et øyeblikk.",
+        "en": "Class channels for {cohort}: {channels}. Added: {added}, taken out: {left}, "
+        "moved to another class: {moved}. Teams gets the channels in a moment.",
+    },
+    "teams.sync.none": {"nb": "ingen nye", "en": "none new"},
+    "teams.sync.missing": {
+        "nb": "Ikke lagt til, fordi Teams ikke kjenner dem ennå (ingen Entra-id; de legges til "
+        "ved neste synk når de har appen): {names}",
+        "en": "Not added, because Teams does not know them yet (no Entra id; the next sync adds "
+        "them once they have the app): {names}",
+    },
+    "teams.sync.no_team": {
+        "nb": "Boten lager ikke klassekanaler i Teams her (TEAMS_TEAM_ID er ikke satt): staben "
+        "lager dem selv. Medlemskapene er oppdatert.",
+        "en": "The bot does not make class channels in Teams here (TEAMS_TEAM_ID is not set): "
+        "staff make them. The memberships are up to date.",
+    },
+    "teams.sync.usage": {
+        "nb": "Skriv *synk KULL*, for eksempel *synk 2026h*.",
+        "en": "Write *sync COHORT*, for example *sync 2026h*.",
     },
     "teams.unknown_command": {
         "nb": "Jeg forstod ikke «{command}». Skriv *hjelp* for å se hva du kan skrive.",
@@ -2685,6 +2735,25 @@ def t(key: str, locale: str | None = None, /, **values: object) -> str:
     )
 
 
+def t_fill(key: str, locale: str | None = None, /) -> Callable[..., str]:
+    """`t(key, locale, **values)` as a function of the values: the entry and the language are
+    looked up once, for a text filled in thousands of times (a wave's answer buttons). Values
+    are marked as `t` marks them."""
+    entry = CATALOGUE[key]
+    lang = normalise_locale(locale)
+    text = entry.get(lang) or entry[DEFAULT_LOCALE]
+    if isinstance(text, Plural):
+        return lambda **values: t(key, locale, **values)
+    template = text
+
+    def fill(**values: object) -> str:
+        return Markup(
+            template.format(**{k: words(v) if isinstance(v, str) else v for k, v in values.items()})
+        )
+
+    return fill
+
+
 def _babel_locale(locale: str | None) -> str:
     return "en_GB" if normalise_locale(locale) == "en" else "nb_NO"
 
@@ -2694,8 +2763,14 @@ def format_when(
 ) -> str:
     """ "tirsdag 3. mars kl. 09.00" / "Tuesday 3 March at 09:00", in Oslo or the given zone."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else (tz or OSLO)
+    return _format_when(moment, normalise_locale(locale), zone)
+
+
+@lru_cache(maxsize=4096)
+def _format_when(moment: datetime, lang: str, zone: ZoneInfo) -> str:
+    # The planner says the same few deadlines to thousands of managers: Babel once per time.
     local = moment.astimezone(zone)
-    if normalise_locale(locale) == "en":
+    if lang == "en":
         return _babel_datetime(local, "EEEE d MMMM 'at' HH:mm", tzinfo=zone, locale="en_GB")
     return _babel_datetime(local, "EEEE d. MMMM 'kl.' HH.mm", tzinfo=zone, locale="nb_NO")
 

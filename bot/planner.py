@@ -190,7 +190,7 @@ async def plan_changes(
     pending_by_source = pending_keys_by_source(existing)
     # Send times depend on the assignment and the zone only: worked out once per zone, not
     # once per participant (quiet hours and holidays cost a few calendar look-ups each).
-    times: dict[tuple[int, str], list[tuple[str, str, datetime]]] = {}
+    times: dict[tuple[int, str, bool], list[tuple[str, str, datetime]]] = {}
     for assignment in assignments:
         assert assignment.id is not None
         source = source_for(assignment.id)
@@ -272,24 +272,28 @@ async def plan_changes(
 
 
 def _slots(
-    times: dict[tuple[Any, str], list[tuple[str, str, datetime]]],
+    times: dict[tuple[Any, str, bool], list[tuple[str, str, datetime]]],
     assignment: Assignment,
     tz: str,
     policy: QuietHours,
     *,
     email: bool,
 ) -> list[tuple[str, str, datetime]]:
-    """A participant's (kind, key middle, send time) slots, computed once per zone in `times`.
+    """A participant's (kind, key middle, send time) slots, computed once per zone and reach
+    in `times`.
 
     A participant only email reaches is in no class channel: the assignment itself comes to
     them by email too, at the release time (`{source}:post:person:{id}`)."""
-    slots = times.get((assignment.id, tz))
+    slots = times.get((assignment.id, tz, email))
     if slots is None:
-        slots = times[(assignment.id, tz)] = _send_times(assignment, tz, policy)
-    if not email:
-        return slots
-    release = next_allowed(assignment.release_at, audience="participant", tz=tz, policy=policy)
-    return [(KIND_RELEASE, "post", release), *slots]
+        slots = _send_times(assignment, tz, policy)
+        if email:
+            release = next_allowed(
+                assignment.release_at, audience="participant", tz=tz, policy=policy
+            )
+            slots = [(KIND_RELEASE, "post", release), *slots]
+        times[(assignment.id, tz, email)] = slots
+    return slots
 
 
 def _personal_message(

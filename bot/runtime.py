@@ -7,7 +7,9 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.notifier import Notifier
+from bot.precedence import Precedence
 from bot.settings import Settings
+from bot.worker_loop import ProcessWorker
 from storage.db import Database
 
 
@@ -27,5 +29,12 @@ class Runtime:
     http: Any = None
     # Set by app.py: the UserLookup port (bot.directory) over Slack, to recognise staff.
     user_lookup: Any = None
+    # Set by app.py: the dispatcher's own pool on the same database, so people's clicks and
+    # the outbox never queue for each other's connections (None: the dispatcher uses `db`).
+    outbox_db: Database | None = None
+    # Requests waiting for their ack go before the dispatcher's work (bot.precedence).
+    precedence: Precedence = field(default_factory=Precedence)
+    # Set by app.py: the warm process for reports and charts (None: spawned per report).
+    worker: ProcessWorker | None = None
     # Set when a released pulse's receipts could not yet be scrubbed from the files (bot.pulses).
     scrub_pending: bool = False

@@ -96,6 +96,12 @@ class Settings(BaseModel):
     # Microsoft Graph, for installing the app for people (outbox steps of kind "teams_install").
     teams_graph_url: str = "https://graph.microsoft.com/v1.0"
     teams_catalog_app_id: str | None = None  # the app's id in the organisation's app catalog
+    # The programme's team (its Microsoft 365 group id): class channels are made in it through
+    # Graph (outbox steps on the "teams_channels" transport). Unset: staff make them by hand.
+    teams_team_id: str | None = None
+    # Who owns the private class channels Graph makes (an Entra object id; Graph requires one
+    # owner when an app creates a private channel). Unset: the staff member who runs sync.
+    teams_channel_owner: str | None = None
 
     # --- retention per data class (defaults and reasons in docs/privacy.md)
     retention_message_days: int = Field(default=90, ge=1, le=3650)
@@ -271,6 +277,8 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_TEAMS_TENANT_PER_SECOND": "teams_tenant_per_second",
     "TEAMS_GRAPH_URL": "teams_graph_url",
     "TEAMS_CATALOG_APP_ID": "teams_catalog_app_id",
+    "TEAMS_TEAM_ID": "teams_team_id",
+    "TEAMS_CHANNEL_OWNER": "teams_channel_owner",
     "COHORTBOT_RISK_LOOKBACK_DAYS": "risk_lookback_days",
     # --- retention
     "COHORTBOT_RETENTION_MESSAGE_DAYS": "retention_message_days",

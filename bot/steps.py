@@ -16,6 +16,13 @@ step has stored the channel id on the network (the predecessor's result, in the 
 fail with its reason if it failed. All steps of one network share that target, so one
 dispatcher chain takes them in the order they were decided.
 
+Teams (when TEAMS_TEAM_ID names the programme's team) gets a channel per class the same way,
+on the outbox transport "teams_channels": a create step, then member steps (Entra object
+ids), each keyed like the Slack ones and carrying the team's id, so what was decided stays
+what is done. The channel made is stored on the neutral `network_channel` row (platform
+"teams"); `resolve` reads it there. The Teams adapter (handlers/teams/graph.py) turns the
+neutral name into a valid Teams channel name and adopts a channel of that name.
+
 A file upload (a report, a chart, a data export asked for) is a step too: its bytes are stored
 beside the delivery (`outbox_file`) in the deciding transaction, read when the step runs and
 deleted once it is sent or has failed. An upload whose answer was lost may arrive twice, like a
@@ -42,6 +49,10 @@ from storage.queries import deliveries as dq
 from storage.queries import networks as nq
 
 NETWORK_TARGET_PREFIX = "network:"
+SLACK = "slack"
+TEAMS_CHANNELS = "teams_channels"  # the outbox transport of Teams channel steps (Graph)
+TEAMS = "teams"  # the platform on `network_channel`
+_PLATFORM_OF = {TEAMS_CHANNELS: TEAMS}
 CREATE = "channel_create"
 INVITE = "channel_invite"
 KICK = "channel_kick"
@@ -114,13 +125,20 @@ def is_pending_channel(ref: str | None) -> bool:
 
 
 def makes_channels(settings: Settings) -> bool:
-    """Is there a Slack workspace to make channels in? Without one (Teams only, until Graph
-    makes channels) networks live in the database alone and no channel work is decided."""
+    """Is there a Slack workspace to make channels in? Without one no Slack channel work is
+    decided (Teams class channels: `makes_teams_channels`)."""
     return settings.has_slack_credentials
 
 
-def _create_key(network_id: int) -> str:
-    return f"channel-create:{network_id}"
+def makes_teams_channels(settings: Settings) -> bool:
+    """Is there a Teams team to make class channels in (Teams on, TEAMS_TEAM_ID set)?"""
+    return settings.teams != "off" and bool(settings.teams_team_id)
+
+
+def _create_key(network_id: int, transport: str = SLACK) -> str:
+    if transport == SLACK:
+        return f"channel-create:{network_id}"
+    return f"{transport}-create:{network_id}"
 
 
 async def _enqueue(
@@ -133,12 +151,13 @@ async def _enqueue(
     now: datetime,
     person_id: int | None = None,
     source: str | None = None,
+    transport: str = SLACK,
 ) -> bool:
     message = OutgoingMessage(text="", meta={"step": step})
     return await dq.enqueue_delivery(
         session=session,
         dedupe_key=key[:200],
-        transport="slack",
+        transport=transport,
         kind=kind,
         target=target,
         message=message.to_json(),
@@ -254,6 +273,114 @@ async def archive(
     )
 
 
+async def create_team_channel(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    network: Network,
+    name: str,
+    owner: str | None,
+    now: datetime,
+) -> bool:
+    """Decide that the network gets a private channel in the programme's team (Teams).
+
+    `name` is the neutral name (the adapter makes it a valid channel name); `owner` the Entra
+    object id Graph needs as the private channel's first owner. Once per network, like
+    `create_channel`; a failed create is decided again by the next sync.
+    """
+    if not makes_teams_channels(settings):
+        return False
+    assert network.id is not None
+    key = _create_key(network.id, TEAMS_CHANNELS)
+    if await dq.rearm_failed(session=session, dedupe_key=key, now=now):
+        return True
+    return await _enqueue(
+        session,
+        key=key,
+        kind=CREATE,
+        target=network_target(network.id),
+        step={
+            "op": "create",
+            "name": name,
+            "private": True,
+            "team": settings.teams_team_id,
+            "owner": owner or "",
+        },
+        now=now,
+        source=f"network:{network.id}",
+        transport=TEAMS_CHANNELS,
+    )
+
+
+async def add_team_channel_members(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    network: Network,
+    user_ids: Sequence[str],
+    since: datetime,
+    now: datetime,
+) -> bool:
+    """Decide that these people (Entra object ids) become members of the network's Teams
+    channel; keyed by `since` (when they joined the network), so deciding again is a no-op,
+    except for an add that failed (its channel's create failed, a user Graph refused): that
+    one is tried again, like a failed create, after staff fixed the cause."""
+    users = sorted(dict.fromkeys(u for u in user_ids if u))
+    if not users or not makes_teams_channels(settings):
+        return False
+    assert network.id is not None
+    digest = hashlib.sha256(",".join(users).encode()).hexdigest()[:16]
+    key = f"{TEAMS_CHANNELS}-invite:{network.id}:{since.isoformat()}:{digest}"
+    if await dq.rearm_failed(session=session, dedupe_key=key, now=now):
+        return True
+    return await _enqueue(
+        session,
+        key=key,
+        kind=INVITE,
+        target=network_target(network.id),
+        step={"op": "invite", "users": users, "team": settings.teams_team_id},
+        now=now,
+        source=f"network:{network.id}",
+        transport=TEAMS_CHANNELS,
+    )
+
+
+async def remove_team_channel_member(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    network: Network,
+    user_id: str,
+    now: datetime,
+    person_id: int | None = None,
+) -> bool:
+    """Decide that this person (an Entra object id) leaves the network's Teams channel."""
+    if not user_id or not makes_teams_channels(settings):
+        return False
+    assert network.id is not None
+    if not await _teams_channel_decided(session, network.id):
+        return False  # never made: nothing to leave
+    return await _enqueue(
+        session,
+        key=f"{TEAMS_CHANNELS}-kick:{network.id}:{user_id}:{now.isoformat()}",
+        kind=KICK,
+        target=network_target(network.id),
+        step={"op": "kick", "user": user_id, "team": settings.teams_team_id},
+        now=now,
+        person_id=person_id,
+        source=f"network:{network.id}",
+        transport=TEAMS_CHANNELS,
+    )
+
+
+async def _teams_channel_decided(session: AsyncSession, network_id: int) -> bool:
+    made = await nq.get_network_channel(session=session, network_id=network_id, platform=TEAMS)
+    if made is not None:
+        return True
+    key = _create_key(network_id, TEAMS_CHANNELS)
+    return await dq.get_delivery_by_key(session=session, dedupe_key=key) is not None
+
+
 async def upload_file(
     session: AsyncSession,
     settings: Settings,
@@ -359,8 +486,18 @@ async def _with_file(session: AsyncSession, message: dict[str, Any]) -> dict[str
     return {**message, "meta": {**message["meta"], "step": {**step, "content": content}}}
 
 
+async def _made_channel(session: AsyncSession, transport: str, network_id: int) -> str | None:
+    """The channel id the create step stored for this transport, if it has run."""
+    platform = _PLATFORM_OF.get(transport)
+    if platform is None:
+        network = await nq.get_network(session=session, network_id=network_id)
+        return network.slack_channel_id if network is not None else None
+    made = await nq.get_network_channel(session=session, network_id=network_id, platform=platform)
+    return made.channel_id if made is not None else None
+
+
 async def resolve(
-    session: AsyncSession, *, target: str, message: dict[str, Any]
+    session: AsyncSession, *, target: str, message: dict[str, Any], transport: str = SLACK
 ) -> tuple[str, dict[str, Any]] | SendResult:
     """The target and message with every `network:<id>` replaced by the channel id.
 
@@ -381,11 +518,13 @@ async def resolve(
         return target, message
     channels: dict[int, str] = {}
     for network_id in sorted(ids):
-        network = await nq.get_network(session=session, network_id=network_id)
-        if network is not None and network.slack_channel_id:
-            channels[network_id] = network.slack_channel_id
+        made = await _made_channel(session, transport, network_id)
+        if made:
+            channels[network_id] = made
             continue
-        create = await dq.get_delivery_by_key(session=session, dedupe_key=_create_key(network_id))
+        create = await dq.get_delivery_by_key(
+            session=session, dedupe_key=_create_key(network_id, transport)
+        )
         if create is None:
             return SendResult("failed", error=f"network {network_id} has no channel")
         if create.state in (DeliveryState.FAILED, DeliveryState.CANCELLED):
@@ -430,7 +569,14 @@ async def perform(admin: ChannelAdmin, *, target: str, step: dict[str, Any]) -> 
 
 
 async def after_sent(
-    session: AsyncSession, *, kind: str, target: str, message: dict[str, Any], ref: str | None
+    session: AsyncSession,
+    *,
+    kind: str,
+    target: str,
+    message: dict[str, Any],
+    ref: str | None,
+    transport: str = SLACK,
+    now: datetime | None = None,
 ) -> None:
     """Store what a done step made, in the transaction that records it: the channel id (an
     upload's bytes are deleted)."""
@@ -443,6 +589,19 @@ async def after_sent(
     if network is None:
         return
     step = (message.get("meta") or {}).get("step") or {}
+    platform = _PLATFORM_OF.get(transport)
+    if platform is not None:
+        assert network.id is not None and now is not None
+        await nq.save_network_channel(
+            session=session,
+            network_id=network.id,
+            platform=platform,
+            container_id=str(step.get("team") or ""),
+            channel_id=ref,
+            name=str(step.get("name") or network.name),
+            now=now,
+        )
+        return
     network.slack_channel_id = ref
     network.slack_channel_name = str(step.get("name") or network.slack_channel_name or "")
     if network.kind == NetworkKind.COHORT and network.cohort_id is not None:

@@ -11,6 +11,15 @@ and it ignores activity ids the client proposes, as Teams does. It can also play
 half: `inbound(...)` posts a Bot Framework activity to the bot's `/api/messages` with this
 connector as its serviceUrl. Tests and the local workspace use it; `GET /` shows what went
 to Teams as a page.
+
+Graph's channels are played too (`add_team(team_id)` first): `POST /v1.0/teams/{team}/
+channels` (standard or private; a private one made by an app must name an owner; the name is
+checked as Teams does: at most 50 characters, none of ~#%&*{}+/:<>?|'" nor a backslash, no leading dot or
+underscore, no trailing dot; a taken name, in any case, is 409 NameAlreadyExists),
+`GET …/channels?$filter=displayName eq '…'`, and a private channel's `…/members` (POST adds
+an Entra user Graph knows, 409 if already there; GET lists; DELETE by membership id).
+`hold_graph(path)` stops the next matching call after it took effect, before its answer, so
+a test can kill the caller in between; `GET /channels.json` returns the teams' channels.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import asyncio
 import html
 import itertools
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +43,16 @@ class Fault:
     retry_after: float | None = None
     remaining: int = 1
     path_contains: str = ""
+
+
+@dataclass
+class GraphHold:
+    path_contains: str
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -52,9 +72,17 @@ class ConnectorState:
     installed_apps: list[dict[str, Any]] = field(default_factory=list)
     graph_calls: list[dict[str, Any]] = field(default_factory=list)
     bot_url: str | None = None
+    # Graph's teams and their channels: team id -> channels (each with its members).
+    team_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    holds: list[GraphHold] = field(default_factory=list)
+    team_members: dict[str, set[str]] = field(default_factory=dict)
     pending: list[asyncio.Task[Any]] = field(default_factory=list)
     lose_answers: int = 0  # posts to accept and record, then drop the connection unanswered
     lost: list[str] = field(default_factory=list)  # ids of activities whose answer was lost
+    # Files people attached in a chat, served at their pre-authenticated downloadUrl (as
+    # OneDrive/SharePoint does for Teams' file.download.info attachments); id -> bytes.
+    files: dict[str, bytes] = field(default_factory=dict)
+    file_gets: list[str] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def fail_next(
@@ -68,17 +96,47 @@ class ConnectorState:
         dropped, as when the network fails on the way back. The bot cannot know they arrived."""
         self.lose_answers += times
 
-    def add_graph_user(self, user: str, email: str, name: str, tenant_id: str = "tenant-1") -> None:
-        """A person Graph knows (by Entra object id `aad-<user>` and by UPN `email`)."""
+    def add_team(self, team_id: str, members: set[str] | None = None) -> None:
+        """A team Graph knows (by its group id), with no channels yet. With `members` (Entra
+        object ids) only they can be put in its private channels, as in Teams; without, any
+        user Graph knows can."""
+        self.team_channels.setdefault(team_id, [])
+        if members is not None:
+            self.team_members[team_id] = set(members)
+
+    def hold_graph(self, path: str) -> GraphHold:
+        """Hold the next Graph call whose path contains `path` after it took effect: it waits,
+        unanswered, until `release()`."""
+        hold = GraphHold(path)
+        self.holds.append(hold)
+        return hold
+
+    def channel_named(self, team_id: str, name: str) -> dict[str, Any] | None:
+        for channel in self.team_channels.get(team_id, []):
+            if channel["displayName"] == name:
+                return channel
+        return None
+
+    def add_graph_user(
+        self,
+        user: str,
+        email: str,
+        name: str,
+        tenant_id: str = "tenant-1",
+        aad_object_id: str | None = None,
+    ) -> None:
+        """A person Graph knows (by Entra object id, `aad-<user>` unless given, and by UPN
+        `email`)."""
+        aad = aad_object_id or f"aad-{user}"
         record = {
             "id": f"29:{user}",
-            "aadObjectId": f"aad-{user}",
+            "aadObjectId": aad,
             "email": email,
             "userPrincipalName": email,
             "name": name,
             "tenantId": tenant_id,
         }
-        self.graph_users[f"aad-{user}"] = record
+        self.graph_users[aad] = record
         self.graph_users[email.lower()] = record
 
     async def settle(self) -> None:
@@ -147,6 +205,189 @@ def _add_graph_routes(app: web.Application, state: ConnectorState) -> None:
         return web.json_response({"id": f"installed-{len(state.installed_apps)}"}, status=201)
 
     app.router.add_post("/v1.0/users/{user}/teamwork/installedApps", install_app)
+
+
+CHANNEL_NAME_MAX = 50
+CHANNEL_NAME_FORBIDDEN = frozenset("~#%&*{}+/\\:<>?|'\"")
+_FILTER = re.compile(r"^\s*displayName eq '((?:[^']|'')*)'\s*$")
+
+
+def _graph_error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+def _channel_name_problem(name: Any) -> str | None:
+    if not isinstance(name, str) or not name.strip():
+        return "displayName is required"
+    if len(name) > CHANNEL_NAME_MAX:
+        return f"displayName is longer than {CHANNEL_NAME_MAX} characters"
+    if any(ch in CHANNEL_NAME_FORBIDDEN for ch in name):
+        return "displayName contains a character Teams does not allow"
+    if name.startswith((".", "_")) or name.endswith("."):
+        return "displayName may not start with a dot or underscore, or end with a dot"
+    return None
+
+
+def _user_of_bind(bind: str) -> str:
+    match = re.search(r"users\('([^']*)'\)", bind)
+    return match.group(1) if match else bind.rsplit("/", 1)[-1]
+
+
+async def _held(state: ConnectorState, request: web.Request) -> None:
+    for hold in state.holds:
+        if hold.path_contains in request.path and not hold.reached.is_set():
+            hold.reached.set()
+            await hold.released.wait()
+            return
+
+
+def _team_or_404(state: ConnectorState, request: web.Request) -> Any:
+    team = request.match_info["team"]
+    if team not in state.team_channels:
+        return _graph_error(404, "NotFound", f"No team found with Group Id {team}")
+    return state.team_channels[team]
+
+
+def _channel_or_404(state: ConnectorState, request: web.Request) -> Any:
+    channels = _team_or_404(state, request)
+    if isinstance(channels, web.Response):
+        return channels
+    for channel in channels:
+        if channel["id"] == request.match_info["channel"]:
+            return channel
+    return _graph_error(404, "NotFound", "Channel not found")
+
+
+def _member_record(state: ConnectorState, bind: str, roles: list[str]) -> dict[str, Any] | None:
+    user = state.graph_users.get(_user_of_bind(bind))
+    if user is None:
+        return None
+    return {
+        "@odata.type": "#microsoft.graph.aadUserConversationMember",
+        "id": f"MCMj{uuid.uuid4().hex}",
+        "roles": roles,
+        "displayName": user["name"],
+        "userId": user["aadObjectId"],
+        "email": user["email"],
+        "tenantId": user["tenantId"],
+    }
+
+
+def _public(channel: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in channel.items() if k != "members"}
+
+
+def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
+    """Graph's team channels, with their real shapes."""
+
+    async def create_channel(request: web.Request) -> web.Response:
+        channels = _team_or_404(state, request)
+        if isinstance(channels, web.Response):
+            return channels
+        body = await request.json()
+        call: dict[str, Any] = {"op": "create_channel", "body": body}
+        state.graph_calls.append(call)
+        name = body.get("displayName")
+        problem = _channel_name_problem(name)
+        if problem:
+            return _graph_error(400, "BadRequest", problem)
+        kind = body.get("membershipType") or "standard"
+        if kind not in ("standard", "private"):
+            return _graph_error(400, "BadRequest", f"membershipType {kind} is not supported")
+        members = [
+            _member_record(state, str(m.get("user@odata.bind") or ""), list(m.get("roles") or []))
+            for m in body.get("members") or []
+        ]
+        if None in members:
+            return _graph_error(404, "NotFound", "a member is not a user Graph knows")
+        if kind == "private" and not any("owner" in m["roles"] for m in members if m):
+            return _graph_error(
+                400, "BadRequest", "a private channel created by an app needs an owner in members"
+            )
+        if any(c["displayName"].casefold() == str(name).casefold() for c in channels):
+            return _graph_error(409, "NameAlreadyExists", "Channel name already existed")
+        channel = {
+            "id": f"19:{uuid.uuid4().hex}@thread.tacv2",
+            "displayName": name,
+            "description": body.get("description"),
+            "membershipType": kind,
+            "createdDateTime": "2026-12-01T00:00:00Z",
+            "members": members,
+        }
+        channels.append(channel)
+        call["id"] = channel["id"]
+        await _held(state, request)
+        return web.json_response(_public(channel), status=201)
+
+    async def list_channels(request: web.Request) -> web.Response:
+        channels = _team_or_404(state, request)
+        if isinstance(channels, web.Response):
+            return channels
+        wanted = None
+        if "$filter" in request.query:
+            match = _FILTER.match(request.query["$filter"])
+            if match is None:
+                return _graph_error(400, "BadRequest", "unsupported $filter")
+            wanted = match.group(1).replace("''", "'")
+        found = [_public(c) for c in channels if wanted is None or c["displayName"] == wanted]
+        return web.json_response({"value": found})
+
+    async def channels_json(_request: web.Request) -> web.Response:
+        return web.json_response({"teams": state.team_channels})
+
+    app.router.add_post("/v1.0/teams/{team}/channels", create_channel)
+    app.router.add_get("/v1.0/teams/{team}/channels", list_channels)
+    app.router.add_get("/channels.json", channels_json)
+    _add_member_routes(app, state)
+
+
+def _add_member_routes(app: web.Application, state: ConnectorState) -> None:
+    """A private channel's members: add (an Entra user Graph knows), list, remove."""
+
+    async def add_member(request: web.Request) -> web.Response:
+        channel = _channel_or_404(state, request)
+        if isinstance(channel, web.Response):
+            return channel
+        body = await request.json()
+        state.graph_calls.append({"op": "add_member", "channel": channel["id"], "body": body})
+        if channel["membershipType"] == "standard":
+            return _graph_error(400, "BadRequest", "members are added to private channels only")
+        bind = str(body.get("user@odata.bind") or "")
+        record = _member_record(state, bind, list(body.get("roles") or []))
+        if record is None:
+            return _graph_error(404, "NotFound", "the user is not found, or is disabled")
+        in_team = state.team_members.get(request.match_info["team"])
+        if in_team is not None and record["userId"] not in in_team:
+            return _graph_error(
+                400, "BadRequest", "the user must be a member of the team to join its channel"
+            )
+        if any(m["userId"] == record["userId"] for m in channel["members"]):
+            return _graph_error(409, "Conflict", "the user is already a member")
+        channel["members"].append(record)
+        await _held(state, request)
+        return web.json_response(record, status=201)
+
+    async def list_members(request: web.Request) -> web.Response:
+        channel = _channel_or_404(state, request)
+        if isinstance(channel, web.Response):
+            return channel
+        return web.json_response({"value": channel["members"]})
+
+    async def remove_member(request: web.Request) -> web.Response:
+        channel = _channel_or_404(state, request)
+        if isinstance(channel, web.Response):
+            return channel
+        member = request.match_info["member"]
+        state.graph_calls.append({"op": "remove_member", "channel": channel["id"], "id": member})
+        before = len(channel["members"])
+        channel["members"] = [m for m in channel["members"] if m["id"] != member]
+        if len(channel["members"]) == before:
+            return _graph_error(404, "NotFound", "no such member")
+        return web.Response(status=204)
+
+    app.router.add_post("/v1.0/teams/{team}/channels/{channel}/members", add_member)
+    app.router.add_get("/v1.0/teams/{team}/channels/{channel}/members", list_members)
+    app.router.add_delete("/v1.0/teams/{team}/channels/{channel}/members/{member}", remove_member)
 
 
 def create_connector_app(state: ConnectorState) -> web.Application:
@@ -230,11 +471,21 @@ def create_connector_app(state: ConnectorState) -> web.Application:
         return web.json_response({"activities": state.activities, "updates": state.updates})
 
     _add_graph_routes(app, state)
+    _add_channel_routes(app, state)
     app.router.add_post("/v3/conversations/{conversation}/activities", send)
     app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", send)
     app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", update)
     app.router.add_post("/v3/conversations", create_conversation)
     app.router.add_get("/v3/conversations/{conversation}/pagedmembers", paged_members)
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        file_id = request.match_info["file"]
+        state.file_gets.append(file_id)
+        if file_id not in state.files:
+            return web.Response(status=404)
+        return web.Response(body=state.files[file_id], content_type="application/octet-stream")
+
+    app.router.add_get("/download/{file}", download)
     app.router.add_get("/", index)
     app.router.add_get("/activities.json", activities_json)
     return app
@@ -273,6 +524,28 @@ def render_page(state: ConnectorState) -> str:
         f"<p>{len(state.activities)} activities, {len(state.updates)} updates, "
         f"{len(state.conversations)} 1:1 chats created.</p>"
         f"<table><tr><th>conversation</th><th>card</th></tr>{''.join(rows)}</table>"
+        f"{_channels_section(state)}"
+    )
+
+
+def _channels_section(state: ConnectorState) -> str:
+    """The teams' channels Graph made, with their members (for the page)."""
+    rows = []
+    for team, channels in state.team_channels.items():
+        for channel in channels:
+            members = ", ".join(
+                html.escape(f"{m['displayName']}{' (owner)' if 'owner' in m['roles'] else ''}")
+                for m in channel["members"]
+            )
+            rows.append(
+                f"<tr><td>{html.escape(team)}</td><td>{html.escape(channel['displayName'])}</td>"
+                f"<td>{html.escape(channel['membershipType'])}</td><td>{members}</td></tr>"
+            )
+    if not rows:
+        return ""
+    return (
+        "<h2>Channels made through Graph</h2><table><tr><th>team</th><th>channel</th>"
+        f"<th>type</th><th>members</th></tr>{''.join(rows)}</table>"
     )
 
 
@@ -335,6 +608,22 @@ def activity(
         body["channelData"]["team"] = {"id": team_id}
     body.update(extra)
     return body
+
+
+def file_attachment(
+    handle_url: str, state: ConnectorState, *, name: str, data: bytes
+) -> dict[str, Any]:
+    """A file a person attached in their chat with the bot, as Teams sends it to a bot whose
+    manifest says `supportsFiles`; its bytes are served by this connector."""
+    file_id = uuid.uuid4().hex
+    state.files[file_id] = data
+    url = f"{handle_url.rstrip('/')}/download/{file_id}"
+    return {
+        "contentType": "application/vnd.microsoft.teams.file.download.info",
+        "contentUrl": url,
+        "name": name,
+        "content": {"downloadUrl": url, "uniqueId": file_id, "fileType": name.rsplit(".", 1)[-1]},
+    }
 
 
 async def inbound(

@@ -185,6 +185,19 @@ class Database:
             await conn.execute(text("VACUUM (ANALYZE)" if full else "VACUUM"))
             return "VACUUM"
 
+    def sibling(self, **engine_kwargs: Any) -> Database:
+        """The same database through an engine (and so a connection pool) of its own.
+
+        For background work that must not queue with people's requests for connections (the
+        outbox's dispatcher beside a burst of clicks), nor they with it. An in-memory SQLite
+        database cannot be opened twice: there it is this one.
+        """
+        if self.url.startswith("sqlite") and (
+            self.url.rstrip("/").endswith(":") or ":memory:" in self.url
+        ):
+            return self
+        return Database(self.url, **engine_kwargs)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self._ping_engine is not None:

@@ -503,6 +503,29 @@ class Network(SQLModel, table=True):
     archived_at: datetime | None = ts()
 
 
+class NetworkChannel(SQLModel, table=True):
+    """A network's channel on one chat platform other than Slack (today: "teams").
+
+    One row per network and platform, written when the outbox's create step has made (or
+    adopted) the channel: its id on the platform (`channel_id`), the space it lives in
+    (`container_id`: for Teams the team's group id) and the name it was given. Slack's ids are
+    still on `Network` (`slack_channel_id`), as Slack user ids are still on `Person`.
+    """
+
+    __tablename__ = "network_channel"
+    __table_args__ = (
+        UniqueConstraint("network_id", "platform"),
+        UniqueConstraint("platform", "container_id", "channel_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    network_id: int = fk("network.id")
+    platform: str = Field(max_length=16)
+    container_id: str = Field(max_length=200)
+    channel_id: str = Field(max_length=300)
+    name: str = Field(max_length=200)
+    created_at: datetime = ts(default_now=True)
+
+
 class NetworkMembership(SQLModel, table=True):
     __tablename__ = "network_membership"
     __table_args__ = (UniqueConstraint("network_id", "person_id"),)

@@ -256,7 +256,7 @@ async def test_people_not_on_slack_are_asked_by_email_and_count_as_invited(world
     links = _links(mail)
     # 5 scale values + 3 choices + "write an answer", in the HTML and the text part
     assert len(links) == 18 and all(u.startswith(f"{world.bot_url}/p/") for u in links)
-    assert "Ingenting registreres før du trykker" in _text(mail)
+    assert "Ingenting registreres før du velger svaret ditt der" in _text(mail)
     async with world.runtime.db.session() as s:
         invited = (await s.execute(select(PulseParticipation))).scalars().all()
         reach = {r.channel: r.people for r in (await s.execute(select(PulseReach))).scalars().all()}

@@ -21,6 +21,7 @@ from bot.delivery.outbox import HELD_NOTES
 from bot.email_digest import DIGEST_KINDS, combine, day_end, with_key
 from bot.messages import t
 from bot.notifier import Notifier, OutgoingMessage, SendResult
+from bot.precedence import Precedence
 from bot.settings import Settings
 from storage.db import Database
 from storage.emails import canonical_email
@@ -93,11 +94,13 @@ class Dispatcher:
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         linger: bool = False,
         lease_clock: Clock | None = None,
+        precedence: Precedence | None = None,
     ) -> None:
         if isinstance(runtime_or_db, Database):
             db = runtime_or_db
         else:  # a Runtime
-            db = runtime_or_db.db
+            precedence = precedence or getattr(runtime_or_db, "precedence", None)
+            db = getattr(runtime_or_db, "outbox_db", None) or runtime_or_db.db
             notifiers = notifiers if notifiers is not None else runtime_or_db.notifiers
             clock = clock or runtime_or_db.clock
             settings = settings or runtime_or_db.settings
@@ -112,6 +115,8 @@ class Dispatcher:
         # Leases are measured on this clock: the real one when `clock` is the local
         # workspace's fast-forwardable clock, so moving time never expires a live claim.
         self.lease_clock: Clock | None = lease_clock
+        # People's requests waiting for their ack go first (the HTTP endpoint counts them).
+        self.precedence = precedence or Precedence()
         self.limiter = limiter
         self.settings = settings
         # Unique per dispatcher instance, so two processes that share a process_id never
@@ -188,6 +193,7 @@ class Dispatcher:
             at = now or self.clock.now()
             now = None  # later batches read the clock again
             claimed: list[q.ClaimedDelivery] = []
+            await self.precedence.wait_turn()
             if await self._anything_due(at):
                 async with self.db.transaction() as session:
                     self._paused = {p.transport for p in await q.list_pauses(session=session)}
@@ -336,6 +342,7 @@ class Dispatcher:
                         if self._draining:
                             await self._give_back(chain[n:])
                             break
+                    await self.precedence.wait_turn()
                     try:
                         done = await self._deliver(item, done, stats)
                     except Exception as exc:  # a database hiccup: the lease brings it back
@@ -480,7 +487,9 @@ class Dispatcher:
         target, stored = item.target, item.message
         if steps.needs_lookup(item.target, item.message):
             async with self.db.session() as session:
-                resolved = await steps.resolve(session, target=item.target, message=item.message)
+                resolved = await steps.resolve(
+                    session, target=item.target, message=item.message, transport=item.transport
+                )
             if isinstance(resolved, SendResult):
                 return resolved
             target, stored = resolved
@@ -584,6 +593,8 @@ class Dispatcher:
                     target=item.target,
                     message=item.message,
                     ref=result.ref,
+                    transport=item.transport,
+                    now=now,
                 )
             stats.sent += 1
         elif result.status == "retry":

@@ -175,12 +175,23 @@ async def annual_report(
     return await asyncio.to_thread(render, report, fmt)
 
 
+async def annual_report_in_child(
+    session: AsyncSession, year: int, fmt: str, settings: Settings, now: datetime, locale: str
+) -> bytes:
+    """`annual_report` with positional arguments, as `transaction_in_process` calls it (the
+    transaction only reads: it changes nothing)."""
+    return await annual_report(
+        session, year=year, fmt=fmt, settings=settings, now=now, locale=locale
+    )
+
+
 __all__ = [
     "AccessDenied",
     "EvaluatorAccess",
     "IssuedLink",
     "NotAnEvaluator",
     "annual_report",
+    "annual_report_in_child",
     "is_evaluator",
     "issue_link",
     "list_links",

@@ -15,7 +15,7 @@ from bot.line_managers.common import (
     working_days_after,
 )
 from bot.links import make_link
-from bot.messages import Markup, esc, format_when, t
+from bot.messages import Markup, esc, format_when, t, t_fill
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.settings import Settings
 from storage.models import Nudge
@@ -61,21 +61,29 @@ def nudge_message(
         body.append(t("nudge.email.how", locale))
     sections = [Section(text="\n\n".join(body))]
     expires = max(send_at, nudge.send_at) + timedelta(days=settings.link_ttl_days)
-    for answer_id, name in participants:
+    # The same for every participant of the message: worked out once (a wave renders
+    # thousands of these).
+    labels = [(answer.value, answer_label(answer.value, locale)) for answer in ANSWERS]
+    email = to.transport == "email"
+    link_label = t_fill("nudge.link.label", locale)
+    answer_for = t_fill("nudge.answer_for", locale)
+    base_url = settings.base_url
+    signing_key = settings.signing_key if email else b""  # only links need the key
+    for answer_id, raw_name in participants:
+        name = esc(raw_name)  # marked once, for each label and the heading
         buttons = []
-        for answer in ANSWERS:
-            value = answer.value
-            if to.transport == "email":
-                label = t("nudge.link.label", locale, answer=answer_label(value, locale), name=name)
+        for value, answer_text in labels:
+            if email:
+                label = link_label(answer=answer_text, name=name)
                 url = make_link(
-                    base_url=settings.base_url,
-                    key=settings.signing_key,
+                    base_url=base_url,
+                    key=signing_key,
                     nudge_answer_id=answer_id,
                     answer=value,
                     expires_at=expires,
                 )
             else:
-                label, url = answer_label(value, locale), None
+                label, url = answer_text, None
             buttons.append(
                 Button(
                     f"nudge_answer_{value}",
@@ -85,7 +93,7 @@ def nudge_message(
                     url=url,
                 )
             )
-        heading = t("nudge.answer_for", locale, name=name)
+        heading = answer_for(name=name)
         if to.transport == "slack":
             heading = f"*{heading}*"  # Slack mrkdwn; email shows text as written
         sections.append(Section(text=heading, buttons=tuple(buttons)))

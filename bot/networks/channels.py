@@ -1,7 +1,13 @@
 """Channels per cohort and class, and membership kept in step with enrolments.
 
 Channel work (create, invite, kick) is decided here and done by the outbox after the commit
-(`bot.steps`): nothing reaches Slack from inside the transaction.
+(`bot.steps`): nothing reaches Slack or Teams from inside the transaction.
+
+In Teams (TEAMS_TEAM_ID set) each class gets a private channel in the programme's team; the
+team itself (its General channel) is the cohort's space, so the cohort gets none. Members are
+added by their Entra object id; class members without one are listed (`teams_missing`), not
+dropped. A person who leaves a class (withdrawn, or moved to another class) leaves its
+private channel whatever `withdrawn_policy` says: in Teams the channel is the class's gate.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from bot.networks.shared import (
 from bot.people import Actor
 from bot.settings import Settings
 from bot.timing import local_time
-from storage.models import Cohort, EnrolmentStatus, Network, NetworkKind, Person
+from storage.models import Cohort, CohortClass, EnrolmentStatus, Network, NetworkKind, Person
 from storage.queries import networks as q
+from storage.queries.identities import identities_by_person
 from storage.queries.people import get_person_by_slack_id, record_audit
 
 CHECKIN_KIND = "match_checkin"
@@ -43,6 +50,13 @@ class SyncReport:
     left: list[int] = field(default_factory=list)  # person ids whose memberships closed
     removed: list[str] = field(default_factory=list)  # Slack user ids removed (policy "remove")
     names: dict[str, str] = field(default_factory=dict)  # network key -> channel name
+    # Teams class channels (bot.steps.makes_teams_channels): network key -> channel name for
+    # the ones whose create was decided now, people whose adds were decided, and class members
+    # whom Teams cannot be asked to add (no Entra object id yet: not in Teams, or never seen).
+    teams_channels: dict[str, str] = field(default_factory=dict)
+    teams_added: list[int] = field(default_factory=list)  # person ids
+    teams_missing: list[str] = field(default_factory=list)  # names, to tell staff
+    moved: list[int] = field(default_factory=list)  # person ids who left a class for another
 
 
 async def _ensure_network(
@@ -143,6 +157,8 @@ async def sync_cohort_channels(
     if cohort is None:
         raise InvalidRequest(f"unknown cohort {cohort_id}")
     report = SyncReport()
+    teams = steps.makes_teams_channels(settings)
+    owner = await _channel_owner(session, settings, actor) if teams else None
     cohort_net, _ = await _ensure_network(
         session,
         settings,
@@ -174,6 +190,15 @@ async def sync_cohort_channels(
             klass.slack_channel_id = net.slack_channel_id
             klass.slack_channel_name = net.slack_channel_name
         networks[klass.id] = net
+        if teams and net.id is not None:
+            made = await q.get_network_channel(
+                session=session, network_id=net.id, platform=steps.TEAMS
+            )
+            name = team_channel_name(cohort, klass)
+            if made is None and await steps.create_team_channel(
+                session, settings, network=net, name=name, owner=owner, now=now
+            ):
+                report.teams_channels[net.key] = name
     for net in networks.values():
         if steps.channel_of(net):  # none without Slack
             report.channels[net.key] = steps.channel_of(net)
@@ -182,6 +207,21 @@ async def sync_cohort_channels(
     invites: dict[int, tuple[Network, list[str]]] = {}
     enrolled = await q.list_enrolled(session=session, cohort_id=cohort_id)
     accounts = await slack_ids(session, [person for _, person in enrolled])
+    aad = (
+        {
+            pid: i.aad_object_id
+            for pid, i in (
+                await identities_by_person(
+                    session=session,
+                    person_ids=[p.id for _, p in enrolled if p.id is not None],
+                    platform=steps.TEAMS,
+                )
+            ).items()
+            if i.aad_object_id
+        }
+        if teams
+        else {}
+    )
     for enrolment, person in enrolled:
         targets = [cohort_net]
         if enrolment.class_id in networks:
@@ -192,6 +232,16 @@ async def sync_cohort_channels(
                 joined = await _join(session, net, person, now)
                 if joined and account and net.id is not None:
                     invites.setdefault(net.id, (net, []))[1].append(account)
+            others = [n for k, n in networks.items() if k is not None and k != enrolment.class_id]
+            if await _leave(
+                session, settings, report, others, person, account, now, withdrawn=False
+            ):
+                assert person.id is not None
+                report.moved.append(person.id)
+            if teams and enrolment.class_id in networks:
+                await _add_to_team_channel(
+                    session, settings, report, networks[enrolment.class_id], person, aad, now
+                )
         elif enrolment.status == EnrolmentStatus.WITHDRAWN:
             await _leave(session, settings, report, targets, person, account, now)
     for net, users in invites.values():
@@ -210,6 +260,79 @@ async def sync_cohort_channels(
     return report
 
 
+def team_channel_lines(report: SyncReport, *, cohort_name: str, locale: str) -> list[str]:
+    """What a sync decided for the Teams class channels, for staff (in Teams or in Slack)."""
+    from bot.messages import esc, t
+
+    channels = ", ".join(esc(n) for n in report.teams_channels.values())
+    lines = [
+        t(
+            "teams.sync.done",
+            locale,
+            cohort=esc(cohort_name),
+            channels=channels or t("teams.sync.none", locale),
+            added=len(report.teams_added),
+            left=len(report.left),
+            moved=len(report.moved),
+        )
+    ]
+    if report.teams_missing:
+        names = ", ".join(esc(n) for n in report.teams_missing)
+        lines.append(t("teams.sync.missing", locale, names=names))
+    return lines
+
+
+def team_channel_name(cohort: Cohort, klass: CohortClass) -> str:
+    """The neutral name of a class's Teams channel; the adapter makes it a valid one."""
+    return f"{klass.name} ({cohort.key})"
+
+
+async def _channel_owner(
+    session: AsyncSession, settings: Settings, actor: Actor | None
+) -> str | None:
+    """The private channels' first owner: TEAMS_CHANNEL_OWNER, else the staff member syncing."""
+    if settings.teams_channel_owner:
+        return settings.teams_channel_owner
+    if actor is None or actor.person_id is None:
+        return None
+    found = await identities_by_person(
+        session=session, person_ids=[actor.person_id], platform=steps.TEAMS
+    )
+    identity = found.get(actor.person_id)
+    return identity.aad_object_id if identity is not None else None
+
+
+async def _add_to_team_channel(
+    session: AsyncSession,
+    settings: Settings,
+    report: SyncReport,
+    net: Network,
+    person: Person,
+    aad: dict[int, str],
+    now: datetime,
+) -> None:
+    """Decide the person's add to the class's Teams channel, once per membership."""
+    assert net.id is not None and person.id is not None
+    user = aad.get(person.id)
+    if user is None:
+        if person.name not in report.teams_missing:
+            report.teams_missing.append(person.name)
+        return
+    membership = await q.get_membership(session=session, network_id=net.id, person_id=person.id)
+    assert membership is not None
+    # Keyed by the membership's start: decided once per joining, again after leaving and
+    # coming back, and for someone whose Entra id is new since the last sync.
+    if await steps.add_team_channel_members(
+        session,
+        settings,
+        network=net,
+        user_ids=[user],
+        since=membership.joined_at,
+        now=now,
+    ):
+        report.teams_added.append(person.id)
+
+
 async def _leave(
     session: AsyncSession,
     settings: Settings,
@@ -218,14 +341,36 @@ async def _leave(
     person: Person,
     slack_user_id: str | None,
     now: datetime,
-) -> None:
-    """Close a withdrawn participant's memberships (and, by policy, take them out of Slack)."""
+    *,
+    withdrawn: bool = True,
+) -> bool:
+    """Close a withdrawn (or moved) participant's memberships in `targets`, take them out of
+    the classes' Teams channels and, by policy, out of Slack; True if any was open."""
+    left = False
     for net in targets:
         assert net.id is not None and person.id is not None
         m = await q.get_membership(session=session, network_id=net.id, person_id=person.id)
         if m is None or m.left_at is not None:
             continue
         m.left_at = now
+        left = True
+        if net.kind == NetworkKind.CLASS:
+            identity = (
+                await identities_by_person(
+                    session=session, person_ids=[person.id], platform=steps.TEAMS
+                )
+            ).get(person.id)
+            if identity is not None and identity.aad_object_id:
+                await steps.remove_team_channel_member(
+                    session,
+                    settings,
+                    network=net,
+                    user_id=identity.aad_object_id,
+                    now=now,
+                    person_id=person.id,
+                )
+        if not withdrawn:
+            continue
         if person.id not in report.left:
             report.left.append(person.id)
             # "No longer messaged": drop their pending check-in questions too.
@@ -246,6 +391,7 @@ async def _leave(
                 person_id=person.id,
             )
             report.removed.append(slack_user_id)
+    return left
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,12 @@ from bot.report.model import (
     ReportSection,
     Table,
 )
-from bot.report.produce import REPORT_FORMATS, produce_annual_report, produce_final_report
+from bot.report.produce import (
+    REPORT_FORMATS,
+    annual_report_in_child,
+    produce_annual_report,
+    produce_final_report,
+)
 from bot.report.pulses import (
     GroupFigures,
     PulseFigures,
@@ -68,6 +73,7 @@ __all__ = [
     "ReportSection",
     "Table",
     "_fmt_credits",
+    "annual_report_in_child",
     "build_annual_report",
     "build_final_report",
     "grid_table",

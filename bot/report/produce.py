@@ -42,6 +42,29 @@ async def produce_annual_report(
     )
 
 
+async def annual_report_in_child(
+    session: AsyncSession,
+    year: int,
+    fmt: str,
+    settings: Settings,
+    now: datetime,
+    actor: str,
+    actor_id: int | None,
+    locale: str,
+) -> bytes:
+    """`produce_annual_report` with positional arguments, as `transaction_in_process` calls it."""
+    return await produce_annual_report(
+        session,
+        year=year,
+        fmt=fmt,
+        settings=settings,
+        now=now,
+        actor=actor,
+        actor_id=actor_id,
+        locale=locale,
+    )
+
+
 async def produce_final_report(
     session: AsyncSession,
     *,

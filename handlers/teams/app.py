@@ -124,13 +124,29 @@ def build_teams_notifier(settings: Any, http: aiohttp.ClientSession) -> TeamsNot
 
 def build_app_installer(settings: Any, http: aiohttp.ClientSession) -> Any:
     """The "teams_install" transport (Graph) when TEAMS_CATALOG_APP_ID is set, else None."""
-    from handlers.teams.graph import GRAPH_SCOPES, AppInstaller, TeamsGraph
+    from handlers.teams.graph import AppInstaller
+
+    if settings.teams == "off" or not settings.teams_catalog_app_id:
+        return None
+    return AppInstaller(_graph(settings, http), settings.teams_catalog_app_id)
+
+
+def build_channel_steps(settings: Any, http: aiohttp.ClientSession) -> Any:
+    """The "teams_channels" transport (class channels through Graph) when TEAMS_TEAM_ID is
+    set, else None (staff make the channels: README, "Install in Microsoft Teams")."""
+    from handlers.teams.channels import TeamsChannelSteps
 
     mode = settings.teams
-    if mode == "off" or not settings.teams_catalog_app_id:
+    if mode == "off" or not settings.teams_team_id:
         return None
+    return TeamsChannelSteps(_graph(settings, http))
+
+
+def _graph(settings: Any, http: aiohttp.ClientSession) -> Any:
+    from handlers.teams.graph import GRAPH_SCOPES, TeamsGraph
+
     token = None
-    if mode == "on":
+    if settings.teams == "on":
         token = msal_token_source(
             app_id=settings.teams_app_id,
             password=settings.teams_app_password,
@@ -138,8 +154,7 @@ def build_app_installer(settings: Any, http: aiohttp.ClientSession) -> Any:
             resource="https://graph.microsoft.com",
             scopes=GRAPH_SCOPES,
         )
-    graph = TeamsGraph(http, base_url=settings.teams_graph_url, mode=mode, token=token)
-    return AppInstaller(graph, settings.teams_catalog_app_id)
+    return TeamsGraph(http, base_url=settings.teams_graph_url, mode=settings.teams, token=token)
 
 
 def register_handlers(teams: TeamsBot, runtime: Runtime) -> None:

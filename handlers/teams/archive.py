@@ -3,10 +3,11 @@ lists one's own items with Change, Withdraw (asks first) and Download, `arkiv le
 `archive add` opens a card form that stores the item exactly as Slack's modal does.
 
 The rules live in `bot.archive` (`forms`, `items`, `search`, `downloads`); this module parses
-the card's values, calls them and renders cards. A file cannot be attached to the form: a
-bot's file in a Teams chat needs the consent-card upload flow, so the form says to give a
-link (OneDrive, SharePoint) or add the file in Slack. Downloads are the same signed, expiring,
-per-person links as Slack's, opened with `Action.OpenUrl`.
+the card's values, calls them and renders cards. An Adaptive Card has no file input: a file is
+attached to a message in the chat instead (handlers/teams/files.py), and the bot answers with
+the form carrying it; the form opened by `arkiv legg til` says so, and that a link works too.
+Downloads are the same signed, expiring, per-person links as Slack's, opened with
+`Action.OpenUrl`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from bot.archive import store_for
 from bot.archive.downloads import DownloadError, link_for
+from bot.archive.files import Upload
 from bot.archive.forms import (
     ArchiveForm,
     check_form,
@@ -55,6 +57,13 @@ from handlers.teams.cards import (
     text_card,
 )
 from handlers.teams.context import identify, incoming
+from handlers.teams.files import (
+    FileError,
+    SharedFile,
+    fetch_file,
+    open_reference,
+    sign_reference,
+)
 from handlers.teams.replies import reply_card
 from handlers.teams.text import to_plain
 
@@ -196,6 +205,8 @@ def form_card(
     item: Any = None,
     values: ArchiveForm | None = None,
     error: str | None = None,
+    file: SharedFile | None = None,
+    file_ref: str | None = None,
 ) -> dict[str, Any]:
     """Add (or change, with `item`) an archive item: title, summary, keywords, a link, who may
     see it, and "show my name" for one's own work; `values` and `error` redraw a refused form
@@ -255,7 +266,9 @@ def form_card(
             MAX_KEYWORDS_INPUT,
         ),
     ]
-    if item is None or not item.file_key:
+    if file is not None:
+        body.append(text_block(t("teams.archive.file", locale, name=file.name)))
+    elif item is None or not item.file_key:
         if item is None:
             body.append(text_block(t("teams.archive.no_file", locale), isSubtle=True))
         body.append(
@@ -296,6 +309,8 @@ def form_card(
             }
         )
     data = {"item": str(item.id) if item is not None else ""}
+    if file is not None and file_ref:
+        data["file"] = file_ref
     save = execute_action(
         SAVE_VERB, t("archive.modal.submit", locale), data, style={"style": "positive"}
     )
@@ -361,14 +376,50 @@ async def archive_command(runtime: Runtime, actor: Actor, args: str, reply: Any)
     await reply(search_message(results, locale, page=request.page))
 
 
+FILE_ERRORS = ("archive.error.too_big", "archive.error.empty_file", "archive.error.unreadable")
+
+
+async def archive_file_command(
+    runtime: Runtime, actor: Actor, args: str, reply: Any, *, file: SharedFile
+) -> None:
+    """A file attached in the chat: the add form, with the file in it."""
+    assert actor.person_id is not None
+    ref = sign_reference(runtime.settings, file, person_id=actor.person_id, now=runtime.clock.now())
+    await reply(None, card=form_card(actor.locale, staff=actor.is_staff, file=file, file_ref=ref))
+
+
+async def _upload(runtime: Runtime, actor: Actor, file: SharedFile) -> Upload:
+    """The attached file's bytes, or ArchiveError saying why not (nothing is stored)."""
+    limit = runtime.settings.archive_max_file_bytes
+    try:
+        return await fetch_file(runtime.http, file, mode=runtime.settings.teams, limit=limit)
+    except FileError as exc:
+        if exc.kind == "too_big":
+            raise ArchiveError("archive.error.too_big", mib=f"{limit / 1048576:.0f}") from exc
+        logger.warning("Failed to fetch a file attached in Teams (%s)", exc.kind)
+        raise ArchiveError("teams.archive.file.failed") from exc
+
+
 async def _save(runtime: Runtime, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     locale = actor.locale
     form = parse_form(data)
     item = None
+    file: SharedFile | None = None
+    ref = data.get("file") if form.item_id is None else None
     try:
         if form.item_id is not None:
             item = await get_own_item(runtime.db, item_id=form.item_id, doer=doer_of(actor))
+        if ref:
+            try:
+                file = open_reference(
+                    runtime.settings, ref, person_id=actor.person_id, now=runtime.clock.now()
+                )
+            except FileError:
+                raise ArchiveError("teams.archive.file.expired") from None
+            if form.url:
+                raise ArchiveError("archive.error.file_and_url")
         check_form(form)
+        upload = await _upload(runtime, actor, file) if file is not None else None
         saved = await save_form(
             runtime.db,
             store_for(runtime.settings),
@@ -376,12 +427,21 @@ async def _save(runtime: Runtime, actor: Actor, data: dict[str, Any]) -> dict[st
             form=form,
             doer=doer_of(actor),
             now=runtime.clock.now(),
+            upload=upload,
         )
     except ArchiveError as exc:
         if exc.key == "archive.error.no_item":
             return text_card(exc.text(locale))
+        if exc.key in (*FILE_ERRORS, "teams.archive.file.expired", "teams.archive.file.failed"):
+            file = None  # the file itself is the problem: the form goes on without it
         return form_card(
-            locale, staff=actor.is_staff, item=item, values=form, error=error_text(exc, locale)
+            locale,
+            staff=actor.is_staff,
+            item=item,
+            values=form,
+            error=error_text(exc, locale),
+            file=file,
+            file_ref=str(ref) if file is not None else None,
         )
     visibility = visibility_label(saved.visibility, locale)
     if item is not None:

@@ -5,14 +5,15 @@ Fully in Teams: help, next ("what's next", Home's content), assignments, results
 chart as an image), managers, deliveries, announce (handlers/teams/announce.py), report (a
 download link, handlers/teams/report.py), find (the directory, handlers/teams/networks.py),
 profile and matching (handlers/teams/profile.py), archive (search, one's own items, the add
-form: handlers/teams/archive.py).
+form: handlers/teams/archive.py), sync (the class channels, through Graph:
+handlers/teams/channels.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from bot import audit
@@ -34,9 +35,11 @@ from bot.reach import unreachable_for_staff
 from bot.results import results_chart_png
 from bot.runtime import Runtime
 from bot.staff_reads import read_pulse_results
-from handlers.teams.archive import archive_command
+from bot.worker_loop import off_loop
+from handlers.teams.archive import archive_command, archive_file_command
 from handlers.teams.cards import chart_image
 from handlers.teams.context import command_text, identify, incoming
+from handlers.teams.files import shared_file
 from handlers.teams.install import send_card
 from handlers.teams.networks import find_command
 from handlers.teams.profile import matching_command, profile_command
@@ -123,7 +126,7 @@ async def results_command(runtime: Runtime, actor: Actor, args: str, reply: Repl
     if results is not None:
         message = results_message(results, locale=locale)
         # The chart is CPU work: drawn off the event loop.
-        png = await asyncio.to_thread(results_chart_png, results, locale=locale)
+        png = await off_loop(runtime.worker, partial(results_chart_png, locale=locale), results)
         image = chart_image(png, alt=message.title or "")
         await reply(message, [image] if image else [])
         return
@@ -191,6 +194,31 @@ async def reply_card_raw(reply: Reply, card: dict[str, Any]) -> None:
     await reply(None, card=card)
 
 
+async def sync_command(runtime: Runtime, actor: Actor, args: str, reply: Reply) -> None:
+    """Decide the cohort's class channels and their members (made after the commit)."""
+    from bot import networks
+    from bot.networks.channels import team_channel_lines
+    from bot.steps import makes_teams_channels
+
+    locale = actor.locale
+    if not args.strip():
+        await reply(text_message(t("teams.sync.usage", locale), locale))
+        return
+    async with runtime.db.transaction() as session:
+        cohort = await networks.find_cohort(session, args)
+        if cohort is None or cohort.id is None:
+            await reply(text_message(t("networks.unknown", locale, ref=esc(args[:80])), locale))
+            return
+        report = await networks.sync_cohort_channels(
+            session, runtime.settings, cohort_id=cohort.id, now=runtime.clock.now(), actor=actor
+        )
+    if not makes_teams_channels(runtime.settings):
+        await reply(text_message(t("teams.sync.no_team", locale), locale))
+        return
+    lines = team_channel_lines(report, cohort_name=cohort.name, locale=locale)
+    await reply(text_message("\n\n".join(lines), locale))
+
+
 # name -> (handler, staff only, needs a known person)
 COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "help": (help_command, False, False),
@@ -205,6 +233,7 @@ COMMANDS: dict[str, tuple[Command, bool, bool]] = {
     "matching": (matching_command, False, True),
     "report": (report_command, True, True),
     "archive": (archive_command, False, True),
+    "sync": (sync_command, True, True),
 }
 ALIASES = {
     "hjelp": "help",
@@ -221,6 +250,7 @@ ALIASES = {
     "utsendelser": "deliveries",
     "kunngjøring": "announce",
     "rapport": "report",
+    "synk": "sync",
     "finn": "find",
     "profil": "profile",
     "arkiv": "archive",
@@ -247,7 +277,8 @@ def register(teams: Any, runtime: Runtime) -> None:
     async def on_message(context: Any, _state: Any) -> None:
         activity = context.activity
         text = command_text(activity)
-        if not text:
+        attached = shared_file(activity)
+        if not text and attached is None:
             return  # a card's Action.Submit without a known verb: nothing to say
         where = incoming(activity)
         actor = await identify(runtime, teams.connector, where)
@@ -264,6 +295,8 @@ def register(teams: Any, runtime: Runtime) -> None:
             await send_card(teams, context, message, extra)
 
         name, args = parse(text)
+        if attached is not None and name in (None, "archive"):
+            name, args = "archive", "add"  # a file sent to the bot: for the archive
         if name is None:
             await reply(text_message(t("teams.unknown_command", locale, command=text[:80]), locale))
             return
@@ -278,6 +311,8 @@ def register(teams: Any, runtime: Runtime) -> None:
             # Answers name people or their own work: they go to a personal chat only.
             await reply(text_message(t("teams.personal_only", locale), locale))
             return
+        if name == "archive" and attached is not None:
+            handler = partial(archive_file_command, file=attached)
         try:
             await handler(runtime, actor, args, reply)
         except Exception:

@@ -1,4 +1,5 @@
-"""Microsoft Graph, the one call the bot makes: install the Teams app for a user.
+"""Microsoft Graph: install the Teams app for a user (here), and class channels
+(handlers/teams/channels.py) through `TeamsGraph.request`.
 
 `POST {TEAMS_GRAPH_URL}/users/{id or UPN}/teamwork/installedApps` with the app's catalog id,
 under the application permission `TeamsAppInstallation.ReadWriteSelfForUser.All` (the app may
@@ -15,7 +16,9 @@ production https to Microsoft Graph's hosts only.
 
 from __future__ import annotations
 
+import json as json_module
 import logging
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -72,6 +75,45 @@ class TeamsGraph:
         self.mode = mode
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if self.token is not None:
+            token = await self.token()
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        done: frozenset[int] = frozenset(),
+    ) -> tuple[int, Any]:
+        """One Graph call: (status, JSON body or None). A status of 300 or more raises
+        `GraphError` unless it is in `done` (answers that mean "already so")."""
+        if not graph_url_allowed(self.mode, self.base_url):
+            raise GraphError(0, f"Graph URL not allowed: {URL(self.base_url).host or '?'}")
+        async with self.http.request(
+            method,
+            f"{self.base_url}{path}",
+            json=json,
+            params=params,
+            headers=await self._headers(),
+            timeout=self.timeout,
+            allow_redirects=False,
+        ) as response:
+            text = await response.text()
+            if response.status >= 300 and response.status not in done:
+                raise GraphError(response.status, text[:200], retry_after(response.headers))
+            try:
+                body = json_module.loads(text) if text else None
+            except ValueError:
+                body = None
+            return response.status, body
 
     async def install_for_user(self, user: str, catalog_app_id: str) -> str:
         """Install the app for `user` (Entra object id or UPN): "installed" or "already"."""

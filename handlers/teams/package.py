@@ -83,7 +83,7 @@ def build_manifest(
                 "botId": app_guid,
                 "scopes": ["personal", "team", "groupChat"],
                 "isNotificationOnly": False,
-                "supportsFiles": False,
+                "supportsFiles": True,  # files for the archive (handlers/teams/files.py)
                 "commandLists": [
                     {
                         "scopes": ["personal"],

@@ -19,8 +19,9 @@ from bot.downloads import keep_for_download
 from bot.messages import format_when, t
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.people import Actor
-from bot.report import REPORT_FORMATS, produce_annual_report
+from bot.report import REPORT_FORMATS, annual_report_in_child
 from bot.runtime import Runtime
+from bot.worker_loop import transaction_in_process
 
 logger = logging.getLogger(__name__)
 
@@ -69,17 +70,21 @@ async def _produce(runtime: Runtime, actor: Actor, year: int, fmt: str, reply: A
     locale, settings = actor.locale, runtime.settings
     try:
         now = runtime.clock.now()
+        # Queries, disclosure control and rendering in the warm worker process: the loop
+        # that answers Teams and acks Slack's clicks is not held, not even through the GIL.
+        data = await transaction_in_process(
+            runtime.db,
+            annual_report_in_child,
+            year,
+            fmt,
+            settings,
+            now,
+            f"person:{actor.person_id}",
+            actor.person_id,
+            locale,
+            worker=runtime.worker,
+        )
         async with runtime.db.transaction() as session:
-            data = await produce_annual_report(
-                session,
-                year=year,
-                fmt=fmt,
-                settings=settings,
-                now=now,
-                actor=f"person:{actor.person_id}",
-                actor_id=actor.person_id,
-                locale=locale,
-            )
             token, expires_at = await keep_for_download(
                 session, data=data, filename=f"arsrapport-{year}.{fmt}", fmt=fmt, now=now
             )

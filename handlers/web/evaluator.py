@@ -17,7 +17,7 @@ import logging
 
 from aiohttp import web
 
-from bot.evaluator import AccessDenied, EvaluatorAccess, annual_report, open_link
+from bot.evaluator import AccessDenied, EvaluatorAccess, annual_report_in_child, open_link
 from bot.evaluator.proposals import (
     KINDS,
     ProposalError,
@@ -34,6 +34,7 @@ from bot.links import form_proof, new_nonce, verify_form
 from bot.messages import format_day, format_when, t
 from bot.runtime import Runtime
 from bot.text import html_text, plain
+from bot.worker_loop import transaction_in_process
 from handlers.web.links import HEADERS
 
 logger = logging.getLogger(__name__)
@@ -283,15 +284,17 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
         year = int(request.match_info["year"])
         if fmt not in CONTENT_TYPES or not 2000 <= year <= 2100:
             return _denied("tampered")
-        async with runtime.db.session() as session:
-            data = await annual_report(
-                session,
-                year=year,
-                fmt=fmt,
-                settings=runtime.settings,
-                now=runtime.clock.now(),
-                locale=locale,
-            )
+        # In the warm worker process: the loop that acks Slack's clicks is not held meanwhile.
+        data = await transaction_in_process(
+            runtime.db,
+            annual_report_in_child,
+            year,
+            fmt,
+            runtime.settings,
+            runtime.clock.now(),
+            locale,
+            worker=runtime.worker,
+        )
         logger.info("Evaluator report %d %s shown (link %d)", year, fmt, access.link_id)
         headers = dict(HEADERS)
         if fmt != "html":

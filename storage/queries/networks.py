@@ -20,6 +20,7 @@ from storage.models import (
     MatchGroup,
     MatchRound,
     Network,
+    NetworkChannel,
     NetworkMembership,
     Person,
 )
@@ -497,3 +498,45 @@ async def list_person_enrolments(*, session: AsyncSession, person_id: int) -> li
         select(Enrolment).where(col(Enrolment.person_id) == person_id).order_by(col(Enrolment.id))
     )
     return list(result.scalars())
+
+
+# --- channels on other platforms (network_channel) ------------------------------------------
+
+
+async def get_network_channel(
+    *, session: AsyncSession, network_id: int, platform: str
+) -> NetworkChannel | None:
+    result = await session.execute(
+        select(NetworkChannel).where(
+            col(NetworkChannel.network_id) == network_id, col(NetworkChannel.platform) == platform
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def save_network_channel(
+    *,
+    session: AsyncSession,
+    network_id: int,
+    platform: str,
+    container_id: str,
+    channel_id: str,
+    name: str,
+    now: datetime,
+) -> NetworkChannel:
+    """Store (or correct) the network's channel on `platform`."""
+    row = await get_network_channel(session=session, network_id=network_id, platform=platform)
+    if row is None:
+        row = NetworkChannel(
+            network_id=network_id,
+            platform=platform,
+            container_id=container_id,
+            channel_id=channel_id,
+            name=name,
+            created_at=now,
+        )
+    else:
+        row.container_id, row.channel_id, row.name = container_id, channel_id, name
+    session.add(row)
+    await session.flush()
+    return row

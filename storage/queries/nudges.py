@@ -23,6 +23,7 @@ from storage.models import (
     Person,
 )
 from storage.queries import insert_for
+from storage.queries.bulk import insert_rows
 from storage.queries.slack_ids import slack_active, slack_alias, slack_on, slack_user_id
 
 
@@ -410,10 +411,9 @@ async def write_answer_rows(
     alone) and move unanswered rows to their new manager (an answered row is left alone)."""
     table: Any = getattr(NudgeAnswer, "__table__")  # noqa: B009 (SQLModel hides it from mypy)
     if new:
-        stmt = insert_for(session)(table).on_conflict_do_nothing(
-            index_elements=["nudge_id", "participant_id"]
+        await insert_rows(
+            session=session, table=table, rows=new, conflict=["nudge_id", "participant_id"]
         )
-        await session.execute(stmt, new)
     if moved:
         conn = await session.connection()
         await conn.execute(

@@ -117,6 +117,7 @@ NO_PERSON_DATA: frozenset[str] = frozenset(
         "nudge",
         "pulse_question",
         "network",
+        "network_channel",
         "match_round",
         "sending_pause",
         "processed_event",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
@@ -432,3 +433,45 @@ async def test_a_tampered_button_value_gets_a_clear_answer_and_changes_nothing(
     ]
     assert await rows(bot, MatchCheckin) == []
     assert await rows(bot, AuditEvent) == []
+
+
+async def test_a_workspace_in_slack_and_teams_syncs_both_from_slack(bot: Bot) -> None:
+    """`/cohort sync` in Slack decides the Teams class channel too (the workspace runs both),
+    and its answer says who Teams cannot be asked to add (nobody here has an Entra id)."""
+    from emulator.teams_connector import start_teams_connector
+    from handlers.teams.channels import TeamsChannelSteps
+    from handlers.teams.graph import TeamsGraph
+
+    graph = await start_teams_connector()
+    try:
+        graph.state.add_team("team-1")
+        graph.state.add_graph_user("kari", "kari@example.no", "Kari")
+        async with bot.runtime.db.transaction() as s:
+            kari = (await s.exec(select(Person).where(Person.email == "kari@example.no"))).one()
+            s.add(
+                PersonIdentity(
+                    person_id=kari.id, platform="teams", user_id="29:kari", aad_object_id="aad-kari"
+                )
+            )
+        bot.runtime.settings = bot.runtime.settings.model_copy(
+            update={"teams_mode": "dev", "teams_team_id": "team-1"}
+        )
+        async with aiohttp.ClientSession() as http:
+            client = TeamsGraph(http, base_url=f"{graph.url}/v1.0", mode="dev")
+            bot.runtime.notifiers["teams_channels"] = TeamsChannelSteps(client)
+            assert await bot.command(STAFF, "sync 2026h") == 200
+
+            async def answered() -> bool:
+                return bool(bot.ephemerals(STAFF))
+
+            await eventually(answered)
+            [text] = bot.ephemerals(STAFF)
+            assert "Bergen (2026h)" in text and "Leder 1" in text and "Leder 6" in text
+            await bot.dispatch()
+            await bot.dispatch()
+        [channel] = graph.state.team_channels["team-1"]
+        assert channel["displayName"] == "Bergen (2026h)"
+        assert [m["userId"] for m in channel["members"]] == ["aad-kari"]  # the owner, syncing
+        assert bot.emu.state.channel_by_name("lu-2026h-bergen") is not None  # and Slack's
+    finally:
+        await graph.stop()

@@ -33,6 +33,7 @@ from storage.models import (
     MatchGroup,
     MatchRound,
     Network,
+    NetworkChannel,
     NetworkMembership,
     OutboxFile,
     PersonIdentity,
@@ -155,6 +156,16 @@ async def build_rights_world(session: AsyncSession, settings: Settings) -> Right
     )
     for person in (kari, ola):
         session.add(NetworkMembership(network_id=network.id, person_id=person.id, joined_at=START))
+    session.add(
+        NetworkChannel(
+            network_id=network.id,
+            platform="teams",
+            container_id="team-1",
+            channel_id="19:kull@thread.tacv2",
+            name="Kull",
+            created_at=START,
+        )
+    )
     session.add(MatchBlock(person_id=kari.id, blocked_person_id=ola.id))
     session.add(MatchBlock(person_id=ola.id, blocked_person_id=kari.id))
     match_round = await _add(

@@ -9,9 +9,10 @@ from slack_bolt.async_app import AsyncApp
 from bot import broadcasts, networks
 from bot.messages import t
 from bot.networks import InvalidRequest
+from bot.networks.channels import team_channel_lines
 from bot.people import NotAllowed
 from bot.runtime import Runtime
-from bot.steps import is_pending_channel
+from bot.steps import is_pending_channel, makes_teams_channels
 from bot.text import short
 from handlers.slack.blocks.networks import (
     build_announce_modal,
@@ -139,7 +140,12 @@ async def sync_command(ctx: CommandContext) -> None:
         f"#{report.names.get(key, key)}" if is_pending_channel(c) else f"<#{c}>"
         for key, c in report.channels.items()
     )
-    await ctx.reply.ephemeral(f"{channels} (+{len(report.invited)}, -{len(report.left)})")
+    text = f"{channels} (+{len(report.invited)}, -{len(report.left)})"
+    if makes_teams_channels(ctx.runtime.settings):
+        # The workspace runs Teams too: the same sync decided its class channels.
+        lines = team_channel_lines(report, cohort_name=cohort.name, locale=locale)
+        text = "\n".join([text, *lines])
+    await ctx.reply.ephemeral(text)
 
 
 @subcommand("announce", staff_only=True, aliases=("kunngjoring",))

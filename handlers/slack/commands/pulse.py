@@ -4,20 +4,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import datetime
-from typing import Any
+from functools import partial
 
 from slack_bolt.async_app import AsyncApp
 
 from bot import audit, steps
 from bot.messages import esc, t
 from bot.pulses import audience_options, find_pulse, recent_pulses
-from bot.report import REPORT_FORMATS, produce_annual_report
+from bot.report import REPORT_FORMATS, annual_report_in_child
 from bot.results import pulse_results, results_chart_png, results_text
 from bot.runtime import Runtime
-from bot.worker_loop import transaction_in_process
+from bot.worker_loop import off_loop, transaction_in_process
 from handlers.slack.blocks.pulse import build_pulse_modal, build_results_blocks
 from handlers.slack.commands.registry import CommandContext, subcommand
 
@@ -80,7 +78,7 @@ async def results_command(ctx: CommandContext) -> None:
     )
     try:
         # matplotlib is CPU work: off the event loop, so other clicks are acked meanwhile.
-        chart = await asyncio.to_thread(results_chart_png, results, locale=locale)
+        chart = await off_loop(runtime.worker, partial(results_chart_png, locale=locale), results)
     except Exception:
         logger.exception("Failed to draw the results chart for pulse %s", results.pulse.id)
         return
@@ -99,29 +97,6 @@ async def results_command(ctx: CommandContext) -> None:
         )
 
 
-async def _produce_annual_report(
-    session: Any,
-    year: int,
-    fmt: str,
-    settings: Any,
-    now: datetime,
-    actor: str,
-    actor_id: int | None,
-    locale: str,
-) -> bytes:
-    """`produce_annual_report` with positional arguments, as a spawned process calls it."""
-    return await produce_annual_report(
-        session,
-        year=year,
-        fmt=fmt,
-        settings=settings,
-        now=now,
-        actor=actor,
-        actor_id=actor_id,
-        locale=locale,
-    )
-
-
 @subcommand("report", staff_only=True, aliases=("rapport",))
 async def report_command(ctx: CommandContext) -> None:
     locale, runtime = ctx.actor.locale, ctx.runtime
@@ -138,7 +113,7 @@ async def report_command(ctx: CommandContext) -> None:
     # so the loop that acks clicks is not held (not even through the GIL).
     data = await transaction_in_process(
         runtime.db,
-        _produce_annual_report,
+        annual_report_in_child,
         year,
         fmt,
         runtime.settings,
@@ -146,6 +121,7 @@ async def report_command(ctx: CommandContext) -> None:
         f"person:{ctx.actor.person_id}",
         ctx.actor.person_id,
         locale,
+        worker=runtime.worker,
     )
     # Uploaded by the outbox after this commit, with its retries.
     async with runtime.db.transaction() as session:

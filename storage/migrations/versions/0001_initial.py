@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 20:13:52.367838
+Create Date: 2026-12-01 20:38:31.738051
 """
 
 from collections.abc import Sequence
@@ -569,6 +569,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_match_round_network_id"), ["network_id"], unique=False)
 
     op.create_table(
+        "network_channel",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("network_id", sa.Integer(), nullable=False),
+        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("container_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["network_id"], ["network.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("network_id", "platform"),
+        sa.UniqueConstraint("platform", "container_id", "channel_id"),
+    )
+    with op.batch_alter_table("network_channel", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_network_channel_network_id"), ["network_id"], unique=False
+        )
+
+    op.create_table(
         "network_membership",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("network_id", sa.Integer(), nullable=False),
@@ -843,6 +862,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_network_membership_network_id"))
 
     op.drop_table("network_membership")
+    with op.batch_alter_table("network_channel", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_network_channel_network_id"))
+
+    op.drop_table("network_channel")
     with op.batch_alter_table("match_round", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_match_round_network_id"))
 

@@ -11,11 +11,8 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import DeliveryState
-from storage.queries.deliveries._common import (
-    DELIVERY,
-    D,
-    _insert_for,
-)
+from storage.queries.bulk import insert_rows
+from storage.queries.deliveries._common import DELIVERY, D
 from storage.types import utcnow
 
 
@@ -72,8 +69,7 @@ async def insert_deliveries(
         {**r, "state": DeliveryState.PENDING, "attempts": 0, "created_at": now, "updated_at": now}
         for r in rows
     ]
-    stmt = _insert_for(session)(DELIVERY).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    await session.execute(stmt, values)
+    await insert_rows(session=session, table=DELIVERY, rows=values, conflict=["dedupe_key"])
     return len(rows)
 
 

@@ -74,3 +74,22 @@ def test_a_full_page_of_results_and_a_long_own_list_fit_in_a_card() -> None:
     mine = build_card(mine_message(items, "en"))
     validate(mine)
     assert "… and 5 more." in json.dumps(mine, ensure_ascii=False)
+
+
+def test_files_are_fetched_only_from_sharepoint_over_https_or_loopback_in_dev() -> None:
+    from handlers.teams.files import allowed_url
+
+    assert allowed_url("https://contoso-my.sharepoint.com/personal/a/download.aspx?x=1", "on")
+    for url in (
+        "http://contoso-my.sharepoint.com/x",
+        "https://sharepoint.com.evil.example/x",
+        "https://evil.example/contoso.sharepoint.com",
+        "https://user@contoso.sharepoint.com/x",
+        "https://127.0.0.1/x",
+        "file:///etc/passwd",
+        "",
+    ):
+        assert not allowed_url(url, "on"), url
+    assert allowed_url("http://127.0.0.1:8123/download/x", "dev")
+    assert not allowed_url("https://contoso.sharepoint.com/x", "dev")
+    assert not allowed_url("http://169.254.169.254/latest/meta-data", "dev")

@@ -5,6 +5,7 @@ and bad input on the way. Bot Framework activities into /api/messages over real 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -110,7 +111,7 @@ async def test_a_participant_adds_a_project_with_the_card_and_only_her_cohort_fi
     assert set(inputs) == {"title", "summary", "keywords", "url", "visibility", "show_name"}
     assert [c["value"] for c in inputs["visibility"]["choices"]] == ["nobody", "cohort", "all"]
     assert inputs["visibility"]["value"] == "nobody"  # private until she chooses
-    assert "En fil kan ikke legges ved her i Teams" in card_text(form)
+    assert "Send den til meg her i chatten, så får du skjemaet med filen i." in card_text(form)
     save = _action(form, "archive.save")
     assert save["type"] == "Action.Execute" and save["associatedInputs"] == "Auto"
     answer = await _click(world, "anne", save, **FORM)
@@ -314,7 +315,9 @@ async def test_the_archive_in_english_per_person(teams_world: TeamsWorld) -> Non
     await _people(world)
     form = await _say(world, "ola", "archive add")
     assert "Add to the archive" in card_text(form)
-    assert "A file cannot be attached here in Teams" in card_text(form)
+    assert "Send it to me here in the chat, and you get the form with the file in it." in card_text(
+        form
+    )
     labels = [el.get("label") for el in form["body"] if el["type"].startswith("Input.")]
     assert labels[:2] == ["Title", "Summary"]
     answer = await _click(world, "ola", _action(form, "archive.save"), **FORM)
@@ -345,3 +348,95 @@ async def test_the_action_submit_fallback_stores_the_same_item(teams_world: Team
     assert len(replies) == 1 and "er lagt i arkivet" in card_text(card_of(replies[0]))
     [item] = await _items(world)
     assert (item.owner_id, item.title, item.visibility) == (ids["anne"], HOSTILE, "cohort")
+
+
+async def _send_file(world: TeamsWorld, user: str, name: str, data: bytes) -> dict[str, Any]:
+    from emulator.teams_connector import file_attachment
+
+    chat = f"a:{user}"
+    if chat not in world.connector.state.rosters:
+        await _chat(world, user)
+    before = len(world.connector.state.sent_to(chat))
+    attachment = file_attachment(world.connector.url, world.connector.state, name=name, data=data)
+    body = world.activity(
+        "message", user=user, conversation=chat, text="", attachments=[attachment]
+    )
+    assert (await world.post(body))[0] in (200, 202)
+    replies = world.connector.state.sent_to(chat)[before:]
+    assert len(replies) == 1, replies
+    return card_of(replies[0])
+
+
+async def test_a_file_sent_in_the_chat_goes_into_the_archive_with_the_form(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    ids = await _people(world)
+    pdf = make_pdf(["Sykepleiere og turnusplanlegging i sykehjem"])
+    form = await _send_file(world, "anne", "../../etc/passwd.pdf", pdf)
+    assert "Fil: ../../etc/passwd.pdf" in card_text(form)
+    inputs = {el["id"] for el in form["body"] if el["type"].startswith("Input.")}
+    assert "url" not in inputs  # a file or a link, not both
+    save = _action(form, "archive.save")
+    assert world.connector.state.file_gets == []  # fetched only when the form is saved
+    # Cheap checks first: a missing title keeps the file on the form, fetches nothing.
+    bad = await _click(world, "anne", save, **{**FORM, "url": "", "title": ""})
+    assert "Feltet «Tittel» mangler." in card_text(bad) and "passwd" in card_text(bad)
+    assert world.connector.state.file_gets == [] and await _items(world) == []
+    # A forged link next to the file is refused.
+    both = await _click(world, "anne", save, **FORM)
+    assert "Gi enten en fil eller en lenke, ikke begge." in card_text(both)
+    answer = await _click(
+        world, "anne", _action(bad, "archive.save"), **{**FORM, "url": "", "title": "Turnus"}
+    )
+    assert "er lagt i arkivet" in card_text(answer), card_text(answer)
+    [item] = await _items(world)
+    assert item.owner_id == ids["anne"] and item.file_name == "passwd.pdf"
+    assert "turnusplanlegging" in (item.file_text or "")
+    # A classmate finds it by a word in the file and downloads it.
+    found = await _say(world, "arne", "arkiv turnusplanlegging")
+    link_card = await _click(world, "arne", _action(found, "archive.download"))
+    [url] = [a["url"] for a in card_actions(link_card) if a["type"] == "Action.OpenUrl"]
+    async with world.http.get(world.bot_url + urlsplit(url).path) as response:
+        assert response.status == 200 and await response.read() == pdf
+
+
+async def test_a_forged_or_replayed_file_reference_fetches_nothing(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    await _people(world)
+    form = await _send_file(world, "anne", "prosjekt.pdf", make_pdf(["Turnus"]))
+    save = _action(form, "archive.save")
+    fields = {**FORM, "url": ""}
+    # Another person replaying Anne's card cannot use her file.
+    other = await _click(world, "arne", save, **fields)
+    assert "Filen er ikke lenger tilgjengelig for meg." in card_text(other)
+    # An edited reference (another address) is refused.
+    ref = save["data"]["file"]
+    raw, _, sig = ref.partition(".")
+    forged = {**save, "data": {**save["data"], "file": raw[:-2] + "xx." + sig}}
+    refused = await _click(world, "anne", forged, **fields)
+    assert "Filen er ikke lenger tilgjengelig for meg." in card_text(refused)
+    # After an hour the reference has expired.
+    world.runtime.clock.advance(timedelta(hours=1, seconds=1))  # type: ignore[attr-defined]
+    late = await _click(world, "anne", save, **fields)
+    assert "Send den på nytt i chatten." in card_text(late)
+    assert world.connector.state.file_gets == [] and await _items(world) == []
+
+
+async def test_a_file_too_big_or_unreadable_is_refused_on_the_card(
+    teams_world: TeamsWorld,
+) -> None:
+    world = teams_world
+    await _people(world)
+    world.runtime.settings = world.runtime.settings.model_copy(
+        update={"archive_max_file_bytes": 2000}
+    )
+    big = await _send_file(world, "anne", "stor.pdf", b"%PDF-1.4 " + b"x" * 5000)
+    refused = await _click(world, "anne", _action(big, "archive.save"), **{**FORM, "url": ""})
+    assert "Filen er for stor" in card_text(refused) and "stor.pdf" not in card_text(refused)
+    broken = await _send_file(world, "anne", "skadet.pdf", b"%PDF-1.4 not really a pdf")
+    refused = await _click(world, "anne", _action(broken, "archive.save"), **{**FORM, "url": ""})
+    assert "kan ikke leses" in card_text(refused)
+    assert await _items(world) == []

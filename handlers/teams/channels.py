@@ -1,0 +1,251 @@
+"""The `ChannelAdmin` port over Microsoft Graph: class channels in the programme's team.
+
+The outbox transport "teams_channels" performs the channel steps `bot.steps` decides
+(create, add member, remove member) after the commit, like Slack's (handlers/slack/channels.py):
+
+- create: `POST /teams/{team}/channels` with `membershipType: private` and the owner Graph
+  requires when an app makes a private channel (`Channel.Create`). A name already taken
+  (409, or Graph's 400 "NameAlreadyExists") adopts the channel of that name, found with
+  `GET /teams/{team}/channels?$filter=displayName eq '…'` (`Channel.ReadBasic.All`): a create
+  whose answer was lost, or one a crashed process made, is found rather than made twice.
+- add: `POST /teams/{team}/channels/{channel}/members` per Entra object id
+  (`ChannelMember.ReadWrite.All`); 409 (already a member) counts as done.
+- remove: the member's conversationMember id from `GET …/members`, then `DELETE …/members/{id}`;
+  absent or 404 counts as done.
+
+Why private: a class's channel holds its participants' talk about their own workplaces, and
+the programme's team holds every class of every cohort; a standard channel would show it to
+all of them. Private channels keep the class the gate, at the price of adding each member.
+
+429 is retried after Retry-After without counting an attempt; 412, 500, 502, 503, 504 and a
+dropped connection are retried with backoff, within the dispatcher's bound on attempts; 401
+pauses the transport; anything else fails the step with its reason for staff to see.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.delivery import RATELIMITED
+from bot.notifier import OutgoingMessage, SendResult
+from bot.steps import (
+    TEAMS_CHANNELS,
+    ChannelAdmin,
+    StepAuthError,
+    StepError,
+    StepRetry,
+    perform,
+    step_of,
+)
+from handlers.teams.graph import RETRY_STATUSES, GraphError, TeamsGraph
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME = 50  # Graph: a channel's displayName is at most 50 characters
+# Characters Teams refuses in a channel name.
+FORBIDDEN = frozenset("~#%&*{}+/\\:<>?|'\"")
+FALLBACK_NAME = "Klasse"
+_SPACES = re.compile(r"\s+")
+_MARKUP = re.compile(r"</?at>", re.IGNORECASE)
+
+
+def channel_display_name(name: str) -> str:
+    """A valid Teams channel name for `name`: forbidden characters and markup dropped,
+    whitespace collapsed, no leading or trailing dots or underscores, at most 50 characters.
+
+    Deterministic, so a retry (or a second process) asks for the same name and adopts it.
+    """
+    text = unicodedata.normalize("NFC", _MARKUP.sub(" ", name))
+    text = "".join(
+        " " if ch in FORBIDDEN or unicodedata.category(ch).startswith("C") else ch for ch in text
+    )
+    text = _SPACES.sub(" ", text).strip(" ._")
+    if len(text) > MAX_NAME:
+        text = text[:MAX_NAME].rstrip(" ._")
+    return text or FALLBACK_NAME
+
+
+def _odata_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class TeamsChannelAdmin:
+    """`ChannelAdmin` for one team, over the bot's Graph client."""
+
+    def __init__(self, graph: TeamsGraph, *, team: str, owner: str | None = None) -> None:
+        self.graph = graph
+        self.team = team
+        self.owner = owner or None
+
+    def _path(self, *parts: str) -> str:
+        return "/teams/" + "/".join(quote(p, safe="") for p in (self.team, *parts))
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        done: frozenset[int] = frozenset(),
+    ) -> tuple[int, Any]:
+        try:
+            return await self.graph.request(method, path, json=json, params=params, done=done)
+        except GraphError as exc:
+            if exc.status == 0:
+                raise StepError(exc.detail) from None
+            if exc.status == 429:
+                raise StepRetry(RATELIMITED, exc.retry_after or 1.0) from None
+            if exc.status in RETRY_STATUSES:
+                raise StepRetry(f"{method} {path}: http_{exc.status}", exc.retry_after) from None
+            if exc.status == 401:
+                raise StepAuthError("http_401: Graph refused the app's credentials") from None
+            raise
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            # Every channel step is safe to repeat: the retry finds what the lost call did.
+            raise StepRetry(f"connection: {type(exc).__name__}") from None
+
+    async def create_channel(self, name: str, private: bool) -> str:
+        display = channel_display_name(name)
+        body: dict[str, Any] = {
+            "displayName": display,
+            "membershipType": "private" if private else "standard",
+        }
+        if private:
+            if not self.owner:
+                raise StepError(
+                    "a private channel needs an owner: set TEAMS_CHANNEL_OWNER (an Entra object "
+                    "id), or run sync as a staff member who has the app in Teams"
+                )
+            body["members"] = [self._member(self.owner, owner=True)]
+        try:
+            status, answer = await self._call(
+                "POST", self._path("channels"), json=body, done=frozenset({409})
+            )
+        except GraphError as exc:
+            if not (exc.status == 400 and "alreadyexist" in exc.detail.lower().replace(" ", "")):
+                raise StepError(self._refusal("create channel", display, exc)) from None
+            status, answer = 409, None
+        if status != 409:
+            return str(answer["id"])
+        channel = await self._find(display)
+        if channel is None:
+            raise StepError(f"a channel named {display!r} exists but Graph does not list it")
+        wanted = body["membershipType"]
+        if channel.get("membershipType", wanted) != wanted:
+            # Adopting it would open the class's talk to the whole team (or lock it away).
+            raise StepError(
+                f"a {channel.get('membershipType')} channel named {display!r} exists: "
+                f"rename it, or make it {wanted}, then sync again"
+            )
+        logger.info("Adopted existing Teams channel %s", channel["id"])
+        return str(channel["id"])
+
+    async def _find(self, display: str) -> dict[str, Any] | None:
+        try:
+            _, answer = await self._call(
+                "GET",
+                self._path("channels"),
+                params={"$filter": f"displayName eq {_odata_quote(display)}"},
+            )
+        except GraphError as exc:
+            raise StepError(self._refusal("list channels", display, exc)) from None
+        for channel in (answer or {}).get("value") or []:
+            if str(channel.get("displayName", "")).casefold() == display.casefold():
+                return dict(channel)
+        return None
+
+    def _member(self, user: str, *, owner: bool = False) -> dict[str, Any]:
+        return {
+            "@odata.type": "#microsoft.graph.aadUserConversationMember",
+            "roles": ["owner"] if owner else [],
+            "user@odata.bind": f"{self.graph.base_url}/users({_odata_quote(user)})",
+        }
+
+    async def invite(self, channel: str, user_ids: Sequence[str]) -> None:
+        for user in dict.fromkeys(u for u in user_ids if u):
+            try:
+                await self._call(
+                    "POST",
+                    self._path("channels", channel, "members"),
+                    json=self._member(user),
+                    done=frozenset({409}),
+                )
+            except GraphError as exc:
+                raise StepError(self._refusal("add member", user, exc)) from None
+
+    async def remove(self, channel: str, user_id: str) -> None:
+        path = self._path("channels", channel, "members")
+        try:
+            members = await self._list(path)
+        except GraphError as exc:
+            if exc.status == 404:
+                return  # the channel is gone: nobody is in it
+            raise StepError(self._refusal("list members", user_id, exc)) from None
+        for member in members:
+            if member.get("userId") == user_id:
+                try:
+                    await self._call(
+                        "DELETE",
+                        f"{path}/{quote(str(member['id']), safe='')}",
+                        done=frozenset({404}),
+                    )
+                except GraphError as exc:
+                    raise StepError(self._refusal("remove member", user_id, exc)) from None
+
+    async def _list(self, path: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        next_path: str | None = path
+        while next_path:
+            _, answer = await self._call("GET", next_path)
+            out.extend(answer.get("value") or [])
+            link = answer.get("@odata.nextLink")
+            next_path = (
+                str(link).removeprefix(self.graph.base_url)
+                if link and str(link).startswith(self.graph.base_url)
+                else None
+            )
+        return out
+
+    async def archive(self, channel: str) -> None:
+        raise StepError("archiving Teams channels is left to staff")
+
+    @staticmethod
+    def _refusal(what: str, subject: str, exc: GraphError) -> str:
+        hint = ""
+        if exc.status == 403:
+            hint = " (the app lacks Channel.Create / ChannelMember.ReadWrite.All admin consent)"
+        elif exc.status == 404:
+            hint = " (no such team, channel or user: is TEAMS_TEAM_ID the team's group id?)"
+        return f"Graph {what} {subject}: http_{exc.status}{hint}: {exc.detail[:120]}"
+
+
+class TeamsChannelSteps:
+    """The outbox transport "teams_channels": each delivery is one channel step."""
+
+    transport = TEAMS_CHANNELS
+
+    def __init__(self, graph: TeamsGraph) -> None:
+        self.graph = graph
+
+    async def send(self, *, target: str, message: OutgoingMessage) -> SendResult:
+        step = step_of(message)
+        if step is None or not step.get("team"):
+            return SendResult("failed", error="not a Teams channel step")
+        admin = TeamsChannelAdmin(self.graph, team=str(step["team"]), owner=step.get("owner"))
+        try:
+            return await perform(admin, target=target, step=step)
+        except GraphError as exc:  # a refusal the admin did not name
+            return SendResult("failed", error=f"http_{exc.status}: {exc.detail[:120]}")
+
+
+def _check(admin: TeamsChannelAdmin) -> ChannelAdmin:
+    """Let mypy confirm the adapter satisfies the port."""
+    return admin
