@@ -112,17 +112,26 @@ class ConnectorState:
                 return channel
         return None
 
-    def add_graph_user(self, user: str, email: str, name: str, tenant_id: str = "tenant-1") -> None:
-        """A person Graph knows (by Entra object id `aad-<user>` and by UPN `email`)."""
+    def add_graph_user(
+        self,
+        user: str,
+        email: str,
+        name: str,
+        tenant_id: str = "tenant-1",
+        aad_object_id: str | None = None,
+    ) -> None:
+        """A person Graph knows (by Entra object id, `aad-<user>` unless given, and by UPN
+        `email`)."""
+        aad = aad_object_id or f"aad-{user}"
         record = {
             "id": f"29:{user}",
-            "aadObjectId": f"aad-{user}",
+            "aadObjectId": aad,
             "email": email,
             "userPrincipalName": email,
             "name": name,
             "tenantId": tenant_id,
         }
-        self.graph_users[f"aad-{user}"] = record
+        self.graph_users[aad] = record
         self.graph_users[email.lower()] = record
 
     async def settle(self) -> None:
