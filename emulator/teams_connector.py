@@ -75,6 +75,7 @@ class ConnectorState:
     # Graph's teams and their channels: team id -> channels (each with its members).
     team_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     holds: list[GraphHold] = field(default_factory=list)
+    team_members: dict[str, set[str]] = field(default_factory=dict)
     pending: list[asyncio.Task[Any]] = field(default_factory=list)
     lose_answers: int = 0  # posts to accept and record, then drop the connection unanswered
     lost: list[str] = field(default_factory=list)  # ids of activities whose answer was lost
@@ -95,9 +96,13 @@ class ConnectorState:
         dropped, as when the network fails on the way back. The bot cannot know they arrived."""
         self.lose_answers += times
 
-    def add_team(self, team_id: str) -> None:
-        """A team Graph knows (by its group id), with no channels yet."""
+    def add_team(self, team_id: str, members: set[str] | None = None) -> None:
+        """A team Graph knows (by its group id), with no channels yet. With `members` (Entra
+        object ids) only they can be put in its private channels, as in Teams; without, any
+        user Graph knows can."""
         self.team_channels.setdefault(team_id, [])
+        if members is not None:
+            self.team_members[team_id] = set(members)
 
     def hold_graph(self, path: str) -> GraphHold:
         """Hold the next Graph call whose path contains `path` after it took effect: it waits,
@@ -280,7 +285,8 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
         if isinstance(channels, web.Response):
             return channels
         body = await request.json()
-        state.graph_calls.append({"op": "create_channel", "body": body})
+        call: dict[str, Any] = {"op": "create_channel", "body": body}
+        state.graph_calls.append(call)
         name = body.get("displayName")
         problem = _channel_name_problem(name)
         if problem:
@@ -309,6 +315,7 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
             "members": members,
         }
         channels.append(channel)
+        call["id"] = channel["id"]
         await _held(state, request)
         return web.json_response(_public(channel), status=201)
 
@@ -349,6 +356,11 @@ def _add_member_routes(app: web.Application, state: ConnectorState) -> None:
         record = _member_record(state, bind, list(body.get("roles") or []))
         if record is None:
             return _graph_error(404, "NotFound", "the user is not found, or is disabled")
+        in_team = state.team_members.get(request.match_info["team"])
+        if in_team is not None and record["userId"] not in in_team:
+            return _graph_error(
+                400, "BadRequest", "the user must be a member of the team to join its channel"
+            )
         if any(m["userId"] == record["userId"] for m in channel["members"]):
             return _graph_error(409, "Conflict", "the user is already a member")
         channel["members"].append(record)

@@ -134,7 +134,8 @@ async def until_done(d: Dispatcher, db: Database, clock: FrozenClock, rounds: in
         rows = await all_rows(db)
         if all(r.state in (DeliveryState.SENT, DeliveryState.FAILED) for r in rows):
             return
-        clock.advance(timedelta(seconds=30))
+        # Past any retry's time: the backoff is jittered, up to its cap.
+        clock.advance(timedelta(seconds=d.settings.dispatch_backoff_max_seconds + 1))
     raise AssertionError("the outbox did not finish")
 
 
@@ -224,9 +225,11 @@ async def test_sync_makes_private_class_channels_once_and_lists_who_has_no_entra
     made = channels_in_graph(graph)
     stored = {(c.platform, c.container_id, c.name, c.channel_id) for c in await stored_channels(db)}
     assert stored == {("teams", TEAM, n, made[n]["id"]) for n in (BERGEN, TROMSO)}
-    # Every add went after its channel's create.
-    ops = [c["op"] for c in graph.state.graph_calls]
-    assert ops.index("add_member") > max(i for i, op in enumerate(ops) if op == "create_channel")
+    # Every add went after its channel's create (the steps of one network wait for it).
+    calls = graph.state.graph_calls
+    made_at = {c["id"]: i for i, c in enumerate(calls) if c["op"] == "create_channel" and "id" in c}
+    adds = [(i, c["channel"]) for i, c in enumerate(calls) if c["op"] == "add_member"]
+    assert len(adds) == 5 and all(made_at[channel] < i for i, channel in adds)
     # Syncing again decides nothing new: no second channel, no second add.
     calls = len(graph.state.graph_calls)
     clock.advance(timedelta(hours=1))
@@ -519,3 +522,23 @@ async def test_a_standard_channel_of_the_same_name_is_not_adopted(
     made = channels_in_graph(graph)
     assert members(made[BERGEN]) == {OWNER, "aad-kari", "aad-ola"}
     assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+
+
+async def test_a_member_not_in_the_team_fails_with_why_and_the_others_are_added(
+    db: Database,
+    teams_settings: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    """Teams puts only the team's members in its private channels: Ola is not in the team, so
+    his add fails with Graph's reason (for staff, in `cohortbot deliveries`); nobody else's."""
+    graph.state.add_team(TEAM, members={OWNER, "aad-kari", "aad-per", "aad-liv", "aad-siri"})
+    await decide(db, teams_settings, clock)
+    await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
+    [failed] = [r for r in await all_rows(db) if r.state == DeliveryState.FAILED]
+    assert failed.kind == "channel_invite" and "http_400" in (failed.error or "")
+    assert "member of the team" in (failed.error or "")
+    made = channels_in_graph(graph)
+    assert members(made[BERGEN]) == {OWNER, "aad-kari"}
+    assert members(made[TROMSO]) == {OWNER, "aad-per", "aad-liv", "aad-siri"}
