@@ -22,7 +22,9 @@ Why private: a class's channel holds its participants' talk about their own work
 the programme's team holds every class of every cohort; a standard channel would show it to
 all of them. Private channels keep the class the gate, at the price of adding each member.
 
-429 is retried after Retry-After without counting an attempt; 412, 500, 502, 503, 504 and a
+Every call waits its turn in the Graph client's limiter (`GraphRateLimiter`: 4 a second on the
+team). 429 is retried after Retry-After without counting an attempt (the limiter holds the team
+meanwhile); 412, 500, 502, 503, 504 and a
 dropped connection are retried with backoff, within the dispatcher's bound on attempts; 401
 pauses the transport; anything else fails the step with its reason for staff to see.
 """

@@ -32,6 +32,7 @@ from emulator.teams_connector import (
 )
 from handlers.teams.channels import TeamsChannelSteps, channel_display_name
 from handlers.teams.graph import TeamsGraph
+from handlers.teams.ratelimit import GraphRateLimiter
 from storage.db import Database
 from storage.models import (
     CohortClass,
@@ -82,14 +83,32 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
+class VirtualTime:
+    """The Graph limiter's clock in these tests: its waits move this clock, not the wall's."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        wake = self.now + delay
+        await asyncio.sleep(0)
+        self.now = max(self.now, wake)
+
+
 def dispatcher(
     db: Database,
     graph: ConnectorHandle,
     http: aiohttp.ClientSession,
     clock: FrozenClock,
     settings: Settings,
+    limiter: GraphRateLimiter | None = None,
 ) -> Dispatcher:
-    client = TeamsGraph(http, base_url=f"{graph.url}/v1.0", mode="dev")
+    time = VirtualTime()
+    limiter = limiter or GraphRateLimiter(monotonic=time.monotonic, sleep=time.sleep)
+    client = TeamsGraph(http, base_url=f"{graph.url}/v1.0", mode="dev", limiter=limiter)
     return Dispatcher(db, {"teams_channels": TeamsChannelSteps(client)}, clock, None, settings, "t")
 
 
@@ -646,3 +665,72 @@ async def test_a_rolled_back_completion_archives_nothing_and_keep_archives_nothi
     await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
     rows = [r for r in await all_rows(db) if r.kind == "channel_archive"]
     assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
+
+
+async def test_a_burst_of_60_member_adds_keeps_to_graphs_limit_on_the_team(
+    db: Database,
+    teams_settings: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    # Six classes of ten, all in the one team: six chains of adds run side by side.
+    async with db.transaction() as s:
+        cohort = await create_cohort(s, key="2027v", name="Kull 2027 vår")
+        for k in range(6):
+            klass = await create_class(s, cohort=cohort, key=f"k{k}", name=f"Klasse {k}")
+            for n in range(10):
+                user = f"u{k}x{n}"
+                graph.state.add_graph_user(user, f"{user}@kommune.no", user)
+                p = await create_person(s, email=f"{user}@kommune.no", name=user)
+                await enrol(s, person=p, cohort=cohort, cls=klass)
+                s.add(
+                    PersonIdentity(
+                        person_id=p.id,
+                        platform="teams",
+                        user_id=f"29:{user}",
+                        aad_object_id=f"aad-{user}",
+                    )
+                )
+        await s.flush()
+        assert cohort.id is not None
+        report = await nw.sync_cohort_channels(
+            s, teams_settings, cohort_id=cohort.id, now=clock.now()
+        )
+    assert len(report.teams_added) == 60
+    time = VirtualTime()
+    starts: list[float] = []
+    limiter = GraphRateLimiter(
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        observe=lambda key, start: starts.append(start) if key == f"team:{TEAM}" else None,
+    )
+    wide = teams_settings.model_copy(update={"dispatch_concurrency": 8})
+    await until_done(dispatcher(db, graph, http, clock, wide, limiter), db, clock)
+    adds = [c for c in graph.state.graph_calls if c["op"] == "add_member"]
+    assert len(adds) == 60 and len(graph.state.team_channels[TEAM]) == 6
+    # Every call Graph saw went through the limiter, and no second held more than the limit.
+    assert len(starts) == len(graph.state.graph_calls) == 66
+    assert limiter.per_team == 4  # Graph: at most 4 requests a second per app on a team
+    rate = int(limiter.per_team)
+    starts.sort()
+    tight = min(starts[i + rate] - starts[i] for i in range(len(starts) - rate))
+    assert tight >= 1.0 - 1e-9, tight
+    assert starts[-1] - starts[0] >= (len(starts) - 1) / rate - 1e-9
+    assert limiter.waited > 0
+
+
+async def test_a_429_holds_the_team_in_the_graph_limiter_for_retry_after() -> None:
+    time = VirtualTime()
+    starts: list[tuple[str, float]] = []
+    limiter = GraphRateLimiter(
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        observe=lambda key, start: starts.append((key, start)),
+    )
+    limiter.penalise(f"/teams/{TEAM}/channels/c/members", 17)
+    await limiter.acquire("POST", "/teams/other/channels")
+    await limiter.acquire("POST", f"/teams/{TEAM}/channels")
+    assert starts[0] == ("team:other", 0.0)  # another team is not held
+    assert starts[1][0] == f"team:{TEAM}" and starts[1][1] >= 17.0
+    assert limiter.penalties == 1
