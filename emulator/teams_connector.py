@@ -17,7 +17,10 @@ channels` (standard or private; a private one made by an app must name an owner;
 checked as Teams does: at most 50 characters, none of ~#%&*{}+/:<>?|'" nor a backslash, no leading dot or
 underscore, no trailing dot; a taken name, in any case, is 409 NameAlreadyExists),
 `GET …/channels?$filter=displayName eq '…'`, and a private channel's `…/members` (POST adds
-an Entra user Graph knows, 409 if already there; GET lists; DELETE by membership id).
+an Entra user Graph knows, 409 if already there; GET lists; DELETE by membership id),
+`GET …/channels/{channel}` (with `isArchived`) and `POST …/channels/{channel}/archive` (202 with
+a Location, like Graph's asynchronous archive; a channel without an owner is refused, and an
+archived one is refused with 400, since Graph documents no answer for it).
 `hold_graph(path)` stops the next matching call after it took effect, before its answer, so
 a test can kill the caller in between; `GET /channels.json` returns the teams' channels.
 """
@@ -311,6 +314,7 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
             "displayName": name,
             "description": body.get("description"),
             "membershipType": kind,
+            "isArchived": False,
             "createdDateTime": "2026-12-01T00:00:00Z",
             "members": members,
         }
@@ -332,11 +336,35 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
         found = [_public(c) for c in channels if wanted is None or c["displayName"] == wanted]
         return web.json_response({"value": found})
 
+    async def get_channel(request: web.Request) -> web.Response:
+        channel = _channel_or_404(state, request)
+        if isinstance(channel, web.Response):
+            return channel
+        return web.json_response(_public(channel))
+
+    async def archive_channel(request: web.Request) -> web.Response:
+        channel = _channel_or_404(state, request)
+        if isinstance(channel, web.Response):
+            return channel
+        body = await request.json() if request.can_read_body else {}
+        state.graph_calls.append({"op": "archive_channel", "channel": channel["id"], "body": body})
+        if channel.get("isArchived"):
+            # Graph documents no answer for this; the adapter must not count on a 202.
+            return _graph_error(400, "BadRequest", "The channel is already archived")
+        if not any("owner" in m["roles"] for m in channel["members"]):
+            return _graph_error(400, "BadRequest", "A channel without an owner can't be archived")
+        channel["isArchived"] = True
+        await _held(state, request)
+        operation = f"/teams('{request.match_info['team']}')/operations('{uuid.uuid4()}')"
+        return web.Response(status=202, headers={"Location": operation})
+
     async def channels_json(_request: web.Request) -> web.Response:
         return web.json_response({"teams": state.team_channels})
 
     app.router.add_post("/v1.0/teams/{team}/channels", create_channel)
     app.router.add_get("/v1.0/teams/{team}/channels", list_channels)
+    app.router.add_get("/v1.0/teams/{team}/channels/{channel}", get_channel)
+    app.router.add_post("/v1.0/teams/{team}/channels/{channel}/archive", archive_channel)
     app.router.add_get("/channels.json", channels_json)
     _add_member_routes(app, state)
 

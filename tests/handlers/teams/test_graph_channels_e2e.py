@@ -542,3 +542,107 @@ async def test_a_member_not_in_the_team_fails_with_why_and_the_others_are_added(
     made = channels_in_graph(graph)
     assert members(made[BERGEN]) == {OWNER, "aad-kari"}
     assert members(made[TROMSO]) == {OWNER, "aad-per", "aad-liv", "aad-siri"}
+
+
+def archives(graph: ConnectorHandle) -> Counter[str]:
+    return Counter(c["channel"] for c in graph.state.graph_calls if c["op"] == "archive_channel")
+
+
+async def complete(db: Database, settings: Settings, clock: FrozenClock, cohort_id: int) -> None:
+    async with db.transaction() as s:
+        await nw.complete_cohort(s, settings, cohort_id=cohort_id, now=clock.now())
+
+
+@pytest.fixture
+def archiving(teams_settings: Settings) -> Settings:
+    return teams_settings.model_copy(update={"class_channels_on_completion": "archive"})
+
+
+async def test_completing_a_cohort_archives_its_teams_channels_once(
+    db: Database,
+    database_url: str,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    made = channels_in_graph(graph)
+    await complete(db, archiving, clock, cohort_id)
+    assert archives(graph) == Counter()  # nothing before the outbox runs
+    # Completing again (the job and staff both) decides nothing more.
+    clock.advance(timedelta(minutes=5))
+    await complete(db, archiving, clock, cohort_id)
+    other = Database(database_url)  # a second process on the same database
+    try:
+        a = dispatcher(db, graph, http, clock, archiving)
+        b = dispatcher(other, graph, http, clock, archiving)
+        await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+        await until_done(b, other, clock)
+    finally:
+        await other.dispose()
+    assert archives(graph) == Counter({made[BERGEN]["id"]: 1, made[TROMSO]["id"]: 1})
+    assert all(c["isArchived"] for c in channels_in_graph(graph).values())
+    [call] = [c for c in graph.state.graph_calls if c["op"] == "archive_channel"][:1]
+    assert call["body"] == {"shouldSetSpoSiteReadOnlyForMembers": True}
+    rows = [r for r in await all_rows(db) if r.kind == "channel_archive"]
+    assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
+    assert {r.transport for r in rows} == {"teams_channels"}
+
+
+async def test_a_crash_between_graphs_archive_and_the_mark_is_harmless(
+    db: Database,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    await complete(db, archiving, clock, cohort_id)
+    hold = graph.state.hold_graph("/archive")
+    one = archiving.model_copy(update={"dispatch_concurrency": 1})
+    tick = asyncio.ensure_future(dispatcher(db, graph, http, clock, one).tick())
+    await asyncio.wait_for(hold.reached.wait(), timeout=30)
+    await kill(tick)
+    hold.release()
+    [archived_before_crash] = [c for c in graph.state.team_channels[TEAM] if c["isArchived"]]
+    # The lease runs out; the next process archives again, meets Graph's refusal, finds the
+    # channel archived and counts the step done.
+    clock.advance(timedelta(seconds=archiving.dispatch_lease_seconds + 1))
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    assert archives(graph)[archived_before_crash["id"]] == 2
+    assert [r["status"] for r in graph.state.refused] == []  # refusals are Graph's, not faults
+    assert all(c["isArchived"] for c in channels_in_graph(graph).values())
+    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+
+
+async def test_a_rolled_back_completion_archives_nothing_and_keep_archives_nothing(
+    db: Database,
+    teams_settings: Settings,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    rows_before = len(await all_rows(db))
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as s:
+            await nw.complete_cohort(s, archiving, cohort_id=cohort_id, now=clock.now())
+            raise RuntimeError("the completing transaction fails after the decision")
+    assert len(await all_rows(db)) == rows_before
+    # The default, "keep": completion leaves the channels open.
+    await complete(db, teams_settings, clock, cohort_id)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    assert len(await all_rows(db)) == rows_before and archives(graph) == Counter()
+    assert not any(c["isArchived"] for c in channels_in_graph(graph).values())
+    # A channel staff already archived (or deleted) counts as archived.
+    channels_in_graph(graph)[BERGEN]["isArchived"] = True
+    graph.state.team_channels[TEAM].remove(channels_in_graph(graph)[TROMSO])
+    await complete(db, archiving, clock, cohort_id)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    rows = [r for r in await all_rows(db) if r.kind == "channel_archive"]
+    assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
