@@ -319,6 +319,46 @@ async def start_local_workspace(settings: Settings, data_dir: Path) -> LocalWork
     return LocalWorkspace(settings=local_settings, handle=handle)
 
 
+LOCAL_TEAM_ID = "00000000-0000-0000-0000-000000000031"  # the Playground's team (aadGroupId)
+
+
+async def start_local_graph(settings: Settings) -> tuple[Any, Settings]:
+    """Local mode with Teams in dev: the local Graph (emulator/teams_connector.py) on the
+    emulator's port + 1, knowing the demo's team and people, so sync makes the class channels
+    there and its page shows them. Nothing when Graph or the team is configured."""
+    from bot.demo import demo_people
+    from emulator.teams_connector import start_teams_connector
+    from handlers.teams.playground import demo_aad_object_id
+
+    if settings.teams != "dev" or settings.teams_team_id:
+        return None, settings
+    if settings.teams_graph_url != Settings.model_fields["teams_graph_url"].default:
+        return None, settings
+    port = (settings.emulator_port or settings.port + 1) + 1
+    try:
+        handle = await start_teams_connector("127.0.0.1", port)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot start the local Graph on port {port} ({exc.strerror}): "
+            "set COHORTBOT_EMULATOR_PORT so that it and the port after it are free"
+        ) from None
+    handle.state.add_team(LOCAL_TEAM_ID)
+    people = demo_people()
+    for n, person in enumerate(people):
+        email = person.row["email"]
+        handle.state.add_graph_user(
+            f"demo-{n}", email, person.row["name"], aad_object_id=demo_aad_object_id(email)
+        )
+    staff = next(p for p in people if p.role == "staff")
+    return handle, settings.model_copy(
+        update={
+            "teams_graph_url": f"{handle.url}/v1.0",
+            "teams_team_id": LOCAL_TEAM_ID,
+            "teams_channel_owner": demo_aad_object_id(staff.row["email"]),
+        }
+    )
+
+
 def seed_local_users(state: Any) -> None:
     """Give the demo's people Slack accounts in the emulator (those the demo puts on Slack)."""
     from bot.demo import demo_people
@@ -390,6 +430,9 @@ async def serve(
         local = await start_local_workspace(settings, data_dir)
         settings = local.settings
         seed_local_users(local.handle.state)
+    local_graph: Any = None
+    if local is not None:
+        local_graph, settings = await start_local_graph(settings)
 
     http = aiohttp.ClientSession()
     clock: Clock = local_clock(data_dir) if local else SystemClock()
@@ -451,6 +494,8 @@ async def serve(
             print(
                 f"\n  cohortbot is running. Open the local Slack workspace: {local.handle.ui_url}\n"
             )
+        if local_graph is not None:
+            print(f"  What went to Teams (class channels made through Graph): {local_graph.url}/\n")
         await stop.wait()
     finally:
         await stop_scheduler(scheduler)
@@ -464,3 +509,5 @@ async def serve(
         await http.close()
         if local is not None:
             await local.handle.stop()
+        if local_graph is not None:
+            await local_graph.stop()

@@ -10,9 +10,14 @@ figures:
 - "longest write transaction": the longest time any transaction of the bot's engine held its
   connection between its first write and its end (on SQLite that is how long the write lock
   was held), overall and per step;
-- "probe": a separate process, standing in for the dispatcher's "sent" marks, writes one row
-  every 20 ms throughout and records how long each write took (on SQLite, its wait for the
-  lock plus the machine's own delay).
+- "probe": a separate process, standing in for the dispatcher's "sent" marks, updates an
+  outbox row (a sent delivery of its own) every 20 ms throughout and records how long each
+  write took: on SQLite its wait for the write lock, on PostgreSQL any lock the planner's
+  writes to the same table make it wait for, plus the machine's own delay. Its longest write
+  is the longest a dispatcher's mark (and so its next send) was held up.
+
+`--profile DIR` writes each step's cProfile stats (slower; for finding where a step's time
+goes: `python -m pstats DIR/sqlite-new_cohort_import_and_plan.pstats`).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class WriteLockWatch:
     longest: float = 0.0
     longest_what: str = ""
     started: dict[int, float] = field(default_factory=dict)
+    first_write: dict[int, str] = field(default_factory=dict)
     per_step: dict[str, float] = field(default_factory=dict)
     transactions: int = 0
 
@@ -55,23 +61,40 @@ class WriteLockWatch:
 
         @event.listens_for(sync, "before_cursor_execute")
         def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            verb = statement.lstrip().split(" ", 1)[0].upper()
+            words = statement.split(None, 3)
+            verb = words[0].upper() if words else ""
             if verb in ("INSERT", "UPDATE", "DELETE") and id(conn) not in self.started:
                 self.started[id(conn)] = time.perf_counter()
+                table = words[2] if verb != "UPDATE" and len(words) > 2 else words[1]
+                self.first_write[id(conn)] = f"{verb} {table.strip(chr(34))}"
 
         def end(conn: Any) -> None:
             began = self.started.pop(id(conn), None)
+            first = self.first_write.pop(id(conn), "")
             if began is not None:
                 held = time.perf_counter() - began
                 self.transactions += 1
                 self.per_step[self.current] = max(self.per_step.get(self.current, 0.0), held)
                 if held > self.longest:
-                    self.longest, self.longest_what = held, self.current
+                    self.longest, self.longest_what = held, f"{self.current} ({first} …)"
 
         event.listen(sync, "commit", end)
         event.listen(sync, "rollback", end)
 
     current: str = ""
+
+
+# The probe's row: a delivery already sent, of a source the planner does not own, so the
+# probe's writes are the dispatcher's own kind (an UPDATE of the outbox, beside the planner's
+# inserts, updates and cancellations of the same table) and nothing ever sends it.
+PROBE_ROW = (
+    "INSERT INTO delivery (dedupe_key, transport, kind, target, message, send_at, urgent, "
+    "state, attempts, unknown_attempts, found_sent, created_at, updated_at, source) VALUES "
+    "('bench:probe', 'slack', 'bench', 'CPROBE', '{}', '2026-08-03 08:00:00.000000', FALSE, "
+    "'sent', 0, 0, FALSE, '2026-08-03 08:00:00.000000', '2026-08-03 08:00:00.000000', "
+    "'bench:probe')"
+)
+PROBE_WRITE = "UPDATE delivery SET attempts = attempts + 1 WHERE dedupe_key = 'bench:probe'"
 
 
 def _probe_main(url: str, stop: Any, ready: Any, results: Any) -> None:
@@ -84,7 +107,7 @@ def _probe_main(url: str, stop: Any, ready: Any, results: Any) -> None:
     with engine.connect() as conn:
         while not stop.is_set():
             began = time.monotonic()
-            conn.exec_driver_sql("INSERT INTO bench_probe (n) VALUES (1)")
+            conn.exec_driver_sql(PROBE_WRITE)
             conn.commit()
             seen.append((began, time.monotonic() - began))
             ready.set()
@@ -96,9 +119,10 @@ def _probe_main(url: str, stop: Any, ready: Any, results: Any) -> None:
 class Probe:
     """Another process's writer, standing in for the dispatcher's "sent" marks: a separate
     process (its own interpreter, so the planner's CPU does not hold it up through the GIL)
-    writes one row every 20 ms on its own connection and times each write. On SQLite each
-    waits for the write lock (`busy_timeout` as the bot's); on PostgreSQL nothing the planner
-    does locks its table, so there the figure is the machine's own delay."""
+    updates its outbox row every 20 ms on its own connection and times each write. On SQLite
+    each waits for the write lock (`busy_timeout` as the bot's); on PostgreSQL for whatever
+    lock the planner's COPY, inserts, updates and cancellations of the outbox would make it
+    wait for (none should: they take row locks on other rows)."""
 
     def __init__(self, url: str) -> None:
         import multiprocessing
@@ -107,7 +131,7 @@ class Probe:
 
         engine = make_sync_engine(url)
         with engine.begin() as conn:
-            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS bench_probe (n INTEGER)")
+            conn.exec_driver_sql(PROBE_ROW)
         engine.dispose()
         context = multiprocessing.get_context("spawn")
         self.stop = context.Event()
@@ -311,6 +335,11 @@ async def run(
         k: round(v, 3) for k, v in watch.per_step.items()
     }
     out["write_transactions"] = watch.transactions
+    print(
+        f"  longest write transaction: {watch.longest:.3f} s in {watch.longest_what} "
+        f"({watch.transactions} write transactions)",
+        flush=True,
+    )
     print(f"  probe's longest write per step: {out_probe(probe)}", flush=True)
     out["probe_writes"] = probe.writes
     out["probe_longest_write_s"] = round(max(probe.longest.values(), default=0.0), 3)

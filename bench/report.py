@@ -158,8 +158,6 @@ def generate(url: str, seed: int = 2026) -> dict[str, int]:
                         "id": person_id,
                         "email": f"p{person_id}@example.no",
                         "name": f"Deltaker {person_id}",
-                        "slack_user_id": f"U{person_id:06d}",
-                        "slack_active": True,
                         "locale": "nb",
                         "county": county,
                         "municipality": f"{county} kommune {rng.randint(1, 12)}",
@@ -339,7 +337,7 @@ def generate(url: str, seed: int = 2026) -> dict[str, int]:
                 {
                     "person_id": p["id"],
                     "platform": "slack",
-                    "user_id": p["slack_user_id"],
+                    "user_id": f"U{p['id']:06d}",
                     "active": True,
                     "reference": {},
                     "created_at": p["created_at"],

@@ -150,7 +150,6 @@ async def recognise_listed(
         )
         if tz:
             person.timezone = tz
-        person.slack_user_id = slack_user_id
         if not await q.insert_person_unless_taken(session=session, person=person):
             # Two first contacts at once (a burst of clicks, two processes): the other one
             # created the person; link that row instead of failing on the unique email.
@@ -159,11 +158,7 @@ async def recognise_listed(
             if person is None or await taken(person):
                 return None
     if slack_user_id is not None:
-        assert now is not None
-        person.slack_user_id = slack_user_id
-        person.slack_active = True
-        await q.save_rows(session=session, rows=[person])
-        assert person.id is not None
+        assert now is not None and person.id is not None
         await identities_q.save_identity(
             session=session,
             person_id=person.id,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -147,6 +148,7 @@ async def plan_changes(
     teams = await teams_identities(session, [p.person_id for p in taking_part])
     policy = QuietHours.from_settings(settings)
     changes = PlanChanges()
+    held_for = cache(lambda transport: held_note(transport, settings))  # "held:" per transport
 
     def want(
         key: str,
@@ -161,22 +163,10 @@ async def plan_changes(
     ) -> None:
         changes.wanted += 1
         row = existing.get(key)
-        values = {
-            "dedupe_key": key,
-            "transport": transport,
-            "kind": kind,
-            "target": target,
-            "message": message,
-            "send_at": send_at,
-            "person_id": person_id,
-            "source": source,
-            "urgent": False,
-            "error": held_note(transport, settings),
-        }
         if row is None:
-            changes.inserts.append(values)
+            into = changes.inserts
         elif restorable(row, send_at, now):  # cancelled when they withdrew; reinstated now
-            changes.restores.append(values)
+            into = changes.restores
         elif row.state == DeliveryState.PENDING and (
             row.send_at != send_at
             or row.target != target
@@ -184,7 +174,23 @@ async def plan_changes(
             or row.plan_hash != message["meta"]["plan_hash"]
             or row.urgent
         ):
-            changes.updates.append(values)
+            into = changes.updates
+        else:
+            return  # as stored: nothing to write (most rows of a re-plan)
+        into.append(
+            {
+                "dedupe_key": key,
+                "transport": transport,
+                "kind": kind,
+                "target": target,
+                "message": message,
+                "send_at": send_at,
+                "person_id": person_id,
+                "source": source,
+                "urgent": False,
+                "error": held_for(transport),
+            }
+        )
 
     messages: dict[tuple[Any, ...], dict[str, Any]] = {}
     pending_by_source = pending_keys_by_source(existing)

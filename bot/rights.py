@@ -379,8 +379,6 @@ def _make_stub(person: Person, pseudonym: str, now: datetime) -> None:
     """Strip the person row to what the report needs: no name, contact, profile or free text."""
     person.email = pseudonym.replace(":", "-") + ERASED_EMAIL_SUFFIX
     person.name = "(slettet)"
-    person.slack_user_id = None
-    person.slack_active = False
     person.timezone = None
     person.is_staff = False
     person.findable = False

@@ -93,6 +93,8 @@ class Settings(BaseModel):
     teams_mode: Literal["off", "dev", "on"] | None = None
     teams_conversation_per_second: float = Field(default=7.0, gt=0)
     teams_tenant_per_second: float = Field(default=50.0, gt=0)
+    # Microsoft Graph's Teams limit on one team or channel, per app (handlers/teams/ratelimit.py).
+    teams_graph_team_per_second: float = Field(default=4.0, gt=0)
     # Microsoft Graph, for installing the app for people (outbox steps of kind "teams_install").
     teams_graph_url: str = "https://graph.microsoft.com/v1.0"
     teams_catalog_app_id: str | None = None  # the app's id in the organisation's app catalog
@@ -275,6 +277,7 @@ ENV_FIELDS: dict[str, str] = {
     "COHORTBOT_TEAMS": "teams_mode",
     "COHORTBOT_TEAMS_CONVERSATION_PER_SECOND": "teams_conversation_per_second",
     "COHORTBOT_TEAMS_TENANT_PER_SECOND": "teams_tenant_per_second",
+    "COHORTBOT_TEAMS_GRAPH_TEAM_PER_SECOND": "teams_graph_team_per_second",
     "TEAMS_GRAPH_URL": "teams_graph_url",
     "TEAMS_CATALOG_APP_ID": "teams_catalog_app_id",
     "TEAMS_TEAM_ID": "teams_team_id",

@@ -19,8 +19,9 @@ dispatcher chain takes them in the order they were decided.
 Teams (when TEAMS_TEAM_ID names the programme's team) gets a channel per class the same way,
 on the outbox transport "teams_channels": a create step, then member steps (Entra object
 ids), each keyed like the Slack ones and carrying the team's id, so what was decided stays
-what is done. The channel made is stored on the neutral `network_channel` row (platform
-"teams"); `resolve` reads it there. The Teams adapter (handlers/teams/graph.py) turns the
+what is done; completing the cohort archives them (`archive_team_channel`) as it archives
+Slack's. The channel made is stored on the neutral `network_channel` row (platform "teams");
+`resolve` reads it there. The Teams adapter (handlers/teams/graph.py) turns the
 neutral name into a valid Teams channel name and adopts a channel of that name.
 
 A file upload (a report, a chart, a data export asked for) is a step too: its bytes are stored
@@ -368,6 +369,30 @@ async def remove_team_channel_member(
         step={"op": "kick", "user": user_id, "team": settings.teams_team_id},
         now=now,
         person_id=person_id,
+        source=f"network:{network.id}",
+        transport=TEAMS_CHANNELS,
+    )
+
+
+async def archive_team_channel(
+    session: AsyncSession, settings: Settings, *, network: Network, now: datetime
+) -> bool:
+    """Decide that the network's Teams channel is archived (a no-op if it was never decided).
+
+    Once per network (its key has no time): completing the cohort twice archives once.
+    """
+    if not makes_teams_channels(settings):
+        return False
+    assert network.id is not None
+    if not await _teams_channel_decided(session, network.id):
+        return False
+    return await _enqueue(
+        session,
+        key=f"{TEAMS_CHANNELS}-archive:{network.id}",
+        kind=ARCHIVE,
+        target=network_target(network.id),
+        step={"op": "archive", "team": settings.teams_team_id},
+        now=now,
         source=f"network:{network.id}",
         transport=TEAMS_CHANNELS,
     )

@@ -17,7 +17,10 @@ channels` (standard or private; a private one made by an app must name an owner;
 checked as Teams does: at most 50 characters, none of ~#%&*{}+/:<>?|'" nor a backslash, no leading dot or
 underscore, no trailing dot; a taken name, in any case, is 409 NameAlreadyExists),
 `GET …/channels?$filter=displayName eq '…'`, and a private channel's `…/members` (POST adds
-an Entra user Graph knows, 409 if already there; GET lists; DELETE by membership id).
+an Entra user Graph knows, 409 if already there; GET lists; DELETE by membership id),
+`GET …/channels/{channel}` (with `isArchived`) and `POST …/channels/{channel}/archive` (202 with
+a Location, like Graph's asynchronous archive; a channel without an owner is refused, and an
+archived one is refused with 400, since Graph documents no answer for it).
 `hold_graph(path)` stops the next matching call after it took effect, before its answer, so
 a test can kill the caller in between; `GET /channels.json` returns the teams' channels.
 """
@@ -75,6 +78,7 @@ class ConnectorState:
     # Graph's teams and their channels: team id -> channels (each with its members).
     team_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     holds: list[GraphHold] = field(default_factory=list)
+    team_members: dict[str, set[str]] = field(default_factory=dict)
     pending: list[asyncio.Task[Any]] = field(default_factory=list)
     lose_answers: int = 0  # posts to accept and record, then drop the connection unanswered
     lost: list[str] = field(default_factory=list)  # ids of activities whose answer was lost
@@ -95,9 +99,13 @@ class ConnectorState:
         dropped, as when the network fails on the way back. The bot cannot know they arrived."""
         self.lose_answers += times
 
-    def add_team(self, team_id: str) -> None:
-        """A team Graph knows (by its group id), with no channels yet."""
+    def add_team(self, team_id: str, members: set[str] | None = None) -> None:
+        """A team Graph knows (by its group id), with no channels yet. With `members` (Entra
+        object ids) only they can be put in its private channels, as in Teams; without, any
+        user Graph knows can."""
         self.team_channels.setdefault(team_id, [])
+        if members is not None:
+            self.team_members[team_id] = set(members)
 
     def hold_graph(self, path: str) -> GraphHold:
         """Hold the next Graph call whose path contains `path` after it took effect: it waits,
@@ -112,17 +120,26 @@ class ConnectorState:
                 return channel
         return None
 
-    def add_graph_user(self, user: str, email: str, name: str, tenant_id: str = "tenant-1") -> None:
-        """A person Graph knows (by Entra object id `aad-<user>` and by UPN `email`)."""
+    def add_graph_user(
+        self,
+        user: str,
+        email: str,
+        name: str,
+        tenant_id: str = "tenant-1",
+        aad_object_id: str | None = None,
+    ) -> None:
+        """A person Graph knows (by Entra object id, `aad-<user>` unless given, and by UPN
+        `email`)."""
+        aad = aad_object_id or f"aad-{user}"
         record = {
             "id": f"29:{user}",
-            "aadObjectId": f"aad-{user}",
+            "aadObjectId": aad,
             "email": email,
             "userPrincipalName": email,
             "name": name,
             "tenantId": tenant_id,
         }
-        self.graph_users[f"aad-{user}"] = record
+        self.graph_users[aad] = record
         self.graph_users[email.lower()] = record
 
     async def settle(self) -> None:
@@ -271,7 +288,8 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
         if isinstance(channels, web.Response):
             return channels
         body = await request.json()
-        state.graph_calls.append({"op": "create_channel", "body": body})
+        call: dict[str, Any] = {"op": "create_channel", "body": body}
+        state.graph_calls.append(call)
         name = body.get("displayName")
         problem = _channel_name_problem(name)
         if problem:
@@ -296,10 +314,12 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
             "displayName": name,
             "description": body.get("description"),
             "membershipType": kind,
+            "isArchived": False,
             "createdDateTime": "2026-12-01T00:00:00Z",
             "members": members,
         }
         channels.append(channel)
+        call["id"] = channel["id"]
         await _held(state, request)
         return web.json_response(_public(channel), status=201)
 
@@ -316,11 +336,35 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
         found = [_public(c) for c in channels if wanted is None or c["displayName"] == wanted]
         return web.json_response({"value": found})
 
+    async def get_channel(request: web.Request) -> web.Response:
+        channel = _channel_or_404(state, request)
+        if isinstance(channel, web.Response):
+            return channel
+        return web.json_response(_public(channel))
+
+    async def archive_channel(request: web.Request) -> web.Response:
+        channel = _channel_or_404(state, request)
+        if isinstance(channel, web.Response):
+            return channel
+        body = await request.json() if request.can_read_body else {}
+        state.graph_calls.append({"op": "archive_channel", "channel": channel["id"], "body": body})
+        if channel.get("isArchived"):
+            # Graph documents no answer for this; the adapter must not count on a 202.
+            return _graph_error(400, "BadRequest", "The channel is already archived")
+        if not any("owner" in m["roles"] for m in channel["members"]):
+            return _graph_error(400, "BadRequest", "A channel without an owner can't be archived")
+        channel["isArchived"] = True
+        await _held(state, request)
+        operation = f"/teams('{request.match_info['team']}')/operations('{uuid.uuid4()}')"
+        return web.Response(status=202, headers={"Location": operation})
+
     async def channels_json(_request: web.Request) -> web.Response:
         return web.json_response({"teams": state.team_channels})
 
     app.router.add_post("/v1.0/teams/{team}/channels", create_channel)
     app.router.add_get("/v1.0/teams/{team}/channels", list_channels)
+    app.router.add_get("/v1.0/teams/{team}/channels/{channel}", get_channel)
+    app.router.add_post("/v1.0/teams/{team}/channels/{channel}/archive", archive_channel)
     app.router.add_get("/channels.json", channels_json)
     _add_member_routes(app, state)
 
@@ -340,6 +384,11 @@ def _add_member_routes(app: web.Application, state: ConnectorState) -> None:
         record = _member_record(state, bind, list(body.get("roles") or []))
         if record is None:
             return _graph_error(404, "NotFound", "the user is not found, or is disabled")
+        in_team = state.team_members.get(request.match_info["team"])
+        if in_team is not None and record["userId"] not in in_team:
+            return _graph_error(
+                400, "BadRequest", "the user must be a member of the team to join its channel"
+            )
         if any(m["userId"] == record["userId"] for m in channel["members"]):
             return _graph_error(409, "Conflict", "the user is already a member")
         channel["members"].append(record)

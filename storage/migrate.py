@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -11,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from storage.db import make_sync_engine
-from storage.models import PersonIdentity
+from storage.models import Person, PersonIdentity
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SLACK = "slack"
@@ -30,7 +31,9 @@ def upgrade(url: str, revision: str = "head", *, now: datetime | None = None) ->
     Returns how many rows the data steps changed (0 when there was nothing left to do).
     """
     command.upgrade(alembic_config(url), revision)
-    return fill_slack_identities(url, now=now or datetime.now(UTC))
+    filled = fill_slack_identities(url, now=now or datetime.now(UTC))
+    drop_legacy_slack_columns(url)
+    return filled
 
 
 def fill_slack_identities(url: str, *, now: datetime) -> int:
@@ -39,7 +42,8 @@ def fill_slack_identities(url: str, *, now: datetime) -> int:
     Until the first release the schema is one regenerated migration, so this is a data step
     of `cohortbot db upgrade` rather than a migration; it is idempotent: a person who has a
     Slack identity already, or whose id another person's identity holds, is left alone (the
-    ids are unique per platform). Returns how many identities it made.
+    ids are unique per platform). Returns how many identities it made. A database made
+    after the move has no such columns: nothing to do.
     """
     from sqlalchemy import MetaData, Table, inspect, select
 
@@ -77,6 +81,68 @@ def fill_slack_identities(url: str, *, now: datetime) -> int:
             if rows:
                 conn.execute(PersonIdentity.__table__.insert(), rows)  # type: ignore[attr-defined]
             return len(rows)
+    finally:
+        engine.dispose()
+
+
+LEGACY_SLACK_COLUMNS = ("slack_user_id", "slack_active")
+
+
+def drop_legacy_slack_columns(url: str) -> bool:
+    """Drop `person.slack_user_id` and `person.slack_active` once their ids are identities.
+
+    The model has no such columns, so a new person could not be stored while `slack_active`
+    (NOT NULL, no default) is there. PostgreSQL drops them in place; SQLite cannot drop a
+    UNIQUE column, so the table is rebuilt as the model says and the rows copied (SQLite's
+    documented twelve steps, foreign keys off meanwhile and checked after). Returns whether
+    anything was dropped; run after `fill_slack_identities`.
+    """
+    from sqlalchemy import MetaData, inspect, text
+    from sqlalchemy.schema import CreateTable
+
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            present = [
+                c["name"]
+                for c in inspect(conn).get_columns("person")
+                if c["name"] in LEGACY_SLACK_COLUMNS
+            ]
+        if not present:
+            return False
+        if engine.dialect.name != "sqlite":
+            with engine.begin() as conn:
+                conn.execute(
+                    text("ALTER TABLE person " + ", ".join(f"DROP COLUMN {c}" for c in present))
+                )
+            return True
+        table = Person.__table__.to_metadata(  # type: ignore[attr-defined]
+            MetaData(), name="_person_rebuilt"
+        )
+        names = ", ".join(f'"{c.name}"' for c in table.columns)
+        with engine.connect() as conn:
+            raw: Any = conn.connection.dbapi_connection
+            raw.isolation_level = None  # this block says when the transaction begins and ends
+            cur = raw.cursor()
+            cur.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction: first
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                try:
+                    cur.execute(str(CreateTable(table).compile(dialect=engine.dialect)))
+                    cur.execute(f"INSERT INTO _person_rebuilt ({names}) SELECT {names} FROM person")
+                    cur.execute("DROP TABLE person")
+                    cur.execute("ALTER TABLE _person_rebuilt RENAME TO person")
+                    broken = cur.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the rebuild broke foreign keys: {broken[:3]}")
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                cur.execute("PRAGMA foreign_keys=ON")
+                raw.isolation_level = ""
+        return True
     finally:
         engine.dispose()
 

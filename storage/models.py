@@ -115,8 +115,6 @@ class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=320)  # stored lower-case
     name: str = Field(max_length=200)
-    slack_user_id: str | None = Field(default=None, unique=True, max_length=32)
-    slack_active: bool = True
     locale: str = Field(default="nb", max_length=8)
     timezone: str | None = Field(default=None, max_length=64)
     municipality: str | None = Field(default=None, max_length=100)
@@ -142,13 +140,16 @@ class Person(SQLModel, table=True):
 
 
 class PersonIdentity(SQLModel, table=True):
-    """How one person is reached on one chat platform (today: "teams").
+    """How one person is reached on one chat platform ("slack" or "teams").
 
-    One row per person and platform. For Teams: the user's id in the bot's channel (`user_id`,
-    "29:…"), their Entra (AAD) object id and tenant, and the conversation reference of their
-    1:1 chat with the bot (`service_url` + `conversation_id`, the rest in `reference`), stored
-    when they install the app or write to it. Slack's id is still on `Person`; the four steps
-    that move it here are in docs/delivery.md ("Slack ids on `person`: the migration path").
+    One row per person and platform, and a platform's user id belongs to one person. For
+    Slack: the user id ("U…") and whether the account is active (`active`, from the directory);
+    the id never moves to another person (`save_identity(take_over=False)`). For Teams: the
+    user's id in the bot's channel (`user_id`, "29:…"), their Entra (AAD) object id and
+    tenant, and the conversation reference of their 1:1 chat with the bot (`service_url` +
+    `conversation_id`, the rest in `reference`), stored when they install the app or write to
+    it; `active` is False once they removed the app. Export and erasure treat the rows as the
+    `chat_identities` data class (docs/delivery.md, "Slack ids in `person_identity`").
     """
 
     __tablename__ = "person_identity"

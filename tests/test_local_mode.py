@@ -89,3 +89,53 @@ def test_run_without_slack_starts_the_local_workspace_with_the_demo(tmp_path: Pa
     assert "Traceback" not in text
     # The workspace is kept for the next start.
     assert (tmp_path / "data" / "emulator.json").exists()
+
+
+def test_local_mode_with_teams_makes_the_class_channels_in_the_local_graph(
+    tmp_path: Path,
+) -> None:
+    """`make run-teams` on a fresh machine: the demo's sync makes a private channel per class
+    in the local Graph, owned by the demo's staff member, and its page shows them."""
+    bot_port, emulator_port = free_port(), free_port()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "COHORTBOT_", "TEAMS_"))
+    }
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'cohortbot.db'}",
+            "COHORTBOT_PORT": str(bot_port),
+            "COHORTBOT_EMULATOR_PORT": str(emulator_port),
+            "COHORTBOT_TEAMS": "dev",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    cli = [sys.executable, "-c", "from cli import main; main()"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, cwd=tmp_path, check=True, timeout=60)
+    bot = subprocess.Popen(
+        [*cli, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    graph = f"http://127.0.0.1:{emulator_port + 1}"
+    try:
+        assert _wait_for(f"http://127.0.0.1:{bot_port}/healthz", 120)["status"] == "ok"
+
+        def channels() -> list[dict[str, Any]]:
+            teams = _get(f"{graph}/channels.json")["teams"]
+            return [c for team in teams.values() for c in team]
+
+        deadline = time.monotonic() + 120
+        while len(channels()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        made = channels()
+        assert len(made) == 3, made
+        assert {c["membershipType"] for c in made} == {"private"}
+        assert all([m["roles"] for m in c["members"]] == [["owner"]] for c in made)
+        with urllib.request.urlopen(f"{graph}/", timeout=5) as resp:
+            page = resp.read().decode()
+        assert "Channels made through Graph" in page and made[0]["displayName"] in page
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        output, _ = bot.communicate(timeout=60)
+    text = output.decode()
+    assert bot.returncode == 0, text
+    assert f"What went to Teams (class channels made through Graph): {graph}/" in text
+    assert "Traceback" not in text

@@ -55,8 +55,8 @@ async def complete_cohort(
 ) -> list[int]:
     """Mark the cohort completed: participants become alumni and are asked for consent.
 
-    Class channels are archived when `class_channels_on_completion="archive"`. Returns the
-    person ids asked.
+    Class channels (Slack's and Teams') are archived when
+    `class_channels_on_completion="archive"`. Returns the person ids asked.
     """
     _staff(actor)
     cohort = await q.get_cohort(session=session, cohort_id=cohort_id)
@@ -97,6 +97,7 @@ async def complete_cohort(
         ):
             net.archived_at = now
             await steps.archive(session, settings, network=net, now=now)
+            await steps.archive_team_channel(session, settings, network=net, now=now)
     # Matching in the cohort network stops; alumni are matched in the alumni network instead.
     # No rhythm either, so Home stops offering "peer chat every 2 weeks" and its opt-out there.
     for net in await q.list_networks(session=session, kind=NetworkKind.COHORT, cohort_id=cohort_id):

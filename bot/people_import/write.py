@@ -26,7 +26,14 @@ from bot.people_import.columns import ImportRejected, RowError
 from bot.people_import.rows import PersonRow
 from bot.plan_changes import WRITE_CHUNK
 from storage.db import Database
-from storage.models import CohortClass, Enrolment, EnrolmentStatus, LineManagerLink, Person
+from storage.models import (
+    CohortClass,
+    Enrolment,
+    EnrolmentStatus,
+    LineManagerLink,
+    Person,
+    PersonIdentity,
+)
 from storage.queries import bulk
 from storage.queries import identities as identities_q
 from storage.queries import people as q
@@ -401,6 +408,9 @@ async def plan_import(
         plan.links.setdefault(pid, link["manager_id"])
     bulk.check_rows(Person, (people[e] for e in plan.new_people))
     bulk.check_rows(Person, plan.person_updates.values())
+    bulk.check_rows(
+        PersonIdentity, ({"user_id": slack_id} for slack_id, _ in plan.slack_identities.values())
+    )
     bulk.check_rows(Enrolment, plan.new_enrolments)
     bulk.check_rows(Enrolment, plan.enrolment_updates)
 
@@ -479,6 +489,14 @@ def _plan_enrolments_and_links(
         raise ImportRejected(status_errors)
 
 
+SLACK_FIELDS = ("slack_user_id", "slack_active")  # the import's; stored as the Slack identity
+
+
+def _person_columns(values: dict[str, Any], *drop: str) -> dict[str, Any]:
+    """A person's values without the Slack identity's fields (and `drop`)."""
+    return {k: v for k, v in values.items() if k not in SLACK_FIELDS and k not in drop}
+
+
 async def write_import(db: Database, plan: ImportPlan, *, chunk: int = WRITE_CHUNK) -> None:
     """Write what `plan_import` worked out, at most `chunk` rows per transaction.
 
@@ -493,7 +511,7 @@ async def write_import(db: Database, plan: ImportPlan, *, chunk: int = WRITE_CHU
             await bulk.insert_many(
                 session=session,
                 model=Person,
-                rows=[{k: v for k, v in p.items() if k != "id"} for p in new[i : i + chunk]],
+                rows=[_person_columns(p, "id") for p in new[i : i + chunk]],
                 conflict=["email"],
             )
     real: dict[int, int] = {}
@@ -517,8 +535,9 @@ async def write_import(db: Database, plan: ImportPlan, *, chunk: int = WRITE_CHU
     ]
     links = [ids(link, "participant_id", "manager_id") for link in plan.new_links]
     link_updates = [ids(link, "manager_id") for link in plan.link_updates]
+    person_updates = [_person_columns(u) for u in plan.person_updates.values()]
     steps: list[tuple[str, Any, list[dict[str, Any]], list[str] | None]] = [
-        ("update", Person, list(plan.person_updates.values()), None),
+        ("update", Person, [u for u in person_updates if set(u) - {"id", "updated_at"}], None),
         ("insert", Enrolment, enrolments, ["person_id", "cohort_id"]),
         ("update", Enrolment, plan.enrolment_updates, None),
         ("insert", LineManagerLink, links, ["participant_id", "cohort_id"]),

@@ -14,6 +14,7 @@ Playground, the local connector in emulator/).
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +123,10 @@ def build_teams_notifier(settings: Any, http: aiohttp.ClientSession) -> TeamsNot
     )
 
 
+# Keyed by the process's one aiohttp session, so each process (and each test's app) has its own.
+_GRAPH_LIMITERS: weakref.WeakKeyDictionary[aiohttp.ClientSession, Any] = weakref.WeakKeyDictionary()
+
+
 def build_app_installer(settings: Any, http: aiohttp.ClientSession) -> Any:
     """The "teams_install" transport (Graph) when TEAMS_CATALOG_APP_ID is set, else None."""
     from handlers.teams.graph import AppInstaller
@@ -144,6 +149,14 @@ def build_channel_steps(settings: Any, http: aiohttp.ClientSession) -> Any:
 
 def _graph(settings: Any, http: aiohttp.ClientSession) -> Any:
     from handlers.teams.graph import GRAPH_SCOPES, TeamsGraph
+    from handlers.teams.ratelimit import GraphRateLimiter
+
+    # One limiter for the process's Graph clients (installs and channels): Graph counts per app.
+    limiter = _GRAPH_LIMITERS.get(http)
+    if limiter is None:
+        limiter = _GRAPH_LIMITERS[http] = GraphRateLimiter(
+            per_team=settings.teams_graph_team_per_second
+        )
 
     token = None
     if settings.teams == "on":
@@ -154,7 +167,13 @@ def _graph(settings: Any, http: aiohttp.ClientSession) -> Any:
             resource="https://graph.microsoft.com",
             scopes=GRAPH_SCOPES,
         )
-    return TeamsGraph(http, base_url=settings.teams_graph_url, mode=settings.teams, token=token)
+    return TeamsGraph(
+        http,
+        base_url=settings.teams_graph_url,
+        mode=settings.teams,
+        token=token,
+        limiter=limiter,
+    )
 
 
 def register_handlers(teams: TeamsBot, runtime: Runtime) -> None:

@@ -1,7 +1,7 @@
 """The `ChannelAdmin` port over Microsoft Graph: class channels in the programme's team.
 
 The outbox transport "teams_channels" performs the channel steps `bot.steps` decides
-(create, add member, remove member) after the commit, like Slack's (handlers/slack/channels.py):
+(create, add member, remove member, archive) after the commit, like Slack's (handlers/slack/channels.py):
 
 - create: `POST /teams/{team}/channels` with `membershipType: private` and the owner Graph
   requires when an app makes a private channel (`Channel.Create`). A name already taken
@@ -12,12 +12,19 @@ The outbox transport "teams_channels" performs the channel steps `bot.steps` dec
   (`ChannelMember.ReadWrite.All`); 409 (already a member) counts as done.
 - remove: the member's conversationMember id from `GET …/members`, then `DELETE …/members/{id}`;
   absent or 404 counts as done.
+- archive (the cohort completed, `class_channels_on_completion="archive"`):
+  `POST /teams/{team}/channels/{channel}/archive` with `shouldSetSpoSiteReadOnlyForMembers`
+  (`ChannelSettings.ReadWrite.All`); Graph answers 202 and archives asynchronously. Graph
+  documents no answer for archiving an archived channel, so a refusal is checked against
+  `GET …/channels/{channel}` (`isArchived`): already archived counts as done, as does 404.
 
 Why private: a class's channel holds its participants' talk about their own workplaces, and
 the programme's team holds every class of every cohort; a standard channel would show it to
 all of them. Private channels keep the class the gate, at the price of adding each member.
 
-429 is retried after Retry-After without counting an attempt; 412, 500, 502, 503, 504 and a
+Every call waits its turn in the Graph client's limiter (`GraphRateLimiter`: 4 a second on the
+team). 429 is retried after Retry-After without counting an attempt (the limiter holds the team
+meanwhile); 412, 500, 502, 503, 504 and a
 dropped connection are retried with backoff, within the dispatcher's bound on attempts; 401
 pauses the transport; anything else fails the step with its reason for staff to see.
 """
@@ -54,6 +61,7 @@ FORBIDDEN = frozenset("~#%&*{}+/\\:<>?|'\"")
 FALLBACK_NAME = "Klasse"
 _SPACES = re.compile(r"\s+")
 _MARKUP = re.compile(r"</?at>", re.IGNORECASE)
+_GONE = frozenset({404})  # the channel is gone: nothing left to archive
 
 
 def channel_display_name(name: str) -> str:
@@ -215,13 +223,33 @@ class TeamsChannelAdmin:
         return out
 
     async def archive(self, channel: str) -> None:
-        raise StepError("archiving Teams channels is left to staff")
+        # Read-only for members, files too (a private channel has its own SharePoint site), as
+        # an archived Slack channel is.
+        body = {"shouldSetSpoSiteReadOnlyForMembers": True}
+        try:
+            await self._call(
+                "POST", self._path("channels", channel, "archive"), json=body, done=_GONE
+            )
+        except GraphError as exc:
+            if exc.status in (400, 409) and await self._is_archived(channel):
+                return  # an archive whose answer was lost, or a second process's
+            raise StepError(self._refusal("archive channel", channel, exc)) from None
+
+    async def _is_archived(self, channel: str) -> bool:
+        try:
+            _, answer = await self._call("GET", self._path("channels", channel))
+        except GraphError:
+            return False
+        return bool((answer or {}).get("isArchived"))
 
     @staticmethod
     def _refusal(what: str, subject: str, exc: GraphError) -> str:
         hint = ""
         if exc.status == 403:
-            hint = " (the app lacks Channel.Create / ChannelMember.ReadWrite.All admin consent)"
+            hint = (
+                " (the app lacks Channel.Create / ChannelMember.ReadWrite.All /"
+                " ChannelSettings.ReadWrite.All admin consent)"
+            )
         elif exc.status == 404:
             hint = " (no such team, channel or user: is TEAMS_TEAM_ID the team's group id?)"
         return f"Graph {what} {subject}: http_{exc.status}{hint}: {exc.detail[:120]}"

@@ -28,6 +28,7 @@ from bot.delivery import RATELIMITED
 from bot.notifier import OutgoingMessage, SendResult
 from handlers.retry_after import retry_after
 from handlers.teams.connector import TokenSource, is_loopback_url
+from handlers.teams.ratelimit import GraphRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +70,11 @@ class TeamsGraph:
         mode: str,
         token: TokenSource | None = None,
         timeout: float = 30.0,
+        limiter: GraphRateLimiter | None = None,
     ) -> None:
         self.http = http
+        # Share one across the process's TeamsGraph clients (app.py does): Graph counts per app.
+        self.limiter = limiter or GraphRateLimiter()
         self.base_url = base_url.rstrip("/")
         self.mode = mode
         self.token = token
@@ -97,6 +101,7 @@ class TeamsGraph:
         `GraphError` unless it is in `done` (answers that mean "already so")."""
         if not graph_url_allowed(self.mode, self.base_url):
             raise GraphError(0, f"Graph URL not allowed: {URL(self.base_url).host or '?'}")
+        await self.limiter.acquire(method, path)
         async with self.http.request(
             method,
             f"{self.base_url}{path}",
@@ -108,7 +113,7 @@ class TeamsGraph:
         ) as response:
             text = await response.text()
             if response.status >= 300 and response.status not in done:
-                raise GraphError(response.status, text[:200], retry_after(response.headers))
+                raise self._refused(path, response.status, text, response.headers)
             try:
                 body = json_module.loads(text) if text else None
             except ValueError:
@@ -129,7 +134,9 @@ class TeamsGraph:
                 f"{self.base_url}/appCatalogs/teamsApps/{quote(catalog_app_id, safe='')}"
             )
         }
-        url = f"{self.base_url}/users/{quote(user, safe='@')}/teamwork/installedApps"
+        path = f"/users/{quote(user, safe='@')}/teamwork/installedApps"
+        url = f"{self.base_url}{path}"
+        await self.limiter.acquire("POST", path)
         async with self.http.post(
             url, json=body, headers=headers, timeout=self.timeout, allow_redirects=False
         ) as response:
@@ -137,8 +144,15 @@ class TeamsGraph:
             if response.status == 409:
                 return "already"
             if response.status >= 300:
-                raise GraphError(response.status, text[:200], retry_after(response.headers))
+                raise self._refused(path, response.status, text, response.headers)
         return "installed"
+
+    def _refused(self, path: str, status: int, text: str, headers: Any) -> GraphError:
+        wait = retry_after(headers)
+        if status == 429:
+            # Hold the team (or the tenant) here too, so the calls already queued wait.
+            self.limiter.penalise(path, wait if wait is not None else 1.0)
+        return GraphError(status, text[:200], wait)
 
 
 class AppInstaller:

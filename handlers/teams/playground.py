@@ -17,6 +17,11 @@ from bot.demo import DemoPerson, demo_people
 ROLES = ("staff", "participant", "line_manager")
 
 
+def demo_aad_object_id(email: str) -> str:
+    """The Entra object id a demo person has in the Playground and in the local Graph."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cohortbot-demo:{email}"))
+
+
 def _user(n: int, person: DemoPerson) -> dict[str, str]:
     email = person.row["email"]
     first, _, last = person.row["name"].partition(" ")
@@ -24,7 +29,7 @@ def _user(n: int, person: DemoPerson) -> dict[str, str]:
         "id": f"user-id-{n}",
         "name": person.row["name"],
         "userPrincipleName": email,  # sic: the Playground's config spells it so
-        "aadObjectId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"cohortbot-demo:{email}")),
+        "aadObjectId": demo_aad_object_id(email),
         "givenName": first,
         "surname": last,
         "email": email,

@@ -1,4 +1,5 @@
-"""Teams' limits on the client side: 7 sends a second per conversation, ~50 per app per tenant.
+"""Teams' limits on the client side: 7 sends a second per conversation, ~50 per app per tenant;
+and Microsoft Graph's Teams limits (`GraphRateLimiter`: 4 calls a second on one team).
 
 Microsoft's Bot Framework connector answers 429 past these (with Retry-After) and the SDK does
 not retry, so the notifier waits here first, and a 429 blocks that conversation (or, without a
@@ -90,3 +91,100 @@ class TeamsRateLimiter:
                 waited += delay
         self.waited += waited
         return waited
+
+
+# Microsoft Graph's Teams service limits per app per tenant ("Microsoft Graph service-specific
+# throttling limits", Microsoft Teams service limits), by the kind of call on teams, channels
+# and installedApps; and at most 4 requests a second per app on one team or channel.
+GRAPH_PER_METHOD: dict[str, float] = {"GET": 60.0, "POST": 30.0, "PUT": 30.0, "PATCH": 30.0}
+GRAPH_DELETE_PER_SECOND = 15.0
+GRAPH_TEAM_PER_SECOND = 4.0
+
+
+class _Spacing:
+    """Calls start at least `1 / rate` seconds apart: never more than `rate` in any second,
+    and no burst at a second's edge (Graph does not say how it counts). Reservations queue."""
+
+    def __init__(self, rate: float) -> None:
+        self.gap = 1.0 / rate
+        self.next_at = float("-inf")
+
+    def take(self, start: float) -> None:
+        self.next_at = start + self.gap
+
+
+class GraphRateLimiter:
+    """Graph calls on the client side: one spacing per team (the 4 a second per app on a team
+    or channel), one per method across the tenant, and a 429's Retry-After held for the team
+    (or, off a team, the tenant) so the calls in flight wait too. One per process.
+
+    `observe(key, start)` is told when each call may start, by the limiter's own clock (tests
+    count them there, with `monotonic` and `sleep` their own, and nothing really waits).
+    """
+
+    def __init__(
+        self,
+        *,
+        per_team: float = GRAPH_TEAM_PER_SECOND,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        observe: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self.per_team = per_team
+        self._now = monotonic
+        self._sleep = sleep
+        self._observe = observe
+        self._teams: dict[str, _Spacing] = {}
+        self._methods: dict[str, _Spacing] = {}
+        self._blocked: dict[str, float] = {}
+        self.waited = 0.0
+        self.penalties = 0
+
+    @staticmethod
+    def key_of(path: str) -> str:
+        """The team a Graph path is on (`/teams/{id}/…`), or "" for the tenant."""
+        parts = path.split("?", 1)[0].strip("/").split("/")
+        return f"team:{parts[1]}" if len(parts) > 1 and parts[0] == "teams" else ""
+
+    def _method(self, method: str) -> _Spacing:
+        method = method.upper()
+        spacing = self._methods.get(method)
+        if spacing is None:
+            rate = GRAPH_PER_METHOD.get(method, GRAPH_DELETE_PER_SECOND)
+            spacing = self._methods[method] = _Spacing(rate)
+        return spacing
+
+    def penalise(self, path: str, retry_after: float) -> None:
+        """A 429: no call on that team (or the tenant) starts before `retry_after` has passed."""
+        key = self.key_of(path) or "tenant"
+        until = self._now() + max(0.0, retry_after)
+        self._blocked[key] = max(self._blocked.get(key, 0.0), until)
+        self.penalties += 1
+
+    async def acquire(self, method: str, path: str) -> float:
+        """Wait until this call may start; return how long it waited."""
+        key = self.key_of(path)
+        now = self._now()
+        spacings = [self._method(method)]
+        if key:
+            team = self._teams.get(key)
+            if team is None:
+                if len(self._teams) > 1_000:
+                    self._teams = {k: s for k, s in self._teams.items() if s.next_at > now}
+                team = self._teams[key] = _Spacing(self.per_team)
+            spacings.append(team)
+        start = max(
+            now,
+            self._blocked.get(key or "tenant", 0.0),
+            self._blocked.get("tenant", 0.0),
+            *(s.next_at for s in spacings),
+        )
+        for spacing in spacings:
+            spacing.take(start)
+        if self._observe is not None:
+            self._observe(key, start)
+        wait = start - now
+        if wait > 0:
+            await self._sleep(wait)
+            self.waited += wait
+        return max(0.0, wait)

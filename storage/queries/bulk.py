@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, bindparam, select, update
@@ -154,31 +155,32 @@ class _DriverInsert:
     def params(self, rows: list[dict[str, Any]], *, positional: bool | None = None) -> list[Any]:
         """The rows as the driver's parameters, in the statement's order (tuples when
         `positional`, else dicts; by default as the statement takes them)."""
-        missing = object()
         # A factory default (a time stamp, an empty dict) is taken once per batch.
-        made = {name: make(None) for name, make in self.factories.items()}
-        plan: list[tuple[str, Any, Any, dict[Any, Any], bool]] = []
-        for n in self.order:
-            default = made[n] if n in made else self.defaults.get(n)
-            proc = self.processors.get(n)
-            # Each distinct value is converted once: times and flags by value; a JSON value
-            # by identity (the planner gives thousands of rows the same message object, and
-            # `rows` keeps every one alive, so no identity is reused within the call).
-            plan.append((n, default, proc, {}, n in self.memoised))
+        base = {n: self.defaults.get(n) for n in self.order}
+        base.update({name: make(None) for name, make in self.factories.items()})
+        names = self.order
+        pick: Any = itemgetter(*names) if len(names) > 1 else (lambda d: (d[names[0]],))
+        # Each distinct value is converted once: times and flags by value; a JSON value by
+        # identity (the planner gives thousands of rows the same message object, and `rows`
+        # keeps every one alive, so no identity is reused within the call).
+        converted: list[tuple[int, Any, dict[Any, Any], bool]] = [
+            (i, self.processors[n], {}, n in self.memoised)
+            for i, n in enumerate(self.order)
+            if n in self.processors
+        ]
+        missing = object()
         as_tuple = self.positional if positional is None else positional
         out: list[Any] = []
         for row in rows:
-            get = row.get
-            values: list[Any] = []
-            for name, default, proc, memo, by_value in plan:
-                value = get(name, default)
-                if proc is not None and value is not None:
+            values = list(pick({**base, **row}))
+            for i, proc, memo, by_value in converted:
+                value = values[i]
+                if value is not None:
                     key = value if by_value else id(value)
                     found = memo.get(key, missing)
                     if found is missing:
                         found = memo[key] = proc(value)
-                    value = found
-                values.append(value)
+                    values[i] = found
             out.append(tuple(values) if as_tuple else dict(zip(self.order, values, strict=True)))
         return out
 

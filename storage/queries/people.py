@@ -202,8 +202,6 @@ async def upsert_staff(
         person = Person(email=canonical_email(email), name=name)
     person.name = name
     person.is_staff = True
-    if slack_user_id:
-        person.slack_user_id = slack_user_id
     session.add(person)
     await session.flush()
     if slack_user_id:

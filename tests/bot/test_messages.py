@@ -13,6 +13,7 @@ from bot.messages import (
     normalise_locale,
     plural_rule,
     t,
+    t_fill,
     text_forms,
 )
 
@@ -135,3 +136,22 @@ def test_english_cli_texts_count_by_the_cldr_rule_too() -> None:
     assert counted(0, "change", "changes") == "0 changes"
     assert plural_word(2, "delivery is", "deliveries are") == "deliveries are"
     assert plural_word(1, "mottaker", "mottakere", "nb") == "mottaker"
+
+
+def test_t_fill_gives_what_t_gives_for_every_key() -> None:
+    """The planner fills a wave's answer buttons with `t_fill`: the same texts, the same
+    marking of people's words (a name that looks like markup stays words)."""
+    names = ["Kari Nordmann", "<!channel> *Ola*", "Åse Ødegård"]
+    for key, entry in CATALOGUE.items():
+        texts = list(entry.values())
+        fields = {f for text in texts for form in text_forms(text) for f in _fields(form)}
+        counts = {text.by for text in texts if isinstance(text, Plural)}
+        for locale in (*LOCALES, "en-US", None):
+            for name in names:
+                values: dict[str, object] = {f: name for f in fields}
+                values.update({by: 2 for by in counts})
+                assert t_fill(key, locale)(**values) == t(key, locale, **values), key
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -269,16 +269,8 @@ async def test_people_and_managers_are_matched_to_slack_by_email(
         "per.sjef@trondheim.kommune.no",
     ]
     people = await people_by_email(db)
-    kari = people["kari.nordmann@bergen.kommune.no"]
-    assert (kari.slack_user_id, kari.timezone, kari.slack_active) == (
-        "U0KARI0001",
-        "Europe/Oslo",
-        True,
-    )
-    anne = people["anne.leder@bergen.kommune.no"]
-    assert (anne.slack_user_id, anne.locale) == ("U0ANNE0001", "en")  # locale from Slack
-    ola = people["ola.hansen@trondheim.kommune.no"]
-    assert (ola.slack_user_id, ola.slack_active) == ("U0OLA00001", False)
+    assert people["kari.nordmann@bergen.kommune.no"].timezone == "Europe/Oslo"
+    assert people["anne.leder@bergen.kommune.no"].locale == "en"  # locale from Slack
     assert people["siri.olsen@tromso.kommune.no"].locale == "en"  # the file says en
     assert await slack_identities(db) == {
         "anne.leder@bergen.kommune.no": ("U0ANNE0001", True),

@@ -3,6 +3,7 @@ size limits refuse and change nothing; dry runs write nothing (both databases)."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -299,6 +300,69 @@ async def test_a_replan_cut_off_between_pieces_is_completed_by_the_next_run(
     ends = tuple(f":person:{i}" for (i,) in gone)
     withdrawn = [k for k in done if k.endswith(ends)]
     assert withdrawn and all(done[k][0] != DeliveryState.PENDING for k in withdrawn)
+
+
+async def test_two_planners_at_once_write_each_delivery_once(
+    db: Database,
+    database_url: str,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two processes plan the same new people at once (each its own engine): both read before
+    either writes, then both write every insert (COPY pieces on PostgreSQL). Each delivery and
+    answer row is there once, and a third run finds nothing to do."""
+    cohort_id = await example_cohort(db, settings, tmp_path, people=6)
+    await run_import(
+        db,
+        people_file(tmp_path / "more.csv", 9, offset=100),
+        cohort_ref="2026h",
+        today=NOW.date(),
+        now=NOW,
+    )  # nine more people, not planned yet (no settings)
+    async with db.session() as s:
+        expected = await planner.plan_changes(
+            session=s, cohort_id=cohort_id, settings=settings, now=NOW
+        )
+    assert len(expected.inserts) > 30
+    before = set(await outbox(db))
+    real_write = planner.write_changes
+    arrived: list[int] = []
+    both_read = asyncio.Event()
+
+    async def after_both_read(session: Any, changes: Any, *, now: datetime) -> int:
+        arrived.append(1)
+        if len(arrived) == 2:
+            both_read.set()
+        if db.dialect == "postgresql":  # SQLite's second writer waits for the lock instead
+            await asyncio.wait_for(both_read.wait(), timeout=60)
+        return await real_write(session, changes, now=now)
+
+    monkeypatch.setattr(planner, "write_changes", after_both_read)
+    other = Database(database_url)
+    try:
+        written = await asyncio.gather(
+            replan_cohort(db, cohort_id=cohort_id, settings=settings, now=NOW, chunk=7),
+            replan_cohort(other, cohort_id=cohort_id, settings=settings, now=NOW, chunk=7),
+        )
+    finally:
+        await other.dispose()
+    monkeypatch.setattr(planner, "write_changes", real_write)
+    async with db.session() as s:
+        keys = [k for (k,) in (await s.execute(select(Delivery.dedupe_key))).all()]
+        answer_rows = (
+            await s.execute(text("SELECT nudge_id, participant_id FROM nudge_answer"))
+        ).all()
+    assert len(keys) == len(set(keys))
+    new = set(keys) - before
+    assert {r["dedupe_key"] for r in expected.inserts} <= new
+    # The race was real: each run inserted every row it had read as missing, and each row is
+    # there once.
+    assert written == [len(new), len(new)]
+    async with db.session() as s:
+        nudges = len((await s.execute(select(Nudge.id))).all())  # type: ignore[call-overload]
+    assert len(answer_rows) == len(set(answer_rows)) == 15 * nudges
+    assert await replan_cohort(db, cohort_id=cohort_id, settings=settings, now=NOW) == 0
 
 
 async def test_the_dispatcher_claiming_between_the_read_and_the_write_wins(

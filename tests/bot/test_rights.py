@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,15 @@ from bot.consent import record_consent
 from bot.rights import UnknownPerson, erase_person, export_person
 from bot.settings import Settings
 from storage.db import Database
-from storage.models import AuditEvent, ConsentKind, Delivery, DeliveryState, Enrolment, Person
+from storage.models import (
+    AuditEvent,
+    ConsentKind,
+    Delivery,
+    DeliveryState,
+    Enrolment,
+    Person,
+    PersonIdentity,
+)
 from storage.queries.rights import (
     KEYED_PERSON_TABLES,
     NO_PERSON_DATA,
@@ -23,6 +32,7 @@ from tests.utils.rights import (
     KARI_EMAIL,
     KARI_NAME,
     KARI_SLACK,
+    KARI_TEAMS,
     build_rights_world,
     find_needles,
     pg_dump_bytes,
@@ -84,6 +94,10 @@ async def test_export_holds_every_row_that_holds_the_person(
     classes = data["data_classes"]
     assert data["format"] == "cohortbot-person-export"
     assert classes["profile"]["name"] == KARI_NAME
+    # Her Slack id is a chat identity, with her Teams one; the profile is the person row only.
+    chat = {(r["platform"], r["user_id"]) for r in classes["chat_identities"]["person_identity"]}
+    assert chat == {("slack", KARI_SLACK), ("teams", KARI_TEAMS[0])}
+    assert KARI_SLACK not in json.dumps(classes["profile"])
     assert classes["directory_profile"]["findable"] is True
     # Every registered column's rows are in the export, row for row.
     async with db.session() as session:
@@ -241,7 +255,17 @@ async def test_erasure_before_the_report_keeps_the_result_without_name_and_says_
             .scalars()
             .all()
         )
-    assert stub is not None and stub.erased_at is not None and stub.slack_user_id is None
+        chat = (
+            (
+                await session.execute(
+                    select(PersonIdentity).where(col(PersonIdentity.person_id) == rw.kari_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert stub is not None and stub.erased_at is not None and chat == []  # Slack's and Teams'
+    assert "slack_user_id" not in stub.model_dump()
     assert len(enrolments) == 1
     data = (
         sqlite_bytes(settings.database_url)

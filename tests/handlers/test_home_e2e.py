@@ -34,6 +34,7 @@ from tests.utils.factories import (
     create_pulse,
     create_session,
     enrol,
+    has_slack_id,
 )
 from tests.utils.workspace import Workspace, eventually, running_workspace
 
@@ -187,7 +188,7 @@ async def test_a_pause_date_in_the_past_is_refused_with_a_reason(seeded: Seeded)
     over, so Home redrew unchanged and the click looked lost."""
     ws = seeded.ws
     async with ws.runtime.db.transaction() as s:
-        kari = (await s.exec(select(Person).where(Person.slack_user_id == "UKARI"))).one()
+        kari = (await s.exec(select(Person).where(has_slack_id("UKARI")))).one()
         network = Network(
             kind="class", key="bergen-kollegaprat", name="Bergen", match_every_weeks=2
         )

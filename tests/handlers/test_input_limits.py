@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.lengths import ValueTooLong
 from storage.models import Person
 from tests.handlers.test_networks_e2e import PARTICIPANTS, Bot, bot, rows  # noqa: F401
-from tests.utils.factories import create_person
+from tests.utils.factories import create_person, has_slack_id
 from tests.utils.poison import FIXED
 from tests.utils.slack import interaction_body, sign
 from tests.utils.workspace import eventually
@@ -54,7 +54,7 @@ async def test_a_forged_profile_form_over_the_limit_is_refused_and_saves_nothing
     assert resp.status == 200
     answer = json.loads(await resp.text())
     assert answer["response_action"] == "errors" and "høyst" in answer["errors"][field]
-    [person] = await rows(bot, Person, Person.slack_user_id == PARTICIPANTS[0])
+    [person] = await rows(bot, Person, has_slack_id(PARTICIPANTS[0]))
     assert getattr(person, field) in (None, "turnus")
 
 
@@ -64,7 +64,7 @@ async def test_a_one_and_a_half_megabyte_bio_is_refused_at_the_door(bot: Bot) ->
         "/slack/events", data=body, headers={"Content-Type": ctype, **sign(bot.secret, body)}
     )
     assert resp.status == 413
-    [person] = await rows(bot, Person, Person.slack_user_id == PARTICIPANTS[0])
+    [person] = await rows(bot, Person, has_slack_id(PARTICIPANTS[0]))
     assert person.bio is None
 
 

@@ -196,7 +196,11 @@ async def test_staff_syncs_forms_groups_and_matches_then_a_checkin(bot: Bot) -> 
     intros = await rows(bot, Delivery, Delivery.kind == "match_intro")
     # The group DMs open when the outbox sends the intros, after the round committed.
     assert not any(c.is_mpim for c in bot.emu.state.channels.values())
-    people = {p.id: p.slack_user_id for p in await rows(bot, Person)}
+    people = {
+        i.person_id: i.user_id
+        for i in await rows(bot, PersonIdentity, PersonIdentity.platform == "slack")
+    }
+    assert len(people) == len(await rows(bot, Person))  # everyone is in Slack
     groups = await rows(bot, MatchGroup)
     assert len(intros) == 4
     assert {d.target for d in intros} == {

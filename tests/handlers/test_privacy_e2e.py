@@ -12,7 +12,7 @@ from bot.clock import FrozenClock
 from bot.settings import Settings
 from emulator.state import WorkspaceState
 from storage.models import AuditEvent, Delivery, OutboxFile, Person
-from tests.utils.factories import create_cohort, create_person, enrol
+from tests.utils.factories import create_cohort, create_person, enrol, has_slack_id
 from tests.utils.workspace import Workspace, eventually, running_workspace
 
 
@@ -47,9 +47,7 @@ async def ws(settings: Settings, clock: FrozenClock) -> AsyncIterator[Workspace]
                 municipality="Fana",
             )
             await session.flush()
-            kari = (
-                await session.exec(select(Person).where(col(Person.slack_user_id) == "UKARI"))
-            ).one()
+            kari = (await session.exec(select(Person).where(has_slack_id("UKARI")))).one()
             await enrol(session, person=kari, cohort=await create_cohort(session))
             await create_person(
                 session,
@@ -98,9 +96,7 @@ async def test_staff_export_goes_to_the_staff_member_and_is_audited(ws: Workspac
     await eventually(uploaded, within=15)
     assert _files(ws, "UKARI") == []
     async with ws.runtime.db.session() as session:
-        staff = (
-            await session.exec(select(Person).where(col(Person.slack_user_id) == "USTAFF"))
-        ).one()
+        staff = (await session.exec(select(Person).where(has_slack_id("USTAFF")))).one()
         events = (
             await session.exec(select(AuditEvent).where(col(AuditEvent.action) == "person.export"))
         ).all()

@@ -23,6 +23,7 @@ from storage.models import (
 )
 from storage.queries.pulses import list_questions
 from tests.handlers.test_networks_e2e import PARTICIPANTS, STAFF, Bot, bot, rows  # noqa: F401
+from tests.utils.factories import has_slack_id
 from tests.utils.slack import interaction_body
 from tests.utils.workspace import eventually
 
@@ -167,7 +168,7 @@ async def test_results_and_report_reach_staff_as_files(bot: Bot) -> None:
 async def test_staff_mark_digest_cases_followed_up(bot: Bot) -> None:
     async with bot.runtime.db.transaction() as s:
         cohort = (await s.exec(select(Cohort))).one()
-        leader = (await s.exec(select(Person).where(Person.slack_user_id == PARTICIPANTS[0]))).one()
+        leader = (await s.exec(select(Person).where(has_slack_id(PARTICIPANTS[0])))).one()
         cases = [
             RiskCase(person_id=leader.id, cohort_id=cohort.id, week=f"2026-W1{i}", reasons=["x:1"])
             for i in (0, 1)

@@ -11,6 +11,7 @@ from bot.settings import Settings
 from emulator.state import WorkspaceState
 from storage.models import AuditEvent, Person
 from tests.utils.factories import create_person
+from tests.utils.factories import slack_ids as stored_slack_ids
 from tests.utils.workspace import running_workspace
 
 
@@ -34,12 +35,13 @@ async def test_listed_staff_member_is_recognised_on_first_contact_with_nothing_i
         assert "For programstaben" in text and "Jeg kjenner deg ikke" not in text
         async with ws.runtime.db.session() as s:
             [anne] = (await s.execute(select(Person))).scalars().all()
+            accounts = await stored_slack_ids(s)
             audit = (
                 (await s.execute(select(AuditEvent).where(AuditEvent.action == "staff.recognised")))
                 .scalars()
                 .all()
             )
-        assert (anne.email, anne.name, anne.slack_user_id, anne.is_staff) == (
+        assert (anne.email, anne.name, accounts.get(anne.id), anne.is_staff) == (
             "anne@lederutdanning.no",
             "Anne Stab",
             "UANNE",
@@ -82,7 +84,8 @@ async def test_staff_email_already_linked_to_another_slack_account_is_not_moved(
         assert "Jeg kjenner deg ikke ennå" in (await ws.ask("UANNE", "deliveries")).text
         async with ws.runtime.db.session() as s:
             [anne] = (await s.execute(select(Person))).scalars().all()
-        assert anne.slack_user_id == "UOTHER"
+            accounts = await stored_slack_ids(s)
+        assert accounts == {anne.id: "UOTHER"}
 
 
 async def test_listed_staff_are_linked_at_start_so_the_digest_reaches_them(

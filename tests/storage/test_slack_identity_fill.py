@@ -64,11 +64,33 @@ def _identities(url: str) -> list[tuple[int, str, str, bool]]:
     return [(p, pl, u, bool(a)) for p, pl, u, a in rows]
 
 
+def _person_columns(url: str) -> set[str]:
+    engine = make_sync_engine(url)
+    with engine.connect() as conn:
+        names = {c["name"] for c in inspect(conn).get_columns("person")}
+    engine.dispose()
+    return names
+
+
 def test_upgrade_moves_slack_ids_from_person_once(fresh_url: str) -> None:
     _old_database(fresh_url)
     assert upgrade(fresh_url, now=NOW) == 2
     expected = [(1, "slack", "UKARI", True), (2, "slack", "UOLA", False)]
     assert _identities(fresh_url) == expected
+    assert _person_columns(fresh_url) & {"slack_user_id", "slack_active"} == set()
+    # The rebuilt table takes a person as the model writes one, and keeps the references.
+    engine = make_sync_engine(fresh_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO person (id, email, name, locale, is_staff, findable, created_at,"
+                " updated_at) VALUES (4, 'ny@x.no', 'Ny', 'nb', false, false, :now, :now)"
+            ),
+            {"now": NOW},
+        )
+        emails = conn.execute(text("SELECT email FROM person ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert emails == ["kari@x.no", "ola@x.no", "siri@x.no", "ny@x.no"]
     # Idempotent: again, nothing changes and nothing is counted.
     assert upgrade(fresh_url, now=NOW) == 0
     assert fill_slack_identities(fresh_url, now=NOW) == 0

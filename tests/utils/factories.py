@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -62,9 +64,7 @@ async def create_person(session: AsyncSession, **kw: Any) -> Person:
     kw.setdefault("name", email.split("@")[0])
     slack_user_id = kw.pop("slack_user_id", None)
     slack_active = kw.pop("slack_active", True)
-    person = await _add(
-        session, Person(email=email, slack_user_id=slack_user_id, slack_active=slack_active, **kw)
-    )
+    person = await _add(session, Person(email=email, **kw))
     if slack_user_id:
         await link_slack(session, person, slack_user_id, active=slack_active)
     return person
@@ -151,3 +151,22 @@ async def create_pulse(
             )
         )
     return pulse, rows
+
+
+def has_slack_id(user_id: str) -> Any:
+    """A condition on `Person`: their Slack identity is `user_id` (for `select(Person).where`)."""
+    return col(Person.id).in_(
+        select(col(PersonIdentity.person_id)).where(
+            col(PersonIdentity.platform) == "slack", col(PersonIdentity.user_id) == user_id
+        )
+    )
+
+
+async def slack_ids(session: AsyncSession) -> dict[int, str]:
+    """{person id: Slack user id} of everybody with a Slack identity."""
+    rows = await session.execute(
+        select(col(PersonIdentity.person_id), col(PersonIdentity.user_id)).where(
+            col(PersonIdentity.platform) == "slack"
+        )
+    )
+    return {int(p): u for p, u in rows.all()}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 20:01:53.436710
+Create Date: 2026-12-01 20:38:31.738051
 """
 
 from collections.abc import Sequence
@@ -49,8 +49,6 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("slack_user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("slack_active", sa.Boolean(), nullable=False),
         sa.Column("locale", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("municipality", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
@@ -71,7 +69,6 @@ def upgrade() -> None:
         sa.Column("privacy_notice_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email"),
-        sa.UniqueConstraint("slack_user_id"),
     )
     op.create_table(
         "processed_event",

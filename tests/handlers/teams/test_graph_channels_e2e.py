@@ -32,6 +32,7 @@ from emulator.teams_connector import (
 )
 from handlers.teams.channels import TeamsChannelSteps, channel_display_name
 from handlers.teams.graph import TeamsGraph
+from handlers.teams.ratelimit import GraphRateLimiter
 from storage.db import Database
 from storage.models import (
     CohortClass,
@@ -82,14 +83,32 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
+class VirtualTime:
+    """The Graph limiter's clock in these tests: its waits move this clock, not the wall's."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        wake = self.now + delay
+        await asyncio.sleep(0)
+        self.now = max(self.now, wake)
+
+
 def dispatcher(
     db: Database,
     graph: ConnectorHandle,
     http: aiohttp.ClientSession,
     clock: FrozenClock,
     settings: Settings,
+    limiter: GraphRateLimiter | None = None,
 ) -> Dispatcher:
-    client = TeamsGraph(http, base_url=f"{graph.url}/v1.0", mode="dev")
+    time = VirtualTime()
+    limiter = limiter or GraphRateLimiter(monotonic=time.monotonic, sleep=time.sleep)
+    client = TeamsGraph(http, base_url=f"{graph.url}/v1.0", mode="dev", limiter=limiter)
     return Dispatcher(db, {"teams_channels": TeamsChannelSteps(client)}, clock, None, settings, "t")
 
 
@@ -134,7 +153,8 @@ async def until_done(d: Dispatcher, db: Database, clock: FrozenClock, rounds: in
         rows = await all_rows(db)
         if all(r.state in (DeliveryState.SENT, DeliveryState.FAILED) for r in rows):
             return
-        clock.advance(timedelta(seconds=30))
+        # Past any retry's time: the backoff is jittered, up to its cap.
+        clock.advance(timedelta(seconds=d.settings.dispatch_backoff_max_seconds + 1))
     raise AssertionError("the outbox did not finish")
 
 
@@ -224,9 +244,11 @@ async def test_sync_makes_private_class_channels_once_and_lists_who_has_no_entra
     made = channels_in_graph(graph)
     stored = {(c.platform, c.container_id, c.name, c.channel_id) for c in await stored_channels(db)}
     assert stored == {("teams", TEAM, n, made[n]["id"]) for n in (BERGEN, TROMSO)}
-    # Every add went after its channel's create.
-    ops = [c["op"] for c in graph.state.graph_calls]
-    assert ops.index("add_member") > max(i for i, op in enumerate(ops) if op == "create_channel")
+    # Every add went after its channel's create (the steps of one network wait for it).
+    calls = graph.state.graph_calls
+    made_at = {c["id"]: i for i, c in enumerate(calls) if c["op"] == "create_channel" and "id" in c}
+    adds = [(i, c["channel"]) for i, c in enumerate(calls) if c["op"] == "add_member"]
+    assert len(adds) == 5 and all(made_at[channel] < i for i, channel in adds)
     # Syncing again decides nothing new: no second channel, no second add.
     calls = len(graph.state.graph_calls)
     clock.advance(timedelta(hours=1))
@@ -519,3 +541,196 @@ async def test_a_standard_channel_of_the_same_name_is_not_adopted(
     made = channels_in_graph(graph)
     assert members(made[BERGEN]) == {OWNER, "aad-kari", "aad-ola"}
     assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+
+
+async def test_a_member_not_in_the_team_fails_with_why_and_the_others_are_added(
+    db: Database,
+    teams_settings: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    """Teams puts only the team's members in its private channels: Ola is not in the team, so
+    his add fails with Graph's reason (for staff, in `cohortbot deliveries`); nobody else's."""
+    graph.state.add_team(TEAM, members={OWNER, "aad-kari", "aad-per", "aad-liv", "aad-siri"})
+    await decide(db, teams_settings, clock)
+    await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
+    [failed] = [r for r in await all_rows(db) if r.state == DeliveryState.FAILED]
+    assert failed.kind == "channel_invite" and "http_400" in (failed.error or "")
+    assert "member of the team" in (failed.error or "")
+    made = channels_in_graph(graph)
+    assert members(made[BERGEN]) == {OWNER, "aad-kari"}
+    assert members(made[TROMSO]) == {OWNER, "aad-per", "aad-liv", "aad-siri"}
+
+
+def archives(graph: ConnectorHandle) -> Counter[str]:
+    return Counter(c["channel"] for c in graph.state.graph_calls if c["op"] == "archive_channel")
+
+
+async def complete(db: Database, settings: Settings, clock: FrozenClock, cohort_id: int) -> None:
+    async with db.transaction() as s:
+        await nw.complete_cohort(s, settings, cohort_id=cohort_id, now=clock.now())
+
+
+@pytest.fixture
+def archiving(teams_settings: Settings) -> Settings:
+    return teams_settings.model_copy(update={"class_channels_on_completion": "archive"})
+
+
+async def test_completing_a_cohort_archives_its_teams_channels_once(
+    db: Database,
+    database_url: str,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    made = channels_in_graph(graph)
+    await complete(db, archiving, clock, cohort_id)
+    assert archives(graph) == Counter()  # nothing before the outbox runs
+    # Completing again (the job and staff both) decides nothing more.
+    clock.advance(timedelta(minutes=5))
+    await complete(db, archiving, clock, cohort_id)
+    other = Database(database_url)  # a second process on the same database
+    try:
+        a = dispatcher(db, graph, http, clock, archiving)
+        b = dispatcher(other, graph, http, clock, archiving)
+        await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+        await until_done(b, other, clock)
+    finally:
+        await other.dispose()
+    assert archives(graph) == Counter({made[BERGEN]["id"]: 1, made[TROMSO]["id"]: 1})
+    assert all(c["isArchived"] for c in channels_in_graph(graph).values())
+    [call] = [c for c in graph.state.graph_calls if c["op"] == "archive_channel"][:1]
+    assert call["body"] == {"shouldSetSpoSiteReadOnlyForMembers": True}
+    rows = [r for r in await all_rows(db) if r.kind == "channel_archive"]
+    assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
+    assert {r.transport for r in rows} == {"teams_channels"}
+
+
+async def test_a_crash_between_graphs_archive_and_the_mark_is_harmless(
+    db: Database,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    await complete(db, archiving, clock, cohort_id)
+    hold = graph.state.hold_graph("/archive")
+    one = archiving.model_copy(update={"dispatch_concurrency": 1})
+    tick = asyncio.ensure_future(dispatcher(db, graph, http, clock, one).tick())
+    await asyncio.wait_for(hold.reached.wait(), timeout=30)
+    await kill(tick)
+    hold.release()
+    [archived_before_crash] = [c for c in graph.state.team_channels[TEAM] if c["isArchived"]]
+    # The lease runs out; the next process archives again, meets Graph's refusal, finds the
+    # channel archived and counts the step done.
+    clock.advance(timedelta(seconds=archiving.dispatch_lease_seconds + 1))
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    assert archives(graph)[archived_before_crash["id"]] == 2
+    assert [r["status"] for r in graph.state.refused] == []  # refusals are Graph's, not faults
+    assert all(c["isArchived"] for c in channels_in_graph(graph).values())
+    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+
+
+async def test_a_rolled_back_completion_archives_nothing_and_keep_archives_nothing(
+    db: Database,
+    teams_settings: Settings,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    rows_before = len(await all_rows(db))
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as s:
+            await nw.complete_cohort(s, archiving, cohort_id=cohort_id, now=clock.now())
+            raise RuntimeError("the completing transaction fails after the decision")
+    assert len(await all_rows(db)) == rows_before
+    # The default, "keep": completion leaves the channels open.
+    await complete(db, teams_settings, clock, cohort_id)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    assert len(await all_rows(db)) == rows_before and archives(graph) == Counter()
+    assert not any(c["isArchived"] for c in channels_in_graph(graph).values())
+    # A channel staff already archived (or deleted) counts as archived.
+    channels_in_graph(graph)[BERGEN]["isArchived"] = True
+    graph.state.team_channels[TEAM].remove(channels_in_graph(graph)[TROMSO])
+    await complete(db, archiving, clock, cohort_id)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    rows = [r for r in await all_rows(db) if r.kind == "channel_archive"]
+    assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
+
+
+async def test_a_burst_of_60_member_adds_keeps_to_graphs_limit_on_the_team(
+    db: Database,
+    teams_settings: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    # Six classes of ten, all in the one team: six chains of adds run side by side.
+    async with db.transaction() as s:
+        cohort = await create_cohort(s, key="2027v", name="Kull 2027 vår")
+        for k in range(6):
+            klass = await create_class(s, cohort=cohort, key=f"k{k}", name=f"Klasse {k}")
+            for n in range(10):
+                user = f"u{k}x{n}"
+                graph.state.add_graph_user(user, f"{user}@kommune.no", user)
+                p = await create_person(s, email=f"{user}@kommune.no", name=user)
+                await enrol(s, person=p, cohort=cohort, cls=klass)
+                s.add(
+                    PersonIdentity(
+                        person_id=p.id,
+                        platform="teams",
+                        user_id=f"29:{user}",
+                        aad_object_id=f"aad-{user}",
+                    )
+                )
+        await s.flush()
+        assert cohort.id is not None
+        report = await nw.sync_cohort_channels(
+            s, teams_settings, cohort_id=cohort.id, now=clock.now()
+        )
+    assert len(report.teams_added) == 60
+    time = VirtualTime()
+    starts: list[float] = []
+    limiter = GraphRateLimiter(
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        observe=lambda key, start: starts.append(start) if key == f"team:{TEAM}" else None,
+    )
+    wide = teams_settings.model_copy(update={"dispatch_concurrency": 8})
+    await until_done(dispatcher(db, graph, http, clock, wide, limiter), db, clock)
+    adds = [c for c in graph.state.graph_calls if c["op"] == "add_member"]
+    assert len(adds) == 60 and len(graph.state.team_channels[TEAM]) == 6
+    # Every call Graph saw went through the limiter, and no second held more than the limit.
+    assert len(starts) == len(graph.state.graph_calls) == 66
+    assert limiter.per_team == 4  # Graph: at most 4 requests a second per app on a team
+    rate = int(limiter.per_team)
+    starts.sort()
+    tight = min(starts[i + rate] - starts[i] for i in range(len(starts) - rate))
+    assert tight >= 1.0 - 1e-9, tight
+    assert starts[-1] - starts[0] >= (len(starts) - 1) / rate - 1e-9
+    assert limiter.waited > 0
+
+
+async def test_a_429_holds_the_team_in_the_graph_limiter_for_retry_after() -> None:
+    time = VirtualTime()
+    starts: list[tuple[str, float]] = []
+    limiter = GraphRateLimiter(
+        monotonic=time.monotonic,
+        sleep=time.sleep,
+        observe=lambda key, start: starts.append((key, start)),
+    )
+    limiter.penalise(f"/teams/{TEAM}/channels/c/members", 17)
+    await limiter.acquire("POST", "/teams/other/channels")
+    await limiter.acquire("POST", f"/teams/{TEAM}/channels")
+    assert starts[0] == ("team:other", 0.0)  # another team is not held
+    assert starts[1][0] == f"team:{TEAM}" and starts[1][1] >= 17.0
+    assert limiter.penalties == 1
