@@ -567,7 +567,8 @@ def _channels_section(state: ConnectorState) -> str:
             )
             rows.append(
                 f"<tr><td>{html.escape(team)}</td><td>{html.escape(channel['displayName'])}</td>"
-                f"<td>{html.escape(channel['membershipType'])}</td><td>{members}</td></tr>"
+                f"<td>{html.escape(channel['membershipType'])}"
+                f"{' (archived)' if channel.get('isArchived') else ''}</td><td>{members}</td></tr>"
             )
     if not rows:
         return ""
