@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -231,6 +231,27 @@ async def record_status(
         detail={"cohort": cohort.key, "changed": changed},
     )
     return cohort.key, changed
+
+
+async def replan_after_status(
+    db: Any, settings: Any, *, cohort_key: str, changed: list[str], now: datetime
+) -> int:
+    """Re-plan the cohort at once after a status change (after its commit).
+
+    A withdrawal's cancellations and a return's restored reminders then take effect now, not
+    at the planner job's next run up to 10 minutes later — a reminder due in between would
+    otherwise count as passed and not come back. Returns the rows written.
+    """
+    if "status" not in changed:
+        return 0
+    from bot.planner import replan_cohort
+    from storage.queries.plan import get_cohort_by_key
+
+    async with db.session() as session:
+        cohort = await get_cohort_by_key(session=session, key=cohort_key)
+    if cohort is None or cohort.id is None:
+        return 0
+    return await replan_cohort(db, cohort_id=cohort.id, settings=settings, now=now)
 
 
 _KEYS = {

@@ -57,6 +57,7 @@ def person_status(
         parse_result,
         parse_status,
         record_status,
+        replan_after_status,
     )
 
     settings = load()
@@ -78,7 +79,7 @@ def person_status(
     async def go() -> tuple[str, list[str]]:
         async with open_database(settings) as db:
             async with db.transaction() as session:
-                return await record_status(
+                recorded = await record_status(
                     session,
                     email=email,
                     change=change,
@@ -86,6 +87,14 @@ def person_status(
                     actor="cli",
                     cohort_ref=cohort,
                 )
+            await replan_after_status(
+                db,
+                settings,
+                cohort_key=recorded[0],
+                changed=recorded[1],
+                now=SystemClock().now(),
+            )
+            return recorded
 
     try:
         cohort_key, changed = run_async(go())

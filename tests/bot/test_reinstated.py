@@ -171,3 +171,28 @@ async def test_two_planners_restoring_at_once_on_postgresql_send_each_message_on
     finally:
         await one.dispose()
         await two.dispose()
+
+
+async def test_the_status_change_itself_replans_so_a_reminder_due_before_the_next_job_comes_back(
+    db: Database, settings: Settings
+) -> None:
+    from bot.enrolment_status import replan_after_status
+
+    world, a = await _programme(db, settings)
+    day = f"assignment:{a.id}:reminder:1440:person:{world.kari.id}"
+    for status, at in (("withdrawn", WITHDRAWN_AT), ("active", DAY_BEFORE - timedelta(minutes=5))):
+        change = StatusChange(status=status, reason="workload" if status == "withdrawn" else None)
+        async with db.transaction() as session:
+            key, changed = await record_status(
+                session, email=world.kari.email, change=change, today=at.date(), actor="test"
+            )
+        assert await replan_after_status(db, settings, cohort_key=key, changed=changed, now=at)
+        state = (await deliveries(db))[day].state
+        # Withdrawn: cancelled at once; back five minutes before it is due: pending at once.
+        assert state == (
+            DeliveryState.CANCELLED if status == "withdrawn" else DeliveryState.PENDING
+        )
+    # Nothing changed: nothing re-planned.
+    assert not await replan_after_status(
+        db, settings, cohort_key="kull-2026h", changed=[], now=BACK_AT
+    )

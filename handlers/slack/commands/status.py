@@ -10,6 +10,7 @@ from bot.enrolment_status import (
     StatusError,
     parse_status_command,
     record_status,
+    replan_after_status,
 )
 from bot.messages import t
 from bot.runtime import Runtime
@@ -44,6 +45,13 @@ async def status_command(ctx: CommandContext) -> None:
     except StatusError as exc:
         await ctx.reply.ephemeral(t("status.refused", locale, reason=str(exc)) + "\n" + usage)
         return
+    await replan_after_status(
+        runtime.db,
+        runtime.settings,
+        cohort_key=cohort_key,
+        changed=changed,
+        now=runtime.clock.now(),
+    )
     key = "status.recorded" if changed else "status.unchanged"
     await ctx.reply.ephemeral(
         t(key, locale, email=email, cohort=cohort_key, fields=", ".join(changed))
