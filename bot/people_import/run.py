@@ -109,6 +109,7 @@ async def run_import(
                     ) = await _email_only_after(session, plan)
             return report
     await write_import(db, plan)
+    report.notes.extend(plan.unlinked)
     async with db.transaction() as session:
         if settings is not None and not settings.smtp_url:
             (

@@ -249,6 +249,8 @@ class ImportPlan:
     links: dict[int, int] = field(default_factory=dict)  # participant id -> manager id, after
     # email -> (Slack id, active) for the people whose Slack identity the import sets
     slack_identities: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # notes from the write: Slack ids another import linked to someone else meanwhile
+    unlinked: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -552,9 +554,23 @@ async def write_import(db: Database, plan: ImportPlan, *, chunk: int = WRITE_CHU
                     )
                 else:
                     await bulk.update_many(session=session, model=model, rows=rows[i : i + chunk])
+    emails = {plan.people[email]["id"]: email for email in plan.slack_identities}
     slack = sorted((plan.people[email]["id"], ids) for email, ids in plan.slack_identities.items())
     for i in range(0, len(slack), chunk):
-        async with db.transaction() as session:
-            await identities_q.save_identities(
-                session=session, platform="slack", wanted=dict(slack[i : i + chunk]), now=plan.now
-            )
+        wanted = dict(slack[i : i + chunk])
+        while wanted:
+            try:
+                async with db.transaction() as session:
+                    await identities_q.save_identities(
+                        session=session, platform="slack", wanted=wanted, now=plan.now
+                    )
+                break
+            except identities_q.IdentityTaken as taken:
+                # Another import gave this id to someone else after the plan was checked: as
+                # with a directory match someone else holds, the person is left unlinked.
+                person_id = next(p for p, (u, _) in wanted.items() if u == taken.user_id)
+                del wanted[person_id]
+                plan.unlinked.append(
+                    f"{emails[person_id]}: Slack id {taken.user_id} was linked to someone else "
+                    "by another import meanwhile; left unlinked"
+                )

@@ -267,8 +267,8 @@ async def save_identities(
     """`save_identity` for many people at once ({person id: (user id, active)}), no take-over.
 
     For imports of thousands: one read per 500 people and per 500 ids, one insert and one
-    update statement per batch. Raises IdentityTaken, before writing anything, when an id
-    belongs to a person not given it here.
+    update statement per batch. Raises IdentityTaken, writing nothing, when an id belongs to a
+    person not given it here — also when another transaction gave it to them meanwhile.
     """
     if not wanted:
         return
@@ -303,7 +303,34 @@ async def save_identities(
             )
         elif (row.user_id, row.active) != (user_id, active):
             updates.append({"id": row.id, "user_id": user_id, "active": active, "updated_at": now})
-    await bulk.update_many(session=session, model=PersonIdentity, rows=updates)
-    await bulk.insert_many(
-        session=session, model=PersonIdentity, rows=inserts, conflict=["person_id", "platform"]
-    )
+    try:
+        async with session.begin_nested():
+            await bulk.update_many(session=session, model=PersonIdentity, rows=updates)
+            await bulk.insert_many(
+                session=session,
+                model=PersonIdentity,
+                rows=inserts,
+                conflict=["person_id", "platform"],
+            )
+    except IntegrityError:
+        # Another transaction gave one of these ids to someone else after the read above (two
+        # imports at once): the same refusal as if it had been there before, nothing written.
+        await _raise_if_taken(session=session, platform=platform, wanted=wanted)
+        raise
+
+
+async def _raise_if_taken(
+    *, session: AsyncSession, platform: str, wanted: dict[int, tuple[str, bool]]
+) -> None:
+    by_id = {user_id: person_id for person_id, (user_id, _) in wanted.items()}
+    ids = sorted(by_id)
+    for start in range(0, len(ids), 500):
+        result = await session.execute(
+            select(col(PersonIdentity.user_id), col(PersonIdentity.person_id)).where(
+                col(PersonIdentity.platform) == platform,
+                col(PersonIdentity.user_id).in_(ids[start : start + 500]),
+            )
+        )
+        for user_id, holder in sorted(result.all()):
+            if holder != by_id[user_id]:
+                raise IdentityTaken(platform, user_id, holder)

@@ -420,3 +420,34 @@ async def test_a_huge_bad_email_is_quoted_back_as_a_short_prefix(
         await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     message = caught.value.errors[0].message
     assert message.endswith("is not an email address") and len(message) < 120
+
+
+async def test_two_imports_at_once_give_one_slack_id_to_one_person(
+    db: Database, cohort_key: str, tmp_path: Path
+) -> None:
+    """Two files imported at the same moment, each giving U0SAME0001 to a different new person
+    (both plans check before either writes): the id goes to one; the other import does not die
+    on the database's unique key but leaves its person unlinked and says so."""
+    import asyncio
+
+    files = []
+    for name in ("anna", "berit"):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(
+            HEADER + f",slack_user_id\n{name}@x.no,{name.title()},bergen,,,,,,,,,U0SAME0001\n",
+            encoding="utf-8",
+        )
+        files.append(path)
+    reports = await asyncio.gather(
+        *(run_import(db, p, cohort_ref=cohort_key, today=TODAY, now=NOW) for p in files)
+    )
+    held = await slack_identities(db)
+    assert list(held.values()) == [("U0SAME0001", True)]
+    (winner,) = held
+    loser = next(e for e in ("anna@x.no", "berit@x.no") if e != winner)
+    notes = [n for r in reports for n in r.notes if "U0SAME0001" in n]
+    assert notes == [
+        f"{loser}: Slack id U0SAME0001 was linked to someone else by another import "
+        "meanwhile; left unlinked"
+    ]
+    assert sorted(p.email for p in await all_rows(db, Person)) == ["anna@x.no", "berit@x.no"]
