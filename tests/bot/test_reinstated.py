@@ -196,3 +196,51 @@ async def test_the_status_change_itself_replans_so_a_reminder_due_before_the_nex
     assert not await replan_after_status(
         db, settings, cohort_key="kull-2026h", changed=[], now=BACK_AT
     )
+
+
+async def test_quick_withdraw_and_return_twice_with_the_dispatcher_running(
+    db: Database, settings: Settings
+) -> None:
+    """Withdrawn ten minutes before the day reminder, back five minutes after it, withdrawn and
+    back again a minute later — each status change re-planning at once while the dispatcher
+    ticks at the same moment: nothing is sent twice and the reminder whose time passed while
+    Kari was away is never sent."""
+    from bot.enrolment_status import replan_after_status
+
+    world, a = await _programme(db, settings)
+    kari = world.kari
+    day = f"assignment:{a.id}:reminder:1440:person:{kari.id}"
+    overdue = f"assignment:{a.id}:overdue:person:{kari.id}"
+    clock = FrozenClock(DAY_BEFORE - timedelta(minutes=10))
+    slack, email = RecordingNotifier("slack"), RecordingNotifier("email")
+    dispatcher = Dispatcher(db, {"slack": slack, "email": email}, clock, settings=settings)
+    await dispatcher.tick()  # what was due before now goes out first
+    sent_before = len(slack.to("UKARI"))
+    assert sent_before >= 1
+
+    async def change(status: str) -> None:
+        at = clock.now()
+        change = StatusChange(status=status, reason="workload" if status == "withdrawn" else None)
+        async with db.transaction() as session:
+            key, changed = await record_status(
+                session, email=kari.email, change=change, today=at.date(), actor="test"
+            )
+        await replan_after_status(db, settings, cohort_key=key, changed=changed, now=at)
+
+    for status, minutes in (("withdrawn", -10), ("active", 5), ("withdrawn", 6), ("active", 7)):
+        clock.set(DAY_BEFORE + timedelta(minutes=minutes))
+        await asyncio.gather(change(status), dispatcher.tick(), dispatcher.tick())
+    rows = await deliveries(db)
+    assert rows[day].state == DeliveryState.CANCELLED and rows[day].sent_at is None
+    assert rows[overdue].state == DeliveryState.PENDING
+
+    clock.set(DUE + timedelta(days=1, hours=10))
+    await asyncio.gather(dispatcher.tick(), dispatcher.tick())
+    rows = await deliveries(db)
+    assert rows[day].sent_at is None
+    assert rows[overdue].state == DeliveryState.SENT
+    sent = [d for d in rows.values() if d.person_id == kari.id and d.state == DeliveryState.SENT]
+    texts = [m.text for m in slack.to("UKARI")]
+    # Only the overdue notice came after the flips, and each message went once.
+    assert len(texts) == sent_before + 1 == len(sent)
+    assert len(set(texts)) == len(texts)
