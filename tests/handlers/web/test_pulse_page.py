@@ -36,12 +36,13 @@ from bot.delivery import Dispatcher
 from bot.notifier import RecordingNotifier
 from bot.pulse_links import verify_token
 from bot.pulses import MAX_TEXT, QuestionSpec, create_pulse, respondent_token
+from bot.pulses.lifecycle import close
 from bot.runtime import Runtime
 from bot.settings import Settings
 from emulator.server import free_port
 from handlers.web.email_notifier import EmailNotifier
 from schedules.pulses import run_pulse_tick
-from storage.models import PulseQuestion, PulseReceipt
+from storage.models import Pulse, PulseQuestion, PulseReceipt
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 from tests.utils.snapshot import changed, snapshot
 from tests.utils.workspace import eventually
@@ -403,6 +404,51 @@ async def test_hostile_links_and_forms_get_400_and_change_nothing(world: World) 
         status, _ = await _post(world, http, hidden | {"proof": "x" * 43, f"a.{one}": "4"})
         assert status == 400
     assert changed(before, await snapshot(world.runtime.db)) == set()
+
+
+async def test_another_persons_proof_and_a_post_after_the_close_record_nothing(
+    world: World,
+) -> None:
+    """A form put together from two people's pages (Cecilie's token, Dag's nonce and proof)
+    is refused; a page opened while the pulse was open and posted once it has closed — fresh,
+    or the replay of a post that counted — records nothing and says the pulse is closed."""
+    qid = world.questions["one"][0]
+    async with aiohttp.ClientSession() as http:
+        _, html = await _get(http, link(world, CECILIE, "one", value="4"))
+        cecilie = _Page(html).hidden
+        _, html = await _get(http, link(world, DAG, "one", value="2"))
+        dag = _Page(html).hidden
+        before = await snapshot(world.runtime.db)
+        for mixed in (
+            cecilie | {"nonce": dag["nonce"], "proof": dag["proof"]},
+            dag | {"token": cecilie["token"]},
+        ):
+            status, _ = await _post(world, http, mixed | {f"a.{qid}": "5"})
+            assert status == 400
+        assert changed(before, await snapshot(world.runtime.db)) == set()
+        assert (await _post(world, http, dag | {f"a.{qid}": "2"}))[0] == 200
+        assert await receipt(world, "one", "Dag") == {qid: {"v": 2, "t": None}}
+        # Staff close it early (its answers are released), then the pulse's own close passes.
+        world.clock.set(OPENS + timedelta(hours=2))
+        async with world.runtime.db.transaction() as s:
+            pulse = await s.get(Pulse, world.pulses["one"])
+            assert pulse is not None
+            await close(s, pulse, now=world.clock.now(), settings=world.runtime.settings)
+        closed = await snapshot(world.runtime.db)
+        for at, code, says in (
+            (OPENS + timedelta(hours=3), 200, "så svaret ble ikke registrert"),
+            (CLOSES, 410, "Pulsen er stengt"),
+        ):
+            world.clock.set(at)  # 410 at the close itself: the link expires with the pulse
+            for body in (
+                cecilie | {f"a.{qid}": "5"},
+                dag | {f"a.{qid}": "1"},
+                dag | {f"a.{qid}": "2"},
+            ):
+                status, html = await _post(world, http, body)
+                assert status == code and says in html, (at, html)
+            assert changed(closed, await snapshot(world.runtime.db)) == set()
+    assert await receipt(world, "one", "Cecilie") is None
 
 
 # --- a sandbox's browser -------------------------------------------------------------------
