@@ -440,3 +440,54 @@ async def test_a_file_too_big_or_unreadable_is_refused_on_the_card(
     refused = await _click(world, "anne", _action(broken, "archive.save"), **{**FORM, "url": ""})
     assert "kan ikke leses" in card_text(refused)
     assert await _items(world) == []
+
+
+async def test_forged_actions_with_another_cohorts_item_id_change_or_fetch_nothing(
+    teams_world: TeamsWorld,
+) -> None:
+    """Berit's item is visible to her cohort (B) only. Anne (cohort A) never sees it — search,
+    browse, count, "arkiv mine" — and hand-made Action.Execute payloads carrying its id (a
+    save that would change it, withdraw, its confirmation, download) change and fetch nothing."""
+    world = teams_world
+    ids = await _people(world)
+    runtime = world.runtime
+    pdf = make_pdf(["Kodeord multekrem"])
+    await add_item(
+        runtime.db,
+        store_for(runtime.settings),
+        runtime.settings,
+        submission=Submission(
+            title="Multekrem i turnus",
+            summary="Kodeordet multekrem.",
+            visibility="cohort",
+            show_name=True,
+            upload=Upload("multekrem.pdf", pdf),
+        ),
+        doer=Doer(ids["berit"], False, f"person:{ids['berit']}"),
+        now=runtime.clock.now(),
+    )
+    [item] = await _items(world)
+    before = item.model_dump()
+    assert "1 treff du kan se." in card_text(await _say(world, "berit", "arkiv multekrem"))
+    for words in ("arkiv multekrem", "arkiv", "arkiv mine"):
+        seen = await _say(world, "anne", words)
+        assert "Multekrem i turnus" not in str(seen) and "Kodeordet" not in str(seen), words
+    assert "Ingen treff du kan se" in card_text(await _say(world, "anne", "arkiv multekrem"))
+    form = await _say(world, "anne", "arkiv legg til")
+    save = _action(form, "archive.save")
+    forged_save = {**save, "data": {**save["data"], "item": str(item.id)}}
+    refused = await _click(world, "anne", forged_save, **{**FORM, "title": "Kapret"})
+    assert "Finner ikke arkivoppføring" in card_text(refused)
+    for verb in ("archive.change", "archive.withdraw", "archive.withdraw.confirm"):
+        refused = await _click(world, "anne", {"verb": verb, "data": {"value": str(item.id)}})
+        assert "Finner ikke arkivoppføring" in card_text(refused), verb
+    got = await _click(world, "anne", {"verb": "archive.download", "data": {"value": str(item.id)}})
+    assert "har ikke lenger tilgang" in card_text(got)
+    assert not [a for a in card_actions(got) if a["type"] == "Action.OpenUrl"]
+    [after] = await _items(world)
+    assert after.model_dump() == before
+    # Berit's own download still works: the refusals were about Anne, not the item.
+    own = await _click(
+        world, "berit", {"verb": "archive.download", "data": {"value": str(item.id)}}
+    )
+    assert "virker i 60 minutter, bare for deg" in card_text(own)
