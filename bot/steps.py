@@ -293,20 +293,24 @@ async def create_team_channel(
         return False
     assert network.id is not None
     key = _create_key(network.id, TEAMS_CHANNELS)
-    if await dq.rearm_failed(session=session, dedupe_key=key, now=now):
+    step = {
+        "op": "create",
+        "name": name,
+        "private": True,
+        "team": settings.teams_team_id,
+        "owner": owner or "",
+    }
+    # Again with today's name: a create refused for its name (another class's channel has it)
+    # goes through once staff renamed the class.
+    message = OutgoingMessage(text="", meta={"step": step}).to_json()
+    if await dq.rearm_failed(session=session, dedupe_key=key, now=now, message=message):
         return True
     return await _enqueue(
         session,
         key=key,
         kind=CREATE,
         target=network_target(network.id),
-        step={
-            "op": "create",
-            "name": name,
-            "private": True,
-            "team": settings.teams_team_id,
-            "owner": owner or "",
-        },
+        step=step,
         now=now,
         source=f"network:{network.id}",
         transport=TEAMS_CHANNELS,
@@ -591,6 +595,44 @@ async def perform(admin: ChannelAdmin, *, target: str, step: dict[str, Any]) -> 
     except (KeyError, TypeError, ValueError):
         return SendResult("failed", error="the stored step is malformed")
     return SendResult("sent", ref=target)
+
+
+async def held_elsewhere(
+    session: AsyncSession,
+    *,
+    kind: str,
+    target: str,
+    message: dict[str, Any],
+    ref: str | None,
+    transport: str,
+) -> str | None:
+    """Why a done create must not be stored as this network's channel: the channel it made or
+    adopted is already another network's. Two class names the platform's rules make one
+    ("Tromsø?" and "Tromsø" are both "Tromsø (2026h)" in Teams) would otherwise share one
+    private channel: the second create finds the first's and adopts it. None when it is not.
+    """
+    platform = _PLATFORM_OF.get(transport)
+    if (
+        kind != CREATE
+        or not ref
+        or platform is None
+        or not target.startswith(NETWORK_TARGET_PREFIX)
+    ):
+        return None
+    step = (message.get("meta") or {}).get("step") or {}
+    holder = await nq.network_of_channel(
+        session=session,
+        platform=platform,
+        container_id=str(step.get("team") or ""),
+        channel_id=ref,
+    )
+    network_id = int(target.removeprefix(NETWORK_TARGET_PREFIX))
+    if holder is None or holder == network_id:
+        return None
+    return (
+        f"the channel {step.get('name')!r} is network {holder}'s already (the class names "
+        "are one channel name in Teams): rename one class, then sync again"
+    )
 
 
 async def after_sent(

@@ -574,6 +574,17 @@ class Dispatcher:
         self, session: AsyncSession, item: q.ClaimedDelivery, result: SendResult, stats: TickStats
     ) -> None:
         now = self.clock.now()
+        if result.status == "sent" and item.kind in steps.STEP_KINDS:
+            clash = await steps.held_elsewhere(
+                session,
+                kind=item.kind,
+                target=item.target,
+                message=item.message,
+                ref=result.ref,
+                transport=item.transport,
+            )
+            if clash:
+                result = SendResult("failed", error=clash)
         if result.status == "sent":
             recorded = await q.record_sent(
                 session=session,

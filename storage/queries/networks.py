@@ -514,6 +514,20 @@ async def get_network_channel(
     return result.scalar_one_or_none()
 
 
+async def network_of_channel(
+    *, session: AsyncSession, platform: str, container_id: str, channel_id: str
+) -> int | None:
+    """The network whose channel this is on `platform` (in `container_id`), if any."""
+    result = await session.execute(
+        select(col(NetworkChannel.network_id)).where(
+            col(NetworkChannel.platform) == platform,
+            col(NetworkChannel.container_id) == container_id,
+            col(NetworkChannel.channel_id) == channel_id,
+        )
+    )
+    return result.scalar_one_or_none()
+
+
 async def save_network_channel(
     *,
     session: AsyncSession,

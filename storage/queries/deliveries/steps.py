@@ -22,21 +22,27 @@ async def get_delivery_by_key(*, session: AsyncSession, dedupe_key: str) -> Deli
     return result.scalars().first()
 
 
-async def rearm_failed(*, session: AsyncSession, dedupe_key: str, now: datetime) -> bool:
-    """Put a failed delivery back to pending, due now, with its attempts reset: decided again.
+async def rearm_failed(
+    *, session: AsyncSession, dedupe_key: str, now: datetime, message: Any = None
+) -> bool:
+    """Put a failed delivery back to pending, due now, with its attempts reset: decided again
+    (with `message`, as decided now: a class renamed since, say).
 
     True if there was such a failed delivery."""
+    values: dict[str, Any] = {
+        "state": DeliveryState.PENDING,
+        "send_at": now,
+        "attempts": 0,
+        "claimed_by": None,
+        "lease_until": None,
+        "updated_at": now,
+    }
+    if message is not None:
+        values["message"] = message
     result = await session.execute(
         update(DELIVERY)
         .where(D.dedupe_key == dedupe_key, D.state == DeliveryState.FAILED)
-        .values(
-            state=DeliveryState.PENDING,
-            send_at=now,
-            attempts=0,
-            claimed_by=None,
-            lease_until=None,
-            updated_at=now,
-        )
+        .values(**values)
     )
     return bool(_rowcount(result))
 

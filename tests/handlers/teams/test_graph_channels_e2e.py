@@ -734,3 +734,44 @@ async def test_a_429_holds_the_team_in_the_graph_limiter_for_retry_after() -> No
     assert starts[0] == ("team:other", 0.0)  # another team is not held
     assert starts[1][0] == f"team:{TEAM}" and starts[1][1] >= 17.0
     assert limiter.penalties == 1
+
+
+async def test_two_classes_whose_names_become_one_channel_name_never_share_a_channel(
+    db: Database,
+    teams_settings: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    """ "Tromsø?" and "Tromsø" are two classes, but Teams' rules make both "Tromsø (2026h)":
+    the second create finds the first's private channel. It must not adopt it (one class in the
+    other's private channel; before, the dispatcher died on the unique channel id): the create
+    fails saying why, its adds wait on it, and once staff rename the class a sync makes its own
+    channel."""
+    cohort_id, _ = await decide(db, teams_settings, clock, bergen_name="Tromsø?")
+    await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
+    [made] = graph.state.team_channels[TEAM]
+    assert made["displayName"] == TROMSO
+    [holder] = await stored_channels(db)
+    rows = await all_rows(db)
+    [refused] = [r for r in rows if r.kind == "channel_create" and r.state == DeliveryState.FAILED]
+    assert refused.target != f"network:{holder.network_id}"
+    assert f"is network {holder.network_id}'s already" in (refused.error or "")
+    assert "rename one class" in (refused.error or "")
+    theirs = {"aad-kari", "aad-ola"} if members(made) & {"aad-per"} else {"aad-per", "aad-liv"}
+    assert not members(made) & theirs
+    # Staff rename the refused class; the next sync makes its channel with the new name.
+    async with db.transaction() as s:
+        for klass in (await s.exec(select(CohortClass))).all():
+            if klass.name == ("Tromsø?" if "aad-kari" in theirs else "Tromsø"):
+                klass.name = "Tromsø vest"
+                s.add(klass)
+    await sync(db, teams_settings, clock, cohort_id)
+    await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
+    made_now = channels_in_graph(graph)
+    assert set(made_now) == {TROMSO, "Tromsø vest (2026h)"}
+    assert members(made_now["Tromsø vest (2026h)"]) == {OWNER} | theirs | (
+        {"aad-siri"} if "aad-per" in theirs else set()
+    )
+    assert not members(made_now[TROMSO]) & theirs
+    assert len({c.channel_id for c in await stored_channels(db)}) == 2
