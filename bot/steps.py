@@ -334,8 +334,7 @@ async def add_team_channel_members(
     if not users or not makes_teams_channels(settings):
         return False
     assert network.id is not None
-    digest = hashlib.sha256(",".join(users).encode()).hexdigest()[:16]
-    key = f"{TEAMS_CHANNELS}-invite:{network.id}:{since.isoformat()}:{digest}"
+    key = _team_invite_key(network.id, since, users)
     if await dq.rearm_failed(session=session, dedupe_key=key, now=now):
         return True
     return await _enqueue(
@@ -350,6 +349,11 @@ async def add_team_channel_members(
     )
 
 
+def _team_invite_key(network_id: int, since: datetime, users: Sequence[str]) -> str:
+    digest = hashlib.sha256(",".join(sorted(users)).encode()).hexdigest()[:16]
+    return f"{TEAMS_CHANNELS}-invite:{network_id}:{since.isoformat()}:{digest}"
+
+
 async def remove_team_channel_member(
     session: AsyncSession,
     settings: Settings,
@@ -358,11 +362,24 @@ async def remove_team_channel_member(
     user_id: str,
     now: datetime,
     person_id: int | None = None,
+    since: datetime | None = None,
 ) -> bool:
-    """Decide that this person (an Entra object id) leaves the network's Teams channel."""
+    """Decide that this person (an Entra object id) leaves the network's Teams channel.
+
+    `since`: when their membership began. Their add of that membership, if it has not gone
+    out yet (waiting for the channel, or for a retry after a 502 or 429), is cancelled: the
+    removal is due now and would go first, and the add's retry would then put them back.
+    """
     if not user_id or not makes_teams_channels(settings):
         return False
     assert network.id is not None
+    if since is not None:
+        await dq.cancel_pending(
+            session=session,
+            dedupe_prefix=_team_invite_key(network.id, since, [user_id]),
+            reason="left the network before the add went out",
+            now=now,
+        )
     if not await _teams_channel_decided(session, network.id):
         return False  # never made: nothing to leave
     return await _enqueue(

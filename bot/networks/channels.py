@@ -368,6 +368,7 @@ async def _leave(
                     user_id=identity.aad_object_id,
                     now=now,
                     person_id=person.id,
+                    since=m.joined_at,
                 )
         if not withdrawn:
             continue

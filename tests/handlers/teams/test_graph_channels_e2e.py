@@ -151,7 +151,8 @@ async def until_done(d: Dispatcher, db: Database, clock: FrozenClock, rounds: in
     for _ in range(rounds):
         await d.tick()
         rows = await all_rows(db)
-        if all(r.state in (DeliveryState.SENT, DeliveryState.FAILED) for r in rows):
+        done = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.CANCELLED)
+        if all(r.state in done for r in rows):
             return
         # Past any retry's time: the backoff is jittered, up to its cap.
         clock.advance(timedelta(seconds=d.settings.dispatch_backoff_max_seconds + 1))
@@ -775,3 +776,79 @@ async def test_two_classes_whose_names_become_one_channel_name_never_share_a_cha
     )
     assert not members(made_now[TROMSO]) & theirs
     assert len({c.channel_id for c in await stored_channels(db)}) == 2
+
+
+async def test_two_syncs_at_once_on_postgresql_decide_each_channel_and_add_once(
+    postgres_url: str,
+    teams_settings: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    """Two staff members' syncs (two processes' engines) in the same instant on PostgreSQL:
+    one create per class, one add per person, and the channels come out as one sync's."""
+    one, two = Database(postgres_url), Database(postgres_url)
+    try:
+        off = teams_settings.model_copy(update={"teams_team_id": None})
+        cohort_id, _ = await decide(one, off, clock)  # the people, no Teams decision yet
+        reports = await asyncio.gather(
+            *(sync(db, teams_settings, clock, cohort_id) for db in (one, two, one, two))
+        )
+        assert sum(len(r.teams_channels) for r in reports) == 2
+        await until_done(dispatcher(one, graph, http, clock, teams_settings), one, clock)
+        assert_made_once(graph)
+        assert all(n == 1 for n in creates(graph).values()), creates(graph)
+        adds = Counter(
+            (c["channel"], c.get("user") or str(c.get("body")))
+            for c in graph.state.graph_calls
+            if c["op"] == "add_member"
+        )
+        assert len(adds) == 5 and set(adds.values()) == {1}, adds
+        assert {r.state for r in await all_rows(one)} == {DeliveryState.SENT}
+    finally:
+        await one.dispose()
+        await two.dispose()
+
+
+async def test_a_withdrawal_while_the_add_is_being_retried_leaves_the_person_out(
+    db: Database,
+    teams_settings: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    """The adds meet a 502 and wait for their retry; meanwhile Kari withdraws and a sync
+    decides her removal, which goes first (it is due now). The add's retry must not put her
+    back in Bergen's private channel."""
+    cohort_id, _ = await decide(db, teams_settings, clock)
+    d = dispatcher(db, graph, http, clock, teams_settings)
+    graph.state.fail_next(502, path="/members", times=2)
+    for _ in range(10):  # creates, then the adds' first try (502): retrying, not yet done
+        await d.tick()
+        if len([c for c in graph.state.graph_calls if c["op"] == "create_channel"]) == 2 and not (
+            [f for f in graph.state.faults if f.remaining > 0]
+        ):
+            break
+        clock.advance(timedelta(seconds=5))
+    assert not [f for f in graph.state.faults if f.remaining > 0]
+    assert not members(channels_in_graph(graph)[BERGEN]) & {"aad-kari"}
+    async with db.transaction() as s:
+        for enrolment, identity in (
+            await s.exec(
+                select(Enrolment, PersonIdentity).where(
+                    Enrolment.person_id == PersonIdentity.person_id
+                )
+            )
+        ).all():
+            if identity.aad_object_id == "aad-kari":
+                enrolment.status = EnrolmentStatus.WITHDRAWN
+    await sync(db, teams_settings, clock, cohort_id)
+    await until_done(d, db, clock)
+    made = channels_in_graph(graph)
+    assert members(made[BERGEN]) == {OWNER, "aad-ola"}
+    assert members(made[TROMSO]) == {OWNER, "aad-per", "aad-liv", "aad-siri"}
+    [cancelled] = [r for r in await all_rows(db) if r.state == DeliveryState.CANCELLED]
+    assert cancelled.kind == "channel_invite" and cancelled.message["meta"]["step"]["users"] == [
+        "aad-kari"
+    ]
+    assert cancelled.error == "left the network before the add went out"
