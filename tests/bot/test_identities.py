@@ -166,3 +166,43 @@ async def test_two_install_events_at_once_store_one_identity(db: Database) -> No
         ).all()  # type: ignore[call-overload]
     assert [(r.person_id, r.user_id) for r in rows] == [(person.id, "29:same")]
     assert rows[0].conversation_id in ("a:same-1", "a:same-2")
+
+
+async def test_a_deactivated_slack_account_gets_no_direct_message_from_any_planner(
+    db: Database, settings: Settings
+) -> None:
+    """Kari's and her manager Mona's Slack accounts are deactivated (`active=False` on their
+    identities, as the import's directory match sets it): their assignment messages, the
+    manager's nudge and a pulse go by email; Ola, active, keeps Slack."""
+    from sqlalchemy import update
+
+    from bot.planner import plan_deliveries
+    from tests.utils.assignments import add_assignment, add_nudge, build_programme, oslo
+
+    async with db.transaction() as session:
+        world = await build_programme(session)
+        await session.execute(
+            update(PersonIdentity)
+            .where(PersonIdentity.user_id.in_(["UKARI", "UMONA"]))  # type: ignore[attr-defined]
+            .values(active=False)
+        )
+        await add_assignment(
+            session,
+            world.cohort,
+            release_at=oslo(2026, 9, 10, 16, 0),
+            due_at=oslo(2026, 9, 25, 23, 59),
+        )
+        await add_nudge(session, world.cohort, send_at=oslo(2026, 9, 21, 10, 0))
+        now = oslo(2026, 9, 1, 10, 0)
+        await plan_deliveries(
+            session=session, cohort_id=world.cohort.id, settings=settings, now=now
+        )
+        pulse, _ = await create_pulse(session, cohort=world.cohort, opens_at=now)
+        await invite(session, pulse, now=now, settings=settings)
+    async with db.session() as session:
+        rows = (await session.exec(select(Delivery))).all()  # type: ignore[call-overload]
+    assert not [r for r in rows if r.target in ("UKARI", "UMONA")]
+    by = {(r.person_id, r.transport) for r in rows}
+    for person in (world.kari, world.mona):
+        assert (person.id, "email") in by and (person.id, "slack") not in by
+    assert (world.ola.id, "slack") in by
