@@ -451,3 +451,27 @@ async def test_two_imports_at_once_give_one_slack_id_to_one_person(
         "meanwhile; left unlinked"
     ]
     assert sorted(p.email for p in await all_rows(db, Person)) == ["anna@x.no", "berit@x.no"]
+
+
+async def test_after_an_erasure_the_slack_id_is_free_and_a_reimport_links_it_anew(
+    db: Database, cohort_key: str, tmp_path: Path, settings: Any
+) -> None:
+    """Kari is erased; her Slack id goes with her (no identity row is left on the erased,
+    pseudonymised person), so a later file that lists the same account — the same person
+    coming back under a new address — links it to that person, without a "belongs to"."""
+    from bot.rights import erase_person
+
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER + ",slack_user_id\nkari@x.no,Kari,bergen,,,,,,,,,U0KARI0001\n", encoding="utf-8"
+    )
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
+    async with db.transaction() as session:
+        await erase_person(session, settings, email="kari@x.no", now=NOW, actor="cli")
+    assert await slack_identities(db) == {}
+    assert [i for i in await all_rows(db, PersonIdentity)] == []
+    path.write_text(
+        HEADER + ",slack_user_id\nkari.ny@x.no,Kari,bergen,,,,,,,,,U0KARI0001\n", encoding="utf-8"
+    )
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
+    assert await slack_identities(db) == {"kari.ny@x.no": ("U0KARI0001", True)}
