@@ -475,3 +475,38 @@ async def test_after_an_erasure_the_slack_id_is_free_and_a_reimport_links_it_ane
     )
     await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
     assert await slack_identities(db) == {"kari.ny@x.no": ("U0KARI0001", True)}
+
+
+async def test_a_slack_id_in_another_case_or_with_spaces_is_not_a_second_account(
+    db: Database, cohort_key: str, tmp_path: Path
+) -> None:
+    """Slack ids are upper case. Kari's own id with spaces around it is her id (nothing
+    changes); in lower case it is refused as not a Slack id — never stored as a second
+    account beside hers, nor given to someone else."""
+    path = tmp_path / "people.csv"
+    path.write_text(
+        HEADER + ",slack_user_id\nkari@x.no,Kari,bergen,,,,,,,,,U0KARI0001\n", encoding="utf-8"
+    )
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
+    before = await all_rows(db, PersonIdentity)
+    path.write_text(
+        HEADER + ",slack_user_id\nkari@x.no,Kari,bergen,,,,,,,,,\t U0KARI0001 \n",
+        encoding="utf-8",
+    )
+    await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
+    assert [i.model_dump() for i in await all_rows(db, PersonIdentity)] == [
+        i.model_dump() for i in before
+    ]
+    path.write_text(
+        HEADER + ",slack_user_id\n"
+        "kari@x.no,Kari,bergen,,,,,,,,,u0kari0001\n"
+        "ny@x.no,Ny,bergen,,,,,,,,,u0Kari0001\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as caught:
+        await run_import(db, path, cohort_ref=cohort_key, today=TODAY, now=NOW)
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2: 'u0kari0001' is not a Slack user id (like U012ABCDEF)",
+        "row 3: 'u0Kari0001' is not a Slack user id (like U012ABCDEF)",
+    ]
+    assert await slack_identities(db) == {"kari@x.no": ("U0KARI0001", True)}
