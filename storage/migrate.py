@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from alembic.script import ScriptDirectory
 
 from storage.db import make_sync_engine
 from storage.models import Person, PersonIdentity
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SLACK = "slack"
@@ -59,25 +62,39 @@ def fill_slack_identities(url: str, *, now: datetime) -> int:
             have = conn.execute(
                 select(identity.c.person_id, identity.c.user_id).where(identity.c.platform == SLACK)
             ).all()
-            people_with = {p for p, _ in have}
-            ids_held = {u for _, u in have}
-            rows = [
-                {
-                    "person_id": pid,
-                    "platform": SLACK,
-                    "user_id": user_id,
-                    "active": bool(active),
-                    "reference": {},
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for pid, user_id, active in conn.execute(
-                    select(person.c.id, person.c.slack_user_id, person.c.slack_active)
-                    .where(person.c.slack_user_id.is_not(None))
-                    .order_by(person.c.id)
-                ).all()
-                if pid not in people_with and user_id not in ids_held
-            ]
+            people_with = {p: u for p, u in have}
+            ids_held = {u: p for p, u in have}
+            rows = []
+            for pid, user_id, active in conn.execute(
+                select(person.c.id, person.c.slack_user_id, person.c.slack_active)
+                .where(person.c.slack_user_id.is_not(None))
+                .order_by(person.c.id)
+            ).all():
+                if pid in people_with or user_id in ids_held:
+                    kept = people_with.get(pid)
+                    holder = ids_held.get(user_id)
+                    if kept != user_id or holder != pid:
+                        # The old column goes after this step: say what is not carried over.
+                        logger.warning(
+                            "person %s: Slack id %s on the old column is not copied "
+                            "(their Slack identity is %s; the id is person %s's identity)",
+                            pid,
+                            user_id,
+                            kept,
+                            holder,
+                        )
+                    continue
+                rows.append(
+                    {
+                        "person_id": pid,
+                        "platform": SLACK,
+                        "user_id": user_id,
+                        "active": bool(active),
+                        "reference": {},
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             if rows:
                 conn.execute(PersonIdentity.__table__.insert(), rows)  # type: ignore[attr-defined]
             return len(rows)

@@ -117,3 +117,37 @@ def test_fill_never_takes_an_id_another_identity_holds(fresh_url: str) -> None:
         (2, "slack", "UOLA-NEW", True),
         (3, "slack", "UKARI", True),
     ]
+
+
+def test_fill_names_each_old_id_it_does_not_carry_over(
+    fresh_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Kari's and Ola's old ids collide with identity rows (Siri holds UKARI; Ola holds
+    UOLA-NEW), and the old column is dropped next: the step says which ids it leaves, and who
+    holds them, rather than losing them without a word; once the columns are gone, nothing."""
+    _old_database(fresh_url)
+    engine = make_sync_engine(fresh_url)
+    with engine.begin() as conn:
+        for pid, user_id in ((3, "UKARI"), (2, "UOLA-NEW")):
+            conn.execute(
+                text(
+                    "INSERT INTO person_identity (person_id, platform, user_id, active,"
+                    " reference, created_at, updated_at)"
+                    " VALUES (:p, 'slack', :u, true, '{}', :now, :now)"
+                ),
+                {"p": pid, "u": user_id, "now": NOW},
+            )
+    engine.dispose()
+    with caplog.at_level("WARNING", logger="storage.migrate"):
+        assert fill_slack_identities(fresh_url, now=NOW) == 0
+    assert sorted(r.getMessage() for r in caplog.records if r.name == "storage.migrate") == [
+        "person 1: Slack id UKARI on the old column is not copied (their Slack identity is "
+        "None; the id is person 3's identity)",
+        "person 2: Slack id UOLA on the old column is not copied (their Slack identity is "
+        "UOLA-NEW; the id is person None's identity)",
+    ]
+    upgrade(fresh_url, now=NOW)  # says it once more, then drops the old columns
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="storage.migrate"):
+        assert fill_slack_identities(fresh_url, now=NOW) == 0
+    assert [r for r in caplog.records if r.name == "storage.migrate"] == []
