@@ -174,14 +174,15 @@ async def sync_cohort_channels(
     if cohort_net.slack_channel_id:  # made earlier: keep the cohort's copy in step
         cohort.slack_channel_id = cohort_net.slack_channel_id
     networks: dict[int | None, Network] = {None: cohort_net}
-    for klass in await q.list_classes(session=session, cohort_id=cohort_id):
+    classes = await q.list_classes(session=session, cohort_id=cohort_id)
+    for klass in classes:
         net, _ = await _ensure_network(
             session,
             settings,
             kind=NetworkKind.CLASS,
             key=f"class:{cohort.key}:{klass.key}",
             name=klass.name,
-            channel_name=class_channel_name(settings, cohort, klass),
+            channel_name=class_channel_name(settings, cohort, klass, classes),
             cohort_id=cohort_id,
             class_id=klass.id,
             now=now,

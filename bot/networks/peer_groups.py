@@ -66,6 +66,7 @@ async def form_class_peer_groups(
         raise InvalidRequest(f"unknown class {class_id}")
     cohort = await q.get_cohort(session=session, cohort_id=klass.cohort_id)
     assert cohort is not None
+    classes = await q.list_classes(session=session, cohort_id=cohort.id or 0)
     enrolled = [
         p
         for e, p in await q.list_enrolled(
@@ -108,7 +109,9 @@ async def form_class_peer_groups(
             kind=NetworkKind.PEER_GROUP,
             key=f"group:{cohort.key}:{klass.key}:{generation}:{number}",
             name=f"{klass.name} – {number}",
-            channel_name=peer_group_channel_name(settings, cohort, klass, number, generation),
+            channel_name=peer_group_channel_name(
+                settings, cohort, klass, number, generation, classes
+            ),
             private=True,
             cohort_id=cohort.id,
             class_id=class_id,

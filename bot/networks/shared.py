@@ -68,16 +68,39 @@ def cohort_channel_name(settings: Settings, cohort: Cohort) -> str:
     return slack_name(settings.channel_prefix, cohort.key)
 
 
-def class_channel_name(settings: Settings, cohort: Cohort, klass: CohortClass) -> str:
-    return slack_name(settings.channel_prefix, cohort.key, klass.city or klass.key)
+def class_place(klass: CohortClass, classes: Sequence[CohortClass] = ()) -> str:
+    """What a class's channel names say after the cohort: its city, unless another of the
+    cohort's `classes` has a city (or key) that makes the same name — two Oslo classes would
+    ask for one channel, and the second would adopt the first's — then its key, unique in
+    the cohort."""
+    mine = slack_name(klass.city or klass.key)
+    if any(c.id != klass.id and slack_name(c.city or c.key) == mine for c in classes):
+        return klass.key
+    return klass.city or klass.key
+
+
+def class_channel_name(
+    settings: Settings, cohort: Cohort, klass: CohortClass, classes: Sequence[CohortClass] = ()
+) -> str:
+    return slack_name(settings.channel_prefix, cohort.key, class_place(klass, classes))
 
 
 def peer_group_channel_name(
-    settings: Settings, cohort: Cohort, klass: CohortClass, number: int, generation: int
+    settings: Settings,
+    cohort: Cohort,
+    klass: CohortClass,
+    number: int,
+    generation: int,
+    classes: Sequence[CohortClass] = (),
 ) -> str:
     suffix = f"r{generation}" if generation > 1 else None
     return slack_name(
-        settings.channel_prefix, cohort.key, klass.city or klass.key, "gruppe", str(number), suffix
+        settings.channel_prefix,
+        cohort.key,
+        class_place(klass, classes),
+        "gruppe",
+        str(number),
+        suffix,
     )
 
 

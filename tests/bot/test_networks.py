@@ -631,3 +631,28 @@ async def test_rounds_cut_short_by_staff_do_not_count_as_ignored(
             )
         ).all()
     assert {m.ignored_intros for m in memberships} == {0}
+
+
+async def test_two_classes_in_one_city_never_share_a_slack_class_channel(
+    db: Database, settings: Settings, clock: FrozenClock
+) -> None:
+    """Two Oslo classes (keys oslo-1 and oslo-2, city Oslo): their Slack channel names come
+    from the city, so both asked for lu-2026h-oslo and the second adopted the first's: one
+    class's people in the other's channel. A city two classes share is named by the key."""
+    admin = FakeChannelAdmin()
+    async with db.transaction() as s:
+        cohort = await create_cohort(s, key="2026h", name="Kull 2026 høst")
+        ids: dict[str, set[str]] = {}
+        for key in ("oslo-1", "oslo-2"):
+            klass = await create_class(s, cohort=cohort, key=key, city="Oslo")
+            ids[key] = set()
+            for i in range(2):
+                uid = f"U{key[-1]}{i}"
+                p = await create_person(s, name=uid, slack_user_id=uid)
+                await enrol(s, person=p, cohort=cohort, cls=klass)
+                ids[key].add(uid)
+        await nw.sync_cohort_channels(s, settings, cohort_id=cohort.id, now=clock.now())
+    await run_steps(db, admin, settings, clock)
+    assert set(admin.names) == {"lu-2026h", "lu-2026h-oslo-1", "lu-2026h-oslo-2"}
+    for key in ("oslo-1", "oslo-2"):
+        assert admin.members[admin.channel(f"lu-2026h-{key}")] == ids[key]
