@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import t
+from bot.messages import esc, t
 from bot.report import protect_pulses, pulse_figures
 from bot.report.numbers import format_number
 from bot.settings import Settings
@@ -54,6 +54,23 @@ class EvaluatorResults:
     min_group_size: int
     pulses: list[PulseView]
     years: list[int]  # report years with cohorts
+
+
+def question_summary(qn: QuestionView, locale: str, *, indent: str = "") -> str:
+    """One question as a chat line (neutral text): its wording, and the whole cohort's row.
+
+    Labels are people's words (a class's name, a choice): marked, never markup.
+    """
+    line = t("evaluator.page.question", locale, number=qn.position, text=qn.text)
+    if qn.directorate:
+        line += t("report.evaluations.directorate", locale)
+    if qn.kind == "text":
+        line += " – " + t("evaluator.page.text_question", locale)
+    elif qn.rows:
+        label, cells = qn.rows[-1]  # the whole cohort's row
+        pairs = ", ".join(f"{esc(c)} {esc(v)}" for c, v in zip(qn.columns, cells, strict=False))
+        line += f"\n{indent}{esc(label)}: {pairs}"
+    return line
 
 
 def _cells(qn: Any, gf: Any, locale: str) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot.assignments import ClassStatus, OpenAssignment
 from bot.delivery import DeliveryOverview
-from bot.evaluator.results import EvaluatorResults
+from bot.evaluator.results import EvaluatorResults, question_summary
 from bot.home import NextSession, OpenPulse
 from bot.identities import RosterMatch
 from bot.involvement import figure_line
@@ -337,18 +337,7 @@ def evaluator_results_message(results: EvaluatorResults, *, locale: str) -> Outg
         )
         lines = ["*" + head + "*"]
         for qn in pulse.questions[:MAX_EVALUATOR_QUESTIONS]:
-            line = t("evaluator.page.question", locale, number=qn.position, text=qn.text)
-            if qn.directorate:
-                line += t("report.evaluations.directorate", locale)
-            if qn.kind == "text":
-                line += " – " + t("evaluator.page.text_question", locale)
-            elif qn.rows:
-                label, cells = qn.rows[-1]  # the whole cohort's row
-                # Labels are people's words (a class's name, a choice): marked, never markup.
-                pairs = ", ".join(
-                    f"{esc(c)} {esc(v)}" for c, v in zip(qn.columns, cells, strict=False)
-                )
-                line += f"\n{esc(label)}: {pairs}"
+            line = question_summary(qn, locale)
             lines.append(line)
         sections.append(Section(text="\n".join(lines)))
     if len(results.pulses) > MAX_EVALUATOR_PULSES:

@@ -94,6 +94,18 @@ async def add_pulse(
     return pulse
 
 
+def _contact_columns(slack: Any) -> list[Any]:
+    """(person_id, slack_user_id, slack_active, email, locale, timezone): what `reach` needs."""
+    return [
+        col(Person.id).label("person_id"),
+        slack_user_id(slack).label("slack_user_id"),
+        slack_active(slack).label("slack_active"),
+        col(Person.email).label("email"),
+        col(Person.locale).label("locale"),
+        col(Person.timezone).label("timezone"),
+    ]
+
+
 async def audience_rows(*, session: AsyncSession, pulse: Pulse) -> list[Any]:
     """(person_id, slack_user_id, email, locale, timezone, class_id) of the pulse's audience.
 
@@ -104,12 +116,7 @@ async def audience_rows(*, session: AsyncSession, pulse: Pulse) -> list[Any]:
     slack = slack_alias()
     stmt: Any = (
         sa_select(
-            col(Person.id).label("person_id"),
-            slack_user_id(slack).label("slack_user_id"),
-            slack_active(slack).label("slack_active"),
-            col(Person.email).label("email"),
-            col(Person.locale).label("locale"),
-            col(Person.timezone).label("timezone"),
+            *_contact_columns(slack),
             col(Enrolment.class_id).label("class_id"),
         )
         .join(Enrolment, col(Enrolment.person_id) == col(Person.id))
@@ -228,12 +235,7 @@ async def invited_people(*, session: AsyncSession, pulse_id: int) -> list[Any]:
     slack = slack_alias()
     stmt: Any = (
         sa_select(
-            col(Person.id).label("person_id"),
-            slack_user_id(slack).label("slack_user_id"),
-            slack_active(slack).label("slack_active"),
-            col(Person.email).label("email"),
-            col(Person.locale).label("locale"),
-            col(Person.timezone).label("timezone"),
+            *_contact_columns(slack),
             col(PulseParticipation.answered).label("answered"),
         )
         .join(PulseParticipation, col(PulseParticipation.person_id) == col(Person.id))

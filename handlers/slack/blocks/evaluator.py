@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.evaluator.results import EvaluatorResults
-from bot.messages import esc, t
+from bot.evaluator.results import EvaluatorResults, question_summary
+from bot.messages import t
 from bot.notifier import Button
 from handlers.slack.blocks.message import build_button, clip, section
 from handlers.slack.mrkdwn import rendered
@@ -99,18 +99,7 @@ def build_evaluator_results(results: EvaluatorResults, *, locale: str) -> Blocks
             )
         ]
         for qn in pulse.questions[:MAX_QUESTION_LINES]:
-            line = t("evaluator.page.question", locale, number=qn.position, text=qn.text)
-            if qn.directorate:
-                line += t("report.evaluations.directorate", locale)
-            if qn.kind == "text":
-                line += " – " + t("evaluator.page.text_question", locale)
-            elif qn.rows:
-                label, cells = qn.rows[-1]  # the whole cohort's row
-                # Labels are people's words (a class's name, a choice): marked, never markup.
-                pairs = ", ".join(
-                    f"{esc(c)} {esc(v)}" for c, v in zip(qn.columns, cells, strict=False)
-                )
-                line += f"\n    {esc(label)}: {pairs}"
+            line = question_summary(qn, locale, indent="    ")
             lines.append(line)
         blocks.append(section("\n".join(lines)))
     if len(results.pulses) > MAX_PULSES_SHOWN:
