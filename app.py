@@ -121,7 +121,10 @@ def create_web_app(runtime: Runtime, bolt: AsyncApp | None, teams: Any = None) -
 
         # Size, signature and shape are checked before Bolt parses anything (4xx, no body logged).
         handler = slack_events_handler(
-            bolt, runtime.settings.slack_signing_secret or "", precedence=runtime.precedence
+            bolt,
+            runtime.settings.slack_signing_secret or "",
+            precedence=runtime.precedence,
+            after_ack=runtime.after_ack,
         )
         web_app.router.add_post("/slack/events", handler)
     else:
@@ -190,6 +193,16 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
 
 
 REPORT_GRACE_SECONDS = 30.0
+CLICK_GRACE_SECONDS = 30.0
+
+
+async def finish_clicks(runtime: Runtime) -> None:
+    """At shutdown, finish the clicks already acked (they are not sent again by Slack)."""
+    left = await runtime.after_ack.drain(CLICK_GRACE_SECONDS)
+    if left:
+        logger.warning(
+            "Stopped with %d acked clicks not finished after %.0f s", left, CLICK_GRACE_SECONDS
+        )
 
 
 async def finish_teams_reports() -> None:
@@ -504,6 +517,7 @@ async def serve(
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()
+        await finish_clicks(runtime)
         worker.close()
         await runtime.db.dispose()
         await http.close()

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.clock import Clock, SystemClock
 from bot.notifier import Notifier
-from bot.precedence import Precedence
+from bot.precedence import AfterAck, Precedence
 from bot.settings import Settings
 from bot.worker_loop import ProcessWorker
 from storage.db import Database
@@ -31,7 +31,12 @@ class Runtime:
     user_lookup: Any = None
     # Requests waiting for their ack go before the dispatcher's work (bot.precedence).
     precedence: Precedence = field(default_factory=Precedence)
+    # What clicks leave to do after their ack, a few at a time (bot.precedence.AfterAck).
+    after_ack: AfterAck = field(init=False)
     # Set by app.py: the warm process for reports and charts (None: spawned per report).
     worker: ProcessWorker | None = None
     # Set when a released pulse's receipts could not yet be scrubbed from the files (bot.pulses).
     scrub_pending: bool = False
+
+    def __post_init__(self) -> None:
+        self.after_ack = AfterAck(self.precedence)

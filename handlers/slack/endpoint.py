@@ -7,7 +7,13 @@ Anything can arrive here. In this order, and without ever logging the body:
    verify → 401 (the signature is checked on the raw bytes, before any parsing);
 3. a signed body that is not what Slack sends (JSON that is not an object, a form whose
    `payload` is not a JSON object, bytes that are not UTF-8) → 400;
-4. only then Bolt dispatches it. Should Bolt itself fail, the answer is a plain 500 with no
+4. a button press (`block_actions`, whose ack carries nothing Slack reads) is answered 200 at
+   once, here, and handed to Bolt afterwards through `AfterAck` (bot.precedence): a few at a
+   time, after the requests still waiting. Bolt itself would answer only after the listener
+   has called `ack()` and its own 10 ms poll has seen it, and a burst's listeners all ran at
+   once on the loop that answers the next requests;
+5. anything else Bolt dispatches before it answers (a slash command, a modal's submission and
+   its errors, options). Should Bolt itself fail, the answer is a plain 500 with no
    traceback, logged by exception type only.
 
 Bolt's own logger is quietened (`quiet_bolt_logger`): it logs the bodies of requests it
@@ -16,6 +22,7 @@ rejects or does not handle, which hold people's words.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -26,17 +33,19 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.precedence import Precedence, Ticket
+from bot.precedence import AfterAck, Precedence, Ticket
+from handlers.slack.mrkdwn import RenderingAck
 
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 1024 * 1024  # Slack's largest payloads (big modals) are far below this
 MAX_CLOCK_SKEW = 60 * 5  # seconds, as Slack documents
+# Payload types answered 200 here before Bolt runs: Slack reads nothing in their ack.
+ACKED_AT_THE_EDGE = frozenset({"block_actions"})
 BOLT_LOGGER = "cohortbot.slack_bolt"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -60,23 +69,28 @@ def _signed(verifier: SignatureVerifier, body: bytes, headers: Any, now: float) 
         return False
 
 
-def _well_formed(text: str, content_type: str) -> bool:
-    """Whether a signed body has the shape Slack sends: a JSON object, or a form."""
+def _kind(text: str, content_type: str) -> str | None:
+    """A signed body's payload type ("command" for a slash command, "" when it names none), or
+    None when it is not the shape Slack sends (a JSON object, or a form)."""
     if content_type.startswith("application/json"):
         try:
-            return isinstance(json.loads(text), dict)
+            payload = json.loads(text)
         except ValueError:
-            return False
+            return None
+        return str(payload.get("type") or "") if isinstance(payload, dict) else None
     try:
         form = parse_qs(text, strict_parsing=bool(text), max_num_fields=200)
     except ValueError:
-        return False
+        return None
     if "payload" in form:
         try:
-            return isinstance(json.loads(form["payload"][0]), dict)
+            payload = json.loads(form["payload"][0])
         except ValueError:
-            return False
-    return bool(form.get("command")) or bool(form.get("ssl_check")) or bool(form)
+            return None
+        return str(payload.get("type") or "") if isinstance(payload, dict) else None
+    if form.get("command"):
+        return "command"
+    return "" if form.get("ssl_check") or form else None
 
 
 def slack_events_handler(
@@ -85,14 +99,16 @@ def slack_events_handler(
     *,
     clock: Callable[[], float] = time.time,
     precedence: Precedence | None = None,
+    after_ack: AfterAck | None = None,
 ) -> Handler:
     """The aiohttp handler for `POST /slack/events` in front of `bolt`.
 
     While a request waits for its ack it is counted in `precedence`, and the dispatcher steps
-    aside for it (bot.precedence).
+    aside for it (bot.precedence). Button presses are acked here and run by `after_ack`.
     """
     verifier = SignatureVerifier(signing_secret)
     first = precedence or Precedence()
+    later = after_ack or AfterAck(first)
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
         with first.answering() as ticket:
@@ -114,7 +130,8 @@ def slack_events_handler(
         except UnicodeDecodeError:
             return _refuse(400, "malformed_payload", "signed body is not UTF-8")
         content_type = request.headers.get("Content-Type", "")
-        if not _well_formed(text, content_type):
+        kind = _kind(text, content_type)
+        if kind is None:
             return _refuse(400, "malformed_payload", "signed body is not a Slack payload")
         try:
             bolt_request = AsyncBoltRequest(
@@ -124,7 +141,12 @@ def slack_events_handler(
             )
         except Exception as exc:
             return _refuse(400, "malformed_payload", f"Bolt cannot read it ({type(exc).__name__})")
-        bolt_request.context["ack"] = PrecedenceAck(ticket)
+        ack = ListenerAck(ticket)
+        bolt_request.context["ack"] = ack
+        if kind in ACKED_AT_THE_EDGE:
+            later.start(lambda: _dispatch_after_ack(bolt, bolt_request, ack), name=kind)
+            ticket.acked()
+            return web.Response(status=200)
         try:
             response = await bolt.async_dispatch(bolt_request)
         except Exception as exc:  # never a traceback to the caller, nor the body in the log
@@ -135,22 +157,37 @@ def slack_events_handler(
     return slack_events
 
 
-class PrecedenceAck(AsyncAck):
-    """Bolt's `ack()`, which also marks the request acked (bot.precedence): the listener's own
-    work after its ack is not counted as a request still waiting.
+async def _dispatch_after_ack(bolt: AsyncApp, request: AsyncBoltRequest, ack: ListenerAck) -> None:
+    """Bolt's handling of a request already answered, to the end of its listener's work."""
+    try:
+        response = await bolt.async_dispatch(request)
+    except Exception as exc:
+        logger.error("Failed to dispatch a Slack request (%s)", type(exc).__name__)
+        return
+    if response.status >= 400:  # no listener took it, or it failed (logged by Bolt's handler)
+        logger.warning("Bolt answered HTTP %d to a request acked at the edge", response.status)
+    if ack.listener is not None and ack.listener is not asyncio.current_task():
+        await ack.listener  # the listener goes on after its ack in a task of Bolt's
 
-    (Making that work also step aside for the acks still waiting was tried: bounded waits only
-    moved the same work a tenth of a second later, and bench.whole_bot could not tell the two
-    apart on the shared machine, so it is not done.)
+
+class ListenerAck(RenderingAck):
+    """Bolt's `ack()` (rendered for Slack) that also marks the request acked (bot.precedence)
+    and remembers the listener's task, whose work goes on after the ack.
+
+    (Making the work after the ack step aside for acks still waiting was tried on its own:
+    bounded waits only moved the same work a tenth of a second later. What helped was running
+    fewer of them at once: `AfterAck`.)
     """
 
     def __init__(self, ticket: Ticket) -> None:
         super().__init__()
         self.ticket = ticket
+        self.listener: asyncio.Task[Any] | None = None
 
     async def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
         response = await super().__call__(*args, **kwargs)
         self.ticket.acked()
+        self.listener = asyncio.current_task()
         return response
 
 

@@ -24,7 +24,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         # Bolt gives each request a fresh plain AsyncWebClient and AsyncAck: swap in the ones
         # that render neutral text for Slack, so every Web API call and every `ack(...)` answer
         # (modal errors, updated views) is rendered at the edge, like response_url replies.
-        context["ack"] = RenderingAck()
+        if not isinstance(context.get("ack"), RenderingAck):  # the endpoint's ListenerAck is one
+            context["ack"] = RenderingAck()
         context["client"] = rendering_client(context.client)
         await next()
 

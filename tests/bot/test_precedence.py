@@ -85,3 +85,22 @@ async def test_the_count_is_right_when_requests_overlap_and_fail() -> None:
     await asyncio.wait_for(waiter, 60)
     assert precedence.waiting == 0
     await asyncio.wait_for(precedence.wait_turn(), 1)  # nobody waiting: at once
+
+
+async def test_background_work_steps_aside_just_after_a_request_came_in_even_once_answered() -> (
+    None
+):
+    # A button press is acked as soon as it is read, so it never waits long; the rest of its
+    # burst may already be queued unseen. So background work also steps aside for a short gap
+    # after the last arrival, and not after it.
+    now = [100.0]
+    precedence = Precedence(max_wait=60, burst_gap=0.01, clock=lambda: now[0])
+    with precedence.answering() as ticket:
+        ticket.acked()
+    assert precedence.waiting == 0
+    now[0] = 100.001  # within the gap
+    await asyncio.wait_for(precedence.wait_turn(), 30)  # bounded by the gap, not max_wait
+    assert precedence.yielded == 1
+    now[0] = 100.5  # the burst is over
+    await precedence.wait_turn()
+    assert precedence.yielded == 1
