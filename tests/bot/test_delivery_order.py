@@ -35,6 +35,8 @@ class Log:
         self.events: list[tuple[str, str, str, str]] = []  # (who, start|end, target, text)
         self.gates: dict[str, asyncio.Event] = {}  # text -> released when set
         self.started: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self.holds: dict[tuple[str, str], asyncio.Event] = {}  # (who, target) -> gate
+        self.sent_by: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
     def notifier(self, who: str) -> object:
         log = self
@@ -46,9 +48,10 @@ class Log:
                 text = str(message.text)
                 log.events.append((who, "start", target, text))
                 log.started[text].set()
-                gate = log.gates.get(text)
-                if gate is not None:
-                    await gate.wait()
+                log.sent_by[who].set()
+                for gate in (log.gates.get(text), log.holds.get((who, target))):
+                    if gate is not None:
+                        await asyncio.wait_for(gate.wait(), 20)
                 await asyncio.sleep(0)  # let the other dispatcher run in between
                 log.events.append((who, "end", target, text))
                 return SendResult("sent", ref=f"{target}:{text}")
@@ -231,8 +234,11 @@ async def test_many_targets_are_still_shared_by_two_dispatchers_each_in_order(
             send_at=now,
             target=lambda i: f"19:c{i % targets}@thread.tacv2",
         )
+        # A's first send waits until B has sent something: B must find other targets to take
+        # while A holds one, or this times out.
+        log.holds[("a", "19:c0@thread.tacv2")] = log.sent_by["b"]
         stats_a, stats_b = await asyncio.gather(a.tick(), b.tick())
-        assert stats_a.sent + stats_b.sent == targets * per_target
+        assert stats_a.sent + stats_b.sent == targets * per_target, (stats_a, stats_b)
         assert stats_a.sent > 0 and stats_b.sent > 0  # both really took part
         assert log.overlapping() == []
         for i in range(targets):
