@@ -626,24 +626,31 @@ async def held_elsewhere(
     """Why a done create must not be stored as this network's channel: the channel it made or
     adopted is already another network's. Two class names the platform's rules make one
     ("Tromsø?" and "Tromsø" are both "Tromsø (2026h)" in Teams) would otherwise share one
-    private channel: the second create finds the first's and adopts it. None when it is not.
+    private channel: the second create finds the first's and adopts it. In Slack a create
+    meeting `name_taken` adopts the channel of that name likewise. None when it is not.
     """
     platform = _PLATFORM_OF.get(transport)
-    if (
-        kind != CREATE
-        or not ref
-        or platform is None
-        or not target.startswith(NETWORK_TARGET_PREFIX)
-    ):
+    if kind != CREATE or not ref or not target.startswith(NETWORK_TARGET_PREFIX):
         return None
     step = (message.get("meta") or {}).get("step") or {}
+    network_id = int(target.removeprefix(NETWORK_TARGET_PREFIX))
+    if platform is None:
+        if transport != SLACK:
+            return None
+        # Slack: `name_taken` adopts the channel of that name, which may be another network's.
+        other = await nq.get_network_by_channel(session=session, channel_id=ref)
+        if other is None or other.id == network_id:
+            return None
+        return (
+            f"the channel #{step.get('name')} is network {other.id}'s already (two networks "
+            "ask for one Slack channel name): rename one, then sync again"
+        )
     holder = await nq.network_of_channel(
         session=session,
         platform=platform,
         container_id=str(step.get("team") or ""),
         channel_id=ref,
     )
-    network_id = int(target.removeprefix(NETWORK_TARGET_PREFIX))
     if holder is None or holder == network_id:
         return None
     return (

@@ -609,7 +609,12 @@ class DeliveryState(StrEnum):
 class Delivery(SQLModel, table=True):
     """One outgoing message. Written in the transaction that causes it; sent by the dispatcher."""
 
-    __table_args__ = (Index("ix_delivery_due", "state", "send_at"),)
+    __table_args__ = (
+        Index("ix_delivery_due", "state", "send_at"),
+        # A target's chain (storage.queries.deliveries.claims): is any of its deliveries held
+        # under a live lease, and which are due.
+        Index("ix_delivery_chain", "target", "transport", "state", "lease_until"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(unique=True, max_length=200)
     transport: str = Field(max_length=16)  # slack | email

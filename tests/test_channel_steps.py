@@ -29,7 +29,7 @@ from emulator.config import FaultConfig
 from emulator.state import WorkspaceState
 from handlers.slack.notifier import SlackNotifier, make_slack_client
 from storage.db import Database
-from storage.models import Delivery, DeliveryState, Network, OutboxFile
+from storage.models import Delivery, DeliveryState, Network, NetworkKind, OutboxFile
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 
 PEOPLE = [f"UP{n:08d}" for n in range(6)]
@@ -370,3 +370,35 @@ async def test_a_refused_upload_fails_with_the_reason_and_keeps_no_bytes(
     [failed] = await all_rows(db)
     assert failed.state == DeliveryState.FAILED and "channel_not_found" in (failed.error or "")
     assert await stored_files(db) == []
+
+
+async def test_a_create_never_adopts_a_channel_another_network_holds(
+    db: Database,
+    settings: Settings,
+    clock: FrozenClock,
+    emu: EmulatorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    # A second network asks for the name the Bergen class's channel has: Slack says
+    # name_taken and the create finds that channel, which must stay Bergen's alone.
+    await decide(db, settings, clock)
+    d = dispatcher(db, emu, http, clock, settings)
+    await until_done(d, db, clock)
+    bergen_id = (await slack_channels(emu, http))["lu-2026h-bergen"]["id"]
+    async with db.transaction() as s:
+        holder = (await s.exec(select(Network).where(Network.slack_channel_id == bergen_id))).one()
+        other = Network(kind=NetworkKind.ALUMNI_REGION, key="alumni:vestland", name="Vestland")
+        s.add(other)
+        await s.flush()
+        assert other.id is not None
+        assert await steps.create_channel(
+            s, settings, network=other, name="lu-2026h-bergen", private=False, now=clock.now()
+        )
+        other_id = other.id
+    await until_done(d, db, clock)
+    [refused] = [r for r in await all_rows(db) if r.target == steps.network_target(other_id)]
+    assert refused.state == DeliveryState.FAILED
+    assert f"is network {holder.id}'s already" in (refused.error or "")
+    async with db.session() as s:
+        assert (await s.get(Network, other_id)).slack_channel_id is None  # type: ignore[union-attr]
+        assert (await s.get(Network, holder.id)).slack_channel_id == bergen_id  # type: ignore[union-attr]

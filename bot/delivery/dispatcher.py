@@ -343,6 +343,7 @@ class Dispatcher:
                             await self._give_back(chain[n:])
                             break
                     await self.precedence.wait_turn()
+                    lost = stats.lost
                     try:
                         done = await self._deliver(item, done, stats)
                     except Exception as exc:  # a database hiccup: the lease brings it back
@@ -351,6 +352,13 @@ class Dispatcher:
                         )
                         stats.errors.append(f"{item.id}: {type(exc).__name__}")
                         done = None
+                    if stats.lost > lost:
+                        # Taken over (this chain's lease ran out): the new owner goes on with
+                        # the target, so the rest of the chain must not run beside it.
+                        await self._flush(done, stats)
+                        done = None
+                        await self._give_back(chain[n + 1 :])
+                        break
                 if queue.empty():
                     await self._flush(done, stats)
                     done = None

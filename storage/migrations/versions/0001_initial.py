@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 20:38:31.738051
+Create Date: 2026-12-02 00:27:48.771121
 """
 
 from collections.abc import Sequence
@@ -212,6 +212,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("dedupe_key"),
     )
     with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_delivery_chain", ["target", "transport", "state", "lease_until"], unique=False
+        )
         batch_op.create_index("ix_delivery_due", ["state", "send_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_delivery_kind"), ["kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_delivery_person_id"), ["person_id"], unique=False)
@@ -952,6 +955,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_delivery_person_id"))
         batch_op.drop_index(batch_op.f("ix_delivery_kind"))
         batch_op.drop_index("ix_delivery_due")
+        batch_op.drop_index("ix_delivery_chain")
 
     op.drop_table("delivery")
     with op.batch_alter_table("consent", schema=None) as batch_op:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, text, tuple_, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import DeliveryState
@@ -80,6 +80,104 @@ def claimed_from(row: Any, *, uncertain: bool) -> ClaimedDelivery:
     )
 
 
+# The advisory-lock namespace of a target's claim (PostgreSQL: two int4 keys, this and the hash
+# of transport and target). A hash collision only makes two targets wait for each other's claim.
+TARGET_LOCK_SPACE = 0x0C0B0D11
+
+LIVE_STATES = (DeliveryState.CLAIMED, DeliveryState.UNCERTAIN)
+
+
+def _claimable(now: datetime, lease_now: datetime) -> Any:
+    """Pending and due, or claimed/in flight under a lease that ran out."""
+    return or_(
+        and_(D.state == DeliveryState.PENDING, D.send_at <= now),
+        and_(D.state.in_(LIVE_STATES), D.lease_until < lease_now),
+    )
+
+
+def _target_held(lease_now: datetime) -> Any:
+    """Some delivery of the row's (transport, target) is claimed or in flight under a live lease.
+
+    Any dispatcher's, this one's too: its earlier chain for the target is still going. One
+    probe of `ix_delivery_chain`.
+    """
+    held = DELIVERY.alias("held")
+    return (
+        select(held.c.id)
+        .where(
+            held.c.target == D.target,
+            held.c.transport == D.transport,
+            held.c.state.in_(LIVE_STATES),
+            held.c.lease_until >= lease_now,
+        )
+        .exists()
+    )
+
+
+async def _lock_targets(
+    session: AsyncSession, targets: list[tuple[str, str]], *, wanted: int
+) -> tuple[list[tuple[str, str]], int]:
+    """The first `wanted` of `targets` whose claim lock this transaction got (PostgreSQL), and
+    how many of `targets` were tried.
+
+    A target another dispatcher is claiming right now is skipped, not waited for: it is theirs.
+    """
+    keys = [f"{transport}\x1f{target}" for transport, target in targets]
+    rows = await session.execute(
+        text(
+            "SELECT k.ord FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS k(key, ord) "
+            "WHERE pg_try_advisory_xact_lock(:space, hashtext(k.key)) LIMIT :wanted"
+        ),
+        {"keys": keys, "space": TARGET_LOCK_SPACE, "wanted": wanted},
+    )
+    ords = [int(o) for o in rows.scalars()]
+    tried = ords[-1] if len(ords) == wanted else len(targets)
+    return [targets[o - 1] for o in ords], tried
+
+
+async def _chains(
+    session: AsyncSession,
+    targets: list[tuple[str, str]],
+    *,
+    now: datetime,
+    lease_now: datetime,
+    free: Any,
+    limit: int,
+) -> list[Any]:
+    """The claimable deliveries of `targets` none of whose deliveries is held, in order.
+
+    Read after the targets' locks were taken, so a claim that committed meanwhile shows as held.
+    One global (send_at, id) order cut at `limit` leaves each target a prefix of its chain.
+    """
+    if not targets or limit <= 0:
+        return []
+    chains = (
+        select(D.id, D.transport, D.target)
+        .where(tuple_(D.transport, D.target).in_(targets), _claimable(now, lease_now), free)
+        .order_by(D.send_at, D.id)
+        .limit(limit)
+    )
+    return list((await session.execute(chains)).all())
+
+
+async def _lock_rows(session: AsyncSession, rows: list[Any]) -> list[Any]:
+    """Lock `rows` (PostgreSQL, `SKIP LOCKED`); a chain stops before a row someone else holds
+    (a cancel or re-plan writing it), so no later delivery goes without an earlier one."""
+    if not rows:
+        return []
+    lock = select(D.id).where(D.id.in_([r.id for r in rows])).with_for_update(skip_locked=True)
+    locked = set((await session.execute(lock)).scalars())
+    cut: set[tuple[str, str]] = set()
+    kept: list[Any] = []
+    for r in rows:
+        key = (r.transport, r.target)
+        if r.id not in locked:
+            cut.add(key)
+        elif key not in cut:
+            kept.append(r)
+    return kept
+
+
 async def claim_due_deliveries(
     *,
     session: AsyncSession,
@@ -92,43 +190,62 @@ async def claim_due_deliveries(
 ) -> list[ClaimedDelivery]:
     """Claim up to `limit` due deliveries for `claimed_by`; commit afterwards.
 
-    Takes, in order: deliveries whose claim expired (their dispatcher died or hung), then
-    pending ones whose send time has come, oldest first. On PostgreSQL the rows are locked with
-    `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers claim disjoint sets; SQLite has one
-    dispatcher. Paused transports are skipped, and so are transports not in `transports` (no
-    notifier for them in this process: email without SMTP_URL): those wait, held.
+    Claims whole chains: the deliveries of one (transport, target) are claimed by one dispatcher
+    at a time and in order (send_at, then id). A target is skipped while any of its deliveries is
+    claimed or in flight under a live lease (by anyone), and of a target's due deliveries only a
+    prefix is taken, never a later one without the earlier ones. Targets come in the order of
+    their oldest due delivery: claims whose lease ran out (their dispatcher died or hung) first,
+    then pending ones. On PostgreSQL a transaction-scoped advisory lock per target keeps two
+    concurrent claims off one target, and the rows are locked `FOR UPDATE SKIP LOCKED` (a chain
+    is cut before a row someone else holds). SQLite has one writer, so one claim at a time.
+    Paused transports are skipped, and so are transports not in `transports` (no notifier for
+    them in this process: email without SMTP_URL): those wait, held.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     # Leases run on their own clock (real time) when `lease_now` is given: the local
     # workspace's fast-forward moves `now` but must not make live claims look expired.
     lease_now = lease_now or now
+    free = and_(_sendable(transports), ~_target_held(lease_now))
+    # Candidates: more rows than `limit`, so targets another dispatcher is claiming at this
+    # moment (its advisory locks) leave this one others to take instead of nothing.
+    window = 2 * limit
     expired = (
-        select(D.id)
-        .where(
-            D.state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-            D.lease_until < lease_now,
-            _sendable(transports),
-        )
+        select(D.id, D.transport, D.target)
+        .where(D.state.in_(LIVE_STATES), D.lease_until < lease_now, free)
         .order_by(D.lease_until)
-        .limit(limit)
+        .limit(window)
     )
-    if postgres:
-        expired = expired.with_for_update(skip_locked=True)
-    ids = list((await session.execute(expired)).scalars())
-    if len(ids) < limit:
+    candidates = list((await session.execute(expired)).all())
+    if len(candidates) < window:
         due = (
-            select(D.id)
-            .where(
-                D.state == DeliveryState.PENDING,
-                D.send_at <= now,
-                _sendable(transports),
-            )
-            .order_by(D.send_at)
-            .limit(limit - len(ids))
+            select(D.id, D.transport, D.target)
+            .where(D.state == DeliveryState.PENDING, D.send_at <= now, free)
+            .order_by(D.send_at, D.id)
+            .limit(window - len(candidates))
         )
-        if postgres:
-            due = due.with_for_update(skip_locked=True)
-        ids += list((await session.execute(due)).scalars())
+        candidates += list((await session.execute(due)).all())
+    if not candidates:
+        return []
+    targets = list(dict.fromkeys((r.transport, r.target) for r in candidates))
+    if not postgres:
+        rows = await _chains(session, targets, now=now, lease_now=lease_now, free=free, limit=limit)
+    else:
+        # As many targets as the first `limit` candidates name, of those not being claimed
+        # now. A target whose claim committed between the read above and its lock turns out
+        # held: then lock the next candidates instead (a few rounds at most).
+        wanted = len({(r.transport, r.target) for r in candidates[:limit]})
+        rows = []
+        for _ in range(3):
+            if not targets or wanted <= 0 or len(rows) >= limit:
+                break
+            locked, tried = await _lock_targets(session, targets, wanted=wanted)
+            targets = targets[tried:]
+            found = await _chains(
+                session, locked, now=now, lease_now=lease_now, free=free, limit=limit - len(rows)
+            )
+            rows += await _lock_rows(session, found)
+            wanted -= len({(r.transport, r.target) for r in found})
+    ids = [r.id for r in rows]
     if not ids:
         return []
     state = D.state
@@ -169,7 +286,7 @@ async def claim_due_deliveries(
         )
         .execution_options(synchronize_session=False)
     )
-    rows = await session.execute(
+    taken = await session.execute(
         select(*CLAIMED_COLUMNS)
         .where(
             D.id.in_(ids),
@@ -180,7 +297,7 @@ async def claim_due_deliveries(
     )
     return [
         claimed_from(r, uncertain=bool(r.error and r.error.startswith(UNCERTAIN_NOTE)))
-        for r in rows.all()
+        for r in taken.all()
     ]
 
 
