@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -22,8 +24,6 @@ from storage.db import Database
 from storage.models import DeliveryState
 from storage.queries import deliveries as q
 from storage.queries.deliveries._common import DELIVERY, D
-
-pytestmark = pytest.mark.postgres
 
 CHANNEL = "19:private-channel@thread.tacv2"  # a Teams private channel, one person's add/remove
 
@@ -98,156 +98,171 @@ async def queue(
             )
 
 
-def two_dispatchers(
-    log: Log, first: Database, second: Database, settings: Settings, clock: FrozenClock
-) -> tuple[Dispatcher, Dispatcher]:
-    a = Dispatcher(first, {"teams_channels": log.notifier("a")}, clock, None, settings, "a")  # type: ignore[dict-item]
-    b = Dispatcher(second, {"teams_channels": log.notifier("b")}, clock, None, settings, "b")  # type: ignore[dict-item]
-    return a, b
+@dataclass
+class TwoEngines:
+    """Two dispatchers' databases, each an engine of its own on one database (two processes),
+    a clock both read, and the log of what their transports did."""
+
+    first: Database
+    second: Database
+    settings: Settings
+    now: datetime
+    clock: FrozenClock
+    log: Log
+
+    def settings_with(self, **changes: Any) -> Settings:
+        self.settings = self.settings.model_copy(update=changes)
+        return self.settings
+
+    def dispatchers(self) -> tuple[Dispatcher, Dispatcher]:
+        """Dispatcher "a" on the first engine and "b" on the second, recording into `log`."""
+        log, settings, clock = self.log, self.settings, self.clock
+        a = Dispatcher(
+            self.first, {"teams_channels": log.notifier("a")}, clock, None, settings, "a"
+        )  # type: ignore[dict-item]
+        b = Dispatcher(
+            self.second, {"teams_channels": log.notifier("b")}, clock, None, settings, "b"
+        )  # type: ignore[dict-item]
+        return a, b
 
 
+@pytest.fixture
+async def two_engines(
+    request: pytest.FixtureRequest, settings: Settings
+) -> AsyncIterator[TwoEngines]:
+    """Two engines on a fresh PostgreSQL database for a test marked `postgres`, else on this
+    pass's database (SQLite, or PostgreSQL in the second pass); the clock 5 s after `now`.
+
+    At the end every gate is opened, so no send is left waiting, and both engines disposed.
+    """
+    if request.node.get_closest_marker("postgres"):
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = request.getfixturevalue("database_url")
+    now = datetime.now(UTC)
+    world = TwoEngines(
+        first=Database(url),
+        second=Database(url),
+        settings=settings.model_copy(update={"database_url": url}),
+        now=now,
+        clock=FrozenClock(now + timedelta(seconds=5)),
+        log=Log(),
+    )
+    try:
+        yield world
+    finally:
+        for gate in world.log.gates.values():
+            gate.set()
+        await world.first.dispose()
+        await world.second.dispose()
+
+
+@pytest.mark.postgres
 async def test_a_later_step_never_runs_while_another_dispatcher_holds_the_earlier_one(
-    postgres_url: str, settings: Settings
+    two_engines: TwoEngines,
 ) -> None:
     # The add is claimed and in flight in A; the remove is decided afterwards (the person left).
-    settings = settings.model_copy(update={"database_url": postgres_url})
-    now = datetime.now(UTC)
-    clock = FrozenClock(now + timedelta(seconds=5))
-    first, second = Database(postgres_url), Database(postgres_url)
-    log = Log()
+    w, log = two_engines, two_engines.log
     log.gates["add"] = asyncio.Event()
-    try:
-        a, b = two_dispatchers(log, first, second, settings, clock)
-        await queue(first, settings, ["add"], send_at=now)
-        tick_a = asyncio.create_task(a.tick())
-        await asyncio.wait_for(log.started["add"].wait(), 10)
-        await queue(
-            second, settings, ["remove"], send_at=now + timedelta(seconds=1), prefix="later"
-        )
-        stats_b = await b.tick()
-        assert log.started_texts() == ["add"], "B ran the remove while A still held the add"
-        assert stats_b.sent == 0
-        log.gates["add"].set()
-        await asyncio.wait_for(tick_a, 10)
-        await b.tick()
-        assert log.started_texts() == ["add", "remove"]
-        assert log.overlapping() == []
-        async with first.session() as session:
-            assert await q.count_deliveries_by_state(session=session) == {"sent": 2}
-    finally:
-        log.gates["add"].set()
-        await first.dispose()
-        await second.dispose()
+    a, b = w.dispatchers()
+    await queue(w.first, w.settings, ["add"], send_at=w.now)
+    tick_a = asyncio.create_task(a.tick())
+    await asyncio.wait_for(log.started["add"].wait(), 10)
+    await queue(
+        w.second, w.settings, ["remove"], send_at=w.now + timedelta(seconds=1), prefix="later"
+    )
+    stats_b = await b.tick()
+    assert log.started_texts() == ["add"], "B ran the remove while A still held the add"
+    assert stats_b.sent == 0
+    log.gates["add"].set()
+    await asyncio.wait_for(tick_a, 10)
+    await b.tick()
+    assert log.started_texts() == ["add", "remove"]
+    assert log.overlapping() == []
+    async with w.first.session() as session:
+        assert await q.count_deliveries_by_state(session=session) == {"sent": 2}
 
 
+@pytest.mark.postgres
 async def test_a_chain_cut_by_the_batch_limit_is_not_split_between_dispatchers(
-    postgres_url: str, settings: Settings
+    two_engines: TwoEngines,
 ) -> None:
     # Steps 1..5 for one channel are all due; A's batch of one takes only the first.
-    settings = settings.model_copy(
-        update={"database_url": postgres_url, "dispatch_batch": 1, "dispatch_concurrency": 4}
-    )
-    now = datetime.now(UTC)
-    clock = FrozenClock(now + timedelta(seconds=5))
-    first, second = Database(postgres_url), Database(postgres_url)
-    log = Log()
+    w, log = two_engines, two_engines.log
+    w.settings_with(dispatch_batch=1, dispatch_concurrency=4)
     log.gates["add"] = asyncio.Event()
     steps = ["add", "post 1", "post 2", "remove", "post 3"]
-    try:
-        a, b = two_dispatchers(log, first, second, settings, clock)
-        await queue(first, settings, steps, send_at=now)
-        tick_a = asyncio.create_task(a.tick())
-        await asyncio.wait_for(log.started["add"].wait(), 10)
-        await b.tick()
-        assert log.started_texts() == ["add"], "a later step ran while the add was in flight"
-        log.gates["add"].set()
-        await asyncio.wait_for(tick_a, 10)
-        await b.tick()
-        await a.tick()
-        assert log.started_texts() == steps
-        assert log.overlapping() == []
-        async with first.session() as session:
-            assert await q.count_deliveries_by_state(session=session) == {"sent": len(steps)}
-    finally:
-        log.gates["add"].set()
-        await first.dispose()
-        await second.dispose()
+    a, b = w.dispatchers()
+    await queue(w.first, w.settings, steps, send_at=w.now)
+    tick_a = asyncio.create_task(a.tick())
+    await asyncio.wait_for(log.started["add"].wait(), 10)
+    await b.tick()
+    assert log.started_texts() == ["add"], "a later step ran while the add was in flight"
+    log.gates["add"].set()
+    await asyncio.wait_for(tick_a, 10)
+    await b.tick()
+    await a.tick()
+    assert log.started_texts() == steps
+    assert log.overlapping() == []
+    async with w.first.session() as session:
+        assert await q.count_deliveries_by_state(session=session) == {"sent": len(steps)}
 
 
+@pytest.mark.postgres
 async def test_an_abandoned_chain_is_taken_over_in_order_after_its_in_flight_step(
-    postgres_url: str, settings: Settings
+    two_engines: TwoEngines,
 ) -> None:
     # A holds add (in flight, lease renewed) and the remove (claimed, lease run out): B may
     # not take the remove over while the add is still going.
-    settings = settings.model_copy(
-        update={"database_url": postgres_url, "dispatch_lease_seconds": 60}
-    )
-    now = datetime.now(UTC)
-    clock = FrozenClock(now + timedelta(seconds=5))
-    first, second = Database(postgres_url), Database(postgres_url)
-    log = Log()
+    w, log = two_engines, two_engines.log
+    w.settings_with(dispatch_lease_seconds=60)
     log.gates["add"] = asyncio.Event()
-    try:
-        a, b = two_dispatchers(log, first, second, settings, clock)
-        await queue(first, settings, ["add", "remove"], send_at=now)
-        tick_a = asyncio.create_task(a.tick())
-        await asyncio.wait_for(log.started["add"].wait(), 10)
-        # The remove's claim lease runs out; the add's (renewed when it went in flight) not.
-        async with first.transaction() as session:
-            await session.execute(
-                update(DELIVERY)
-                .where(D.state == DeliveryState.CLAIMED)
-                .values(lease_until=clock.now() - timedelta(seconds=1))
-            )
-        await b.tick()
-        assert log.started_texts() == ["add"], "B took over the remove while the add was going"
-        log.gates["add"].set()
-        await asyncio.wait_for(tick_a, 10)
-        await b.tick()
-        assert log.started_texts() == ["add", "remove"]
-        assert log.overlapping() == []
-    finally:
-        log.gates["add"].set()
-        await first.dispose()
-        await second.dispose()
-
-
-async def test_many_targets_are_still_shared_by_two_dispatchers_each_in_order(
-    postgres_url: str, settings: Settings
-) -> None:
-    settings = settings.model_copy(
-        update={"database_url": postgres_url, "dispatch_batch": 25, "dispatch_concurrency": 8}
-    )
-    now = datetime.now(UTC)
-    clock = FrozenClock(now + timedelta(seconds=5))
-    first, second = Database(postgres_url), Database(postgres_url)
-    log = Log()
-    targets, per_target = 150, 4
-    try:
-        a, b = two_dispatchers(log, first, second, settings, clock)
-        # Interleaved: target i's k-th message is row k*targets+i, so batches cut every chain.
-        texts = [f"{k}" for k in range(per_target) for _ in range(targets)]
-        await queue(
-            first,
-            settings,
-            texts,
-            send_at=now,
-            target=lambda i: f"19:c{i % targets}@thread.tacv2",
+    a, b = w.dispatchers()
+    await queue(w.first, w.settings, ["add", "remove"], send_at=w.now)
+    tick_a = asyncio.create_task(a.tick())
+    await asyncio.wait_for(log.started["add"].wait(), 10)
+    # The remove's claim lease runs out; the add's (renewed when it went in flight) not.
+    async with w.first.transaction() as session:
+        await session.execute(
+            update(DELIVERY)
+            .where(D.state == DeliveryState.CLAIMED)
+            .values(lease_until=w.clock.now() - timedelta(seconds=1))
         )
-        # A's first send waits until B has sent something: B must find other targets to take
-        # while A holds one, or this times out.
-        log.holds[("a", "19:c0@thread.tacv2")] = log.sent_by["b"]
-        stats_a, stats_b = await asyncio.gather(a.tick(), b.tick())
-        assert stats_a.sent + stats_b.sent == targets * per_target, (stats_a, stats_b)
-        assert stats_a.sent > 0 and stats_b.sent > 0  # both really took part
-        assert log.overlapping() == []
-        for i in range(targets):
-            target = f"19:c{i}@thread.tacv2"
-            assert log.started_texts(target) == [str(k) for k in range(per_target)], target
-        async with first.session() as session:
-            assert await q.count_deliveries_by_state(session=session) == {
-                "sent": targets * per_target
-            }
-    finally:
-        await first.dispose()
-        await second.dispose()
+    await b.tick()
+    assert log.started_texts() == ["add"], "B took over the remove while the add was going"
+    log.gates["add"].set()
+    await asyncio.wait_for(tick_a, 10)
+    await b.tick()
+    assert log.started_texts() == ["add", "remove"]
+    assert log.overlapping() == []
+
+
+@pytest.mark.postgres
+async def test_many_targets_are_still_shared_by_two_dispatchers_each_in_order(
+    two_engines: TwoEngines,
+) -> None:
+    w, log = two_engines, two_engines.log
+    w.settings_with(dispatch_batch=25, dispatch_concurrency=8)
+    targets, per_target = 150, 4
+    a, b = w.dispatchers()
+    # Interleaved: target i's k-th message is row k*targets+i, so batches cut every chain.
+    texts = [f"{k}" for k in range(per_target) for _ in range(targets)]
+    await queue(
+        w.first,
+        w.settings,
+        texts,
+        send_at=w.now,
+        target=lambda i: f"19:c{i % targets}@thread.tacv2",
+    )
+    # A's first send waits until B has sent something: B must find other targets to take
+    # while A holds one, or this times out.
+    log.holds[("a", "19:c0@thread.tacv2")] = log.sent_by["b"]
+    stats_a, stats_b = await asyncio.gather(a.tick(), b.tick())
+    assert stats_a.sent + stats_b.sent == targets * per_target, (stats_a, stats_b)
+    assert stats_a.sent > 0 and stats_b.sent > 0  # both really took part
+    assert log.overlapping() == []
+    for i in range(targets):
+        target = f"19:c{i}@thread.tacv2"
+        assert log.started_texts(target) == [str(k) for k in range(per_target)], target
+    async with w.first.session() as session:
+        assert await q.count_deliveries_by_state(session=session) == {"sent": targets * per_target}
