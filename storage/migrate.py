@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from storage.db import make_sync_engine
-from storage.models import Person, PersonIdentity
+from storage.models import Delivery, Person, PersonIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,31 @@ def upgrade(url: str, revision: str = "head", *, now: datetime | None = None) ->
     command.upgrade(alembic_config(url), revision)
     filled = fill_slack_identities(url, now=now or datetime.now(UTC))
     drop_legacy_slack_columns(url)
+    add_delivery_retry_at(url)
     return filled
+
+
+def add_delivery_retry_at(url: str) -> bool:
+    """Add `delivery.retry_at` to a database made before it; True if it was added.
+
+    A data step for the same reason as the two below (one regenerated migration until the
+    first release). Nullable, so neither database rewrites the table. A delivery waiting for a
+    retry at the upgrade keeps the later `send_at` the old code gave it, so it goes with its
+    chain in that order; every retry from then on keeps its place. Idempotent.
+    """
+    from sqlalchemy import inspect, text
+
+    engine = make_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            if "retry_at" in {c["name"] for c in inspect(conn).get_columns("delivery")}:
+                return False
+            column = Delivery.__table__.c.retry_at  # type: ignore[attr-defined]
+            kind = column.type.compile(dialect=engine.dialect)
+            conn.execute(text(f"ALTER TABLE delivery ADD COLUMN retry_at {kind}"))
+            return True
+    finally:
+        engine.dispose()
 
 
 def fill_slack_identities(url: str, *, now: datetime) -> int:

@@ -623,7 +623,12 @@ class Delivery(SQLModel, table=True):
     person_id: int | None = fk("person.id", nullable=True, ondelete="SET NULL")
     source: str | None = Field(default=None, max_length=120, index=True)  # e.g. "assignment:12"
     message: dict[str, Any] = json_field(dict)  # a neutral message (bot.messages), not Block Kit
+    # The order key of its target's chain (storage.queries.deliveries.claims): a retry leaves
+    # it alone and waits until `retry_at`, so the target's later deliveries wait behind it.
     send_at: datetime = ts(nullable=False)
+    # Not before then: a transient failure's retry (Retry-After, backoff) or a blocked
+    # channel's deferral. None, or a past time, once it may go.
+    retry_at: datetime | None = ts()
     urgent: bool = False
     state: str = Field(default=DeliveryState.PENDING, max_length=16)
     attempts: int = 0

@@ -128,6 +128,7 @@ class Dispatcher:
         self.recovered = 0  # ambiguous attempts found to have arrived, so not sent again
         self._paused: set[str] = set()
         self._combined: set[int] = set()  # deliveries of this batch sent inside a digest
+        self._retrying: set[int] = set()  # deliveries of this tick sent back to retry
         self._lock = asyncio.Lock()
         self._low = asyncio.Event()
         self._busy = 0
@@ -177,6 +178,7 @@ class Dispatcher:
                     queue.put_nowait(None)
                 await asyncio.gather(*workers, return_exceptions=True)
                 self._combined.clear()
+                self._retrying.clear()
         return stats
 
     async def _produce(
@@ -226,11 +228,11 @@ class Dispatcher:
         """In a busy tick, wait for a retry due within one interval. True to look again."""
         if not self.linger or not stats.claimed:
             return False
+        before = self.clock.now()
         async with self.db.session() as session:
-            next_due = await q.next_due_at(session=session)
+            next_due = await q.next_due_at(session=session, now=before)
         if next_due is None:
             return False
-        before = self.clock.now()
         wait = (next_due - before).total_seconds()
         if wait <= 0 or wait > self.settings.dispatch_interval_seconds:
             return False  # due but not claimable (held by another process), or not soon
@@ -300,7 +302,7 @@ class Dispatcher:
                         delivery_ids=[d.id for d in chain],
                         claimed_by=self.token,
                         now=now,
-                        send_at=now + timedelta(seconds=waits[key]),
+                        retry_at=now + timedelta(seconds=waits[key]),
                     )
             else:
                 runnable.append(chain)
@@ -359,6 +361,13 @@ class Dispatcher:
                         done = None
                         await self._give_back(chain[n + 1 :])
                         break
+                    if item.id in self._retrying and n + 1 < len(chain):
+                        # It waits for its retry and keeps its place: the rest of the chain
+                        # goes back to wait behind it (the claim holds it), not past it.
+                        await self._flush(done, stats)
+                        done = None
+                        await self._give_back(chain[n + 1 :])
+                        break
                 if queue.empty():
                     await self._flush(done, stats)
                     done = None
@@ -367,7 +376,8 @@ class Dispatcher:
                 queue.task_done()
 
     async def _give_back(self, items: list[q.ClaimedDelivery]) -> None:
-        """Return claimed, unstarted deliveries to pending (a shutdown is draining)."""
+        """Return claimed, unstarted deliveries to pending, where they keep their place (a
+        shutdown is draining, the chain was taken over, or an earlier step waits to retry)."""
         try:
             async with self.db.transaction() as session:
                 await q.release_claims(
@@ -651,11 +661,12 @@ class Dispatcher:
                 delivery_id=item.id,
                 claimed_by=self.token,
                 now=now,
-                send_at=now + timedelta(seconds=delay),
+                retry_at=now + timedelta(seconds=delay),
                 error=result.error or "transient error",
                 count_attempt=not ratelimited,
                 unknown=unknown,
             )
+            self._retrying.add(item.id)
             stats.retried += 1
         elif result.status == "paused":
             await q.release_claims(

@@ -197,7 +197,10 @@ async def test_transient_error_retries_with_backoff(
         row.state == DeliveryState.PENDING and row.attempts == 1 and row.error == "internal_error"
     )
     # first backoff: base 1 s with jitter 0.5–1.0
-    assert clock.now() + timedelta(seconds=0.5) <= row.send_at <= clock.now() + timedelta(seconds=1)
+    assert row.retry_at is not None and row.send_at == clock.now()  # its place is kept
+    assert (
+        clock.now() + timedelta(seconds=0.5) <= row.retry_at <= clock.now() + timedelta(seconds=1)
+    )
     assert (await d.tick()).claimed == 0  # not due yet
     clock.advance(timedelta(seconds=2))
     assert (await d.tick()).sent == 1
@@ -214,7 +217,8 @@ async def test_retry_after_is_honoured_and_not_counted(
     )
     await dispatcher(db, settings, clock, slack=notifier).tick()
     [row] = await all_deliveries(db)
-    assert row.send_at == clock.now() + timedelta(seconds=30) and row.attempts == 0
+    assert row.retry_at == clock.now() + timedelta(seconds=30) and row.attempts == 0
+    assert row.send_at == clock.now()  # its place in its target's chain is kept
 
 
 async def test_gives_up_after_max_attempts(
@@ -365,7 +369,8 @@ async def test_blocked_channel_is_deferred_while_others_flow(
     assert sorted(set(notifier.calls)) == ["C0", "C2"]
     deferred = [r for r in await all_deliveries(db) if r.target == "C1"]
     assert all(r.state == DeliveryState.PENDING and r.attempts == 0 for r in deferred)
-    assert all(r.send_at == clock.now() + timedelta(seconds=30) for r in deferred)
+    assert all(r.retry_at == clock.now() + timedelta(seconds=30) for r in deferred)
+    assert all(r.send_at == clock.now() for r in deferred)
 
 
 async def test_expired_claim_is_taken_over_and_in_flight_ones_marked_uncertain(

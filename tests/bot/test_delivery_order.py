@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy import update
 
 from bot.clock import FrozenClock
 from bot.delivery import Dispatcher, schedule
+from bot.identities import teams_target
 from bot.notifier import OutgoingMessage, SendResult
 from bot.settings import Settings
+from emulator.teams_connector import ConnectorHandle, start_teams_connector
+from handlers.teams.connector import ServiceUrlPolicy, TeamsConnector
+from handlers.teams.notifier import TeamsNotifier
+from handlers.teams.ratelimit import TeamsRateLimiter
 from storage.db import Database
 from storage.models import DeliveryState
 from storage.queries import deliveries as q
@@ -266,3 +272,224 @@ async def test_many_targets_are_still_shared_by_two_dispatchers_each_in_order(
         assert log.started_texts(target) == [str(k) for k in range(per_target)], target
     async with w.first.session() as session:
         assert await q.count_deliveries_by_state(session=session) == {"sent": targets * per_target}
+
+
+# --- a retried step keeps its place in its target's chain ----------------------------------
+# Over real HTTP: outbox -> Dispatcher -> TeamsNotifier -> the local Bot Framework connector,
+# which answers the first post to a conversation 429 (Retry-After) or 503.
+
+FIRST_ANSWERS = [pytest.param(429, 30.0, id="429-retry-after"), pytest.param(503, None, id="503")]
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[ConnectorHandle]:
+    handle = await start_teams_connector()
+    yield handle
+    await handle.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+class Time:
+    """The dispatchers' clock and the Teams limiters' monotonic clock, moved together: a wait
+    moves time on, nothing really waits."""
+
+    def __init__(self, clock: FrozenClock) -> None:
+        self.clock = clock
+        self.seconds = 1000.0
+
+    def monotonic(self) -> float:
+        return self.seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self.move(seconds)
+
+    def move(self, seconds: float) -> None:
+        self.seconds += seconds
+        self.clock.advance(timedelta(seconds=seconds))
+
+
+def teams_dispatcher(
+    db: Database, http: aiohttp.ClientSession, time: Time, settings: Settings, name: str
+) -> Dispatcher:
+    """A dispatcher with a Teams notifier and limiter of its own (one process's)."""
+    limiter = TeamsRateLimiter(monotonic=time.monotonic, sleep=time.sleep)
+    notifier = TeamsNotifier(
+        TeamsConnector(http, policy=ServiceUrlPolicy.for_mode("dev")), limiter, tenant_id="t-1"
+    )
+    return Dispatcher(db, {"teams": notifier}, time.clock, None, settings, name, sleep=time.sleep)
+
+
+async def queue_teams(
+    db: Database,
+    settings: Settings,
+    keys: list[str],
+    *,
+    conversation: str,
+    handle: ConnectorHandle,
+    send_at: datetime,
+) -> None:
+    async with db.transaction() as session:
+        for i, key in enumerate(keys):
+            await schedule(
+                session,
+                key=key,
+                transport="teams",
+                kind="announcement",
+                target=teams_target(conversation, handle.url),
+                message=OutgoingMessage(text=key),
+                send_at=send_at + timedelta(milliseconds=i),
+                audience="participant",
+                settings=settings,
+                urgent=True,
+            )
+
+
+def arrived(handle: ConnectorHandle, conversation: str) -> list[str]:
+    """The delivery keys of what reached `conversation`, in the order it arrived."""
+    return [
+        a["activity"]["channelData"]["cohortbot"]["delivery_key"]
+        for a in handle.state.sent_to(conversation)
+    ]
+
+
+@pytest.mark.parametrize(("status", "retry_after"), FIRST_ANSWERS)
+async def test_a_retried_message_is_not_overtaken_by_the_next_one_for_its_conversation(
+    status: int,
+    retry_after: float | None,
+    db: Database,
+    settings: Settings,
+    clock: FrozenClock,
+    connector: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    due = clock.now() - timedelta(seconds=1)
+    # One dispatcher. The first message meets a 429 (or a 503) and goes back to wait; the
+    # second, due already, must wait behind it, however time moves on.
+    time = Time(clock)
+    connector.state.fail_next(status, retry_after=retry_after, path="a:busy")
+    await queue_teams(
+        db,
+        settings,
+        ["first", "second"],
+        conversation="a:busy",
+        handle=connector,
+        send_at=due,
+    )
+    await queue_teams(
+        db, settings, ["elsewhere"], conversation="a:quiet", handle=connector, send_at=due
+    )
+    dispatcher = teams_dispatcher(db, http, time, settings, "t")
+    stats = await dispatcher.tick()
+    assert stats.retried == 1
+    assert arrived(connector, "a:quiet") == ["elsewhere"]  # another conversation is not held
+    assert arrived(connector, "a:busy") == [], "the second message went before the first"
+    for _ in range(20):
+        if len(arrived(connector, "a:busy")) == 2:
+            break
+        time.move(60)
+        await dispatcher.tick()
+    assert arrived(connector, "a:busy") == ["first", "second"]
+
+
+@pytest.mark.parametrize(("status", "retry_after"), FIRST_ANSWERS)
+async def test_a_retried_message_is_not_overtaken_by_another_dispatcher(
+    status: int,
+    retry_after: float | None,
+    two_engines: TwoEngines,
+    connector: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    # A's batch of one takes the first message, which meets a 429 (or a 503). B, in another
+    # process whose limiter never heard of that answer, ticks meanwhile: the second message,
+    # due, must not go before the first.
+    w = two_engines
+    w.settings_with(dispatch_batch=1)
+    time = Time(w.clock)
+    connector.state.fail_next(status, retry_after=retry_after, path="a:busy")
+    await queue_teams(
+        w.first,
+        w.settings,
+        ["first", "second"],
+        conversation="a:busy",
+        handle=connector,
+        send_at=w.now,
+    )
+    a = teams_dispatcher(w.first, http, time, w.settings, "a")
+    b = teams_dispatcher(w.second, http, time, w.settings, "b")
+    assert (await a.tick(max_batches=1)).retried == 1
+    await b.tick()
+    assert arrived(connector, "a:busy") == [], "B sent the second message before the first"
+    for _ in range(20):
+        if len(arrived(connector, "a:busy")) == 2:
+            break
+        time.move(60)
+        await b.tick()
+        await a.tick()
+    assert arrived(connector, "a:busy") == ["first", "second"]
+
+
+async def test_a_step_failed_for_good_does_not_hold_the_rest_of_its_chain(
+    db: Database,
+    settings: Settings,
+    clock: FrozenClock,
+    connector: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    due = clock.now() - timedelta(seconds=1)
+    # 403: the person blocked the bot. That step is recorded failed with the reason; the next
+    # one for the conversation goes on at once.
+    connector.state.fail_next(403, path="a:busy")
+    await queue_teams(
+        db,
+        settings,
+        ["first", "second"],
+        conversation="a:busy",
+        handle=connector,
+        send_at=due,
+    )
+    stats = await teams_dispatcher(db, http, Time(clock), settings, "t").tick()
+    assert (stats.failed, stats.sent) == (1, 1)
+    assert arrived(connector, "a:busy") == ["second"]
+
+
+async def test_replanning_a_message_waiting_for_its_retry_keeps_the_retry_time(
+    db: Database,
+    settings: Settings,
+    clock: FrozenClock,
+    connector: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    # The planner re-applies the plan while the first message waits out its Retry-After: it
+    # writes the planned time again, which must not make the message due before its retry. A
+    # restarted process (a limiter that never heard of the 429) ticks right after.
+    due = clock.now() - timedelta(seconds=1)
+    time = Time(clock)
+    connector.state.fail_next(429, retry_after=30, path="a:busy")
+    await queue_teams(
+        db, settings, ["first", "second"], conversation="a:busy", handle=connector, send_at=due
+    )
+    assert (await teams_dispatcher(db, http, time, settings, "t").tick()).retried == 1
+    async with db.transaction() as session:
+        await q.enqueue_delivery(
+            session=session,
+            dedupe_key="first",
+            transport="teams",
+            kind="announcement",
+            target=teams_target("a:busy", connector.url),
+            message=OutgoingMessage(text="first, reworded").to_json(),
+            send_at=due,
+            urgent=True,
+            replace_pending=True,
+            now=clock.now(),
+        )
+    restarted = teams_dispatcher(db, http, time, settings, "restarted")
+    await restarted.tick()
+    assert arrived(connector, "a:busy") == [], "the re-plan cut the Retry-After short"
+    time.move(30)
+    await restarted.tick()
+    assert arrived(connector, "a:busy") == ["first", "second"]

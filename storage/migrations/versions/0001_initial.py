@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-02 00:27:48.771121
+Create Date: 2026-12-02 04:03:35.296568
 """
 
 from collections.abc import Sequence
@@ -195,6 +195,7 @@ def upgrade() -> None:
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
         sa.Column("message", sa.JSON(), nullable=False),
         sa.Column("send_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retry_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),

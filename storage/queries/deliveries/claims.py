@@ -2,7 +2,7 @@
 
 Life of a delivery: pending -> claimed (a dispatcher holds it under a lease) -> uncertain (the
 send is in flight: if the process dies now, the message may or may not have gone) -> sent |
-pending (retry later) | failed. Every outcome write is a compare-and-swap on `claimed_by`, so a
+pending (retry at `retry_at`; its place in its target's chain, `send_at`, kept) | failed. Every outcome write is a compare-and-swap on `claimed_by`, so a
 dispatcher whose lease was taken over can never overwrite the new owner's work.
 """
 
@@ -21,7 +21,9 @@ from storage.queries.deliveries._common import (
     DELIVERY,
     UNCERTAIN_NOTE,
     D,
+    _behind_a_retry,
     _clip,
+    _due,
     _owned,
     _rowcount,
     _sendable,
@@ -89,10 +91,7 @@ LIVE_STATES = (DeliveryState.CLAIMED, DeliveryState.UNCERTAIN)
 
 def _claimable(now: datetime, lease_now: datetime) -> Any:
     """Pending and due, or claimed/in flight under a lease that ran out."""
-    return or_(
-        and_(D.state == DeliveryState.PENDING, D.send_at <= now),
-        and_(D.state.in_(LIVE_STATES), D.lease_until < lease_now),
-    )
+    return or_(_due(now), and_(D.state.in_(LIVE_STATES), D.lease_until < lease_now))
 
 
 def _target_held(lease_now: datetime) -> Any:
@@ -193,7 +192,9 @@ async def claim_due_deliveries(
     Claims whole chains: the deliveries of one (transport, target) are claimed by one dispatcher
     at a time and in order (send_at, then id). A target is skipped while any of its deliveries is
     claimed or in flight under a live lease (by anyone), and of a target's due deliveries only a
-    prefix is taken, never a later one without the earlier ones. Targets come in the order of
+    prefix is taken, never a later one without the earlier ones: a delivery waiting for its
+    retry (`retry_at` after `now`) holds the rest of its chain, since its `send_at` still says
+    it goes first. Targets come in the order of
     their oldest due delivery: claims whose lease ran out (their dispatcher died or hung) first,
     then pending ones. On PostgreSQL a transaction-scoped advisory lock per target keeps two
     concurrent claims off one target, and the rows are locked `FOR UPDATE SKIP LOCKED` (a chain
@@ -205,7 +206,7 @@ async def claim_due_deliveries(
     # Leases run on their own clock (real time) when `lease_now` is given: the local
     # workspace's fast-forward moves `now` but must not make live claims look expired.
     lease_now = lease_now or now
-    free = and_(_sendable(transports), ~_target_held(lease_now))
+    free = and_(_sendable(transports), ~_target_held(lease_now), ~_behind_a_retry(now))
     # Candidates: more rows than `limit`, so targets another dispatcher is claiming at this
     # moment (its advisory locks) leave this one others to take instead of nothing.
     window = 2 * limit
@@ -219,7 +220,7 @@ async def claim_due_deliveries(
     if len(candidates) < window:
         due = (
             select(D.id, D.transport, D.target)
-            .where(D.state == DeliveryState.PENDING, D.send_at <= now, free)
+            .where(_due(now), free)
             .order_by(D.send_at, D.id)
             .limit(window - len(candidates))
         )
@@ -266,13 +267,7 @@ async def claim_due_deliveries(
         update(DELIVERY)
         .where(
             D.id.in_(ids),
-            or_(
-                and_(state == DeliveryState.PENDING, D.send_at <= now),
-                and_(
-                    state.in_([DeliveryState.CLAIMED, DeliveryState.UNCERTAIN]),
-                    D.lease_until < lease_now,
-                ),
-            ),
+            _claimable(now, lease_now),
         )
         .values(
             state=DeliveryState.CLAIMED,
@@ -351,19 +346,21 @@ async def record_retry(
     delivery_id: int,
     claimed_by: str,
     now: datetime,
-    send_at: datetime,
+    retry_at: datetime,
     error: str,
     count_attempt: bool = True,
     unknown: bool = False,
 ) -> bool:
-    """A transient failure: back to pending, to be tried again at `send_at`.
+    """A transient failure: back to pending, to be tried again at `retry_at`.
 
+    `send_at` is left as it was: the delivery keeps its place in its target's chain, and the
+    target's later deliveries wait until it has gone (or failed for good).
     `unknown`: the attempt may have arrived all the same (its answer was lost)."""
     result = await session.execute(
         _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
             state=DeliveryState.PENDING,
             unknown_attempts=D.unknown_attempts + (1 if unknown else 0),
-            send_at=send_at,
+            retry_at=retry_at,
             attempts=D.attempts + (1 if count_attempt else 0),
             claimed_by=None,
             lease_until=None,
@@ -403,10 +400,12 @@ async def release_claims(
     delivery_ids: Sequence[int],
     claimed_by: str,
     now: datetime,
-    send_at: datetime | None = None,
+    retry_at: datetime | None = None,
     in_flight: bool = False,
 ) -> int:
-    """Give claimed deliveries back unsent (pending again, at `send_at` or as they were).
+    """Give claimed deliveries back unsent: pending again, not before `retry_at` when given.
+
+    Their `send_at` stays, so they keep their place in their targets' chains.
 
     `in_flight` releases deliveries already marked uncertain whose send was not attempted
     (the transport was paused before the call went out).
@@ -419,8 +418,8 @@ async def release_claims(
         "lease_until": None,
         "updated_at": now,
     }
-    if send_at is not None:
-        values["send_at"] = send_at
+    if retry_at is not None:
+        values["retry_at"] = retry_at
     result = await session.execute(
         update(DELIVERY)
         .where(

@@ -14,7 +14,9 @@ from storage.queries.deliveries._common import (
     DELIVERY,
     HELD_NOTE,
     D,
+    _behind_a_retry,
     _clip,
+    _due,
     _rowcount,
     _sendable,
 )
@@ -27,10 +29,13 @@ async def any_due(
     transports: Collection[str] | None = None,
     lease_now: datetime | None = None,
 ) -> bool:
-    """Is anything due or abandoned? One indexed probe: the idle tick's whole cost."""
+    """Is anything due or abandoned? One indexed probe: the idle tick's whole cost.
+
+    A delivery held behind its chain's waiting retry is not counted: a tick could not claim it.
+    """
     due = (
         select(D.id)
-        .where(D.state == DeliveryState.PENDING, D.send_at <= now, _sendable(transports))
+        .where(_due(now), _sendable(transports), ~_behind_a_retry(now))
         .limit(1)
         .exists()
     )

@@ -17,8 +17,15 @@ from storage.queries.deliveries._common import (
     UNCERTAIN_NOTE,
     D,
     P,
+    _behind_a_retry,
+    _due,
     _not_paused,
 )
+
+
+def _due_time() -> Any:
+    """When a pending delivery may go: its `send_at`, or its retry's time if that is later."""
+    return case((D.retry_at > D.send_at, D.retry_at), else_=D.send_at)
 
 
 @dataclass(frozen=True)
@@ -52,12 +59,11 @@ async def count_deliveries_by_state_and_transport(
 
 
 async def due_backlog(*, session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
-    """Pending deliveries already due at `now`, and the oldest one's due time."""
-    result = await session.execute(
-        select(func.count(), func.min(D.send_at)).where(
-            D.state == DeliveryState.PENDING, D.send_at <= now
-        )
-    )
+    """Pending deliveries already due at `now`, and the oldest one's due time.
+
+    One waiting for its retry is not yet due; those held behind it in its chain are (late).
+    """
+    result = await session.execute(select(func.count(), func.min(D.send_at)).where(_due(now)))
     count, oldest = result.one()
     return int(count), oldest
 
@@ -95,11 +101,13 @@ async def list_failed_deliveries(
     return [FailedDeliveryRow(*row) for row in result.all()]
 
 
-async def next_due_at(*, session: AsyncSession) -> datetime | None:
-    """When the next pending delivery on a transport that is not paused is due."""
-    result = await session.execute(
-        select(func.min(D.send_at)).where(D.state == DeliveryState.PENDING, _not_paused())
-    )
+async def next_due_at(*, session: AsyncSession, now: datetime | None = None) -> datetime | None:
+    """When the next pending delivery on a transport that is not paused is due (a retry at
+    its retry's time). With `now`, leaving out those held behind a retry waiting at `now`."""
+    stmt = select(func.min(_due_time())).where(D.state == DeliveryState.PENDING, _not_paused())
+    if now is not None:
+        stmt = stmt.where(~_behind_a_retry(now))
+    result = await session.execute(stmt)
     value = result.scalar()
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)

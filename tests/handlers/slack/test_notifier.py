@@ -245,8 +245,8 @@ async def test_a_matching_rounds_intros_do_not_hold_an_announcement_back(
     # Only the queued lane's burst went now; the rest wait their turn in
     # the outbox, each at its own time, holding no sending slot.
     assert len(waiting) >= 20
-    assert all(d.send_at.replace(tzinfo=UTC) > now for d in waiting)
-    assert len({d.send_at for d in waiting}) == len(waiting)
+    assert all(d.retry_at is not None and d.retry_at.replace(tzinfo=UTC) > now for d in waiting)
+    assert len({d.retry_at for d in waiting}) == len(waiting)
     assert sum(1 for m, _ in fake.calls if m == "conversations.open") == 40 - len(waiting)
 
 
@@ -313,7 +313,7 @@ async def test_a_national_syncs_channel_steps_do_not_hold_an_announcement_back(
     # Only the queued lane's burst went now; the rest wait their turn in the outbox, each at a
     # time of its own, holding no sending slot.
     assert len(creates) == 40 and len(waiting) >= 20
-    assert all(d.send_at.replace(tzinfo=UTC) > now for d in waiting)
-    assert len({d.send_at for d in waiting}) == len(waiting)
+    assert all(d.retry_at is not None and d.retry_at.replace(tzinfo=UTC) > now for d in waiting)
+    assert len({d.retry_at for d in waiting}) == len(waiting)
     made = sum(1 for m, _ in fake.calls if m == "conversations.create")
     assert made == 40 - len(waiting) and made <= 15  # never more than the tier's burst at once

@@ -337,7 +337,7 @@ async def test_429_with_retry_after_and_502_are_retried_and_504_only_up_to_a_bou
     rows = {r.kind: r for r in await all_rows(db) if r.kind == "channel_create"}
     [throttled] = [r for r in await all_rows(db) if r.error == "ratelimited"]
     # Retry-After is honoured (not before 17 s), and a 429 is not held against the step.
-    assert throttled.send_at is not None and throttled.send_at >= start + timedelta(seconds=17)
+    assert throttled.retry_at is not None and throttled.retry_at >= start + timedelta(seconds=17)
     assert throttled.attempts == 0 and rows
     await until_done(d, db, clock)
     assert [r["status"] for r in state.refused] == [429, 502, 502]

@@ -96,7 +96,8 @@ async def test_429_retry_after_is_honoured_and_not_counted(
     assert stats.sent == 1 and stats.retried == 1
     busy = next(r for r in await all_deliveries(db) if "a:busy" in r.target)
     assert busy.state == "pending" and busy.error == "ratelimited" and busy.attempts == 0
-    assert busy.send_at == clock.now() + timedelta(seconds=30)
+    assert busy.retry_at == clock.now() + timedelta(seconds=30)
+    assert busy.send_at == clock.now()  # its place in the conversation's chain is kept
     assert teams.ready_in(targets[0]) == pytest.approx(30)  # the conversation is held
     assert teams.ready_in(targets[1]) == 0  # the others are not
     monotonic.now += 30
