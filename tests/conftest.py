@@ -113,6 +113,14 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
+async def other_db(database_url: str) -> AsyncIterator[Database]:
+    """A second process's engine on the same database as `db` (for races between processes)."""
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database of its own, for tests that need PostgreSQL."""
     reason = postgres_reachable()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.delivery import schedule
 from bot.notifier import OutgoingMessage, SendResult
@@ -50,6 +52,19 @@ async def all_deliveries(db: Database) -> list[Delivery]:
 
     async with db.session() as session:
         return list((await session.exec(select(Delivery).order_by(Delivery.id))).all())  # type: ignore[arg-type]
+
+
+async def crash(tick: asyncio.Future[Any]) -> None:
+    """End a dispatcher as a crash would: its tasks stop where they are, nothing is recorded."""
+    workers = [
+        t
+        for t in asyncio.all_tasks()
+        if getattr(t.get_coro(), "__qualname__", "") == "Dispatcher._worker"
+    ]
+    assert workers
+    for task in [*workers, tick]:
+        task.cancel()
+    await asyncio.gather(*workers, tick, return_exceptions=True)
 
 
 @dataclass

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.clock import FrozenClock
+from bot.delivery import Dispatcher, schedule
 from bot.notifier import Button, OutgoingMessage, Section
 from bot.ratelimit import POST_MESSAGE, RateLimiter, RateLimits
 from handlers.slack.notifier import SlackNotifier, make_slack_client
+from tests.utils.deliveries import all_deliveries
 
 MESSAGE = OutgoingMessage(
     text="Ny oppgave",
@@ -188,42 +193,28 @@ def test_payload_is_json_serialisable() -> None:
     json.dumps(build_message_blocks(MESSAGE))
 
 
-async def test_a_matching_rounds_intros_do_not_hold_an_announcement_back(
-    slack: tuple[FakeSlack, str], db: Any, settings: Any
+async def schedule_urgent(
+    session: Any, settings: Any, *, key: str, target: str, now: datetime
 ) -> None:
-    """Group DMs are opened at Tier 3: 40 intros queued ahead of 30 DMs in one batch must not
-    make every sending slot wait for conversations.open. Before, the DMs waited behind the
-    intros (about 50 s here; a national round at Slack's real limits: 20 minutes)."""
-    import random
-    from datetime import UTC, datetime
+    """MESSAGE to `target`, due `now`, urgent (so quiet hours do not move it); its kind is the
+    key's first part."""
+    await schedule(
+        session,
+        key=key,
+        transport="slack",
+        kind=key.split(":")[0],
+        target=target,
+        message=MESSAGE,
+        send_at=now,
+        audience="participant",
+        settings=settings,
+        urgent=True,
+    )
 
-    from bot.clock import FrozenClock
-    from bot.delivery import Dispatcher, schedule
-    from bot.notifier import group_target
-    from tests.utils.deliveries import all_deliveries
 
-    fake, url = slack
-    for i in range(40):
-        fake.on("conversations.open", None, (200, {"ok": True, "channel": {"id": f"G{i}"}}, {}))
-    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-    async with db.transaction() as session:
-        for key, target in [
-            *((f"intro:{i}", group_target([f"UA{i}", f"UB{i}"])) for i in range(40)),
-            *((f"announcement:{i}", f"U{i:05d}") for i in range(30)),
-        ]:
-            await schedule(
-                session,
-                key=key,
-                transport="slack",
-                kind=key.split(":")[0],
-                target=target,
-                message=MESSAGE,
-                send_at=now,
-                audience="participant",
-                settings=settings,
-                urgent=True,
-            )
-    # conversations.open at 30 a minute (a burst of 15), posts as fast as they come.
+async def tick_at_30_a_minute(db: Any, url: str, settings: Any, now: datetime) -> dict[str, Any]:
+    """Run the outbox once with Tiers 2-4 at 30 calls a minute (a burst of 15) and posts as
+    fast as they come; the deliveries by dedupe key."""
     limits = RateLimits(
         tier_per_minute={1: 1, 2: 30, 3: 30, 4: 30},
         post_workspace_per_minute=60_000,
@@ -239,7 +230,29 @@ async def test_a_matching_rounds_intros_do_not_hold_an_announcement_back(
         rng=random.Random(1),
     )
     await dispatcher.tick()
-    rows = {d.dedupe_key: d for d in await all_deliveries(db)}
+    return {d.dedupe_key: d for d in await all_deliveries(db)}
+
+
+async def test_a_matching_rounds_intros_do_not_hold_an_announcement_back(
+    slack: tuple[FakeSlack, str], db: Any, settings: Any
+) -> None:
+    """Group DMs are opened at Tier 3: 40 intros queued ahead of 30 DMs in one batch must not
+    make every sending slot wait for conversations.open. Before, the DMs waited behind the
+    intros (about 50 s here; a national round at Slack's real limits: 20 minutes)."""
+    from bot.notifier import group_target
+
+    fake, url = slack
+    for i in range(40):
+        fake.on("conversations.open", None, (200, {"ok": True, "channel": {"id": f"G{i}"}}, {}))
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    async with db.transaction() as session:
+        for key, target in [
+            *((f"intro:{i}", group_target([f"UA{i}", f"UB{i}"])) for i in range(40)),
+            *((f"announcement:{i}", f"U{i:05d}") for i in range(30)),
+        ]:
+            await schedule_urgent(session, settings, key=key, target=target, now=now)
+    # conversations.open at 30 a minute (a burst of 15), posts as fast as they come.
+    rows = await tick_at_30_a_minute(db, url, settings, now)
     assert all(rows[f"announcement:{i}"].state == "sent" for i in range(30))
     waiting = [rows[f"intro:{i}"] for i in range(40) if rows[f"intro:{i}"].state == "pending"]
     # Only the queued lane's burst went now; the rest wait their turn in
@@ -256,14 +269,8 @@ async def test_a_national_syncs_channel_steps_do_not_hold_an_announcement_back(
     """conversations.create is Tier 2: 40 channels decided ahead of 30 DMs in one batch must
     not make every sending slot wait for it, nor go to Slack in one burst. Before, the steps
     called the limiter from inside a sending slot, so the DMs waited behind them."""
-    import random
-    from datetime import UTC, datetime
-
     from bot import steps
-    from bot.clock import FrozenClock
-    from bot.delivery import Dispatcher, schedule
     from storage.models import Network
-    from tests.utils.deliveries import all_deliveries
 
     fake, url = slack
     for i in range(40):
@@ -278,35 +285,11 @@ async def test_a_national_syncs_channel_steps_do_not_hold_an_announcement_back(
                 session, settings, network=network, name=f"lu-gruppe-{i}", private=True, now=now
             )
         for i in range(30):
-            await schedule(
-                session,
-                key=f"announcement:{i}",
-                transport="slack",
-                kind="announcement",
-                target=f"U{i:05d}",
-                message=MESSAGE,
-                send_at=now,
-                audience="participant",
-                settings=settings,
-                urgent=True,
+            await schedule_urgent(
+                session, settings, key=f"announcement:{i}", target=f"U{i:05d}", now=now
             )
     # conversations.create at 30 a minute (a burst of 15), posts as fast as they come.
-    limits = RateLimits(
-        tier_per_minute={1: 1, 2: 30, 3: 30, 4: 30},
-        post_workspace_per_minute=60_000,
-        post_workspace_burst=1000,
-    )
-    dispatcher = Dispatcher(
-        db,
-        {"slack": notifier(url, RateLimiter(limits))},
-        FrozenClock(now),
-        None,
-        settings,
-        "t",
-        rng=random.Random(1),
-    )
-    await dispatcher.tick()
-    rows = {d.dedupe_key: d for d in await all_deliveries(db)}
+    rows = await tick_at_30_a_minute(db, url, settings, now)
     assert all(rows[f"announcement:{i}"].state == "sent" for i in range(30))
     creates = [d for d in rows.values() if d.kind == steps.CREATE]
     waiting = [d for d in creates if d.state == "pending"]

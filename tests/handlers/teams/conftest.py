@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -13,9 +14,13 @@ from aiohttp import web
 from app import build_runtime, create_web_app, install_teams
 from bot.clock import FrozenClock
 from bot.delivery import Dispatcher
+from bot.pulses import invite
 from bot.runtime import Runtime
 from bot.settings import Settings
 from emulator.teams_connector import ConnectorHandle, activity, inbound, start_teams_connector
+from storage.models import Pulse
+from tests.utils.assignments import World, build_programme
+from tests.utils.factories import create_pulse
 
 
 @dataclass
@@ -75,6 +80,35 @@ class TeamsWorld:
             },
         )
         return await self.post(body)
+
+    def sent_with_button(self, conversation: str, verb: str) -> dict[str, Any]:
+        """The first activity sent to `conversation` whose card has a button whose verb starts
+        with `verb`."""
+        return next(
+            r
+            for r in self.connector.state.sent_to(conversation)
+            if any(a["verb"].startswith(verb) for a in card_actions(card_of(r)))
+        )
+
+
+async def anonymous_pulse_to_per(world: TeamsWorld) -> tuple[World, Pulse, str, dict[str, Any]]:
+    """The programme, an anonymous pulse open to it, and Per's Teams chat with its card in it."""
+    now = world.runtime.clock.now()
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+        pulse, _questions = await create_pulse(
+            session, cohort=w.cohort, opens_at=now - timedelta(minutes=5), anonymous=True
+        )
+    conversation = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
+    async with world.runtime.db.transaction() as session:
+        await invite(session, pulse, now=now, settings=world.runtime.settings)
+    await world.dispatcher.tick()
+    card = card_of(world.sent_with_button(conversation, "pulse.answer"))
+    return w, pulse, conversation, card
+
+
+def button(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    return next(a for a in card_actions(card) if a["verb"] == verb)
 
 
 def card_of(record: dict[str, Any]) -> dict[str, Any]:

@@ -7,11 +7,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.pulses import invite
 from storage.models import PersonIdentity
-from tests.handlers.teams.conftest import TeamsWorld, card_actions, card_of
-from tests.utils.assignments import build_programme
-from tests.utils.factories import create_pulse
+from tests.handlers.teams.conftest import TeamsWorld, anonymous_pulse_to_per, card_actions
 from tests.utils.snapshot import changed, snapshot
 
 
@@ -19,20 +16,7 @@ async def test_a_teams_click_changes_nothing_but_the_sealed_receipt(
     teams_world: TeamsWorld,
 ) -> None:
     world = teams_world
-    now = world.runtime.clock.now()
-    async with world.runtime.db.transaction() as session:
-        w = await build_programme(session)
-        pulse, _questions = await create_pulse(
-            session, cohort=w.cohort, opens_at=now - timedelta(minutes=5), anonymous=True
-        )
-    conversation = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
-    async with world.runtime.db.transaction() as session:
-        await invite(session, pulse, now=now, settings=world.runtime.settings)
-    await world.dispatcher.tick()
-    cards = [card_of(r) for r in world.connector.state.sent_to(conversation)]
-    card = next(
-        c for c in cards if any(a["verb"].startswith("pulse.answer") for a in card_actions(c))
-    )
+    _w, _pulse, conversation, card = await anonymous_pulse_to_per(world)
     async with world.runtime.db.session() as session:
         identity = (
             await session.exec(select(PersonIdentity).where(PersonIdentity.platform == "teams"))

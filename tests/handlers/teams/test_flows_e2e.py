@@ -4,6 +4,7 @@ answers and deliveries recorded by the local connector. No mocks of the SDK."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import select
 
@@ -12,6 +13,7 @@ from bot.messages import t
 from bot.planner import plan_deliveries
 from bot.pulses import invite
 from storage.models import (
+    Assignment,
     AssignmentProgress,
     Delivery,
     NudgeAnswer,
@@ -19,8 +21,15 @@ from storage.models import (
     PulseAnswer,
     PulseReceipt,
 )
-from tests.handlers.teams.conftest import TeamsWorld, card_actions, card_of, card_text
-from tests.utils.assignments import add_assignment, add_nudge, build_programme
+from tests.handlers.teams.conftest import (
+    TeamsWorld,
+    anonymous_pulse_to_per,
+    button,
+    card_actions,
+    card_of,
+    card_text,
+)
+from tests.utils.assignments import World, add_assignment, add_nudge, build_programme
 from tests.utils.factories import create_pulse
 
 
@@ -31,6 +40,41 @@ async def identities(world: TeamsWorld) -> list[PersonIdentity]:
                 await session.exec(select(PersonIdentity).where(PersonIdentity.platform == "teams"))
             ).all()
         )  # type: ignore[call-overload]
+
+
+async def assignment_reminder_to_per(
+    world: TeamsWorld,
+) -> tuple[World, Assignment, str, dict[str, Any]]:
+    """An assignment out since yesterday, planned and sent two days on: Per's chat and the
+    reminder activity with its "done" button."""
+    now = world.runtime.clock.now()
+    async with world.runtime.db.transaction() as session:
+        w = await build_programme(session)
+        assignment = await add_assignment(
+            session, w.cohort, release_at=now - timedelta(days=1), due_at=now + timedelta(days=8)
+        )
+    conversation = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
+    async with world.runtime.db.transaction() as session:
+        await plan_deliveries(
+            session=session, cohort_id=w.cohort.id, settings=world.runtime.settings, now=now
+        )
+    world.runtime.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
+    await world.dispatcher.tick()
+    return w, assignment, conversation, world.sent_with_button(conversation, "assignment_done")
+
+
+async def nudges_sent(world: TeamsWorld, w: World) -> None:
+    """Plan the cohort's line-manager nudges (one due in an hour) and send them two hours on."""
+    async with world.runtime.db.transaction() as session:
+        await plan_nudges(
+            session,
+            cohort_id=w.cohort.id,
+            tz="Europe/Oslo",
+            settings=world.runtime.settings,
+            now=world.runtime.clock.now(),
+        )
+    world.runtime.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    await world.dispatcher.tick()
 
 
 async def test_personal_install_stores_the_reference_and_welcomes_once(
@@ -67,24 +111,8 @@ async def test_assignment_reminder_in_teams_is_marked_done_in_one_click(
     teams_world: TeamsWorld,
 ) -> None:
     world = teams_world
-    now = world.runtime.clock.now()
-    async with world.runtime.db.transaction() as session:
-        w = await build_programme(session)
-        assignment = await add_assignment(
-            session, w.cohort, release_at=now - timedelta(days=1), due_at=now + timedelta(days=8)
-        )
-    conversation = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
-    async with world.runtime.db.transaction() as session:
-        await plan_deliveries(
-            session=session, cohort_id=w.cohort.id, settings=world.runtime.settings, now=now
-        )
-    world.runtime.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
-    await world.dispatcher.tick()
-    cards = [card_of(r) for r in world.connector.state.sent_to(conversation)]
-    reminder = next(
-        c for c in cards if any(a["verb"] == "assignment_done" for a in card_actions(c))
-    )
-    done = next(a for a in card_actions(reminder) if a["verb"] == "assignment_done")
+    w, assignment, conversation, sent = await assignment_reminder_to_per(world)
+    done = button(card_of(sent), "assignment_done")
     status, body = await world.click("per", conversation, done)
     assert status == 200
     assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
@@ -104,21 +132,9 @@ async def test_line_manager_answers_a_nudge_in_one_click(teams_world: TeamsWorld
         w = await build_programme(session)
         await add_nudge(session, w.cohort, send_at=now + timedelta(hours=1))
     conversation = await world.install("erik", "erik@tromso.kommune.no", "Erik Sjef")
-    async with world.runtime.db.transaction() as session:
-        await plan_nudges(
-            session,
-            cohort_id=w.cohort.id,
-            tz="Europe/Oslo",
-            settings=world.runtime.settings,
-            now=now,
-        )
-    world.runtime.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
-    await world.dispatcher.tick()
-    cards = [card_of(r) for r in world.connector.state.sent_to(conversation)]
-    nudge = next(
-        c for c in cards if any(a["verb"].startswith("nudge_answer") for a in card_actions(c))
-    )
-    yes = next(a for a in card_actions(nudge) if a["verb"] == "nudge_answer_done")
+    await nudges_sent(world, w)
+    nudge = card_of(world.sent_with_button(conversation, "nudge_answer"))
+    yes = button(nudge, "nudge_answer_done")
     status, body = await world.click("erik", conversation, yes)
     assert status == 200 and "✅" in card_text(body["value"])
     async with world.runtime.db.session() as session:
@@ -131,20 +147,7 @@ async def test_anonymous_pulse_answer_in_teams_keeps_no_link_to_the_person(
     teams_world: TeamsWorld,
 ) -> None:
     world = teams_world
-    now = world.runtime.clock.now()
-    async with world.runtime.db.transaction() as session:
-        w = await build_programme(session)
-        pulse, _questions = await create_pulse(
-            session, cohort=w.cohort, opens_at=now - timedelta(minutes=5), anonymous=True
-        )
-    conversation = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
-    async with world.runtime.db.transaction() as session:
-        await invite(session, pulse, now=now, settings=world.runtime.settings)
-    await world.dispatcher.tick()
-    cards = [card_of(r) for r in world.connector.state.sent_to(conversation)]
-    card = next(
-        c for c in cards if any(a["verb"].startswith("pulse.answer") for a in card_actions(c))
-    )
+    w, pulse, conversation, card = await anonymous_pulse_to_per(world)
     four = next(a for a in card_actions(card) if a["title"] == "4")
     status, body = await world.click("per", conversation, four)
     assert status == 200
@@ -170,22 +173,9 @@ async def test_a_card_cannot_show_someone_elses_message(teams_world: TeamsWorld)
         await add_nudge(session, w.cohort, send_at=now + timedelta(hours=1))
     erik_chat = await world.install("erik", "erik@tromso.kommune.no", "Erik Sjef")
     per_chat = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
-    async with world.runtime.db.transaction() as session:
-        await plan_nudges(
-            session,
-            cohort_id=w.cohort.id,
-            tz="Europe/Oslo",
-            settings=world.runtime.settings,
-            now=now,
-        )
-    world.runtime.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
-    await world.dispatcher.tick()
-    nudge = next(
-        card_of(r)
-        for r in world.connector.state.sent_to(erik_chat)
-        if any(a["verb"].startswith("nudge") for a in card_actions(card_of(r)))
-    )
-    yes = next(a for a in card_actions(nudge) if a["verb"] == "nudge_answer_done")
+    await nudges_sent(world, w)
+    nudge = card_of(world.sent_with_button(erik_chat, "nudge"))
+    yes = button(nudge, "nudge_answer_done")
     status, body = await world.click("per", per_chat, yes)  # Per replays Erik's button
     assert status == 200
     assert "Avklar mål" not in card_text(body["value"])  # not Erik's card
@@ -326,25 +316,8 @@ async def test_action_submit_fallback_records_the_answer_and_updates_the_card(
     teams_world: TeamsWorld,
 ) -> None:
     world = teams_world
-    now = world.runtime.clock.now()
-    async with world.runtime.db.transaction() as session:
-        w = await build_programme(session)
-        await add_assignment(
-            session, w.cohort, release_at=now - timedelta(days=1), due_at=now + timedelta(days=8)
-        )
-    conversation = await world.install("per", "per@tromso.kommune.no", "Per Olsen")
-    async with world.runtime.db.transaction() as session:
-        await plan_deliveries(
-            session=session, cohort_id=w.cohort.id, settings=world.runtime.settings, now=now
-        )
-    world.runtime.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
-    await world.dispatcher.tick()
-    sent = next(
-        r
-        for r in world.connector.state.sent_to(conversation)
-        if any(a["verb"] == "assignment_done" for a in card_actions(card_of(r)))
-    )
-    done = next(a for a in card_actions(card_of(sent)) if a["verb"] == "assignment_done")
+    w, _assignment, conversation, sent = await assignment_reminder_to_per(world)
+    done = button(card_of(sent), "assignment_done")
     # A client without Universal Actions sends the fallback's data as a message.
     body = world.activity(
         "message", user="per", conversation=conversation, value=done["fallback"]["data"]

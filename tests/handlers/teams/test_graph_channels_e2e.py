@@ -36,13 +36,13 @@ from handlers.teams.ratelimit import GraphRateLimiter
 from storage.db import Database
 from storage.models import (
     CohortClass,
-    Delivery,
     DeliveryState,
     Enrolment,
     EnrolmentStatus,
     NetworkChannel,
     PersonIdentity,
 )
+from tests.utils.deliveries import all_deliveries, crash
 from tests.utils.factories import create_class, create_cohort, create_person, enrol
 
 TEAM = "8b1e0c2a-team-0000-0000-programme001"
@@ -150,18 +150,13 @@ async def until_done(d: Dispatcher, db: Database, clock: FrozenClock, rounds: in
     """Tick (moving the clock past each retry's time) until nothing is pending or in flight."""
     for _ in range(rounds):
         await d.tick()
-        rows = await all_rows(db)
+        rows = await all_deliveries(db)
         done = (DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.CANCELLED)
         if all(r.state in done for r in rows):
             return
         # Past any retry's time: the backoff is jittered, up to its cap.
         clock.advance(timedelta(seconds=d.settings.dispatch_backoff_max_seconds + 1))
     raise AssertionError("the outbox did not finish")
-
-
-async def all_rows(db: Database) -> list[Delivery]:
-    async with db.session() as s:
-        return list((await s.exec(select(Delivery).order_by(Delivery.id))).all())  # type: ignore[arg-type]
 
 
 async def stored_channels(db: Database) -> list[NetworkChannel]:
@@ -222,7 +217,7 @@ async def test_a_rolled_back_sync_leaves_nothing_in_graph(
             assert report.teams_added == [p.id]
             raise RuntimeError("the deciding transaction fails after the decision")
     stats = await dispatcher(db, graph, http, clock, teams_settings).tick()
-    assert stats.claimed == 0 and await all_rows(db) == []
+    assert stats.claimed == 0 and await all_deliveries(db) == []
     assert graph.state.team_channels[TEAM] == [] and graph.state.graph_calls == []
 
 
@@ -240,8 +235,8 @@ async def test_sync_makes_private_class_channels_once_and_lists_who_has_no_entra
     assert graph.state.team_channels[TEAM] == []  # nothing before the outbox runs
     await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
     assert_made_once(graph)
-    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
-    assert {r.transport for r in await all_rows(db)} == {"teams_channels"}
+    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
+    assert {r.transport for r in await all_deliveries(db)} == {"teams_channels"}
     made = channels_in_graph(graph)
     stored = {(c.platform, c.container_id, c.name, c.channel_id) for c in await stored_channels(db)}
     assert stored == {("teams", TEAM, n, made[n]["id"]) for n in (BERGEN, TROMSO)}
@@ -280,19 +275,6 @@ async def test_sync_makes_private_class_channels_once_and_lists_who_has_no_entra
     assert members(channels_in_graph(graph)[BERGEN]) == {OWNER, "aad-kari", "aad-ola", "aad-nils"}
 
 
-async def kill(tick: asyncio.Future[Any]) -> None:
-    """End a dispatcher as a crash would: its tasks stop where they are, nothing is recorded."""
-    workers = [
-        t
-        for t in asyncio.all_tasks()
-        if getattr(t.get_coro(), "__qualname__", "") == "Dispatcher._worker"
-    ]
-    assert workers
-    for task in [*workers, tick]:
-        task.cancel()
-    await asyncio.gather(*workers, tick, return_exceptions=True)
-
-
 async def test_a_crash_between_graphs_create_and_the_mark_adopts_the_channel(
     db: Database,
     teams_settings: Settings,
@@ -306,7 +288,7 @@ async def test_a_crash_between_graphs_create_and_the_mark_adopts_the_channel(
     one = teams_settings.model_copy(update={"dispatch_concurrency": 1})
     tick = asyncio.ensure_future(dispatcher(db, graph, http, clock, one).tick())
     await asyncio.wait_for(hold.reached.wait(), timeout=30)
-    await kill(tick)
+    await crash(tick)
     hold.release()
     [made_before_crash] = graph.state.team_channels[TEAM]
     assert await stored_channels(db) == []  # the mark never happened
@@ -317,7 +299,7 @@ async def test_a_crash_between_graphs_create_and_the_mark_adopts_the_channel(
     assert creates(graph)[made_before_crash["displayName"]] == 2  # asked twice, made once
     adopted = {c.name: c.channel_id for c in await stored_channels(db)}
     assert adopted[made_before_crash["displayName"]] == made_before_crash["id"]
-    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
 
 
 async def test_429_with_retry_after_and_502_are_retried_and_504_only_up_to_a_bound(
@@ -334,16 +316,16 @@ async def test_429_with_retry_after_and_502_are_retried_and_504_only_up_to_a_bou
     d = dispatcher(db, graph, http, clock, teams_settings)
     start = clock.now()
     await d.tick()
-    rows = {r.kind: r for r in await all_rows(db) if r.kind == "channel_create"}
-    [throttled] = [r for r in await all_rows(db) if r.error == "ratelimited"]
+    rows = {r.kind: r for r in await all_deliveries(db) if r.kind == "channel_create"}
+    [throttled] = [r for r in await all_deliveries(db) if r.error == "ratelimited"]
     # Retry-After is honoured (not before 17 s), and a 429 is not held against the step.
     assert throttled.retry_at is not None and throttled.retry_at >= start + timedelta(seconds=17)
     assert throttled.attempts == 0 and rows
     await until_done(d, db, clock)
     assert [r["status"] for r in state.refused] == [429, 502, 502]
     assert_made_once(graph)
-    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
-    assert all(r.attempts <= teams_settings.dispatch_max_attempts for r in await all_rows(db))
+    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
+    assert all(r.attempts <= teams_settings.dispatch_max_attempts for r in await all_deliveries(db))
     # A Graph that answers 504 for good: the step gives up after the bound, with the reason.
     async with db.transaction() as s:
         cohort = await create_cohort(s, key="2027v", name="Kull 2027 vår")
@@ -354,7 +336,7 @@ async def test_429_with_retry_after_and_502_are_retried_and_504_only_up_to_a_bou
     state.fail_next(504, path="/channels", times=100)
     await sync(db, teams_settings, clock, cohort_id)
     await until_done(d, db, clock)
-    [failed] = [r for r in await all_rows(db) if r.state == DeliveryState.FAILED]
+    [failed] = [r for r in await all_deliveries(db) if r.state == DeliveryState.FAILED]
     assert failed.attempts == teams_settings.dispatch_max_attempts
     assert "gave up" in (failed.error or "") and "http_504" in (failed.error or "")
     assert "Oslo (2027v)" not in channels_in_graph(graph)
@@ -362,25 +344,21 @@ async def test_429_with_retry_after_and_502_are_retried_and_504_only_up_to_a_bou
 
 async def test_two_dispatchers_make_each_channel_once(
     db: Database,
-    database_url: str,
+    other_db: Database,
     teams_settings: Settings,
     clock: FrozenClock,
     graph: ConnectorHandle,
     http: aiohttp.ClientSession,
 ) -> None:
     await decide(db, teams_settings, clock)
-    other = Database(database_url)  # a second process's engine on the same database
-    try:
-        a = dispatcher(db, graph, http, clock, teams_settings)
-        b = dispatcher(other, graph, http, clock, teams_settings)
-        ticks: list[TickStats] = await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
-        await until_done(b, other, clock)
-    finally:
-        await other.dispose()
+    a = dispatcher(db, graph, http, clock, teams_settings)
+    b = dispatcher(other_db, graph, http, clock, teams_settings)  # a second process
+    ticks: list[TickStats] = await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+    await until_done(b, other_db, clock)
     assert sum(t.claimed for t in ticks) >= 2
     assert_made_once(graph)
     assert all(n == 1 for n in creates(graph).values()), creates(graph)
-    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
 
 
 async def test_a_hostile_class_name_makes_a_valid_channel(
@@ -392,7 +370,7 @@ async def test_a_hostile_class_name_makes_a_valid_channel(
 ) -> None:
     await decide(db, teams_settings, clock, bergen_name=HOSTILE)
     await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
-    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
     [hostile] = [c for c in graph.state.team_channels[TEAM] if c["displayName"] != TROMSO]
     name = hostile["displayName"]
     assert len(name) <= 50 and _channel_name_problem(name) is None
@@ -453,7 +431,7 @@ async def test_leaving_a_class_takes_the_person_out_of_its_private_channel(
     made = channels_in_graph(graph)
     assert members(made[BERGEN]) == {OWNER, "aad-ola", "aad-per"}
     assert members(made[TROMSO]) == {OWNER, "aad-liv", "aad-siri"}
-    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
     # Removing again is harmless: Graph no longer lists them, so the step is done.
     removes = [c for c in graph.state.graph_calls if c["op"] == "remove_member"]
     assert len(removes) == 2
@@ -522,7 +500,7 @@ async def test_a_standard_channel_of_the_same_name_is_not_adopted(
     )
     await decide(db, teams_settings, clock)
     await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
-    rows = await all_rows(db)
+    rows = await all_deliveries(db)
     [create] = [r for r in rows if r.kind == "channel_create" and r.state == DeliveryState.FAILED]
     assert "standard channel named 'Bergen (2026h)' exists" in (create.error or "")
     # Its members' adds fail with the create's reason; nothing was added to the open channel.
@@ -541,7 +519,7 @@ async def test_a_standard_channel_of_the_same_name_is_not_adopted(
     await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
     made = channels_in_graph(graph)
     assert members(made[BERGEN]) == {OWNER, "aad-kari", "aad-ola"}
-    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
 
 
 async def test_a_member_not_in_the_team_fails_with_why_and_the_others_are_added(
@@ -556,7 +534,7 @@ async def test_a_member_not_in_the_team_fails_with_why_and_the_others_are_added(
     graph.state.add_team(TEAM, members={OWNER, "aad-kari", "aad-per", "aad-liv", "aad-siri"})
     await decide(db, teams_settings, clock)
     await until_done(dispatcher(db, graph, http, clock, teams_settings), db, clock)
-    [failed] = [r for r in await all_rows(db) if r.state == DeliveryState.FAILED]
+    [failed] = [r for r in await all_deliveries(db) if r.state == DeliveryState.FAILED]
     assert failed.kind == "channel_invite" and "http_400" in (failed.error or "")
     assert "member of the team" in (failed.error or "")
     made = channels_in_graph(graph)
@@ -580,7 +558,7 @@ def archiving(teams_settings: Settings) -> Settings:
 
 async def test_completing_a_cohort_archives_its_teams_channels_once(
     db: Database,
-    database_url: str,
+    other_db: Database,
     archiving: Settings,
     clock: FrozenClock,
     graph: ConnectorHandle,
@@ -594,19 +572,15 @@ async def test_completing_a_cohort_archives_its_teams_channels_once(
     # Completing again (the job and staff both) decides nothing more.
     clock.advance(timedelta(minutes=5))
     await complete(db, archiving, clock, cohort_id)
-    other = Database(database_url)  # a second process on the same database
-    try:
-        a = dispatcher(db, graph, http, clock, archiving)
-        b = dispatcher(other, graph, http, clock, archiving)
-        await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
-        await until_done(b, other, clock)
-    finally:
-        await other.dispose()
+    a = dispatcher(db, graph, http, clock, archiving)
+    b = dispatcher(other_db, graph, http, clock, archiving)  # a second process
+    await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
+    await until_done(b, other_db, clock)
     assert archives(graph) == Counter({made[BERGEN]["id"]: 1, made[TROMSO]["id"]: 1})
     assert all(c["isArchived"] for c in channels_in_graph(graph).values())
     [call] = [c for c in graph.state.graph_calls if c["op"] == "archive_channel"][:1]
     assert call["body"] == {"shouldSetSpoSiteReadOnlyForMembers": True}
-    rows = [r for r in await all_rows(db) if r.kind == "channel_archive"]
+    rows = [r for r in await all_deliveries(db) if r.kind == "channel_archive"]
     assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
     assert {r.transport for r in rows} == {"teams_channels"}
 
@@ -625,7 +599,7 @@ async def test_a_crash_between_graphs_archive_and_the_mark_is_harmless(
     one = archiving.model_copy(update={"dispatch_concurrency": 1})
     tick = asyncio.ensure_future(dispatcher(db, graph, http, clock, one).tick())
     await asyncio.wait_for(hold.reached.wait(), timeout=30)
-    await kill(tick)
+    await crash(tick)
     hold.release()
     [archived_before_crash] = [c for c in graph.state.team_channels[TEAM] if c["isArchived"]]
     # The lease runs out; the next process archives again, meets Graph's refusal, finds the
@@ -635,7 +609,7 @@ async def test_a_crash_between_graphs_archive_and_the_mark_is_harmless(
     assert archives(graph)[archived_before_crash["id"]] == 2
     assert [r["status"] for r in graph.state.refused] == []  # refusals are Graph's, not faults
     assert all(c["isArchived"] for c in channels_in_graph(graph).values())
-    assert {r.state for r in await all_rows(db)} == {DeliveryState.SENT}
+    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
 
 
 async def test_a_rolled_back_completion_archives_nothing_and_keep_archives_nothing(
@@ -648,23 +622,23 @@ async def test_a_rolled_back_completion_archives_nothing_and_keep_archives_nothi
 ) -> None:
     cohort_id, _ = await decide(db, archiving, clock)
     await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    rows_before = len(await all_rows(db))
+    rows_before = len(await all_deliveries(db))
     with pytest.raises(RuntimeError):
         async with db.transaction() as s:
             await nw.complete_cohort(s, archiving, cohort_id=cohort_id, now=clock.now())
             raise RuntimeError("the completing transaction fails after the decision")
-    assert len(await all_rows(db)) == rows_before
+    assert len(await all_deliveries(db)) == rows_before
     # The default, "keep": completion leaves the channels open.
     await complete(db, teams_settings, clock, cohort_id)
     await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    assert len(await all_rows(db)) == rows_before and archives(graph) == Counter()
+    assert len(await all_deliveries(db)) == rows_before and archives(graph) == Counter()
     assert not any(c["isArchived"] for c in channels_in_graph(graph).values())
     # A channel staff already archived (or deleted) counts as archived.
     channels_in_graph(graph)[BERGEN]["isArchived"] = True
     graph.state.team_channels[TEAM].remove(channels_in_graph(graph)[TROMSO])
     await complete(db, archiving, clock, cohort_id)
     await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    rows = [r for r in await all_rows(db) if r.kind == "channel_archive"]
+    rows = [r for r in await all_deliveries(db) if r.kind == "channel_archive"]
     assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
 
 
@@ -754,7 +728,7 @@ async def test_two_classes_whose_names_become_one_channel_name_never_share_a_cha
     [made] = graph.state.team_channels[TEAM]
     assert made["displayName"] == TROMSO
     [holder] = await stored_channels(db)
-    rows = await all_rows(db)
+    rows = await all_deliveries(db)
     [refused] = [r for r in rows if r.kind == "channel_create" and r.state == DeliveryState.FAILED]
     assert refused.target != f"network:{holder.network_id}"
     assert f"is network {holder.network_id}'s already" in (refused.error or "")
@@ -804,7 +778,7 @@ async def test_two_syncs_at_once_on_postgresql_decide_each_channel_and_add_once(
             if c["op"] == "add_member"
         )
         assert len(adds) == 5 and set(adds.values()) == {1}, adds
-        assert {r.state for r in await all_rows(one)} == {DeliveryState.SENT}
+        assert {r.state for r in await all_deliveries(one)} == {DeliveryState.SENT}
     finally:
         await one.dispose()
         await two.dispose()
@@ -847,7 +821,7 @@ async def test_a_withdrawal_while_the_add_is_being_retried_leaves_the_person_out
     made = channels_in_graph(graph)
     assert members(made[BERGEN]) == {OWNER, "aad-ola"}
     assert members(made[TROMSO]) == {OWNER, "aad-per", "aad-liv", "aad-siri"}
-    [cancelled] = [r for r in await all_rows(db) if r.state == DeliveryState.CANCELLED]
+    [cancelled] = [r for r in await all_deliveries(db) if r.state == DeliveryState.CANCELLED]
     assert cancelled.kind == "channel_invite" and cancelled.message["meta"]["step"]["users"] == [
         "aad-kari"
     ]

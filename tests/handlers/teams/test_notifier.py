@@ -50,6 +50,27 @@ def target(handle: ConnectorHandle, conversation: str) -> str:
     return teams_target(conversation, handle.url)
 
 
+async def enqueue_teams(
+    db: Database, settings: Settings, clock: FrozenClock, targets: list[str], prefix: str = "test"
+) -> None:
+    """One Teams delivery due now to each of `targets`."""
+    await enqueue_many(
+        db,
+        settings,
+        count=len(targets),
+        send_at=clock.now(),
+        transport="teams",
+        prefix=prefix,
+        target=lambda i: targets[i],
+    )
+
+
+def dispatcher(
+    db: Database, clock: FrozenClock, settings: Settings, teams: TeamsNotifier
+) -> Dispatcher:
+    return Dispatcher(db, {"teams": teams}, clock, None, settings, "t")
+
+
 async def test_outbox_posts_adaptive_cards_to_the_conversation(
     db: Database,
     settings: Settings,
@@ -57,16 +78,8 @@ async def test_outbox_posts_adaptive_cards_to_the_conversation(
     connector: ConnectorHandle,
     http: aiohttp.ClientSession,
 ) -> None:
-    await enqueue_many(
-        db,
-        settings,
-        count=3,
-        send_at=clock.now(),
-        transport="teams",
-        target=lambda i: target(connector, f"a:user-{i}"),
-    )
-    dispatcher = Dispatcher(db, {"teams": notifier(http)}, clock, None, settings, "t")
-    stats = await dispatcher.tick()
+    await enqueue_teams(db, settings, clock, [target(connector, f"a:user-{i}") for i in range(3)])
+    stats = await dispatcher(db, clock, settings, notifier(http)).tick()
     assert stats.sent == 3
     sent = connector.state.activities
     assert sorted(a["conversation_id"] for a in sent) == ["a:user-0", "a:user-1", "a:user-2"]
@@ -86,13 +99,11 @@ async def test_429_retry_after_is_honoured_and_not_counted(
 ) -> None:
     connector.state.fail_next(429, retry_after=30, path="a:busy")
     targets = [target(connector, "a:busy"), target(connector, "a:quiet")]
-    await enqueue_many(
-        db, settings, count=2, send_at=clock.now(), transport="teams", target=lambda i: targets[i]
-    )
+    await enqueue_teams(db, settings, clock, targets)
     monotonic = FakeMonotonic()
     teams = notifier(http, monotonic=monotonic)
-    dispatcher = Dispatcher(db, {"teams": teams}, clock, None, settings, "t")
-    stats = await dispatcher.tick()
+    d = dispatcher(db, clock, settings, teams)
+    stats = await d.tick()
     assert stats.sent == 1 and stats.retried == 1
     busy = next(r for r in await all_deliveries(db) if "a:busy" in r.target)
     assert busy.state == "pending" and busy.error == "ratelimited" and busy.attempts == 0
@@ -102,7 +113,7 @@ async def test_429_retry_after_is_honoured_and_not_counted(
     assert teams.ready_in(targets[1]) == 0  # the others are not
     monotonic.now += 30
     clock.advance(timedelta(seconds=30))
-    assert (await dispatcher.tick()).sent == 1
+    assert (await d.tick()).sent == 1
     assert len(connector.state.sent_to("a:busy")) == 1
 
 
@@ -116,20 +127,13 @@ async def test_transient_connector_errors_are_retried(
     http: aiohttp.ClientSession,
 ) -> None:
     connector.state.fail_next(status)
-    await enqueue_many(
-        db,
-        settings,
-        count=1,
-        send_at=clock.now(),
-        transport="teams",
-        target=lambda i: target(connector, "a:u"),
-    )
-    dispatcher = Dispatcher(db, {"teams": notifier(http)}, clock, None, settings, "t")
-    assert (await dispatcher.tick()).retried == 1
+    await enqueue_teams(db, settings, clock, [target(connector, "a:u")])
+    d = dispatcher(db, clock, settings, notifier(http))
+    assert (await d.tick()).retried == 1
     row = (await all_deliveries(db))[0]
     assert row.state == "pending" and row.error == f"http_{status}" and row.attempts == 1
     clock.advance(timedelta(minutes=5))
-    assert (await dispatcher.tick()).sent == 1
+    assert (await d.tick()).sent == 1
 
 
 async def test_blocked_bot_fails_with_reason_and_bad_credentials_pause(
@@ -140,32 +144,18 @@ async def test_blocked_bot_fails_with_reason_and_bad_credentials_pause(
     http: aiohttp.ClientSession,
 ) -> None:
     connector.state.fail_next(403, path="a:blocked")
-    await enqueue_many(
-        db,
-        settings,
-        count=1,
-        send_at=clock.now(),
-        transport="teams",
-        target=lambda i: target(connector, "a:blocked"),
-    )
-    dispatcher = Dispatcher(db, {"teams": notifier(http)}, clock, None, settings, "t")
-    assert (await dispatcher.tick()).failed == 1
+    await enqueue_teams(db, settings, clock, [target(connector, "a:blocked")])
+    assert (await dispatcher(db, clock, settings, notifier(http)).tick()).failed == 1
     row = (await all_deliveries(db))[0]
     assert row.state == "failed" and "blocked the bot" in (row.error or "")
 
     connector.state.fail_next(401)
     settings = settings.model_copy(update={"dispatch_concurrency": 1})
-    dispatcher = Dispatcher(db, {"teams": notifier(http)}, clock, None, settings, "t")
-    await enqueue_many(
-        db,
-        settings,
-        count=3,
-        send_at=clock.now(),
-        transport="teams",
-        prefix="p",
-        target=lambda i: target(connector, f"a:p{i}"),
+    d = dispatcher(db, clock, settings, notifier(http))
+    await enqueue_teams(
+        db, settings, clock, [target(connector, f"a:p{i}") for i in range(3)], prefix="p"
     )
-    stats = await dispatcher.tick()
+    stats = await d.tick()
     assert stats.paused >= 1 and stats.sent == 0
     assert len(connector.state.refused) == 2  # the 403 and one 401: the queue was not burnt
 
@@ -177,19 +167,10 @@ async def test_dev_mode_never_calls_a_non_loopback_service_url(
     connector: ConnectorHandle,
     http: aiohttp.ClientSession,
 ) -> None:
-    await enqueue_many(
-        db,
-        settings,
-        count=2,
-        send_at=clock.now(),
-        transport="teams",
-        target=lambda i: teams_target(
-            "a:x", ["https://smba.trafficmanager.net/emea", "http://10.0.0.5"][i]
-        ),
-    )
+    outside = ["https://smba.trafficmanager.net/emea", "http://10.0.0.5"]
+    await enqueue_teams(db, settings, clock, [teams_target("a:x", url) for url in outside])
     teams = notifier(http)
-    dispatcher = Dispatcher(db, {"teams": teams}, clock, None, settings, "t")
-    assert (await dispatcher.tick()).failed == 2
+    assert (await dispatcher(db, clock, settings, teams).tick()).failed == 2
     assert teams.connector.calls == 0
     assert all("serviceUrl not allowed" in (r.error or "") for r in await all_deliveries(db))
 
