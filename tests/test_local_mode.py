@@ -67,8 +67,29 @@ def test_run_without_slack_starts_the_local_workspace_with_the_demo(tmp_path: Pa
         while not expected <= demo_channels() and time.monotonic() < deadline:
             time.sleep(0.5)
         assert expected <= demo_channels()
-        roles = {u.get("role") for u in _get(f"{emulator}/_admin/users")["users"]}
-        assert {"staff", "participant", "line manager"} <= roles
+        users = _get(f"{emulator}/_admin/users")["users"]
+        assert {"staff", "participant", "line manager"} <= {u.get("role") for u in users}
+
+        # A slash command crosses the edge (handlers.edge) to Bolt and its answer comes back.
+        staff = next(u["id"] for u in users if u.get("role") == "staff")
+        made = urllib.request.Request(
+            f"{emulator}/_admin/channels",
+            data=json.dumps({"name": "stab-test", "members": [staff]}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(made, timeout=10) as resp:
+            channel = json.loads(resp.read())["channel"]["id"]
+        command = urllib.request.Request(
+            f"{emulator}/ui/send",
+            data=json.dumps({"as": staff, "channel": channel, "text": "/cohort hjelp"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(command, timeout=30) as resp:
+            assert json.loads(resp.read())["ok"] is True
+        inbound = _get(f"{emulator}/_admin/inbound")
+        assert [(r["kind"], r["status"]) for r in inbound["requests"]][-1:] == [
+            ("command:/cohort", 200)
+        ]
 
         before = _get(f"http://127.0.0.1:{bot_port}/_local/clock")
         request = urllib.request.Request(

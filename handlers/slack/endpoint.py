@@ -11,7 +11,9 @@ Anything can arrive here. In this order, and without ever logging the body:
    once, here, and handed to Bolt afterwards through `AfterAck` (bot.precedence): a few at a
    time, after the requests still waiting. Bolt itself would answer only after the listener
    has called `ack()` and its own 10 ms poll has seen it, and a burst's listeners all ran at
-   once on the loop that answers the next requests;
+   once on the loop that answers the next requests. Under `cohortbot run` the same checks and
+   the 200 happen on the edge's thread (handlers.edge), which hands the press to this loop
+   (`start_after_ack`) and forwards everything else here;
 5. anything else Bolt dispatches before it answers (a slash command, a modal's submission and
    its errors, options). Should Bolt itself fail, the answer is a plain 500 with no
    traceback, logged by exception type only.
@@ -27,6 +29,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -69,28 +72,82 @@ def _signed(verifier: SignatureVerifier, body: bytes, headers: Any, now: float) 
         return False
 
 
+def _type_of(raw: str) -> str | None:
+    """A JSON payload's `type` ("" when it names none), or None when it is not a JSON object."""
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        return None
+    return str(payload.get("type") or "") if isinstance(payload, dict) else None
+
+
 def _kind(text: str, content_type: str) -> str | None:
     """A signed body's payload type ("command" for a slash command, "" when it names none), or
     None when it is not the shape Slack sends (a JSON object, or a form)."""
     if content_type.startswith("application/json"):
-        try:
-            payload = json.loads(text)
-        except ValueError:
-            return None
-        return str(payload.get("type") or "") if isinstance(payload, dict) else None
+        return _type_of(text)
     try:
         form = parse_qs(text, strict_parsing=bool(text), max_num_fields=200)
     except ValueError:
         return None
     if "payload" in form:
-        try:
-            payload = json.loads(form["payload"][0])
-        except ValueError:
-            return None
-        return str(payload.get("type") or "") if isinstance(payload, dict) else None
+        return _type_of(form["payload"][0])
     if form.get("command"):
         return "command"
     return "" if form.get("ssl_check") or form else None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A request that passed the checks: Bolt's view of it and its payload type."""
+
+    bolt_request: AsyncBoltRequest
+    kind: str
+
+
+async def check_request(
+    request: web.Request, verifier: SignatureVerifier, now: float
+) -> Checked | web.Response:
+    """Steps 1–3 of the module's list: the checked request, or the refusal to answer with.
+
+    Loop-agnostic: the edge (handlers.edge) runs it on a thread of its own.
+    """
+    if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
+        return _refuse(413, "request_too_large", "body over the size limit")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _refuse(413, "request_too_large", "body over the size limit")
+    if len(body) > MAX_REQUEST_BYTES:
+        return _refuse(413, "request_too_large", "body over the size limit")
+    if not _signed(verifier, body, request.headers, now):
+        return _refuse(401, "invalid_signature", "missing, stale or invalid signature")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _refuse(400, "malformed_payload", "signed body is not UTF-8")
+    kind = _kind(text, request.headers.get("Content-Type", ""))
+    if kind is None:
+        return _refuse(400, "malformed_payload", "signed body is not a Slack payload")
+    try:
+        bolt_request = AsyncBoltRequest(
+            body=text,
+            query=request.query_string,
+            headers=dict(request.headers),
+        )
+    except Exception as exc:
+        return _refuse(400, "malformed_payload", f"Bolt cannot read it ({type(exc).__name__})")
+    return Checked(bolt_request, kind)
+
+
+def start_after_ack(
+    bolt: AsyncApp, later: AfterAck, bolt_request: AsyncBoltRequest, kind: str
+) -> None:
+    """Hand a request already answered to Bolt, through `later` (on the bot's event loop)."""
+    ack = ListenerAck(Ticket(later.precedence, done=True))
+    bolt_request.context["ack"] = ack
+    later.precedence.arrived()
+    later.start(lambda: _dispatch_after_ack(bolt, bolt_request, ack), name=kind)
 
 
 def slack_events_handler(
@@ -115,46 +172,29 @@ def slack_events_handler(
             return await answer(request, ticket)
 
     async def answer(request: web.Request, ticket: Ticket) -> web.StreamResponse:
-        if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
-            return _refuse(413, "request_too_large", "body over the size limit")
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return _refuse(413, "request_too_large", "body over the size limit")
-        if len(body) > MAX_REQUEST_BYTES:
-            return _refuse(413, "request_too_large", "body over the size limit")
-        if not _signed(verifier, body, request.headers, clock()):
-            return _refuse(401, "invalid_signature", "missing, stale or invalid signature")
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return _refuse(400, "malformed_payload", "signed body is not UTF-8")
-        content_type = request.headers.get("Content-Type", "")
-        kind = _kind(text, content_type)
-        if kind is None:
-            return _refuse(400, "malformed_payload", "signed body is not a Slack payload")
-        try:
-            bolt_request = AsyncBoltRequest(
-                body=text,
-                query=request.query_string,
-                headers=request.headers,  # type: ignore[arg-type]
-            )
-        except Exception as exc:
-            return _refuse(400, "malformed_payload", f"Bolt cannot read it ({type(exc).__name__})")
-        ack = ListenerAck(ticket)
-        bolt_request.context["ack"] = ack
-        if kind in ACKED_AT_THE_EDGE:
-            later.start(lambda: _dispatch_after_ack(bolt, bolt_request, ack), name=kind)
+        checked = await check_request(request, verifier, clock())
+        if isinstance(checked, web.Response):
+            return checked
+        if checked.kind in ACKED_AT_THE_EDGE:
+            start_after_ack(bolt, later, checked.bolt_request, checked.kind)
             ticket.acked()
             return web.Response(status=200)
-        try:
-            response = await bolt.async_dispatch(bolt_request)
-        except Exception as exc:  # never a traceback to the caller, nor the body in the log
-            logger.error("Failed to dispatch a Slack request (%s)", type(exc).__name__)
-            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
-        return await to_aiohttp_response(response)
+        return await dispatch(bolt, checked.bolt_request, ListenerAck(ticket))
 
     return slack_events
+
+
+async def dispatch(
+    bolt: AsyncApp, bolt_request: AsyncBoltRequest, ack: ListenerAck
+) -> web.StreamResponse:
+    """Bolt's answer to a checked request (step 5): a plain 500 should Bolt itself fail."""
+    bolt_request.context["ack"] = ack
+    try:
+        response = await bolt.async_dispatch(bolt_request)
+    except Exception as exc:  # never a traceback to the caller, nor the body in the log
+        logger.error("Failed to dispatch a Slack request (%s)", type(exc).__name__)
+        return web.json_response({"ok": False, "error": "internal_error"}, status=500)
+    return await to_aiohttp_response(response)
 
 
 async def _dispatch_after_ack(bolt: AsyncApp, request: AsyncBoltRequest, ack: ListenerAck) -> None:

@@ -1,0 +1,276 @@
+"""The public port on a thread of its own (handlers.edge), over real sockets: a button press is
+answered while the bot's loop is stuck; everything else reaches the bot's own app unchanged,
+with the caller's address, which no caller can forge."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from handlers.edge import EDGE_REMOTE_HEADER, Edge, inner_socket, remove_inner, trust_edge
+from handlers.slack.endpoint import slack_events_handler
+from tests.utils.slack import command_body, interaction_body, sign
+
+SECRET = "edge-test-secret"
+
+
+async def _authorize(**_: Any) -> AuthorizeResult:
+    return AuthorizeResult(
+        enterprise_id=None, team_id="T1", bot_token="xoxb-test", bot_user_id="UBOT", bot_id="B1"
+    )
+
+
+def _press(user: str) -> tuple[str, str]:
+    return interaction_body(
+        {
+            "type": "block_actions",
+            "team": {"id": "T1"},
+            "user": {"id": user, "team_id": "T1"},
+            "api_app_id": "A1",
+            "actions": [{"action_id": "answer", "block_id": "b", "type": "button", "value": "1"}],
+            "response_url": "http://127.0.0.1:1/never",
+            "trigger_id": "1.2.3",
+            "container": {"type": "message"},
+        }
+    )
+
+
+def _inner_app() -> web.Application:
+    """The bot's own app, as far as these tests need: Bolt for commands, pages that echo."""
+    bolt = AsyncApp(signing_secret=SECRET, authorize=_authorize, process_before_response=False)
+
+    @bolt.command("/cohort")
+    async def cohort(ack: Any, command: dict[str, Any]) -> None:
+        await ack(f"Hei {command['user_id']}: {command['text']}")
+
+    async def echo(request: web.Request) -> web.Response:
+        response = web.json_response(
+            {
+                "remote": request.remote,
+                "method": request.method,
+                "path_qs": request.raw_path,
+                "body": (await request.read()).decode(),
+                "forged": request.headers.get(EDGE_REMOTE_HEADER),
+                "host": request.host,
+                "header": request.headers.get("X-Test"),
+            },
+            status=int(request.query.get("status", "200")),
+        )
+        response.headers.add("Set-Cookie", "a=1")
+        response.headers.add("Set-Cookie", "b=2")
+        return response
+
+    async def stream(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        for i in range(50):
+            await response.write(f"linje {i}\n".encode() * 1000)
+        await response.write_eof()
+        return response
+
+    async def moved(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("/elsewhere")
+
+    app = web.Application(middlewares=[trust_edge])
+    app.router.add_post("/slack/events", slack_events_handler(bolt, SECRET))
+    app.router.add_route("*", "/echo/{tail:.*}", echo)
+    app.router.add_get("/stream", stream)
+    app.router.add_get("/moved", moved)
+    return app
+
+
+@asynccontextmanager
+async def _edge(handed: list[tuple[str, str]]) -> AsyncIterator[str]:
+    """The inner app on a Unix socket, the edge in front of it: the edge's base URL."""
+
+    def hand_off(request: AsyncBoltRequest, kind: str) -> None:
+        handed.append((request.body["user"]["id"], kind))
+
+    inner = inner_socket()
+    runner = web.AppRunner(_inner_app())
+    await runner.setup()
+    await web.UnixSite(runner, str(inner)).start()
+    edge = Edge(host="127.0.0.1", port=0, inner=inner, signing_secret=SECRET, hand_off=hand_off)
+    await edge.start()
+    try:
+        host, port = edge.addresses[0][:2]
+        yield f"http://{host}:{port}"
+    finally:
+        await edge.stop()
+        await runner.cleanup()
+        remove_inner(inner)
+    assert not inner.parent.exists()
+
+
+def _post_from_a_thread(url: str, body: str, content_type: str, got: list[Any]) -> threading.Event:
+    """POST from another thread (this loop is to be stuck); `got` receives the status."""
+    answered = threading.Event()
+
+    def post() -> None:
+        request = urllib.request.Request(
+            url, data=body.encode(), headers={"Content-Type": content_type, **sign(SECRET, body)}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                got.append((response.status, response.read()))
+        except Exception as exc:  # the test reads it
+            got.append(exc)
+        answered.set()
+
+    threading.Thread(target=post, daemon=True).start()
+    return answered
+
+
+async def test_a_press_is_answered_while_the_bots_loop_is_stuck_and_handed_over_after() -> None:
+    handed: list[tuple[str, str]] = []
+    async with _edge(handed) as url:
+        got: list[Any] = []
+        answered = _post_from_a_thread(f"{url}/slack/events", *_press("U1"), got)
+        # This loop (the bot's) does nothing until the answer has come: an ack that needed it
+        # would never come, and the wait would end at its bound with nothing.
+        assert answered.wait(timeout=30)
+        assert got == [(200, b"")]
+        assert handed == []  # the bot's part waits for its loop
+        await asyncio.sleep(0)  # the loop runs again: the hand-off was queued for it
+        assert handed == [("U1", "block_actions")]
+
+
+async def test_a_command_is_forwarded_and_bolts_answer_comes_back() -> None:
+    handed: list[tuple[str, str]] = []
+    body, content_type = command_body(
+        command="/cohort", text="hjelp", user_id="U7", team_id="T1", api_app_id="A1"
+    )
+    async with _edge(handed) as url, aiohttp.ClientSession() as http:
+        response = await http.post(
+            f"{url}/slack/events",
+            data=body,
+            headers={"Content-Type": content_type, **sign(SECRET, body)},
+        )
+        assert response.status == 200
+        assert "Hei U7: hjelp" in await response.text()
+    assert handed == []
+
+
+@pytest.mark.parametrize(
+    ("secret", "body", "status"),
+    [("another-secret", None, 401), (SECRET, "payload=%7Bnot-json", 400)],
+    ids=["unsigned", "not-a-payload"],
+)
+async def test_a_refused_request_is_answered_at_the_edge_and_hands_nothing(
+    secret: str, body: str | None, status: int
+) -> None:
+    handed: list[tuple[str, str]] = []
+    text, content_type = (
+        _press("U1") if body is None else (body, "application/x-www-form-urlencoded")
+    )
+    async with _edge(handed) as url, aiohttp.ClientSession() as http:
+        response = await http.post(
+            f"{url}/slack/events",
+            data=text,
+            headers={"Content-Type": content_type, **sign(secret, text)},
+        )
+        assert response.status == status
+        await asyncio.sleep(0)
+    assert handed == []
+
+
+async def test_pages_reach_the_app_unchanged_with_the_callers_address_not_a_forged_one() -> None:
+    async with _edge([]) as url, aiohttp.ClientSession() as http:
+        response = await http.post(
+            f"{url}/echo/a%2Fb/%C3%A6?x=1&x=%C3%B8&status=404",
+            data="æøå body",
+            headers={EDGE_REMOTE_HEADER: "10.9.8.7", "X-Test": "ja", "Host": "bot.example"},
+        )
+        seen = await response.json()
+        assert response.status == 404
+        assert response.headers.getall("Set-Cookie") == ["a=1", "b=2"]
+    assert seen == {
+        "remote": "127.0.0.1",  # where the request came from, not what it claimed
+        "method": "POST",
+        "path_qs": "/echo/a%2Fb/%C3%A6?x=1&x=%C3%B8&status=404",
+        "body": "æøå body",
+        "forged": "127.0.0.1",
+        "host": "bot.example",
+        "header": "ja",
+    }
+
+
+async def test_a_streamed_answer_and_a_redirect_come_back_as_the_app_gave_them() -> None:
+    async with _edge([]) as url, aiohttp.ClientSession() as http:
+        streamed = await http.get(f"{url}/stream")
+        assert await streamed.text() == "".join(f"linje {i}\n" * 1000 for i in range(50))
+        moved = await http.get(f"{url}/moved", allow_redirects=False)
+        assert moved.status == 302 and moved.headers["Location"] == "/elsewhere"
+
+
+async def test_one_kept_alive_connection_carries_presses_pages_and_commands_in_turn() -> None:
+    handed: list[tuple[str, str]] = []
+    body, content_type = command_body(
+        command="/cohort", text="neste", user_id="U2", team_id="T1", api_app_id="A1"
+    )
+    connector = aiohttp.TCPConnector(limit=1)  # every request on the one connection
+    async with _edge(handed) as url, aiohttp.ClientSession(connector=connector) as http:
+        for user in ("U1", "U3"):
+            text, kind = _press(user)
+            press = await http.post(
+                f"{url}/slack/events",
+                data=text,
+                headers={"Content-Type": kind, **sign(SECRET, text)},
+            )
+            assert press.status == 200 and await press.read() == b""
+            page = await http.get(f"{url}/echo/x")
+            assert (await page.json())["remote"] == "127.0.0.1"
+            command = await http.post(
+                f"{url}/slack/events",
+                data=body,
+                headers={"Content-Type": content_type, **sign(SECRET, body)},
+            )
+            assert "Hei U2: neste" in await command.text()
+    assert handed == [("U1", "block_actions"), ("U3", "block_actions")]
+
+
+async def test_after_stop_the_port_is_closed() -> None:
+    async with _edge([]) as url:
+        pass
+    with pytest.raises(urllib.error.URLError):
+        await asyncio.to_thread(urllib.request.urlopen, f"{url}/echo/x", timeout=10)
+
+
+async def test_the_header_is_trusted_only_from_the_unix_socket() -> None:
+    app = web.Application(middlewares=[trust_edge])
+
+    async def remote(request: web.Request) -> web.Response:
+        return web.Response(text=request.remote or "")
+
+    app.router.add_get("/", remote)
+    async with TestClient(TestServer(app)) as client:  # over TCP, as if the edge were skipped
+        response = await client.get("/", headers={EDGE_REMOTE_HEADER: "10.9.8.7"})
+        assert await response.text() == "127.0.0.1"
+
+
+async def test_a_port_taken_is_an_error_at_start(tmp_path: Path) -> None:
+    taken = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = taken.sockets[0].getsockname()[1]
+    edge = Edge(
+        host="127.0.0.1", port=port, inner=tmp_path / "x.sock", signing_secret=None, hand_off=None
+    )
+    try:
+        with pytest.raises(OSError):
+            await edge.start()
+    finally:
+        taken.close()
+        await edge.stop()
