@@ -11,6 +11,7 @@ So the public socket is served here, on an event loop in a thread that does noth
 - `POST /slack/events` is checked here (size, signature, shape: handlers.slack.endpoint). A
   button press is answered 200 at once and handed to the bot's loop (`hand_off`, called there
   through `call_soon_threadsafe`), where Bolt and the listener run after the ack as before.
+  What is answered here is timed here, in `cohortbot_slack_ack_seconds` (bot.metrics).
 - Everything else — slash commands and modals (their answer is Bolt's), Teams, the web pages,
   /healthz — is forwarded unchanged to the bot's own web app, which listens on a Unix socket in
   a private directory (`inner_socket`). The caller's address goes with it in
@@ -43,7 +44,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
+from bot import metrics
 from handlers.slack.endpoint import ACKED_AT_THE_EDGE, MAX_REQUEST_BYTES, check_request
+from handlers.web.metrics import slack_request_kind
 
 logger = logging.getLogger(__name__)
 
@@ -186,12 +189,25 @@ class Edge:
             await self._session.close()
 
     async def _slack_events(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        answer = await self._answer_here(request)
+        if answer is None:  # the inner app answers, and times it (handlers.web.metrics)
+            return await self._forward_request(request)
+        if answer.status != 413:  # as the inner app's timer: a body too large is not read
+            body = await request.read() if request.body_exists else b""  # read already
+            metrics.ACK_SECONDS.labels(slack_request_kind(request, body)).observe(
+                time.perf_counter() - started
+            )
+        return answer
+
+    async def _answer_here(self, request: web.Request) -> web.Response | None:
+        """A refusal or a press's ack, or None for a request the inner app is to answer."""
         assert self._verifier is not None
         checked = await check_request(request, self._verifier, self._clock())
         if isinstance(checked, web.Response):
             return checked
         if checked.kind not in ACKED_AT_THE_EDGE or self._hand_off is None:
-            return await self._forward_request(request)
+            return None
         assert self._bot_loop is not None
         try:
             self._bot_loop.call_soon_threadsafe(self._hand_off, checked.bolt_request, checked.kind)

@@ -17,10 +17,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client.parser import text_string_to_metric_families
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from app import build_runtime, create_web_app
+from bot.settings import Settings
 from handlers.edge import EDGE_REMOTE_HEADER, Edge, inner_socket, remove_inner, trust_edge
 from handlers.slack.endpoint import slack_events_handler
 from tests.utils.slack import command_body, interaction_body, sign
@@ -274,3 +277,78 @@ async def test_a_port_taken_is_an_error_at_start(tmp_path: Path) -> None:
     finally:
         taken.close()
         await edge.stop()
+
+
+@asynccontextmanager
+async def _bot_behind_the_edge(
+    settings: Settings, handed: list[tuple[str, str]]
+) -> AsyncIterator[tuple[str, Edge]]:
+    """The bot's real web app (create_web_app) on a Unix socket behind the edge, as `serve`
+    runs it; presses are handed to `handed`. The edge's base URL, and the edge."""
+
+    def hand_off(request: AsyncBoltRequest, kind: str) -> None:
+        handed.append((request.body["user"]["id"], kind))
+
+    runtime = build_runtime(settings)
+    web_app = create_web_app(runtime, None)
+    web_app.middlewares.insert(0, trust_edge)
+    inner = inner_socket()
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.UnixSite(runner, str(inner)).start()
+    edge = Edge(
+        host="127.0.0.1",
+        port=0,
+        inner=inner,
+        signing_secret=settings.slack_signing_secret,
+        hand_off=hand_off,
+    )
+    await edge.start()
+    try:
+        host, port = edge.addresses[0][:2]
+        yield f"http://{host}:{port}", edge
+    finally:
+        await edge.stop()
+        await runner.cleanup()
+        remove_inner(inner)
+        await runtime.db.dispose()
+
+
+def _acks(text: str, kind: str) -> float:
+    """How many Slack requests of `kind` /metrics says were answered."""
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "cohortbot_slack_ack_seconds_count" and s.labels == {"kind": kind}
+    )
+
+
+async def test_presses_and_refusals_answered_at_the_edge_are_in_the_ack_metric(
+    settings: Settings,
+) -> None:
+    """docs/operations.md: cohortbot_slack_ack_seconds is "from receiving a Slack request to
+    answering it", and the slow-ack alert reads it; the edge answers presses itself."""
+    handed: list[tuple[str, str]] = []
+    secret = settings.slack_signing_secret or ""
+    async with (
+        _bot_behind_the_edge(settings, handed) as (url, _edge),
+        aiohttp.ClientSession() as http,
+    ):
+
+        async def interactions() -> float:
+            async with http.get(f"{url}/metrics") as response:
+                assert response.status == 200
+                return _acks(await response.text(), "interaction")
+
+        before = await interactions()
+        text, content_type = _press("U1")
+        for signed_with, status in ((secret, 200), ("not-the-secret", 401)):
+            async with http.post(
+                f"{url}/slack/events",
+                data=text,
+                headers={"Content-Type": content_type, **sign(signed_with, text)},
+            ) as response:
+                assert response.status == status
+        assert await interactions() == before + 2
+    assert handed == [("U1", "block_actions")]
