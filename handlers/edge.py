@@ -244,10 +244,17 @@ class Edge:
                     response.headers.add(key, value)
             if upstream.content_length is not None:
                 response.content_length = upstream.content_length
-            await response.prepare(request)
-            async for chunk in upstream.content.iter_chunked(CHUNK_BYTES):
-                await response.write(chunk)
-            await response.write_eof()
+            try:
+                await response.prepare(request)
+                async for chunk in upstream.content.iter_chunked(CHUNK_BYTES):
+                    await response.write(chunk)
+                await response.write_eof()
+            except ConnectionResetError:
+                # A browser closed, Slack gave up at 3 s: nothing to tell (the app answering
+                # itself says nothing either), and never a part-answer on a kept-alive line.
+                logger.debug("The caller left before its answer was sent")
+                if request.transport is not None:
+                    request.transport.close()
         return response
 
 

@@ -5,6 +5,7 @@ with the caller's address, which no caller can forge."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import urllib.error
 import urllib.request
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from handlers.edge import EDGE_REMOTE_HEADER, Edge, inner_socket, remove_inner, trust_edge
 from handlers.slack.endpoint import slack_events_handler
 from tests.utils.slack import command_body, interaction_body, sign
+from tests.utils.workspace import eventually
 
 SECRET = "edge-test-secret"
 
@@ -97,14 +99,17 @@ def _inner_app() -> web.Application:
 
 
 @asynccontextmanager
-async def _edge(handed: list[tuple[str, str]]) -> AsyncIterator[str]:
-    """The inner app on a Unix socket, the edge in front of it: the edge's base URL."""
+async def _edge(
+    handed: list[tuple[str, str]], inner_app: web.Application | None = None
+) -> AsyncIterator[str]:
+    """The inner app (`_inner_app()` unless given) on a Unix socket, the edge in front of it:
+    the edge's base URL."""
 
     def hand_off(request: AsyncBoltRequest, kind: str) -> None:
         handed.append((request.body["user"]["id"], kind))
 
     inner = inner_socket()
-    runner = web.AppRunner(_inner_app())
+    runner = web.AppRunner(inner_app or _inner_app())
     await runner.setup()
     await web.UnixSite(runner, str(inner)).start()
     edge = Edge(host="127.0.0.1", port=0, inner=inner, signing_secret=SECRET, hand_off=hand_off)
@@ -352,3 +357,42 @@ async def test_presses_and_refusals_answered_at_the_edge_are_in_the_ack_metric(
                 assert response.status == status
         assert await interactions() == before + 2
     assert handed == [("U1", "block_actions")]
+
+
+async def test_a_caller_that_leaves_before_its_answer_is_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Slack gives up on a slow command at 3 s, a browser tab is closed: the app answering
+    itself says nothing of it, and nor may the edge (no ERROR with a traceback each time)."""
+    caplog.set_level(logging.DEBUG, logger="handlers.edge")
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(_request: web.Request) -> web.Response:
+        entered.set()
+        await release.wait()
+        return web.Response(text="too late")
+
+    app = web.Application(middlewares=[trust_edge])
+    app.router.add_get("/slow", slow)
+    async with _edge([], app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        _reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        await entered.wait()
+        writer.transport.abort()  # a reset, already at the edge's socket when this returns
+        release.set()
+
+        def told() -> list[logging.LogRecord]:
+            return [
+                r
+                for r in caplog.records
+                if r.levelno >= logging.ERROR or r.getMessage().startswith("The caller left")
+            ]
+
+        async def settled() -> bool:
+            return bool(told())
+
+        await eventually(settled)
+    assert [(r.levelname, r.getMessage()) for r in told()] == [
+        ("DEBUG", "The caller left before its answer was sent")
+    ]
