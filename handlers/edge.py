@@ -224,11 +224,15 @@ class Edge:
         )
         headers[EDGE_REMOTE_HEADER] = request.remote or ""
         body = await request.read() if request.body_exists else None
+        # The target as sent; in absolute form (`GET http://host/path`), its path and query.
+        target = request.raw_path
+        if not target.startswith("/"):
+            target = request.rel_url.raw_path_qs
         self.forwarded += 1
         try:
             upstream = await self._session.request(
                 request.method,
-                URL("http://cohortbot" + request.raw_path, encoded=True),
+                URL("http://cohortbot" + target, encoded=True),
                 headers=headers,
                 data=body,
                 allow_redirects=False,

@@ -5,6 +5,7 @@ with the caller's address, which no caller can forge."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import urllib.error
@@ -396,3 +397,20 @@ async def test_a_caller_that_leaves_before_its_answer_is_no_error(
     assert [(r.levelname, r.getMessage()) for r in told()] == [
         ("DEBUG", "The caller left before its answer was sent")
     ]
+
+
+async def test_a_request_in_absolute_form_reaches_the_page_it_names() -> None:
+    """HTTP/1.1 servers must take `GET http://host/path` (RFC 9112 §3.2.2); the app answers it
+    by its path, and so must the app behind the edge (not a path of `//host/path`)."""
+    async with _edge([]) as url:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            b"GET http://bot.example/echo/a%2Fb?x=%C3%B8 HTTP/1.1\r\n"
+            b"Host: bot.example\r\nConnection: close\r\n\r\n"
+        )
+        answer = await reader.read()
+        writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert json.loads(body)["path_qs"] == "/echo/a%2Fb?x=%C3%B8"
