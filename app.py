@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import json
 import logging
 import secrets
 import signal
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -206,6 +208,20 @@ def settle_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+async def shut_down(steps: list[tuple[str, Callable[[], Any] | None]]) -> None:
+    """Every step in order (None: nothing to do), each even when one before it failed; a
+    failure is logged by its type only."""
+    for name, step in steps:
+        if step is None:
+            continue
+        try:
+            result = step()
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:
+            logger.error("Stopping %s failed (%s)", name, type(exc).__name__)
 
 
 REPORT_GRACE_SECONDS = 30.0
@@ -540,19 +556,21 @@ async def serve(
         settle_heap()
         await stop.wait()
     finally:
-        await stop_scheduler(scheduler)
-        if teams is not None:
-            await finish_teams_reports()
-        if socket_mode is not None:
-            await socket_mode.close_async()
-        await edge.stop()  # no new requests; those in hand are answered
-        await runner.cleanup()
-        remove_inner(inner)
-        await finish_clicks(runtime)
-        worker.close()
-        await runtime.db.dispose()
-        await http.close()
-        if local is not None:
-            await local.handle.stop()
-        if local_graph is not None:
-            await local_graph.stop()
+        # Each step runs even when one before it failed: the edge stops first, so no press is
+        # acked into a loop that is closing, and the clicks acked are still finished.
+        await shut_down(
+            [
+                ("the edge", edge.stop),
+                ("the scheduler", lambda: stop_scheduler(scheduler)),
+                ("Teams reports", finish_teams_reports if teams is not None else None),
+                ("Socket Mode", socket_mode.close_async if socket_mode is not None else None),
+                ("the web app", runner.cleanup),
+                ("the inner socket", lambda: remove_inner(inner)),
+                ("acked clicks", lambda: finish_clicks(runtime)),
+                ("the report worker", worker.close),
+                ("the database", runtime.db.dispose),
+                ("the HTTP session", http.close),
+                ("the local workspace", local.handle.stop if local is not None else None),
+                ("the local Graph", local_graph.stop if local_graph is not None else None),
+            ]
+        )
