@@ -524,7 +524,13 @@ async def serve(
     socket_mode: Any = None
     try:
         await runner.setup()
-        await web.UnixSite(runner, str(inner)).start()
+        try:
+            await web.UnixSite(runner, str(inner)).start()
+        except OSError as exc:  # e.g. a TMPDIR so long the path passes the socket's limit
+            raise StartupError(
+                f"cannot open the bot's own socket at {inner} ({exc.strerror or exc}): "
+                "set TMPDIR to a short directory this user can write to"
+            ) from None
         try:
             await edge.start()
         except OSError as exc:

@@ -73,3 +73,23 @@ def test_a_taken_port_is_one_clear_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert f"cannot start the local Slack workspace on port {port}" in result.stderr
     assert "COHORTBOT_EMULATOR_PORT" in result.stderr
+
+
+def test_a_socket_path_over_the_limit_is_one_clear_line(tmp_path: Path) -> None:
+    from emulator.server import free_port
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    assert run_cli(["db", "upgrade"], {"DATABASE_URL": url}, tmp_path).returncode == 0
+    long_tmp = tmp_path / ("t" * 120)  # a Unix socket's path holds at most 107 bytes
+    long_tmp.mkdir()
+    env = {
+        "DATABASE_URL": url,
+        "COHORTBOT_PORT": str(free_port()),
+        "COHORTBOT_EMULATOR_PORT": str(free_port()),
+        "TMPDIR": str(long_tmp),
+    }
+    result = run_cli(["run"], env, tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot open the bot's own socket at" in result.stderr
+    assert "set TMPDIR to a short directory" in result.stderr
