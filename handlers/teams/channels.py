@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -222,7 +222,7 @@ class TeamsChannelAdmin:
             )
         return out
 
-    async def archive(self, channel: str) -> None:
+    async def archive(self, channel: str, progress: Mapping[str, Any] | None = None) -> None:
         # Read-only for members, files too (a private channel has its own SharePoint site), as
         # an archived Slack channel is.
         body = {"shouldSetSpoSiteReadOnlyForMembers": True}
