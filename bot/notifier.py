@@ -99,6 +99,8 @@ class SendResult:
 
     `status`: "sent", "retry" (transient; `retry_after` seconds if the server said so),
     "failed" (permanent; `error` says why), "paused" (credentials bad: stop all sending).
+    `progress`, on a channel step's "retry": what the next attempt must know (an asynchronous
+    operation to follow), stored with the retry in the step (`bot.steps.with_progress`).
     """
 
     status: str
@@ -107,6 +109,7 @@ class SendResult:
     retry_after: float | None = None
     found: bool = False  # "sent": an earlier attempt was found to have arrived; nothing new sent
     maybe_sent: bool = False  # "retry"/"failed": the message may have arrived all the same
+    progress: dict[str, Any] | None = None
 
 
 class Notifier(Protocol):

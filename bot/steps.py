@@ -36,7 +36,7 @@ import base64
 import hashlib
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -82,7 +82,10 @@ class ChannelAdmin(Protocol):
 
     async def remove(self, channel: str, user_id: str) -> None: ...
 
-    async def archive(self, channel: str) -> None: ...
+    async def archive(self, channel: str, progress: Mapping[str, Any] | None = None) -> None:
+        """Archive the channel. `progress`: what an earlier attempt left for this one (the
+        `StepRetry.progress` it raised), None on the first."""
+        ...
 
 
 class StepError(Exception):
@@ -90,12 +93,22 @@ class StepError(Exception):
 
 
 class StepRetry(Exception):
-    """The step may succeed later (rate limited, a server error, a dropped connection)."""
+    """The step may succeed later (rate limited, a server error, a dropped connection).
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    `progress`: kept with the step for its next attempt (say, the asynchronous operation it
+    started and is now waiting for); None keeps what was kept before.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        retry_after: float | None = None,
+        progress: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.progress = progress
 
 
 class StepAuthError(Exception):
@@ -513,6 +526,15 @@ def _stored_step(message: dict[str, Any]) -> dict[str, Any] | None:
     return step if isinstance(step, dict) else None
 
 
+def with_progress(message: dict[str, Any], progress: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored message of a step with `progress` kept in it for the step's next attempt
+    (`meta.step.progress`); None when the message holds no step."""
+    step = _stored_step(message)
+    if step is None:
+        return None
+    return {**message, "meta": {**message["meta"], "step": {**step, "progress": progress}}}
+
+
 def needs_lookup(target: str, message: dict[str, Any]) -> bool:
     """Must the dispatcher complete this delivery from the database before sending it?
 
@@ -600,11 +622,14 @@ async def perform(admin: ChannelAdmin, *, target: str, step: dict[str, Any]) -> 
         elif op == "kick":
             await admin.remove(target, str(step["user"]))
         elif op == "archive":
-            await admin.archive(target)
+            progress = step.get("progress")
+            await admin.archive(target, progress if isinstance(progress, dict) else None)
         else:
             return SendResult("failed", error=f"unknown step {op!r}")
     except StepRetry as exc:
-        return SendResult("retry", error=exc.reason, retry_after=exc.retry_after)
+        return SendResult(
+            "retry", error=exc.reason, retry_after=exc.retry_after, progress=exc.progress
+        )
     except StepAuthError as exc:
         return SendResult("paused", error=str(exc) or "credentials rejected")
     except StepError as exc:

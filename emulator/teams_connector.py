@@ -18,9 +18,17 @@ checked as Teams does: at most 50 characters, none of ~#%&*{}+/:<>?|'" nor a bac
 underscore, no trailing dot; a taken name, in any case, is 409 NameAlreadyExists),
 `GET …/channels?$filter=displayName eq '…'`, and a private channel's `…/members` (POST adds
 an Entra user Graph knows, 409 if already there; GET lists; DELETE by membership id),
-`GET …/channels/{channel}` (with `isArchived`) and `POST …/channels/{channel}/archive` (202 with
-a Location, like Graph's asynchronous archive; a channel without an owner is refused, and an
-archived one is refused with 400, since Graph documents no answer for it).
+`GET …/channels/{channel}` (with `isArchived`) and `POST …/channels/{channel}/archive`: as
+Graph's, asynchronous. It answers 202 with a `Location` naming a teamsAsyncOperation
+(`GET /v1.0/teams/{team}/operations/{id}`: `status` inProgress, then succeeded, or failed with
+`error`), and the channel reads `isArchived: true` only once the operation succeeded. Graph
+finishes on its own time; here its time is the calls that look: an operation succeeds on the
+`archive_looks`-th GET of it or of its channel (2 unless set; `finish_archives()` ends them
+all now; `operation_retry_after` adds a Retry-After while one is pending).
+`fail_next_archive(...)` makes one fail, `lose_archive_operations()` makes them 404 (the
+archive goes on), `archive_location=False` leaves the Location out. A channel without an
+owner is refused; an archived one with 400 and one being archived with 409, as Graph
+documents no answer for either (the bot must not count on one).
 `hold_graph(path)` stops the next matching call after it took effect, before its answer, so
 a test can kill the caller in between; `GET /channels.json` returns the teams' channels.
 """
@@ -59,6 +67,47 @@ class GraphHold:
 
 
 @dataclass
+class ArchiveOperation:
+    """A teamsAsyncOperation archiving one channel, as Graph keeps it."""
+
+    id: str
+    team: str
+    channel: dict[str, Any]
+    status: str = "inProgress"
+    looks: int = 0
+    error: dict[str, str] | None = None  # what it fails with when it finishes
+    lost: bool = False  # GET answers 404 (the archive itself goes on)
+
+    @property
+    def pending(self) -> bool:
+        return self.status in ("notStarted", "inProgress")
+
+    def finish(self) -> None:
+        if not self.pending:
+            return
+        if self.error is not None:
+            self.status = "failed"
+        else:
+            self.status = "succeeded"
+            self.channel["isArchived"] = True
+
+    def resource(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "operationType": "archiveChannel",
+            "createdDateTime": "2026-12-01T00:00:00Z",
+            "status": self.status,
+            "lastActionDateTime": "2026-12-01T00:00:00Z",
+            "attemptsCount": 1,
+            "targetResourceId": self.channel["id"],
+            "targetResourceLocation": (
+                f"https://graph.microsoft.com/v1.0/teams('{self.team}')/channels('{self.channel['id']}')"
+            ),
+            "error": self.error if self.status == "failed" else None,
+        }
+
+
+@dataclass
 class ConnectorState:
     """What the connector has seen, and what it is told to do."""
 
@@ -78,6 +127,12 @@ class ConnectorState:
     # Graph's teams and their channels: team id -> channels (each with its members).
     team_channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     holds: list[GraphHold] = field(default_factory=list)
+    # Graph's asynchronous archives: operation id -> operation (see `fail_next_archive`).
+    operations: dict[str, ArchiveOperation] = field(default_factory=dict)
+    archive_looks: int = 2  # GETs (of the operation or its channel) until an archive ends
+    archive_location: bool = True  # False: a 202 without its Location header
+    operation_retry_after: float | None = None  # a Retry-After on a pending operation's GET
+    archive_failures: list[dict[str, str]] = field(default_factory=list)
     team_members: dict[str, set[str]] = field(default_factory=dict)
     pending: list[asyncio.Task[Any]] = field(default_factory=list)
     lose_answers: int = 0  # posts to accept and record, then drop the connection unanswered
@@ -113,6 +168,32 @@ class ConnectorState:
         hold = GraphHold(path)
         self.holds.append(hold)
         return hold
+
+    def fail_next_archive(
+        self, code: str = "ChannelArchiveFailed", message: str = "archiving the channel failed"
+    ) -> None:
+        """The next archive is accepted (202) and its operation then ends failed with this
+        `error`, as Graph's does when the archive cannot be done."""
+        self.archive_failures.append({"code": code, "message": message})
+
+    def finish_archives(self) -> None:
+        """End every pending archive now (Graph's time passing)."""
+        for operation in self.operations.values():
+            operation.finish()
+
+    def lose_archive_operations(self) -> None:
+        """Graph no longer finds the operations made so far (GET answers 404); their archives
+        still go on."""
+        for operation in self.operations.values():
+            operation.lost = True
+
+    def archive_operations(self, channel_id: str) -> list[ArchiveOperation]:
+        return [o for o in self.operations.values() if o.channel["id"] == channel_id]
+
+    def look(self, operation: ArchiveOperation) -> None:
+        operation.looks += 1
+        if operation.looks >= self.archive_looks:
+            operation.finish()
 
     def channel_named(self, team_id: str, name: str) -> dict[str, Any] | None:
         for channel in self.team_channels.get(team_id, []):
@@ -340,7 +421,36 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
         channel = _channel_or_404(state, request)
         if isinstance(channel, web.Response):
             return channel
+        for operation in state.archive_operations(channel["id"]):
+            if operation.pending:
+                state.look(operation)
         return web.json_response(_public(channel))
+
+    async def channels_json(_request: web.Request) -> web.Response:
+        return web.json_response({"teams": state.team_channels})
+
+    app.router.add_post("/v1.0/teams/{team}/channels", create_channel)
+    app.router.add_get("/v1.0/teams/{team}/channels", list_channels)
+    app.router.add_get("/v1.0/teams/{team}/channels/{channel}", get_channel)
+    app.router.add_get("/channels.json", channels_json)
+    _add_archive_routes(app, state)
+    _add_member_routes(app, state)
+
+
+def _add_archive_routes(app: web.Application, state: ConnectorState) -> None:
+    """Graph's asynchronous channel archive and the teamsAsyncOperation it answers with."""
+
+    async def get_operation(request: web.Request) -> web.Response:
+        operation = state.operations.get(request.match_info["operation"])
+        if operation is None or operation.lost or operation.team != request.match_info["team"]:
+            return _graph_error(404, "NotFound", "Operation not found")
+        state.graph_calls.append({"op": "get_operation", "id": operation.id})
+        if operation.pending:
+            state.look(operation)
+        headers = {}
+        if operation.pending and state.operation_retry_after is not None:
+            headers["Retry-After"] = f"{state.operation_retry_after:g}"
+        return web.json_response(operation.resource(), headers=headers)
 
     async def archive_channel(request: web.Request) -> web.Response:
         channel = _channel_or_404(state, request)
@@ -351,22 +461,25 @@ def _add_channel_routes(app: web.Application, state: ConnectorState) -> None:
         if channel.get("isArchived"):
             # Graph documents no answer for this; the adapter must not count on a 202.
             return _graph_error(400, "BadRequest", "The channel is already archived")
+        if any(o.pending for o in state.archive_operations(channel["id"])):
+            # Nor for this: an archive while one is under way starts no second one here.
+            return _graph_error(409, "Conflict", "The channel is being archived")
         if not any("owner" in m["roles"] for m in channel["members"]):
             return _graph_error(400, "BadRequest", "A channel without an owner can't be archived")
-        channel["isArchived"] = True
+        team = request.match_info["team"]
+        operation = ArchiveOperation(
+            id=str(uuid.uuid4()),
+            team=team,
+            channel=channel,
+            error=state.archive_failures.pop(0) if state.archive_failures else None,
+        )
+        state.operations[operation.id] = operation
         await _held(state, request)
-        operation = f"/teams('{request.match_info['team']}')/operations('{uuid.uuid4()}')"
-        return web.Response(status=202, headers={"Location": operation})
+        headers = {"Location": f"/teams/{team}/operations/{operation.id}"}
+        return web.Response(status=202, headers=headers if state.archive_location else {})
 
-    async def channels_json(_request: web.Request) -> web.Response:
-        return web.json_response({"teams": state.team_channels})
-
-    app.router.add_post("/v1.0/teams/{team}/channels", create_channel)
-    app.router.add_get("/v1.0/teams/{team}/channels", list_channels)
-    app.router.add_get("/v1.0/teams/{team}/channels/{channel}", get_channel)
     app.router.add_post("/v1.0/teams/{team}/channels/{channel}/archive", archive_channel)
-    app.router.add_get("/channels.json", channels_json)
-    _add_member_routes(app, state)
+    app.router.add_get("/v1.0/teams/{team}/operations/{operation}", get_operation)
 
 
 def _add_member_routes(app: web.Application, state: ConnectorState) -> None:
@@ -556,6 +669,17 @@ def render_page(state: ConnectorState) -> str:
     )
 
 
+def _archive_note(state: ConnectorState, channel: dict[str, Any]) -> str:
+    if channel.get("isArchived"):
+        return " (archived)"
+    operations = state.archive_operations(channel["id"])
+    if any(o.pending for o in operations):
+        return " (being archived)"
+    if operations and operations[-1].status == "failed":
+        return f" (archive failed: {html.escape((operations[-1].error or {}).get('message', ''))})"
+    return ""
+
+
 def _channels_section(state: ConnectorState) -> str:
     """The teams' channels Graph made, with their members (for the page)."""
     rows = []
@@ -568,7 +692,7 @@ def _channels_section(state: ConnectorState) -> str:
             rows.append(
                 f"<tr><td>{html.escape(team)}</td><td>{html.escape(channel['displayName'])}</td>"
                 f"<td>{html.escape(channel['membershipType'])}"
-                f"{' (archived)' if channel.get('isArchived') else ''}</td><td>{members}</td></tr>"
+                f"{_archive_note(state, channel)}</td><td>{members}</td></tr>"
             )
     if not rows:
         return ""

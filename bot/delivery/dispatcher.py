@@ -656,6 +656,13 @@ class Dispatcher:
                     cap=self.settings.dispatch_backoff_max_seconds,
                     rng=self.rng,
                 )
+            # A step's progress (an asynchronous operation it is waiting for) is kept in its
+            # stored message, with the retry: the next attempt, in any process, resumes there.
+            kept = (
+                steps.with_progress(item.message, result.progress)
+                if result.progress is not None and item.kind in steps.STEP_KINDS
+                else None
+            )
             await q.record_retry(
                 session=session,
                 delivery_id=item.id,
@@ -665,6 +672,7 @@ class Dispatcher:
                 error=result.error or "transient error",
                 count_attempt=not ratelimited,
                 unknown=unknown,
+                message=kept,
             )
             self._retrying.add(item.id)
             stats.retried += 1

@@ -10,7 +10,7 @@ A 429 or 5xx, or a dropped connection, is raised as `StepRetry` (the dispatcher 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -142,7 +142,8 @@ class SlackChannelAdmin:
             if _error(exc) != "not_in_channel":
                 raise ChannelAdminError(f"conversations.kick {channel}: {_error(exc)}") from None
 
-    async def archive(self, channel: str) -> None:
+    async def archive(self, channel: str, progress: Mapping[str, Any] | None = None) -> None:
+        # Slack archives before it answers: nothing to follow, so `progress` stays unused.
         try:
             await self._api("conversations.archive", channel=channel)
         except SlackApiError as exc:

@@ -14,9 +14,23 @@ The outbox transport "teams_channels" performs the channel steps `bot.steps` dec
   absent or 404 counts as done.
 - archive (the cohort completed, `class_channels_on_completion="archive"`):
   `POST /teams/{team}/channels/{channel}/archive` with `shouldSetSpoSiteReadOnlyForMembers`
-  (`ChannelSettings.ReadWrite.All`); Graph answers 202 and archives asynchronously. Graph
-  documents no answer for archiving an archived channel, so a refusal is checked against
-  `GET …/channels/{channel}` (`isArchived`): already archived counts as done, as does 404.
+  (`ChannelSettings.ReadWrite.All`). Graph answers 202 with a `Location` naming a
+  teamsAsyncOperation and archives asynchronously, so the 202 is not the end: the step is done
+  only when `GET {Location}` says `succeeded` or the channel reads `isArchived: true`. Until
+  then (notStarted, inProgress) it goes back to the outbox as a retry, due after the
+  operation's Retry-After or else 31 s (Graph asks for more than 30 between checks), not
+  counted as a failed attempt, with the operation kept in the stored step
+  (`StepRetry.progress`, `meta.step.progress`): the next attempt, in this process or another,
+  checks that operation and never POSTs the archive again. Its chain waits behind it. `failed`
+  fails the step with Graph's `error` (code and message) for staff. A 202 without a Location,
+  or an operation Graph no longer finds (404), is followed through `isArchived` instead. After
+  `MAX_ARCHIVE_CHECKS` checks (about an hour) it fails, so it never waits for ever.
+  A first attempt reads the channel before it POSTs: archived already (by staff, or by an
+  attempt whose answer was lost) counts as done, as does 404. Graph documents no answer for
+  archiving a channel being archived or archived; a 400 or 409 is checked against
+  `isArchived`, and a 409 on one not yet archived is taken as an archive under way (a process
+  that died between Graph's 202 and keeping the operation): the channel is followed, with no
+  second archive. Any other refusal fails the step with its reason.
 
 Why private: a class's channel holds its participants' talk about their own workplaces, and
 the programme's team holds every class of every cohort; a standard channel would show it to
@@ -34,7 +48,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -44,6 +58,7 @@ from bot.delivery import RATELIMITED
 from bot.notifier import OutgoingMessage, SendResult
 from bot.steps import (
     TEAMS_CHANNELS,
+    WAITING,
     ChannelAdmin,
     StepAuthError,
     StepError,
@@ -51,6 +66,7 @@ from bot.steps import (
     perform,
     step_of,
 )
+from handlers.retry_after import retry_after
 from handlers.teams.graph import RETRY_STATUSES, GraphError, TeamsGraph
 
 logger = logging.getLogger(__name__)
@@ -62,6 +78,11 @@ FALLBACK_NAME = "Klasse"
 _SPACES = re.compile(r"\s+")
 _MARKUP = re.compile(r"</?at>", re.IGNORECASE)
 _GONE = frozenset({404})  # the channel is gone: nothing left to archive
+PENDING = frozenset({"notStarted", "inProgress"})  # teamsAsyncOperation statuses still running
+# Graph asks for more than 30 seconds between checks of an operation (unless it says when).
+ARCHIVE_CHECK_SECONDS = 31.0
+# Then an archive still unfinished after about an hour of checks fails, for staff to see.
+MAX_ARCHIVE_CHECKS = 120
 
 
 def channel_display_name(name: str) -> str:
@@ -104,8 +125,24 @@ class TeamsChannelAdmin:
         params: dict[str, str] | None = None,
         done: frozenset[int] = frozenset(),
     ) -> tuple[int, Any]:
+        status, body, _ = await self._call_with_headers(
+            method, path, json=json, params=params, done=done
+        )
+        return status, body
+
+    async def _call_with_headers(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        done: frozenset[int] = frozenset(),
+    ) -> tuple[int, Any, Mapping[str, str]]:
         try:
-            return await self.graph.request(method, path, json=json, params=params, done=done)
+            return await self.graph.request_with_headers(
+                method, path, json=json, params=params, done=done
+            )
         except GraphError as exc:
             if exc.status == 0:
                 raise StepError(exc.detail) from None
@@ -222,18 +259,100 @@ class TeamsChannelAdmin:
             )
         return out
 
-    async def archive(self, channel: str) -> None:
+    async def archive(self, channel: str, progress: Mapping[str, Any] | None = None) -> None:
+        """Archive the channel, done only once Graph says so: its operation succeeded, or
+        the channel reads `isArchived`. Raises `StepRetry` (with the operation to follow as
+        its `progress`) while Graph is still at it, `StepError` when the operation failed."""
+        progress = progress or {}
+        checks = int(progress.get("checks") or 0)
+        if progress.get("accepted"):
+            operation = str(progress.get("operation") or "")
+            if operation:
+                found = await self._operation(operation)
+                if found is not None:
+                    status, answer, wait = found
+                    if status == "succeeded":
+                        return
+                    if status == "failed":
+                        raise StepError(self._failed(channel, answer))
+                    if status in PENDING:
+                        raise self._pending(channel, operation, status, checks, wait)
+            # No operation to follow (none named, 404, an answer we cannot read): the
+            # channel says when the archive is done. Never archived again meanwhile.
+            if await self._is_archived(channel):
+                return
+            raise self._pending(channel, "", "unknown", checks, None)
+        if await self._is_archived(channel):
+            return  # staff archived it, or an attempt whose answer was lost did
         # Read-only for members, files too (a private channel has its own SharePoint site), as
         # an archived Slack channel is.
         body = {"shouldSetSpoSiteReadOnlyForMembers": True}
         try:
-            await self._call(
+            answered, _, headers = await self._call_with_headers(
                 "POST", self._path("channels", channel, "archive"), json=body, done=_GONE
             )
         except GraphError as exc:
             if exc.status in (400, 409) and await self._is_archived(channel):
-                return  # an archive whose answer was lost, or a second process's
+                return  # a second process's archive finished in between
+            if exc.status == 409:
+                # An archive is under way already (an attempt that crashed after Graph's 202,
+                # or another process's): follow the channel, start no second one.
+                raise self._pending(channel, "", "conflict", checks, exc.retry_after) from None
             raise StepError(self._refusal("archive channel", channel, exc)) from None
+        if answered in _GONE:
+            return
+        operation = self._operation_path(headers.get("Location"))
+        raise self._pending(channel, operation, "accepted", checks, retry_after(headers))
+
+    def _pending(
+        self, channel: str, operation: str, status: str, checks: int, wait: float | None
+    ) -> StepError | StepRetry:
+        """Look again later (Graph's Retry-After, else `ARCHIVE_CHECK_SECONDS`), not counted
+        as a failed attempt; after `MAX_ARCHIVE_CHECKS` looks, give up with the reason."""
+        if checks >= MAX_ARCHIVE_CHECKS:
+            return StepError(
+                f"Graph archive channel {channel}: still {status} after {checks} checks"
+                + (f" (operation {operation})" if operation else " (no operation to follow)")
+            )
+        return StepRetry(
+            f"{WAITING}: Graph archiving channel {channel} ({status})",
+            wait if wait is not None else ARCHIVE_CHECK_SECONDS,
+            progress={"accepted": True, "operation": operation, "checks": checks + 1},
+        )
+
+    def _operation_path(self, location: str | None) -> str:
+        """The path to GET a 202's operation at, or "" when there is none we may follow.
+
+        Graph names it relative to the version's root (`/teams/{id}/operations/{id}`); a full
+        URL is followed only under this client's Graph URL (the token goes nowhere else)."""
+        if not location:
+            return ""
+        location = location.strip()
+        if location.startswith(self.graph.base_url + "/"):
+            location = location.removeprefix(self.graph.base_url)
+        if not location.startswith("/teams"):
+            return ""
+        return location
+
+    async def _operation(self, path: str) -> tuple[str, dict[str, Any], float | None] | None:
+        """The operation's (status, resource, Retry-After), or None when Graph has no such
+        operation or it cannot be read as one."""
+        try:
+            _, answer, headers = await self._call_with_headers("GET", path)
+        except GraphError as exc:
+            if exc.status in (400, 404):
+                return None
+            raise StepError(self._refusal("read archive operation", path, exc)) from None
+        if not isinstance(answer, dict) or not isinstance(answer.get("status"), str):
+            return None
+        return answer["status"], answer, retry_after(headers)
+
+    @staticmethod
+    def _failed(channel: str, operation: dict[str, Any]) -> str:
+        error = operation.get("error") if isinstance(operation.get("error"), dict) else {}
+        code = str((error or {}).get("code") or "unknown")
+        message = str((error or {}).get("message") or "no reason given")
+        return f"Graph archive channel {channel}: operation failed: {code}: {message[:160]}"
 
     async def _is_archived(self, channel: str) -> bool:
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json as json_module
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -99,6 +100,21 @@ class TeamsGraph:
     ) -> tuple[int, Any]:
         """One Graph call: (status, JSON body or None). A status of 300 or more raises
         `GraphError` unless it is in `done` (answers that mean "already so")."""
+        status, body, _ = await self.request_with_headers(
+            method, path, json=json, params=params, done=done
+        )
+        return status, body
+
+    async def request_with_headers(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        done: frozenset[int] = frozenset(),
+    ) -> tuple[int, Any, Mapping[str, str]]:
+        """`request`, with the answer's headers too (a 202's `Location`, a `Retry-After`)."""
         if not graph_url_allowed(self.mode, self.base_url):
             raise GraphError(0, f"Graph URL not allowed: {URL(self.base_url).host or '?'}")
         await self.limiter.acquire(method, path)
@@ -118,7 +134,7 @@ class TeamsGraph:
                 body = json_module.loads(text) if text else None
             except ValueError:
                 body = None
-            return response.status, body
+            return response.status, body, response.headers.copy()
 
     async def install_for_user(self, user: str, catalog_app_id: str) -> str:
         """Install the app for `user` (Entra object id or UPN): "installed" or "already"."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.clock import Clock
 from bot.delivery import Dispatcher, TickStats
@@ -42,7 +43,7 @@ class FakeChannelAdmin:
         self.removed.append((channel, user_id))
         self.members[channel].discard(user_id)
 
-    async def archive(self, channel: str) -> None:
+    async def archive(self, channel: str, progress: Mapping[str, Any] | None = None) -> None:
         self.archived.add(channel)
 
     async def open_group_dm(self, user_ids: Sequence[str]) -> str:

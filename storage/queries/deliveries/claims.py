@@ -350,14 +350,18 @@ async def record_retry(
     error: str,
     count_attempt: bool = True,
     unknown: bool = False,
+    message: Any = None,
 ) -> bool:
     """A transient failure: back to pending, to be tried again at `retry_at`.
 
     `send_at` is left as it was: the delivery keeps its place in its target's chain, and the
     target's later deliveries wait until it has gone (or failed for good).
-    `unknown`: the attempt may have arrived all the same (its answer was lost)."""
+    `unknown`: the attempt may have arrived all the same (its answer was lost).
+    `message`: the delivery's message from now on (a step keeping its progress)."""
+    values: dict[str, Any] = {} if message is None else {"message": message}
     result = await session.execute(
         _owned(delivery_id, claimed_by, DeliveryState.UNCERTAIN).values(
+            **values,
             state=DeliveryState.PENDING,
             unknown_attempts=D.unknown_attempts + (1 if unknown else 0),
             retry_at=retry_at,

@@ -28,6 +28,7 @@ from emulator.teams_connector import (
     CHANNEL_NAME_FORBIDDEN,
     ConnectorHandle,
     _channel_name_problem,
+    render_page,
     start_teams_connector,
 )
 from handlers.teams.channels import TeamsChannelSteps, channel_display_name
@@ -585,13 +586,15 @@ async def test_completing_a_cohort_archives_its_teams_channels_once(
     assert {r.transport for r in rows} == {"teams_channels"}
 
 
-async def test_a_crash_between_graphs_archive_and_the_mark_is_harmless(
+async def test_a_crash_between_graphs_202_and_the_poll_neither_archives_twice_nor_hangs(
     db: Database,
     archiving: Settings,
     clock: FrozenClock,
     graph: ConnectorHandle,
     http: aiohttp.ClientSession,
 ) -> None:
+    """Graph accepted the archive (its operation runs) and the process died before it kept
+    the operation: the next process starts no second archive and finishes once Graph has."""
     cohort_id, _ = await decide(db, archiving, clock)
     await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
     await complete(db, archiving, clock, cohort_id)
@@ -601,15 +604,131 @@ async def test_a_crash_between_graphs_archive_and_the_mark_is_harmless(
     await asyncio.wait_for(hold.reached.wait(), timeout=30)
     await crash(tick)
     hold.release()
-    [archived_before_crash] = [c for c in graph.state.team_channels[TEAM] if c["isArchived"]]
-    # The lease runs out; the next process archives again, meets Graph's refusal, finds the
-    # channel archived and counts the step done.
+    [(held, [operation])] = [
+        (c["id"], graph.state.archive_operations(c["id"]))
+        for c in graph.state.team_channels[TEAM]
+        if graph.state.archive_operations(c["id"])
+    ]
+    assert operation.status == "inProgress"
+    # The lease runs out; the next process finds the channel not archived yet, and Graph
+    # refuses a second archive while the first runs: it follows the channel until it is.
     clock.advance(timedelta(seconds=archiving.dispatch_lease_seconds + 1))
     await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    assert archives(graph)[archived_before_crash["id"]] == 2
+    assert len(graph.state.archive_operations(held)) == 1  # one archive, not two
+    assert operation.status == "succeeded"
     assert [r["status"] for r in graph.state.refused] == []  # refusals are Graph's, not faults
     assert all(c["isArchived"] for c in channels_in_graph(graph).values())
-    assert {r.state for r in await all_deliveries(db)} == {DeliveryState.SENT}
+    rows = [r for r in await all_deliveries(db) if r.kind == "channel_archive"]
+    assert {r.state for r in rows} == {DeliveryState.SENT}
+
+
+def archive_rows(rows: list[Any]) -> list[Any]:
+    return [r for r in rows if r.kind == "channel_archive"]
+
+
+async def test_an_archive_whose_operation_fails_is_recorded_failed_with_graphs_reason(
+    db: Database,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    await complete(db, archiving, clock, cohort_id)
+    graph.state.fail_next_archive("ChannelArchiveFailed", "SharePoint could not be made read-only")
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    [failed] = [o for o in graph.state.operations.values() if o.status == "failed"]
+    rows = archive_rows(await all_deliveries(db))
+    [row] = [r for r in rows if r.state == DeliveryState.FAILED]
+    # Graph's reason, for staff in `cohortbot deliveries`, as any failed step's.
+    assert "ChannelArchiveFailed" in (row.error or "")
+    assert "SharePoint could not be made read-only" in (row.error or "")
+    assert failed.channel["id"] in (row.error or "")
+    assert not failed.channel["isArchived"]
+    # The other class's archive went through, and only it counts as done.
+    assert [r.state for r in rows if r is not row] == [DeliveryState.SENT]
+    assert archives(graph)[failed.channel["id"]] == 1  # a failed archive is not POSTed again
+
+
+async def test_an_archive_in_progress_is_not_done_until_its_operation_succeeds(
+    db: Database,
+    other_db: Database,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    """While Graph's operation runs the step waits (Graph's pace: >30 s apart, or its
+    Retry-After), in any process, without a second archive; 503 on a check is retried."""
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    await complete(db, archiving, clock, cohort_id)
+    graph.state.archive_looks = 3
+    a = dispatcher(db, graph, http, clock, archiving)
+    b = dispatcher(other_db, graph, http, clock, archiving)  # a second process
+    await a.tick()
+    posted = archives(graph)
+    assert sorted(posted.values()) == [1, 1]
+    rows = archive_rows(await all_deliveries(db))
+    assert {r.state for r in rows} == {DeliveryState.PENDING}  # accepted is not archived
+    assert all(
+        r.retry_at is not None and r.retry_at >= clock.now() + timedelta(seconds=30) for r in rows
+    )
+    assert not any(c["isArchived"] for c in channels_in_graph(graph).values())
+    assert "(being archived)" in render_page(graph.state)
+    # Not due before Graph's interval: nothing is asked meanwhile.
+    clock.advance(timedelta(seconds=10))
+    calls = len(graph.state.graph_calls)
+    await b.tick()
+    assert len(graph.state.graph_calls) == calls
+    # The other process checks the operation the first one kept (inProgress: wait again, as
+    # Graph's Retry-After says); a 503 on a check is retried.
+    graph.state.operation_retry_after = 120
+    clock.advance(timedelta(seconds=25))
+    await b.tick()
+    rows = archive_rows(await all_deliveries(other_db))
+    assert {r.state for r in rows} == {DeliveryState.PENDING}
+    assert all(r.retry_at == clock.now() + timedelta(seconds=120) for r in rows)
+    graph.state.fail_next(503, path="/operations/", times=2)
+    clock.advance(timedelta(seconds=121))
+    await a.tick()
+    assert len(graph.state.refused) == 2
+    await until_done(b, other_db, clock)
+    assert archives(graph) == posted  # never POSTed again
+    assert all(o.status == "succeeded" for o in graph.state.operations.values())
+    assert all(c["isArchived"] for c in channels_in_graph(graph).values())
+    assert {r.state for r in archive_rows(await all_deliveries(db))} == {DeliveryState.SENT}
+    page = render_page(graph.state)
+    assert "(archived)" in page and "(being archived)" not in page
+
+
+@pytest.mark.parametrize("lost", ["no_location", "operation_404"])
+async def test_an_archive_whose_operation_is_lost_is_done_when_the_channel_is_archived(
+    lost: str,
+    db: Database,
+    archiving: Settings,
+    clock: FrozenClock,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+) -> None:
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    await complete(db, archiving, clock, cohort_id)
+    graph.state.archive_looks = 4
+    d = dispatcher(db, graph, http, clock, archiving)
+    if lost == "no_location":
+        graph.state.archive_location = False
+        await d.tick()
+    else:
+        await d.tick()
+        graph.state.lose_archive_operations()
+    posted = archives(graph)
+    assert {r.state for r in archive_rows(await all_deliveries(db))} == {DeliveryState.PENDING}
+    await until_done(d, db, clock)
+    assert archives(graph) == posted  # followed through the channel, not archived again
+    assert all(c["isArchived"] for c in channels_in_graph(graph).values())
+    assert {r.state for r in archive_rows(await all_deliveries(db))} == {DeliveryState.SENT}
 
 
 async def test_a_rolled_back_completion_archives_nothing_and_keep_archives_nothing(
