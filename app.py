@@ -29,7 +29,6 @@ from bot.ratelimit import RateLimiter, RateLimits
 from bot.runtime import Runtime
 from bot.settings import DEFAULT_BASE_URL, Settings
 from handlers.edge import Edge, inner_socket, remove_inner, trust_edge
-from handlers.slack.endpoint import start_after_ack
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -509,7 +508,7 @@ async def serve(
     from handlers.web.local_clock import WAKE_JOBS_KEY
 
     web_app[WAKE_JOBS_KEY] = wake_jobs
-    # The public port is the edge's, on a thread of its own; the app itself listens on a Unix
+    # The public port is the edge's, a process of its own; the app itself listens on a Unix
     # socket behind it (handlers.edge).
     web_app.middlewares.insert(0, trust_edge)
     inner = inner_socket()
@@ -519,7 +518,9 @@ async def serve(
         port=settings.port,
         inner=inner,
         signing_secret=settings.slack_signing_secret,
-        hand_off=lambda request, kind: start_after_ack(bolt, runtime.after_ack, request, kind),
+        on_lost=stop.set,
+        log_level=settings.log_level,
+        log_format=settings.log_format,
     )
     socket_mode: Any = None
     try:

@@ -82,6 +82,11 @@ def configure_logging(settings: Settings) -> None:
     Like basicConfig, it leaves logging alone when something else (a test runner, an embedding
     program) already gave the root logger handlers; its own earlier handler it replaces.
     """
+    configure_log_output(settings.log_format, settings.log_level)
+
+
+def configure_log_output(log_format: str, log_level: str) -> None:
+    """`configure_logging` from the two settings it reads (for the edge's process)."""
     root = logging.getLogger()
     ours = [h for h in root.handlers if getattr(h, "cohortbot", False)]
     for old in ours:
@@ -90,11 +95,11 @@ def configure_logging(settings: Settings) -> None:
         handler = logging.StreamHandler()
         handler.cohortbot = True  # type: ignore[attr-defined]
         handler.setFormatter(
-            JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
+            JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
         )
         handler.addFilter(RedactingFilter())
         root.addHandler(handler)
-        root.setLevel(settings.log_level)
+        root.setLevel(log_level)
     # APScheduler logs every run of the one-second dispatch tick at INFO, and a WARNING each
     # second a long tick is still running (max_instances=1 is the point); missed runs are still
     # logged by its executor.

@@ -1,4 +1,4 @@
-"""The bot's public port, answered on a thread of its own.
+"""The bot's public port, answered by a process of its own.
 
 Slack wants a button press acked within 3 s, and people feel anything above a few tenths. The
 bot's event loop also runs the outbox, the scheduler and every click's own work, and in a burst
@@ -6,32 +6,42 @@ of 450 clicks a second it was busy 150–220 ms of every 200 ms in many 5–15 m
 read off the socket waited its turn behind them, p99 225 ms against a bare Bolt app's 23 ms
 (bench/whole_bot.py). No single piece was long, so no piece could be made to step aside.
 
-So the public socket is served here, on an event loop in a thread that does nothing else:
+An event loop on a thread of its own was tried first and was not enough: the two threads share
+one interpreter lock, and a busy loop that gives the lock up and takes it back between its many
+small callbacks (every select, every socket write) keeps a waiting thread out far longer than
+the interpreter's switch interval — acks p99 190–210 ms at 450 clicks a second, and in a
+synthetic test with 0.5 ms callbacks the edge thread was starved for seconds. So the edge is a
+child process (`python -m handlers.edge`), started and stopped with the bot (`Edge`):
 
-- `POST /slack/events` is checked here (size, signature, shape: handlers.slack.endpoint). A
-  button press is answered 200 at once and handed to the bot's loop (`hand_off`, called there
-  through `call_soon_threadsafe`), where Bolt and the listener run after the ack as before.
-  What is answered here is timed here, in `cohortbot_slack_ack_seconds` (bot.metrics).
-- Everything else — slash commands and modals (their answer is Bolt's), Teams, the web pages,
-  /healthz — is forwarded unchanged to the bot's own web app, which listens on a Unix socket in
-  a private directory (`inner_socket`). The caller's address goes with it in
-  `EDGE_REMOTE_HEADER`, set here over whatever the caller sent; the inner app trusts that header
-  only from the Unix socket (`trust_edge`).
+- `POST /slack/events`: a button press (`block_actions`) that passes the checks (size,
+  signature, shape: handlers.slack.endpoint) is answered 200 at once, then passed on to the
+  bot's own `/slack/events`, in arrival order, where Bolt and the listener run after the ack
+  (`bot.precedence.AfterAck`). How long the edge took to answer goes with it
+  (`EDGE_ACK_HEADER`), for `cohortbot_slack_ack_seconds`.
+- Everything else — slash commands and modals (their answer is Bolt's), refusals (the bot
+  refuses them again and times them), Teams, the web pages, /healthz — is forwarded unchanged
+  to the bot's own web app and its answer streamed back.
+- The bot's app listens on a Unix socket in a private directory (`inner_socket`). The caller's
+  address goes with each request in `EDGE_REMOTE_HEADER`, set here over whatever the caller
+  sent; the bot's app trusts these headers only from the Unix socket (`trust_edge`).
 
-Python runs one thread at a time; a thread that wants to run waits at most the interpreter's
-switch interval. `Edge.start` shortens it to `SWITCH_INTERVAL_SECONDS` so the edge is not kept
-waiting behind the bot's loop: benchmarks in docs/benchmarks.md ("An edge of its own").
+Should the edge process end while the bot runs, the bot stops (`on_lost`) rather than run with
+no port; a supervisor starts both again. Should the bot end, the edge sees its stdin close and
+stops too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import contextlib
+import gc
+import json
 import logging
+import os
+import signal
 import socket
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,18 +50,19 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
-from bot import metrics
+from bot.logs import configure_log_output
 from handlers.slack.endpoint import ACKED_AT_THE_EDGE, MAX_REQUEST_BYTES, check_request
-from handlers.web.metrics import slack_request_kind
 
 logger = logging.getLogger(__name__)
 
 EDGE_REMOTE_HEADER = "X-Cohortbot-Edge-Remote"
-# Headers about one hop only (RFC 9110 §7.6.1), never forwarded; Content-Length is set anew.
+EDGE_ACK_HEADER = "X-Cohortbot-Edge-Acked-In"  # seconds the edge took to answer a press
+EDGE_ACK_SECONDS = web.RequestKey("edge_ack_seconds", float)  # where trust_edge keeps it
+# Headers about one hop only (RFC 9110 §7.6.1), never forwarded; Content-Length is set anew;
+# the edge's own headers are never taken from a caller.
 HOP_BY_HOP = frozenset(
     h.lower()
     for h in (
@@ -67,18 +78,29 @@ HOP_BY_HOP = frozenset(
         "Expect",
         "Content-Length",
         EDGE_REMOTE_HEADER,
+        EDGE_ACK_HEADER,
     )
 )
-SWITCH_INTERVAL_SECONDS = 0.001  # CPython's default is 0.005
 SHUTDOWN_SECONDS = 10.0
+START_SECONDS = 60.0
 CHUNK_BYTES = 64 * 1024
-
-HandOff = Callable[[AsyncBoltRequest, str], None]
+PRESSES_AT_ONCE = 16  # presses being passed on to the bot at a time; the rest queue in order
+PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)  # where `handlers` is importable
+PRESS_RETRIES = (0.1, 0.5, 2.0)  # waits before passing a press on again (the bot restarting)
 
 
 def inner_socket() -> Path:
     """A path for the inner app's Unix socket, in a new directory only this user can enter."""
     return Path(tempfile.mkdtemp(prefix="cohortbot-")) / "bot.sock"
+
+
+def remove_inner(path: Path) -> None:
+    """Remove the inner socket and its private directory (both may already be gone)."""
+    for remove in (path.unlink, path.parent.rmdir):
+        try:
+            remove()
+        except OSError:
+            pass
 
 
 def _over_unix_socket(request: web.BaseRequest) -> bool:
@@ -89,20 +111,34 @@ def _over_unix_socket(request: web.BaseRequest) -> bool:
 
 @web.middleware
 async def trust_edge(request: web.Request, handler: Any) -> web.StreamResponse:
-    """On the inner app: the caller's address is the one the edge saw (the header is trusted
-    only over the Unix socket; anything else keeps its own address)."""
+    """On the inner app: the caller's address is the one the edge saw, and a press's ack time
+    the edge's (trusted only over the Unix socket; anything else keeps its own)."""
     if _over_unix_socket(request):
         request = request.clone(remote=request.headers.get(EDGE_REMOTE_HEADER, ""))
+        acked_in = request.headers.get(EDGE_ACK_HEADER)
+        if acked_in is not None:
+            with contextlib.suppress(ValueError):
+                request[EDGE_ACK_SECONDS] = float(acked_in)
     response: web.StreamResponse = await handler(request)
     return response
 
 
-class Edge:
-    """The public port on a thread of its own (see the module's docstring).
+def _forwarded_headers(request: web.Request) -> CIMultiDict[str]:
+    headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP)
+    headers[EDGE_REMOTE_HEADER] = request.remote or ""
+    return headers
 
-    `hand_off(bolt_request, kind)` runs on the loop that called `start`; with no
-    `signing_secret` (Slack not configured) every request is forwarded.
-    """
+
+def _target(request: web.Request) -> URL:
+    # The target as sent; in absolute form (`GET http://host/path`), its path and query.
+    target = request.raw_path
+    if not target.startswith("/"):
+        target = request.rel_url.raw_path_qs
+    return URL("http://cohortbot" + target, encoded=True)
+
+
+class EdgeServer:
+    """The edge's HTTP server, on the loop that runs it (the edge's process; see `Edge`)."""
 
     def __init__(
         self,
@@ -111,128 +147,96 @@ class Edge:
         port: int,
         inner: Path,
         signing_secret: str | None,
-        hand_off: HandOff | None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.host = host
         self.port = port
         self.inner = inner
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
-        self._hand_off = hand_off
         self._clock = clock
         self.addresses: list[Any] = []
-        self.acked = 0  # button presses answered here (benchmarks, tests)
-        self.forwarded = 0
-        self._thread: threading.Thread | None = None
-        self._edge_loop: asyncio.AbstractEventLoop | None = None
-        self._bot_loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
+        self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._presses: set[asyncio.Task[None]] = set()
+        self._press_slots = asyncio.Semaphore(PRESSES_AT_ONCE)
 
-    async def start(self) -> None:
+    async def open(self) -> None:
         """Listen on host:port (an OSError, as from binding, is raised here)."""
-        self._bot_loop = asyncio.get_running_loop()
-        ready: concurrent.futures.Future[None] = concurrent.futures.Future()
-        self._thread = threading.Thread(
-            target=self._run, args=(ready,), name="cohortbot-edge", daemon=True
-        )
-        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-        self._thread.start()
-        await asyncio.wrap_future(ready)
-
-    async def stop(self) -> None:
-        """Stop listening, finish the requests in hand (up to `SHUTDOWN_SECONDS`), and wait."""
-        if self._thread is None:
-            return
-        if self._edge_loop is not None and self._stop is not None:
-            try:
-                self._edge_loop.call_soon_threadsafe(self._stop.set)
-            except RuntimeError:  # it never started serving (the port was taken): it has ended
-                pass
-        await asyncio.to_thread(self._thread.join)
-        self._thread = None
-
-    def _run(self, ready: concurrent.futures.Future[None]) -> None:
-        try:
-            asyncio.run(self._serve(ready))
-        except BaseException as exc:  # the thread's end must reach whoever waits on `ready`
-            if not ready.done():
-                ready.set_exception(exc)
-            else:
-                logger.exception("The edge stopped (%s)", type(exc).__name__)
-
-    async def _serve(self, ready: concurrent.futures.Future[None]) -> None:
-        self._edge_loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         if self._verifier is not None:
             app.router.add_post("/slack/events", self._slack_events)
         app.router.add_route("*", "/{tail:.*}", self._forward_request)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
-        await runner.setup()
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
+        await self._runner.setup()
         self._session = aiohttp.ClientSession(
             connector=aiohttp.UnixConnector(path=str(self.inner), limit=0),
             auto_decompress=False,
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=10),
         )
         try:
-            try:
-                await web.TCPSite(runner, self.host, self.port).start()
-            except OSError as exc:
-                ready.set_exception(exc)
-                return
-            self.addresses = list(runner.addresses)
-            ready.set_result(None)
-            await self._stop.wait()
-        finally:
-            await runner.cleanup()
+            await web.TCPSite(self._runner, self.host, self.port).start()
+        except OSError:
+            await self.close()
+            raise
+        self.addresses = list(self._runner.addresses)
+
+    async def close(self) -> None:
+        """Stop listening, answer the requests in hand, pass on the presses acked."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._presses:
+            await asyncio.wait(set(self._presses), timeout=SHUTDOWN_SECONDS)
+        if self._session is not None:
             await self._session.close()
 
     async def _slack_events(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        answer = await self._answer_here(request)
-        if answer is None:  # the inner app answers, and times it (handlers.web.metrics)
-            return await self._forward_request(request)
-        if answer.status != 413:  # as the inner app's timer: a body too large is not read
-            body = await request.read() if request.body_exists else b""  # read already
-            metrics.ACK_SECONDS.labels(slack_request_kind(request, body)).observe(
-                time.perf_counter() - started
-            )
-        return answer
-
-    async def _answer_here(self, request: web.Request) -> web.Response | None:
-        """A refusal or a press's ack, or None for a request the inner app is to answer."""
         assert self._verifier is not None
         checked = await check_request(request, self._verifier, self._clock())
         if isinstance(checked, web.Response):
-            return checked
-        if checked.kind not in ACKED_AT_THE_EDGE or self._hand_off is None:
-            return None
-        assert self._bot_loop is not None
-        try:
-            self._bot_loop.call_soon_threadsafe(self._hand_off, checked.bolt_request, checked.kind)
-        except RuntimeError:  # the bot's loop has closed: Slack may send it again
-            return web.json_response({"ok": False, "error": "stopping"}, status=503)
-        self.acked += 1
+            if checked.status == 413:  # the body was not read: it is not sent on either
+                return checked
+            return await self._forward_request(request)  # refused again, and timed, there
+        if checked.kind not in ACKED_AT_THE_EDGE:
+            return await self._forward_request(request)
+        headers = _forwarded_headers(request)
+        body = await request.read()  # read already
+        target = _target(request)
+        headers[EDGE_ACK_HEADER] = f"{time.perf_counter() - started:.6f}"
+        task = asyncio.get_running_loop().create_task(self._pass_on(target, headers, body))
+        self._presses.add(task)
+        task.add_done_callback(self._presses.discard)
         return web.Response(status=200)
+
+    async def _pass_on(self, target: URL, headers: CIMultiDict[str], body: bytes) -> None:
+        """A press already answered, to the bot's own /slack/events (in order of arrival)."""
+        assert self._session is not None
+        async with self._press_slots:
+            for wait in (*PRESS_RETRIES, None):
+                try:
+                    async with self._session.post(target, headers=headers, data=body) as answer:
+                        await answer.read()
+                        if answer.status < 500:
+                            if answer.status >= 400:
+                                logger.warning("The bot refused a press (HTTP %d)", answer.status)
+                            return
+                        reason = f"HTTP {answer.status}"
+                except (aiohttp.ClientError, OSError) as exc:
+                    reason = type(exc).__name__
+                if wait is None:
+                    logger.error("A press acked at the edge did not reach the bot (%s)", reason)
+                    return
+                await asyncio.sleep(wait)
 
     async def _forward_request(self, request: web.Request) -> web.StreamResponse:
         """The request as it came, to the inner app; its answer as it came, back."""
         assert self._session is not None
-        headers = CIMultiDict(
-            (k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP
-        )
-        headers[EDGE_REMOTE_HEADER] = request.remote or ""
+        headers = _forwarded_headers(request)
         body = await request.read() if request.body_exists else None
-        # The target as sent; in absolute form (`GET http://host/path`), its path and query.
-        target = request.raw_path
-        if not target.startswith("/"):
-            target = request.rel_url.raw_path_qs
-        self.forwarded += 1
         try:
             upstream = await self._session.request(
                 request.method,
-                URL("http://cohortbot" + target, encoded=True),
+                _target(request),
                 headers=headers,
                 data=body,
                 allow_redirects=False,
@@ -262,10 +266,136 @@ class Edge:
         return response
 
 
-def remove_inner(path: Path) -> None:
-    """Remove the inner socket and its private directory (both may already be gone)."""
-    for remove in (path.unlink, path.parent.rmdir):
+class Edge:
+    """The bot's handle on the edge's process: `start` (raises OSError as binding would),
+    `stop`, and `addresses` where it listens. `on_lost` is called should it end unasked."""
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        inner: Path,
+        signing_secret: str | None,
+        on_lost: Callable[[], None] | None = None,
+        log_level: str = "INFO",
+        log_format: str = "text",
+    ) -> None:
+        self._config = {
+            "host": host,
+            "port": port,
+            "inner": str(inner),
+            "signing_secret": signing_secret,
+            "log_level": log_level,
+            "log_format": log_format,
+        }
+        self._on_lost = on_lost
+        self.addresses: list[Any] = []
+        self.pid: int | None = None
+        self._process: asyncio.subprocess.Process | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        path = os.pathsep.join(filter(None, (PROJECT_ROOT, os.environ.get("PYTHONPATH"))))
+        env = {**os.environ, "PYTHONPATH": path}
+        self._process = process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "handlers.edge",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # a terminal's Ctrl-C goes to the bot, which stops it
+        )
+        self.pid = process.pid
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(json.dumps(self._config).encode() + b"\n")
+        await process.stdin.drain()
         try:
-            remove()
-        except OSError:
-            pass
+            line = await asyncio.wait_for(process.stdout.readline(), START_SECONDS)
+        except TimeoutError:
+            line = b""
+        try:
+            said = json.loads(line) if line else {}
+        except ValueError:
+            said = {}
+        if "addresses" not in said:
+            await self.stop()
+            raise OSError(said.get("errno", 0), said.get("error", "the edge did not start"))
+        self.addresses = [tuple(a) for a in said["addresses"]]
+        self._watch = asyncio.get_running_loop().create_task(self._watch_process(process))
+
+    async def _watch_process(self, process: asyncio.subprocess.Process) -> None:
+        code = await process.wait()
+        if not self._stopping:
+            logger.error("The edge process ended (exit %s): the bot stops", code)
+            if self._on_lost is not None:
+                self._on_lost()
+
+    async def stop(self) -> None:
+        """Stop listening, let the edge answer what it holds and pass on its presses, and wait."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        self._stopping = True
+        if process.stdin is not None:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                process.stdin.write(b"stop\n")
+                await process.stdin.drain()
+                process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 2 * SHUTDOWN_SECONDS + 5)
+        except TimeoutError:
+            logger.error("The edge process did not stop in time: killed")
+            process.kill()
+            await process.wait()
+        if self._watch is not None:
+            await self._watch
+
+
+async def _serve_from_stdin() -> int:
+    """The edge's process: its configuration is a line on stdin; "stop" or EOF stops it."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    config = json.loads(await reader.readline())
+    configure_log_output(config.get("log_format") or "text", config.get("log_level") or "INFO")
+    stopped = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stopped.set)
+    server = EdgeServer(
+        host=config["host"],
+        port=int(config["port"]),
+        inner=Path(config["inner"]),
+        signing_secret=config.get("signing_secret"),
+    )
+    try:
+        await server.open()
+    except OSError as exc:
+        print(json.dumps({"error": exc.strerror or str(exc), "errno": exc.errno}), flush=True)
+        return 1
+    print(json.dumps({"addresses": server.addresses}), flush=True)
+    gc.collect()
+    gc.freeze()  # start-up's heap stays out of the collector's full passes (app.settle_heap)
+
+    async def until_told() -> None:
+        while True:
+            line = await reader.readline()
+            if not line or line.strip() == b"stop":
+                stopped.set()
+                return
+
+    told = loop.create_task(until_told())
+    await stopped.wait()
+    told.cancel()
+    await server.close()
+    return 0
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the bot decides when its edge stops
+    sys.exit(asyncio.run(_serve_from_stdin()))
+
+
+if __name__ == "__main__":
+    main()
