@@ -562,6 +562,10 @@ async def serve(
             print(f"  What went to Teams (class channels made through Graph): {local_graph.url}/\n")
         settle_heap()
         await stop.wait()
+        if edge.lost is not None:  # exit non-zero, so that a supervisor starts the bot again
+            raise StartupError(
+                f"the edge process (the public port) ended with exit code {edge.lost}: stopped"
+            )
     finally:
         # Each step runs even when one before it failed: the edge stops first, so no press is
         # acked into a loop that is closing, and the clicks acked are still finished.

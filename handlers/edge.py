@@ -295,6 +295,7 @@ class Edge:
         self._process: asyncio.subprocess.Process | None = None
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
+        self.lost: int | None = None  # the exit code, had the edge ended unasked
 
     async def start(self) -> None:
         path = os.pathsep.join(filter(None, (PROJECT_ROOT, os.environ.get("PYTHONPATH"))))
@@ -329,6 +330,7 @@ class Edge:
     async def _watch_process(self, process: asyncio.subprocess.Process) -> None:
         code = await process.wait()
         if not self._stopping:
+            self.lost = code
             logger.error("The edge process ended (exit %s): the bot stops", code)
             if self._on_lost is not None:
                 self._on_lost()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import threading
 import urllib.error
 import urllib.request
@@ -412,3 +414,18 @@ async def test_a_request_in_absolute_form_reaches_the_page_it_names() -> None:
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 ")
     assert json.loads(body)["path_qs"] == "/echo/a%2Fb?x=%C3%B8"
+
+
+async def test_an_edge_that_ends_unasked_is_reported_and_the_bot_told() -> None:
+    inner = inner_socket()
+    lost = asyncio.Event()
+    edge = Edge(host="127.0.0.1", port=0, inner=inner, signing_secret=None, on_lost=lost.set)
+    await edge.start()
+    try:
+        assert edge.pid is not None
+        os.kill(edge.pid, signal.SIGKILL)
+        await asyncio.wait_for(lost.wait(), 30)
+        assert edge.lost == -signal.SIGKILL
+    finally:
+        await edge.stop()
+        remove_inner(inner)
