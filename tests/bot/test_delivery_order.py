@@ -22,14 +22,13 @@ from bot.delivery import Dispatcher, schedule
 from bot.identities import teams_target
 from bot.notifier import OutgoingMessage, SendResult
 from bot.settings import Settings
-from emulator.teams_connector import ConnectorHandle, start_teams_connector
-from handlers.teams.connector import ServiceUrlPolicy, TeamsConnector
-from handlers.teams.notifier import TeamsNotifier
+from emulator.teams_connector import ConnectorHandle
 from handlers.teams.ratelimit import TeamsRateLimiter
 from storage.db import Database
 from storage.models import DeliveryState
 from storage.queries import deliveries as q
 from storage.queries.deliveries._common import DELIVERY, D
+from tests.utils.teams import teams_notifier
 
 CHANNEL = "19:private-channel@thread.tacv2"  # a Teams private channel, one person's add/remove
 
@@ -281,19 +280,6 @@ async def test_many_targets_are_still_shared_by_two_dispatchers_each_in_order(
 FIRST_ANSWERS = [pytest.param(429, 30.0, id="429-retry-after"), pytest.param(503, None, id="503")]
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorHandle]:
-    handle = await start_teams_connector()
-    yield handle
-    await handle.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 class Time:
     """The dispatchers' clock and the Teams limiters' monotonic clock, moved together: a wait
     moves time on, nothing really waits."""
@@ -318,9 +304,7 @@ def teams_dispatcher(
 ) -> Dispatcher:
     """A dispatcher with a Teams notifier and limiter of its own (one process's)."""
     limiter = TeamsRateLimiter(monotonic=time.monotonic, sleep=time.sleep)
-    notifier = TeamsNotifier(
-        TeamsConnector(http, policy=ServiceUrlPolicy.for_mode("dev")), limiter, tenant_id="t-1"
-    )
+    notifier = teams_notifier(http, limiter)
     return Dispatcher(db, {"teams": notifier}, time.clock, None, settings, name, sleep=time.sleep)
 
 

@@ -78,12 +78,6 @@ async def graph() -> AsyncIterator[ConnectorHandle]:
     await handle.stop()
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 class VirtualTime:
     """The Graph limiter's clock in these tests: its waits move this clock, not the wall's."""
 
