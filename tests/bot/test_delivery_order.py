@@ -333,6 +333,15 @@ async def queue_teams(
             )
 
 
+async def queue_first_and_second(
+    db: Database, settings: Settings, handle: ConnectorHandle, send_at: datetime
+) -> None:
+    """Queue "first" and then "second" for the conversation "a:busy"."""
+    await queue_teams(
+        db, settings, ["first", "second"], conversation="a:busy", handle=handle, send_at=send_at
+    )
+
+
 def arrived(handle: ConnectorHandle, conversation: str) -> list[str]:
     """The delivery keys of what reached `conversation`, in the order it arrived."""
     return [
@@ -356,14 +365,7 @@ async def test_a_retried_message_is_not_overtaken_by_the_next_one_for_its_conver
     # second, due already, must wait behind it, however time moves on.
     time = Time(clock)
     connector.state.fail_next(status, retry_after=retry_after, path="a:busy")
-    await queue_teams(
-        db,
-        settings,
-        ["first", "second"],
-        conversation="a:busy",
-        handle=connector,
-        send_at=due,
-    )
+    await queue_first_and_second(db, settings, connector, send_at=due)
     await queue_teams(
         db, settings, ["elsewhere"], conversation="a:quiet", handle=connector, send_at=due
     )
@@ -395,14 +397,7 @@ async def test_a_retried_message_is_not_overtaken_by_another_dispatcher(
     w.settings_with(dispatch_batch=1)
     time = Time(w.clock)
     connector.state.fail_next(status, retry_after=retry_after, path="a:busy")
-    await queue_teams(
-        w.first,
-        w.settings,
-        ["first", "second"],
-        conversation="a:busy",
-        handle=connector,
-        send_at=w.now,
-    )
+    await queue_first_and_second(w.first, w.settings, connector, send_at=w.now)
     a = teams_dispatcher(w.first, http, time, w.settings, "a")
     b = teams_dispatcher(w.second, http, time, w.settings, "b")
     assert (await a.tick(max_batches=1)).retried == 1
@@ -428,14 +423,7 @@ async def test_a_step_failed_for_good_does_not_hold_the_rest_of_its_chain(
     # 403: the person blocked the bot. That step is recorded failed with the reason; the next
     # one for the conversation goes on at once.
     connector.state.fail_next(403, path="a:busy")
-    await queue_teams(
-        db,
-        settings,
-        ["first", "second"],
-        conversation="a:busy",
-        handle=connector,
-        send_at=due,
-    )
+    await queue_first_and_second(db, settings, connector, send_at=due)
     stats = await teams_dispatcher(db, http, Time(clock), settings, "t").tick()
     assert (stats.failed, stats.sent) == (1, 1)
     assert arrived(connector, "a:busy") == ["second"]
@@ -454,9 +442,7 @@ async def test_replanning_a_message_waiting_for_its_retry_keeps_the_retry_time(
     due = clock.now() - timedelta(seconds=1)
     time = Time(clock)
     connector.state.fail_next(429, retry_after=30, path="a:busy")
-    await queue_teams(
-        db, settings, ["first", "second"], conversation="a:busy", handle=connector, send_at=due
-    )
+    await queue_first_and_second(db, settings, connector, send_at=due)
     assert (await teams_dispatcher(db, http, time, settings, "t").tick()).retried == 1
     async with db.transaction() as session:
         await q.enqueue_delivery(
