@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database per test (SQLite, or PostgreSQL in the second pass)."""
+"""Shared fixtures: a migrated database per test (SQLite, or PostgreSQL in the second pass),
+and the HTTP session and local Teams connector of tests over real HTTP."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import aiohttp
 import pytest
 from hypothesis import settings as hypothesis_settings
 from typer.testing import CliRunner
@@ -17,6 +20,9 @@ from bot.clock import FrozenClock
 from bot.settings import Settings, get_settings
 from storage.db import Database
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from emulator.teams_connector import ConnectorHandle
 
 # Property tests draw the same examples on every run (`make test`, CI): a failure is a bug that
 # reproduces, never a flake. Explore new examples with `pytest --hypothesis-profile=explore`
@@ -148,6 +154,24 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         slack_signing_secret="test-signing-secret",
         base_url="http://127.0.0.1:3000",
     )
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for this test's own HTTP calls, closed after it."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[ConnectorHandle]:
+    """The local Teams connector (Bot Framework and Graph, emulator/teams_connector.py),
+    started for this test and stopped after it."""
+    from emulator.teams_connector import start_teams_connector  # only tests that use it load it
+
+    handle = await start_teams_connector()
+    yield handle
+    await handle.stop()
 
 
 @pytest.fixture

@@ -28,12 +28,6 @@ async def emulator() -> AsyncIterator[Any]:
     await handle.stop()
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 def slack(emulator: Any, http: aiohttp.ClientSession, limits: RateLimits) -> SlackNotifier:
     client = make_slack_client(token=emulator.bot_token, base_url=emulator.api_url, session=http)
     return SlackNotifier(client, RateLimiter(limits))

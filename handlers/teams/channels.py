@@ -49,7 +49,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 
 import aiohttp
@@ -67,7 +67,7 @@ from bot.steps import (
     step_of,
 )
 from handlers.retry_after import retry_after
-from handlers.teams.graph import RETRY_STATUSES, GraphError, TeamsGraph
+from handlers.teams.graph import RETRY_STATUSES, GraphError, GraphOptions, TeamsGraph
 
 logger = logging.getLogger(__name__)
 
@@ -117,32 +117,19 @@ class TeamsChannelAdmin:
         return "/teams/" + "/".join(quote(p, safe="") for p in (self.team, *parts))
 
     async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict[str, str] | None = None,
-        done: frozenset[int] = frozenset(),
+        self, method: str, path: str, **options: Unpack[GraphOptions]
     ) -> tuple[int, Any]:
-        status, body, _ = await self._call_with_headers(
-            method, path, json=json, params=params, done=done
-        )
+        status, body, _ = await self._call_with_headers(method, path, **options)
         return status, body
 
     async def _call_with_headers(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict[str, str] | None = None,
-        done: frozenset[int] = frozenset(),
+        self, method: str, path: str, **options: Unpack[GraphOptions]
     ) -> tuple[int, Any, Mapping[str, str]]:
+        """`TeamsGraph.request_with_headers`, its failures made the step's: a URL not
+        allowed fails it, 429, `RETRY_STATUSES` and a lost connection retry it, 401 pauses
+        the transport; any other refusal is raised as `GraphError` for the caller to name."""
         try:
-            return await self.graph.request_with_headers(
-                method, path, json=json, params=params, done=done
-            )
+            return await self.graph.request_with_headers(method, path, **options)
         except GraphError as exc:
             if exc.status == 0:
                 raise StepError(exc.detail) from None

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json as json_module
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import quote
 
 import aiohttp
@@ -60,6 +60,15 @@ def graph_url_allowed(mode: str, url: str) -> bool:
     return parsed.scheme == "https" and parsed.host in GRAPH_HOSTS and not parsed.user
 
 
+class GraphOptions(TypedDict, total=False):
+    """The keyword options of one Graph call (`TeamsGraph.request_with_headers` names their
+    defaults), so the calls that build on it take them without repeating its signature."""
+
+    json: Any
+    params: dict[str, str] | None
+    done: frozenset[int]
+
+
 class TeamsGraph:
     """The Graph calls, on the shared aiohttp session, with the app's token (none in dev)."""
 
@@ -90,19 +99,11 @@ class TeamsGraph:
         return headers
 
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict[str, str] | None = None,
-        done: frozenset[int] = frozenset(),
+        self, method: str, path: str, **options: Unpack[GraphOptions]
     ) -> tuple[int, Any]:
         """One Graph call: (status, JSON body or None). A status of 300 or more raises
         `GraphError` unless it is in `done` (answers that mean "already so")."""
-        status, body, _ = await self.request_with_headers(
-            method, path, json=json, params=params, done=done
-        )
+        status, body, _ = await self.request_with_headers(method, path, **options)
         return status, body
 
     async def request_with_headers(

@@ -22,14 +22,13 @@ from bot.delivery import Dispatcher, schedule
 from bot.identities import teams_target
 from bot.notifier import OutgoingMessage, SendResult
 from bot.settings import Settings
-from emulator.teams_connector import ConnectorHandle, start_teams_connector
-from handlers.teams.connector import ServiceUrlPolicy, TeamsConnector
-from handlers.teams.notifier import TeamsNotifier
+from emulator.teams_connector import ConnectorHandle
 from handlers.teams.ratelimit import TeamsRateLimiter
 from storage.db import Database
 from storage.models import DeliveryState
 from storage.queries import deliveries as q
 from storage.queries.deliveries._common import DELIVERY, D
+from tests.utils.teams import teams_notifier
 
 CHANNEL = "19:private-channel@thread.tacv2"  # a Teams private channel, one person's add/remove
 
@@ -281,19 +280,6 @@ async def test_many_targets_are_still_shared_by_two_dispatchers_each_in_order(
 FIRST_ANSWERS = [pytest.param(429, 30.0, id="429-retry-after"), pytest.param(503, None, id="503")]
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorHandle]:
-    handle = await start_teams_connector()
-    yield handle
-    await handle.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 class Time:
     """The dispatchers' clock and the Teams limiters' monotonic clock, moved together: a wait
     moves time on, nothing really waits."""
@@ -318,9 +304,7 @@ def teams_dispatcher(
 ) -> Dispatcher:
     """A dispatcher with a Teams notifier and limiter of its own (one process's)."""
     limiter = TeamsRateLimiter(monotonic=time.monotonic, sleep=time.sleep)
-    notifier = TeamsNotifier(
-        TeamsConnector(http, policy=ServiceUrlPolicy.for_mode("dev")), limiter, tenant_id="t-1"
-    )
+    notifier = teams_notifier(http, limiter)
     return Dispatcher(db, {"teams": notifier}, time.clock, None, settings, name, sleep=time.sleep)
 
 
@@ -349,6 +333,15 @@ async def queue_teams(
             )
 
 
+async def queue_first_and_second(
+    db: Database, settings: Settings, handle: ConnectorHandle, send_at: datetime
+) -> None:
+    """Queue "first" and then "second" for the conversation "a:busy"."""
+    await queue_teams(
+        db, settings, ["first", "second"], conversation="a:busy", handle=handle, send_at=send_at
+    )
+
+
 def arrived(handle: ConnectorHandle, conversation: str) -> list[str]:
     """The delivery keys of what reached `conversation`, in the order it arrived."""
     return [
@@ -372,14 +365,7 @@ async def test_a_retried_message_is_not_overtaken_by_the_next_one_for_its_conver
     # second, due already, must wait behind it, however time moves on.
     time = Time(clock)
     connector.state.fail_next(status, retry_after=retry_after, path="a:busy")
-    await queue_teams(
-        db,
-        settings,
-        ["first", "second"],
-        conversation="a:busy",
-        handle=connector,
-        send_at=due,
-    )
+    await queue_first_and_second(db, settings, connector, send_at=due)
     await queue_teams(
         db, settings, ["elsewhere"], conversation="a:quiet", handle=connector, send_at=due
     )
@@ -411,14 +397,7 @@ async def test_a_retried_message_is_not_overtaken_by_another_dispatcher(
     w.settings_with(dispatch_batch=1)
     time = Time(w.clock)
     connector.state.fail_next(status, retry_after=retry_after, path="a:busy")
-    await queue_teams(
-        w.first,
-        w.settings,
-        ["first", "second"],
-        conversation="a:busy",
-        handle=connector,
-        send_at=w.now,
-    )
+    await queue_first_and_second(w.first, w.settings, connector, send_at=w.now)
     a = teams_dispatcher(w.first, http, time, w.settings, "a")
     b = teams_dispatcher(w.second, http, time, w.settings, "b")
     assert (await a.tick(max_batches=1)).retried == 1
@@ -444,14 +423,7 @@ async def test_a_step_failed_for_good_does_not_hold_the_rest_of_its_chain(
     # 403: the person blocked the bot. That step is recorded failed with the reason; the next
     # one for the conversation goes on at once.
     connector.state.fail_next(403, path="a:busy")
-    await queue_teams(
-        db,
-        settings,
-        ["first", "second"],
-        conversation="a:busy",
-        handle=connector,
-        send_at=due,
-    )
+    await queue_first_and_second(db, settings, connector, send_at=due)
     stats = await teams_dispatcher(db, http, Time(clock), settings, "t").tick()
     assert (stats.failed, stats.sent) == (1, 1)
     assert arrived(connector, "a:busy") == ["second"]
@@ -470,9 +442,7 @@ async def test_replanning_a_message_waiting_for_its_retry_keeps_the_retry_time(
     due = clock.now() - timedelta(seconds=1)
     time = Time(clock)
     connector.state.fail_next(429, retry_after=30, path="a:busy")
-    await queue_teams(
-        db, settings, ["first", "second"], conversation="a:busy", handle=connector, send_at=due
-    )
+    await queue_first_and_second(db, settings, connector, send_at=due)
     assert (await teams_dispatcher(db, http, time, settings, "t").tick()).retried == 1
     async with db.transaction() as session:
         await q.enqueue_delivery(

@@ -31,12 +31,6 @@ async def emu(bot: FakeBot) -> AsyncIterator[EmulatorHandle]:
     await handle.stop()
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 def renderer() -> Renderer:
     state = WorkspaceState()
     seed_people(state)

@@ -78,12 +78,6 @@ async def graph() -> AsyncIterator[ConnectorHandle]:
     await handle.stop()
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 class VirtualTime:
     """The Graph limiter's clock in these tests: its waits move this clock, not the wall's."""
 
@@ -557,6 +551,24 @@ def archiving(teams_settings: Settings) -> Settings:
     return teams_settings.model_copy(update={"class_channels_on_completion": "archive"})
 
 
+async def completed_with_channels(
+    db: Database,
+    graph: ConnectorHandle,
+    http: aiohttp.ClientSession,
+    clock: FrozenClock,
+    archiving: Settings,
+) -> None:
+    """A cohort whose class channels are made in Graph, then completed: their archives are
+    decided, not yet sent."""
+    cohort_id, _ = await decide(db, archiving, clock)
+    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
+    await complete(db, archiving, clock, cohort_id)
+
+
+def archive_rows(rows: list[Any]) -> list[Any]:
+    return [r for r in rows if r.kind == "channel_archive"]
+
+
 async def test_completing_a_cohort_archives_its_teams_channels_once(
     db: Database,
     other_db: Database,
@@ -581,7 +593,7 @@ async def test_completing_a_cohort_archives_its_teams_channels_once(
     assert all(c["isArchived"] for c in channels_in_graph(graph).values())
     [call] = [c for c in graph.state.graph_calls if c["op"] == "archive_channel"][:1]
     assert call["body"] == {"shouldSetSpoSiteReadOnlyForMembers": True}
-    rows = [r for r in await all_deliveries(db) if r.kind == "channel_archive"]
+    rows = archive_rows(await all_deliveries(db))
     assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
     assert {r.transport for r in rows} == {"teams_channels"}
 
@@ -595,9 +607,7 @@ async def test_a_crash_between_graphs_202_and_the_poll_neither_archives_twice_no
 ) -> None:
     """Graph accepted the archive (its operation runs) and the process died before it kept
     the operation: the next process starts no second archive and finishes once Graph has."""
-    cohort_id, _ = await decide(db, archiving, clock)
-    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    await complete(db, archiving, clock, cohort_id)
+    await completed_with_channels(db, graph, http, clock, archiving)
     hold = graph.state.hold_graph("/archive")
     one = archiving.model_copy(update={"dispatch_concurrency": 1})
     tick = asyncio.ensure_future(dispatcher(db, graph, http, clock, one).tick())
@@ -618,12 +628,8 @@ async def test_a_crash_between_graphs_202_and_the_poll_neither_archives_twice_no
     assert operation.status == "succeeded"
     assert [r["status"] for r in graph.state.refused] == []  # refusals are Graph's, not faults
     assert all(c["isArchived"] for c in channels_in_graph(graph).values())
-    rows = [r for r in await all_deliveries(db) if r.kind == "channel_archive"]
+    rows = archive_rows(await all_deliveries(db))
     assert {r.state for r in rows} == {DeliveryState.SENT}
-
-
-def archive_rows(rows: list[Any]) -> list[Any]:
-    return [r for r in rows if r.kind == "channel_archive"]
 
 
 async def test_an_archive_whose_operation_fails_is_recorded_failed_with_graphs_reason(
@@ -633,9 +639,7 @@ async def test_an_archive_whose_operation_fails_is_recorded_failed_with_graphs_r
     graph: ConnectorHandle,
     http: aiohttp.ClientSession,
 ) -> None:
-    cohort_id, _ = await decide(db, archiving, clock)
-    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    await complete(db, archiving, clock, cohort_id)
+    await completed_with_channels(db, graph, http, clock, archiving)
     graph.state.fail_next_archive("ChannelArchiveFailed", "SharePoint could not be made read-only")
     await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
     [failed] = [o for o in graph.state.operations.values() if o.status == "failed"]
@@ -661,9 +665,7 @@ async def test_an_archive_in_progress_is_not_done_until_its_operation_succeeds(
 ) -> None:
     """While Graph's operation runs the step waits (Graph's pace: >30 s apart, or its
     Retry-After), in any process, without a second archive; 503 on a check is retried."""
-    cohort_id, _ = await decide(db, archiving, clock)
-    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    await complete(db, archiving, clock, cohort_id)
+    await completed_with_channels(db, graph, http, clock, archiving)
     graph.state.archive_looks = 3
     a = dispatcher(db, graph, http, clock, archiving)
     b = dispatcher(other_db, graph, http, clock, archiving)  # a second process
@@ -712,9 +714,7 @@ async def test_an_archive_whose_operation_is_lost_is_done_when_the_channel_is_ar
     graph: ConnectorHandle,
     http: aiohttp.ClientSession,
 ) -> None:
-    cohort_id, _ = await decide(db, archiving, clock)
-    await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    await complete(db, archiving, clock, cohort_id)
+    await completed_with_channels(db, graph, http, clock, archiving)
     graph.state.archive_looks = 4
     d = dispatcher(db, graph, http, clock, archiving)
     if lost == "no_location":
@@ -757,7 +757,7 @@ async def test_a_rolled_back_completion_archives_nothing_and_keep_archives_nothi
     graph.state.team_channels[TEAM].remove(channels_in_graph(graph)[TROMSO])
     await complete(db, archiving, clock, cohort_id)
     await until_done(dispatcher(db, graph, http, clock, archiving), db, clock)
-    rows = [r for r in await all_deliveries(db) if r.kind == "channel_archive"]
+    rows = archive_rows(await all_deliveries(db))
     assert len(rows) == 2 and {r.state for r in rows} == {DeliveryState.SENT}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
@@ -12,25 +11,13 @@ from bot.clock import FrozenClock
 from bot.delivery import Dispatcher
 from bot.identities import teams_target
 from bot.settings import Settings
-from emulator.teams_connector import ConnectorHandle, start_teams_connector
-from handlers.teams.connector import ServiceUrlPolicy, TeamsConnector
+from emulator.teams_connector import ConnectorHandle
+from handlers.teams.connector import ServiceUrlPolicy
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.ratelimit import TeamsRateLimiter
 from storage.db import Database
 from tests.utils.deliveries import all_deliveries, enqueue_many
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[ConnectorHandle]:
-    handle = await start_teams_connector()
-    yield handle
-    await handle.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
+from tests.utils.teams import teams_notifier
 
 
 class FakeMonotonic:
@@ -39,11 +26,6 @@ class FakeMonotonic:
 
     def __call__(self) -> float:
         return self.now
-
-
-def notifier(http: aiohttp.ClientSession, mode: str = "dev", **kw: object) -> TeamsNotifier:
-    connector = TeamsConnector(http, policy=ServiceUrlPolicy.for_mode(mode))
-    return TeamsNotifier(connector, TeamsRateLimiter(**kw), tenant_id="tenant-1")  # type: ignore[arg-type]
 
 
 def target(handle: ConnectorHandle, conversation: str) -> str:
@@ -79,7 +61,7 @@ async def test_outbox_posts_adaptive_cards_to_the_conversation(
     http: aiohttp.ClientSession,
 ) -> None:
     await enqueue_teams(db, settings, clock, [target(connector, f"a:user-{i}") for i in range(3)])
-    stats = await dispatcher(db, clock, settings, notifier(http)).tick()
+    stats = await dispatcher(db, clock, settings, teams_notifier(http)).tick()
     assert stats.sent == 3
     sent = connector.state.activities
     assert sorted(a["conversation_id"] for a in sent) == ["a:user-0", "a:user-1", "a:user-2"]
@@ -101,7 +83,7 @@ async def test_429_retry_after_is_honoured_and_not_counted(
     targets = [target(connector, "a:busy"), target(connector, "a:quiet")]
     await enqueue_teams(db, settings, clock, targets)
     monotonic = FakeMonotonic()
-    teams = notifier(http, monotonic=monotonic)
+    teams = teams_notifier(http, TeamsRateLimiter(monotonic=monotonic))
     d = dispatcher(db, clock, settings, teams)
     stats = await d.tick()
     assert stats.sent == 1 and stats.retried == 1
@@ -128,7 +110,7 @@ async def test_transient_connector_errors_are_retried(
 ) -> None:
     connector.state.fail_next(status)
     await enqueue_teams(db, settings, clock, [target(connector, "a:u")])
-    d = dispatcher(db, clock, settings, notifier(http))
+    d = dispatcher(db, clock, settings, teams_notifier(http))
     assert (await d.tick()).retried == 1
     row = (await all_deliveries(db))[0]
     assert row.state == "pending" and row.error == f"http_{status}" and row.attempts == 1
@@ -145,13 +127,13 @@ async def test_blocked_bot_fails_with_reason_and_bad_credentials_pause(
 ) -> None:
     connector.state.fail_next(403, path="a:blocked")
     await enqueue_teams(db, settings, clock, [target(connector, "a:blocked")])
-    assert (await dispatcher(db, clock, settings, notifier(http)).tick()).failed == 1
+    assert (await dispatcher(db, clock, settings, teams_notifier(http)).tick()).failed == 1
     row = (await all_deliveries(db))[0]
     assert row.state == "failed" and "blocked the bot" in (row.error or "")
 
     connector.state.fail_next(401)
     settings = settings.model_copy(update={"dispatch_concurrency": 1})
-    d = dispatcher(db, clock, settings, notifier(http))
+    d = dispatcher(db, clock, settings, teams_notifier(http))
     await enqueue_teams(
         db, settings, clock, [target(connector, f"a:p{i}") for i in range(3)], prefix="p"
     )
@@ -169,7 +151,7 @@ async def test_dev_mode_never_calls_a_non_loopback_service_url(
 ) -> None:
     outside = ["https://smba.trafficmanager.net/emea", "http://10.0.0.5"]
     await enqueue_teams(db, settings, clock, [teams_target("a:x", url) for url in outside])
-    teams = notifier(http)
+    teams = teams_notifier(http)
     assert (await dispatcher(db, clock, settings, teams).tick()).failed == 2
     assert teams.connector.calls == 0
     assert all("serviceUrl not allowed" in (r.error or "") for r in await all_deliveries(db))
