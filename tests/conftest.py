@@ -90,6 +90,14 @@ def _truncate_postgres(url: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
+        # No test is running now, so any other session on this database is one a finished
+        # test left behind: its event loop closed while a task of the bot's (a Home tab being
+        # published after a click, say) held a session, and the connection stays open in its
+        # transaction. Its locks made this TRUNCATE wait forever (seen once in CI).
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         rows = conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname='public' "
             "AND tablename <> 'alembic_version'"

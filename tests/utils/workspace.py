@@ -28,6 +28,7 @@ from app import (
     create_bolt_app,
     create_slack_client,
     create_web_app,
+    finish_clicks,
     install_transports,
 )
 from bot.clock import FrozenClock
@@ -143,6 +144,9 @@ async def running_workspace(
     finally:
         await emulator.inbound.drain()
         await runner.cleanup()
+        # As `serve` does: the clicks acked finish (a Home published after one, say) before
+        # the database goes; left running, one kept a session open past its test's loop.
+        await finish_clicks(runtime)
         await emulator.stop()
         await http.close()
         await runtime.db.dispose()
