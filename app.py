@@ -198,12 +198,12 @@ def install_transports(runtime: Runtime, client: AsyncWebClient) -> None:
 
 def settle_heap() -> None:
     """Once started: what start-up made (modules, Bolt, the ORM's mappers…) is kept out of the
-    garbage collector's full passes, which hold every thread — the edge's too — while they run.
+    garbage collector's full passes, which stop the whole process while they run.
 
     The bot's heap at start is large: a full pass over it took 140–290 ms and came during a
-    burst of clicks, stalling their acks as long (bench/whole_bot.py, a GC probe). Frozen, a
+    burst of clicks, stalling the process as long (bench/whole_bot.py, a GC probe). Frozen, a
     full pass looks only at what was made since. Cycles among the frozen objects are never
-    collected: start-up makes them once.
+    collected: start-up makes them once. The edge's process freezes its own (handlers.edge).
     """
     gc.collect()
     gc.freeze()

@@ -75,17 +75,13 @@ class Precedence:
     def answering(self) -> Iterator[Ticket]:
         """Around the handling of one request: it counts until `Ticket.acked` or the end."""
         self.waiting += 1
-        self.arrived()
+        self._last_arrival = self._clock()
         self._answered.clear()
         ticket = Ticket(self)
         try:
             yield ticket
         finally:
             ticket.acked()
-
-    def arrived(self) -> None:
-        """A request came in (answered or not): background work keeps out of its burst."""
-        self._last_arrival = self._clock()
 
     def _release(self) -> None:
         self.waiting -= 1

@@ -11,9 +11,8 @@ Anything can arrive here. In this order, and without ever logging the body:
    once, here, and handed to Bolt afterwards through `AfterAck` (bot.precedence): a few at a
    time, after the requests still waiting. Bolt itself would answer only after the listener
    has called `ack()` and its own 10 ms poll has seen it, and a burst's listeners all ran at
-   once on the loop that answers the next requests. Under `cohortbot run` the same checks and
-   the 200 happen on the edge's thread (handlers.edge), which hands the press to this loop
-   (`start_after_ack`) and forwards everything else here;
+   once on the loop that answers the next requests. Under `cohortbot run` the edge's process
+   (handlers.edge) runs the same checks and answers the press before it passes it on here;
 5. anything else Bolt dispatches before it answers (a slash command, a modal's submission and
    its errors, options). Should Bolt itself fail, the answer is a plain 500 with no
    traceback, logged by exception type only.
@@ -110,7 +109,7 @@ async def check_request(
 ) -> Checked | web.Response:
     """Steps 1–3 of the module's list: the checked request, or the refusal to answer with.
 
-    Loop-agnostic: the edge (handlers.edge) runs it on a thread of its own.
+    The edge's process (handlers.edge) runs it too, before it answers a press itself.
     """
     if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
         return _refuse(413, "request_too_large", "body over the size limit")
@@ -140,16 +139,6 @@ async def check_request(
     return Checked(bolt_request, kind)
 
 
-def start_after_ack(
-    bolt: AsyncApp, later: AfterAck, bolt_request: AsyncBoltRequest, kind: str
-) -> None:
-    """Hand a request already answered to Bolt, through `later` (on the bot's event loop)."""
-    ack = ListenerAck(Ticket(later.precedence, done=True))
-    bolt_request.context["ack"] = ack
-    later.precedence.arrived()
-    later.start(lambda: _dispatch_after_ack(bolt, bolt_request, ack), name=kind)
-
-
 def slack_events_handler(
     bolt: AsyncApp,
     signing_secret: str,
@@ -175,20 +164,20 @@ def slack_events_handler(
         checked = await check_request(request, verifier, clock())
         if isinstance(checked, web.Response):
             return checked
-        if checked.kind in ACKED_AT_THE_EDGE:
-            start_after_ack(bolt, later, checked.bolt_request, checked.kind)
+        bolt_request, kind = checked.bolt_request, checked.kind
+        ack = ListenerAck(ticket)
+        bolt_request.context["ack"] = ack
+        if kind in ACKED_AT_THE_EDGE:
+            later.start(lambda: _dispatch_after_ack(bolt, bolt_request, ack), name=kind)
             ticket.acked()
             return web.Response(status=200)
-        return await dispatch(bolt, checked.bolt_request, ListenerAck(ticket))
+        return await _dispatch(bolt, bolt_request)
 
     return slack_events
 
 
-async def dispatch(
-    bolt: AsyncApp, bolt_request: AsyncBoltRequest, ack: ListenerAck
-) -> web.StreamResponse:
+async def _dispatch(bolt: AsyncApp, bolt_request: AsyncBoltRequest) -> web.StreamResponse:
     """Bolt's answer to a checked request (step 5): a plain 500 should Bolt itself fail."""
-    bolt_request.context["ack"] = ack
     try:
         response = await bolt.async_dispatch(bolt_request)
     except Exception as exc:  # never a traceback to the caller, nor the body in the log
