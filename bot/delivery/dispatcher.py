@@ -354,16 +354,12 @@ class Dispatcher:
                         )
                         stats.errors.append(f"{item.id}: {type(exc).__name__}")
                         done = None
-                    if stats.lost > lost:
+                    taken_over = stats.lost > lost
+                    if taken_over or (item.id in self._retrying and n + 1 < len(chain)):
                         # Taken over (this chain's lease ran out): the new owner goes on with
-                        # the target, so the rest of the chain must not run beside it.
-                        await self._flush(done, stats)
-                        done = None
-                        await self._give_back(chain[n + 1 :])
-                        break
-                    if item.id in self._retrying and n + 1 < len(chain):
-                        # It waits for its retry and keeps its place: the rest of the chain
-                        # goes back to wait behind it (the claim holds it), not past it.
+                        # the target, so the rest of the chain must not run beside it. Or it
+                        # waits for its retry and keeps its place: the rest of the chain goes
+                        # back to wait behind it (the claim holds it), not past it.
                         await self._flush(done, stats)
                         done = None
                         await self._give_back(chain[n + 1 :])

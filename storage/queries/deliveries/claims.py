@@ -2,8 +2,9 @@
 
 Life of a delivery: pending -> claimed (a dispatcher holds it under a lease) -> uncertain (the
 send is in flight: if the process dies now, the message may or may not have gone) -> sent |
-pending (retry at `retry_at`; its place in its target's chain, `send_at`, kept) | failed. Every outcome write is a compare-and-swap on `claimed_by`, so a
-dispatcher whose lease was taken over can never overwrite the new owner's work.
+pending (retry at `retry_at`; its place in its target's chain, `send_at`, kept) | failed.
+Every outcome write is a compare-and-swap on `claimed_by`, so a dispatcher whose lease was
+taken over can never overwrite the new owner's work.
 """
 
 from __future__ import annotations
@@ -194,9 +195,8 @@ async def claim_due_deliveries(
     claimed or in flight under a live lease (by anyone), and of a target's due deliveries only a
     prefix is taken, never a later one without the earlier ones: a delivery waiting for its
     retry (`retry_at` after `now`) holds the rest of its chain, since its `send_at` still says
-    it goes first. Targets come in the order of
-    their oldest due delivery: claims whose lease ran out (their dispatcher died or hung) first,
-    then pending ones. On PostgreSQL a transaction-scoped advisory lock per target keeps two
+    it goes first. Targets come in the order of their oldest due delivery: claims whose lease
+    ran out (their dispatcher died or hung) first, then pending ones. On PostgreSQL a transaction-scoped advisory lock per target keeps two
     concurrent claims off one target, and the rows are locked `FOR UPDATE SKIP LOCKED` (a chain
     is cut before a row someone else holds). SQLite has one writer, so one claim at a time.
     Paused transports are skipped, and so are transports not in `transports` (no notifier for
