@@ -116,6 +116,7 @@ async def _edge(
     handed: list[tuple[str, str]],
     inner_app: web.Application | None = None,
     log_level: str = "WARNING",
+    secret: str = SECRET,
 ) -> AsyncIterator[str]:
     """The inner app (`_inner_app(handed)` unless given) on a Unix socket, the edge's process in
     front of it: the edge's base URL."""
@@ -123,7 +124,7 @@ async def _edge(
     runner = web.AppRunner(inner_app or _inner_app(handed))
     await runner.setup()
     await web.UnixSite(runner, str(inner)).start()
-    edge = Edge(host="127.0.0.1", port=0, inner=inner, signing_secret=SECRET, log_level=log_level)
+    edge = Edge(host="127.0.0.1", port=0, inner=inner, signing_secret=secret, log_level=log_level)
     await edge.start()
     try:
         host, port = edge.addresses[0][:2]
@@ -302,25 +303,17 @@ async def test_a_port_taken_is_an_error_at_start(tmp_path: Path) -> None:
 @asynccontextmanager
 async def _bot_behind_the_edge(
     settings: Settings, handed: list[tuple[str, str]]
-) -> AsyncIterator[tuple[str, Edge]]:
+) -> AsyncIterator[str]:
     """The bot's real web app (create_web_app) on a Unix socket behind the edge, as `serve`
-    runs it; presses reach `handed`. The edge's base URL, and the edge."""
+    runs it; presses reach `handed`. The edge's base URL."""
+    secret = settings.slack_signing_secret or ""
     runtime = build_runtime(settings)
-    web_app = create_web_app(runtime, _bolt(handed, settings.slack_signing_secret or ""))
+    web_app = create_web_app(runtime, _bolt(handed, secret))
     web_app.middlewares.insert(0, trust_edge)
-    inner = inner_socket()
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    await web.UnixSite(runner, str(inner)).start()
-    edge = Edge(host="127.0.0.1", port=0, inner=inner, signing_secret=settings.slack_signing_secret)
-    await edge.start()
     try:
-        host, port = edge.addresses[0][:2]
-        yield f"http://{host}:{port}", edge
+        async with _edge(handed, web_app, secret=secret) as url:
+            yield url
     finally:
-        await edge.stop()
-        await runner.cleanup()
-        remove_inner(inner)
         await runtime.db.dispose()
 
 
@@ -342,7 +335,7 @@ async def test_presses_and_refusals_answered_at_the_edge_are_in_the_ack_metric(
     handed: list[tuple[str, str]] = []
     secret = settings.slack_signing_secret or ""
     async with (
-        _bot_behind_the_edge(settings, handed) as (url, _edge),
+        _bot_behind_the_edge(settings, handed) as url,
         aiohttp.ClientSession() as http,
     ):
 
